@@ -1,0 +1,132 @@
+"""The packaged real-data bundle (Source: Statistics Sweden (SCB)) and how it is built.
+
+``resources/sweden_regso_2022.csv.gz`` holds one row per RegSO 2020 area (3,363), derived
+from SCB's DeSO statistics in ``shared/data`` by :func:`build_bundle`: DeSO counts summed
+to RegSO (never averaging percentages), the official area type 2022, and
+``resources/sweden_regso_panel_2020_2023.csv.gz`` with four years of population,
+foreign-born, mean wage income and tenure. Both carry the attribution
+"Source: Statistics Sweden (SCB)".
+
+Example
+-------
+>>> areas = load_areas()
+>>> len(areas), int(areas["population"].min()) > 600
+(3363, True)
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ATTRIBUTION = "Source: Statistics Sweden (SCB)"
+AREAS_FILE = "sweden_regso_2022.csv.gz"
+PANEL_FILE = "sweden_regso_panel_2020_2023.csv.gz"
+_EDU = ["edu_forgymnasial", "edu_gymnasial", "edu_postgym_lt3y", "edu_postgym_ge3y",
+        "edu_missing"]
+_SUMMED = ["population", "pop_0_19", "pop_20_64", "pop_65_plus", *_EDU, "income_persons",
+           "foreign_born", "swedish_born", "dwellings_rental", "dwellings_condo",
+           "dwellings_owned", "dwellings_unknown", "total_households"]
+
+
+def _resource(name: str) -> Path:
+    return Path(str(resources.files("sesindex.data") / "resources" / name))
+
+
+def load_areas() -> pd.DataFrame:
+    """The packaged RegSO 2020 area table (codes, names, municipality, real 2022 counts)."""
+    return pd.read_csv(_resource(AREAS_FILE), dtype={"area_code": str, "municipality_code": str})
+
+
+def load_panel() -> pd.DataFrame:
+    """The packaged RegSO panel 2020-2023 (population, foreign-born, wage income, tenure)."""
+    return pd.read_csv(_resource(PANEL_FILE), dtype={"area_code": str})
+
+
+def _aggregate_deso(shared: Path) -> pd.DataFrame:
+    from sesindex.data.deso import aggregate_counts  # the one DeSO -> RegSO mechanism
+
+    key = pd.read_csv(shared / "deso_regso_key.csv", dtype=str)
+    deso = pd.read_csv(shared / "deso_snapshot.csv", dtype={"deso_code": str})
+    regso = aggregate_counts(deso, key, columns=_SUMMED)
+    # A median cannot be summed: weight DeSO medians by income earners (approximation).
+    w = deso.merge(key[["deso_code", "regso_code"]], on="deso_code")
+    w["_w"] = w["median_income_tkr"] * w["income_persons"]
+    med = w.groupby("regso_code")[["_w", "income_persons"]].sum()
+    regso["median_income_tkr"] = (med["_w"] / med["income_persons"]).round(1).reindex(
+        regso.index).values
+    return regso
+
+
+def build_bundle(shared: Path, out: Path | None = None) -> dict[str, str]:
+    """Rebuild the packaged bundle from ``shared/data``; returns a provenance report."""
+    shared, out = Path(shared), Path(out) if out else _resource("")
+    key = pd.read_csv(shared / "deso_regso_key.csv", dtype=str)
+    meta = key.drop_duplicates("regso_code").set_index("regso_code")
+    areas = _aggregate_deso(shared)
+    types = pd.read_csv(shared / "official_area_types_2022.csv", dtype=str).set_index(
+        "regso_code")
+    areas.insert(0, "area_name", meta["regso_name"].reindex(areas.index))
+    areas.insert(1, "municipality_code", meta["kommun_code"].reindex(areas.index))
+    areas.insert(2, "municipality_name", meta["kommun_name"].reindex(areas.index))
+    areas["official_type_2022"] = types["area_type_2022"].reindex(areas.index).astype(int)
+    areas.index.name = "area_code"
+    areas.reset_index().to_csv(out / AREAS_FILE, index=False)
+
+    panel = pd.read_csv(shared / "regso_panel_2020_2023.csv", dtype={"regso_code": str})
+    report = {"unmatched_panel_labels": "none"}
+    unmatched = panel["regso_code"].isna()
+    if unmatched.any():
+        # Resolve by elimination within the municipality, and say so.
+        fixes = {}
+        for label in panel.loc[unmatched, "regso_label"].unique():
+            kommun = label.split(" (")[0]
+            codes = set(meta.index[meta["kommun_name"] == kommun])
+            free = sorted(codes - set(panel["regso_code"].dropna()))
+            if len(free) != 1:
+                raise ValueError(f"panel label {label!r} matches no RegSO code unambiguously "
+                                 f"(candidates {free})")
+            fixes[label] = free[0]
+        panel.loc[unmatched, "regso_code"] = panel.loc[unmatched, "regso_label"].map(fixes)
+        report["unmatched_panel_labels"] = "; ".join(
+            f"{k!r} -> {v} (only code of its municipality absent from the panel; key spells "
+            f"it {meta.loc[v, 'regso_label']!r})" for k, v in fixes.items())
+    panel = panel.rename(columns={"regso_code": "area_code"}).drop(columns="regso_label")
+    panel.to_csv(out / PANEL_FILE, index=False)
+    report["areas"] = str(len(areas))
+    report["population_range"] = f"{areas['population'].min()}-{areas['population'].max()}"
+    return report
+
+
+def regso_2022_tidy() -> pd.DataFrame:
+    """The real bundle as a tidy frame (year 2022) for the data model.
+
+    Indicators: ``forgymnasial_25_64`` (förgymnasial or missing education among residents
+    aged about 25-64, counts), ``median_income`` (continuous, thousand SEK),
+    ``mean_wage_income`` (continuous), ``rental_dwellings`` and ``foreign_born`` (counts),
+    ``published_type`` (SCB's official area type 2022).
+    """
+    a = load_areas()
+    p = load_panel()
+    p = p[p["year"] == 2022].set_index("area_code").reindex(a["area_code"])
+    dwellings = a[["dwellings_rental", "dwellings_condo", "dwellings_owned",
+                   "dwellings_unknown"]].sum(axis=1)
+    columns = {
+        "forgymnasial_25_64": (a["edu_forgymnasial"] + a["edu_missing"], a[_EDU].sum(axis=1),
+                               np.nan),
+        "rental_dwellings": (a["dwellings_rental"], dwellings, np.nan),
+        "foreign_born": (a["foreign_born"], a["population"], np.nan),
+        "median_income": (np.nan, np.nan, a["median_income_tkr"]),
+        "mean_wage_income": (np.nan, np.nan, p["mean_wage_income_tkr"].to_numpy()),
+        "published_type": (np.nan, np.nan, a["official_type_2022"]),
+    }
+    frames = [pd.DataFrame({"area_code": a["area_code"], "year": 2022, "indicator": ind,
+                            "count": c, "denominator": n, "value": v,
+                            "area_name": a["area_name"],
+                            "municipality_code": a["municipality_code"],
+                            "boundary_version": "RegSO2020"})
+              for ind, (c, n, v) in columns.items()]
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,313 @@
+"""Validation of the tidy data model: one error that lists every problem and its areas.
+
+The tidy frame has one row per area, year and indicator::
+
+    area_code, year, indicator, count, denominator, value,
+    area_name, municipality_code, boundary_version
+
+``count``/``denominator`` carry count indicators, ``value`` carries published percentages
+and continuous indicators (see :mod:`sesindex.indicators`). Nothing is ever dropped:
+:func:`check_tidy` returns every :class:`Problem` found, :func:`validate_tidy` raises them
+all at once as :class:`DataValidationError`.
+
+Example
+-------
+>>> import pandas as pd
+>>> bad = pd.DataFrame({"area_code": ["0114R001", "0114R001"], "year": [2022, 2022],
+...                     "indicator": ["V2", "V2"], "count": [50, 50],
+...                     "denominator": [40, 40]})
+>>> [p.check for p in check_tidy(bad)]
+['count_exceeds_denominator', 'duplicate']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from sesindex.data.boundaries import CODE_PATTERNS, DEFAULT_BOUNDARY_VERSION
+from sesindex.indicators import INDICATORS, PUBLISHED
+
+ID_COLUMNS = ("area_code", "year", "indicator")
+NUMERIC_COLUMNS = ("count", "denominator", "value")
+META_COLUMNS = ("area_name", "municipality_code", "boundary_version")
+TIDY_COLUMNS = ID_COLUMNS + NUMERIC_COLUMNS + META_COLUMNS
+#: SCB's markers for suppressed or unavailable cells.
+SUPPRESSION_MARKERS = frozenset({"..", ".", "-", "x", "…", "...", ":"})
+_SHOW = 12
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One kind of problem and every row and area it affects."""
+
+    check: str
+    message: str
+    areas: tuple[str, ...] = ()
+    rows: tuple[int, ...] = field(default=(), repr=False)
+
+    def __str__(self) -> str:
+        where = ""
+        if self.areas:
+            shown = ", ".join(self.areas[:_SHOW])
+            more = f" and {len(self.areas) - _SHOW} more" if len(self.areas) > _SHOW else ""
+            where = f" [areas: {shown}{more}]"
+        elif self.rows:
+            shown = ", ".join(map(str, self.rows[:_SHOW]))
+            more = f" and {len(self.rows) - _SHOW} more" if len(self.rows) > _SHOW else ""
+            where = f" [rows: {shown}{more}]"
+        return f"{self.check}: {self.message}{where}"
+
+
+class DataValidationError(ValueError):
+    """Raised with every problem found in a dataset; ``.problems`` holds them."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} data problem(s):\n{lines}")
+
+
+def _problem(check: str, message: str, frame: pd.DataFrame) -> Problem:
+    """A problem naming the areas (and row numbers) of ``frame``'s rows."""
+    codes = frame["area_code"] if "area_code" in frame else pd.Series(dtype=object)
+    areas = tuple(dict.fromkeys(str(c) for c in codes if isinstance(c, str) and c))
+    return Problem(check, message, areas, tuple(int(r) for r in frame.index))
+
+
+def _non_numeric(df: pd.DataFrame) -> tuple[list[Problem], pd.DataFrame]:
+    """Report text in numeric columns (SCB's '..' markers or anything else), then coerce."""
+    problems: list[Problem] = []
+    out = df.copy()
+    for col in NUMERIC_COLUMNS + ("year",):
+        raw = out[col]
+        num = pd.to_numeric(raw, errors="coerce")
+        text = raw.notna() & num.isna()
+        if text.any():
+            stripped = raw[text].astype(str).str.strip()
+            marker = stripped.isin(SUPPRESSION_MARKERS)
+            if marker.any():
+                problems.append(_problem(
+                    "suppressed",
+                    f"column '{col}' holds SCB suppression markers "
+                    f"({', '.join(sorted(set(stripped[marker])))}): the value is not published; "
+                    "supply it or remove the area explicitly",
+                    out.loc[marker[marker].index]))
+            other = ~marker
+            if other.any():
+                problems.append(_problem(
+                    "non_numeric",
+                    f"column '{col}' holds non-numeric text "
+                    f"({', '.join(sorted(set(stripped[other]))[:5])})",
+                    out.loc[other[other].index]))
+        out[col] = num.astype("float64")
+    return problems, out
+
+
+def normalise(df: pd.DataFrame, boundary_version: str | None = None) -> pd.DataFrame:
+    """Fill absent optional columns (without changing given values) and order columns.
+
+    ``municipality_code`` defaults to the code's first four digits; ``boundary_version``
+    to ``boundary_version`` (default ``RegSO2020``).
+    """
+    out = df.copy()
+    for col in NUMERIC_COLUMNS:
+        if col not in out:
+            out[col] = np.nan
+    if "area_name" not in out:
+        out["area_name"] = pd.NA
+    code = out["area_code"].astype("string").str.strip()
+    out["area_code"] = code
+    out["indicator"] = out["indicator"].astype("string").str.strip()
+    if "municipality_code" not in out:
+        out["municipality_code"] = code.str[:4]
+    else:
+        out["municipality_code"] = out["municipality_code"].astype("string").str.zfill(4)
+    if "boundary_version" not in out:
+        out["boundary_version"] = boundary_version or DEFAULT_BOUNDARY_VERSION
+    extra = [c for c in out.columns if c not in TIDY_COLUMNS]
+    return out[list(TIDY_COLUMNS) + extra]
+
+
+def _row_schema() -> pa.DataFrameSchema:
+    """Row-level rules; each failing row is reported under the check's name."""
+    is_count = lambda d: d["count"].notna() | d["denominator"].notna()  # noqa: E731
+    kind = _row_kind
+
+    def code_ok(d: pd.DataFrame) -> pd.Series:
+        ok = pd.Series(True, index=d.index)
+        for version, pattern in CODE_PATTERNS.items():
+            sel = d["boundary_version"] == version
+            ok[sel] = d.loc[sel, "area_code"].str.match(pattern).fillna(False)
+        return ok
+
+    checks = {
+        "unknown_boundary_version": lambda d: d["boundary_version"].isin(CODE_PATTERNS),
+        "malformed_code": code_ok,
+        "unknown_indicator": lambda d: d["indicator"].isin(INDICATORS),
+        "negative": lambda d: ~((d["count"] < 0) | (d["denominator"] < 0)
+                                | ((d["value"] < 0) & (kind(d) != "continuous"))),
+        "zero_denominator": lambda d: ~(d["denominator"] == 0),
+        "count_exceeds_denominator": lambda d: ~(d["count"] > d["denominator"]),
+        "non_integer_count": lambda d: ~((d["count"] % 1 != 0) & d["count"].notna()
+                                         | (d["denominator"] % 1 != 0) & d["denominator"].notna()),
+        "percent_above_100": lambda d: ~((d["value"] > 100) & (kind(d) == "percent")),
+        "missing_value": lambda d: ~((is_count(d) & (d["count"].isna() | d["denominator"].isna()))
+                                     | (~is_count(d) & d["value"].isna())),
+        "count_and_value": lambda d: ~(is_count(d) & d["value"].notna()),
+        "bad_year": lambda d: d["year"].between(1960, 2100) & (d["year"] % 1 == 0),
+        "municipality_mismatch": lambda d: d["municipality_code"].astype(str)
+        == d["area_code"].str[:4],
+    }
+    return pa.DataFrameSchema(
+        checks=[pa.Check(fn, name=name, element_wise=False) for name, fn in checks.items()],
+    )
+
+
+_MESSAGES = {
+    "unknown_boundary_version": f"boundary_version must be one of {sorted(CODE_PATTERNS)}",
+    "malformed_code": "area code does not have the shape of its boundary version "
+                      "(RegSO: 4 digits + 'R' + 3 digits, e.g. 0114R001; DeSO: e.g. 0114C1010)",
+    "unknown_indicator": f"indicator not in the registry {sorted(INDICATORS)}",
+    "negative": "negative count, denominator or percentage",
+    "zero_denominator": "denominator (population) is zero: no rate can be formed",
+    "count_exceeds_denominator": "count is larger than its denominator",
+    "non_integer_count": "counts and denominators must be whole numbers",
+    "percent_above_100": "a percentage above 100",
+    "missing_value": "missing (NaN/empty) count, denominator or value",
+    "count_and_value": "row carries both count/denominator and value: say which one it is",
+    "bad_year": "year must be a whole number between 1960 and 2100",
+    "municipality_mismatch": "municipality_code differs from the area code's first four digits",
+}
+
+
+def _row_kind(d: pd.DataFrame) -> pd.Series:
+    """Kind of each row: ``count`` when it has a count or denominator, else its unit's kind."""
+    unit = d["indicator"].map(lambda i: getattr(INDICATORS.get(i), "unit", None))
+    kind = pd.Series(np.where(unit == "percent", "percent", "continuous"), index=d.index)
+    kind[d["indicator"].isin(PUBLISHED)] = "published"
+    kind[d["count"].notna() | d["denominator"].notna()] = "count"
+    return kind
+
+
+def indicator_kinds(df: pd.DataFrame) -> dict[str, str]:
+    """Kind of each indicator in a tidy frame: ``count``, ``percent``, ``continuous``, ``published``.
+
+    >>> f = pd.DataFrame({"indicator": ["V1", "median_income"], "count": [1, None],
+    ...                   "denominator": [9, None], "value": [None, 300.0]})
+    >>> indicator_kinds(f)
+    {'V1': 'count', 'median_income': 'continuous'}
+    """
+    kind = _row_kind(df)
+    return {str(ind): str(kind[rows].iloc[0]) for ind, rows in
+            df.groupby("indicator", sort=False).groups.items()}
+
+
+def _row_problems(df: pd.DataFrame) -> list[Problem]:
+    try:
+        _row_schema().validate(df, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    problems = []
+    for check, group in cases.groupby("check", sort=False):
+        idx = pd.Index(group["index"].dropna().astype(int).unique())
+        problems.append(_problem(str(check), _MESSAGES[str(check)], df.loc[idx]))
+    return problems
+
+
+def _frame_problems(df: pd.DataFrame, expected_areas: Iterable[str] | None) -> list[Problem]:
+    problems: list[Problem] = []
+    dup = df.duplicated(list(ID_COLUMNS), keep=False)
+    if dup.any():
+        problems.append(_problem("duplicate", "the same area, year and indicator occurs more "
+                                 "than once", df[dup]))
+    is_count = df["count"].notna() | df["denominator"].notna()
+    n_kinds = df.assign(c=is_count).groupby("indicator")["c"].nunique()
+    mixed = n_kinds.index[n_kinds.gt(1)].difference(list(PUBLISHED))
+    if len(mixed):
+        problems.append(_problem(
+            "mixed_kind", f"indicator(s) {', '.join(mixed)} are given as counts in some rows and "
+            "as values in others", df[df["indicator"].isin(mixed)]))
+    versions = df.groupby("year")["boundary_version"].nunique()
+    for year in versions.index[versions.gt(1)]:
+        rows = df[df["year"] == year]
+        counts = rows["boundary_version"].value_counts()
+        minority = rows[rows["boundary_version"] != counts.index[0]]
+        problems.append(_problem(
+            "mixed_boundary_versions",
+            f"year {int(year)} mixes boundary versions {dict(counts)}: areas of different "
+            "divisions cannot be compared; convert with a crosswalk first", minority))
+    for col in ("area_name", "municipality_code"):
+        n = df.dropna(subset=[col]).groupby(["area_code", "boundary_version"])[col].nunique()
+        bad = n.index[n.gt(1)].get_level_values(0)
+        if len(bad):
+            problems.append(_problem("inconsistent_metadata",
+                                     f"an area has more than one {col}",
+                                     df[df["area_code"].isin(bad)]))
+    inputs = df[~df["indicator"].isin(PUBLISHED)]
+    if len(inputs):
+        per_cell = inputs.groupby(["year", "area_code"])["indicator"].nunique()
+        wanted = inputs.groupby("year")["indicator"].nunique()
+        lacking = per_cell[per_cell < wanted.reindex(per_cell.index.get_level_values(0)).values]
+        if len(lacking):
+            cells = pd.MultiIndex.from_frame(inputs[["year", "area_code"]])
+            rows = inputs[cells.isin(lacking.index)]
+            problems.append(_problem(
+                "incomplete", "area-years lack some indicator that other areas have that year",
+                rows))
+    if expected_areas is not None:
+        expected = set(expected_areas)
+        missing = sorted(expected - set(df["area_code"].dropna()))
+        if missing:
+            problems.append(Problem("missing_areas", f"{len(missing)} expected area code(s) are "
+                                    "absent from the data", tuple(missing)))
+        unexpected = df[~df["area_code"].isin(expected)]
+        if len(unexpected):
+            problems.append(_problem("unexpected_areas", "area codes not in the expected "
+                                     "division", unexpected))
+    return problems
+
+
+def check_tidy(df: pd.DataFrame, *, boundary_version: str | None = None,
+               expected_areas: Iterable[str] | None = None) -> list[Problem]:
+    """Every problem in a tidy frame (empty list when it is clean). Never drops a row."""
+    required = set(ID_COLUMNS)
+    missing_cols = sorted(required - set(df.columns))
+    if not ({"count", "denominator"} <= set(df.columns) or "value" in df.columns):
+        missing_cols.append("count+denominator or value")
+    if missing_cols:
+        return [Problem("missing_columns", f"required column(s) absent: {missing_cols}; "
+                        f"have {list(df.columns)}")]
+    if df.empty:
+        return [Problem("empty", "the dataset has no rows")]
+    base = df.reset_index(drop=True)
+    problems, df = _non_numeric(normalise(base, boundary_version))
+    no_code = df["area_code"].isna() | (df["area_code"] == "")
+    if no_code.any():
+        label = base.get("area_name", base.get("regso_label"))
+        hint = "" if label is None else f" (labels: {', '.join(map(str, label[no_code].unique()[:5]))})"
+        problems.append(Problem("missing_area_code", f"rows without an area code{hint}",
+                                rows=tuple(int(i) for i in df.index[no_code])))
+    coded = df[~no_code]
+    suppressed = {r for p in problems for r in p.rows}
+    problems += [p for p in _row_problems(coded)
+                 if not (p.check == "missing_value" and set(p.rows) <= suppressed)]
+    problems += _frame_problems(coded, expected_areas)
+    return problems
+
+
+def validate_tidy(df: pd.DataFrame, *, boundary_version: str | None = None,
+                  expected_areas: Iterable[str] | None = None) -> pd.DataFrame:
+    """The normalised frame, or :class:`DataValidationError` naming every problem."""
+    problems = check_tidy(df, boundary_version=boundary_version, expected_areas=expected_areas)
+    if problems:
+        raise DataValidationError(problems)
+    out = normalise(df.reset_index(drop=True), boundary_version)
+    out[list(NUMERIC_COLUMNS)] = out[list(NUMERIC_COLUMNS)].apply(pd.to_numeric).astype("float64")
+    out["year"] = pd.to_numeric(out["year"]).astype("int64")
+    return out

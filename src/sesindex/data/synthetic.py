@@ -1,0 +1,148 @@
+"""Calibrated synthetic national data with known truth — the embedded default dataset.
+
+The areas are SCB's real 3,363 RegSO 2020 areas (codes, names, 290 municipalities, real
+populations 672-22,895 and adults aged 20-64 from the packaged bundle). Each area has a
+true latent status that is persistent (seeded from the real education share, so the
+synthetic map resembles Sweden) plus a slow random-walk drift over years. True indicator
+rates follow a logit-linear factor model; observed counts are binomial on the real
+denominators (all residents for V1, residents aged 20-64 for V2 and V3). The parameters
+are calibrated so the official index reproduces SCB's published facts: national mean
+about 9.1 and standard deviation about 5.5 percentage points, area-type shares about
+4.8 / 8.6 / 25.4 / 52.6 / 8.6 %, and 7-8 % of areas changing type between consecutive
+years (``tests/test_synthetic_calibration.py`` asserts these).
+
+Truth (``SyntheticData.truth``): per area and year the latent disadvantage ``eta_true``
+(higher = lower status), ``ses_true = -eta_true``, true rates of V1-V3 (percent), the
+true index and its type over the true national mu and sigma.
+
+Boundaries are held at RegSO 2020 for every year (SCB moved to RegSO 2025 in 2024; the
+generator does not simulate that change) — the dataset's attrs say so.
+
+Example
+-------
+>>> d = generate(n_areas=50, years=(2021, 2022), seed=3)
+>>> d.dataset["count"].shape, list(d.truth.columns[:4])
+((50, 2, 3), ['area_code', 'year', 'eta_true', 'ses_true'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy.special import expit
+from scipy.stats import norm, rankdata
+
+from sesindex.data.model import from_tidy
+from sesindex.data.real_bundle import ATTRIBUTION, load_areas
+
+YEARS = tuple(range(2011, 2025))
+INDICATORS = ("V1", "V2", "V3")
+#: SCB's published range of RegSO 2020 populations.
+POPULATION_RANGE = (663, 22622)
+
+
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """Parameters of the generator (defaults calibrated to SCB's published facts)."""
+
+    alpha: tuple[float, float, float] = (-1.935, -2.435, -3.635)  # logit baseline per indicator
+    loading: tuple[float, float, float] = (0.622, 0.531, 0.824)  # lambda_j on the latent status
+    real_weight: float = 0.85  # correlation of the latent status with the real education rank
+    skew: float = 0.032  # quadratic skew of the latent status
+    indicator_sd: float = 0.18  # persistent area x indicator residual (logit)
+    cell_sd: float = 0.012  # yearly area x indicator x year residual (logit)
+    drift_sd: float = 0.012  # yearly random-walk innovation of the latent status
+    trend: tuple[float, float, float] = (0.0, -0.01, 0.0)  # yearly change of alpha_j
+    adult_share_v1: float = 1.0  # V1 denominator: all residents
+    pop_growth_sd: float = 0.006  # sd of areas' yearly log population growth
+
+
+@dataclass
+class SyntheticData:
+    """Generated data: the data-model dataset, its tidy frame and the truth."""
+
+    dataset: xr.Dataset
+    tidy: pd.DataFrame
+    truth: pd.DataFrame
+    config: SyntheticConfig
+    seed: int
+
+
+def _true_types(index: np.ndarray) -> np.ndarray:
+    from sesindex.index.area_type import area_types
+
+    mu = index.mean(axis=0)
+    sd = index.std(axis=0, ddof=1)
+    return area_types(index, mu, sd)
+
+
+def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: int = 20240101,
+             config: SyntheticConfig | None = None) -> SyntheticData:
+    """Generate the synthetic panel; ``n_areas`` draws a random subset of the real areas."""
+    cfg = config or SyntheticConfig()
+    rng = np.random.default_rng(seed)
+    areas = load_areas()
+    if n_areas is not None:
+        keep = np.sort(rng.choice(len(areas), size=n_areas, replace=False))
+        areas = areas.iloc[keep].reset_index(drop=True)
+    n, years = len(areas), tuple(int(y) for y in years)
+    t = len(years)
+    edu_share = (areas["edu_forgymnasial"] + areas["edu_missing"]) / areas[
+        ["edu_forgymnasial", "edu_gymnasial", "edu_postgym_lt3y", "edu_postgym_ge3y",
+         "edu_missing"]].sum(axis=1)
+    real_score = norm.ppf((rankdata(edu_share) - 0.5) / n)
+    u = cfg.real_weight * real_score + np.sqrt(1 - cfg.real_weight**2) * rng.standard_normal(n)
+    u = u + cfg.skew * (u**2 - 1)  # right skew: a long tail of disadvantaged areas
+    steps = rng.normal(0.0, cfg.drift_sd, size=(n, t))
+    steps[:, 0] = 0.0
+    eta = u[:, None] + np.cumsum(steps, axis=1)  # (area, year)
+    # centre each year's drift so the latent scale stays comparable across years
+    eta = eta - (eta.mean(axis=0) - u.mean())
+
+    alpha = np.asarray(cfg.alpha)[None, None, :] + np.outer(
+        np.arange(t) - (t - 1) / 2, cfg.trend)[None, :, :]
+    lam = np.asarray(cfg.loading)[None, None, :]
+    eps = rng.normal(0, cfg.indicator_sd, size=(n, 1, 3)) + rng.normal(0, cfg.cell_sd,
+                                                                       size=(n, t, 3))
+    p = expit(alpha + lam * eta[:, :, None] + eps)
+
+    year_offset = np.asarray(years) - 2022
+    growth = rng.normal(0.005, cfg.pop_growth_sd, size=(n, 1))
+    scale = np.exp(growth * year_offset[None, :])
+    raw = areas["population"].to_numpy()[:, None] * scale
+    scale *= np.clip(raw, *POPULATION_RANGE) / raw  # stay in SCB's published RegSO range
+    pop = np.rint(areas["population"].to_numpy()[:, None] * scale)
+    adults = np.maximum(np.rint(areas["pop_20_64"].to_numpy()[:, None] * scale), 1)
+    denom = np.stack([np.rint(pop * cfg.adult_share_v1), adults, adults], axis=-1)
+    count = rng.binomial(denom.astype(np.int64), p).astype(float)
+
+    codes = areas["area_code"].to_numpy()
+    grid = pd.MultiIndex.from_product([codes, years, INDICATORS],
+                                      names=["area_code", "year", "indicator"])
+    tidy = grid.to_frame(index=False)
+    tidy["count"] = count.ravel()
+    tidy["denominator"] = denom.ravel()
+    tidy["value"] = np.nan
+    meta = areas.set_index("area_code")
+    tidy["area_name"] = tidy["area_code"].map(meta["area_name"])
+    tidy["municipality_code"] = tidy["area_code"].map(meta["municipality_code"])
+    tidy["boundary_version"] = "RegSO2020"
+
+    true_rates = 100 * p
+    true_index = true_rates.mean(axis=2)
+    truth = pd.DataFrame({
+        "area_code": np.repeat(codes, t), "year": np.tile(years, n),
+        "eta_true": eta.ravel(), "ses_true": -eta.ravel(),
+        **{f"rate_{j}_true": true_rates[:, :, k].ravel() for k, j in enumerate(INDICATORS)},
+        "index_true": true_index.ravel(), "type_true": _true_types(true_index).ravel(),
+        "population": pop.ravel(),
+    })
+    attrs = {"source": f"sesindex synthetic generator (seed {seed}); areas, names and "
+             f"populations from the packaged RegSO bundle ({ATTRIBUTION})",
+             "boundary_note": "RegSO 2020 boundaries held fixed for every year",
+             "seed": seed, "config": str(asdict(cfg))}
+    ds = from_tidy(tidy, attrs=attrs)
+    return SyntheticData(ds, tidy, truth, cfg, seed)

@@ -1,0 +1,29 @@
+"""Ranks of areas within each year: 1 = highest index = lowest socioeconomic status.
+
+Ties share the best (lowest) rank ("competition" ranking, SciPy's ``method='min'``).
+
+Example
+-------
+>>> import xarray as xr
+>>> ranks(xr.DataArray([[5.0], [9.0], [5.0]], dims=("area", "year"))).values.ravel().tolist()
+[2, 1, 2]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from scipy.stats import rankdata
+
+
+def rank_array(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Competition ranks along ``axis`` (1 = largest); NaN stays unranked (0)."""
+    filled = np.where(np.isnan(values), -np.inf, values)
+    r = rankdata(-filled, method="min", axis=axis).astype(np.int32)
+    return np.where(np.isnan(values), 0, r)
+
+
+def ranks(index: xr.DataArray, dim: str = "area") -> xr.DataArray:
+    """Rank of each area along ``dim`` (all other dims are kept)."""
+    return xr.apply_ufunc(rank_array, index, input_core_dims=[[dim]],
+                          output_core_dims=[[dim]]).transpose(*index.dims).rename("rank")
