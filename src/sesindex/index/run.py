@@ -12,7 +12,7 @@ Example
 >>> ds = generate(n_areas=200, years=(2022,), seed=1).dataset
 >>> out = compute_index(ds, IndexSpec(types_over="given_areas"))
 >>> sorted(out.data_vars)[:4], int(out["rank"].min())
-(['index', 'mu', 'rate', 'rank'], 1)
+(['index', 'mu', 'rank', 'rate'], 1)
 """
 
 from __future__ import annotations
