@@ -30,6 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
+from scipy.stats import rankdata
 
 from sesindex.indicators import INDICATORS
 
@@ -59,9 +60,16 @@ def normalise(rates: xr.DataArray, method: str = "none", dim: str = "area") -> x
     if method == "minmax":
         lo, hi = rates.min(dim), rates.max(dim)
         x = (rates - lo) / (hi - lo)
-        return xr.where(direction > 0, x, 1 - x)
-    pct = rates.rank(dim, pct=True)
-    return xr.where(direction > 0, pct, 1 - pct + 1.0 / rates.count(dim))
+        return xr.where(direction > 0, x, 1 - x).transpose(*rates.dims)
+    pct = xr.apply_ufunc(_percentile, rates, input_core_dims=[[dim]],
+                         output_core_dims=[[dim]]).transpose(*rates.dims)
+    return xr.where(direction > 0, pct, 1 - pct + 1.0 / rates.count(dim)).transpose(*rates.dims)
+
+
+def _percentile(a: np.ndarray) -> np.ndarray:
+    """Average-tie percentile ranks in (0, 1] along the last axis, NaN kept."""
+    n = np.sum(~np.isnan(a), axis=-1, keepdims=True)
+    return rankdata(a, axis=-1, nan_policy="omit") / n
 
 
 def _weights(indicators: Sequence[str], weights: Sequence[float] | None) -> xr.DataArray:

@@ -1,0 +1,167 @@
+"""The ``sesindex`` command line (Typer + Rich).
+
+Run ``sesindex --help``; every command writes ``manifest.json`` beside its outputs.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="Swedish socioeconomic area index with honest uncertainty.",
+                  no_args_is_help=True, add_completion=False)
+data_app = typer.Typer(help="Inspect and validate input data.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DATA_HELP = ("Packaged dataset (synthetic, sweden-regso-2022, karlstad-tab6586) or a file: "
+             "tidy CSV/Parquet, or a PxWeb JSON-stat 2.0 response.")
+
+
+@contextmanager
+def steps():
+    """A Rich progress display; ``step(label)`` is a context manager per stage."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=False) as progress:
+        @contextmanager
+        def step(label: str):
+            task = progress.add_task(label, total=1)
+            yield
+            progress.update(task, completed=1, description=f"[green]✓[/] {label}")
+        yield step
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _parse_cutpoints(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        mu, sigma = (float(v) for v in text.split(","))
+    except ValueError:
+        _fail(f"--cutpoints must be 'mu,sigma' (e.g. 9.10,5.47), got {text!r}", 2)
+    return mu, sigma
+
+
+def _print_types(summary, title: str) -> None:
+    last = summary.iloc[-1]
+    table = Table(title=title)
+    for col in ("type", "label", "areas", "share %"):
+        table.add_column(col, justify="right" if col != "label" else "left")
+    from sesindex.index.area_type import TYPE_LABELS
+
+    n = int(last["areas"])
+    for k in range(1, 6):
+        c = int(last[f"type_{k}"])
+        table.add_row(str(k), TYPE_LABELS["en"][k], str(c), f"{100 * c / max(n, 1):.1f}")
+    console.print(table)
+    console.print(f"year {int(last['year'])}: {n} areas, national mu = {last['mu']:.2f}, "
+                  f"sigma = {last['sigma']:.2f} (percentage points)")
+
+
+def _run_index(data: str, spec_path: Path | None, out: Path, cutpoints: str | None,
+               command: str, write_inputs: bool = False, seed: int | None = None) -> None:
+    from sesindex.data.io import load_data
+    from sesindex.data.schema import DataValidationError
+    from sesindex.index import IndexSpec, compute_index, load_spec
+    from sesindex.manifest import Timer, write_manifest
+    from sesindex.report.tables import summary_table, write_area_tables
+
+    timer = Timer()
+    spec = load_spec(spec_path) if spec_path else IndexSpec()
+    with steps() as step:
+        try:
+            with step(f"load {data}"), timer("load"):
+                loaded = load_data(data, seed=seed)
+        except (DataValidationError, FileNotFoundError, ValueError) as exc:
+            _fail(str(exc))
+        for note in loaded.notes:
+            err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
+        try:
+            with step(f"index ({spec.name})"), timer("index"):
+                result = compute_index(loaded.dataset, spec,
+                                       cutpoints=_parse_cutpoints(cutpoints))
+        except ValueError as exc:
+            _fail(str(exc))
+        with step(f"write {out}"), timer("write"):
+            files = write_area_tables(result, out)
+            if write_inputs:
+                loaded.tidy.to_csv(out / "data.csv", index=False)
+                files.append(out / "data.csv")
+                if loaded.truth is not None:
+                    loaded.truth.to_csv(out / "truth.csv", index=False, float_format="%.6g")
+                    files.append(out / "truth.csv")
+    summary = summary_table(result)
+    if result.attrs.get("types_note"):
+        err.print(f"[yellow]types:[/] {escape(result.attrs['types_note'])}", highlight=False)
+        if "published_type" in result:
+            err.print("[yellow]types:[/] the table carries SCB's published types "
+                      "(published_type) instead.", highlight=False)
+    if summary[[f"type_{k}" for k in range(1, 6)]].to_numpy().sum():
+        _print_types(summary, f"Area types ({spec.name})")
+    write_manifest(out, command=command, spec=spec.to_dict(), inputs=loaded.files,
+                   seed=seed, timings=timer.seconds, data=loaded.name, notes=loaded.notes,
+                   types_note=result.attrs.get("types_note", ""),
+                   outputs=[p.name for p in files])
+    console.print(f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}")
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("results/demo"), help="Output directory."),
+         seed: int = typer.Option(20240101, help="Seed of the synthetic national panel.")):
+    """National demo: calibrated synthetic RegSO data -> official index, types, ranks."""
+    _run_index("synthetic", None, out, None, "demo", write_inputs=True, seed=seed)
+
+
+@app.command()
+def index(spec: Path = typer.Option(..., exists=True, help="Index spec (TOML), e.g. "
+                                    "models/official.toml."),
+          data: str = typer.Option("synthetic", help=DATA_HELP),
+          out: Path = typer.Option(Path("results/index"), help="Output directory."),
+          cutpoints: str = typer.Option(None, help="National 'mu,sigma' for types when the "
+                                        "data holds only some areas.")):
+    """Compute a deterministic index variant with area types and ranks."""
+    _run_index(data, spec, out, cutpoints, "index")
+
+
+@data_app.command("check")
+def data_check(source: str = typer.Argument(..., help=DATA_HELP)):
+    """Validate a dataset; exit status 1 and every problem listed if anything is wrong."""
+    from sesindex.data.io import load_data
+    from sesindex.data.schema import DataValidationError
+
+    try:
+        loaded = load_data(source)
+    except DataValidationError as exc:
+        err.print(f"[bold red]{len(exc.problems)} problem(s)[/] in {source}:")
+        for p in exc.problems:
+            err.print(f"  [red]✗[/] {escape(str(p))}", highlight=False)
+        raise typer.Exit(1)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    ds = loaded.dataset
+    for note in loaded.notes:
+        console.print(f"note: {escape(note)}", highlight=False)
+    kinds = dict(zip(ds["indicator"].values.tolist(), ds["indicator_kind"].values.tolist()))
+    console.print(f"[green]ok[/] {source}: {ds.sizes['area']} areas, years "
+                  f"{int(ds.year.min())}-{int(ds.year.max())}, indicators {kinds}",
+                  highlight=False)
+
+
+def main() -> None:  # pragma: no cover
+    app(prog_name="sesindex")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

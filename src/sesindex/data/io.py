@@ -1,0 +1,165 @@
+"""Load any supported input into the data model: packaged names, tidy CSV/Parquet, PxWeb.
+
+``--data`` everywhere takes a packaged dataset name (:data:`PACKAGED`) or a file path:
+
+* ``synthetic`` — the calibrated national synthetic panel (default; has truth);
+* ``sweden-regso-2022`` — the real RegSO bundle (Source: Statistics Sweden (SCB));
+* ``karlstad-tab6586`` — SCB's real TAB6586 response for Karlstad (JSON-stat 2.0);
+* ``*.csv`` / ``*.parquet`` — tidy long format (``area_code, year, indicator, count,
+  denominator, value`` + optional metadata) or wide format (one row per area and year,
+  columns ``<indicator>_count`` / ``<indicator>_denominator`` / ``<indicator>``);
+* ``*.json`` — a PxWebApi 2 JSON-stat 2.0 response.
+
+Example
+-------
+>>> loaded = load_data("sweden-regso-2022")
+>>> loaded.dataset.sizes["area"], loaded.name
+(3363, 'sweden-regso-2022')
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from sesindex.data.model import from_tidy
+from sesindex.data.schema import (
+    ID_COLUMNS,
+    META_COLUMNS,
+    NUMERIC_COLUMNS,
+    DataValidationError,
+    Problem,
+)
+
+PACKAGED = ("synthetic", "sweden-regso-2022", "karlstad-tab6586")
+_TEXT = {"area_code": str, "municipality_code": str, "area_name": str, "indicator": str,
+         "boundary_version": str}
+
+
+@dataclass
+class LoadedData:
+    """A dataset with where it came from: notes to print and files to hash."""
+
+    name: str
+    dataset: xr.Dataset
+    notes: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # path -> sha256
+    truth: pd.DataFrame | None = None
+    tidy: pd.DataFrame | None = None
+
+
+def sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a tidy CSV or Parquet file in long or wide format into the long tidy frame.
+
+    Codes are read as text (leading zeros kept); SCB's ``..`` markers stay as text so
+    validation can name them.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        raw = pd.read_parquet(path)
+    elif path.suffix.lower() in (".csv", ".txt", ".gz"):
+        raw = pd.read_csv(path, dtype=_TEXT, keep_default_na=False,
+                          na_values=["", "NA", "NaN", "nan"])
+    else:
+        raise ValueError(f"{path}: unsupported file type {path.suffix!r} "
+                         "(use .csv, .parquet or a PxWeb .json)")
+    return raw if "indicator" in raw.columns else wide_to_long(raw)
+
+
+def wide_to_long(wide: pd.DataFrame) -> pd.DataFrame:
+    """Melt a wide frame (``V1_count``, ``V1_denominator``, ``median_income`` ...) to long.
+
+    >>> w = pd.DataFrame({"area_code": ["0114R001"], "year": [2022], "V2_count": [5],
+    ...                   "V2_denominator": [50], "median_income": [310.0]})
+    >>> wide_to_long(w)[["indicator", "count", "denominator", "value"]].values.tolist()
+    [['V2', 5.0, 50.0, nan], ['median_income', nan, nan, 310.0]]
+    """
+    keys = [c for c in ("area_code", "year", *META_COLUMNS) if c in wide.columns]
+    if not {"area_code", "year"} <= set(keys):
+        raise DataValidationError([Problem(
+            "missing_columns", f"a wide table needs area_code and year columns; has "
+            f"{list(wide.columns)} (a long table needs an 'indicator' column)")])
+    frames = []
+    measure = [c for c in wide.columns if c not in keys]
+    done: set[str] = set()
+    for col in measure:
+        if col in done:
+            continue
+        if col.endswith(("_count", "_denominator")):
+            ind = col.rsplit("_", 1)[0]
+            c, d = f"{ind}_count", f"{ind}_denominator"
+            part = wide[keys].assign(indicator=ind, count=wide.get(c), denominator=wide.get(d),
+                                     value=float("nan"))
+            done |= {c, d}
+        else:
+            part = wide[keys].assign(indicator=col, count=float("nan"),
+                                     denominator=float("nan"), value=wide[col])
+            done.add(col)
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)[[*ID_COLUMNS, *NUMERIC_COLUMNS, *keys[2:]]]
+
+
+def load_data(source: str, *, boundary_version: str | None = None, seed: int | None = None,
+              years: tuple[int, ...] | None = None, n_areas: int | None = None) -> LoadedData:
+    """Load a packaged dataset by name or a file by path (validated, nothing dropped)."""
+    if source == "synthetic":
+        from sesindex.data.synthetic import YEARS, generate
+
+        kw = {"seed": seed} if seed is not None else {}
+        syn = generate(n_areas=n_areas, years=years or YEARS, **kw)
+        notes = [f"synthetic national panel, seed {syn.seed}: {syn.dataset.attrs['source']}; "
+                 f"{syn.dataset.attrs['boundary_note']}"]
+        return LoadedData("synthetic", syn.dataset, notes, _packaged_hashes(), syn.truth,
+                          syn.tidy)
+    if source == "sweden-regso-2022":
+        from sesindex.data.real_bundle import ATTRIBUTION, regso_2022_tidy
+
+        tidy = regso_2022_tidy()
+        ds = from_tidy(tidy, attrs={"source": f"packaged RegSO bundle 2022. {ATTRIBUTION}"})
+        return LoadedData(source, ds, [f"real RegSO 2020 bundle, 2022 ({ATTRIBUTION})"],
+                          _packaged_hashes(), tidy=tidy)
+    if source == "karlstad-tab6586":
+        from sesindex.data.real_bundle import _resource
+
+        return _load_pxweb(_resource("TAB6586_region1780_jsonstat2.json"), name=source)
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"--data {source!r} is neither a packaged dataset "
+                                f"{list(PACKAGED)} nor an existing file")
+    if path.suffix.lower() == ".json":
+        return _load_pxweb(path, name=str(path))
+    tidy = read_table(path)
+    ds = from_tidy(tidy, boundary_version=boundary_version,
+                   attrs={"source": str(path)})
+    notes = [] if "boundary_version" in tidy.columns else [
+        f"no boundary_version column: assumed {boundary_version or 'RegSO2020'}"]
+    return LoadedData(str(path), ds, notes, {str(path): sha256(path)}, tidy=tidy)
+
+
+def _load_pxweb(path: Path, name: str) -> LoadedData:
+    from sesindex.data.pxweb import read_jsonstat
+
+    table = read_jsonstat(path)
+    table.raise_on_problems()
+    ds = from_tidy(table.tidy, attrs={"source": f"{table.meta.get('source', 'SCB')} "
+                                      f"{table.meta.get('table_id', '')} ({path.name})"})
+    return LoadedData(name, ds, list(table.notes), {str(path): sha256(path)}, tidy=table.tidy)
+
+
+def _packaged_hashes() -> dict[str, str]:
+    from sesindex.data.real_bundle import AREAS_FILE, PANEL_FILE, _resource
+
+    return {f"sesindex/data/resources/{f}": sha256(_resource(f)) for f in (AREAS_FILE, PANEL_FILE)}

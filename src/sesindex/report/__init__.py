@@ -1,0 +1,1 @@
+"""Publishable outputs: tables with Swedish and English labels."""

@@ -1,0 +1,75 @@
+"""Area tables: one row per area and year, with Swedish and English type labels.
+
+Example
+-------
+>>> from sesindex.data.synthetic import generate
+>>> from sesindex.index import IndexSpec, compute_index
+>>> res = compute_index(generate(n_areas=30, years=(2022,), seed=2).dataset,
+...                     IndexSpec(types_over="given_areas"))
+>>> list(area_table(res).columns[:6])
+['area_code', 'area_name', 'municipality_code', 'boundary_version', 'year', 'V1']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from sesindex.index.area_type import TYPE_LABELS
+
+
+def type_label(types: pd.Series, lang: str) -> pd.Series:
+    """Label of each type code in ``lang`` ('sv' or 'en'); empty for 0 (no type)."""
+    return types.map(TYPE_LABELS[lang]).fillna("")
+
+
+def area_table(result: xr.Dataset) -> pd.DataFrame:
+    """Flatten an index result into the published area x year table."""
+    rates = result["rate"].to_series().unstack("indicator")
+    rates.columns = [str(c) for c in rates.columns]
+    cols = [c for c in ("index", "type", "rank", "published_index", "published_type")
+            if c in result]
+    df = rates.join(result[cols].to_dataframe())
+    df = df.reset_index().rename(columns={"area": "area_code"})
+    meta = [c for c in ("area_name", "municipality_code", "boundary_version") if c in df]
+    inds = list(result["indicator"].values)
+    df["mu"] = df["year"].map(result["mu"].to_series())
+    df["sigma"] = df["year"].map(result["sigma"].to_series())
+    df["type"] = df["type"].astype(int)
+    df["type_label_en"] = type_label(df["type"], "en")
+    df["type_label_sv"] = type_label(df["type"], "sv")
+    if "published_type" in df:
+        df["published_type_label_en"] = type_label(df["published_type"], "en")
+    ordered = ["area_code", *meta, "year", *inds, "index", "type", "rank", "type_label_en",
+               "type_label_sv", "mu", "sigma"]
+    rest = [c for c in df.columns if c not in ordered]
+    df = df[[c for c in ordered if c in df] + rest]
+    return df.sort_values(["year", "area_code"], ignore_index=True)
+
+
+def summary_table(result: xr.Dataset) -> pd.DataFrame:
+    """Per year: areas, national mu and sigma, and the number of areas of each type."""
+    types = result["type"].to_series().unstack("year")
+    rows = []
+    for year in result["year"].values:
+        t = types[year]
+        rows.append({"year": int(year), "areas": int(result["index"].sel(year=year).count()),
+                     "mu": float(result["mu"].sel(year=year)),
+                     "sigma": float(result["sigma"].sel(year=year)),
+                     **{f"type_{k}": int((t == k).sum()) for k in range(1, 6)},
+                     "untyped": int((t == 0).sum())})
+    return pd.DataFrame(rows)
+
+
+def write_area_tables(result: xr.Dataset, out_dir: str | Path, stem: str = "areas") -> list[Path]:
+    """Write the area table as CSV and Parquet and the yearly summary as CSV."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    table = area_table(result)
+    paths = [out / f"{stem}.csv", out / f"{stem}.parquet", out / "summary.csv"]
+    table.to_csv(paths[0], index=False, float_format="%.6g")
+    table.to_parquet(paths[1], index=False)
+    summary_table(result).to_csv(paths[2], index=False, float_format="%.6g")
+    return paths

@@ -1,0 +1,67 @@
+"""The command line: demo, index, data check."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from sesindex.cli import app
+
+runner = CliRunner()
+
+
+def test_demo_writes_tables_inputs_truth_and_manifest(tmp_path):
+    res = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "Type 1" in res.output and "3363 areas" in res.output
+    for name in ("areas.csv", "areas.parquet", "summary.csv", "data.csv", "truth.csv",
+                 "manifest.json"):
+        assert (tmp_path / name).exists(), name
+    areas = pd.read_csv(tmp_path / "areas.csv", dtype={"area_code": str})
+    assert len(areas) == 3363 * 14
+    assert {"V1", "V2", "V3", "index", "type", "rank", "type_label_sv"} <= set(areas.columns)
+    data = pd.read_csv(tmp_path / "data.csv", dtype={"area_code": str})
+    assert list(data.columns[:6]) == ["area_code", "year", "indicator", "count",
+                                      "denominator", "value"]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["seed"] == 20240101 and manifest["packages"]["numpy"]
+    assert all(len(h) == 64 for h in manifest["inputs"].values())
+
+
+def test_demo_is_bit_identical_on_rerun(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        assert runner.invoke(app, ["demo", "--out", str(out)]).exit_code == 0
+    for name in ("areas.csv", "data.csv", "truth.csv", "summary.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_index_on_user_csv_and_data_check(tmp_path, clean):
+    path = tmp_path / "mine.csv"
+    clean.to_csv(path, index=False)
+    res = runner.invoke(app, ["data", "check", str(path)])
+    assert res.exit_code == 0 and "3 areas" in res.output
+    res = runner.invoke(app, ["index", "--spec", "models/official.toml", "--data", str(path),
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "national mean and standard deviation" in res.output  # no local 'types'
+    out = pd.read_csv(tmp_path / "o" / "areas.csv")
+    assert (out["type"] == 0).all()
+
+
+def test_data_check_fails_naming_areas(tmp_path, clean):
+    clean.loc[4, "count"] = 5000
+    clean.to_csv(tmp_path / "bad.csv", index=False)
+    res = runner.invoke(app, ["data", "check", str(tmp_path / "bad.csv")])
+    assert res.exit_code == 1
+    assert "count_exceeds_denominator" in res.output and "0114R002" in res.output
+
+
+def test_index_with_alternative_spec_on_real_bundle(tmp_path):
+    res = runner.invoke(app, ["index", "--spec", "models/real_bundle_proxy.toml", "--data",
+                              "sweden-regso-2022", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(tmp_path / "areas.csv")
+    assert (out["type"] > 0).all() and "published_type" in out
