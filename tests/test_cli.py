@@ -65,3 +65,17 @@ def test_index_with_alternative_spec_on_real_bundle(tmp_path):
     assert res.exit_code == 0, res.output
     out = pd.read_csv(tmp_path / "areas.csv")
     assert (out["type"] > 0).all() and "published_type" in out
+
+
+def test_index_on_scb_response_shows_published_and_refuses_local_types(tmp_path):
+    res = runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
+                              "karlstad-tab6586", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "no area types for 2011-2024" in res.output
+    assert "structural '..' cells" in res.output
+    out = pd.read_csv(tmp_path / "areas.csv", dtype={"area_code": str})
+    assert (out["type"] == 0).all() and out["mu"].isna().all()
+    assert out["index_minus_published"].abs().max() <= 0.05
+    assert set(out["boundary_version"]) == {"RegSO2020", "RegSO2025"}
+    assert (out.loc[out["year"] == 2024, "boundary_version"] == "RegSO2025").all()
+    assert out["published_type"].between(1, 5).all()

@@ -194,3 +194,19 @@ def test_many_areas_are_summarised_in_message():
 
 def test_validation_never_drops_rows(clean):
     assert len(validate_tidy(clean)) == len(clean)
+
+
+def test_published_percent_may_carry_its_denominator():
+    from sesindex.data.model import lacking_denominators
+
+    df = pd.DataFrame({"area_code": ["1780R001", "1780R002"], "year": 2022,
+                       "indicator": "V1", "value": [12.3, 4.5], "denominator": [5000, 4000]})
+    assert check_tidy(df) == []
+    ds = from_tidy(df)
+    assert ds["indicator_kind"].item() == "percent" and lacking_denominators(ds, ["V1"]) == []
+    assert lacking_denominators(from_tidy(df.drop(columns="denominator")), ["V1"]) == ["V1"]
+
+
+def test_count_without_denominator_is_missing(clean):
+    clean.loc[2, "denominator"] = np.nan
+    assert only(check_tidy(clean), "missing_value").areas == ("0114R001",)

@@ -108,6 +108,13 @@ def _run_index(data: str, spec_path: Path | None, out: Path, cutpoints: str | No
         if "published_type" in result:
             err.print("[yellow]types:[/] the table carries SCB's published types "
                       "(published_type) instead.", highlight=False)
+    if "published_index" in result:
+        diff = abs(result["index"] - result["published_index"])
+        where = diff.where(diff == diff.max(), drop=True)
+        console.print(f"recomputed vs published index: largest difference "
+                      f"{float(diff.max()):.4f} points ({where['area'].values[0]}, "
+                      f"{int(where['year'].values[0])}); published V1-V3 are rounded to 0.1, "
+                      "so up to 0.05 is rounding", highlight=False)
     if summary[[f"type_{k}" for k in range(1, 6)]].to_numpy().sum():
         _print_types(summary, f"Area types ({spec.name})")
     write_manifest(out, command=command, spec=spec.to_dict(), inputs=loaded.files,
@@ -157,6 +164,44 @@ def data_check(source: str = typer.Argument(..., help=DATA_HELP)):
     console.print(f"[green]ok[/] {source}: {ds.sizes['area']} areas, years "
                   f"{int(ds.year.min())}-{int(ds.year.max())}, indicators {kinds}",
                   highlight=False)
+
+
+@app.command()
+def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = index and "
+                                    "area types by RegSO)."),
+          region: str = typer.Option("*", help="Region codes, comma-separated; '1780*' = "
+                                     "all RegSO of Karlstad; '*' = all."),
+          years: str = typer.Option("*", help="Years, comma-separated or 'A-B'."),
+          contents: str = typer.Option("*", help="ContentsCode selection."),
+          lang: str = typer.Option("sv", help="sv or en."),
+          cache: Path = typer.Option(Path("data/scb"), help="Cache directory."),
+          refresh: bool = typer.Option(False, help="Download again even if cached.")):
+    """Download a table from SCB's PxWebApi 2 (JSON-stat 2.0), cache it, check it loads."""
+    from sesindex.data.fetch import FetchError, fetch_table
+    from sesindex.data.io import load_data
+
+    if "-" in years and "*" not in years:
+        a, b = (int(v) for v in years.split("-"))
+        year_codes = [str(y) for y in range(a, b + 1)]
+    else:
+        year_codes = years.split(",")
+    codes = {"Region": region.split(","), "ContentsCode": contents.split(","),
+             "Tid": year_codes}
+    try:
+        with steps() as step, step(f"fetch {table}"):
+            got = fetch_table(table, codes, cache_dir=cache, lang=lang, refresh=refresh)
+    except FetchError as exc:
+        _fail(str(exc))
+    origin = "cache" if got.from_cache else "SCB"
+    console.print(f"{got.path} (from {origin}, retrieved {got.retrieved})", highlight=False)
+    try:
+        loaded = load_data(str(got.path))
+    except Exception as exc:  # noqa: BLE001 - report, keep the cached file
+        _fail(f"fetched, but the response does not load: {exc}")
+    for note in loaded.notes:
+        console.print(f"note: {escape(note)}", highlight=False)
+    console.print(f"loads as {loaded.dataset.sizes['area']} areas x "
+                  f"{loaded.dataset.sizes['year']} years; use --data {got.path}")
 
 
 def main() -> None:  # pragma: no cover

@@ -91,16 +91,28 @@ def indicator_rates(ds: xr.Dataset, indicators: Sequence[str] | None = None) -> 
     return rate.rename("rate").transpose("area", "year", "indicator")
 
 
-def has_denominators(ds: xr.Dataset, indicators: Sequence[str]) -> bool:
-    """True when every named indicator is a count indicator with denominators."""
-    kinds = ds["indicator_kind"].sel(indicator=list(indicators)).values
-    return bool(np.all(kinds == "count"))
+def lacking_denominators(ds: xr.Dataset, indicators: Sequence[str]) -> list[str]:
+    """Indicators that are absent or lack a denominator in some present cell."""
+    lacking = []
+    for ind in indicators:
+        if ind not in ds["indicator"].values:
+            lacking.append(ind)
+            continue
+        cell = ds.sel(indicator=ind)
+        present = cell["count"].notnull() | cell["value"].notnull()
+        if bool((present & cell["denominator"].isnull()).any()):
+            lacking.append(ind)
+    return lacking
 
 
 def require_denominators(ds: xr.Dataset, indicators: Sequence[str], purpose: str) -> None:
-    """Raise a clear error when ``purpose`` needs counts but indicators carry only rates."""
+    """Raise a clear error when ``purpose`` needs denominators but indicators lack them.
+
+    Count indicators have them; published percentages have them when the user attached
+    them (a ``denominator`` column beside ``value``).
+    """
     kinds = dict(zip(ds["indicator"].values, ds["indicator_kind"].values))
-    lacking = [i for i in indicators if kinds.get(i) != "count"]
+    lacking = lacking_denominators(ds, indicators)
     if lacking:
         raise ValueError(
             f"{purpose} needs counts and denominators, but indicator(s) {lacking} are "

@@ -135,7 +135,7 @@ def normalise(df: pd.DataFrame, boundary_version: str | None = None) -> pd.DataF
 
 def _row_schema() -> pa.DataFrameSchema:
     """Row-level rules; each failing row is reported under the check's name."""
-    is_count = lambda d: d["count"].notna() | d["denominator"].notna()  # noqa: E731
+    is_count = lambda d: d["count"].notna()  # noqa: E731
     kind = _row_kind
 
     def code_ok(d: pd.DataFrame) -> pd.Series:
@@ -156,7 +156,7 @@ def _row_schema() -> pa.DataFrameSchema:
         "non_integer_count": lambda d: ~((d["count"] % 1 != 0) & d["count"].notna()
                                          | (d["denominator"] % 1 != 0) & d["denominator"].notna()),
         "percent_above_100": lambda d: ~((d["value"] > 100) & (kind(d) == "percent")),
-        "missing_value": lambda d: ~((is_count(d) & (d["count"].isna() | d["denominator"].isna()))
+        "missing_value": lambda d: ~((is_count(d) & d["denominator"].isna())
                                      | (~is_count(d) & d["value"].isna())),
         "count_and_value": lambda d: ~(is_count(d) & d["value"].notna()),
         "bad_year": lambda d: d["year"].between(1960, 2100) & (d["year"] % 1 == 0),
@@ -186,11 +186,15 @@ _MESSAGES = {
 
 
 def _row_kind(d: pd.DataFrame) -> pd.Series:
-    """Kind of each row: ``count`` when it has a count or denominator, else its unit's kind."""
+    """Kind of each row: ``count`` when it has a count, else its unit's kind.
+
+    A published percentage may carry its denominator (e.g. residents aged 20-64 from SCB's
+    population tables): it stays a ``percent`` row, and models that need counts use it.
+    """
     unit = d["indicator"].map(lambda i: getattr(INDICATORS.get(i), "unit", None))
     kind = pd.Series(np.where(unit == "percent", "percent", "continuous"), index=d.index)
     kind[d["indicator"].isin(PUBLISHED)] = "published"
-    kind[d["count"].notna() | d["denominator"].notna()] = "count"
+    kind[d["count"].notna()] = "count"
     return kind
 
 
@@ -226,7 +230,7 @@ def _frame_problems(df: pd.DataFrame, expected_areas: Iterable[str] | None) -> l
     if dup.any():
         problems.append(_problem("duplicate", "the same area, year and indicator occurs more "
                                  "than once", df[dup]))
-    is_count = df["count"].notna() | df["denominator"].notna()
+    is_count = df["count"].notna()
     n_kinds = df.assign(c=is_count).groupby("indicator")["c"].nunique()
     mixed = n_kinds.index[n_kinds.gt(1)].difference(list(PUBLISHED))
     if len(mixed):

@@ -34,18 +34,24 @@ def _missing_indicators(ds: xr.Dataset, spec: IndexSpec) -> list[str]:
     return [i for i in spec.indicators if i not in ds["indicator"].values]
 
 
-def _national_years(ds: xr.Dataset, index: xr.DataArray) -> dict[int, str]:
-    """Per year: '' when the year holds its whole division, else the reason it does not."""
-    notes = {}
+def _untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
+    """Years that do not hold their whole division, and one sentence saying so."""
+    short, counts = [], set()
     for year in index["year"].values:
         present = index.sel(year=year).notnull()
         versions = set(ds["boundary_version"].sel(year=year).values[present.values]) - {None}
         version = next(iter(versions)) if len(versions) == 1 else None
         n, size = int(present.sum()), DIVISION_SIZES.get(version or "", 0)
-        notes[int(year)] = "" if n == size else (
-            f"{year}: {n} of {size or '?'} {version or ''} areas present; the official types "
-            "rest on the national mean and standard deviation, which this data cannot give")
-    return notes
+        if n != size:
+            short.append(int(year))
+            counts.add(f"{n} of {size or '?'} {version or 'mixed-version'} areas")
+    if not short:
+        return [], ""
+    span = f"{short[0]}-{short[-1]}" if len(short) > 1 else str(short[0])
+    return short, (f"no area types for {span}: the data holds {' / '.join(sorted(counts))}, "
+                   "and the official types rest on the national mean and standard deviation "
+                   "over all areas, which this data cannot give (supply them with "
+                   "--cutpoints mu,sigma)")
 
 
 def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
@@ -68,28 +74,23 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
         weights = ds["denominator"].sel(indicator=first, drop=True)
     mu, sigma = national_moments(index, weights, ddof=spec.ddof)
     out = xr.Dataset({"rate": rate, "index": index, "rank": ranks(index)})
-    notes = {}
+    typed = xr.ones_like(mu, dtype=bool)
     if cutpoints is not None:
         mu = xr.full_like(mu, cutpoints[0])
         sigma = xr.full_like(sigma, cutpoints[1])
-        notes = {int(y): f"{y}: types from supplied national mu={cutpoints[0]}, "
-                 f"sigma={cutpoints[1]}" for y in index["year"].values}
-        typed = xr.ones_like(mu, dtype=bool)
+        note = f"types from the supplied national mu = {cutpoints[0]}, sigma = {cutpoints[1]}"
     elif spec.types_over == "national":
-        notes = _national_years(ds, index)
-        typed = xr.DataArray([not notes[int(y)] for y in index["year"].values], dims="year",
-                             coords={"year": index["year"]})
+        short, note = _untyped_years(ds, index)
+        typed = ~typed["year"].isin(short)
     else:
-        typed = xr.ones_like(mu, dtype=bool)
-        notes = {int(y): f"{y}: types relative to the {int(index.sel(year=y).count())} areas "
-                 "given (not national)" for y in index["year"].values}
-    out["mu"], out["sigma"] = mu, sigma
+        note = "types relative to the areas given (not the national rule)"
+    out["mu"], out["sigma"] = mu.where(typed), sigma.where(typed)
     out["type"] = area_types(index, mu, sigma).where(typed, 0).astype("int8")
     for name in ("published_index", "published_type"):
         if name in ds["indicator"].values:
             out[name] = ds["value"].sel(indicator=name, drop=True)
     out["typed"] = typed
-    out.attrs.update(spec=spec.name, types_note="; ".join(n for n in notes.values() if n),
+    out.attrs.update(spec=spec.name, types_note=note,
                      mu_sigma="population-weighted" if weights is not None else "unweighted")
     return out.assign_coords({c: ds[c] for c in ("area_name", "municipality_code",
                                                  "boundary_version") if c in ds.coords})

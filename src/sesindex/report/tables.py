@@ -40,8 +40,11 @@ def area_table(result: xr.Dataset) -> pd.DataFrame:
     df["type"] = df["type"].astype(int)
     df["type_label_en"] = type_label(df["type"], "en")
     df["type_label_sv"] = type_label(df["type"], "sv")
+    if "published_index" in df:
+        df["index_minus_published"] = df["index"] - df["published_index"]
     if "published_type" in df:
         df["published_type_label_en"] = type_label(df["published_type"], "en")
+        df["published_type_label_sv"] = type_label(df["published_type"], "sv")
     ordered = ["area_code", *meta, "year", *inds, "index", "type", "rank", "type_label_en",
                "type_label_sv", "mu", "sigma"]
     rest = [c for c in df.columns if c not in ordered]

@@ -1,0 +1,103 @@
+"""Model specifications (TOML in ``models/``) for the Bayesian latent-factor model.
+
+Example
+-------
+>>> spec = ModelSpec.from_dict({"model": {"name": "lf", "years": [2022]}})
+>>> spec.indicators, spec.years, spec.sampler.chains
+(('V1', 'V2', 'V3'), (2022,), 2)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from sesindex.indicators import official_indicators
+
+
+@dataclass(frozen=True)
+class SamplerSpec:
+    """How to sample: backend, chains, tuning and kept draws, seed."""
+
+    backend: str = "nutpie"  # nutpie | pymc | advi | pathfinder
+    chains: int = 2
+    tune: int = 500
+    draws: int = 1000
+    seed: int = 20240101
+    low_rank: bool = False
+    target_accept: float = 0.8
+    thin_derived: int = 1  # keep every k-th draw of stored derived quantities
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """The fit gate: a run that misses it is marked failed everywhere it reports."""
+
+    rhat_max: float = 1.01
+    ess_bulk_min: float = 400
+    ess_tail_min: float = 400
+    divergences_max: int = 0
+
+
+@dataclass(frozen=True)
+class ContinuousSpec:
+    """A continuous indicator: Gaussian on a declared transform."""
+
+    indicator: str
+    transform: str = "log"  # log | identity
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The latent-factor model variant, its sampler, its gate and derived quantities."""
+
+    name: str = "latent_factor"
+    indicators: tuple[str, ...] = field(default_factory=official_indicators)
+    continuous: tuple[ContinuousSpec, ...] = ()
+    years: tuple[int, ...] | None = None  # None = every year in the data
+    likelihood: str = "gaussian_logit"  # gaussian_logit | binomial
+    temporal: str = "random_walk"  # random_walk | none
+    municipality: bool = True
+    reference_year: int | None = None  # eta standardised here (default: last year)
+    delta: float = 1.0  # |change in index| threshold, percentage points
+    change_pairs: tuple[tuple[int, int], ...] | None = None  # default: consecutive years
+    sampler: SamplerSpec = field(default_factory=SamplerSpec)
+    gate: GateSpec = field(default_factory=GateSpec)
+    description: str = ""
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelSpec":
+        m = dict(d.get("model", {}))
+        allowed = {f.name for f in fields(cls)} - {"sampler", "gate"}
+        unknown = set(m) - allowed
+        unknown |= {f"sampler.{k}" for k in set(d.get("sampler", {})) - _names(SamplerSpec)}
+        unknown |= {f"gate.{k}" for k in set(d.get("gate", {})) - _names(GateSpec)}
+        if unknown:
+            raise ValueError(f"unknown model spec key(s) {sorted(unknown)}")
+        for key in ("indicators", "years"):
+            if m.get(key) is not None:
+                m[key] = tuple(m[key])
+        if "change_pairs" in m:
+            m["change_pairs"] = tuple(tuple(p) for p in m["change_pairs"])
+        m["continuous"] = tuple(ContinuousSpec(**c) for c in m.get("continuous", ()))
+        spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
+                   gate=GateSpec(**d.get("gate", {})))
+        if spec.likelihood not in ("gaussian_logit", "binomial"):
+            raise ValueError("model.likelihood must be 'gaussian_logit' or 'binomial'")
+        if spec.temporal not in ("random_walk", "none"):
+            raise ValueError("model.temporal must be 'random_walk' or 'none'")
+        return spec
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _names(cls) -> set[str]:
+    return {f.name for f in fields(cls)}
+
+
+def load_model_spec(path: str | Path) -> ModelSpec:
+    """Read a model spec from TOML (sections ``[model]``, ``[sampler]``, ``[gate]``)."""
+    with open(path, "rb") as fh:
+        return ModelSpec.from_dict(tomllib.load(fh))

@@ -1,0 +1,642 @@
+"""Read SCB's PxWebApi 2 responses (JSON-stat 2.0) into the tidy data model.
+
+:func:`read_jsonstat` reads SCB's socioeconomic index table TAB6586 (V1-V3 as published
+percentages, the published index and area type) into a :class:`PxWebTable`: the tidy frame,
+one-line ``notes`` on everything that was dropped or inferred, the ``problems`` that must
+not be passed on silently, and the table's ``meta``. :func:`read_counts_table` reads any
+table of counts by region and year (e.g. population) as the ``count`` or ``denominator`` of
+one indicator: this is how denominators for percent-only data are supplied.
+
+What the loader handles (all of it occurs in SCB's real response for Karlstad):
+
+* a UTF-8 byte-order mark;
+* dimensions found by role (``role.time``, ``role.metric``, ``role.geo``) or, failing
+  that, by their usual ids/labels (``Tid``/``Year``, ``ContentsCode``, ``Region``);
+* contents mapped **by code** (``000008IW`` = V1, ``000008IV`` = V2, ``000008IX`` = V3,
+  ``000008IT`` = published index, ``000008IU`` = published type) and, for unknown codes,
+  **by label** (Swedish or English), never by position; a code whose label names another
+  indicator, or that maps to nothing, is a ``ValueError``;
+* each area twice, as ``1780R001`` (RegSO 2020) and ``1780R001_RegSO2025`` (RegSO 2025):
+  one ``area_code`` plus ``boundary_version``; DeSO codes likewise (``_DeSO2025``);
+  municipality, county and country rows are skipped with a note;
+* ``null`` cells: outside their boundary version's years (structural, SCB's ``..`` for
+  the other division's years) they are dropped and counted in one note; inside the
+  version's years they are a :class:`~sesindex.data.schema.Problem` naming area and year;
+* ``status`` given as one string, a list, or a ``{flat index: status}`` dict, and
+  ``value`` as a list or a sparse dict; ``category.index`` as a dict or a list.
+
+Why not :mod:`pyjstat`: it rejects the byte-order mark, ignores ``status`` entirely (so a
+suppressed ``..`` cell and a structural one look alike), and gives codes *or* labels per
+call. JSON-stat 2.0 itself is simple and exact: the values are a row-major array of shape
+``size`` over the dimensions in ``id`` order, each dimension's categories ordered by
+``category.index``. Parsing that with numpy takes a few lines (:func:`_parse`), and the
+tests check it cell by cell against pyjstat on the real file.
+
+Example
+-------
+>>> table = read_jsonstat(packaged_example())
+>>> table.tidy["area_code"].nunique(), table.meta["table_id"], table.problems
+(31, 'TAB6586', [])
+>>> print(table.notes[0])  # doctest: +NORMALIZE_WHITESPACE
+dropped 2,170 structural '..' cells (a boundary version outside its years):
+RegSO2020 codes have none for 2024; RegSO2025 codes have none for 2011–2023
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sesindex.data.boundaries import CODE_PATTERNS, REGSO_VERSION_YEARS
+from sesindex.data.schema import (
+    SUPPRESSION_MARKERS,
+    TIDY_COLUMNS,
+    DataValidationError,
+    Problem,
+    check_tidy,
+)
+from sesindex.indicators import INDICATORS, official_indicators
+
+EXAMPLE_FILE = "TAB6586_region1780_jsonstat2.json"
+
+#: TAB6586's content codes (SCB, table updated 2026-06-23). Never rely on their order.
+CONTENTS_CODES: dict[str, str] = {
+    "000008IW": "V1",
+    "000008IV": "V2",
+    "000008IX": "V3",
+    "000008IT": "published_index",
+    "000008IU": "published_type",
+}
+
+#: Label keywords (normalised: case-folded, one space, ASCII hyphens) per indicator, Swedish
+#: and English. A label must match exactly one indicator to be mapped.
+LABEL_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "V1": ("låg ekonomisk standard", "low economic standard"),
+    "V2": ("förgymnasial", "pre-upper secondary", "compulsory education",
+           "compulsory school"),
+    "V3": ("ekonomiskt bistånd", "långtidsarbetslös", "financial assistance",
+           "income support", "social assistance", "long-term unemploy"),
+    "published_index": ("socioekonomiskt index", "socioeconomic index",
+                        "socio-economic index"),
+    "published_type": ("områdestyp", "area type"),
+}
+
+#: Years each boundary version's series covers. RegSO as in
+#: :data:`sesindex.data.boundaries.REGSO_VERSION_YEARS`; DeSO 2018 underlies RegSO 2020 and
+#: DeSO 2025 underlies RegSO 2025 (SCB switched both from statistics year 2024), and DeSO
+#: series start before 2011, so DeSO 2018 is open to the past.
+VERSION_YEARS: dict[str, range] = {
+    **REGSO_VERSION_YEARS,
+    "DeSO2018": range(1960, REGSO_VERSION_YEARS["RegSO2025"].start),
+    "DeSO2025": REGSO_VERSION_YEARS["RegSO2025"],
+}
+_BASE_VERSION = {"RegSO": "RegSO2020", "DeSO": "DeSO2018"}
+
+_AREA_CODE = re.compile(
+    r"^(?P<code>\d{4}(?:R\d{3}|[A-C]\d{4}))(?:_(?P<suffix>[A-Za-z]+\d{4}))?$")
+_NON_AREA = (
+    (re.compile(r"^(00|SE|Riket)$", re.I), "country"),
+    (re.compile(r"^\d{2}$"), "county"),
+    (re.compile(r"^\d{4}$"), "municipality"),
+)
+_LABEL = re.compile(r"^(?:\d{4}(?:R\d{3}|[A-C]\d{4})\s+)?(?P<muni>[^(]*?)\s*\((?P<name>.*)\)\s*$")
+_TIME_IDS = {"tid", "time", "year", "years", "år", "ar"}
+_METRIC_IDS = {"contentscode", "contents", "tabellinnehåll", "table contents"}
+_GEO_IDS = {"region", "regions", "area", "areas", "område", "omrade", "regso", "deso",
+            "geo", "geography"}
+_SHOW_CELLS = 20
+
+
+@dataclass
+class PxWebTable:
+    """A PxWeb response in the data model: tidy rows, notes, problems and metadata."""
+
+    tidy: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def raise_on_problems(self) -> PxWebTable:
+        """Raise :class:`DataValidationError` listing every problem; else return ``self``.
+
+        >>> read_jsonstat(packaged_example()).raise_on_problems().tidy.shape
+        (2170, 9)
+        """
+        if self.problems:
+            raise DataValidationError(self.problems)
+        return self
+
+
+def packaged_example() -> Path:
+    """Path of the packaged real response (TAB6586, Karlstad, 2011–2024).
+
+    >>> packaged_example().name
+    'TAB6586_region1780_jsonstat2.json'
+    """
+    return Path(str(resources.files("sesindex.data") / "resources" / EXAMPLE_FILE))
+
+
+# --------------------------------------------------------------------------- JSON-stat
+
+
+@dataclass(frozen=True)
+class _Dim:
+    id: str
+    label: str
+    codes: tuple[str, ...]
+    labels: dict[str, str]
+    raw: dict
+
+
+@dataclass(frozen=True)
+class _Cube:
+    dims: tuple[_Dim, ...]
+    values: np.ndarray  # float, shape = sizes, NaN for null
+    status: np.ndarray  # object, same shape, None where no status
+    raw: dict
+
+    def dim(self, dim_id: str) -> _Dim:
+        return next(d for d in self.dims if d.id == dim_id)
+
+    def axis(self, dim_id: str) -> int:
+        return [d.id for d in self.dims].index(dim_id)
+
+
+def _load(source: str | os.PathLike | dict) -> tuple[dict, str | None]:
+    if isinstance(source, dict):
+        return source, None
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        # utf-8-sig strips SCB's byte-order mark (and reads files without one unchanged).
+        return json.loads(path.read_text(encoding="utf-8-sig")), str(path)
+    raise TypeError(f"source must be a path or a parsed JSON-stat dict, not {type(source)}")
+
+
+def _categories(dim_id: str, dim: dict) -> tuple[tuple[str, ...], dict[str, str]]:
+    cat = dim.get("category") or {}
+    labels = {str(k): str(v) for k, v in (cat.get("label") or {}).items()}
+    index = cat.get("index")
+    if index is None:
+        if len(labels) != 1:
+            raise ValueError(f"dimension {dim_id!r} has no category.index and "
+                             f"{len(labels)} labels")
+        codes = tuple(labels)
+    elif isinstance(index, list):
+        codes = tuple(str(c) for c in index)
+    else:
+        order = sorted(index.items(), key=lambda kv: int(kv[1]))
+        if [int(p) for _, p in order] != list(range(len(order))):
+            raise ValueError(f"dimension {dim_id!r}: category.index positions are not "
+                             f"0..{len(order) - 1}")
+        codes = tuple(str(c) for c, _ in order)
+    return codes, {c: labels.get(c, c) for c in codes}
+
+
+def _flat(data: Any, n: int, what: str, fill: Any) -> list:
+    """A JSON-stat ``value``/``status`` (list, dict or single status string) as a list."""
+    if data is None:
+        return [fill] * n
+    if isinstance(data, str):  # one status for every cell
+        return [data] * n
+    if isinstance(data, list):
+        if len(data) == 1 and what == "status":
+            return data * n
+        if len(data) != n:
+            raise ValueError(f"JSON-stat {what} has {len(data)} entries, size says {n}")
+        return data
+    if isinstance(data, dict):
+        out = [fill] * n
+        for key, v in data.items():
+            i = int(key)
+            if not 0 <= i < n:
+                raise ValueError(f"JSON-stat {what} index {key} outside 0..{n - 1}")
+            out[i] = v
+        return out
+    raise ValueError(f"JSON-stat {what} must be a list or an object, not {type(data).__name__}")
+
+
+def _parse(obj: dict) -> _Cube:
+    """The JSON-stat 2.0 dataset as a numpy cube (values row-major in ``id`` order)."""
+    if obj.get("class", "dataset") != "dataset" or "id" not in obj or "dimension" not in obj:
+        raise ValueError("not a JSON-stat 2.0 dataset (need class 'dataset', 'id', 'size', "
+                         f"'dimension'); got keys {sorted(obj)[:10]}")
+    ids = [str(i) for i in obj["id"]]
+    sizes = [int(s) for s in obj["size"]]
+    dims = []
+    for dim_id, size in zip(ids, sizes, strict=True):
+        raw = obj["dimension"][dim_id]
+        codes, labels = _categories(dim_id, raw)
+        if len(codes) != size:
+            raise ValueError(f"dimension {dim_id!r} has {len(codes)} categories, size says "
+                             f"{size}")
+        dims.append(_Dim(dim_id, str(raw.get("label", dim_id)), codes, labels, raw))
+    n = int(np.prod(sizes))
+    raw_values = _flat(obj.get("value"), n, "value", None)
+    status = np.array(_flat(obj.get("status"), n, "status", None), dtype=object)
+    values = np.full(n, np.nan)
+    for i, v in enumerate(raw_values):
+        if v is None:
+            continue
+        try:
+            values[i] = float(v)
+        except (TypeError, ValueError):  # a marker such as ".." written as the value
+            if status[i] is None:
+                status[i] = str(v)
+    return _Cube(tuple(dims), values.reshape(sizes), status.reshape(sizes), obj)
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFC", str(text)).casefold()
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _role_dim(cube: _Cube, role: str, ids: set[str]) -> str | None:
+    roles = cube.raw.get("role") or {}
+    named = [str(d) for d in roles.get(role) or [] if str(d) in {x.id for x in cube.dims}]
+    if named:
+        return named[0]
+    found = [d.id for d in cube.dims if _norm(d.id) in ids or _norm(d.label) in ids]
+    return found[0] if found else None
+
+
+def _find_dims(cube: _Cube, *, need_metric: bool) -> tuple[str, str, str | None]:
+    time = _role_dim(cube, "time", _TIME_IDS)
+    metric = _role_dim(cube, "metric", _METRIC_IDS)
+    geo = _role_dim(cube, "geo", _GEO_IDS)
+    have = [f"{d.id} ({d.label!r})" for d in cube.dims]
+    if geo is None:
+        raise ValueError(f"no region dimension (role 'geo', or id/label like 'Region'): {have}")
+    if time is None:
+        raise ValueError(f"no time dimension (role 'time', or id/label like 'Tid'): {have}")
+    if need_metric and metric is None:
+        raise ValueError(f"no contents dimension (role 'metric', or id 'ContentsCode'): {have}")
+    return geo, time, metric
+
+
+# --------------------------------------------------------------------------- regions
+
+
+def _fmt_years(years: Iterable[int]) -> str:
+    """``2011–2013, 2015`` for consecutive runs."""
+    ys = sorted(set(int(y) for y in years))
+    runs: list[list[int]] = []
+    for y in ys:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def _regions(dim: _Dim) -> tuple[pd.DataFrame, list[str]]:
+    """Area code, boundary version, name and municipality per region category.
+
+    Non-area regions (country, county, municipality) get ``area_code`` None and a note.
+    """
+    rows, skipped, bad = [], [], []
+    for code in dim.codes:
+        label = dim.labels[code]
+        m = _AREA_CODE.match(code)
+        if m:
+            kind = "RegSO" if "R" in m["code"] else "DeSO"
+            version = _BASE_VERSION[kind] if m["suffix"] is None else m["suffix"]
+            if version not in CODE_PATTERNS or not version.startswith(kind):
+                raise ValueError(f"region {code!r} ({label!r}): unknown boundary version "
+                                 f"suffix {m['suffix']!r} (known: {sorted(CODE_PATTERNS)})")
+            lm = _LABEL.match(label)
+            name = lm["name"].strip() if lm else re.sub(rf"^{m['code']}\s*", "", label).strip()
+            rows.append((code, m["code"], version, name or None, m["code"][:4]))
+            continue
+        kinds = [k for pattern, k in _NON_AREA if pattern.match(code)]
+        if kinds:
+            skipped.append(f"{code} {label} ({kinds[0]})")
+            rows.append((code, None, None, None, None))
+        else:
+            bad.append(f"{code!r} ({label!r})")
+    if bad:
+        raise ValueError(f"region code(s) {', '.join(bad)} are neither RegSO/DeSO area codes "
+                         "(e.g. 1780R001, 1780R001_RegSO2025, 0114C1010) nor country, county "
+                         "or municipality codes")
+    notes = []
+    if skipped:
+        notes.append(f"skipped {len(skipped)} region(s) that are not RegSO/DeSO areas: "
+                     + "; ".join(skipped))
+    frame = pd.DataFrame(rows, columns=["region", "area_code", "boundary_version",
+                                        "area_name", "municipality_code"])
+    return frame, notes
+
+
+# --------------------------------------------------------------------------- contents
+
+
+def indicator_for_label(label: str) -> str | None:
+    """The indicator a content label names (Swedish or English), or None if not exactly one.
+
+    >>> indicator_for_label("Andelen personer med låg ekonomisk standard (oavsett ålder)")
+    'V1'
+    >>> indicator_for_label("Share with financial assistance and/or long-term unemployed")
+    'V3'
+    >>> indicator_for_label("Medianinkomst") is None
+    True
+    """
+    text = _norm(label)
+    hits = [ind for ind, words in LABEL_KEYWORDS.items() if any(w in text for w in words)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _map_contents(dim: _Dim) -> tuple[dict[str, str], list[str]]:
+    """Content code -> indicator id, by code, else by label (never by position)."""
+    alt = ((dim.raw.get("extension") or {}).get("alternativeText") or {})
+    mapping, notes, by_label = {}, [], []
+    for code in dim.codes:
+        labels = [dim.labels[code]] + ([str(alt[code])] if code in alt else [])
+        from_label = next((i for i in map(indicator_for_label, labels) if i), None)
+        if code in CONTENTS_CODES:
+            ind = CONTENTS_CODES[code]
+            if from_label and from_label != ind:
+                raise ValueError(
+                    f"ContentsCode {code!r} is {ind} in TAB6586, but its label "
+                    f"{dim.labels[code]!r} names {from_label}: the table's codes have changed; "
+                    "refusing to guess")
+        elif from_label:
+            ind = from_label
+            by_label.append(f"{code} {dim.labels[code]!r} -> {ind}")
+        else:
+            raise ValueError(
+                f"ContentsCode {code!r} ({dim.labels[code]!r}) cannot be mapped to an "
+                f"indicator: not a known TAB6586 code {sorted(CONTENTS_CODES)} and its label "
+                "names none of V1 (låg ekonomisk standard), V2 (förgymnasial utbildning), "
+                "V3 (ekonomiskt bistånd/långtidsarbetslösa), socioekonomiskt index, "
+                "områdestyp")
+        mapping[code] = ind
+    dup = pd.Series(mapping).loc[lambda s: s.duplicated(keep=False)]
+    if len(dup):
+        raise ValueError(f"several ContentsCodes map to the same indicator: {dup.to_dict()}")
+    if by_label:
+        notes.append("ContentsCode mapped by label: " + "; ".join(by_label))
+    return mapping, notes
+
+
+# --------------------------------------------------------------------------- long form
+
+
+def _long(cube: _Cube, keep: Sequence[str]) -> pd.DataFrame:
+    """One row per cell over the dimensions ``keep`` (others must have one category)."""
+    values, status = cube.values, cube.status
+    drop = [cube.axis(d.id) for d in cube.dims if d.id not in keep]
+    if drop:
+        values = values.squeeze(axis=tuple(drop))
+        status = status.squeeze(axis=tuple(drop))
+    order = [d for d in cube.dims if d.id in keep]
+    index = pd.MultiIndex.from_product([d.codes for d in order], names=[d.id for d in order])
+    return pd.DataFrame({"value": values.ravel(), "status": status.ravel()},
+                        index=index).reset_index()
+
+
+def _extra_dims(cube: _Cube, used: Sequence[str], sum_over: Sequence[str] = (), *,
+                summable: bool = False) -> list[str]:
+    extra = [d for d in cube.dims if d.id not in used and d.id not in sum_over
+             and len(d.codes) > 1]
+    if extra:
+        desc = ", ".join(f"{d.id} ({len(d.codes)} categories: {', '.join(d.codes[:5])}"
+                         f"{', ...' if len(d.codes) > 5 else ''})" for d in extra)
+        hint = " or pass sum_over=[...]" if summable else ""
+        raise ValueError(f"dimension(s) {desc} have more than one category: select one "
+                         f"category in the query{hint}")
+    return [d.id for d in cube.dims if d.id not in used and d.id not in sum_over]
+
+
+def _years(dim: _Dim) -> dict[str, int]:
+    out = {}
+    for code in dim.codes:
+        if not re.fullmatch(r"\d{4}", code.strip()):
+            raise ValueError(f"time dimension {dim.id!r} has code {code!r}: only whole years "
+                             "(e.g. 2022) are supported")
+        out[code] = int(code)
+    return out
+
+
+def _split_nulls(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(kept cells, null cells inside their version's years, notes).
+
+    Null cells outside their boundary version's years are structural and dropped.
+    """
+    null = cells["value"].isna()
+    in_years = np.array([y in VERSION_YEARS.get(v, range(0)) for v, y in
+                         zip(cells["boundary_version"], cells["year"])], dtype=bool)
+    structural = cells[null & ~in_years]
+    notes = []
+    if len(structural):
+        markers = sorted({str(s) for s in structural["status"].dropna()})
+        what = ("'..'" if markers == [".."]
+                else f"null ({', '.join(map(repr, markers)) or 'no status'})")
+        per = structural.groupby("boundary_version")["year"].unique()
+        parts = [f"{v} codes have none for {_fmt_years(ys)}" for v, ys in per.items()]
+        notes.append(f"dropped {len(structural):,} structural {what} cells (a boundary version "
+                     f"outside its years): {'; '.join(parts)}")
+    return cells[~null], cells[null & in_years], notes
+
+
+def _cell_list(cells: pd.DataFrame, extra: str | None = None) -> str:
+    parts = [f"{r.area_code} ({r.boundary_version}) {r.year}"
+             + (f" {getattr(r, extra)}" if extra else "")
+             for r in cells.head(_SHOW_CELLS).itertuples()]
+    more = f" and {len(cells) - _SHOW_CELLS} more" if len(cells) > _SHOW_CELLS else ""
+    return ", ".join(parts) + more
+
+
+def _null_problems(missing: pd.DataFrame, extra: str | None = None) -> list[Problem]:
+    problems = []
+    marker = missing["status"].map(lambda s: s is not None and str(s).strip()
+                                   in SUPPRESSION_MARKERS)
+    for check, cells, why in (
+        ("suppressed", missing[marker], "suppressed/unavailable ('..') inside its boundary "
+         "version's years"),
+        ("missing_value", missing[~marker], "null without a status inside its boundary "
+         "version's years"),
+    ):
+        if len(cells):
+            cells = cells.sort_values(["area_code", "year"])
+            areas = tuple(dict.fromkeys(cells["area_code"]))
+            problems.append(Problem(
+                check, f"{len(cells)} cell(s) {why}, so they are not in the data: "
+                f"{_cell_list(cells, extra)}; supply the values or remove the area(s) "
+                "explicitly", areas))
+    return problems
+
+
+def _status_notes(kept: pd.DataFrame) -> list[str]:
+    flagged = kept["status"].dropna().astype(str)
+    if flagged.empty:
+        return []
+    counts = ", ".join(f"{s!r}: {n}" for s, n in flagged.value_counts().items())
+    return [f"{len(flagged)} value(s) carry an SCB status flag ({counts}); kept as published"]
+
+
+def _meta(cube: _Cube, path: str | None, roles: dict[str, str]) -> dict[str, Any]:
+    px = ((cube.raw.get("extension") or {}).get("px") or {})
+    return {
+        "table_id": px.get("tableid") or px.get("matrix"),
+        "label": cube.raw.get("label"),
+        "updated": cube.raw.get("updated"),
+        "language": px.get("language"),
+        "source": cube.raw.get("source"),
+        "path": path,
+        "table_notes": list(cube.raw.get("note") or []),
+        "dimensions": {d.id: {"label": d.label, "role": roles.get(d.id), "size": len(d.codes),
+                              "codes": list(d.codes)} for d in cube.dims},
+    }
+
+
+# --------------------------------------------------------------------------- public
+
+
+def read_jsonstat(source: str | os.PathLike | dict) -> PxWebTable:
+    """Read a TAB6586 JSON-stat 2.0 response (path or parsed dict) into a :class:`PxWebTable`.
+
+    V1-V3 become ``percent`` rows (``value`` = the published percentage, no count or
+    denominator); the published index and area type become ``published_index`` and
+    ``published_type`` rows.
+
+    >>> t = read_jsonstat(packaged_example())
+    >>> sorted(t.tidy["indicator"].unique())
+    ['V1', 'V2', 'V3', 'published_index', 'published_type']
+    >>> t.tidy.groupby("boundary_version")["year"].agg(["min", "max"]).values.tolist()
+    [[2011, 2023], [2024, 2024]]
+    >>> t.tidy.iloc[0][["area_code", "area_name", "municipality_code"]].tolist()
+    ['1780R001', 'Alster-Skattkärr-Skattkärrs omland', '1780']
+    """
+    obj, path = _load(source)
+    cube = _parse(obj)
+    geo, time, metric = _find_dims(cube, need_metric=True)
+    _extra_dims(cube, [geo, time, metric])
+    mapping, notes = _map_contents(cube.dim(metric))
+    regions, region_notes = _regions(cube.dim(geo))
+    notes += region_notes
+
+    cells = _long(cube, [geo, metric, time]).rename(columns={geo: "region"})
+    cells["indicator"] = cells[metric].map(mapping)
+    cells["year"] = cells[time].map(_years(cube.dim(time)))
+    cells = cells.merge(regions, on="region", how="left")
+    cells = cells[cells["area_code"].notna()]
+    kept, missing, null_notes = _split_nulls(cells)
+    notes = null_notes + notes
+    problems = _null_problems(missing, extra="indicator")
+    notes += _status_notes(kept)
+
+    key = ["area_code", "year", "indicator"]
+    twice = kept[kept.duplicated(key, keep=False)]
+    if len(twice):
+        problems.append(Problem(
+            "duplicate_versions", f"{len(twice)} cell(s) have values under more than one "
+            f"boundary version for the same year: {_cell_list(twice, 'indicator')}; "
+            "left out of the data", tuple(dict.fromkeys(twice["area_code"]))))
+        kept = kept.drop(twice.index)
+
+    tidy = kept.assign(count=np.nan, denominator=np.nan)[list(TIDY_COLUMNS)]
+    tidy = tidy.sort_values(key, ignore_index=True)
+    tidy["year"] = tidy["year"].astype("int64")
+
+    absent = [i for i in official_indicators() if i not in mapping.values()]
+    if absent:
+        names = ", ".join(f"{i} ({INDICATORS[i].label_en})" for i in absent)
+        notes.append(f"the response lacks {names}: the official index (V1-V3) cannot be "
+                     "computed from it")
+    if len(tidy):
+        problems += check_tidy(tidy)
+    else:
+        problems.append(Problem("empty", "the response holds no area values"))
+
+    roles = {geo: "geo", time: "time", metric: "metric"}
+    meta = _meta(cube, path, roles)
+    meta["contents"] = {c: {"label": cube.dim(metric).labels[c], "indicator": i,
+                            "unit": ((cube.dim(metric).raw.get("category") or {})
+                                     .get("unit") or {}).get(c)}
+                        for c, i in mapping.items()}
+    return PxWebTable(tidy, notes, problems, meta)
+
+
+def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role: str,
+                      sum_over: Sequence[str] = ()) -> pd.DataFrame:
+    """Tidy rows of one indicator's ``count`` or ``denominator`` from a counts table.
+
+    For SCB tables of counts by region and year (e.g. population, ContentsCode
+    ``BE0101N1`` "Folkmängd"). Dimensions other than region and year must have one
+    category unless named in ``sum_over`` (summed; a null anywhere makes the sum null).
+    Structural nulls (a boundary version outside its years) are dropped; other nulls stay
+    as NaN rows so that validation names them. Notes go to ``df.attrs["notes"]``.
+
+    >>> pop = {"version": "2.0", "class": "dataset", "id": ["Region", "Alder", "Tid"],
+    ...   "size": [2, 2, 1], "role": {"time": ["Tid"]},
+    ...   "dimension": {
+    ...     "Region": {"label": "region", "category": {"index": ["1780R001", "1780"],
+    ...                "label": {"1780R001": "Karlstad (Alster)", "1780": "Karlstad"}}},
+    ...     "Alder": {"label": "ålder", "category": {"index": {"20-39": 0, "40-64": 1}}},
+    ...     "Tid": {"label": "år", "category": {"index": {"2022": 0}}}},
+    ...   "value": [700, 900, 40000, 50000]}
+    >>> den = read_counts_table(pop, indicator="V2", role="denominator", sum_over=["Alder"])
+    >>> den[["area_code", "year", "indicator", "count", "denominator"]].values.tolist()
+    [['1780R001', 2022, 'V2', nan, 1600.0]]
+    >>> for note in den.attrs["notes"]:
+    ...     print(note)
+    skipped 1 region(s) that are not RegSO/DeSO areas: 1780 Karlstad (municipality)
+    summed over Alder (cell counts in these notes are after summing)
+
+    Combine a numerator and a denominator table of the same indicator::
+
+        key = ["area_code", "year", "indicator"]
+        both = num.set_index(key).combine_first(den.set_index(key)).reset_index()
+    """
+    if role not in ("count", "denominator"):
+        raise ValueError(f"role must be 'count' or 'denominator', not {role!r}")
+    if indicator not in INDICATORS:
+        raise ValueError(f"unknown indicator {indicator!r}; known: {sorted(INDICATORS)}")
+    obj, path = _load(source)
+    cube = _parse(obj)
+    geo, time, _ = _find_dims(cube, need_metric=False)
+    ids = [d.id for d in cube.dims]
+    unknown = [d for d in sum_over if d not in ids]
+    if unknown or geo in sum_over or time in sum_over:
+        raise ValueError(f"sum_over={list(sum_over)}: can sum only over dimensions other "
+                         f"than region {geo!r} and time {time!r}; the table has {ids}")
+    _extra_dims(cube, [geo, time], sum_over, summable=True)
+    meta = _meta(cube, path, {geo: "geo", time: "time"})
+    if sum_over:
+        axes = tuple(cube.axis(d) for d in sum_over)
+        summed = cube.values.sum(axis=axes, keepdims=True)  # NaN propagates
+        status = np.full(summed.shape, None, dtype=object)
+        status[np.isnan(summed)] = ".."
+        dims = tuple(_Dim(d.id, d.label, ("total",), {"total": "total"}, d.raw)
+                     if d.id in sum_over else d for d in cube.dims)
+        cube = _Cube(dims, summed, status, cube.raw)
+    regions, notes = _regions(cube.dim(geo))
+    cells = _long(cube, [geo, time]).rename(columns={geo: "region"})
+    cells["year"] = cells[time].map(_years(cube.dim(time)))
+    cells = cells.merge(regions, on="region", how="left")
+    cells = cells[cells["area_code"].notna()]
+    kept, missing, null_notes = _split_nulls(cells)
+    cells = pd.concat([kept, missing]).sort_values(["area_code", "year"], ignore_index=True)
+    if len(missing):
+        null_notes.append(f"{len(missing)} null cell(s) inside their boundary version's years "
+                          f"kept as NaN (validation will report them): {_cell_list(missing)}")
+    out = cells.assign(indicator=indicator, count=np.nan, denominator=np.nan)
+    out[role] = cells["value"].to_numpy()
+    out = out.assign(value=np.nan)[list(TIDY_COLUMNS)]
+    out["year"] = out["year"].astype("int64")
+    if sum_over:
+        notes.append(f"summed over {', '.join(sum_over)} (cell counts in these notes are "
+                     "after summing)")
+    out.attrs["notes"] = null_notes + notes
+    out.attrs["meta"] = {k: v for k, v in meta.items() if k != "table_notes"}
+    return out

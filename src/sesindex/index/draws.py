@@ -1,0 +1,108 @@
+"""Index, types, ranks and changes over *draws*: posterior draws or bootstrap replicates.
+
+Everything the deterministic index computes once, computed per draw, so that the
+uncertainty of each area's own rates *and* of the national mean and standard deviation
+reaches its type, rank and change. Input is an ``xarray.DataArray`` of index values with a
+``draw`` dimension (plus ``area`` and ``year``).
+
+Example
+-------
+>>> import numpy as np, xarray as xr
+>>> rng = np.random.default_rng(0)
+>>> ix = xr.DataArray(rng.normal([[5.0], [9.0], [30.0]], 0.5, size=(400, 3, 1)),
+...                   dims=("draw", "area", "year"),
+...                   coords={"area": ["a", "b", "c"], "year": [2022]})
+>>> s = summarise_index_draws(ix)
+>>> [round(float(v), 2) for v in s["p_type_1"].sel(year=2022).values]
+[0.0, 0.0, 0.0]
+>>> int(s["rank_lo90"].sel(area="c", year=2022)), int(s["rank_hi90"].sel(area="c", year=2022))
+(1, 1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from sesindex.index.area_type import area_types
+from sesindex.index.ranks import rank_array
+
+LEVELS = (0.50, 0.90, 0.95)
+
+
+def interval_names(level: float) -> tuple[str, str]:
+    """Column suffixes of a central interval: 0.9 -> ('lo90', 'hi90')."""
+    pct = int(round(level * 100))
+    return f"lo{pct}", f"hi{pct}"
+
+
+def summarise(draws: xr.DataArray, name: str, levels=LEVELS, dim: str = "draw") -> xr.Dataset:
+    """Posterior mean and central intervals of ``draws`` as ``<name>_mean``, ``_lo90`` ..."""
+    out = {f"{name}_mean": draws.mean(dim), f"{name}_sd": draws.std(dim)}
+    qs = sorted({q for lv in levels for q in ((1 - lv) / 2, (1 + lv) / 2)})
+    quant = draws.quantile(qs, dim=dim)
+    for lv in levels:
+        lo, hi = interval_names(lv)
+        out[f"{name}_{lo}"] = quant.sel(quantile=(1 - lv) / 2, drop=True)
+        out[f"{name}_{hi}"] = quant.sel(quantile=(1 + lv) / 2, drop=True)
+    return xr.Dataset(out)
+
+
+def types_per_draw(index: xr.DataArray, ddof: int = 1, dim: str = "area"
+                   ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
+    """National mu, sigma and the area type in every draw (mu, sigma vary by draw)."""
+    mu, sigma = index.mean(dim), index.std(dim, ddof=ddof)
+    return mu, sigma, area_types(index, mu, sigma)
+
+
+def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | None = None,
+                          ddof: int = 1) -> xr.Dataset:
+    """Per area and year: index mean/intervals, rank intervals, P(type = k), P(type differs).
+
+    ``observed_type`` (area, year), when given, adds ``p_type_differs``: the probability
+    that the area's type differs from the observed (plug-in or published) type.
+    """
+    mu, sigma, types = types_per_draw(index, ddof)
+    out = summarise(index, "index")
+    rank = xr.apply_ufunc(rank_array, index, input_core_dims=[["area"]],
+                          output_core_dims=[["area"]]).transpose(*index.dims)
+    rq = rank.quantile([0.05, 0.5, 0.95], dim="draw")
+    out["rank_median"] = rq.sel(quantile=0.5, drop=True)
+    out["rank_lo90"] = rq.sel(quantile=0.05, drop=True)
+    out["rank_hi90"] = rq.sel(quantile=0.95, drop=True)
+    for k in range(1, 6):
+        out[f"p_type_{k}"] = (types == k).mean("draw")
+    out["type_mode"] = xr.concat([out[f"p_type_{k}"] for k in range(1, 6)], "k").argmax("k") + 1
+    if observed_type is not None:
+        out["p_type_differs"] = (types != observed_type).mean("draw")
+    out = out.merge(summarise(mu, "mu")).merge(summarise(sigma, "sigma"))
+    return out
+
+
+def change_draws(index: xr.DataArray, year_from: int, year_to: int, ddof: int = 1,
+                 delta: float = 1.0) -> xr.Dataset:
+    """Per area, what changed between two years and why, over draws.
+
+    * ``dI_*``: the index change; ``p_abs_change_gt_delta``: P(|dI| > delta points);
+    * ``p_type_change``: P(type in ``year_to`` differs from type in ``year_from``);
+    * ``p_own_change``: P(type changes when the cut points are held at ``year_from``'s
+      mu and sigma) — the area's own movement;
+    * ``p_cut_change``: P(the area's ``year_to`` index gets a different type from the
+      ``year_to`` cut points than from ``year_from``'s) — movement of mu and sigma alone.
+    """
+    mu, sigma, types = types_per_draw(index, ddof)
+    i0, i1 = index.sel(year=year_from, drop=True), index.sel(year=year_to, drop=True)
+    t0, t1 = types.sel(year=year_from, drop=True), types.sel(year=year_to, drop=True)
+    m0, s0 = mu.sel(year=year_from, drop=True), sigma.sel(year=year_from, drop=True)
+    held = area_types(i1, m0, s0)
+    d = i1 - i0
+    out = summarise(d, "dI")
+    out["p_abs_change_gt_delta"] = (np.abs(d) > delta).mean("draw")
+    out["p_increase"] = (d > 0).mean("draw")
+    out["p_type_change"] = (t1 != t0).mean("draw")
+    out["p_own_change"] = (held != t0).mean("draw")
+    out["p_cut_change"] = (t1 != held).mean("draw")
+    out["p_type_improves"] = (t1 > t0).mean("draw")
+    out["p_type_worsens"] = (t1 < t0).mean("draw")
+    out.attrs.update(year_from=year_from, year_to=year_to, delta=delta)
+    return out
