@@ -204,6 +204,36 @@ def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = ind
                   f"{loaded.dataset.sizes['year']} years; use --data {got.path}")
 
 
+@app.command()
+def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
+                                         "validation/bootstrap.toml."),
+             all_: bool = typer.Option(False, "--all", help="Run every spec in "
+                                       "validation/."),
+             specs_dir: Path = typer.Option(Path("validation"), help="Where --all looks."),
+             out: Path = typer.Option(Path("results/validation"), help="Output root.")):
+    """Run a validation study (tables, figures, manifest in results/validation/<study>/)."""
+    from sesindex.validate import run_all, run_study
+
+    if all_ == (spec is not None):
+        _fail("give one study spec or --all", 2)
+    with steps() as step:
+        if all_:
+            with step(f"validate --all ({specs_dir})"):
+                results = run_all(specs_dir, out)
+        else:
+            with step(f"validate {spec}"):
+                results = {spec.stem: run_study(spec, out / spec.stem)}
+    import json
+
+    for name, manifest in results.items():
+        console.print(f"[bold]{name}[/]: {len(manifest.get('files', []))} files in "
+                      f"{out / name}", highlight=False)
+        for k, v in manifest.get("results", {}).items():
+            text = json.dumps(v, default=str)
+            console.print(f"  {k}: {escape(text[:160])}{'…' if len(text) > 160 else ''}",
+                          highlight=False)
+
+
 def main() -> None:  # pragma: no cover
     app(prog_name="sesindex")
 

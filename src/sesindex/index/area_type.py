@@ -60,10 +60,10 @@ def national_moments(index: xr.DataArray, weights: xr.DataArray | None = None,
     >>> [round(float(v), 4) for v in national_moments(ix)]
     [2.5, 1.291]
     """
-    if weights is None:
-        return index.mean(dim), index.std(dim, ddof=ddof)
-    w = weights.where(index.notnull())
-    total = w.sum(dim)
-    mu = (w * index).sum(dim) / total
-    var = (w * (index - mu) ** 2).sum(dim) / (total - ddof)
-    return mu, np.sqrt(var)
+    from sesindex.index.arrays import moments
+
+    ix = index.transpose(..., dim)
+    pop = None if weights is None else weights.broadcast_like(ix).transpose(*ix.dims).values
+    mu, sigma = moments(ix.values, pop, ddof)
+    template = ix.isel({dim: 0}, drop=True)
+    return template.copy(data=mu).rename("mu"), template.copy(data=sigma).rename("sigma")

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy.stats import rankdata
 
 
 def rank_array(values: np.ndarray, axis: int = -1) -> np.ndarray:
     """Competition ranks along ``axis`` (1 = largest); NaN stays unranked (0)."""
-    filled = np.where(np.isnan(values), -np.inf, values)
-    r = rankdata(-filled, method="min", axis=axis).astype(np.int32)
-    return np.where(np.isnan(values), 0, r)
+    from sesindex.index.arrays import competition_ranks
+
+    return np.moveaxis(competition_ranks(np.moveaxis(values, axis, -1)), -1, axis)
 
 
 def ranks(index: xr.DataArray, dim: str = "area") -> xr.DataArray:

@@ -62,7 +62,7 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
     if missing:
         raise ValueError(f"spec {spec.name!r} needs indicators {missing}, which the data lacks "
                          f"(it has {list(ds['indicator'].values)})")
-    rate = indicator_rates(ds, spec.indicators)
+    rate = indicator_rates(ds, spec.indicators).reset_coords(drop=True)
     index = composite_index(rate, normalisation=spec.normalisation, weights=spec.weights,
                             aggregation=spec.aggregation)
     weights = None
@@ -71,7 +71,7 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
         if ds["indicator_kind"].sel(indicator=first) != "count":
             raise ValueError("population-weighted moments need a population: the first "
                              f"indicator {first!r} has no denominator")
-        weights = ds["denominator"].sel(indicator=first, drop=True)
+        weights = ds["denominator"].sel(indicator=first, drop=True).reset_coords(drop=True)
     mu, sigma = national_moments(index, weights, ddof=spec.ddof)
     out = xr.Dataset({"rate": rate, "index": index, "rank": ranks(index)})
     typed = xr.ones_like(mu, dtype=bool)

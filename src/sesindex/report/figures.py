@@ -1,0 +1,100 @@
+"""Figures a reader understands alone: titles, axis labels, units (matplotlib, Agg).
+
+Each function takes tidy tables from a run directory and returns a matplotlib Figure.
+
+Example
+-------
+>>> import pandas as pd
+>>> s = pd.DataFrame({"year": [2022, 2023], "mu": [9.1, 9.0], "sigma": [5.5, 5.4],
+...                   **{f"type_{k}": [1, 1] for k in range(1, 6)}})
+>>> national_summary(s).axes[0].get_title()
+'National mean and standard deviation of the index'
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+TYPE_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#f7f7f7", 4: "#67a9cf", 5: "#2166ac"}
+
+
+def national_summary(summary: pd.DataFrame):
+    """mu and sigma by year, and the share of areas of each type by year."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    a.plot(summary["year"], summary["mu"], "o-", label="mean μ")
+    a.plot(summary["year"], summary["sigma"], "s-", label="standard deviation σ")
+    a.set(title="National mean and standard deviation of the index", xlabel="year",
+          ylabel="percentage points")
+    a.legend()
+    counts = summary[[f"type_{k}" for k in range(1, 6)]].to_numpy(float)
+    shares = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    bottom = np.zeros(len(summary))
+    for k in range(1, 6):
+        b.bar(summary["year"], shares[:, k - 1], bottom=bottom, color=TYPE_COLOURS[k],
+              edgecolor="grey", linewidth=0.3, label=f"type {k}")
+        bottom += shares[:, k - 1]
+    b.set(title="Share of areas by area type", xlabel="year", ylabel="% of areas",
+          ylim=(0, 100))
+    b.legend(ncol=5, fontsize=7, loc="lower center")
+    return fig
+
+
+def caterpillar(areas: pd.DataFrame, year: int, value: str = "index"):
+    """Areas ranked by the index with 90% intervals (when the run has them)."""
+    d = areas[areas["year"] == year]
+    mean = f"{value}_mean" if f"{value}_mean" in d else value
+    d = d.sort_values(mean).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(11, 4), constrained_layout=True)
+    x = np.arange(len(d))
+    if f"{value}_lo90" in d:
+        ax.fill_between(x, d[f"{value}_lo90"], d[f"{value}_hi90"], color="#9ecae1",
+                        label="90% interval", step="mid")
+    ax.plot(x, d[mean], color="#08519c", lw=1, label="estimate")
+    if "mu_mean" in d or "mu" in d:
+        mu = d["mu_mean" if "mu_mean" in d else "mu"].iloc[0]
+        sd = d["sigma_mean" if "sigma_mean" in d else "sigma"].iloc[0]
+        if np.isfinite(mu):
+            for k, ls in zip((-1, 0, 1, 2), (":", "--", ":", ":")):
+                ax.axhline(mu + k * sd, color="grey", ls=ls, lw=0.8)
+            ax.text(len(d) * 0.01, mu + 2 * sd, " type 1 from μ+2σ", va="bottom", fontsize=8)
+    ax.set(title=f"Socioeconomic index of every area, ranked, {year}",
+           xlabel="areas ordered by estimate (left: best conditions)",
+           ylabel="index (percentage points)")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20):
+    """P(type = k) for the ``n`` areas whose type is most uncertain."""
+    d = areas[areas["year"] == year].copy()
+    cols = [f"p_type_{k}" for k in range(1, 6)]
+    d["p_max"] = d[cols].max(axis=1)
+    d = d.nsmallest(n, "p_max").sort_values("p_max")
+    fig, ax = plt.subplots(figsize=(11, 0.32 * len(d) + 1.2), constrained_layout=True)
+    left = np.zeros(len(d))
+    labels = (d["area_code"] + " " + d.get("area_name", "").fillna("").astype(str)).str[:40]
+    for k, c in zip(range(1, 6), cols):
+        ax.barh(labels, d[c], left=left, color=TYPE_COLOURS[k], edgecolor="grey",
+                linewidth=0.3, label=f"type {k}")
+        left += d[c].to_numpy()
+    ax.set(title=f"Probability of each area type, {year}: the {len(d)} least certain areas",
+           xlabel="probability", xlim=(0, 1))
+    ax.legend(ncol=5, fontsize=7, loc="lower right")
+    ax.invert_yaxis()
+    return fig
+
+
+def change_scatter(changes: pd.DataFrame):
+    """Observed type changes: probability that each is real vs its index change."""
+    fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
+    ax.scatter(changes["dI_mean"], changes["p_type_change"], s=6, alpha=0.5)
+    ax.axhline(0.9, color="grey", ls="--", lw=0.8)
+    ax.set(title="Is a change of type real? Probability of a type change vs index change",
+           xlabel="change in index (percentage points)",
+           ylabel="P(type differs between the years)", ylim=(-0.02, 1.02))
+    return fig

@@ -1,0 +1,178 @@
+"""A self-contained HTML report (one file, figures embedded) from any run directory.
+
+A run directory holds ``areas.csv`` (one row per area and year), ``summary.csv`` (per
+year), ``manifest.json`` and, when the run estimated uncertainty, interval and
+probability columns in ``areas.csv`` and ``changes.csv`` (per area, for a pair of years).
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> from sesindex.data.synthetic import generate
+>>> from sesindex.index import IndexSpec, compute_index
+>>> from sesindex.report.tables import write_area_tables
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> res = compute_index(generate(n_areas=60, years=(2022, 2023), seed=1).dataset,
+...                     IndexSpec(types_over="given_areas"))
+>>> _ = write_area_tables(res, d)
+>>> build_report(d).name
+'report.html'
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from sesindex.index.area_type import TYPE_LABELS
+from sesindex.report import figures
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1150px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em} h2{border-bottom:2px solid #ddd;padding-bottom:.2em;
+margin-top:2em} table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right} th{background:#f3f3f3}
+td:first-child,th:first-child{text-align:left} img{max-width:100%}
+.note{background:#fff8e1;border-left:4px solid #f0ad4e;padding:.5em 1em}
+.ok{color:#1a7f37;font-weight:bold} .fail{color:#c62828;font-weight:bold}
+details{margin:.2em 0} summary{cursor:pointer} .muted{color:#666;font-size:.9em}
+"""
+
+
+def _img(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode()
+    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def _table(df: pd.DataFrame, floatfmt: str = "{:.2f}") -> str:
+    return df.to_html(index=False, border=0, float_format=floatfmt.format, na_rep="–",
+                      escape=True)
+
+
+def _read(run: Path, name: str) -> pd.DataFrame | None:
+    path = run / name
+    if not path.exists():
+        return None
+    return pd.read_csv(path, dtype={"area_code": str, "municipality_code": str})
+
+
+def _municipality_view(areas: pd.DataFrame, year: int) -> str:
+    d = areas[areas["year"] == year]
+    value = "index_mean" if "index_mean" in d else "index"
+    type_col = "type" if "type" in d and (d["type"] > 0).any() else (
+        "type_mode" if "type_mode" in d else None)
+    parts = []
+    for code, g in d.groupby("municipality_code"):
+        counts = ""
+        if type_col:
+            c = g[type_col].value_counts()
+            counts = " · ".join(f"type {k}: {int(c.get(k, 0))}" for k in range(1, 6))
+        cols = [c for c in ("area_code", "area_name", value, "index_lo90", "index_hi90",
+                            type_col, "rank", "rank_lo90", "rank_hi90") if c and c in g]
+        parts.append(f"<details><summary>{html.escape(str(code))} — {len(g)} areas"
+                     f"{' — ' + counts if counts else ''}</summary>"
+                     f"{_table(g.sort_values(value, ascending=False)[cols])}</details>")
+    return "\n".join(parts)
+
+
+def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame) -> str:
+    if changes is None:
+        years = sorted(areas["year"].unique())
+        if len(years) < 2 or not (areas["type"] > 0).any():
+            return "<p>No pair of typed years in this run.</p>"
+        a = areas[areas["year"] == years[-2]].set_index("area_code")
+        b = areas[areas["year"] == years[-1]].set_index("area_code")
+        moved = (a["type"] != b["type"]) & (a["type"] > 0)
+        return (f"<p class='note'>{int(moved.sum())} of {len(a)} areas changed type between "
+                f"{years[-2]} and {years[-1]}. This run has no uncertainty estimates, so it "
+                "cannot say which changes are real: run <code>sesindex fit</code> (Bayesian) "
+                "or <code>sesindex validate validation/change.toml</code>.</p>")
+    y0, y1 = changes.attrs.get("years", ("", ""))
+    cols = [c for c in ("area_code", "area_name", "type_from", "type_to", "dI_mean",
+                        "p_type_change", "p_own_change", "p_cut_change") if c in changes]
+    observed = changes[changes["type_from"] != changes["type_to"]] if "type_from" in changes \
+        else changes
+    real = observed[observed["p_type_change"] >= 0.9].sort_values("p_type_change")
+    noise = observed[observed["p_type_change"] < 0.5].sort_values("p_type_change")
+    return (f"<p>{len(observed)} areas changed their observed type{y0 and f' ({y0}→{y1})'}. "
+            f"<b>{len(real)}</b> of these changes are probably real (P ≥ 0.9) and "
+            f"<b>{len(noise)}</b> are probably noise (P &lt; 0.5). <i>p_own_change</i> is the "
+            "probability that the area's own index crossed a cut point held at the first "
+            "year's μ, σ; <i>p_cut_change</i> that the movement of μ and σ alone changed "
+            "its type.</p>" + _img(figures.change_scatter(changes))
+            + "<h3>Probably real</h3>" + _table(real[cols].head(60))
+            + "<h3>Probably noise</h3>" + _table(noise[cols].head(60)))
+
+
+def _diagnostics(manifest: dict) -> str:
+    parts = []
+    gate = manifest.get("gate")
+    if gate:
+        cls = "ok" if gate.get("passed") else "fail"
+        parts.append(f"<p class='{cls}'>Fit gate {'passed' if gate.get('passed') else 'FAILED'}"
+                     f"</p><pre>{html.escape(json.dumps(gate, indent=1))}</pre>")
+    for key in ("calibration", "agreement", "validation"):
+        if key in manifest:
+            parts.append(f"<h3>{key}</h3><pre>{html.escape(json.dumps(manifest[key], indent=1))}"
+                         "</pre>")
+    return "\n".join(parts) or "<p>No diagnostics in this run (deterministic index).</p>"
+
+
+def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write ``report.html`` into the run directory (or ``out``) and return its path."""
+    run = Path(run_dir)
+    areas = _read(run, "areas.csv")
+    if areas is None:
+        raise FileNotFoundError(f"{run} has no areas.csv: not a sesindex run directory")
+    summary = _read(run, "summary.csv")
+    changes = _read(run, "changes.csv")
+    manifest = json.loads((run / "manifest.json").read_text()) if (
+        run / "manifest.json").exists() else {}
+    if changes is not None and {"year_from", "year_to"} <= set(changes):
+        changes.attrs["years"] = (int(changes["year_from"].iloc[0]),
+                                  int(changes["year_to"].iloc[0]))
+    year = int(areas["year"].max())
+    sections = [f"<h1>Socioeconomic area index — report</h1><p class='muted'>Run "
+                f"<code>{html.escape(manifest.get('command', '?'))}</code> on "
+                f"<b>{html.escape(str(manifest.get('data', '?')))}</b>, created "
+                f"{html.escape(str(manifest.get('created', '?')))}; report written "
+                f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Higher index = lower "
+                "socioeconomic status; rank 1 = highest index.</p>"]
+    note = manifest.get("types_note")
+    if note:
+        sections.append(f"<p class='note'>{html.escape(note)}</p>")
+    if manifest.get("gate") and not manifest["gate"].get("passed"):
+        sections.append("<p class='note fail'>The model failed its fit gate: every estimate "
+                        "below is flagged fit_ok = false and must not be published.</p>")
+    if summary is not None:
+        sections += ["<h2>National summary by year</h2>", _img(figures.national_summary(summary)),
+                     _table(summary)]
+    sections += [f"<h2>All areas ranked, {year}</h2>", _img(figures.caterpillar(areas, year))]
+    if "index_lo90" not in areas:
+        sections.append("<p class='muted'>No intervals in a deterministic run.</p>")
+    if "p_type_1" in areas:
+        sections += [f"<h2>Probability of each area type, {year}</h2>",
+                     _img(figures.type_probabilities(areas, year))]
+    sections += [f"<h2>Municipalities, {year}</h2>", _municipality_view(areas, year),
+                 "<h2>Change between years</h2>", _change_view(changes, areas),
+                 "<h2>Diagnostics</h2>", _diagnostics(manifest),
+                 "<h2>Method and data provenance</h2>",
+                 "<p>Area types: " + "; ".join(TYPE_LABELS["en"].values()) + ".</p>",
+                 f"<pre>{html.escape(json.dumps({k: manifest.get(k) for k in ('spec', 'inputs', 'seed', 'notes', 'packages', 'timings_seconds') if k in manifest}, indent=1, ensure_ascii=False))}</pre>",
+                 "<p class='muted'>Data: Statistics Sweden (SCB) — Source: Statistics Sweden "
+                 "(SCB).</p>"]
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sesindex "
+            f"report</title><style>{CSS}</style></head><body>{''.join(sections)}</body></html>")
+    path = Path(out) if out else run / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path

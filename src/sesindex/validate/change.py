@@ -1,0 +1,343 @@
+"""Change detection: is an area's change between two years real, or noise?
+
+For two years, per area:
+
+* ``p_abs_change_gt_delta`` — P(|Delta I| > delta) over joint bootstrap replicates (the
+  two years' counts redrawn independently);
+* ``p_type_change`` and ``p_type_change_as_observed`` — the share of replicates in which
+  the type differs between the years (in the observed direction, for an observed change);
+* a calibrated test of "no change in the index": z = Delta I / SE(Delta I) with the SE from
+  the binomial SEs of the indicator rates (analytic, linear indices), two-sided level
+  ``alpha``; an observed type change is *flagged real* when the test rejects;
+* the minimum detectable change MDC = (z_{1-alpha/2} + z_{1-beta}) x SE0(Delta I), SE0 from
+  the area's year-1 rates and both years' denominators (what a change must be to be
+  detected with power 1 - beta given the area's population);
+* the split of each observed type change into the area's own movement and the movement of
+  the national mu and sigma: the type of the year-2 index under year-1 cut points
+  (``type_y2_index_y1_cuts``) against the two observed types, and over replicates
+  ``p_own_change`` (type changes with the cut points held at year 1) and ``p_cut_change``
+  (the year-2 index typed by year-2 vs year-1 cut points), as in
+  :func:`sesindex.index.draws.change_draws`.
+
+The false-positive rate of "type changed" is measured on a synthetic no-change panel
+(``drift_sd = 0``, ``cell_sd = 0``, no trend: every area's true rates are identical in both
+years): for the plug-in rule, the test, and the bootstrap probabilities.
+
+Example
+-------
+>>> import numpy as np
+>>> decompose(np.array([3, 3, 3]), np.array([2, 3, 2]), np.array([2, 3, 3]))
+['own movement', 'no change', 'cut points (mu, sigma)']
+>>> round(float(mdc(np.array([1.0]), alpha=0.05, power=0.8)[0]), 3)
+2.802
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from sesindex.index.area_type import area_types
+from sesindex.index.spec import IndexSpec
+from sesindex.index.arrays import _directions
+from sesindex.validate.bootstrap import bootstrap_year, year_inputs
+
+COMPONENTS = ("own movement", "cut points (mu, sigma)", "both", "no change")
+
+
+def decompose(type_y1: np.ndarray, type_y2: np.ndarray, type_y2_y1_cuts: np.ndarray
+              ) -> list[str]:
+    """Which movement explains each type change (year-2 index under year-1 cut points).
+
+    ``own movement``: the new index alone, against the old cut points, gives the new
+    type; ``cut points (mu, sigma)``: against the old cut points the area keeps its old
+    type, the moved cut points change it; ``both``: neither alone gives the new type.
+
+    >>> decompose(np.array([4]), np.array([2]), np.array([3]))
+    ['both']
+    """
+    out = []
+    for a, b, m in zip(type_y1, type_y2, type_y2_y1_cuts):
+        if a == b:
+            out.append("no change")
+        elif m == b:
+            out.append("own movement")
+        elif m == a:
+            out.append("cut points (mu, sigma)")
+        else:
+            out.append("both")
+    return out
+
+
+def linear_coefficients(spec: IndexSpec, rates: np.ndarray) -> np.ndarray:
+    """d index / d rate_j of a linear index (arithmetic; none, zscore or minmax), ``(J,)``.
+
+    The normalisation constants (sd, range) of the year are held fixed.
+
+    >>> linear_coefficients(IndexSpec(), np.ones((4, 3))).tolist()
+    [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]
+    """
+    if spec.aggregation != "arithmetic" or spec.normalisation not in ("none", "zscore",
+                                                                       "minmax"):
+        raise ValueError("analytic SEs and MDC need a linear index: arithmetic aggregation "
+                         f"of none/zscore/minmax values, not {spec.normalisation}/"
+                         f"{spec.aggregation}")
+    j = rates.shape[-1]
+    w = np.ones(j) if spec.weights is None else np.asarray(spec.weights, float)
+    w = w / w.sum()
+    d = _directions(spec.indicators)
+    if spec.normalisation == "none":
+        return w
+    if spec.normalisation == "zscore":
+        return w * d / np.nanstd(rates, axis=0, ddof=1)
+    return w * d / (np.nanmax(rates, axis=0) - np.nanmin(rates, axis=0))
+
+
+def rate_variance(rate: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Binomial variance of a rate in percent: rate (100 - rate) / n.
+
+    >>> float(rate_variance(np.array(10.0), np.array(100.0)))
+    9.0
+    """
+    return rate * (100.0 - rate) / denominator
+
+
+def mdc(se: np.ndarray, alpha: float = 0.05, power: float = 0.8) -> np.ndarray:
+    """Minimum detectable change: (z_{1-alpha/2} + z_{power}) x SE.
+
+    >>> [round(float(v), 2) for v in mdc(np.array([0.5, 1.0]), alpha=0.1, power=0.5)]
+    [0.82, 1.64]
+    """
+    return (norm.ppf(1 - alpha / 2) + norm.ppf(power)) * se
+
+
+def change_table(ds, spec: IndexSpec, years: tuple[int, int], *, replicates: int, seed: int,
+                 delta: float, alpha: float, power: float, method: str = "parametric"
+                 ) -> pd.DataFrame:
+    """Per area: change, its SEs, test, bootstrap probabilities, MDC, decomposition.
+
+    >>> from sesindex.data.synthetic import generate
+    >>> ds = generate(n_areas=40, years=(2022, 2023), seed=1).dataset
+    >>> t = change_table(ds, IndexSpec(), (2022, 2023), replicates=50, seed=1, delta=1.0,
+    ...                  alpha=0.05, power=0.8)
+    >>> len(t), bool((t["mdc"] > 0).all()), bool(t["p_type_change"].between(0, 1).all())
+    (40, True, True)
+    """
+    y1, y2 = years
+    b1 = bootstrap_year(ds, spec, y1, replicates=replicates, seed=seed, method=method)
+    b2 = bootstrap_year(ds, spec, y2, replicates=replicates, seed=seed, method=method)
+    i1, i2 = year_inputs(ds, spec, y1), year_inputs(ds, spec, y2)
+    c1, c2 = linear_coefficients(spec, i1.rates), linear_coefficients(spec, i2.rates)
+    var1 = rate_variance(i1.rates, i1.denominator)
+    var2 = rate_variance(i2.rates, i2.denominator)
+    se = np.sqrt(var1 @ c1**2 + var2 @ c2**2)
+    # under no change: the year-1 rates with both years' denominators
+    se0 = np.sqrt((rate_variance(i1.rates, i1.denominator)
+                   + rate_variance(i1.rates, i2.denominator)) @ c2**2)
+    o1, o2 = b1.observed, b2.observed
+    d_obs = o2.index - o1.index
+    d_rep = b2.index - b1.index
+    t_rep1, t_rep2 = b1.type.astype(int), b2.type.astype(int)
+    step = np.sign(o2.type.astype(int) - o1.type.astype(int))
+    moved = np.sign(t_rep2 - t_rep1)
+    held = area_types(b2.index, b1.mu[:, None], b1.sigma[:, None])  # year-1 cuts per replicate
+    z = d_obs / se
+    crit = norm.ppf(1 - alpha / 2)
+    cross = area_types(o2.index, o1.mu, o1.sigma)
+    back = area_types(o1.index, o2.mu, o2.sigma)
+    out = pd.DataFrame({
+        "area_code": b1.areas, "population": b1.population, f"index_{y1}": o1.index,
+        f"index_{y2}": o2.index, "change": d_obs, "se_change": se,
+        "se_change_bootstrap": d_rep.std(axis=0, ddof=1), "z": z,
+        "significant": np.abs(z) > crit,
+        "p_abs_change_gt_delta": (np.abs(d_rep) > delta).mean(axis=0),
+        f"type_{y1}": o1.type, f"type_{y2}": o2.type, "type_changed": o1.type != o2.type,
+        "p_type_change": (t_rep1 != t_rep2).mean(axis=0),
+        "p_type_change_as_observed": np.where(step != 0, (moved == step[None, :]).mean(axis=0),
+                                              np.nan),
+        "p_own_change": (held != t_rep1).mean(axis=0),
+        "p_cut_change": (t_rep2 != held).mean(axis=0),
+        "type_y2_index_y1_cuts": cross, "type_y1_index_y2_cuts": back,
+        "mdc": mdc(se0, alpha, power)})
+    out["flagged_real"] = out["type_changed"] & out["significant"]
+    out["component"] = decompose(o1.type, o2.type, cross)
+    out.attrs.update(mu=(float(o1.mu), float(o2.mu)), sigma=(float(o1.sigma), float(o2.sigma)))
+    return out
+
+
+def false_positive_rates(table: pd.DataFrame, alpha: float, true_type_changed=None
+                         ) -> pd.DataFrame:
+    """Rates of each "changed" rule on a panel where nothing truly changed.
+
+    Only the test of the index has a nominal level (``alpha``); its tolerance is three
+    binomial standard errors, 3 sqrt(alpha (1 - alpha) / n).
+
+    >>> t = pd.DataFrame({"significant": [True] + [False] * 19, "type_changed": [False] * 20,
+    ...                   "flagged_real": [False] * 20, "p_type_change_as_observed": np.nan})
+    >>> f = false_positive_rates(t, 0.05)
+    >>> float(f.loc[0, "rate"]), bool(f.loc[0, "within_tolerance"])
+    (0.05, True)
+    """
+    n = len(table)
+    rules = {
+        "test_rejects_no_change (z test, calibrated)": table["significant"],
+        "observed_type_changed (plug-in)": table["type_changed"],
+        "type_changed_and_test_rejects": table["flagged_real"],
+        "bootstrap_p_type_change_as_observed > 0.5": table["p_type_change_as_observed"] > 0.5,
+        "bootstrap_p_type_change_as_observed > 0.95": table["p_type_change_as_observed"] > 0.95,
+    }
+    tol = 3 * np.sqrt(alpha * (1 - alpha) / n)
+    rows = []
+    for rule, flag in rules.items():
+        rate = float(np.mean(flag))
+        nominal = alpha if rule.startswith("test_rejects") else np.nan
+        rows.append({"rule": rule, "flagged": int(np.sum(flag)), "areas": n, "rate": rate,
+                     "nominal": nominal, "tolerance_3se": tol if np.isfinite(nominal) else np.nan,
+                     "within_tolerance": (abs(rate - nominal) <= tol) if np.isfinite(nominal)
+                     else None})
+    out = pd.DataFrame(rows)
+    if true_type_changed is not None:
+        out.attrs["true_type_changes"] = int(np.sum(true_type_changed))
+    return out
+
+
+def _figures(out, t: pd.DataFrame, fpr: pd.DataFrame, years, sigma: float, crit: float,
+             title: str) -> None:
+    fig, ax = out.figure()
+    ax.scatter(t["population"], t["mdc"], s=3, alpha=0.5)
+    ax.axhline(sigma, color="tab:red", ls="--", lw=0.8,
+               label=f"sigma {years[0]} = {sigma:.2f} (width of one type band)")
+    ax.set_xscale("log")
+    ax.set_xlabel("Population of the area (residents, log scale)")
+    ax.set_ylabel("Minimum detectable change of the index (percentage points)")
+    ax.set_title(f"{title}: minimum detectable change, {years[0]}→{years[1]} "
+                 "(5% level, 80% power)")
+    ax.legend()
+    out.save(fig, "mdc_vs_population", "minimum detectable change of each area's index "
+             "against its population")
+
+    fig, ax = out.figure()
+    ch = t["type_changed"]
+    ax.scatter(t.loc[~ch, "se_change"], t.loc[~ch, "change"], s=2, color="0.7",
+               label="type unchanged")
+    ax.scatter(t.loc[ch, "se_change"], t.loc[ch, "change"], s=6, color="tab:red",
+               label="type changed")
+    x = np.linspace(0, t["se_change"].max() * 1.05, 50)
+    ax.plot(x, crit * x, "k--", lw=0.8, label=f"±{crit:.2f} SE (test of no change)")
+    ax.plot(x, -crit * x, "k--", lw=0.8)
+    ax.set_xlabel("Standard error of the change (percentage points)")
+    ax.set_ylabel(f"Observed change of the index {years[0]}→{years[1]} (percentage points)")
+    ax.set_title(f"{title}: observed changes against their noise")
+    ax.legend(fontsize=8)
+    out.save(fig, "change_funnel", "each area's observed change against its standard error")
+
+    comp = t.loc[t["type_changed"], "component"].value_counts().reindex(COMPONENTS[:3],
+                                                                         fill_value=0)
+    fig, ax = out.figure(size=(6.5, 4.2))
+    ax.bar(comp.index, comp.values, color=["tab:blue", "tab:orange", "tab:green"])
+    ax.set_ylabel("Areas that changed type")
+    ax.set_title(f"{title}: what moved, {years[0]}→{years[1]}\n"
+                 "(year-2 index under year-1 cut points)")
+    out.save(fig, "type_change_components", "observed type changes by what caused them")
+
+    fig, ax = out.figure(size=(8.5, 4.5))
+    ax.barh(fpr["rule"], fpr["rate"], color="tab:purple")
+    nominal = fpr["nominal"].dropna()
+    if len(nominal):
+        ax.axvline(nominal.iloc[0], color="k", ls="--", lw=0.8, label="nominal level alpha")
+        ax.legend()
+    ax.set_xlabel("Share of areas flagged as changed (none truly changed)")
+    fig.suptitle(f"{title}: false-positive rates on a synthetic panel where no area "
+                 "truly changed")
+    out.save(fig, "false_positive_rates", "share of areas each rule flags as changed when no "
+             "area truly changed")
+
+
+def run(spec, data, out) -> dict:
+    """The change study of ``spec`` on ``data``; writes tables and figures to ``out``.
+
+    >>> import tempfile
+    >>> from sesindex.validate.inputs import load_study_data
+    >>> from sesindex.validate.outputs import StudyOutput
+    >>> from sesindex.validate.spec import StudySpec
+    >>> spec = StudySpec.from_dict({"study": "change", "n_areas": 60, "years": [2022, 2023],
+    ...                             "change": {"replicates": 40}})
+    >>> key = run(spec, load_study_data(spec), StudyOutput(tempfile.mkdtemp()))
+    >>> key["null_panel"]["true_type_changes"], key["null_panel"]["config"]["drift_sd"]
+    (0, 0.0)
+    """
+    from sesindex.validate.inputs import synthetic_data
+
+    if len(data.years) < 2:
+        raise ValueError("the change study needs two years")
+    years = (data.years[0], data.years[1])
+    o = spec.option
+    kw = dict(replicates=int(o("replicates", 1000)), seed=spec.seed,
+              delta=float(o("delta", 1.0)), alpha=float(o("alpha", 0.05)),
+              power=float(o("power", 0.8)), method=o("method", "parametric"))
+    ref = spec.index  # replicate types are always relative to the areas present
+    t = change_table(data.dataset, ref, years, **kw)
+    y1, y2 = years
+    key: dict = {"years": list(years), "delta": kw["delta"], "alpha": kw["alpha"],
+                 "power": kw["power"], "replicates": kw["replicates"]}
+    if data.truth is not None:
+        tt = data.truth_array("type_true")
+        t["true_type_changed"] = tt[:, 0] != tt[:, 1]
+        ch = t["type_changed"]
+        key["observed_type_changes"] = int(ch.sum())
+        key["true_type_changes"] = int(t["true_type_changed"].sum())
+        key["precision_plug_in"] = float(t.loc[ch, "true_type_changed"].mean())
+        fl = t["flagged_real"]
+        key["flagged_real"] = int(fl.sum())
+        key["precision_flagged_real"] = float(t.loc[fl, "true_type_changed"].mean()) \
+            if fl.any() else None
+        key["recall_flagged_real"] = float(t.loc[t["true_type_changed"], "flagged_real"].mean()) \
+            if t["true_type_changed"].any() else None
+    out.table(f"areas_{y1}_{y2}", t, "per area: change, analytic and bootstrap SE, z test, "
+              "P(|change| > delta), P(type change), MDC, cause of a type change")
+    changed = t[t["type_changed"]]
+    out.table("type_changes", changed, "areas whose observed type changed, with P(change "
+              "real) and the split into own movement vs the movement of mu and sigma")
+    comp = t.loc[t["type_changed"], "component"].value_counts().reindex(COMPONENTS[:3],
+                                                                         fill_value=0)
+    key["components"] = comp.to_dict()
+    key["mu"], key["sigma"] = t.attrs["mu"], t.attrs["sigma"]
+    key["se_ratio_bootstrap_over_analytic_median"] = float(
+        (t["se_change_bootstrap"] / t["se_change"]).median())
+    q = pd.qcut(t["population"], 5, labels=False)
+    mdc_tab = t.groupby(q).agg(population_min=("population", "min"),
+                               population_max=("population", "max"),
+                               mdc_median=("mdc", "median"),
+                               mdc_p10=("mdc", lambda s: s.quantile(.1)),
+                               mdc_p90=("mdc", lambda s: s.quantile(.9)),
+                               areas=("mdc", "size"))
+    mdc_tab.index = mdc_tab.index + 1
+    out.table("mdc_by_population", mdc_tab.rename_axis("population_quintile"),
+              "minimum detectable change of the index by population quintile", index=True)
+    key["mdc_median"] = float(t["mdc"].median())
+    key["mdc_by_population_quintile"] = mdc_tab["mdc_median"].to_dict()
+    key["share_mdc_above_half_sigma"] = float((t["mdc"] > 0.5 * t.attrs["sigma"][0]).mean())
+
+    # The no-change panel: same areas, seed and years; nothing truly changes.
+    null_cfg = {"drift_sd": 0.0, "cell_sd": 0.0, "trend": [0.0, 0.0, 0.0],
+                **o("null_panel", {})}
+    if spec.data == "synthetic":
+        null = synthetic_data(spec, **{**spec.synthetic, **null_cfg})
+        nt = change_table(null.dataset, ref, years, **kw)
+        ttn = null.truth_array("type_true")
+        fpr = false_positive_rates(nt, kw["alpha"], ttn[:, 0] != ttn[:, 1])
+        out.table("false_positive_rates", fpr, "share of areas each rule flags as changed on "
+                  "a synthetic panel where no area truly changed (test tolerance: 3 binomial SE)")
+        out.table("null_panel_areas", nt, "per area on the no-change panel")
+        key["null_panel"] = {"config": null_cfg,
+                             "true_type_changes": fpr.attrs.get("true_type_changes"),
+                             "rates": {r.rule: r.rate for r in fpr.itertuples()},
+                             "test_within_tolerance": bool(fpr["within_tolerance"].iloc[0]),
+                             "tolerance_3se": float(fpr["tolerance_3se"].iloc[0])}
+    else:
+        fpr = pd.DataFrame(columns=["rule", "rate", "nominal"])
+        key["null_panel_skipped"] = "needs synthetic data"
+    _figures(out, t, fpr, years, t.attrs["sigma"][0], norm.ppf(1 - kw["alpha"] / 2),
+             spec.title)
+    return key

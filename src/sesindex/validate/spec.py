@@ -1,0 +1,141 @@
+"""Validation study specs: one TOML file in ``validation/`` per study.
+
+A spec names its study, its data and every method choice, so a run is reproducible from
+the file alone. Top-level keys::
+
+    study = "bootstrap"          # which study runs (default: the file's stem)
+    title = "..."                # one line for tables and figures
+    data = "synthetic"           # or "sweden-regso-2022" (the packaged real bundle)
+    years = [2022, 2023]         # years the study uses
+    seed = 20240101              # every random draw of the study derives from it
+    n_areas = 300                # optional: a random subset of areas (synthetic only)
+    n_jobs = 1                   # joblib workers for replicate loops
+
+plus ``[index]``/``[types]`` (the reference method, as in ``models/*.toml``; default: the
+official method on synthetic data, a z-score index of education, tenure and income on the
+real bundle), ``[[variants]]`` (alternative methods, flat tables with the keys of
+:class:`~sesindex.index.spec.IndexSpec` and ``moments``/``ddof``/``over``),
+``[synthetic]`` (overrides of :class:`~sesindex.data.synthetic.SyntheticConfig`) and one
+table named after the study with its own options (replicate counts and the like).
+
+Example
+-------
+>>> spec = StudySpec.from_dict({"study": "bootstrap", "years": [2022],
+...                             "bootstrap": {"replicates": 50}})
+>>> spec.data, spec.index.name, spec.option("replicates"), spec.option("methods", ["x"])
+('synthetic', 'official', 50, ['x'])
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sesindex.index.spec import IndexSpec
+
+STUDIES = ("stability", "bootstrap", "sensitivity", "agreement", "calibration", "change")
+DATA_SOURCES = ("synthetic", "sweden-regso-2022")
+#: Reference index on the real bundle, which has no V1/V3: education, tenure and income,
+#: z-scored (income turned around so that higher = lower status). No country of birth.
+REAL_DEFAULT_INDEX = {"index": {"name": "zscore_edu_rent_income",
+                                "indicators": ["forgymnasial_25_64", "rental_dwellings",
+                                               "median_income"],
+                                "normalisation": "zscore"}}
+_TOP = {"study", "title", "description", "data", "years", "seed", "n_areas", "n_jobs",
+        "index", "types", "variants", "synthetic"}
+_INDEX_KEYS = {"name", "indicators", "normalisation", "weights", "aggregation", "description"}
+_TYPE_KEYS = {"moments", "ddof", "over"}
+
+
+def index_spec(flat: dict) -> IndexSpec:
+    """An :class:`IndexSpec` from one flat table (index and type keys side by side).
+
+    >>> index_spec({"name": "z", "normalisation": "zscore", "moments": "population"}).moments
+    'population'
+    """
+    unknown = set(flat) - _INDEX_KEYS - _TYPE_KEYS
+    if unknown:
+        raise ValueError(f"unknown method key(s) {sorted(unknown)}; allowed: "
+                         f"{sorted(_INDEX_KEYS | _TYPE_KEYS)}")
+    return IndexSpec.from_dict({"index": {k: v for k, v in flat.items() if k in _INDEX_KEYS},
+                                "types": {k: v for k, v in flat.items() if k in _TYPE_KEYS}})
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """One validation study: its data, years, seed, reference method, variants, options."""
+
+    study: str
+    title: str
+    data: str = "synthetic"
+    years: tuple[int, ...] = (2022, 2023)
+    seed: int = 20240101
+    n_areas: int | None = None
+    n_jobs: int = 1
+    index: IndexSpec = field(default_factory=IndexSpec)
+    variants: tuple[IndexSpec, ...] = ()
+    synthetic: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict, repr=False)
+    path: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict, *, path: str | Path | None = None) -> "StudySpec":
+        """Check and complete a spec dict (``path`` supplies the default study name).
+
+        >>> s = StudySpec.from_dict({"data": "sweden-regso-2022"}, path="agreement.toml")
+        >>> s.study, s.years, s.index.indicators[0]
+        ('agreement', (2022,), 'forgymnasial_25_64')
+        """
+        study = d.get("study") or (Path(path).stem if path else None)
+        if study not in STUDIES:
+            raise ValueError(f"study {study!r} unknown; choose one of {STUDIES}")
+        unknown = set(d) - _TOP - {study}
+        if unknown:
+            raise ValueError(f"unknown top-level key(s) {sorted(unknown)} in the {study} spec; "
+                             f"allowed: {sorted(_TOP | {study})}")
+        data = d.get("data", "synthetic")
+        if data not in DATA_SOURCES:
+            raise ValueError(f"data {data!r} unknown; choose one of {DATA_SOURCES}")
+        if data != "synthetic" and (d.get("n_areas") or d.get("synthetic")):
+            raise ValueError("n_areas and [synthetic] apply only to data = 'synthetic'")
+        if "index" in d or "types" in d:
+            index = IndexSpec.from_dict({"index": d.get("index", {}), "types": d.get("types", {})})
+        else:
+            index = IndexSpec.from_dict(REAL_DEFAULT_INDEX if data != "synthetic" else {})
+        years = tuple(int(y) for y in d.get("years", (2022,) if data != "synthetic"
+                                            else (2022, 2023)))
+        return cls(study=study, title=d.get("title", study.capitalize()), data=data,
+                   years=years, seed=int(d.get("seed", 20240101)),
+                   n_areas=d.get("n_areas"), n_jobs=int(d.get("n_jobs", 1)), index=index,
+                   variants=tuple(index_spec(v) for v in d.get("variants", [])),
+                   synthetic=dict(d.get("synthetic", {})), options=dict(d.get(study, {})),
+                   raw=dict(d), path=str(path) if path else None)
+
+    @classmethod
+    def load(cls, source: "str | Path | dict | StudySpec") -> "StudySpec":
+        """A spec from a TOML path, a dict or an existing spec.
+
+        >>> import pathlib, tempfile
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "change.toml"
+        >>> _ = p.write_text("seed = 7\\n[change]\\nreplicates = 10\\n")
+        >>> s = StudySpec.load(p)
+        >>> s.study, s.seed, s.option("replicates"), StudySpec.load(s) is s
+        ('change', 7, 10, True)
+        """
+        if isinstance(source, StudySpec):
+            return source
+        if isinstance(source, dict):
+            return cls.from_dict(source)
+        with open(source, "rb") as fh:
+            return cls.from_dict(tomllib.load(fh), path=source)
+
+    def option(self, key: str, default: Any = None) -> Any:
+        """The study's own option ``key`` (from the table named after the study).
+
+        >>> StudySpec.from_dict({"study": "change", "change": {"delta": 2.0}}).option("delta")
+        2.0
+        """
+        return self.options.get(key, default)
