@@ -17,11 +17,19 @@ def test_demo_writes_tables_inputs_truth_and_manifest(tmp_path):
     assert res.exit_code == 0, res.output
     assert "Type 1" in res.output and "3363 areas" in res.output
     for name in ("areas.csv", "areas.parquet", "summary.csv", "data.csv", "truth.csv",
-                 "manifest.json"):
+                 "manifest.json", "changes.csv", "publication.xlsx", "publication_sv.csv",
+                 "report.html"):
         assert (tmp_path / name).exists(), name
     areas = pd.read_csv(tmp_path / "areas.csv", dtype={"area_code": str})
     assert len(areas) == 3363 * 14
     assert {"V1", "V2", "V3", "index", "type", "rank", "type_label_sv"} <= set(areas.columns)
+    last = areas[areas["year"] == 2024]
+    probs = last[[f"p_type_{k}" for k in range(1, 6)]].sum(axis=1)
+    assert ((probs - 1).abs() < 1e-9).all()  # bootstrap P(type) for the last years
+    assert (last["index_lo90"] <= last["index_hi90"]).all()
+    assert areas.loc[areas["year"] == 2011, "p_type_1"].isna().all()
+    sv = pd.read_excel(tmp_path / "publication.xlsx", sheet_name="Svenska")
+    assert "Områdestyp (text)" in sv.columns and len(sv) == 3363
     data = pd.read_csv(tmp_path / "data.csv", dtype={"area_code": str})
     assert list(data.columns[:6]) == ["area_code", "year", "indicator", "count",
                                       "denominator", "value"]
@@ -34,7 +42,7 @@ def test_demo_is_bit_identical_on_rerun(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
         assert runner.invoke(app, ["demo", "--out", str(out)]).exit_code == 0
-    for name in ("areas.csv", "data.csv", "truth.csv", "summary.csv"):
+    for name in ("areas.csv", "data.csv", "truth.csv", "summary.csv", "changes.csv"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 

@@ -71,7 +71,9 @@ def _print_types(summary, title: str) -> None:
 
 
 def _run_index(data: str, spec_path: Path | None, out: Path, cutpoints: str | None,
-               command: str, write_inputs: bool = False, seed: int | None = None) -> None:
+               command: str, write_inputs: bool = False, seed: int | None = None,
+               uncertainty_years: int = 0, publish: bool = False) -> Path:
+    """Load, index, (optionally) bootstrap the last years, write tables, report, manifest."""
     from sesindex.data.io import load_data
     from sesindex.data.schema import DataValidationError
     from sesindex.index import IndexSpec, compute_index, load_spec
@@ -94,8 +96,30 @@ def _run_index(data: str, spec_path: Path | None, out: Path, cutpoints: str | No
                                        cutpoints=_parse_cutpoints(cutpoints))
         except ValueError as exc:
             _fail(str(exc))
+        extra = changes = None
+        if uncertainty_years:
+            from sesindex.index.uncertainty import bootstrap_uncertainty
+
+            years = result["year"].values[-uncertainty_years:]
+            with step(f"bootstrap uncertainty {years[0]}-{years[-1]} (1,000 replicates)"), \
+                    timer("bootstrap"):
+                extra, changes = bootstrap_uncertainty(loaded.dataset, spec, years=years,
+                                                       seed=seed or 20240101)
         with step(f"write {out}"), timer("write"):
-            files = write_area_tables(result, out)
+            files = write_area_tables(result, out, extra=extra)
+            if changes is not None and len(changes):
+                changes.to_csv(out / "changes.csv", index=False, float_format="%.6g")
+                files.append(out / "changes.csv")
+            if publish:
+                from sesindex.report.publish import write_publication
+                from sesindex.report.tables import area_table
+
+                table = area_table(result)
+                if extra is not None:
+                    table = table.merge(extra, on=["area_code", "year"], how="left")
+                latest = table[table["year"] == table["year"].max()]
+                files += write_publication(latest, out, source=loaded.dataset.attrs.get(
+                    "source", loaded.name))
             if write_inputs:
                 loaded.tidy.to_csv(out / "data.csv", index=False)
                 files.append(out / "data.csv")
@@ -117,18 +141,33 @@ def _run_index(data: str, spec_path: Path | None, out: Path, cutpoints: str | No
                       "so up to 0.05 is rounding", highlight=False)
     if summary[[f"type_{k}" for k in range(1, 6)]].to_numpy().sum():
         _print_types(summary, f"Area types ({spec.name})")
+    if changes is not None and len(changes):
+        y0, y1 = int(changes["year_from"].iloc[0]), int(changes["year_to"].iloc[0])
+        moved = changes["type_from"] != changes["type_to"]
+        real = moved & (changes["p_type_change_as_observed"] >= 0.9)
+        console.print(f"{y0}->{y1}: {int(moved.sum())} areas changed type; the bootstrap "
+                      f"finds {int(real.sum())} of those changes robust to binomial noise "
+                      "(P >= 0.9); the rest could be noise (see changes.csv)", highlight=False)
     write_manifest(out, command=command, spec=spec.to_dict(), inputs=loaded.files,
                    seed=seed, timings=timer.seconds, data=loaded.name, notes=loaded.notes,
                    types_note=result.attrs.get("types_note", ""),
-                   outputs=[p.name for p in files])
+                   outputs=[p.name for p in files] + (["report.html"] if publish else []))
+    if publish:
+        from sesindex.report.html import build_report
+
+        with timer("report"):
+            files.append(build_report(out))
     console.print(f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}")
+    return out
 
 
 @app.command()
 def demo(out: Path = typer.Option(Path("results/demo"), help="Output directory."),
          seed: int = typer.Option(20240101, help="Seed of the synthetic national panel.")):
-    """National demo: calibrated synthetic RegSO data -> official index, types, ranks."""
-    _run_index("synthetic", None, out, None, "demo", write_inputs=True, seed=seed)
+    """National demo: calibrated synthetic RegSO data -> official index, types, ranks,
+    bootstrap uncertainty of the last two years, publication tables and the HTML report."""
+    _run_index("synthetic", None, out, None, "demo", write_inputs=True, seed=seed,
+               uncertainty_years=2, publish=True)
 
 
 @app.command()

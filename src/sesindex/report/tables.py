@@ -66,11 +66,17 @@ def summary_table(result: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_area_tables(result: xr.Dataset, out_dir: str | Path, stem: str = "areas") -> list[Path]:
-    """Write the area table as CSV and Parquet and the yearly summary as CSV."""
+def write_area_tables(result: xr.Dataset, out_dir: str | Path, stem: str = "areas",
+                      extra: pd.DataFrame | None = None) -> list[Path]:
+    """Write the area table as CSV and Parquet and the yearly summary as CSV.
+
+    ``extra`` (per ``area_code`` and ``year``, e.g. bootstrap intervals) is joined on.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     table = area_table(result)
+    if extra is not None:
+        table = table.merge(extra, on=["area_code", "year"], how="left", validate="1:1")
     paths = [out / f"{stem}.csv", out / f"{stem}.parquet", out / "summary.csv"]
     table.to_csv(paths[0], index=False, float_format="%.6g")
     table.to_parquet(paths[1], index=False)
