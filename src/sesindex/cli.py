@@ -273,6 +273,82 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
                           highlight=False)
 
 
+def _parse_years(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    if "-" in text:
+        a, b = (int(v) for v in text.split("-"))
+        return tuple(range(a, b + 1))
+    return tuple(int(v) for v in text.split(","))
+
+
+@app.command()
+def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True,
+                                  help="Model spec (TOML)."),
+        data: str = typer.Option("synthetic", help=DATA_HELP),
+        years: str = typer.Option(None, help="Years to fit: '2022,2023' or '2011-2024' "
+                                  "(default: the spec's, else all)."),
+        areas: int = typer.Option(None, help="Synthetic data only: a random subset of N "
+                                  "areas (quick looks; types then relative to them)."),
+        draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
+        tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),
+        backend: str = typer.Option(None, help="nutpie (default), pymc or advi."),
+        out: Path = typer.Option(Path("results/fit"), help="Output directory."),
+        report: bool = typer.Option(True, help="Also write report.html.")):
+    """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
+    credible intervals (higher ses_mean = higher socioeconomic status)."""
+    from dataclasses import replace
+
+    from sesindex.bayes import load_model_spec
+    from sesindex.bayes.output import write_fit
+    from sesindex.data.io import load_data
+
+    model_spec = load_model_spec(spec)
+    sampler = {k: v for k, v in (("draws", draws), ("tune", tune), ("backend", backend))
+               if v is not None}
+    if sampler:
+        model_spec = replace(model_spec, sampler=replace(model_spec.sampler, **sampler))
+    if years:
+        model_spec = replace(model_spec, years=_parse_years(years))
+    with steps() as step:
+        try:
+            with step(f"load {data}"):
+                loaded = load_data(data, n_areas=areas, years=model_spec.years
+                                   if data == "synthetic" and model_spec.years else None)
+        except Exception as exc:  # noqa: BLE001 - every loader error is the user's to read
+            _fail(str(exc))
+        for note in loaded.notes:
+            err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
+        from sesindex.bayes import fit as fit_model
+
+        try:
+            with step(f"compile, sample ({model_spec.sampler.backend}), derive"):
+                result = fit_model(loaded.dataset, model_spec, progress=True)
+        except ValueError as exc:
+            _fail(str(exc))
+        with step(f"write {out}"):
+            files = write_fit(result, out, loaded)
+        if report:
+            from sesindex.report.html import build_report
+
+            with step("report"):
+                files.append(build_report(out))
+    gate = result.gate
+    if gate["passed"]:
+        console.print(f"[green]fit gate passed[/]: max R-hat {gate['worst']['rhat']['value']:.4f}"
+                      f", min bulk ESS {gate['worst']['ess_bulk']['value']:.0f}, min tail ESS "
+                      f"{gate['worst']['ess_tail']['value']:.0f}, {gate['divergences']} "
+                      "divergences", highlight=False)
+    else:
+        err.print("[bold red]FIT GATE FAILED[/] — the run is marked failed and every table "
+                  f"carries fit_ok = false: {escape(str(gate['checks']))}; worst "
+                  f"{escape(str(gate['worst']))}", highlight=False)
+    console.print(f"timings (s): {result.timings}", highlight=False)
+    console.print(f"wrote {', '.join(p.name for p in files)} to {out}", highlight=False)
+    if not gate["passed"]:
+        raise typer.Exit(3)
+
+
 def main() -> None:  # pragma: no cover
     app(prog_name="sesindex")
 

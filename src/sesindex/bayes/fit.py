@@ -1,0 +1,230 @@
+"""Fit the latent-factor model and derive everything the users ask for, per draw.
+
+``fit(ds, spec)`` builds the model, samples it (nutpie by default), draws each area's
+latent status and true rates (:mod:`.posterior`), and from them, in every draw, the
+official index, the national mu and sigma, types, ranks and year-to-year changes
+(:mod:`sesindex.index.draws`). The fit gate (:mod:`.gate`) covers the sampled
+parameters and the reported quantities (eta and the index).
+
+Example
+-------
+>>> from sesindex.data.synthetic import generate
+>>> from sesindex.bayes.spec import ModelSpec, SamplerSpec
+>>> ds = generate(n_areas=40, years=(2022,), seed=2).dataset
+>>> spec = ModelSpec(sampler=SamplerSpec(tune=200, draws=200, seed=1))
+>>> res = fit(ds, spec)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from sesindex.bayes.data import ModelInputs, model_inputs
+from sesindex.bayes.gate import fit_gate
+from sesindex.bayes.model import build_model
+from sesindex.bayes.posterior import draw_chain, standardise
+from sesindex.bayes.spec import ModelSpec
+from sesindex.index.draws import change_draws, summarise, summarise_index_draws
+from sesindex.indicators import official_indicators
+
+SAMPLED = ("alpha", "lam", "sigma", "rho", "tau", "kappa", "m")
+
+
+@dataclass
+class FitResult:
+    """A fitted model: posterior (eta, ses, index draws), tables, gate and timings."""
+
+    spec: ModelSpec
+    inputs: ModelInputs
+    idata: object  # arviz.InferenceData of the sampled parameters
+    posterior: xr.Dataset  # derived draws: eta, ses, index (chain, draw, area, year)
+    areas: pd.DataFrame
+    changes: pd.DataFrame
+    gate: dict
+    timings: dict = field(default_factory=dict)
+
+
+def _sample(model, spec: ModelSpec, timings: dict, progress: bool):
+    sampler = spec.sampler
+    if sampler.backend == "nutpie":
+        import nutpie
+
+        t = time.perf_counter()
+        compiled = nutpie.compile_pymc_model(model)
+        timings["compile"] = time.perf_counter() - t
+        t = time.perf_counter()
+        kwargs = {"target_accept": sampler.target_accept} if sampler.target_accept != 0.8 else {}
+        idata = nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
+                              chains=sampler.chains, cores=min(sampler.chains, 2),
+                              seed=sampler.seed, progress_bar=progress, save_warmup=False,
+                              low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
+        timings["sample"] = time.perf_counter() - t
+        return idata
+    if sampler.backend == "pymc":
+        import pymc as pm
+
+        t = time.perf_counter()
+        with model:
+            idata = pm.sample(draws=sampler.draws, tune=sampler.tune, chains=sampler.chains,
+                              cores=min(sampler.chains, 2), random_seed=sampler.seed,
+                              target_accept=sampler.target_accept, progressbar=progress,
+                              compute_convergence_checks=False)
+        timings["sample"] = time.perf_counter() - t
+        return idata
+    if sampler.backend in ("advi", "pathfinder"):
+        return _approximate(model, spec, timings, progress)
+    raise ValueError(f"sampler.backend {sampler.backend!r} unknown "
+                     "(nutpie, pymc, advi, pathfinder)")
+
+
+def _approximate(model, spec: ModelSpec, timings: dict, progress: bool):
+    """ADVI (mean-field) draws arranged as chains, for fast exploration."""
+    import pymc as pm
+
+    if spec.sampler.backend == "pathfinder":
+        raise ValueError("pathfinder needs pymc-extras, which is not installed; use 'advi'")
+    t = time.perf_counter()
+    with model:
+        approx = pm.fit(n=30000, method="advi", random_seed=spec.sampler.seed,
+                        progressbar=progress)
+        idata = approx.sample(spec.sampler.draws * spec.sampler.chains,
+                              random_seed=spec.sampler.seed)
+    post = idata.posterior
+    draws = spec.sampler.draws
+    idata.posterior = post.isel(chain=0).drop_vars("chain").assign_coords(
+        draw=np.arange(post.sizes["draw"])).coarsen(draw=draws).construct(
+        draw=("chain", "draw")).assign_coords(chain=np.arange(spec.sampler.chains),
+                                              draw=np.arange(draws))
+    timings["sample"] = time.perf_counter() - t
+    return idata
+
+
+def _divergences(idata) -> int:
+    stats = getattr(idata, "sample_stats", None)
+    if stats is None:
+        return 0
+    for name in ("diverging", "divergences"):
+        if name in stats:
+            return int(np.asarray(stats[name].values).sum())
+    return 0
+
+
+def _observed_types(ds: xr.Dataset, inputs: ModelInputs) -> xr.DataArray | None:
+    """Plug-in official types of the observed data (when the official three are present)."""
+    if not set(official_indicators()) <= set(inputs.indicators):
+        return None
+    from sesindex.index import IndexSpec, compute_index
+
+    res = compute_index(ds.sel(year=list(inputs.years)), IndexSpec(types_over="given_areas"))
+    return res["type"]
+
+
+def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = None,
+        progress: bool = False, **sampler_overrides) -> FitResult:
+    """Fit ``spec`` (default: official three indicators, panel) to the dataset."""
+    from dataclasses import replace
+
+    spec = spec or ModelSpec()
+    if seed is not None:
+        sampler_overrides["seed"] = seed
+    if sampler_overrides:
+        spec = replace(spec, sampler=replace(spec.sampler, **sampler_overrides))
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    continuous = {c.indicator: c.transform for c in spec.continuous}
+    inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
+                          years=spec.years)
+    temporal = spec.temporal if len(inputs.years) > 1 else "none"
+    model = build_model(inputs, temporal=temporal, municipality=spec.municipality)
+    idata = _sample(model, spec, timings, progress)
+    t = time.perf_counter()
+    posterior = derive(idata.posterior, inputs, spec)
+    timings["derive"] = time.perf_counter() - t
+    t = time.perf_counter()
+    checked = posterior[["eta"] + (["index"] if "index" in posterior else [])]
+    sampled = idata.posterior[[v for v in SAMPLED if v in idata.posterior]]
+    gate = fit_gate(xr.merge([sampled, checked], compat="override", join="outer"),
+                    _divergences(idata), spec.gate)
+    timings["diagnostics"] = time.perf_counter() - t
+    t = time.perf_counter()
+    areas, changes = tables(posterior, inputs, spec, _observed_types(ds, inputs),
+                            gate["passed"])
+    timings["tables"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    return FitResult(spec, inputs, idata, posterior, areas, changes, gate,
+                     {k: round(v, 2) for k, v in timings.items()})
+
+
+def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset:
+    """Draws of eta (standardised in the reference year), ses = -eta, and the index."""
+    rng = np.random.default_rng([spec.sampler.seed, 7])
+    years = list(inputs.years)
+    ref_year = spec.reference_year if spec.reference_year is not None else years[-1]
+    if ref_year not in years:
+        raise ValueError(f"reference_year {ref_year} is not among the fitted years {years}")
+    official = [inputs.indicators.index(i) for i in official_indicators()
+                if i in inputs.indicators]
+    has_index = len(official) == 3
+    etas, indexes = [], []
+    for c in range(post.sizes["chain"]):
+        eta, rates = draw_chain(post, inputs, c, rng, official if has_index else [])
+        etas.append(standardise(eta, years.index(ref_year))[0])
+        if has_index:
+            indexes.append(rates.mean(axis=-1, dtype=np.float64))
+        del rates
+    coords = {"chain": post["chain"].values, "draw": post["draw"].values,
+              "area": inputs.areas, "year": inputs.years}
+    dims = ("chain", "draw", "area", "year")
+    out = xr.Dataset({"eta": (dims, np.stack(etas))}, coords=coords)
+    out["ses"] = -out["eta"]
+    if has_index:
+        out["index"] = (dims, np.stack(indexes))
+    out.attrs.update(reference_year=int(ref_year), eta="latent disadvantage, standardised "
+                     "to mean 0 and sd 1 over areas in the reference year; ses = -eta "
+                     "(higher = higher socioeconomic status)")
+    return out
+
+
+def _stack(da: xr.DataArray) -> xr.DataArray:
+    """(chain, draw, ...) -> (draw, ...) with the chains laid end to end."""
+    da = da.transpose("chain", "draw", ...)
+    values = da.values.reshape(-1, *da.shape[2:])
+    rest = {d: da[d].values for d in da.dims[2:] if d in da.coords}
+    return xr.DataArray(values, dims=("draw", *da.dims[2:]), coords=rest, name=da.name)
+
+
+def tables(posterior: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
+           observed_type: xr.DataArray | None, fit_ok: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``areas`` (per area and year) and ``changes`` (per area and pair of years)."""
+    ses = summarise(_stack(posterior["ses"]), "ses")
+    status = posterior["index"] if "index" in posterior else posterior["eta"]
+    draws = _stack(status)
+    summary = summarise_index_draws(draws, observed_type)
+    if "index" not in posterior:  # types and ranks from the latent status itself
+        summary = summary.rename({k: k.replace("index_", "eta_") for k in summary.data_vars
+                                  if k.startswith("index_")})
+    both = xr.merge([ses, summary.drop_vars([v for v in summary.data_vars
+                                             if v.startswith(("mu_", "sigma_"))])])
+    areas = both.to_dataframe().reset_index().rename(columns={"area": "area_code"})
+    areas["fit_ok"] = fit_ok
+    years = [int(y) for y in inputs.years]
+    pairs = spec.change_pairs or tuple(zip(years[:-1], years[1:]))
+    frames = []
+    for y0, y1 in pairs:
+        ch = change_draws(draws, y0, y1, delta=spec.delta)
+        frame = ch.to_dataframe().reset_index().rename(columns={"area": "area_code"})
+        frame.insert(1, "year_from", y0)
+        frame.insert(2, "year_to", y1)
+        if observed_type is not None:
+            frame.insert(3, "type_from", observed_type.sel(year=y0).values)
+            frame.insert(4, "type_to", observed_type.sel(year=y1).values)
+        frames.append(frame)
+    changes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if len(changes):
+        changes["fit_ok"] = fit_ok
+    return areas, changes

@@ -1,0 +1,60 @@
+"""The fit gate: R-hat, bulk and tail ESS for every reported quantity, divergences.
+
+Example
+-------
+>>> import numpy as np, xarray as xr
+>>> rng = np.random.default_rng(0)
+>>> post = xr.Dataset({"x": (("chain", "draw", "area"), rng.normal(size=(2, 1000, 5)))})
+>>> g = fit_gate(post, divergences=0)
+>>> g["passed"], g["worst"]["rhat"]["quantity"].startswith("x")
+(True, True)
+"""
+
+from __future__ import annotations
+
+import arviz as az
+import numpy as np
+import xarray as xr
+
+from sesindex.bayes.spec import GateSpec
+
+
+def _worst(stat: xr.Dataset, largest: bool) -> dict:
+    best_name, best_val, best_at = None, None, None
+    for name, da in stat.data_vars.items():
+        vals = np.asarray(da.values, float)
+        if vals.size == 0 or np.all(np.isnan(vals)):
+            continue
+        flat = np.nanargmax(vals) if largest else np.nanargmin(vals)
+        val = float(vals.ravel()[flat])
+        if best_val is None or (val > best_val if largest else val < best_val):
+            idx = np.unravel_index(flat, vals.shape) if vals.ndim else ()
+            where = {d: str(da[d].values[i]) if d in da.coords else int(i)
+                     for d, i in zip(da.dims, idx)}
+            best_name, best_val, best_at = name, val, where
+    return {"quantity": f"{best_name}{best_at or ''}", "value": best_val}
+
+
+def fit_gate(posterior: xr.Dataset, divergences: int, gate: GateSpec | None = None) -> dict:
+    """Diagnostics of every variable in ``posterior`` (dims chain, draw, ...) vs the gate."""
+    gate = gate or GateSpec()
+    rhat = az.rhat(posterior)
+    bulk = az.ess(posterior, method="bulk")
+    tail = az.ess(posterior, method="tail")
+    worst = {"rhat": _worst(rhat, True), "ess_bulk": _worst(bulk, False),
+             "ess_tail": _worst(tail, False)}
+    checks = {
+        "rhat": worst["rhat"]["value"] <= gate.rhat_max,
+        "ess_bulk": worst["ess_bulk"]["value"] >= gate.ess_bulk_min,
+        "ess_tail": worst["ess_tail"]["value"] >= gate.ess_tail_min,
+        "divergences": divergences <= gate.divergences_max,
+    }
+    per_var = {name: {"rhat_max": float(np.nanmax(rhat[name].values)),
+                      "ess_bulk_min": float(np.nanmin(bulk[name].values)),
+                      "ess_tail_min": float(np.nanmin(tail[name].values))}
+               for name in posterior.data_vars}
+    return {"passed": all(checks.values()), "checks": checks, "divergences": int(divergences),
+            "thresholds": {"rhat_max": gate.rhat_max, "ess_bulk_min": gate.ess_bulk_min,
+                           "ess_tail_min": gate.ess_tail_min,
+                           "divergences_max": gate.divergences_max},
+            "worst": worst, "per_variable": per_var}

@@ -1,0 +1,80 @@
+"""Write a fit: posterior.nc, areas.csv, changes.csv, summary.csv, diagnostics, manifest.
+
+Example
+-------
+>>> sorted(OUTPUTS)
+['areas.csv', 'changes.csv', 'diagnostics.json', 'posterior.nc', 'summary.csv']
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sesindex.manifest import write_manifest
+
+OUTPUTS = ("posterior.nc", "areas.csv", "changes.csv", "summary.csv", "diagnostics.json")
+
+
+def summary_table(result) -> pd.DataFrame:
+    """Per year: posterior mean of national mu and sigma, expected area-type counts."""
+    post = result.posterior
+    rows = []
+    for year in post["year"].values:
+        a = result.areas[result.areas["year"] == year]
+        row = {"year": int(year), "areas": len(a)}
+        if "index" in post:
+            ix = post["index"].sel(year=year)
+            row["mu"] = float(ix.mean("area").mean())
+            row["sigma"] = float(ix.std("area", ddof=1).mean())
+        for k in range(1, 6):
+            row[f"type_{k}"] = int(round(a[f"p_type_{k}"].sum()))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
+    """Write every output of a fit; the manifest says whether the fit gate passed."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    idata = result.idata
+    thin = max(result.spec.sampler.thin_derived, 1)
+    derived = result.posterior[[v for v in ("eta", "index") if v in result.posterior]]
+    derived = derived.isel(draw=slice(None, None, thin)).astype(np.float32)
+    post = idata.posterior.isel(draw=slice(None, None, thin))
+    idata.posterior = post.merge(derived.assign_coords(draw=post["draw"].values),
+                                 compat="override", join="left")
+    idata.posterior.attrs.update(result.posterior.attrs)
+    paths = [out / name for name in OUTPUTS]
+    idata.to_netcdf(str(paths[0]))
+    names = result.inputs.areas
+    meta = {}
+    if loaded is not None:
+        meta = loaded.dataset["area_name"].to_series().to_dict()
+    areas = result.areas.copy()
+    areas.insert(1, "area_name", areas["area_code"].map(meta))
+    if loaded is not None:
+        areas.insert(2, "municipality_code", areas["area_code"].map(
+            loaded.dataset["municipality_code"].to_series()))
+    areas.to_csv(paths[1], index=False, float_format="%.6g")
+    (out / "changes.csv").unlink(missing_ok=True)
+    if len(result.changes):
+        result.changes.to_csv(paths[2], index=False, float_format="%.6g")
+    else:  # a single year has no changes: say so rather than write an empty file
+        paths.remove(out / "changes.csv")
+    summary_table(result).to_csv(out / "summary.csv", index=False, float_format="%.6g")
+    (out / "diagnostics.json").write_text(json.dumps(result.gate, indent=1, default=str) + "\n")
+    status = "ok" if result.gate["passed"] else "failed"
+    write_manifest(out, command="fit", spec=result.spec.to_dict(),
+                   inputs=loaded.files if loaded else {}, seed=result.spec.sampler.seed,
+                   timings=result.timings, data=loaded.name if loaded else "dataset",
+                   status=status, fit_ok=bool(result.gate["passed"]), gate=result.gate,
+                   areas=int(len(names)), years=[int(y) for y in result.inputs.years],
+                   indicators=list(result.inputs.indicators),
+                   denominators="count indicators: their own denominators (all residents "
+                   "for V1, residents aged 20-64 for V2 and V3 in the synthetic data)",
+                   outputs=[p.name for p in paths])
+    return paths

@@ -1,0 +1,108 @@
+"""Draws of each area's latent status and true rates, exactly, given the hyperparameters.
+
+The model (:mod:`sesindex.bayes.model`) integrates eta (and, in a panel, the persistent
+area x indicator deviations gamma) out; here they come back. Given one posterior draw of
+the hyperparameters, gamma_i is drawn from its filtered posterior at the last year (the
+Kalman filter's final state holds p(gamma_i | all years)), and then, given gamma, the data inform eta_it through the pseudo-
+observation ``b_it / w_it`` with variance ``1 / w_it``, and eta_i is a random walk from
+N(m_k, 1 - rho): forward filtering, backward sampling (:func:`ffbs`) draws eta_i exactly,
+elementwise over all areas. Then each true logit theta_itj given eta is Gaussian too
+(prior alpha_j + lambda_j eta_it with variance sigma_j^2, observation z_itj with variance
+v_itj), so the true rate ``p = expit(theta)`` is drawn exactly as well.
+
+Example
+-------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> b, w = np.full((4000, 1), 2.0), np.full((4000, 1), 4.0)  # one year
+>>> e = ffbs(b, w, rho=0.5, tau=0.0, rng=rng)[:, 0]
+>>> round(float(e.mean()), 2), round(float(e.var()), 2)  # 0.5*2/(1+2) and 0.5/(1+2)
+(0.33, 0.17)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.model import kalman_filter
+
+
+def ffbs(b: np.ndarray, w: np.ndarray, rho: float, tau: float,
+         rng: np.random.Generator) -> np.ndarray:
+    """Draw eta - m_k (area, year) given pseudo-observations b/w with precisions w."""
+    n, n_year = b.shape
+    x, p = np.zeros((n, n_year)), np.zeros((n, n_year))
+    x_pred, p_pred = np.zeros(n), np.full(n, 1.0 - rho)
+    for t in range(n_year):
+        if t > 0:
+            x_pred, p_pred = x[:, t - 1], p[:, t - 1] + tau**2
+        gain = p_pred / (p_pred + 1 / w[:, t])
+        x[:, t] = x_pred + gain * (b[:, t] / w[:, t] - x_pred)
+        p[:, t] = p_pred * (1 - gain)
+    eta = np.empty((n, n_year))
+    eta[:, -1] = x[:, -1] + np.sqrt(p[:, -1]) * rng.standard_normal(n)
+    for t in range(n_year - 2, -1, -1):
+        back = p[:, t] / (p[:, t] + tau**2)
+        mean = x[:, t] + back * (eta[:, t + 1] - x[:, t])
+        eta[:, t] = mean + np.sqrt(p[:, t] * (1 - back)) * rng.standard_normal(n)
+    return eta
+
+
+def _params(post, c: int, d: int) -> dict:
+    get = {k: post[k].values[c, d] for k in ("alpha", "lam", "sigma")}
+    get["rho"] = float(post["rho"].values[c, d]) if "rho" in post else 0.0
+    get["tau"] = float(post["tau"].values[c, d]) if "tau" in post else 0.0
+    get["m"] = post["m"].values[c, d] if "m" in post else None
+    get["kappa"] = post["kappa"].values[c, d] if "kappa" in post else None
+    return get
+
+
+def draw_gamma(r: np.ndarray, d: np.ndarray, p: dict, rng: np.random.Generator) -> np.ndarray:
+    """Persistent deviations gamma (area, indicator) from their exact filtered posterior."""
+    _, x, cov = kalman_filter(r, d, p["lam"], p["rho"], p["tau"], p["kappa"], r.shape[1:],
+                              xp=np)
+    mean, cov = x[:, 1:], cov[:, 1:, 1:]
+    chol = np.linalg.cholesky(cov + 1e-12 * np.eye(mean.shape[1]))
+    return mean + np.einsum("aij,aj->ai", chol, rng.standard_normal(mean.shape))
+
+
+def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
+               rate_indicators: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """eta (draw, area, year) and true rates in percent (draw, area, year, rate-indicator)."""
+    z, v = inputs.z, inputs.v
+    n_area, n_year, _ = z.shape
+    n_draw = post.sizes["draw"]
+    eta = np.empty((n_draw, n_area, n_year))
+    rates = np.empty((n_draw, n_area, n_year, len(rate_indicators)), dtype=np.float32)
+    for d in range(n_draw):
+        p = _params(post, chain, d)
+        centre = p["m"][inputs.municipality] if p["m"] is not None else np.zeros(n_area)
+        dd = p["sigma"] ** 2 + v
+        r = z - p["alpha"] - p["lam"] * centre[:, None, None]
+        gamma = draw_gamma(r, dd, p, rng) if p["kappa"] is not None else np.zeros(
+            (n_area, z.shape[2]))
+        r = r - gamma[:, None, :]
+        w = np.sum(p["lam"] ** 2 / dd, axis=-1)
+        b = np.sum(p["lam"] * r / dd, axis=-1)
+        eta[d] = centre[:, None] + ffbs(b, w, p["rho"], p["tau"], rng)
+        j = rate_indicators
+        lin = p["alpha"][j] + p["lam"][j] * eta[d][:, :, None] + gamma[:, None, j]
+        s2 = p["sigma"][j] ** 2
+        vv = v[:, :, j]
+        prec_t = 1 / s2 + 1 / vv
+        theta = (lin / s2 + z[:, :, j] / vv) / prec_t + rng.standard_normal(lin.shape) / np.sqrt(
+            prec_t)
+        rates[d] = 100 * expit(theta)
+    return eta, rates
+
+
+def standardise(eta: np.ndarray, ref: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """eta standardised per draw to mean 0, sd 1 over areas in year index ``ref``.
+
+    Returns the standardised draws and the per-draw location and scale used.
+    """
+    loc = eta[..., ref].mean(axis=-1)
+    scale = eta[..., ref].std(axis=-1)
+    return (eta - loc[..., None, None]) / scale[..., None, None], loc, scale

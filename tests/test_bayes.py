@@ -1,0 +1,86 @@
+"""Bayesian latent-factor model at small size (one national-size fit is in benchmarks)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sesindex.bayes import ModelSpec, fit
+from sesindex.bayes.posterior import ffbs
+from sesindex.bayes.spec import SamplerSpec
+from sesindex.data.synthetic import generate
+
+N_AREAS = 250
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    data = generate(n_areas=N_AREAS, years=(2022,), seed=5)
+    spec = ModelSpec(years=(2022,), sampler=SamplerSpec(tune=400, draws=500, seed=3))
+    return data, fit(data.dataset, spec)
+
+
+def test_outputs_have_the_documented_columns(fitted):
+    _, res = fitted
+    need = {"area_code", "year", "ses_mean", "ses_lo90", "ses_hi90", "index_mean",
+            "index_lo90", "index_hi90", "rank_lo90", "rank_hi90", "fit_ok",
+            *[f"p_type_{k}" for k in range(1, 6)]}
+    assert need <= set(res.areas.columns)
+    probs = res.areas[[f"p_type_{k}" for k in range(1, 6)]].sum(axis=1)
+    assert np.allclose(probs, 1.0)
+    assert (res.areas["fit_ok"] == res.gate["passed"]).all()
+    assert set(res.gate["checks"]) == {"rhat", "ess_bulk", "ess_tail", "divergences"}
+
+
+def test_recovers_truth_with_calibrated_intervals(fitted):
+    data, res = fitted
+    a = res.areas.merge(data.truth, on=["area_code", "year"])
+    truth_ses = -(a["eta_true"] - a["eta_true"].mean()) / a["eta_true"].std(ddof=0)
+    assert np.corrcoef(a["ses_mean"], truth_ses)[0, 1] > 0.95
+    # 90% intervals over 250 areas: binomial sd of the coverage is sqrt(.9*.1/250) = 0.019;
+    # allow three sd either side
+    tol = 3 * np.sqrt(0.9 * 0.1 / N_AREAS)
+    for lo, hi, truth in (("ses_lo90", "ses_hi90", truth_ses),
+                          ("index_lo90", "index_hi90", a["index_true"])):
+        cover = ((a[lo] <= truth) & (truth <= a[hi])).mean()
+        assert abs(cover - 0.9) < tol, (lo, cover)
+
+
+def test_type_probabilities_beat_plug_in_types(fitted):
+    data, res = fitted
+    a = res.areas.merge(data.truth, on=["area_code", "year"])
+    onehot = np.eye(6)[a["type_true"].to_numpy()][:, 1:]
+    probs = a[[f"p_type_{k}" for k in range(1, 6)]].to_numpy()
+    from sesindex.index import IndexSpec, compute_index
+
+    plug = compute_index(data.dataset, IndexSpec(types_over="given_areas"))["type"]
+    plug_onehot = np.eye(6)[plug.sel(area=a["area_code"].to_numpy()).values.ravel()][:, 1:]
+    brier = ((probs - onehot) ** 2).sum(axis=1).mean()
+    brier_plug = ((plug_onehot - onehot) ** 2).sum(axis=1).mean()
+    assert brier < brier_plug
+
+
+def test_percent_only_data_is_refused_with_instructions():
+    import pandas as pd
+
+    from sesindex.data import from_tidy
+
+    df = pd.DataFrame({"area_code": ["1780R001", "1780R002"] * 3, "year": 2022,
+                       "indicator": ["V1", "V1", "V2", "V2", "V3", "V3"],
+                       "value": [10.0, 12.0, 8.0, 7.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="population tables"):
+        fit(from_tidy(df), ModelSpec(years=(2022,)))
+
+
+def test_ffbs_matches_the_exact_two_year_posterior():
+    # two years, rho = 0.5, tau = 0.3, pseudo-observations b/w with precision w
+    rng = np.random.default_rng(1)
+    w = np.array([[2.0, 3.0]])
+    b = np.array([[1.0, -0.5]])
+    k = np.array([[0.5, 0.5], [0.5, 0.5 + 0.09]])
+    prec = np.linalg.inv(k) + np.diag(w[0])
+    mean, cov = np.linalg.solve(prec, b[0]), np.linalg.inv(prec)
+    draws = np.stack([ffbs(np.repeat(b, 20000, 0), np.repeat(w, 20000, 0), 0.5, 0.3, rng)])[0]
+    se = np.sqrt(np.diag(cov) / 20000)
+    assert np.all(np.abs(draws.mean(0) - mean) < 4 * se)
+    assert np.allclose(np.cov(draws.T), cov, atol=0.01)
