@@ -87,3 +87,14 @@ def test_index_on_scb_response_shows_published_and_refuses_local_types(tmp_path)
     assert set(out["boundary_version"]) == {"RegSO2020", "RegSO2025"}
     assert (out.loc[out["year"] == 2024, "boundary_version"] == "RegSO2025").all()
     assert out["published_type"].between(1, 5).all()
+
+
+def test_report_command_and_missing_run(tmp_path):
+    res = runner.invoke(app, ["report", "--run", str(tmp_path)])
+    assert res.exit_code == 1 and "no areas.csv" in res.output
+    runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
+                        "karlstad-tab6586", "--out", str(tmp_path / "k")])
+    res = runner.invoke(app, ["report", "--run", str(tmp_path / "k")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "k" / "report.html").read_text()
+    assert "data:image/png;base64" in page and "no area types" in page

@@ -273,6 +273,21 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
                           highlight=False)
 
 
+@app.command()
+def report(run: Path = typer.Option(..., exists=True, file_okay=False,
+                                    help="A run directory (demo, index or fit output)."),
+           out: Path = typer.Option(None, help="Where to write (default RUN/report.html).")):
+    """Write a self-contained HTML report (figures embedded) of a run directory."""
+    from sesindex.report.html import build_report
+
+    try:
+        with steps() as step, step(f"report {run}"):
+            path = build_report(run, out)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {path}", highlight=False)
+
+
 def _parse_years(text: str | None) -> tuple[int, ...] | None:
     if not text:
         return None

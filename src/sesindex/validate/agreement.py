@@ -144,7 +144,7 @@ def run(spec, data, out) -> dict:
     results = {m.name: compute(data, m) for m in [spec.index, *spec.variants]}
     key: dict = {"reference": ref, "types_note": results[ref].attrs.get("types_note", "")}
     bayes_mean = None
-    if spec.option("bayes", "auto") != "off":
+    if spec.option("bayes", "off") != "off":
         draws, reason = posterior_index(data.dataset, seed=spec.seed,
                                         options=spec.option("bayes_options", {}))
         if draws is None:

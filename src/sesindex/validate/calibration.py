@@ -196,7 +196,7 @@ def run(spec, data, out) -> dict:
                            "accuracy": float(np.mean(plug == tt)),
                            "brier": brier(one_hot(plug), tt), "areas": len(tt)})
         rel["plug_in_observed_type"] = reliability(one_hot(plug), tt)
-    if spec.option("bayes", "auto") != "off":
+    if spec.option("bayes", "off") != "off":
         draws, reason = posterior_index(data.dataset, seed=spec.seed,
                                         options=spec.option("bayes_options", {}))
         if draws is None:
