@@ -12,7 +12,8 @@ from sesindex.validate.spec import StudySpec
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"stability": {}, "bootstrap": {"replicates": 60},
          "sensitivity": {"monte_carlo": 40, "sobol_base": 16, "sobol_resamples": 10},
-         "agreement": {}, "calibration": {"replicates": 60}, "change": {"replicates": 60}}
+         "agreement": {"bayes": "off"}, "calibration": {"replicates": 60, "bayes": "off"},
+         "change": {"replicates": 60}}  # the Bayesian path is tested in tests/test_bayes.py
 
 
 def _small_spec(name: str) -> dict:
