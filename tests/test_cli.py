@@ -98,3 +98,25 @@ def test_report_command_and_missing_run(tmp_path):
     assert res.exit_code == 0, res.output
     page = (tmp_path / "k" / "report.html").read_text()
     assert "data:image/png;base64" in page and "no area types" in page
+
+
+def test_report_with_boundary_file_adds_maps(tmp_path):
+    import json
+
+    out = tmp_path / "k"
+    runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
+                        "karlstad-tab6586", "--out", str(out)])
+    codes = pd.read_csv(out / "areas.csv", dtype={"area_code": str})["area_code"].unique()
+    feats = [{"type": "Feature", "properties": {"regso_code": c}, "geometry": {
+        "type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]]}}
+        for i, c in enumerate(codes)]
+    geo = tmp_path / "areas.geojson"
+    geo.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    res = runner.invoke(app, ["report", "--run", str(out), "--boundaries", str(geo)])
+    assert res.exit_code == 0, res.output
+    assert "<h2>Map, 2024</h2>" in (out / "report.html").read_text()
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {**feats[0], "properties": {"name": "x"}}]}))
+    res = runner.invoke(app, ["report", "--run", str(out), "--boundaries", str(bad)])
+    assert res.exit_code == 1 and "no area-code column" in res.output

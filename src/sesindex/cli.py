@@ -276,14 +276,17 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
 @app.command()
 def report(run: Path = typer.Option(..., exists=True, file_okay=False,
                                     help="A run directory (demo, index or fit output)."),
-           out: Path = typer.Option(None, help="Where to write (default RUN/report.html).")):
+           out: Path = typer.Option(None, help="Where to write (default RUN/report.html)."),
+           boundaries: Path = typer.Option(None, exists=True, help="Optional GeoPackage/"
+                                           "GeoJSON of the areas: adds maps (needs the "
+                                           "'maps' extra, geopandas).")):
     """Write a self-contained HTML report (figures embedded) of a run directory."""
     from sesindex.report.html import build_report
 
     try:
         with steps() as step, step(f"report {run}"):
-            path = build_report(run, out)
-    except FileNotFoundError as exc:
+            path = build_report(run, out, boundaries)
+    except (FileNotFoundError, ImportError, ValueError) as exc:
         _fail(str(exc))
     console.print(f"wrote {path}", highlight=False)
 

@@ -128,8 +128,13 @@ def _diagnostics(manifest: dict) -> str:
     return "\n".join(parts) or "<p>No diagnostics in this run (deterministic index).</p>"
 
 
-def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write ``report.html`` into the run directory (or ``out``) and return its path."""
+def build_report(run_dir: str | Path, out: str | Path | None = None,
+                 boundaries: str | Path | None = None) -> Path:
+    """Write ``report.html`` into the run directory (or ``out``) and return its path.
+
+    ``boundaries`` (GeoPackage/GeoJSON with an area-code column) adds choropleth maps of
+    type and uncertainty (needs the optional geopandas extra).
+    """
     run = Path(run_dir)
     areas = _read(run, "areas.csv")
     if areas is None:
@@ -157,6 +162,10 @@ def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     if summary is not None:
         sections += ["<h2>National summary by year</h2>", _img(figures.national_summary(summary)),
                      _table(summary)]
+    if boundaries is not None:
+        from sesindex.report.maps import type_map
+
+        sections += [f"<h2>Map, {year}</h2>", _img(type_map(areas, boundaries, year))]
     sections += [f"<h2>All areas ranked, {year}</h2>", _img(figures.caterpillar(areas, year))]
     if "index_lo90" not in areas:
         sections.append("<p class='muted'>No intervals in a deterministic run.</p>")
