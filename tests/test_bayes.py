@@ -84,3 +84,24 @@ def test_ffbs_matches_the_exact_two_year_posterior():
     se = np.sqrt(np.diag(cov) / 20000)
     assert np.all(np.abs(draws.mean(0) - mean) < 4 * se)
     assert np.allclose(np.cov(draws.T), cov, atol=0.01)
+
+
+def test_cli_fit_marks_a_failed_gate_loudly(tmp_path):
+    import json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from sesindex.cli import app
+
+    res = CliRunner().invoke(app, ["fit", "--spec", "models/latent_factor_single_year.toml",
+                                   "--areas", "120", "--draws", "60", "--tune", "60",
+                                   "--out", str(tmp_path)])
+    # 60 draws cannot give ESS >= 400: the gate must fail, loudly, and say so everywhere
+    assert res.exit_code == 3, res.output
+    assert "FIT GATE FAILED" in res.output
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["fit_ok"] is False
+    areas = pd.read_csv(tmp_path / "areas.csv")
+    assert len(areas) == 120 and not areas["fit_ok"].any()
+    assert (tmp_path / "posterior.nc").exists() and (tmp_path / "report.html").exists()

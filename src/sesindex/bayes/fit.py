@@ -210,7 +210,7 @@ def tables(posterior: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
                                   if k.startswith("index_")})
     both = xr.merge([ses, summary.drop_vars([v for v in summary.data_vars
                                              if v.startswith(("mu_", "sigma_"))])])
-    areas = both.to_dataframe().reset_index().rename(columns={"area": "area_code"})
+    areas = both.reset_coords(drop=True).to_dataframe().reset_index().rename(columns={"area": "area_code"})
     areas["fit_ok"] = fit_ok
     years = [int(y) for y in inputs.years]
     pairs = spec.change_pairs or tuple(zip(years[:-1], years[1:]))
