@@ -78,7 +78,7 @@ def _run_index(data: str, spec_path: Path | None, out: Path, cutpoints: str | No
     from sesindex.data.schema import DataValidationError
     from sesindex.index import IndexSpec, compute_index, load_spec
     from sesindex.manifest import Timer, write_manifest
-    from sesindex.report.tables import summary_table, write_area_tables
+    from sesindex.report.tables import area_table, summary_table, write_area_tables
 
     timer = Timer()
     spec = load_spec(spec_path) if spec_path else IndexSpec()
@@ -106,17 +106,17 @@ def _run_index(data: str, spec_path: Path | None, out: Path, cutpoints: str | No
                 extra, changes = bootstrap_uncertainty(loaded.dataset, spec, years=years,
                                                        seed=seed or 20240101)
         with step(f"write {out}"), timer("write"):
-            files = write_area_tables(result, out, extra=extra)
+            table = area_table(result)
+            if extra is not None:  # bootstrap columns, per area and year
+                table = table.merge(extra, on=["area_code", "year"], how="left",
+                                    validate="1:1")
+            files = write_area_tables(result, out, table=table)
             if changes is not None and len(changes):
                 changes.to_csv(out / "changes.csv", index=False, float_format="%.6g")
                 files.append(out / "changes.csv")
             if publish:
                 from sesindex.report.publish import write_publication
-                from sesindex.report.tables import area_table
 
-                table = area_table(result)
-                if extra is not None:
-                    table = table.merge(extra, on=["area_code", "year"], how="left")
                 latest = table[table["year"] == table["year"].max()]
                 files += write_publication(latest, out, source=loaded.dataset.attrs.get(
                     "source", loaded.name))

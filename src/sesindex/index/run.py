@@ -17,7 +17,6 @@ Example
 
 from __future__ import annotations
 
-import numpy as np
 import xarray as xr
 
 from sesindex.data.model import indicator_rates

@@ -67,16 +67,15 @@ def summary_table(result: xr.Dataset) -> pd.DataFrame:
 
 
 def write_area_tables(result: xr.Dataset, out_dir: str | Path, stem: str = "areas",
-                      extra: pd.DataFrame | None = None) -> list[Path]:
+                      table: pd.DataFrame | None = None) -> list[Path]:
     """Write the area table as CSV and Parquet and the yearly summary as CSV.
 
-    ``extra`` (per ``area_code`` and ``year``, e.g. bootstrap intervals) is joined on.
+    ``table`` is the area table to write when the caller already built (and extended) it;
+    by default :func:`area_table` of ``result``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    table = area_table(result)
-    if extra is not None:
-        table = table.merge(extra, on=["area_code", "year"], how="left", validate="1:1")
+    table = area_table(result) if table is None else table
     paths = [out / f"{stem}.csv", out / f"{stem}.parquet", out / "summary.csv"]
     table.to_csv(paths[0], index=False, float_format="%.6g")
     table.to_parquet(paths[1], index=False)
