@@ -210,3 +210,9 @@ def test_published_percent_may_carry_its_denominator():
 def test_count_without_denominator_is_missing(clean):
     clean.loc[2, "denominator"] = np.nan
     assert only(check_tidy(clean), "missing_value").areas == ("0114R001",)
+
+
+def test_suppressed_count_does_not_make_its_indicator_look_mixed(clean):
+    bad = clean.astype({"count": object})
+    bad.loc[0, "count"] = ".."
+    assert [p.check for p in check_tidy(bad)] == ["suppressed"]

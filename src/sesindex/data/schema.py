@@ -224,14 +224,16 @@ def _row_problems(df: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def _frame_problems(df: pd.DataFrame, expected_areas: Iterable[str] | None) -> list[Problem]:
+def _frame_problems(df: pd.DataFrame, expected_areas: Iterable[str] | None,
+                    suppressed: frozenset[int] = frozenset()) -> list[Problem]:
     problems: list[Problem] = []
     dup = df.duplicated(list(ID_COLUMNS), keep=False)
     if dup.any():
         problems.append(_problem("duplicate", "the same area, year and indicator occurs more "
                                  "than once", df[dup]))
-    is_count = df["count"].notna()
-    n_kinds = df.assign(c=is_count).groupby("indicator")["c"].nunique()
+    # a suppressed count is already reported; it must not make its indicator look "mixed"
+    known = df[~df.index.isin(list(suppressed))]
+    n_kinds = known.assign(c=known["count"].notna()).groupby("indicator")["c"].nunique()
     mixed = n_kinds.index[n_kinds.gt(1)].difference(list(PUBLISHED))
     if len(mixed):
         problems.append(_problem(
@@ -301,7 +303,7 @@ def check_tidy(df: pd.DataFrame, *, boundary_version: str | None = None,
     suppressed = {r for p in problems for r in p.rows}
     problems += [p for p in _row_problems(coded)
                  if not (p.check == "missing_value" and set(p.rows) <= suppressed)]
-    problems += _frame_problems(coded, expected_areas)
+    problems += _frame_problems(coded, expected_areas, frozenset(suppressed))
     return problems
 
 
