@@ -105,3 +105,44 @@ def test_cli_fit_marks_a_failed_gate_loudly(tmp_path):
     areas = pd.read_csv(tmp_path / "areas.csv")
     assert len(areas) == 120 and not areas["fit_ok"].any()
     assert (tmp_path / "posterior.nc").exists() and (tmp_path / "report.html").exists()
+
+
+def _dense_neg2loglik(r, d, lam, tau, kappa, rho, muni):
+    """-2 log N(r; 0, Sigma) (without 2 pi), Sigma built entry by entry from the model."""
+    n_area, n_year, n_ind = r.shape
+    idx = [(i, t, j) for i in range(n_area) for t in range(n_year) for j in range(n_ind)]
+    cov = np.zeros((len(idx), len(idx)))
+    for a, (i, t, j) in enumerate(idx):
+        for b, (i2, t2, j2) in enumerate(idx):
+            eta = rho * (muni[i] == muni[i2])
+            if i == i2:
+                eta += 1 - rho + tau**2 * min(t, t2)
+            cov[a, b] = lam[j] * lam[j2] * eta
+            if i == i2 and j == j2:
+                cov[a, b] += kappa[j] ** 2 if n_year > 1 else 0.0
+                cov[a, b] += d[i, t, j] if t == t2 else 0.0
+    x = r.reshape(-1)
+    return np.linalg.slogdet(cov)[1] + x @ np.linalg.solve(cov, x)
+
+
+@pytest.mark.parametrize("n_year", [1, 3])
+def test_marginal_likelihood_equals_the_dense_gaussian(n_year):
+    # the Kalman filter with municipality effects integrated out must equal the
+    # multivariate normal density of all cells at once (5 areas in 2 municipalities)
+    import pytensor
+    import pytensor.tensor as pt
+
+    from sesindex.bayes.model import marginal_neg2loglik
+
+    rng = np.random.default_rng(4)
+    shape = (5, n_year, 3)
+    r, d = rng.normal(size=shape), rng.uniform(0.05, 0.5, size=shape)
+    lam, kappa = np.array([0.6, 0.5, 0.9]), np.array([0.2, 0.1, 0.3])
+    rho, tau, muni = 0.3, 0.25, np.array([0, 0, 1, 1, 1])
+    prior_var = np.r_[1 - rho, kappa**2] if n_year > 1 else np.array([1 - rho])
+    graph = marginal_neg2loglik(pt.as_tensor(r), pt.as_tensor(d), pt.as_tensor(lam),
+                                pt.as_tensor(tau), pt.as_tensor(prior_var),
+                                pt.as_tensor(rho), muni, 2, shape)
+    got = pytensor.function([], graph, mode="FAST_COMPILE")()
+    want = _dense_neg2loglik(r, d, lam, tau, kappa, rho, muni)
+    assert got == pytest.approx(want, rel=1e-10)

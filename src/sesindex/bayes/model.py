@@ -1,26 +1,35 @@
-"""The latent-factor model, with each area's latent status integrated out analytically.
+"""The latent-factor model, with latent status and municipality effects integrated out.
 
 Working likelihood (:mod:`sesindex.bayes.data`): for area i, year t, indicator j,
 
-    z_itj = alpha_j + lambda_j * eta_it + e_itj,   e_itj ~ N(0, sigma_j^2 + v_itj)
+    z_itj = alpha_j + lambda_j * eta_it + gamma_ij + e_itj,   e_itj ~ N(0, sigma_j^2 + v_itj)
 
 where ``z`` is the empirical logit of a count (``v`` its binomial sampling variance) or a
 standardised transformed continuous value (``v = 0``), ``lambda_j > 0`` and ``sigma_j``
-the area-level residual of indicator j (the cell residual eps_itj of the design,
-integrated out). Latent disadvantage (higher = lower status):
+the area-level residual of indicator j (the cell residual of the design, integrated out).
+Latent disadvantage (higher = lower status):
 
-    (panels add gamma_ij ~ N(0, kappa_j): a persistent area x indicator deviation)
-    eta_it = u_i + delta_it,   u_i ~ N(m_k(i), 1 - rho),   m ~ ZeroSumNormal(sqrt(rho))
-    delta_i,first year = 0,    delta_it - delta_i,t-1 ~ N(0, tau^2)   (random walk)
+    eta_i,first = m_k(i) + u_i,   m_k ~ N(0, rho),   u_i ~ N(0, 1 - rho)
+    eta_it - eta_i,t-1 ~ N(0, tau^2)                               (random walk)
+    gamma_ij ~ N(0, kappa_j^2)      (panels: a persistent area x indicator deviation)
 
 so eta has unit variance in the first year, split between municipalities (rho) and areas
-within them. Because everything given the hyperparameters is Gaussian, eta_i (a vector
-over years) is integrated out exactly, by a Kalman filter over years that works
-elementwise on all areas at once (:func:`kalman_neg2loglik`). NUTS then samples only
-alpha, lambda, sigma, rho, tau and the ~290 municipality effects; eta and the true rates
-are drawn afterwards from their exact conditional Gaussians (forward filtering, backward
-sampling: :mod:`sesindex.bayes.posterior`). This is what makes the national
-panel fit in minutes and pass the fit gate (see ``benchmarks/RESULTS.md``).
+within them. Given the hyperparameters everything is Gaussian, so NUTS samples only the
+~14 hyperparameters (alpha, lambda, sigma, rho and in panels tau, kappa):
+
+* per area, the state (eta_it - m_k, gamma_i1..gamma_iJ) is integrated out by a Kalman
+  filter over years (:func:`filter_step`, elementwise over all areas, inside one
+  ``pytensor.scan``), processing one indicator at a time (diagonal noise, no inverse);
+* the municipality effect m_k enters every observation of area i as ``lambda_j m_k``, so
+  the filter's innovations are linear in it: ``e = e0 - m_k e1`` where ``e1`` are the
+  innovations of the same filter fed with ``lambda`` as data. Per area the -2 log
+  likelihood is ``c_i - 2 m b_i + m^2 a_i``, and m_k ~ N(0, rho) integrates out in closed
+  form over the areas of each municipality (:func:`municipality_neg2loglik`).
+
+eta, m, gamma and the true rates are drawn afterwards from their exact conditional
+Gaussians (:mod:`sesindex.bayes.posterior`). The data ``z`` and ``v`` are ``pm.Data``
+containers, so one compiled model serves new data of the same shape
+(``nutpie.compile_pymc_model(model).with_data(z=..., v=...)``).
 
 Example
 -------
@@ -30,112 +39,149 @@ Example
 ...                  ["V1", "V2", "V3"])
 >>> model = build_model(m)
 >>> sorted(v.name for v in model.free_RVs)
-['alpha', 'kappa', 'lam', 'm', 'rho', 'sigma', 'tau']
+['alpha', 'kappa', 'lam', 'rho', 'sigma', 'tau']
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pymc as pm
+import pytensor
 import pytensor.tensor as pt
 
 from sesindex.bayes.data import ModelInputs
 
+LOG_2PI = float(np.log(2 * np.pi))
 
-def kalman_neg2loglik(b, w, rho, tau, n_year: int):
-    """-2 log-likelihood of one indicator-free summary, eta integrated out (single state).
 
-    Given the hyperparameters, the data inform eta_it only through ``w_it`` (precision)
-    and ``b_it``: as a pseudo-observation ``b/w`` of eta_it with variance ``1/w``. With
-    eta a random walk starting from N(m_k, 1 - rho), the marginal likelihood of these
-    pseudo-observations is a Kalman filter over the years, elementwise over areas (no
-    matrix factorisation): ``-2 log p = base - sum b^2/w + sum log w + KF``, with
-    ``base`` added by the caller. Used when there is no persistent deviation (one year).
+def filter_step(state, r, d, lam, walk, xp=pt):
+    """One year of the Kalman filter, for all areas at once.
+
+    ``state`` is ``(x0, x1, p, c, a, b)``: the filtered means of the state
+    (eta_it - m_k, gamma_i1..gamma_iJ) given the data (``x0``, area x k) and given
+    ``lambda`` as data (``x1``, the response to m_k), the covariance ``p`` (area, k, k)
+    and the running sums ``c = sum log s + e0^2/s``, ``a = sum e1^2/s``,
+    ``b = sum e0 e1/s`` per area. ``r`` (area, indicator) are this year's data less alpha,
+    ``d`` their residual variances, ``walk`` the random-walk variance added to eta before
+    the update (0 in the first year). k = 1 (no gamma) or 1 + indicators, read from the
+    static shape of ``p``; ``lam`` needs a static length too. ``xp`` is
+    ``pytensor.tensor`` in the model and ``numpy`` when drawing from the posterior.
+
+    >>> import numpy as np
+    >>> one = np.ones(1)
+    >>> state = (np.zeros((1, 1)), np.zeros((1, 1)), np.full((1, 1, 1), 0.5), 0 * one,
+    ...          0 * one, 0 * one)
+    >>> x0, x1, p, c, a, b = filter_step(state, np.array([[1.0]]), np.array([[0.5]]),
+    ...                                  np.array([1.0]), 0.0, xp=np)
+    >>> float(x0[0, 0]), float(p[0, 0, 0]), float(a[0])  # 0.5/(0.5+0.5), 0.25, 1/1
+    (0.5, 0.25, 1.0)
     """
-    total = -pt.sum(b**2 / w, axis=1) + pt.sum(pt.log(w), axis=1)
-    x = pt.zeros_like(b[:, 0])
-    p = (1 - rho) * pt.ones_like(b[:, 0])
-    for t in range(n_year):
-        if t > 0:
-            p = p + tau**2
-        s = p + 1 / w[:, t]
-        e = b[:, t] / w[:, t] - x
-        total = total + pt.log(s) + e**2 / s
-        gain = p / s
-        x = x + gain * e
-        p = p * (1 - gain)
-    return total
+    x0, x1, p, c, a, b = state
+    k, n_ind = _static_len(p, -1), _static_len(lam, 0)
+    e00 = np.zeros((k, k))
+    e00[0, 0] = 1.0
+    p = p + walk * e00
+    for j in range(n_ind):
+        lj = lam[j]
+        # h = lam_j e_0 (+ e_(j+1) when gamma is in the state); ph = P h, s = h' P h + d
+        ph = lj * p[:, :, 0] + (p[:, :, j + 1] if k > 1 else 0.0)
+        s = lj * ph[:, 0] + (ph[:, j + 1] if k > 1 else 0.0) + d[:, j]
+        e0 = r[:, j] - lj * x0[:, 0] - (x0[:, j + 1] if k > 1 else 0.0)
+        e1 = lj - lj * x1[:, 0] - (x1[:, j + 1] if k > 1 else 0.0)
+        c = c + xp.log(s) + e0**2 / s
+        a = a + e1**2 / s
+        b = b + e0 * e1 / s
+        gain = ph / s[:, None]
+        x0 = x0 + gain * e0[:, None]
+        x1 = x1 + gain * e1[:, None]
+        p = p - gain[:, :, None] * ph[:, None, :]
+    return x0, x1, p, c, a, b
 
 
-def kalman_filter(r, d, lam, rho, tau, kappa, shape: tuple[int, int], xp=pt):
-    """Kalman filter of the panel with state (eta_it - m_k, gamma_i1, ..., gamma_iJ).
+def _static_len(x, axis: int) -> int:
+    n = x.shape[axis] if isinstance(x, np.ndarray) else x.type.shape[axis]
+    if n is None:
+        raise ValueError("the Kalman filter needs static state and indicator sizes")
+    return int(n)
 
-    ``r`` (area, year, indicator) are the data less alpha and the municipality centre,
-    ``d`` their residual variances. Observations are processed one indicator at a time
-    (the observation noise is diagonal), so each step is a few array operations on the
-    state ``(area, k)`` and covariance ``(area, k, k)`` of all areas at once, with no
-    matrix inverse. ``xp`` is ``pytensor.tensor`` in the model and ``numpy`` when drawing
-    from the posterior. Returns the per-area -2 log-likelihood (without 2 pi) and the
-    final filtered mean ``(area, k)`` and covariance ``(area, k, k)``.
+
+def initial_state(n_area, prior_var, xp=pt):
+    """The filter's state before the first year: means 0, covariance diag(prior_var)."""
+    k = _static_len(prior_var, 0)
+    zeros = xp.zeros((n_area, k))
+    p = xp.zeros((n_area, k, k)) + prior_var[None, None, :] * np.eye(k)[None]
+    flat = xp.zeros((n_area,))
+    return zeros, zeros, p, flat, flat, flat
+
+
+def municipality_neg2loglik(c, a, b, rho, muni, n_muni, xp=pt):
+    """-2 log-likelihood with m_k ~ N(0, rho) integrated out, summed over municipalities.
+
+    Per area -2 log p(data | m) = c - 2 m b + m^2 a, so per municipality
+    -2 log p = sum c + log(1 + rho A) - rho B^2 / (1 + rho A) with A, B the sums of a, b.
+
+    >>> import numpy as np
+    >>> c, a, b = np.array([1.0, 2.0]), np.array([1.0, 1.0]), np.array([0.5, 0.5])
+    >>> round(float(municipality_neg2loglik(c, a, b, 0.0, np.array([0, 0]), 1, xp=np)), 6)
+    3.0
     """
-    n_year, n_ind = shape  # static, so the loops unroll
-    k = n_ind + 1
-    eye = np.eye(k)
-    zero = r[:, 0, 0] * 0.0  # (area,)
-    x = zero[:, None] + np.zeros(k)
-    prior = xp.concatenate([xp.stack([1.0 - rho]), kappa**2])
-    p = zero[:, None, None] + prior[None, :, None] * eye[None]
-    walk = eye[0][:, None] * eye[0][None, :]  # tau^2 enters eta only
-    total = zero
-    for t in range(n_year):
-        if t > 0:
-            p = p + tau**2 * walk
-        for j in range(n_ind):
-            h = lam[j] * eye[0] + eye[j + 1]
-            ph = (p * h).sum(axis=-1)
-            s = (ph * h).sum(axis=-1) + d[:, t, j]
-            e = r[:, t, j] - (x * h).sum(axis=-1)
-            total = total + xp.log(s) + e**2 / s
-            x = x + ph * (e / s)[:, None]
-            p = p - ph[:, :, None] * ph[:, None, :] / s[:, None, None]
-    return total, x, p
+    big_a, big_b = segment_sum(a, muni, n_muni, xp), segment_sum(b, muni, n_muni, xp)
+    one = 1 + rho * big_a
+    return xp.sum(c) + xp.sum(xp.log(one) - rho * big_b**2 / one)
+
+
+def segment_sum(values, index, n, xp=pt):
+    """Sums of ``values`` by the integer group ``index`` (0..n-1)."""
+    if xp is np:
+        return np.bincount(index, weights=values, minlength=n)
+    return pt.inc_subtensor(pt.zeros(n)[index], values)
 
 
 def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
                 municipality: bool = True) -> pm.Model:
-    """The PyMC model with eta marginalised (a ``pm.Potential`` holds the likelihood)."""
-    z, v = inputs.z, inputs.v
-    n_area, n_year, n_ind = z.shape
-    coords = {"indicator": list(inputs.indicators),
-              "municipality": list(inputs.municipalities)}
-    muni = inputs.municipality
+    """The PyMC model with eta, gamma and m marginalised (a ``pm.Potential``)."""
+    n_area, n_year, n_ind = inputs.z.shape
+    if n_year > 1 and temporal != "random_walk":
+        raise ValueError(f"a panel of {n_year} years needs temporal = 'random_walk' "
+                         f"(got {temporal!r}); fit single years separately otherwise")
+    coords = {"indicator": list(inputs.indicators)}
     with pm.Model(coords=coords) as model:
+        z = pm.Data("z", inputs.z)
+        v = pm.Data("v", inputs.v)
         alpha = pm.Normal("alpha", 0.0, 3.0, dims="indicator")
         lam = pm.HalfNormal("lam", 1.0, dims="indicator")
         sigma = pm.HalfNormal("sigma", 0.5, dims="indicator")
-        if municipality:
-            rho = pm.Beta("rho", 2.0, 2.0)
-            m = pm.ZeroSumNormal("m", sigma=pt.sqrt(rho), dims="municipality")
-            centre = m[muni]
-        else:
-            rho, centre = pt.as_tensor(0.0), pt.zeros(n_area)
-        d = sigma**2 + v  # (i, t, j) total residual variance
-        r = z - alpha - lam * centre[:, None, None]
-        if n_year > 1 and temporal != "random_walk":
-            raise ValueError(f"a panel of {n_year} years needs temporal = 'random_walk' "
-                             f"(got {temporal!r}); fit single years separately otherwise")
-        if n_year == 1:
-            w = pt.sum(lam**2 / d, axis=-1)  # (i, t): precision eta gains from the data
-            b = pt.sum(lam * r / d, axis=-1)  # (i, t)
-            base = pt.sum(r**2 / d, axis=(1, 2)) + pt.sum(pt.log(d), axis=(1, 2))
-            quad = base + kalman_neg2loglik(b, w, rho, 0.0, n_year)
-        else:
-            # a persistent area x indicator deviation gamma_ij ~ N(0, kappa_j) (an area has
-            # more income support than its status implies, every year): without it the
-            # years would count as independent looks and a panel's intervals would be far
-            # too narrow. It joins eta in the Kalman state and is integrated out too.
+        rho = pm.Beta("rho", 2.0, 2.0) if municipality else pt.as_tensor(0.0)
+        if n_year > 1:
             tau = pm.HalfNormal("tau", 0.2)
             kappa = pm.HalfNormal("kappa", 0.3, dims="indicator")
-            quad, _, _ = kalman_filter(r, d, lam, rho, tau, kappa, (n_year, n_ind))
-        pm.Potential("likelihood", -0.5 * pt.sum(quad))
+            prior_var = pt.concatenate([pt.stack([1.0 - rho]), kappa**2])
+        else:
+            tau = pt.as_tensor(0.0)
+            prior_var = pt.stack([1.0 - rho])
+        neg2 = marginal_neg2loglik(z - alpha, sigma**2 + v, lam, tau, prior_var, rho,
+                                   inputs.municipality, len(inputs.municipalities),
+                                   (n_area, n_year, n_ind))
+        pm.Potential("likelihood", -0.5 * neg2)
     return model
+
+
+def marginal_neg2loglik(r, d, lam, tau, prior_var, rho, muni, n_muni, shape):
+    """-2 log p(z | hyperparameters), without the 2 pi constant (pytensor graph)."""
+    n_area, n_year, n_ind = shape
+    lam = pt.specify_shape(lam, (n_ind,))
+    k = 1 + n_ind if n_year > 1 else 1
+    prior_var = pt.specify_shape(prior_var, (k,))
+    walk = np.r_[0.0, np.ones(n_year - 1)]
+    state = initial_state(n_area, prior_var)
+    state = tuple(pt.specify_shape(s, (n_area, *s.type.shape[1:])) for s in state)
+
+    def step(r_t, d_t, walk_t, *carry):
+        return filter_step(carry, r_t, d_t, lam, walk_t * tau**2)
+
+    out = pytensor.scan(step, sequences=[r.dimshuffle(1, 0, 2), d.dimshuffle(1, 0, 2),
+                                         pt.as_tensor(walk)],
+                        outputs_info=list(state), n_steps=n_year, return_list=True,
+                        return_updates=False)
+    c, a, b = (o[-1] for o in out[3:])
+    return municipality_neg2loglik(c, a, b, rho, muni, n_muni)

@@ -1,10 +1,11 @@
 """Draws of each area's latent status and true rates, exactly, given the hyperparameters.
 
-The model (:mod:`sesindex.bayes.model`) integrates eta (and, in a panel, the persistent
-area x indicator deviations gamma) out; here they come back. Given one posterior draw of
-the hyperparameters, gamma_i is drawn from its filtered posterior at the last year (the
-Kalman filter's final state holds p(gamma_i | all years)), and then, given gamma, the data inform eta_it through the pseudo-
-observation ``b_it / w_it`` with variance ``1 / w_it``, and eta_i is a random walk from
+The model (:mod:`sesindex.bayes.model`) integrates eta, the municipality effects m and,
+in a panel, the persistent area x indicator deviations gamma out; here they come back
+(:func:`draw_states`). Given one posterior draw of the hyperparameters, m_k is drawn
+from its exact posterior, then gamma_i from the Kalman filter's final state given m_k
+(which holds p(gamma_i | all years)), and then, given both, the data inform eta_it
+through the pseudo-observation ``b_it / w_it`` with variance ``1 / w_it``, and eta_i is a random walk from
 N(m_k, 1 - rho): forward filtering, backward sampling (:func:`ffbs`) draws eta_i exactly,
 elementwise over all areas. Then each true logit theta_itj given eta is Gaussian too
 (prior alpha_j + lambda_j eta_it with variance sigma_j^2, observation z_itj with variance
@@ -26,7 +27,7 @@ import numpy as np
 from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs
-from sesindex.bayes.model import kalman_filter
+from sesindex.bayes.model import filter_step, initial_state, segment_sum
 
 
 def ffbs(b: np.ndarray, w: np.ndarray, rho: float, tau: float,
@@ -54,18 +55,48 @@ def _params(post, c: int, d: int) -> dict:
     get = {k: post[k].values[c, d] for k in ("alpha", "lam", "sigma")}
     get["rho"] = float(post["rho"].values[c, d]) if "rho" in post else 0.0
     get["tau"] = float(post["tau"].values[c, d]) if "tau" in post else 0.0
-    get["m"] = post["m"].values[c, d] if "m" in post else None
     get["kappa"] = post["kappa"].values[c, d] if "kappa" in post else None
     return get
 
 
-def draw_gamma(r: np.ndarray, d: np.ndarray, p: dict, rng: np.random.Generator) -> np.ndarray:
-    """Persistent deviations gamma (area, indicator) from their exact filtered posterior."""
-    _, x, cov = kalman_filter(r, d, p["lam"], p["rho"], p["tau"], p["kappa"], r.shape[1:],
-                              xp=np)
-    mean, cov = x[:, 1:], cov[:, 1:, 1:]
-    chol = np.linalg.cholesky(cov + 1e-12 * np.eye(mean.shape[1]))
-    return mean + np.einsum("aij,aj->ai", chol, rng.standard_normal(mean.shape))
+def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """m_k, gamma (area, indicator) and eta (area, year) given one hyperparameter draw.
+
+    One Kalman filter pass over the years gives, per area, the -2 log likelihood as a
+    quadratic in its municipality's effect m_k (``c - 2 m b + m^2 a``), hence
+    m_k | data ~ N(rho B_k / (1 + rho A_k), rho / (1 + rho A_k)); the filter's final
+    state given m_k is the posterior of gamma (its mean is linear in m_k); and given m_k
+    and gamma, eta is drawn by :func:`ffbs`.
+    """
+    z, v = inputs.z, inputs.v
+    n_area, n_year, n_ind = z.shape
+    dd = p["sigma"] ** 2 + v
+    r = z - p["alpha"]
+    panel = p["kappa"] is not None
+    prior_var = np.r_[1.0 - p["rho"], p["kappa"] ** 2 if panel else []]
+    state = initial_state(n_area, prior_var, xp=np)
+    for t in range(n_year):
+        state = filter_step(state, r[:, t], dd[:, t], p["lam"], p["tau"] ** 2 * (t > 0),
+                            xp=np)
+    x0, x1, cov, _, a, b = state
+    n_muni = len(inputs.municipalities)
+    big_a = segment_sum(a, inputs.municipality, n_muni, np)
+    big_b = segment_sum(b, inputs.municipality, n_muni, np)
+    one = 1 + p["rho"] * big_a
+    m = (p["rho"] * big_b + np.sqrt(p["rho"] * one) * rng.standard_normal(n_muni)) / one
+    mi = m[inputs.municipality]
+    if panel:
+        mean = x0[:, 1:] - mi[:, None] * x1[:, 1:]
+        chol = np.linalg.cholesky(cov[:, 1:, 1:] + 1e-12 * np.eye(n_ind))
+        gamma = mean + np.einsum("aij,aj->ai", chol, rng.standard_normal(mean.shape))
+    else:
+        gamma = np.zeros((n_area, n_ind))
+    r = r - p["lam"] * mi[:, None, None] - gamma[:, None, :]
+    w = np.sum(p["lam"] ** 2 / dd, axis=-1)
+    b_eta = np.sum(p["lam"] * r / dd, axis=-1)
+    eta = mi[:, None] + ffbs(b_eta, w, p["rho"], p["tau"], rng)
+    return m, gamma, eta
 
 
 def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
@@ -76,21 +107,13 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
     n_draw = post.sizes["draw"]
     eta = np.empty((n_draw, n_area, n_year))
     rates = np.empty((n_draw, n_area, n_year, len(rate_indicators)), dtype=np.float32)
+    j = rate_indicators
+    vv = v[:, :, j]
     for d in range(n_draw):
         p = _params(post, chain, d)
-        centre = p["m"][inputs.municipality] if p["m"] is not None else np.zeros(n_area)
-        dd = p["sigma"] ** 2 + v
-        r = z - p["alpha"] - p["lam"] * centre[:, None, None]
-        gamma = draw_gamma(r, dd, p, rng) if p["kappa"] is not None else np.zeros(
-            (n_area, z.shape[2]))
-        r = r - gamma[:, None, :]
-        w = np.sum(p["lam"] ** 2 / dd, axis=-1)
-        b = np.sum(p["lam"] * r / dd, axis=-1)
-        eta[d] = centre[:, None] + ffbs(b, w, p["rho"], p["tau"], rng)
-        j = rate_indicators
+        _, gamma, eta[d] = draw_states(inputs, p, rng)
         lin = p["alpha"][j] + p["lam"][j] * eta[d][:, :, None] + gamma[:, None, j]
         s2 = p["sigma"][j] ** 2
-        vv = v[:, :, j]
         prec_t = 1 / s2 + 1 / vv
         theta = (lin / s2 + z[:, :, j] / vv) / prec_t + rng.standard_normal(lin.shape) / np.sqrt(
             prec_t)
