@@ -125,8 +125,8 @@ def _dense_neg2loglik(r, d, lam, tau, kappa, rho, muni):
     return np.linalg.slogdet(cov)[1] + x @ np.linalg.solve(cov, x)
 
 
-@pytest.mark.parametrize("n_year", [1, 3])
-def test_marginal_likelihood_equals_the_dense_gaussian(n_year):
+@pytest.mark.parametrize(("n_year", "tau"), [(1, 0.0), (3, 0.25), (4, 1e-3)])
+def test_marginal_likelihood_equals_the_dense_gaussian(n_year, tau):
     # the Kalman filter with municipality effects integrated out must equal the
     # multivariate normal density of all cells at once (5 areas in 2 municipalities)
     import pytensor
@@ -138,11 +138,63 @@ def test_marginal_likelihood_equals_the_dense_gaussian(n_year):
     shape = (5, n_year, 3)
     r, d = rng.normal(size=shape), rng.uniform(0.05, 0.5, size=shape)
     lam, kappa = np.array([0.6, 0.5, 0.9]), np.array([0.2, 0.1, 0.3])
-    rho, tau, muni = 0.3, 0.25, np.array([0, 0, 1, 1, 1])
+    rho, muni = 0.3, np.array([0, 0, 1, 1, 1])
     prior_var = np.r_[1 - rho, kappa**2] if n_year > 1 else np.array([1 - rho])
     graph = marginal_neg2loglik(pt.as_tensor(r), pt.as_tensor(d), pt.as_tensor(lam),
                                 pt.as_tensor(tau), pt.as_tensor(prior_var),
                                 pt.as_tensor(rho), muni, 2, shape)
     got = pytensor.function([], graph, mode="FAST_COMPILE")()
     want = _dense_neg2loglik(r, d, lam, tau, kappa, rho, muni)
-    assert got == pytest.approx(want, rel=1e-10)
+    assert got == pytest.approx(want, rel=1e-9)
+
+
+def test_state_draws_match_the_dense_gaussian_posterior():
+    # draws of (m, gamma, eta) given the hyperparameters against the exact conditional
+    # Gaussian of all latent values, built entry by entry (3 areas, 2 municipalities)
+    from types import SimpleNamespace
+
+    from sesindex.bayes.posterior import draw_states
+
+    rng = np.random.default_rng(11)
+    n_area, n_year, n_ind = 3, 3, 3
+    muni = np.array([0, 0, 1])
+    z = rng.normal(size=(n_area, n_year, n_ind))
+    v = rng.uniform(0.05, 0.3, size=z.shape)
+    p = {"alpha": np.array([0.1, -0.2, 0.3]), "lam": np.array([0.6, 0.5, 0.9]),
+         "sigma": np.array([0.2, 0.1, 0.3]), "rho": 0.4, "tau": 0.3,
+         "kappa": np.array([0.2, 0.15, 0.3])}
+    inputs = SimpleNamespace(z=z, v=v, municipality=muni, municipalities=np.array(["a", "b"]))
+    # latent x = (m_0, m_1, eta (area, year), gamma (area, indicator))
+    n_lat = 2 + n_area * n_year + n_area * n_ind
+    eta_at = lambda i, t: 2 + i * n_year + t  # noqa: E731
+    gam_at = lambda i, j: 2 + n_area * n_year + i * n_ind + j  # noqa: E731
+    prior = np.zeros((n_lat, n_lat))
+    load = np.zeros((n_lat, n_lat))  # x = load @ standard innovations
+    load[0, 0] = load[1, 1] = np.sqrt(p["rho"])
+    for i in range(n_area):
+        for t in range(n_year):
+            load[eta_at(i, t), muni[i]] = np.sqrt(p["rho"])
+            load[eta_at(i, t), eta_at(i, 0)] = np.sqrt(1 - p["rho"])
+            for s in range(1, t + 1):
+                load[eta_at(i, t), eta_at(i, s)] = p["tau"]
+        for j in range(n_ind):
+            load[gam_at(i, j), gam_at(i, j)] = p["kappa"][j]
+    prior = load @ load.T
+    obs = np.zeros((z.size, n_lat))
+    for a, (i, t, j) in enumerate(np.ndindex(z.shape)):
+        obs[a, eta_at(i, t)] = p["lam"][j]
+        obs[a, gam_at(i, j)] = 1.0
+    noise = np.diag((p["sigma"] ** 2 + v).reshape(-1))
+    resid = (z - p["alpha"]).reshape(-1)
+    gain = prior @ obs.T @ np.linalg.inv(obs @ prior @ obs.T + noise)
+    mean, cov = gain @ resid, prior - gain @ obs @ prior
+    n_draw = 6000
+    draws = np.empty((n_draw, n_lat))
+    for d in range(n_draw):
+        m, gamma, eta = draw_states(inputs, p, rng)
+        draws[d] = np.r_[m, eta.reshape(-1), gamma.reshape(-1)]
+    sd = np.sqrt(np.diag(cov))
+    # sample mean within 4.5 standard errors (67 latent values), variance within the
+    # chi-square sampling band: sd of a sample variance is var * sqrt(2 / n)
+    assert np.all(np.abs(draws.mean(axis=0) - mean) < 4.5 * sd / np.sqrt(n_draw))
+    assert np.all(np.abs(draws.var(axis=0) / sd**2 - 1) < 4.5 * np.sqrt(2 / n_draw))

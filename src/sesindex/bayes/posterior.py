@@ -27,7 +27,7 @@ import numpy as np
 from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs
-from sesindex.bayes.model import filter_step, initial_state, segment_sum
+from sesindex.bayes.model import area_terms, segment_sum
 
 
 def ffbs(b: np.ndarray, w: np.ndarray, rho: float, tau: float,
@@ -63,33 +63,31 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """m_k, gamma (area, indicator) and eta (area, year) given one hyperparameter draw.
 
-    One Kalman filter pass over the years gives, per area, the -2 log likelihood as a
-    quadratic in its municipality's effect m_k (``c - 2 m b + m^2 a``), hence
-    m_k | data ~ N(rho B_k / (1 + rho A_k), rho / (1 + rho A_k)); the filter's final
-    state given m_k is the posterior of gamma (its mean is linear in m_k); and given m_k
-    and gamma, eta is drawn by :func:`ffbs`.
+    The likelihood's per-area pieces (:func:`sesindex.bayes.model.area_terms`) give
+    ``-2 log p(data | m) = c - 2 m b + m^2 a``, hence m_k | data ~
+    N(rho B_k / (1 + rho A_k), rho / (1 + rho A_k)) with A, B sums over the municipality;
+    given m_k, gamma_i | data ~ N(S^-1 (h0 - m h1), S^-1) from the same pieces; and given
+    both, eta is drawn by :func:`ffbs`.
     """
     z, v = inputs.z, inputs.v
     n_area, n_year, n_ind = z.shape
     dd = p["sigma"] ** 2 + v
     r = z - p["alpha"]
     panel = p["kappa"] is not None
-    prior_var = np.r_[1.0 - p["rho"], p["kappa"] ** 2 if panel else []]
-    state = initial_state(n_area, prior_var, xp=np)
-    for t in range(n_year):
-        state = filter_step(state, r[:, t], dd[:, t], p["lam"], p["tau"] ** 2 * (t > 0),
-                            xp=np)
-    x0, x1, cov, _, a, b = state
+    kappa2 = p["kappa"] ** 2 if panel else None
+    terms = area_terms(r, dd, p["lam"], p["tau"] ** 2, kappa2, p["rho"], n_year, n_ind,
+                       xp=np)
     n_muni = len(inputs.municipalities)
-    big_a = segment_sum(a, inputs.municipality, n_muni, np)
-    big_b = segment_sum(b, inputs.municipality, n_muni, np)
+    big_a = segment_sum(terms["a"], inputs.municipality, n_muni, np)
+    big_b = segment_sum(terms["b"], inputs.municipality, n_muni, np)
     one = 1 + p["rho"] * big_a
     m = (p["rho"] * big_b + np.sqrt(p["rho"] * one) * rng.standard_normal(n_muni)) / one
     mi = m[inputs.municipality]
     if panel:
-        mean = x0[:, 1:] - mi[:, None] * x1[:, 1:]
-        chol = np.linalg.cholesky(cov[:, 1:, 1:] + 1e-12 * np.eye(n_ind))
-        gamma = mean + np.einsum("aij,aj->ai", chol, rng.standard_normal(mean.shape))
+        chol = terms["chol_s"]  # S = L L': gamma = S^-1 h + L^-T e
+        h = terms["h0"] - mi[:, None] * terms["h1"]
+        u = np.linalg.solve(chol, (h[:, :, None]))[..., 0] + rng.standard_normal(h.shape)
+        gamma = np.linalg.solve(np.swapaxes(chol, 1, 2), u[:, :, None])[..., 0]
     else:
         gamma = np.zeros((n_area, n_ind))
     r = r - p["lam"] * mi[:, None, None] - gamma[:, None, :]
