@@ -8,6 +8,7 @@
 * :mod:`~sesindex.validate.calibration` — interval coverage and type-probability scores
   against synthetic truth;
 * :mod:`~sesindex.validate.change` — is a change between two years real?
+* :mod:`~sesindex.validate.sbc` — simulation-based calibration of the Bayesian model.
 
 :func:`run_study` runs one spec and writes CSV tables, PNG figures and ``manifest.json``
 to its output folder; :func:`run_all` runs every spec of a folder.

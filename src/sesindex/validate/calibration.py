@@ -5,9 +5,9 @@ measures how often the 50/90/95% bootstrap intervals of the index cover the true
 (overall and by population quintile), how often the rank intervals cover the true rank,
 and scores the bootstrap type probabilities against the true type (accuracy of the modal
 type, multi-class Brier score) beside the plug-in rule that gives the observed type
-probability one. The Bayesian posterior joins when :mod:`sesindex.bayes` provides a model;
-simulation-based calibration (SBC) of that model likewise. Otherwise both are skipped
-with their reason recorded.
+probability one. The Bayesian posterior joins when :mod:`sesindex.bayes` provides a model
+(otherwise it is skipped with the reason recorded); simulation-based calibration (SBC) of
+that model is its own study (:mod:`sesindex.validate.sbc`, ``validation/sbc.toml``).
 
 Example
 -------
@@ -226,7 +226,7 @@ def run(spec, data, out) -> dict:
         key["bayes_skipped"] = "bayes = 'off' in the spec"
     sbc = bayes_status("fit")
     key["sbc_skipped"] = (sbc.reason if not sbc.available else
-                          "SBC needs a prior simulator in sesindex.bayes; not run by this study")
+                          "SBC runs as its own study: validation/sbc.toml (sesindex.validate.sbc)")
     cov, by_pop, scores = pd.DataFrame(cov_rows), pd.DataFrame(pop_rows), pd.DataFrame(score_rows)
     out.table("coverage", cov, "coverage of the true index and rank by the intervals, with a "
               "3-binomial-SE tolerance around the nominal level")

@@ -1,0 +1,144 @@
+"""Draws from the prior predictive of the latent-factor model (for SBC and tests).
+
+:func:`simulate_prior` simulates exactly the model's generative form (the "working
+model" of :mod:`sesindex.bayes.model`), for area i in municipality k(i), year t and
+indicator j:
+
+    alpha_j ~ N(0, 3^2),  lambda_j ~ HalfNormal(1),  sigma_j ~ HalfNormal(0.5),
+    rho ~ Beta(2, 2)
+    panels only (T > 1): tau ~ HalfNormal(0.2), kappa_j ~ HalfNormal(0.3),
+                         gamma_ij ~ N(0, kappa_j^2)
+    m_k ~ N(0, rho) iid over municipalities            (rho is a variance)
+    eta_i0 ~ N(m_k(i), 1 - rho),  eta_it = eta_i,t-1 + N(0, tau^2)
+    z_itj ~ N(alpha_j + lambda_j eta_it + gamma_ij, sigma_j^2 + v_itj)
+
+given the template's known sampling variances ``v`` and municipality structure. The
+true cell logit theta_itj ~ N(alpha_j + lambda_j eta_it + gamma_ij, sigma_j^2) is
+integrated out, as in the model. So eta_i0 has variance exactly 1 a priori.
+
+:func:`template_inputs` builds a small :class:`~sesindex.bayes.data.ModelInputs` with
+realistic ``v`` (binomial variances of the synthetic panel's counts) and areas spread
+over a chosen number of municipalities.
+
+Example
+-------
+>>> import numpy as np
+>>> tpl = template_inputs(40, 8, (2022, 2023, 2024), seed=1)
+>>> sim, truth = simulate_prior(tpl, np.random.default_rng(0), panel=True)
+>>> sim.z.shape, truth["eta"].shape, truth["m"].shape, truth["gamma"].shape
+((40, 3, 3), (40, 3), (8,), (40, 3))
+>>> bool(np.array_equal(sim.v, tpl.v)), sorted(truth)
+(True, ['alpha', 'eta', 'gamma', 'kappa', 'lam', 'm', 'rho', 'sigma', 'tau'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sesindex.bayes.data import ModelInputs
+
+#: Prior scales of the model (:func:`sesindex.bayes.model.build_model`).
+PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "sigma_sd": 0.5, "rho_ab": (2.0, 2.0),
+         "tau_sd": 0.2, "kappa_sd": 0.3}
+
+
+def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bool,
+                   prior: dict | None = None) -> tuple[ModelInputs, dict]:
+    """One draw of all parameters from the prior and of ``z`` given them.
+
+    ``template`` supplies the shape (area, year, indicator), the known sampling
+    variances ``v`` and each area's municipality; ``panel`` must say whether it has more
+    than one year (panels add tau, kappa and gamma). ``prior`` overrides entries of
+    :data:`PRIOR` (used to build deliberately wrong simulators in tests). Returns the
+    simulated inputs (``z`` replaced, ``count`` NaN: no counts lie behind a simulated
+    ``z``) and the truth: alpha, lam, sigma (indicator), rho, m (municipality), eta
+    (area, year) and, in panels, tau, kappa (indicator) and gamma (area, indicator).
+
+    >>> import numpy as np
+    >>> tpl = template_inputs(400, 20, (2022,), seed=2)
+    >>> sim, truth = simulate_prior(tpl, np.random.default_rng(5), panel=False)
+    >>> "tau" in truth, truth["eta"].shape, bool(np.isnan(sim.count).all())
+    (False, (400, 1), True)
+    >>> simulate_prior(tpl, np.random.default_rng(5), panel=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: panel=True needs more than one year (the template has 1)
+    """
+    p = {**PRIOR, **(prior or {})}
+    n_area, n_year, n_ind = template.z.shape
+    if panel != (n_year > 1):
+        raise ValueError(f"panel={panel} needs {'more than one year' if panel else 'one year'}"
+                         f" (the template has {n_year})")
+    n_muni = len(template.municipalities)
+    muni = np.asarray(template.municipality)
+    truth: dict = {}
+    truth["alpha"] = rng.normal(0.0, p["alpha_sd"], n_ind)
+    truth["lam"] = np.abs(rng.normal(0.0, p["lam_sd"], n_ind))
+    truth["sigma"] = np.abs(rng.normal(0.0, p["sigma_sd"], n_ind))
+    rho = float(rng.beta(*p["rho_ab"]))
+    truth["rho"] = rho
+    gamma = np.zeros((n_area, n_ind))
+    tau = 0.0
+    if panel:
+        tau = float(abs(rng.normal(0.0, p["tau_sd"])))
+        truth["tau"] = tau
+        truth["kappa"] = np.abs(rng.normal(0.0, p["kappa_sd"], n_ind))
+        gamma = truth["kappa"] * rng.standard_normal((n_area, n_ind))
+        truth["gamma"] = gamma
+    m = np.sqrt(rho) * rng.standard_normal(n_muni)
+    truth["m"] = m
+    steps = tau * rng.standard_normal((n_area, n_year))
+    steps[:, 0] = m[muni] + np.sqrt(1.0 - rho) * rng.standard_normal(n_area)
+    eta = np.cumsum(steps, axis=1)
+    truth["eta"] = eta
+    mean = (truth["alpha"] + truth["lam"] * eta[:, :, None] + gamma[:, None, :])
+    sd = np.sqrt(truth["sigma"] ** 2 + template.v)
+    z = mean + sd * rng.standard_normal(mean.shape)
+    sim = replace(template, z=z, count=np.full(z.shape, np.nan), scale={})
+    return sim, truth
+
+
+def template_inputs(n_areas: int, n_municipalities: int, years: tuple[int, ...],
+                    seed: int, indicators: tuple[str, ...] = ("V1", "V2", "V3")
+                    ) -> ModelInputs:
+    """Small model inputs with realistic sampling variances, for prior simulation.
+
+    ``v`` comes from the synthetic panel's counts (:func:`sesindex.data.synthetic.generate`
+    with ``n_areas`` random real areas); the areas are then dealt at random to
+    ``n_municipalities`` municipalities, each receiving at least one area, so the
+    municipality structure is under control (a random subset of real areas would
+    scatter over nearly as many real municipalities as areas).
+
+    >>> t = template_inputs(20, 4, (2022,), seed=3)
+    >>> t.v.shape, t.municipalities.tolist(), sorted(set(t.municipality.tolist()))
+    ((20, 1, 3), ['M01', 'M02', 'M03', 'M04'], [0, 1, 2, 3])
+    >>> bool((t.v > 0).all() and (t.v < 1).all())
+    True
+    """
+    from sesindex.bayes.data import model_inputs
+    from sesindex.data.synthetic import generate
+
+    ds = generate(n_areas=n_areas, years=tuple(years), seed=seed).dataset
+    return assign_municipalities(model_inputs(ds, list(indicators)), n_municipalities, seed)
+
+
+def assign_municipalities(inputs: ModelInputs, n_municipalities: int, seed: int
+                          ) -> ModelInputs:
+    """``inputs`` with its areas dealt at random to ``n_municipalities`` (each gets one).
+
+    >>> import numpy as np
+    >>> t = assign_municipalities(template_inputs(10, 10, (2022,), seed=1), 3, seed=2)
+    >>> bool(np.bincount(t.municipality).min() >= 1), len(t.municipalities)
+    (True, 3)
+    """
+    n_areas = inputs.z.shape[0]
+    if not 1 <= n_municipalities <= n_areas:
+        raise ValueError(f"n_municipalities must be in 1..{n_areas} (the areas), "
+                         f"got {n_municipalities}")
+    rng = np.random.default_rng([seed, 17])
+    muni = np.concatenate([np.arange(n_municipalities),
+                           rng.integers(0, n_municipalities, n_areas - n_municipalities)])
+    names = np.array([f"M{k + 1:02d}" for k in range(n_municipalities)])
+    return replace(inputs, municipality=rng.permutation(muni), municipalities=names)

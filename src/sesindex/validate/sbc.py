@@ -1,0 +1,521 @@
+"""Simulation-based calibration (SBC; Talts et al. 2018) of the Bayesian latent-factor model.
+
+If parameters are drawn from the prior and data from the model given them, then the rank
+of each true value among L independent posterior draws is uniform on 0..L, for every
+scalar, whenever the sampler and the model's code are right. Per design (a template of
+areas, municipalities and years, :mod:`sesindex.bayes.simulate`), for each replicate r:
+
+1. draw parameters and ``z`` from the prior (:func:`~sesindex.bayes.simulate.simulate_prior`,
+   the model's generative form with the template's known sampling variances ``v``);
+2. fit the model with nutpie (compiled once per design and reused through
+   ``with_data(z=..., v=...)`` when the model holds ``z`` and ``v`` as ``pm.Data``;
+   rebuilt per replicate otherwise), fixed seeds per replicate;
+3. thin the chains to L draws with a fixed stride (recorded, with each replicate's
+   smallest bulk ESS: a replicate whose ESS is below L has autocorrelated kept draws);
+4. draw eta of a fixed set of areas x years from its exact conditional given each kept
+   draw (:func:`sesindex.bayes.posterior.draw_chain`; raw eta, before standardisation);
+5. rank each true scalar (alpha_j, lambda_j, sigma_j, rho, and in panels tau, kappa_j,
+   plus the eta cells) among its L draws.
+
+Ranks are binned into B bins (B divides L + 1 and R / B >= 5); each quantity gets a
+chi-square test of uniform bin counts, and the family gets a multiple-testing-aware
+summary (Bonferroni on the smallest p-value, Holm rejections, and a KS test of the
+p-values against uniform, which ignores their dependence). A replicate that fails is kept
+in the replicate table with its error (never dropped silently); divergences and ESS are
+recorded per replicate. A negative control re-ranks the same truths against the
+posterior draws shifted by +1 posterior sd, which the test must reject: it shows the
+study has power at its R.
+
+Example
+-------
+>>> import numpy as np
+>>> rank_of(np.array([[0.1, 0.5, 0.9], [1.0, 2.0, 3.0]]), np.array([0.6, 0.0])).tolist()
+[2, 0]
+>>> choose_bins(replicates=100, draws=99), choose_bins(replicates=30, draws=99)
+(20, 5)
+>>> [int(x) for x in binomial_band(100, 10)]
+[3, 18]
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sesindex.bayes.data import ModelInputs
+
+#: Default sampler and SBC settings (the [sbc] table of a study spec overrides them).
+DEFAULTS = {"chains": 2, "tune": 300, "draws": 200, "posterior_draws": 99,
+            "target_accept": 0.8, "eta_areas": 4, "control_shift_sd": 1.0}
+SAMPLED = ("alpha", "lam", "sigma", "rho", "tau", "kappa")
+#: The last compiled model, keyed by shape, municipality structure and temporal form, so
+#: a second SBC of the same design skips nutpie's compilation (data come via with_data).
+_COMPILED: dict = {}
+
+
+def rank_of(draws: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Number of draws (last axis) below the truth: the SBC rank, 0..L (NaN stays NaN).
+
+    >>> rank_of(np.array([[0.0, 1.0], [np.nan, np.nan]]), np.array([0.5, 0.5])).tolist()
+    [1.0, nan]
+    """
+    ranks = (draws < truth[..., None]).sum(axis=-1).astype(float)
+    bad = np.isnan(draws).any(axis=-1) | np.isnan(truth)
+    return np.where(bad, np.nan, ranks) if bad.any() else ranks.astype(int)
+
+
+def choose_bins(replicates: int, draws: int, min_expected: float = 5.0) -> int:
+    """Largest number of bins B >= 2 dividing L + 1 with ``replicates / B >= min_expected``.
+
+    >>> choose_bins(200, 99), choose_bins(60, 99), choose_bins(10, 99)
+    (25, 10, 2)
+    """
+    ok = [b for b in range(2, draws + 2) if (draws + 1) % b == 0
+          and replicates / b >= min_expected]
+    return max(ok) if ok else 2
+
+
+def bin_counts(ranks: np.ndarray, draws: int, bins: int) -> np.ndarray:
+    """Counts of ranks 0..L in ``bins`` equal bins (NaN ranks ignored).
+
+    >>> bin_counts(np.array([0, 1, 2, 3, np.nan]), draws=3, bins=2).tolist()
+    [2, 2]
+    """
+    r = np.asarray(ranks, float)
+    r = r[~np.isnan(r)].astype(int)
+    width = (draws + 1) // bins
+    return np.bincount(r // width, minlength=bins)[:bins]
+
+
+def binomial_band(replicates: int, bins: int, level: float = 0.99) -> tuple[float, float]:
+    """Central ``level`` interval of one bin's count under uniform ranks, Binomial(R, 1/B).
+
+    >>> binomial_band(200, 20)
+    (3.0, 19.0)
+    """
+    lo, hi = stats.binom.ppf([(1 - level) / 2, (1 + level) / 2], replicates, 1 / bins)
+    return float(lo), float(hi)
+
+
+def uniformity(ranks: pd.DataFrame, draws: int, bins: int) -> pd.DataFrame:
+    """Per quantity (column): chi-square test of uniform bin counts and rank moments.
+
+    ``rank_mean`` is the mean normalised rank (rank / L; 0.5 expected: below means the
+    posterior sits above the truth), ``rank_sd`` its sd (0.29 expected for uniform:
+    smaller means the posterior is too wide, larger too narrow).
+
+    >>> rng = np.random.default_rng(0)
+    >>> r = pd.DataFrame({"x": rng.integers(0, 100, 500), "y": np.zeros(500, int)})
+    >>> u = uniformity(r, draws=99, bins=10)
+    >>> bool(u.loc[0, "p_value"] > 0.01), bool(u.loc[1, "p_value"] < 1e-10)
+    (True, True)
+    """
+    rows = []
+    for name in ranks.columns:
+        r = ranks[name].to_numpy(float)
+        used = int(np.isfinite(r).sum())
+        counts = bin_counts(r, draws, bins)
+        if used:
+            chi2, p = stats.chisquare(counts)
+        else:
+            chi2, p = np.nan, np.nan
+        u = r[np.isfinite(r)] / draws
+        rows.append({"quantity": name, "replicates_used": used, "bins": bins,
+                     "chi2": float(chi2), "df": bins - 1, "p_value": float(p),
+                     "rank_mean": float(u.mean()) if used else np.nan,
+                     "rank_sd": float(u.std(ddof=1)) if used > 1 else np.nan,
+                     "min_bin": int(counts.min()), "max_bin": int(counts.max()),
+                     "counts": " ".join(str(int(c)) for c in counts)})
+    return pd.DataFrame(rows)
+
+
+def overall(table: pd.DataFrame, alpha: float = 0.01) -> dict:
+    """Family-wise summary of the per-quantity p-values of :func:`uniformity`.
+
+    ``bonferroni_p`` = min(1, K x smallest p) (a level-``alpha`` test that no quantity is
+    mis-calibrated); ``holm_rejected`` lists quantities Holm's step-down procedure rejects
+    at ``alpha``; ``ks_p`` tests the K p-values against uniform (approximate: the
+    quantities share replicates, so their p-values are dependent).
+
+    >>> o = overall(pd.DataFrame({"quantity": list("abcd"), "p_value": [0.5, 0.2, 0.9, 0.001]}))
+    >>> o["bonferroni_p"], o["holm_rejected"], o["below_alpha"]
+    (0.004, ['d'], 1)
+    """
+    t = table.dropna(subset=["p_value"])
+    p = t["p_value"].to_numpy()
+    k = len(p)
+    if k == 0:
+        return {"quantities": 0}
+    order = np.argsort(p)
+    rejected = []
+    for i, j in enumerate(order):
+        if p[j] > alpha / (k - i):
+            break
+        rejected.append(str(t["quantity"].iloc[j]))
+    return {"quantities": k, "alpha": alpha, "min_p": float(p.min()),
+            "min_p_quantity": str(t["quantity"].iloc[int(order[0])]),
+            "bonferroni_p": float(min(1.0, k * p.min())), "holm_rejected": rejected,
+            "below_alpha": int((p < alpha).sum()), "expected_below_alpha": alpha * k,
+            "ks_p": float(stats.kstest(p, "uniform").pvalue),
+            "rejects_uniformity": bool(min(1.0, k * p.min()) < alpha)}
+
+
+@dataclass
+class SBCResult:
+    """One design's SBC: truths (R, K), kept posterior draws (R, K, L), replicate log."""
+
+    design: str
+    quantities: list[str]
+    truth: np.ndarray
+    draws: np.ndarray
+    replicates: pd.DataFrame
+    thin: int
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_draws(self) -> int:
+        """L, the kept posterior draws per replicate."""
+        return self.draws.shape[-1]
+
+    def ranks(self, shift_sd: float = 0.0) -> pd.DataFrame:
+        """Ranks (replicate x quantity); ``shift_sd`` shifts the draws by that many posterior
+        sds first (a deliberately wrong posterior, for the negative control)."""
+        d = self.draws
+        if shift_sd:
+            d = d + shift_sd * d.std(axis=-1, ddof=1, keepdims=True)
+        out = pd.DataFrame(rank_of(d, self.truth), columns=self.quantities)
+        out.index = pd.Index(self.replicates["replicate"].to_numpy(), name="replicate")
+        return out
+
+
+def quantity_names(inputs: ModelInputs, panel: bool, eta_cells: list[tuple[int, int]]
+                   ) -> list[str]:
+    """Names of the ranked scalars, in order.
+
+    >>> from sesindex.bayes.simulate import template_inputs
+    >>> t = template_inputs(5, 2, (2022,), seed=1)
+    >>> quantity_names(t, False, [(0, 0)])[-3:]
+    ['sigma[V3]', 'rho', 'eta[0127R007,2022]']
+    """
+    names = []
+    for par in ("alpha", "lam", "sigma"):
+        names += [f"{par}[{ind}]" for ind in inputs.indicators]
+    names.append("rho")
+    if panel:
+        names.append("tau")
+        names += [f"kappa[{ind}]" for ind in inputs.indicators]
+    names += [f"eta[{inputs.areas[a]},{int(inputs.years[t])}]" for a, t in eta_cells]
+    return names
+
+
+def _truth_vector(truth: dict, panel: bool, eta_cells) -> np.ndarray:
+    parts = [truth["alpha"], truth["lam"], truth["sigma"], [truth["rho"]]]
+    if panel:
+        parts += [[truth["tau"]], truth["kappa"]]
+    parts.append([truth["eta"][a, t] for a, t in eta_cells])
+    return np.concatenate([np.asarray(p, float).ravel() for p in parts])
+
+
+def _thin(n_chains: int, n_draws: int, keep: int) -> int:
+    """Largest stride that still keeps ``keep`` draws over the chains."""
+    if keep > n_chains * n_draws:
+        raise ValueError(f"posterior_draws = {keep} exceeds chains x draws "
+                         f"= {n_chains * n_draws}")
+    thin = max(1, n_chains * n_draws // keep)
+    while n_chains * len(range(0, n_draws, thin)) < keep:
+        thin -= 1
+    return thin
+
+
+def _kept_draws(post, inputs: ModelInputs, panel: bool, eta_cells, thin: int, keep: int,
+                rng: np.random.Generator) -> np.ndarray:
+    """(K, L) draws of the ranked scalars: every ``thin``-th draw of each chain."""
+    from sesindex.bayes.posterior import draw_chain
+
+    sub = post.isel(draw=slice(0, None, thin))
+    cols = []
+    for c in range(sub.sizes["chain"]):
+        parts = [sub[p].values[c].reshape(sub.sizes["draw"], -1) for p in
+                 ("alpha", "lam", "sigma", "rho")]
+        if panel:
+            parts += [sub["tau"].values[c].reshape(-1, 1),
+                      sub["kappa"].values[c].reshape(sub.sizes["draw"], -1)]
+        eta, _ = draw_chain(sub, inputs, c, rng, [])
+        parts.append(np.stack([eta[:, a, t] for a, t in eta_cells], axis=1))
+        cols.append(np.concatenate(parts, axis=1))
+    return np.concatenate(cols, axis=0)[:keep].T
+
+
+def _diagnostics(idata) -> dict:
+    import arviz as az
+
+    post = idata.posterior[[v for v in SAMPLED if v in idata.posterior]]
+    ess = az.ess(post, method="bulk")
+    rhat = az.rhat(post)
+    stats_ = idata.sample_stats
+    div = int(np.asarray(stats_["diverging"].values).sum()) if "diverging" in stats_ else 0
+    steps = float(stats_["n_steps"].mean()) if "n_steps" in stats_ else np.nan
+    return {"divergences": div,
+            "min_ess_bulk": float(min(np.nanmin(ess[v].values) for v in ess.data_vars)),
+            "max_rhat": float(max(np.nanmax(rhat[v].values) for v in rhat.data_vars)),
+            "mean_leapfrog_steps": steps}
+
+
+def _reusable(model) -> bool:
+    """Does the model hold ``z`` and ``v`` as data containers (so ``with_data`` works)?"""
+    return all(name in model.named_vars and hasattr(model[name], "get_value")
+               for name in ("z", "v"))
+
+
+def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "sbc",
+            options: dict | None = None, prior: dict | None = None,
+            progress=None) -> SBCResult:
+    """SBC of one design (``template``: areas, municipalities, years, ``v``).
+
+    ``options`` override :data:`DEFAULTS` (chains, tune, draws per chain, L =
+    ``posterior_draws``, target_accept, ``eta_areas`` areas whose eta is ranked in every
+    year). ``prior`` overrides the simulator's prior (:data:`sesindex.bayes.simulate.PRIOR`)
+    — only for deliberately wrong simulators. ``progress`` is an optional callable given
+    one line per replicate. Each replicate r simulates with
+    ``default_rng([seed, r])`` and samples with nutpie seed ``seed + r``.
+
+    >>> from sesindex.bayes.simulate import template_inputs
+    >>> res = run_sbc(template_inputs(20, 4, (2022,), seed=1), replicates=2, seed=3,
+    ...               options={"tune": 100, "draws": 50, "posterior_draws": 19})
+    ... # doctest: +SKIP
+    >>> res.ranks().shape, res.replicates["status"].tolist()  # doctest: +SKIP
+    ((2, 14), ['ok', 'ok'])
+    """
+    import nutpie
+
+    from sesindex.bayes.model import build_model
+    from sesindex.bayes.simulate import simulate_prior
+
+    opt = {**DEFAULTS, **(options or {})}
+    n_area, n_year, _ = template.z.shape
+    panel = n_year > 1
+    temporal = "random_walk" if panel else "none"
+    keep, chains, draws = int(opt["posterior_draws"]), int(opt["chains"]), int(opt["draws"])
+    thin = _thin(chains, draws, keep)
+    n_eta = min(int(opt["eta_areas"]), n_area)
+    eta_areas = np.unique(np.linspace(0, n_area - 1, n_eta).round().astype(int))
+    eta_cells = [(int(a), t) for a in eta_areas for t in range(n_year)]
+    names = quantity_names(template, panel, eta_cells)
+    kwargs = {"target_accept": float(opt["target_accept"])} if opt["target_accept"] != 0.8 else {}
+
+    t0 = time.perf_counter()
+    key = (template.z.shape, tuple(np.asarray(template.municipality).tolist()),
+           len(template.municipalities), temporal)
+    if key in _COMPILED:
+        compiled, reuse = _COMPILED[key], True
+    else:
+        model = build_model(template, temporal=temporal, municipality=True)
+        reuse = _reusable(model)
+        compiled = nutpie.compile_pymc_model(model) if reuse else None
+        if reuse:
+            _COMPILED.clear()  # keep one compiled model (they are large)
+            _COMPILED[key] = compiled
+    compile_seconds = time.perf_counter() - t0
+
+    truths = np.full((replicates, len(names)), np.nan)
+    kept = np.full((replicates, len(names), keep), np.nan)
+    rows = []
+    for r in range(replicates):
+        t = time.perf_counter()
+        row = {"replicate": r, "sim_seed": f"[{seed}, {r}]", "sampler_seed": seed + r,
+               "status": "ok", "error": "", "divergences": np.nan, "min_ess_bulk": np.nan,
+               "max_rhat": np.nan, "mean_leapfrog_steps": np.nan}
+        try:
+            sim, truth = simulate_prior(template, np.random.default_rng([seed, r]),
+                                        panel=panel, prior=prior)
+            truths[r] = _truth_vector(truth, panel, eta_cells)
+            if reuse:
+                this = compiled.with_data(z=sim.z, v=sim.v)
+            else:
+                this = nutpie.compile_pymc_model(build_model(sim, temporal=temporal,
+                                                             municipality=True))
+            idata = nutpie.sample(this, draws=draws, tune=int(opt["tune"]), chains=chains,
+                                  cores=min(chains, 2), seed=seed + r, progress_bar=False,
+                                  save_warmup=False, **kwargs)
+            row.update(_diagnostics(idata))
+            kept[r] = _kept_draws(idata.posterior, sim, panel, eta_cells, thin, keep,
+                                  np.random.default_rng([seed, r, 1]))
+            if not np.isfinite(kept[r]).all():
+                raise FloatingPointError("non-finite posterior draws")
+        except Exception as err:  # recorded, never dropped silently
+            kept[r] = np.nan
+            row.update(status="error", error=f"{type(err).__name__}: {err}"[:300])
+        row["seconds"] = round(time.perf_counter() - t, 3)
+        rows.append(row)
+        if progress is not None:
+            progress(f"{name} replicate {r + 1}/{replicates}: {row['status']} "
+                     f"({row['seconds']:.1f} s, {row['divergences']} divergences)")
+    table = pd.DataFrame(rows)
+    table.insert(1, "design", name)
+    table["ess_below_L"] = table["min_ess_bulk"] < keep
+    info = {"areas": n_area, "municipalities": len(template.municipalities),
+            "years": [int(y) for y in template.years], "panel": panel,
+            "chains": chains, "tune": int(opt["tune"]), "draws_per_chain": draws,
+            "posterior_draws_L": keep, "thin": thin, "target_accept": float(opt["target_accept"]),
+            "eta_areas": [str(template.areas[a]) for a in eta_areas],
+            "compiled_once_with_data": reuse, "compile_seconds": round(compile_seconds, 2),
+            "replicate_seconds": round(float(table["seconds"].sum()), 2)}
+    return SBCResult(name, names, truths, kept, table, thin, info)
+
+
+def summarise(res: SBCResult, bins: int | None = None, alpha: float = 0.01,
+              shift_sd: float = 0.0) -> tuple[pd.DataFrame, dict]:
+    """Uniformity table and family summary of ``res`` (``shift_sd``: negative control)."""
+    ok = int((res.replicates["status"] == "ok").sum())
+    bins = bins or choose_bins(ok, res.n_draws)
+    table = uniformity(res.ranks(shift_sd), res.n_draws, bins)
+    table.insert(0, "design", res.design)
+    return table, overall(table, alpha)
+
+
+def plot_ranks(out, res: SBCResult, bins: int, title: str, name: str,
+               shift_sd: float = 0.0, level: float = 0.99) -> None:
+    """Rank histograms, one panel per quantity, with the ``level`` binomial band."""
+    ranks = res.ranks(shift_sd)
+    used = int(ranks.notna().all(axis=1).sum())
+    lo, hi = binomial_band(used, bins, level)
+    k = len(res.quantities)
+    ncols = min(5, k)
+    nrows = int(np.ceil(k / ncols))
+    fig, axes = out.figure(nrows, ncols, size=(2.6 * ncols, 2.1 * nrows + 0.8))
+    axes = np.atleast_1d(axes).ravel()
+    width = (res.n_draws + 1) / bins
+    table = uniformity(ranks, res.n_draws, bins)
+    for i, (ax, q) in enumerate(zip(axes, res.quantities)):
+        counts = bin_counts(ranks[q].to_numpy(float), res.n_draws, bins)
+        edges = np.arange(bins) * width
+        ax.axhspan(lo, hi, color="0.85", zorder=0)
+        ax.axhline(used / bins, color="0.4", lw=0.8, ls="--")
+        ax.bar(edges, counts, width=width, align="edge", color="#4a78b5", edgecolor="white")
+        ax.set_xlim(0, res.n_draws + 1)
+        p = table.loc[table["quantity"] == q, "p_value"].iloc[0]
+        ax.set_title(q, fontsize=8)
+        ax.text(0.98, 0.97, f"p = {p:.2g}", transform=ax.transAxes, ha="right", va="top",
+                fontsize=7, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7})
+        ax.set_ylim(0, 1.15 * max(hi, counts.max()))
+        ax.tick_params(labelsize=7)
+        if i % ncols == 0:
+            ax.set_ylabel("Replicates", fontsize=8)
+        if i >= k - ncols:
+            ax.set_xlabel(f"Rank among L = {res.n_draws} draws", fontsize=8)
+    for ax in axes[k:]:
+        ax.set_visible(False)
+    fig.suptitle(f"{title}: rank histograms, {used} replicates, {bins} bins "
+                 f"(grey: {round(100 * level)}% band of a bin's count if uniform)")
+    out.save(fig, name, f"SBC rank histograms ({res.design}"
+             + (f", negative control: draws shifted by +{shift_sd:g} sd" if shift_sd else "")
+             + f") with the {round(100 * level)}% binomial band")
+
+
+def _plot_pvalues(out, tables: pd.DataFrame, alpha: float, title: str) -> None:
+    designs = list(dict.fromkeys(tables["design"]))
+    fig, axes = out.figure(len(designs), 1, size=(10.0, 3.6 * len(designs) + 0.6))
+    for ax, design in zip(np.atleast_1d(axes), designs):
+        g = tables[tables["design"] == design]
+        names = list(dict.fromkeys(g["quantity"]))
+        x = {q: i for i, q in enumerate(names)}
+        for kind, h in g.groupby("kind", sort=False):
+            ax.plot([x[q] for q in h["quantity"]], h["p_value"].clip(lower=1e-30),
+                    "o" if kind == "sbc" else "x",
+                    label="SBC" if kind == "sbc" else f"negative control ({kind})")
+        ax.axhline(alpha / len(names), color="firebrick", lw=0.8, ls="--",
+                   label=f"Bonferroni threshold {alpha:g}/{len(names)}")
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
+        ax.set_ylabel("Chi-square p-value")
+        ax.set_title(f"Design {design}")
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{title}: per-quantity p-values of uniform ranks (clipped at 1e-30)")
+    out.save(fig, "sbc_pvalues", "per-quantity chi-square p-values, SBC and negative control")
+
+
+def run(spec, data, out) -> dict:
+    """The SBC study of ``spec``; templates come from the study's (synthetic) data.
+
+    The ``[sbc]`` table holds the sampler settings of :data:`DEFAULTS`, ``alpha`` (family
+    level, default 0.01), ``municipalities`` and a list ``designs`` of tables with
+    ``name``, ``years`` and ``replicates`` (optionally ``municipalities``, ``bins``).
+
+    >>> import tempfile
+    >>> from sesindex.validate.inputs import load_study_data
+    >>> from sesindex.validate.outputs import StudyOutput
+    >>> from sesindex.validate.spec import StudySpec
+    >>> spec = StudySpec.from_dict({"study": "sbc", "n_areas": 12, "years": [2022],
+    ...     "sbc": {"tune": 100, "draws": 50, "posterior_draws": 19, "municipalities": 3,
+    ...             "designs": [{"name": "one", "years": [2022], "replicates": 10}]}})
+    >>> key = run(spec, load_study_data(spec), StudyOutput(tempfile.mkdtemp()))
+    ... # doctest: +SKIP
+    >>> key["designs"]["one"]["replicates_ok"]  # doctest: +SKIP
+    10
+    """
+    from sesindex.bayes.data import model_inputs
+    from sesindex.bayes.simulate import assign_municipalities
+
+    indicators = list(spec.option("indicators", ["V1", "V2", "V3"]))
+    alpha = float(spec.option("alpha", 0.01))
+    shift = float(spec.option("control_shift_sd", DEFAULTS["control_shift_sd"]))
+    designs = spec.option("designs") or [{"name": "single_year", "years": [spec.years[0]],
+                                          "replicates": 100}]
+    sampler = {k: spec.option(k) for k in DEFAULTS if spec.option(k) is not None}
+    key: dict = {"designs": {}}
+    tables, logs = [], []
+    for i, d in enumerate(designs):
+        name, years = d["name"], [int(y) for y in d["years"]]
+        inputs = model_inputs(data.dataset, indicators, years=years)
+        template = assign_municipalities(
+            inputs, int(d.get("municipalities", spec.option("municipalities", 8))), spec.seed)
+        res = run_sbc(template, replicates=int(d["replicates"]), seed=spec.seed + 1000 * i,
+                      name=name, options={**sampler, **d.get("options", {})},
+                      progress=print if spec.option("progress", False) else None)
+        ok = int((res.replicates["status"] == "ok").sum())
+        bins = int(d.get("bins") or choose_bins(ok, res.n_draws))
+        table, summary = summarise(res, bins, alpha)
+        control, control_summary = summarise(res, bins, alpha, shift_sd=shift)
+        tables += [table.assign(kind="sbc"), control.assign(kind=f"shift_{shift:g}sd")]
+        ranks = res.ranks()
+        out.table(f"ranks_{name}", ranks, f"SBC ranks (replicate x quantity) of design "
+                  f"{name}; L = {res.n_draws} kept draws, rank = draws below the truth; "
+                  "NaN: the replicate failed (replicates table)", index=True)
+        truth = pd.DataFrame(res.truth, columns=res.quantities,
+                             index=pd.Index(res.replicates["replicate"], name="replicate"))
+        out.table(f"truth_{name}", truth, f"true values (replicate x quantity) drawn from the "
+                  f"prior in design {name}, beside the ranks", index=True)
+        logs.append(res.replicates)
+        plot_ranks(out, res, bins, f"{spec.title} — {name}", f"rank_histograms_{name}")
+        plot_ranks(out, res, bins, f"{name}, negative control (draws + {shift:g} sd)",
+                   f"rank_histograms_{name}_control", shift_sd=shift)
+        rep = res.replicates
+        key["designs"][name] = {
+            **res.info, "replicates": int(len(rep)), "replicates_ok": ok,
+            "replicates_failed": int(len(rep) - ok),
+            "errors": rep.loc[rep["status"] != "ok", "error"].tolist()[:10],
+            "replicates_with_divergences": int((rep["divergences"] > 0).sum()),
+            "divergences_total": float(rep["divergences"].sum()),
+            "replicates_ess_below_L": int(rep["ess_below_L"].sum()),
+            "min_ess_bulk_median": float(rep["min_ess_bulk"].median()),
+            "max_rhat_max": float(rep["max_rhat"].max()), "bins": bins,
+            "p_values": dict(zip(table["quantity"], table["p_value"])),
+            "uniformity": summary, "negative_control": control_summary}
+    both = pd.concat(tables, ignore_index=True)
+    out.table("uniformity", both, "per design and quantity: chi-square test of uniform "
+              f"ranks, rank mean/sd; kind = sbc, or shift_{shift:g}sd: the negative control "
+              f"(posterior draws shifted by +{shift:g} posterior sd)")
+    out.table("replicates", pd.concat(logs, ignore_index=True),
+              "per replicate: seeds, status and error, divergences, smallest bulk ESS, "
+              "largest R-hat, mean leapfrog steps, seconds")
+    _plot_pvalues(out, both, alpha, spec.title)
+    key["alpha"] = alpha
+    key["rejects_uniformity"] = {n: v["uniformity"].get("rejects_uniformity")
+                                 for n, v in key["designs"].items()}
+    key["negative_control_rejects"] = {n: v["negative_control"].get("rejects_uniformity")
+                                       for n, v in key["designs"].items()}
+    return key

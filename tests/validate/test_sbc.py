@@ -1,0 +1,143 @@
+"""Prior simulator moments and a tiny simulation-based calibration (SBC) of the model.
+
+Tolerances come from the sampling distributions: a sample variance of n iid normals
+with variance s^2 is s^2 chi2_(n-1) / (n-1), so the test asks the chi-square cdf of the
+observed statistic to lie in (0.0005, 0.9995) (a false alarm once in a thousand runs
+per check; the seeds are fixed, so a run is reproducible).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.simulate import simulate_prior, template_inputs
+from sesindex.validate.sbc import overall, run_sbc, summarise
+
+EDGE = 0.0005
+TINY = {"tune": 200, "draws": 150, "posterior_draws": 49}  # L = 49: every 6th draw
+
+
+def fake_template(n_area: int, n_muni: int, n_year: int, v: float | np.ndarray = 0.05,
+                  seed: int = 0) -> ModelInputs:
+    """Inputs of the right shapes without generating data (v given)."""
+    shape = (n_area, n_year, 3)
+    v = np.broadcast_to(np.asarray(v, float), shape).copy()
+    muni = np.arange(n_area) % n_muni
+    return ModelInputs(z=np.zeros(shape), v=v, count=np.full(shape, np.nan),
+                       denominator=np.ones(shape), municipality=muni,
+                       areas=np.array([f"A{i}" for i in range(n_area)]),
+                       years=np.arange(2022, 2022 + n_year), indicators=("V1", "V2", "V3"),
+                       kinds=("count",) * 3,
+                       municipalities=np.array([f"M{k}" for k in range(n_muni)]))
+
+
+def variance_ok(x: np.ndarray, var: float, ddof: int = 1) -> bool:
+    """Is the sample variance of x consistent with ``var`` (chi-square, two-sided 0.001)?"""
+    n = x.size
+    stat = (n - ddof) * x.var(ddof=ddof) / var
+    q = stats.chi2.cdf(stat, n - ddof)
+    return EDGE < q < 1 - EDGE
+
+
+def mean_ok(x: np.ndarray, mean: float, sd: float) -> bool:
+    """Is the sample mean of x consistent with ``mean`` given the known sd (normal)?"""
+    zscore = (x.mean() - mean) / (sd / np.sqrt(x.size))
+    return abs(zscore) < stats.norm.ppf(1 - EDGE)
+
+
+def test_first_year_eta_has_unit_variance():
+    # every area its own municipality: eta_i0 = m_i + u_i are iid N(0, rho + 1 - rho)
+    sim, truth = simulate_prior(fake_template(20000, 20000, 1), np.random.default_rng(1),
+                                panel=False)
+    eta = truth["eta"][:, 0]
+    assert variance_ok(eta, 1.0, ddof=0) and mean_ok(eta, 0.0, 1.0)
+    # a deliberately wrong variance is rejected by the same check
+    assert not variance_ok(eta, 1.1, ddof=0)
+
+
+def test_municipality_and_area_parts_split_by_rho():
+    tpl = fake_template(300 * 50, 300, 1)
+    sim, truth = simulate_prior(tpl, np.random.default_rng(2), panel=False)
+    rho, m = truth["rho"], truth["m"]
+    assert 0 < rho < 1
+    assert variance_ok(m, rho, ddof=0) and mean_ok(m, 0.0, np.sqrt(rho))
+    within = truth["eta"][:, 0] - m[tpl.municipality]
+    assert variance_ok(within, 1 - rho, ddof=0) and mean_ok(within, 0.0, np.sqrt(1 - rho))
+
+
+def test_observations_decompose_into_signal_and_known_plus_residual_variance():
+    tpl = template_inputs(300, 30, (2021, 2022, 2023), seed=4)
+    sim, t = simulate_prior(tpl, np.random.default_rng(3), panel=True)
+    mean = t["alpha"] + t["lam"] * t["eta"][:, :, None] + t["gamma"][:, None, :]
+    std = (sim.z - mean) / np.sqrt(t["sigma"] ** 2 + tpl.v)
+    assert variance_ok(std.ravel(), 1.0, ddof=0) and mean_ok(std.ravel(), 0.0, 1.0)
+    # without v (only sigma^2) the residuals are too wide whenever v matters
+    wrong = (sim.z - mean) / np.abs(t["sigma"])
+    assert not variance_ok(wrong.ravel(), 1.0, ddof=0)
+    steps = np.diff(t["eta"], axis=1) / t["tau"]
+    assert variance_ok(steps.ravel(), 1.0, ddof=0)
+    assert variance_ok((t["gamma"] / t["kappa"]).ravel(), 1.0, ddof=0)
+    assert np.array_equal(sim.v, tpl.v) and sim.z.shape == tpl.z.shape
+
+
+def test_prior_moments_over_replicates():
+    tpl = fake_template(4, 2, 2)
+    rng = np.random.default_rng(4)
+    draws = [simulate_prior(tpl, rng, panel=True)[1] for _ in range(4000)]
+    get = {k: np.array([d[k] for d in draws]) for k in ("alpha", "lam", "sigma", "rho",
+                                                          "tau", "kappa")}
+    half = np.sqrt(2 / np.pi)  # E|N(0, 1)|, sd of |N(0, 1)| is sqrt(1 - 2/pi)
+    hsd = np.sqrt(1 - 2 / np.pi)
+    assert mean_ok(get["rho"], 0.5, np.sqrt(1 / 20))  # Beta(2, 2): variance 1/20
+    assert mean_ok(get["alpha"].ravel(), 0.0, 3.0) and variance_ok(get["alpha"].ravel(), 9.0)
+    for name, scale in (("lam", 1.0), ("sigma", 0.5), ("tau", 0.2), ("kappa", 0.3)):
+        x = get[name].ravel()
+        assert (x >= 0).all() and mean_ok(x, scale * half, scale * hsd), name
+    eta0 = np.array([d["eta"][:, 0] for d in draws]).ravel()  # marginally N(0, 1)
+    assert mean_ok(eta0[::4], 0.0, 1.0) and variance_ok(eta0[::4], 1.0, ddof=0)
+
+
+def test_panel_flag_must_match_the_years():
+    with pytest.raises(ValueError, match="more than one year"):
+        simulate_prior(fake_template(3, 1, 1), np.random.default_rng(0), panel=True)
+    with pytest.raises(ValueError, match="one year"):
+        simulate_prior(fake_template(3, 1, 2), np.random.default_rng(0), panel=False)
+
+
+@pytest.fixture(scope="module")
+def tiny_sbc():
+    """SBC at tiny size: 30 replicates, 20 areas in 4 municipalities, one year."""
+    tpl = template_inputs(20, 4, (2022,), seed=1)
+    return run_sbc(tpl, replicates=30, seed=11, options=TINY)
+
+
+def test_tiny_sbc_ranks_are_uniform(tiny_sbc):
+    rep = tiny_sbc.replicates
+    assert len(rep) == 30 and (rep["status"] == "ok").all(), rep["error"].tolist()
+    ranks = tiny_sbc.ranks()
+    assert ranks.shape == (30, 14) and ranks.min().min() >= 0 and ranks.max().max() <= 49
+    table, summary = summarise(tiny_sbc, bins=5)
+    assert (table["replicates_used"] == 30).all()
+    assert summary["bonferroni_p"] > 0.001, table[["quantity", "p_value", "counts"]]
+    assert summary["ks_p"] > 0.001
+
+
+def test_tiny_sbc_rejects_a_shifted_posterior(tiny_sbc):
+    # negative control: the same truths ranked against draws moved up by one posterior sd
+    table, summary = summarise(tiny_sbc, bins=5, shift_sd=1.0)
+    assert summary["bonferroni_p"] < 0.001 and summary["rejects_uniformity"]
+    assert (table["rank_mean"] < 0.5).all()  # truths now sit low among the draws
+
+
+def test_a_failing_replicate_is_recorded_not_dropped(tiny_sbc):
+    tpl = template_inputs(20, 4, (2022,), seed=1)
+    # Beta(0, 2) is not a distribution: every simulation fails, and says why
+    res = run_sbc(tpl, replicates=2, seed=11, prior={"rho_ab": (0.0, 2.0)},
+                  options=TINY)
+    assert res.replicates["status"].tolist() == ["error", "error"]
+    assert res.replicates["error"].str.startswith("ValueError").all()
+    assert res.ranks().isna().all().all()
+    assert overall(summarise(res)[0])["quantities"] == 0
