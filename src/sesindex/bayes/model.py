@@ -26,8 +26,8 @@ within them. Given the hyperparameters everything is Gaussian, so NUTS samples o
   m_k ~ N(0, rho) integrates out in closed form over the areas of each municipality
   (:func:`municipality_neg2loglik`).
 
-The graph stays small (no scan, no matrix op), so it compiles in seconds with numba and
-a gradient costs a few array passes over area x year x indicator.
+The graph stays small (one tiny scan for the sweep over years, no matrix op), and a
+gradient costs a few array passes over area x year x indicator.
 
 eta, m, gamma and the true rates are drawn afterwards from their exact conditional
 Gaussians (:mod:`sesindex.bayes.posterior`). The data ``z`` and ``v`` are ``pm.Data``
@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import numpy as np
 import pymc as pm
+import pytensor
 import pytensor.tensor as pt
 
 from sesindex.bayes.data import ModelInputs
@@ -85,21 +86,19 @@ def area_terms(r, d, lam, tau2, kappa2, rho, n_year: int, n_ind: int, xp=pt) -> 
     g0 = (lam * r / d).sum(axis=-1)
     # right-hand sides of the eta block: the gamma border (lam_j / d), g0, and g1 (= w)
     cols = [lam[j] / d[:, :, j] for j in range(n_ind)] if gamma else []
-    rhs = xp.stack(cols + [g0, w], axis=-1)  # (area, year, C)
+    rhs = xp.stack(cols + [g0, w], axis=0)  # (C, area, year)
+    rhs, w_t = rhs.transpose(2, 1, 0), w.T  # year first: each year's slice is contiguous
     q0 = 1 / (1 - rho)
     off = -1 / tau2 if gamma else 0.0
-    piv, ys, logdet_a = None, [], 0.0
-    for t in range(n_year):
-        q = (q0 if t == 0 else 0.0) + ((1.0 + (0 < t < n_year - 1)) / tau2 if gamma else 0.0)
-        if t == 0:
-            piv, y = w[:, 0] + q, rhs[:, 0]
-        else:
-            f = off / piv
-            piv, y = w[:, t] + q - off * f, rhs[:, t] - f[:, None] * y
-        ys.append(y / xp.sqrt(piv)[:, None])
-        logdet_a = logdet_a + xp.log(piv)
-    ys = xp.stack(ys, axis=1)  # (area, year, C), scaled: G = sum_t y y'
-    gram = (ys[:, :, :, None] * ys[:, :, None, :]).sum(axis=1)
+    # the eta block's diagonal: data precision plus the random walk's prior precision
+    prior_diag = [(q0 if t == 0 else 0.0)
+                  + ((1.0 + (0 < t < n_year - 1)) / tau2 if gamma else 0.0)
+                  for t in range(n_year)]
+    diag = w_t + xp.stack([pd + 0 * w_t[0] for pd in prior_diag], axis=0)  # (year, area)
+    piv, y = sweep(diag, rhs, off, xp)  # (year, area), (year, area, C)
+    scaled = y / xp.sqrt(piv)[:, :, None]  # G = sum_t y y' / piv
+    gram = (scaled[:, :, :, None] * scaled[:, :, None, :]).sum(axis=0)
+    logdet_a = xp.log(piv).sum(axis=0)
     logdet_prior = -xp.log(q0) + (xp.log(tau2) * (n_year - 1) + xp.log(kappa2).sum()
                                   if gamma else 0.0)
     c_rr = (r**2 / d).sum(axis=(1, 2))
@@ -127,6 +126,40 @@ def area_terms(r, d, lam, tau2, kappa2, rho, n_year: int, n_ind: int, xp=pt) -> 
     out["b"] = c_r1 - q01
     out["a"] = c_11 - q11
     return out
+
+
+def sweep(diag, rhs, off, xp=pt):
+    """Forward (Thomas) sweep of a tridiagonal matrix with constant off-diagonal ``off``.
+
+    ``diag`` (year, area) and right-hand sides ``rhs`` (year, area, C): returns the pivots
+    ``piv`` and ``y = L^-1 rhs`` of ``A = L diag(piv) L'``, so ``log|A| = sum log piv``
+    and ``u' A^-1 v = sum_t y_u y_v / piv``. In the model the recursion over years is one
+    small ``pytensor.scan`` (so numba compiles it once, not once per year).
+
+    >>> import numpy as np
+    >>> piv, y = sweep(np.array([[2.0], [2.0]]), np.array([[[1.0]], [[1.0]]]), -1.0, xp=np)
+    >>> piv[:, 0].tolist(), y[:, 0, 0].tolist()  # [[2, -1], [-1, 2]]: pivots 2, 3/2
+    ([2.0, 1.5], [1.0, 1.5])
+    """
+    if xp is np:
+        piv, y = [diag[0]], [rhs[0]]
+        for t in range(1, diag.shape[0]):
+            f = off / piv[-1]
+            piv.append(diag[t] - off * f)
+            y.append(rhs[t] - f[:, None] * y[-1])
+        return np.stack(piv), np.stack(y)
+    if diag.type.shape[0] == 1:
+        return diag, rhs
+
+    def step(d_t, r_t, piv_prev, y_prev, off_):
+        f = off_ / piv_prev
+        return d_t - off_ * f, r_t - f[:, None] * y_prev
+
+    piv, y = pytensor.scan(step, sequences=[diag[1:], rhs[1:]],
+                           outputs_info=[diag[0], rhs[0]], non_sequences=[off],
+                           strict=True, return_updates=False)
+    return (pt.concatenate([diag[:1], piv], axis=0),
+            pt.concatenate([rhs[:1], y], axis=0))
 
 
 def cholesky_small(s, n: int, xp=pt):
