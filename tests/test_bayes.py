@@ -198,3 +198,14 @@ def test_state_draws_match_the_dense_gaussian_posterior():
     # chi-square sampling band: sd of a sample variance is var * sqrt(2 / n)
     assert np.all(np.abs(draws.mean(axis=0) - mean) < 4.5 * sd / np.sqrt(n_draw))
     assert np.all(np.abs(draws.var(axis=0) / sd**2 - 1) < 4.5 * np.sqrt(2 / n_draw))
+
+
+def test_an_advi_fit_never_passes_the_gate():
+    # independent draws from an approximation would pass R-hat/ESS trivially
+    data = generate(n_areas=30, years=(2022,), seed=2)
+    spec = ModelSpec(years=(2022,), sampler=SamplerSpec(backend="advi", draws=100,
+                                                        advi_iterations=2000, seed=1))
+    res = fit(data.dataset, spec)
+    assert res.gate["checks"]["exact_sampler"] is False
+    assert not res.gate["passed"] and not res.areas["fit_ok"].any()
+    assert "nutpie" in res.gate["note"]

@@ -95,7 +95,7 @@ def area_terms(r, d, lam, tau2, kappa2, rho, n_year: int, n_ind: int, xp=pt) -> 
                   + ((1.0 + (0 < t < n_year - 1)) / tau2 if gamma else 0.0)
                   for t in range(n_year)]
     diag = w_t + xp.stack([pd + 0 * w_t[0] for pd in prior_diag], axis=0)  # (year, area)
-    piv, y = sweep(diag, rhs, off, xp)  # (year, area), (year, area, C)
+    piv, y = sweep(diag, rhs, off, n_year, xp)  # (year, area), (year, area, C)
     scaled = y / xp.sqrt(piv)[:, :, None]  # G = sum_t y y' / piv
     gram = (scaled[:, :, :, None] * scaled[:, :, None, :]).sum(axis=0)
     logdet_a = xp.log(piv).sum(axis=0)
@@ -128,7 +128,7 @@ def area_terms(r, d, lam, tau2, kappa2, rho, n_year: int, n_ind: int, xp=pt) -> 
     return out
 
 
-def sweep(diag, rhs, off, xp=pt):
+def sweep(diag, rhs, off, n_year: int, xp=pt):
     """Forward (Thomas) sweep of a tridiagonal matrix with constant off-diagonal ``off``.
 
     ``diag`` (year, area) and right-hand sides ``rhs`` (year, area, C): returns the pivots
@@ -137,18 +137,18 @@ def sweep(diag, rhs, off, xp=pt):
     small ``pytensor.scan`` (so numba compiles it once, not once per year).
 
     >>> import numpy as np
-    >>> piv, y = sweep(np.array([[2.0], [2.0]]), np.array([[[1.0]], [[1.0]]]), -1.0, xp=np)
+    >>> piv, y = sweep(np.array([[2.0], [2.0]]), np.array([[[1.0]], [[1.0]]]), -1.0, 2, xp=np)
     >>> piv[:, 0].tolist(), y[:, 0, 0].tolist()  # [[2, -1], [-1, 2]]: pivots 2, 3/2
     ([2.0, 1.5], [1.0, 1.5])
     """
     if xp is np:
         piv, y = [diag[0]], [rhs[0]]
-        for t in range(1, diag.shape[0]):
+        for t in range(1, n_year):
             f = off / piv[-1]
             piv.append(diag[t] - off * f)
             y.append(rhs[t] - f[:, None] * y[-1])
         return np.stack(piv), np.stack(y)
-    if diag.type.shape[0] == 1:
+    if n_year == 1:
         return diag, rhs
 
     def step(d_t, r_t, piv_prev, y_prev, off_):

@@ -28,6 +28,7 @@ class SamplerSpec:
     low_rank: bool = False
     target_accept: float = 0.8
     thin_derived: int = 1  # keep every k-th draw of stored derived quantities
+    advi_iterations: int = 100_000  # 30,000 left the national hyperparameters unconverged
 
 
 @dataclass(frozen=True)
