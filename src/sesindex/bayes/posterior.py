@@ -3,10 +3,10 @@
 The model (:mod:`sesindex.bayes.model`) integrates eta, the municipality effects m and,
 in a panel, the persistent area x indicator deviations gamma out; here they come back
 (:func:`draw_states`). Given one posterior draw of the hyperparameters, m_k is drawn
-from its exact posterior, then gamma_i from the Kalman filter's final state given m_k
-(which holds p(gamma_i | all years)), and then, given both, the data inform eta_it
-through the pseudo-observation ``b_it / w_it`` with variance ``1 / w_it``, and eta_i is a random walk from
-N(m_k, 1 - rho): forward filtering, backward sampling (:func:`ffbs`) draws eta_i exactly,
+from its exact posterior, then gamma_i from its exact posterior given m_k (the Schur
+complement of the likelihood's precision form), and then, given both, the data inform
+eta_it through the pseudo-observation ``b_it / w_it`` with variance ``1 / w_it``, and
+eta_i is a random walk from N(m_k, 1 - rho): forward filtering, backward sampling (:func:`ffbs`) draws eta_i exactly,
 elementwise over all areas. Then each true logit theta_itj given eta is Gaussian too
 (prior alpha_j + lambda_j eta_it with variance sigma_j^2, observation z_itj with variance
 v_itj), so the true rate ``p = expit(theta)`` is drawn exactly as well.
