@@ -209,3 +209,8 @@ def test_an_advi_fit_never_passes_the_gate():
     assert res.gate["checks"]["exact_sampler"] is False
     assert not res.gate["passed"] and not res.areas["fit_ok"].any()
     assert "nutpie" in res.gate["note"]
+
+
+def test_an_unavailable_likelihood_is_refused():
+    with pytest.raises(ValueError, match="not available"):
+        ModelSpec.from_dict({"model": {"likelihood": "binomial"}})

@@ -57,7 +57,7 @@ class ModelSpec:
     indicators: tuple[str, ...] = field(default_factory=official_indicators)
     continuous: tuple[ContinuousSpec, ...] = ()
     years: tuple[int, ...] | None = None  # None = every year in the data
-    likelihood: str = "gaussian_logit"  # gaussian_logit | binomial
+    likelihood: str = "gaussian_logit"  # the only one: Gaussian on empirical logits
     temporal: str = "random_walk"  # random_walk | none
     municipality: bool = True
     reference_year: int | None = None  # eta standardised here (default: last year)
@@ -84,8 +84,10 @@ class ModelSpec:
         m["continuous"] = tuple(ContinuousSpec(**c) for c in m.get("continuous", ()))
         spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
                    gate=GateSpec(**d.get("gate", {})))
-        if spec.likelihood not in ("gaussian_logit", "binomial"):
-            raise ValueError("model.likelihood must be 'gaussian_logit' or 'binomial'")
+        if spec.likelihood != "gaussian_logit":
+            raise ValueError(f"model.likelihood {spec.likelihood!r} is not available: the "
+                             "model uses the Gaussian working likelihood on empirical logits "
+                             "('gaussian_logit'; sigma_j carries over-dispersion)")
         if spec.temporal not in ("random_walk", "none"):
             raise ValueError("model.temporal must be 'random_walk' or 'none'")
         return spec
