@@ -54,7 +54,9 @@ import pytensor.tensor as pt
 
 from sesindex.bayes.data import ModelInputs
 
-LOG_2PI = float(np.log(2 * np.pi))
+#: Prior scales, shared with the prior simulator (:mod:`sesindex.bayes.simulate`).
+PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "sigma_sd": 0.5, "rho_ab": (2.0, 2.0),
+         "tau_sd": 0.2, "kappa_sd": 0.3}
 
 
 def area_terms(r, d, lam, tau2, kappa2, rho, n_year: int, n_ind: int, xp=pt) -> dict:
@@ -226,13 +228,13 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     with pm.Model(coords=coords) as model:
         z = pm.Data("z", inputs.z)
         v = pm.Data("v", inputs.v)
-        alpha = pm.Normal("alpha", 0.0, 3.0, dims="indicator")
-        lam = pm.HalfNormal("lam", 1.0, dims="indicator")
-        sigma = pm.HalfNormal("sigma", 0.5, dims="indicator")
-        rho = pm.Beta("rho", 2.0, 2.0) if municipality else pt.as_tensor(0.0)
+        alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims="indicator")
+        lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
+        sigma = pm.HalfNormal("sigma", PRIOR["sigma_sd"], dims="indicator")
+        rho = pm.Beta("rho", *PRIOR["rho_ab"]) if municipality else pt.as_tensor(0.0)
         if n_year > 1:
-            tau = pm.HalfNormal("tau", 0.2)
-            kappa = pm.HalfNormal("kappa", 0.3, dims="indicator")
+            tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
+            kappa = pm.HalfNormal("kappa", PRIOR["kappa_sd"], dims="indicator")
             prior_var = pt.concatenate([pt.stack([1.0 - rho]), kappa**2])
         else:
             tau = pt.as_tensor(0.0)

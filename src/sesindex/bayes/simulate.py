@@ -38,10 +38,8 @@ from dataclasses import replace
 import numpy as np
 
 from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.model import PRIOR
 
-#: Prior scales of the model (:func:`sesindex.bayes.model.build_model`).
-PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "sigma_sd": 0.5, "rho_ab": (2.0, 2.0),
-         "tau_sd": 0.2, "kappa_sd": 0.3}
 
 
 def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bool,
