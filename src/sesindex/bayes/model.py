@@ -111,10 +111,7 @@ def area_terms(r, d, lam, tau2, kappa2, rho, n_year: int, n_ind: int, xp=pt) -> 
     out = {}
     if gamma:
         inv_d = (1 / d).sum(axis=1)  # (area, indicator)
-        s_mat = -gram[:, :n_ind, :n_ind] + xp.stack(
-            [xp.stack([1 / kappa2[j] + inv_d[:, j] if i == j else 0 * inv_d[:, j]
-                       for j in range(n_ind)],
-                      axis=-1) for i in range(n_ind)], axis=1)
+        s_mat = (1 / kappa2 + inv_d)[:, :, None] * np.eye(n_ind) - gram[:, :n_ind, :n_ind]
         h0 = (r / d).sum(axis=1) - gram[:, :n_ind, k0]
         h1 = (lam / d).sum(axis=1) - gram[:, :n_ind, k1]
         chol = cholesky_small(s_mat, n_ind, xp)
