@@ -104,7 +104,8 @@ def _approximate(model, spec: ModelSpec, timings: dict, progress: bool):
     return idata
 
 
-def _divergences(idata) -> int:
+def divergences_of(idata) -> int:
+    """Divergent transitions in a trace (0 when the sampler reports none)."""
     stats = getattr(idata, "sample_stats", None)
     if stats is None:
         return 0
@@ -149,7 +150,7 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     checked = posterior[["eta"] + (["index"] if "index" in posterior else [])]
     sampled = idata.posterior[[v for v in SAMPLED if v in idata.posterior]]
     gate = fit_gate(xr.merge([sampled, checked], compat="override", join="outer"),
-                    _divergences(idata), spec.gate)
+                    divergences_of(idata), spec.gate)
     if spec.sampler.backend in ("advi", "pathfinder"):
         # independent draws from an approximation pass R-hat and ESS by construction;
         # they certify nothing about the posterior, so an approximate fit never passes

@@ -8,8 +8,8 @@ areas, municipalities and years, :mod:`sesindex.bayes.simulate`), for each repli
 1. draw parameters and ``z`` from the prior (:func:`~sesindex.bayes.simulate.simulate_prior`,
    the model's generative form with the template's known sampling variances ``v``);
 2. fit the model with nutpie (compiled once per design and reused through
-   ``with_data(z=..., v=...)`` when the model holds ``z`` and ``v`` as ``pm.Data``;
-   rebuilt per replicate otherwise), fixed seeds per replicate;
+   ``with_data(z=..., v=...)``: the model holds ``z`` and ``v`` as ``pm.Data``), fixed
+   seeds per replicate;
 3. thin the chains to L draws with a fixed stride (recorded, with each replicate's
    smallest bulk ESS: a replicate whose ESS is below L has autocorrelated kept draws);
 4. draw eta of a fixed set of areas x years from its exact conditional given each kept
@@ -51,7 +51,6 @@ from sesindex.bayes.data import ModelInputs
 #: Default sampler and SBC settings (the [sbc] table of a study spec overrides them).
 DEFAULTS = {"chains": 2, "tune": 300, "draws": 200, "posterior_draws": 99,
             "target_accept": 0.8, "eta_areas": 4, "control_shift_sd": 1.0}
-SAMPLED = ("alpha", "lam", "sigma", "rho", "tau", "kappa")
 #: The last compiled model, keyed by shape, municipality structure and temporal form, so
 #: a second SBC of the same design skips nutpie's compilation (data come via with_data).
 _COMPILED: dict = {}
@@ -251,24 +250,17 @@ def _kept_draws(post, inputs: ModelInputs, panel: bool, eta_cells, thin: int, ke
 
 
 def _diagnostics(idata) -> dict:
-    import arviz as az
+    """The fit gate's worst R-hat and bulk ESS over the sampled parameters, divergences."""
+    from sesindex.bayes.fit import SAMPLED, divergences_of
+    from sesindex.bayes.gate import fit_gate
 
     post = idata.posterior[[v for v in SAMPLED if v in idata.posterior]]
-    ess = az.ess(post, method="bulk")
-    rhat = az.rhat(post)
-    stats_ = idata.sample_stats
-    div = int(np.asarray(stats_["diverging"].values).sum()) if "diverging" in stats_ else 0
-    steps = float(stats_["n_steps"].mean()) if "n_steps" in stats_ else np.nan
-    return {"divergences": div,
-            "min_ess_bulk": float(min(np.nanmin(ess[v].values) for v in ess.data_vars)),
-            "max_rhat": float(max(np.nanmax(rhat[v].values) for v in rhat.data_vars)),
-            "mean_leapfrog_steps": steps}
-
-
-def _reusable(model) -> bool:
-    """Does the model hold ``z`` and ``v`` as data containers (so ``with_data`` works)?"""
-    return all(name in model.named_vars and hasattr(model[name], "get_value")
-               for name in ("z", "v"))
+    gate = fit_gate(post, divergences_of(idata))
+    steps = idata.sample_stats.get("n_steps")
+    return {"divergences": gate["divergences"],
+            "min_ess_bulk": gate["worst"]["ess_bulk"]["value"],
+            "max_rhat": gate["worst"]["rhat"]["value"],
+            "mean_leapfrog_steps": float(steps.mean()) if steps is not None else np.nan}
 
 
 def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "sbc",
@@ -310,15 +302,11 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     t0 = time.perf_counter()
     key = (template.z.shape, tuple(np.asarray(template.municipality).tolist()),
            len(template.municipalities), temporal)
-    if key in _COMPILED:
-        compiled, reuse = _COMPILED[key], True
-    else:
-        model = build_model(template, temporal=temporal, municipality=True)
-        reuse = _reusable(model)
-        compiled = nutpie.compile_pymc_model(model) if reuse else None
-        if reuse:
-            _COMPILED.clear()  # keep one compiled model (they are large)
-            _COMPILED[key] = compiled
+    if key not in _COMPILED:  # the model holds z and v as data: compile once per design
+        _COMPILED.clear()  # keep one compiled model (they are large)
+        _COMPILED[key] = nutpie.compile_pymc_model(
+            build_model(template, temporal=temporal, municipality=True))
+    compiled = _COMPILED[key]
     compile_seconds = time.perf_counter() - t0
 
     truths = np.full((replicates, len(names)), np.nan)
@@ -333,12 +321,7 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
             sim, truth = simulate_prior(template, np.random.default_rng([seed, r]),
                                         panel=panel, prior=prior)
             truths[r] = _truth_vector(truth, panel, eta_cells)
-            if reuse:
-                this = compiled.with_data(z=sim.z, v=sim.v)
-            else:
-                this = nutpie.compile_pymc_model(build_model(sim, temporal=temporal,
-                                                             municipality=True))
-            idata = nutpie.sample(this, draws=draws, tune=int(opt["tune"]), chains=chains,
+            idata = nutpie.sample(compiled.with_data(z=sim.z, v=sim.v), draws=draws, tune=int(opt["tune"]), chains=chains,
                                   cores=min(chains, 2), seed=seed + r, progress_bar=False,
                                   save_warmup=False, **kwargs)
             row.update(_diagnostics(idata))
@@ -362,7 +345,7 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
             "chains": chains, "tune": int(opt["tune"]), "draws_per_chain": draws,
             "posterior_draws_L": keep, "thin": thin, "target_accept": float(opt["target_accept"]),
             "eta_areas": [str(template.areas[a]) for a in eta_areas],
-            "compiled_once_with_data": reuse, "compile_seconds": round(compile_seconds, 2),
+            "compiled_once_with_data": True, "compile_seconds": round(compile_seconds, 2),
             "replicate_seconds": round(float(table["seconds"].sum()), 2)}
     return SBCResult(name, names, truths, kept, table, thin, info)
 
