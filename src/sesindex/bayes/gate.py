@@ -12,10 +12,10 @@ Example
 
 from __future__ import annotations
 
-import arviz as az
 import numpy as np
 import xarray as xr
 
+from sesindex.bayes.diagnostics import diagnostics
 from sesindex.bayes.spec import GateSpec
 
 
@@ -38,9 +38,17 @@ def _worst(stat: xr.Dataset, largest: bool) -> dict:
 def fit_gate(posterior: xr.Dataset, divergences: int, gate: GateSpec | None = None) -> dict:
     """Diagnostics of every variable in ``posterior`` (dims chain, draw, ...) vs the gate."""
     gate = gate or GateSpec()
-    rhat = az.rhat(posterior)
-    bulk = az.ess(posterior, method="bulk")
-    tail = az.ess(posterior, method="tail")
+    stats = {name: diagnostics(da.transpose("chain", "draw", ...).values)
+             for name, da in posterior.data_vars.items()}
+
+    def table(key: str) -> xr.Dataset:
+        return xr.Dataset({name: ([d for d in da.dims if d not in ("chain", "draw")],
+                                  stats[name][key])
+                           for name, da in posterior.data_vars.items()},
+                          coords={d: posterior[d] for d in posterior.dims
+                                  if d not in ("chain", "draw") and d in posterior.coords})
+
+    rhat, bulk, tail = table("rhat"), table("ess_bulk"), table("ess_tail")
     worst = {"rhat": _worst(rhat, True), "ess_bulk": _worst(bulk, False),
              "ess_tail": _worst(tail, False)}
     checks = {
