@@ -139,10 +139,10 @@ def test_marginal_likelihood_equals_the_dense_gaussian(n_year, tau):
     r, d = rng.normal(size=shape), rng.uniform(0.05, 0.5, size=shape)
     lam, kappa = np.array([0.6, 0.5, 0.9]), np.array([0.2, 0.1, 0.3])
     rho, muni = 0.3, np.array([0, 0, 1, 1, 1])
-    prior_var = np.r_[1 - rho, kappa**2] if n_year > 1 else np.array([1 - rho])
     graph = marginal_neg2loglik(pt.as_tensor(r), pt.as_tensor(d), pt.as_tensor(lam),
-                                pt.as_tensor(tau), pt.as_tensor(prior_var),
-                                pt.as_tensor(rho), muni, 2, shape)
+                                pt.as_tensor(tau),
+                                pt.as_tensor(kappa) if n_year > 1 else None,
+                                pt.as_tensor(rho), pt.as_tensor(muni), n_ind=3)
     got = pytensor.function([], graph, mode="FAST_COMPILE")()
     want = _dense_neg2loglik(r, d, lam, tau, kappa, rho, muni)
     assert got == pytest.approx(want, rel=1e-9)

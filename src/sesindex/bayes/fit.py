@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sesindex.bayes.compiled import compiled_model
 from sesindex.bayes.data import ModelInputs, model_inputs
 from sesindex.bayes.gate import fit_gate
 from sesindex.bayes.model import build_model
@@ -49,14 +50,13 @@ class FitResult:
     timings: dict = field(default_factory=dict)
 
 
-def _sample(model, spec: ModelSpec, timings: dict, progress: bool):
+def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
+            progress: bool):
     sampler = spec.sampler
     if sampler.backend == "nutpie":
         import nutpie
 
-        t = time.perf_counter()
-        compiled = nutpie.compile_pymc_model(model)
-        timings["compile"] = time.perf_counter() - t
+        compiled = compiled_model(inputs, temporal, spec.municipality, timings)
         t = time.perf_counter()
         kwargs = {"target_accept": sampler.target_accept} if sampler.target_accept != 0.8 else {}
         idata = nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
@@ -65,6 +65,7 @@ def _sample(model, spec: ModelSpec, timings: dict, progress: bool):
                               low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
         timings["sample"] = time.perf_counter() - t
         return idata
+    model = build_model(inputs, temporal=temporal, municipality=spec.municipality)
     if sampler.backend == "pymc":
         import pymc as pm
 
@@ -141,8 +142,7 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
                           years=spec.years)
     temporal = spec.temporal if len(inputs.years) > 1 else "none"
-    model = build_model(inputs, temporal=temporal, municipality=spec.municipality)
-    idata = _sample(model, spec, timings, progress)
+    idata = _sample(inputs, temporal, spec, timings, progress)
     t = time.perf_counter()
     posterior = derive(idata.posterior, inputs, spec)
     timings["derive"] = time.perf_counter() - t

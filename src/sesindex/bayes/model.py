@@ -59,7 +59,7 @@ PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "sigma_sd": 0.5, "rho_ab": (2.0, 2.0),
          "tau_sd": 0.2, "kappa_sd": 0.3}
 
 
-def area_terms(r, d, lam, tau2, kappa2, rho, n_year: int, n_ind: int, xp=pt) -> dict:
+def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt) -> dict:
     """Per-area pieces of the marginal likelihood, eta and gamma integrated out.
 
     For one area, theta = (eta_0 - m, ..., eta_(T-1) - m, gamma_1, ..., gamma_J) has prior
@@ -74,15 +74,17 @@ def area_terms(r, d, lam, tau2, kappa2, rho, n_year: int, n_ind: int, xp=pt) -> 
     and, for drawing gamma and m afterwards, ``chol_s`` (area, J, J), the lower Cholesky
     factor of S, and ``h0, h1`` (area, J) with gamma | m ~ N(S^-1 (h0 - m h1), S^-1).
     ``xp`` is ``pytensor.tensor`` in the model and ``numpy`` for posterior draws;
-    ``n_year`` and ``n_ind`` are static. Gamma is in the model when ``n_year > 1``.
+    ``panel`` (random walk over years plus gamma) and ``n_ind`` are static, the numbers of
+    areas and years are not (one compiled model serves any panel of the same indicators).
 
     >>> import numpy as np
     >>> t = area_terms(np.array([[[1.0]]]), np.array([[[0.5]]]), np.array([1.0]), 0.0,
-    ...                None, 0.5, 1, 1, xp=np)
+    ...                None, 0.5, False, 1, xp=np)
     >>> round(float(t["c"][0]), 6)  # one N(0, 0.5 + 0.5) observation: log 1 + 1^2 / 1
     1.0
     """
-    gamma = n_year > 1
+    gamma = panel
+    n_year = r.shape[1]
     prec = lam**2 / d  # (area, year, indicator)
     w = prec.sum(axis=-1)  # (area, year): the precision eta gains from the data
     g0 = (lam * r / d).sum(axis=-1)
@@ -93,11 +95,13 @@ def area_terms(r, d, lam, tau2, kappa2, rho, n_year: int, n_ind: int, xp=pt) -> 
     q0 = 1 / (1 - rho)
     off = -1 / tau2 if gamma else 0.0
     # the eta block's diagonal: data precision plus the random walk's prior precision
-    prior_diag = [(q0 if t == 0 else 0.0)
-                  + ((1.0 + (0 < t < n_year - 1)) / tau2 if gamma else 0.0)
-                  for t in range(n_year)]
-    diag = w_t + xp.stack([pd + 0 * w_t[0] for pd in prior_diag], axis=0)  # (year, area)
-    piv, y = sweep(diag, rhs, off, n_year, xp)  # (year, area), (year, area, C)
+    t = xp.arange(n_year)
+    prior_diag = q0 * (t < 1)  # (t < 1, not t == 0: == is identity on tensors)
+    if gamma:
+        prior_diag = prior_diag + (1.0 + ((t > 0) & (t < n_year - 1))) / tau2
+        piv, y = sweep(w_t + prior_diag[:, None], rhs, off, xp)  # (year, area), (.., C)
+    else:  # one year: nothing to sweep
+        piv, y = w_t + prior_diag[:, None], rhs
     scaled = y / xp.sqrt(piv)[:, :, None]  # G = sum_t y y' / piv
     gram = (scaled[:, :, :, None] * scaled[:, :, None, :]).sum(axis=0)
     logdet_a = xp.log(piv).sum(axis=0)
@@ -127,7 +131,7 @@ def area_terms(r, d, lam, tau2, kappa2, rho, n_year: int, n_ind: int, xp=pt) -> 
     return out
 
 
-def sweep(diag, rhs, off, n_year: int, xp=pt):
+def sweep(diag, rhs, off, xp=pt):
     """Forward (Thomas) sweep of a tridiagonal matrix with constant off-diagonal ``off``.
 
     ``diag`` (year, area) and right-hand sides ``rhs`` (year, area, C): returns the pivots
@@ -136,19 +140,17 @@ def sweep(diag, rhs, off, n_year: int, xp=pt):
     small ``pytensor.scan`` (so numba compiles it once, not once per year).
 
     >>> import numpy as np
-    >>> piv, y = sweep(np.array([[2.0], [2.0]]), np.array([[[1.0]], [[1.0]]]), -1.0, 2, xp=np)
+    >>> piv, y = sweep(np.array([[2.0], [2.0]]), np.array([[[1.0]], [[1.0]]]), -1.0, xp=np)
     >>> piv[:, 0].tolist(), y[:, 0, 0].tolist()  # [[2, -1], [-1, 2]]: pivots 2, 3/2
     ([2.0, 1.5], [1.0, 1.5])
     """
     if xp is np:
         piv, y = [diag[0]], [rhs[0]]
-        for t in range(1, n_year):
+        for t in range(1, diag.shape[0]):
             f = off / piv[-1]
             piv.append(diag[t] - off * f)
             y.append(rhs[t] - f[:, None] * y[-1])
         return np.stack(piv), np.stack(y)
-    if n_year == 1:
-        return diag, rhs
 
     def step(d_t, r_t, piv_prev, y_prev, off_):
         f = off_ / piv_prev
@@ -216,8 +218,14 @@ def segment_sum(values, index, n, xp=pt):
 
 def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
                 municipality: bool = True) -> pm.Model:
-    """The PyMC model with eta, gamma and m marginalised (a ``pm.Potential``)."""
-    n_area, n_year, n_ind = inputs.z.shape
+    """The PyMC model with eta, gamma and m marginalised (a ``pm.Potential``).
+
+    ``z``, ``v`` and (with ``municipality``) the areas' municipality numbers are
+    ``pm.Data``; nothing in the graph depends on the numbers of areas, years or
+    municipalities, so a compiled model takes any data of the same indicators and form
+    (:mod:`sesindex.bayes.compiled`).
+    """
+    n_year, n_ind = inputs.z.shape[1:]
     if n_year > 1 and temporal != "random_walk":
         raise ValueError(f"a panel of {n_year} years needs temporal = 'random_walk' "
                          f"(got {temporal!r}); fit single years separately otherwise")
@@ -228,27 +236,30 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
         alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims="indicator")
         lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
         sigma = pm.HalfNormal("sigma", PRIOR["sigma_sd"], dims="indicator")
-        rho = pm.Beta("rho", *PRIOR["rho_ab"]) if municipality else pt.as_tensor(0.0)
+        if municipality:
+            rho = pm.Beta("rho", *PRIOR["rho_ab"])
+            muni = pm.Data("municipality", np.asarray(inputs.municipality))
+        else:
+            rho, muni = pt.as_tensor(0.0), None
+        tau, kappa = pt.as_tensor(0.0), None
         if n_year > 1:
             tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
             kappa = pm.HalfNormal("kappa", PRIOR["kappa_sd"], dims="indicator")
-            prior_var = pt.concatenate([pt.stack([1.0 - rho]), kappa**2])
-        else:
-            tau = pt.as_tensor(0.0)
-            prior_var = pt.stack([1.0 - rho])
-        neg2 = marginal_neg2loglik(z - alpha, sigma**2 + v, lam, tau, prior_var, rho,
-                                   inputs.municipality, len(inputs.municipalities),
-                                   (n_area, n_year, n_ind))
+        neg2 = marginal_neg2loglik(z - alpha, sigma**2 + v, lam, tau, kappa, rho, muni,
+                                   n_ind=n_ind)
         pm.Potential("likelihood", -0.5 * neg2)
     return model
 
 
-def marginal_neg2loglik(r, d, lam, tau, prior_var, rho, muni, n_muni, shape):
+def marginal_neg2loglik(r, d, lam, tau, kappa, rho, muni, *, n_ind: int):
     """-2 log p(z | hyperparameters), without the 2 pi constant (pytensor graph).
 
-    ``prior_var`` is (1 - rho) followed, in panels, by kappa^2 per indicator.
+    ``kappa`` is None for a single year; ``muni`` (the areas' municipality numbers
+    0..K-1) is None without municipality effects.
     """
-    _, n_year, n_ind = shape
-    kappa2 = prior_var[1:] if n_year > 1 else None
-    terms = area_terms(r, d, lam, tau**2, kappa2, rho, n_year, n_ind)
-    return municipality_neg2loglik(terms["c"], terms["a"], terms["b"], rho, muni, n_muni)
+    panel = kappa is not None
+    terms = area_terms(r, d, lam, tau**2, kappa**2 if panel else None, rho, panel, n_ind)
+    if muni is None:
+        return pt.sum(terms["c"])
+    return municipality_neg2loglik(terms["c"], terms["a"], terms["b"], rho, muni,
+                                   pt.max(muni) + 1)

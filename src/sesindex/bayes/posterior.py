@@ -75,7 +75,7 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator
     r = z - p["alpha"]
     panel = p["kappa"] is not None
     kappa2 = p["kappa"] ** 2 if panel else None
-    terms = area_terms(r, dd, p["lam"], p["tau"] ** 2, kappa2, p["rho"], n_year, n_ind,
+    terms = area_terms(r, dd, p["lam"], p["tau"] ** 2, kappa2, p["rho"], panel, n_ind,
                        xp=np)
     n_muni = len(inputs.municipalities)
     big_a = segment_sum(terms["a"], inputs.municipality, n_muni, np)

@@ -24,7 +24,7 @@ import pandas as pd
 from sesindex.validate.concordance import (TYPES, bland_altman, compare, standardised,
                                            transition_matrix, weighted_kappa)
 from sesindex.validate.inputs import compute
-from sesindex.validate.posterior import posterior_index
+from sesindex.validate.posterior import study_posterior
 
 
 def agreement_row(method: str, ref_index: np.ndarray, index: np.ndarray,
@@ -143,16 +143,8 @@ def run(spec, data, out) -> dict:
     ref = spec.index.name
     results = {m.name: compute(data, m) for m in [spec.index, *spec.variants]}
     key: dict = {"reference": ref, "types_note": results[ref].attrs.get("types_note", "")}
-    bayes_mean = None
-    if spec.option("bayes", "off") != "off":
-        draws, reason = posterior_index(data.dataset, seed=spec.seed,
-                                        options=spec.option("bayes_options", {}))
-        if draws is None:
-            key["bayes_skipped"] = reason
-        else:
-            bayes_mean = draws.mean(axis=0)
-    else:
-        key["bayes_skipped"] = "bayes = 'off' in the spec"
+    draws = study_posterior(spec, data, key)
+    bayes_mean = None if draws is None else draws.mean(axis=0)
     rows, confusions, series_first = [], [], {}
     published = data.published_type()
     pub_rows, pub_conf = [], []

@@ -24,9 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sesindex.index.arrays import competition_ranks
+from sesindex.index.area_type import area_types
+from sesindex.index.arrays import competition_ranks, moments
 from sesindex.validate.bootstrap import LEVELS, TYPES, area_summary, bootstrap_year
-from sesindex.validate.posterior import bayes_status, posterior_index
+from sesindex.validate.posterior import bayes_status, study_posterior
 
 
 def one_hot(types: np.ndarray) -> np.ndarray:
@@ -196,34 +197,26 @@ def run(spec, data, out) -> dict:
                            "accuracy": float(np.mean(plug == tt)),
                            "brier": brier(one_hot(plug), tt), "areas": len(tt)})
         rel["plug_in_observed_type"] = reliability(one_hot(plug), tt)
-    if spec.option("bayes", "off") != "off":
-        draws, reason = posterior_index(data.dataset, seed=spec.seed,
-                                        options=spec.option("bayes_options", {}))
-        if draws is None:
-            key["bayes_skipped"] = reason
-        else:
-            for yi, year in enumerate(data.years):
-                lo_hi = {lv: tuple(np.quantile(draws[:, :, yi], [(1 - lv) / 2, (1 + lv) / 2],
-                                               axis=0)) for lv in levels}
-                ranks = competition_ranks(draws[:, :, yi])
-                r_lo_hi = {lv: tuple(np.quantile(ranks, [(1 - lv) / 2, (1 + lv) / 2], axis=0))
-                           for lv in levels}
-                r, p = _interval_rows("bayes_posterior", year, lo_hi, true_index[:, yi],
-                                      competition_ranks(true_index[:, yi]), r_lo_hi,
-                                      np.full(len(true_index), np.nan))
-                cov_rows += r
-                from sesindex.index.area_type import area_types
-                from sesindex.index.arrays import moments
-                mu, sd = moments(draws[:, :, yi])
-                t = area_types(draws[:, :, yi], mu[:, None], sd[:, None])
-                probs = np.stack([(t == k).mean(axis=0) for k in TYPES], axis=1)
-                tt = true_type[:, yi]
-                score_rows.append({"method": "bayes_posterior", "year": year,
-                                   "accuracy": float(np.mean(probs.argmax(axis=1) + 1 == tt)),
-                                   "brier": brier(probs, tt), "areas": len(tt)})
-                rel["bayes_posterior"] = reliability(probs, tt)
-    else:
-        key["bayes_skipped"] = "bayes = 'off' in the spec"
+    draws = study_posterior(spec, data, key)
+    if draws is not None:
+        for yi, year in enumerate(data.years):
+            lo_hi = {lv: tuple(np.quantile(draws[:, :, yi], [(1 - lv) / 2, (1 + lv) / 2],
+                                           axis=0)) for lv in levels}
+            ranks = competition_ranks(draws[:, :, yi])
+            r_lo_hi = {lv: tuple(np.quantile(ranks, [(1 - lv) / 2, (1 + lv) / 2], axis=0))
+                       for lv in levels}
+            r, p = _interval_rows("bayes_posterior", year, lo_hi, true_index[:, yi],
+                                  competition_ranks(true_index[:, yi]), r_lo_hi,
+                                  np.full(len(true_index), np.nan))
+            cov_rows += r
+            mu, sd = moments(draws[:, :, yi])
+            t = area_types(draws[:, :, yi], mu[:, None], sd[:, None])
+            probs = np.stack([(t == k).mean(axis=0) for k in TYPES], axis=1)
+            tt = true_type[:, yi]
+            score_rows.append({"method": "bayes_posterior", "year": year,
+                               "accuracy": float(np.mean(probs.argmax(axis=1) + 1 == tt)),
+                               "brier": brier(probs, tt), "areas": len(tt)})
+            rel["bayes_posterior"] = reliability(probs, tt)
     sbc = bayes_status("fit")
     key["sbc_skipped"] = (sbc.reason if not sbc.available else
                           "SBC runs as its own study: validation/sbc.toml (sesindex.validate.sbc)")

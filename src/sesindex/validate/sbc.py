@@ -7,9 +7,8 @@ areas, municipalities and years, :mod:`sesindex.bayes.simulate`), for each repli
 
 1. draw parameters and ``z`` from the prior (:func:`~sesindex.bayes.simulate.simulate_prior`,
    the model's generative form with the template's known sampling variances ``v``);
-2. fit the model with nutpie (compiled once per design and reused through
-   ``with_data(z=..., v=...)``: the model holds ``z`` and ``v`` as ``pm.Data``), fixed
-   seeds per replicate;
+2. fit the model with nutpie (compiled once per model form and reused through
+   ``with_data``, :mod:`sesindex.bayes.compiled`), fixed seeds per replicate;
 3. thin the chains to L draws with a fixed stride (recorded, with each replicate's
    smallest bulk ESS: a replicate whose ESS is below L has autocorrelated kept draws);
 4. draw eta of a fixed set of areas x years from its exact conditional given each kept
@@ -51,9 +50,6 @@ from sesindex.bayes.data import ModelInputs
 #: Default sampler and SBC settings (the [sbc] table of a study spec overrides them).
 DEFAULTS = {"chains": 2, "tune": 300, "draws": 200, "posterior_draws": 99,
             "target_accept": 0.8, "eta_areas": 4, "control_shift_sd": 1.0}
-#: The last compiled model, keyed by shape, municipality structure and temporal form, so
-#: a second SBC of the same design skips nutpie's compilation (data come via with_data).
-_COMPILED: dict = {}
 
 
 def rank_of(draws: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -284,7 +280,7 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     """
     import nutpie
 
-    from sesindex.bayes.model import build_model
+    from sesindex.bayes.compiled import compiled_model
     from sesindex.bayes.simulate import simulate_prior
 
     opt = {**DEFAULTS, **(options or {})}
@@ -299,15 +295,8 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     names = quantity_names(template, panel, eta_cells)
     kwargs = {"target_accept": float(opt["target_accept"])} if opt["target_accept"] != 0.8 else {}
 
-    t0 = time.perf_counter()
-    key = (template.z.shape, tuple(np.asarray(template.municipality).tolist()),
-           len(template.municipalities), temporal)
-    if key not in _COMPILED:  # the model holds z and v as data: compile once per design
-        _COMPILED.clear()  # keep one compiled model (they are large)
-        _COMPILED[key] = nutpie.compile_pymc_model(
-            build_model(template, temporal=temporal, municipality=True))
-    compiled = _COMPILED[key]
-    compile_seconds = time.perf_counter() - t0
+    timings: dict = {}
+    compiled = compiled_model(template, temporal, True, timings)  # once per model form
 
     truths = np.full((replicates, len(names)), np.nan)
     kept = np.full((replicates, len(names), keep), np.nan)
@@ -321,9 +310,10 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
             sim, truth = simulate_prior(template, np.random.default_rng([seed, r]),
                                         panel=panel, prior=prior)
             truths[r] = _truth_vector(truth, panel, eta_cells)
-            idata = nutpie.sample(compiled.with_data(z=sim.z, v=sim.v), draws=draws, tune=int(opt["tune"]), chains=chains,
-                                  cores=min(chains, 2), seed=seed + r, progress_bar=False,
-                                  save_warmup=False, **kwargs)
+            idata = nutpie.sample(compiled.with_data(z=sim.z, v=sim.v), draws=draws,
+                                  tune=int(opt["tune"]), chains=chains, cores=min(chains, 2),
+                                  seed=seed + r, progress_bar=False, save_warmup=False,
+                                  **kwargs)
             row.update(_diagnostics(idata))
             kept[r] = _kept_draws(idata.posterior, sim, panel, eta_cells, thin, keep,
                                   np.random.default_rng([seed, r, 1]))
@@ -345,7 +335,7 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
             "chains": chains, "tune": int(opt["tune"]), "draws_per_chain": draws,
             "posterior_draws_L": keep, "thin": thin, "target_accept": float(opt["target_accept"]),
             "eta_areas": [str(template.areas[a]) for a in eta_areas],
-            "compiled_once_with_data": True, "compile_seconds": round(compile_seconds, 2),
+            "compiled_once_with_data": True, "compile_seconds": round(timings["compile"], 2),
             "replicate_seconds": round(float(table["seconds"].sum()), 2)}
     return SBCResult(name, names, truths, kept, table, thin, info)
 

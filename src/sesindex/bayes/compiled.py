@@ -1,0 +1,58 @@
+"""Compile each form of the model once per process; new data go in through ``with_data``.
+
+nutpie's numba compilation of the panel model takes minutes, while the graph does not
+depend on the data's size (:func:`sesindex.bayes.model.build_model` holds ``z``, ``v``
+and the municipality numbers as ``pm.Data`` and takes the numbers of areas, years and
+municipalities from them). So a compiled model is kept per *form* — the indicators,
+single year or panel, with or without municipality effects — and every fit
+of that form (a validation study, each SBC replicate, a second year range) reuses it.
+
+Example
+-------
+>>> from sesindex.data.synthetic import generate
+>>> from sesindex.bayes.data import model_inputs
+>>> inputs = model_inputs(generate(n_areas=30, years=(2023,), seed=1).dataset,
+...                       ["V1", "V2", "V3"])
+>>> form_of(inputs, "none", True)
+(('V1', 'V2', 'V3'), False, True)
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.model import build_model
+
+#: Compiled models of this process, by form (see :func:`form_of`).
+_COMPILED: dict[tuple, object] = {}
+
+
+def form_of(inputs: ModelInputs, temporal: str, municipality: bool) -> tuple:
+    """What a compiled model depends on: indicators, panel or not, municipality."""
+    panel = inputs.z.shape[1] > 1 and temporal != "none"
+    return tuple(inputs.indicators), panel, bool(municipality)
+
+
+def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
+                   municipality: bool = True, timings: dict | None = None):
+    """A nutpie compiled model of this form holding ``inputs``' data.
+
+    The first call per form compiles (``timings["compile"]`` records the seconds; 0 when
+    reused); later calls swap the data in.
+    """
+    import nutpie
+
+    key = form_of(inputs, temporal, municipality)
+    t = time.perf_counter()
+    if key not in _COMPILED:
+        model = build_model(inputs, temporal=temporal, municipality=municipality)
+        _COMPILED[key] = nutpie.compile_pymc_model(model)  # numba: data stay swappable
+    if timings is not None:
+        timings["compile"] = time.perf_counter() - t
+    data = {"z": inputs.z, "v": inputs.v}
+    if municipality:
+        data["municipality"] = inputs.municipality  # with_data casts to the model dtype
+    return _COMPILED[key].with_data(**data)

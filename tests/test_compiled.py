@@ -1,0 +1,51 @@
+"""One compiled model serves any data of the same form (indicators, panel, municipality)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sesindex.bayes.compiled import compiled_model, form_of
+from sesindex.bayes.data import model_inputs
+from sesindex.bayes.model import build_model
+from sesindex.data.synthetic import generate
+
+
+def _inputs(n_areas, years, seed):
+    return model_inputs(generate(n_areas=n_areas, years=years, seed=seed).dataset,
+                        ["V1", "V2", "V3"])
+
+
+@pytest.mark.parametrize("years_a,years_b", [((2023,), (2024,)),
+                                             ((2022, 2023), (2019, 2020, 2021, 2022))])
+def test_swapped_data_give_the_density_of_a_model_built_for_them(years_a, years_b):
+    # the property with_data relies on: no size of the first data is baked into the graph
+    a, b = _inputs(30, years_a, 1), _inputs(45, years_b, 2)
+    assert len(a.municipalities) != len(b.municipalities) or a.z.shape != b.z.shape
+    model_a, model_b = build_model(a), build_model(b)
+    point = model_b.initial_point()
+    logp_b = model_b.compile_logp(mode="FAST_COMPILE")(point)
+    model_a["z"].set_value(b.z)
+    model_a["v"].set_value(b.v)
+    muni = model_a["municipality"]
+    muni.set_value(np.asarray(b.municipality, dtype=muni.type.dtype))
+    logp_a = model_a.compile_logp(mode="FAST_COMPILE")(point)
+    assert logp_a == pytest.approx(logp_b, rel=1e-12)
+
+
+def test_one_compilation_per_form(monkeypatch):
+    import nutpie
+
+    calls = []
+    real = nutpie.compile_pymc_model
+    monkeypatch.setattr(nutpie, "compile_pymc_model",
+                        lambda model, **kw: calls.append(1) or real(model, **kw))
+    a, b = _inputs(30, (2023,), 1), _inputs(45, (2024,), 2)
+    assert form_of(a, "none", True) == form_of(b, "none", True)
+    first = compiled_model(a, "none", True)
+    second = compiled_model(b, "none", True)
+    assert len(calls) <= 1  # 0 when an earlier test compiled this form already
+    assert second.shared_data["z"].shape == b.z.shape
+    assert first.shared_data["z"].shape == a.z.shape
+    trace = nutpie.sample(second, draws=100, tune=100, chains=1, seed=1, progress_bar=False)
+    assert np.isfinite(trace.posterior["lam"].values).all()
