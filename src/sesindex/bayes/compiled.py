@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.model import build_model
 
