@@ -35,14 +35,14 @@ def diagnostics(draws: np.ndarray, *, block: int = 1024) -> dict[str, np.ndarray
     FFTs release the GIL)."""
     x = np.asarray(draws, dtype=float)
     shape = x.shape[2:]
+    if x.shape[1] < 4:  # as ArviZ: too few draws for any of them
+        return {k: np.full(shape, np.nan) for k in ("rhat", "ess_bulk", "ess_tail")}
     flat = x.reshape(x.shape[0], x.shape[1], -1)
     starts = range(0, flat.shape[2], block)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         parts = list(pool.map(lambda i: _block(flat[:, :, i:i + block]), starts))
     out = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0)
            for k in ("rhat", "ess_bulk", "ess_tail")}
-    if x.shape[1] < 4:  # as ArviZ: too few draws for any of them
-        out = {k: np.full_like(v, np.nan) for k, v in out.items()}
     return {k: v.reshape(shape) for k, v in out.items()}
 
 
