@@ -8,6 +8,10 @@ probe of where the time goes, not a gate-length fit (that is ``sesindex fit``).
 
 Run: ``python benchmarks/bench_panel_probe.py --areas 3363 --years 14 --draws 100``
 (``--backend jax`` compiles with nutpie's XLA backend instead of numba; needs jax).
+``--mass diag,lowrank`` samples once per mass matrix (nutpie's diagonal and its low-rank
+modified one) on one compilation, and prints, per unconstrained parameter, its sd,
+skewness and the parameters it correlates with beyond 0.5: the geometry probe of
+RESULTS.md is ``--areas 600 --years 14 --draws 150 --data-seed 20240101 --mass diag,lowrank``.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import argparse
 import time
 
 import arviz as az
+import numpy as np
 import nutpie
+from scipy import stats
 
 from sesindex.bayes.data import model_inputs
+from sesindex.bayes.fit import SAMPLED
 from sesindex.bayes.model import build_model
 from sesindex.data.synthetic import generate
 
@@ -29,24 +36,46 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=14)
     ap.add_argument("--draws", type=int, default=100)
     ap.add_argument("--backend", choices=["numba", "jax"], default="numba")
+    ap.add_argument("--data-seed", type=int, default=1)
+    ap.add_argument("--mass", default="diag", help="comma list of diag, lowrank")
     args = ap.parse_args()
     years = tuple(range(2024 - args.years + 1, 2025))
-    inputs = model_inputs(generate(n_areas=args.areas, years=years, seed=1).dataset,
+    inputs = model_inputs(generate(n_areas=args.areas, years=years, seed=args.data_seed).dataset,
                           ["V1", "V2", "V3"])
     t = time.perf_counter()
     model = build_model(inputs)
     compiled = (nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
                 if args.backend == "jax" else nutpie.compile_pymc_model(model))
     print("compile", round(time.perf_counter() - t, 1), "s", flush=True)
-    t = time.perf_counter()
-    trace = nutpie.sample(compiled, draws=args.draws, tune=args.draws, chains=2, cores=2,
-                          seed=1, progress_bar=False)
-    stats = trace.sample_stats
-    print("sample", round(time.perf_counter() - t, 1), "s; steps per draw",
-          float(stats.n_steps.mean()), "; divergences", int(stats.diverging.sum()))
-    names = [v for v in ("alpha", "lam", "sigma", "rho", "tau", "kappa") if v in trace.posterior]
-    print(az.summary(trace, var_names=names)[["mean", "sd", "ess_bulk", "ess_tail", "r_hat"]])
+    for mass in args.mass.split(","):
+        t = time.perf_counter()
+        trace = nutpie.sample(compiled, draws=args.draws, tune=args.draws, chains=2, cores=2,
+                              seed=1, progress_bar=False,
+                              low_rank_modified_mass_matrix=mass == "lowrank")
+        sample_stats = trace.sample_stats
+        print(mass, "sample", round(time.perf_counter() - t, 1), "s; steps per draw",
+              float(sample_stats.n_steps.mean()), "; divergences",
+              int(sample_stats.diverging.sum()))
+        names = [v for v in SAMPLED if v in trace.posterior]
+        print(az.summary(trace, var_names=names)[["mean", "sd", "ess_bulk", "ess_tail",
+                                                   "r_hat"]])
+        geometry(trace.posterior)
 
+
+def geometry(post) -> None:
+    """sd, skewness and strong correlations of the unconstrained parameters."""
+    cols, names = [], []
+    for v in post.data_vars:
+        if v == "alpha" or v.endswith("__"):
+            x = post[v].values.reshape(post.sizes["chain"] * post.sizes["draw"], -1)
+            cols += list(x.T)
+            names += [f"{v}[{k}]" for k in range(x.shape[1])]
+    corr = np.corrcoef(np.array(cols))
+    for i, name in enumerate(names):
+        strong = {names[j]: round(float(corr[i, j]), 2) for j in range(len(names))
+                  if j != i and abs(corr[i, j]) > 0.5}
+        print(f"  {name:18s} sd {np.std(cols[i]):.4f} skew {stats.skew(cols[i]):5.2f} "
+              f"correlated: {strong}")
 
 if __name__ == "__main__":
     main()
