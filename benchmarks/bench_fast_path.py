@@ -13,7 +13,7 @@ reference), and compares ``FitResult.areas`` (per area and year):
 * ranks: the same with the median rank (sd taken as the NUTS 90% width / 3.29);
 * types: mean |P_advi(type k) - P_nuts(type k)| over areas and k, mean total-variation
   distance, and the share of areas with the same modal type;
-* hyperparameters (alpha, lam, sigma, rho, tau, kappa): posterior mean and sd side by side;
+* hyperparameters (alpha, lam, dispersion, rho, tau, kappa): posterior mean and sd side by side;
 * wall time of each fit (with its stage timings).
 
 Prints the comparison and appends one JSON line to ``benchmarks/results_fast_path.jsonl``
@@ -37,7 +37,7 @@ import pandas as pd
 from sesindex.bayes import ModelSpec, fit
 from sesindex.data.synthetic import generate
 
-HYPER = ("alpha", "lam", "sigma", "rho", "tau", "kappa")
+HYPER = ("alpha", "lam", "dispersion", "rho", "tau", "kappa")
 OUT = Path(__file__).with_name("results_fast_path.jsonl")
 
 

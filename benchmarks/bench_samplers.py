@@ -14,7 +14,7 @@ other; the order alternates between datasets and repeats. Reported per run:
   compilation, initialisation and process start-up, i.e. its wall less its own
   ``sampling_time``) and sampling (tuning + draws);
 * min bulk and min tail ESS (from the fit gate, :func:`sesindex.bayes.gate.fit_gate`)
-  over the sampled parameters (alpha, lam, sigma, rho; tau, kappa in panels; m where the
+  over the sampled parameters (alpha, lam, dispersion, rho; tau, kappa in panels; m where the
   model samples municipality effects) and over the derived eta/index;
 * leapfrog steps per kept draw (sample_stats n_steps: adaptation quality, as opposed to
   the cost of one gradient);
@@ -39,7 +39,7 @@ from pathlib import Path
 from sesindex.bayes import ModelSpec, fit
 from sesindex.data.synthetic import generate
 
-SAMPLED = ("alpha", "lam", "sigma", "rho", "tau", "kappa", "m")
+SAMPLED = ("alpha", "lam", "dispersion", "rho", "tau", "kappa", "m")
 DERIVED = ("eta", "index")
 OUT = Path(__file__).with_name("results_samplers.jsonl")
 

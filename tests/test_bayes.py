@@ -161,7 +161,7 @@ def test_state_draws_match_the_dense_gaussian_posterior():
     z = rng.normal(size=(n_area, n_year, n_ind))
     v = rng.uniform(0.05, 0.3, size=z.shape)
     p = {"alpha": np.array([0.1, -0.2, 0.3]), "lam": np.array([0.6, 0.5, 0.9]),
-         "sigma": np.array([0.2, 0.1, 0.3]), "rho": 0.4, "tau": 0.3,
+         "dispersion": np.array([0.04, -0.01, 0.09]), "rho": 0.4, "tau": 0.3,
          "kappa": np.array([0.2, 0.15, 0.3])}
     inputs = SimpleNamespace(z=z, v=v, municipality=muni, municipalities=np.array(["a", "b"]))
     # latent x = (m_0, m_1, eta (area, year), gamma (area, indicator))
@@ -184,7 +184,7 @@ def test_state_draws_match_the_dense_gaussian_posterior():
     for a, (i, t, j) in enumerate(np.ndindex(z.shape)):
         obs[a, eta_at(i, t)] = p["lam"][j]
         obs[a, gam_at(i, j)] = 1.0
-    noise = np.diag((p["sigma"] ** 2 + v).reshape(-1))
+    noise = np.diag((p["dispersion"] + v).reshape(-1))  # V2 under-dispersed
     resid = (z - p["alpha"]).reshape(-1)
     gain = prior @ obs.T @ np.linalg.inv(obs @ prior @ obs.T + noise)
     mean, cov = gain @ resid, prior - gain @ obs @ prior

@@ -72,10 +72,10 @@ def test_observations_decompose_into_signal_and_known_plus_residual_variance():
     tpl = template_inputs(300, 30, (2021, 2022, 2023), seed=4)
     sim, t = simulate_prior(tpl, np.random.default_rng(3), panel=True)
     mean = t["alpha"] + t["lam"] * t["eta"][:, :, None] + t["gamma"][:, None, :]
-    std = (sim.z - mean) / np.sqrt(t["sigma"] ** 2 + tpl.v)
+    std = (sim.z - mean) / np.sqrt(t["dispersion"] + tpl.v)
     assert variance_ok(std.ravel(), 1.0, ddof=0) and mean_ok(std.ravel(), 0.0, 1.0)
-    # without v (only sigma^2) the residuals are too wide whenever v matters
-    wrong = (sim.z - mean) / np.abs(t["sigma"])
+    # without v (only the dispersion) the residuals are too wide whenever v matters
+    wrong = (sim.z - mean) / np.sqrt(np.abs(t["dispersion"]))
     assert not variance_ok(wrong.ravel(), 1.0, ddof=0)
     steps = np.diff(t["eta"], axis=1) / t["tau"]
     assert variance_ok(steps.ravel(), 1.0, ddof=0)
@@ -87,15 +87,20 @@ def test_prior_moments_over_replicates():
     tpl = fake_template(4, 2, 2)
     rng = np.random.default_rng(4)
     draws = [simulate_prior(tpl, rng, panel=True)[1] for _ in range(4000)]
-    get = {k: np.array([d[k] for d in draws]) for k in ("alpha", "lam", "sigma", "rho",
+    get = {k: np.array([d[k] for d in draws]) for k in ("alpha", "lam", "dispersion", "rho",
                                                           "tau", "kappa")}
     half = np.sqrt(2 / np.pi)  # E|N(0, 1)|, sd of |N(0, 1)| is sqrt(1 - 2/pi)
     hsd = np.sqrt(1 - 2 / np.pi)
     assert mean_ok(get["rho"], 0.5, np.sqrt(1 / 20))  # Beta(2, 2): variance 1/20
     assert mean_ok(get["alpha"].ravel(), 0.0, 3.0) and variance_ok(get["alpha"].ravel(), 9.0)
-    for name, scale in (("lam", 1.0), ("sigma", 0.5), ("tau", 0.2), ("kappa", 0.3)):
+    for name, scale in (("lam", 1.0), ("tau", 0.2), ("kappa", 0.3)):
         x = get[name].ravel()
         assert (x >= 0).all() and mean_ok(x, scale * half, scale * hsd), name
+    floor = tpl.v.min(axis=(0, 1))  # dispersion: N(0, 0.5^2) truncated below at -floor
+    for j in range(tpl.v.shape[-1]):
+        x, law = get["dispersion"][:, j], stats.truncnorm(-floor[j] / 0.5, np.inf, scale=0.5)
+        assert (x > -floor[j]).all() and mean_ok(x, law.mean(), law.std()), j
+        assert variance_ok(x, law.var())
     eta0 = np.array([d["eta"][:, 0] for d in draws]).ravel()  # marginally N(0, 1)
     assert mean_ok(eta0[::4], 0.0, 1.0) and variance_ok(eta0[::4], 1.0, ddof=0)
 

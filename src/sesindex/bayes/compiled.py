@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 
 from sesindex.bayes.data import ModelInputs
-from sesindex.bayes.model import build_model
+from sesindex.bayes.model import build_model, dispersion_floor
 
 #: Compiled models of this process, by form (see :func:`form_of`).
 _COMPILED: dict[tuple, object] = {}
@@ -50,7 +50,7 @@ def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
         _COMPILED[key] = nutpie.compile_pymc_model(model)  # numba: data stay swappable
     if timings is not None:
         timings["compile"] = time.perf_counter() - t
-    data = {"z": inputs.z, "v": inputs.v}
+    data = {"z": inputs.z, "v": inputs.v, "v_min": dispersion_floor(inputs.v)}
     if municipality:
         data["municipality"] = inputs.municipality  # with_data casts to the model dtype
     return _COMPILED[key].with_data(**data)

@@ -33,7 +33,7 @@ from sesindex.bayes.spec import ModelSpec
 from sesindex.index.draws import change_draws, summarise, summarise_index_draws
 from sesindex.indicators import official_indicators
 
-SAMPLED = ("alpha", "lam", "sigma", "rho", "tau", "kappa")
+SAMPLED = ("alpha", "lam", "dispersion", "rho", "tau", "kappa")
 
 
 @dataclass

@@ -2,11 +2,18 @@
 
 Working likelihood (:mod:`sesindex.bayes.data`): for area i, year t, indicator j,
 
-    z_itj = alpha_j + lambda_j * eta_it + gamma_ij + e_itj,   e_itj ~ N(0, sigma_j^2 + v_itj)
+    z_itj = alpha_j + lambda_j * eta_it + gamma_ij + e_itj,   e_itj ~ N(0, v_itj + s_j)
 
 where ``z`` is the empirical logit of a count (``v`` its binomial sampling variance) or a
-standardised transformed continuous value (``v = 0``), ``lambda_j > 0`` and ``sigma_j``
-the area-level residual of indicator j (the cell residual of the design, integrated out).
+standardised transformed continuous value (``v = 0``), ``lambda_j > 0``, and ``s_j`` (the
+``dispersion``) is indicator j's variance beyond the sampling variance: the cell
+residual's variance when positive; when negative (down to ``-min v_j``, so every cell
+keeps a positive variance) the counts vary less than binomially. Why a variance that
+may be negative and not an sd ``sigma_j >= 0``: on the synthetic national data the
+extra-binomial variance of V3 is ~1e-4, far below what V3's binomial noise lets the data
+resolve, so ``sigma_j``'s posterior piled up at its boundary 0 (log sigma: sd 1.4, skew
+-1.95), NUTS needed 89 leapfrog steps per draw and its bulk ESS stayed 12-67; ``s_j``'s
+posterior is an ordinary bell around ~0 (benchmarks/RESULTS.md, "dispersion").
 Latent disadvantage (higher = lower status):
 
     eta_i,first = m_k(i) + u_i,   m_k ~ N(0, rho),   u_i ~ N(0, 1 - rho)
@@ -15,7 +22,7 @@ Latent disadvantage (higher = lower status):
 
 so eta has unit variance in the first year, split between municipalities (rho) and areas
 within them. Given the hyperparameters everything is Gaussian, so NUTS samples only the
-~14 hyperparameters (alpha, lambda, sigma, rho and in panels tau, kappa):
+~14 hyperparameters (alpha, lambda, dispersion, rho and in panels tau, kappa):
 
 * per area, (eta_i - m_k, gamma_i) is integrated out in precision form
   (:func:`area_terms`): its posterior precision is a tridiagonal random-walk block
@@ -26,8 +33,10 @@ within them. Given the hyperparameters everything is Gaussian, so NUTS samples o
   m_k ~ N(0, rho) integrates out in closed form over the areas of each municipality
   (:func:`municipality_neg2loglik`).
 
-The graph stays small (one tiny scan for the sweep over years, no matrix op), and a
-gradient costs a few array passes over area x year x indicator.
+In the sampled model all of this is one compiled kernel that returns the
+log-likelihood and its gradient in a single pass over the areas
+(:mod:`sesindex.bayes.kernel`); the pytensor form below (:func:`marginal_neg2loglik`)
+is the same density as a graph, kept as the reference.
 
 eta, m, gamma and the true rates are drawn afterwards from their exact conditional
 Gaussians (:mod:`sesindex.bayes.posterior`). The data ``z`` and ``v`` are ``pm.Data``
@@ -42,7 +51,7 @@ Example
 ...                  ["V1", "V2", "V3"])
 >>> model = build_model(m)
 >>> sorted(v.name for v in model.free_RVs)
-['alpha', 'kappa', 'lam', 'rho', 'sigma', 'tau']
+['alpha', 'dispersion', 'kappa', 'lam', 'rho', 'tau']
 """
 
 from __future__ import annotations
@@ -53,9 +62,11 @@ import pytensor
 import pytensor.tensor as pt
 
 from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.kernel import MarginalLoglik
 
 #: Prior scales, shared with the prior simulator (:mod:`sesindex.bayes.simulate`).
-PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "sigma_sd": 0.5, "rho_ab": (2.0, 2.0),
+#: ``dispersion_sd``: s_j ~ N(0, 0.5^2) truncated below at -min_i,t v_itj.
+PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "dispersion_sd": 0.5, "rho_ab": (2.0, 2.0),
          "tau_sd": 0.2, "kappa_sd": 0.3}
 
 
@@ -216,14 +227,41 @@ def segment_sum(values, index, n, xp=pt):
     return pt.inc_subtensor(pt.zeros(n)[index], values)
 
 
+def dispersion_floor(v: np.ndarray) -> np.ndarray:
+    """Each indicator's smallest sampling variance; the dispersion s_j lies above ``-floor``.
+
+    >>> dispersion_floor(np.array([[[0.2, 0.0]], [[0.1, 0.0]]])).tolist()
+    [0.1, 0.0]
+    """
+    return np.asarray(v).min(axis=(0, 1))
+
+
+def split_dispersion(dispersion, v):
+    """(sampling variance, cell residual variance) of each cell for a dispersion draw.
+
+    The observed logit varies by ``v + s`` around the model's mean; a positive ``s`` is
+    the variance of the true logit around it (the cell residual), a negative ``s``
+    shrinks the sampling variance (under-dispersion) and leaves no residual.
+
+    >>> import numpy as np
+    >>> [a.tolist() for a in split_dispersion(np.array([0.1, -0.05]), np.array([0.2, 0.2]))]
+    [[0.2, 0.15000000000000002], [0.1, 0.0]]
+    """
+    return v + np.minimum(dispersion, 0.0), np.maximum(dispersion, 0.0) + 0.0 * v
+
+
 def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
-                municipality: bool = True) -> pm.Model:
+                municipality: bool = True, graph: bool = False) -> pm.Model:
     """The PyMC model with eta, gamma and m marginalised (a ``pm.Potential``).
 
-    ``z``, ``v`` and (with ``municipality``) the areas' municipality numbers are
+    ``z``, ``v``, ``v_min`` (each indicator's smallest ``v``: the dispersion's floor) and (with ``municipality``) the areas' municipality numbers are
     ``pm.Data``; nothing in the graph depends on the numbers of areas, years or
     municipalities, so a compiled model takes any data of the same indicators and form
-    (:mod:`sesindex.bayes.compiled`).
+    (:mod:`sesindex.bayes.compiled`). The likelihood is one call of the compiled kernel
+    :class:`sesindex.bayes.kernel.MarginalLoglik` (value and gradient in one pass over
+    the areas); ``graph=True`` builds it from pytensor operations instead
+    (:func:`marginal_neg2loglik`: the same density, the reference in tests and
+    benchmarks, and differentiable by any pytensor backend, e.g. JAX).
     """
     n_year, n_ind = inputs.z.shape[1:]
     if n_year > 1 and temporal != "random_walk":
@@ -235,19 +273,27 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
         v = pm.Data("v", inputs.v)
         alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims="indicator")
         lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
-        sigma = pm.HalfNormal("sigma", PRIOR["sigma_sd"], dims="indicator")
+        v_min = pm.Data("v_min", dispersion_floor(inputs.v))
+        dispersion = pm.TruncatedNormal("dispersion", 0.0, PRIOR["dispersion_sd"],
+                                        lower=-v_min, dims="indicator")
         if municipality:
             rho = pm.Beta("rho", *PRIOR["rho_ab"])
             muni = pm.Data("municipality", np.asarray(inputs.municipality))
         else:
             rho, muni = pt.as_tensor(0.0), None
-        tau, kappa = pt.as_tensor(0.0), None
+        tau, kappa = pt.as_tensor(1.0), pt.ones(n_ind)  # unused in a single year
         if n_year > 1:
             tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
             kappa = pm.HalfNormal("kappa", PRIOR["kappa_sd"], dims="indicator")
-        neg2 = marginal_neg2loglik(z - alpha, sigma**2 + v, lam, tau, kappa, rho, muni,
-                                   n_ind=n_ind)
-        pm.Potential("likelihood", -0.5 * neg2)
+        if graph:
+            neg2 = marginal_neg2loglik(z - alpha, dispersion + v, lam, tau,
+                                       kappa if n_year > 1 else None, rho, muni, n_ind=n_ind)
+            pm.Potential("likelihood", -0.5 * neg2)
+        else:
+            op = MarginalLoglik(panel=n_year > 1, municipality=municipality)
+            areas_muni = muni if municipality else pt.zeros(z.shape[0], dtype="int64")
+            loglik = op(z, v, areas_muni, alpha, lam, dispersion, rho, tau, kappa)[0]
+            pm.Potential("likelihood", loglik)
     return model
 
 

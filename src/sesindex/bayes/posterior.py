@@ -8,8 +8,9 @@ complement of the likelihood's precision form), and then, given both, the data i
 eta_it through the pseudo-observation ``b_it / w_it`` with variance ``1 / w_it``, and
 eta_i is a random walk from N(m_k, 1 - rho): forward filtering, backward sampling (:func:`ffbs`) draws eta_i exactly,
 elementwise over all areas. Then each true logit theta_itj given eta is Gaussian too
-(prior alpha_j + lambda_j eta_it with variance sigma_j^2, observation z_itj with variance
-v_itj), so the true rate ``p = expit(theta)`` is drawn exactly as well.
+(prior alpha_j + lambda_j eta_it with the cell residual's variance, observation z_itj with
+the sampling variance: :func:`sesindex.bayes.model.split_dispersion`), so the true rate
+``p = expit(theta)`` is drawn exactly as well.
 
 Example
 -------
@@ -27,7 +28,7 @@ import numpy as np
 from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs
-from sesindex.bayes.model import area_terms, segment_sum
+from sesindex.bayes.model import area_terms, segment_sum, split_dispersion
 
 
 def ffbs(b: np.ndarray, w: np.ndarray, rho: float, tau: float,
@@ -52,7 +53,7 @@ def ffbs(b: np.ndarray, w: np.ndarray, rho: float, tau: float,
 
 
 def _params(post, c: int, d: int) -> dict:
-    get = {k: post[k].values[c, d] for k in ("alpha", "lam", "sigma")}
+    get = {k: post[k].values[c, d] for k in ("alpha", "lam", "dispersion")}
     get["rho"] = float(post["rho"].values[c, d]) if "rho" in post else 0.0
     get["tau"] = float(post["tau"].values[c, d]) if "tau" in post else 0.0
     get["kappa"] = post["kappa"].values[c, d] if "kappa" in post else None
@@ -71,7 +72,7 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator
     """
     z, v = inputs.z, inputs.v
     n_area, n_year, n_ind = z.shape
-    dd = p["sigma"] ** 2 + v
+    dd = p["dispersion"] + v
     r = z - p["alpha"]
     panel = p["kappa"] is not None
     kappa2 = p["kappa"] ** 2 if panel else None
@@ -111,10 +112,10 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
         p = _params(post, chain, d)
         _, gamma, eta[d] = draw_states(inputs, p, rng)
         lin = p["alpha"][j] + p["lam"][j] * eta[d][:, :, None] + gamma[:, None, j]
-        s2 = p["sigma"][j] ** 2
-        prec_t = 1 / s2 + 1 / vv
-        theta = (lin / s2 + z[:, :, j] / vv) / prec_t + rng.standard_normal(lin.shape) / np.sqrt(
-            prec_t)
+        sampling, residual = split_dispersion(p["dispersion"][j], vv)
+        gain = residual / (residual + sampling)  # 0 when the data leave no cell residual
+        theta = (lin + gain * (z[:, :, j] - lin)
+                 + np.sqrt(gain * sampling) * rng.standard_normal(lin.shape))
         rates[d] = 100 * expit(theta)
     return eta, rates
 

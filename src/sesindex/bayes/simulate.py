@@ -4,17 +4,18 @@
 model" of :mod:`sesindex.bayes.model`), for area i in municipality k(i), year t and
 indicator j:
 
-    alpha_j ~ N(0, 3^2),  lambda_j ~ HalfNormal(1),  sigma_j ~ HalfNormal(0.5),
+    alpha_j ~ N(0, 3^2),  lambda_j ~ HalfNormal(1),
+    s_j ~ N(0, 0.5^2) truncated below at -min_it v_itj            (the dispersion)
     rho ~ Beta(2, 2)
     panels only (T > 1): tau ~ HalfNormal(0.2), kappa_j ~ HalfNormal(0.3),
                          gamma_ij ~ N(0, kappa_j^2)
     m_k ~ N(0, rho) iid over municipalities            (rho is a variance)
     eta_i0 ~ N(m_k(i), 1 - rho),  eta_it = eta_i,t-1 + N(0, tau^2)
-    z_itj ~ N(alpha_j + lambda_j eta_it + gamma_ij, sigma_j^2 + v_itj)
+    z_itj ~ N(alpha_j + lambda_j eta_it + gamma_ij, v_itj + s_j)
 
 given the template's known sampling variances ``v`` and municipality structure. The
-true cell logit theta_itj ~ N(alpha_j + lambda_j eta_it + gamma_ij, sigma_j^2) is
-integrated out, as in the model. So eta_i0 has variance exactly 1 a priori.
+true cell logit (variance max(s_j, 0) around that mean) is integrated out, as in the
+model. So eta_i0 has variance exactly 1 a priori.
 
 :func:`template_inputs` builds a small :class:`~sesindex.bayes.data.ModelInputs` with
 realistic ``v`` (binomial variances of the synthetic panel's counts) and areas spread
@@ -28,7 +29,7 @@ Example
 >>> sim.z.shape, truth["eta"].shape, truth["m"].shape, truth["gamma"].shape
 ((40, 3, 3), (40, 3), (8,), (40, 3))
 >>> bool(np.array_equal(sim.v, tpl.v)), sorted(truth)
-(True, ['alpha', 'eta', 'gamma', 'kappa', 'lam', 'm', 'rho', 'sigma', 'tau'])
+(True, ['alpha', 'dispersion', 'eta', 'gamma', 'kappa', 'lam', 'm', 'rho', 'tau'])
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from dataclasses import replace
 import numpy as np
 
 from sesindex.bayes.data import ModelInputs
-from sesindex.bayes.model import PRIOR
+from sesindex.bayes.model import PRIOR, dispersion_floor
 
 
 
@@ -51,7 +52,7 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     than one year (panels add tau, kappa and gamma). ``prior`` overrides entries of
     :data:`PRIOR` (used to build deliberately wrong simulators in tests). Returns the
     simulated inputs (``z`` replaced, ``count`` NaN: no counts lie behind a simulated
-    ``z``) and the truth: alpha, lam, sigma (indicator), rho, m (municipality), eta
+    ``z``) and the truth: alpha, lam, dispersion (indicator), rho, m (municipality), eta
     (area, year) and, in panels, tau, kappa (indicator) and gamma (area, indicator).
 
     >>> import numpy as np
@@ -74,7 +75,8 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     truth: dict = {}
     truth["alpha"] = rng.normal(0.0, p["alpha_sd"], n_ind)
     truth["lam"] = np.abs(rng.normal(0.0, p["lam_sd"], n_ind))
-    truth["sigma"] = np.abs(rng.normal(0.0, p["sigma_sd"], n_ind))
+    truth["dispersion"] = truncated_normal(p["dispersion_sd"], -dispersion_floor(template.v),
+                                           rng)
     rho = float(rng.beta(*p["rho_ab"]))
     truth["rho"] = rho
     gamma = np.zeros((n_area, n_ind))
@@ -92,10 +94,24 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     eta = np.cumsum(steps, axis=1)
     truth["eta"] = eta
     mean = (truth["alpha"] + truth["lam"] * eta[:, :, None] + gamma[:, None, :])
-    sd = np.sqrt(truth["sigma"] ** 2 + template.v)
+    sd = np.sqrt(truth["dispersion"] + template.v)
     z = mean + sd * rng.standard_normal(mean.shape)
     sim = replace(template, z=z, count=np.full(z.shape, np.nan), scale={})
     return sim, truth
+
+
+def truncated_normal(sd: float, lower: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draws of N(0, sd^2) truncated below at each ``lower`` (by inverting the cdf).
+
+    >>> import numpy as np
+    >>> x = truncated_normal(0.5, np.full(20000, -0.1), np.random.default_rng(1))
+    >>> bool(x.min() > -0.1), round(float(np.mean(x < 0)), 2)  # P(x<0) = 0.0793/0.5793
+    (True, 0.14)
+    """
+    from scipy.special import ndtr, ndtri
+
+    lo = ndtr(np.asarray(lower, float) / sd)
+    return sd * ndtri(lo + (1 - lo) * rng.uniform(size=np.shape(lower)))
 
 
 def template_inputs(n_areas: int, n_municipalities: int, years: tuple[int, ...],

@@ -87,7 +87,7 @@ class ModelSpec:
         if spec.likelihood != "gaussian_logit":
             raise ValueError(f"model.likelihood {spec.likelihood!r} is not available: the "
                              "model uses the Gaussian working likelihood on empirical logits "
-                             "('gaussian_logit'; sigma_j carries over-dispersion)")
+                             "('gaussian_logit'; the dispersion s_j carries over-dispersion)")
         if spec.temporal not in ("random_walk", "none"):
             raise ValueError("model.temporal must be 'random_walk' or 'none'")
         return spec

@@ -13,7 +13,7 @@ areas, municipalities and years, :mod:`sesindex.bayes.simulate`), for each repli
    smallest bulk ESS: a replicate whose ESS is below L has autocorrelated kept draws);
 4. draw eta of a fixed set of areas x years from its exact conditional given each kept
    draw (:func:`sesindex.bayes.posterior.draw_chain`; raw eta, before standardisation);
-5. rank each true scalar (alpha_j, lambda_j, sigma_j, rho, and in panels tau, kappa_j,
+5. rank each true scalar (alpha_j, lambda_j, s_j (dispersion), rho, and in panels tau, kappa_j,
    plus the eta cells) among its L draws.
 
 Ranks are binned into B bins (B divides L + 1 and R / B >= 5); each quantity gets a
@@ -194,10 +194,10 @@ def quantity_names(inputs: ModelInputs, panel: bool, eta_cells: list[tuple[int, 
     >>> from sesindex.bayes.simulate import template_inputs
     >>> t = template_inputs(5, 2, (2022,), seed=1)
     >>> quantity_names(t, False, [(0, 0)])[-3:]
-    ['sigma[V3]', 'rho', 'eta[0127R007,2022]']
+    ['dispersion[V3]', 'rho', 'eta[0127R007,2022]']
     """
     names = []
-    for par in ("alpha", "lam", "sigma"):
+    for par in ("alpha", "lam", "dispersion"):
         names += [f"{par}[{ind}]" for ind in inputs.indicators]
     names.append("rho")
     if panel:
@@ -208,7 +208,7 @@ def quantity_names(inputs: ModelInputs, panel: bool, eta_cells: list[tuple[int, 
 
 
 def _truth_vector(truth: dict, panel: bool, eta_cells) -> np.ndarray:
-    parts = [truth["alpha"], truth["lam"], truth["sigma"], [truth["rho"]]]
+    parts = [truth["alpha"], truth["lam"], truth["dispersion"], [truth["rho"]]]
     if panel:
         parts += [[truth["tau"]], truth["kappa"]]
     parts.append([truth["eta"][a, t] for a, t in eta_cells])
@@ -235,7 +235,7 @@ def _kept_draws(post, inputs: ModelInputs, panel: bool, eta_cells, thin: int, ke
     cols = []
     for c in range(sub.sizes["chain"]):
         parts = [sub[p].values[c].reshape(sub.sizes["draw"], -1) for p in
-                 ("alpha", "lam", "sigma", "rho")]
+                 ("alpha", "lam", "dispersion", "rho")]
         if panel:
             parts += [sub["tau"].values[c].reshape(-1, 1),
                       sub["kappa"].values[c].reshape(sub.sizes["draw"], -1)]
