@@ -148,9 +148,12 @@ def test_marginal_likelihood_equals_the_dense_gaussian(n_year, tau):
     assert got == pytest.approx(want, rel=1e-9)
 
 
-def test_state_draws_match_the_dense_gaussian_posterior():
+@pytest.mark.parametrize("spatial", [False, True])
+def test_state_draws_match_the_dense_gaussian_posterior(spatial):
     # draws of (m, gamma, eta) given the hyperparameters against the exact conditional
-    # Gaussian of all latent values, built entry by entry (3 areas, 2 municipalities)
+    # Gaussian of all latent values, built entry by entry (3 areas, 2 municipalities);
+    # with a spatial term each area's eta is shifted by a known offset and its
+    # unstructured first-year variance is var0 < 1 - rho
     from types import SimpleNamespace
 
     from sesindex.bayes.posterior import draw_states
@@ -163,6 +166,10 @@ def test_state_draws_match_the_dense_gaussian_posterior():
     p = {"alpha": np.array([0.1, -0.2, 0.3]), "lam": np.array([0.6, 0.5, 0.9]),
          "dispersion": np.array([0.04, -0.01, 0.09]), "rho": 0.4, "tau": 0.3,
          "kappa": np.array([0.2, 0.15, 0.3])}
+    offset = np.array([0.4, -0.3, 0.1]) if spatial else np.zeros(n_area)
+    var0 = 0.35 if spatial else 1 - p["rho"]
+    if spatial:
+        p.update(offset=offset, var0=var0)
     inputs = SimpleNamespace(z=z, v=v, municipality=muni, municipalities=np.array(["a", "b"]))
     # latent x = (m_0, m_1, eta (area, year), gamma (area, indicator))
     n_lat = 2 + n_area * n_year + n_area * n_ind
@@ -174,7 +181,7 @@ def test_state_draws_match_the_dense_gaussian_posterior():
     for i in range(n_area):
         for t in range(n_year):
             load[eta_at(i, t), muni[i]] = np.sqrt(p["rho"])
-            load[eta_at(i, t), eta_at(i, 0)] = np.sqrt(1 - p["rho"])
+            load[eta_at(i, t), eta_at(i, 0)] = np.sqrt(var0)
             for s in range(1, t + 1):
                 load[eta_at(i, t), eta_at(i, s)] = p["tau"]
         for j in range(n_ind):
@@ -185,14 +192,14 @@ def test_state_draws_match_the_dense_gaussian_posterior():
         obs[a, eta_at(i, t)] = p["lam"][j]
         obs[a, gam_at(i, j)] = 1.0
     noise = np.diag((p["dispersion"] + v).reshape(-1))  # V2 under-dispersed
-    resid = (z - p["alpha"]).reshape(-1)
+    resid = (z - p["alpha"] - p["lam"] * offset[:, None, None]).reshape(-1)
     gain = prior @ obs.T @ np.linalg.inv(obs @ prior @ obs.T + noise)
     mean, cov = gain @ resid, prior - gain @ obs @ prior
     n_draw = 6000
     draws = np.empty((n_draw, n_lat))
     for d in range(n_draw):
         m, gamma, eta = draw_states(inputs, p, rng)
-        draws[d] = np.r_[m, eta.reshape(-1), gamma.reshape(-1)]
+        draws[d] = np.r_[m, (eta - offset[:, None]).reshape(-1), gamma.reshape(-1)]
     sd = np.sqrt(np.diag(cov))
     # sample mean within 4.5 standard errors (67 latent values), variance within the
     # chi-square sampling band: sd of a sample variance is var * sqrt(2 / n)

@@ -48,6 +48,7 @@ def test_value_and_gradient_equal_the_graph(panel, municipality, n_year):
     got, got_grad = loglik_and_grad(z, v, muni, **theta, panel=panel,
                                     municipality=municipality)
     assert got == pytest.approx(want, rel=1e-12)
+    got_grad["rho"] = got_grad["rho"] - got_grad["var0"]  # var0 = 1 - rho in the graph
     for name, g in want_grad.items():
         np.testing.assert_allclose(got_grad[name], g, rtol=1e-9, atol=1e-9, err_msg=name)
     assert set(got_grad) == set(GRADIENTS)
@@ -67,6 +68,7 @@ def test_gradient_matches_finite_differences_at_a_small_random_walk_sd():
                                municipality=True)[0]
 
     _, grad = loglik_and_grad(z, v, muni, **theta, panel=True, municipality=True)
+    grad["rho"] = grad["rho"] - grad["var0"]  # var0 = 1 - rho by default
     for name in ("rho", "tau"):
         h = 1e-6 * theta[name]
         fd = (value(**{name: theta[name] + h}) - value(**{name: theta[name] - h})) / (2 * h)
@@ -86,3 +88,36 @@ def test_model_density_is_the_kernel_and_the_graph_alike():
                                                          rel=1e-12)
     np.testing.assert_allclose(kernel.compile_dlogp()(point), graph.compile_dlogp()(point),
                                rtol=1e-9)
+
+
+def test_spatial_offset_and_first_year_variance_gradients_match_finite_differences():
+    # the spatial term enters as a known shift of each area's eta and a smaller
+    # first-year variance; their gradients are checked against central differences
+    rng = np.random.default_rng(8)
+    z, v = rng.normal(size=(6, 3, 3)), rng.uniform(0.02, 0.2, size=(6, 3, 3))
+    muni = np.array([0, 1, 1, 2, 2, 0])
+    base = {"alpha": rng.normal(size=3), "lam": np.array([0.5, 0.7, 0.9]),
+            "dispersion": np.array([0.01, 0.0, 0.02]), "rho": 0.2, "tau": 0.1,
+            "kappa": np.array([0.2, 0.3, 0.1]), "var0": 0.45,
+            "offset": rng.normal(0, 0.5, 6)}
+
+    def value(**kw):
+        return loglik_and_grad(z, v, muni, **{**base, **kw}, panel=True,
+                               municipality=True)[0]
+
+    _, grad = loglik_and_grad(z, v, muni, **base, panel=True, municipality=True)
+    h = 1e-6
+    fd = (value(var0=base["var0"] + h) - value(var0=base["var0"] - h)) / (2 * h)
+    assert grad["var0"] == pytest.approx(fd, rel=1e-6)
+    for i in range(6):
+        up, down = base["offset"].copy(), base["offset"].copy()
+        up[i] += h
+        down[i] -= h
+        fd = (value(offset=up) - value(offset=down)) / (2 * h)
+        assert grad["offset"][i] == pytest.approx(fd, rel=1e-6, abs=1e-6), i
+    for j in range(3):  # lambda now also multiplies the offset
+        up, down = base["lam"].copy(), base["lam"].copy()
+        up[j] += h
+        down[j] -= h
+        fd = (value(lam=up) - value(lam=down)) / (2 * h)
+        assert grad["lam"][j] == pytest.approx(fd, rel=1e-6), j

@@ -311,6 +311,9 @@ def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True
         draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
         tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),
         backend: str = typer.Option(None, help="nutpie (default), pymc or advi."),
+        adjacency: Path = typer.Option(None, exists=True, help="CSV of neighbouring area "
+                                       "pairs (two code columns): adds the BYM2 spatial "
+                                       "term."),
         out: Path = typer.Option(Path("results/fit"), help="Output directory."),
         report: bool = typer.Option(True, help="Also write report.html.")):
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
@@ -328,6 +331,8 @@ def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True
         model_spec = replace(model_spec, sampler=replace(model_spec.sampler, **sampler))
     if years:
         model_spec = replace(model_spec, years=_parse_years(years))
+    if adjacency:
+        model_spec = replace(model_spec, adjacency=str(adjacency))
     with steps() as step:
         try:
             with step(f"load {data}"):

@@ -28,14 +28,18 @@ from sesindex.bayes.model import build_model, dispersion_floor
 _COMPILED: dict[tuple, object] = {}
 
 
-def form_of(inputs: ModelInputs, temporal: str, municipality: bool) -> tuple:
-    """What a compiled model depends on: indicators, panel or not, municipality."""
+def form_of(inputs: ModelInputs, temporal: str, municipality: bool,
+            adjacency=None) -> tuple:
+    """What a compiled model depends on: indicators, panel or not, municipality (and,
+    with a spatial term, the areas and their graph: the field has one value per area)."""
     panel = inputs.z.shape[1] > 1 and temporal != "none"
-    return tuple(inputs.indicators), panel, bool(municipality)
+    form = (tuple(inputs.indicators), panel, bool(municipality))
+    return form if adjacency is None else form + (adjacency.digest(),)
 
 
 def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
-                   municipality: bool = True, timings: dict | None = None):
+                   municipality: bool = True, timings: dict | None = None,
+                   adjacency=None):
     """A nutpie compiled model of this form holding ``inputs``' data.
 
     The first call per form compiles (``timings["compile"]`` records the seconds; 0 when
@@ -43,10 +47,11 @@ def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
     """
     import nutpie
 
-    key = form_of(inputs, temporal, municipality)
+    key = form_of(inputs, temporal, municipality, adjacency)
     t = time.perf_counter()
     if key not in _COMPILED:
-        model = build_model(inputs, temporal=temporal, municipality=municipality)
+        model = build_model(inputs, temporal=temporal, municipality=municipality,
+                            adjacency=adjacency)
         _COMPILED[key] = nutpie.compile_pymc_model(model)  # numba: data stay swappable
     if timings is not None:
         timings["compile"] = time.perf_counter() - t

@@ -33,7 +33,7 @@ from sesindex.bayes.spec import ModelSpec
 from sesindex.index.draws import change_draws, summarise, summarise_index_draws
 from sesindex.indicators import official_indicators
 
-SAMPLED = ("alpha", "lam", "dispersion", "rho", "tau", "kappa")
+SAMPLED = ("alpha", "lam", "dispersion", "rho", "tau", "kappa", "spatial_share")
 
 
 @dataclass
@@ -43,7 +43,8 @@ class FitResult:
     spec: ModelSpec
     inputs: ModelInputs
     idata: object  # arviz.InferenceData of the sampled parameters
-    posterior: xr.Dataset  # derived draws: eta, ses, index (chain, draw, area, year)
+    posterior: xr.Dataset  # derived draws: eta, ses, index (chain, draw, area, year), in
+    # every ``sampler.thin_derived``-th draw (their draw coordinate says which)
     areas: pd.DataFrame
     changes: pd.DataFrame
     gate: dict
@@ -51,12 +52,12 @@ class FitResult:
 
 
 def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
-            progress: bool):
+            progress: bool, adjacency=None):
     sampler = spec.sampler
     if sampler.backend == "nutpie":
         import nutpie
 
-        compiled = compiled_model(inputs, temporal, spec.municipality, timings)
+        compiled = compiled_model(inputs, temporal, spec.municipality, timings, adjacency)
         t = time.perf_counter()
         kwargs = {"target_accept": sampler.target_accept} if sampler.target_accept != 0.8 else {}
         idata = nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
@@ -65,7 +66,8 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
                               low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
         timings["sample"] = time.perf_counter() - t
         return idata
-    model = build_model(inputs, temporal=temporal, municipality=spec.municipality)
+    model = build_model(inputs, temporal=temporal, municipality=spec.municipality,
+                        adjacency=adjacency)
     if sampler.backend == "pymc":
         import pymc as pm
 
@@ -142,15 +144,20 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
                           years=spec.years)
     temporal = spec.temporal if len(inputs.years) > 1 else "none"
-    idata = _sample(inputs, temporal, spec, timings, progress)
+    adjacency = None
+    if spec.adjacency:
+        from sesindex.bayes.spatial import read_adjacency
+
+        adjacency = read_adjacency(spec.adjacency, inputs.areas)
+    idata = _sample(inputs, temporal, spec, timings, progress, adjacency)
     t = time.perf_counter()
-    posterior = derive(idata.posterior, inputs, spec)
+    every = max(spec.sampler.thin_derived, 1)
+    posterior = derive(idata.posterior.isel(draw=slice(None, None, every)), inputs, spec)
     timings["derive"] = time.perf_counter() - t
     t = time.perf_counter()
     checked = posterior[["eta"] + (["index"] if "index" in posterior else [])]
     sampled = idata.posterior[[v for v in SAMPLED if v in idata.posterior]]
-    gate = fit_gate(xr.merge([sampled, checked], compat="override", join="outer"),
-                    divergences_of(idata), spec.gate)
+    gate = fit_gate([sampled, checked], divergences_of(idata), spec.gate)
     if spec.sampler.backend in ("advi", "pathfinder"):
         # independent draws from an approximation pass R-hat and ESS by construction;
         # they certify nothing about the posterior, so an approximate fit never passes
@@ -170,8 +177,13 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
 
 
 def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset:
-    """Draws of eta (standardised in the reference year), ses = -eta, and the index."""
-    rng = np.random.default_rng([spec.sampler.seed, 7])
+    """Draws of eta (standardised in the reference year), ses = -eta, and the index.
+
+    Chains are derived in parallel threads (numpy releases the GIL in the array work),
+    each with its own random stream, so the result does not depend on the threading.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     years = list(inputs.years)
     ref_year = spec.reference_year if spec.reference_year is not None else years[-1]
     if ref_year not in years:
@@ -179,13 +191,16 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset
     official = [inputs.indicators.index(i) for i in official_indicators()
                 if i in inputs.indicators]
     has_index = len(official) == 3
-    etas, indexes = [], []
-    for c in range(post.sizes["chain"]):
+    def one_chain(c: int) -> tuple[np.ndarray, np.ndarray | None]:
+        rng = np.random.default_rng([spec.sampler.seed, 7, c])
         eta, rates = draw_chain(post, inputs, c, rng, official if has_index else [])
-        etas.append(standardise(eta, years.index(ref_year))[0])
-        if has_index:
-            indexes.append(rates.mean(axis=-1, dtype=np.float64))
-        del rates
+        index = rates.mean(axis=-1, dtype=np.float64) if has_index else None
+        return standardise(eta, years.index(ref_year))[0], index
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        chains = list(pool.map(one_chain, range(post.sizes["chain"])))
+    etas = [eta for eta, _ in chains]
+    indexes = [index for _, index in chains if index is not None]
     coords = {"chain": post["chain"].values, "draw": post["draw"].values,
               "area": inputs.areas, "year": inputs.years}
     dims = ("chain", "draw", "area", "year")

@@ -35,18 +35,26 @@ def _worst(stat: xr.Dataset, largest: bool) -> dict:
     return {"quantity": f"{best_name}{best_at or ''}", "value": best_val}
 
 
-def fit_gate(posterior: xr.Dataset, divergences: int, gate: GateSpec | None = None) -> dict:
-    """Diagnostics of every variable in ``posterior`` (dims chain, draw, ...) vs the gate."""
+def fit_gate(posterior: xr.Dataset | list[xr.Dataset], divergences: int,
+             gate: GateSpec | None = None) -> dict:
+    """Diagnostics of every variable in ``posterior`` (dims chain, draw, ...) vs the gate.
+
+    ``posterior`` may be a list of datasets whose draws differ (the sampled parameters
+    in every draw, derived quantities in every k-th).
+    """
     gate = gate or GateSpec()
-    stats = {name: diagnostics(da.transpose("chain", "draw", ...).values)
-             for name, da in posterior.data_vars.items()}
+    parts = posterior if isinstance(posterior, list) else [posterior]
+    tables: dict[str, dict] = {"rhat": {}, "ess_bulk": {}, "ess_tail": {}}
+    for part in parts:
+        for name, da in part.data_vars.items():
+            found = diagnostics(da.transpose("chain", "draw", ...).values)
+            dims = [d for d in da.dims if d not in ("chain", "draw")]
+            coords = {d: da[d] for d in dims if d in da.coords}
+            for key in tables:
+                tables[key][name] = xr.DataArray(found[key], dims=dims, coords=coords)
 
     def table(key: str) -> xr.Dataset:
-        return xr.Dataset({name: ([d for d in da.dims if d not in ("chain", "draw")],
-                                  stats[name][key])
-                           for name, da in posterior.data_vars.items()},
-                          coords={d: posterior[d] for d in posterior.dims
-                                  if d not in ("chain", "draw") and d in posterior.coords})
+        return xr.Dataset(tables[key])
 
     rhat, bulk, tail = table("rhat"), table("ess_bulk"), table("ess_tail")
     worst = {"rhat": _worst(rhat, True), "ess_bulk": _worst(bulk, False),
@@ -60,7 +68,7 @@ def fit_gate(posterior: xr.Dataset, divergences: int, gate: GateSpec | None = No
     per_var = {name: {"rhat_max": float(np.nanmax(rhat[name].values)),
                       "ess_bulk_min": float(np.nanmin(bulk[name].values)),
                       "ess_tail_min": float(np.nanmin(tail[name].values))}
-               for name in posterior.data_vars}
+               for name in tables["rhat"]}
     return {"passed": all(checks.values()), "checks": checks, "divergences": int(divergences),
             "thresholds": {"rhat_max": gate.rhat_max, "ess_bulk_min": gate.ess_bulk_min,
                            "ess_tail_min": gate.ess_tail_min,

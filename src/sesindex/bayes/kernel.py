@@ -42,18 +42,24 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 
-GRADIENTS = ("alpha", "lam", "dispersion", "rho", "tau", "kappa")
+GRADIENTS = ("alpha", "lam", "dispersion", "rho", "var0", "offset", "tau", "kappa")
 
 
 @numba.njit(cache=True)
-def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, tau, kappa, panel, use_muni):
-    """-0.5 * (-2 log p) as in the graph form, and its gradient (see the module)."""
+def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa, panel,
+            use_muni):
+    """-0.5 * (-2 log p) as in the graph form, and its gradient (see the module).
+
+    ``rho`` is the variance of the municipality effects, ``var0`` that of the areas'
+    first-year deviation from them, ``offset`` (area) a known shift of each area's eta in
+    every year (the spatial term; zeros without one).
+    """
     n_area, n_year, n_ind = z.shape
     n_g = n_ind if panel else 0
     n_c = n_g + 2
     tau2 = tau * tau
     off = -1.0 / tau2 if panel else 0.0
-    q0 = 1.0 / (1.0 - rho)
+    q0 = 1.0 / var0
     logdet_prior = -np.log(q0)
     if panel:
         logdet_prior += (n_year - 1) * np.log(tau2)
@@ -93,7 +99,7 @@ def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, tau, kappa, panel, use_mu
             for j in range(n_ind):
                 dd = v[i, t, j] + disp[j]
                 d[t, j] = dd
-                r = z[i, t, j] - alpha[j]
+                r = z[i, t, j] - alpha[j] - lam[j] * offset[i]
                 log_d += np.log(dd)
                 c_rr += r * r / dd
                 c_r1 += lam[j] * r / dd
@@ -224,7 +230,8 @@ def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, tau, kappa, panel, use_mu
         neg2 += c_area[i]
     g_alpha, g_lam, g_disp = np.zeros(n_ind), np.zeros(n_ind), np.zeros(n_ind)
     g_kappa = np.zeros(n_ind)
-    g_rho, g_tau = 0.0, 0.0
+    g_rho, g_var0, g_tau = 0.0, 0.0, 0.0
+    g_offset = np.zeros(n_area)
     mm, vm = np.zeros(n_muni), np.zeros(n_muni)
     if use_muni:
         for k in range(n_muni):
@@ -245,7 +252,7 @@ def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, tau, kappa, panel, use_mu
             v_eta = vmk + vx + 2.0 * c_mx
             if t == 0:
                 e_u2 = ex * ex + vx
-                g_rho += 0.5 * q0 - 0.5 * e_u2 * q0 * q0
+                g_var0 += -0.5 * q0 + 0.5 * e_u2 * q0 * q0
             elif panel:
                 ex_prev = mu0[i, t - 1] - em * mu1[i, t - 1]
                 vx_prev = var_x[i, t - 1] + vmk * mu1[i, t - 1] ** 2
@@ -254,7 +261,7 @@ def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, tau, kappa, panel, use_mu
                 g_tau += -1.0 / tau + e_step2 / (tau2 * tau)
             for j in range(n_ind):
                 dd = v[i, t, j] + disp[j]
-                r = z[i, t, j] - alpha[j]
+                r = z[i, t, j] - alpha[j] - lam[j] * offset[i]
                 e_lin = lam[j] * e_eta
                 v_lin = lam[j] ** 2 * v_eta
                 c_lin_eta = lam[j] * v_eta
@@ -269,34 +276,40 @@ def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, tau, kappa, panel, use_mu
                     c_lin_eta += c_eta_g
                 e_res = r - e_lin
                 g_alpha[j] += e_res / dd
-                g_lam[j] += (e_res * e_eta - c_lin_eta) / dd
+                g_lam[j] += (e_res * (e_eta + offset[i]) - c_lin_eta) / dd
+                g_offset[i] += lam[j] * e_res / dd
                 g_disp[j] += -0.5 / dd + 0.5 * (e_res * e_res + v_lin) / (dd * dd)
         if panel:
             for j in range(n_ind):
                 eg = mu0[i, n_year + j] - em * mu1[i, n_year + j]
                 vg = var_g[i, j] + vmk * mu1[i, n_year + j] ** 2
                 g_kappa[j] += -1.0 / kappa[j] + (eg * eg + vg) / kappa[j] ** 3
-    return -0.5 * neg2, g_alpha, g_lam, g_disp, g_rho, g_tau, g_kappa
+    return -0.5 * neg2, g_alpha, g_lam, g_disp, g_rho, g_var0, g_offset, g_tau, g_kappa
 
 
 def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
-                    panel: bool, municipality: bool) -> tuple[float, dict]:
+                    panel: bool, municipality: bool, var0: float | None = None,
+                    offset=None) -> tuple[float, dict]:
     """log p(z | theta) (without 2 pi) and its gradient, from numpy (see the module).
 
     Without municipality effects pass ``rho = 0`` (any ``muni``); in a single year pass
-    any ``tau`` and ``kappa`` (they are not used).
+    any ``tau`` and ``kappa`` (they are not used). ``var0`` defaults to ``1 - rho`` and
+    ``offset`` to zeros (no spatial term); ``grads["rho"]`` is then the derivative
+    through the municipality effects alone (the total is ``rho - var0``).
     """
     muni = np.asarray(muni, np.int64)
+    offset = np.zeros(len(muni)) if offset is None else np.asarray(offset, float)
     out = _kernel(np.ascontiguousarray(z, float), np.ascontiguousarray(v, float), muni,
                   int(muni.max()) + 1, np.asarray(alpha, float), np.asarray(lam, float),
-                  np.asarray(dispersion, float), float(rho), float(tau),
+                  np.asarray(dispersion, float), float(rho),
+                  float(1 - rho if var0 is None else var0), offset, float(tau),
                   np.asarray(kappa, float), panel, municipality)
     return float(out[0]), {name: np.asarray(g) for name, g in zip(GRADIENTS, out[1:])}
 
 
 class MarginalLoglik(Op):
-    """pytensor Op: (z, v, municipality, alpha, lam, dispersion, rho, tau, kappa) ->
-    (log-likelihood, its gradient in alpha, lam, dispersion, rho, tau, kappa).
+    """pytensor Op: (z, v, municipality, alpha, lam, dispersion, rho, var0, offset, tau,
+    kappa) -> (log-likelihood, its gradient in alpha, ..., kappa).
 
     Its ``grad`` returns the gradient outputs of the same apply node, so the log density
     and its gradient cost one kernel call; second derivatives are not provided.
@@ -308,20 +321,20 @@ class MarginalLoglik(Op):
         self.panel = bool(panel)
         self.municipality = bool(municipality)
 
-    def make_node(self, z, v, muni, alpha, lam, dispersion, rho, tau, kappa):
+    def make_node(self, z, v, muni, alpha, lam, dispersion, rho, var0, offset, tau, kappa):
         inputs = [pt.as_tensor(z, dtype="float64"), pt.as_tensor(v, dtype="float64"),
                   pt.as_tensor(muni, dtype="int64")]
         inputs += [pt.as_tensor(a, dtype="float64") for a in
-                   (alpha, lam, dispersion, rho, tau, kappa)]
+                   (alpha, lam, dispersion, rho, var0, offset, tau, kappa)]
         outputs = [pt.dscalar(), pt.dvector(), pt.dvector(), pt.dvector(), pt.dscalar(),
-                   pt.dscalar(), pt.dvector()]
+                   pt.dscalar(), pt.dvector(), pt.dscalar(), pt.dvector()]
         return Apply(self, inputs, outputs)
 
     def perform(self, node, inputs, output_storage):
-        z, v, muni, alpha, lam, disp, rho, tau, kappa = inputs
+        z, v, muni, alpha, lam, disp, rho, var0, offset, tau, kappa = inputs
         n_muni = int(muni.max()) + 1 if muni.size else 1
-        out = _kernel(z, v, muni, n_muni, alpha, lam, disp, float(rho), float(tau),
-                      kappa, self.panel, self.municipality)
+        out = _kernel(z, v, muni, n_muni, alpha, lam, disp, float(rho), float(var0),
+                      offset, float(tau), kappa, self.panel, self.municipality)
         for storage, value in zip(output_storage, out):
             storage[0] = np.asarray(value, dtype=np.float64)
 
@@ -343,12 +356,12 @@ try:  # nutpie compiles the model with numba: give the Op a numba implementation
         panel, municipality = op.panel, op.municipality
 
         @numba_njit
-        def marginal_loglik(z, v, muni, alpha, lam, disp, rho, tau, kappa):
+        def marginal_loglik(z, v, muni, alpha, lam, disp, rho, var0, offset, tau, kappa):
             n_muni = muni.max() + 1 if muni.size > 0 else 1
-            out = _kernel(z, v, muni, n_muni, alpha, lam, disp, rho.item(), tau.item(),
-                          kappa, panel, municipality)
+            out = _kernel(z, v, muni, n_muni, alpha, lam, disp, rho.item(), var0.item(),
+                          offset, tau.item(), kappa, panel, municipality)
             return (np.asarray(out[0]), out[1], out[2], out[3], np.asarray(out[4]),
-                    np.asarray(out[5]), out[6])
+                    np.asarray(out[5]), out[6], np.asarray(out[7]), out[8])
 
         return marginal_loglik
 except ImportError:  # pragma: no cover - an older pytensor: perform() is used

@@ -67,10 +67,11 @@ from sesindex.bayes.kernel import MarginalLoglik
 #: Prior scales, shared with the prior simulator (:mod:`sesindex.bayes.simulate`).
 #: ``dispersion_sd``: s_j ~ N(0, 0.5^2) truncated below at -min_i,t v_itj.
 PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "dispersion_sd": 0.5, "rho_ab": (2.0, 2.0),
-         "tau_sd": 0.2, "kappa_sd": 0.3}
+         "tau_sd": 0.2, "kappa_sd": 0.3, "spatial_share_ab": (2.0, 2.0)}
 
 
-def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt) -> dict:
+def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt,
+               var0=None) -> dict:
     """Per-area pieces of the marginal likelihood, eta and gamma integrated out.
 
     For one area, theta = (eta_0 - m, ..., eta_(T-1) - m, gamma_1, ..., gamma_J) has prior
@@ -86,7 +87,8 @@ def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt) -> 
     factor of S, and ``h0, h1`` (area, J) with gamma | m ~ N(S^-1 (h0 - m h1), S^-1).
     ``xp`` is ``pytensor.tensor`` in the model and ``numpy`` for posterior draws;
     ``panel`` (random walk over years plus gamma) and ``n_ind`` are static, the numbers of
-    areas and years are not (one compiled model serves any panel of the same indicators).
+    areas and years are not; ``var0`` (default ``1 - rho``) is the prior variance of
+    eta_first - m (smaller with a spatial term) (one compiled model serves any panel of the same indicators).
 
     >>> import numpy as np
     >>> t = area_terms(np.array([[[1.0]]]), np.array([[[0.5]]]), np.array([1.0]), 0.0,
@@ -103,7 +105,7 @@ def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt) -> 
     cols = [lam[j] / d[:, :, j] for j in range(n_ind)] if gamma else []
     rhs = xp.stack(cols + [g0, w], axis=0)  # (C, area, year)
     rhs, w_t = rhs.transpose(2, 1, 0), w.T  # year first: each year's slice is contiguous
-    q0 = 1 / (1 - rho)
+    q0 = 1 / (1 - rho) if var0 is None else 1 / var0  # prior precision of eta_first - m
     off = -1 / tau2 if gamma else 0.0
     # the eta block's diagonal: data precision plus the random walk's prior precision
     t = xp.arange(n_year)
@@ -251,7 +253,8 @@ def split_dispersion(dispersion, v):
 
 
 def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
-                municipality: bool = True, graph: bool = False) -> pm.Model:
+                municipality: bool = True, graph: bool = False,
+                adjacency=None) -> pm.Model:
     """The PyMC model with eta, gamma and m marginalised (a ``pm.Potential``).
 
     ``z``, ``v``, ``v_min`` (each indicator's smallest ``v``: the dispersion's floor) and (with ``municipality``) the areas' municipality numbers are
@@ -261,7 +264,9 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     :class:`sesindex.bayes.kernel.MarginalLoglik` (value and gradient in one pass over
     the areas); ``graph=True`` builds it from pytensor operations instead
     (:func:`marginal_neg2loglik`: the same density, the reference in tests and
-    benchmarks, and differentiable by any pytensor backend, e.g. JAX).
+    benchmarks, and differentiable by any pytensor backend, e.g. JAX). ``adjacency``
+    (:class:`sesindex.bayes.spatial.Adjacency` over ``inputs.areas``) adds the BYM2
+    spatial term; its model is tied to those areas (one field value per area).
     """
     n_year, n_ind = inputs.z.shape[1:]
     if n_year > 1 and temporal != "random_walk":
@@ -285,26 +290,48 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
         if n_year > 1:
             tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
             kappa = pm.HalfNormal("kappa", PRIOR["kappa_sd"], dims="indicator")
+        var0, offset = 1.0 - rho, pt.zeros(z.shape[0])
+        if adjacency is not None:
+            var0, offset = spatial_term(adjacency, rho, inputs.areas)
         if graph:
-            neg2 = marginal_neg2loglik(z - alpha, dispersion + v, lam, tau,
-                                       kappa if n_year > 1 else None, rho, muni, n_ind=n_ind)
+            neg2 = marginal_neg2loglik(z - alpha - lam * offset[:, None, None],
+                                       dispersion + v, lam, tau,
+                                       kappa if n_year > 1 else None, rho, muni,
+                                       n_ind=n_ind, var0=var0)
             pm.Potential("likelihood", -0.5 * neg2)
         else:
             op = MarginalLoglik(panel=n_year > 1, municipality=municipality)
             areas_muni = muni if municipality else pt.zeros(z.shape[0], dtype="int64")
-            loglik = op(z, v, areas_muni, alpha, lam, dispersion, rho, tau, kappa)[0]
+            loglik = op(z, v, areas_muni, alpha, lam, dispersion, rho, var0, offset, tau,
+                        kappa)[0]
             pm.Potential("likelihood", loglik)
     return model
 
 
-def marginal_neg2loglik(r, d, lam, tau, kappa, rho, muni, *, n_ind: int):
+def spatial_term(adjacency, rho, areas):
+    """BYM2 (:mod:`sesindex.bayes.spatial`): the ICAR field, its share and the pieces the
+    likelihood takes: the unstructured first-year variance and each area's shift."""
+    from sesindex.bayes.spatial import icar_logp
+
+    model = pm.modelcontext(None)
+    model.add_coord("area", list(areas))
+    field = pm.Flat("spatial_field", dims="area")
+    pm.Potential("icar", icar_logp(field, adjacency))
+    share = pm.Beta("spatial_share", *PRIOR["spatial_share_ab"])
+    offset = pm.Deterministic("spatial_offset", pt.sqrt((1.0 - rho) * share) * field
+                              / np.sqrt(adjacency.scale), dims="area")
+    return (1.0 - rho) * (1.0 - share), offset
+
+
+def marginal_neg2loglik(r, d, lam, tau, kappa, rho, muni, *, n_ind: int, var0=None):
     """-2 log p(z | hyperparameters), without the 2 pi constant (pytensor graph).
 
     ``kappa`` is None for a single year; ``muni`` (the areas' municipality numbers
     0..K-1) is None without municipality effects.
     """
     panel = kappa is not None
-    terms = area_terms(r, d, lam, tau**2, kappa**2 if panel else None, rho, panel, n_ind)
+    terms = area_terms(r, d, lam, tau**2, kappa**2 if panel else None, rho, panel, n_ind,
+                       var0=var0)
     if muni is None:
         return pt.sum(terms["c"])
     return municipality_neg2loglik(terms["c"], terms["a"], terms["b"], rho, muni,

@@ -41,12 +41,10 @@ def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     idata = result.idata
-    thin = max(result.spec.sampler.thin_derived, 1)
     derived = result.posterior[[v for v in ("eta", "index") if v in result.posterior]]
-    derived = derived.isel(draw=slice(None, None, thin)).astype(np.float32)
-    post = idata.posterior.isel(draw=slice(None, None, thin))
-    idata.posterior = post.merge(derived.assign_coords(draw=post["draw"].values),
-                                 compat="override", join="left")
+    derived = derived.astype(np.float32)  # in every thin_derived-th draw (fit derives so)
+    post = idata.posterior.sel(draw=derived["draw"].values)
+    idata.posterior = post.merge(derived, compat="override", join="left")
     idata.posterior.attrs.update(result.posterior.attrs)
     paths = [out / name for name in OUTPUTS]
     idata.to_netcdf(str(paths[0]))

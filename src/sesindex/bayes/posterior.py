@@ -17,7 +17,7 @@ Example
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> b, w = np.full((4000, 1), 2.0), np.full((4000, 1), 4.0)  # one year
->>> e = ffbs(b, w, rho=0.5, tau=0.0, rng=rng)[:, 0]
+>>> e = ffbs(b, w, var0=0.5, tau=0.0, rng=rng)[:, 0]
 >>> round(float(e.mean()), 2), round(float(e.var()), 2)  # 0.5*2/(1+2) and 0.5/(1+2)
 (0.33, 0.17)
 """
@@ -31,12 +31,16 @@ from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.model import area_terms, segment_sum, split_dispersion
 
 
-def ffbs(b: np.ndarray, w: np.ndarray, rho: float, tau: float,
+def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau: float,
          rng: np.random.Generator) -> np.ndarray:
-    """Draw eta - m_k (area, year) given pseudo-observations b/w with precisions w."""
+    """Draw eta - m_k (area, year) given pseudo-observations b/w with precisions w.
+
+    ``var0`` is the prior variance of the first year's value (1 - rho, less the spatial
+    share with an adjacency), ``tau`` the random walk's sd.
+    """
     n, n_year = b.shape
     x, p = np.zeros((n, n_year)), np.zeros((n, n_year))
-    x_pred, p_pred = np.zeros(n), np.full(n, 1.0 - rho)
+    x_pred, p_pred = np.zeros(n), np.full(n, var0)
     for t in range(n_year):
         if t > 0:
             x_pred, p_pred = x[:, t - 1], p[:, t - 1] + tau**2
@@ -57,6 +61,9 @@ def _params(post, c: int, d: int) -> dict:
     get["rho"] = float(post["rho"].values[c, d]) if "rho" in post else 0.0
     get["tau"] = float(post["tau"].values[c, d]) if "tau" in post else 0.0
     get["kappa"] = post["kappa"].values[c, d] if "kappa" in post else None
+    share = float(post["spatial_share"].values[c, d]) if "spatial_share" in post else 0.0
+    get["var0"] = (1.0 - get["rho"]) * (1.0 - share)
+    get["offset"] = post["spatial_offset"].values[c, d] if "spatial_offset" in post else 0.0
     return get
 
 
@@ -73,11 +80,13 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator
     z, v = inputs.z, inputs.v
     n_area, n_year, n_ind = z.shape
     dd = p["dispersion"] + v
-    r = z - p["alpha"]
+    var0 = p.get("var0", 1.0 - p["rho"])
+    offset = np.broadcast_to(np.asarray(p.get("offset", 0.0), float), (n_area,))
+    r = z - p["alpha"] - p["lam"] * offset[:, None, None]
     panel = p["kappa"] is not None
     kappa2 = p["kappa"] ** 2 if panel else None
     terms = area_terms(r, dd, p["lam"], p["tau"] ** 2, kappa2, p["rho"], panel, n_ind,
-                       xp=np)
+                       xp=np, var0=var0)
     n_muni = len(inputs.municipalities)
     big_a = segment_sum(terms["a"], inputs.municipality, n_muni, np)
     big_b = segment_sum(terms["b"], inputs.municipality, n_muni, np)
@@ -94,7 +103,7 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator
     r = r - p["lam"] * mi[:, None, None] - gamma[:, None, :]
     w = np.sum(p["lam"] ** 2 / dd, axis=-1)
     b_eta = np.sum(p["lam"] * r / dd, axis=-1)
-    eta = mi[:, None] + ffbs(b_eta, w, p["rho"], p["tau"], rng)
+    eta = mi[:, None] + offset[:, None] + ffbs(b_eta, w, var0, p["tau"], rng)
     return m, gamma, eta
 
 

@@ -27,7 +27,7 @@ class SamplerSpec:
     seed: int = 20240101
     low_rank: bool = False
     target_accept: float = 0.8
-    thin_derived: int = 1  # keep every k-th draw of stored derived quantities
+    thin_derived: int = 1  # derive eta, the index, ranks and types in every k-th draw
     advi_iterations: int = 100_000  # 30,000 left the national hyperparameters unconverged
 
 
@@ -60,6 +60,7 @@ class ModelSpec:
     likelihood: str = "gaussian_logit"  # the only one: Gaussian on empirical logits
     temporal: str = "random_walk"  # random_walk | none
     municipality: bool = True
+    adjacency: str | None = None  # CSV of neighbour pairs: adds the BYM2 spatial term
     reference_year: int | None = None  # eta standardised here (default: last year)
     delta: float = 1.0  # |change in index| threshold, percentage points
     change_pairs: tuple[tuple[int, int], ...] | None = None  # default: consecutive years
@@ -101,6 +102,18 @@ def _names(cls) -> set[str]:
 
 
 def load_model_spec(path: str | Path) -> ModelSpec:
-    """Read a model spec from TOML (sections ``[model]``, ``[sampler]``, ``[gate]``)."""
+    """Read a model spec from TOML (sections ``[model]``, ``[sampler]``, ``[gate]``).
+
+    A relative ``model.adjacency`` path is taken relative to the spec file.
+    """
     with open(path, "rb") as fh:
-        return ModelSpec.from_dict(tomllib.load(fh))
+        spec = ModelSpec.from_dict(tomllib.load(fh))
+    if spec.adjacency and not Path(spec.adjacency).is_absolute():
+        from dataclasses import replace
+
+        adjacency = Path(path).parent / spec.adjacency
+        if not adjacency.exists():
+            raise ValueError(f"{path}: model.adjacency {spec.adjacency!r} not found "
+                             f"(looked for {adjacency})")
+        spec = replace(spec, adjacency=str(adjacency))
+    return spec

@@ -40,7 +40,7 @@ def summarise(draws: xr.DataArray, name: str, levels=LEVELS, dim: str = "draw") 
     """Posterior mean and central intervals of ``draws`` as ``<name>_mean``, ``_lo90`` ..."""
     out = {f"{name}_mean": draws.mean(dim), f"{name}_sd": draws.std(dim)}
     qs = sorted({q for lv in levels for q in ((1 - lv) / 2, (1 + lv) / 2)})
-    quant = draws.quantile(qs, dim=dim)
+    quant = draws.quantile(qs, dim=dim, skipna=False)  # vectorised; a NaN draw shows as NaN
     for lv in levels:
         lo, hi = interval_names(lv)
         out[f"{name}_{lo}"] = quant.sel(quantile=(1 - lv) / 2, drop=True)
@@ -66,7 +66,7 @@ def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | Non
     out = summarise(index, "index")
     rank = xr.apply_ufunc(rank_array, index, input_core_dims=[["area"]],
                           output_core_dims=[["area"]]).transpose(*index.dims)
-    rq = rank.quantile([0.05, 0.5, 0.95], dim="draw")
+    rq = rank.quantile([0.05, 0.5, 0.95], dim="draw", skipna=False)
     out["rank_median"] = rq.sel(quantile=0.5, drop=True)
     out["rank_lo90"] = rq.sel(quantile=0.05, drop=True)
     out["rank_hi90"] = rq.sel(quantile=0.95, drop=True)
