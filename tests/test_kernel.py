@@ -121,3 +121,14 @@ def test_spatial_offset_and_first_year_variance_gradients_match_finite_differenc
         down[j] -= h
         fd = (value(lam=up) - value(lam=down)) / (2 * h)
         assert grad["lam"][j] == pytest.approx(fd, rel=1e-6), j
+
+
+def test_extreme_parameters_give_a_non_finite_density_not_an_exception():
+    # samplers probe wild values on divergent trajectories: the kernel must answer with
+    # inf/nan (a divergence), as the pytensor graph does, never raise
+    z, v = np.zeros((3, 1, 3)), np.full((3, 1, 3), 0.1)
+    value, _ = loglik_and_grad(z, v, np.array([0, 0, 1]), alpha=np.zeros(3),
+                               lam=np.array([1e98, 0.0, np.inf]),
+                               dispersion=np.array([1e10, 1e79, 1e172]), rho=1.0, tau=1.0,
+                               kappa=np.ones(3), panel=False, municipality=True)
+    assert not np.isfinite(value)

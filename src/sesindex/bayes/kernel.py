@@ -45,7 +45,7 @@ from pytensor.graph.op import Op
 GRADIENTS = ("alpha", "lam", "dispersion", "rho", "var0", "offset", "tau", "kappa")
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # inf/nan, not exceptions: a divergence
 def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa, panel,
             use_muni):
     """-0.5 * (-2 log p) as in the graph form, and its gradient (see the module).

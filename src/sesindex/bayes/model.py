@@ -13,7 +13,8 @@ may be negative and not an sd ``sigma_j >= 0``: on the synthetic national data t
 extra-binomial variance of V3 is ~1e-4, far below what V3's binomial noise lets the data
 resolve, so ``sigma_j``'s posterior piled up at its boundary 0 (log sigma: sd 1.4, skew
 -1.95), NUTS needed 89 leapfrog steps per draw and its bulk ESS stayed 12-67; ``s_j``'s
-posterior is an ordinary bell around ~0 (benchmarks/RESULTS.md, "dispersion").
+posterior is an ordinary bell around ~0 (benchmarks/RESULTS.md, "The national 14-year
+panel passes the gate").
 Latent disadvantage (higher = lower status):
 
     eta_i,first = m_k(i) + u_i,   m_k ~ N(0, rho),   u_i ~ N(0, 1 - rho)
