@@ -7,7 +7,7 @@ import pytest
 
 from sesindex.bayes.compiled import compiled_model, form_of
 from sesindex.bayes.data import model_inputs
-from sesindex.bayes.model import build_model, dispersion_floor
+from sesindex.bayes.model import build_model
 from sesindex.data.synthetic import generate
 
 
@@ -27,7 +27,6 @@ def test_swapped_data_give_the_density_of_a_model_built_for_them(years_a, years_
     logp_b = model_b.compile_logp(mode="FAST_COMPILE")(point)
     model_a["z"].set_value(b.z)
     model_a["v"].set_value(b.v)
-    model_a["v_min"].set_value(dispersion_floor(b.v))
     muni = model_a["municipality"]
     muni.set_value(np.asarray(b.municipality, dtype=muni.type.dtype))
     logp_a = model_a.compile_logp(mode="FAST_COMPILE")(point)

@@ -75,14 +75,16 @@ def test_gradient_matches_finite_differences_at_a_small_random_walk_sd():
         assert grad[name] == pytest.approx(fd, rel=1e-5), name
 
 
-def test_model_density_is_the_kernel_and_the_graph_alike():
+@pytest.mark.parametrize("dispersion", ["sd", "variance"])
+def test_model_density_is_the_kernel_and_the_graph_alike(dispersion):
     from sesindex.bayes.data import model_inputs
     from sesindex.bayes.model import build_model
     from sesindex.data.synthetic import generate
 
     inputs = model_inputs(generate(n_areas=40, years=(2021, 2022, 2023), seed=3).dataset,
                           ["V1", "V2", "V3"])
-    kernel, graph = build_model(inputs), build_model(inputs, graph=True)
+    kernel = build_model(inputs, dispersion=dispersion)
+    graph = build_model(inputs, graph=True, dispersion=dispersion)
     point = {k: x + 0.1 for k, x in kernel.initial_point().items()}
     assert kernel.compile_logp()(point) == pytest.approx(graph.compile_logp()(point),
                                                          rel=1e-12)

@@ -87,7 +87,7 @@ def test_prior_moments_over_replicates():
     tpl = fake_template(4, 2, 2)
     rng = np.random.default_rng(4)
     draws = [simulate_prior(tpl, rng, panel=True)[1] for _ in range(4000)]
-    get = {k: np.array([d[k] for d in draws]) for k in ("alpha", "lam", "dispersion", "rho",
+    get = {k: np.array([d[k] for d in draws]) for k in ("alpha", "lam", "sigma", "dispersion", "rho",
                                                           "tau", "kappa")}
     half = np.sqrt(2 / np.pi)  # E|N(0, 1)|, sd of |N(0, 1)| is sqrt(1 - 2/pi)
     hsd = np.sqrt(1 - 2 / np.pi)
@@ -96,7 +96,13 @@ def test_prior_moments_over_replicates():
     for name, scale in (("lam", 1.0), ("tau", 0.2), ("kappa", 0.3)):
         x = get[name].ravel()
         assert (x >= 0).all() and mean_ok(x, scale * half, scale * hsd), name
-    floor = tpl.v.min(axis=(0, 1))  # dispersion: N(0, 0.5^2) truncated below at -floor
+    x = get["sigma"].ravel()  # the default: sigma ~ HalfNormal(0.5), dispersion sigma^2
+    assert (x >= 0).all() and mean_ok(x, 0.5 * half, 0.5 * hsd)
+    assert np.allclose(get["dispersion"], get["sigma"] ** 2)
+    # dispersion="variance": N(0, 0.5^2) truncated below at -floor
+    get["dispersion"] = np.array([simulate_prior(tpl, rng, panel=True, dispersion="variance")[1]
+                                  ["dispersion"] for _ in range(4000)])
+    floor = tpl.v.min(axis=(0, 1))
     for j in range(tpl.v.shape[-1]):
         x, law = get["dispersion"][:, j], stats.truncnorm(-floor[j] / 0.5, np.inf, scale=0.5)
         assert (x > -floor[j]).all() and mean_ok(x, law.mean(), law.std()), j

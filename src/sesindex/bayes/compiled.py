@@ -14,7 +14,7 @@ Example
 >>> inputs = model_inputs(generate(n_areas=30, years=(2023,), seed=1).dataset,
 ...                       ["V1", "V2", "V3"])
 >>> form_of(inputs, "none", True)
-(('V1', 'V2', 'V3'), False, True)
+(('V1', 'V2', 'V3'), False, True, 'sd')
 """
 
 from __future__ import annotations
@@ -29,17 +29,17 @@ _COMPILED: dict[tuple, object] = {}
 
 
 def form_of(inputs: ModelInputs, temporal: str, municipality: bool,
-            adjacency=None) -> tuple:
+            adjacency=None, dispersion: str = "sd") -> tuple:
     """What a compiled model depends on: indicators, panel or not, municipality (and,
     with a spatial term, the areas and their graph: the field has one value per area)."""
     panel = inputs.z.shape[1] > 1 and temporal != "none"
-    form = (tuple(inputs.indicators), panel, bool(municipality))
+    form = (tuple(inputs.indicators), panel, bool(municipality), dispersion)
     return form if adjacency is None else form + (adjacency.digest(),)
 
 
 def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
                    municipality: bool = True, timings: dict | None = None,
-                   adjacency=None):
+                   adjacency=None, dispersion: str = "sd"):
     """A nutpie compiled model of this form holding ``inputs``' data.
 
     The first call per form compiles (``timings["compile"]`` records the seconds; 0 when
@@ -47,15 +47,17 @@ def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
     """
     import nutpie
 
-    key = form_of(inputs, temporal, municipality, adjacency)
+    key = form_of(inputs, temporal, municipality, adjacency, dispersion)
     t = time.perf_counter()
     if key not in _COMPILED:
         model = build_model(inputs, temporal=temporal, municipality=municipality,
-                            adjacency=adjacency)
+                            adjacency=adjacency, dispersion=dispersion)
         _COMPILED[key] = nutpie.compile_pymc_model(model)  # numba: data stay swappable
     if timings is not None:
         timings["compile"] = time.perf_counter() - t
-    data = {"z": inputs.z, "v": inputs.v, "v_min": dispersion_floor(inputs.v)}
+    data = {"z": inputs.z, "v": inputs.v}
+    if dispersion == "variance":
+        data["v_min"] = dispersion_floor(inputs.v)
     if municipality:
         data["municipality"] = inputs.municipality  # with_data casts to the model dtype
     return _COMPILED[key].with_data(**data)

@@ -33,7 +33,7 @@ from sesindex.bayes.spec import ModelSpec
 from sesindex.index.draws import change_draws, summarise, summarise_index_draws
 from sesindex.indicators import official_indicators
 
-SAMPLED = ("alpha", "lam", "dispersion", "rho", "tau", "kappa", "spatial_share")
+SAMPLED = ("alpha", "lam", "sigma", "dispersion", "rho", "tau", "kappa", "spatial_share")
 
 
 @dataclass
@@ -57,7 +57,8 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
     if sampler.backend == "nutpie":
         import nutpie
 
-        compiled = compiled_model(inputs, temporal, spec.municipality, timings, adjacency)
+        compiled = compiled_model(inputs, temporal, spec.municipality, timings, adjacency,
+                                  spec.dispersion)
         t = time.perf_counter()
         kwargs = {"target_accept": sampler.target_accept} if sampler.target_accept != 0.8 else {}
         idata = nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
@@ -67,7 +68,7 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
         timings["sample"] = time.perf_counter() - t
         return idata
     model = build_model(inputs, temporal=temporal, municipality=spec.municipality,
-                        adjacency=adjacency)
+                        adjacency=adjacency, dispersion=spec.dispersion)
     if sampler.backend == "pymc":
         import pymc as pm
 

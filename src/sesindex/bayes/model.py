@@ -9,12 +9,16 @@ standardised transformed continuous value (``v = 0``), ``lambda_j > 0``, and ``s
 ``dispersion``) is indicator j's variance beyond the sampling variance: the cell
 residual's variance when positive; when negative (down to ``-min v_j``, so every cell
 keeps a positive variance) the counts vary less than binomially. Why a variance that
-may be negative and not an sd ``sigma_j >= 0``: on the synthetic national data the
+may be negative (``dispersion = "variance"`` in the spec) and not an sd ``sigma_j >= 0``
+(``"sd"``, the default): on the synthetic national 14-year panel the
 extra-binomial variance of V3 is ~1e-4, far below what V3's binomial noise lets the data
 resolve, so ``sigma_j``'s posterior piled up at its boundary 0 (log sigma: sd 1.4, skew
 -1.95), NUTS needed 89 leapfrog steps per draw and its bulk ESS stayed 12-67; ``s_j``'s
 posterior is an ordinary bell around ~0 (benchmarks/RESULTS.md, "The national 14-year
-panel passes the gate").
+panel passes the gate"). But in a 2-year national panel, where sigma_j ~ 0.01 is
+resolved, the ``"variance"`` form let a nutpie chain stall (hours instead of ~30 s), so
+``"sd"`` stays the default and ``models/latent_factor.toml`` (14 years) asks for
+``"variance"``.
 Latent disadvantage (higher = lower status):
 
     eta_i,first = m_k(i) + u_i,   m_k ~ N(0, rho),   u_i ~ N(0, 1 - rho)
@@ -52,7 +56,7 @@ Example
 ...                  ["V1", "V2", "V3"])
 >>> model = build_model(m)
 >>> sorted(v.name for v in model.free_RVs)
-['alpha', 'dispersion', 'kappa', 'lam', 'rho', 'tau']
+['alpha', 'kappa', 'lam', 'rho', 'sigma', 'tau']
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ from sesindex.bayes.kernel import MarginalLoglik
 
 #: Prior scales, shared with the prior simulator (:mod:`sesindex.bayes.simulate`).
 #: ``dispersion_sd``: s_j ~ N(0, 0.5^2) truncated below at -min_i,t v_itj.
-PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "dispersion_sd": 0.5, "rho_ab": (2.0, 2.0),
+PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "dispersion_sd": 0.5, "sigma_sd": 0.5,
+         "rho_ab": (2.0, 2.0),
          "tau_sd": 0.2, "kappa_sd": 0.3, "spatial_share_ab": (2.0, 2.0)}
 
 
@@ -255,7 +260,7 @@ def split_dispersion(dispersion, v):
 
 def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
                 municipality: bool = True, graph: bool = False,
-                adjacency=None) -> pm.Model:
+                adjacency=None, dispersion: str = "sd") -> pm.Model:
     """The PyMC model with eta, gamma and m marginalised (a ``pm.Potential``).
 
     ``z``, ``v``, ``v_min`` (each indicator's smallest ``v``: the dispersion's floor) and (with ``municipality``) the areas' municipality numbers are
@@ -268,6 +273,9 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     benchmarks, and differentiable by any pytensor backend, e.g. JAX). ``adjacency``
     (:class:`sesindex.bayes.spatial.Adjacency` over ``inputs.areas``) adds the BYM2
     spatial term; its model is tied to those areas (one field value per area).
+    ``dispersion``: ``"sd"`` samples sigma_j ~ HalfNormal(0.5) and s_j = sigma_j^2 >= 0;
+    ``"variance"`` samples s_j itself, N(0, 0.5^2) truncated at -min v_j (the module
+    docstring says when which is better).
     """
     n_year, n_ind = inputs.z.shape[1:]
     if n_year > 1 and temporal != "random_walk":
@@ -279,9 +287,15 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
         v = pm.Data("v", inputs.v)
         alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims="indicator")
         lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
-        v_min = pm.Data("v_min", dispersion_floor(inputs.v))
-        dispersion = pm.TruncatedNormal("dispersion", 0.0, PRIOR["dispersion_sd"],
-                                        lower=-v_min, dims="indicator")
+        if dispersion == "variance":
+            v_min = pm.Data("v_min", dispersion_floor(inputs.v))
+            extra = pm.TruncatedNormal("dispersion", 0.0, PRIOR["dispersion_sd"],
+                                       lower=-v_min, dims="indicator")
+        elif dispersion == "sd":
+            sigma = pm.HalfNormal("sigma", PRIOR["sigma_sd"], dims="indicator")
+            extra = pm.Deterministic("dispersion", sigma**2, dims="indicator")
+        else:
+            raise ValueError(f"dispersion must be 'sd' or 'variance' (got {dispersion!r})")
         if municipality:
             rho = pm.Beta("rho", *PRIOR["rho_ab"])
             muni = pm.Data("municipality", np.asarray(inputs.municipality))
@@ -296,14 +310,14 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
             var0, offset = spatial_term(adjacency, rho, inputs.areas)
         if graph:
             neg2 = marginal_neg2loglik(z - alpha - lam * offset[:, None, None],
-                                       dispersion + v, lam, tau,
+                                       extra + v, lam, tau,
                                        kappa if n_year > 1 else None, rho, muni,
                                        n_ind=n_ind, var0=var0)
             pm.Potential("likelihood", -0.5 * neg2)
         else:
             op = MarginalLoglik(panel=n_year > 1, municipality=municipality)
             areas_muni = muni if municipality else pt.zeros(z.shape[0], dtype="int64")
-            loglik = op(z, v, areas_muni, alpha, lam, dispersion, rho, var0, offset, tau,
+            loglik = op(z, v, areas_muni, alpha, lam, extra, rho, var0, offset, tau,
                         kappa)[0]
             pm.Potential("likelihood", loglik)
     return model

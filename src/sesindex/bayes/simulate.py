@@ -5,7 +5,8 @@ model" of :mod:`sesindex.bayes.model`), for area i in municipality k(i), year t 
 indicator j:
 
     alpha_j ~ N(0, 3^2),  lambda_j ~ HalfNormal(1),
-    s_j ~ N(0, 0.5^2) truncated below at -min_it v_itj            (the dispersion)
+    dispersion s_j = sigma_j^2, sigma_j ~ HalfNormal(0.5)          (dispersion="sd")
+          or s_j ~ N(0, 0.5^2) truncated below at -min_it v_itj  (dispersion="variance")
     rho ~ Beta(2, 2)
     panels only (T > 1): tau ~ HalfNormal(0.2), kappa_j ~ HalfNormal(0.3),
                          gamma_ij ~ N(0, kappa_j^2)
@@ -29,7 +30,7 @@ Example
 >>> sim.z.shape, truth["eta"].shape, truth["m"].shape, truth["gamma"].shape
 ((40, 3, 3), (40, 3), (8,), (40, 3))
 >>> bool(np.array_equal(sim.v, tpl.v)), sorted(truth)
-(True, ['alpha', 'dispersion', 'eta', 'gamma', 'kappa', 'lam', 'm', 'rho', 'tau'])
+(True, ['alpha', 'dispersion', 'eta', 'gamma', 'kappa', 'lam', 'm', 'rho', 'sigma', 'tau'])
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ from sesindex.bayes.model import PRIOR, dispersion_floor
 
 
 def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bool,
-                   prior: dict | None = None) -> tuple[ModelInputs, dict]:
+                   prior: dict | None = None, dispersion: str = "sd"
+                   ) -> tuple[ModelInputs, dict]:
     """One draw of all parameters from the prior and of ``z`` given them.
 
     ``template`` supplies the shape (area, year, indicator), the known sampling
@@ -75,8 +77,12 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     truth: dict = {}
     truth["alpha"] = rng.normal(0.0, p["alpha_sd"], n_ind)
     truth["lam"] = np.abs(rng.normal(0.0, p["lam_sd"], n_ind))
-    truth["dispersion"] = truncated_normal(p["dispersion_sd"], -dispersion_floor(template.v),
-                                           rng)
+    if dispersion == "sd":
+        truth["sigma"] = np.abs(rng.normal(0.0, p["sigma_sd"], n_ind))
+        truth["dispersion"] = truth["sigma"] ** 2
+    else:
+        truth["dispersion"] = truncated_normal(p["dispersion_sd"],
+                                               -dispersion_floor(template.v), rng)
     rho = float(rng.beta(*p["rho_ab"]))
     truth["rho"] = rho
     gamma = np.zeros((n_area, n_ind))

@@ -60,6 +60,7 @@ class ModelSpec:
     likelihood: str = "gaussian_logit"  # the only one: Gaussian on empirical logits
     temporal: str = "random_walk"  # random_walk | none
     municipality: bool = True
+    dispersion: str = "sd"  # sd: sigma_j >= 0 | variance: s_j > -min v (long panels)
     adjacency: str | None = None  # CSV of neighbour pairs: adds the BYM2 spatial term
     reference_year: int | None = None  # eta standardised here (default: last year)
     delta: float = 1.0  # |change in index| threshold, percentage points
