@@ -192,6 +192,7 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset
     official = [inputs.indicators.index(i) for i in official_indicators()
                 if i in inputs.indicators]
     has_index = len(official) == 3
+
     def one_chain(c: int) -> tuple[np.ndarray, np.ndarray | None]:
         rng = np.random.default_rng([spec.sampler.seed, 7, c])
         eta, rates = draw_chain(post, inputs, c, rng, official if has_index else [])
