@@ -2,13 +2,19 @@
 
 Run: python benchmarks/bench_samplers.py [--areas 600 --years 2024 2023-2024
                                           --tune 500 --draws 1000 --seed 1 --repeats 1
-                                          --compile-backend jax|numba]
+                                          --likelihood gaussian_logit|binomial
+                                          --pymc-graph --compile-backend jax|numba]
 
 For each dataset (one per ``--years`` entry: a single year or a panel), the same model
-(``sesindex.bayes.fit`` with the default spec) is fitted on the same synthetic data with
-the same chains/tune/draws/seed by backend ``nutpie`` and backend ``pymc`` (which calls
-``pm.sample`` with its defaults: jitter+adapt_diag, target_accept 0.8), one after the
-other; the order alternates between datasets and repeats. Reported per run:
+(``sesindex.bayes.fit`` with the default spec, or ``--likelihood binomial``: the exact
+binomial model that samples every count cell's logit) is fitted on the same synthetic
+data with the same chains/tune/draws/seed by backend ``nutpie`` and backend ``pymc``
+(which calls ``pm.sample`` with its defaults: jitter+adapt_diag, target_accept 0.8), one
+after the other; the order alternates between datasets and repeats. Both call the
+compiled likelihood kernel (``pm.sample`` through the Op's Python ``perform``). With
+``--pymc-graph`` a third run gives ``pm.sample`` the pytensor graph of the same density
+(``SamplerSpec.kernel = False``: what PyMC compiles by itself, C backend), and the ratios
+are reported against both. Reported per run:
 
 * wall time of the sampler stage, split into setup (nutpie: compile; pm.sample: function
   compilation, initialisation and process start-up, i.e. its wall less its own
@@ -49,14 +55,15 @@ def parse_years(text: str) -> tuple[int, ...]:
     return tuple(range(int(lo), int(hi or lo) + 1))
 
 
-def run(ds, years, backend: str, a) -> dict:
+def run(ds, years, backend: str, a, kernel: bool = True) -> dict:
     """Fit once with ``backend``; times and the gate's ESS minima."""
     extra = {}
     if backend == "nutpie" and a.compile_backend:
         extra["compile_backend"] = a.compile_backend
     t = time.perf_counter()
-    res = fit(ds, ModelSpec(years=years), backend=backend, chains=a.chains, tune=a.tune,
-              draws=a.draws, seed=a.seed, **extra)
+    res = fit(ds, ModelSpec(years=years, likelihood=a.likelihood), backend=backend,
+              chains=a.chains, tune=a.tune, draws=a.draws, seed=a.seed, kernel=kernel,
+              **extra)
     wall = time.perf_counter() - t
     if backend == "pymc":  # pm.sample's own clock covers tuning + draws only
         sampling = float(res.idata.sample_stats.attrs["sampling_time"])
@@ -65,7 +72,7 @@ def run(ds, years, backend: str, a) -> dict:
         setup, sampling = res.timings["compile"], res.timings["sample"]
     per = res.gate["per_variable"]
     compiled = getattr(res.spec.sampler, "compile_backend", "numba") if backend == "nutpie" \
-        else "pytensor C"
+        else ("kernel (perform)" if kernel else "graph (C)")
     out = {"backend": backend, "compiled_with": compiled, "setup_s": round(setup, 1),
            "sampling_s": round(sampling, 1),
            "sampler_s": round(setup + sampling, 1), "fit_total_s": round(wall, 1),
@@ -89,6 +96,12 @@ def ratios(nut: dict, pym: dict) -> dict:
     return {k: round(nut[k] / pym[k], 2) for k in nut if k.endswith(("per_s", "per_sampling_s"))}
 
 
+def label_of(r: dict) -> str:
+    """A run's sampler and how its model was compiled."""
+    return f"nutpie/{r['compiled_with']}" if r["backend"] == "nutpie" else \
+        f"pymc/{r['compiled_with']}"
+
+
 COLUMNS = (("setup_s", "setup s", ".1f"), ("sampling_s", "sampling s", ".1f"),
            ("steps_per_draw", "steps", ".1f"), ("divergences", "div", "d"),
            ("sampled_ess_bulk", "ESS bulk", ".0f"), ("sampled_ess_tail", "ESS tail", ".0f"),
@@ -100,12 +113,12 @@ COLUMNS = (("setup_s", "setup s", ".1f"), ("sampling_s", "sampling s", ".1f"),
 def show(label: str, rows: list[dict], ratio: dict) -> None:
     """One line per backend: times, steps per draw, min ESS (sampled, derived), ESS/s."""
     print(f"\n== {label}")
-    print(f"{'backend':12}" + "".join(f"{h:>13}" for _, h, _ in COLUMNS))
+    print(f"{'sampler':24}" + "".join(f"{h:>13}" for _, h, _ in COLUMNS))
     for r in rows:
-        name = f"nutpie/{r['compiled_with']}" if r["backend"] == "nutpie" else r["backend"]
-        print(f"{name:12}" + "".join(f"{r[k]:>13{f}}" for k, _, f in COLUMNS))
-    print("ratio nutpie/pymc of min ESS per second: " + ", ".join(
-        f"{k.replace('_ess', '').replace('_per', ' per')} {v}x" for k, v in ratio.items()))
+        print(f"{label_of(r):24}" + "".join(f"{r[k]:>13{f}}" for k, _, f in COLUMNS))
+    for against, values in ratio.items():
+        print(f"ratio nutpie / {against} of min ESS per second: " + ", ".join(
+            f"{k.replace('_ess', '').replace('_per', ' per')} {v}x" for k, v in values.items()))
 
 
 def main() -> None:
@@ -118,6 +131,10 @@ def main() -> None:
     ap.add_argument("--chains", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=1, help="pairs per dataset")
+    ap.add_argument("--likelihood", default="gaussian_logit",
+                    choices=("gaussian_logit", "binomial"))
+    ap.add_argument("--pymc-graph", action="store_true",
+                    help="also run pm.sample on the pytensor graph of the same density")
     ap.add_argument("--compile-backend", default=None,
                     help="nutpie's compile backend (jax | numba); default: fit()'s default")
     a = ap.parse_args()
@@ -135,11 +152,16 @@ def main() -> None:
             order = ("pymc", "nutpie") if flip else ("nutpie", "pymc")
             flip = not flip
             rows = {b: run(ds, years, b, a) for b in order}
-            ratio = ratios(rows["nutpie"], rows["pymc"])
-            label = f"{a.areas} areas, years {spec}, {a.chains}x({a.tune}+{a.draws}), " \
-                    f"repeat {rep + 1}, order {' then '.join(order)}"
-            show(label, [rows["nutpie"], rows["pymc"]], ratio)
+            ratio = {"pymc/kernel": ratios(rows["nutpie"], rows["pymc"])}
+            if a.pymc_graph:
+                rows["pymc_graph"] = run(ds, years, "pymc", a, kernel=False)
+                ratio["pymc/graph"] = ratios(rows["nutpie"], rows["pymc_graph"])
+            label = f"{a.areas} areas, years {spec}, {a.likelihood}, " \
+                    f"{a.chains}x({a.tune}+{a.draws}), repeat {rep + 1}, " \
+                    f"order {' then '.join(rows)}"
+            show(label, list(rows.values()), ratio)
             record["datasets"].append({"areas": a.areas, "years": list(years), "repeat": rep,
+                                       "likelihood": a.likelihood,
                                        "order": list(order), "runs": rows, "ratio": ratio})
     record["loadavg_end"] = os.getloadavg()
     with OUT.open("a") as fh:

@@ -22,24 +22,30 @@ from __future__ import annotations
 import time
 
 from sesindex.bayes.data import ModelInputs
-from sesindex.bayes.model import build_model, dispersion_floor
+from sesindex.bayes.model import build_model, model_data
 
 #: Compiled models of this process, by form (see :func:`form_of`).
 _COMPILED: dict[tuple, object] = {}
 
 
 def form_of(inputs: ModelInputs, temporal: str, municipality: bool,
-            adjacency=None, dispersion: str = "sd") -> tuple:
-    """What a compiled model depends on: indicators, panel or not, municipality (and,
-    with a spatial term, the areas and their graph: the field has one value per area)."""
+            adjacency=None, dispersion: str = "sd", likelihood: str = "gaussian_logit"
+            ) -> tuple:
+    """What a compiled model depends on: indicators, panel or not, municipality, the
+    dispersion form (and, with a spatial term, the areas and their graph: the field has
+    one value per area; with the binomial likelihood, the data's shape: one sampled
+    logit per count cell)."""
     panel = inputs.z.shape[1] > 1 and temporal != "none"
     form = (tuple(inputs.indicators), panel, bool(municipality), dispersion)
+    if likelihood != "gaussian_logit":
+        form += (likelihood, inputs.z.shape)
     return form if adjacency is None else form + (adjacency.digest(),)
 
 
 def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
                    municipality: bool = True, timings: dict | None = None,
-                   adjacency=None, dispersion: str = "sd"):
+                   adjacency=None, dispersion: str = "sd",
+                   likelihood: str = "gaussian_logit", kernel: bool = True):
     """A nutpie compiled model of this form holding ``inputs``' data.
 
     The first call per form compiles (``timings["compile"]`` records the seconds; 0 when
@@ -47,17 +53,16 @@ def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
     """
     import nutpie
 
-    key = form_of(inputs, temporal, municipality, adjacency, dispersion)
+    key = form_of(inputs, temporal, municipality, adjacency, dispersion, likelihood)
+    key += () if kernel else ("graph",)
     t = time.perf_counter()
     if key not in _COMPILED:
         model = build_model(inputs, temporal=temporal, municipality=municipality,
-                            adjacency=adjacency, dispersion=dispersion)
+                            adjacency=adjacency, dispersion=dispersion,
+                            likelihood=likelihood, graph=not kernel)
         _COMPILED[key] = nutpie.compile_pymc_model(model)  # numba: data stay swappable
     if timings is not None:
         timings["compile"] = time.perf_counter() - t
-    data = {"z": inputs.z, "v": inputs.v}
-    if dispersion == "variance":
-        data["v_min"] = dispersion_floor(inputs.v)
-    if municipality:
-        data["municipality"] = inputs.municipality  # with_data casts to the model dtype
+    data = model_data(inputs, municipality=municipality, dispersion=dispersion,
+                      likelihood=likelihood)  # with_data casts to the model dtypes
     return _COMPILED[key].with_data(**data)

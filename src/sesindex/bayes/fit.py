@@ -27,7 +27,7 @@ import xarray as xr
 from sesindex.bayes.compiled import compiled_model
 from sesindex.bayes.data import ModelInputs, model_inputs
 from sesindex.bayes.gate import fit_gate
-from sesindex.bayes.model import build_model
+from sesindex.bayes.model import build_model, dispersion_scale
 from sesindex.bayes.posterior import draw_chain, standardise
 from sesindex.bayes.spec import ModelSpec
 from sesindex.index.draws import change_draws, summarise, summarise_index_draws
@@ -58,7 +58,7 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
         import nutpie
 
         compiled = compiled_model(inputs, temporal, spec.municipality, timings, adjacency,
-                                  spec.dispersion)
+                                  spec.dispersion, spec.likelihood, sampler.kernel)
         t = time.perf_counter()
         kwargs = {"target_accept": sampler.target_accept} if sampler.target_accept != 0.8 else {}
         idata = nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
@@ -68,7 +68,8 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
         timings["sample"] = time.perf_counter() - t
         return idata
     model = build_model(inputs, temporal=temporal, municipality=spec.municipality,
-                        adjacency=adjacency, dispersion=spec.dispersion)
+                        adjacency=adjacency, dispersion=spec.dispersion,
+                        likelihood=spec.likelihood, graph=not sampler.kernel)
     if sampler.backend == "pymc":
         import pymc as pm
 
@@ -193,9 +194,11 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset
                 if i in inputs.indicators]
     has_index = len(official) == 3
 
+    scale = dispersion_scale(inputs, spec.dispersion)
+
     def one_chain(c: int) -> tuple[np.ndarray, np.ndarray | None]:
         rng = np.random.default_rng([spec.sampler.seed, 7, c])
-        eta, rates = draw_chain(post, inputs, c, rng, official if has_index else [])
+        eta, rates = draw_chain(post, inputs, c, rng, official if has_index else [], scale)
         index = rates.mean(axis=-1, dtype=np.float64) if has_index else None
         return standardise(eta, years.index(ref_year))[0], index
 

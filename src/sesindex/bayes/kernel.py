@@ -42,17 +42,20 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 
-GRADIENTS = ("alpha", "lam", "dispersion", "rho", "var0", "offset", "tau", "kappa")
+GRADIENTS = ("alpha", "lam", "dispersion", "rho", "var0", "offset", "tau", "kappa", "z")
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/nan, not exceptions: a divergence
-def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa, panel,
-            use_muni):
+def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa,
+            panel, use_muni):
     """-0.5 * (-2 log p) as in the graph form, and its gradient (see the module).
 
-    ``rho`` is the variance of the municipality effects, ``var0`` that of the areas'
-    first-year deviation from them, ``offset`` (area) a known shift of each area's eta in
-    every year (the spatial term; zeros without one).
+    Cell (i, t, j) has variance ``v + disp[j] * scale[i, t, j]`` around the model's mean
+    (``scale`` is 1 for an additive dispersion, ``v (n - 1)`` for the beta-binomial
+    form). ``rho`` is the variance of the municipality effects, ``var0`` that of the
+    areas' first-year deviation from them, ``offset`` (area) a known shift of each area's
+    eta in every year (the spatial term; zeros without one). The last gradient is that
+    of the observations ``z`` themselves (the exact binomial model samples them).
     """
     n_area, n_year, n_ind = z.shape
     n_g = n_ind if panel else 0
@@ -97,7 +100,7 @@ def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa,
         for t in range(n_year):
             g0, w = 0.0, 0.0
             for j in range(n_ind):
-                dd = v[i, t, j] + disp[j]
+                dd = v[i, t, j] + disp[j] * scale[i, t, j]
                 d[t, j] = dd
                 r = z[i, t, j] - alpha[j] - lam[j] * offset[i]
                 log_d += np.log(dd)
@@ -232,6 +235,7 @@ def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa,
     g_kappa = np.zeros(n_ind)
     g_rho, g_var0, g_tau = 0.0, 0.0, 0.0
     g_offset = np.zeros(n_area)
+    g_z = np.empty((n_area, n_year, n_ind))
     mm, vm = np.zeros(n_muni), np.zeros(n_muni)
     if use_muni:
         for k in range(n_muni):
@@ -260,7 +264,7 @@ def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa,
                 e_step2 = (ex - ex_prev) ** 2 + vx + vx_prev - 2.0 * lag
                 g_tau += -1.0 / tau + e_step2 / (tau2 * tau)
             for j in range(n_ind):
-                dd = v[i, t, j] + disp[j]
+                dd = v[i, t, j] + disp[j] * scale[i, t, j]
                 r = z[i, t, j] - alpha[j] - lam[j] * offset[i]
                 e_lin = lam[j] * e_eta
                 v_lin = lam[j] ** 2 * v_eta
@@ -278,29 +282,34 @@ def _kernel(z, v, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa,
                 g_alpha[j] += e_res / dd
                 g_lam[j] += (e_res * (e_eta + offset[i]) - c_lin_eta) / dd
                 g_offset[i] += lam[j] * e_res / dd
-                g_disp[j] += -0.5 / dd + 0.5 * (e_res * e_res + v_lin) / (dd * dd)
+                g_disp[j] += (-0.5 / dd + 0.5 * (e_res * e_res + v_lin) / (dd * dd)
+                              ) * scale[i, t, j]
+                g_z[i, t, j] = -e_res / dd
         if panel:
             for j in range(n_ind):
                 eg = mu0[i, n_year + j] - em * mu1[i, n_year + j]
                 vg = var_g[i, j] + vmk * mu1[i, n_year + j] ** 2
                 g_kappa[j] += -1.0 / kappa[j] + (eg * eg + vg) / kappa[j] ** 3
-    return -0.5 * neg2, g_alpha, g_lam, g_disp, g_rho, g_var0, g_offset, g_tau, g_kappa
+    return (-0.5 * neg2, g_alpha, g_lam, g_disp, g_rho, g_var0, g_offset, g_tau, g_kappa,
+            g_z)
 
 
 def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
                     panel: bool, municipality: bool, var0: float | None = None,
-                    offset=None) -> tuple[float, dict]:
+                    offset=None, scale=None) -> tuple[float, dict]:
     """log p(z | theta) (without 2 pi) and its gradient, from numpy (see the module).
 
     Without municipality effects pass ``rho = 0`` (any ``muni``); in a single year pass
     any ``tau`` and ``kappa`` (they are not used). ``var0`` defaults to ``1 - rho`` and
     ``offset`` to zeros (no spatial term); ``grads["rho"]`` is then the derivative
-    through the municipality effects alone (the total is ``rho - var0``).
+    through the municipality effects alone (the total is ``rho - var0``). ``scale``
+    (default ones) multiplies the dispersion per cell.
     """
     muni = np.asarray(muni, np.int64)
     offset = np.zeros(len(muni)) if offset is None else np.asarray(offset, float)
-    out = _kernel(np.ascontiguousarray(z, float), np.ascontiguousarray(v, float), muni,
-                  int(muni.max()) + 1, np.asarray(alpha, float), np.asarray(lam, float),
+    scale = np.ones(np.shape(z)) if scale is None else scale
+    out = _kernel(np.ascontiguousarray(z, float), np.ascontiguousarray(v, float),
+                  np.ascontiguousarray(scale, float), muni, int(muni.max()) + 1, np.asarray(alpha, float), np.asarray(lam, float),
                   np.asarray(dispersion, float), float(rho),
                   float(1 - rho if var0 is None else var0), offset, float(tau),
                   np.asarray(kappa, float), panel, municipality)
@@ -308,8 +317,8 @@ def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
 
 
 class MarginalLoglik(Op):
-    """pytensor Op: (z, v, municipality, alpha, lam, dispersion, rho, var0, offset, tau,
-    kappa) -> (log-likelihood, its gradient in alpha, ..., kappa).
+    """pytensor Op: (z, v, scale, municipality, alpha, lam, dispersion, rho, var0, offset,
+    tau, kappa) -> (log-likelihood, its gradient in alpha, ..., kappa, and in z).
 
     Its ``grad`` returns the gradient outputs of the same apply node, so the log density
     and its gradient cost one kernel call; second derivatives are not provided.
@@ -321,19 +330,20 @@ class MarginalLoglik(Op):
         self.panel = bool(panel)
         self.municipality = bool(municipality)
 
-    def make_node(self, z, v, muni, alpha, lam, dispersion, rho, var0, offset, tau, kappa):
-        inputs = [pt.as_tensor(z, dtype="float64"), pt.as_tensor(v, dtype="float64"),
-                  pt.as_tensor(muni, dtype="int64")]
+    def make_node(self, z, v, scale, muni, alpha, lam, dispersion, rho, var0, offset, tau,
+                  kappa):
+        inputs = [pt.as_tensor(a, dtype="float64") for a in (z, v, scale)]
+        inputs.append(pt.as_tensor(muni, dtype="int64"))
         inputs += [pt.as_tensor(a, dtype="float64") for a in
                    (alpha, lam, dispersion, rho, var0, offset, tau, kappa)]
         outputs = [pt.dscalar(), pt.dvector(), pt.dvector(), pt.dvector(), pt.dscalar(),
-                   pt.dscalar(), pt.dvector(), pt.dscalar(), pt.dvector()]
+                   pt.dscalar(), pt.dvector(), pt.dscalar(), pt.dvector(), pt.dtensor3()]
         return Apply(self, inputs, outputs)
 
     def perform(self, node, inputs, output_storage):
-        z, v, muni, alpha, lam, disp, rho, var0, offset, tau, kappa = inputs
+        z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau, kappa = inputs
         n_muni = int(muni.max()) + 1 if muni.size else 1
-        out = _kernel(z, v, muni, n_muni, alpha, lam, disp, float(rho), float(var0),
+        out = _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, float(rho), float(var0),
                       offset, float(tau), kappa, self.panel, self.municipality)
         for storage, value in zip(output_storage, out):
             storage[0] = np.asarray(value, dtype=np.float64)
@@ -343,8 +353,8 @@ class MarginalLoglik(Op):
 
         outs = self(*inputs)
         g = output_grads[0]
-        data = [grad_undefined(self, k, inputs[k], "data") for k in range(3)]
-        return data + [g * o for o in outs[1:]]
+        data = [grad_undefined(self, k, inputs[k], "data") for k in range(1, 4)]
+        return [g * outs[-1]] + data + [g * o for o in outs[1:-1]]
 
 
 try:  # nutpie compiles the model with numba: give the Op a numba implementation
@@ -356,12 +366,13 @@ try:  # nutpie compiles the model with numba: give the Op a numba implementation
         panel, municipality = op.panel, op.municipality
 
         @numba_njit
-        def marginal_loglik(z, v, muni, alpha, lam, disp, rho, var0, offset, tau, kappa):
+        def marginal_loglik(z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau,
+                            kappa):
             n_muni = muni.max() + 1 if muni.size > 0 else 1
-            out = _kernel(z, v, muni, n_muni, alpha, lam, disp, rho.item(), var0.item(),
-                          offset, tau.item(), kappa, panel, municipality)
+            out = _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho.item(),
+                          var0.item(), offset, tau.item(), kappa, panel, municipality)
             return (np.asarray(out[0]), out[1], out[2], out[3], np.asarray(out[4]),
-                    np.asarray(out[5]), out[6], np.asarray(out[7]), out[8])
+                    np.asarray(out[5]), out[6], np.asarray(out[7]), out[8], out[9])
 
         return marginal_loglik
 except ImportError:  # pragma: no cover - an older pytensor: perform() is used

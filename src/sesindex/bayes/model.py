@@ -68,12 +68,14 @@ import pytensor.tensor as pt
 
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.kernel import MarginalLoglik
+from sesindex.bayes.spec import DISPERSIONS, LIKELIHOODS
 
 #: Prior scales, shared with the prior simulator (:mod:`sesindex.bayes.simulate`).
 #: ``dispersion_sd``: s_j ~ N(0, 0.5^2) truncated below at -min_i,t v_itj.
 PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "dispersion_sd": 0.5, "sigma_sd": 0.5,
          "rho_ab": (2.0, 2.0),
-         "tau_sd": 0.2, "kappa_sd": 0.3, "spatial_share_ab": (2.0, 2.0)}
+         "tau_sd": 0.2, "kappa_sd": 0.3, "spatial_share_ab": (2.0, 2.0),
+         "icc_sd": 0.05}
 
 
 def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt,
@@ -244,23 +246,106 @@ def dispersion_floor(v: np.ndarray) -> np.ndarray:
     return np.asarray(v).min(axis=(0, 1))
 
 
-def split_dispersion(dispersion, v):
+def dispersion_scale(inputs: ModelInputs, dispersion: str) -> np.ndarray:
+    """Per-cell multiplier of the dispersion: cell variance = ``v + dispersion_j * scale``.
+
+    Ones for the additive forms (``"sd"``, ``"variance"``). For ``"beta_binomial"`` the
+    count cells get ``v (n - 1)``: a beta-binomial count with intra-class correlation
+    rho_j has variance ``n p (1 - p) (1 + (n - 1) rho_j)``, so on the logit scale the
+    binomial variance ``v`` grows by ``v (n - 1) rho_j`` (continuous cells keep 1).
+
+    >>> from types import SimpleNamespace
+    >>> m = SimpleNamespace(v=np.array([[[0.01, 0.0]]]), denominator=np.array([[[101., 0]]]),
+    ...                     rate_indicators=[0])
+    >>> dispersion_scale(m, "beta_binomial").tolist()
+    [[[1.0, 1.0]]]
+    """
+    scale = np.ones_like(np.asarray(inputs.v, float))
+    if dispersion == "beta_binomial":
+        j = inputs.rate_indicators
+        scale[..., j] = inputs.v[..., j] * (inputs.denominator[..., j] - 1)
+    return scale
+
+
+def split_dispersion(dispersion, v, scale=1.0):
     """(sampling variance, cell residual variance) of each cell for a dispersion draw.
 
-    The observed logit varies by ``v + s`` around the model's mean; a positive ``s`` is
-    the variance of the true logit around it (the cell residual), a negative ``s``
-    shrinks the sampling variance (under-dispersion) and leaves no residual.
+    The observed logit varies by ``v + s`` around the model's mean (``s = dispersion *
+    scale``); a positive ``s`` is the variance of the true logit around it (the cell
+    residual), a negative ``s`` shrinks the sampling variance (under-dispersion) and
+    leaves no residual.
 
     >>> import numpy as np
     >>> [a.tolist() for a in split_dispersion(np.array([0.1, -0.05]), np.array([0.2, 0.2]))]
     [[0.2, 0.15000000000000002], [0.1, 0.0]]
     """
-    return v + np.minimum(dispersion, 0.0), np.maximum(dispersion, 0.0) + 0.0 * v
+    extra = dispersion * scale
+    return v + np.minimum(extra, 0.0), np.maximum(extra, 0.0) + 0.0 * v
+
+
+def model_data(inputs: ModelInputs, *, municipality: bool = True, dispersion: str = "sd",
+               likelihood: str = "gaussian_logit") -> dict[str, np.ndarray]:
+    """The model's ``pm.Data`` values for ``inputs``: what a compiled model of the same
+    form takes through ``with_data`` (:mod:`sesindex.bayes.compiled`).
+
+    >>> from sesindex.data.synthetic import generate
+    >>> from sesindex.bayes.data import model_inputs
+    >>> m = model_inputs(generate(n_areas=20, years=(2022,), seed=1).dataset, ["V1"])
+    >>> sorted(model_data(m, likelihood="binomial"))
+    ['count', 'denominator', 'municipality', 'v', 'z']
+    """
+    data = {"z": inputs.z, "v": inputs.v}
+    if dispersion == "variance":  # the binomial model's kernel sees no sampling variance
+        floor = dispersion_floor(inputs.v)
+        data["v_min"] = floor * 0.0 if likelihood == "binomial" else floor
+    if dispersion == "beta_binomial":
+        data["dispersion_scale"] = dispersion_scale(inputs, dispersion)
+    if likelihood == "binomial":
+        rate = inputs.rate_indicators
+        data["count"] = inputs.count[..., rate]
+        data["denominator"] = inputs.denominator[..., rate]
+    if municipality:
+        data["municipality"] = np.asarray(inputs.municipality)
+    return data
+
+
+def _dispersion(inputs: ModelInputs, dispersion: str, data: dict):
+    """The dispersion parameter (indicator) for each form (see :func:`build_model`)."""
+    if dispersion == "variance":
+        v_min = pm.Data("v_min", data["v_min"])
+        return pm.TruncatedNormal("dispersion", 0.0, PRIOR["dispersion_sd"], lower=-v_min,
+                                  dims="indicator")
+    if dispersion == "sd":
+        sigma = pm.HalfNormal("sigma", PRIOR["sigma_sd"], dims="indicator")
+        return pm.Deterministic("dispersion", sigma**2, dims="indicator")
+    if dispersion == "beta_binomial":  # count: intra-class correlation; continuous: s_j
+        sd = np.full(len(inputs.indicators), PRIOR["dispersion_sd"])
+        sd[inputs.rate_indicators] = PRIOR["icc_sd"]
+        return pm.HalfNormal("dispersion", sd, dims="indicator")
+    raise ValueError(f"dispersion must be one of {DISPERSIONS} (got {dispersion!r})")
+
+
+def _binomial_logits(inputs: ModelInputs, z, v, data: dict):
+    """The exact binomial model's sampled true logits, in the kernel's (area, year,
+    indicator) layout with the continuous indicators' observations left in place.
+
+    Each count cell's true logit is ``theta = z + sqrt(v) * xi`` with ``xi`` flat (a
+    constant Jacobian: a flat prior on theta), so ``xi`` starts at 0, the empirical logit,
+    and has a posterior scale of about one in every cell whatever its denominator; the
+    binomial log-likelihood ``y theta - n log(1 + e^theta)`` is added here.
+    """
+    rate = inputs.rate_indicators
+    y, n = pm.Data("count", data["count"]), pm.Data("denominator", data["denominator"])
+    xi = pm.Flat("xi", shape=data["count"].shape)
+    theta = z[..., rate] + pt.sqrt(v[..., rate]) * xi
+    pm.Potential("binomial", pt.sum(y * theta - n * pt.softplus(theta)))
+    return pt.set_subtensor(z[..., rate], theta)
 
 
 def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
                 municipality: bool = True, graph: bool = False,
-                adjacency=None, dispersion: str = "sd") -> pm.Model:
+                adjacency=None, dispersion: str = "sd",
+                likelihood: str = "gaussian_logit") -> pm.Model:
     """The PyMC model with eta, gamma and m marginalised (a ``pm.Potential``).
 
     ``z``, ``v``, ``v_min`` (each indicator's smallest ``v``: the dispersion's floor) and (with ``municipality``) the areas' municipality numbers are
@@ -275,30 +360,45 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     spatial term; its model is tied to those areas (one field value per area).
     ``dispersion``: ``"sd"`` samples sigma_j ~ HalfNormal(0.5) and s_j = sigma_j^2 >= 0;
     ``"variance"`` samples s_j itself, N(0, 0.5^2) truncated at -min v_j (the module
-    docstring says when which is better).
+    docstring says when which is better); ``"beta_binomial"`` gives count cells the
+    beta-binomial variance ``v (1 + (n - 1) rho_j)`` with intra-class correlation
+    rho_j ~ HalfNormal(0.05) (continuous indicators: s_j ~ HalfNormal(0.5)).
+
+    ``likelihood``: ``"gaussian_logit"`` (default) is the Gaussian working likelihood on
+    the empirical logits described in the module. ``"binomial"`` is exact: every count
+    cell's true logit theta_itj is sampled (:func:`_binomial_logits`), y ~ Binomial(n,
+    expit(theta)), and theta ~ N(alpha_j + lambda_j eta_it + gamma_ij, s_j) with eta,
+    gamma and m integrated out by the same kernel (theta in place of ``z``, no sampling
+    variance, the kernel's gradient in ``z`` carrying on to theta). It samples one
+    parameter per count cell, so its compiled form is tied to the data's shape.
     """
     n_year, n_ind = inputs.z.shape[1:]
     if n_year > 1 and temporal != "random_walk":
         raise ValueError(f"a panel of {n_year} years needs temporal = 'random_walk' "
                          f"(got {temporal!r}); fit single years separately otherwise")
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"likelihood must be one of {LIKELIHOODS} (got {likelihood!r})")
+    if likelihood == "binomial" and dispersion == "beta_binomial":
+        raise ValueError("dispersion 'beta_binomial' is the working likelihood's variance "
+                         "form; the binomial likelihood's over-dispersion is its logit-"
+                         "normal cell residual (dispersion 'sd' or 'variance')")
     coords = {"indicator": list(inputs.indicators)}
+    data = model_data(inputs, municipality=municipality, dispersion=dispersion,
+                      likelihood=likelihood)
     with pm.Model(coords=coords) as model:
-        z = pm.Data("z", inputs.z)
-        v = pm.Data("v", inputs.v)
+        z = pm.Data("z", data["z"])
+        v = pm.Data("v", data["v"])
         alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims="indicator")
         lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
-        if dispersion == "variance":
-            v_min = pm.Data("v_min", dispersion_floor(inputs.v))
-            extra = pm.TruncatedNormal("dispersion", 0.0, PRIOR["dispersion_sd"],
-                                       lower=-v_min, dims="indicator")
-        elif dispersion == "sd":
-            sigma = pm.HalfNormal("sigma", PRIOR["sigma_sd"], dims="indicator")
-            extra = pm.Deterministic("dispersion", sigma**2, dims="indicator")
-        else:
-            raise ValueError(f"dispersion must be 'sd' or 'variance' (got {dispersion!r})")
+        scale = pt.ones_like(z)
+        if dispersion == "beta_binomial":
+            scale = pm.Data("dispersion_scale", data["dispersion_scale"])
+        if likelihood == "binomial":  # the kernel sees the true logits, no sampling noise
+            z, v = _binomial_logits(inputs, z, v, data), pt.zeros_like(z)
+        extra = _dispersion(inputs, dispersion, data)
         if municipality:
             rho = pm.Beta("rho", *PRIOR["rho_ab"])
-            muni = pm.Data("municipality", np.asarray(inputs.municipality))
+            muni = pm.Data("municipality", data["municipality"])
         else:
             rho, muni = pt.as_tensor(0.0), None
         tau, kappa = pt.as_tensor(1.0), pt.ones(n_ind)  # unused in a single year
@@ -310,14 +410,14 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
             var0, offset = spatial_term(adjacency, rho, inputs.areas)
         if graph:
             neg2 = marginal_neg2loglik(z - alpha - lam * offset[:, None, None],
-                                       extra + v, lam, tau,
+                                       v + extra * scale, lam, tau,
                                        kappa if n_year > 1 else None, rho, muni,
                                        n_ind=n_ind, var0=var0)
             pm.Potential("likelihood", -0.5 * neg2)
         else:
             op = MarginalLoglik(panel=n_year > 1, municipality=municipality)
             areas_muni = muni if municipality else pt.zeros(z.shape[0], dtype="int64")
-            loglik = op(z, v, areas_muni, alpha, lam, extra, rho, var0, offset, tau,
+            loglik = op(z, v, scale, areas_muni, alpha, lam, extra, rho, var0, offset, tau,
                         kappa)[0]
             pm.Potential("likelihood", loglik)
     return model

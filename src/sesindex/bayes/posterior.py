@@ -67,19 +67,22 @@ def _params(post, c: int, d: int) -> dict:
     return get
 
 
-def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator, *, z=None, v=None,
+                scale=1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """m_k, gamma (area, indicator) and eta (area, year) given one hyperparameter draw.
 
     The likelihood's per-area pieces (:func:`sesindex.bayes.model.area_terms`) give
     ``-2 log p(data | m) = c - 2 m b + m^2 a``, hence m_k | data ~
     N(rho B_k / (1 + rho A_k), rho / (1 + rho A_k)) with A, B sums over the municipality;
     given m_k, gamma_i | data ~ N(S^-1 (h0 - m h1), S^-1) from the same pieces; and given
-    both, eta is drawn by :func:`ffbs`.
+    both, eta is drawn by :func:`ffbs`. ``z`` and ``v`` default to the inputs' (the exact
+    binomial model passes each draw's true logits and no sampling variance); ``scale``
+    multiplies the dispersion per cell (:func:`sesindex.bayes.model.dispersion_scale`).
     """
-    z, v = inputs.z, inputs.v
+    z = inputs.z if z is None else z
+    v = inputs.v if v is None else v
     n_area, n_year, n_ind = z.shape
-    dd = p["dispersion"] + v
+    dd = v + p["dispersion"] * scale
     var0 = p.get("var0", 1.0 - p["rho"])
     offset = np.broadcast_to(np.asarray(p.get("offset", 0.0), float), (n_area,))
     r = z - p["alpha"] - p["lam"] * offset[:, None, None]
@@ -108,25 +111,45 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator
 
 
 def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
-               rate_indicators: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """eta (draw, area, year) and true rates in percent (draw, area, year, rate-indicator)."""
-    z, v = inputs.z, inputs.v
-    n_area, n_year, _ = z.shape
+               rate_indicators: list[int], scale=1.0) -> tuple[np.ndarray, np.ndarray]:
+    """eta (draw, area, year) and true rates in percent (draw, area, year, rate-indicator).
+
+    With the exact binomial model (``xi`` in ``post``) each draw's true logits are
+    sampled ones, ``theta = z + sqrt(v) xi``: the states are drawn given them (no
+    sampling variance) and the rates are ``expit(theta)``. Otherwise the true logits are
+    drawn given eta from the cell residual and the sampling variance.
+    """
+    n_area, n_year, _ = inputs.z.shape
     n_draw = post.sizes["draw"]
     eta = np.empty((n_draw, n_area, n_year))
     rates = np.empty((n_draw, n_area, n_year, len(rate_indicators)), dtype=np.float32)
     j = rate_indicators
-    vv = v[:, :, j]
+    sampled = "xi" in post
+    if sampled:
+        rate, zero = inputs.rate_indicators, np.zeros_like(inputs.v)
+        z = inputs.z.copy()
+        xi = post["xi"].values[chain]
     for d in range(n_draw):
         p = _params(post, chain, d)
-        _, gamma, eta[d] = draw_states(inputs, p, rng)
+        if sampled:
+            z[..., rate] = inputs.z[..., rate] + np.sqrt(inputs.v[..., rate]) * xi[d]
+            _, gamma, eta[d] = draw_states(inputs, p, rng, z=z, v=zero, scale=scale)
+            rates[d] = 100 * expit(z[..., j])
+            continue
+        _, gamma, eta[d] = draw_states(inputs, p, rng, scale=scale)
         lin = p["alpha"][j] + p["lam"][j] * eta[d][:, :, None] + gamma[:, None, j]
-        sampling, residual = split_dispersion(p["dispersion"][j], vv)
+        sampling, residual = split_dispersion(p["dispersion"][j], inputs.v[:, :, j],
+                                              _cells(scale, j))
         gain = residual / (residual + sampling)  # 0 when the data leave no cell residual
-        theta = (lin + gain * (z[:, :, j] - lin)
+        theta = (lin + gain * (inputs.z[:, :, j] - lin)
                  + np.sqrt(gain * sampling) * rng.standard_normal(lin.shape))
         rates[d] = 100 * expit(theta)
     return eta, rates
+
+
+def _cells(scale, j):
+    """The per-cell dispersion scale of indicators ``j`` (a scalar passes through)."""
+    return scale[:, :, j] if np.ndim(scale) == 3 else scale
 
 
 def standardise(eta: np.ndarray, ref: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -15,6 +15,11 @@ from pathlib import Path
 
 from sesindex.indicators import official_indicators
 
+#: Likelihoods of the count indicators (:func:`sesindex.bayes.model.build_model`).
+LIKELIHOODS = ("gaussian_logit", "binomial")
+#: Dispersion forms: how each cell's variance beyond the sampling variance is built.
+DISPERSIONS = ("sd", "variance", "beta_binomial")
+
 
 @dataclass(frozen=True)
 class SamplerSpec:
@@ -29,6 +34,8 @@ class SamplerSpec:
     target_accept: float = 0.8
     thin_derived: int = 1  # derive eta, the index, ranks and types in every k-th draw
     advi_iterations: int = 100_000  # 30,000 left the national hyperparameters unconverged
+    kernel: bool = True  # the compiled likelihood kernel; False: the pytensor graph of the
+    # same density (the reference; how PyMC would compile the model by itself)
 
 
 @dataclass(frozen=True)
@@ -57,10 +64,12 @@ class ModelSpec:
     indicators: tuple[str, ...] = field(default_factory=official_indicators)
     continuous: tuple[ContinuousSpec, ...] = ()
     years: tuple[int, ...] | None = None  # None = every year in the data
-    likelihood: str = "gaussian_logit"  # the only one: Gaussian on empirical logits
+    likelihood: str = "gaussian_logit"  # gaussian_logit (empirical logits) | binomial (exact)
     temporal: str = "random_walk"  # random_walk | none
     municipality: bool = True
     dispersion: str = "sd"  # sd: sigma_j >= 0 | variance: s_j > -min v (long panels)
+    # | beta_binomial: count cells' variance v (1 + (n - 1) rho_j), rho_j the intra-class
+    # correlation (working likelihood only)
     adjacency: str | None = None  # CSV of neighbour pairs: adds the BYM2 spatial term
     reference_year: int | None = None  # eta standardised here (default: last year)
     delta: float = 1.0  # |change in index| threshold, percentage points
@@ -86,10 +95,18 @@ class ModelSpec:
         m["continuous"] = tuple(ContinuousSpec(**c) for c in m.get("continuous", ()))
         spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
                    gate=GateSpec(**d.get("gate", {})))
-        if spec.likelihood != "gaussian_logit":
-            raise ValueError(f"model.likelihood {spec.likelihood!r} is not available: the "
-                             "model uses the Gaussian working likelihood on empirical logits "
-                             "('gaussian_logit'; the dispersion s_j carries over-dispersion)")
+        if spec.likelihood not in LIKELIHOODS:
+            raise ValueError(f"model.likelihood {spec.likelihood!r} is not available: choose "
+                             "'gaussian_logit' (the Gaussian working likelihood on empirical "
+                             "logits) or 'binomial' (exact: every count cell's true logit "
+                             "is sampled); for beta-binomial over-dispersion use "
+                             "dispersion = 'beta_binomial' with 'gaussian_logit'")
+        if spec.dispersion not in DISPERSIONS:
+            raise ValueError(f"model.dispersion {spec.dispersion!r} unknown ({DISPERSIONS})")
+        if spec.likelihood == "binomial" and spec.dispersion == "beta_binomial":
+            raise ValueError("model.dispersion 'beta_binomial' goes with the working "
+                             "likelihood; with likelihood 'binomial' the over-dispersion is "
+                             "the logit-normal cell residual ('sd' or 'variance')")
         if spec.temporal not in ("random_walk", "none"):
             raise ValueError("model.temporal must be 'random_walk' or 'none'")
         return spec
