@@ -152,3 +152,28 @@ def test_a_failing_replicate_is_recorded_not_dropped(tiny_sbc):
     assert res.replicates["error"].str.startswith("ValueError").all()
     assert res.ranks().isna().all().all()
     assert overall(summarise(res)[0])["quantities"] == 0
+
+
+def test_binomial_prior_simulation_draws_counts_on_the_denominators():
+    tpl = template_inputs(30, 5, (2022,), seed=2)
+    sim, truth = simulate_prior(tpl, np.random.default_rng(4), panel=False,
+                                likelihood="binomial")
+    assert np.array_equal(sim.denominator, tpl.denominator)
+    assert (sim.count == np.round(sim.count)).all()
+    assert ((0 <= sim.count) & (sim.count <= sim.denominator)).all()
+    z = np.log((sim.count + 0.5) / (sim.denominator - sim.count + 0.5))
+    np.testing.assert_allclose(sim.z, z)
+
+
+@pytest.mark.slow
+def test_tiny_sbc_of_the_exact_binomial_model_ranks_are_uniform():
+    # the exact model samples every cell's logit: its whole fit, eta's conditional draws
+    # included, must give uniform ranks when data come from its own generative form
+    tpl = template_inputs(20, 4, (2022,), seed=1)
+    res = run_sbc(tpl, replicates=30, seed=12, options={**TINY, "likelihood": "binomial",
+                                                          "target_accept": 0.95})
+    assert (res.replicates["status"] == "ok").all(), res.replicates["error"].tolist()
+    table, summary = summarise(res, bins=5)
+    assert summary["bonferroni_p"] > 0.001, table[["quantity", "p_value", "counts"]]
+    assert summary["ks_p"] > 0.001
+    assert summarise(res, bins=5, shift_sd=1.0)[1]["rejects_uniformity"]

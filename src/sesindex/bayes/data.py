@@ -56,6 +56,15 @@ class ModelInputs:
         return [k for k, kind in enumerate(self.kinds) if kind != "continuous"]
 
 
+def empirical_logit(y, n) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical logit of ``y`` of ``n`` and its binomial sampling variance (logit scale).
+
+    >>> [round(float(a), 4) for a in empirical_logit(np.array(9.5), np.array(20.0))]
+    [0.0, 0.2]
+    """
+    return (np.log((y + 0.5) / (n - y + 0.5)), 1 / (y + 0.5) + 1 / (n - y + 0.5))
+
+
 def _continuous(values: np.ndarray, name: str, transform: str) -> tuple[np.ndarray, tuple]:
     if transform == "log":
         if np.nanmin(values) <= 0:
@@ -101,8 +110,7 @@ def model_inputs(ds: xr.Dataset, indicators: Sequence[str],
         n = cell["denominator"].values
         y = cell["count"].values if kinds[k] == "count" else n * cell["value"].values / 100
         count[..., k] = y
-        z[..., k] = np.log((y + 0.5) / (n - y + 0.5))
-        v[..., k] = 1 / (y + 0.5) + 1 / (n - y + 0.5)
+        z[..., k], v[..., k] = empirical_logit(y, n)
         if kinds[k] != "count":
             p = np.clip((y + 0.5) / (n + 1), 1e-6, 1 - 1e-6)
             v[..., k] += (ROUNDING_SD_PROPORTION / (p * (1 - p))) ** 2

@@ -295,12 +295,14 @@ def model_data(inputs: ModelInputs, *, municipality: bool = True, dispersion: st
     ['count', 'denominator', 'municipality', 'v', 'z']
     """
     data = {"z": inputs.z, "v": inputs.v}
-    if dispersion == "variance":  # the binomial model's kernel sees no sampling variance
+    if likelihood == "beta_binomial":  # no sampling variances; z only for continuous ones
+        data = {"z": inputs.z} if len(inputs.rate_indicators) < len(inputs.kinds) else {}
+    elif dispersion == "variance":  # the binomial model's kernel sees no sampling variance
         floor = dispersion_floor(inputs.v)
         data["v_min"] = floor * 0.0 if likelihood == "binomial" else floor
-    if dispersion == "beta_binomial":
+    if dispersion == "beta_binomial" and likelihood == "gaussian_logit":
         data["dispersion_scale"] = dispersion_scale(inputs, dispersion)
-    if likelihood == "binomial":
+    if likelihood in ("binomial", "beta_binomial"):
         rate = inputs.rate_indicators
         data["count"] = inputs.count[..., rate]
         data["denominator"] = inputs.denominator[..., rate]
@@ -382,12 +384,25 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
         raise ValueError("dispersion 'beta_binomial' is the working likelihood's variance "
                          "form; the binomial likelihood's over-dispersion is its logit-"
                          "normal cell residual (dispersion 'sd' or 'variance')")
+    if likelihood == "beta_binomial" and (n_year > 1 or adjacency is not None):
+        raise ValueError("likelihood 'beta_binomial' fits single years without a spatial "
+                         f"term (got {n_year} years"
+                         f"{', an adjacency' if adjacency is not None else ''}); use the "
+                         "working likelihood with dispersion = 'beta_binomial' for panels")
     coords = {"indicator": list(inputs.indicators)}
     data = model_data(inputs, municipality=municipality, dispersion=dispersion,
                       likelihood=likelihood)
     with pm.Model(coords=coords) as model:
-        z = pm.Data("z", data["z"])
-        v = pm.Data("v", data["v"])
+        z = pm.Data("z", inputs.z)
+        v = pm.Data("v", inputs.v)
+        if likelihood == "beta_binomial":  # eta sampled; m integrated out in closed form
+            from sesindex.bayes import beta_binomial
+
+            lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
+            rho = pm.Beta("rho", *PRIOR["rho_ab"]) if municipality else 0.0
+            muni = pm.Data("municipality", data["municipality"]) if municipality else None
+            beta_binomial.add_likelihood(inputs, data, z, lam, rho, muni)
+            return model
         alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims="indicator")
         lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
         scale = pt.ones_like(z)

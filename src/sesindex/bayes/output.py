@@ -45,8 +45,9 @@ def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
     derived = derived.astype(np.float32)  # in every thin_derived-th draw (fit derives so)
     post = idata.posterior.sel(draw=derived["draw"].values)
     # the exact binomial model's sampled logits (one per count cell and draw: 320 MB for
-    # a national year) are not kept; the true rates they give enter the index draws
-    post = post.drop_vars([v for v in ("xi",) if v in post])
+    # a national year) are not kept, the true rates they give enter the index draws; the
+    # beta-binomial model's sampled eta is kept standardised, as "eta"
+    post = post.drop_vars([v for v in ("xi", "eta_latent") if v in post])
     idata.posterior = post.merge(derived, compat="override", join="left")
     idata.posterior.attrs.update(result.posterior.attrs)
     paths = [out / name for name in OUTPUTS]

@@ -116,32 +116,34 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
 
     With the exact binomial model (``xi`` in ``post``) each draw's true logits are
     sampled ones, ``theta = z + sqrt(v) xi``: the states are drawn given them (no
-    sampling variance) and the rates are ``expit(theta)``. Otherwise the true logits are
-    drawn given eta from the cell residual and the sampling variance.
+    sampling variance) and the rates are ``expit(theta)``; the exact beta-binomial model
+    (``eta_latent``) has its own (:func:`sesindex.bayes.beta_binomial.draw_chain`).
+    Otherwise the true logits are drawn given eta from the cell residual and the sampling
+    variance.
     """
+    if "eta_latent" in post:  # the exact beta-binomial model samples eta itself
+        from sesindex.bayes import beta_binomial
+
+        return beta_binomial.draw_chain(post, inputs, chain, rng, rate_indicators)
     n_area, n_year, _ = inputs.z.shape
     n_draw = post.sizes["draw"]
     eta = np.empty((n_draw, n_area, n_year))
     rates = np.empty((n_draw, n_area, n_year, len(rate_indicators)), dtype=np.float32)
     j = rate_indicators
-    sampled = "xi" in post
-    if sampled:
-        rate, zero = inputs.rate_indicators, np.zeros_like(inputs.v)
-        z = inputs.z.copy()
-        xi = post["xi"].values[chain]
+    z, v = inputs.z, inputs.v
+    if "xi" in post:  # the exact binomial model: the true logits are the sampled ones
+        rate, xi = inputs.rate_indicators, post["xi"].values[chain]
+        z, v = inputs.z.copy(), np.zeros_like(inputs.v)
     for d in range(n_draw):
         p = _params(post, chain, d)
-        if sampled:
+        if "xi" in post:
             z[..., rate] = inputs.z[..., rate] + np.sqrt(inputs.v[..., rate]) * xi[d]
-            _, gamma, eta[d] = draw_states(inputs, p, rng, z=z, v=zero, scale=scale)
-            rates[d] = 100 * expit(z[..., j])
-            continue
-        _, gamma, eta[d] = draw_states(inputs, p, rng, scale=scale)
+        _, gamma, eta[d] = draw_states(inputs, p, rng, z=z, v=v, scale=scale)
         lin = p["alpha"][j] + p["lam"][j] * eta[d][:, :, None] + gamma[:, None, j]
-        sampling, residual = split_dispersion(p["dispersion"][j], inputs.v[:, :, j],
+        sampling, residual = split_dispersion(p["dispersion"][j], v[:, :, j],
                                               _cells(scale, j))
-        gain = residual / (residual + sampling)  # 0 when the data leave no cell residual
-        theta = (lin + gain * (inputs.z[:, :, j] - lin)
+        gain = residual / (residual + sampling)  # 0: no cell residual; 1: no sampling noise
+        theta = (lin + gain * (z[:, :, j] - lin)
                  + np.sqrt(gain * sampling) * rng.standard_normal(lin.shape))
         rates[d] = 100 * expit(theta)
     return eta, rates

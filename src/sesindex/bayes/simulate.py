@@ -16,7 +16,10 @@ indicator j:
 
 given the template's known sampling variances ``v`` and municipality structure. The
 true cell logit (variance max(s_j, 0) around that mean) is integrated out, as in the
-model. So eta_i0 has variance exactly 1 a priori.
+model. So eta_i0 has variance exactly 1 a priori. With ``likelihood="binomial"`` (the
+exact model) the true cell logit is drawn, theta_itj ~ N(alpha_j + lambda_j eta_it +
+gamma_ij, s_j), and then counts y_itj ~ Binomial(n_itj, expit(theta_itj)) on the
+template's denominators; ``z`` and ``v`` are the counts' empirical logits and variances.
 
 :func:`template_inputs` builds a small :class:`~sesindex.bayes.data.ModelInputs` with
 realistic ``v`` (binomial variances of the synthetic panel's counts) and areas spread
@@ -39,14 +42,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from sesindex.bayes.data import ModelInputs
+from scipy.special import expit
+
+from sesindex.bayes.data import ModelInputs, empirical_logit
 from sesindex.bayes.model import PRIOR, dispersion_floor
 
 
-
 def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bool,
-                   prior: dict | None = None, dispersion: str = "sd"
-                   ) -> tuple[ModelInputs, dict]:
+                   prior: dict | None = None, dispersion: str = "sd",
+                   likelihood: str = "gaussian_logit") -> tuple[ModelInputs, dict]:
     """One draw of all parameters from the prior and of ``z`` given them.
 
     ``template`` supplies the shape (area, year, indicator), the known sampling
@@ -100,6 +104,12 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     eta = np.cumsum(steps, axis=1)
     truth["eta"] = eta
     mean = (truth["alpha"] + truth["lam"] * eta[:, :, None] + gamma[:, None, :])
+    if likelihood == "binomial":
+        theta = mean + np.sqrt(truth["dispersion"]) * rng.standard_normal(mean.shape)
+        n = template.denominator
+        y = rng.binomial(n.astype(np.int64), expit(theta)).astype(float)
+        z, v = empirical_logit(y, n)
+        return replace(template, z=z, v=v, count=y, scale={}), truth
     sd = np.sqrt(truth["dispersion"] + template.v)
     z = mean + sd * rng.standard_normal(mean.shape)
     sim = replace(template, z=z, count=np.full(z.shape, np.nan), scale={})

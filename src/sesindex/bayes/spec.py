@@ -16,7 +16,7 @@ from pathlib import Path
 from sesindex.indicators import official_indicators
 
 #: Likelihoods of the count indicators (:func:`sesindex.bayes.model.build_model`).
-LIKELIHOODS = ("gaussian_logit", "binomial")
+LIKELIHOODS = ("gaussian_logit", "binomial", "beta_binomial")
 #: Dispersion forms: how each cell's variance beyond the sampling variance is built.
 DISPERSIONS = ("sd", "variance", "beta_binomial")
 
@@ -64,7 +64,8 @@ class ModelSpec:
     indicators: tuple[str, ...] = field(default_factory=official_indicators)
     continuous: tuple[ContinuousSpec, ...] = ()
     years: tuple[int, ...] | None = None  # None = every year in the data
-    likelihood: str = "gaussian_logit"  # gaussian_logit (empirical logits) | binomial (exact)
+    likelihood: str = "gaussian_logit"  # gaussian_logit (empirical logits) | binomial
+    # (exact, true cell logits sampled) | beta_binomial (exact, single years, eta sampled)
     temporal: str = "random_walk"  # random_walk | none
     municipality: bool = True
     dispersion: str = "sd"  # sd: sigma_j >= 0 | variance: s_j > -min v (long panels)
@@ -98,15 +99,15 @@ class ModelSpec:
         if spec.likelihood not in LIKELIHOODS:
             raise ValueError(f"model.likelihood {spec.likelihood!r} is not available: choose "
                              "'gaussian_logit' (the Gaussian working likelihood on empirical "
-                             "logits) or 'binomial' (exact: every count cell's true logit "
-                             "is sampled); for beta-binomial over-dispersion use "
-                             "dispersion = 'beta_binomial' with 'gaussian_logit'")
+                             "logits), 'binomial' (exact: every count cell's true logit "
+                             "is sampled) or 'beta_binomial' (exact, single years)")
         if spec.dispersion not in DISPERSIONS:
             raise ValueError(f"model.dispersion {spec.dispersion!r} unknown ({DISPERSIONS})")
-        if spec.likelihood == "binomial" and spec.dispersion == "beta_binomial":
+        if spec.likelihood != "gaussian_logit" and spec.dispersion == "beta_binomial":
             raise ValueError("model.dispersion 'beta_binomial' goes with the working "
                              "likelihood; with likelihood 'binomial' the over-dispersion is "
-                             "the logit-normal cell residual ('sd' or 'variance')")
+                             "the logit-normal cell residual ('sd' or 'variance'), with "
+                             "likelihood 'beta_binomial' its intra-class correlation")
         if spec.temporal not in ("random_walk", "none"):
             raise ValueError("model.temporal must be 'random_walk' or 'none'")
         return spec

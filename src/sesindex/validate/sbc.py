@@ -49,7 +49,8 @@ from sesindex.bayes.data import ModelInputs
 
 #: Default sampler and SBC settings (the [sbc] table of a study spec overrides them).
 DEFAULTS = {"chains": 2, "tune": 300, "draws": 200, "posterior_draws": 99,
-            "target_accept": 0.8, "eta_areas": 4, "control_shift_sd": 1.0}
+            "target_accept": 0.8, "eta_areas": 4, "control_shift_sd": 1.0,
+            "likelihood": "gaussian_logit"}
 
 
 def rank_of(draws: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -266,7 +267,8 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
 
     ``options`` override :data:`DEFAULTS` (chains, tune, draws per chain, L =
     ``posterior_draws``, target_accept, ``eta_areas`` areas whose eta is ranked in every
-    year). ``prior`` overrides the simulator's prior (:data:`sesindex.bayes.simulate.PRIOR`)
+    year, ``likelihood``: ``"binomial"`` simulates counts on the template's denominators
+    and fits the exact binomial model). ``prior`` overrides the simulator's prior (:data:`sesindex.bayes.simulate.PRIOR`)
     — only for deliberately wrong simulators. ``progress`` is an optional callable given
     one line per replicate. Each replicate r simulates with
     ``default_rng([seed, r])`` and samples with nutpie seed ``seed + r``.
@@ -281,6 +283,7 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     import nutpie
 
     from sesindex.bayes.compiled import compiled_model
+    from sesindex.bayes.model import model_data
     from sesindex.bayes.simulate import simulate_prior
 
     opt = {**DEFAULTS, **(options or {})}
@@ -294,9 +297,10 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     eta_cells = [(int(a), t) for a in eta_areas for t in range(n_year)]
     names = quantity_names(template, panel, eta_cells)
     kwargs = {"target_accept": float(opt["target_accept"])} if opt["target_accept"] != 0.8 else {}
+    likelihood = str(opt["likelihood"])
 
-    timings: dict = {}
-    compiled = compiled_model(template, temporal, True, timings)  # once per model form
+    timings: dict = {}  # compiled once per model form
+    compiled = compiled_model(template, temporal, True, timings, likelihood=likelihood)
 
     truths = np.full((replicates, len(names)), np.nan)
     kept = np.full((replicates, len(names), keep), np.nan)
@@ -308,9 +312,10 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
                "max_rhat": np.nan, "mean_leapfrog_steps": np.nan}
         try:
             sim, truth = simulate_prior(template, np.random.default_rng([seed, r]),
-                                        panel=panel, prior=prior)
+                                        panel=panel, prior=prior, likelihood=likelihood)
             truths[r] = _truth_vector(truth, panel, eta_cells)
-            idata = nutpie.sample(compiled.with_data(z=sim.z, v=sim.v), draws=draws,
+            data = model_data(sim, likelihood=likelihood)
+            idata = nutpie.sample(compiled.with_data(**data), draws=draws,
                                   tune=int(opt["tune"]), chains=chains, cores=min(chains, 2),
                                   seed=seed + r, progress_bar=False, save_warmup=False,
                                   **kwargs)
@@ -334,6 +339,7 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
             "years": [int(y) for y in template.years], "panel": panel,
             "chains": chains, "tune": int(opt["tune"]), "draws_per_chain": draws,
             "posterior_draws_L": keep, "thin": thin, "target_accept": float(opt["target_accept"]),
+            "likelihood": likelihood,
             "eta_areas": [str(template.areas[a]) for a in eta_areas],
             "compiled_once_with_data": True, "compile_seconds": round(timings["compile"], 2),
             "replicate_seconds": round(float(table["seconds"].sum()), 2)}
