@@ -35,10 +35,6 @@ from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs
 
-#: The intra-class correlation's prior: N(0, 0.05^2) truncated to (0, 1).
-ICC_SD = 0.05
-
-
 def exchangeable_logp(eta, rho, muni, n_muni: int, xp=pt):
     """log N(eta; 0, (1 - rho) I + rho J) within each municipality, summed.
 
@@ -87,7 +83,8 @@ def add_likelihood(inputs: ModelInputs, data: dict, z, lam, rho, muni) -> None:
     lin = centred + lam * (eta - pt.mean(eta))[:, None]  # (area, indicator)
     disp = pt.zeros(n_ind)
     if rate:
-        icc = pm.TruncatedNormal("icc", 0.0, ICC_SD, lower=0.0, upper=1.0, shape=len(rate))
+        icc = pm.TruncatedNormal("icc", 0.0, PRIOR["icc_sd"], lower=0.0, upper=1.0,
+                                 shape=len(rate))
         phi = 1.0 / icc - 1.0
         mu = pm.math.invlogit(lin[:, rate])
         y = pm.Data("count", data["count"])[:, 0, :]

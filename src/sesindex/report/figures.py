@@ -26,11 +26,16 @@ TYPE_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#f7f7f7", 4: "#67a9cf", 5: "#216
 def national_summary(summary: pd.DataFrame):
     """mu and sigma by year, and the share of areas of each type by year."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
-    a.plot(summary["year"], summary["mu"], "o-", label="mean μ")
-    a.plot(summary["year"], summary["sigma"], "s-", label="standard deviation σ")
+    if "mu" in summary:
+        a.plot(summary["year"], summary["mu"], "o-", label="mean μ")
+        a.plot(summary["year"], summary["sigma"], "s-", label="standard deviation σ")
+        a.legend()
+    else:  # a model without the official three indicators has no index
+        a.text(0.5, 0.5, "no official index in this run:\ntypes come from the latent "
+               "status η,\nstandardised to mean 0, sd 1", ha="center", va="center",
+               transform=a.transAxes)
     a.set(title="National mean and standard deviation of the index", xlabel="year",
           ylabel="percentage points")
-    a.legend()
     counts = summary[[f"type_{k}" for k in range(1, 6)]].to_numpy(float)
     shares = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     bottom = np.zeros(len(summary))
@@ -62,9 +67,10 @@ def caterpillar(areas: pd.DataFrame, year: int, value: str = "index"):
             for k, ls in zip((-1, 0, 1, 2), (":", "--", ":", ":")):
                 ax.axhline(mu + k * sd, color="grey", ls=ls, lw=0.8)
             ax.text(len(d) * 0.01, mu + 2 * sd, " type 1 from μ+2σ", va="bottom", fontsize=8)
-    ax.set(title=f"Socioeconomic index of every area, ranked, {year}",
-           xlabel="areas ordered by estimate (left: best conditions)",
-           ylabel="index (percentage points)")
+    what = ("index (percentage points)" if value == "index" else
+            "latent disadvantage η (sd units)")
+    ax.set(title=f"Socioeconomic {value} of every area, ranked, {year}",
+           xlabel="areas ordered by estimate (left: best conditions)", ylabel=what)
     ax.legend(loc="upper left")
     return fig
 

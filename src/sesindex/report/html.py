@@ -66,9 +66,15 @@ def _read(run: Path, name: str) -> pd.DataFrame | None:
     return pd.read_csv(path, dtype={"area_code": str, "municipality_code": str})
 
 
+def _status(areas: pd.DataFrame) -> str:
+    """What ranks the areas: the index, or (a model without the official three) eta."""
+    return "index" if {"index", "index_mean"} & set(areas) else "eta"
+
+
 def _municipality_view(areas: pd.DataFrame, year: int) -> str:
     d = areas[areas["year"] == year]
-    value = "index_mean" if "index_mean" in d else "index"
+    status = _status(d)
+    value = f"{status}_mean" if f"{status}_mean" in d else status
     type_col = "type" if "type" in d and (d["type"] > 0).any() else (
         "type_mode" if "type_mode" in d else None)
     parts = []
@@ -77,7 +83,7 @@ def _municipality_view(areas: pd.DataFrame, year: int) -> str:
         if type_col:
             c = g[type_col].value_counts()
             counts = " · ".join(f"type {k}: {int(c.get(k, 0))}" for k in range(1, 6))
-        cols = [c for c in ("area_code", "area_name", value, "index_lo90", "index_hi90",
+        cols = [c for c in ("area_code", "area_name", value, f"{status}_lo90", f"{status}_hi90",
                             type_col, "rank", "rank_lo90", "rank_hi90") if c and c in g]
         parts.append(f"<details><summary>{html.escape(str(code))} — {len(g)} areas"
                      f"{' — ' + counts if counts else ''}</summary>"
@@ -166,7 +172,13 @@ def build_report(run_dir: str | Path, out: str | Path | None = None,
         from sesindex.report.maps import type_map
 
         sections += [f"<h2>Map, {year}</h2>", _img(type_map(areas, boundaries, year))]
-    sections += [f"<h2>All areas ranked, {year}</h2>", _img(figures.caterpillar(areas, year))]
+    sections += [f"<h2>All areas ranked, {year}</h2>",
+                 _img(figures.caterpillar(areas, year, _status(areas)))]
+    if _status(areas) == "eta":
+        sections.append("<p class='note'>This run has no official index (its indicators "
+                        "are not V1–V3): areas are ranked and typed by their latent "
+                        "disadvantage η (higher = lower status), with types cut at η's "
+                        "mean and standard deviation over areas.</p>")
     if "index_lo90" not in areas:
         sections.append("<p class='muted'>No intervals in a deterministic run.</p>")
     if "p_type_1" in areas:

@@ -1,0 +1,34 @@
+"""The HTML report of a run that has no official index (a model of other indicators)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from sesindex.report.html import build_report
+
+
+def test_report_of_a_latent_status_run_without_an_index(tmp_path):
+    # the real-bundle model (education, tenure, income) ranks and types areas by eta:
+    # areas.csv has eta_* and no index_* columns, summary.csv no national mu and sigma
+    rng = np.random.default_rng(1)
+    n = 12
+    eta = np.sort(rng.normal(size=n))
+    probs = rng.dirichlet(np.ones(5), size=n)
+    areas = pd.DataFrame({
+        "area_code": [f"0114R{i:03d}" for i in range(n)], "area_name": "x",
+        "municipality_code": ["0114"] * 6 + ["0115"] * 6, "year": 2022,
+        "ses_mean": -eta, "ses_lo90": -eta - 0.3, "ses_hi90": -eta + 0.3,
+        "eta_mean": eta, "eta_lo90": eta - 0.3, "eta_hi90": eta + 0.3,
+        "rank_median": np.arange(n, 0, -1), "rank_lo90": 1, "rank_hi90": n,
+        **{f"p_type_{k}": probs[:, k - 1] for k in range(1, 6)},
+        "type_mode": probs.argmax(axis=1) + 1, "fit_ok": True})
+    areas.to_csv(tmp_path / "areas.csv", index=False)
+    pd.DataFrame({"year": [2022], "areas": [n], **{f"type_{k}": [2] for k in range(1, 6)}}
+                 ).to_csv(tmp_path / "summary.csv", index=False)
+    (tmp_path / "manifest.json").write_text(json.dumps({"command": "fit", "data": "test"}))
+    page = build_report(tmp_path).read_text()
+    assert "no official index" in page and "latent" in page
+    assert "0114R011" in page  # the municipality view lists the areas by eta
