@@ -309,7 +309,8 @@ def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
     offset = np.zeros(len(muni)) if offset is None else np.asarray(offset, float)
     scale = np.ones(np.shape(z)) if scale is None else scale
     out = _kernel(np.ascontiguousarray(z, float), np.ascontiguousarray(v, float),
-                  np.ascontiguousarray(scale, float), muni, int(muni.max()) + 1, np.asarray(alpha, float), np.asarray(lam, float),
+                  np.ascontiguousarray(scale, float), muni, int(muni.max()) + 1,
+                  np.asarray(alpha, float), np.asarray(lam, float),
                   np.asarray(dispersion, float), float(rho),
                   float(1 - rho if var0 is None else var0), offset, float(tau),
                   np.asarray(kappa, float), panel, municipality)

@@ -41,7 +41,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-
 from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs, empirical_logit
@@ -85,8 +84,9 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
         truth["sigma"] = np.abs(rng.normal(0.0, p["sigma_sd"], n_ind))
         truth["dispersion"] = truth["sigma"] ** 2
     else:
-        truth["dispersion"] = truncated_normal(p["dispersion_sd"],
-                                               -dispersion_floor(template.v), rng)
+        floor = 0.0 * template.v if likelihood == "binomial" else template.v  # as the model
+        truth["dispersion"] = truncated_normal(p["dispersion_sd"], -dispersion_floor(floor),
+                                               rng)
     rho = float(rng.beta(*p["rho_ab"]))
     truth["rho"] = rho
     gamma = np.zeros((n_area, n_ind))
