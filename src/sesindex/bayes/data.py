@@ -59,7 +59,7 @@ class ModelInputs:
 def empirical_logit(y, n) -> tuple[np.ndarray, np.ndarray]:
     """Empirical logit of ``y`` of ``n`` and its binomial sampling variance (logit scale).
 
-    >>> [round(float(a), 4) for a in empirical_logit(np.array(9.5), np.array(20.0))]
+    >>> [round(float(a), 4) for a in empirical_logit(np.array(9.5), np.array(19.0))]
     [0.0, 0.2]
     """
     return (np.log((y + 0.5) / (n - y + 0.5)), 1 / (y + 0.5) + 1 / (n - y + 0.5))
