@@ -171,7 +171,7 @@ def test_exact_binomial_fit_recovers_truth_with_calibrated_intervals():
         assert abs(cover - 0.9) < tol, (lo, cover)
 
 
-def _beta_binomial_panel(icc: float, seed: int):
+def _beta_binomial_year(icc: float, seed: int):
     """One year of 400 areas whose counts are beta-binomial with a known intra-class
     correlation, denominators from 50 to 20,000 (so the beta-binomial variance, growing
     with n, differs from an additive one); and the true eta, in the data's area order."""
@@ -202,7 +202,7 @@ def _beta_binomial_panel(icc: float, seed: int):
                          ids=["working-likelihood", "exact"])
 def test_beta_binomial_recovers_the_intra_class_correlation_and_status(form):
     icc = 0.004
-    ds, eta_true = _beta_binomial_panel(icc, seed=8)
+    ds, eta_true = _beta_binomial_year(icc, seed=8)
     spec = ModelSpec(years=(2022,), **form, sampler=SamplerSpec(tune=400, draws=500, seed=2))
     res = fit(ds, spec)
     post = res.idata.posterior["dispersion"].values.reshape(-1, 3)

@@ -34,6 +34,7 @@ import pytensor.tensor as pt
 from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.model import PRIOR, segment_sum
 
 def exchangeable_logp(eta, rho, muni, n_muni: int, xp=pt):
     """log N(eta; 0, (1 - rho) I + rho J) within each municipality, summed.
@@ -42,8 +43,6 @@ def exchangeable_logp(eta, rho, muni, n_muni: int, xp=pt):
     determinant (1 - rho)^(n_k - 1) (1 - rho + n_k rho) and the quadratic form is
     (Q_k - rho S_k^2 / (1 - rho + n_k rho)) / (1 - rho).
     """
-    from sesindex.bayes.model import segment_sum
-
     ones = eta * 0.0 + 1.0
     n_k = segment_sum(ones, muni, n_muni, xp)
     s_k, q_k = segment_sum(eta, muni, n_muni, xp), segment_sum(eta**2, muni, n_muni, xp)
@@ -66,8 +65,6 @@ def add_likelihood(inputs: ModelInputs, data: dict, z, lam, rho, muni) -> None:
     4,000 draws on the national year). The map has unit Jacobian and alpha keeps its
     N(0, 3^2) prior, so the model is unchanged.
     """
-    from sesindex.bayes.model import PRIOR
-
     n_area, n_year, n_ind = inputs.z.shape
     rate = inputs.rate_indicators
     cont = [k for k in range(n_ind) if k not in rate]

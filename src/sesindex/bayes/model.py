@@ -68,7 +68,7 @@ import pytensor.tensor as pt
 
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.kernel import MarginalLoglik
-from sesindex.bayes.spec import DISPERSIONS, LIKELIHOODS
+from sesindex.bayes.spec import check_model_form
 
 #: Prior scales, shared with the prior simulator (:mod:`sesindex.bayes.simulate`).
 #: ``dispersion_sd``: s_j ~ N(0, 0.5^2) truncated below at -min_i,t v_itj.
@@ -324,7 +324,7 @@ def _dispersion(inputs: ModelInputs, dispersion: str, data: dict):
         sd = np.full(len(inputs.indicators), PRIOR["dispersion_sd"])
         sd[inputs.rate_indicators] = PRIOR["icc_sd"]
         return pm.HalfNormal("dispersion", sd, dims="indicator")
-    raise ValueError(f"dispersion must be one of {DISPERSIONS} (got {dispersion!r})")
+    raise AssertionError(dispersion)  # check_model_form refused it already
 
 
 def _binomial_logits(inputs: ModelInputs, z, v, data: dict):
@@ -378,12 +378,7 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     if n_year > 1 and temporal != "random_walk":
         raise ValueError(f"a panel of {n_year} years needs temporal = 'random_walk' "
                          f"(got {temporal!r}); fit single years separately otherwise")
-    if likelihood not in LIKELIHOODS:
-        raise ValueError(f"likelihood must be one of {LIKELIHOODS} (got {likelihood!r})")
-    if likelihood == "binomial" and dispersion == "beta_binomial":
-        raise ValueError("dispersion 'beta_binomial' is the working likelihood's variance "
-                         "form; the binomial likelihood's over-dispersion is its logit-"
-                         "normal cell residual (dispersion 'sd' or 'variance')")
+    check_model_form(likelihood, dispersion)
     if likelihood == "beta_binomial" and (n_year > 1 or adjacency is not None):
         raise ValueError("likelihood 'beta_binomial' fits single years without a spatial "
                          f"term (got {n_year} years"

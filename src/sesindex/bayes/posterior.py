@@ -131,12 +131,13 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
     rates = np.empty((n_draw, n_area, n_year, len(rate_indicators)), dtype=np.float32)
     j = rate_indicators
     z, v = inputs.z, inputs.v
-    if "xi" in post:  # the exact binomial model: the true logits are the sampled ones
+    sampled = "xi" in post  # the exact binomial model: the true logits are the sampled ones
+    if sampled:
         rate, xi = inputs.rate_indicators, post["xi"].values[chain]
         z, v = inputs.z.copy(), np.zeros_like(inputs.v)
     for d in range(n_draw):
         p = _params(post, chain, d)
-        if "xi" in post:
+        if sampled:
             z[..., rate] = inputs.z[..., rate] + np.sqrt(inputs.v[..., rate]) * xi[d]
         _, gamma, eta[d] = draw_states(inputs, p, rng, z=z, v=v, scale=scale)
         lin = p["alpha"][j] + p["lam"][j] * eta[d][:, :, None] + gamma[:, None, j]

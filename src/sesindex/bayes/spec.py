@@ -21,6 +21,29 @@ LIKELIHOODS = ("gaussian_logit", "binomial", "beta_binomial")
 DISPERSIONS = ("sd", "variance", "beta_binomial")
 
 
+def check_model_form(likelihood: str, dispersion: str) -> None:
+    """Refuse a likelihood, a dispersion form or a pair of them that the model lacks.
+
+    >>> check_model_form("binomial", "sd")
+    >>> check_model_form("binomial", "beta_binomial")
+    Traceback (most recent call last):
+    ...
+    ValueError: model.dispersion 'beta_binomial' goes with the working likelihood; with likelihood 'binomial' the over-dispersion is the logit-normal cell residual ('sd' or 'variance'), with likelihood 'beta_binomial' its intra-class correlation
+    """
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"model.likelihood {likelihood!r} is not available: choose "
+                         "'gaussian_logit' (the Gaussian working likelihood on empirical "
+                         "logits), 'binomial' (exact: every count cell's true logit "
+                         "is sampled) or 'beta_binomial' (exact, single years)")
+    if dispersion not in DISPERSIONS:
+        raise ValueError(f"model.dispersion {dispersion!r} unknown ({DISPERSIONS})")
+    if likelihood != "gaussian_logit" and dispersion == "beta_binomial":
+        raise ValueError("model.dispersion 'beta_binomial' goes with the working "
+                         "likelihood; with likelihood 'binomial' the over-dispersion is "
+                         "the logit-normal cell residual ('sd' or 'variance'), with "
+                         "likelihood 'beta_binomial' its intra-class correlation")
+
+
 @dataclass(frozen=True)
 class SamplerSpec:
     """How to sample: backend, chains, tuning and kept draws, seed."""
@@ -96,18 +119,7 @@ class ModelSpec:
         m["continuous"] = tuple(ContinuousSpec(**c) for c in m.get("continuous", ()))
         spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
                    gate=GateSpec(**d.get("gate", {})))
-        if spec.likelihood not in LIKELIHOODS:
-            raise ValueError(f"model.likelihood {spec.likelihood!r} is not available: choose "
-                             "'gaussian_logit' (the Gaussian working likelihood on empirical "
-                             "logits), 'binomial' (exact: every count cell's true logit "
-                             "is sampled) or 'beta_binomial' (exact, single years)")
-        if spec.dispersion not in DISPERSIONS:
-            raise ValueError(f"model.dispersion {spec.dispersion!r} unknown ({DISPERSIONS})")
-        if spec.likelihood != "gaussian_logit" and spec.dispersion == "beta_binomial":
-            raise ValueError("model.dispersion 'beta_binomial' goes with the working "
-                             "likelihood; with likelihood 'binomial' the over-dispersion is "
-                             "the logit-normal cell residual ('sd' or 'variance'), with "
-                             "likelihood 'beta_binomial' its intra-class correlation")
+        check_model_form(spec.likelihood, spec.dispersion)
         if spec.temporal not in ("random_walk", "none"):
             raise ValueError("model.temporal must be 'random_walk' or 'none'")
         return spec
