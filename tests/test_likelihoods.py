@@ -111,6 +111,9 @@ def test_dispersion_forms_and_likelihoods_that_do_not_go_together_are_refused():
     with pytest.raises(ValueError, match="logit-normal cell residual"):
         ModelSpec.from_dict({"model": {"likelihood": "binomial",
                                        "dispersion": "beta_binomial"}})
+    with pytest.raises(ValueError, match="would be ignored"):  # never silently dropped
+        ModelSpec.from_dict({"model": {"likelihood": "beta_binomial",
+                                       "dispersion": "variance"}})
     inputs = model_inputs(generate(n_areas=8, years=(2022, 2023), seed=1).dataset,
                           ["V1", "V2", "V3"])
     with pytest.raises(ValueError, match="single years"):

@@ -42,6 +42,10 @@ def check_model_form(likelihood: str, dispersion: str) -> None:
                          "likelihood; with likelihood 'binomial' the over-dispersion is "
                          "the logit-normal cell residual ('sd' or 'variance'), with "
                          "likelihood 'beta_binomial' its intra-class correlation")
+    if likelihood == "beta_binomial" and dispersion != "sd":
+        raise ValueError(f"model.dispersion {dispersion!r} would be ignored: the beta-"
+                         "binomial likelihood's dispersion is its intra-class correlation "
+                         "(leave model.dispersion unset)")
 
 
 @dataclass(frozen=True)
