@@ -1,4 +1,5 @@
-"""One compiled model serves any data of the same form (indicators, panel, municipality)."""
+"""One compiled model serves any data of the same form (indicators, number of years,
+municipality)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ def _inputs(n_areas, years, seed):
 
 
 @pytest.mark.parametrize("years_a,years_b", [((2023,), (2024,)),
-                                             ((2022, 2023), (2019, 2020, 2021, 2022))])
+                                             ((2022, 2023, 2024), (2019, 2020, 2021))])
 def test_swapped_data_give_the_density_of_a_model_built_for_them(years_a, years_b):
-    # the property with_data relies on: no size of the first data is baked into the graph
+    # the property with_data relies on: no number of areas or municipalities of the first
+    # data is baked into the graph (the number of years is: one level per year)
     a, b = _inputs(30, years_a, 1), _inputs(45, years_b, 2)
     assert len(a.municipalities) != len(b.municipalities) or a.z.shape != b.z.shape
     model_a, model_b = build_model(a), build_model(b)

@@ -15,8 +15,8 @@ def _graph_value_and_grad(z, v, muni, theta, panel, municipality):
 
     from sesindex.bayes.model import marginal_neg2loglik
 
-    sym = {"alpha": pt.dvector(), "lam": pt.dvector(), "dispersion": pt.dvector(),
-           "rho": pt.dscalar(), "tau": pt.dscalar(), "kappa": pt.dvector()}
+    sym = {"alpha": pt.dmatrix(), "lam": pt.dvector(), "dispersion": pt.dvector(),
+           "rho": pt.dscalar(), "tau": pt.dmatrix(), "kappa": pt.dvector()}
     neg2 = marginal_neg2loglik(z - sym["alpha"], sym["dispersion"] + v, sym["lam"],
                                sym["tau"] if panel else pt.as_tensor(0.0),
                                sym["kappa"] if panel else None,
@@ -39,19 +39,22 @@ def test_value_and_gradient_equal_the_graph(panel, municipality, n_year):
     z = rng.normal(size=(7, n_year, 3))
     v = rng.uniform(0.05, 0.3, size=z.shape)
     muni = np.array([0, 0, 1, 2, 2, 2, 1])
-    theta = {"alpha": rng.normal(size=3), "lam": rng.uniform(0.3, 1.0, 3),
+    # a level per year and indicator, a random-walk sd per area and step
+    theta = {"alpha": rng.normal(size=(n_year, 3)), "lam": rng.uniform(0.3, 1.0, 3),
              # one indicator under-dispersed (negative dispersion above -min v)
              "dispersion": np.array([0.04, -0.01, 0.09]),
-             "rho": 0.35 if municipality else 0.0, "tau": 0.25,
+             "rho": 0.35 if municipality else 0.0, "tau": rng.uniform(0.1, 0.4, (7, n_year)),
              "kappa": rng.uniform(0.1, 0.4, 3)}
     want, want_grad = _graph_value_and_grad(z, v, muni, theta, panel, municipality)
     got, got_grad = loglik_and_grad(z, v, muni, **theta, panel=panel,
                                     municipality=municipality)
     assert got == pytest.approx(want, rel=1e-12)
     got_grad["rho"] = got_grad["rho"] - got_grad["var0"]  # var0 = 1 - rho in the graph
+    if panel:  # the step into year 0 does not exist: its gradient is 0 in both
+        assert not got_grad["tau"][:, 0].any() and not want_grad["tau"][:, 0].any()
     for name, g in want_grad.items():
         np.testing.assert_allclose(got_grad[name], g, rtol=1e-9, atol=1e-9, err_msg=name)
-    assert set(got_grad) == set(GRADIENTS)
+    assert set(got_grad) == set(GRADIENTS) | {"responsibility"}
 
 
 def test_gradient_matches_finite_differences_at_a_small_random_walk_sd():
@@ -69,6 +72,7 @@ def test_gradient_matches_finite_differences_at_a_small_random_walk_sd():
 
     _, grad = loglik_and_grad(z, v, muni, **theta, panel=True, municipality=True)
     grad["rho"] = grad["rho"] - grad["var0"]  # var0 = 1 - rho by default
+    grad["tau"] = grad["tau"][:, 1:].sum()  # one tau for every area and step
     for name in ("rho", "tau"):
         h = 1e-6 * theta[name]
         fd = (value(**{name: theta[name] + h}) - value(**{name: theta[name] - h})) / (2 * h)
@@ -134,3 +138,72 @@ def test_extreme_parameters_give_a_non_finite_density_not_an_exception():
                                dispersion=np.array([1e10, 1e79, 1e172]), rho=1.0, tau=1.0,
                                kappa=np.ones(3), panel=False, municipality=True)
     assert not np.isfinite(value)
+
+
+def _jump_problem(seed: int = 1):
+    rng = np.random.default_rng(seed)
+    n_area, n_year = 6, 5
+    z, v = rng.normal(size=(n_area, n_year, 3)), rng.uniform(0.05, 0.3, (n_area, n_year, 3))
+    theta = {"alpha": rng.normal(size=(n_year, 3)), "lam": rng.uniform(0.3, 1.0, 3),
+             "dispersion": np.array([0.04, -0.01, 0.09]), "rho": 0.0,
+             "tau": rng.uniform(0.1, 0.5, (n_area, n_year)),
+             "kappa": rng.uniform(0.1, 0.4, 3), "var0": 0.7,
+             "offset": rng.normal(0, 0.3, n_area), "jump_sd": 0.8, "jump_share": 0.2}
+    return z, v, np.zeros(n_area, np.int64), theta
+
+
+def test_jump_mixture_is_the_sum_over_its_components():
+    # "no jump" with weight 1 - share, or the one jump at step k (its variance grows by
+    # jump_sd^2) with weight share / (T - 1): the kernel's value and responsibilities
+    # equal the mixture summed component by component, area by area
+    from scipy.special import logsumexp
+
+    z, v, muni, theta = _jump_problem()
+    n_area, n_year, _ = z.shape
+    got, grads = loglik_and_grad(z, v, muni, **theta, panel=True, municipality=False)
+    plain = {**theta, "jump_sd": None, "jump_share": 0.0}
+
+    def per_area(tau):
+        return np.array([loglik_and_grad(z[i:i + 1], v[i:i + 1], muni[i:i + 1],
+                                         **{**plain, "tau": tau[i:i + 1],
+                                            "offset": theta["offset"][i:i + 1]},
+                                         panel=True, municipality=False)[0]
+                         for i in range(n_area)])
+
+    parts = [np.log(1 - theta["jump_share"]) + per_area(theta["tau"])]
+    for k in range(1, n_year):
+        tau = theta["tau"].copy()
+        tau[:, k] = np.hypot(tau[:, k], theta["jump_sd"])
+        parts.append(np.log(theta["jump_share"] / (n_year - 1)) + per_area(tau))
+    parts = np.array(parts)
+    assert got == pytest.approx(logsumexp(parts, axis=0).sum(), rel=1e-12)
+    np.testing.assert_allclose(grads["responsibility"],
+                               np.exp(parts - logsumexp(parts, axis=0)).T, rtol=1e-10)
+
+
+def test_jump_mixture_gradient_matches_finite_differences():
+    z, v, muni, theta = _jump_problem(2)
+    _, grads = loglik_and_grad(z, v, muni, **theta, panel=True, municipality=False)
+
+    def value(**kw):
+        return loglik_and_grad(z, v, muni, **{**theta, **kw}, panel=True,
+                               municipality=False)[0]
+
+    h = 1e-6
+    for name in ("jump_sd", "jump_share", "var0"):
+        fd = (value(**{name: theta[name] + h}) - value(**{name: theta[name] - h})) / (2 * h)
+        assert grads[name] == pytest.approx(fd, rel=1e-6), name
+    for name, idx in [("tau", (0, 1)), ("tau", (3, 4)), ("tau", (5, 2)), ("alpha", (0, 0)),
+                      ("alpha", (4, 2)), ("lam", (1,)), ("dispersion", (1,)),
+                      ("kappa", (2,)), ("offset", (3,))]:
+        up, down = np.array(theta[name], float), np.array(theta[name], float)
+        up[idx] += h
+        down[idx] -= h
+        fd = (value(**{name: up}) - value(**{name: down})) / (2 * h)
+        assert grads[name][idx] == pytest.approx(fd, rel=1e-6, abs=1e-7), (name, idx)
+
+
+def test_jump_mixture_refuses_integrated_municipality_effects():
+    z, v, muni, theta = _jump_problem()
+    with pytest.raises(ValueError, match="sampled"):
+        loglik_and_grad(z, v, muni, **theta, panel=True, municipality=True)

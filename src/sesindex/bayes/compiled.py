@@ -14,7 +14,7 @@ Example
 >>> inputs = model_inputs(generate(n_areas=30, years=(2023,), seed=1).dataset,
 ...                       ["V1", "V2", "V3"])
 >>> form_of(inputs, "none", True)
-(('V1', 'V2', 'V3'), False, True, 'sd')
+(('V1', 'V2', 'V3'), 1, True, 'sd')
 """
 
 from __future__ import annotations
@@ -29,23 +29,27 @@ _COMPILED: dict[tuple, object] = {}
 
 
 def form_of(inputs: ModelInputs, temporal: str, municipality: bool,
-            adjacency=None, dispersion: str = "sd", likelihood: str = "gaussian_logit"
-            ) -> tuple:
-    """What a compiled model depends on: indicators, panel or not, municipality, the
-    dispersion form (and, with a spatial term, the areas and their graph: the field has
-    one value per area; with the binomial likelihood, the data's shape: one sampled
-    logit per count cell)."""
-    panel = inputs.z.shape[1] > 1 and temporal != "none"
-    form = (tuple(inputs.indicators), panel, bool(municipality), dispersion)
+            adjacency=None, dispersion: str = "sd", likelihood: str = "gaussian_logit",
+            steps: str = "normal") -> tuple:
+    """What a compiled model depends on: indicators, the number of years (one level per
+    year and indicator), municipality, the dispersion form (and, with a spatial term,
+    the areas and their graph: the field has one value per area; with the binomial
+    likelihood, the data's shape: one sampled logit per count cell; with jumps, the
+    number of municipalities, whose effects are then sampled)."""
+    n_year = inputs.z.shape[1] if temporal != "none" else 1
+    form = (tuple(inputs.indicators), n_year, bool(municipality), dispersion)
     if likelihood != "gaussian_logit":
         form += (likelihood, inputs.z.shape)
+    if n_year > 1 and steps != "normal":  # jumps: municipality effects sampled
+        form += (steps, len(inputs.municipalities))
     return form if adjacency is None else form + (adjacency.digest(),)
 
 
 def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
                    municipality: bool = True, timings: dict | None = None,
                    adjacency=None, dispersion: str = "sd",
-                   likelihood: str = "gaussian_logit", kernel: bool = True):
+                   likelihood: str = "gaussian_logit", kernel: bool = True,
+                   steps: str = "normal"):
     """A nutpie compiled model of this form holding ``inputs``' data.
 
     The first call per form compiles (``timings["compile"]`` records the seconds; 0 when
@@ -53,13 +57,13 @@ def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
     """
     import nutpie
 
-    key = form_of(inputs, temporal, municipality, adjacency, dispersion, likelihood)
+    key = form_of(inputs, temporal, municipality, adjacency, dispersion, likelihood, steps)
     key += () if kernel else ("graph",)
     t = time.perf_counter()
     if key not in _COMPILED:
         model = build_model(inputs, temporal=temporal, municipality=municipality,
                             adjacency=adjacency, dispersion=dispersion,
-                            likelihood=likelihood, graph=not kernel)
+                            likelihood=likelihood, graph=not kernel, steps=steps)
         _COMPILED[key] = nutpie.compile_pymc_model(model)  # numba: data stay swappable
     if timings is not None:
         timings["compile"] = time.perf_counter() - t

@@ -42,32 +42,146 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 
-GRADIENTS = ("alpha", "lam", "dispersion", "rho", "var0", "offset", "tau", "kappa", "z")
+GRADIENTS = ("alpha", "lam", "dispersion", "rho", "var0", "offset", "tau", "kappa",
+             "jump_sd", "jump_share", "z")
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _jump_mixture(i, tau, jump_sd, share, f, piv, x, ws, s_inv, mu, var_x, lag_x, cov_xg,
+                  var_g, g_tau, resp, sig, col, lk, beta, mk):
+    """Area i's mixture over "no jump" and "one jump at step k" (see the module).
+
+    On entry ``mu`` (this area's row: eta_t - m, then gamma_j) and ``var_x``, ``lag_x``,
+    ``cov_xg``, ``var_g`` hold the posterior moments without a jump; on return they
+    hold the mixture's (so the Fisher gradient of the caller uses them unchanged), and
+    ``g_tau[i]`` and ``resp[i]`` (P(no jump), P(jump at step k)) are filled in. Returns
+    the log of the mixture's likelihood relative to the no-jump likelihood and this
+    area's gradients in the jump sd and the jump share.
+    """
+    n_year, n_g = piv.shape[0], s_inv.shape[0]
+    # the full posterior covariance without a jump: the tridiagonal block's inverse
+    # (column by column from its factorisation) plus the gamma border's W S^-1 W'
+    for c in range(n_year):
+        prev = 0.0
+        for t in range(n_year):
+            prev = (1.0 if t == c else 0.0) - (f[t] * prev if t > 0 else 0.0)
+            col[t] = prev
+        nxt = col[n_year - 1] / piv[n_year - 1]
+        sig[n_year - 1, c] = nxt
+        for t in range(n_year - 2, -1, -1):
+            nxt = col[t] / piv[t] - f[t + 1] * nxt
+            sig[t, c] = nxt
+    for s in range(n_year):
+        for t in range(n_year):
+            acc = 0.0
+            for j in range(n_g):
+                acc += ws[s, j] * x[t, j]
+            sig[s, t] += acc
+        for j in range(n_g):
+            sig[s, n_year + j] = -ws[s, j]
+            sig[n_year + j, s] = -ws[s, j]
+    for j in range(n_g):
+        for k in range(n_g):
+            sig[n_year + j, n_year + k] = s_inv[j, k]
+    # each one-jump component is a rank-one change of the step's prior precision
+    j2 = jump_sd * jump_sd
+    log_base = np.log(1.0 - share)
+    log_each = np.log(share / (n_year - 1))
+    top = log_base
+    for k in range(1, n_year):
+        s2 = tau[i, k] ** 2
+        c = 1.0 / s2 - 1.0 / (s2 + j2)
+        var_k = sig[k, k] - 2.0 * sig[k, k - 1] + sig[k - 1, k - 1]
+        g = 1.0 - c * var_k
+        beta[k] = c / g
+        mk[k] = mu[k] - mu[k - 1]
+        lk[k] = log_each - 0.5 * (np.log((s2 + j2) / s2) + np.log(g) - beta[k] * mk[k] ** 2)
+        top = max(top, lk[k])
+    total = np.exp(log_base - top)
+    for k in range(1, n_year):
+        total += np.exp(lk[k] - top)
+    log_mix = top + np.log(total)
+    resp[i, 0] = np.exp(log_base - log_mix)
+    for k in range(1, n_year):
+        resp[i, k] = np.exp(lk[k] - log_mix)
+    # Fisher's identity over the mixture: the steps' prior (tau, jump sd) and the share
+    g_jump, g_share = 0.0, -resp[i, 0] / (1.0 - share) + (1.0 - resp[i, 0]) / share
+    for t in range(1, n_year):
+        m_t = mk[t]
+        var_t = sig[t, t] - 2.0 * sig[t, t - 1] + sig[t - 1, t - 1]
+        s2 = tau[i, t] ** 2
+        acc = resp[i, 0] * (-1.0 / tau[i, t] + (m_t * m_t + var_t) / (s2 * tau[i, t]))
+        for k in range(1, n_year):
+            cov_tk = (sig[t, k] - sig[t, k - 1]) - (sig[t - 1, k] - sig[t - 1, k - 1])
+            e2 = (m_t + beta[k] * mk[k] * cov_tk) ** 2 + var_t + beta[k] * cov_tk ** 2
+            if k == t:
+                vt = s2 + j2
+                acc += resp[i, k] * tau[i, t] * (-1.0 / vt + e2 / (vt * vt))
+                g_jump += resp[i, k] * jump_sd * (-1.0 / vt + e2 / (vt * vt))
+            else:
+                acc += resp[i, k] * (-1.0 / tau[i, t] + e2 / (s2 * tau[i, t]))
+        g_tau[i, t] = acc
+    # the mixture's moments: mean shift dbar, covariance Sigma + sum_k coef_k w_k w_k'
+    # - dbar dbar', with w_k = Sigma u_k (u_k: step k) and coef_k = r_k (beta + beta^2 m^2)
+    n = n_year + n_g
+    for p in range(n):
+        acc = 0.0
+        for k in range(1, n_year):
+            acc += resp[i, k] * beta[k] * mk[k] * (sig[p, k] - sig[p, k - 1])
+        col[p] = acc  # dbar
+    for t in range(n_year):
+        vx, lx = sig[t, t] - col[t] ** 2, 0.0
+        if t > 0:
+            lx = sig[t, t - 1] - col[t] * col[t - 1]
+        for k in range(1, n_year):
+            coef = resp[i, k] * (beta[k] + (beta[k] * mk[k]) ** 2)
+            w_t = sig[t, k] - sig[t, k - 1]
+            vx += coef * w_t * w_t
+            if t > 0:
+                lx += coef * w_t * (sig[t - 1, k] - sig[t - 1, k - 1])
+        var_x[i, t] = vx
+        lag_x[i, t] = lx
+        for j in range(n_g):
+            cx = sig[t, n_year + j] - col[t] * col[n_year + j]
+            for k in range(1, n_year):
+                coef = resp[i, k] * (beta[k] + (beta[k] * mk[k]) ** 2)
+                cx += (coef * (sig[t, k] - sig[t, k - 1])
+                       * (sig[n_year + j, k] - sig[n_year + j, k - 1]))
+            cov_xg[i, t, j] = cx
+    for j in range(n_g):
+        vg = sig[n_year + j, n_year + j] - col[n_year + j] ** 2
+        for k in range(1, n_year):
+            coef = resp[i, k] * (beta[k] + (beta[k] * mk[k]) ** 2)
+            vg += coef * (sig[n_year + j, k] - sig[n_year + j, k - 1]) ** 2
+        var_g[i, j] = vg
+    for p in range(n):
+        mu[p] += col[p]
+    return log_mix, g_jump, g_share
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/nan, not exceptions: a divergence
 def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa,
-            panel, use_muni):
+            jump_sd, jump_share, panel, use_muni, jumps):
     """-0.5 * (-2 log p) as in the graph form, and its gradient (see the module).
 
     Cell (i, t, j) has variance ``v + disp[j] * scale[i, t, j]`` around the model's mean
     (``scale`` is 1 for an additive dispersion, ``v (n - 1)`` for the beta-binomial
-    form). ``rho`` is the variance of the municipality effects, ``var0`` that of the
+    form). ``alpha`` (year, indicator) holds each indicator's level in each year.
+    ``rho`` is the variance of the municipality effects, ``var0`` that of the
     areas' first-year deviation from them, ``offset`` (area) a known shift of each area's
-    eta in every year (the spatial term; zeros without one). The last gradient is that
+    eta in every year (the spatial term; zeros without one). ``tau`` (area, year) is the
+    sd of each area's random-walk step into year t (column 0 unused), so every area and
+    year may have its own volatility. The last gradient is that
     of the observations ``z`` themselves (the exact binomial model samples them).
     """
     n_area, n_year, n_ind = z.shape
     n_g = n_ind if panel else 0
     n_c = n_g + 2
-    tau2 = tau * tau
-    off = -1.0 / tau2 if panel else 0.0
     q0 = 1.0 / var0
-    logdet_prior = -np.log(q0)
+    logdet_base = -np.log(q0)
     if panel:
-        logdet_prior += (n_year - 1) * np.log(tau2)
         for j in range(n_ind):
-            logdet_prior += np.log(kappa[j] ** 2)
+            logdet_base += np.log(kappa[j] ** 2)
     # per-area results kept for the second pass
     c_area, a_area, b_area = np.empty(n_area), np.empty(n_area), np.empty(n_area)
     mu0 = np.empty((n_area, n_year + n_g))
@@ -92,8 +206,20 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
     sg0, sg1 = np.empty(n_g), np.empty(n_g)
     ws = np.empty((n_year, n_g))
     tmp = np.empty(n_g)
+    # the jump mixture's per-area scratch and results
+    g_tau = np.zeros((n_area, n_year))
+    resp = np.zeros((n_area, n_year))
+    mix_ll = 0.0
+    g_jump, g_share = 0.0, 0.0
+    sig = np.empty((n_year + n_g, n_year + n_g))
+    column = np.empty(n_year + n_g)
+    lk, beta, mk = np.zeros(n_year), np.zeros(n_year), np.zeros(n_year)
     for i in range(n_area):
         log_d, c_rr, c_r1, c_11 = 0.0, 0.0, 0.0, 0.0
+        logdet_prior = logdet_base
+        if panel:
+            for t in range(1, n_year):
+                logdet_prior += 2.0 * np.log(tau[i, t])
         for j in range(n_g):
             g0g[j] = 0.0
             g1g[j] = 0.0
@@ -102,7 +228,7 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
             for j in range(n_ind):
                 dd = v[i, t, j] + disp[j] * scale[i, t, j]
                 d[t, j] = dd
-                r = z[i, t, j] - alpha[j] - lam[j] * offset[i]
+                r = z[i, t, j] - alpha[t, j] - lam[j] * offset[i]
                 log_d += np.log(dd)
                 c_rr += r * r / dd
                 c_r1 += lam[j] * r / dd
@@ -116,14 +242,18 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
             rhs[t, n_g] = g0
             rhs[t, n_g + 1] = w
             diag = w + (q0 if t == 0 else 0.0)
-            if panel:
-                diag += (2.0 if 0 < t < n_year - 1 else 1.0) / tau2
+            if panel:  # the random walk's precision: steps into t and out of t
+                if t > 0:
+                    diag += 1.0 / tau[i, t] ** 2
+                if t < n_year - 1:
+                    diag += 1.0 / tau[i, t + 1] ** 2
             # forward sweep: A = L diag(piv) L', y = L^-1 rhs
             if t == 0:
                 piv[0] = diag
                 for k in range(n_c):
                     y[0, k] = rhs[0, k]
             else:
+                off = -1.0 / tau[i, t] ** 2 if panel else 0.0
                 f[t] = off / piv[t - 1]
                 piv[t] = diag - off * f[t]
                 for k in range(n_c):
@@ -223,6 +353,13 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
                 lag_x[i, t] = acc
         for j in range(n_g):
             var_g[i, j] = s_inv[j, j]
+        if jumps:
+            out = _jump_mixture(i, tau, jump_sd, jump_share, f, piv, x, ws, s_inv, mu0[i],
+                                var_x, lag_x, cov_xg, var_g, g_tau, resp, sig, column,
+                                lk, beta, mk)
+            mix_ll += out[0]
+            g_jump += out[1]
+            g_share += out[2]
     # municipality effects m_k | z ~ N(mm, vm)
     big_a, big_b = np.zeros(n_muni), np.zeros(n_muni)
     for i in range(n_area):
@@ -231,9 +368,9 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
     neg2 = 0.0
     for i in range(n_area):
         neg2 += c_area[i]
-    g_alpha, g_lam, g_disp = np.zeros(n_ind), np.zeros(n_ind), np.zeros(n_ind)
+    g_alpha, g_lam, g_disp = np.zeros((n_year, n_ind)), np.zeros(n_ind), np.zeros(n_ind)
     g_kappa = np.zeros(n_ind)
-    g_rho, g_var0, g_tau = 0.0, 0.0, 0.0
+    g_rho, g_var0 = 0.0, 0.0
     g_offset = np.zeros(n_area)
     g_z = np.empty((n_area, n_year, n_ind))
     mm, vm = np.zeros(n_muni), np.zeros(n_muni)
@@ -257,15 +394,15 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
             if t == 0:
                 e_u2 = ex * ex + vx
                 g_var0 += -0.5 * q0 + 0.5 * e_u2 * q0 * q0
-            elif panel:
+            elif panel and not jumps:  # (the jump mixture filled in g_tau already)
                 ex_prev = mu0[i, t - 1] - em * mu1[i, t - 1]
                 vx_prev = var_x[i, t - 1] + vmk * mu1[i, t - 1] ** 2
                 lag = lag_x[i, t] + vmk * mu1[i, t] * mu1[i, t - 1]
                 e_step2 = (ex - ex_prev) ** 2 + vx + vx_prev - 2.0 * lag
-                g_tau += -1.0 / tau + e_step2 / (tau2 * tau)
+                g_tau[i, t] = -1.0 / tau[i, t] + e_step2 / tau[i, t] ** 3
             for j in range(n_ind):
                 dd = v[i, t, j] + disp[j] * scale[i, t, j]
-                r = z[i, t, j] - alpha[j] - lam[j] * offset[i]
+                r = z[i, t, j] - alpha[t, j] - lam[j] * offset[i]
                 e_lin = lam[j] * e_eta
                 v_lin = lam[j] ** 2 * v_eta
                 c_lin_eta = lam[j] * v_eta
@@ -279,7 +416,7 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
                     v_lin += vg + 2.0 * lam[j] * c_eta_g
                     c_lin_eta += c_eta_g
                 e_res = r - e_lin
-                g_alpha[j] += e_res / dd
+                g_alpha[t, j] += e_res / dd
                 g_lam[j] += (e_res * (e_eta + offset[i]) - c_lin_eta) / dd
                 g_offset[i] += lam[j] * e_res / dd
                 g_disp[j] += (-0.5 / dd + 0.5 * (e_res * e_res + v_lin) / (dd * dd)
@@ -290,63 +427,96 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
                 eg = mu0[i, n_year + j] - em * mu1[i, n_year + j]
                 vg = var_g[i, j] + vmk * mu1[i, n_year + j] ** 2
                 g_kappa[j] += -1.0 / kappa[j] + (eg * eg + vg) / kappa[j] ** 3
-    return (-0.5 * neg2, g_alpha, g_lam, g_disp, g_rho, g_var0, g_offset, g_tau, g_kappa,
-            g_z)
+    return (-0.5 * neg2 + mix_ll, g_alpha, g_lam, g_disp, g_rho, g_var0, g_offset, g_tau,
+            g_kappa, g_jump, g_share, g_z, resp)
 
 
 def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
                     panel: bool, municipality: bool, var0: float | None = None,
-                    offset=None, scale=None) -> tuple[float, dict]:
+                    offset=None, scale=None, jump_sd: float | None = None,
+                    jump_share: float = 0.0) -> tuple[float, dict]:
     """log p(z | theta) (without 2 pi) and its gradient, from numpy (see the module).
 
     Without municipality effects pass ``rho = 0`` (any ``muni``); in a single year pass
-    any ``tau`` and ``kappa`` (they are not used). ``var0`` defaults to ``1 - rho`` and
+    any ``tau`` and ``kappa`` (they are not used). ``alpha`` is one level per indicator
+    (the same in every year) or one per year and indicator; ``tau`` a scalar or one sd
+    per area and year (the step into that year; column 0 unused). The gradients of
+    ``alpha`` and ``tau`` have their full shapes, (year, indicator) and (area, year).
+    ``var0`` defaults to ``1 - rho`` and
     ``offset`` to zeros (no spatial term); ``grads["rho"]`` is then the derivative
     through the municipality effects alone (the total is ``rho - var0``). ``scale``
-    (default ones) multiplies the dispersion per cell.
+    (default ones) multiplies the dispersion per cell. ``jump_sd`` (with ``jump_share``)
+    adds the one-jump mixture (panels without integrated municipality effects); the
+    posterior jump probabilities per area and step are ``grads["responsibility"]``.
     """
+    jumps = jump_sd is not None
+    if jumps and (municipality or not panel):
+        raise ValueError("the jump mixture needs a panel and sampled (not integrated) "
+                         "municipality effects")
+    z = np.ascontiguousarray(z, float)
+    n_area, n_year, n_ind = z.shape
     muni = np.asarray(muni, np.int64)
     offset = np.zeros(len(muni)) if offset is None else np.asarray(offset, float)
     scale = np.ones(np.shape(z)) if scale is None else scale
-    out = _kernel(np.ascontiguousarray(z, float), np.ascontiguousarray(v, float),
+    alpha = np.ascontiguousarray(np.broadcast_to(np.asarray(alpha, float), (n_year, n_ind)))
+    tau = np.ascontiguousarray(np.broadcast_to(np.asarray(tau, float), (n_area, n_year)))
+    out = _kernel(z, np.ascontiguousarray(v, float),
                   np.ascontiguousarray(scale, float), muni, int(muni.max()) + 1,
-                  np.asarray(alpha, float), np.asarray(lam, float),
+                  alpha, np.asarray(lam, float),
                   np.asarray(dispersion, float), float(rho),
-                  float(1 - rho if var0 is None else var0), offset, float(tau),
-                  np.asarray(kappa, float), panel, municipality)
-    return float(out[0]), {name: np.asarray(g) for name, g in zip(GRADIENTS, out[1:])}
+                  float(1 - rho if var0 is None else var0), offset, tau,
+                  np.asarray(kappa, float), float(jump_sd or 0.0), float(jump_share),
+                  panel, municipality, jumps)
+    grads = {name: np.asarray(g) for name, g in zip(GRADIENTS, out[1:])}
+    grads["responsibility"] = out[-1]
+    return float(out[0]), grads
 
 
 class MarginalLoglik(Op):
     """pytensor Op: (z, v, scale, municipality, alpha, lam, dispersion, rho, var0, offset,
-    tau, kappa) -> (log-likelihood, its gradient in alpha, ..., kappa, and in z).
+    tau, kappa, jump_sd, jump_share) -> (log-likelihood, its gradient in alpha, ...,
+    jump_share, and in z).
 
+    ``alpha`` is (year, indicator) and ``tau`` (area, year), as in :func:`_kernel`;
+    ``jump_sd`` and ``jump_share`` are read only with ``jumps`` (the one-jump mixture).
     Its ``grad`` returns the gradient outputs of the same apply node, so the log density
     and its gradient cost one kernel call; second derivatives are not provided.
     """
 
-    __props__ = ("panel", "municipality")
+    __props__ = ("panel", "municipality", "jumps")
 
-    def __init__(self, panel: bool, municipality: bool):
+    def __init__(self, panel: bool, municipality: bool, jumps: bool = False):
+        if jumps and (municipality or not panel):
+            raise ValueError("the jump mixture needs a panel and sampled (not integrated) "
+                             "municipality effects")
         self.panel = bool(panel)
         self.municipality = bool(municipality)
+        self.jumps = bool(jumps)
 
     def make_node(self, z, v, scale, muni, alpha, lam, dispersion, rho, var0, offset, tau,
-                  kappa):
+                  kappa, jump_sd=0.0, jump_share=0.0):
         inputs = [pt.as_tensor(a, dtype="float64") for a in (z, v, scale)]
         inputs.append(pt.as_tensor(muni, dtype="int64"))
         inputs += [pt.as_tensor(a, dtype="float64") for a in
-                   (alpha, lam, dispersion, rho, var0, offset, tau, kappa)]
-        outputs = [pt.dscalar(), pt.dvector(), pt.dvector(), pt.dvector(), pt.dscalar(),
-                   pt.dscalar(), pt.dvector(), pt.dscalar(), pt.dvector(), pt.dtensor3()]
+                   (alpha, lam, dispersion, rho, var0, offset, tau, kappa, jump_sd,
+                    jump_share)]
+        if inputs[4].ndim != 2 or inputs[10].ndim != 2:
+            raise ValueError("MarginalLoglik takes alpha (year, indicator) and tau "
+                             f"(area, year); got {inputs[4].ndim} and {inputs[10].ndim} "
+                             "dimensions")
+        outputs = [pt.dscalar(), pt.dmatrix(), pt.dvector(), pt.dvector(), pt.dscalar(),
+                   pt.dscalar(), pt.dvector(), pt.dmatrix(), pt.dvector(), pt.dscalar(),
+                   pt.dscalar(), pt.dtensor3()]
         return Apply(self, inputs, outputs)
 
     def perform(self, node, inputs, output_storage):
-        z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau, kappa = inputs
+        (z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau, kappa, jump_sd,
+         jump_share) = inputs
         n_muni = int(muni.max()) + 1 if muni.size else 1
         out = _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, float(rho), float(var0),
-                      offset, float(tau), kappa, self.panel, self.municipality)
-        for storage, value in zip(output_storage, out):
+                      offset, tau, kappa, float(jump_sd), float(jump_share), self.panel,
+                      self.municipality, self.jumps)
+        for storage, value in zip(output_storage, out[:-1]):
             storage[0] = np.asarray(value, dtype=np.float64)
 
     def grad(self, inputs, output_grads):
@@ -364,16 +534,18 @@ try:  # nutpie compiles the model with numba: give the Op a numba implementation
 
     @register_funcify_default_op_cache_key(MarginalLoglik)
     def _numba_marginal_loglik(op, node=None, **kwargs):
-        panel, municipality = op.panel, op.municipality
+        panel, municipality, jumps = op.panel, op.municipality, op.jumps
 
         @numba_njit
         def marginal_loglik(z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau,
-                            kappa):
+                            kappa, jump_sd, jump_share):
             n_muni = muni.max() + 1 if muni.size > 0 else 1
             out = _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho.item(),
-                          var0.item(), offset, tau.item(), kappa, panel, municipality)
+                          var0.item(), offset, tau, kappa, jump_sd.item(),
+                          jump_share.item(), panel, municipality, jumps)
             return (np.asarray(out[0]), out[1], out[2], out[3], np.asarray(out[4]),
-                    np.asarray(out[5]), out[6], np.asarray(out[7]), out[8], out[9])
+                    np.asarray(out[5]), out[6], out[7], out[8], np.asarray(out[9]),
+                    np.asarray(out[10]), out[11])
 
         return marginal_loglik
 except ImportError:  # pragma: no cover - an older pytensor: perform() is used

@@ -75,7 +75,10 @@ from sesindex.bayes.spec import check_model_form
 PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "dispersion_sd": 0.5, "sigma_sd": 0.5,
          "rho_ab": (2.0, 2.0),
          "tau_sd": 0.2, "kappa_sd": 0.3, "spatial_share_ab": (2.0, 2.0),
-         "icc_sd": 0.05}
+         "icc_sd": 0.05, "jump_sd": 1.0, "jump_share_ab": (1.0, 4.0)}
+#: Forms of the random walk's steps: one normal step sd for every area and year, or that
+#: plus at most one jump per area (a mixture the kernel integrates exactly).
+STEPS = ("normal", "jumps")
 
 
 def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt,
@@ -114,20 +117,24 @@ def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt,
     rhs = xp.stack(cols + [g0, w], axis=0)  # (C, area, year)
     rhs, w_t = rhs.transpose(2, 1, 0), w.T  # year first: each year's slice is contiguous
     q0 = 1 / (1 - rho) if var0 is None else 1 / var0  # prior precision of eta_first - m
-    off = -1 / tau2 if gamma else 0.0
     # the eta block's diagonal: data precision plus the random walk's prior precision
     t = xp.arange(n_year)
-    prior_diag = q0 * (t < 1)  # (t < 1, not t == 0: == is identity on tensors)
+    prior_diag = (q0 * (t < 1))[:, None]  # (t < 1, not t == 0: == is identity on tensors)
     if gamma:
-        prior_diag = prior_diag + (1.0 + ((t > 0) & (t < n_year - 1))) / tau2
-        piv, y = sweep(w_t + prior_diag[:, None], rhs, off, xp)  # (year, area), (.., C)
+        # precision of each area's step into year t (area, year); column 0 is no step
+        inv = 1 / (tau2 * xp.ones_like(w))
+        zero = inv[:, :1] * 0.0
+        step_in = xp.concatenate([zero, inv[:, 1:]], axis=1).T  # (year, area)
+        step_out = xp.concatenate([inv[:, 1:], zero], axis=1).T
+        prior_diag = prior_diag + step_in + step_out
+        piv, y = sweep(w_t + prior_diag, rhs, -step_in, xp)  # (year, area), (.., C)
     else:  # one year: nothing to sweep
-        piv, y = w_t + prior_diag[:, None], rhs
+        piv, y = w_t + prior_diag, rhs
     scaled = y / xp.sqrt(piv)[:, :, None]  # G = sum_t y y' / piv
     gram = (scaled[:, :, :, None] * scaled[:, :, None, :]).sum(axis=0)
     logdet_a = xp.log(piv).sum(axis=0)
-    logdet_prior = -xp.log(q0) + (xp.log(tau2) * (n_year - 1) + xp.log(kappa2).sum()
-                                  if gamma else 0.0)
+    logdet_prior = -xp.log(q0) + ((xp.log(tau2 * xp.ones_like(w))[:, 1:]).sum(axis=1)
+                                  + xp.log(kappa2).sum() if gamma else 0.0)
     c_rr = (r**2 / d).sum(axis=(1, 2))
     c_r1 = (lam * r / d).sum(axis=(1, 2))
     c_11 = prec.sum(axis=(1, 2))
@@ -153,32 +160,34 @@ def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt,
 
 
 def sweep(diag, rhs, off, xp=pt):
-    """Forward (Thomas) sweep of a tridiagonal matrix with constant off-diagonal ``off``.
+    """Forward (Thomas) sweep of a symmetric tridiagonal matrix.
 
-    ``diag`` (year, area) and right-hand sides ``rhs`` (year, area, C): returns the pivots
+    ``diag`` (year, area), off-diagonal ``off`` (year, area; entry t links years t - 1
+    and t, row 0 unused) and right-hand sides ``rhs`` (year, area, C): returns the pivots
     ``piv`` and ``y = L^-1 rhs`` of ``A = L diag(piv) L'``, so ``log|A| = sum log piv``
     and ``u' A^-1 v = sum_t y_u y_v / piv``. In the model the recursion over years is one
     small ``pytensor.scan`` (so numba compiles it once, not once per year).
 
     >>> import numpy as np
-    >>> piv, y = sweep(np.array([[2.0], [2.0]]), np.array([[[1.0]], [[1.0]]]), -1.0, xp=np)
+    >>> piv, y = sweep(np.array([[2.0], [2.0]]), np.array([[[1.0]], [[1.0]]]),
+    ...                np.array([[0.0], [-1.0]]), xp=np)
     >>> piv[:, 0].tolist(), y[:, 0, 0].tolist()  # [[2, -1], [-1, 2]]: pivots 2, 3/2
     ([2.0, 1.5], [1.0, 1.5])
     """
     if xp is np:
         piv, y = [diag[0]], [rhs[0]]
         for t in range(1, diag.shape[0]):
-            f = off / piv[-1]
-            piv.append(diag[t] - off * f)
+            f = off[t] / piv[-1]
+            piv.append(diag[t] - off[t] * f)
             y.append(rhs[t] - f[:, None] * y[-1])
         return np.stack(piv), np.stack(y)
 
-    def step(d_t, r_t, piv_prev, y_prev, off_):
-        f = off_ / piv_prev
-        return d_t - off_ * f, r_t - f[:, None] * y_prev
+    def step(d_t, r_t, off_t, piv_prev, y_prev):
+        f = off_t / piv_prev
+        return d_t - off_t * f, r_t - f[:, None] * y_prev
 
-    piv, y = pytensor.scan(step, sequences=[diag[1:], rhs[1:]],
-                           outputs_info=[diag[0], rhs[0]], non_sequences=[off],
+    piv, y = pytensor.scan(step, sequences=[diag[1:], rhs[1:], off[1:]],
+                           outputs_info=[diag[0], rhs[0]],
                            strict=True, return_updates=False)
     return (pt.concatenate([diag[:1], piv], axis=0),
             pt.concatenate([rhs[:1], y], axis=0))
@@ -347,7 +356,7 @@ def _binomial_logits(inputs: ModelInputs, z, v, data: dict):
 def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
                 municipality: bool = True, graph: bool = False,
                 adjacency=None, dispersion: str = "sd",
-                likelihood: str = "gaussian_logit") -> pm.Model:
+                likelihood: str = "gaussian_logit", steps: str = "normal") -> pm.Model:
     """The PyMC model with eta, gamma and m marginalised (a ``pm.Potential``).
 
     ``z``, ``v``, ``v_min`` (each indicator's smallest ``v``: the dispersion's floor) and (with ``municipality``) the areas' municipality numbers are
@@ -384,7 +393,9 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
                          f"term (got {n_year} years"
                          f"{', an adjacency' if adjacency is not None else ''}); use the "
                          "working likelihood with dispersion = 'beta_binomial' for panels")
-    coords = {"indicator": list(inputs.indicators)}
+    check_steps(steps)
+    coords = {"indicator": list(inputs.indicators),
+              "year": [int(y) for y in inputs.years]}
     data = model_data(inputs, municipality=municipality, dispersion=dispersion,
                       likelihood=likelihood)
     with pm.Model(coords=coords) as model:
@@ -398,7 +409,8 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
             muni = pm.Data("municipality", data["municipality"]) if municipality else None
             beta_binomial.add_likelihood(inputs, data, z, lam, rho, muni)
             return model
-        alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims="indicator")
+        # each indicator's level in each year: national trends live here, unshrunk
+        alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims=("year", "indicator"))
         lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
         scale = pt.ones_like(z)
         if dispersion == "beta_binomial":
@@ -406,18 +418,26 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
         if likelihood == "binomial":  # the kernel sees the true logits, no sampling noise
             z, v = _binomial_logits(inputs, z, v, data), pt.zeros_like(z)
         extra = _dispersion(inputs, dispersion, data)
+        jumps = n_year > 1 and steps == "jumps"
+        if graph and jumps:
+            raise ValueError("the jump mixture exists only in the compiled kernel "
+                             "(graph=False)")
+        rho, muni = pt.as_tensor(0.0), None
         if municipality:
             rho = pm.Beta("rho", *PRIOR["rho_ab"])
-            muni = pm.Data("municipality", data["municipality"])
-        else:
-            rho, muni = pt.as_tensor(0.0), None
-        tau, kappa = pt.as_tensor(1.0), pt.ones(n_ind)  # unused in a single year
+            if not jumps:
+                muni = pm.Data("municipality", data["municipality"])
+        walk = {"tau": pt.ones((z.shape[0], 1))}  # unused in a single year
+        kappa = pt.ones(n_ind)
         if n_year > 1:
-            tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
+            walk = _steps(steps, z.shape[0], n_year)
             kappa = pm.HalfNormal("kappa", PRIOR["kappa_sd"], dims="indicator")
+        tau = walk["tau"]
         var0, offset = 1.0 - rho, pt.zeros(z.shape[0])
         if adjacency is not None:
             var0, offset = spatial_term(adjacency, rho, inputs.areas)
+        if jumps and municipality:
+            offset = offset + _sampled_municipality(rho, data)
         if graph:
             neg2 = marginal_neg2loglik(z - alpha - lam * offset[:, None, None],
                                        v + extra * scale, lam, tau,
@@ -425,12 +445,45 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
                                        n_ind=n_ind, var0=var0)
             pm.Potential("likelihood", -0.5 * neg2)
         else:
-            op = MarginalLoglik(panel=n_year > 1, municipality=municipality)
-            areas_muni = muni if municipality else pt.zeros(z.shape[0], dtype="int64")
+            op = MarginalLoglik(panel=n_year > 1, municipality=muni is not None,
+                                jumps=jumps)
+            areas_muni = muni if muni is not None else pt.zeros(z.shape[0], dtype="int64")
             loglik = op(z, v, scale, areas_muni, alpha, lam, extra, rho, var0, offset, tau,
-                        kappa)[0]
+                        kappa, walk.get("jump_sd", 0.0), walk.get("jump_share", 0.0))[0]
             pm.Potential("likelihood", loglik)
     return model
+
+
+def check_steps(steps: str) -> None:
+    """Refuse an unknown form of the random walk's steps.
+
+    >>> check_steps("t")
+    Traceback (most recent call last):
+    ...
+    ValueError: model.steps 't' unknown: choose one of ('normal', 'jumps')
+    """
+    if steps not in STEPS:
+        raise ValueError(f"model.steps {steps!r} unknown: choose one of {STEPS}")
+
+
+def _steps(steps: str, n_area, n_year: int) -> dict:
+    """The random walk's step sd (area, year) and, for ``steps = "jumps"``, the jump
+    mixture's sd and share (:mod:`sesindex.bayes.kernel`), as model variables."""
+    tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
+    out = {"tau": tau * pt.ones((n_area, n_year))}
+    if steps == "jumps":
+        out["jump_sd"] = pm.HalfNormal("jump_sd", PRIOR["jump_sd"])
+        out["jump_share"] = pm.Beta("jump_share", *PRIOR["jump_share_ab"])
+    return out
+
+
+def _sampled_municipality(rho, data: dict):
+    """Municipality effects sampled (non-centred, m_k = sqrt(rho) m_raw_k) instead of
+    integrated out: what the jump mixture needs, since its areas' likelihoods are
+    mixtures in m. Returns each area's m as a shift of its eta."""
+    muni = pm.Data("municipality", data["municipality"])
+    raw = pm.Normal("municipality_raw", 0.0, 1.0, shape=(int(data["municipality"].max()) + 1,))
+    return pt.sqrt(rho) * raw[muni]
 
 
 def spatial_term(adjacency, rho, areas):

@@ -28,47 +28,100 @@ import numpy as np
 from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.kernel import loglik_and_grad
 from sesindex.bayes.model import area_terms, segment_sum, split_dispersion
 
 
-def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau: float,
-         rng: np.random.Generator) -> np.ndarray:
+def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau,
+         rng: np.random.Generator | None) -> np.ndarray:
     """Draw eta - m_k (area, year) given pseudo-observations b/w with precisions w.
 
     ``var0`` is the prior variance of the first year's value (1 - rho, less the spatial
-    share with an adjacency), ``tau`` the random walk's sd.
+    share with an adjacency), ``tau`` the random walk's step sd: a scalar or one per
+    area and year (the step into that year; column 0 unused). With ``rng`` None the
+    smoothed means are returned instead of a draw.
     """
     n, n_year = b.shape
+    step2 = np.broadcast_to(np.asarray(tau, float) ** 2, (n, n_year))
+    noise = (lambda: rng.standard_normal(n)) if rng is not None else (lambda: 0.0)
     x, p = np.zeros((n, n_year)), np.zeros((n, n_year))
     x_pred, p_pred = np.zeros(n), np.full(n, var0)
     for t in range(n_year):
         if t > 0:
-            x_pred, p_pred = x[:, t - 1], p[:, t - 1] + tau**2
+            x_pred, p_pred = x[:, t - 1], p[:, t - 1] + step2[:, t]
         gain = p_pred / (p_pred + 1 / w[:, t])
         x[:, t] = x_pred + gain * (b[:, t] / w[:, t] - x_pred)
         p[:, t] = p_pred * (1 - gain)
     eta = np.empty((n, n_year))
-    eta[:, -1] = x[:, -1] + np.sqrt(p[:, -1]) * rng.standard_normal(n)
+    eta[:, -1] = x[:, -1] + np.sqrt(p[:, -1]) * noise()
     for t in range(n_year - 2, -1, -1):
-        back = p[:, t] / (p[:, t] + tau**2)
+        back = p[:, t] / (p[:, t] + step2[:, t + 1])
         mean = x[:, t] + back * (eta[:, t + 1] - x[:, t])
-        eta[:, t] = mean + np.sqrt(p[:, t] * (1 - back)) * rng.standard_normal(n)
+        eta[:, t] = mean + np.sqrt(p[:, t] * (1 - back)) * noise()
     return eta
 
 
-def _params(post, c: int, d: int) -> dict:
+def _params(post, c: int, d: int, inputs: ModelInputs) -> dict:
+    """One draw's hyperparameters in the form :func:`draw_states` takes.
+
+    Sampled municipality effects (the jump mixture's form) enter as each area's known
+    shift of eta, with nothing left to integrate (``rho`` 0 for :func:`draw_states`).
+    """
     get = {k: post[k].values[c, d] for k in ("alpha", "lam", "dispersion")}
-    get["rho"] = float(post["rho"].values[c, d]) if "rho" in post else 0.0
+    rho = float(post["rho"].values[c, d]) if "rho" in post else 0.0
     get["tau"] = float(post["tau"].values[c, d]) if "tau" in post else 0.0
     get["kappa"] = post["kappa"].values[c, d] if "kappa" in post else None
     share = float(post["spatial_share"].values[c, d]) if "spatial_share" in post else 0.0
-    get["var0"] = (1.0 - get["rho"]) * (1.0 - share)
-    get["offset"] = post["spatial_offset"].values[c, d] if "spatial_offset" in post else 0.0
+    get["var0"] = (1.0 - rho) * (1.0 - share)
+    offset = post["spatial_offset"].values[c, d] if "spatial_offset" in post else 0.0
+    get["rho"] = rho
+    if "municipality_raw" in post:
+        m = np.sqrt(rho) * post["municipality_raw"].values[c, d]
+        offset = offset + m[inputs.municipality]
+        get["rho"] = 0.0
+    get["offset"] = offset
+    if "jump_sd" in post:
+        get["jump_sd"] = float(post["jump_sd"].values[c, d])
+        get["jump_share"] = float(post["jump_share"].values[c, d])
     return get
 
 
-def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator, *, z=None, v=None,
-                scale=1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def jump_probabilities(inputs: ModelInputs, p: dict, z=None, v=None, scale=1.0
+                       ) -> np.ndarray:
+    """P(no jump), P(jump at step k) (area, year) given one draw of the jump mixture.
+
+    From the compiled kernel (:mod:`sesindex.bayes.kernel`), which integrates the
+    mixture exactly; column 0 is "no jump", column k the jump into year k.
+    """
+    z = inputs.z if z is None else z
+    v = inputs.v if v is None else v
+    n_area = z.shape[0]
+    _, grads = loglik_and_grad(z, v, np.zeros(n_area, np.int64), p["alpha"], p["lam"],
+                               p["dispersion"], 0.0, p["tau"], p["kappa"], panel=True,
+                               municipality=False, var0=p["var0"],
+                               offset=np.broadcast_to(np.asarray(p["offset"], float),
+                                                      (n_area,)),
+                               scale=np.broadcast_to(scale, z.shape),
+                               jump_sd=p["jump_sd"], jump_share=p["jump_share"])
+    return grads["responsibility"]
+
+
+def draw_jumps(inputs: ModelInputs, p: dict, rng: np.random.Generator, **data) -> dict:
+    """``p`` with each area's step sd (area, year) given a draw of its jump component:
+    the chosen step's variance grows by ``jump_sd^2``, so :func:`draw_states` then
+    draws the latent states exactly from that component."""
+    prob = jump_probabilities(inputs, p, **data)
+    cum = np.cumsum(prob, axis=1)
+    pick = (rng.uniform(size=(len(prob), 1)) > cum).sum(axis=1)  # 0 = no jump
+    n_area, n_year = prob.shape
+    tau2 = np.full((n_area, n_year), p["tau"] ** 2)
+    rows = np.flatnonzero(pick > 0)
+    tau2[rows, pick[rows]] += p["jump_sd"] ** 2
+    return {**p, "tau": np.sqrt(tau2), "jump_year": pick}
+
+
+def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator | None, *, z=None,
+                v=None, scale=1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """m_k, gamma (area, indicator) and eta (area, year) given one hyperparameter draw.
 
     The likelihood's per-area pieces (:func:`sesindex.bayes.model.area_terms`) give
@@ -78,7 +131,12 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator, *, z=Non
     both, eta is drawn by :func:`ffbs`. ``z`` and ``v`` default to the inputs' (the exact
     binomial model passes each draw's true logits and no sampling variance); ``scale``
     multiplies the dispersion per cell (:func:`sesindex.bayes.model.dispersion_scale`).
+    With ``rng`` None every stage takes its conditional mean instead of a draw, which,
+    the model being linear and Gaussian given ``p``, gives the exact posterior means.
     """
+    def noise(shape):
+        return rng.standard_normal(shape) if rng is not None else np.zeros(shape)
+
     z = inputs.z if z is None else z
     v = inputs.v if v is None else v
     n_area, n_year, n_ind = z.shape
@@ -94,12 +152,12 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator, *, z=Non
     big_a = segment_sum(terms["a"], inputs.municipality, n_muni, np)
     big_b = segment_sum(terms["b"], inputs.municipality, n_muni, np)
     one = 1 + p["rho"] * big_a
-    m = (p["rho"] * big_b + np.sqrt(p["rho"] * one) * rng.standard_normal(n_muni)) / one
+    m = (p["rho"] * big_b + np.sqrt(p["rho"] * one) * noise(n_muni)) / one
     mi = m[inputs.municipality]
     if panel:
         chol = terms["chol_s"]  # S = L L': gamma = S^-1 h + L^-T e
         h = terms["h0"] - mi[:, None] * terms["h1"]
-        u = np.linalg.solve(chol, (h[:, :, None]))[..., 0] + rng.standard_normal(h.shape)
+        u = np.linalg.solve(chol, (h[:, :, None]))[..., 0] + noise(h.shape)
         gamma = np.linalg.solve(np.swapaxes(chol, 1, 2), u[:, :, None])[..., 0]
     else:
         gamma = np.zeros((n_area, n_ind))
@@ -136,11 +194,13 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
         rate, xi = inputs.rate_indicators, post["xi"].values[chain]
         z, v = inputs.z.copy(), np.zeros_like(inputs.v)
     for d in range(n_draw):
-        p = _params(post, chain, d)
+        p = _params(post, chain, d, inputs)
         if sampled:
             z[..., rate] = inputs.z[..., rate] + np.sqrt(inputs.v[..., rate]) * xi[d]
+        if "jump_sd" in p:
+            p = draw_jumps(inputs, p, rng, z=z, v=v, scale=scale)
         _, gamma, eta[d] = draw_states(inputs, p, rng, z=z, v=v, scale=scale)
-        lin = p["alpha"][j] + p["lam"][j] * eta[d][:, :, None] + gamma[:, None, j]
+        lin = p["alpha"][..., j] + p["lam"][j] * eta[d][:, :, None] + gamma[:, None, j]
         sampling, residual = split_dispersion(p["dispersion"][j], v[:, :, j],
                                               _cells(scale, j))
         gain = residual / (residual + sampling)  # 0: no cell residual; 1: no sampling noise
