@@ -29,11 +29,13 @@ from sesindex.bayes.data import ModelInputs, model_inputs
 from sesindex.bayes.gate import fit_gate
 from sesindex.bayes.model import build_model, dispersion_scale
 from sesindex.bayes.posterior import draw_chain, standardise
+from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec
 from sesindex.index.draws import change_draws, summarise, summarise_index_draws
 from sesindex.indicators import official_indicators
 
-SAMPLED = ("alpha", "lam", "sigma", "dispersion", "rho", "tau", "kappa", "spatial_share")
+SAMPLED = ("alpha", "lam", "sigma", "dispersion", "rho", "tau", "jump_sd", "jump_share",
+           "kappa", "spatial_share", "municipality_raw")
 
 
 @dataclass
@@ -49,6 +51,7 @@ class FitResult:
     changes: pd.DataFrame
     gate: dict
     timings: dict = field(default_factory=dict)
+    typing: object = None  # sesindex.index.cutpoints.Typing: which years have types
 
 
 def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
@@ -58,7 +61,8 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
         import nutpie
 
         compiled = compiled_model(inputs, temporal, spec.municipality, timings, adjacency,
-                                  spec.dispersion, spec.likelihood, sampler.kernel)
+                                  spec.dispersion, spec.likelihood, sampler.kernel,
+                                  spec.steps)
         t = time.perf_counter()
         kwargs = {"target_accept": sampler.target_accept} if sampler.target_accept != 0.8 else {}
         idata = nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
@@ -66,10 +70,11 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
                               seed=sampler.seed, progress_bar=progress, save_warmup=False,
                               low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
         timings["sample"] = time.perf_counter() - t
-        return idata
+        return _label_years(idata, inputs)
     model = build_model(inputs, temporal=temporal, municipality=spec.municipality,
                         adjacency=adjacency, dispersion=spec.dispersion,
-                        likelihood=spec.likelihood, graph=not sampler.kernel)
+                        likelihood=spec.likelihood, graph=not sampler.kernel,
+                        steps=spec.steps)
     if sampler.backend == "pymc":
         import pymc as pm
 
@@ -85,6 +90,14 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
         return _approximate(model, spec, timings, progress)
     raise ValueError(f"sampler.backend {sampler.backend!r} unknown "
                      "(nutpie, pymc, advi, pathfinder)")
+
+
+def _label_years(idata, inputs: ModelInputs):
+    """The fitted years as the posterior's ``year`` labels (a compiled model reused for
+    other years of the same count keeps the labels it was compiled with)."""
+    if "year" in idata.posterior.dims:
+        idata.posterior = idata.posterior.assign_coords(year=np.asarray(inputs.years))
+    return idata
 
 
 def _approximate(model, spec: ModelSpec, timings: dict, progress: bool):
@@ -120,19 +133,41 @@ def divergences_of(idata) -> int:
     return 0
 
 
-def _observed_types(ds: xr.Dataset, inputs: ModelInputs) -> xr.DataArray | None:
-    """Plug-in official types of the observed data (when the official three are present)."""
+def _observed_types(ds: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
+                    cutpoints) -> xr.DataArray | None:
+    """Plug-in official types of the observed data (when the official three are
+    present), by the same typing rule as the posterior's."""
     if not set(official_indicators()) <= set(inputs.indicators):
         return None
     from sesindex.index import IndexSpec, compute_index
 
-    res = compute_index(ds.sel(year=list(inputs.years)), IndexSpec(types_over="given_areas"))
+    res = compute_index(ds.sel(year=list(inputs.years)),
+                        IndexSpec(types_over=spec.types_over), cutpoints=cutpoints)
     return res["type"]
 
 
+def typing_of(ds: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, cutpoints=None):
+    """The typing rule of a fit (:func:`sesindex.index.cutpoints.typing_rule`): the
+    data's own national moments only in years that hold every area of the division,
+    else supplied ``cutpoints`` (parsed), else no types or ranks."""
+    from sesindex.index.cutpoints import typing_rule
+    from sesindex.index.run import untyped_years
+
+    sel = ds.sel(year=list(inputs.years), area=list(inputs.areas))
+    present = (sel["count"].notnull() | sel["value"].notnull()).any("indicator")
+    short, note = untyped_years(sel, present.where(present))
+    years = [int(y) for y in inputs.years]
+    return typing_rule(years, [y for y in years if y not in short], cutpoints,
+                       given_areas=spec.types_over == "given_areas", short_note=note)
+
+
 def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = None,
-        progress: bool = False, **sampler_overrides) -> FitResult:
-    """Fit ``spec`` (default: official three indicators, panel) to the dataset."""
+        progress: bool = False, cutpoints=None, **sampler_overrides) -> FitResult:
+    """Fit ``spec`` (default: official three indicators, panel) to the dataset.
+
+    ``cutpoints``: national (mu, sigma) per year for data that hold only some areas
+    (:func:`sesindex.index.cutpoints.parse_cutpoints`); without them such data get no
+    types and no ranks, as in the deterministic index."""
     from dataclasses import replace
 
     spec = spec or ModelSpec()
@@ -145,6 +180,10 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     continuous = {c.indicator: c.transform for c in spec.continuous}
     inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
                           years=spec.years)
+    if spec.likelihood == "gaussian_logit" and spec.sampling_variance == "smoothed":
+        t = time.perf_counter()
+        inputs = smooth_sampling_variances(inputs, spec.municipality)
+        timings["smooth"] = time.perf_counter() - t
     temporal = spec.temporal if len(inputs.years) > 1 else "none"
     adjacency = None
     if spec.adjacency:
@@ -170,12 +209,16 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
                         "refit with backend = 'nutpie' to publish")
     timings["diagnostics"] = time.perf_counter() - t
     t = time.perf_counter()
-    areas, changes = tables(posterior, inputs, spec, _observed_types(ds, inputs),
-                            gate["passed"])
+    if isinstance(cutpoints, tuple):
+        cutpoints = {None: cutpoints}
+    typing = typing_of(ds, inputs, spec, cutpoints)
+    areas, changes = tables(posterior, inputs, spec,
+                            _observed_types(ds, inputs, spec, cutpoints), gate["passed"],
+                            typing)
     timings["tables"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return FitResult(spec, inputs, idata, posterior, areas, changes, gate,
-                     {k: round(v, 2) for k, v in timings.items()})
+                     {k: round(v, 2) for k, v in timings.items()}, typing)
 
 
 def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset:
@@ -227,13 +270,38 @@ def _stack(da: xr.DataArray) -> xr.DataArray:
     return xr.DataArray(values, dims=("draw", *da.dims[2:]), coords=rest, name=da.name)
 
 
+def change_pairs(years, spec: ModelSpec) -> list[tuple[int, int, str]]:
+    """The pairs of years ``changes.csv`` holds: consecutive years and first -> last
+    (or the spec's ``change_pairs`` instead), plus the ``compare`` pairs asked for.
+
+    >>> change_pairs([2021, 2022, 2023], ModelSpec(compare=((2021, 2022), (2022, 2021))))
+    [(2021, 2022, 'consecutive'), (2022, 2023, 'consecutive'), (2021, 2023, 'first_last'), (2022, 2021, 'requested')]
+    """
+    years = [int(y) for y in years]
+    if spec.change_pairs is not None:
+        pairs = [(int(a), int(b), "requested") for a, b in spec.change_pairs]
+    else:
+        pairs = [(a, b, "consecutive") for a, b in zip(years[:-1], years[1:])]
+        if len(years) > 2:
+            pairs.append((years[0], years[-1], "first_last"))
+    for a, b in spec.compare:
+        bad = sorted({int(a), int(b)} - set(years))
+        if bad or a == b:
+            raise ValueError(f"--compare {a},{b}: " + (f"years {bad} are not fitted "
+                             f"({years[0]}-{years[-1]})" if bad else "two different years"))
+        if (int(a), int(b)) not in [(p, q) for p, q, _ in pairs]:
+            pairs.append((int(a), int(b), "requested"))
+    return pairs
+
+
 def tables(posterior: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
-           observed_type: xr.DataArray | None, fit_ok: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+           observed_type: xr.DataArray | None, fit_ok: bool, typing=None
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``areas`` (per area and year) and ``changes`` (per area and pair of years)."""
     ses = summarise(_stack(posterior["ses"]), "ses")
     status = posterior["index"] if "index" in posterior else posterior["eta"]
     draws = _stack(status)
-    summary = summarise_index_draws(draws, observed_type)
+    summary = summarise_index_draws(draws, observed_type, typing=typing)
     if "index" not in posterior:  # types and ranks from the latent status itself
         summary = summary.rename({k: k.replace("index_", "eta_") for k in summary.data_vars
                                   if k.startswith("index_")})
@@ -241,17 +309,16 @@ def tables(posterior: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
                                              if v.startswith(("mu_", "sigma_"))])])
     areas = both.reset_coords(drop=True).to_dataframe().reset_index().rename(columns={"area": "area_code"})
     areas["fit_ok"] = fit_ok
-    years = [int(y) for y in inputs.years]
-    pairs = spec.change_pairs or tuple(zip(years[:-1], years[1:]))
     frames = []
-    for y0, y1 in pairs:
-        ch = change_draws(draws, y0, y1, delta=spec.delta)
+    for y0, y1, kind in change_pairs(inputs.years, spec):
+        ch = change_draws(draws, y0, y1, delta=spec.delta, typing=typing)
         frame = ch.to_dataframe().reset_index().rename(columns={"area": "area_code"})
         frame.insert(1, "year_from", y0)
         frame.insert(2, "year_to", y1)
+        frame.insert(3, "pair", kind)
         if observed_type is not None:
-            frame.insert(3, "type_from", observed_type.sel(year=y0).values)
-            frame.insert(4, "type_to", observed_type.sel(year=y1).values)
+            frame.insert(4, "type_from", observed_type.sel(year=y0).values)
+            frame.insert(5, "type_to", observed_type.sel(year=y1).values)
         frames.append(frame)
     changes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(changes):

@@ -4,7 +4,7 @@
 model" of :mod:`sesindex.bayes.model`), for area i in municipality k(i), year t and
 indicator j:
 
-    alpha_j ~ N(0, 3^2),  lambda_j ~ HalfNormal(1),
+    alpha_tj ~ N(0, 3^2) (a level per year and indicator),  lambda_j ~ HalfNormal(1),
     dispersion s_j = sigma_j^2, sigma_j ~ HalfNormal(0.5)          (dispersion="sd")
           or s_j ~ N(0, 0.5^2) truncated below at -min_it v_itj  (dispersion="variance")
     rho ~ Beta(2, 2)
@@ -12,7 +12,10 @@ indicator j:
                          gamma_ij ~ N(0, kappa_j^2)
     m_k ~ N(0, rho) iid over municipalities            (rho is a variance)
     eta_i0 ~ N(m_k(i), 1 - rho),  eta_it = eta_i,t-1 + N(0, tau^2)
-    z_itj ~ N(alpha_j + lambda_j eta_it + gamma_ij, v_itj + s_j)
+    steps = "jumps": jump_sd ~ HalfNormal(1), jump_share ~ Beta(1, 4); each area jumps
+        with probability jump_share, in a uniform year, by N(0, jump_sd^2) more
+    theta_itj ~ N(alpha_tj + lambda_j eta_it + gamma_ij, max(s_j, 0))   (true logit)
+    z_itj ~ N(theta_itj, v_itj + min(s_j, 0))
 
 given the template's known sampling variances ``v`` and municipality structure. The
 true cell logit (variance max(s_j, 0) around that mean) is integrated out, as in the
@@ -33,7 +36,7 @@ Example
 >>> sim.z.shape, truth["eta"].shape, truth["m"].shape, truth["gamma"].shape
 ((40, 3, 3), (40, 3), (8,), (40, 3))
 >>> bool(np.array_equal(sim.v, tpl.v)), sorted(truth)
-(True, ['alpha', 'dispersion', 'eta', 'gamma', 'kappa', 'lam', 'm', 'rho', 'sigma', 'tau'])
+(True, ['alpha', 'dispersion', 'eta', 'gamma', 'index', 'kappa', 'lam', 'm', 'rho', 'sigma', 'tau'])
 """
 
 from __future__ import annotations
@@ -44,12 +47,13 @@ import numpy as np
 from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs, empirical_logit
-from sesindex.bayes.model import PRIOR, dispersion_floor
+from sesindex.bayes.model import PRIOR, dispersion_floor, split_dispersion
 
 
 def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bool,
                    prior: dict | None = None, dispersion: str = "sd",
-                   likelihood: str = "gaussian_logit") -> tuple[ModelInputs, dict]:
+                   likelihood: str = "gaussian_logit", steps: str = "normal",
+                   municipality: bool = True) -> tuple[ModelInputs, dict]:
     """One draw of all parameters from the prior and of ``z`` given them.
 
     ``template`` supplies the shape (area, year, indicator), the known sampling
@@ -57,8 +61,11 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     than one year (panels add tau, kappa and gamma). ``prior`` overrides entries of
     :data:`PRIOR` (used to build deliberately wrong simulators in tests). Returns the
     simulated inputs (``z`` replaced, ``count`` NaN: no counts lie behind a simulated
-    ``z``) and the truth: alpha, lam, dispersion (indicator), rho, m (municipality), eta
-    (area, year) and, in panels, tau, kappa (indicator) and gamma (area, indicator).
+    ``z``) and the truth: alpha (year, indicator), lam, dispersion (indicator), rho, m
+    (municipality), eta and the true official index (area, year) and, in panels, tau,
+    kappa (indicator) and gamma (area, indicator). ``steps = "jumps"`` adds the jump
+    mixture (jump_sd, jump_share); ``municipality = False`` draws no municipality
+    effects (no rho, m).
 
     >>> import numpy as np
     >>> tpl = template_inputs(400, 20, (2022,), seed=2)
@@ -78,7 +85,7 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     n_muni = len(template.municipalities)
     muni = np.asarray(template.municipality)
     truth: dict = {}
-    truth["alpha"] = rng.normal(0.0, p["alpha_sd"], n_ind)
+    truth["alpha"] = rng.normal(0.0, p["alpha_sd"], (n_year, n_ind))
     truth["lam"] = np.abs(rng.normal(0.0, p["lam_sd"], n_ind))
     if dispersion == "sd":
         truth["sigma"] = np.abs(rng.normal(0.0, p["sigma_sd"], n_ind))
@@ -87,8 +94,10 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
         floor = 0.0 * template.v if likelihood == "binomial" else template.v  # as the model
         truth["dispersion"] = truncated_normal(p["dispersion_sd"], -dispersion_floor(floor),
                                                rng)
-    rho = float(rng.beta(*p["rho_ab"]))
-    truth["rho"] = rho
+    rho = 0.0  # without municipality effects eta_i0 ~ N(0, 1)
+    if municipality:
+        rho = float(rng.beta(*p["rho_ab"]))
+        truth["rho"] = rho
     gamma = np.zeros((n_area, n_ind))
     tau = 0.0
     if panel:
@@ -98,22 +107,53 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
         gamma = truth["kappa"] * rng.standard_normal((n_area, n_ind))
         truth["gamma"] = gamma
     m = np.sqrt(rho) * rng.standard_normal(n_muni)
-    truth["m"] = m
-    steps = tau * rng.standard_normal((n_area, n_year))
-    steps[:, 0] = m[muni] + np.sqrt(1.0 - rho) * rng.standard_normal(n_area)
-    eta = np.cumsum(steps, axis=1)
+    if municipality:
+        truth["m"] = m
+    step_sd = np.full((n_area, n_year), tau)
+    if panel and steps == "jumps":
+        truth["jump_sd"] = float(abs(rng.normal(0.0, p["jump_sd"])))
+        truth["jump_share"] = float(rng.beta(*p["jump_share_ab"]))
+        jumped = np.flatnonzero(rng.uniform(size=n_area) < truth["jump_share"])
+        year = rng.integers(1, n_year, size=len(jumped))
+        step_sd[jumped, year] = np.hypot(tau, truth["jump_sd"])
+    walk = step_sd * rng.standard_normal((n_area, n_year))
+    walk[:, 0] = m[muni] + np.sqrt(1.0 - rho) * rng.standard_normal(n_area)
+    eta = np.cumsum(walk, axis=1)
     truth["eta"] = eta
     mean = (truth["alpha"] + truth["lam"] * eta[:, :, None] + gamma[:, None, :])
+    # the true cell logit (its residual: the positive part of the dispersion), then the
+    # observation around it (the sampling variance, less any under-dispersion)
+    sampling, residual = split_dispersion(truth["dispersion"], template.v)
     if likelihood == "binomial":
-        theta = mean + np.sqrt(truth["dispersion"]) * rng.standard_normal(mean.shape)
+        sampling, residual = 0.0 * template.v, truth["dispersion"] + 0.0 * template.v
+    theta = mean + np.sqrt(residual) * rng.standard_normal(mean.shape)
+    truth["index"] = true_index(theta, template)
+    if likelihood == "binomial":
         n = template.denominator
         y = rng.binomial(n.astype(np.int64), expit(theta)).astype(float)
         z, v = empirical_logit(y, n)
         return replace(template, z=z, v=v, count=y, scale={}), truth
-    sd = np.sqrt(truth["dispersion"] + template.v)
-    z = mean + sd * rng.standard_normal(mean.shape)
+    z = theta + np.sqrt(sampling) * rng.standard_normal(mean.shape)
     sim = replace(template, z=z, count=np.full(z.shape, np.nan), scale={})
     return sim, truth
+
+
+def true_index(theta: np.ndarray, template: ModelInputs) -> np.ndarray | None:
+    """The official index (area, year) of true logits ``theta``, when the template holds
+    the official three indicators as rates (else None).
+
+    >>> import numpy as np
+    >>> t = template_inputs(4, 2, (2022,), seed=1)
+    >>> true_index(np.zeros(t.z.shape), t)[0].tolist()  # every rate 50 %
+    [50.0]
+    """
+    from sesindex.indicators import official_indicators
+
+    official = [template.indicators.index(i) for i in official_indicators()
+                if i in template.indicators]
+    if len(official) != 3 or any(template.kinds[k] == "continuous" for k in official):
+        return None
+    return 100 * expit(theta[..., official]).mean(axis=-1)
 
 
 def truncated_normal(sd: float, lower: np.ndarray, rng: np.random.Generator) -> np.ndarray:

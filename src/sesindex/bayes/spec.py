@@ -94,14 +94,22 @@ class ModelSpec:
     likelihood: str = "gaussian_logit"  # gaussian_logit (empirical logits) | binomial
     # (exact, true cell logits sampled) | beta_binomial (exact, single years, eta sampled)
     temporal: str = "random_walk"  # random_walk | none
+    steps: str = "normal"  # the random walk's steps: normal (one tau for every step) |
+    # jumps (that plus at most one jump per area, integrated exactly: large changes pass)
     municipality: bool = True
     dispersion: str = "sd"  # sd: sigma_j >= 0 | variance: s_j > -min v (long panels)
     # | beta_binomial: count cells' variance v (1 + (n - 1) rho_j), rho_j the intra-class
     # correlation (working likelihood only)
+    sampling_variance: str = "smoothed"  # working likelihood: each count's binomial
+    # variance at its smoothed rate (unbiased) | observed (at its own count: biased up)
     adjacency: str | None = None  # CSV of neighbour pairs: adds the BYM2 spatial term
     reference_year: int | None = None  # eta standardised here (default: last year)
     delta: float = 1.0  # |change in index| threshold, percentage points
     change_pairs: tuple[tuple[int, int], ...] | None = None  # default: consecutive years
+    # and first -> last
+    compare: tuple[tuple[int, int], ...] = ()  # more pairs for changes.csv (--compare)
+    types_over: str = "national"  # national: types and ranks only from all areas of a
+    # year (or supplied --cutpoints) | given_areas: relative to the areas fitted (opt-in)
     sampler: SamplerSpec = field(default_factory=SamplerSpec)
     gate: GateSpec = field(default_factory=GateSpec)
     description: str = ""
@@ -118,12 +126,22 @@ class ModelSpec:
         for key in ("indicators", "years"):
             if m.get(key) is not None:
                 m[key] = tuple(m[key])
-        if "change_pairs" in m:
-            m["change_pairs"] = tuple(tuple(p) for p in m["change_pairs"])
+        for key in ("change_pairs", "compare"):
+            if m.get(key) is not None:
+                m[key] = tuple(tuple(int(y) for y in p) for p in m[key])
         m["continuous"] = tuple(ContinuousSpec(**c) for c in m.get("continuous", ()))
         spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
                    gate=GateSpec(**d.get("gate", {})))
         check_model_form(spec.likelihood, spec.dispersion)
+        from sesindex.bayes.model import check_steps
+
+        check_steps(spec.steps)
+        if spec.types_over not in ("national", "given_areas"):
+            raise ValueError(f"model.types_over {spec.types_over!r} unknown: choose "
+                             "'national' or 'given_areas'")
+        if spec.sampling_variance not in ("smoothed", "observed"):
+            raise ValueError(f"model.sampling_variance {spec.sampling_variance!r} unknown: "
+                             "choose 'smoothed' or 'observed'")
         if spec.temporal not in ("random_walk", "none"):
             raise ValueError("model.temporal must be 'random_walk' or 'none'")
         return spec
