@@ -58,6 +58,44 @@ class SyntheticConfig:
     trend: tuple[float, float, float] = (0.0, -0.01, 0.0)  # yearly change of alpha_j
     adult_share_v1: float = 1.0  # V1 denominator: all residents
     pop_growth_sd: float = 0.006  # sd of areas' yearly log population growth
+    pop_growth: float = 0.005  # mean yearly log population growth
+    # scenarios outside the fitted model's assumptions (:data:`SCENARIOS`)
+    common_drift: float = 0.0  # yearly change of every area's latent status (eta units)
+    jump_share: float = 0.0  # share of areas whose status jumps once, in a random year
+    jump_index: float = 2.0  # size of that jump in index points (sign random)
+    second_factor_share: float = 0.0  # share of areas where a second factor moves V1 only
+    second_factor_logit: float = 0.5  # its step in V1's logit, in a random year
+    gamma_df: float | None = None  # Student-t degrees of freedom of the persistent
+    # area x indicator residual (None: normal)
+
+
+#: Named scenarios: overrides of :class:`SyntheticConfig`. ``baseline`` is the default
+#: calibrated panel (a mild V2 trend, small random-walk drift); the others break one of
+#: the fitted model's assumptions each, or remove every change (``static``).
+SCENARIOS: dict[str, dict] = {
+    "baseline": {},
+    "trends": {"trend": (0.03, -0.06, 0.02), "common_drift": -0.02},
+    "jumps": {"jump_share": 0.05, "jump_index": 2.0},
+    "second_factor": {"second_factor_share": 0.05, "second_factor_logit": 0.5},
+    "heavy_tails": {"gamma_df": 3.0},
+    "static": {"drift_sd": 0.0, "cell_sd": 0.0, "trend": (0.0, 0.0, 0.0),
+               "pop_growth_sd": 0.0, "pop_growth": 0.0},
+}
+
+
+def scenario_config(name: str, **overrides) -> SyntheticConfig:
+    """The generator's configuration of a named scenario (:data:`SCENARIOS`).
+
+    >>> scenario_config("jumps").jump_share
+    0.05
+    >>> scenario_config("drought")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown scenario 'drought': choose one of baseline, trends, jumps, second_factor, heavy_tails, static
+    """
+    if name not in SCENARIOS:
+        raise ValueError(f"unknown scenario {name!r}: choose one of {', '.join(SCENARIOS)}")
+    return SyntheticConfig(**{**SCENARIOS[name], **overrides})
 
 
 @dataclass
@@ -77,6 +115,47 @@ def _true_types(index: np.ndarray) -> np.ndarray:
     mu = index.mean(axis=0)
     sd = index.std(axis=0, ddof=1)
     return area_types(index, mu, sd)
+
+
+def _student_t(rng: np.random.Generator, df: float, sd: float, size) -> np.ndarray:
+    """Student-t draws scaled to standard deviation ``sd`` (``df`` > 2)."""
+    return sd * rng.standard_t(df, size=size) / np.sqrt(df / (df - 2))
+
+
+def _event_years(rng: np.random.Generator, n: int, t: int, share: float) -> np.ndarray:
+    """For a random ``share`` of ``n`` areas a year 1..t-1 of an event, else -1."""
+    years = np.full(n, -1)
+    hit = rng.choice(n, size=int(round(share * n)), replace=False)
+    years[hit] = rng.integers(1, t, size=len(hit))
+    return years
+
+
+def _index_of(alpha, lam, eta, eps) -> np.ndarray:
+    """The true index (area, year) of latent status ``eta`` (percent)."""
+    return 100 * expit(alpha + lam * eta[:, :, None] + eps).mean(axis=-1)
+
+
+def _plant_jumps(rng, eta, alpha, lam, eps, cfg: SyntheticConfig):
+    """Shift the status of ``cfg.jump_share`` of the areas from a random year on, by the
+    amount that moves the index by ``cfg.jump_index`` points in that year (upwards for
+    areas whose index is below twice that size, which cannot fall so far; else a random
+    sign). Returns the new ``eta`` and each area's jump year (-1: none)."""
+    n, t = eta.shape
+    year = _event_years(rng, n, t, cfg.jump_share)
+    index = _index_of(alpha, lam, eta, eps)
+    eta = eta.copy()
+    for i in np.flatnonzero(year >= 0):
+        y = year[i]
+        sign = 1.0 if index[i, y] < 2 * cfg.jump_index else rng.choice([-1.0, 1.0])
+        target = index[i, y] + sign * cfg.jump_index
+        lo, hi = (0.0, 5.0) if sign > 0 else (-5.0, 0.0)
+        for _ in range(60):  # bisection: the index is increasing in eta
+            mid = (lo + hi) / 2
+            moved = _index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1] + mid,
+                              eps[i:i + 1, y:y + 1])[0, 0]
+            lo, hi = (mid, hi) if moved < target else (lo, mid)
+        eta[i, y:] += (lo + hi) / 2
+    return eta, year
 
 
 def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: int = 20240101,
@@ -101,16 +180,27 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     eta = u[:, None] + np.cumsum(steps, axis=1)  # (area, year)
     # centre each year's drift so the latent scale stays comparable across years
     eta = eta - (eta.mean(axis=0) - u.mean())
+    eta = eta + cfg.common_drift * (np.arange(t) - (t - 1) / 2)
 
     alpha = np.asarray(cfg.alpha)[None, None, :] + np.outer(
         np.arange(t) - (t - 1) / 2, cfg.trend)[None, :, :]
     lam = np.asarray(cfg.loading)[None, None, :]
-    eps = rng.normal(0, cfg.indicator_sd, size=(n, 1, 3)) + rng.normal(0, cfg.cell_sd,
-                                                                       size=(n, t, 3))
+    persistent = (rng.normal(0, cfg.indicator_sd, size=(n, 1, 3)) if cfg.gamma_df is None
+                  else _student_t(rng, cfg.gamma_df, cfg.indicator_sd, (n, 1, 3)))
+    eps = persistent + rng.normal(0, cfg.cell_sd, size=(n, t, 3))
+    jump_year = np.full(n, -1)
+    factor_year = np.full(n, -1)
+    if t > 1 and cfg.jump_share > 0:
+        eta, jump_year = _plant_jumps(rng, eta, alpha, lam, eps, cfg)
+    if t > 1 and cfg.second_factor_share > 0:
+        factor_year = _event_years(rng, n, t, cfg.second_factor_share)
+        hit = factor_year >= 0
+        after = np.arange(t)[None, :] >= factor_year[:, None]
+        eps[:, :, 0] += cfg.second_factor_logit * (hit[:, None] & after)
     p = expit(alpha + lam * eta[:, :, None] + eps)
 
     year_offset = np.asarray(years) - 2022
-    growth = rng.normal(0.005, cfg.pop_growth_sd, size=(n, 1))
+    growth = rng.normal(cfg.pop_growth, cfg.pop_growth_sd, size=(n, 1))
     scale = np.exp(growth * year_offset[None, :])
     raw = areas["population"].to_numpy()[:, None] * scale
     scale *= np.clip(raw, *POPULATION_RANGE) / raw  # stay in SCB's published RegSO range
@@ -139,6 +229,9 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
         **{f"rate_{j}_true": true_rates[:, :, k].ravel() for k, j in enumerate(INDICATORS)},
         "index_true": true_index.ravel(), "type_true": _true_types(true_index).ravel(),
         "population": pop.ravel(),
+        # the planted events: the year an area's status jumps / its V1 alone moves
+        "jump": (jump_year[:, None] == np.arange(t)[None, :]).ravel(),
+        "second_factor": (factor_year[:, None] == np.arange(t)[None, :]).ravel(),
     })
     attrs = {"source": f"sesindex synthetic generator (seed {seed}); areas, names and "
              f"populations from the packaged RegSO bundle ({ATTRIBUTION})",
