@@ -44,14 +44,24 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _parse_cutpoints(text: str | None) -> tuple[float, float] | None:
-    if text is None:
-        return None
+CUTPOINTS_HELP = ("National cut points when the data hold only some areas: 'mu,sigma' "
+                  "for every year or 'YEAR:mu,sigma;YEAR:mu,sigma' (e.g. 2022:9.10,5.47).")
+
+
+def _parse_cutpoints(text: str | None) -> dict | None:
+    from sesindex.index.cutpoints import parse_cutpoints
+
     try:
-        mu, sigma = (float(v) for v in text.split(","))
-    except ValueError:
-        _fail(f"--cutpoints must be 'mu,sigma' (e.g. 9.10,5.47), got {text!r}", 2)
-    return mu, sigma
+        return parse_cutpoints(text)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+
+
+def _print_typing(note: str, warnings) -> None:
+    for warning in warnings or []:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+    if note:
+        err.print(f"[yellow]types:[/] {escape(note)}", highlight=False)
 
 
 def _print_types(summary, title: str) -> None:
@@ -127,8 +137,8 @@ def _run_index(data: str, spec_path: Path | None, out: Path, cutpoints: str | No
                     loaded.truth.to_csv(out / "truth.csv", index=False, float_format="%.6g")
                     files.append(out / "truth.csv")
     summary = summary_table(result)
+    _print_typing(result.attrs.get("types_note", ""), result.attrs.get("types_warnings"))
     if result.attrs.get("types_note"):
-        err.print(f"[yellow]types:[/] {escape(result.attrs['types_note'])}", highlight=False)
         if "published_type" in result:
             err.print("[yellow]types:[/] the table carries SCB's published types "
                       "(published_type) instead.", highlight=False)
@@ -175,8 +185,7 @@ def index(spec: Path = typer.Option(..., exists=True, help="Index spec (TOML), e
                                     "models/official.toml."),
           data: str = typer.Option("synthetic", help=DATA_HELP),
           out: Path = typer.Option(Path("results/index"), help="Output directory."),
-          cutpoints: str = typer.Option(None, help="National 'mu,sigma' for types when the "
-                                        "data holds only some areas.")):
+          cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP)):
     """Compute a deterministic index variant with area types and ranks."""
     _run_index(data, spec, out, cutpoints, "index")
 
@@ -307,7 +316,8 @@ def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True
         years: str = typer.Option(None, help="Years to fit: '2022,2023' or '2011-2024' "
                                   "(default: the spec's, else all)."),
         areas: int = typer.Option(None, help="Synthetic data only: a random subset of N "
-                                  "areas (quick looks; types then relative to them)."),
+                                  "areas (quick looks; no types or ranks without "
+                                  "--cutpoints)."),
         draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
         tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),
         backend: str = typer.Option(None, help="nutpie (default), pymc or advi."),
@@ -315,6 +325,9 @@ def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True
                                        "pairs (two code columns): adds the BYM2 spatial "
                                        "term."),
         out: Path = typer.Option(Path("results/fit"), help="Output directory."),
+        cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
+        compare: list[str] = typer.Option(None, help="Also compare these two years in "
+                                          "changes.csv: '2015,2024' (repeatable)."),
         report: bool = typer.Option(True, help="Also write report.html.")):
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
     credible intervals (higher ses_mean = higher socioeconomic status)."""
@@ -333,6 +346,15 @@ def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True
         model_spec = replace(model_spec, years=_parse_years(years))
     if adjacency:
         model_spec = replace(model_spec, adjacency=str(adjacency))
+    if compare:
+        try:
+            pairs = tuple(tuple(int(y) for y in c.split(",")) for c in compare)
+        except ValueError:
+            _fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}", 2)
+        if any(len(p) != 2 for p in pairs):
+            _fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}", 2)
+        model_spec = replace(model_spec, compare=model_spec.compare + pairs)
+    cuts = _parse_cutpoints(cutpoints)
     with steps() as step:
         try:
             with step(f"load {data}"):
@@ -346,7 +368,8 @@ def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True
 
         try:
             with step(f"compile, sample ({model_spec.sampler.backend}), derive"):
-                result = fit_model(loaded.dataset, model_spec, progress=True)
+                result = fit_model(loaded.dataset, model_spec, progress=True,
+                                   cutpoints=cuts)
         except ValueError as exc:
             _fail(str(exc))
         with step(f"write {out}"):
@@ -356,6 +379,7 @@ def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True
 
             with step("report"):
                 files.append(build_report(out))
+    _print_typing(result.typing.note, result.typing.warnings)
     gate = result.gate
     if gate["passed"]:
         console.print(f"[green]fit gate passed[/]: max R-hat {gate['worst']['rhat']['value']:.4f}"

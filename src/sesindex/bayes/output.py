@@ -22,16 +22,19 @@ OUTPUTS = ("posterior.nc", "areas.csv", "changes.csv", "summary.csv", "diagnosti
 def summary_table(result) -> pd.DataFrame:
     """Per year: posterior mean of national mu and sigma, expected area-type counts."""
     post = result.posterior
+    typing = result.typing
     rows = []
-    for year in post["year"].values:
+    for y, year in enumerate(post["year"].values):
         a = result.areas[result.areas["year"] == year]
         row = {"year": int(year), "areas": len(a)}
+        national = typing is None or bool(typing.national[y])
         if "index" in post:
             ix = post["index"].sel(year=year)
-            row["mu"] = float(ix.mean("area").mean())
-            row["sigma"] = float(ix.std("area", ddof=1).mean())
+            row["mu"] = float(ix.mean("area").mean()) if national else np.nan
+            row["sigma"] = float(ix.std("area", ddof=1).mean()) if national else np.nan
+        typed = a["p_type_1"].notna().any()
         for k in range(1, 6):
-            row[f"type_{k}"] = int(round(a[f"p_type_{k}"].sum()))
+            row[f"type_{k}"] = int(round(a[f"p_type_{k}"].sum())) if typed else pd.NA
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -76,6 +79,8 @@ def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
                    status=status, fit_ok=bool(result.gate["passed"]), gate=result.gate,
                    areas=int(len(names)), years=[int(y) for y in result.inputs.years],
                    indicators=list(result.inputs.indicators),
+                   types_note=getattr(result.typing, "note", ""),
+                   types_warnings=getattr(result.typing, "warnings", []),
                    denominators="count indicators: their own denominators (all residents "
                    "for V1, residents aged 20-64 for V2 and V3 in the synthetic data)",
                    outputs=[p.name for p in paths])

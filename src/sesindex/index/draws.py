@@ -48,21 +48,38 @@ def summarise(draws: xr.DataArray, name: str, levels=LEVELS, dim: str = "draw") 
     return xr.Dataset(out)
 
 
-def types_per_draw(index: xr.DataArray, ddof: int = 1, dim: str = "area"
+def _per_year(values, index: xr.DataArray) -> xr.DataArray:
+    return xr.DataArray(np.asarray(values), dims="year", coords={"year": index["year"]})
+
+
+def types_per_draw(index: xr.DataArray, ddof: int = 1, dim: str = "area", typing=None
                    ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
-    """National mu, sigma and the area type in every draw (mu, sigma vary by draw)."""
+    """National mu, sigma and the area type in every draw (mu, sigma vary by draw).
+
+    ``typing`` (:class:`sesindex.index.cutpoints.Typing`) applies the typing rule: years
+    with supplied cut points are typed from them, years that get no types have type 0.
+    """
     mu, sigma = index.mean(dim), index.std(dim, ddof=ddof)
-    return mu, sigma, area_types(index, mu, sigma)
+    if typing is None:
+        return mu, sigma, area_types(index, mu, sigma)
+    supplied = _per_year(typing.supplied, index)
+    mu = mu.where(~supplied, _per_year(typing.mu, index))
+    sigma = sigma.where(~supplied, _per_year(typing.sigma, index))
+    types = area_types(index, mu, sigma).where(_per_year(typing.typed, index), 0)
+    return mu, sigma, types
 
 
 def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | None = None,
-                          ddof: int = 1) -> xr.Dataset:
+                          ddof: int = 1, typing=None) -> xr.Dataset:
     """Per area and year: index mean/intervals, rank intervals, P(type = k), P(type differs).
 
     ``observed_type`` (area, year), when given, adds ``p_type_differs``: the probability
     that the area's type differs from the observed (plug-in or published) type.
+    ``typing`` (:class:`sesindex.index.cutpoints.Typing`): years without types get NaN
+    type probabilities, and years whose data are not national (the typing rule's
+    ``national``) get no ranks and no national mu and sigma either.
     """
-    mu, sigma, types = types_per_draw(index, ddof)
+    mu, sigma, types = types_per_draw(index, ddof, typing=typing)
     out = summarise(index, "index")
     rank = xr.apply_ufunc(rank_array, index, input_core_dims=[["area"]],
                           output_core_dims=[["area"]]).transpose(*index.dims)
@@ -76,11 +93,18 @@ def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | Non
     if observed_type is not None:
         out["p_type_differs"] = (types != observed_type).mean("draw")
     out = out.merge(summarise(mu, "mu")).merge(summarise(sigma, "sigma"))
+    if typing is not None:
+        typed, national = _per_year(typing.typed, index), _per_year(typing.national, index)
+        for name in out.data_vars:
+            if name.startswith(("p_type", "type_mode")):
+                out[name] = out[name].where(typed, 0 if name == "type_mode" else np.nan)
+            elif name.startswith(("rank_", "mu_", "sigma_")):
+                out[name] = out[name].where(national)
     return out
 
 
 def change_draws(index: xr.DataArray, year_from: int, year_to: int, ddof: int = 1,
-                 delta: float = 1.0) -> xr.Dataset:
+                 delta: float = 1.0, typing=None) -> xr.Dataset:
     """Per area, what changed between two years and why, over draws.
 
     * ``dI_*``: the index change; ``p_abs_change_gt_delta``: P(|dI| > delta points);
@@ -90,7 +114,7 @@ def change_draws(index: xr.DataArray, year_from: int, year_to: int, ddof: int = 
     * ``p_cut_change``: P(the area's ``year_to`` index gets a different type from the
       ``year_to`` cut points than from ``year_from``'s) — movement of mu and sigma alone.
     """
-    mu, sigma, types = types_per_draw(index, ddof)
+    mu, sigma, types = types_per_draw(index, ddof, typing=typing)
     i0, i1 = index.sel(year=year_from, drop=True), index.sel(year=year_to, drop=True)
     t0, t1 = types.sel(year=year_from, drop=True), types.sel(year=year_to, drop=True)
     m0, s0 = mu.sel(year=year_from, drop=True), sigma.sel(year=year_from, drop=True)
@@ -104,5 +128,11 @@ def change_draws(index: xr.DataArray, year_from: int, year_to: int, ddof: int = 
     out["p_cut_change"] = (t1 != held).mean("draw")
     out["p_type_improves"] = (t1 > t0).mean("draw")
     out["p_type_worsens"] = (t1 < t0).mean("draw")
+    if typing is not None:
+        both = bool(typing.typed[typing.years.index(int(year_from))]
+                    and typing.typed[typing.years.index(int(year_to))])
+        for name in ("p_type_change", "p_own_change", "p_cut_change", "p_type_improves",
+                     "p_type_worsens"):
+            out[name] = out[name].where(both)
     out.attrs.update(year_from=year_from, year_to=year_to, delta=delta)
     return out

@@ -22,6 +22,7 @@ import xarray as xr
 from sesindex.data.model import indicator_rates
 from sesindex.index.area_type import area_types, national_moments
 from sesindex.index.composite import composite_index
+from sesindex.index.cutpoints import typing_rule
 from sesindex.index.ranks import ranks
 from sesindex.index.spec import IndexSpec
 
@@ -33,7 +34,7 @@ def _missing_indicators(ds: xr.Dataset, spec: IndexSpec) -> list[str]:
     return [i for i in spec.indicators if i not in ds["indicator"].values]
 
 
-def _untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
+def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
     """Years that do not hold their whole division, and one sentence saying so."""
     short, counts = [], set()
     for year in index["year"].values:
@@ -54,8 +55,13 @@ def _untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]
 
 
 def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
-                  cutpoints: tuple[float, float] | None = None) -> xr.Dataset:
-    """Index, national moments, area types and ranks for every area and year."""
+                  cutpoints: tuple[float, float] | dict | None = None) -> xr.Dataset:
+    """Index, national moments, area types and ranks for every area and year.
+
+    ``cutpoints``: national (mu, sigma) for every year, or a dict year -> (mu, sigma)
+    (:func:`sesindex.index.cutpoints.parse_cutpoints`); they type years the data cannot
+    type by themselves (:func:`sesindex.index.cutpoints.typing_rule`).
+    """
     spec = spec or IndexSpec()
     missing = _missing_indicators(ds, spec)
     if missing:
@@ -73,23 +79,25 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
         weights = ds["denominator"].sel(indicator=first, drop=True).reset_coords(drop=True)
     mu, sigma = national_moments(index, weights, ddof=spec.ddof)
     out = xr.Dataset({"rate": rate, "index": index, "rank": ranks(index)})
-    typed = xr.ones_like(mu, dtype=bool)
-    if cutpoints is not None:
-        mu = xr.full_like(mu, cutpoints[0])
-        sigma = xr.full_like(sigma, cutpoints[1])
-        note = f"types from the supplied national mu = {cutpoints[0]}, sigma = {cutpoints[1]}"
-    elif spec.types_over == "national":
-        short, note = _untyped_years(ds, index)
-        typed = ~typed["year"].isin(short)
-    else:
-        note = "types relative to the areas given (not the national rule)"
+    if isinstance(cutpoints, tuple):
+        cutpoints = {None: cutpoints}
+    years = [int(y) for y in index["year"].values]
+    short, short_note = untyped_years(ds, index)
+    rule = typing_rule(years, [y for y in years if y not in short], cutpoints,
+                       given_areas=spec.types_over == "given_areas", short_note=short_note)
+    supplied = xr.DataArray(rule.supplied, dims="year", coords={"year": index["year"]})
+    mu = mu.where(~supplied, xr.DataArray(rule.mu, dims="year", coords=supplied.coords))
+    sigma = sigma.where(~supplied, xr.DataArray(rule.sigma, dims="year",
+                                                coords=supplied.coords))
+    typed = xr.DataArray(rule.typed, dims="year", coords=supplied.coords)
+    note = rule.note
     out["mu"], out["sigma"] = mu.where(typed), sigma.where(typed)
     out["type"] = area_types(index, mu, sigma).where(typed, 0).astype("int8")
     for name in ("published_index", "published_type"):
         if name in ds["indicator"].values:
             out[name] = ds["value"].sel(indicator=name, drop=True)
     out["typed"] = typed
-    out.attrs.update(spec=spec.name, types_note=note,
+    out.attrs.update(spec=spec.name, types_note=note, types_warnings=rule.warnings,
                      mu_sigma="population-weighted" if weights is not None else "unweighted")
     return out.assign_coords({c: ds[c] for c in ("area_name", "municipality_code",
                                                  "boundary_version") if c in ds.coords})

@@ -1,0 +1,129 @@
+"""National cut points (mu, sigma) supplied by the user, one pair per year or one for all.
+
+Types rest on the national mean and standard deviation of the index over *all* areas of
+a year. A file that holds only some areas cannot give them; SCB publishes them (2022:
+mu = 9.10, sigma = 5.47), and the user passes them on: ``"9.10,5.47"`` (one pair for
+every year, with a warning when that is more than one year: mu and sigma move from year
+to year) or ``"2022:9.10,5.47;2023:9.20,5.50"`` (a pair per year; years without one get
+no types). The deterministic index (:func:`sesindex.index.compute_index`) and the
+Bayesian fit apply the same rule (:func:`typing_rule`).
+
+Example
+-------
+>>> parse_cutpoints("2022:9.10,5.47;2023:9.2,5.5")
+{2022: (9.1, 5.47), 2023: (9.2, 5.5)}
+>>> parse_cutpoints("9.10,5.47")
+{None: (9.1, 5.47)}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def parse_cutpoints(text: str | None) -> dict[int | None, tuple[float, float]] | None:
+    """``"mu,sigma"`` (every year, key None) or ``"YEAR:mu,sigma;YEAR:mu,sigma"``.
+
+    >>> parse_cutpoints("2022:9.1")
+    Traceback (most recent call last):
+    ...
+    ValueError: --cutpoints: '2022:9.1' is not 'mu,sigma' or 'YEAR:mu,sigma' (e.g. 9.10,5.47 or 2022:9.10,5.47;2023:9.20,5.50)
+    """
+    if text is None or not str(text).strip():
+        return None
+    out: dict[int | None, tuple[float, float]] = {}
+    for part in str(text).split(";"):
+        part = part.strip()
+        year, _, pair = part.rpartition(":")
+        try:
+            mu, sigma = (float(v) for v in pair.split(","))
+            key = int(year) if year else None
+        except ValueError:
+            raise ValueError(f"--cutpoints: {part!r} is not 'mu,sigma' or 'YEAR:mu,sigma' "
+                             "(e.g. 9.10,5.47 or 2022:9.10,5.47;2023:9.20,5.50)") from None
+        if not sigma > 0:
+            raise ValueError(f"--cutpoints: sigma must be positive, got {sigma} in {part!r}")
+        if key in out:
+            raise ValueError(f"--cutpoints: {'every year' if key is None else key} is "
+                             "given twice")
+        out[key] = (mu, sigma)
+    if None in out and len(out) > 1:
+        raise ValueError("--cutpoints: give either one 'mu,sigma' for every year or one "
+                         "'YEAR:mu,sigma' per year, not both")
+    return out
+
+
+@dataclass
+class Typing:
+    """How a run types its areas, per year: from the data's own national moments
+    (``national``), from supplied cut points (``mu``, ``sigma``) or not at all."""
+
+    years: list[int]
+    national: np.ndarray  # bool per year: typed from the data's own mu and sigma
+    mu: np.ndarray  # supplied mu per year (NaN where none)
+    sigma: np.ndarray
+    note: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def supplied(self) -> np.ndarray:
+        """Years typed from supplied cut points."""
+        return np.isfinite(self.mu)
+
+    @property
+    def typed(self) -> np.ndarray:
+        """Years that get types at all."""
+        return self.national | self.supplied
+
+
+def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
+                short_note: str = "") -> Typing:
+    """Which years get types, and from what.
+
+    ``national_years``: the years whose data hold the whole division; ``cutpoints``: the
+    parsed ``--cutpoints`` (:func:`parse_cutpoints`; supplied pairs win over the data's
+    moments); ``given_areas``: type relative to the areas present (an explicit opt-in,
+    never the default); ``short_note``: why the other years are not national.
+
+    >>> t = typing_rule([2022, 2023], [], {None: (9.1, 5.47)})
+    >>> t.typed.tolist(), t.warnings[0][:40]
+    ([True, True], 'one --cutpoints pair (mu 9.1, sigma 5.47')
+    >>> typing_rule([2022], [], None).typed.tolist()
+    [False]
+    """
+    years = [int(y) for y in years]
+    n = len(years)
+    mu, sigma = np.full(n, np.nan), np.full(n, np.nan)
+    warnings: list[str] = []
+    if cutpoints:
+        if None in cutpoints:
+            mu[:], sigma[:] = cutpoints[None]
+            if n > 1:
+                warnings.append(f"one --cutpoints pair (mu {cutpoints[None][0]:g}, sigma "
+                                f"{cutpoints[None][1]:g}) is applied to {n} years "
+                                f"({years[0]}-{years[-1]}); national mu and sigma move "
+                                "from year to year: give one pair per year "
+                                "('2022:9.10,5.47;2023:...')")
+        else:
+            unknown = sorted(set(cutpoints) - set(years))
+            if unknown:
+                raise ValueError(f"--cutpoints names years {unknown} that are not in the "
+                                 f"data ({years})")
+            for k, y in enumerate(years):
+                if y in cutpoints:
+                    mu[k], sigma[k] = cutpoints[y]
+    national = np.isin(years, list(national_years)) | bool(given_areas)
+    national &= ~np.isfinite(mu)
+    notes = []
+    if np.isfinite(mu).any():
+        notes.append("types from the supplied national cut points in "
+                     + ", ".join(str(y) for y, s in zip(years, np.isfinite(mu)) if s))
+    if given_areas:
+        notes.append("types relative to the areas given (not the national rule)")
+    untyped = [y for y, t in zip(years, national | np.isfinite(mu)) if not t]
+    if untyped:
+        notes.append(short_note or f"no area types for {untyped}: the data do not hold "
+                     "every area of the division (supply --cutpoints)")
+    return Typing(years, national, mu, sigma, "; ".join(notes), warnings)
