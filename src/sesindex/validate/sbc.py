@@ -188,31 +188,50 @@ class SBCResult:
         return out
 
 
-def quantity_names(inputs: ModelInputs, panel: bool, eta_cells: list[tuple[int, int]]
+def quantity_names(inputs: ModelInputs, panel: bool, eta_cells: list[tuple[int, int]],
+                   model=None, index_cells: list[tuple[int, int]] | None = None
                    ) -> list[str]:
-    """Names of the ranked scalars, in order.
+    """Names of the ranked scalars, in order: the sampled hyperparameters, eta of some
+    area-years and, when the template holds the official three indicators, derived
+    quantities: the index of some area-years and the national mu and sigma per year.
 
     >>> from sesindex.bayes.simulate import template_inputs
     >>> t = template_inputs(5, 2, (2022,), seed=1)
     >>> quantity_names(t, False, [(0, 0)])[-3:]
     ['dispersion[V3]', 'rho', 'eta[0127R007,2022]']
     """
-    names = []
-    for par in ("alpha", "lam", "dispersion"):
+    municipality = model is None or model.municipality
+    jumps = panel and model is not None and model.steps == "jumps"
+    years = [int(y) for y in inputs.years]
+    names = [f"alpha[{y},{ind}]" for y in years for ind in inputs.indicators]
+    for par in ("lam", "dispersion"):
         names += [f"{par}[{ind}]" for ind in inputs.indicators]
-    names.append("rho")
+    names += ["rho"] if municipality else []
     if panel:
         names.append("tau")
         names += [f"kappa[{ind}]" for ind in inputs.indicators]
-    names += [f"eta[{inputs.areas[a]},{int(inputs.years[t])}]" for a, t in eta_cells]
+        names += ["jump_sd", "jump_share"] if jumps else []
+    names += [f"eta[{inputs.areas[a]},{years[t]}]" for a, t in eta_cells]
+    if index_cells:
+        names += [f"index[{inputs.areas[a]},{years[t]}]" for a, t in index_cells]
+        names += [f"mu[{y}]" for y in years] + [f"sigma[{y}]" for y in years]
     return names
 
 
-def _truth_vector(truth: dict, panel: bool, eta_cells) -> np.ndarray:
-    parts = [truth["alpha"], truth["lam"], truth["dispersion"], [truth["rho"]]]
+def _hyper_names(panel: bool, municipality: bool, jumps: bool) -> list[str]:
+    names = ["alpha", "lam", "dispersion"] + (["rho"] if municipality else [])
     if panel:
-        parts += [[truth["tau"]], truth["kappa"]]
+        names += ["tau", "kappa"] + (["jump_sd", "jump_share"] if jumps else [])
+    return names
+
+
+def _truth_vector(truth: dict, names: list[str], eta_cells, index_cells) -> np.ndarray:
+    parts = [np.ravel(truth[n]) for n in names]
     parts.append([truth["eta"][a, t] for a, t in eta_cells])
+    if index_cells:
+        ix = truth["index"]
+        parts += [[ix[a, t] for a, t in index_cells], ix.mean(axis=0),
+                  ix.std(axis=0, ddof=1)]
     return np.concatenate([np.asarray(p, float).ravel() for p in parts])
 
 
@@ -227,58 +246,84 @@ def _thin(n_chains: int, n_draws: int, keep: int) -> int:
     return thin
 
 
-def _kept_draws(post, inputs: ModelInputs, panel: bool, eta_cells, thin: int, keep: int,
-                rng: np.random.Generator) -> np.ndarray:
+def _kept_draws(post, inputs: ModelInputs, names: list[str], eta_cells, index_cells,
+                thin: int, keep: int, rng: np.random.Generator) -> np.ndarray:
     """(K, L) draws of the ranked scalars: every ``thin``-th draw of each chain."""
     from sesindex.bayes.posterior import draw_chain
 
     sub = post.isel(draw=slice(0, None, thin))
+    n = sub.sizes["draw"]
+    official = [0, 1, 2] if index_cells else []
     cols = []
     for c in range(sub.sizes["chain"]):
-        parts = [sub[p].values[c].reshape(sub.sizes["draw"], -1) for p in
-                 ("alpha", "lam", "dispersion", "rho")]
-        if panel:
-            parts += [sub["tau"].values[c].reshape(-1, 1),
-                      sub["kappa"].values[c].reshape(sub.sizes["draw"], -1)]
-        eta, _ = draw_chain(sub, inputs, c, rng, [])
+        parts = [sub[p].values[c].reshape(n, -1) for p in names]
+        eta, rates = draw_chain(sub, inputs, c, rng, official)
         parts.append(np.stack([eta[:, a, t] for a, t in eta_cells], axis=1))
+        if index_cells:
+            ix = rates.mean(axis=-1, dtype=np.float64)
+            parts += [np.stack([ix[:, a, t] for a, t in index_cells], axis=1),
+                      ix.mean(axis=1), ix.std(axis=1, ddof=1)]
         cols.append(np.concatenate(parts, axis=1))
     return np.concatenate(cols, axis=0)[:keep].T
 
 
-def _diagnostics(idata) -> dict:
-    """The fit gate's worst R-hat and bulk ESS over the sampled parameters, divergences."""
+def _diagnostics(idata, gate) -> dict:
+    """The fit gate over the sampled parameters: worst R-hat, bulk and tail ESS,
+    divergences, and whether the replicate converged by the production gate."""
     from sesindex.bayes.fit import SAMPLED, divergences_of
     from sesindex.bayes.gate import fit_gate
 
     post = idata.posterior[[v for v in SAMPLED if v in idata.posterior]]
-    gate = fit_gate(post, divergences_of(idata))
+    verdict = fit_gate(post, divergences_of(idata), gate)
     steps = idata.sample_stats.get("n_steps")
-    return {"divergences": gate["divergences"],
-            "min_ess_bulk": gate["worst"]["ess_bulk"]["value"],
-            "max_rhat": gate["worst"]["rhat"]["value"],
+    return {"divergences": verdict["divergences"],
+            "min_ess_bulk": verdict["worst"]["ess_bulk"]["value"],
+            "min_ess_tail": verdict["worst"]["ess_tail"]["value"],
+            "max_rhat": verdict["worst"]["rhat"]["value"],
+            "converged": bool(verdict["passed"]),
             "mean_leapfrog_steps": float(steps.mean()) if steps is not None else np.nan}
 
 
+def _model(model, opt: dict, panel: bool):
+    """The model spec whose form and sampler the replicates use (``options`` of the
+    older interface override its sampler: tune, draws, chains, target_accept)."""
+    from dataclasses import replace
+
+    from sesindex.bayes.spec import ModelSpec, SamplerSpec
+
+    if model is None:
+        model = ModelSpec(likelihood=str(opt.get("likelihood", "gaussian_logit")),
+                          sampler=SamplerSpec(tune=300, draws=200))
+    over = {k: type(getattr(model.sampler, k))(opt[k]) for k in
+            ("tune", "draws", "chains", "target_accept") if k in opt}
+    model = replace(model, sampler=replace(model.sampler, **over))
+    if "likelihood" in opt:
+        model = replace(model, likelihood=str(opt["likelihood"]))
+    return model if panel else replace(model, steps="normal")
+
+
 def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "sbc",
-            options: dict | None = None, prior: dict | None = None,
+            options: dict | None = None, prior: dict | None = None, model=None,
             progress=None) -> SBCResult:
     """SBC of one design (``template``: areas, municipalities, years, ``v``).
 
-    ``options`` override :data:`DEFAULTS` (chains, tune, draws per chain, L =
-    ``posterior_draws``, target_accept, ``eta_areas`` areas whose eta is ranked in every
-    year, ``likelihood``: ``"binomial"`` simulates counts on the template's denominators
-    and fits the exact binomial model). ``prior`` overrides the simulator's prior (:data:`sesindex.bayes.simulate.PRIOR`)
+    ``model`` (a :class:`~sesindex.bayes.spec.ModelSpec`) gives the model's form and the
+    production sampler settings and gate; ``options`` override :data:`DEFAULTS` (L =
+    ``posterior_draws``, ``eta_areas`` areas whose eta and index are ranked in every
+    year, and the sampler's tune, draws, chains, target_accept, likelihood).
+    ``prior`` overrides the simulator's prior (:data:`sesindex.bayes.simulate.PRIOR`)
     — only for deliberately wrong simulators. ``progress`` is an optional callable given
-    one line per replicate. Each replicate r simulates with
-    ``default_rng([seed, r])`` and samples with nutpie seed ``seed + r``.
+    one line per replicate. Each replicate r simulates with ``default_rng([seed, r])``
+    and samples with nutpie seed ``seed + r``. A replicate whose sampled parameters miss
+    the model's fit gate is kept in the table as ``not_converged`` and left out of the
+    ranks (only converged fits count, as in production).
 
     >>> from sesindex.bayes.simulate import template_inputs
     >>> res = run_sbc(template_inputs(20, 4, (2022,), seed=1), replicates=2, seed=3,
     ...               options={"tune": 100, "draws": 50, "posterior_draws": 19})
     ... # doctest: +SKIP
     >>> res.ranks().shape, res.replicates["status"].tolist()  # doctest: +SKIP
-    ((2, 14), ['ok', 'ok'])
+    ((2, 20), ['ok', 'ok'])
     """
     import nutpie
 
@@ -289,19 +334,24 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     opt = {**DEFAULTS, **(options or {})}
     n_area, n_year, _ = template.z.shape
     panel = n_year > 1
+    model = _model(model, options or {}, panel)
+    sampler, likelihood = model.sampler, model.likelihood
     temporal = "random_walk" if panel else "none"
-    keep, chains, draws = int(opt["posterior_draws"]), int(opt["chains"]), int(opt["draws"])
+    keep, chains, draws = int(opt["posterior_draws"]), sampler.chains, sampler.draws
     thin = _thin(chains, draws, keep)
     n_eta = min(int(opt["eta_areas"]), n_area)
     eta_areas = np.unique(np.linspace(0, n_area - 1, n_eta).round().astype(int))
     eta_cells = [(int(a), t) for a in eta_areas for t in range(n_year)]
-    names = quantity_names(template, panel, eta_cells)
-    kwargs = {"target_accept": float(opt["target_accept"])} if opt["target_accept"] != 0.8 else {}
-    likelihood = str(opt["likelihood"])
+    official = tuple(template.indicators[:3]) == ("V1", "V2", "V3")
+    index_cells = eta_cells if official else None
+    hyper = _hyper_names(panel, model.municipality, model.steps == "jumps")
+    names = quantity_names(template, panel, eta_cells, model, index_cells)
+    kwargs = {"target_accept": sampler.target_accept} if sampler.target_accept != 0.8 else {}
 
     timings: dict = {}  # compiled once per model form
-    compiled = compiled_model(template, temporal, True, timings, likelihood=likelihood)
-
+    compiled = compiled_model(template, temporal, model.municipality, timings,
+                              dispersion=model.dispersion, likelihood=likelihood,
+                              steps=model.steps)
     truths = np.full((replicates, len(names)), np.nan)
     kept = np.full((replicates, len(names), keep), np.nan)
     rows = []
@@ -309,24 +359,31 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
         t = time.perf_counter()
         row = {"replicate": r, "sim_seed": f"[{seed}, {r}]", "sampler_seed": seed + r,
                "status": "ok", "error": "", "divergences": np.nan, "min_ess_bulk": np.nan,
-               "max_rhat": np.nan, "mean_leapfrog_steps": np.nan}
+               "min_ess_tail": np.nan, "max_rhat": np.nan, "mean_leapfrog_steps": np.nan}
         try:
             sim, truth = simulate_prior(template, np.random.default_rng([seed, r]),
-                                        panel=panel, prior=prior, likelihood=likelihood)
-            truths[r] = _truth_vector(truth, panel, eta_cells)
-            data = model_data(sim, likelihood=likelihood)
+                                        panel=panel, prior=prior, likelihood=likelihood,
+                                        dispersion=model.dispersion, steps=model.steps,
+                                        municipality=model.municipality)
+            truths[r] = _truth_vector(truth, hyper, eta_cells, index_cells)
+            data = model_data(sim, municipality=model.municipality,
+                              dispersion=model.dispersion, likelihood=likelihood)
             idata = nutpie.sample(compiled.with_data(**data), draws=draws,
-                                  tune=int(opt["tune"]), chains=chains, cores=min(chains, 2),
+                                  tune=sampler.tune, chains=chains, cores=min(chains, 2),
                                   seed=seed + r, progress_bar=False, save_warmup=False,
-                                  **kwargs)
-            row.update(_diagnostics(idata))
-            kept[r] = _kept_draws(idata.posterior, sim, panel, eta_cells, thin, keep,
-                                  np.random.default_rng([seed, r, 1]))
+                                  low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
+            row.update(_diagnostics(idata, model.gate))
+            kept[r] = _kept_draws(idata.posterior, sim, hyper, eta_cells, index_cells,
+                                  thin, keep, np.random.default_rng([seed, r, 1]))
             if not np.isfinite(kept[r]).all():
                 raise FloatingPointError("non-finite posterior draws")
+            if not row.pop("converged"):
+                row["status"] = "not_converged"
         except Exception as err:  # recorded, never dropped silently
             kept[r] = np.nan
             row.update(status="error", error=f"{type(err).__name__}: {err}"[:300])
+        if row["status"] != "ok":
+            kept[r] = np.nan  # only converged replicates are ranked
         row["seconds"] = round(time.perf_counter() - t, 3)
         rows.append(row)
         if progress is not None:
@@ -337,13 +394,59 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     table["ess_below_L"] = table["min_ess_bulk"] < keep
     info = {"areas": n_area, "municipalities": len(template.municipalities),
             "years": [int(y) for y in template.years], "panel": panel,
-            "chains": chains, "tune": int(opt["tune"]), "draws_per_chain": draws,
-            "posterior_draws_L": keep, "thin": thin, "target_accept": float(opt["target_accept"]),
-            "likelihood": likelihood,
+            "model": model.name, "steps": model.steps, "dispersion": model.dispersion,
+            "municipality": model.municipality, "likelihood": likelihood,
+            "chains": chains, "tune": sampler.tune, "draws_per_chain": draws,
+            "low_rank": sampler.low_rank, "target_accept": sampler.target_accept,
+            "posterior_draws_L": keep, "thin": thin,
+            "gate": {"rhat_max": model.gate.rhat_max, "ess_bulk_min": model.gate.ess_bulk_min,
+                     "ess_tail_min": model.gate.ess_tail_min,
+                     "divergences_max": model.gate.divergences_max},
             "eta_areas": [str(template.areas[a]) for a in eta_areas],
             "compiled_once_with_data": True, "compile_seconds": round(timings["compile"], 2),
             "replicate_seconds": round(float(table["seconds"].sum()), 2)}
     return SBCResult(name, names, truths, kept, table, thin, info)
+
+
+def detectable_miscalibration(replicates: int, bins: int, quantities: int,
+                              alpha: float = 0.01, power: float = 0.8) -> dict:
+    """The miscalibrations a chi-square rank test detects with probability ``power``.
+
+    At family level ``alpha`` over ``quantities`` (Bonferroni: each test at alpha / K)
+    with ``replicates`` ranks in ``bins`` bins: the smallest posterior shift (in
+    posterior sds; the truth sits that far from the posterior's centre), the largest
+    width ratio below 1 (posterior too narrow by that factor) and the smallest above 1
+    (too wide) that give the uniformity test that power. Ranks of a normal truth under
+    a normal posterior: u = Phi(Z + shift) or Phi(Z / ratio); the test statistic is
+    noncentral chi-square with df B - 1 and noncentrality R sum_b (p_b - 1/B)^2 B.
+
+    >>> d = detectable_miscalibration(200, 10, 14)
+    >>> 0.2 < d["shift_sd"] < 0.6, 0.6 < d["width_ratio_narrow"] < 0.95
+    (True, True)
+    """
+    from scipy.optimize import brentq
+
+    edges = stats.norm.ppf(np.linspace(0, 1, bins + 1))
+    crit = stats.chi2.ppf(1 - alpha / quantities, bins - 1)
+
+    def test_power(cdf_edges) -> float:
+        p = np.diff(cdf_edges)
+        lam = replicates * bins * np.sum((p - 1 / bins) ** 2)
+        return float(stats.ncx2.sf(crit, bins - 1, lam))
+
+    def shift(d):
+        return test_power(stats.norm.cdf(edges - d)) - power
+
+    def width(c):
+        return test_power(stats.norm.cdf(edges * c)) - power
+
+    return {"replicates": replicates, "bins": bins, "quantities": quantities,
+            "alpha": alpha, "power": power,
+            "shift_sd": round(brentq(shift, 1e-6, 5.0), 3),
+            "width_ratio_narrow": round(brentq(width, 1.0 - 1e-6, 0.05), 3)
+            if width(0.05) > 0 else None,
+            "width_ratio_wide": round(brentq(width, 1.0 + 1e-6, 20.0), 3)
+            if width(20.0) > 0 else None}
 
 
 def summarise(res: SBCResult, bins: int | None = None, alpha: float = 0.01,
@@ -439,6 +542,8 @@ def run(spec, data, out) -> dict:
     from sesindex.bayes.data import model_inputs
     from sesindex.bayes.simulate import assign_municipalities
 
+    from sesindex.bayes import load_model_spec
+
     indicators = list(spec.option("indicators", ["V1", "V2", "V3"]))
     alpha = float(spec.option("alpha", 0.01))
     shift = float(spec.option("control_shift_sd", DEFAULTS["control_shift_sd"]))
@@ -452,12 +557,14 @@ def run(spec, data, out) -> dict:
         inputs = model_inputs(data.dataset, indicators, years=years)
         template = assign_municipalities(
             inputs, int(d.get("municipalities", spec.option("municipalities", 8))), spec.seed)
+        model = load_model_spec(d["model"]) if d.get("model") else None
         res = run_sbc(template, replicates=int(d["replicates"]), seed=spec.seed + 1000 * i,
-                      name=name, options={**sampler, **d.get("options", {})},
+                      name=name, options={**sampler, **d.get("options", {})}, model=model,
                       progress=print if spec.option("progress", False) else None)
         ok = int((res.replicates["status"] == "ok").sum())
         bins = int(d.get("bins") or choose_bins(ok, res.n_draws))
         table, summary = summarise(res, bins, alpha)
+        power = detectable_miscalibration(ok, bins, len(res.quantities), alpha)
         control, control_summary = summarise(res, bins, alpha, shift_sd=shift)
         tables += [table.assign(kind="sbc"), control.assign(kind=f"shift_{shift:g}sd")]
         ranks = res.ranks()
@@ -473,9 +580,13 @@ def run(spec, data, out) -> dict:
         plot_ranks(out, res, bins, f"{name}, negative control (draws + {shift:g} sd)",
                    f"rank_histograms_{name}_control", shift_sd=shift)
         rep = res.replicates
+        dropped = int((rep["status"] == "not_converged").sum())
         key["designs"][name] = {
             **res.info, "replicates": int(len(rep)), "replicates_ok": ok,
-            "replicates_failed": int(len(rep) - ok),
+            "replicates_failed": int((rep["status"] == "error").sum()),
+            "replicates_not_converged": dropped,
+            "share_not_converged": round(dropped / max(len(rep), 1), 4),
+            "detectable_at_80pct_power": power,
             "errors": rep.loc[rep["status"] != "ok", "error"].tolist()[:10],
             "replicates_with_divergences": int((rep["divergences"] > 0).sum()),
             "divergences_total": float(rep["divergences"].sum()),
@@ -492,6 +603,11 @@ def run(spec, data, out) -> dict:
               "per replicate: seeds, status and error, divergences, smallest bulk ESS, "
               "largest R-hat, mean leapfrog steps, seconds")
     _plot_pvalues(out, both, alpha, spec.title)
+    out.table("power", pd.DataFrame([{"design": n, **v["detectable_at_80pct_power"]}
+                                     for n, v in key["designs"].items()]),
+              "per design: the smallest posterior shift (in posterior sds) and the width "
+              "ratios (posterior too narrow / too wide) its uniformity test detects with "
+              "80 % power at the family level (Bonferroni over its quantities)")
     key["alpha"] = alpha
     key["rejects_uniformity"] = {n: v["uniformity"].get("rejects_uniformity")
                                  for n, v in key["designs"].items()}
