@@ -48,7 +48,7 @@ GRADIENTS = ("alpha", "lam", "dispersion", "rho", "var0", "offset", "tau", "kapp
 
 @numba.njit(cache=True, error_model="numpy")
 def _jump_mixture(i, tau, jump_sd, share, f, piv, x, ws, s_inv, mu, var_x, lag_x, cov_xg,
-                  var_g, g_tau, resp, sig, col, lk, beta, mk):
+                  var_g, g_tau, resp, sig, col, lk, beta, mk, w, cw):
     """Area i's mixture over "no jump" and "one jump at step k" (see the module).
 
     On entry ``mu`` (this area's row: eta_t - m, then gamma_j) and ``var_x``, ``lag_x``,
@@ -83,7 +83,12 @@ def _jump_mixture(i, tau, jump_sd, share, f, piv, x, ws, s_inv, mu, var_x, lag_x
     for j in range(n_g):
         for k in range(n_g):
             sig[n_year + j, n_year + k] = s_inv[j, k]
-    # each one-jump component is a rank-one change of the step's prior precision
+    # each one-jump component is a rank-one change of the step's prior precision;
+    # w[k] = Sigma u_k (u_k: step k = x_k - x_(k-1)) is each latent's covariance with it
+    n = n_year + n_g
+    for k in range(1, n_year):
+        for p in range(n):
+            w[k, p] = sig[p, k] - sig[p, k - 1]
     j2 = jump_sd * jump_sd
     log_base = np.log(1.0 - share)
     log_each = np.log(share / (n_year - 1))
@@ -91,7 +96,7 @@ def _jump_mixture(i, tau, jump_sd, share, f, piv, x, ws, s_inv, mu, var_x, lag_x
     for k in range(1, n_year):
         s2 = tau[i, k] ** 2
         c = 1.0 / s2 - 1.0 / (s2 + j2)
-        var_k = sig[k, k] - 2.0 * sig[k, k - 1] + sig[k - 1, k - 1]
+        var_k = w[k, k] - w[k, k - 1]
         g = 1.0 - c * var_k
         beta[k] = c / g
         mk[k] = mu[k] - mu[k - 1]
@@ -101,58 +106,60 @@ def _jump_mixture(i, tau, jump_sd, share, f, piv, x, ws, s_inv, mu, var_x, lag_x
     for k in range(1, n_year):
         total += np.exp(lk[k] - top)
     log_mix = top + np.log(total)
-    resp[i, 0] = np.exp(log_base - log_mix)
+    r0 = np.exp(log_base - log_mix)
+    resp[i, 0] = r0
     for k in range(1, n_year):
         resp[i, k] = np.exp(lk[k] - log_mix)
     # Fisher's identity over the mixture: the steps' prior (tau, jump sd) and the share
-    g_jump, g_share = 0.0, -resp[i, 0] / (1.0 - share) + (1.0 - resp[i, 0]) / share
+    g_jump, g_share = 0.0, -r0 / (1.0 - share) + (1.0 - r0) / share
     for t in range(1, n_year):
         m_t = mk[t]
-        var_t = sig[t, t] - 2.0 * sig[t, t - 1] + sig[t - 1, t - 1]
+        var_t = w[t, t] - w[t, t - 1]
         s2 = tau[i, t] ** 2
-        acc = resp[i, 0] * (-1.0 / tau[i, t] + (m_t * m_t + var_t) / (s2 * tau[i, t]))
+        e_other = r0 * (m_t * m_t + var_t)  # E[step_t^2] outside the jump-at-t component
         for k in range(1, n_year):
-            cov_tk = (sig[t, k] - sig[t, k - 1]) - (sig[t - 1, k] - sig[t - 1, k - 1])
-            e2 = (m_t + beta[k] * mk[k] * cov_tk) ** 2 + var_t + beta[k] * cov_tk ** 2
-            if k == t:
-                vt = s2 + j2
-                acc += resp[i, k] * tau[i, t] * (-1.0 / vt + e2 / (vt * vt))
-                g_jump += resp[i, k] * jump_sd * (-1.0 / vt + e2 / (vt * vt))
-            else:
-                acc += resp[i, k] * (-1.0 / tau[i, t] + e2 / (s2 * tau[i, t]))
-        g_tau[i, t] = acc
+            if k != t:
+                cov_tk = w[k, t] - w[k, t - 1]
+                e_other += resp[i, k] * ((m_t + beta[k] * mk[k] * cov_tk) ** 2
+                                         + var_t + beta[k] * cov_tk ** 2)
+        vt = s2 + j2
+        grow = 1.0 + beta[t] * var_t  # E_t[step_t] = m_t grow, Var_t = var_t grow
+        e_self = (m_t * grow) ** 2 + var_t * grow
+        g_tau[i, t] = ((1.0 - resp[i, t]) * -1.0 / tau[i, t] + e_other / (s2 * tau[i, t])
+                       + resp[i, t] * tau[i, t] * (-1.0 / vt + e_self / (vt * vt)))
+        g_jump += resp[i, t] * jump_sd * (-1.0 / vt + e_self / (vt * vt))
     # the mixture's moments: mean shift dbar, covariance Sigma + sum_k coef_k w_k w_k'
-    # - dbar dbar', with w_k = Sigma u_k (u_k: step k) and coef_k = r_k (beta + beta^2 m^2)
-    n = n_year + n_g
+    # - dbar dbar', with coef_k = r_k (beta + beta^2 m^2)
+    for k in range(1, n_year):
+        bm = resp[i, k] * beta[k] * mk[k]
+        cf = resp[i, k] * (beta[k] + (beta[k] * mk[k]) ** 2)
+        for p in range(n):
+            cw[k, p] = cf * w[k, p]
+        mk[k] = bm  # (mk is not needed any more: keep r_k beta_k m_k)
     for p in range(n):
         acc = 0.0
         for k in range(1, n_year):
-            acc += resp[i, k] * beta[k] * mk[k] * (sig[p, k] - sig[p, k - 1])
+            acc += mk[k] * w[k, p]
         col[p] = acc  # dbar
     for t in range(n_year):
-        vx, lx = sig[t, t] - col[t] ** 2, 0.0
+        vx = sig[t, t] - col[t] ** 2
+        for k in range(1, n_year):
+            vx += cw[k, t] * w[k, t]
+        var_x[i, t] = vx
         if t > 0:
             lx = sig[t, t - 1] - col[t] * col[t - 1]
-        for k in range(1, n_year):
-            coef = resp[i, k] * (beta[k] + (beta[k] * mk[k]) ** 2)
-            w_t = sig[t, k] - sig[t, k - 1]
-            vx += coef * w_t * w_t
-            if t > 0:
-                lx += coef * w_t * (sig[t - 1, k] - sig[t - 1, k - 1])
-        var_x[i, t] = vx
-        lag_x[i, t] = lx
+            for k in range(1, n_year):
+                lx += cw[k, t] * w[k, t - 1]
+            lag_x[i, t] = lx
         for j in range(n_g):
             cx = sig[t, n_year + j] - col[t] * col[n_year + j]
             for k in range(1, n_year):
-                coef = resp[i, k] * (beta[k] + (beta[k] * mk[k]) ** 2)
-                cx += (coef * (sig[t, k] - sig[t, k - 1])
-                       * (sig[n_year + j, k] - sig[n_year + j, k - 1]))
+                cx += cw[k, t] * w[k, n_year + j]
             cov_xg[i, t, j] = cx
     for j in range(n_g):
         vg = sig[n_year + j, n_year + j] - col[n_year + j] ** 2
         for k in range(1, n_year):
-            coef = resp[i, k] * (beta[k] + (beta[k] * mk[k]) ** 2)
-            vg += coef * (sig[n_year + j, k] - sig[n_year + j, k - 1]) ** 2
+            vg += cw[k, n_year + j] * w[k, n_year + j]
         var_g[i, j] = vg
     for p in range(n):
         mu[p] += col[p]
@@ -214,6 +221,8 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
     sig = np.empty((n_year + n_g, n_year + n_g))
     column = np.empty(n_year + n_g)
     lk, beta, mk = np.zeros(n_year), np.zeros(n_year), np.zeros(n_year)
+    w_steps = np.zeros((n_year, n_year + n_g))
+    cw_steps = np.zeros((n_year, n_year + n_g))
     for i in range(n_area):
         log_d, c_rr, c_r1, c_11 = 0.0, 0.0, 0.0, 0.0
         logdet_prior = logdet_base
@@ -356,7 +365,7 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
         if jumps:
             out = _jump_mixture(i, tau, jump_sd, jump_share, f, piv, x, ws, s_inv, mu0[i],
                                 var_x, lag_x, cov_xg, var_g, g_tau, resp, sig, column,
-                                lk, beta, mk)
+                                lk, beta, mk, w_steps, cw_steps)
             mix_ll += out[0]
             g_jump += out[1]
             g_share += out[2]

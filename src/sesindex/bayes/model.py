@@ -75,7 +75,7 @@ from sesindex.bayes.spec import check_model_form
 PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "dispersion_sd": 0.5, "sigma_sd": 0.5,
          "rho_ab": (2.0, 2.0),
          "tau_sd": 0.2, "kappa_sd": 0.3, "spatial_share_ab": (2.0, 2.0),
-         "icc_sd": 0.05, "jump_sd": 1.0, "jump_share_ab": (1.0, 4.0)}
+         "icc_sd": 0.05, "jump_sd": 0.5, "jump_sd_log_sd": 0.5, "jump_share_ab": (1.0, 9.0)}
 #: Forms of the random walk's steps: one normal step sd for every area and year, or that
 #: plus at most one jump per area (a mixture the kernel integrates exactly).
 STEPS = ("normal", "jumps")
@@ -472,7 +472,8 @@ def _steps(steps: str, n_area, n_year: int) -> dict:
     tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
     out = {"tau": tau * pt.ones((n_area, n_year))}
     if steps == "jumps":
-        out["jump_sd"] = pm.HalfNormal("jump_sd", PRIOR["jump_sd"])
+        out["jump_sd"] = pm.LogNormal("jump_sd", np.log(PRIOR["jump_sd"]),
+                                      PRIOR["jump_sd_log_sd"])
         out["jump_share"] = pm.Beta("jump_share", *PRIOR["jump_share_ab"])
     return out
 

@@ -12,7 +12,7 @@ indicator j:
                          gamma_ij ~ N(0, kappa_j^2)
     m_k ~ N(0, rho) iid over municipalities            (rho is a variance)
     eta_i0 ~ N(m_k(i), 1 - rho),  eta_it = eta_i,t-1 + N(0, tau^2)
-    steps = "jumps": jump_sd ~ HalfNormal(1), jump_share ~ Beta(1, 4); each area jumps
+    steps = "jumps": jump_sd ~ LogNormal(log 0.5, 0.5), jump_share ~ Beta(1, 9); each area jumps
         with probability jump_share, in a uniform year, by N(0, jump_sd^2) more
     theta_itj ~ N(alpha_tj + lambda_j eta_it + gamma_ij, max(s_j, 0))   (true logit)
     z_itj ~ N(theta_itj, v_itj + min(s_j, 0))
@@ -111,7 +111,8 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
         truth["m"] = m
     step_sd = np.full((n_area, n_year), tau)
     if panel and steps == "jumps":
-        truth["jump_sd"] = float(abs(rng.normal(0.0, p["jump_sd"])))
+        truth["jump_sd"] = float(p["jump_sd"] * np.exp(p["jump_sd_log_sd"]
+                                                       * rng.standard_normal()))
         truth["jump_share"] = float(rng.beta(*p["jump_share_ab"]))
         jumped = np.flatnonzero(rng.uniform(size=n_area) < truth["jump_share"])
         year = rng.integers(1, n_year, size=len(jumped))

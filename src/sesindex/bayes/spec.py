@@ -96,7 +96,8 @@ class ModelSpec:
     temporal: str = "random_walk"  # random_walk | none
     steps: str = "normal"  # the random walk's steps: normal (one tau for every step) |
     # jumps (that plus at most one jump per area, integrated exactly: large changes pass)
-    municipality: bool = True
+    municipality: bool = False  # municipality effects (shrinkage toward municipality means):
+    # an option, not a default: on the real bundle they cost agreement with SCB's types
     dispersion: str = "sd"  # sd: sigma_j >= 0 | variance: s_j > -min v (long panels)
     # | beta_binomial: count cells' variance v (1 + (n - 1) rho_j), rho_j the intra-class
     # correlation (working likelihood only)
