@@ -18,7 +18,10 @@ N_AREAS = 250
 @pytest.fixture(scope="module")
 def fitted():
     data = generate(n_areas=N_AREAS, years=(2022,), seed=5)
-    spec = ModelSpec(years=(2022,), sampler=SamplerSpec(tune=400, draws=500, seed=3))
+    # 250 of the 3,363 areas: typed relative to them (an explicit opt-in; the default
+    # rule gives a partial set of areas no types, see the typing tests below)
+    spec = ModelSpec(years=(2022,), types_over="given_areas",
+                     sampler=SamplerSpec(tune=400, draws=500, seed=3))
     return data, fit(data.dataset, spec)
 
 
@@ -60,6 +63,26 @@ def test_type_probabilities_beat_plug_in_types(fitted):
     brier = ((probs - onehot) ** 2).sum(axis=1).mean()
     brier_plug = ((plug_onehot - onehot) ** 2).sum(axis=1).mean()
     assert brier < brier_plug
+
+
+def test_a_partial_set_of_areas_gets_no_types_or_ranks_without_cutpoints(fitted):
+    # the same rule as the deterministic index: 250 areas cannot give the national mu and
+    # sigma, so no types and no ranks; SCB's cut points type them (and say so)
+    from sesindex.bayes.fit import tables, typing_of
+
+    data, res = fitted
+    spec = ModelSpec(years=(2022,))
+    typing = typing_of(data.dataset, res.inputs, spec)
+    assert not typing.typed.any() and "cutpoints" in typing.note
+    areas, _ = tables(res.posterior, res.inputs, spec, None, True, typing)
+    assert areas[[f"p_type_{k}" for k in range(1, 6)]].isna().all().all()
+    assert areas[["rank_lo90", "rank_hi90"]].isna().all().all()
+    assert areas["index_lo90"].notna().all()  # the areas' own intervals stay
+    typing = typing_of(data.dataset, res.inputs, spec, {2022: (9.10, 5.47)})
+    areas, _ = tables(res.posterior, res.inputs, spec, None, True, typing)
+    probs = areas[[f"p_type_{k}" for k in range(1, 6)]].sum(axis=1)
+    assert np.allclose(probs, 1.0) and areas["rank_lo90"].isna().all()
+    assert "supplied national cut points" in typing.note
 
 
 def test_percent_only_data_is_refused_with_instructions():

@@ -120,7 +120,15 @@ def test_spatial_offset_and_first_year_variance_gradients_match_finite_differenc
         up[i] += h
         down[i] -= h
         fd = (value(offset=up) - value(offset=down)) / (2 * h)
-        assert grad["offset"][i] == pytest.approx(fd, rel=1e-6, abs=1e-6), i
+        # one shift per area (the same in every year): the sum over its years
+        assert grad["offset"][i].sum() == pytest.approx(fd, rel=1e-6, abs=1e-6), i
+    for i, t in [(0, 0), (2, 1), (5, 2)]:  # a shift of one area-year (programme effects)
+        up = np.repeat(base["offset"][:, None], 3, axis=1)
+        down = up.copy()
+        up[i, t] += h
+        down[i, t] -= h
+        fd = (value(offset=up) - value(offset=down)) / (2 * h)
+        assert grad["offset"][i, t] == pytest.approx(fd, rel=1e-6, abs=1e-6), (i, t)
     for j in range(3):  # lambda now also multiplies the offset
         up, down = base["lam"].copy(), base["lam"].copy()
         up[j] += h
@@ -200,7 +208,8 @@ def test_jump_mixture_gradient_matches_finite_differences():
         up[idx] += h
         down[idx] -= h
         fd = (value(**{name: up}) - value(**{name: down})) / (2 * h)
-        assert grads[name][idx] == pytest.approx(fd, rel=1e-6, abs=1e-7), (name, idx)
+        got = grads[name][idx].sum() if name == "offset" else grads[name][idx]
+        assert got == pytest.approx(fd, rel=1e-6, abs=1e-7), (name, idx)
 
 
 def test_jump_mixture_refuses_integrated_municipality_effects():

@@ -49,6 +49,8 @@ class ModelInputs:
     kinds: tuple[str, ...]
     municipalities: np.ndarray
     scale: dict = field(default_factory=dict)  # continuous: (centre, sd) of the transform
+    design: np.ndarray | None = None  # programme effects: (area, year, relative year) 0/1
+    # indicators (sesindex.evaluate); None: no programme in the model
 
     @property
     def rate_indicators(self) -> list[int]:

@@ -175,8 +175,9 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
     (``scale`` is 1 for an additive dispersion, ``v (n - 1)`` for the beta-binomial
     form). ``alpha`` (year, indicator) holds each indicator's level in each year.
     ``rho`` is the variance of the municipality effects, ``var0`` that of the
-    areas' first-year deviation from them, ``offset`` (area) a known shift of each area's
-    eta in every year (the spatial term; zeros without one). ``tau`` (area, year) is the
+    areas' first-year deviation from them, ``offset`` (area, year) a known shift of each
+    area's eta (the spatial term, sampled municipality effects, programme effects; zeros
+    without one). ``tau`` (area, year) is the
     sd of each area's random-walk step into year t (column 0 unused), so every area and
     year may have its own volatility. The last gradient is that
     of the observations ``z`` themselves (the exact binomial model samples them).
@@ -237,7 +238,7 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
             for j in range(n_ind):
                 dd = v[i, t, j] + disp[j] * scale[i, t, j]
                 d[t, j] = dd
-                r = z[i, t, j] - alpha[t, j] - lam[j] * offset[i]
+                r = z[i, t, j] - alpha[t, j] - lam[j] * offset[i, t]
                 log_d += np.log(dd)
                 c_rr += r * r / dd
                 c_r1 += lam[j] * r / dd
@@ -380,7 +381,7 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
     g_alpha, g_lam, g_disp = np.zeros((n_year, n_ind)), np.zeros(n_ind), np.zeros(n_ind)
     g_kappa = np.zeros(n_ind)
     g_rho, g_var0 = 0.0, 0.0
-    g_offset = np.zeros(n_area)
+    g_offset = np.zeros((n_area, n_year))
     g_z = np.empty((n_area, n_year, n_ind))
     mm, vm = np.zeros(n_muni), np.zeros(n_muni)
     if use_muni:
@@ -411,7 +412,7 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
                 g_tau[i, t] = -1.0 / tau[i, t] + e_step2 / tau[i, t] ** 3
             for j in range(n_ind):
                 dd = v[i, t, j] + disp[j] * scale[i, t, j]
-                r = z[i, t, j] - alpha[t, j] - lam[j] * offset[i]
+                r = z[i, t, j] - alpha[t, j] - lam[j] * offset[i, t]
                 e_lin = lam[j] * e_eta
                 v_lin = lam[j] ** 2 * v_eta
                 c_lin_eta = lam[j] * v_eta
@@ -426,8 +427,8 @@ def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau,
                     c_lin_eta += c_eta_g
                 e_res = r - e_lin
                 g_alpha[t, j] += e_res / dd
-                g_lam[j] += (e_res * (e_eta + offset[i]) - c_lin_eta) / dd
-                g_offset[i] += lam[j] * e_res / dd
+                g_lam[j] += (e_res * (e_eta + offset[i, t]) - c_lin_eta) / dd
+                g_offset[i, t] += lam[j] * e_res / dd
                 g_disp[j] += (-0.5 / dd + 0.5 * (e_res * e_res + v_lin) / (dd * dd)
                               ) * scale[i, t, j]
                 g_z[i, t, j] = -e_res / dd
@@ -465,7 +466,10 @@ def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
     z = np.ascontiguousarray(z, float)
     n_area, n_year, n_ind = z.shape
     muni = np.asarray(muni, np.int64)
-    offset = np.zeros(len(muni)) if offset is None else np.asarray(offset, float)
+    offset = np.zeros(n_area) if offset is None else np.asarray(offset, float)
+    if offset.ndim == 1:  # one shift per area, the same in every year
+        offset = offset[:, None]
+    offset = np.ascontiguousarray(np.broadcast_to(offset, (n_area, n_year)))
     scale = np.ones(np.shape(z)) if scale is None else scale
     alpha = np.ascontiguousarray(np.broadcast_to(np.asarray(alpha, float), (n_year, n_ind)))
     tau = np.ascontiguousarray(np.broadcast_to(np.asarray(tau, float), (n_area, n_year)))
@@ -486,7 +490,8 @@ class MarginalLoglik(Op):
     tau, kappa, jump_sd, jump_share) -> (log-likelihood, its gradient in alpha, ...,
     jump_share, and in z).
 
-    ``alpha`` is (year, indicator) and ``tau`` (area, year), as in :func:`_kernel`;
+    ``alpha`` is (year, indicator), ``offset`` and ``tau`` (area, year), as in
+    :func:`_kernel`;
     ``jump_sd`` and ``jump_share`` are read only with ``jumps`` (the one-jump mixture).
     Its ``grad`` returns the gradient outputs of the same apply node, so the log density
     and its gradient cost one kernel call; second derivatives are not provided.
@@ -509,12 +514,12 @@ class MarginalLoglik(Op):
         inputs += [pt.as_tensor(a, dtype="float64") for a in
                    (alpha, lam, dispersion, rho, var0, offset, tau, kappa, jump_sd,
                     jump_share)]
-        if inputs[4].ndim != 2 or inputs[10].ndim != 2:
-            raise ValueError("MarginalLoglik takes alpha (year, indicator) and tau "
-                             f"(area, year); got {inputs[4].ndim} and {inputs[10].ndim} "
-                             "dimensions")
+        if inputs[4].ndim != 2 or inputs[9].ndim != 2 or inputs[10].ndim != 2:
+            raise ValueError("MarginalLoglik takes alpha (year, indicator), offset and tau "
+                             f"(area, year); got {inputs[4].ndim}, {inputs[9].ndim} and "
+                             f"{inputs[10].ndim} dimensions")
         outputs = [pt.dscalar(), pt.dmatrix(), pt.dvector(), pt.dvector(), pt.dscalar(),
-                   pt.dscalar(), pt.dvector(), pt.dmatrix(), pt.dvector(), pt.dscalar(),
+                   pt.dscalar(), pt.dmatrix(), pt.dmatrix(), pt.dvector(), pt.dscalar(),
                    pt.dscalar(), pt.dtensor3()]
         return Apply(self, inputs, outputs)
 

@@ -317,6 +317,8 @@ def model_data(inputs: ModelInputs, *, municipality: bool = True, dispersion: st
         data["denominator"] = inputs.denominator[..., rate]
     if municipality:
         data["municipality"] = np.asarray(inputs.municipality)
+    if inputs.design is not None:
+        data["programme_design"] = np.asarray(inputs.design, float)
     return data
 
 
@@ -438,8 +440,11 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
             var0, offset = spatial_term(adjacency, rho, inputs.areas)
         if jumps and municipality:
             offset = offset + _sampled_municipality(rho, data)
+        offset = offset[:, None] * pt.ones((1, n_year))  # a shift per area and year
+        if inputs.design is not None:  # programme effects (sesindex.evaluate)
+            offset = offset + _programme_effects(data["programme_design"])
         if graph:
-            neg2 = marginal_neg2loglik(z - alpha - lam * offset[:, None, None],
+            neg2 = marginal_neg2loglik(z - alpha - lam * offset[:, :, None],
                                        v + extra * scale, lam, tau,
                                        kappa if n_year > 1 else None, rho, muni,
                                        n_ind=n_ind, var0=var0)
@@ -485,6 +490,16 @@ def _sampled_municipality(rho, data: dict):
     muni = pm.Data("municipality", data["municipality"])
     raw = pm.Normal("municipality_raw", 0.0, 1.0, shape=(int(data["municipality"].max()) + 1,))
     return pt.sqrt(rho) * raw[muni]
+
+
+def _programme_effects(design: np.ndarray):
+    """Programme (event-study) effects on eta: ``design`` (area, year, E) holds 0/1
+    indicators of each area-year's year relative to its programme's start (E relative
+    years; the reference year before the start is left out), so area i in year t is
+    shifted by ``sum_e D_ite beta_e``; beta_e ~ N(0, 1) (one sd of the latent status)."""
+    data = pm.Data("programme_design", design)
+    beta = pm.Normal("programme_effect", 0.0, 1.0, shape=(int(design.shape[2]),))
+    return pt.tensordot(data, beta, axes=[[2], [0]])
 
 
 def spatial_term(adjacency, rho, areas):

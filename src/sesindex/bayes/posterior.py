@@ -79,6 +79,10 @@ def _params(post, c: int, d: int, inputs: ModelInputs) -> dict:
         m = np.sqrt(rho) * post["municipality_raw"].values[c, d]
         offset = offset + m[inputs.municipality]
         get["rho"] = 0.0
+    if "programme_effect" in post:  # shifts per area and year (sesindex.evaluate)
+        beta = post["programme_effect"].values[c, d]
+        offset = np.asarray(offset, float)
+        offset = (offset[:, None] if offset.ndim == 1 else offset) + inputs.design @ beta
     get["offset"] = offset
     if "jump_sd" in post:
         get["jump_sd"] = float(post["jump_sd"].values[c, d])
@@ -99,8 +103,7 @@ def jump_probabilities(inputs: ModelInputs, p: dict, z=None, v=None, scale=1.0
     _, grads = loglik_and_grad(z, v, np.zeros(n_area, np.int64), p["alpha"], p["lam"],
                                p["dispersion"], 0.0, p["tau"], p["kappa"], panel=True,
                                municipality=False, var0=p["var0"],
-                               offset=np.broadcast_to(np.asarray(p["offset"], float),
-                                                      (n_area,)),
+                               offset=area_year(p["offset"], n_area, z.shape[1]),
                                scale=np.broadcast_to(scale, z.shape),
                                jump_sd=p["jump_sd"], jump_share=p["jump_share"])
     return grads["responsibility"]
@@ -142,8 +145,8 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator | None, *
     n_area, n_year, n_ind = z.shape
     dd = v + p["dispersion"] * scale
     var0 = p.get("var0", 1.0 - p["rho"])
-    offset = np.broadcast_to(np.asarray(p.get("offset", 0.0), float), (n_area,))
-    r = z - p["alpha"] - p["lam"] * offset[:, None, None]
+    offset = area_year(p.get("offset", 0.0), n_area, n_year)
+    r = z - p["alpha"] - p["lam"] * offset[:, :, None]
     panel = p["kappa"] is not None
     kappa2 = p["kappa"] ** 2 if panel else None
     terms = area_terms(r, dd, p["lam"], p["tau"] ** 2, kappa2, p["rho"], panel, n_ind,
@@ -164,8 +167,20 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator | None, *
     r = r - p["lam"] * mi[:, None, None] - gamma[:, None, :]
     w = np.sum(p["lam"] ** 2 / dd, axis=-1)
     b_eta = np.sum(p["lam"] * r / dd, axis=-1)
-    eta = mi[:, None] + offset[:, None] + ffbs(b_eta, w, var0, p["tau"], rng)
+    eta = mi[:, None] + offset + ffbs(b_eta, w, var0, p["tau"], rng)
     return m, gamma, eta
+
+
+def area_year(shift, n_area: int, n_year: int) -> np.ndarray:
+    """A shift of eta as (area, year): a scalar, one per area, or one per area and year.
+
+    >>> area_year(np.array([1.0, 2.0]), 2, 3).tolist()
+    [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+    """
+    shift = np.asarray(shift, float)
+    if shift.ndim == 1:
+        shift = shift[:, None]
+    return np.broadcast_to(shift, (n_area, n_year))
 
 
 def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
