@@ -396,6 +396,67 @@ def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True
         raise typer.Exit(3)
 
 
+@app.command()
+def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
+                                      help="A fit run directory (sesindex fit --out)."),
+             treated: Path = typer.Option(..., exists=True, dir_okay=False,
+                                          help="CSV with a column area_code (and "
+                                          "optionally start_year per area)."),
+             start: int = typer.Option(None, help="The programme's first year, when the "
+                                       "file has no start_year column."),
+             controls: str = typer.Option("matched", help="matched (nearest never-treated "
+                                          "areas on the pre-period latent level and "
+                                          "trend), all, or a CSV of area codes."),
+             outcome: str = typer.Option("index", help="Headline estimand: index (points), "
+                                         "ses (latent sd) or type (share in types 1-2)."),
+             k: int = typer.Option(5, help="Matched controls per treated area."),
+             within: str = typer.Option("none", help="Match within: none, county or "
+                                        "municipality."),
+             draws: int = typer.Option(None, help="Override the evaluation fit's draws per "
+                                       "chain."),
+             allow_failed_fit: bool = typer.Option(False, help="Evaluate a fit that missed "
+                                                   "its gate (refused by default)."),
+             out: Path = typer.Option(Path("results/evaluate"), help="Output directory.")):
+    """Did the programme work? Effects on the treated areas (ATT on the index, the latent
+    status and the share in types 1-2, cohorts, event study) with credible intervals."""
+    from sesindex.evaluate import EvaluationInputError
+    from sesindex.evaluate import evaluate as run_evaluation
+    from sesindex.evaluate.output import write_evaluation
+
+    choice = controls if controls in ("matched", "all") else Path(controls)
+    if isinstance(choice, Path) and not choice.exists():
+        _fail(f"--controls {controls!r} is neither matched, all nor an existing file", 2)
+    with steps() as step:
+        try:
+            with step(f"match, refit with programme effects, derive ({run})"):
+                result = run_evaluation(run, treated, start=start, controls=choice,
+                                        outcome=outcome, k=k, within=within,
+                                        sampler={"draws": draws} if draws else None,
+                                        allow_failed_fit=allow_failed_fit)
+        except (EvaluationInputError, ValueError) as exc:
+            _fail(str(exc))
+        with step(f"write {out}"):
+            files = write_evaluation(result, out, inputs={str(treated): ""})
+    head = result.effect(result.info["headline"])
+    table = Table(title=f"Programme effect on {len(result.starts)} treated areas "
+                  f"({result.info['comparison_areas']} comparison areas)")
+    for col in ("estimand", "mean", "90% interval", "P(< 0)"):
+        table.add_column(col, justify="left" if col == "estimand" else "right")
+    for r in result.effects.itertuples():
+        table.add_row(r.estimand, f"{r.mean:.3f}", f"[{r.lo90:.3f}, {r.hi90:.3f}]",
+                      f"{r.p_negative:.3f}")
+    console.print(table)
+    console.print(f"headline {result.info['headline']}: {head['mean']:.3f} "
+                  f"(90% {head['lo90']:.3f} to {head['hi90']:.3f}); a negative index effect "
+                  "is an improvement", highlight=False)
+    console.print(f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}",
+                  highlight=False)
+    if not result.fit.gate["passed"]:
+        err.print("[bold red]EVALUATION FIT FAILED ITS GATE[/] — the manifest says so: "
+                  f"{escape(str(result.fit.gate['worst']))}", highlight=False)
+        raise typer.Exit(3)
+
+
 def main() -> None:  # pragma: no cover
     app(prog_name="sesindex")
 

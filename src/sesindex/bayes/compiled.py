@@ -40,8 +40,8 @@ def form_of(inputs: ModelInputs, temporal: str, municipality: bool,
     form = (tuple(inputs.indicators), n_year, bool(municipality), dispersion)
     if likelihood != "gaussian_logit":
         form += (likelihood, inputs.z.shape)
-    if n_year > 1 and steps != "normal":  # jumps: municipality effects sampled
-        form += (steps, len(inputs.municipalities))
+    if n_year > 1 and steps != "normal":  # jumps: municipality effects, if any, sampled
+        form += (steps, len(inputs.municipalities) if municipality else 0)
     if inputs.design is not None:  # programme effects: one per relative year
         form += ("programme", inputs.design.shape[2])
     return form if adjacency is None else form + (adjacency.digest(),)

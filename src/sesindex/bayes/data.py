@@ -49,8 +49,9 @@ class ModelInputs:
     kinds: tuple[str, ...]
     municipalities: np.ndarray
     scale: dict = field(default_factory=dict)  # continuous: (centre, sd) of the transform
-    design: np.ndarray | None = None  # programme effects: (area, year, relative year) 0/1
-    # indicators (sesindex.evaluate); None: no programme in the model
+    design: np.ndarray | None = None  # programme effects: (area, year, event time) 0/1
+    # indicators (sesindex.bayes.programme); None: no programme in the model
+    event_times: tuple[int, ...] = ()  # the design's event times (years from the start)
 
     @property
     def rate_indicators(self) -> list[int]:

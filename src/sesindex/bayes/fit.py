@@ -35,7 +35,7 @@ from sesindex.index.draws import change_draws, summarise, summarise_index_draws
 from sesindex.indicators import official_indicators
 
 SAMPLED = ("alpha", "lam", "sigma", "dispersion", "rho", "tau", "jump_sd", "jump_share",
-           "kappa", "spatial_share", "municipality_raw")
+           "kappa", "spatial_share", "municipality_raw", "programme_effect")
 
 
 @dataclass
@@ -52,6 +52,7 @@ class FitResult:
     gate: dict
     timings: dict = field(default_factory=dict)
     typing: object = None  # sesindex.index.cutpoints.Typing: which years have types
+    data: xr.Dataset | None = None  # the data fitted (all areas and years of the input)
 
 
 def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
@@ -97,6 +98,10 @@ def _label_years(idata, inputs: ModelInputs):
     other years of the same count keeps the labels it was compiled with)."""
     if "year" in idata.posterior.dims:
         idata.posterior = idata.posterior.assign_coords(year=np.asarray(inputs.years))
+    if "programme_effect" in idata.posterior:
+        dim = idata.posterior["programme_effect"].dims[-1]
+        idata.posterior = idata.posterior.rename({dim: "event_time"}).assign_coords(
+            event_time=list(inputs.event_times))
     return idata
 
 
@@ -162,12 +167,15 @@ def typing_of(ds: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, cutpoints=No
 
 
 def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = None,
-        progress: bool = False, cutpoints=None, **sampler_overrides) -> FitResult:
+        progress: bool = False, cutpoints=None, programme: dict | None = None,
+        **sampler_overrides) -> FitResult:
     """Fit ``spec`` (default: official three indicators, panel) to the dataset.
 
     ``cutpoints``: national (mu, sigma) per year for data that hold only some areas
     (:func:`sesindex.index.cutpoints.parse_cutpoints`); without them such data get no
-    types and no ranks, as in the deterministic index."""
+    types and no ranks, as in the deterministic index. ``programme`` (area code ->
+    first year of its programme) adds programme effects per event time
+    (:mod:`sesindex.bayes.programme`; what :mod:`sesindex.evaluate` fits)."""
     from dataclasses import replace
 
     spec = spec or ModelSpec()
@@ -180,6 +188,13 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     continuous = {c.indicator: c.transform for c in spec.continuous}
     inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
                           years=spec.years)
+    if programme:
+        from dataclasses import replace as with_field
+
+        from sesindex.bayes.programme import programme_design
+
+        design, times = programme_design(list(inputs.areas), list(inputs.years), programme)
+        inputs = with_field(inputs, design=design, event_times=tuple(times))
     if spec.likelihood == "gaussian_logit" and spec.sampling_variance == "smoothed":
         t = time.perf_counter()
         inputs = smooth_sampling_variances(inputs, spec.municipality)
@@ -218,7 +233,7 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     timings["tables"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return FitResult(spec, inputs, idata, posterior, areas, changes, gate,
-                     {k: round(v, 2) for k, v in timings.items()}, typing)
+                     {k: round(v, 2) for k, v in timings.items()}, typing, ds)
 
 
 def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset:
@@ -239,23 +254,31 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset
 
     scale = dispersion_scale(inputs, spec.dispersion)
 
-    def one_chain(c: int) -> tuple[np.ndarray, np.ndarray | None]:
+    programme = inputs.design is not None and has_index
+
+    def one_chain(c: int) -> dict:
         rng = np.random.default_rng([spec.sampler.seed, 7, c])
-        eta, rates = draw_chain(post, inputs, c, rng, official if has_index else [], scale)
-        index = rates.mean(axis=-1, dtype=np.float64) if has_index else None
-        return standardise(eta, years.index(ref_year))[0], index
+        got = draw_chain(post, inputs, c, rng, official if has_index else [], scale,
+                         counterfactual=programme)
+        eta, _, eta_scale = standardise(got[0], years.index(ref_year))
+        out = {"eta": eta, "eta_scale": eta_scale}
+        if has_index:
+            out["index"] = got[1].mean(axis=-1, dtype=np.float64)
+        if programme:
+            out["index_counterfactual"] = got[2].mean(axis=-1, dtype=np.float64)
+        return out
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         chains = list(pool.map(one_chain, range(post.sizes["chain"])))
-    etas = [eta for eta, _ in chains]
-    indexes = [index for _, index in chains if index is not None]
     coords = {"chain": post["chain"].values, "draw": post["draw"].values,
               "area": inputs.areas, "year": inputs.years}
     dims = ("chain", "draw", "area", "year")
-    out = xr.Dataset({"eta": (dims, np.stack(etas))}, coords=coords)
+    out = xr.Dataset({name: (dims, np.stack([c[name] for c in chains]))
+                      for name in chains[0] if name != "eta_scale"}, coords=coords)
     out["ses"] = -out["eta"]
-    if has_index:
-        out["index"] = (dims, np.stack(indexes))
+    # the raw eta's sd over areas in the reference year, per draw: what one unit of
+    # the standardised eta is on the model's scale (programme effects are on that scale)
+    out["eta_scale"] = (("chain", "draw"), np.stack([c["eta_scale"] for c in chains]))
     out.attrs.update(reference_year=int(ref_year), eta="latent disadvantage, standardised "
                      "to mean 0 and sd 1 over areas in the reference year; ses = -eta "
                      "(higher = higher socioeconomic status)")

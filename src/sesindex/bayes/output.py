@@ -4,6 +4,8 @@ Example
 -------
 >>> sorted(OUTPUTS)
 ['areas.csv', 'changes.csv', 'diagnostics.json', 'posterior.nc', 'summary.csv']
+
+Beside them ``data.csv`` (the tidy data fitted) and, for synthetic data, ``truth.csv``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,24 @@ def summary_table(result) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _write_inputs(result, out: Path, loaded) -> list[Path]:
+    """The data the fit used (``data.csv``, tidy: what ``sesindex evaluate`` refits) and,
+    for synthetic data, the truth behind them (``truth.csv``)."""
+    from sesindex.data.model import to_tidy
+
+    tidy = loaded.tidy if loaded is not None and loaded.tidy is not None else None
+    if tidy is None and result.data is not None:
+        tidy = to_tidy(result.data)
+    paths = []
+    if tidy is not None:
+        paths.append(out / "data.csv")
+        tidy.to_csv(paths[-1], index=False)
+    if loaded is not None and loaded.truth is not None:
+        paths.append(out / "truth.csv")
+        loaded.truth.to_csv(paths[-1], index=False, float_format="%.6g")
+    return paths
+
+
 def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
     """Write every output of a fit; the manifest says whether the fit gate passed."""
     out = Path(out_dir)
@@ -71,6 +91,7 @@ def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
     else:  # a single year has no changes: say so rather than write an empty file
         paths.remove(out / "changes.csv")
     summary_table(result).to_csv(out / "summary.csv", index=False, float_format="%.6g")
+    paths += _write_inputs(result, out, loaded)
     (out / "diagnostics.json").write_text(json.dumps(result.gate, indent=1, default=str) + "\n")
     status = "ok" if result.gate["passed"] else "failed"
     write_manifest(out, command="fit", spec=result.spec.to_dict(),

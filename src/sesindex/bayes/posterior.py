@@ -184,8 +184,13 @@ def area_year(shift, n_area: int, n_year: int) -> np.ndarray:
 
 
 def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
-               rate_indicators: list[int], scale=1.0) -> tuple[np.ndarray, np.ndarray]:
+               rate_indicators: list[int], scale=1.0, counterfactual: bool = False
+               ) -> tuple[np.ndarray, ...]:
     """eta (draw, area, year) and true rates in percent (draw, area, year, rate-indicator).
+
+    With ``counterfactual`` (a model with programme effects) also the rates each area
+    would have had without its programme: the same draw's true logits less the
+    programme's shift ``lambda_j sum_e D_ite beta_e`` (equal to the rates elsewhere).
 
     With the exact binomial model (``xi`` in ``post``) each draw's true logits are
     sampled ones, ``theta = z + sqrt(v) xi``: the states are drawn given them (no
@@ -202,6 +207,7 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
     n_draw = post.sizes["draw"]
     eta = np.empty((n_draw, n_area, n_year))
     rates = np.empty((n_draw, n_area, n_year, len(rate_indicators)), dtype=np.float32)
+    rates_cf = np.empty_like(rates) if counterfactual else None
     j = rate_indicators
     z, v = inputs.z, inputs.v
     sampled = "xi" in post  # the exact binomial model: the true logits are the sampled ones
@@ -222,7 +228,10 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
         theta = (lin + gain * (z[:, :, j] - lin)
                  + np.sqrt(gain * sampling) * rng.standard_normal(lin.shape))
         rates[d] = 100 * expit(theta)
-    return eta, rates
+        if counterfactual:
+            shift = inputs.design @ post["programme_effect"].values[chain, d]
+            rates_cf[d] = 100 * expit(theta - p["lam"][j] * shift[:, :, None])
+    return (eta, rates, rates_cf) if counterfactual else (eta, rates)
 
 
 def _cells(scale, j):

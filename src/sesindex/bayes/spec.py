@@ -150,6 +150,18 @@ class ModelSpec:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_flat(cls, d: dict) -> "ModelSpec":
+        """The spec :meth:`to_dict` wrote (a run's manifest), checked like a TOML spec.
+
+        >>> s = ModelSpec(steps="jumps")
+        >>> ModelSpec.from_flat(s.to_dict()) == s
+        True
+        """
+        model = {k: v for k, v in d.items() if k not in ("sampler", "gate")}
+        return cls.from_dict({"model": model, "sampler": d.get("sampler", {}),
+                              "gate": d.get("gate", {})})
+
 
 def _names(cls) -> set[str]:
     return {f.name for f in fields(cls)}

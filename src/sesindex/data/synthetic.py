@@ -67,6 +67,11 @@ class SyntheticConfig:
     second_factor_logit: float = 0.5  # its step in V1's logit, in a random year
     gamma_df: float | None = None  # Student-t degrees of freedom of the persistent
     # area x indicator residual (None: normal)
+    # a programme planted for evaluation studies: these areas' status shifts from the
+    # start year on, by what moves each one's index by programme_index points that year
+    programme_areas: tuple[str, ...] = ()
+    programme_start: int | None = None
+    programme_index: float = 0.0
 
 
 #: Named scenarios: overrides of :class:`SyntheticConfig`. ``baseline`` is the default
@@ -158,6 +163,30 @@ def _plant_jumps(rng, eta, alpha, lam, eps, cfg: SyntheticConfig):
     return eta, year
 
 
+def _plant_programme(eta, alpha, lam, eps, codes, years, cfg: SyntheticConfig):
+    """Shift the listed areas' status from ``cfg.programme_start`` on, each by what moves
+    its index by ``cfg.programme_index`` points in the start year."""
+    missing = sorted(set(cfg.programme_areas) - set(codes))
+    if missing:
+        raise ValueError(f"programme areas not among the generated areas: {missing[:10]}")
+    if cfg.programme_start not in years[1:]:
+        raise ValueError(f"programme_start {cfg.programme_start} must be a generated year "
+                         f"after the first ({years[0]}-{years[-1]})")
+    y = list(years).index(cfg.programme_start)
+    index = _index_of(alpha, lam, eta, eps)
+    eta = eta.copy()
+    for i in np.flatnonzero(np.isin(codes, cfg.programme_areas)):
+        target = index[i, y] + cfg.programme_index
+        lo, hi = (0.0, 5.0) if cfg.programme_index > 0 else (-5.0, 0.0)
+        for _ in range(60):  # bisection: the index is increasing in eta
+            mid = (lo + hi) / 2
+            moved = _index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1] + mid,
+                              eps[i:i + 1, y:y + 1])[0, 0]
+            lo, hi = (mid, hi) if moved < target else (lo, mid)
+        eta[i, y:] += (lo + hi) / 2
+    return eta
+
+
 def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: int = 20240101,
              config: SyntheticConfig | None = None) -> SyntheticData:
     """Generate the synthetic panel; ``n_areas`` draws a random subset of the real areas."""
@@ -192,6 +221,11 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     factor_year = np.full(n, -1)
     if t > 1 and cfg.jump_share > 0:
         eta, jump_year = _plant_jumps(rng, eta, alpha, lam, eps, cfg)
+    without_programme = None
+    if cfg.programme_areas:
+        without_programme = eta
+        eta = _plant_programme(eta, alpha, lam, eps, areas["area_code"].to_numpy(), years,
+                               cfg)
     if t > 1 and cfg.second_factor_share > 0:
         factor_year = _event_years(rng, n, t, cfg.second_factor_share)
         hit = factor_year >= 0
@@ -233,6 +267,12 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
         "jump": (jump_year[:, None] == np.arange(t)[None, :]).ravel(),
         "second_factor": (factor_year[:, None] == np.arange(t)[None, :]).ravel(),
     })
+    if without_programme is not None:  # the planted programme's truth
+        started = (np.isin(codes, cfg.programme_areas)[:, None]
+                   & (np.asarray(years)[None, :] >= cfg.programme_start))
+        truth["programme"] = started.ravel()
+        truth["index_counterfactual_true"] = _index_of(alpha, lam, without_programme,
+                                                       eps).ravel()
     attrs = {"source": f"sesindex synthetic generator (seed {seed}); areas, names and "
              f"populations from the packaged RegSO bundle ({ATTRIBUTION})",
              "boundary_note": "RegSO 2020 boundaries held fixed for every year",

@@ -36,7 +36,7 @@ from typing import Any
 from sesindex.index.spec import IndexSpec
 
 STUDIES = ("stability", "bootstrap", "sensitivity", "agreement", "calibration", "change",
-           "sbc", "stress")
+           "sbc", "stress", "evaluate")
 DATA_SOURCES = ("synthetic", "sweden-regso-2022")
 #: Reference index on the real bundle, which has no V1/V3: education, tenure and income,
 #: z-scored (income turned around so that higher = lower status). No country of birth.

@@ -1,0 +1,87 @@
+"""Write an evaluation: effects.csv, event_study.csv, controls, balance, trajectories,
+figures and manifest.json.
+
+Example
+-------
+>>> sorted(TABLES)
+['balance', 'controls', 'effects', 'event_study', 'trajectories']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sesindex.manifest import write_manifest
+
+TABLES = ("effects", "event_study", "controls", "balance", "trajectories")
+
+
+def _figures(result, out: Path) -> list[Path]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    paths = []
+    fig = Figure(figsize=(7.5, 4.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    styles = {"treated": ("#b5443a", "-"), "treated_without_programme": ("#b5443a", "--"),
+              "comparison": ("#3a6fb5", "-")}
+    labels = {"treated": "treated areas", "treated_without_programme":
+              "treated, without the programme (counterfactual)",
+              "comparison": "comparison areas"}
+    for group, g in result.trajectories.groupby("group", sort=False):
+        color, ls = styles[group]
+        ax.plot(g["year"], g["mean"], ls, color=color, marker="o", ms=3, label=labels[group])
+        ax.fill_between(g["year"], g["lo90"], g["hi90"], color=color, alpha=0.15)
+    for start in sorted(set(result.starts.values())):
+        ax.axvline(start - 0.5, color="0.5", lw=0.8, ls=":")
+    ax.set_xlabel("Year (dotted: programme start)")
+    ax.set_ylabel("Mean index (percent; higher = lower status)")
+    ax.set_title("Treated and comparison areas, 90 % intervals")
+    ax.legend(fontsize=8)
+    paths.append(out / "trajectories.png")
+    fig.savefig(paths[-1], dpi=120)
+
+    fig = Figure(figsize=(7.5, 4.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ev = result.event_study
+    pre = ev["event_time"] < 0
+    for mask, color, name in ((pre, "0.45", "before the start (placebo)"),
+                              (~pre, "#b5443a", "after the start (effect)")):
+        e = ev[mask]
+        ax.errorbar(e["event_time"], e["mean"], yerr=[e["mean"] - e["lo95"],
+                                                      e["hi95"] - e["mean"]],
+                    fmt="o", color=color, capsize=3, label=name)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel("Years relative to the programme's start (-1: reference)")
+    ax.set_ylabel("Effect on the index (points), 95 % interval")
+    ax.set_title("Event study")
+    ax.legend(fontsize=8)
+    paths.append(out / "event_study.png")
+    fig.savefig(paths[-1], dpi=120)
+    return paths
+
+
+def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None) -> list[Path]:
+    """Write every output of an evaluation into ``out_dir`` (manifest last)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in TABLES:
+        frame = getattr(result, name)
+        if len(frame):
+            paths.append(out / f"{name}.csv")
+            frame.to_csv(paths[-1], index=False, float_format="%.6g")
+    paths += _figures(result, out)
+    gate = result.fit.gate
+    write_manifest(out, command=command, spec=result.fit.spec.to_dict(), inputs=inputs or {},
+                   seed=result.fit.spec.sampler.seed, timings=result.fit.timings,
+                   status="ok" if gate["passed"] else "failed", fit_ok=bool(gate["passed"]),
+                   gate=gate, treated={a: int(s) for a, s in result.starts.items()},
+                   evaluation=result.info, outputs=[p.name for p in paths],
+                   headline={k: (float(v) if isinstance(v, (float, np.floating)) else v)
+                             for k, v in result.effect(result.info["headline"]).items()})
+    return paths
