@@ -130,5 +130,5 @@ def test_cli_evaluate_writes_its_tables_and_refuses_unknown_areas(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("area_code,start_year\n9999R999,2021\n")
     got = runner.invoke(app, ["evaluate", "--run", str(run), "--treated", str(bad),
-                              "--out", str(tmp_path / "ev2")])
+                              "--allow-failed-fit", "--out", str(tmp_path / "ev2")])
     assert got.exit_code == 1 and "9999R999" in got.output

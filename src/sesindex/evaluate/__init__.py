@@ -192,7 +192,8 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     run = read_run(run) if isinstance(run, (str, Path)) else _from_result(run)
     if not run.fit_ok and not allow_failed_fit:
         raise EvaluationInputError(f"the fit ({run.source}) failed its gate: its posterior "
-                                   "is not trustworthy; refit it (or allow_failed_fit)")
+                                   "is not trustworthy; refit it with more draws (or "
+                                   "pass --allow-failed-fit / allow_failed_fit=True)")
     starts = treated if isinstance(treated, dict) else read_treated(treated, start)
     starts = {str(a): int(s) for a, s in starts.items()}
     years = [int(y) for y in run.eta_mean.columns]
