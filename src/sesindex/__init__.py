@@ -2,7 +2,221 @@
 
 Deterministic replication of SCB/Delmos' index and area types, alternative composite
 indicators, a Bayesian latent-factor model and validation studies, all working on one
-data model (:mod:`sesindex.data.model`).
+data model (:mod:`sesindex.data.model`). The front door, for notebooks and scripts:
+
+* :func:`load` — a packaged dataset or a file, validated;
+* :func:`official_index` — the deterministic index, types and ranks;
+* :func:`bootstrap` — binomial-noise intervals, type probabilities and changes;
+* :func:`fit` — the Bayesian panel: status, index, ranks, types and changes with
+  credible intervals;
+* :func:`evaluate` — the effect of a programme on its areas;
+* :func:`report` — a self-contained HTML report of a run directory.
+
+Example
+-------
+>>> import sesindex
+>>> data = sesindex.load("synthetic", n_areas=40, years=(2023, 2024))
+>>> sorted(data.dataset.sizes.items())
+[('area', 40), ('indicator', 3), ('year', 2)]
 """
 
+from __future__ import annotations
+
 __version__ = "0.1.0"
+__all__ = ["bootstrap", "evaluate", "fit", "load", "official_index", "report"]
+
+
+def _dataset(data):
+    """An ``xarray.Dataset`` from a dataset, a loaded dataset or a source name/path."""
+    if isinstance(data, str):
+        data = load(data)
+    return getattr(data, "dataset", data)
+
+
+def load(source: str, **options):
+    """Load a packaged dataset by name or a data file, validated.
+
+    Parameters
+    ----------
+    source : str
+        ``"synthetic"`` (the calibrated national panel), ``"sweden-regso-2022"``,
+        ``"karlstad-tab6586"``, or a path to a tidy/wide CSV or Parquet file or a
+        PxWebApi 2 JSON-stat response.
+    **options
+        ``n_areas``, ``years``, ``seed`` (synthetic data), ``boundary_version``.
+
+    Returns
+    -------
+    sesindex.data.io.LoadedData
+        ``.dataset`` (the data model), ``.notes``, ``.files`` (hashes), ``.truth``
+        (synthetic data) and ``.tidy``.
+
+    Examples
+    --------
+    >>> load("karlstad-tab6586").dataset.sizes["area"]  # SCB's real TAB6586, Karlstad
+    31
+    """
+    from sesindex.data.io import load_data
+
+    return load_data(source, **options)
+
+
+def official_index(data, spec: str = "official", *, cutpoints=None):
+    """The deterministic index (SCB/Delmos method, or a variant), types and ranks.
+
+    Parameters
+    ----------
+    data : Dataset, LoadedData or str
+        The data (or a source for :func:`load`).
+    spec : str or path
+        A packaged index spec by name (``official``, ``zscore``, ``pca``, ...) or a file.
+    cutpoints : str or dict, optional
+        National ``mu,sigma`` (``"2022:9.10,5.47;2023:..."``) for data holding only some
+        areas; without them such data get no types.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``rate``, ``index``, ``rank``, ``mu``, ``sigma``, ``type`` per area and year.
+
+    Examples
+    --------
+    >>> out = official_index(load("synthetic", years=(2024,)))
+    >>> int((out["type"] == 1).sum()) > 100
+    True
+    """
+    from sesindex.index import compute_index, load_spec
+    from sesindex.index.cutpoints import parse_cutpoints
+    from sesindex.specs import resolve_spec
+
+    if isinstance(cutpoints, str):
+        cutpoints = parse_cutpoints(cutpoints)
+    return compute_index(_dataset(data), load_spec(resolve_spec(spec)), cutpoints=cutpoints)
+
+
+def bootstrap(data, spec: str = "official", *, years=None, replicates: int = 1000,
+              seed: int = 20240101):
+    """Binomial-noise uncertainty of the deterministic index (parametric bootstrap).
+
+    Parameters
+    ----------
+    data : Dataset, LoadedData or str
+        Data with counts and denominators.
+    spec : str or path
+        The index spec (default: the official method).
+    years : sequence of int, optional
+        Years to resample (default: all); the last two also get a change table.
+    replicates, seed : int
+        Bootstrap replicates and the random seed.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        Per area and year: index intervals, rank intervals, P(type = k); and per area
+        the change between the last two years.
+
+    Examples
+    --------
+    >>> areas, changes = bootstrap(load("synthetic", n_areas=30, years=(2023, 2024)),
+    ...                            replicates=50)
+    >>> len(areas), len(changes)
+    (60, 30)
+    """
+    from sesindex.index import load_spec
+    from sesindex.index.uncertainty import bootstrap_uncertainty
+    from sesindex.specs import resolve_spec
+
+    return bootstrap_uncertainty(_dataset(data), load_spec(resolve_spec(spec)), years=years,
+                                 replicates=replicates, seed=seed)
+
+
+def fit(data, spec: str = "latent_factor", **options):
+    """Fit the Bayesian latent-factor model (see :mod:`sesindex.bayes`).
+
+    Parameters
+    ----------
+    data : Dataset, LoadedData or str
+        Data with counts and denominators.
+    spec : str, path or ModelSpec
+        A packaged model spec by name (``latent_factor``: the 14-year panel,
+        ``latent_factor_single_year``, ...), a TOML file, or a ``ModelSpec``.
+    **options
+        ``seed``, ``cutpoints``, ``programme``, sampler overrides (``draws``, ``tune``).
+
+    Returns
+    -------
+    sesindex.bayes.fit.FitResult
+        ``.areas`` and ``.changes`` (tables with intervals), ``.posterior`` (draws of
+        eta, ses and the index), ``.gate`` (the fit gate), ``.idata``.
+
+    Examples
+    --------
+    >>> res = fit(load("synthetic", n_areas=40, years=(2023, 2024)), draws=200)
+    ... # doctest: +SKIP
+    >>> res.gate["passed"], res.areas.columns[:3].tolist()  # doctest: +SKIP
+    (True, ['area_code', 'year', 'ses_mean'])
+    """
+    from sesindex.bayes import fit as fit_model
+    from sesindex.bayes import load_model_spec
+    from sesindex.bayes.spec import ModelSpec
+    from sesindex.specs import resolve_spec
+
+    if not isinstance(spec, ModelSpec):
+        spec = load_model_spec(resolve_spec(spec))
+    return fit_model(_dataset(data), spec, **options)
+
+
+def evaluate(fit_result, treated, **options):
+    """Effects of a programme on its treated areas (see :mod:`sesindex.evaluate`).
+
+    Parameters
+    ----------
+    fit_result : FitResult or path
+        A panel fit (:func:`fit`) or a ``sesindex fit`` output directory.
+    treated : dict, DataFrame or path
+        Area code -> start year, or a CSV with ``area_code`` (and ``start_year``).
+    **options
+        ``start``, ``controls`` ("matched", "all", codes), ``outcome``, ``k``, ``within``.
+
+    Returns
+    -------
+    sesindex.evaluate.EvaluationResult
+        ``.effects`` (att_index, att_ses, ...), ``.event_study``, ``.controls``,
+        ``.balance``.
+
+    Examples
+    --------
+    >>> ev = evaluate(res, {"0114R001": 2022}, k=3)  # doctest: +SKIP
+    >>> ev.effect("att_index")["mean"]  # doctest: +SKIP
+    -0.93
+    """
+    from sesindex.evaluate import evaluate as run_evaluation
+
+    return run_evaluation(fit_result, treated, **options)
+
+
+def report(run_dir, path=None, *, boundaries=None):
+    """Write a self-contained HTML report of a run directory (demo, index or fit).
+
+    Parameters
+    ----------
+    run_dir : path
+        The directory a run wrote.
+    path : path, optional
+        Where to write (default ``run_dir/report.html``).
+    boundaries : path, optional
+        A GeoPackage/GeoJSON of the areas for maps.
+
+    Returns
+    -------
+    pathlib.Path
+        The report's path.
+
+    Examples
+    --------
+    >>> report("results/demo")  # doctest: +SKIP
+    PosixPath('results/demo/report.html')
+    """
+    from sesindex.report.html import build_report
+
+    return build_report(run_dir, path, boundaries)

@@ -17,6 +17,20 @@ from rich.table import Table
 
 app = typer.Typer(help="Swedish socioeconomic area index with honest uncertainty.",
                   no_args_is_help=True, add_completion=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from sesindex import __version__
+
+        print(f"sesindex {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version,
+                                       is_eager=True, help="Print the version and exit.")):
+    """Swedish socioeconomic area index with honest uncertainty."""
 data_app = typer.Typer(help="Inspect and validate input data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 console = Console(soft_wrap=True)
@@ -65,7 +79,8 @@ def _print_typing(note: str, warnings) -> None:
 
 
 def _print_types(summary, title: str) -> None:
-    last = summary.iloc[-1]
+    counts = summary[[f"type_{k}" for k in range(1, 6)]].fillna(0).sum(axis=1)
+    last = summary[counts > 0].iloc[-1]  # the latest year that has types
     table = Table(title=title)
     for col in ("type", "label", "areas", "share %"):
         table.add_column(col, justify="right" if col != "label" else "left")
@@ -80,7 +95,16 @@ def _print_types(summary, title: str) -> None:
                   f"sigma = {last['sigma']:.2f} (percentage points)")
 
 
-def _run_index(data: str, spec_path: Path | None, out: Path, cutpoints: str | None,
+def _spec_file(name_or_path: str) -> Path:
+    from sesindex.specs import resolve_spec
+
+    try:
+        return resolve_spec(name_or_path)
+    except FileNotFoundError as exc:
+        _fail(str(exc), 2)
+
+
+def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | None,
                command: str, write_inputs: bool = False, seed: int | None = None,
                uncertainty_years: int = 0, publish: bool = False) -> Path:
     """Load, index, (optionally) bootstrap the last years, write tables, report, manifest."""
@@ -91,7 +115,7 @@ def _run_index(data: str, spec_path: Path | None, out: Path, cutpoints: str | No
     from sesindex.report.tables import area_table, summary_table, write_area_tables
 
     timer = Timer()
-    spec = load_spec(spec_path) if spec_path else IndexSpec()
+    spec = load_spec(_spec_file(spec_path)) if spec_path else IndexSpec()
     with steps() as step:
         try:
             with step(f"load {data}"), timer("load"):
@@ -181,7 +205,8 @@ def demo(out: Path = typer.Option(Path("results/demo"), help="Output directory."
 
 
 @app.command()
-def index(spec: Path = typer.Option(..., exists=True, help="Index spec (TOML), e.g. "
+def index(spec: str = typer.Option(..., help="Index spec: a packaged name (official, "
+                                   "zscore, pca, ...) or a TOML file, e.g. "
                                     "models/official.toml."),
           data: str = typer.Option("synthetic", help=DATA_HELP),
           out: Path = typer.Option(Path("results/index"), help="Output directory."),
@@ -310,8 +335,9 @@ def _parse_years(text: str | None) -> tuple[int, ...] | None:
 
 
 @app.command()
-def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True,
-                                  help="Model spec (TOML)."),
+def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged name "
+                                 "(latent_factor, latent_factor_single_year, ...) or a "
+                                 "TOML file."),
         data: str = typer.Option("synthetic", help=DATA_HELP),
         years: str = typer.Option(None, help="Years to fit: '2022,2023' or '2011-2024' "
                                   "(default: the spec's, else all)."),
@@ -337,7 +363,7 @@ def fit(spec: Path = typer.Option(Path("models/latent_factor.toml"), exists=True
     from sesindex.bayes.output import write_fit
     from sesindex.data.io import load_data
 
-    model_spec = load_model_spec(spec)
+    model_spec = load_model_spec(_spec_file(spec))
     sampler = {k: v for k, v in (("draws", draws), ("tune", tune), ("backend", backend))
                if v is not None}
     if sampler:

@@ -163,7 +163,7 @@ def typing_of(ds: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, cutpoints=No
     short, note = untyped_years(sel, present.where(present))
     years = [int(y) for y in inputs.years]
     return typing_rule(years, [y for y in years if y not in short], cutpoints,
-                       given_areas=spec.types_over == "given_areas", short_note=note)
+                       given_areas=spec.types_over == "given_areas", reason=note)
 
 
 def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = None,

@@ -79,13 +79,13 @@ class Typing:
 
 
 def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
-                short_note: str = "") -> Typing:
+                reason: str = "") -> Typing:
     """Which years get types, and from what.
 
     ``national_years``: the years whose data hold the whole division; ``cutpoints``: the
     parsed ``--cutpoints`` (:func:`parse_cutpoints`; supplied pairs win over the data's
     moments); ``given_areas``: type relative to the areas present (an explicit opt-in,
-    never the default); ``short_note``: why the other years are not national.
+    never the default); ``reason``: why the other years are not national.
 
     >>> t = typing_rule([2022, 2023], [], {None: (9.1, 5.47)})
     >>> t.typed.tolist(), t.warnings[0][:40]
@@ -124,6 +124,22 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
         notes.append("types relative to the areas given (not the national rule)")
     untyped = [y for y, t in zip(years, national | np.isfinite(mu)) if not t]
     if untyped:
-        notes.append(short_note or f"no area types for {untyped}: the data do not hold "
-                     "every area of the division (supply --cutpoints)")
+        notes.append(f"no area types for {year_spans(untyped)}: " + (reason or "the data do not hold "
+                     "every area of the division (supply --cutpoints)"))
     return Typing(years, national, mu, sigma, "; ".join(notes), warnings)
+
+
+def year_spans(years) -> str:
+    """Consecutive years as ranges.
+
+    >>> year_spans([2011, 2012, 2013, 2015, 2017, 2018])
+    '2011-2013, 2015, 2017-2018'
+    """
+    spans, run = [], []
+    for y in sorted(int(y) for y in years):
+        if run and y != run[-1] + 1:
+            spans.append(run)
+            run = []
+        run.append(y)
+    spans.append(run)
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in spans if r)

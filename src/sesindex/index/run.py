@@ -35,7 +35,7 @@ def _missing_indicators(ds: xr.Dataset, spec: IndexSpec) -> list[str]:
 
 
 def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
-    """Years that do not hold their whole division, and one sentence saying so."""
+    """Years that do not hold their whole division, and why they cannot be typed."""
     short, counts = [], set()
     for year in index["year"].values:
         present = index.sel(year=year).notnull()
@@ -47,11 +47,10 @@ def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
             counts.add(f"{n} of {size or '?'} {version or 'mixed-version'} areas")
     if not short:
         return [], ""
-    span = f"{short[0]}-{short[-1]}" if len(short) > 1 else str(short[0])
-    return short, (f"no area types for {span}: the data holds {' / '.join(sorted(counts))}, "
-                   "and the official types rest on the national mean and standard deviation "
-                   "over all areas, which this data cannot give (supply them with "
-                   "--cutpoints mu,sigma)")
+    return short, (f"the data holds {' / '.join(sorted(counts))}, and the official types "
+                   "rest on the national mean and standard deviation over all areas, which "
+                   "this data cannot give (supply them with --cutpoints mu,sigma or "
+                   "YEAR:mu,sigma;...)")
 
 
 def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
@@ -84,7 +83,7 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
     years = [int(y) for y in index["year"].values]
     short, short_note = untyped_years(ds, index)
     rule = typing_rule(years, [y for y in years if y not in short], cutpoints,
-                       given_areas=spec.types_over == "given_areas", short_note=short_note)
+                       given_areas=spec.types_over == "given_areas", reason=short_note)
     supplied = xr.DataArray(rule.supplied, dims="year", coords={"year": index["year"]})
     mu = mu.where(~supplied, xr.DataArray(rule.mu, dims="year", coords=supplied.coords))
     sigma = sigma.where(~supplied, xr.DataArray(rule.sigma, dims="year",
