@@ -36,7 +36,8 @@ app.add_typer(data_app, name="data")
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-DATA_HELP = ("Packaged dataset (synthetic, sweden-regso-2022, karlstad-tab6586) or a file: "
+DATA_HELP = ("Packaged dataset (synthetic, synthetic-programme, sweden-regso-2022, "
+             "karlstad-tab6586) or a file: "
              "tidy CSV/Parquet, or a PxWeb JSON-stat 2.0 response.")
 
 
@@ -384,8 +385,9 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     with steps() as step:
         try:
             with step(f"load {data}"):
+                synthetic = data.startswith("synthetic")
                 loaded = load_data(data, n_areas=areas, years=model_spec.years
-                                   if data == "synthetic" and model_spec.years else None)
+                                   if synthetic and model_spec.years else None)
         except Exception as exc:  # noqa: BLE001 - every loader error is the user's to read
             _fail(str(exc))
         for note in loaded.notes:

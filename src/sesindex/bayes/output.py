@@ -56,6 +56,11 @@ def _write_inputs(result, out: Path, loaded) -> list[Path]:
     if loaded is not None and loaded.truth is not None:
         paths.append(out / "truth.csv")
         loaded.truth.to_csv(paths[-1], index=False, float_format="%.6g")
+        if "programme" in loaded.truth:  # a planted programme: its areas, for evaluate
+            started = loaded.truth[loaded.truth["programme"]]
+            first = started.groupby("area_code")["year"].min().rename("start_year")
+            paths.append(out / "programme.csv")
+            first.reset_index().to_csv(paths[-1], index=False)
     return paths
 
 

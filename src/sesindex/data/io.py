@@ -23,6 +23,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -35,7 +36,7 @@ from sesindex.data.schema import (
     Problem,
 )
 
-PACKAGED = ("synthetic", "sweden-regso-2022", "karlstad-tab6586")
+PACKAGED = ("synthetic", "synthetic-programme", "sweden-regso-2022", "karlstad-tab6586")
 _TEXT = {"area_code": str, "municipality_code": str, "area_name": str, "indicator": str,
          "boundary_version": str}
 
@@ -115,14 +116,23 @@ def wide_to_long(wide: pd.DataFrame) -> pd.DataFrame:
 def load_data(source: str, *, boundary_version: str | None = None, seed: int | None = None,
               years: tuple[int, ...] | None = None, n_areas: int | None = None) -> LoadedData:
     """Load a packaged dataset by name or a file by path (validated, nothing dropped)."""
-    if source == "synthetic":
-        from sesindex.data.synthetic import YEARS, generate
+    if source in ("synthetic", "synthetic-programme"):
+        from sesindex.data.synthetic import (PROGRAMME_DEMO, YEARS, generate,
+                                             generate_programme)
 
         kw = {"seed": seed} if seed is not None else {}
-        syn = generate(n_areas=n_areas, years=years or YEARS, **kw)
+        make = generate if source == "synthetic" else generate_programme
+        syn = _subset(make(**kw), n_areas, years)  # one panel, whatever is asked of it
         notes = [f"synthetic national panel, seed {syn.seed}: {syn.dataset.attrs['source']}; "
                  f"{syn.dataset.attrs['boundary_note']}"]
-        return LoadedData("synthetic", syn.dataset, notes, _packaged_hashes(), syn.truth,
+        if n_areas is not None or years is not None:
+            notes.append(f"{syn.dataset.sizes['area']} areas x {syn.dataset.sizes['year']} "
+                         "years of that panel")
+        if source == "synthetic-programme":
+            notes.append(f"a programme is planted: {PROGRAMME_DEMO['areas']} worse-off areas "
+                         f"improve by {-PROGRAMME_DEMO['index']:g} index point(s) from "
+                         f"{PROGRAMME_DEMO['start']} (programme.csv lists them)")
+        return LoadedData(source, syn.dataset, notes, _packaged_hashes(), syn.truth,
                           syn.tidy)
     if source == "sweden-regso-2022":
         from sesindex.data.real_bundle import ATTRIBUTION, regso_2022_tidy
@@ -147,6 +157,27 @@ def load_data(source: str, *, boundary_version: str | None = None, seed: int | N
     notes = [] if "boundary_version" in tidy.columns else [
         f"no boundary_version column: assumed {boundary_version or 'RegSO2020'}"]
     return LoadedData(str(path), ds, notes, {str(path): sha256(path)}, tidy=tidy)
+
+
+def _subset(syn, n_areas: int | None, years):
+    """Some areas (a seeded random subset) and years of a generated synthetic panel, so
+    every command and every ``--years`` sees the same numbers."""
+    from dataclasses import replace
+
+    keep_years = list(years) if years is not None else syn.dataset["year"].values.tolist()
+    missing = sorted(set(keep_years) - set(syn.dataset["year"].values.tolist()))
+    if missing:
+        raise ValueError(f"years {missing} are outside the synthetic panel "
+                         f"({int(syn.dataset.year.min())}-{int(syn.dataset.year.max())})")
+    areas = syn.dataset["area"].values
+    if n_areas is not None:
+        rng = np.random.default_rng([syn.seed, 3])
+        areas = np.sort(rng.choice(areas, size=n_areas, replace=False))
+    in_truth = syn.truth["area_code"].isin(areas) & syn.truth["year"].isin(keep_years)
+    in_tidy = syn.tidy["area_code"].isin(areas) & syn.tidy["year"].isin(keep_years)
+    return replace(syn, dataset=syn.dataset.sel(area=areas, year=keep_years),
+                   truth=syn.truth[in_truth].reset_index(drop=True),
+                   tidy=syn.tidy[in_tidy].reset_index(drop=True))
 
 
 def _load_pxweb(path: Path, name: str) -> LoadedData:

@@ -279,3 +279,32 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
              "seed": seed, "config": str(asdict(cfg))}
     ds = from_tidy(tidy, attrs=attrs)
     return SyntheticData(ds, tidy, truth, cfg, seed)
+
+
+#: The planted programme of ``--data synthetic-programme``: the worse-off areas it picks,
+#: the year it starts and its effect on each area's index in that year (points).
+PROGRAMME_DEMO = {"areas": 40, "start": 2018, "index": -1.0}
+
+
+def generate_programme(n_areas: int | None = None, years: tuple[int, ...] = YEARS,
+                       seed: int = 20240101, areas: int = PROGRAMME_DEMO["areas"],
+                       start: int = PROGRAMME_DEMO["start"],
+                       effect: float = PROGRAMME_DEMO["index"]) -> SyntheticData:
+    """The default panel with a programme planted for evaluation walk-throughs.
+
+    ``areas`` areas drawn at random among the worst quarter of the true index in the year
+    before ``start`` improve by ``effect`` index points from ``start`` on (each area's
+    status shifts by what moves its index that much in the start year). The truth holds
+    ``programme`` (treated and started) and ``index_counterfactual_true``.
+
+    >>> d = generate_programme(n_areas=80, years=(2016, 2017, 2018, 2019), areas=5)
+    >>> int(d.truth.groupby("area_code")["programme"].any().sum())
+    5
+    """
+    base = generate(n_areas=n_areas, years=years, seed=seed)
+    before = base.truth[base.truth["year"] == start - 1]
+    worst = before[before["index_true"] >= before["index_true"].quantile(0.75)]
+    rng = np.random.default_rng([seed, 18])
+    picked = tuple(sorted(rng.choice(worst["area_code"].to_numpy(), areas, replace=False)))
+    return generate(n_areas=n_areas, years=years, seed=seed, config=SyntheticConfig(
+        programme_areas=picked, programme_start=start, programme_index=effect))

@@ -1,0 +1,66 @@
+"""The stress and evaluation studies run end to end at tiny size and score what they say."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sesindex.validate.stress import coverage_rows, flag_rows
+
+pytestmark = pytest.mark.slow
+
+
+def test_coverage_rows_count_what_the_intervals_cover():
+    draws = np.tile(np.linspace(-1, 1, 101)[:, None], (1, 3))  # the same draws per cell
+    rows = coverage_rows("x", draws, np.array([0.0, 0.95, np.nan]), (0.5, 0.9))
+    assert [(r["level"], r["covered"], r["cells"]) for r in rows] == [(0.5, 1, 2),
+                                                                     (0.9, 1, 2)]
+
+
+def test_change_flags_score_false_positives_and_power():
+    rng = np.random.default_rng(0)
+    truth = np.array([0.0, 0.0, 2.0, -2.0])
+    draws = truth + rng.normal(0, 0.1, (400, 4))
+    draws[:, 1] += 1.5  # a posterior that puts a no-change pair far from 0: a false flag
+    rows = {r["flag"]: r for r in flag_rows(draws, truth, "consecutive", 1.0, 0.9, 0.95)}
+    assert rows["material"]["false_positives"] == 1 and rows["material"]["true_positives"] == 2
+    assert rows["direction"]["false_positives"] == 1  # flagged "up" where nothing moved
+
+
+def test_stress_study_runs_and_writes_its_tables(tmp_path):
+    from sesindex.validate import run_study
+
+    spec = {"study": "stress", "years": [2021, 2022, 2023, 2024], "n_areas": 40,
+            "stress": {"model": "models/latent_factor.toml", "scenarios": ["static", "jumps"],
+                       "seeds": 1, "n_areas": 60,
+                       "sampler": {"tune": 150, "draws": 150}}}
+    m = run_study(spec, tmp_path)
+    cov = pd.read_csv(tmp_path / "coverage.csv")
+    assert {"scenario", "quantity", "level", "coverage"} <= set(cov.columns)
+    assert {"index", "change", "mu", "change_jumped"} <= set(cov["quantity"])
+    assert set(cov["scenario"]) == {"static", "jumps"}
+    assert (cov["coverage"].between(0, 1)).all()
+    # the static panel has no change at all: its change intervals should hold 0 nearly
+    # always (the truth sits where the model's small steps put most mass)
+    static = cov[(cov["scenario"] == "static") & (cov["quantity"] == "change")
+                 & (cov["level"] == 0.95)]
+    assert static["coverage"].iloc[0] > 0.9
+    assert m["results"]["fits"] == 2 and (tmp_path / "coverage.png").exists()
+
+
+def test_evaluation_study_runs_with_causalpy_beside_it(tmp_path):
+    from sesindex.validate import run_study
+
+    spec = {"study": "evaluate", "years": [2019, 2020, 2021, 2022, 2023], "n_areas": 40,
+            "evaluate": {"n_areas": 80, "start": 2022, "seeds": 1, "sizes": [8],
+                         "effects": [-2.0], "k": 2, "causalpy": True,
+                         "sampler": {"tune": 150, "draws": 150}}}
+    m = run_study(spec, tmp_path)
+    est = pd.read_csv(tmp_path / "estimates.csv")
+    assert set(est["kind"]) == {"placebo", "planted"}
+    assert est["causalpy_estimate"].notna().all() and est["naive_estimate"].notna().all()
+    planted = est[est["kind"] == "planted"].iloc[0]
+    assert planted["true_att"] < -1.5  # the planted improvement
+    assert m["results"]["failed"] == 0
+    assert (tmp_path / "power_and_false_positives.png").exists()
