@@ -66,18 +66,71 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """Read a tidy CSV or Parquet file in long or wide format into the long tidy frame.
 
     Codes are read as text (leading zeros kept); SCB's ``..`` markers stay as text so
-    validation can name them.
+    validation can name them. CSV rows keep their ``source_line`` (the header is line 1)
+    so every problem can name its lines; a semicolon-separated file with decimal commas
+    (Swedish Excel) is read as such and says so (``frame.attrs["notes"]``).
     """
     path = Path(path)
     if path.suffix.lower() in (".parquet", ".pq"):
         raw = pd.read_parquet(path)
     elif path.suffix.lower() in (".csv", ".txt", ".gz"):
-        raw = pd.read_csv(path, dtype=_TEXT, keep_default_na=False,
-                          na_values=["", "NA", "NaN", "nan"])
+        raw = _read_csv(path)
     else:
         raise ValueError(f"{path}: unsupported file type {path.suffix!r} "
                          "(use .csv, .parquet or a PxWeb .json)")
-    return raw if "indicator" in raw.columns else wide_to_long(raw)
+    notes = raw.attrs.get("notes", [])
+    out = raw if "indicator" in raw.columns else wide_to_long(raw)
+    out.attrs["notes"] = notes
+    return out
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV file as text columns, with its line numbers; the traps of hand-made files
+    (empty, not UTF-8, semicolons and decimal commas, a repeated header) named."""
+    import gzip
+    import io
+
+    data = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        data = gzip.decompress(data)
+    if not data.strip():
+        raise DataValidationError([Problem("empty_file", f"{path} is empty: a CSV needs a "
+                                           "header row and one row per area, year and "
+                                           "indicator")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise DataValidationError([Problem(
+            "not_utf8", f"{path}: line {line} is not UTF-8 (byte 0x{data[exc.start]:02x}, "
+            "likely Latin-1/Windows-1252 from Excel): save the file as UTF-8 (in Excel: "
+            "'CSV UTF-8 (comma delimited)')")]) from None
+    header = text.splitlines()[0]
+    semicolons = header.count(";") > header.count(",")
+    raw = pd.read_csv(io.StringIO(text), sep=";" if semicolons else ",", dtype=str,
+                      keep_default_na=False, na_values=["", "NA", "NaN", "nan"],
+                      skip_blank_lines=False)
+    raw["source_line"] = np.arange(len(raw)) + 2
+    raw = raw[raw.drop(columns="source_line").notna().any(axis=1)]  # blank lines
+    notes = []
+    if semicolons:
+        text_cols = set(_TEXT) | {"regso_label", "source_line"}
+        numeric = [c for c in raw.columns if c not in text_cols]
+        raw[numeric] = raw[numeric].apply(lambda col: col.str.replace(",", ".", regex=False))
+        notes.append(f"{path.name} is semicolon-separated with decimal commas (the Swedish "
+                     "Excel convention): read as such")
+    first = raw.columns[0]
+    repeated = raw[first].astype(str).str.strip() == str(first).strip()
+    if repeated.any():
+        raise DataValidationError([Problem(
+            "repeated_header", f"{path}: the header row is repeated on line(s) "
+            f"{', '.join(map(str, raw.loc[repeated, 'source_line']))} (files pasted "
+            "together?): remove those lines")])
+    for col, kind in _TEXT.items():
+        if col in raw:
+            raw[col] = raw[col].astype(kind)
+    raw.attrs["notes"] = notes
+    return raw
 
 
 def wide_to_long(wide: pd.DataFrame) -> pd.DataFrame:
@@ -88,7 +141,8 @@ def wide_to_long(wide: pd.DataFrame) -> pd.DataFrame:
     >>> wide_to_long(w)[["indicator", "count", "denominator", "value"]].values.tolist()
     [['V2', 5.0, 50.0, nan], ['median_income', nan, nan, 310.0]]
     """
-    keys = [c for c in ("area_code", "year", *META_COLUMNS) if c in wide.columns]
+    keys = [c for c in ("area_code", "year", *META_COLUMNS, "source_line")
+            if c in wide.columns]
     if not {"area_code", "year"} <= set(keys):
         raise DataValidationError([Problem(
             "missing_columns", f"a wide table needs area_code and year columns; has "
@@ -154,8 +208,10 @@ def load_data(source: str, *, boundary_version: str | None = None, seed: int | N
     tidy = read_table(path)
     ds = from_tidy(tidy, boundary_version=boundary_version,
                    attrs={"source": str(path)})
-    notes = [] if "boundary_version" in tidy.columns else [
-        f"no boundary_version column: assumed {boundary_version or 'RegSO2020'}"]
+    notes = list(tidy.attrs.get("notes", []))
+    tidy = tidy.drop(columns="source_line", errors="ignore")
+    if "boundary_version" not in tidy.columns:
+        notes.append(f"no boundary_version column: assumed {boundary_version or 'RegSO2020'}")
     return LoadedData(str(path), ds, notes, {str(path): sha256(path)}, tidy=tidy)
 
 

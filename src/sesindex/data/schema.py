@@ -49,18 +49,20 @@ class Problem:
     message: str
     areas: tuple[str, ...] = ()
     rows: tuple[int, ...] = field(default=(), repr=False)
+    lines: tuple[int, ...] = ()  # the file's line numbers, when read from a file
 
     def __str__(self) -> str:
-        where = ""
-        if self.areas:
-            shown = ", ".join(self.areas[:_SHOW])
-            more = f" and {len(self.areas) - _SHOW} more" if len(self.areas) > _SHOW else ""
-            where = f" [areas: {shown}{more}]"
-        elif self.rows:
+        parts = []
+        for label, items in (("areas", self.areas), ("lines", self.lines)):
+            if items:
+                shown = ", ".join(map(str, items[:_SHOW]))
+                more = f" and {len(items) - _SHOW} more" if len(items) > _SHOW else ""
+                parts.append(f"{label}: {shown}{more}")
+        if not parts and self.rows:
             shown = ", ".join(map(str, self.rows[:_SHOW]))
             more = f" and {len(self.rows) - _SHOW} more" if len(self.rows) > _SHOW else ""
-            where = f" [rows: {shown}{more}]"
-        return f"{self.check}: {self.message}{where}"
+            parts.append(f"rows: {shown}{more}")
+        return f"{self.check}: {self.message}" + (f" [{'; '.join(parts)}]" if parts else "")
 
 
 class DataValidationError(ValueError):
@@ -76,7 +78,10 @@ def _problem(check: str, message: str, frame: pd.DataFrame) -> Problem:
     """A problem naming the areas (and row numbers) of ``frame``'s rows."""
     codes = frame["area_code"] if "area_code" in frame else pd.Series(dtype=object)
     areas = tuple(dict.fromkeys(str(c) for c in codes if isinstance(c, str) and c))
-    return Problem(check, message, areas, tuple(int(r) for r in frame.index))
+    lines = ()
+    if "source_line" in frame:
+        lines = tuple(sorted({int(x) for x in pd.to_numeric(frame["source_line"]).dropna()}))
+    return Problem(check, message, areas, tuple(int(r) for r in frame.index), lines)
 
 
 def _non_numeric(df: pd.DataFrame) -> tuple[list[Problem], pd.DataFrame]:
@@ -191,8 +196,8 @@ def _row_kind(d: pd.DataFrame) -> pd.Series:
     A published percentage may carry its denominator (e.g. residents aged 20-64 from SCB's
     population tables): it stays a ``percent`` row, and models that need counts use it.
     """
-    unit = d["indicator"].map(lambda i: getattr(INDICATORS.get(i), "unit", None))
-    kind = pd.Series(np.where(unit == "percent", "percent", "continuous"), index=d.index)
+    percent = [getattr(INDICATORS.get(i), "unit", None) == "percent" for i in d["indicator"]]
+    kind = pd.Series(np.where(percent, "percent", "continuous"), index=d.index)
     kind[d["indicator"].isin(PUBLISHED)] = "published"
     kind[d["count"].notna()] = "count"
     return kind
@@ -220,7 +225,27 @@ def _row_problems(df: pd.DataFrame) -> list[Problem]:
     problems = []
     for check, group in cases.groupby("check", sort=False):
         idx = pd.Index(group["index"].dropna().astype(int).unique())
-        problems.append(_problem(str(check), _MESSAGES[str(check)], df.loc[idx]))
+        message = _MESSAGES[str(check)]
+        if check == "unknown_indicator":
+            names = sorted(set(df.loc[idx, "indicator"].astype(str)))
+            message = f"unknown indicator(s) {', '.join(names)}: not in the registry " \
+                      f"{sorted(INDICATORS)}"
+        problems.append(_problem(str(check), message, df.loc[idx]))
+    return problems
+
+
+def _fraction_problems(df: pd.DataFrame) -> list[Problem]:
+    """Percent indicators whose every value lies in [0, 1]: fractions, not percentages."""
+    kinds = _row_kind(df)
+    values = df[kinds == "percent"]
+    problems = []
+    for indicator, rows in values.groupby("indicator"):
+        v = pd.to_numeric(rows["value"], errors="coerce").dropna()
+        if len(v) and v.between(0, 1).all() and (v > 0).any():
+            problems.append(_problem(
+                "fractions", f"every value of percent indicator {indicator} lies between 0 "
+                f"and 1 (largest {v.max():g}): these look like fractions; percentages are "
+                "in percent: multiply by 100", rows))
     return problems
 
 
@@ -304,6 +329,7 @@ def check_tidy(df: pd.DataFrame, *, boundary_version: str | None = None,
     problems += [p for p in _row_problems(coded)
                  if not (p.check == "missing_value" and set(p.rows) <= suppressed)]
     problems += _frame_problems(coded, expected_areas, frozenset(suppressed))
+    problems += _fraction_problems(coded)
     return problems
 
 
