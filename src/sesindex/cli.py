@@ -49,7 +49,11 @@ def steps():
         @contextmanager
         def step(label: str):
             task = progress.add_task(label, total=1)
-            yield
+            try:
+                yield
+            except BaseException:  # an error: the step stops spinning and says so
+                progress.update(task, completed=1, description=f"[red]✗[/] {label}")
+                raise
             progress.update(task, completed=1, description=f"[green]✓[/] {label}")
         yield step
 
