@@ -157,8 +157,11 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
                 from sesindex.report.publish import write_publication
 
                 latest = table[table["year"] == table["year"].max()]
+                how = ("90 % intervals from 1,000 parametric bootstrap replicates of each "
+                       "area's binomial noise (sesindex demo, official method)"
+                       if uncertainty_years else "")
                 files += write_publication(latest, out, source=loaded.dataset.attrs.get(
-                    "source", loaded.name))
+                    "source", loaded.name), intervals=how)
             if write_inputs:
                 loaded.tidy.to_csv(out / "data.csv", index=False)
                 files.append(out / "data.csv")

@@ -44,6 +44,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "rank": ("Rang (1 = högst index)", "Rank (1 = highest index)"),
     "rank_lo90": ("Rang, 90 % intervall nedre", "Rank, 90% interval lower"),
     "rank_hi90": ("Rang, 90 % intervall övre", "Rank, 90% interval upper"),
+    "rank_lo90_joint": ("Rang, simultant 90 % intervall nedre",
+                        "Rank, simultaneous 90% set lower"),
+    "rank_hi90_joint": ("Rang, simultant 90 % intervall övre",
+                        "Rank, simultaneous 90% set upper"),
+    "p_rank_worst5pct": ("Sannolikhet bland de 5 % med högst index",
+                         "Probability of being among the 5% with the highest index"),
+    "p_rank_worst10pct": ("Sannolikhet bland de 10 % med högst index",
+                          "Probability of being among the 10% with the highest index"),
+    "p_rank_worst_type1": ("Sannolikhet bland lika många som i områdestyp 1",
+                           "Probability of being among as many areas as in type 1"),
     **{f"p_type_{k}": (f"Sannolikhet områdestyp {k}", f"Probability of type {k}")
        for k in range(1, 6)},
     "published_index": ("Publicerat index (SCB)", "Published index (SCB)"),
@@ -68,17 +78,67 @@ def publish_table(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return out
 
 
+#: Published precision: percentages and the index to one decimal (SCB's own), the latent
+#: status to two, probabilities to two; ranks as whole numbers.
+PRECISION = {"index": 1, "V": 1, "ses": 2, "p_": 2}
+_INTEGER = ("rank", "year", "type")
+
+
+def _decimals(column: str) -> int | None:
+    if column.startswith(_INTEGER):
+        return 0
+    for prefix, places in PRECISION.items():
+        if column.startswith(prefix) or column in ("published_index",):
+            return places
+    return None
+
+
+def rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers at their published precision (:data:`PRECISION`), ranks as integers.
+
+    >>> r = rounded(pd.DataFrame({"index_mean": [7.4567], "rank_lo90": [3.0],
+    ...                           "p_type_1": [0.1234]}))
+    >>> r["index_mean"].item(), r["rank_lo90"].item(), r["p_type_1"].item()
+    (7.5, 3, 0.12)
+    """
+    out = df.copy()
+    for col in out.columns:
+        places = _decimals(col)
+        if places is None or not pd.api.types.is_numeric_dtype(out[col]):
+            continue
+        out[col] = out[col].round(places)
+        if places == 0 and out[col].notna().all():
+            out[col] = out[col].astype("int64")
+        elif places == 0:
+            out[col] = out[col].astype("Int64")
+    return out
+
+
 def write_publication(df: pd.DataFrame, out_dir: str | Path, *, source: str,
-                      stem: str = "publication") -> list[Path]:
-    """CSV per language and one Excel workbook (sheets Svenska, English, Om data)."""
+                      stem: str = "publication", intervals: str = "") -> list[Path]:
+    """CSV per language and one Excel workbook (sheets Svenska, English, Om data).
+
+    Numbers are rounded to :data:`PRECISION`; the Swedish CSV follows the Swedish
+    convention (semicolons, decimal commas, UTF-8 with a byte-order mark so Excel opens
+    å, ä, ö right), the English one commas and points; the workbook carries number
+    formats. ``intervals`` says what the intervals are (method, level, year, gate).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    sv, en = publish_table(df, "sv"), publish_table(df, "en")
+    table = rounded(df)
+    sv, en = publish_table(table, "sv"), publish_table(table, "en")
     paths = [out / f"{stem}_sv.csv", out / f"{stem}_en.csv", out / f"{stem}.xlsx"]
-    sv.to_csv(paths[0], index=False, encoding="utf-8-sig")  # BOM: Excel opens å/ä/ö right
+    sv.to_csv(paths[0], index=False, sep=";", decimal=",", encoding="utf-8-sig")
     en.to_csv(paths[1], index=False)
+    years = sorted(int(y) for y in df["year"].unique()) if "year" in df else []
     about = pd.DataFrame({"Om data / About": [
         f"Källa / Source: {source}",
+        f"År / Year: {', '.join(map(str, years))}" if years else "",
+        f"Intervall / Intervals: {intervals}" if intervals else
+        "Inga osäkerhetsintervall / No uncertainty intervals",
+        "Index och andelar med en decimal, status och sannolikheter med två, rang som "
+        "heltal / Index and shares to one decimal, status and probabilities to two, ranks "
+        "as whole numbers",
         "Högre index = lägre socioekonomisk status / Higher index = lower socioeconomic status",
         *[f"{TYPE_LABELS['sv'][k]} / {TYPE_LABELS['en'][k]}" for k in range(1, 6)],
     ]})
@@ -86,9 +146,23 @@ def write_publication(df: pd.DataFrame, out_dir: str | Path, *, source: str,
         sv.to_excel(xl, sheet_name="Svenska", index=False)
         en.to_excel(xl, sheet_name="English", index=False)
         about.to_excel(xl, sheet_name="Om data", index=False)
+        for name, frame, pos in (("Svenska", sv, 0), ("English", en, 1)):
+            source_of = {COLUMNS[c][pos]: c for c in COLUMNS}
+            formats = [{0: "0", 1: "0.0", 2: "0.00"}.get(_decimals(source_of[h]))
+                       if h in source_of else None for h in frame.columns]
+            _number_formats(xl.book[name], formats)
         for ws in xl.book.worksheets:
             ws.freeze_panes = "A2"
             for col in ws.columns:
                 width = max(len(str(c.value or "")) for c in col[:200])
                 ws.column_dimensions[col[0].column_letter].width = min(max(width, 8), 60)
     return paths
+
+
+def _number_formats(ws, formats: list) -> None:
+    """Apply each published column's number format to its cells (header excluded)."""
+    for col, fmt in zip(ws.iter_cols(min_row=2), formats):
+        if fmt is None:
+            continue
+        for cell in col:
+            cell.number_format = fmt
