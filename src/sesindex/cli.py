@@ -76,6 +76,26 @@ def _parse_cutpoints(text: str | None) -> dict | None:
         _fail(str(exc), 2)
 
 
+def _print_verdicts(changes, method: str) -> None:
+    """How many observed type changes are probably real or noise, with the rule."""
+    from sesindex.index.draws import VERDICT_RULE
+
+    if "verdict" not in changes:
+        return
+    pairs = changes[["year_from", "year_to"]].drop_duplicates().to_numpy()
+    y0, y1 = (int(v) for v in pairs[-1]) if "pair" not in changes else (
+        int(v) for v in changes.loc[changes["pair"] == "consecutive",
+                                    ["year_from", "year_to"]].iloc[-1])
+    last = changes[(changes["year_from"] == y0) & (changes["year_to"] == y1)]
+    counts = last["verdict"].value_counts()
+    moved = int((last["verdict"] != "").sum())
+    console.print(f"{y0}->{y1}: {moved} areas changed their observed type; by {method}, "
+                  f"{counts.get('probably real', 0)} probably real, "
+                  f"{counts.get('uncertain', 0)} uncertain, "
+                  f"{counts.get('probably noise', 0)} probably noise ({VERDICT_RULE}; "
+                  "see changes.csv)", highlight=False)
+
+
 def _print_typing(note: str, warnings) -> None:
     for warning in warnings or []:
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
@@ -185,11 +205,7 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
         _print_types(summary, f"Area types ({spec.name})")
     if changes is not None and len(changes):
         y0, y1 = int(changes["year_from"].iloc[0]), int(changes["year_to"].iloc[0])
-        moved = changes["type_from"] != changes["type_to"]
-        real = moved & (changes["p_type_change_as_observed"] >= 0.9)
-        console.print(f"{y0}->{y1}: {int(moved.sum())} areas changed type; the bootstrap "
-                      f"finds {int(real.sum())} of those changes robust to binomial noise "
-                      "(P >= 0.9); the rest could be noise (see changes.csv)", highlight=False)
+        _print_verdicts(changes, "the bootstrap of binomial noise")
     write_manifest(out, command=command, spec=spec.to_dict(), inputs=loaded.files,
                    seed=seed, timings=timer.seconds, data=loaded.name, notes=loaded.notes,
                    types_note=result.attrs.get("types_note", ""),
@@ -415,6 +431,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
             with step("report"):
                 files.append(build_report(out))
     _print_typing(result.typing.note, result.typing.warnings)
+    if len(result.changes):
+        _print_verdicts(result.changes, "the posterior")
     gate = result.gate
     if gate["passed"]:
         console.print(f"[green]fit gate passed[/]: max R-hat {gate['worst']['rhat']['value']:.4f}"

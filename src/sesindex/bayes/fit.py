@@ -31,7 +31,8 @@ from sesindex.bayes.model import build_model, dispersion_scale
 from sesindex.bayes.posterior import draw_chain, standardise
 from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec
-from sesindex.index.draws import change_draws, summarise, summarise_index_draws
+from sesindex.index.draws import (change_draws, change_verdict, summarise,
+                                  summarise_index_draws)
 from sesindex.indicators import official_indicators
 
 SAMPLED = ("alpha", "lam", "sigma", "dispersion", "rho", "tau", "jump_sd", "jump_share",
@@ -340,8 +341,15 @@ def tables(posterior: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
         frame.insert(2, "year_to", y1)
         frame.insert(3, "pair", kind)
         if observed_type is not None:
-            frame.insert(4, "type_from", observed_type.sel(year=y0).values)
-            frame.insert(5, "type_to", observed_type.sel(year=y1).values)
+            t0, t1 = observed_type.sel(year=y0).values, observed_type.sel(year=y1).values
+            frame.insert(4, "type_from", t0)
+            frame.insert(5, "type_to", t1)
+            # P(the type truly moved as observed): higher type number = better
+            moved = (t0 > 0) & (t1 > 0)
+            frame["p_type_change_as_observed"] = np.where(
+                moved & (t1 > t0), frame["p_type_improves"],
+                np.where(moved & (t1 < t0), frame["p_type_worsens"], np.nan))
+            frame["verdict"] = change_verdict(frame["p_type_change_as_observed"])
         frames.append(frame)
     changes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(changes):

@@ -28,6 +28,24 @@ from sesindex.index.area_type import area_types
 from sesindex.index.ranks import rank_array
 
 LEVELS = (0.50, 0.90, 0.95)
+#: One rule, everywhere (console, changes.csv, report), for an observed type change:
+#: P(the true type moved as observed) >= REAL: probably real; < NOISE: probably noise.
+VERDICT_REAL, VERDICT_NOISE = 0.9, 0.5
+VERDICT_RULE = (f"probably real: P(the type truly moved as observed) >= {VERDICT_REAL}; "
+                f"probably noise: < {VERDICT_NOISE}; otherwise uncertain")
+
+
+def change_verdict(p_as_observed) -> np.ndarray:
+    """The verdict on each observed type change (:data:`VERDICT_RULE`); "" where the
+    type did not change (NaN probability).
+
+    >>> change_verdict(np.array([0.95, 0.7, 0.3, np.nan])).tolist()
+    ['probably real', 'uncertain', 'probably noise', '']
+    """
+    p = np.asarray(p_as_observed, float)
+    return np.where(np.isnan(p), "", np.where(p >= VERDICT_REAL, "probably real",
+                                               np.where(p < VERDICT_NOISE, "probably noise",
+                                                        "uncertain")))
 
 
 def interval_names(level: float) -> tuple[str, str]:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
+from sesindex.index.draws import change_verdict
+
 from sesindex.index.spec import IndexSpec
 
 KEEP = ["area_code", "index_mean", "index_se", "index_lo50", "index_hi50", "index_lo90",
@@ -57,4 +59,5 @@ def bootstrap_uncertainty(ds: xr.Dataset, spec: IndexSpec, *, years=None,
         changes.insert(2, "year_to", y2)
         names = ds["area_name"].to_series()
         changes.insert(3, "area_name", changes["area_code"].map(names).to_numpy())
+        changes["verdict"] = change_verdict(changes["p_type_change_as_observed"])
     return areas, changes

@@ -30,6 +30,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from sesindex.index.draws import VERDICT_RULE, change_verdict
+
 from sesindex.index.area_type import TYPE_LABELS
 from sesindex.report import figures
 
@@ -108,11 +110,16 @@ def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame) -> str:
                         "p_type_change", "p_own_change", "p_cut_change") if c in changes]
     observed = changes[changes["type_from"] != changes["type_to"]] if "type_from" in changes \
         else changes
-    real = observed[observed["p_type_change"] >= 0.9].sort_values("p_type_change")
-    noise = observed[observed["p_type_change"] < 0.5].sort_values("p_type_change")
+    verdict = (observed["verdict"] if "verdict" in observed else
+               pd.Series(change_verdict(observed.get("p_type_change_as_observed",
+                                                     observed["p_type_change"])),
+                         index=observed.index))
+    real = observed[verdict == "probably real"].sort_values("p_type_change")
+    noise = observed[verdict == "probably noise"].sort_values("p_type_change")
     return (f"<p>{len(observed)} areas changed their observed type{y0 and f' ({y0}→{y1})'}. "
-            f"<b>{len(real)}</b> of these changes are probably real (P ≥ 0.9) and "
-            f"<b>{len(noise)}</b> are probably noise (P &lt; 0.5). <i>p_own_change</i> is the "
+            f"<b>{len(real)}</b> of these changes are probably real and "
+            f"<b>{len(noise)}</b> are probably noise ({html.escape(VERDICT_RULE)}). "
+            "<i>p_own_change</i> is the "
             "probability that the area's own index crossed a cut point held at the first "
             "year's μ, σ; <i>p_cut_change</i> that the movement of μ and σ alone changed "
             "its type.</p>" + _img(figures.change_scatter(changes))
@@ -150,8 +157,11 @@ def build_report(run_dir: str | Path, out: str | Path | None = None,
     manifest = json.loads((run / "manifest.json").read_text()) if (
         run / "manifest.json").exists() else {}
     if changes is not None and {"year_from", "year_to"} <= set(changes):
-        changes.attrs["years"] = (int(changes["year_from"].iloc[0]),
-                                  int(changes["year_to"].iloc[0]))
+        # the report tells the latest consecutive pair (changes.csv may hold more pairs)
+        pairs = changes if "pair" not in changes else changes[changes["pair"] == "consecutive"]
+        y0, y1 = int(pairs["year_from"].iloc[-1]), int(pairs["year_to"].iloc[-1])
+        changes = changes[(changes["year_from"] == y0) & (changes["year_to"] == y1)].copy()
+        changes.attrs["years"] = (y0, y1)
     year = int(areas["year"].max())
     sections = [f"<h1>Socioeconomic area index — report</h1><p class='muted'>Run "
                 f"<code>{html.escape(manifest.get('command', '?'))}</code> on "
