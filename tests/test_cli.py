@@ -36,6 +36,18 @@ def test_demo_writes_tables_inputs_truth_and_manifest(tmp_path):
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["seed"] == 20240101 and manifest["packages"]["numpy"]
     assert all(len(h) == 64 for h in manifest["inputs"].values())
+    # one story of change: the console's counts are changes.csv's verdicts, rule printed
+    changes = pd.read_csv(tmp_path / "changes.csv", dtype={"area_code": str})
+    counts = changes["verdict"].value_counts()
+    said = " ".join(res.output.split())
+    assert f"{counts.get('probably real', 0)} probably real" in said
+    assert f"{counts.get('probably noise', 0)} probably noise" in said and ">= 0.9" in said
+    moved = changes["type_from"] != changes["type_to"]
+    assert (changes.loc[moved, "verdict"] != "").all() and (changes.loc[~moved, "verdict"]
+                                                           .fillna("") == "").all()
+    # the Swedish CSV opens in Excel: BOM, semicolons, decimal commas
+    raw = (tmp_path / "publication_sv.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
 
 
 def test_demo_is_bit_identical_on_rerun(tmp_path):

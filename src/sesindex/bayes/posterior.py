@@ -29,7 +29,7 @@ from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.kernel import loglik_and_grad
-from sesindex.bayes.model import area_terms, segment_sum, split_dispersion
+from sesindex.bayes.model import area_terms, segment_sum, split_dispersion, step_sd
 
 
 def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau,
@@ -69,7 +69,7 @@ def _params(post, c: int, d: int, inputs: ModelInputs) -> dict:
     """
     get = {k: post[k].values[c, d] for k in ("alpha", "lam", "dispersion")}
     rho = float(post["rho"].values[c, d]) if "rho" in post else 0.0
-    get["tau"] = float(post["tau"].values[c, d]) if "tau" in post else 0.0
+    get["tau"] = float(step_sd(post["tau"].values[c, d], xp=np)) if "tau" in post else 0.0
     get["kappa"] = post["kappa"].values[c, d] if "kappa" in post else None
     share = float(post["spatial_share"].values[c, d]) if "spatial_share" in post else 0.0
     get["var0"] = (1.0 - rho) * (1.0 - share)

@@ -109,14 +109,14 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     m = np.sqrt(rho) * rng.standard_normal(n_muni)
     if municipality:
         truth["m"] = m
-    step_sd = np.full((n_area, n_year), tau)
+    step_sd = np.full((n_area, n_year), float(np.hypot(tau, p["tau_min"])))
     if panel and steps == "jumps":
         truth["jump_sd"] = float(p["jump_sd"] * np.exp(p["jump_sd_log_sd"]
                                                        * rng.standard_normal()))
         truth["jump_share"] = float(rng.beta(*p["jump_share_ab"]))
         jumped = np.flatnonzero(rng.uniform(size=n_area) < truth["jump_share"])
         year = rng.integers(1, n_year, size=len(jumped))
-        step_sd[jumped, year] = np.hypot(tau, truth["jump_sd"])
+        step_sd[jumped, year] = np.hypot(step_sd[jumped, year], truth["jump_sd"])
     walk = step_sd * rng.standard_normal((n_area, n_year))
     walk[:, 0] = m[muni] + np.sqrt(1.0 - rho) * rng.standard_normal(n_area)
     eta = np.cumsum(walk, axis=1)

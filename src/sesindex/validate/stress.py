@@ -283,11 +283,14 @@ def run(spec, data, out) -> dict:
         if spec.option("progress", False):
             print(f"stress {scenario} seed {seed}: {got['row']['status']} "
                   f"({got['row']['seconds']} s)", flush=True)
+        out.table("replicates", pd.DataFrame(reps), "fits so far (the study is running)")
         if got["scores"] is None:
             continue
         label = scenario if n is not None else f"{scenario}_national"
         tag = {"scenario": label, "seed": seed, "areas": n or 3363}
         cov_rows += [{**tag, **r} for r in got["scores"]["coverage"]]
+        # written after every fit: an interrupted study keeps what it measured
+        out.table("coverage_by_seed", pd.DataFrame(cov_rows), "coverage counts per fit")
         flag_rows_ += [{**tag, **r} for r in got["scores"]["flags"]]
         jumped += [{**tag, **r} for r in got["scores"]["jumped"]]
         by_scenario.setdefault(label, []).append(got["scores"])
