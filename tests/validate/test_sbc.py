@@ -129,7 +129,7 @@ def tiny_sbc():
     """SBC at tiny size: 30 replicates, 20 areas in 4 municipalities, one year."""
     tpl = template_inputs(20, 4, (2022,), seed=1)
     return run_sbc(tpl, replicates=30, seed=11, options=TINY,
-                   model=ModelSpec(gate=TINY_GATE))
+                   model=ModelSpec(municipality=True, gate=TINY_GATE))
 
 
 def test_tiny_sbc_ranks_are_uniform(tiny_sbc):
@@ -157,7 +157,7 @@ def test_a_failing_replicate_is_recorded_not_dropped(tiny_sbc):
     tpl = template_inputs(20, 4, (2022,), seed=1)
     # Beta(0, 2) is not a distribution: every simulation fails, and says why
     res = run_sbc(tpl, replicates=2, seed=11, prior={"rho_ab": (0.0, 2.0)},
-                  options=TINY)
+                  options=TINY, model=ModelSpec(municipality=True))
     assert res.replicates["status"].tolist() == ["error", "error"]
     assert res.replicates["error"].str.startswith("ValueError").all()
     assert res.ranks().isna().all().all()

@@ -15,7 +15,7 @@ Example
 [-2, 0, 1]
 >>> d[0].tolist()  # area a: 2019 is e = -1 (reference), 2020 e = 0, 2021 e = 1
 [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
->>> d[2].sum()  # c is not treated
+>>> float(d[2].sum())  # c is not treated
 0.0
 """
 
