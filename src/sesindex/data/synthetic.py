@@ -152,15 +152,22 @@ def _plant_jumps(rng, eta, alpha, lam, eps, cfg: SyntheticConfig):
     for i in np.flatnonzero(year >= 0):
         y = year[i]
         sign = 1.0 if index[i, y] < 2 * cfg.jump_index else rng.choice([-1.0, 1.0])
-        target = index[i, y] + sign * cfg.jump_index
-        lo, hi = (0.0, 5.0) if sign > 0 else (-5.0, 0.0)
-        for _ in range(60):  # bisection: the index is increasing in eta
-            mid = (lo + hi) / 2
-            moved = _index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1] + mid,
-                              eps[i:i + 1, y:y + 1])[0, 0]
-            lo, hi = (mid, hi) if moved < target else (lo, mid)
-        eta[i, y:] += (lo + hi) / 2
+        eta[i, y:] += _shift_for(alpha, lam, eta, eps, i, y, sign * cfg.jump_index)
     return eta, year
+
+
+def _shift_for(alpha, lam, eta, eps, i: int, y: int, change: float) -> float:
+    """The shift of area i's status that moves its index in year y by ``change`` points
+    (bisection: the index is increasing in eta)."""
+    target = _index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1], eps[i:i + 1, y:y + 1]
+                       )[0, 0] + change
+    lo, hi = (0.0, 5.0) if change > 0 else (-5.0, 0.0)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        moved = _index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1] + mid,
+                          eps[i:i + 1, y:y + 1])[0, 0]
+        lo, hi = (mid, hi) if moved < target else (lo, mid)
+    return (lo + hi) / 2
 
 
 def _plant_programme(eta, alpha, lam, eps, codes, years, cfg: SyntheticConfig):
@@ -173,17 +180,9 @@ def _plant_programme(eta, alpha, lam, eps, codes, years, cfg: SyntheticConfig):
         raise ValueError(f"programme_start {cfg.programme_start} must be a generated year "
                          f"after the first ({years[0]}-{years[-1]})")
     y = list(years).index(cfg.programme_start)
-    index = _index_of(alpha, lam, eta, eps)
     eta = eta.copy()
     for i in np.flatnonzero(np.isin(codes, cfg.programme_areas)):
-        target = index[i, y] + cfg.programme_index
-        lo, hi = (0.0, 5.0) if cfg.programme_index > 0 else (-5.0, 0.0)
-        for _ in range(60):  # bisection: the index is increasing in eta
-            mid = (lo + hi) / 2
-            moved = _index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1] + mid,
-                              eps[i:i + 1, y:y + 1])[0, 0]
-            lo, hi = (mid, hi) if moved < target else (lo, mid)
-        eta[i, y:] += (lo + hi) / 2
+        eta[i, y:] += _shift_for(alpha, lam, eta, eps, i, y, cfg.programme_index)
     return eta
 
 

@@ -18,14 +18,19 @@ from sesindex.manifest import write_manifest
 TABLES = ("effects", "event_study", "controls", "balance", "trajectories")
 
 
-def _figures(result, out: Path) -> list[Path]:
+def _figure():
+    """A new Agg figure and its axes (the caller's pyplot backend is never touched)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    paths = []
     fig = Figure(figsize=(7.5, 4.6), layout="constrained")
     FigureCanvasAgg(fig)
-    ax = fig.subplots()
+    return fig, fig.subplots()
+
+
+def _figures(result, out: Path) -> list[Path]:
+    paths = []
+    fig, ax = _figure()
     styles = {"treated": ("#b5443a", "-"), "treated_without_programme": ("#b5443a", "--"),
               "comparison": ("#3a6fb5", "-")}
     labels = {"treated": "treated areas", "treated_without_programme":
@@ -37,16 +42,11 @@ def _figures(result, out: Path) -> list[Path]:
         ax.fill_between(g["year"], g["lo90"], g["hi90"], color=color, alpha=0.15)
     for start in sorted(set(result.starts.values())):
         ax.axvline(start - 0.5, color="0.5", lw=0.8, ls=":")
-    ax.set_xlabel("Year (dotted: programme start)")
-    ax.set_ylabel("Mean index (percent; higher = lower status)")
-    ax.set_title("Treated and comparison areas, 90 % intervals")
-    ax.legend(fontsize=8)
-    paths.append(out / "trajectories.png")
-    fig.savefig(paths[-1], dpi=120)
+    paths.append(_save(fig, ax, out / "trajectories.png", "Year (dotted: programme start)",
+                       "Mean index (percent; higher = lower status)",
+                       "Treated and comparison areas, 90 % intervals"))
 
-    fig = Figure(figsize=(7.5, 4.6), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
+    fig, ax = _figure()
     ev = result.event_study
     pre = ev["event_time"] < 0
     for mask, color, name in ((pre, "0.45", "before the start (placebo)"),
@@ -56,13 +56,19 @@ def _figures(result, out: Path) -> list[Path]:
                                                       e["hi95"] - e["mean"]],
                     fmt="o", color=color, capsize=3, label=name)
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_xlabel("Years relative to the programme's start (-1: reference)")
-    ax.set_ylabel("Effect on the index (points), 95 % interval")
-    ax.set_title("Event study")
-    ax.legend(fontsize=8)
-    paths.append(out / "event_study.png")
-    fig.savefig(paths[-1], dpi=120)
+    paths.append(_save(fig, ax, out / "event_study.png",
+                       "Years relative to the programme's start (-1: reference)",
+                       "Effect on the index (points), 95 % interval", "Event study"))
     return paths
+
+
+def _save(fig, ax, path: Path, xlabel: str, ylabel: str, title: str) -> Path:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.savefig(path, dpi=120)
+    return path
 
 
 def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None) -> list[Path]:

@@ -137,15 +137,21 @@ def _figures(out, cov: pd.DataFrame, by_pop: pd.DataFrame, rel: dict, title: str
         ax.legend(fontsize=7, ncols=2)
         out.save(fig, "coverage_by_population", "index-interval coverage by population quintile")
 
+    plot_reliability(out, rel, title, "reliability diagram of the type probabilities")
+
+
+def plot_reliability(out, curves: dict, title: str, description: str) -> None:
+    """``type_reliability.png``: binned predicted P(type = k) against the observed
+    frequency, one curve per method or scenario (``curves``: name -> reliability table)."""
     fig, ax = out.figure(size=(5.8, 5.2))
-    for method, r in rel.items():
-        ax.plot(r["mean_predicted"], r["observed_frequency"], marker="o", label=method)
+    for name, r in curves.items():
+        ax.plot(r["mean_predicted"], r["observed_frequency"], marker="o", label=name)
     ax.plot([0, 1], [0, 1], "k--", lw=0.8, label="perfect calibration")
     ax.set_xlabel("Predicted P(type = k)")
     ax.set_ylabel("Observed frequency of true type = k")
     ax.set_title(f"{title}: reliability of type probabilities")
     ax.legend(fontsize=8)
-    out.save(fig, "type_reliability", "reliability diagram of the type probabilities")
+    out.save(fig, "type_reliability", description)
 
 
 def run(spec, data, out) -> dict:

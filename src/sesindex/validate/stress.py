@@ -42,7 +42,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from sesindex.validate.calibration import brier, reliability
+from sesindex.validate.calibration import brier, plot_reliability, reliability
 
 LEVELS = (0.5, 0.9, 0.95)
 #: Targets of issue 15: 90 % coverage within the band for these quantities ...
@@ -207,15 +207,8 @@ def _figures(out, cov: pd.DataFrame, rel: pd.DataFrame, jumped: pd.DataFrame,
     ax.legend(fontsize=7, ncols=3)
     out.save(fig, "coverage", "90 % coverage by scenario and quantity, target band shaded")
 
-    fig, ax = out.figure(size=(5.8, 5.2))
-    for scenario, r in rel.groupby("scenario", sort=False):
-        ax.plot(r["mean_predicted"], r["observed_frequency"], marker="o", label=scenario)
-    ax.plot([0, 1], [0, 1], "k--", lw=0.8, label="perfect calibration")
-    ax.set_xlabel("Predicted P(type = k)")
-    ax.set_ylabel("Observed frequency of true type = k")
-    ax.set_title(f"{title}: reliability of type probabilities")
-    ax.legend(fontsize=7)
-    out.save(fig, "type_reliability", "reliability diagram of P(type = k) by scenario")
+    plot_reliability(out, dict(tuple(rel.groupby("scenario", sort=False))), title,
+                     "reliability diagram of P(type = k) by scenario")
 
     if len(jumped):
         fig, ax = out.figure(size=(6.5, 5.2))
