@@ -226,5 +226,9 @@ def test_an_advi_fit_never_passes_the_gate():
 
 
 def test_an_unavailable_likelihood_is_refused():
-    with pytest.raises(ValueError, match="not available"):
+    with pytest.raises(ValueError, match="model.likelihood.*'binomial'.*poisson"):
         ModelSpec.from_dict({"model": {"likelihood": "poisson"}})
+    from sesindex.bayes.spec import check_model_form  # the model builder's own check
+
+    with pytest.raises(ValueError, match="not available"):
+        check_model_form("poisson", "sd")

@@ -117,13 +117,15 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelSpec":
-        m = dict(d.get("model", {}))
-        allowed = {f.name for f in fields(cls)} - {"sampler", "gate"}
-        unknown = set(m) - allowed
-        unknown |= {f"sampler.{k}" for k in set(d.get("sampler", {})) - _names(SamplerSpec)}
-        unknown |= {f"gate.{k}" for k in set(d.get("gate", {})) - _names(GateSpec)}
+        from sesindex.schemas import GateTable, ModelTable, SamplerTable, check
+
+        m = check("model", ModelTable, dict(d.get("model", {})))
+        check("sampler", SamplerTable, dict(d.get("sampler", {})))
+        check("gate", GateTable, dict(d.get("gate", {})))
+        unknown = set(d) - {"model", "sampler", "gate"}
         if unknown:
-            raise ValueError(f"unknown model spec key(s) {sorted(unknown)}")
+            raise ValueError(f"unknown spec section(s) {sorted(unknown)}: a model spec has "
+                             "[model], [sampler] and [gate]")
         for key in ("indicators", "years"):
             if m.get(key) is not None:
                 m[key] = tuple(m[key])

@@ -32,12 +32,14 @@ class IndexSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> "IndexSpec":
-        ix, ty = dict(d.get("index", {})), dict(d.get("types", {}))
-        known = {"name", "indicators", "normalisation", "weights", "aggregation",
-                 "description"}
-        unknown = (set(ix) - known) | (set(ty) - {"moments", "ddof", "over"})
+        from sesindex.schemas import IndexTable, TypesTable, check
+
+        ix = check("index", IndexTable, dict(d.get("index", {})))
+        ty = check("types", TypesTable, dict(d.get("types", {})))
+        unknown = set(d) - {"index", "types"}
         if unknown:
-            raise ValueError(f"unknown spec key(s) {sorted(unknown)}")
+            raise ValueError(f"unknown spec section(s) {sorted(unknown)}: an index spec has "
+                             "[index] and [types]")
         kw = {k: v for k, v in ix.items()}
         for k in ("indicators", "weights"):
             if k in kw:

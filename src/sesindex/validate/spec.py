@@ -93,6 +93,10 @@ class StudySpec:
         study = d.get("study") or (Path(path).stem if path else None)
         if study not in STUDIES:
             raise ValueError(f"study {study!r} unknown; choose one of {STUDIES}")
+        from sesindex.schemas import STUDY_OPTIONS, check
+
+        if study in STUDY_OPTIONS:
+            check(study, STUDY_OPTIONS[study], dict(d.get(study, {})))
         unknown = set(d) - _TOP - {study}
         if unknown:
             raise ValueError(f"unknown top-level key(s) {sorted(unknown)} in the {study} spec; "

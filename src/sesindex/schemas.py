@@ -1,0 +1,228 @@
+"""Declarative schemas of every spec kind: index, model and study (pydantic).
+
+A spec is checked against its schema before any work: a misspelt key, a value of the
+wrong type or out of range is refused at load time with the key named, e.g.
+``normalisation = "zscor"``, ``weights = [1, 2]`` for three indicators, ``chains =
+"two"``, ``draws = -5`` or a study option ``replicate = 10``. The dataclasses the code
+runs on (:class:`sesindex.index.IndexSpec`, :class:`sesindex.bayes.spec.ModelSpec`,
+:class:`sesindex.validate.spec.StudySpec`) are built only from checked tables.
+
+Example
+-------
+>>> check("index", IndexTable, {"normalisation": "zscor"})
+Traceback (most recent call last):
+...
+ValueError: index.normalisation: Input should be 'none', 'zscore', 'minmax' or 'rank' (got 'zscor')
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat,
+                      PositiveInt, ValidationError, model_validator)
+
+
+
+def level(default: float):
+    """A probability-like option strictly between 0 and 1."""
+    return Field(default, gt=0.0, lt=1.0)
+
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+def check(section: str, schema: type[BaseModel], table: dict) -> dict:
+    """``table`` checked against ``schema``; a ValueError names every offending key
+    (as ``section.key``) with the reason and the value given."""
+    try:
+        schema.model_validate(table)
+    except ValidationError as err:
+        lines = []
+        for e in err.errors():
+            key = ".".join(str(p) for p in (section, *e["loc"]) if p != "")
+            got = f" (got {e['input']!r})" if e["type"] != "extra_forbidden" else ""
+            reason = ("unknown key (misspelt?)" if e["type"] == "extra_forbidden"
+                      else e["msg"])
+            lines.append(f"{key}: {reason}{got}")
+        raise ValueError("; ".join(lines)) from None
+    return table
+
+
+# ---------------------------------------------------------------- index specs
+class IndexTable(_Table):
+    name: str = "official"
+    indicators: list[str] | None = None
+    normalisation: Literal["none", "zscore", "minmax", "rank"] = "none"
+    weights: list[PositiveFloat] | None = None
+    aggregation: Literal["arithmetic", "geometric", "pca"] = "arithmetic"
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _weights_fit(self):
+        n = len(self.indicators) if self.indicators is not None else 3
+        if self.weights is not None and len(self.weights) != n:
+            raise ValueError(f"weights has {len(self.weights)} entries for {n} indicators")
+        return self
+
+
+class TypesTable(_Table):
+    moments: Literal["unweighted", "population"] = "unweighted"
+    ddof: Literal[0, 1] = 1
+    over: Literal["national", "given_areas"] = "national"
+
+
+# ---------------------------------------------------------------- model specs
+class ContinuousTable(_Table):
+    indicator: str
+    transform: Literal["log", "identity"] = "log"
+
+
+class ModelTable(_Table):
+    name: str = "latent_factor"
+    description: str = ""
+    indicators: list[str] | None = None
+    continuous: list[ContinuousTable] = []
+    years: list[int] | None = None
+    likelihood: Literal["gaussian_logit", "binomial", "beta_binomial"] = "gaussian_logit"
+    temporal: Literal["random_walk", "none"] = "random_walk"
+    steps: Literal["normal", "jumps"] = "normal"
+    municipality: bool = False
+    dispersion: Literal["sd", "variance", "beta_binomial"] = "sd"
+    sampling_variance: Literal["smoothed", "observed"] = "smoothed"
+    adjacency: str | None = None
+    reference_year: int | None = None
+    delta: PositiveFloat = 1.0
+    change_pairs: list[tuple[int, int]] | None = None
+    compare: list[tuple[int, int]] = []
+    types_over: Literal["national", "given_areas"] = "national"
+
+
+class SamplerTable(_Table):
+    backend: Literal["nutpie", "pymc", "advi", "pathfinder"] = "nutpie"
+    chains: PositiveInt = 2
+    tune: NonNegativeInt = 500
+    draws: PositiveInt = 1000
+    seed: int = 20240101
+    low_rank: bool = False
+    target_accept: float = level(0.8)
+    thin_derived: PositiveInt = 1
+    advi_iterations: PositiveInt = 100_000
+    kernel: bool = True
+
+
+class GateTable(_Table):
+    rhat_max: float = Field(1.01, gt=1.0)
+    ess_bulk_min: float = Field(400, ge=0)
+    ess_tail_min: float = Field(400, ge=0)
+    divergences_max: NonNegativeInt = 0
+
+
+# ---------------------------------------------------------------- study options
+class _Bayes(_Table):
+    bayes: Literal["auto", "off"] = "auto"
+    bayes_options: SamplerTable | None = None
+
+
+class BootstrapOptions(_Table):
+    methods: list[Literal["parametric", "beta", "areas"]] = ["parametric"]
+    replicates: PositiveInt = 1000
+    levels: list[float] = [0.5, 0.9, 0.95]
+    fixed_indicators: list[str] = []
+
+
+class CalibrationOptions(BootstrapOptions, _Bayes):
+    pass
+
+
+class AgreementOptions(_Bayes):
+    pass
+
+
+class ChangeOptions(_Table):
+    replicates: PositiveInt = 1000
+    method: Literal["parametric", "beta", "areas"] = "parametric"
+    delta: PositiveFloat = 1.0
+    alpha: float = level(0.05)
+    power: float = level(0.8)
+    null_panel: dict = {}
+
+
+class SensitivityOptions(_Table):
+    year: int | None = None
+    normalisations: list[Literal["none", "zscore", "minmax", "rank"]] | None = None
+    aggregations: list[Literal["arithmetic", "geometric", "pca"]] | None = None
+    cut_rules: list[Literal["sd_unweighted", "sd_population",
+                            "quantile_official_shares"]] | None = None
+    dirichlet_concentration: PositiveFloat = 20.0
+    monte_carlo: PositiveInt = 1000
+    sobol_base: PositiveInt = 512
+    sobol_resamples: PositiveInt = 200
+
+
+class StabilityOptions(_Table):
+    official_churn: dict = {}
+
+
+class SBCDesign(_Table):
+    name: str
+    years: list[int]
+    replicates: PositiveInt
+    bins: PositiveInt | None = None
+    model: str | None = None
+    municipalities: PositiveInt | None = None
+    options: dict = {}
+
+
+class SBCOptions(_Table):
+    municipalities: PositiveInt = 8
+    posterior_draws: PositiveInt = 99
+    alpha: float = level(0.01)
+    control_shift_sd: PositiveFloat = 1.0
+    designs: list[SBCDesign] = []
+    indicators: list[str] = ["V1", "V2", "V3"]
+    progress: bool = False
+    chains: PositiveInt | None = None
+    tune: NonNegativeInt | None = None
+    draws: PositiveInt | None = None
+    target_accept: float | None = None
+    eta_areas: PositiveInt | None = None
+    likelihood: Literal["gaussian_logit", "binomial"] | None = None
+
+
+class StressOptions(_Table):
+    model: str = "models/latent_factor.toml"
+    scenarios: list[Literal["baseline", "trends", "jumps", "second_factor", "heavy_tails",
+                            "static"]] | None = None
+    seeds: PositiveInt = 3
+    n_areas: PositiveInt = 300
+    national_seeds: list[int] = []
+    levels: list[float] = [0.5, 0.9, 0.95]
+    delta: PositiveFloat = 1.0
+    p_material: float = level(0.9)
+    p_sign: float = level(0.95)
+    progress: bool = False
+    sampler: dict = {}
+
+
+class EvaluateOptions(_Table):
+    model: str = "models/latent_factor.toml"
+    n_areas: PositiveInt = 400
+    start: int = 2021
+    seeds: PositiveInt = 6
+    sizes: list[PositiveInt] = [10, 30, 100]
+    effects: list[float] = [-0.5, -1.0, -2.0]
+    k: PositiveInt = 3
+    causalpy: bool = True
+    sampler: dict = {}
+    progress: bool = False
+
+
+#: The options table of each study (``[<study>]`` in its spec).
+STUDY_OPTIONS: dict[str, type[BaseModel]] = {
+    "bootstrap": BootstrapOptions, "calibration": CalibrationOptions,
+    "agreement": AgreementOptions, "change": ChangeOptions,
+    "sensitivity": SensitivityOptions, "stability": StabilityOptions, "sbc": SBCOptions,
+    "stress": StressOptions, "evaluate": EvaluateOptions}

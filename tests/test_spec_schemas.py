@@ -1,0 +1,39 @@
+"""Specs are checked against their schemas before any work, with the key named."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from sesindex.bayes.spec import ModelSpec
+from sesindex.index.spec import IndexSpec
+from sesindex.validate.spec import StudySpec
+
+
+@pytest.mark.parametrize(("build", "named"), [
+    (lambda: IndexSpec.from_dict({"index": {"normalisation": "zscor"}}), "index.normalisation"),
+    (lambda: IndexSpec.from_dict({"index": {"weights": [1, 2]}}), "weights has 2 entries"),
+    (lambda: IndexSpec.from_dict({"types": {"moments": "weighted"}}), "types.moments"),
+    (lambda: ModelSpec.from_dict({"sampler": {"chains": "two"}}), "sampler.chains"),
+    (lambda: ModelSpec.from_dict({"sampler": {"draws": -5}}), "sampler.draws"),
+    (lambda: ModelSpec.from_dict({"model": {"steps": "t"}}), "model.steps"),
+    (lambda: ModelSpec.from_dict({"gate": {"rhat": 1.01}}), "gate.rhat"),
+    (lambda: StudySpec.from_dict({"study": "bootstrap", "bootstrap": {"replicate": 10}}),
+     "bootstrap.replicate: unknown key"),
+    (lambda: StudySpec.from_dict({"study": "stress", "stress": {"scenarios": ["drought"]}}),
+     "stress.scenarios.0"),
+])
+def test_bad_specs_are_refused_with_the_key_named(build, named):
+    with pytest.raises(ValueError, match=named.replace("(", r"\(")):
+        build()
+
+
+def test_validate_check_checks_every_spec_without_running(tmp_path):
+    from sesindex.cli import app
+
+    (tmp_path / "good.toml").write_text('study = "stability"\nyears = [2022, 2023]\n')
+    (tmp_path / "bad.toml").write_text('study = "bootstrap"\n[bootstrap]\nreplicate = 10\n')
+    got = CliRunner().invoke(app, ["validate", "--check", "--specs-dir", str(tmp_path)])
+    assert got.exit_code == 1
+    assert "bad.toml: bootstrap.replicate: unknown key" in " ".join(got.output.split())
+    assert "latent_factor.toml" in got.output  # the packaged specs are checked too
