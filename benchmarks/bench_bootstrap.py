@@ -1,6 +1,6 @@
 """Time the vectorised parametric bootstrap: 1,000 replicates x 3,363 areas, one year.
 
-What is timed: ``sesindex.validate.bootstrap.bootstrap_year`` — binomial redraws of all
+What is timed: ``sesindex.uncertainty.bootstrap.bootstrap_year`` — binomial redraws of all
 counts, index, national mu and sigma, types and competition ranks for every replicate —
 and ``area_summary`` (per-area intervals, rank intervals, P(type = k)).
 
@@ -46,7 +46,7 @@ def main() -> None:
     from sesindex.data.model import indicator_rates
     from sesindex.data.synthetic import generate
     from sesindex.index import IndexSpec, compute_index
-    from sesindex.validate.bootstrap import area_summary, bootstrap_year
+    from sesindex.uncertainty.bootstrap import area_summary, bootstrap_year
 
     ds = generate().dataset.sel(year=[args.year])
     spec = IndexSpec()

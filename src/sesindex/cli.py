@@ -78,7 +78,7 @@ def _parse_cutpoints(text: str | None) -> dict | None:
 
 def _print_verdicts(changes, method: str) -> None:
     """How many observed type changes are probably real or noise, with the rule."""
-    from sesindex.index.draws import VERDICT_RULE
+    from sesindex.uncertainty.draws import VERDICT_RULE
 
     if "verdict" not in changes:
         return
@@ -157,7 +157,7 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
             _fail(str(exc))
         extra = changes = None
         if uncertainty_years:
-            from sesindex.index.uncertainty import bootstrap_uncertainty
+            from sesindex.uncertainty import bootstrap_uncertainty
 
             years = result["year"].values[-uncertainty_years:]
             with step(f"bootstrap uncertainty {years[0]}-{years[-1]} (1,000 replicates)"), \
@@ -204,7 +204,6 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
     if summary[[f"type_{k}" for k in range(1, 6)]].to_numpy().sum():
         _print_types(summary, f"Area types ({spec.name})")
     if changes is not None and len(changes):
-        y0, y1 = int(changes["year_from"].iloc[0]), int(changes["year_to"].iloc[0])
         _print_verdicts(changes, "the bootstrap of binomial noise")
     write_manifest(out, command=command, spec=spec.to_dict(), inputs=loaded.files,
                    seed=seed, timings=timer.seconds, data=loaded.name, notes=loaded.notes,
@@ -420,6 +419,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
 
     from sesindex.bayes import load_model_spec
     from sesindex.bayes.output import write_fit
+    from sesindex.report.publish import write_fit_publication
     from sesindex.data.io import load_data
 
     model_spec = load_model_spec(_spec_file(spec))
@@ -460,6 +460,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
             _fail(str(exc))
         with step(f"write {out}"):
             files = write_fit(result, out, loaded)
+            files += write_fit_publication(result, out, source=loaded.dataset.attrs.get(
+                "source", loaded.name))
         if report:
             from sesindex.report.html import build_report
 

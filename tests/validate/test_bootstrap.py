@@ -5,7 +5,7 @@ import pytest
 
 from sesindex.data.model import from_tidy
 from sesindex.index import IndexSpec
-from sesindex.validate.bootstrap import area_summary, bootstrap_year, draw_rates
+from sesindex.uncertainty.bootstrap import area_summary, bootstrap_year, draw_rates
 
 GIVEN = IndexSpec(types_over="given_areas")
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from sesindex.index import IndexSpec
-from sesindex.validate.bootstrap import area_summary, bootstrap_year
+from sesindex.uncertainty.bootstrap import area_summary, bootstrap_year
 from sesindex.validate.calibration import binomial_tolerance, brier, coverage, one_hot
 
 

@@ -5,8 +5,8 @@ import pytest
 from scipy.stats import norm
 
 from sesindex.index import IndexSpec
-from sesindex.validate.change import (change_table, decompose, false_positive_rates,
-                                      linear_coefficients, mdc)
+from sesindex.uncertainty.change import change_table, decompose, linear_coefficients, mdc
+from sesindex.validate.change import false_positive_rates
 
 GIVEN = IndexSpec(types_over="given_areas")
 KW = dict(replicates=300, seed=1, delta=1.0, alpha=0.05, power=0.8)

@@ -3,7 +3,7 @@
 ``fit(ds, spec)`` builds the model, samples it (nutpie by default), draws each area's
 latent status and true rates (:mod:`.posterior`), and from them, in every draw, the
 official index, the national mu and sigma, types, ranks and year-to-year changes
-(:mod:`sesindex.index.draws`). The fit gate (:mod:`.gate`) covers the sampled
+(:mod:`sesindex.uncertainty.draws`). The fit gate (:mod:`.gate`) covers the sampled
 parameters and the reported quantities (eta and the index).
 
 Example
@@ -31,7 +31,7 @@ from sesindex.bayes.model import build_model, dispersion_scale
 from sesindex.bayes.posterior import draw_chain, standardise
 from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec
-from sesindex.index.draws import (change_draws, change_verdict, summarise,
+from sesindex.uncertainty.draws import (change_draws, change_verdict, summarise,
                                   summarise_index_draws)
 from sesindex.indicators import official_indicators
 

@@ -64,24 +64,6 @@ def _write_inputs(result, out: Path, loaded) -> list[Path]:
     return paths
 
 
-def _write_publication(result, areas, out: Path, loaded) -> list[Path]:
-    """publication.xlsx / _sv.csv / _en.csv of the latest year, saying what the intervals
-    are (:func:`sesindex.report.publish.write_publication`)."""
-    from sesindex.report.publish import write_publication
-
-    spec, sampler = result.spec, result.spec.sampler
-    year = int(areas["year"].max())
-    gate = "passed" if result.gate["passed"] else "FAILED: do not publish"
-    how = (f"90 % credible intervals of the Bayesian latent-factor model (spec "
-           f"{spec.name}, {len(result.inputs.years)} year(s) fitted, {sampler.chains} x "
-           f"{sampler.draws} posterior draws, fit gate {gate}); types and ranks in every "
-           "draw over that draw's national mean and sd, so their uncertainty is included")
-    source = (loaded.dataset.attrs.get("source", loaded.name) if loaded is not None
-              else "dataset")
-    return write_publication(areas[areas["year"] == year], out, source=source,
-                             intervals=how)
-
-
 def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
     """Write every output of a fit; the manifest says whether the fit gate passed."""
     out = Path(out_dir)
@@ -108,7 +90,6 @@ def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
         areas.insert(2, "municipality_code", areas["area_code"].map(
             loaded.dataset["municipality_code"].to_series()))
     areas.to_csv(paths[1], index=False, float_format="%.6g")
-    paths += _write_publication(result, areas, out, loaded)
     (out / "changes.csv").unlink(missing_ok=True)
     if len(result.changes):
         result.changes.to_csv(paths[2], index=False, float_format="%.6g")

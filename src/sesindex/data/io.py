@@ -171,8 +171,7 @@ def load_data(source: str, *, boundary_version: str | None = None, seed: int | N
               years: tuple[int, ...] | None = None, n_areas: int | None = None) -> LoadedData:
     """Load a packaged dataset by name or a file by path (validated, nothing dropped)."""
     if source in ("synthetic", "synthetic-programme"):
-        from sesindex.data.synthetic import (PROGRAMME_DEMO, YEARS, generate,
-                                             generate_programme)
+        from sesindex.data.synthetic import PROGRAMME_DEMO, generate, generate_programme
 
         kw = {"seed": seed} if seed is not None else {}
         make = generate if source == "synthetic" else generate_programme
@@ -196,9 +195,9 @@ def load_data(source: str, *, boundary_version: str | None = None, seed: int | N
         return LoadedData(source, ds, [f"real RegSO 2020 bundle, 2022 ({ATTRIBUTION})"],
                           _packaged_hashes(), tidy=tidy)
     if source == "karlstad-tab6586":
-        from sesindex.data.real_bundle import _resource
+        from sesindex.data.real_bundle import resource
 
-        return _load_pxweb(_resource("TAB6586_region1780_jsonstat2.json"), name=source)
+        return _load_pxweb(resource("TAB6586_region1780_jsonstat2.json"), name=source)
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(f"--data {source!r} is neither a packaged dataset "
@@ -247,6 +246,6 @@ def _load_pxweb(path: Path, name: str) -> LoadedData:
 
 
 def _packaged_hashes() -> dict[str, str]:
-    from sesindex.data.real_bundle import AREAS_FILE, PANEL_FILE, _resource
+    from sesindex.data.real_bundle import AREAS_FILE, PANEL_FILE, resource
 
-    return {f"sesindex/data/resources/{f}": sha256(_resource(f)) for f in (AREAS_FILE, PANEL_FILE)}
+    return {f"sesindex/data/resources/{f}": sha256(resource(f)) for f in (AREAS_FILE, PANEL_FILE)}

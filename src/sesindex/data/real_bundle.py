@@ -32,18 +32,23 @@ _SUMMED = ["population", "pop_0_19", "pop_20_64", "pop_65_plus", *_EDU, "income_
            "dwellings_owned", "dwellings_unknown", "total_households"]
 
 
-def _resource(name: str) -> Path:
+def resource(name: str) -> Path:
+    """The path of a packaged data file (``sesindex/data/resources/<name>``).
+
+    >>> resource("TAB6586_region1780_jsonstat2.json").exists()
+    True
+    """
     return Path(str(resources.files("sesindex.data") / "resources" / name))
 
 
 def load_areas() -> pd.DataFrame:
     """The packaged RegSO 2020 area table (codes, names, municipality, real 2022 counts)."""
-    return pd.read_csv(_resource(AREAS_FILE), dtype={"area_code": str, "municipality_code": str})
+    return pd.read_csv(resource(AREAS_FILE), dtype={"area_code": str, "municipality_code": str})
 
 
 def load_panel() -> pd.DataFrame:
     """The packaged RegSO panel 2020-2023 (population, foreign-born, wage income, tenure)."""
-    return pd.read_csv(_resource(PANEL_FILE), dtype={"area_code": str})
+    return pd.read_csv(resource(PANEL_FILE), dtype={"area_code": str})
 
 
 def _aggregate_deso(shared: Path) -> pd.DataFrame:
@@ -63,7 +68,7 @@ def _aggregate_deso(shared: Path) -> pd.DataFrame:
 
 def build_bundle(shared: Path, out: Path | None = None) -> dict[str, str]:
     """Rebuild the packaged bundle from ``shared/data``; returns a provenance report."""
-    shared, out = Path(shared), Path(out) if out else _resource("")
+    shared, out = Path(shared), Path(out) if out else resource("")
     key = pd.read_csv(shared / "deso_regso_key.csv", dtype=str)
     meta = key.drop_duplicates("regso_code").set_index("regso_code")
     areas = _aggregate_deso(shared)

@@ -115,7 +115,7 @@ class SyntheticData:
 
 
 def _true_types(index: np.ndarray) -> np.ndarray:
-    from sesindex.index.area_type import area_types
+    from sesindex.area_types import area_types
 
     mu = index.mean(axis=0)
     sd = index.std(axis=0, ddof=1)

@@ -31,7 +31,6 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sesindex.evaluate.effects import effect_draws, effects_table, trajectories

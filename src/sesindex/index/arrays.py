@@ -67,7 +67,12 @@ def competition_ranks(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), 0, out).astype(np.int32)
 
 
-def _directions(indicators: Sequence[str]) -> np.ndarray:
+def indicator_directions(indicators: Sequence[str]) -> np.ndarray:
+    """+1 where a higher value means lower status, -1 where it means higher (income).
+
+    >>> indicator_directions(["V1", "median_income"]).tolist()
+    [1.0, -1.0]
+    """
     return np.array([INDICATORS[i].direction if i in INDICATORS else 1 for i in indicators],
                     float)
 
@@ -131,7 +136,7 @@ def composite(rates: np.ndarray, spec: IndexSpec, indicators: Sequence[str]) -> 
     ...           ["V1", "V2", "V3"]).tolist()
     [17.5]
     """
-    directions = _directions(indicators)
+    directions = indicator_directions(indicators)
     if spec.aggregation == "pca":
         return _first_component(normalise(rates, "zscore", directions))
     w = np.ones(len(indicators)) if spec.weights is None else np.asarray(spec.weights, float)

@@ -30,7 +30,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from sesindex.index.draws import VERDICT_RULE, change_verdict
+from sesindex.uncertainty.draws import VERDICT_RULE, change_verdict
 
 from sesindex.index.area_type import TYPE_LABELS
 from sesindex.report import figures

@@ -166,3 +166,24 @@ def _number_formats(ws, formats: list) -> None:
             continue
         for cell in col:
             cell.number_format = fmt
+
+
+def write_fit_publication(result, out_dir: str | Path, *, source: str) -> list[Path]:
+    """publication.xlsx / _sv.csv / _en.csv of a Bayesian fit's latest year, saying what
+    the intervals are (method, draws, gate).
+
+    >>> res = sesindex.fit("synthetic", years=(2023, 2024))  # doctest: +SKIP
+    >>> write_fit_publication(res, "results/fit", source="synthetic")  # doctest: +SKIP
+    [PosixPath('results/fit/publication_sv.csv'), ...]
+    """
+    areas = pd.read_csv(Path(out_dir) / "areas.csv", dtype={"area_code": str,
+                                                            "municipality_code": str})
+    spec, sampler = result.spec, result.spec.sampler
+    year = int(areas["year"].max())
+    gate = "passed" if result.gate["passed"] else "FAILED: do not publish"
+    how = (f"90 % credible intervals of the Bayesian latent-factor model (spec "
+           f"{spec.name}, {len(result.inputs.years)} year(s) fitted, {sampler.chains} x "
+           f"{sampler.draws} posterior draws, fit gate {gate}); types and ranks in every "
+           "draw over that draw's national mean and sd, so their uncertainty is included")
+    return write_publication(areas[areas["year"] == year], out_dir, source=source,
+                             intervals=how)

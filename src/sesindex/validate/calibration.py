@@ -26,7 +26,7 @@ import pandas as pd
 
 from sesindex.index.area_type import area_types
 from sesindex.index.arrays import competition_ranks, moments
-from sesindex.validate.bootstrap import LEVELS, TYPES, area_summary, bootstrap_year
+from sesindex.uncertainty.bootstrap import LEVELS, TYPES, area_summary, bootstrap_year
 from sesindex.validate.posterior import bayes_status, study_posterior
 
 

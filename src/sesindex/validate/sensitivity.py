@@ -44,7 +44,7 @@ from scipy.stats import gamma
 from sesindex.data.model import indicator_rates
 from sesindex.index.area_type import area_types
 from sesindex.index.spec import IndexSpec
-from sesindex.index.arrays import (OFFICIAL_TYPE_SHARES_2022, _directions,
+from sesindex.index.arrays import (OFFICIAL_TYPE_SHARES_2022, indicator_directions,
                                            batch_index, competition_ranks, moments,
                                            normalise, quantile_types)
 
@@ -166,7 +166,7 @@ class Context:
         rates = indicator_rates(ds, ind).sel(year=year).transpose("area", "indicator").values
         denom = ds["denominator"].sel(year=year, indicator=ind).transpose(
             "area", "indicator").values
-        directions = _directions(ind)
+        directions = indicator_directions(ind)
         pop = denom[:, 0] if np.isfinite(denom[:, 0]).all() else None
         if "sd_population" in factors.cut_rules and pop is None:
             raise ValueError(f"cut rule 'sd_population' needs a population: the first "

@@ -1,12 +1,19 @@
-"""How certain is each area's index, rank, type and change? (parametric bootstrap)
+"""How certain is each area's index, rank, type and change: one uncertainty engine.
 
-The fast, model-free answer that every index run can carry: counts redrawn as
-Binomial(denominator, observed rate) (:mod:`sesindex.validate.bootstrap`), the index,
+Summaries of draws of any kind — posterior draws or bootstrap replicates — live in
+:mod:`.draws` (intervals, rank intervals and joint rank sets, P(type = k), changes and
+their verdict); the parametric bootstrap that makes replicates in :mod:`.bootstrap`;
+change statistics of two years in :mod:`.change`.
+
+:func:`bootstrap_uncertainty` is the fast, model-free answer every index run can carry.
+
+Counts redrawn as
+Binomial(denominator, observed rate) (:mod:`.bootstrap`), the index,
 national mu and sigma, types and ranks recomputed in every replicate. Per area and year
 it adds 50/90/95% index intervals, a 90% rank interval, P(type = k) and P(type differs
 from the observed type); per area and pair of years, P(type change), the split into the
 area's own movement and the movement of mu and sigma, and the minimum detectable change
-(:mod:`sesindex.validate.change`). The Bayesian model (``sesindex fit``) answers the same
+(:mod:`.change`). The Bayesian model (``sesindex fit``) answers the same
 questions with borrowing of strength and the area's underlying status.
 
 Example
@@ -25,9 +32,8 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-from sesindex.index.draws import change_verdict
-
 from sesindex.index.spec import IndexSpec
+from sesindex.uncertainty.draws import change_verdict
 
 KEEP = ["area_code", "index_mean", "index_se", "index_lo50", "index_hi50", "index_lo90",
         "index_hi90", "index_lo95", "index_hi95", "rank_median", "rank_lo90", "rank_hi90",
@@ -38,8 +44,8 @@ def bootstrap_uncertainty(ds: xr.Dataset, spec: IndexSpec, *, years=None,
                           replicates: int = 1000, seed: int = 20240101,
                           delta: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per area-year uncertainty columns, and the change table of the last two years."""
-    from sesindex.validate.bootstrap import area_summary, bootstrap_year
-    from sesindex.validate.change import change_table
+    from sesindex.uncertainty.bootstrap import area_summary, bootstrap_year
+    from sesindex.uncertainty.change import change_table
 
     years = [int(y) for y in (years if years is not None else ds["year"].values)]
     rows = []

@@ -1,0 +1,74 @@
+"""The stages only look down, read from the source's imports (function-local ones too).
+
+data <- index <- uncertainty <- bayes <- evaluate <- validate, report <- cli; the shared
+top-level modules (area_types, indicators, manifest, schemas, specs) may be used by any
+stage. Only the CLI
+knows Typer and Rich. No private name (``_x``) is imported from another module.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "sesindex"
+#: What each stage may import of the others.
+ALLOWED = {
+    "data": set(),
+    "index": {"data"},
+    "uncertainty": {"data", "index"},
+    "bayes": {"data", "index", "uncertainty"},
+    "evaluate": {"data", "index", "uncertainty", "bayes"},
+    "validate": {"data", "index", "uncertainty", "bayes", "evaluate"},
+    "report": {"data", "index", "uncertainty", "bayes", "evaluate"},
+    "cli": {"data", "index", "uncertainty", "bayes", "evaluate", "validate", "report"},
+}
+STAGES = set(ALLOWED)
+
+
+def _imports(path: Path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            yield node.lineno, node.module, [a.name for a in node.names]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name, []
+
+
+def _stage(path: Path) -> str | None:
+    rel = path.relative_to(SRC)
+    return "cli" if rel.name == "cli.py" else (rel.parts[0] if rel.parts[0] in STAGES
+                                               else None)
+
+
+def _violations():
+    for path in sorted(SRC.rglob("*.py")):
+        stage = _stage(path)
+        for line, module, names in _imports(path):
+            where = f"{path.relative_to(SRC)}:{line}"
+            parts = module.split(".")
+            if parts[0] in ("typer", "rich") and stage != "cli":
+                yield f"{where} imports {module} (only the CLI knows Typer and Rich)"
+            if parts[0] != "sesindex":
+                continue
+            target = parts[1] if len(parts) > 1 else None
+            if module == "sesindex" and stage not in (None, "cli"):
+                yield f"{where} imports the front door sesindex (a stage imports stages)"
+            if stage and target in STAGES and target != stage and target not in ALLOWED[stage]:
+                yield f"{where}: {stage} imports {module}"
+            for name in names:
+                if name.startswith("_") and not name.startswith("__"):
+                    yield f"{where} imports the private name {name} from {module}"
+
+
+def test_stages_only_look_down():
+    found = list(_violations())
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES - {"cli"}))
+def test_every_stage_is_a_package(stage):
+    assert (SRC / stage / "__init__.py").exists()
