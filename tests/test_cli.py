@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from sesindex.cli import app
@@ -132,3 +133,27 @@ def test_report_with_boundary_file_adds_maps(tmp_path):
         {**feats[0], "properties": {"name": "x"}}]}))
     res = runner.invoke(app, ["report", "--run", str(out), "--boundaries", str(bad)])
     assert res.exit_code == 1 and "no area-code column" in res.output
+
+
+def test_a_run_never_replaces_an_earlier_one_without_overwrite(tmp_path):
+    out = tmp_path / "fit"
+    out.mkdir()
+    (out / "posterior.nc").write_text("eight minutes of sampling")
+    res = runner.invoke(app, ["fit", "--spec", "latent_factor", "--areas", "30",
+                              "--out", str(out)])
+    assert res.exit_code == 2 and "--overwrite" in res.output
+    assert (out / "posterior.nc").read_text() == "eight minutes of sampling"
+
+
+def test_a_run_directory_is_written_whole_or_not_at_all(tmp_path):
+    from sesindex.cli import run_directory
+
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError):
+        with run_directory(out) as tmp:
+            (tmp / "areas.csv").write_text("half")
+            raise RuntimeError("the sampler crashed")
+    assert not out.exists() and not list(tmp_path.iterdir())
+    with run_directory(out) as tmp:
+        (tmp / "manifest.json").write_text("{}")
+    assert (out / "manifest.json").exists() and len(list(tmp_path.iterdir())) == 1

@@ -120,6 +120,37 @@ def _print_types(summary, title: str) -> None:
                   f"sigma = {last['sigma']:.2f} (percentage points)")
 
 
+def _refuse_earlier_run(out: Path, overwrite: bool) -> None:
+    """Stop before any work when ``out`` holds an earlier run (a long fit is not lost to
+    a reused --out)."""
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        _fail(f"{out} holds an earlier run: choose another --out, or pass --overwrite to "
+              "replace it", 2)
+
+
+@contextmanager
+def run_directory(out: Path):
+    """Write a run whole or not at all: into a hidden sibling, renamed to ``out`` when
+    complete (the manifest is the writers' last file); on an error nothing replaces
+    ``out`` and the partial sibling is removed."""
+    import os
+    import shutil
+
+    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def _spec_file(name_or_path: str) -> Path:
     from sesindex.specs import resolve_spec
 
@@ -409,6 +440,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                        "pairs (two code columns): adds the BYM2 spatial "
                                        "term."),
         out: Path = typer.Option(Path("results/fit"), help="Output directory."),
+        overwrite: bool = typer.Option(False, help="Replace an earlier run in --out."),
         cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
         compare: list[str] = typer.Option(None, help="Also compare these two years in "
                                           "changes.csv: '2015,2024' (repeatable)."),
@@ -440,6 +472,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
             _fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}", 2)
         model_spec = replace(model_spec, compare=model_spec.compare + pairs)
     cuts = _parse_cutpoints(cutpoints)
+    _refuse_earlier_run(out, overwrite)
     with steps() as step:
         try:
             with step(f"load {data}"):
@@ -458,15 +491,14 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                    cutpoints=cuts)
         except ValueError as exc:
             _fail(str(exc))
-        with step(f"write {out}"):
-            files = write_fit(result, out, loaded)
-            files += write_fit_publication(result, out, source=loaded.dataset.attrs.get(
+        with step(f"write {out}"), run_directory(out) as tmp:
+            files = write_fit(result, tmp, loaded)
+            files += write_fit_publication(result, tmp, source=loaded.dataset.attrs.get(
                 "source", loaded.name))
-        if report:
-            from sesindex.report.html import build_report
+            if report:
+                from sesindex.report.html import build_report
 
-            with step("report"):
-                files.append(build_report(out))
+                files.append(build_report(tmp))
     _print_typing(result.typing.note, result.typing.warnings)
     if len(result.changes):
         _print_verdicts(result.changes, "the posterior")
@@ -506,13 +538,15 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
                                        "chain."),
              allow_failed_fit: bool = typer.Option(False, help="Evaluate a fit that missed "
                                                    "its gate (refused by default)."),
-             out: Path = typer.Option(Path("results/evaluate"), help="Output directory.")):
+             out: Path = typer.Option(Path("results/evaluate"), help="Output directory."),
+             overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
     """Did the programme work? Effects on the treated areas (ATT on the index, the latent
     status and the share in types 1-2, cohorts, event study) with credible intervals."""
     from sesindex.evaluate import EvaluationInputError
     from sesindex.evaluate import evaluate as run_evaluation
     from sesindex.evaluate.output import write_evaluation
 
+    _refuse_earlier_run(out, overwrite)
     choice = controls if controls in ("matched", "all") else Path(controls)
     if isinstance(choice, Path) and not choice.exists():
         _fail(f"--controls {controls!r} is neither matched, all nor an existing file", 2)
@@ -525,8 +559,10 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
                                         allow_failed_fit=allow_failed_fit)
         except (EvaluationInputError, ValueError) as exc:
             _fail(str(exc))
-        with step(f"write {out}"):
-            files = write_evaluation(result, out, inputs={str(treated): ""})
+        with step(f"write {out}"), run_directory(out) as tmp:
+            from sesindex.data.io import sha256
+
+            files = write_evaluation(result, tmp, inputs={str(treated): sha256(treated)})
     head = result.effect(result.info["headline"])
     table = Table(title=f"Programme effect on {len(result.starts)} treated areas "
                   f"({result.info['comparison_areas']} comparison areas)")
