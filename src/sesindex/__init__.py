@@ -12,8 +12,8 @@ data model (:mod:`sesindex.data.model`). The front door, for notebooks and scrip
 * :func:`evaluate` — the effect of a programme on its areas;
 * :func:`report` — a self-contained HTML report of a run directory.
 
-Example
--------
+Examples
+--------
 >>> import sesindex
 >>> data = sesindex.load("synthetic", n_areas=40, years=(2023, 2024))
 >>> sorted(data.dataset.sizes.items())

@@ -3,8 +3,8 @@
 Type 1: index >= mu+2sd; 2: [mu+sd, mu+2sd); 3: [mu, mu+sd); 4: [mu-sd, mu); 5: < mu-sd.
 Higher index = lower socioeconomic status.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> area_types(np.array([20.0, 15.0, 10.0, 5.0, 0.0]), mu=10.0, sigma=5.0).tolist()
 [1, 2, 3, 4, 5]

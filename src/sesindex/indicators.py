@@ -15,8 +15,8 @@ Every indicator that can enter the data model is declared here once. An indicato
 ``direction`` is +1 when a higher value means *lower* socioeconomic status (the sense of
 the official index) and -1 when higher means better (income).
 
-Example
--------
+Examples
+--------
 >>> from sesindex.indicators import INDICATORS, official_indicators
 >>> official_indicators()
 ('V1', 'V2', 'V3')

@@ -1,7 +1,7 @@
 """Run manifests: what went in, with which spec, seed and packages, how long it took.
 
-Example
--------
+Examples
+--------
 >>> import tempfile, json, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> m = write_manifest(d, command="demo", spec={"name": "official"}, inputs={}, seed=1)

@@ -7,8 +7,8 @@ wrong type or out of range is refused at load time with the key named, e.g.
 runs on (:class:`sesindex.index.IndexSpec`, :class:`sesindex.bayes.spec.ModelSpec`,
 :class:`sesindex.validate.spec.StudySpec`) are built only from checked tables.
 
-Example
--------
+Examples
+--------
 >>> check("index", IndexTable, {"normalisation": "zscor"})
 Traceback (most recent call last):
 ...

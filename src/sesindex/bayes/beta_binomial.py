@@ -15,8 +15,8 @@ density is closed form (:func:`exchangeable_logp`). Each area's true rate given 
 is conjugate: p_ij | y, mu, phi ~ Beta(mu phi + y, (1 - mu) phi + n - y)
 (:func:`draw_chain`).
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> from scipy.stats import multivariate_normal
 >>> eta, muni = np.array([0.3, -1.0, 0.5]), np.array([0, 0, 1])

@@ -7,8 +7,8 @@ municipalities from them). So a compiled model is kept per *form* — the indica
 single year or panel, with or without municipality effects — and every fit
 of that form (a validation study, each SBC replicate, a second year range) reuses it.
 
-Example
--------
+Examples
+--------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.bayes.data import model_inputs
 >>> inputs = model_inputs(generate(n_areas=30, years=(2023,), seed=1).dataset,

@@ -11,8 +11,8 @@ variance ``v`` and a direction that makes higher mean lower socioeconomic status
 * continuous indicators (income): the declared transform (log), turned so that higher
   means lower status, standardised across areas; no sampling variance (``v = 0``).
 
-Example
--------
+Examples
+--------
 >>> from sesindex.data.synthetic import generate
 >>> ds = generate(n_areas=20, years=(2021, 2022), seed=1).dataset
 >>> m = model_inputs(ds, ["V1", "V2", "V3"])
@@ -62,6 +62,8 @@ class ModelInputs:
 def empirical_logit(y, n) -> tuple[np.ndarray, np.ndarray]:
     """Empirical logit of ``y`` of ``n`` and its binomial sampling variance (logit scale).
 
+    Examples
+    --------
     >>> [round(float(a), 4) for a in empirical_logit(np.array(9.5), np.array(19.0))]
     [0.0, 0.2]
     """

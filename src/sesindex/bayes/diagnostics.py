@@ -8,8 +8,8 @@ chains, rank normalisation, FFT autocovariance, Geyer's initial positive and mon
 sequences) runs on the whole ``(chain, draw, quantity)`` array. ``tests/test_diagnostics.py``
 checks equality with ArviZ.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> x = np.random.default_rng(0).normal(size=(2, 500, 3))
 >>> d = diagnostics(x)

@@ -6,8 +6,8 @@ official index, the national mu and sigma, types, ranks and year-to-year changes
 (:mod:`sesindex.uncertainty.draws`). The fit gate (:mod:`.gate`) covers the sampled
 parameters and the reported quantities (eta and the index).
 
-Example
--------
+Examples
+--------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.bayes.spec import ModelSpec, SamplerSpec
 >>> ds = generate(n_areas=40, years=(2022,), seed=2).dataset
@@ -298,6 +298,8 @@ def change_pairs(years, spec: ModelSpec) -> list[tuple[int, int, str]]:
     """The pairs of years ``changes.csv`` holds: consecutive years and first -> last
     (or the spec's ``change_pairs`` instead), plus the ``compare`` pairs asked for.
 
+    Examples
+    --------
     >>> change_pairs([2021, 2022, 2023], ModelSpec(compare=((2021, 2022), (2022, 2021))))
     [(2021, 2022, 'consecutive'), (2022, 2023, 'consecutive'), (2021, 2023, 'first_last'), (2022, 2021, 'requested')]
     """

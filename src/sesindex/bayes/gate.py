@@ -1,7 +1,7 @@
 """The fit gate: R-hat, bulk and tail ESS for every reported quantity, divergences.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np, xarray as xr
 >>> rng = np.random.default_rng(0)
 >>> post = xr.Dataset({"x": (("chain", "draw", "area"), rng.normal(size=(2, 1000, 5)))})

@@ -21,8 +21,8 @@ gives the likelihood (the random walk's tridiagonal block, its selected inverse 
 backward pass, and the J x J Schur complement of gamma); m's posterior is Gaussian per
 municipality and enters by the law of total covariance.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> z, v = rng.normal(size=(5, 3, 3)), np.full((5, 3, 3), 0.1)

@@ -48,8 +48,8 @@ Gaussians (:mod:`sesindex.bayes.posterior`). The data ``z`` and ``v`` are ``pm.D
 containers, so one compiled model serves new data of the same shape
 (``nutpie.compile_pymc_model(model).with_data(z=..., v=...)``).
 
-Example
--------
+Examples
+--------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.bayes.data import model_inputs
 >>> m = model_inputs(generate(n_areas=30, years=(2022, 2023), seed=1).dataset,
@@ -102,6 +102,8 @@ def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt,
     areas and years are not; ``var0`` (default ``1 - rho``) is the prior variance of
     eta_first - m (smaller with a spatial term) (one compiled model serves any panel of the same indicators).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> t = area_terms(np.array([[[1.0]]]), np.array([[[0.5]]]), np.array([1.0]), 0.0,
     ...                None, 0.5, False, 1, xp=np)
@@ -169,6 +171,8 @@ def sweep(diag, rhs, off, xp=pt):
     and ``u' A^-1 v = sum_t y_u y_v / piv``. In the model the recursion over years is one
     small ``pytensor.scan`` (so numba compiles it once, not once per year).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> piv, y = sweep(np.array([[2.0], [2.0]]), np.array([[[1.0]], [[1.0]]]),
     ...                np.array([[0.0], [-1.0]]), xp=np)
@@ -197,6 +201,8 @@ def sweep(diag, rhs, off, xp=pt):
 def cholesky_small(s, n: int, xp=pt):
     """Lower Cholesky factors of a stack of small n x n matrices (area, n, n), unrolled.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> s = np.array([[[4.0, 2.0], [2.0, 5.0]]])
     >>> cholesky_small(s, 2, xp=np)[0].tolist()
@@ -230,6 +236,8 @@ def municipality_neg2loglik(c, a, b, rho, muni, n_muni, xp=pt):
     Per area -2 log p(data | m) = c - 2 m b + m^2 a, so per municipality
     -2 log p = sum c + log(1 + rho A) - rho B^2 / (1 + rho A) with A, B the sums of a, b.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> c, a, b = np.array([1.0, 2.0]), np.array([1.0, 1.0]), np.array([0.5, 0.5])
     >>> round(float(municipality_neg2loglik(c, a, b, 0.0, np.array([0, 0]), 1, xp=np)), 6)
@@ -250,6 +258,8 @@ def segment_sum(values, index, n, xp=pt):
 def dispersion_floor(v: np.ndarray) -> np.ndarray:
     """Each indicator's smallest sampling variance; the dispersion s_j lies above ``-floor``.
 
+    Examples
+    --------
     >>> dispersion_floor(np.array([[[0.2, 0.0]], [[0.1, 0.0]]])).tolist()
     [0.1, 0.0]
     """
@@ -264,6 +274,8 @@ def dispersion_scale(inputs: ModelInputs, dispersion: str) -> np.ndarray:
     rho_j has variance ``n p (1 - p) (1 + (n - 1) rho_j)``, so on the logit scale the
     binomial variance ``v`` grows by ``v (n - 1) rho_j`` (continuous cells keep 1).
 
+    Examples
+    --------
     >>> from types import SimpleNamespace
     >>> m = SimpleNamespace(v=np.array([[[0.01, 0.0]]]), denominator=np.array([[[101., 0]]]),
     ...                     rate_indicators=[0])
@@ -285,6 +297,8 @@ def split_dispersion(dispersion, v, scale=1.0):
     residual), a negative ``s`` shrinks the sampling variance (under-dispersion) and
     leaves no residual.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> [a.tolist() for a in split_dispersion(np.array([0.1, -0.05]), np.array([0.2, 0.2]))]
     [[0.2, 0.15000000000000002], [0.1, 0.0]]
@@ -298,6 +312,8 @@ def model_data(inputs: ModelInputs, *, municipality: bool = True, dispersion: st
     """The model's ``pm.Data`` values for ``inputs``: what a compiled model of the same
     form takes through ``with_data`` (:mod:`sesindex.bayes.compiled`).
 
+    Examples
+    --------
     >>> from sesindex.data.synthetic import generate
     >>> from sesindex.bayes.data import model_inputs
     >>> m = model_inputs(generate(n_areas=20, years=(2022,), seed=1).dataset, ["V1"])
@@ -463,6 +479,8 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
 def check_steps(steps: str) -> None:
     """Refuse an unknown form of the random walk's steps.
 
+    Examples
+    --------
     >>> check_steps("t")
     Traceback (most recent call last):
     ...
@@ -481,6 +499,8 @@ def step_sd(tau, xp=pt):
     0.002 on the latent scale (about 0.01 index points a year), is far below any change
     the data can resolve.
 
+    Examples
+    --------
     >>> round(float(step_sd(0.0, xp=np)), 4), round(float(step_sd(0.05, xp=np)), 4)
     (0.002, 0.05)
     """

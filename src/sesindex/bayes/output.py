@@ -1,7 +1,7 @@
 """Write a fit: posterior.nc, areas.csv, changes.csv, summary.csv, diagnostics, manifest.
 
-Example
--------
+Examples
+--------
 >>> sorted(OUTPUTS)
 ['areas.csv', 'changes.csv', 'diagnostics.json', 'posterior.nc', 'summary.csv']
 

@@ -12,8 +12,8 @@ elementwise over all areas. Then each true logit theta_itj given eta is Gaussian
 the sampling variance: :func:`sesindex.bayes.model.split_dispersion`), so the true rate
 ``p = expit(theta)`` is drawn exactly as well.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> b, w = np.full((4000, 1), 2.0), np.full((4000, 1), 4.0)  # one year
@@ -174,6 +174,8 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator | None, *
 def area_year(shift, n_area: int, n_year: int) -> np.ndarray:
     """A shift of eta as (area, year): a scalar, one per area, or one per area and year.
 
+    Examples
+    --------
     >>> area_year(np.array([1.0, 2.0]), 2, 3).tolist()
     [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
     """

@@ -8,8 +8,8 @@ event time), for e in the programme's event times except e = -1, the reference y
 0/1 indicators (:func:`programme_design`) and the kernel as a known shift of eta per
 area and year (:mod:`sesindex.bayes.kernel`), so everything else stays integrated out.
 
-Example
--------
+Examples
+--------
 >>> d, times = programme_design(["a", "b", "c"], [2019, 2020, 2021], {"a": 2020, "b": 2021})
 >>> times
 [-2, 0, 1]
@@ -32,6 +32,8 @@ REFERENCE = -1
 def event_times(years: Sequence[int], starts: Mapping[str, int]) -> list[int]:
     """Every event time t - s observed among the treated areas, but the reference.
 
+    Examples
+    --------
     >>> event_times([2019, 2020, 2021], {"a": 2020})
     [0, 1]
     """

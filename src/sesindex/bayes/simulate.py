@@ -28,8 +28,8 @@ template's denominators; ``z`` and ``v`` are the counts' empirical logits and va
 realistic ``v`` (binomial variances of the synthetic panel's counts) and areas spread
 over a chosen number of municipalities.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> tpl = template_inputs(40, 8, (2022, 2023, 2024), seed=1)
 >>> sim, truth = simulate_prior(tpl, np.random.default_rng(0), panel=True)
@@ -67,6 +67,8 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     mixture (jump_sd, jump_share); ``municipality = False`` draws no municipality
     effects (no rho, m).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> tpl = template_inputs(400, 20, (2022,), seed=2)
     >>> sim, truth = simulate_prior(tpl, np.random.default_rng(5), panel=False)
@@ -143,6 +145,8 @@ def true_index(theta: np.ndarray, template: ModelInputs) -> np.ndarray | None:
     """The official index (area, year) of true logits ``theta``, when the template holds
     the official three indicators as rates (else None).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> t = template_inputs(4, 2, (2022,), seed=1)
     >>> true_index(np.zeros(t.z.shape), t)[0].tolist()  # every rate 50 %
@@ -160,6 +164,8 @@ def true_index(theta: np.ndarray, template: ModelInputs) -> np.ndarray | None:
 def truncated_normal(sd: float, lower: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Draws of N(0, sd^2) truncated below at each ``lower`` (by inverting the cdf).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> x = truncated_normal(0.5, np.full(20000, -0.1), np.random.default_rng(1))
     >>> bool(x.min() > -0.1), round(float(np.mean(x < 0)), 2)  # P(x<0) = 0.0793/0.5793
@@ -182,6 +188,8 @@ def template_inputs(n_areas: int, n_municipalities: int, years: tuple[int, ...],
     municipality structure is under control (a random subset of real areas would
     scatter over nearly as many real municipalities as areas).
 
+    Examples
+    --------
     >>> t = template_inputs(20, 4, (2022,), seed=3)
     >>> t.v.shape, t.municipalities.tolist(), sorted(set(t.municipality.tolist()))
     ((20, 1, 3), ['M01', 'M02', 'M03', 'M04'], [0, 1, 2, 3])
@@ -199,6 +207,8 @@ def assign_municipalities(inputs: ModelInputs, n_municipalities: int, seed: int
                           ) -> ModelInputs:
     """``inputs`` with its areas dealt at random to ``n_municipalities`` (each gets one).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> t = assign_municipalities(template_inputs(10, 10, (2022,), seed=1), 3, seed=2)
     >>> bool(np.bincount(t.municipality).min() >= 1), len(t.municipalities)

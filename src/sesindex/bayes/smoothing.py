@@ -20,8 +20,8 @@ area's smoothed status (one of 3 x T observations), so weight and noise are near
 independent. Two rounds (the second at the variances of the first) are enough: the
 point estimate barely moves after the first.
 
-Example
--------
+Examples
+--------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.bayes.data import model_inputs
 >>> inputs = model_inputs(generate(n_areas=60, years=(2022, 2023), seed=1).dataset,
@@ -128,6 +128,8 @@ def empirical_logit_variance(n: np.ndarray, p: np.ndarray, width: float = 9.0,
     sorted by their sd so each block sums over its own window; where both np and
     n(1 - p) exceed ``large`` the delta method is exact to 0.5 % and is used.
 
+    Examples
+    --------
     >>> round(float(empirical_logit_variance(np.array([400.0]), np.array([0.03]))[0]), 5)
     0.08978
     """

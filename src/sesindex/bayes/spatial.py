@@ -16,8 +16,8 @@ Sterrantino et al. 2018). NUTS samples phi (one value per area) and psi with the
 other hyperparameters; the kernel takes ``sqrt((1 - rho) psi) phi / sqrt(s)`` as a known
 shift of each area's eta and ``(1 - rho)(1 - psi)`` as the unstructured variance.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> adj = adjacency_from_pairs([("A", "B"), ("B", "C"), ("D", "E")],
 ...                            np.array(["A", "B", "C", "D", "E", "F"]))
@@ -80,6 +80,8 @@ def read_adjacency(path: str | Path, areas: np.ndarray) -> Adjacency:
 def adjacency_from_pairs(pairs, areas: np.ndarray, source: str = "adjacency") -> Adjacency:
     """Validate neighbour pairs against the fitted ``areas`` and index them.
 
+    Examples
+    --------
     >>> adjacency_from_pairs([("A", "X"), ("A", "A")], np.array(["A", "B"]))
     Traceback (most recent call last):
     ...
@@ -140,6 +142,8 @@ def icar_logp(phi, adjacency: Adjacency, xp=None):
     constrained to sum to zero (sd ``SUM_TO_ZERO_SD`` times its size), islands standard
     normal. ``xp`` is ``pytensor.tensor`` (default) or numpy.
 
+    Examples
+    --------
     >>> adj = adjacency_from_pairs([("A", "B")], np.array(["A", "B", "C"]))
     >>> # edge: -1/2; sum 1 with sd 0.002: -125000; island: -2
     >>> round(float(icar_logp(np.array([1.0, 0.0, 2.0]), adj, xp=np)), 1)

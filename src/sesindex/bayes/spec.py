@@ -1,7 +1,7 @@
 """Model specifications (TOML in ``models/``) for the Bayesian latent-factor model.
 
-Example
--------
+Examples
+--------
 >>> spec = ModelSpec.from_dict({"model": {"name": "lf", "years": [2022]}})
 >>> spec.indicators, spec.years, spec.sampler.chains
 (('V1', 'V2', 'V3'), (2022,), 2)
@@ -24,6 +24,8 @@ DISPERSIONS = ("sd", "variance", "beta_binomial")
 def check_model_form(likelihood: str, dispersion: str) -> None:
     """Refuse a likelihood, a dispersion form or a pair of them that the model lacks.
 
+    Examples
+    --------
     >>> check_model_form("binomial", "sd")
     >>> check_model_form("binomial", "beta_binomial")
     Traceback (most recent call last):
@@ -156,6 +158,8 @@ class ModelSpec:
     def from_flat(cls, d: dict) -> "ModelSpec":
         """The spec :meth:`to_dict` wrote (a run's manifest), checked like a TOML spec.
 
+        Examples
+        --------
         >>> s = ModelSpec(steps="jumps")
         >>> ModelSpec.from_flat(s.to_dict()) == s
         True

@@ -1,7 +1,7 @@
 """Area divisions (boundary versions) and the shape of their codes.
 
-Example
--------
+Examples
+--------
 >>> from sesindex.data.boundaries import code_matches
 >>> code_matches("0114R001", "RegSO2020"), code_matches("0114C1010", "RegSO2020")
 (True, False)

@@ -1,7 +1,7 @@
 """DeSO -> RegSO aggregation: sums of counts and denominators, never means of percentages.
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> deso = pd.DataFrame({"deso_code": ["0114C1010", "0114C1030"], "n": [10, 30]})
 >>> key = pd.DataFrame({"deso_code": ["0114C1010", "0114C1030"], "regso_code": ["0114R001"] * 2})
@@ -49,6 +49,8 @@ def deso_to_regso_tidy(tidy: pd.DataFrame, key: pd.DataFrame,
                        boundary_version: str = "RegSO2020") -> pd.DataFrame:
     """Aggregate a tidy DeSO frame of count indicators to RegSO (sums count, denominator).
 
+    Examples
+    --------
     >>> t = pd.DataFrame({"area_code": ["0114C1010", "0114C1030"], "year": 2022,
     ...                   "indicator": "V2", "count": [5, 15], "denominator": [50, 50]})
     >>> k = pd.DataFrame({"deso_code": ["0114C1010", "0114C1030"], "regso_code": "0114R001"})

@@ -9,8 +9,8 @@ The standard library's ``urllib`` does the one GET this needs; pxwebpy parses re
 into rows, whereas the project must cache the raw JSON-stat response that its own loader
 (:mod:`sesindex.data.pxweb`) reads.
 
-Example
--------
+Examples
+--------
 >>> url = build_url("TAB6586", {"Region": ["1780*"], "Tid": ["2022", "2023"]}, lang="sv")
 >>> url.split("?")[0]
 'https://api.scb.se/ov0104/v2beta/api/v2/tables/TAB6586/data'

@@ -10,8 +10,8 @@
   columns ``<indicator>_count`` / ``<indicator>_denominator`` / ``<indicator>``);
 * ``*.json`` — a PxWebApi 2 JSON-stat 2.0 response.
 
-Example
--------
+Examples
+--------
 >>> loaded = load_data("sweden-regso-2022")
 >>> loaded.dataset.sizes["area"], loaded.name
 (3363, 'sweden-regso-2022')
@@ -136,6 +136,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
 def wide_to_long(wide: pd.DataFrame) -> pd.DataFrame:
     """Melt a wide frame (``V1_count``, ``V1_denominator``, ``median_income`` ...) to long.
 
+    Examples
+    --------
     >>> w = pd.DataFrame({"area_code": ["0114R001"], "year": [2022], "V2_count": [5],
     ...                   "V2_denominator": [50], "median_income": [310.0]})
     >>> wide_to_long(w)[["indicator", "count", "denominator", "value"]].values.tolist()

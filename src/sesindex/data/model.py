@@ -6,8 +6,8 @@ Coordinates: ``area_name``, ``municipality_code`` (per area), ``boundary_version
 (per area and year: SCB's series changes division in 2024) and ``indicator_kind``
 (per indicator). :func:`from_tidy` and :func:`to_tidy` convert losslessly.
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> tidy = pd.DataFrame({"area_code": ["0114R001", "0114R002"], "year": [2022, 2022],
 ...                      "indicator": ["V2", "V2"], "count": [50, 120],

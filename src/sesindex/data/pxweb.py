@@ -32,8 +32,8 @@ call. JSON-stat 2.0 itself is simple and exact: the values are a row-major array
 ``category.index``. Parsing that with numpy takes a few lines (:func:`_parse`), and the
 tests check it cell by cell against pyjstat on the real file.
 
-Example
--------
+Examples
+--------
 >>> table = read_jsonstat(packaged_example())
 >>> table.tidy["area_code"].nunique(), table.meta["table_id"], table.problems
 (31, 'TAB6586', [])
@@ -129,6 +129,8 @@ class PxWebTable:
     def raise_on_problems(self) -> PxWebTable:
         """Raise :class:`DataValidationError` listing every problem; else return ``self``.
 
+        Examples
+        --------
         >>> read_jsonstat(packaged_example()).raise_on_problems().tidy.shape
         (2170, 9)
         """
@@ -140,6 +142,8 @@ class PxWebTable:
 def packaged_example() -> Path:
     """Path of the packaged real response (TAB6586, Karlstad, 2011–2024).
 
+    Examples
+    --------
     >>> packaged_example().name
     'TAB6586_region1780_jsonstat2.json'
     """
@@ -343,6 +347,8 @@ def _regions(dim: _Dim) -> tuple[pd.DataFrame, list[str]]:
 def indicator_for_label(label: str) -> str | None:
     """The indicator a content label names (Swedish or English), or None if not exactly one.
 
+    Examples
+    --------
     >>> indicator_for_label("Andelen personer med låg ekonomisk standard (oavsett ålder)")
     'V1'
     >>> indicator_for_label("Share with financial assistance and/or long-term unemployed")
@@ -509,6 +515,8 @@ def read_jsonstat(source: str | os.PathLike | dict) -> PxWebTable:
     denominator); the published index and area type become ``published_index`` and
     ``published_type`` rows.
 
+    Examples
+    --------
     >>> t = read_jsonstat(packaged_example())
     >>> sorted(t.tidy["indicator"].unique())
     ['V1', 'V2', 'V3', 'published_index', 'published_type']
@@ -577,6 +585,8 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
     Structural nulls (a boundary version outside its years) are dropped; other nulls stay
     as NaN rows so that validation names them. Notes go to ``df.attrs["notes"]``.
 
+    Examples
+    --------
     >>> pop = {"version": "2.0", "class": "dataset", "id": ["Region", "Alder", "Tid"],
     ...   "size": [2, 2, 1], "role": {"time": ["Tid"]},
     ...   "dimension": {

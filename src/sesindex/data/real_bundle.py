@@ -7,8 +7,8 @@ to RegSO (never averaging percentages), the official area type 2022, and
 foreign-born, mean wage income and tenure. Both carry the attribution
 "Source: Statistics Sweden (SCB)".
 
-Example
--------
+Examples
+--------
 >>> areas = load_areas()
 >>> len(areas), int(areas["population"].min()) > 600
 (3363, True)
@@ -35,6 +35,8 @@ _SUMMED = ["population", "pop_0_19", "pop_20_64", "pop_65_plus", *_EDU, "income_
 def resource(name: str) -> Path:
     """The path of a packaged data file (``sesindex/data/resources/<name>``).
 
+    Examples
+    --------
     >>> resource("TAB6586_region1780_jsonstat2.json").exists()
     True
     """

@@ -10,8 +10,8 @@ and continuous indicators (see :mod:`sesindex.indicators`). Nothing is ever drop
 :func:`check_tidy` returns every :class:`Problem` found, :func:`validate_tidy` raises them
 all at once as :class:`DataValidationError`.
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> bad = pd.DataFrame({"area_code": ["0114R001", "0114R001"], "year": [2022, 2022],
 ...                     "indicator": ["V2", "V2"], "count": [50, 50],
@@ -206,6 +206,8 @@ def _row_kind(d: pd.DataFrame) -> pd.Series:
 def indicator_kinds(df: pd.DataFrame) -> dict[str, str]:
     """Kind of each indicator in a tidy frame: ``count``, ``percent``, ``continuous``, ``published``.
 
+    Examples
+    --------
     >>> f = pd.DataFrame({"indicator": ["V1", "median_income"], "count": [1, None],
     ...                   "denominator": [9, None], "value": [None, 300.0]})
     >>> indicator_kinds(f)

@@ -18,8 +18,8 @@ true index and its type over the true national mu and sigma.
 Boundaries are held at RegSO 2020 for every year (SCB moved to RegSO 2025 in 2024; the
 generator does not simulate that change) — the dataset's attrs say so.
 
-Example
--------
+Examples
+--------
 >>> d = generate(n_areas=50, years=(2021, 2022), seed=3)
 >>> d.dataset["count"].shape, list(d.truth.columns[:4])
 ((50, 2, 3), ['area_code', 'year', 'eta_true', 'ses_true'])
@@ -91,6 +91,8 @@ SCENARIOS: dict[str, dict] = {
 def scenario_config(name: str, **overrides) -> SyntheticConfig:
     """The generator's configuration of a named scenario (:data:`SCENARIOS`).
 
+    Examples
+    --------
     >>> scenario_config("jumps").jump_share
     0.05
     >>> scenario_config("drought")
@@ -296,6 +298,8 @@ def generate_programme(n_areas: int | None = None, years: tuple[int, ...] = YEAR
     status shifts by what moves its index that much in the start year). The truth holds
     ``programme`` (treated and started) and ``index_counterfactual_true``.
 
+    Examples
+    --------
     >>> d = generate_programme(n_areas=80, years=(2016, 2017, 2018, 2019), areas=5)
     >>> int(d.truth.groupby("area_code")["programme"].any().sum())
     5

@@ -16,8 +16,8 @@ draw each treated area's index with and without its shift gives the effect
 (:mod:`.effects`). Already-treated areas never act as controls: a treated area's
 post-start years carry their own shift, and the comparison areas are never treated.
 
-Example
--------
+Examples
+--------
 >>> from sesindex.evaluate.treated import read_treated
 >>> import pandas as pd
 >>> read_treated(pd.DataFrame({"area_code": ["0114R001"], "start_year": [2020]}))

@@ -19,8 +19,8 @@ better), ``att_share_type_1_2`` (the change in the share of treated area-years i
 year, and the event study: the effect on the index in each year relative to the start
 (years before it are placebo checks; the year before is the reference, 0).
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> d = np.random.default_rng(0).normal(-1.0, 0.2, 4000)
 >>> row = summarise_draws(d, "att_index")

@@ -11,8 +11,8 @@ does not pull a control with the same luck: the regression to the mean that infl
 naive comparison is not built in. The balance table reports standardised differences
 before and after matching.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> eta = np.array([[1.0, 1.1, 1.2], [0.0, 0.0, 0.0], [1.0, 1.1, 1.25], [-1, -1, -1.0]])
 >>> m = match_controls(eta, [2020, 2021, 2022], ["T", "a", "b", "c"], {"T": 2022}, k=1)

@@ -1,8 +1,8 @@
 """Write an evaluation: effects.csv, event_study.csv, controls, balance, trajectories,
 figures and manifest.json.
 
-Example
--------
+Examples
+--------
 >>> sorted(TABLES)
 ['balance', 'controls', 'effects', 'event_study', 'trajectories']
 """

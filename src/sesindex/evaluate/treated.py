@@ -6,8 +6,8 @@ starts in the one ``start`` year given. Every problem is named with its line num
 its areas, and nothing is dropped: unknown codes, areas the fit does not hold, start
 years outside the fitted years or without a pre-period, duplicates.
 
-Example
--------
+Examples
+--------
 >>> import io
 >>> rows = io.StringIO("area_code,start_year\\n0114R001,2020\\n0114R002,2021\\n")
 >>> read_treated(rows)
@@ -29,6 +29,8 @@ class EvaluationInputError(ValueError):
 def read_treated(source, start: int | None = None) -> dict[str, int]:
     """Area code -> programme start year, from a CSV path, a file object or a frame.
 
+    Examples
+    --------
     >>> read_treated(pd.DataFrame({"area_code": ["A", "B"]}), start=2019)
     {'A': 2019, 'B': 2019}
     >>> read_treated(pd.DataFrame({"area_code": ["A", "A"]}), start=2019)
@@ -84,6 +86,8 @@ def check_programme(starts: dict[str, int], known: Sequence[str], fitted: Sequen
 
     ``known``: every area code of the fit's data; ``fitted``: the areas the fit holds.
 
+    Examples
+    --------
     >>> check_programme({"A": 2019}, ["A"], ["A"], [2019, 2020])
     Traceback (most recent call last):
     ...

@@ -1,8 +1,8 @@
 """National moments of the index and the area types (the rule itself is shared:
 :mod:`sesindex.area_types`, which the synthetic generator uses too).
 
-Example
--------
+Examples
+--------
 >>> import xarray as xr
 >>> [round(float(v), 4) for v in national_moments(xr.DataArray([1.0, 2.0, 3.0, 4.0],
 ...                                                            dims="area"))]
@@ -26,6 +26,8 @@ def national_moments(index: xr.DataArray, weights: xr.DataArray | None = None,
     (e.g. population) the weighted mean and the weighted standard deviation with
     frequency weights (``ddof`` subtracted from the total weight).
 
+    Examples
+    --------
     >>> ix = xr.DataArray([1.0, 2.0, 3.0, 4.0], dims="area")
     >>> [round(float(v), 4) for v in national_moments(ix)]
     [2.5, 1.291]

@@ -10,8 +10,8 @@ result. ``tests/validate/test_batch_index.py`` checks it against ``compute_index
 Cut rules: ``"sd"`` (SCB: mu - sigma, mu, mu + sigma, mu + 2 sigma) or ``"quantile"``
 (the same five types with fixed shares of areas, by default SCB's 2022 shares).
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> from sesindex.index.spec import IndexSpec
 >>> rates = np.array([[[10.0, 20.0, 30.0], [1.0, 2.0, 3.0], [5.0, 5.0, 5.0]]])
@@ -52,6 +52,8 @@ def competition_ranks(values: np.ndarray) -> np.ndarray:
 
     The same as :func:`sesindex.index.ranks.rank_array` but by one sort per row.
 
+    Examples
+    --------
     >>> competition_ranks(np.array([[5.0, 9.0, 5.0, np.nan]])).tolist()
     [[2, 1, 2, 0]]
     """
@@ -70,6 +72,8 @@ def competition_ranks(values: np.ndarray) -> np.ndarray:
 def indicator_directions(indicators: Sequence[str]) -> np.ndarray:
     """+1 where a higher value means lower status, -1 where it means higher (income).
 
+    Examples
+    --------
     >>> indicator_directions(["V1", "median_income"]).tolist()
     [1.0, -1.0]
     """
@@ -88,6 +92,8 @@ def _pct_rank(x: np.ndarray) -> np.ndarray:
 def normalise(rates: np.ndarray, method: str, directions: np.ndarray) -> np.ndarray:
     """Normalise each indicator across areas (axis -2), oriented higher = lower status.
 
+    Examples
+    --------
     >>> x = np.array([[1.0, 10.0], [3.0, 30.0]])  # 2 areas x 2 indicators
     >>> normalise(x, "minmax", np.array([1.0, -1.0])).tolist()
     [[0.0, 1.0], [1.0, 0.0]]
@@ -132,6 +138,8 @@ def _first_component(z: np.ndarray) -> np.ndarray:
 def composite(rates: np.ndarray, spec: IndexSpec, indicators: Sequence[str]) -> np.ndarray:
     """The composite index ``(..., area)`` of rates ``(..., area, indicator)``.
 
+    Examples
+    --------
     >>> composite(np.array([[10.0, 20.0, 30.0]]), IndexSpec(weights=(2, 1, 1)),
     ...           ["V1", "V2", "V3"]).tolist()
     [17.5]
@@ -161,6 +169,8 @@ def moments(index: np.ndarray, population: np.ndarray | None = None,
             ddof: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation over areas (last axis), optionally population-weighted.
 
+    Examples
+    --------
     >>> [round(float(v), 4) for v in moments(np.array([1.0, 2.0, 3.0, 4.0]))]
     [2.5, 1.291]
     """
@@ -178,6 +188,8 @@ def quantile_types(rank: np.ndarray, shares: Sequence[float] = OFFICIAL_TYPE_SHA
                    ) -> np.ndarray:
     """Types 1-5 from ranks (1 = highest index) with fixed shares of areas per type.
 
+    Examples
+    --------
     >>> quantile_types(np.arange(1, 11), (0.1, 0.2, 0.3, 0.3, 0.1)).tolist()
     [1, 2, 2, 3, 3, 3, 4, 4, 4, 5]
     """
@@ -196,6 +208,8 @@ def batch_index(rates: np.ndarray, spec: IndexSpec, indicators: Sequence[str], *
     ``population`` (area weights) is needed when ``spec.moments == "population"``; the
     quantile cut rule types by rank with ``shares`` and reports the sd-rule moments.
 
+    Examples
+    --------
     >>> rates = np.random.default_rng(0).uniform(1, 30, size=(4, 100, 3))  # 4 replicates
     >>> b = batch_index(rates, IndexSpec(), ["V1", "V2", "V3"], cut_rule="quantile")
     >>> b.index.shape, b.mu.shape, np.bincount(b.type[0], minlength=6)[1:].tolist()

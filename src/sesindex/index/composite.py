@@ -17,8 +17,8 @@ compares it with (OECD/JRC *Handbook on Constructing Composite Indicators*):
   ``pca`` (scores on the first principal component of the z-scored indicators, signed to
   agree with the equal-weight mean).
 
-Example
--------
+Examples
+--------
 >>> import numpy as np, xarray as xr
 >>> r = xr.DataArray(np.array([[[10.0, 20.0, 30.0]], [[1.0, 2.0, 3.0]]]),
 ...                  dims=("area", "year", "indicator"),

@@ -8,8 +8,8 @@ to year) or ``"2022:9.10,5.47;2023:9.20,5.50"`` (a pair per year; years without 
 no types). The deterministic index (:func:`sesindex.index.compute_index`) and the
 Bayesian fit apply the same rule (:func:`typing_rule`).
 
-Example
--------
+Examples
+--------
 >>> parse_cutpoints("2022:9.10,5.47;2023:9.2,5.5")
 {2022: (9.1, 5.47), 2023: (9.2, 5.5)}
 >>> parse_cutpoints("9.10,5.47")
@@ -26,6 +26,8 @@ import numpy as np
 def parse_cutpoints(text: str | None) -> dict[int | None, tuple[float, float]] | None:
     """``"mu,sigma"`` (every year, key None) or ``"YEAR:mu,sigma;YEAR:mu,sigma"``.
 
+    Examples
+    --------
     >>> parse_cutpoints("2022:9.1")
     Traceback (most recent call last):
     ...
@@ -87,6 +89,8 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
     moments); ``given_areas``: type relative to the areas present (an explicit opt-in,
     never the default); ``reason``: why the other years are not national.
 
+    Examples
+    --------
     >>> t = typing_rule([2022, 2023], [], {None: (9.1, 5.47)})
     >>> t.typed.tolist(), t.warnings[0][:40]
     ([True, True], 'one --cutpoints pair (mu 9.1, sigma 5.47')
@@ -132,6 +136,8 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
 def year_spans(years) -> str:
     """Consecutive years as ranges.
 
+    Examples
+    --------
     >>> year_spans([2011, 2012, 2013, 2015, 2017, 2018])
     '2011-2013, 2015, 2017-2018'
     """

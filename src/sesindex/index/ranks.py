@@ -2,8 +2,8 @@
 
 Ties share the best (lowest) rank ("competition" ranking, SciPy's ``method='min'``).
 
-Example
--------
+Examples
+--------
 >>> import xarray as xr
 >>> ranks(xr.DataArray([[5.0], [9.0], [5.0]], dims=("area", "year"))).values.ravel().tolist()
 [2, 1, 2]

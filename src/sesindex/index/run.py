@@ -5,8 +5,8 @@ is typed only when it holds every area of its division (3,363 RegSO); otherwise 
 are computed for it and ``types_note`` says why, unless national ``cutpoints`` (mu, sigma)
 are supplied. ``types_over = "given_areas"`` types relative to the areas present.
 
-Example
--------
+Examples
+--------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.index import IndexSpec
 >>> ds = generate(n_areas=200, years=(2022,), seed=1).dataset

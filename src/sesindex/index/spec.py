@@ -1,7 +1,7 @@
 """Index specifications: TOML files in ``models/`` that name a method variant.
 
-Example
--------
+Examples
+--------
 >>> spec = IndexSpec.from_dict({"index": {"name": "official"}})
 >>> spec.indicators, spec.normalisation, spec.moments
 (('V1', 'V2', 'V3'), 'none', 'unweighted')

@@ -2,8 +2,8 @@
 
 Each function takes tidy tables from a run directory and returns a matplotlib Figure.
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> s = pd.DataFrame({"year": [2022, 2023], "mu": [9.1, 9.0], "sigma": [5.5, 5.4],
 ...                   **{f"type_{k}": [1, 1] for k in range(1, 6)}})

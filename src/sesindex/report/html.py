@@ -4,8 +4,8 @@ A run directory holds ``areas.csv`` (one row per area and year), ``summary.csv``
 year), ``manifest.json`` and, when the run estimated uncertainty, interval and
 probability columns in ``areas.csv`` and ``changes.csv`` (per area, for a pair of years).
 
-Example
--------
+Examples
+--------
 >>> import tempfile, pathlib
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.index import IndexSpec, compute_index

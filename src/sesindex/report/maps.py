@@ -3,8 +3,8 @@
 Install the extra with ``pip install -e ".[maps]"``. Without a boundary file, or without
 geopandas, nothing else changes: the report simply has no map.
 
-Example
--------
+Examples
+--------
 >>> import json, tempfile, pathlib, pandas as pd
 >>> square = lambda x: [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]]
 >>> gj = {"type": "FeatureCollection", "features": [

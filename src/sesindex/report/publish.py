@@ -3,8 +3,8 @@
 One row per area and year: code, name, municipality, V1-V3, index, type (code and
 label), rank, and — when the run has them — interval bounds and P(type = k).
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> df = pd.DataFrame({"area_code": ["0114R001"], "year": [2022], "index": [7.5],
 ...                    "type": [4]})
@@ -96,6 +96,8 @@ def _decimals(column: str) -> int | None:
 def rounded(df: pd.DataFrame) -> pd.DataFrame:
     """Numbers at their published precision (:data:`PRECISION`), ranks as integers.
 
+    Examples
+    --------
     >>> r = rounded(pd.DataFrame({"index_mean": [7.4567], "rank_lo90": [3.0],
     ...                           "p_type_1": [0.1234]}))
     >>> r["index_mean"].item(), r["rank_lo90"].item(), r["p_type_1"].item()
@@ -172,6 +174,8 @@ def write_fit_publication(result, out_dir: str | Path, *, source: str) -> list[P
     """publication.xlsx / _sv.csv / _en.csv of a Bayesian fit's latest year, saying what
     the intervals are (method, draws, gate).
 
+    Examples
+    --------
     >>> res = sesindex.fit("synthetic", years=(2023, 2024))  # doctest: +SKIP
     >>> write_fit_publication(res, "results/fit", source="synthetic")  # doctest: +SKIP
     [PosixPath('results/fit/publication_sv.csv'), ...]

@@ -1,7 +1,7 @@
 """Area tables: one row per area and year, with Swedish and English type labels.
 
-Example
--------
+Examples
+--------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.index import IndexSpec, compute_index
 >>> res = compute_index(generate(n_areas=30, years=(2022,), seed=2).dataset,

@@ -3,8 +3,8 @@
 ``models/`` at the repository's top is a link to this folder, so ``models/official.toml``
 paths keep working beside the names.
 
-Example
--------
+Examples
+--------
 >>> resolve_spec("official").name
 'official.toml'
 >>> "latent_factor" in packaged_specs()
@@ -29,6 +29,8 @@ def packaged_specs() -> list[str]:
 def resolve_spec(name_or_path: str | Path) -> Path:
     """A spec file from a path, or from the name of a packaged spec.
 
+    Examples
+    --------
     >>> resolve_spec("no_such_spec")
     Traceback (most recent call last):
     ...

@@ -16,8 +16,8 @@ area's own movement and the movement of mu and sigma, and the minimum detectable
 (:mod:`.change`). The Bayesian model (``sesindex fit``) answers the same
 questions with borrowing of strength and the area's underlying status.
 
-Example
--------
+Examples
+--------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.index import IndexSpec
 >>> ds = generate(n_areas=60, years=(2022, 2023), seed=1).dataset

@@ -20,8 +20,8 @@ carry them) and raise the error of :func:`sesindex.data.model.require_denominato
 percent-only data; continuous
 indicators (income) may be held fixed only when the spec says so (``fixed_indicators``).
 
-Example
--------
+Examples
+--------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.index.spec import IndexSpec
 >>> ds = generate(n_areas=100, years=(2022,), seed=1).dataset
@@ -77,6 +77,8 @@ class BootstrapResult:
     def type_probabilities(self) -> np.ndarray:
         """P(type = k) per area, ``(area, 5)``: the share of replicates in each type.
 
+        Examples
+        --------
         >>> from sesindex.data.synthetic import generate
         >>> ds = generate(n_areas=30, years=(2022,), seed=1).dataset
         >>> b = bootstrap_year(ds, IndexSpec(), 2022, replicates=20, method="areas")
@@ -100,6 +102,8 @@ class YearInputs:
 def year_inputs(ds: xr.Dataset, spec: IndexSpec, year: int) -> YearInputs:
     """The arrays of ``year`` that ``spec`` needs.
 
+    Examples
+    --------
     >>> from sesindex.data.synthetic import generate
     >>> i = year_inputs(generate(n_areas=30, years=(2022,), seed=1).dataset, IndexSpec(), 2022)
     >>> i.rates.shape, i.indicators, i.population.shape
@@ -120,6 +124,8 @@ def draw_rates(rate: np.ndarray, denominator: np.ndarray, replicates: int,
     ``rate`` is in percent (a count indicator's 100 count / denominator, or a published
     percentage that carries its denominator); ``denominator`` the number of people.
 
+    Examples
+    --------
     >>> r = draw_rates(np.array([20.0]), np.array([100.0]), 4000, np.random.default_rng(1))
     >>> round(float(r.mean()), 1), round(float(r.std()), 1)   # 20 and sqrt(.2 * .8 / 100)
     (20.0, 4.0)
@@ -174,6 +180,8 @@ def bootstrap_year(ds: xr.Dataset, spec: IndexSpec, year: int, *, replicates: in
     Seeded from ``(seed, year, method)``; replicates are drawn in chunks of ``chunk`` to
     bound memory (about ``chunk x areas x indicators`` floats at a time).
 
+    Examples
+    --------
     >>> from sesindex.data.synthetic import generate
     >>> ds = generate(n_areas=40, years=(2022,), seed=1).dataset
     >>> b = bootstrap_year(ds, IndexSpec(), 2022, replicates=30, seed=2, method="beta")
@@ -215,6 +223,8 @@ def area_summary(b: BootstrapResult, levels: Sequence[float] = LEVELS,
     share whose type differs from the observed type (and ``p_differs_published`` from the
     published type when given).
 
+    Examples
+    --------
     >>> from sesindex.data.synthetic import generate
     >>> ds = generate(n_areas=40, years=(2022,), seed=1).dataset
     >>> s = area_summary(bootstrap_year(ds, IndexSpec(), 2022, replicates=50), levels=(0.9,))
@@ -259,6 +269,8 @@ def area_summary(b: BootstrapResult, levels: Sequence[float] = LEVELS,
 def year_summary(b: BootstrapResult, table: pd.DataFrame) -> dict:
     """Key numbers of one year's replicates (one row of ``summary.csv``).
 
+    Examples
+    --------
     >>> from sesindex.data.synthetic import generate
     >>> b = bootstrap_year(generate(n_areas=40, years=(2022,), seed=1).dataset, IndexSpec(),
     ...                    2022, replicates=30)

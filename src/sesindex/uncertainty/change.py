@@ -22,8 +22,8 @@ For two years, per area:
 The false-positive rate of "type changed" is measured by the change study
 (:mod:`sesindex.validate.change`) on a synthetic no-change panel.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> decompose(np.array([3, 3, 3]), np.array([2, 3, 2]), np.array([2, 3, 3]))
 ['own movement', 'no change', 'cut points (mu, sigma)']
@@ -53,6 +53,8 @@ def decompose(type_y1: np.ndarray, type_y2: np.ndarray, type_y2_y1_cuts: np.ndar
     type; ``cut points (mu, sigma)``: against the old cut points the area keeps its old
     type, the moved cut points change it; ``both``: neither alone gives the new type.
 
+    Examples
+    --------
     >>> decompose(np.array([4]), np.array([2]), np.array([3]))
     ['both']
     """
@@ -74,6 +76,8 @@ def linear_coefficients(spec: IndexSpec, rates: np.ndarray) -> np.ndarray:
 
     The normalisation constants (sd, range) of the year are held fixed.
 
+    Examples
+    --------
     >>> linear_coefficients(IndexSpec(), np.ones((4, 3))).tolist()
     [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]
     """
@@ -96,6 +100,8 @@ def linear_coefficients(spec: IndexSpec, rates: np.ndarray) -> np.ndarray:
 def rate_variance(rate: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """Binomial variance of a rate in percent: rate (100 - rate) / n.
 
+    Examples
+    --------
     >>> float(rate_variance(np.array(10.0), np.array(100.0)))
     9.0
     """
@@ -105,6 +111,8 @@ def rate_variance(rate: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def mdc(se: np.ndarray, alpha: float = 0.05, power: float = 0.8) -> np.ndarray:
     """Minimum detectable change: (z_{1-alpha/2} + z_{power}) x SE.
 
+    Examples
+    --------
     >>> [round(float(v), 2) for v in mdc(np.array([0.5, 1.0]), alpha=0.1, power=0.5)]
     [0.82, 1.64]
     """
@@ -116,6 +124,8 @@ def change_table(ds, spec: IndexSpec, years: tuple[int, int], *, replicates: int
                  ) -> pd.DataFrame:
     """Per area: change, its SEs, test, bootstrap probabilities, MDC, decomposition.
 
+    Examples
+    --------
     >>> from sesindex.data.synthetic import generate
     >>> ds = generate(n_areas=40, years=(2022, 2023), seed=1).dataset
     >>> t = change_table(ds, IndexSpec(), (2022, 2023), replicates=50, seed=1, delta=1.0,

@@ -5,8 +5,8 @@ uncertainty of each area's own rates *and* of the national mean and standard dev
 reaches its type, rank and change. Input is an ``xarray.DataArray`` of index values with a
 ``draw`` dimension (plus ``area`` and ``year``).
 
-Example
--------
+Examples
+--------
 >>> import numpy as np, xarray as xr
 >>> rng = np.random.default_rng(0)
 >>> ix = xr.DataArray(rng.normal([[5.0], [9.0], [30.0]], 0.5, size=(400, 3, 1)),
@@ -39,6 +39,8 @@ def change_verdict(p_as_observed) -> np.ndarray:
     """The verdict on each observed type change (:data:`VERDICT_RULE`); "" where the
     type did not change (NaN probability).
 
+    Examples
+    --------
     >>> change_verdict(np.array([0.95, 0.7, 0.3, np.nan])).tolist()
     ['probably real', 'uncertain', 'probably noise', '']
     """
@@ -76,6 +78,8 @@ def joint_rank_set(rank: np.ndarray, level: float = 0.9) -> tuple[np.ndarray, np
     quantiles at a common level q, widened (q lowered) by bisection until the share of
     draws with all ranks inside reaches ``level``.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> r = np.argsort(np.argsort(np.random.default_rng(0).normal(
     ...     np.arange(50.0) / 5, 1, (2000, 50)), axis=1), axis=1) + 1
@@ -110,6 +114,8 @@ def rank_cutoffs(rank: np.ndarray, n_type1: float | None = None) -> dict[str, np
     the areas, and (``n_type1``) as many areas as are in type 1 (rank 1 = highest
     index = lowest status).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> p = rank_cutoffs(np.array([[1, 2, 3, 4], [2, 1, 3, 4]] * 10), n_type1=1)
     >>> p["p_rank_worst_type1"].tolist()

@@ -13,8 +13,8 @@
 :func:`run_study` runs one spec and writes CSV tables, PNG figures and ``manifest.json``
 to its output folder; :func:`run_all` runs every spec of a folder.
 
-Example
--------
+Examples
+--------
 >>> import tempfile
 >>> m = run_study({"study": "stability", "n_areas": 60, "years": [2022, 2023]},
 ...               tempfile.mkdtemp())
@@ -56,6 +56,8 @@ def run_study(spec_path_or_dict, out_dir, *, data=None) -> dict:
     ``data`` replaces the spec's data (a :class:`StudyData`, a synthetic
     ``generate(...)`` result or an ``xarray.Dataset``); it is cut to the spec's years.
 
+    Examples
+    --------
     >>> import tempfile
     >>> from sesindex.data.synthetic import generate
     >>> m = run_study({"study": "agreement", "years": [2022]}, tempfile.mkdtemp(),
@@ -88,6 +90,8 @@ def run_study(spec_path_or_dict, out_dir, *, data=None) -> dict:
 def run_all(validation_dir="validation", out_root="results/validation") -> dict[str, dict]:
     """Run every ``*.toml`` study spec in ``validation_dir`` into ``out_root/<stem>/``.
 
+    Examples
+    --------
     >>> import pathlib, tempfile
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "stability.toml").write_text("n_areas = 40\\nyears = [2022, 2023]\\n")

@@ -7,8 +7,8 @@ the true index and types join as one more "method"; the Bayesian posterior mean 
 when :mod:`sesindex.bayes` provides a model (otherwise the reason is recorded). On the
 real bundle every method is also compared with SCB's published area types 2022.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> x = np.array([3.0, 1.0, 2.0, 5.0]); t = np.array([2, 4, 3, 1])
 >>> row = agreement_row("same", x, x, t, t)
@@ -31,6 +31,8 @@ def agreement_row(method: str, ref_index: np.ndarray, index: np.ndarray,
                   ref_type: np.ndarray, types: np.ndarray) -> dict:
     """All agreement measures of one method against the reference, one dict.
 
+    Examples
+    --------
     >>> x = np.array([3.0, 1.0, 2.0, 5.0]); t = np.array([2, 4, 3, 1])
     >>> r = agreement_row("reversed", x, -x, t, 6 - t)
     >>> r["spearman"], r["kappa_linear"] < 0
@@ -45,6 +47,8 @@ def published_row(method: str, index: np.ndarray, types: np.ndarray,
                   published: np.ndarray) -> dict:
     """Agreement of one method's index and types with SCB's published types.
 
+    Examples
+    --------
     >>> r = published_row("m", np.array([9.0, 5.0, 1.0]), np.array([1, 3, 5]),
     ...                   np.array([1.0, 3.0, 4.0]))
     >>> round(r["share_same_type"], 3), r["share_within_one_type"]
@@ -130,6 +134,8 @@ def _figures(out, ref: str, year: int, series: dict, title: str,
 def run(spec, data, out) -> dict:
     """The agreement study of ``spec`` on ``data``; writes tables and figures to ``out``.
 
+    Examples
+    --------
     >>> import tempfile
     >>> from sesindex.validate.inputs import load_study_data
     >>> from sesindex.validate.outputs import StudyOutput

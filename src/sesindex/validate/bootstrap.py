@@ -75,6 +75,8 @@ def _figures(out, results: list[BootstrapResult], tables: dict, title: str) -> N
 def run(spec, data, out) -> dict:
     """The bootstrap study of ``spec`` on ``data``; writes tables and figures to ``out``.
 
+    Examples
+    --------
     >>> import tempfile
     >>> from sesindex.validate.inputs import load_study_data
     >>> from sesindex.validate.outputs import StudyOutput

@@ -9,8 +9,8 @@ probability one. The Bayesian posterior joins when :mod:`sesindex.bayes` provide
 (otherwise it is skipped with the reason recorded); simulation-based calibration (SBC) of
 that model is its own study (:mod:`sesindex.validate.sbc`, ``validation/sbc.toml``).
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> p = np.array([[0.8, 0.2, 0, 0, 0], [0, 0.5, 0.5, 0, 0]]); truth = np.array([1, 3])
 >>> round(brier(p, truth), 3), round(brier(one_hot(np.array([1, 2])), truth), 3)
@@ -33,6 +33,8 @@ from sesindex.validate.posterior import bayes_status, study_posterior
 def one_hot(types: np.ndarray) -> np.ndarray:
     """Probability 1 on each area's type, ``(area, 5)``.
 
+    Examples
+    --------
     >>> one_hot(np.array([2])).tolist()
     [[0.0, 1.0, 0.0, 0.0, 0.0]]
     """
@@ -42,6 +44,8 @@ def one_hot(types: np.ndarray) -> np.ndarray:
 def brier(probs: np.ndarray, truth: np.ndarray) -> float:
     """Multi-class Brier score: mean over areas of sum_k (p_k - 1[truth = k])^2 (0 best).
 
+    Examples
+    --------
     >>> brier(np.array([[0.5, 0.5, 0, 0, 0]]), np.array([1]))
     0.5
     """
@@ -51,6 +55,8 @@ def brier(probs: np.ndarray, truth: np.ndarray) -> float:
 def coverage(lo: np.ndarray, hi: np.ndarray, truth: np.ndarray) -> float:
     """Share of areas whose true value lies in [lo, hi].
 
+    Examples
+    --------
     >>> coverage(np.array([0.0, 0.0, 0.0]), np.array([1.0, 1.0, 1.0]), np.array([1.0, 2.0, 0.5]))
     0.6666666666666666
     """
@@ -60,6 +66,8 @@ def coverage(lo: np.ndarray, hi: np.ndarray, truth: np.ndarray) -> float:
 def binomial_tolerance(level: float, n: int, z: float = 3.0) -> float:
     """``z`` binomial standard errors of a coverage share at its nominal ``level``.
 
+    Examples
+    --------
     >>> round(binomial_tolerance(0.9, 3363), 4)
     0.0155
     """
@@ -69,6 +77,8 @@ def binomial_tolerance(level: float, n: int, z: float = 3.0) -> float:
 def reliability(probs: np.ndarray, truth: np.ndarray, bins: int = 10) -> pd.DataFrame:
     """Predicted P(type = k) binned against the observed frequency of true type k.
 
+    Examples
+    --------
     >>> r = reliability(one_hot(np.array([1, 2, 2])), np.array([1, 2, 3]), bins=2)
     >>> r[["mean_predicted", "observed_frequency"]].values.tolist()
     [[0.0, 0.08333333333333333], [1.0, 0.6666666666666666]]
@@ -157,6 +167,8 @@ def plot_reliability(out, curves: dict, title: str, description: str) -> None:
 def run(spec, data, out) -> dict:
     """The calibration study of ``spec`` on ``data``; writes tables and figures to ``out``.
 
+    Examples
+    --------
     >>> import tempfile
     >>> from sesindex.validate.inputs import load_study_data
     >>> from sesindex.validate.outputs import StudyOutput

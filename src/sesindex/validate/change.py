@@ -5,8 +5,8 @@ the false-positive rate of "type changed" on a synthetic no-change panel (``drif
 0``, ``cell_sd = 0``, no trend: every area's true rates are identical in both years) for
 the plug-in rule, the test and the bootstrap probabilities, and draws the figures.
 
-Example
--------
+Examples
+--------
 >>> import pandas as pd
 >>> t = pd.DataFrame({"type_changed": [True, False], "significant": [True, False],
 ...                   "flagged_real": [True, False], "p_type_change_as_observed": [0.95, None]})
@@ -29,6 +29,8 @@ def false_positive_rates(table: pd.DataFrame, alpha: float, true_type_changed=No
     Only the test of the index has a nominal level (``alpha``); its tolerance is three
     binomial standard errors, 3 sqrt(alpha (1 - alpha) / n).
 
+    Examples
+    --------
     >>> t = pd.DataFrame({"significant": [True] + [False] * 19, "type_changed": [False] * 20,
     ...                   "flagged_real": [False] * 20, "p_type_change_as_observed": np.nan})
     >>> f = false_positive_rates(t, 0.05)
@@ -113,6 +115,8 @@ def _figures(out, t: pd.DataFrame, fpr: pd.DataFrame, years, sigma: float, crit:
 def run(spec, data, out) -> dict:
     """The change study of ``spec`` on ``data``; writes tables and figures to ``out``.
 
+    Examples
+    --------
     >>> import tempfile
     >>> from sesindex.validate.inputs import load_study_data
     >>> from sesindex.validate.outputs import StudyOutput

@@ -5,8 +5,8 @@ Shared by the stability study (the same method in two years) and the agreement s
 areas keeping their type and decile, mean absolute rank shift, type transition matrices,
 weighted Cohen's kappa and Bland-Altman limits on standardised scores.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> a = np.array([1.0, 2.0, 3.0, 4.0, 5.0]); ta = np.array([5, 4, 3, 2, 1])
 >>> c = compare(a, a, ta, ta)
@@ -28,6 +28,8 @@ TYPES = (1, 2, 3, 4, 5)
 def deciles(index: np.ndarray) -> np.ndarray:
     """Decile 1-10 of each area (1 = the tenth with the highest index, lowest status).
 
+    Examples
+    --------
     >>> deciles(np.arange(20.0)).tolist()[:3], deciles(np.arange(20.0)).tolist()[-2:]
     ([10, 10, 9], [1, 1])
     """
@@ -42,6 +44,8 @@ def transition_matrix(from_type: np.ndarray, to_type: np.ndarray,
 
     Rows sum to the number of areas of each ``from`` type.
 
+    Examples
+    --------
     >>> transition_matrix(np.array([1, 1, 2]), np.array([1, 2, 2]), (1, 2)).values.tolist()
     [[1, 1], [0, 1]]
     """
@@ -54,6 +58,8 @@ def transition_matrix(from_type: np.ndarray, to_type: np.ndarray,
 def weighted_kappa(a: np.ndarray, b: np.ndarray, weights: str | None = "linear") -> float:
     """Cohen's kappa of two typings (sklearn; ``weights`` linear, quadratic or None).
 
+    Examples
+    --------
     >>> weighted_kappa(np.array([1, 2, 3, 4]), np.array([1, 2, 3, 4]))
     1.0
     """
@@ -68,6 +74,8 @@ def bland_altman(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     Each score is z-standardised across areas first, so methods on different scales
     (percent, z-sums, principal components) can be compared.
 
+    Examples
+    --------
     >>> bland_altman(np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0]))
     {'bias': 0.0, 'sd_difference': 0.0, 'loa_low': 0.0, 'loa_high': 0.0}
     """
@@ -83,6 +91,8 @@ def bland_altman(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
 def standardised(x: np.ndarray) -> np.ndarray:
     """z-scores across areas (ddof 1).
 
+    Examples
+    --------
     >>> standardised(np.array([1.0, 2.0, 3.0])).tolist()
     [-1.0, 0.0, 1.0]
     """
@@ -96,6 +106,8 @@ def compare(index_a: np.ndarray, index_b: np.ndarray, type_a: np.ndarray | None 
     ``mean_abs_rank_shift`` is in ranks (1 = highest index); ``moves_to_neighbours_only``
     says whether every type change is by one step.
 
+    Examples
+    --------
     >>> c = compare(np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 2.0]),
     ...             np.array([5, 4, 3]), np.array([5, 3, 4]))
     >>> c["spearman"], c["type_changes"], c["moves_to_neighbours_only"]

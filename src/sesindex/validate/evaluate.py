@@ -22,8 +22,8 @@ bias from regression to the mean the worst-quarter placebo groups measure; and
 PyMC linear regression, ``y ~ 1 + group * post_treatment`` on the observed index, area-year
 rows of the treated and every other area), the ecosystem's tool used as it is.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> naive_did(np.array([[1.0, 1.0, 0.0, 0.0], [2.0, 2.0, 2.0, 2.0]]), np.array([True, False]),
 ...           np.array([False, False, True, True]))["mean"]

@@ -4,8 +4,8 @@ Synthetic data is generated once per (areas, seed, config) over the generator's 
 range and then cut to the study's years, so every study sees the same 2022 figures.
 The real bundle (``data = "sweden-regso-2022"``) carries SCB's published area types 2022.
 
-Example
--------
+Examples
+--------
 >>> from sesindex.validate.spec import StudySpec
 >>> d = load_study_data(StudySpec.from_dict({"study": "stability", "n_areas": 40,
 ...                                          "years": [2022, 2023]}))
@@ -45,6 +45,8 @@ class StudyData:
     def truth_array(self, column: str) -> np.ndarray:
         """A truth column as an ``(area, year)`` array aligned with the dataset.
 
+        Examples
+        --------
         >>> from sesindex.validate.spec import StudySpec
         >>> d = load_study_data(StudySpec.from_dict({"study": "calibration", "n_areas": 30}))
         >>> d.truth_array("type_true").shape
@@ -59,6 +61,8 @@ class StudyData:
     def published_type(self) -> np.ndarray | None:
         """SCB's published area type ``(area, year)`` when the data carries it.
 
+        Examples
+        --------
         >>> from sesindex.validate.spec import StudySpec
         >>> d = real_data(StudySpec.from_dict({"study": "agreement",
         ...                                    "data": "sweden-regso-2022"}))
@@ -91,6 +95,8 @@ def _synthetic(n_areas: int | None, seed: int, config_items: tuple) -> tuple:
 def synthetic_data(spec: StudySpec, **overrides) -> StudyData:
     """Synthetic data for ``spec`` (``overrides`` change the generator's configuration).
 
+    Examples
+    --------
     >>> from sesindex.validate.spec import StudySpec
     >>> spec = StudySpec.from_dict({"study": "change", "n_areas": 30})
     >>> d = synthetic_data(spec, drift_sd=0.0, cell_sd=0.0, trend=[0.0, 0.0, 0.0])
@@ -122,6 +128,8 @@ def _real() -> xr.Dataset:
 def real_data(spec: StudySpec) -> StudyData:
     """The packaged real RegSO bundle (year 2022, published types 2022).
 
+    Examples
+    --------
     >>> from sesindex.validate.spec import StudySpec
     >>> d = real_data(StudySpec.from_dict({"study": "agreement", "data": "sweden-regso-2022"}))
     >>> d.dataset.sizes["area"], d.truth is None, "foreign_born" in d.dataset["indicator"]
@@ -141,6 +149,8 @@ def real_data(spec: StudySpec) -> StudyData:
 def load_study_data(spec: StudySpec) -> StudyData:
     """The data ``spec`` names, cut to its years.
 
+    Examples
+    --------
     >>> from sesindex.validate.spec import StudySpec
     >>> load_study_data(StudySpec.from_dict({"study": "agreement",
     ...                                      "data": "sweden-regso-2022"})).years
@@ -155,6 +165,8 @@ def compute(data: StudyData, spec) -> xr.Dataset:
     A synthetic subset of areas cannot give national types; the study then types
     relative to the areas given and says so in ``attrs["types_note"]``.
 
+    Examples
+    --------
     >>> from sesindex.index.spec import IndexSpec
     >>> from sesindex.validate.spec import StudySpec
     >>> d = load_study_data(StudySpec.from_dict({"study": "stability", "n_areas": 40}))

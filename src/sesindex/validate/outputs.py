@@ -3,8 +3,8 @@
 Figures are drawn on :class:`matplotlib.figure.Figure` with the Agg canvas directly, so
 the global pyplot backend of the caller is never touched.
 
-Example
--------
+Examples
+--------
 >>> import tempfile, pandas as pd
 >>> out = StudyOutput(tempfile.mkdtemp())
 >>> out.table("numbers", pd.DataFrame({"a": [1, 2]})).name
@@ -42,6 +42,8 @@ class StudyOutput:
               index: bool = False) -> Path:
         """Write ``frame`` as ``<name>.csv`` (UTF-8, comma separated).
 
+        Examples
+        --------
         >>> import tempfile
         >>> out = StudyOutput(tempfile.mkdtemp())
         >>> out.table("t", pd.DataFrame({"x": [0.5]}), "a table").read_text()
@@ -55,6 +57,8 @@ class StudyOutput:
     def figure(self, nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (7.5, 5.0)):
         """A new Agg figure and its axes.
 
+        Examples
+        --------
         >>> import tempfile
         >>> fig, axes = StudyOutput(tempfile.mkdtemp()).figure(1, 2)
         >>> len(axes), type(fig.canvas).__name__
@@ -92,6 +96,8 @@ class StudyOutput:
     def save(self, fig, name: str, description: str = "") -> Path:
         """Save ``fig`` as ``<name>.png`` with the source note at the bottom.
 
+        Examples
+        --------
         >>> import tempfile
         >>> out = StudyOutput(tempfile.mkdtemp())
         >>> fig, ax = out.figure()
@@ -112,6 +118,8 @@ class StudyOutput:
 def plain(value):
     """JSON-ready copy of numbers, arrays and nested containers (NaN becomes null).
 
+    Examples
+    --------
     >>> plain({"a": np.float64(0.5), "b": [np.int64(2), float("nan")]})
     {'a': 0.5, 'b': [2, None]}
     """
@@ -133,6 +141,8 @@ def write_manifest(out: StudyOutput, *, command: str, spec: dict, inputs: dict[s
     """The project's ``manifest.json`` (:func:`sesindex.manifest.write_manifest`) for a study,
     with the files written and the versions of the plotting and parallel packages.
 
+    Examples
+    --------
     >>> import tempfile
     >>> m = write_manifest(StudyOutput(tempfile.mkdtemp()), command="validate x", spec={},
     ...                    inputs={}, seed=1, timings={"total": np.float64(0.5)})

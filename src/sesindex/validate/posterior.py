@@ -7,8 +7,8 @@ first and record its reason when they skip. The expected interface is
 ``index`` with dims ``(chain, draw, area, year)``. Anything else is skipped, with the
 reason recorded, never guessed around.
 
-Example
--------
+Examples
+--------
 >>> status = bayes_status()
 >>> isinstance(status.available, bool) and (status.available or len(status.reason) > 0)
 True
@@ -37,6 +37,8 @@ class BayesStatus:
 def bayes_status(required: str = "fit") -> BayesStatus:
     """Is ``sesindex.bayes.<required>`` importable? (``reason`` says why not.)
 
+    Examples
+    --------
     >>> s = bayes_status("no_such_function")
     >>> s.available, "no_such_function" in s.reason or "cannot be imported" in s.reason
     (False, True)
@@ -65,6 +67,8 @@ def study_posterior(spec, data, key: dict) -> np.ndarray | None:
     Records in ``key`` (the study's results) either ``bayes_skipped`` with the reason or
     ``bayes_fit``: whether the fit passed the gate, its worst diagnostics and timings.
 
+    Examples
+    --------
     >>> from types import SimpleNamespace
     >>> spec = SimpleNamespace(option=lambda name, default=None: "off" if name == "bayes"
     ...                        else default)
@@ -90,6 +94,8 @@ def posterior_index(ds: xr.Dataset, *, seed: int, options: dict | None = None
 
     Studies of the same data, seed and options share one fit (the last one is kept).
 
+    Examples
+    --------
     >>> from sesindex.data.synthetic import generate
     >>> post = posterior_index(generate(n_areas=20, years=(2022,)).dataset, seed=1,
     ...                        options={"draws": 10})  # doctest: +SKIP
@@ -114,6 +120,8 @@ _FITTED: dict[tuple, StudyPosterior] = {}
 def dataset_digest(ds: xr.Dataset) -> str:
     """A content hash of a dataset's variables and coordinates (the cache key).
 
+    Examples
+    --------
     >>> from sesindex.data.synthetic import generate
     >>> ds = generate(n_areas=20, years=(2022,)).dataset
     >>> dataset_digest(ds) == dataset_digest(ds.copy(deep=True))

@@ -25,8 +25,8 @@ recorded per replicate. A negative control re-ranks the same truths against the
 posterior draws shifted by +1 posterior sd, which the test must reject: it shows the
 study has power at its R.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> rank_of(np.array([[0.1, 0.5, 0.9], [1.0, 2.0, 3.0]]), np.array([0.6, 0.0])).tolist()
 [2, 0]
@@ -56,6 +56,8 @@ DEFAULTS = {"chains": 2, "tune": 300, "draws": 200, "posterior_draws": 99,
 def rank_of(draws: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """Number of draws (last axis) below the truth: the SBC rank, 0..L (NaN stays NaN).
 
+    Examples
+    --------
     >>> rank_of(np.array([[0.0, 1.0], [np.nan, np.nan]]), np.array([0.5, 0.5])).tolist()
     [1.0, nan]
     """
@@ -67,6 +69,8 @@ def rank_of(draws: np.ndarray, truth: np.ndarray) -> np.ndarray:
 def choose_bins(replicates: int, draws: int, min_expected: float = 5.0) -> int:
     """Largest number of bins B >= 2 dividing L + 1 with ``replicates / B >= min_expected``.
 
+    Examples
+    --------
     >>> choose_bins(200, 99), choose_bins(60, 99), choose_bins(10, 99)
     (25, 10, 2)
     """
@@ -78,6 +82,8 @@ def choose_bins(replicates: int, draws: int, min_expected: float = 5.0) -> int:
 def bin_counts(ranks: np.ndarray, draws: int, bins: int) -> np.ndarray:
     """Counts of ranks 0..L in ``bins`` equal bins (NaN ranks ignored).
 
+    Examples
+    --------
     >>> bin_counts(np.array([0, 1, 2, 3, np.nan]), draws=3, bins=2).tolist()
     [2, 2]
     """
@@ -90,6 +96,8 @@ def bin_counts(ranks: np.ndarray, draws: int, bins: int) -> np.ndarray:
 def binomial_band(replicates: int, bins: int, level: float = 0.99) -> tuple[float, float]:
     """Central ``level`` interval of one bin's count under uniform ranks, Binomial(R, 1/B).
 
+    Examples
+    --------
     >>> binomial_band(200, 20)
     (3.0, 19.0)
     """
@@ -104,6 +112,8 @@ def uniformity(ranks: pd.DataFrame, draws: int, bins: int) -> pd.DataFrame:
     posterior sits above the truth), ``rank_sd`` its sd (0.29 expected for uniform:
     smaller means the posterior is too wide, larger too narrow).
 
+    Examples
+    --------
     >>> rng = np.random.default_rng(0)
     >>> r = pd.DataFrame({"x": rng.integers(0, 100, 500), "y": np.zeros(500, int)})
     >>> u = uniformity(r, draws=99, bins=10)
@@ -137,6 +147,8 @@ def overall(table: pd.DataFrame, alpha: float = 0.01) -> dict:
     at ``alpha``; ``ks_p`` tests the K p-values against uniform (approximate: the
     quantities share replicates, so their p-values are dependent).
 
+    Examples
+    --------
     >>> o = overall(pd.DataFrame({"quantity": list("abcd"), "p_value": [0.5, 0.2, 0.9, 0.001]}))
     >>> o["bonferroni_p"], o["holm_rejected"], o["below_alpha"]
     (0.004, ['d'], 1)
@@ -195,6 +207,8 @@ def quantity_names(inputs: ModelInputs, panel: bool, eta_cells: list[tuple[int, 
     area-years and, when the template holds the official three indicators, derived
     quantities: the index of some area-years and the national mu and sigma per year.
 
+    Examples
+    --------
     >>> from sesindex.bayes.simulate import template_inputs
     >>> t = template_inputs(5, 2, (2022,), seed=1)
     >>> quantity_names(t, False, [(0, 0)])[-3:]
@@ -318,6 +332,8 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     the model's fit gate is kept in the table as ``not_converged`` and left out of the
     ranks (only converged fits count, as in production).
 
+    Examples
+    --------
     >>> from sesindex.bayes.simulate import template_inputs
     >>> res = run_sbc(template_inputs(20, 4, (2022,), seed=1), replicates=2, seed=3,
     ...               options={"tune": 100, "draws": 50, "posterior_draws": 19})
@@ -420,6 +436,8 @@ def detectable_miscalibration(replicates: int, bins: int, quantities: int,
     a normal posterior: u = Phi(Z + shift) or Phi(Z / ratio); the test statistic is
     noncentral chi-square with df B - 1 and noncentrality R sum_b (p_b - 1/B)^2 B.
 
+    Examples
+    --------
     >>> d = detectable_miscalibration(200, 10, 14)
     >>> 0.2 < d["shift_sd"] < 0.6, 0.6 < d["width_ratio_narrow"] < 0.95
     (True, True)
@@ -527,6 +545,8 @@ def run(spec, data, out) -> dict:
     level, default 0.01), ``municipalities`` and a list ``designs`` of tables with
     ``name``, ``years`` and ``replicates`` (optionally ``municipalities``, ``bins``).
 
+    Examples
+    --------
     >>> import tempfile
     >>> from sesindex.validate.inputs import load_study_data
     >>> from sesindex.validate.outputs import StudyOutput

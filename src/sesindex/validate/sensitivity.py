@@ -19,8 +19,8 @@ Samples are evaluated in blocks dispatched by :class:`joblib.Parallel` (``n_jobs
 spec, default 1), so a backend (processes, Dask, Ray) can be chosen with joblib's
 ``parallel_config`` without code changes; each block is vectorised over its samples.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.index.spec import IndexSpec
@@ -78,6 +78,8 @@ class Factors:
     def discrete(self) -> list[tuple[str, tuple[str, ...]]]:
         """The discrete factors that vary (more than one choice).
 
+        Examples
+        --------
         >>> [name for name, _ in Factors(aggregations=("pca",)).discrete]
         ['normalisation', 'cut_rule']
         """
@@ -89,6 +91,8 @@ class Factors:
     def dimension(self) -> int:
         """Number of uniform variables a sample needs.
 
+        Examples
+        --------
         >>> Factors().dimension, Factors(vary_weights=False).dimension
         (6, 3)
         """
@@ -97,6 +101,8 @@ class Factors:
     def problem(self) -> dict:
         """The SALib problem: one uniform per discrete factor, a group for the weights.
 
+        Examples
+        --------
         >>> Factors(cut_rules=("sd_unweighted",)).problem()["groups"]
         ['normalisation', 'aggregation', 'weights', 'weights', 'weights']
         """
@@ -111,6 +117,8 @@ class Factors:
     def decode(self, u: np.ndarray) -> dict[str, np.ndarray]:
         """Choices (indices into each choice list) and weights from uniforms ``(S, D)``.
 
+        Examples
+        --------
         >>> f = Factors(aggregations=("arithmetic",), vary_weights=False)
         >>> d = f.decode(np.array([[0.1, 0.99]]))
         >>> f.normalisations[d["normalisation"][0]], f.cut_rules[d["cut_rule"][0]]
@@ -156,6 +164,8 @@ class Context:
               shares: Sequence[float] = OFFICIAL_TYPE_SHARES_2022) -> "Context":
         """Normalise the year's indicators once per normalisation; index the reference.
 
+        Examples
+        --------
         >>> from sesindex.data.synthetic import generate
         >>> ds = generate(n_areas=30, years=(2022,), seed=2).dataset
         >>> ctx = Context.build(ds, 2022, IndexSpec(), Factors(aggregations=("arithmetic",)))
@@ -235,6 +245,8 @@ def evaluate_block(ctx: Context, u: np.ndarray, keep_areas: bool = False) -> Eva
     Outputs per sample, against the reference: mean absolute rank shift, share of areas
     whose type differs, Spearman's rho (columns in the order of ``OUTPUTS``).
 
+    Examples
+    --------
     >>> from sesindex.data.synthetic import generate
     >>> ds = generate(n_areas=40, years=(2022,), seed=2).dataset
     >>> ctx = Context.build(ds, 2022, IndexSpec(), Factors(aggregations=("pca",)))
@@ -270,6 +282,8 @@ def evaluate(ctx: Context, u: np.ndarray, *, n_jobs: int = 1, block: int = 256,
              keep_areas: bool = False) -> Evaluation:
     """Evaluate all samples in blocks through :class:`joblib.Parallel`.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> from sesindex.data.synthetic import generate
     >>> ds = generate(n_areas=50, years=(2022,), seed=2).dataset
@@ -296,6 +310,8 @@ def sobol_indices(ctx: Context, base: int, seed: int, n_jobs: int = 1,
     ``base`` is Saltelli's N (a power of 2); the model is run ``N * (factors + 2)`` times.
     An output that does not vary gets indices 0 with a note.
 
+    Examples
+    --------
     >>> from sesindex.data.synthetic import generate
     >>> ds = generate(n_areas=50, years=(2022,), seed=2).dataset
     >>> ctx = Context.build(ds, 2022, IndexSpec(types_over="given_areas"),
@@ -398,6 +414,8 @@ def _figures(out, sobol: pd.DataFrame, samples: pd.DataFrame, areas: pd.DataFram
 def run(spec, data, out) -> dict:
     """The sensitivity study of ``spec`` on ``data``; writes tables and figures to ``out``.
 
+    Examples
+    --------
     >>> import tempfile
     >>> from sesindex.validate.inputs import load_study_data
     >>> from sesindex.validate.outputs import StudyOutput

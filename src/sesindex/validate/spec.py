@@ -18,8 +18,8 @@ real bundle), ``[[variants]]`` (alternative methods, flat tables with the keys o
 ``[synthetic]`` (overrides of :class:`~sesindex.data.synthetic.SyntheticConfig`) and one
 table named after the study with its own options (replicate counts and the like).
 
-Example
--------
+Examples
+--------
 >>> spec = StudySpec.from_dict({"study": "bootstrap", "years": [2022],
 ...                             "bootstrap": {"replicates": 50}})
 >>> spec.data, spec.index.name, spec.option("replicates"), spec.option("methods", ["x"])
@@ -53,6 +53,8 @@ _TYPE_KEYS = {"moments", "ddof", "over"}
 def index_spec(flat: dict) -> IndexSpec:
     """An :class:`IndexSpec` from one flat table (index and type keys side by side).
 
+    Examples
+    --------
     >>> index_spec({"name": "z", "normalisation": "zscore", "moments": "population"}).moments
     'population'
     """
@@ -86,6 +88,8 @@ class StudySpec:
     def from_dict(cls, d: dict, *, path: str | Path | None = None) -> "StudySpec":
         """Check and complete a spec dict (``path`` supplies the default study name).
 
+        Examples
+        --------
         >>> s = StudySpec.from_dict({"data": "sweden-regso-2022"}, path="agreement.toml")
         >>> s.study, s.years, s.index.indicators[0]
         ('agreement', (2022,), 'forgymnasial_25_64')
@@ -123,6 +127,8 @@ class StudySpec:
     def load(cls, source: "str | Path | dict | StudySpec") -> "StudySpec":
         """A spec from a TOML path, a dict or an existing spec.
 
+        Examples
+        --------
         >>> import pathlib, tempfile
         >>> p = pathlib.Path(tempfile.mkdtemp()) / "change.toml"
         >>> _ = p.write_text("seed = 7\\n[change]\\nreplicates = 10\\n")
@@ -140,6 +146,8 @@ class StudySpec:
     def option(self, key: str, default: Any = None) -> Any:
         """The study's own option ``key`` (from the table named after the study).
 
+        Examples
+        --------
         >>> StudySpec.from_dict({"study": "change", "change": {"delta": 2.0}}).option("delta")
         2.0
         """

@@ -10,8 +10,8 @@ SCB's published counterpart: between 2022 and 2023, 253 of 3,363 RegSO changed t
 to a neighbouring type (``official_churn`` in the spec); the study reports the synthetic
 count for the same pair beside it.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> rows = year_pair_table({2022: np.array([3.0, 2.0, 1.0]), 2023: np.array([3.0, 1.0, 2.0])},
 ...                        {2022: np.array([1, 2, 3]), 2023: np.array([1, 3, 2])})
@@ -39,6 +39,8 @@ def year_pair_table(index: dict[int, np.ndarray], types: dict[int, np.ndarray],
     With ``true_types`` (synthetic data) each observed type change is split into true
     changes and noise.
 
+    Examples
+    --------
     >>> t = year_pair_table({1: np.array([1.0, 2.0]), 2: np.array([1.0, 2.0]),
     ...                      3: np.array([2.0, 1.0])},
     ...                     {1: np.array([4, 3]), 2: np.array([4, 3]), 3: np.array([3, 4])})
@@ -63,6 +65,8 @@ def year_pair_table(index: dict[int, np.ndarray], types: dict[int, np.ndarray],
 def transitions_long(types: dict[int, np.ndarray], label: str) -> pd.DataFrame:
     """Type transition counts of consecutive years in long form (one row per cell).
 
+    Examples
+    --------
     >>> t = transitions_long({2022: np.array([1, 2]), 2023: np.array([2, 2])}, "official")
     >>> one_to_two = t.query("from_type == 1 and to_type == 2")["areas"].iloc[0]
     >>> len(t), int(t["areas"].sum()), int(one_to_two)
@@ -139,6 +143,8 @@ def _figures(out, pairs: pd.DataFrame, ref: str, matrix: pd.DataFrame, pair: tup
 def run(spec, data, out) -> dict:
     """The stability study of ``spec`` on ``data``; writes tables and figures to ``out``.
 
+    Examples
+    --------
     >>> import tempfile
     >>> from sesindex.validate.inputs import load_study_data
     >>> from sesindex.validate.outputs import StudyOutput

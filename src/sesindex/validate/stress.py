@@ -24,8 +24,8 @@ Types are relative to the simulated areas (they are the country of each replicat
 the truth and the posterior alike. Every fit is recorded with its gate and timings
 (``replicates.csv``); a failed fit is reported, never dropped.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> truth = np.zeros(2000)
@@ -75,6 +75,8 @@ def type_probabilities(index: np.ndarray) -> np.ndarray:
     """P(type = k) (area, year, 5) from index draws (draw, area, year), typed per draw
     over that draw's own mu and sigma (ddof 1).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> ix = np.repeat(np.array([[[1.0], [2.0], [3.0], [30.0]]]), 5, axis=0)
     >>> type_probabilities(ix)[3, 0].tolist()
