@@ -1,12 +1,15 @@
-"""The HTML report of a run that has no official index (a model of other indicators)."""
+"""The HTML report: runs without an official index, municipality names and maps."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from sesindex.data.synthetic import generate
 from sesindex.report.html import build_report
 
 
@@ -32,3 +35,37 @@ def test_report_of_a_latent_status_run_without_an_index(tmp_path):
     page = build_report(tmp_path).read_text()
     assert "no official index" in page and "latent" in page
     assert "0114R011" in page  # the municipality view lists the areas by eta
+
+
+SHARED_GEO = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def test_report_names_municipalities_and_maps_them(tmp_path):
+    # every report: municipality names (packaged, SCB's 290) and the municipality map
+    from sesindex.index import compute_index
+    from sesindex.report.html import build_report
+    from sesindex.report.tables import write_area_tables
+
+    res = compute_index(generate(years=(2024,), seed=3).dataset)
+    write_area_tables(res, tmp_path)
+    page = build_report(tmp_path).read_text()
+    assert "Upplands Väsby (0114)" in page and "Karlstad (1780)" in page
+    assert "Municipalities on the map, 2024" in page
+    assert page.count("data:image/png;base64") >= 3
+
+
+@pytest.mark.skipif(not (SHARED_GEO / "geo" / "deso2018_uppsala_county").exists(),
+                    reason="needs ../shared/data (the real Uppsala county DeSO boundaries)")
+def test_regso_map_from_the_real_uppsala_deso_boundaries(tmp_path):
+    from sesindex.index import compute_index
+    from sesindex.report.html import build_report
+    from sesindex.report.maps import regso_from_deso
+    from sesindex.report.tables import write_area_tables
+
+    regso = regso_from_deso(SHARED_GEO / "geo" / "deso2018_uppsala_county" /
+                            "deso2018_uppsala_county.shp", SHARED_GEO / "deso_regso_key.csv")
+    assert len(regso) == 141 and regso["area_code"].str.match(r"^\d{4}R\d{3}$").all()
+    res = compute_index(generate(years=(2024,), seed=3).dataset)
+    write_area_tables(res, tmp_path)
+    page = build_report(tmp_path, boundaries=regso).read_text()
+    assert "Areas on the map, 2024" in page

@@ -401,13 +401,20 @@ def report(run: Path = typer.Option(..., exists=True, file_okay=False,
                                     help="A run directory (demo, index or fit output)."),
            out: Path = typer.Option(None, help="Where to write (default RUN/report.html)."),
            boundaries: Path = typer.Option(None, exists=True, help="Optional GeoPackage/"
-                                           "GeoJSON of the areas: adds maps (needs the "
-                                           "'maps' extra, geopandas).")):
+                                           "GeoJSON/shapefile of the areas: adds area "
+                                           "maps (needs geopandas)."),
+           deso_key: Path = typer.Option(None, exists=True, help="With DeSO boundaries: "
+                                         "SCB's DeSO -> RegSO key (deso_regso_key.csv), to "
+                                         "dissolve them into RegSO areas.")):
     """Write a self-contained HTML report (figures embedded) of a run directory."""
     from sesindex.report.html import build_report
 
     try:
         with steps() as step, step(f"report {run}"):
+            if boundaries is not None and deso_key is not None:
+                from sesindex.report.maps import regso_from_deso
+
+                boundaries = regso_from_deso(boundaries, deso_key)
             path = build_report(run, out, boundaries)
     except (FileNotFoundError, ImportError, ValueError) as exc:
         _fail(str(exc))

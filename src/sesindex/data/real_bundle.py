@@ -137,3 +137,20 @@ def regso_2022_tidy() -> pd.DataFrame:
                             "boundary_version": "RegSO2020"})
               for ind, (c, n, v) in columns.items()]
     return pd.concat(frames, ignore_index=True)
+
+
+#: SCB's 290 municipalities with names and polygons (GeoParquet, WGS 84).
+MUNICIPALITIES_FILE = "municipalities_2024_wgs84.parquet"
+
+
+def municipality_names() -> dict[str, str]:
+    """Municipality code -> name, for the 290 municipalities of 2024 (Source: SCB).
+
+    Examples
+    --------
+    >>> names = municipality_names()
+    >>> len(names), names["1780"], names["0114"]
+    (290, 'Karlstad', 'Upplands Väsby')
+    """
+    frame = pd.read_parquet(resource(MUNICIPALITIES_FILE), columns=["kommun_kod", "kommun"])
+    return dict(zip(frame["kommun_kod"].astype(str), frame["kommun"].astype(str)))

@@ -74,6 +74,9 @@ def _status(areas: pd.DataFrame) -> str:
 
 
 def _municipality_view(areas: pd.DataFrame, year: int) -> str:
+    from sesindex.data.real_bundle import municipality_names
+
+    names = municipality_names()
     d = areas[areas["year"] == year]
     status = _status(d)
     value = f"{status}_mean" if f"{status}_mean" in d else status
@@ -87,7 +90,8 @@ def _municipality_view(areas: pd.DataFrame, year: int) -> str:
             counts = " · ".join(f"type {k}: {int(c.get(k, 0))}" for k in range(1, 6))
         cols = [c for c in ("area_code", "area_name", value, f"{status}_lo90", f"{status}_hi90",
                             type_col, "rank", "rank_lo90", "rank_hi90") if c and c in g]
-        parts.append(f"<details><summary>{html.escape(str(code))} — {len(g)} areas"
+        label = f"{names.get(str(code), '?')} ({code})"
+        parts.append(f"<details><summary>{html.escape(label)} — {len(g)} areas"
                      f"{' — ' + counts if counts else ''}</summary>"
                      f"{_table(g.sort_values(value, ascending=False)[cols])}</details>")
     return "\n".join(parts)
@@ -178,10 +182,14 @@ def build_report(run_dir: str | Path, out: str | Path | None = None,
     if summary is not None:
         sections += ["<h2>National summary by year</h2>", _img(figures.national_summary(summary)),
                      _table(summary)]
-    if boundaries is not None:
-        from sesindex.report.maps import type_map
+    from sesindex.report.maps import municipality_map, type_map
 
-        sections += [f"<h2>Map, {year}</h2>", _img(type_map(areas, boundaries, year))]
+    municipalities = municipality_map(areas, year)
+    if municipalities is not None:
+        sections += [f"<h2>Municipalities on the map, {year}</h2>", _img(municipalities)]
+    if boundaries is not None:
+        sections += [f"<h2>Areas on the map, {year}</h2>",
+                     _img(type_map(areas, boundaries, year))]
     sections += [f"<h2>All areas ranked, {year}</h2>",
                  _img(figures.caterpillar(areas, year, _status(areas)))]
     if _status(areas) == "eta":
