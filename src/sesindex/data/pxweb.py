@@ -29,7 +29,7 @@ Why not :mod:`pyjstat`: it rejects the byte-order mark, ignores ``status`` entir
 suppressed ``..`` cell and a structural one look alike), and gives codes *or* labels per
 call. JSON-stat 2.0 itself is simple and exact: the values are a row-major array of shape
 ``size`` over the dimensions in ``id`` order, each dimension's categories ordered by
-``category.index``. Parsing that with numpy takes a few lines (:func:`_parse`), and the
+``category.index``. Parsing that with numpy takes a few lines (:func:`parse_cube`), and the
 tests check it cell by cell against pyjstat on the real file.
 
 Examples
@@ -44,7 +44,6 @@ RegSO2020 codes have none for 2024; RegSO2025 codes have none for 2011–2023
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import unicodedata
@@ -58,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from sesindex.data.boundaries import CODE_PATTERNS, REGSO_VERSION_YEARS
+from sesindex.data.jsonstat import Cube, Dim, cells_long, load_json, parse_cube, whole_years
 from sesindex.data.schema import (
     SUPPRESSION_MARKERS,
     TIDY_COLUMNS,
@@ -150,122 +150,13 @@ def packaged_example() -> Path:
     return Path(str(resources.files("sesindex.data") / "resources" / EXAMPLE_FILE))
 
 
-# --------------------------------------------------------------------------- JSON-stat
-
-
-@dataclass(frozen=True)
-class _Dim:
-    id: str
-    label: str
-    codes: tuple[str, ...]
-    labels: dict[str, str]
-    raw: dict
-
-
-@dataclass(frozen=True)
-class _Cube:
-    dims: tuple[_Dim, ...]
-    values: np.ndarray  # float, shape = sizes, NaN for null
-    status: np.ndarray  # object, same shape, None where no status
-    raw: dict
-
-    def dim(self, dim_id: str) -> _Dim:
-        return next(d for d in self.dims if d.id == dim_id)
-
-    def axis(self, dim_id: str) -> int:
-        return [d.id for d in self.dims].index(dim_id)
-
-
-def _load(source: str | os.PathLike | dict) -> tuple[dict, str | None]:
-    if isinstance(source, dict):
-        return source, None
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        # utf-8-sig strips SCB's byte-order mark (and reads files without one unchanged).
-        return json.loads(path.read_text(encoding="utf-8-sig")), str(path)
-    raise TypeError(f"source must be a path or a parsed JSON-stat dict, not {type(source)}")
-
-
-def _categories(dim_id: str, dim: dict) -> tuple[tuple[str, ...], dict[str, str]]:
-    cat = dim.get("category") or {}
-    labels = {str(k): str(v) for k, v in (cat.get("label") or {}).items()}
-    index = cat.get("index")
-    if index is None:
-        if len(labels) != 1:
-            raise ValueError(f"dimension {dim_id!r} has no category.index and "
-                             f"{len(labels)} labels")
-        codes = tuple(labels)
-    elif isinstance(index, list):
-        codes = tuple(str(c) for c in index)
-    else:
-        order = sorted(index.items(), key=lambda kv: int(kv[1]))
-        if [int(p) for _, p in order] != list(range(len(order))):
-            raise ValueError(f"dimension {dim_id!r}: category.index positions are not "
-                             f"0..{len(order) - 1}")
-        codes = tuple(str(c) for c, _ in order)
-    return codes, {c: labels.get(c, c) for c in codes}
-
-
-def _flat(data: Any, n: int, what: str, fill: Any) -> list:
-    """A JSON-stat ``value``/``status`` (list, dict or single status string) as a list."""
-    if data is None:
-        return [fill] * n
-    if isinstance(data, str):  # one status for every cell
-        return [data] * n
-    if isinstance(data, list):
-        if len(data) == 1 and what == "status":
-            return data * n
-        if len(data) != n:
-            raise ValueError(f"JSON-stat {what} has {len(data)} entries, size says {n}")
-        return data
-    if isinstance(data, dict):
-        out = [fill] * n
-        for key, v in data.items():
-            i = int(key)
-            if not 0 <= i < n:
-                raise ValueError(f"JSON-stat {what} index {key} outside 0..{n - 1}")
-            out[i] = v
-        return out
-    raise ValueError(f"JSON-stat {what} must be a list or an object, not {type(data).__name__}")
-
-
-def _parse(obj: dict) -> _Cube:
-    """The JSON-stat 2.0 dataset as a numpy cube (values row-major in ``id`` order)."""
-    if obj.get("class", "dataset") != "dataset" or "id" not in obj or "dimension" not in obj:
-        raise ValueError("not a JSON-stat 2.0 dataset (need class 'dataset', 'id', 'size', "
-                         f"'dimension'); got keys {sorted(obj)[:10]}")
-    ids = [str(i) for i in obj["id"]]
-    sizes = [int(s) for s in obj["size"]]
-    dims = []
-    for dim_id, size in zip(ids, sizes, strict=True):
-        raw = obj["dimension"][dim_id]
-        codes, labels = _categories(dim_id, raw)
-        if len(codes) != size:
-            raise ValueError(f"dimension {dim_id!r} has {len(codes)} categories, size says "
-                             f"{size}")
-        dims.append(_Dim(dim_id, str(raw.get("label", dim_id)), codes, labels, raw))
-    n = int(np.prod(sizes))
-    raw_values = _flat(obj.get("value"), n, "value", None)
-    status = np.array(_flat(obj.get("status"), n, "status", None), dtype=object)
-    values = np.full(n, np.nan)
-    for i, v in enumerate(raw_values):
-        if v is None:
-            continue
-        try:
-            values[i] = float(v)
-        except (TypeError, ValueError):  # a marker such as ".." written as the value
-            if status[i] is None:
-                status[i] = str(v)
-    return _Cube(tuple(dims), values.reshape(sizes), status.reshape(sizes), obj)
-
-
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFC", str(text)).casefold()
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _role_dim(cube: _Cube, role: str, ids: set[str]) -> str | None:
+def _role_dim(cube: Cube, role: str, ids: set[str]) -> str | None:
     roles = cube.raw.get("role") or {}
     named = [str(d) for d in roles.get(role) or [] if str(d) in {x.id for x in cube.dims}]
     if named:
@@ -274,7 +165,7 @@ def _role_dim(cube: _Cube, role: str, ids: set[str]) -> str | None:
     return found[0] if found else None
 
 
-def _find_dims(cube: _Cube, *, need_metric: bool) -> tuple[str, str, str | None]:
+def _find_dims(cube: Cube, *, need_metric: bool) -> tuple[str, str, str | None]:
     time = _role_dim(cube, "time", _TIME_IDS)
     metric = _role_dim(cube, "metric", _METRIC_IDS)
     geo = _role_dim(cube, "geo", _GEO_IDS)
@@ -303,7 +194,7 @@ def _fmt_years(years: Iterable[int]) -> str:
     return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
-def _regions(dim: _Dim) -> tuple[pd.DataFrame, list[str]]:
+def _regions(dim: Dim) -> tuple[pd.DataFrame, list[str]]:
     """Area code, boundary version, name and municipality per region category.
 
     Non-area regions (country, county, municipality) get ``area_code`` None and a note.
@@ -361,7 +252,7 @@ def indicator_for_label(label: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _map_contents(dim: _Dim) -> tuple[dict[str, str], list[str]]:
+def _map_contents(dim: Dim) -> tuple[dict[str, str], list[str]]:
     """Content code -> indicator id, by code, else by label (never by position)."""
     alt = ((dim.raw.get("extension") or {}).get("alternativeText") or {})
     mapping, notes, by_label = {}, [], []
@@ -397,20 +288,7 @@ def _map_contents(dim: _Dim) -> tuple[dict[str, str], list[str]]:
 # --------------------------------------------------------------------------- long form
 
 
-def _long(cube: _Cube, keep: Sequence[str]) -> pd.DataFrame:
-    """One row per cell over the dimensions ``keep`` (others must have one category)."""
-    values, status = cube.values, cube.status
-    drop = [cube.axis(d.id) for d in cube.dims if d.id not in keep]
-    if drop:
-        values = values.squeeze(axis=tuple(drop))
-        status = status.squeeze(axis=tuple(drop))
-    order = [d for d in cube.dims if d.id in keep]
-    index = pd.MultiIndex.from_product([d.codes for d in order], names=[d.id for d in order])
-    return pd.DataFrame({"value": values.ravel(), "status": status.ravel()},
-                        index=index).reset_index()
-
-
-def _extra_dims(cube: _Cube, used: Sequence[str], sum_over: Sequence[str] = (), *,
+def _extra_dims(cube: Cube, used: Sequence[str], sum_over: Sequence[str] = (), *,
                 summable: bool = False) -> list[str]:
     extra = [d for d in cube.dims if d.id not in used and d.id not in sum_over
              and len(d.codes) > 1]
@@ -421,16 +299,6 @@ def _extra_dims(cube: _Cube, used: Sequence[str], sum_over: Sequence[str] = (), 
         raise ValueError(f"dimension(s) {desc} have more than one category: select one "
                          f"category in the query{hint}")
     return [d.id for d in cube.dims if d.id not in used and d.id not in sum_over]
-
-
-def _years(dim: _Dim) -> dict[str, int]:
-    out = {}
-    for code in dim.codes:
-        if not re.fullmatch(r"\d{4}", code.strip()):
-            raise ValueError(f"time dimension {dim.id!r} has code {code!r}: only whole years "
-                             "(e.g. 2022) are supported")
-        out[code] = int(code)
-    return out
 
 
 def _split_nulls(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -490,7 +358,7 @@ def _status_notes(kept: pd.DataFrame) -> list[str]:
     return [f"{len(flagged)} value(s) carry an SCB status flag ({counts}); kept as published"]
 
 
-def _meta(cube: _Cube, path: str | None, roles: dict[str, str]) -> dict[str, Any]:
+def _meta(cube: Cube, path: str | None, roles: dict[str, str]) -> dict[str, Any]:
     px = ((cube.raw.get("extension") or {}).get("px") or {})
     return {
         "table_id": px.get("tableid") or px.get("matrix"),
@@ -525,17 +393,17 @@ def read_jsonstat(source: str | os.PathLike | dict) -> PxWebTable:
     >>> t.tidy.iloc[0][["area_code", "area_name", "municipality_code"]].tolist()
     ['1780R001', 'Alster-Skattkärr-Skattkärrs omland', '1780']
     """
-    obj, path = _load(source)
-    cube = _parse(obj)
+    obj, path = load_json(source)
+    cube = parse_cube(obj)
     geo, time, metric = _find_dims(cube, need_metric=True)
     _extra_dims(cube, [geo, time, metric])
     mapping, notes = _map_contents(cube.dim(metric))
     regions, region_notes = _regions(cube.dim(geo))
     notes += region_notes
 
-    cells = _long(cube, [geo, metric, time]).rename(columns={geo: "region"})
+    cells = cells_long(cube, [geo, metric, time]).rename(columns={geo: "region"})
     cells["indicator"] = cells[metric].map(mapping)
-    cells["year"] = cells[time].map(_years(cube.dim(time)))
+    cells["year"] = cells[time].map(whole_years(cube.dim(time)))
     cells = cells.merge(regions, on="region", how="left")
     cells = cells[cells["area_code"].notna()]
     kept, missing, null_notes = _split_nulls(cells)
@@ -612,8 +480,8 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
         raise ValueError(f"role must be 'count' or 'denominator', not {role!r}")
     if indicator not in INDICATORS:
         raise ValueError(f"unknown indicator {indicator!r}; known: {sorted(INDICATORS)}")
-    obj, path = _load(source)
-    cube = _parse(obj)
+    obj, path = load_json(source)
+    cube = parse_cube(obj)
     geo, time, _ = _find_dims(cube, need_metric=False)
     ids = [d.id for d in cube.dims]
     unknown = [d for d in sum_over if d not in ids]
@@ -627,12 +495,12 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
         summed = cube.values.sum(axis=axes, keepdims=True)  # NaN propagates
         status = np.full(summed.shape, None, dtype=object)
         status[np.isnan(summed)] = ".."
-        dims = tuple(_Dim(d.id, d.label, ("total",), {"total": "total"}, d.raw)
+        dims = tuple(Dim(d.id, d.label, ("total",), {"total": "total"}, d.raw)
                      if d.id in sum_over else d for d in cube.dims)
-        cube = _Cube(dims, summed, status, cube.raw)
+        cube = Cube(dims, summed, status, cube.raw)
     regions, notes = _regions(cube.dim(geo))
-    cells = _long(cube, [geo, time]).rename(columns={geo: "region"})
-    cells["year"] = cells[time].map(_years(cube.dim(time)))
+    cells = cells_long(cube, [geo, time]).rename(columns={geo: "region"})
+    cells["year"] = cells[time].map(whole_years(cube.dim(time)))
     cells = cells.merge(regions, on="region", how="left")
     cells = cells[cells["area_code"].notna()]
     kept, missing, null_notes = _split_nulls(cells)
