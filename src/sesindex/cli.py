@@ -293,6 +293,64 @@ def data_check(source: str = typer.Argument(..., help=DATA_HELP)):
                   highlight=False)
 
 
+@data_app.command("assemble")
+def data_assemble(rates: str = typer.Option(..., help="SCB's published percentages: the "
+                                            "TAB6586 response (JSON-stat), a packaged name "
+                                            "or a tidy file with V1-V3 values."),
+                  population: Path = typer.Option(..., exists=True, dir_okay=False,
+                                                  help="SCB's population table (PxWebApi 2 "
+                                                  "JSON-stat: region x age x year) or a CSV "
+                                                  "with area_code, year, population, "
+                                                  "population_20_64."),
+                  out: Path = typer.Option(..., help="The fit-ready tidy CSV to write.")):
+    """Published percentages + populations -> fit-ready data (denominators per indicator:
+    all residents for V1, residents aged 20-64 for V2 and V3)."""
+    import json
+
+    import pandas as pd
+
+    from sesindex.data.io import load_data, sha256
+    from sesindex.data.population import assemble, read_population
+    from sesindex.data.schema import DataValidationError
+
+    with steps() as step:
+        try:
+            with step(f"read {rates} and {population}"):
+                loaded = load_data(rates)
+                pop = read_population(population)
+            with step(f"assemble {out}"):
+                from sesindex.data.model import to_tidy
+
+                given = to_tidy(loaded.dataset)  # validated, typed
+                tidy = assemble(given, pop)
+                published = given[~given["indicator"].isin(["V1", "V2", "V3"])]
+                tidy = pd.concat([tidy, published], ignore_index=True)
+                out.parent.mkdir(parents=True, exist_ok=True)
+                tidy.to_csv(out, index=False)
+        except DataValidationError as exc:
+            for problem in exc.problems:
+                err.print(f"  [red]✗[/] {escape(str(problem))}", highlight=False)
+            _fail(f"{len(exc.problems)} problem(s): nothing written")
+        except (ValueError, FileNotFoundError) as exc:
+            _fail(str(exc))
+    notes = list(loaded.notes) + list(pop.attrs.get("notes", []))
+    sidecar = out.with_suffix(".manifest.json")
+    sidecar.write_text(json.dumps({
+        "command": "data assemble", "rates": rates, "population": str(population),
+        "inputs": {**loaded.files, str(population): sha256(population)},
+        "denominators": "V1: all residents (population); V2, V3: residents aged 20-64 "
+                        "(population_20_64)",
+        "measurement_error": "V1-V3 are SCB's percentages rounded to 0.1: the fit carries "
+                             "the rounding as known measurement error (uniform, +-0.05 "
+                             "points; sesindex.bayes.data.ROUNDING_SD_PROPORTION)",
+        "notes": notes, "rows": len(tidy)}, indent=1, ensure_ascii=False) + "\n")
+    for note in notes:
+        err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
+    console.print(f"wrote {out} ({len(tidy)} rows: {tidy['area_code'].nunique()} areas, "
+                  f"{tidy['year'].nunique()} years) and {sidecar.name}; next: sesindex data "
+                  f"check {out}, then sesindex fit --data {out}", highlight=False)
+
+
 @app.command()
 def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = index and "
                                     "area types by RegSO)."),

@@ -165,7 +165,7 @@ def _role_dim(cube: Cube, role: str, ids: set[str]) -> str | None:
     return found[0] if found else None
 
 
-def _find_dims(cube: Cube, *, need_metric: bool) -> tuple[str, str, str | None]:
+def find_dims(cube: Cube, *, need_metric: bool) -> tuple[str, str, str | None]:
     time = _role_dim(cube, "time", _TIME_IDS)
     metric = _role_dim(cube, "metric", _METRIC_IDS)
     geo = _role_dim(cube, "geo", _GEO_IDS)
@@ -194,7 +194,7 @@ def _fmt_years(years: Iterable[int]) -> str:
     return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
-def _regions(dim: Dim) -> tuple[pd.DataFrame, list[str]]:
+def area_regions(dim: Dim) -> tuple[pd.DataFrame, list[str]]:
     """Area code, boundary version, name and municipality per region category.
 
     Non-area regions (country, county, municipality) get ``area_code`` None and a note.
@@ -395,10 +395,10 @@ def read_jsonstat(source: str | os.PathLike | dict) -> PxWebTable:
     """
     obj, path = load_json(source)
     cube = parse_cube(obj)
-    geo, time, metric = _find_dims(cube, need_metric=True)
+    geo, time, metric = find_dims(cube, need_metric=True)
     _extra_dims(cube, [geo, time, metric])
     mapping, notes = _map_contents(cube.dim(metric))
-    regions, region_notes = _regions(cube.dim(geo))
+    regions, region_notes = area_regions(cube.dim(geo))
     notes += region_notes
 
     cells = cells_long(cube, [geo, metric, time]).rename(columns={geo: "region"})
@@ -482,7 +482,7 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
         raise ValueError(f"unknown indicator {indicator!r}; known: {sorted(INDICATORS)}")
     obj, path = load_json(source)
     cube = parse_cube(obj)
-    geo, time, _ = _find_dims(cube, need_metric=False)
+    geo, time, _ = find_dims(cube, need_metric=False)
     ids = [d.id for d in cube.dims]
     unknown = [d for d in sum_over if d not in ids]
     if unknown or geo in sum_over or time in sum_over:
@@ -498,7 +498,7 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
         dims = tuple(Dim(d.id, d.label, ("total",), {"total": "total"}, d.raw)
                      if d.id in sum_over else d for d in cube.dims)
         cube = Cube(dims, summed, status, cube.raw)
-    regions, notes = _regions(cube.dim(geo))
+    regions, notes = area_regions(cube.dim(geo))
     cells = cells_long(cube, [geo, time]).rename(columns={geo: "region"})
     cells["year"] = cells[time].map(whole_years(cube.dim(time)))
     cells = cells.merge(regions, on="region", how="left")
