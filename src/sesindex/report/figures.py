@@ -20,7 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-TYPE_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#f7f7f7", 4: "#67a9cf", 5: "#2166ac"}
+#: Type colours, diverging around type 3 (mixed), which is a visible sand, not white.
+TYPE_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#e6d7a3", 4: "#67a9cf", 5: "#2166ac"}
 
 
 def national_summary(summary: pd.DataFrame):
@@ -45,7 +46,14 @@ def national_summary(summary: pd.DataFrame):
         bottom += shares[:, k - 1]
     b.set(title="Share of areas by area type", xlabel="year", ylabel="% of areas",
           ylim=(0, 100))
-    b.legend(ncol=5, fontsize=7, loc="lower center")
+    if len(summary) == 1:  # one year: a labelled bar, no broken year axis
+        b.set_xticks(summary["year"], [str(int(y)) for y in summary["year"]])
+    else:
+        b.xaxis.get_major_locator().set_params(integer=True)
+    # beside the plot, never over the bars
+    b.legend(ncol=1, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    if len(summary) == 1 and "mu" in summary:
+        a.set_xticks(summary["year"], [str(int(y)) for y in summary["year"]])
     return fig
 
 
@@ -90,7 +98,7 @@ def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20):
         left += d[c].to_numpy()
     ax.set(title=f"Probability of each area type, {year}: the {len(d)} least certain areas",
            xlabel="probability", xlim=(0, 1))
-    ax.legend(ncol=5, fontsize=7, loc="lower right")
+    ax.legend(ncol=5, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08))
     ax.invert_yaxis()
     return fig
 
