@@ -139,7 +139,7 @@ def test_marginal_likelihood_equals_the_dense_gaussian(n_year, tau):
     import pytensor
     import pytensor.tensor as pt
 
-    from sesindex.bayes.model import marginal_neg2loglik
+    from sesindex.bayes.linalg import marginal_neg2loglik
 
     rng = np.random.default_rng(4)
     shape = (5, n_year, 3)

@@ -127,7 +127,7 @@ def test_report_with_boundary_file_adds_maps(tmp_path):
     geo.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     res = runner.invoke(app, ["report", "--run", str(out), "--boundaries", str(geo)])
     assert res.exit_code == 0, res.output
-    assert "<h2>Map, 2024</h2>" in (out / "report.html").read_text()
+    assert "<h2>Areas on the map, 2024</h2>" in (out / "report.html").read_text()
     bad = tmp_path / "bad.geojson"
     bad.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {**feats[0], "properties": {"name": "x"}}]}))

@@ -13,7 +13,7 @@ def _graph_value_and_grad(z, v, muni, theta, panel, municipality):
     import pytensor
     import pytensor.tensor as pt
 
-    from sesindex.bayes.model import marginal_neg2loglik
+    from sesindex.bayes.linalg import marginal_neg2loglik
 
     sym = {"alpha": pt.dmatrix(), "lam": pt.dvector(), "dispersion": pt.dvector(),
            "rho": pt.dscalar(), "tau": pt.dmatrix(), "kappa": pt.dvector()}

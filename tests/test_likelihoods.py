@@ -10,7 +10,7 @@ from scipy.special import expit
 from sesindex.bayes import ModelSpec, fit
 from sesindex.bayes.data import model_inputs
 from sesindex.bayes.kernel import loglik_and_grad
-from sesindex.bayes.model import build_model, dispersion_scale
+from sesindex.bayes.model import build_model, dispersion_scale, step_sd
 from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.synthetic import generate
 from dense_gaussian import dense_neg2loglik
@@ -91,7 +91,7 @@ def test_binomial_model_density_is_binomial_counts_plus_gaussian_logits(n_year):
              "disp": np.exp(base["sigma_log__"]) ** 2,
              "rho": expit(base["rho_logodds__"])}
     if n_year > 1:
-        hyper.update(tau=np.exp(base["tau_log__"]), kappa=np.exp(base["kappa_log__"]))
+        hyper.update(tau=step_sd(np.exp(base["tau_log__"]), xp=np), kappa=np.exp(base["kappa_log__"]))
 
     def by_hand(xi):
         theta = inputs.z + np.sqrt(inputs.v) * xi

@@ -178,5 +178,5 @@ def test_cli_fit_with_an_adjacency_file_reports_the_spatial_share(tmp_path):
     bad.write_text("a,b\nNOPE,0114R001\n")
     res = CliRunner().invoke(app, ["fit", "--spec", "models/latent_factor_single_year.toml",
                                    "--areas", "60", "--adjacency", str(bad),
-                                   "--out", str(out)])
+                                   "--out", str(tmp_path / "fit_bad")])
     assert res.exit_code != 0 and "unknown area code(s) NOPE" in res.output

@@ -29,7 +29,8 @@ from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.kernel import loglik_and_grad
-from sesindex.bayes.model import area_terms, segment_sum, split_dispersion, step_sd
+from sesindex.bayes.linalg import area_terms, segment_sum
+from sesindex.bayes.model import split_dispersion, step_sd
 
 
 def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau,
@@ -127,7 +128,7 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator | None, *
                 v=None, scale=1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """m_k, gamma (area, indicator) and eta (area, year) given one hyperparameter draw.
 
-    The likelihood's per-area pieces (:func:`sesindex.bayes.model.area_terms`) give
+    The likelihood's per-area pieces (:func:`sesindex.bayes.linalg.area_terms`) give
     ``-2 log p(data | m) = c - 2 m b + m^2 a``, hence m_k | data ~
     N(rho B_k / (1 + rho A_k), rho / (1 + rho A_k)) with A, B sums over the municipality;
     given m_k, gamma_i | data ~ N(S^-1 (h0 - m h1), S^-1) from the same pieces; and given

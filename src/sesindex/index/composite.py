@@ -49,7 +49,7 @@ def normalise(rates: xr.DataArray, method: str = "none", dim: str = "area") -> x
     if method not in NORMALISATIONS:
         raise ValueError(f"normalisation {method!r} unknown; choose from {NORMALISATIONS}")
     r = _last(rates, dim)
-    x = arrays.normalise(r.values, method, arrays._directions(list(r["indicator"].values)))
+    x = arrays.normalise(r.values, method, arrays.indicator_directions(list(r["indicator"].values)))
     return r.copy(data=x).transpose(*rates.dims)
 
 
