@@ -94,6 +94,11 @@ def _print_verdicts(changes, method: str) -> None:
                   f"{counts.get('uncertain', 0)} uncertain, "
                   f"{counts.get('probably noise', 0)} probably noise ({VERDICT_RULE}; "
                   "see changes.csv)", highlight=False)
+    crossed = int(last["boundary_changed"].sum()) if "boundary_changed" in last else 0
+    if crossed:
+        console.print(f"{crossed} areas' boundaries changed between {y0} and {y1} (SCB's "
+                      "RegSO 2025): their comparisons are marked 'boundary changed', not "
+                      "counted as their own movement", highlight=False)
 
 
 def _print_typing(note: str, warnings) -> None:

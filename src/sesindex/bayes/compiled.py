@@ -44,6 +44,8 @@ def form_of(inputs: ModelInputs, temporal: str, municipality: bool,
         form += (steps, len(inputs.municipalities) if municipality else 0)
     if inputs.design is not None:  # programme effects: one per relative year
         form += ("programme", inputs.design.shape[2])
+    if inputs.breaks is not None and n_year > 1:  # the boundary break's wider steps
+        form += ("breaks",)
     return form if adjacency is None else form + (adjacency.digest(),)
 
 

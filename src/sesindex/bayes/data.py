@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from sesindex.data.boundary_change import boundary_breaks
 from sesindex.data.model import require_denominators
 from sesindex.indicators import INDICATORS
 
@@ -52,6 +53,8 @@ class ModelInputs:
     design: np.ndarray | None = None  # programme effects: (area, year, event time) 0/1
     # indicators (sesindex.bayes.programme); None: no programme in the model
     event_times: tuple[int, ...] = ()  # the design's event times (years from the start)
+    breaks: np.ndarray | None = None  # (area, year) 0/1 series breaks at a boundary
+    # change (sesindex.data.boundary_change); None: every area one series
 
     @property
     def rate_indicators(self) -> list[int]:
@@ -127,5 +130,7 @@ def model_inputs(ds: xr.Dataset, indicators: Sequence[str],
         raise ValueError(f"{bad.sum()} cells have no usable value for the model: {cells}")
     munis, muni_index = np.unique(sel["municipality_code"].values.astype(str),
                                   return_inverse=True)
+    breaks = boundary_breaks(sel).transpose("area", "year").values
     return ModelInputs(z, v, count, den, muni_index, sel["area"].values,
-                       sel["year"].values, tuple(indicators), kinds, munis, scale)
+                       sel["year"].values, tuple(indicators), kinds, munis, scale,
+                       breaks=breaks.astype(float) if breaks.any() else None)

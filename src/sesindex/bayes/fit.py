@@ -31,6 +31,7 @@ from sesindex.bayes.model import build_model, dispersion_scale
 from sesindex.bayes.posterior import draw_chain, standardise
 from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec
+from sesindex.data.boundary_change import mark_boundary_changes
 from sesindex.uncertainty.draws import (change_draws, change_verdict, summarise,
                                   summarise_index_draws)
 from sesindex.indicators import official_indicators
@@ -355,5 +356,15 @@ def tables(posterior: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
         frames.append(frame)
     changes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(changes):
+        changes = mark_boundary_changes(changes, _breaks(inputs))
         changes["fit_ok"] = fit_ok
     return areas, changes
+
+
+def _breaks(inputs: ModelInputs) -> xr.DataArray:
+    """The inputs' boundary breaks (area, year) as a labelled boolean array."""
+    shape = (len(inputs.areas), len(inputs.years))
+    values = (np.zeros(shape, bool) if inputs.breaks is None
+              else np.asarray(inputs.breaks, bool))
+    return xr.DataArray(values, dims=("area", "year"),
+                        coords={"area": inputs.areas, "year": inputs.years})

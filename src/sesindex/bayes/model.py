@@ -76,7 +76,7 @@ PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "dispersion_sd": 0.5, "sigma_sd": 0.5,
          "rho_ab": (2.0, 2.0),
          "tau_sd": 0.2, "kappa_sd": 0.3, "spatial_share_ab": (2.0, 2.0),
          "icc_sd": 0.05, "jump_sd": 0.5, "jump_sd_log_sd": 0.5, "jump_share_ab": (1.0, 9.0),
-         "tau_min": 0.002}
+         "tau_min": 0.002, "break_sd": 1.0}
 #: Forms of the random walk's steps: one normal step sd for every area and year, or that
 #: plus at most one jump per area (a mixture the kernel integrates exactly).
 STEPS = ("normal", "jumps")
@@ -163,6 +163,8 @@ def model_data(inputs: ModelInputs, *, municipality: bool = True, dispersion: st
         data["municipality"] = np.asarray(inputs.municipality)
     if inputs.design is not None:
         data["programme_design"] = np.asarray(inputs.design, float)
+    if inputs.breaks is not None and inputs.z.shape[1] > 1:
+        data["boundary_break"] = np.asarray(inputs.breaks, float)
     return data
 
 
@@ -276,7 +278,9 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
         walk = {"tau": pt.ones((z.shape[0], 1))}  # unused in a single year
         kappa = pt.ones(n_ind)
         if n_year > 1:
-            walk = _steps(steps, z.shape[0], n_year)
+            breaks = (pm.Data("boundary_break", data["boundary_break"])
+                      if "boundary_break" in data else None)
+            walk = _steps(steps, z.shape[0], n_year, breaks)
             kappa = pm.HalfNormal("kappa", PRIOR["kappa_sd"], dims="indicator")
         tau = walk["tau"]
         var0, offset = 1.0 - rho, pt.zeros(z.shape[0])
@@ -334,11 +338,34 @@ def step_sd(tau, xp=pt):
     return xp.sqrt(tau**2 + PRIOR["tau_min"] ** 2)
 
 
-def _steps(steps: str, n_area, n_year: int) -> dict:
+def step_grid(tau, breaks=None, xp=pt):
+    """The random walk's step sd per (area, year): :func:`step_sd`, widened at the
+    boundary break (:mod:`sesindex.data.boundary_change`) to
+    ``sqrt(step_sd^2 + break_sd^2)``.
+
+    An area whose boundaries changed gets, in the first year of the new version, a prior
+    centred on its predecessor's status with sd ``break_sd = 1``, the spread of all
+    areas' status: most such areas keep their code and most of their population, so the
+    predecessor says where the new area probably lies, while the new year's data decide
+    how far it moved. ``breaks`` is 0/1 (area, year) or None (no breaks).
+
+    Examples
+    --------
+    >>> step_grid(0.05, np.array([[0, 1]]), xp=np).round(4).tolist()
+    [[0.05, 1.0013]]
+    """
+    sd = step_sd(tau, xp)
+    if breaks is None:
+        return sd
+    return xp.sqrt(sd**2 + PRIOR["break_sd"] ** 2 * breaks)
+
+
+def _steps(steps: str, n_area, n_year: int, breaks=None) -> dict:
     """The random walk's step sd (area, year) and, for ``steps = "jumps"``, the jump
-    mixture's sd and share (:mod:`sesindex.bayes.kernel`), as model variables."""
+    mixture's sd and share (:mod:`sesindex.bayes.kernel`), as model variables.
+    ``breaks``: the boundary breaks as ``pm.Data`` (:func:`step_grid`), or None."""
     tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
-    out = {"tau": step_sd(tau) * pt.ones((n_area, n_year))}
+    out = {"tau": step_grid(tau, breaks) * pt.ones((n_area, n_year))}
     if steps == "jumps":
         out["jump_sd"] = pm.LogNormal("jump_sd", np.log(PRIOR["jump_sd"]),
                                       PRIOR["jump_sd_log_sd"])

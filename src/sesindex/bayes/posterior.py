@@ -30,7 +30,7 @@ from scipy.special import expit
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.kernel import loglik_and_grad
 from sesindex.bayes.linalg import area_terms, segment_sum
-from sesindex.bayes.model import split_dispersion, step_sd
+from sesindex.bayes.model import split_dispersion, step_grid
 
 
 def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau,
@@ -70,7 +70,8 @@ def _params(post, c: int, d: int, inputs: ModelInputs) -> dict:
     """
     get = {k: post[k].values[c, d] for k in ("alpha", "lam", "dispersion")}
     rho = float(post["rho"].values[c, d]) if "rho" in post else 0.0
-    get["tau"] = float(step_sd(post["tau"].values[c, d], xp=np)) if "tau" in post else 0.0
+    get["tau"] = (step_grid(float(post["tau"].values[c, d]), inputs.breaks, xp=np)
+                  if "tau" in post else 0.0)
     get["kappa"] = post["kappa"].values[c, d] if "kappa" in post else None
     share = float(post["spatial_share"].values[c, d]) if "spatial_share" in post else 0.0
     get["var0"] = (1.0 - rho) * (1.0 - share)
@@ -118,7 +119,7 @@ def draw_jumps(inputs: ModelInputs, p: dict, rng: np.random.Generator, **data) -
     cum = np.cumsum(prob, axis=1)
     pick = (rng.uniform(size=(len(prob), 1)) > cum).sum(axis=1)  # 0 = no jump
     n_area, n_year = prob.shape
-    tau2 = np.full((n_area, n_year), p["tau"] ** 2)
+    tau2 = np.broadcast_to(np.asarray(p["tau"], float) ** 2, (n_area, n_year)).copy()
     rows = np.flatnonzero(pick > 0)
     tau2[rows, pick[rows]] += p["jump_sd"] ** 2
     return {**p, "tau": np.sqrt(tau2), "jump_year": pick}

@@ -56,13 +56,22 @@ def _unpack(x: np.ndarray, n_year: int, n_ind: int, panel: bool) -> dict:
     return p
 
 
+def _walk_steps(tau: float, breaks) -> np.ndarray | float:
+    """The point estimate's step sd: ``tau``, widened at boundary breaks as in the model
+    (:func:`sesindex.bayes.model.step_grid`; no floor, the optimiser keeps tau > 0)."""
+    if breaks is None:
+        return tau
+    return np.sqrt(tau**2 + PRIOR["break_sd"] ** 2 * breaks)
+
+
 def _objective(x, inputs: ModelInputs, municipality: bool, panel: bool):
     """Minus (log-likelihood + weak log priors) and its gradient in ``x``."""
     n_year, n_ind = inputs.z.shape[1:]
     p = _unpack(x, n_year, n_ind, panel)
     rho = p["rho"] if municipality else 0.0
+    steps = _walk_steps(p["tau"], inputs.breaks) * np.ones(inputs.z.shape[:2])
     value, g = loglik_and_grad(inputs.z, inputs.v, inputs.municipality, p["alpha"],
-                               p["lam"], p["dispersion"], rho, p["tau"], p["kappa"],
+                               p["lam"], p["dispersion"], rho, steps, p["kappa"],
                                panel=panel, municipality=municipality)
     # weak priors keep the scales off their boundaries (the model's own prior sds)
     value -= 0.5 * np.sum((p["sigma"] / PRIOR["sigma_sd"]) ** 2)
@@ -75,7 +84,8 @@ def _objective(x, inputs: ModelInputs, municipality: bool, panel: bool):
     if panel:
         value -= 0.5 * (p["tau"] / PRIOR["tau_sd"]) ** 2
         value -= 0.5 * np.sum((p["kappa"] / PRIOR["kappa_sd"]) ** 2)
-        g_tau = g["tau"][:, 1:].sum() - p["tau"] / PRIOR["tau_sd"] ** 2
+        g_tau = ((g["tau"] * p["tau"] / steps)[:, 1:].sum()
+                 - p["tau"] / PRIOR["tau_sd"] ** 2)
         grad.append([g_tau * p["tau"]])
         grad.append((g["kappa"] - p["kappa"] / PRIOR["kappa_sd"] ** 2) * p["kappa"])
     grad = np.concatenate([np.ravel(a) for a in grad])
@@ -102,7 +112,7 @@ def point_estimate(inputs: ModelInputs, municipality: bool = True) -> dict:
                    method="L-BFGS-B", options={"maxiter": 500})
     p = _unpack(res.x, n_year, n_ind, panel)
     p["kappa"] = p["kappa"] if panel else None
-    p["tau"] = p["tau"] if panel else 0.0
+    p["tau"] = _walk_steps(p["tau"], inputs.breaks) if panel else 0.0
     p["rho"] = p["rho"] if municipality else 0.0
     p["converged"] = bool(res.success)
     return p

@@ -176,6 +176,7 @@ def load_data(source: str, *, boundary_version: str | None = None, seed: int | N
         from sesindex.data.synthetic import PROGRAMME_DEMO, generate, generate_programme
 
         kw = {"seed": seed} if seed is not None else {}
+        kw["boundary_break"] = True  # as SCB serves it: RegSO 2025 from 2024
         make = generate if source == "synthetic" else generate_programme
         syn = _subset(make(**kw), n_areas, years)  # one panel, whatever is asked of it
         notes = [f"synthetic national panel, seed {syn.seed}: {syn.dataset.attrs['source']}; "

@@ -15,8 +15,16 @@ Truth (``SyntheticData.truth``): per area and year the latent disadvantage ``eta
 (higher = lower status), ``ses_true = -eta_true``, true rates of V1-V3 (percent), the
 true index and its type over the true national mu and sigma.
 
-Boundaries are held at RegSO 2020 for every year (SCB moved to RegSO 2025 in 2024; the
-generator does not simulate that change) — the dataset's attrs say so.
+Boundaries: with ``boundary_break=True`` (what ``--data synthetic`` serves) the data follow
+SCB: rows from 2024 are on RegSO 2025 (``boundary_version``), and the 286 areas whose
+boundaries changed (:mod:`sesindex.data.boundary_change`) gained or lost parts in 2024:
+their population is scaled by ``exp(N(0, 0.15^2))`` and their latent status shifted by
+``N(0, 0.3^2)`` from 2024 on (truth column ``boundary_changed``). Those draws come from
+their own random stream, so every other cell is the same as without the break. SCB's
+ended area ``2584R001`` stays in the panel (flagged as changed); its new area
+``2523R011`` is not simulated. ``generate`` defaults to ``boundary_break=False``
+(boundaries held at RegSO 2020), which the validation studies use to isolate what they
+test; the dataset's attrs say which.
 
 Examples
 --------
@@ -35,6 +43,7 @@ import xarray as xr
 from scipy.special import expit
 from scipy.stats import norm, rankdata
 
+from sesindex.data.boundary_change import BREAK_YEAR, VERSIONS, changed_areas
 from sesindex.data.model import from_tidy
 from sesindex.data.real_bundle import ATTRIBUTION, load_areas
 
@@ -42,6 +51,10 @@ YEARS = tuple(range(2011, 2025))
 INDICATORS = ("V1", "V2", "V3")
 #: SCB's published range of RegSO 2020 populations.
 POPULATION_RANGE = (663, 22622)
+#: How a boundary change moves an area in its first RegSO 2025 year: sd of the latent
+#: status shift and of the log population factor.
+BREAK_STATUS_SD = 0.3
+BREAK_POPULATION_SD = 0.15
 
 
 @dataclass(frozen=True)
@@ -188,9 +201,34 @@ def _plant_programme(eta, alpha, lam, eps, codes, years, cfg: SyntheticConfig):
     return eta
 
 
+def _break_boundaries(seed, codes, years, eta, alpha, lam, eps, pop, denom, count):
+    """The 2024 boundary break (module docstring): the changed areas' status, population,
+    denominators and counts from :data:`BREAK_YEAR` on, drawn from their own stream.
+    Returns (eta, p, pop, denom, count, changed) with the other cells untouched."""
+    rng = np.random.default_rng([seed, BREAK_YEAR])
+    changed = np.isin(codes, changed_areas()["area_code"])
+    shift = rng.normal(0.0, BREAK_STATUS_SD, len(codes))
+    factor = np.exp(rng.normal(0.0, BREAK_POPULATION_SD, len(codes)))
+    cells = changed[:, None] & (np.asarray(years) >= BREAK_YEAR)[None, :]
+    eta = eta + np.where(cells, shift[:, None], 0.0)
+    p = expit(alpha + lam * eta[:, :, None] + eps)
+    pop = np.where(cells, np.rint(pop * factor[:, None]), pop)
+    denom = np.where(cells[:, :, None], np.maximum(np.rint(denom * factor[:, None, None]), 1),
+                     denom)
+    redrawn = rng.binomial(denom[cells].astype(np.int64), p[cells]).astype(float)
+    count = count.copy()
+    count[cells] = redrawn
+    return eta, p, pop, denom, count, cells
+
+
 def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: int = 20240101,
-             config: SyntheticConfig | None = None) -> SyntheticData:
-    """Generate the synthetic panel; ``n_areas`` draws a random subset of the real areas."""
+             config: SyntheticConfig | None = None, *,
+             boundary_break: bool = False) -> SyntheticData:
+    """Generate the synthetic panel; ``n_areas`` draws a random subset of the real areas.
+
+    ``boundary_break``: rows from 2024 on RegSO 2025, with the changed areas moved as the
+    module docstring says (``--data synthetic`` uses it).
+    """
     cfg = config or SyntheticConfig()
     rng = np.random.default_rng(seed)
     areas = load_areas()
@@ -245,6 +283,13 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     count = rng.binomial(denom.astype(np.int64), p).astype(float)
 
     codes = areas["area_code"].to_numpy()
+    broken = np.zeros((n, t), bool)
+    if boundary_break:
+        unbroken = eta
+        eta, p, pop, denom, count, broken = _break_boundaries(
+            seed, codes, years, eta, alpha, lam, eps, pop, denom, count)
+        if without_programme is not None:  # the counterfactual moves with the boundary
+            without_programme = without_programme + (eta - unbroken)
     grid = pd.MultiIndex.from_product([codes, years, INDICATORS],
                                       names=["area_code", "year", "indicator"])
     tidy = grid.to_frame(index=False)
@@ -255,6 +300,8 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     tidy["area_name"] = tidy["area_code"].map(meta["area_name"])
     tidy["municipality_code"] = tidy["area_code"].map(meta["municipality_code"])
     tidy["boundary_version"] = "RegSO2020"
+    if boundary_break:
+        tidy.loc[tidy["year"] >= BREAK_YEAR, "boundary_version"] = VERSIONS[1]
 
     true_rates = 100 * p
     true_index = true_rates.mean(axis=2)
@@ -267,6 +314,7 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
         # the planted events: the year an area's status jumps / its V1 alone moves
         "jump": (jump_year[:, None] == np.arange(t)[None, :]).ravel(),
         "second_factor": (factor_year[:, None] == np.arange(t)[None, :]).ravel(),
+        "boundary_changed": broken.ravel(),  # on changed RegSO 2025 boundaries
     })
     if without_programme is not None:  # the planted programme's truth
         started = (np.isin(codes, cfg.programme_areas)[:, None]
@@ -276,7 +324,10 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
                                                        eps).ravel()
     attrs = {"source": f"sesindex synthetic generator (seed {seed}); areas, names and "
              f"populations from the packaged RegSO bundle ({ATTRIBUTION})",
-             "boundary_note": "RegSO 2020 boundaries held fixed for every year",
+             "boundary_note": (f"RegSO 2020 boundaries to {BREAK_YEAR - 1}, RegSO 2025 from "
+                               f"{BREAK_YEAR} ({int(broken.any(axis=1).sum())} areas' "
+                               "boundaries changed)" if boundary_break else
+                               "RegSO 2020 boundaries held fixed for every year"),
              "seed": seed, "config": str(asdict(cfg))}
     ds = from_tidy(tidy, attrs=attrs)
     return SyntheticData(ds, tidy, truth, cfg, seed)
@@ -290,7 +341,8 @@ PROGRAMME_DEMO = {"areas": 40, "start": 2018, "index": -1.0}
 def generate_programme(n_areas: int | None = None, years: tuple[int, ...] = YEARS,
                        seed: int = 20240101, areas: int = PROGRAMME_DEMO["areas"],
                        start: int = PROGRAMME_DEMO["start"],
-                       effect: float = PROGRAMME_DEMO["index"]) -> SyntheticData:
+                       effect: float = PROGRAMME_DEMO["index"], *,
+                       boundary_break: bool = False) -> SyntheticData:
     """The default panel with a programme planted for evaluation walk-throughs.
 
     ``areas`` areas drawn at random among the worst quarter of the true index in the year
@@ -304,10 +356,11 @@ def generate_programme(n_areas: int | None = None, years: tuple[int, ...] = YEAR
     >>> int(d.truth.groupby("area_code")["programme"].any().sum())
     5
     """
-    base = generate(n_areas=n_areas, years=years, seed=seed)
+    base = generate(n_areas=n_areas, years=years, seed=seed, boundary_break=boundary_break)
     before = base.truth[base.truth["year"] == start - 1]
     worst = before[before["index_true"] >= before["index_true"].quantile(0.75)]
     rng = np.random.default_rng([seed, 18])
     picked = tuple(sorted(rng.choice(worst["area_code"].to_numpy(), areas, replace=False)))
     return generate(n_areas=n_areas, years=years, seed=seed, config=SyntheticConfig(
-        programme_areas=picked, programme_start=start, programme_index=effect))
+        programme_areas=picked, programme_start=start, programme_index=effect),
+        boundary_break=boundary_break)

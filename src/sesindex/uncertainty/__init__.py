@@ -32,6 +32,7 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
+from sesindex.data.boundary_change import boundary_breaks, mark_boundary_changes
 from sesindex.index.spec import IndexSpec
 from sesindex.uncertainty.draws import change_verdict
 
@@ -66,4 +67,5 @@ def bootstrap_uncertainty(ds: xr.Dataset, spec: IndexSpec, *, years=None,
         names = ds["area_name"].to_series()
         changes.insert(3, "area_name", changes["area_code"].map(names).to_numpy())
         changes["verdict"] = change_verdict(changes["p_type_change_as_observed"])
+        changes = mark_boundary_changes(changes, boundary_breaks(ds))
     return areas, changes
