@@ -54,3 +54,24 @@ def test_non_jsonstat_answer_is_refused(tmp_path):
 def test_url_encodes_selection():
     url = build_url("TAB6586", {"Tid": ["2022", "2023"]}, lang="en")
     assert "lang=en" in url and "valueCodes%5BTid%5D=2022%2C2023" in url
+
+
+def test_cli_fetches_a_population_table_and_checks_it_reads_as_denominators(tmp_path,
+                                                                            monkeypatch):
+    from typer.testing import CliRunner
+
+    import sesindex.data.fetch as fetch
+    from sesindex.cli import app
+
+    population = Path(__file__).parent / "fixtures/pxweb/population_regso_zeros.json"
+    monkeypatch.setattr(fetch, "_default_opener", lambda u, t: population.read_bytes())
+    res = CliRunner().invoke(app, ["fetch", "--table", "TABPOP", "--population",
+                                   "--cache", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "reads as populations of" in res.output and "data assemble" in res.output
+    # an index table is not a population table: said so, the download kept
+    monkeypatch.setattr(fetch, "_default_opener", lambda u, t: RECORDED.read_bytes())
+    res = CliRunner().invoke(app, ["fetch", "--table", "TAB6586", "--population",
+                                   "--cache", str(tmp_path)])
+    assert res.exit_code != 0 and "does not read as a population table" in res.output
+    assert list(tmp_path.rglob("*TAB6586*"))

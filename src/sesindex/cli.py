@@ -365,8 +365,17 @@ def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = ind
           contents: str = typer.Option("*", help="ContentsCode selection."),
           lang: str = typer.Option("sv", help="sv or en."),
           cache: Path = typer.Option(Path("data/scb"), help="Cache directory."),
-          refresh: bool = typer.Option(False, help="Download again even if cached.")):
-    """Download a table from SCB's PxWebApi 2 (JSON-stat 2.0), cache it, check it loads."""
+          refresh: bool = typer.Option(False, help="Download again even if cached."),
+          population: bool = typer.Option(False, "--population", help="The table is a "
+                                          "population table (region x age x year): check "
+                                          "it reads as the denominators of "
+                                          "'sesindex data assemble'.")):
+    """Download a table from SCB's PxWebApi 2 (JSON-stat 2.0), cache it, check it loads.
+
+    The index table (TAB6586) loads as data; with ``--population`` a population table
+    by RegSO, age and year loads as denominators (SCB's zeros outside a boundary
+    version's years masked).
+    """
     from sesindex.data.fetch import FetchError, fetch_table
     from sesindex.data.io import load_data
 
@@ -384,6 +393,9 @@ def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = ind
         _fail(str(exc))
     origin = "cache" if got.from_cache else "SCB"
     console.print(f"{got.path} (from {origin}, retrieved {got.retrieved})", highlight=False)
+    if population:
+        _check_population(got.path)
+        return
     try:
         loaded = load_data(str(got.path))
     except Exception as exc:  # noqa: BLE001 - report, keep the cached file
@@ -392,6 +404,19 @@ def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = ind
         console.print(f"note: {escape(note)}", highlight=False)
     console.print(f"loads as {loaded.dataset.sizes['area']} areas x "
                   f"{loaded.dataset.sizes['year']} years; use --data {got.path}")
+
+
+def _check_population(path: Path) -> None:
+    """Read a fetched population table as denominators, or fail naming the problem."""
+    from sesindex.data.population import read_population
+
+    try:
+        pop = read_population(path)
+    except Exception as exc:  # noqa: BLE001 - report, keep the cached file
+        _fail(f"fetched, but it does not read as a population table: {exc}")
+    console.print(f"reads as populations of {pop['area_code'].nunique()} areas x "
+                  f"{pop['year'].nunique()} years; use 'sesindex data assemble "
+                  f"--population {path}'", highlight=False)
 
 
 @app.command()
