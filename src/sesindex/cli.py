@@ -307,7 +307,10 @@ def data_assemble(rates: str = typer.Option(..., help="SCB's published percentag
                                                   "JSON-stat: region x age x year) or a CSV "
                                                   "with area_code, year, population, "
                                                   "population_20_64."),
-                  out: Path = typer.Option(..., help="The fit-ready tidy CSV to write.")):
+                  out: Path = typer.Option(..., help="The fit-ready tidy CSV to write."),
+                  years: str = typer.Option(None, help="Only these years of the rates: "
+                                            "'2022' or '2020-2023' (default: every year "
+                                            "they hold; each needs populations).")):
     """Published percentages + populations -> fit-ready data (denominators per indicator:
     all residents for V1, residents aged 20-64 for V2 and V3)."""
     import json
@@ -327,6 +330,13 @@ def data_assemble(rates: str = typer.Option(..., help="SCB's published percentag
                 from sesindex.data.model import to_tidy
 
                 given = to_tidy(loaded.dataset)  # validated, typed
+                wanted = _parse_years(years)
+                if wanted is not None:
+                    absent = sorted(set(wanted) - set(given["year"]))
+                    if absent:
+                        raise ValueError(f"--years {years}: the rates have no {absent} "
+                                         f"(they hold {sorted(set(given['year']))})")
+                    given = given[given["year"].isin(wanted)]
                 tidy = assemble(given, pop)
                 published = given[~given["indicator"].isin(["V1", "V2", "V3"])]
                 tidy = pd.concat([tidy, published], ignore_index=True)
@@ -342,6 +352,7 @@ def data_assemble(rates: str = typer.Option(..., help="SCB's published percentag
     sidecar = out.with_suffix(".manifest.json")
     sidecar.write_text(json.dumps({
         "command": "data assemble", "rates": rates, "population": str(population),
+        "years": sorted(int(y) for y in tidy["year"].unique()),
         "inputs": {**loaded.files, str(population): sha256(population)},
         "denominators": "V1: all residents (population); V2, V3: residents aged 20-64 "
                         "(population_20_64)",

@@ -95,7 +95,8 @@ def model_inputs(ds: xr.Dataset, indicators: Sequence[str],
         missing = sorted(set(years) - set(ds["year"].values.tolist()))
         if missing:
             raise ValueError(f"years {missing} are not in the data "
-                             f"({ds['year'].values.tolist()})")
+                             f"({ds['year'].values.tolist()}): choose the years to fit "
+                             "(sesindex fit --years)")
         ds = ds.sel(year=list(years))
     absent = [i for i in indicators if i not in ds["indicator"].values]
     if absent:
