@@ -1,0 +1,5 @@
+"""``python -m sesindex.cli``."""
+
+from sesindex.cli.app import main
+
+main()

@@ -1,0 +1,171 @@
+"""The Bayesian commands: ``fit`` and ``evaluate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from sesindex.cli.app import (app, console, err, steps, fail, DATA_HELP, CUTPOINTS_HELP, parse_cutpoints, parse_years, print_verdicts, print_typing, refuse_earlier_run, run_directory, spec_file)
+
+
+@app.command()
+def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged name "
+                                 "(latent_factor, latent_factor_single_year, ...) or a "
+                                 "TOML file."),
+        data: str = typer.Option("synthetic", help=DATA_HELP),
+        years: str = typer.Option(None, help="Years to fit: '2022,2023' or '2011-2024' "
+                                  "(default: the spec's, else all)."),
+        areas: int = typer.Option(None, help="Synthetic data only: a random subset of N "
+                                  "areas (quick looks; no types or ranks without "
+                                  "--cutpoints)."),
+        draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
+        tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),
+        backend: str = typer.Option(None, help="nutpie (default), pymc or advi."),
+        adjacency: Path = typer.Option(None, exists=True, help="CSV of neighbouring area "
+                                       "pairs (two code columns): adds the BYM2 spatial "
+                                       "term."),
+        out: Path = typer.Option(Path("results/fit"), help="Output directory."),
+        overwrite: bool = typer.Option(False, help="Replace an earlier run in --out."),
+        cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
+        compare: list[str] = typer.Option(None, help="Also compare these two years in "
+                                          "changes.csv: '2015,2024' (repeatable)."),
+        report: bool = typer.Option(True, help="Also write report.html.")):
+    """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
+    credible intervals (higher ses_mean = higher socioeconomic status)."""
+    from dataclasses import replace
+
+    from sesindex.bayes import load_model_spec
+    from sesindex.bayes.output import write_fit
+    from sesindex.report.publish import write_fit_publication
+    from sesindex.data.io import load_data
+
+    model_spec = load_model_spec(spec_file(spec))
+    sampler = {k: v for k, v in (("draws", draws), ("tune", tune), ("backend", backend))
+               if v is not None}
+    if sampler:
+        model_spec = replace(model_spec, sampler=replace(model_spec.sampler, **sampler))
+    if years:
+        model_spec = replace(model_spec, years=parse_years(years))
+    if adjacency:
+        model_spec = replace(model_spec, adjacency=str(adjacency))
+    if compare:
+        try:
+            pairs = tuple(tuple(int(y) for y in c.split(",")) for c in compare)
+        except ValueError:
+            fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}", 2)
+        if any(len(p) != 2 for p in pairs):
+            fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}", 2)
+        model_spec = replace(model_spec, compare=model_spec.compare + pairs)
+    cuts = parse_cutpoints(cutpoints)
+    refuse_earlier_run(out, overwrite)
+    with steps() as step:
+        try:
+            with step(f"load {data}"):
+                synthetic = data.startswith("synthetic")
+                loaded = load_data(data, n_areas=areas, years=model_spec.years
+                                   if synthetic and model_spec.years else None)
+        except Exception as exc:  # noqa: BLE001 - every loader error is the user's to read
+            fail(str(exc))
+        for note in loaded.notes:
+            err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
+        from sesindex.bayes import fit as fit_model
+
+        try:
+            with step(f"compile, sample ({model_spec.sampler.backend}), derive"):
+                result = fit_model(loaded.dataset, model_spec, progress=True,
+                                   cutpoints=cuts)
+        except ValueError as exc:
+            fail(str(exc))
+        with step(f"write {out}"), run_directory(out) as tmp:
+            files = write_fit(result, tmp, loaded)
+            files += write_fit_publication(result, tmp, source=loaded.dataset.attrs.get(
+                "source", loaded.name))
+            if report:
+                from sesindex.report.html import build_report
+
+                files.append(build_report(tmp))
+    print_typing(result.typing.note, result.typing.warnings)
+    if len(result.changes):
+        print_verdicts(result.changes, "the posterior")
+    gate = result.gate
+    if gate["passed"]:
+        console.print(f"[green]fit gate passed[/]: max R-hat {gate['worst']['rhat']['value']:.4f}"
+                      f", min bulk ESS {gate['worst']['ess_bulk']['value']:.0f}, min tail ESS "
+                      f"{gate['worst']['ess_tail']['value']:.0f}, {gate['divergences']} "
+                      "divergences", highlight=False)
+    else:
+        err.print("[bold red]FIT GATE FAILED[/] — the run is marked failed and every table "
+                  f"carries fit_ok = false: {escape(str(gate['checks']))}; worst "
+                  f"{escape(str(gate['worst']))}", highlight=False)
+    console.print(f"timings (s): {result.timings}", highlight=False)
+    console.print(f"wrote {', '.join(p.name for p in files)} to {out}", highlight=False)
+    if not gate["passed"]:
+        raise typer.Exit(3)
+
+
+@app.command()
+def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
+                                      help="A fit run directory (sesindex fit --out)."),
+             treated: Path = typer.Option(..., exists=True, dir_okay=False,
+                                          help="CSV with a column area_code (and "
+                                          "optionally start_year per area)."),
+             start: int = typer.Option(None, help="The programme's first year, when the "
+                                       "file has no start_year column."),
+             controls: str = typer.Option("matched", help="matched (nearest never-treated "
+                                          "areas on the pre-period latent level and "
+                                          "trend), all, or a CSV of area codes."),
+             outcome: str = typer.Option("index", help="Headline estimand: index (points), "
+                                         "ses (latent sd) or type (share in types 1-2)."),
+             k: int = typer.Option(5, help="Matched controls per treated area."),
+             within: str = typer.Option("none", help="Match within: none, county or "
+                                        "municipality."),
+             draws: int = typer.Option(None, help="Override the evaluation fit's draws per "
+                                       "chain."),
+             allow_failed_fit: bool = typer.Option(False, help="Evaluate a fit that missed "
+                                                   "its gate (refused by default)."),
+             out: Path = typer.Option(Path("results/evaluate"), help="Output directory."),
+             overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
+    """Did the programme work? Effects on the treated areas (ATT on the index, the latent
+    status and the share in types 1-2, cohorts, event study) with credible intervals."""
+    from sesindex.evaluate import EvaluationInputError
+    from sesindex.evaluate import evaluate as run_evaluation
+    from sesindex.evaluate.output import write_evaluation
+
+    refuse_earlier_run(out, overwrite)
+    choice = controls if controls in ("matched", "all") else Path(controls)
+    if isinstance(choice, Path) and not choice.exists():
+        fail(f"--controls {controls!r} is neither matched, all nor an existing file", 2)
+    with steps() as step:
+        try:
+            with step(f"match, refit with programme effects, derive ({run})"):
+                result = run_evaluation(run, treated, start=start, controls=choice,
+                                        outcome=outcome, k=k, within=within,
+                                        sampler={"draws": draws} if draws else None,
+                                        allow_failed_fit=allow_failed_fit)
+        except (EvaluationInputError, ValueError) as exc:
+            fail(str(exc))
+        with step(f"write {out}"), run_directory(out) as tmp:
+            from sesindex.data.io import sha256
+
+            files = write_evaluation(result, tmp, inputs={str(treated): sha256(treated)})
+    head = result.effect(result.info["headline"])
+    table = Table(title=f"Programme effect on {len(result.starts)} treated areas "
+                  f"({result.info['comparison_areas']} comparison areas)")
+    for col in ("estimand", "mean", "90% interval", "P(< 0)"):
+        table.add_column(col, justify="left" if col == "estimand" else "right")
+    for r in result.effects.itertuples():
+        table.add_row(r.estimand, f"{r.mean:.3f}", f"[{r.lo90:.3f}, {r.hi90:.3f}]",
+                      f"{r.p_negative:.3f}")
+    console.print(table)
+    console.print(f"headline {result.info['headline']}: {head['mean']:.3f} "
+                  f"(90% {head['lo90']:.3f} to {head['hi90']:.3f}); a negative index effect "
+                  "is an improvement", highlight=False)
+    console.print(f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}",
+                  highlight=False)
+    if not result.fit.gate["passed"]:
+        err.print("[bold red]EVALUATION FIT FAILED ITS GATE[/] — the manifest says so: "
+                  f"{escape(str(result.fit.gate['worst']))}", highlight=False)
+        raise typer.Exit(3)

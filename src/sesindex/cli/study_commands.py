@@ -1,0 +1,75 @@
+"""Validation studies: ``validate`` (and ``--check`` of every spec)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from sesindex.cli.app import (app, console, err, steps, fail)
+
+
+@app.command()
+def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
+                                         "validation/bootstrap.toml."),
+             all_: bool = typer.Option(False, "--all", help="Run every spec in "
+                                       "validation/."),
+             specs_dir: Path = typer.Option(Path("validation"), help="Where --all looks."),
+             out: Path = typer.Option(Path("results/validation"), help="Output root."),
+             check: bool = typer.Option(False, "--check", help="Check every study spec in "
+                                        "--specs-dir and every packaged index and model "
+                                        "spec against its schema, without running.")):
+    """Run a validation study (tables, figures, manifest in results/validation/<study>/)."""
+    from sesindex.validate import run_all, run_study
+
+    if check:
+        _check_specs(specs_dir)
+        return
+    if all_ == (spec is not None):
+        fail("give one study spec or --all", 2)
+    with steps() as step:
+        if all_:
+            with step(f"validate --all ({specs_dir})"):
+                results = run_all(specs_dir, out)
+        else:
+            with step(f"validate {spec}"):
+                results = {spec.stem: run_study(spec, out / spec.stem)}
+    import json
+
+    for name, manifest in results.items():
+        console.print(f"[bold]{name}[/]: {len(manifest.get('files', []))} files in "
+                      f"{out / name}", highlight=False)
+        for k, v in manifest.get("results", {}).items():
+            text = json.dumps(v, default=str)
+            console.print(f"  {k}: {escape(text[:160])}{'…' if len(text) > 160 else ''}",
+                          highlight=False)
+
+
+def _check_specs(specs_dir: Path) -> None:
+    """Load every spec (study specs of ``specs_dir``, packaged index and model specs)
+    through its schema; exit 1 naming each that fails."""
+    import tomllib
+
+    from sesindex.bayes import load_model_spec
+    from sesindex.index import load_spec
+    from sesindex.specs import packaged_specs, resolve_spec
+    from sesindex.validate import StudySpec
+
+    files = [(p, StudySpec.load) for p in sorted(Path(specs_dir).glob("*.toml"))]
+    for name in packaged_specs():
+        path = resolve_spec(name)
+        with open(path, "rb") as fh:
+            kind = load_model_spec if "model" in tomllib.load(fh) else load_spec
+        files.append((path, kind))
+    bad = 0
+    for path, loader in files:
+        try:
+            loader(path)
+            console.print(f"[green]✓[/] {path}", highlight=False)
+        except (ValueError, TypeError, tomllib.TOMLDecodeError) as exc:
+            bad += 1
+            err.print(f"[red]✗[/] {path}: {escape(str(exc))}", highlight=False)
+    console.print(f"{len(files) - bad} of {len(files)} specs valid", highlight=False)
+    if bad:
+        raise typer.Exit(1)
