@@ -15,7 +15,8 @@ from scipy import stats
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.simulate import simulate_prior, template_inputs
 from sesindex.bayes.spec import GateSpec, ModelSpec
-from sesindex.validate.sbc import overall, run_sbc, summarise
+from sesindex.validate.ranks import overall
+from sesindex.validate.sbc import run_sbc, summarise
 
 EDGE = 0.0005
 TINY = {"tune": 200, "draws": 150, "posterior_draws": 49}  # L = 49: every 6th draw
@@ -179,7 +180,7 @@ def test_the_stated_power_is_the_power_of_the_test():
     # at the shift detectable_miscalibration reports, the Bonferroni chi-square test of
     # R = 200 simulated ranks rejects in about 80 % of 600 simulated studies (binomial
     # sd of that share 0.016: the band is over 4 sd wide)
-    from sesindex.validate.sbc import detectable_miscalibration
+    from sesindex.validate.ranks import detectable_miscalibration
 
     d = detectable_miscalibration(200, 10, 14, alpha=0.01)
     rng = np.random.default_rng(0)

@@ -25,15 +25,12 @@ recorded per replicate. A negative control re-ranks the same truths against the
 posterior draws shifted by +1 posterior sd, which the test must reject: it shows the
 study has power at its R.
 
+The rank statistics (uniformity tests, power) are :mod:`sesindex.validate.ranks`.
+
 Examples
 --------
->>> import numpy as np
->>> rank_of(np.array([[0.1, 0.5, 0.9], [1.0, 2.0, 3.0]]), np.array([0.6, 0.0])).tolist()
-[2, 0]
->>> choose_bins(replicates=100, draws=99), choose_bins(replicates=30, draws=99)
-(20, 5)
->>> [int(x) for x in binomial_band(100, 10)]
-[3, 18]
+>>> DEFAULTS["posterior_draws"]
+99
 """
 
 from __future__ import annotations
@@ -43,133 +40,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sesindex.bayes.data import ModelInputs
+from sesindex.validate.ranks import (choose_bins, detectable_miscalibration, overall,
+                                     rank_of, uniformity)
+from sesindex.validate.sbc_figures import plot_pvalues, plot_ranks
 
 #: Default sampler and SBC settings (the [sbc] table of a study spec overrides them).
 DEFAULTS = {"chains": 2, "tune": 300, "draws": 200, "posterior_draws": 99,
             "target_accept": 0.8, "eta_areas": 4, "control_shift_sd": 1.0,
             "likelihood": "gaussian_logit"}
-
-
-def rank_of(draws: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Number of draws (last axis) below the truth: the SBC rank, 0..L (NaN stays NaN).
-
-    Examples
-    --------
-    >>> rank_of(np.array([[0.0, 1.0], [np.nan, np.nan]]), np.array([0.5, 0.5])).tolist()
-    [1.0, nan]
-    """
-    ranks = (draws < truth[..., None]).sum(axis=-1).astype(float)
-    bad = np.isnan(draws).any(axis=-1) | np.isnan(truth)
-    return np.where(bad, np.nan, ranks) if bad.any() else ranks.astype(int)
-
-
-def choose_bins(replicates: int, draws: int, min_expected: float = 5.0) -> int:
-    """Largest number of bins B >= 2 dividing L + 1 with ``replicates / B >= min_expected``.
-
-    Examples
-    --------
-    >>> choose_bins(200, 99), choose_bins(60, 99), choose_bins(10, 99)
-    (25, 10, 2)
-    """
-    ok = [b for b in range(2, draws + 2) if (draws + 1) % b == 0
-          and replicates / b >= min_expected]
-    return max(ok) if ok else 2
-
-
-def bin_counts(ranks: np.ndarray, draws: int, bins: int) -> np.ndarray:
-    """Counts of ranks 0..L in ``bins`` equal bins (NaN ranks ignored).
-
-    Examples
-    --------
-    >>> bin_counts(np.array([0, 1, 2, 3, np.nan]), draws=3, bins=2).tolist()
-    [2, 2]
-    """
-    r = np.asarray(ranks, float)
-    r = r[~np.isnan(r)].astype(int)
-    width = (draws + 1) // bins
-    return np.bincount(r // width, minlength=bins)[:bins]
-
-
-def binomial_band(replicates: int, bins: int, level: float = 0.99) -> tuple[float, float]:
-    """Central ``level`` interval of one bin's count under uniform ranks, Binomial(R, 1/B).
-
-    Examples
-    --------
-    >>> binomial_band(200, 20)
-    (3.0, 19.0)
-    """
-    lo, hi = stats.binom.ppf([(1 - level) / 2, (1 + level) / 2], replicates, 1 / bins)
-    return float(lo), float(hi)
-
-
-def uniformity(ranks: pd.DataFrame, draws: int, bins: int) -> pd.DataFrame:
-    """Per quantity (column): chi-square test of uniform bin counts and rank moments.
-
-    ``rank_mean`` is the mean normalised rank (rank / L; 0.5 expected: below means the
-    posterior sits above the truth), ``rank_sd`` its sd (0.29 expected for uniform:
-    smaller means the posterior is too wide, larger too narrow).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> r = pd.DataFrame({"x": rng.integers(0, 100, 500), "y": np.zeros(500, int)})
-    >>> u = uniformity(r, draws=99, bins=10)
-    >>> bool(u.loc[0, "p_value"] > 0.01), bool(u.loc[1, "p_value"] < 1e-10)
-    (True, True)
-    """
-    rows = []
-    for name in ranks.columns:
-        r = ranks[name].to_numpy(float)
-        used = int(np.isfinite(r).sum())
-        counts = bin_counts(r, draws, bins)
-        if used:
-            chi2, p = stats.chisquare(counts)
-        else:
-            chi2, p = np.nan, np.nan
-        u = r[np.isfinite(r)] / draws
-        rows.append({"quantity": name, "replicates_used": used, "bins": bins,
-                     "chi2": float(chi2), "df": bins - 1, "p_value": float(p),
-                     "rank_mean": float(u.mean()) if used else np.nan,
-                     "rank_sd": float(u.std(ddof=1)) if used > 1 else np.nan,
-                     "min_bin": int(counts.min()), "max_bin": int(counts.max()),
-                     "counts": " ".join(str(int(c)) for c in counts)})
-    return pd.DataFrame(rows)
-
-
-def overall(table: pd.DataFrame, alpha: float = 0.01) -> dict:
-    """Family-wise summary of the per-quantity p-values of :func:`uniformity`.
-
-    ``bonferroni_p`` = min(1, K x smallest p) (a level-``alpha`` test that no quantity is
-    mis-calibrated); ``holm_rejected`` lists quantities Holm's step-down procedure rejects
-    at ``alpha``; ``ks_p`` tests the K p-values against uniform (approximate: the
-    quantities share replicates, so their p-values are dependent).
-
-    Examples
-    --------
-    >>> o = overall(pd.DataFrame({"quantity": list("abcd"), "p_value": [0.5, 0.2, 0.9, 0.001]}))
-    >>> o["bonferroni_p"], o["holm_rejected"], o["below_alpha"]
-    (0.004, ['d'], 1)
-    """
-    t = table.dropna(subset=["p_value"])
-    p = t["p_value"].to_numpy()
-    k = len(p)
-    if k == 0:
-        return {"quantities": 0}
-    order = np.argsort(p)
-    rejected = []
-    for i, j in enumerate(order):
-        if p[j] > alpha / (k - i):
-            break
-        rejected.append(str(t["quantity"].iloc[j]))
-    return {"quantities": k, "alpha": alpha, "min_p": float(p.min()),
-            "min_p_quantity": str(t["quantity"].iloc[int(order[0])]),
-            "bonferroni_p": float(min(1.0, k * p.min())), "holm_rejected": rejected,
-            "below_alpha": int((p < alpha).sum()), "expected_below_alpha": alpha * k,
-            "ks_p": float(stats.kstest(p, "uniform").pvalue),
-            "rejects_uniformity": bool(min(1.0, k * p.min()) < alpha)}
 
 
 @dataclass
@@ -424,49 +304,6 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     return SBCResult(name, names, truths, kept, table, thin, info)
 
 
-def detectable_miscalibration(replicates: int, bins: int, quantities: int,
-                              alpha: float = 0.01, power: float = 0.8) -> dict:
-    """The miscalibrations a chi-square rank test detects with probability ``power``.
-
-    At family level ``alpha`` over ``quantities`` (Bonferroni: each test at alpha / K)
-    with ``replicates`` ranks in ``bins`` bins: the smallest posterior shift (in
-    posterior sds; the truth sits that far from the posterior's centre), the largest
-    width ratio below 1 (posterior too narrow by that factor) and the smallest above 1
-    (too wide) that give the uniformity test that power. Ranks of a normal truth under
-    a normal posterior: u = Phi(Z + shift) or Phi(Z / ratio); the test statistic is
-    noncentral chi-square with df B - 1 and noncentrality R sum_b (p_b - 1/B)^2 B.
-
-    Examples
-    --------
-    >>> d = detectable_miscalibration(200, 10, 14)
-    >>> 0.2 < d["shift_sd"] < 0.6, 0.6 < d["width_ratio_narrow"] < 0.95
-    (True, True)
-    """
-    from scipy.optimize import brentq
-
-    edges = stats.norm.ppf(np.linspace(0, 1, bins + 1))
-    crit = stats.chi2.ppf(1 - alpha / quantities, bins - 1)
-
-    def test_power(cdf_edges) -> float:
-        p = np.diff(cdf_edges)
-        lam = replicates * bins * np.sum((p - 1 / bins) ** 2)
-        return float(stats.ncx2.sf(crit, bins - 1, lam))
-
-    def shift(d):
-        return test_power(stats.norm.cdf(edges - d)) - power
-
-    def width(c):
-        return test_power(stats.norm.cdf(edges * c)) - power
-
-    return {"replicates": replicates, "bins": bins, "quantities": quantities,
-            "alpha": alpha, "power": power,
-            "shift_sd": round(brentq(shift, 1e-6, 5.0), 3),
-            "width_ratio_narrow": round(brentq(width, 1.0 - 1e-6, 0.05), 3)
-            if width(0.05) > 0 else None,
-            "width_ratio_wide": round(brentq(width, 1.0 + 1e-6, 20.0), 3)
-            if width(20.0) > 0 else None}
-
-
 def summarise(res: SBCResult, bins: int | None = None, alpha: float = 0.01,
               shift_sd: float = 0.0) -> tuple[pd.DataFrame, dict]:
     """Uniformity table and family summary of ``res`` (``shift_sd``: negative control)."""
@@ -475,67 +312,6 @@ def summarise(res: SBCResult, bins: int | None = None, alpha: float = 0.01,
     table = uniformity(res.ranks(shift_sd), res.n_draws, bins)
     table.insert(0, "design", res.design)
     return table, overall(table, alpha)
-
-
-def plot_ranks(out, res: SBCResult, bins: int, title: str, name: str,
-               shift_sd: float = 0.0, level: float = 0.99) -> None:
-    """Rank histograms, one panel per quantity, with the ``level`` binomial band."""
-    ranks = res.ranks(shift_sd)
-    used = int(ranks.notna().all(axis=1).sum())
-    lo, hi = binomial_band(used, bins, level)
-    k = len(res.quantities)
-    ncols = min(5, k)
-    nrows = int(np.ceil(k / ncols))
-    fig, axes = out.figure(nrows, ncols, size=(2.6 * ncols, 2.1 * nrows + 0.8))
-    axes = np.atleast_1d(axes).ravel()
-    width = (res.n_draws + 1) / bins
-    table = uniformity(ranks, res.n_draws, bins)
-    for i, (ax, q) in enumerate(zip(axes, res.quantities)):
-        counts = bin_counts(ranks[q].to_numpy(float), res.n_draws, bins)
-        edges = np.arange(bins) * width
-        ax.axhspan(lo, hi, color="0.85", zorder=0)
-        ax.axhline(used / bins, color="0.4", lw=0.8, ls="--")
-        ax.bar(edges, counts, width=width, align="edge", color="#4a78b5", edgecolor="white")
-        ax.set_xlim(0, res.n_draws + 1)
-        p = table.loc[table["quantity"] == q, "p_value"].iloc[0]
-        ax.set_title(q, fontsize=8)
-        ax.text(0.98, 0.97, f"p = {p:.2g}", transform=ax.transAxes, ha="right", va="top",
-                fontsize=7, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7})
-        ax.set_ylim(0, 1.15 * max(hi, counts.max()))
-        ax.tick_params(labelsize=7)
-        if i % ncols == 0:
-            ax.set_ylabel("Replicates", fontsize=8)
-        if i >= k - ncols:
-            ax.set_xlabel(f"Rank among L = {res.n_draws} draws", fontsize=8)
-    for ax in axes[k:]:
-        ax.set_visible(False)
-    fig.suptitle(f"{title}: rank histograms, {used} replicates, {bins} bins "
-                 f"(grey: {round(100 * level)}% band of a bin's count if uniform)")
-    out.save(fig, name, f"SBC rank histograms ({res.design}"
-             + (f", negative control: draws shifted by +{shift_sd:g} sd" if shift_sd else "")
-             + f") with the {round(100 * level)}% binomial band")
-
-
-def _plot_pvalues(out, tables: pd.DataFrame, alpha: float, title: str) -> None:
-    designs = list(dict.fromkeys(tables["design"]))
-    fig, axes = out.figure(len(designs), 1, size=(10.0, 3.6 * len(designs) + 0.6))
-    for ax, design in zip(np.atleast_1d(axes), designs):
-        g = tables[tables["design"] == design]
-        names = list(dict.fromkeys(g["quantity"]))
-        x = {q: i for i, q in enumerate(names)}
-        for kind, h in g.groupby("kind", sort=False):
-            ax.plot([x[q] for q in h["quantity"]], h["p_value"].clip(lower=1e-30),
-                    "o" if kind == "sbc" else "x",
-                    label="SBC" if kind == "sbc" else f"negative control ({kind})")
-        ax.axhline(alpha / len(names), color="firebrick", lw=0.8, ls="--",
-                   label=f"Bonferroni threshold {alpha:g}/{len(names)}")
-        ax.set_yscale("log")
-        ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
-        ax.set_ylabel("Chi-square p-value")
-        ax.set_title(f"Design {design}")
-        ax.legend(fontsize=7)
-    fig.suptitle(f"{title}: per-quantity p-values of uniform ranks (clipped at 1e-30)")
-    out.save(fig, "sbc_pvalues", "per-quantity chi-square p-values, SBC and negative control")
 
 
 def run(spec, data, out) -> dict:
@@ -622,7 +398,7 @@ def run(spec, data, out) -> dict:
     out.table("replicates", pd.concat(logs, ignore_index=True),
               "per replicate: seeds, status and error, divergences, smallest bulk ESS, "
               "largest R-hat, mean leapfrog steps, seconds")
-    _plot_pvalues(out, both, alpha, spec.title)
+    plot_pvalues(out, both, alpha, spec.title)
     out.table("power", pd.DataFrame([{"design": n, **v["detectable_at_80pct_power"]}
                                      for n, v in key["designs"].items()]),
               "per design: the smallest posterior shift (in posterior sds) and the width "
