@@ -38,8 +38,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sesindex.data.boundaries import REGSO_VERSION_YEARS
+
 #: The first year SCB serves on RegSO 2025 boundaries.
-BREAK_YEAR = 2024
+BREAK_YEAR = REGSO_VERSION_YEARS["RegSO2025"].start
 #: The boundary versions on either side of the break.
 VERSIONS = ("RegSO2020", "RegSO2025")
 #: The verdict of a comparison across an area's boundary change.

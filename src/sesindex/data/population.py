@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from sesindex.data.jsonstat import Cube, cells_long, load_json, parse_cube, whole_years
-from sesindex.data.pxweb import VERSION_YEARS, area_regions, find_dims
+from sesindex.data.pxweb import find_dims
+from sesindex.data.regions import VERSION_YEARS, area_regions
 from sesindex.data.schema import DataValidationError, Problem
 
 COLUMNS = ("area_code", "year", "population", "population_20_64")

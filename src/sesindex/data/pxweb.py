@@ -47,7 +47,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sesindex.data.boundaries import CODE_PATTERNS, REGSO_VERSION_YEARS
+from sesindex.data.regions import VERSION_YEARS, area_regions, format_years
 from sesindex.data.jsonstat import Cube, Dim, cells_long, load_json, parse_cube, whole_years
 from sesindex.data.schema import (
     SUPPRESSION_MARKERS,
@@ -91,25 +91,6 @@ LABEL_KEYWORDS: dict[str, tuple[str, ...]] = {
     "published_type": ("områdestyp", "area type"),
 }
 
-#: Years each boundary version's series covers. RegSO as in
-#: :data:`sesindex.data.boundaries.REGSO_VERSION_YEARS`; DeSO 2018 underlies RegSO 2020 and
-#: DeSO 2025 underlies RegSO 2025 (SCB switched both from statistics year 2024), and DeSO
-#: series start before 2011, so DeSO 2018 is open to the past.
-VERSION_YEARS: dict[str, range] = {
-    **REGSO_VERSION_YEARS,
-    "DeSO2018": range(1960, REGSO_VERSION_YEARS["RegSO2025"].start),
-    "DeSO2025": REGSO_VERSION_YEARS["RegSO2025"],
-}
-_BASE_VERSION = {"RegSO": "RegSO2020", "DeSO": "DeSO2018"}
-
-_AREA_CODE = re.compile(
-    r"^(?P<code>\d{4}(?:R\d{3}|[A-C]\d{4}))(?:_(?P<suffix>[A-Za-z]+\d{4}))?$")
-_NON_AREA = (
-    (re.compile(r"^(00|SE|Riket)$", re.I), "country"),
-    (re.compile(r"^\d{2}$"), "county"),
-    (re.compile(r"^\d{4}$"), "municipality"),
-)
-_LABEL = re.compile(r"^(?:\d{4}(?:R\d{3}|[A-C]\d{4})\s+)?(?P<muni>[^(]*?)\s*\((?P<name>.*)\)\s*$")
 _TIME_IDS = {"tid", "time", "year", "years", "år", "ar"}
 _METRIC_IDS = {"contentscode", "contents", "tabellinnehåll", "table contents"}
 _GEO_IDS = {"region", "regions", "area", "areas", "område", "omrade", "regso", "deso",
@@ -180,56 +161,6 @@ def find_dims(cube: Cube, *, need_metric: bool) -> tuple[str, str, str | None]:
 
 
 # --------------------------------------------------------------------------- regions
-
-
-def _fmt_years(years: Iterable[int]) -> str:
-    """``2011–2013, 2015`` for consecutive runs."""
-    ys = sorted(set(int(y) for y in years))
-    runs: list[list[int]] = []
-    for y in ys:
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
-
-
-def area_regions(dim: Dim) -> tuple[pd.DataFrame, list[str]]:
-    """Area code, boundary version, name and municipality per region category.
-
-    Non-area regions (country, county, municipality) get ``area_code`` None and a note.
-    """
-    rows, skipped, bad = [], [], []
-    for code in dim.codes:
-        label = dim.labels[code]
-        m = _AREA_CODE.match(code)
-        if m:
-            kind = "RegSO" if "R" in m["code"] else "DeSO"
-            version = _BASE_VERSION[kind] if m["suffix"] is None else m["suffix"]
-            if version not in CODE_PATTERNS or not version.startswith(kind):
-                raise ValueError(f"region {code!r} ({label!r}): unknown boundary version "
-                                 f"suffix {m['suffix']!r} (known: {sorted(CODE_PATTERNS)})")
-            lm = _LABEL.match(label)
-            name = lm["name"].strip() if lm else re.sub(rf"^{m['code']}\s*", "", label).strip()
-            rows.append((code, m["code"], version, name or None, m["code"][:4]))
-            continue
-        kinds = [k for pattern, k in _NON_AREA if pattern.match(code)]
-        if kinds:
-            skipped.append(f"{code} {label} ({kinds[0]})")
-            rows.append((code, None, None, None, None))
-        else:
-            bad.append(f"{code!r} ({label!r})")
-    if bad:
-        raise ValueError(f"region code(s) {', '.join(bad)} are neither RegSO/DeSO area codes "
-                         "(e.g. 1780R001, 1780R001_RegSO2025, 0114C1010) nor country, county "
-                         "or municipality codes")
-    notes = []
-    if skipped:
-        notes.append(f"skipped {len(skipped)} region(s) that are not RegSO/DeSO areas: "
-                     + "; ".join(skipped))
-    frame = pd.DataFrame(rows, columns=["region", "area_code", "boundary_version",
-                                        "area_name", "municipality_code"])
-    return frame, notes
 
 
 # --------------------------------------------------------------------------- contents
@@ -316,7 +247,7 @@ def _split_nulls(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[
         what = ("'..'" if markers == [".."]
                 else f"null ({', '.join(map(repr, markers)) or 'no status'})")
         per = structural.groupby("boundary_version")["year"].unique()
-        parts = [f"{v} codes have none for {_fmt_years(ys)}" for v, ys in per.items()]
+        parts = [f"{v} codes have none for {format_years(ys)}" for v, ys in per.items()]
         notes.append(f"dropped {len(structural):,} structural {what} cells (a boundary version "
                      f"outside its years): {'; '.join(parts)}")
     return cells[~null], cells[null & in_years], notes
