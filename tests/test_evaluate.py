@@ -125,8 +125,20 @@ def test_cli_evaluate_writes_its_tables_and_refuses_unknown_areas(tmp_path):
     got = runner.invoke(app, args + ["--allow-failed-fit"])
     assert got.exit_code in (0, 3), got.output
     for name in ("effects.csv", "event_study.csv", "controls.csv", "balance.csv",
-                 "trajectories.png", "event_study.png", "manifest.json"):
+                 "trajectories.png", "event_study.png", "manifest.json", "effects_sv.csv",
+                 "effects_en.csv", "evaluation.xlsx", "report.html"):
         assert (tmp_path / "ev" / name).exists(), name
+    # the published effects: Swedish convention, both languages, listed in the manifest
+    sv = pd.read_csv(tmp_path / "ev" / "effects_sv.csv", sep=";", decimal=",",
+                     encoding="utf-8-sig")
+    assert sv.columns[0] == "Effekt" and sv.iloc[0, 0].startswith("Genomsnittlig effekt")
+    effects = pd.read_csv(tmp_path / "ev" / "effects.csv")
+    assert sv["Medelvärde"].iloc[0] == pytest.approx(effects["mean"].iloc[0], abs=0.005)
+    sheets = pd.read_excel(tmp_path / "ev" / "evaluation.xlsx", sheet_name=None)
+    assert list(sheets) == ["Svenska", "English", "Om data"]
+    outputs = json.loads((tmp_path / "ev" / "manifest.json").read_text())["outputs"]
+    assert {"report.html", "evaluation.xlsx"} <= set(outputs)
+    assert "Programme evaluation" in (tmp_path / "ev" / "report.html").read_text()
     bad = tmp_path / "bad.csv"
     bad.write_text("area_code,start_year\n9999R999,2021\n")
     got = runner.invoke(app, ["evaluate", "--run", str(run), "--treated", str(bad),

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from sesindex.cli.app import (app, data_app, console, err, steps, fail, DATA_HELP, parse_years)
+from sesindex.cli.app import (DATA_HELP, app, console, data_app, err, fail, parse_years,
+                             steps)
 
 
 @data_app.command("check")

@@ -8,7 +8,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sesindex.cli.app import (app, console, err, steps, fail, DATA_HELP, CUTPOINTS_HELP, parse_cutpoints, parse_years, print_verdicts, print_typing, refuse_earlier_run, run_directory, spec_file)
+from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
+                             parse_cutpoints, parse_years, print_typing, print_verdicts,
+                             refuse_earlier_run, run_directory, spec_file, steps)
 
 
 @app.command()
@@ -133,6 +135,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
     from sesindex.evaluate import EvaluationInputError
     from sesindex.evaluate import evaluate as run_evaluation
     from sesindex.evaluate.output import write_evaluation
+    from sesindex.report.evaluation import publish_evaluation
 
     refuse_earlier_run(out, overwrite)
     choice = controls if controls in ("matched", "all") else Path(controls)
@@ -151,6 +154,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
             from sesindex.data.io import sha256
 
             files = write_evaluation(result, tmp, inputs={str(treated): sha256(treated)})
+            files += publish_evaluation(tmp)
     head = result.effect(result.info["headline"])
     table = Table(title=f"Programme effect on {len(result.starts)} treated areas "
                   f"({result.info['comparison_areas']} comparison areas)")

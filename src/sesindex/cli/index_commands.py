@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from sesindex.cli.app import (app, console, err, steps, fail, DATA_HELP, CUTPOINTS_HELP, parse_cutpoints, print_verdicts, print_typing, print_types, spec_file)
+from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
+                             parse_cutpoints, print_types, print_typing, print_verdicts,
+                             spec_file, steps)
 
 
 def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | None,

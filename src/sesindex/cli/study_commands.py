@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from sesindex.cli.app import (app, console, err, steps, fail)
+from sesindex.cli.app import (app, console, err, fail, steps)
 
 
 @app.command()

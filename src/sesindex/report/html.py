@@ -154,6 +154,10 @@ def build_report(run_dir: str | Path, out: str | Path | None = None,
     """
     run = Path(run_dir)
     areas = _read(run, "areas.csv")
+    if areas is None and (run / "effects.csv").exists():  # a programme evaluation
+        from sesindex.report.evaluation import build_evaluation_report
+
+        return build_evaluation_report(run)
     if areas is None:
         raise FileNotFoundError(f"{run} has no areas.csv: not a sesindex run directory")
     summary = _read(run, "summary.csv")

@@ -152,7 +152,7 @@ def write_publication(df: pd.DataFrame, out_dir: str | Path, *, source: str,
             source_of = {COLUMNS[c][pos]: c for c in COLUMNS}
             formats = [{0: "0", 1: "0.0", 2: "0.00"}.get(_decimals(source_of[h]))
                        if h in source_of else None for h in frame.columns]
-            _number_formats(xl.book[name], formats)
+            number_formats(xl.book[name], formats)
         for ws in xl.book.worksheets:
             ws.freeze_panes = "A2"
             for col in ws.columns:
@@ -161,7 +161,7 @@ def write_publication(df: pd.DataFrame, out_dir: str | Path, *, source: str,
     return paths
 
 
-def _number_formats(ws, formats: list) -> None:
+def number_formats(ws, formats: list) -> None:
     """Apply each published column's number format to its cells (header excluded)."""
     for col, fmt in zip(ws.iter_cols(min_row=2), formats):
         if fmt is None:

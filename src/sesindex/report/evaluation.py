@@ -1,0 +1,166 @@
+"""The published view of a programme evaluation (``sesindex evaluate``): the effects in
+Swedish and English (CSV and Excel, rounded, with number formats) and an HTML report
+with the headline, the event study, the trajectories and the comparison areas' balance.
+
+Examples
+--------
+>>> import pandas as pd
+>>> effects = pd.DataFrame({"estimand": ["att_index_cohort_2018"], "mean": [-1.04],
+...                         "sd": [0.2], "lo90": [-1.4], "hi90": [-0.7], "lo95": [-1.5],
+...                         "hi95": [-0.6], "p_positive": [0.0], "p_negative": [1.0]})
+>>> effects_table(effects, "sv").iloc[0, 0]
+'Effekt på index, start 2018 (procentenheter)'
+>>> effects_table(effects, "en").columns.tolist()[:3]
+['Effect', 'Mean', '90% interval lower']
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from sesindex.evaluate.effects import LABELS
+from sesindex.report.publish import number_formats
+
+#: column -> (Swedish, English) heading of the published effects.
+HEADINGS = {"label": ("Effekt", "Effect"), "mean": ("Medelvärde", "Mean"),
+            "lo90": ("90 % intervall nedre", "90% interval lower"),
+            "hi90": ("90 % intervall övre", "90% interval upper"),
+            "lo95": ("95 % intervall nedre", "95% interval lower"),
+            "hi95": ("95 % intervall övre", "95% interval upper"),
+            "p_positive": ("Sannolikhet > 0", "Probability > 0"),
+            "p_negative": ("Sannolikhet < 0", "Probability < 0")}
+#: decimals of the published numbers: effects to two, probabilities to three
+DECIMALS = {"mean": 2, "lo90": 2, "hi90": 2, "lo95": 2, "hi95": 2, "p_positive": 3,
+            "p_negative": 3}
+STEMS = ("effects_sv.csv", "effects_en.csv", "evaluation.xlsx")
+
+
+def effect_label(estimand: str, lang: str) -> str:
+    """The published name of an estimand (cohort effects named by their start year)."""
+    pos = 0 if lang == "sv" else 1
+    if estimand in LABELS:
+        return LABELS[estimand][pos]
+    if estimand.startswith("att_index_cohort_"):
+        year = estimand.rsplit("_", 1)[1]
+        return (f"Effekt på index, start {year} (procentenheter)",
+                f"Effect on the index, start {year} (percentage points)")[pos]
+    return estimand
+
+
+def effects_table(effects: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The effects with headings and estimand names in ``lang`` ("sv" or "en"), rounded."""
+    pos = 0 if lang == "sv" else 1
+    out = effects[list(DECIMALS)].round(DECIMALS)
+    out.insert(0, "label", [effect_label(e, lang) for e in effects["estimand"]])
+    return out.rename(columns={k: v[pos] for k, v in HEADINGS.items()})
+
+
+def write_evaluation_publication(run_dir: str | Path) -> list[Path]:
+    """``effects_sv.csv`` (semicolons, decimal commas, UTF-8 with BOM), ``effects_en.csv``
+    and ``evaluation.xlsx`` (sheets Svenska, English, Om data) from ``effects.csv``."""
+    run = Path(run_dir)
+    effects = pd.read_csv(run / "effects.csv")
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    info = manifest.get("evaluation", {})
+    sv, en = effects_table(effects, "sv"), effects_table(effects, "en")
+    paths = [run / stem for stem in STEMS]
+    sv.to_csv(paths[0], index=False, sep=";", decimal=",", encoding="utf-8-sig")
+    en.to_csv(paths[1], index=False)
+    gate = "godkänd / passed" if manifest.get("fit_ok") else "EJ godkänd / FAILED"
+    about = pd.DataFrame({"Om data / About": [
+        f"Behandlade områden / Treated areas: {len(manifest.get('treated', {}))}",
+        f"Jämförelseområden / Comparison areas: {info.get('comparison_areas', '?')}",
+        f"Kontrafaktiskt / Counterfactual: {info.get('counterfactual', '')}",
+        "Intervall: centrala kredibilitetsintervall ur den bayesianska panelmodellens "
+        "posteriorfördelning / Intervals: central credible intervals from the Bayesian "
+        f"panel model's posterior; modellanpassning / fit gate: {gate}",
+        "Negativ effekt på index = förbättring / A negative effect on the index = an "
+        "improvement (higher index = lower socioeconomic status)",
+        "Källa / Source: Statistics Sweden (SCB) data; sesindex evaluate"]})
+    with pd.ExcelWriter(paths[2], engine="openpyxl") as xl:
+        for name, frame in (("Svenska", sv), ("English", en)):
+            frame.to_excel(xl, sheet_name=name, index=False)
+            number_formats(xl.book[name], [None] + [
+                "0.00" if DECIMALS[c] == 2 else "0.000" for c in DECIMALS])
+            xl.book[name].column_dimensions["A"].width = 60
+        about.to_excel(xl, sheet_name="Om data", index=False)
+        xl.book["Om data"].column_dimensions["A"].width = 110
+    return paths
+
+
+def _embedded(path: Path) -> str:
+    if not path.exists():
+        return ""
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
+
+
+def build_evaluation_report(run_dir: str | Path) -> Path:
+    """``report.html`` of an evaluation run: headline, effects, event study, figures,
+    comparison areas and balance, provenance."""
+    from sesindex.report.html import CSS
+
+    run = Path(run_dir)
+    effects = pd.read_csv(run / "effects.csv")
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    info = manifest.get("evaluation", {})
+    head = effects.set_index("estimand").loc["att_index"] if (
+        effects["estimand"] == "att_index").any() else effects.iloc[0]
+    verdict = ("the 95 % interval excludes 0" if head["lo95"] > 0 or head["hi95"] < 0
+               else "the 95 % interval includes 0: no effect shown")
+    sections = [
+        "<h1>Programme evaluation</h1>",
+        f"<p>{len(manifest.get('treated', {}))} treated areas against "
+        f"{info.get('comparison_areas', '?')} comparison areas. Average effect on the "
+        f"treated areas' index over the years after the start: <b>{head['mean']:+.2f}</b> "
+        f"points (95 % interval {head['lo95']:+.2f} to {head['hi95']:+.2f}); {verdict}. "
+        "A negative effect is an improvement (higher index = lower status).</p>",
+    ]
+    if not manifest.get("fit_ok", True):
+        sections.append("<p class='note fail'>The model failed its fit gate: these "
+                        "estimates must not be published.</p>")
+    if info.get("counterfactual"):
+        sections.append(f"<p class='muted'>Counterfactual: "
+                        f"{html.escape(str(info['counterfactual']))}</p>")
+    sections += ["<h2>Effects</h2>", effects_table(effects, "en").to_html(
+        index=False, border=0, na_rep="–")]
+    for name, title in (("event_study", "Event study (years before the start are "
+                         "placebo checks and should sit near 0)"),
+                        ("trajectories", "Treated and comparison areas")):
+        sections += [f"<h2>{title}</h2>", _embedded(run / f"{name}.png")]
+    for name, title in (("event_study", "Event study table"),
+                        ("balance", "Balance before the start (standardised differences)")):
+        path = run / f"{name}.csv"
+        if path.exists():
+            sections += [f"<h2>{title}</h2>", pd.read_csv(path).to_html(
+                index=False, border=0, float_format="{:.3f}".format, na_rep="–")]
+    sections += ["<h2>Provenance</h2>", "<pre>" + html.escape(json.dumps(
+        {k: manifest.get(k) for k in ("command", "created", "inputs", "seed", "gate")
+         if k in manifest}, indent=1, ensure_ascii=False, default=str)) + "</pre>",
+                 "<p class='muted'>Data: Statistics Sweden (SCB) — Source: Statistics "
+                 "Sweden (SCB).</p>"]
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sesindex "
+            f"evaluation</title><style>{CSS}</style></head><body>{''.join(sections)}"
+            "</body></html>")
+    path = run / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def publish_evaluation(run_dir: str | Path) -> list[Path]:
+    """The bilingual effect tables and ``report.html`` of an evaluation run, added to the
+    manifest's list of outputs (the manifest is rewritten last)."""
+    run = Path(run_dir)
+    paths = write_evaluation_publication(run) + [build_evaluation_report(run)]
+    manifest_path = run / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["outputs"] = list(dict.fromkeys([*manifest.get("outputs", []),
+                                              *(p.name for p in paths)]))
+    manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False,
+                                        default=str) + "\n", encoding="utf-8")
+    return paths
