@@ -19,7 +19,12 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
              out: Path = typer.Option(Path("results/validation"), help="Output root."),
              check: bool = typer.Option(False, "--check", help="Check every study spec in "
                                         "--specs-dir and every packaged index and model "
-                                        "spec against its schema, without running.")):
+                                        "spec against its schema, without running."),
+             workers: int = typer.Option(None, help="Run the study's replicates (stress, "
+                                         "evaluate) on a local Dask cluster of N worker "
+                                         "processes."),
+             scheduler: str = typer.Option(None, help="Run them on an existing Dask cluster: "
+                                           "its scheduler address, tcp://HOST:PORT.")):
     """Run a validation study (tables, figures, manifest in results/validation/<study>/)."""
     from sesindex.validate import run_all, run_study
 
@@ -28,13 +33,22 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
         return
     if all_ == (spec is not None):
         fail("give one study spec or --all", 2)
-    with steps() as step:
-        if all_:
-            with step(f"validate --all ({specs_dir})"):
-                results = run_all(specs_dir, out)
-        else:
-            with step(f"validate {spec}"):
-                results = {spec.stem: run_study(spec, out / spec.stem)}
+    from sesindex.validate.replicates import Engine
+
+    try:
+        engine = Engine(workers=workers, scheduler=scheduler)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    try:
+        with steps() as step:
+            if all_:
+                with step(f"validate --all ({specs_dir})"):
+                    results = run_all(specs_dir, out)
+            else:
+                with step(f"validate {spec}"):
+                    results = {spec.stem: run_study(spec, out / spec.stem, engine=engine)}
+    except ValueError as exc:
+        fail(str(exc))
     import json
 
     for name, manifest in results.items():

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import time
 from pathlib import Path
 
@@ -50,11 +51,13 @@ def _as_study_data(data, spec: StudySpec) -> StudyData:
     return StudyData(ds, truth, "dataset supplied by the caller")
 
 
-def run_study(spec_path_or_dict, out_dir, *, data=None) -> dict:
+def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
     """Run one validation study; returns its manifest (key numbers and files written).
 
     ``data`` replaces the spec's data (a :class:`StudyData`, a synthetic
     ``generate(...)`` result or an ``xarray.Dataset``); it is cut to the spec's years.
+    ``engine`` (:class:`sesindex.validate.replicates.Engine`) runs the replicates of a
+    study that has them (stress, evaluate) on a Dask cluster.
 
     Examples
     --------
@@ -71,7 +74,13 @@ def run_study(spec_path_or_dict, out_dir, *, data=None) -> dict:
     t_data = time.perf_counter() - t0
     out = StudyOutput(out_dir, note=f"sesindex validation · {spec.study} · {study.label}")
     module = importlib.import_module(f"sesindex.validate.{spec.study}")
-    results = module.run(spec, study, out)
+    extra = {}
+    if engine is not None and engine.distributed:
+        if "engine" not in inspect.signature(module.run).parameters:
+            raise ValueError(f"the {spec.study} study runs in process only (its replicates "
+                             "are vectorised); drop --workers/--scheduler")
+        extra["engine"] = engine
+    results = module.run(spec, study, out, **extra)
     spec_hash = None
     if spec.path:
         spec_hash = "sha256:" + hashlib.sha256(Path(spec.path).read_bytes()).hexdigest()
@@ -84,7 +93,8 @@ def run_study(spec_path_or_dict, out_dir, *, data=None) -> dict:
         study=spec.study, title=spec.title, spec_file=spec.path, data=study.label,
         years=list(spec.years), areas=int(study.dataset.sizes["area"]),
         reference_method=spec.index.to_dict(), variants=[v.name for v in spec.variants],
-        results=results, output_dir=str(Path(out_dir)))
+        results=results, output_dir=str(Path(out_dir)),
+        replicates_ran=(engine.describe() if engine is not None else "in process"))
 
 
 def run_all(validation_dir="validation", out_root="results/validation") -> dict[str, dict]:

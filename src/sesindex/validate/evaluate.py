@@ -33,10 +33,13 @@ Examples
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from sesindex.validate.replicates import ReplicateError, map_replicates
 
 #: Defaults of the ``[evaluate]`` table.
 DEFAULTS = {"n_areas": 400, "start": 2021, "seeds": 6, "sizes": [10, 30, 100],
@@ -210,9 +213,26 @@ def _figures(out, tables: dict, title: str) -> None:
              "rates: sesindex evaluate, the naive DiD and CausalPy's DiD")
 
 
-def run(spec, data, out) -> dict:
+def _evaluate_job(job: tuple, *, years, opt, model_spec) -> tuple[list[dict], dict]:
+    """One data seed's evaluations (a picklable unit for
+    :mod:`sesindex.validate.replicates`): its rows and its log entry."""
+    kind, seed, size, effect = job
+    t = time.perf_counter()
+    entry = {"status": "ok", "error": ""}
+    rows = []
+    try:
+        rows = _replicate(kind, seed, size, effect, years, opt, model_spec,
+                          np.random.default_rng([seed, 11]))
+    except Exception as err:  # noqa: BLE001 - recorded in replicates.csv
+        entry.update(status="error", error=f"{type(err).__name__}: {err}"[:300])
+    entry["seconds"] = round(time.perf_counter() - t, 1)
+    return rows, entry
+
+
+def run(spec, data, out, engine=None) -> dict:
     """The evaluation study of ``spec`` (``[evaluate]``: ``model``, ``n_areas``,
-    ``start``, ``seeds``, ``sizes``, ``effects``, ``k``, ``causalpy``, ``sampler``)."""
+    ``start``, ``seeds``, ``sizes``, ``effects``, ``k``, ``causalpy``, ``sampler``);
+    ``engine`` (:class:`sesindex.validate.replicates.Engine`): where the replicates run."""
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec
@@ -222,24 +242,23 @@ def run(spec, data, out) -> dict:
     model_spec = replace(model_spec, years=None,
                          sampler=replace(model_spec.sampler, **opt["sampler"]))
     years = tuple(int(y) for y in spec.years)
-    rows, log = [], []
     jobs = [("placebo", spec.seed + s, None, 0.0) for s in range(int(opt["seeds"]))]
     jobs += [("planted", spec.seed + 100 + s, size, effect) for s in range(int(opt["seeds"]))
              for size in opt["sizes"] for effect in opt["effects"]]
-    for kind, seed, size, effect in jobs:
-        t = time.perf_counter()
-        entry = {"kind": kind, "seed": seed, "size": size, "effect": effect,
-                 "status": "ok", "error": ""}
-        try:
-            rows += _replicate(kind, seed, size, effect, years, opt, model_spec,
-                               np.random.default_rng([seed, 11]))
-        except Exception as err:  # noqa: BLE001 - recorded in replicates.csv
-            entry.update(status="error", error=f"{type(err).__name__}: {err}"[:300])
-        entry["seconds"] = round(time.perf_counter() - t, 1)
-        log.append(entry)
+    fn = partial(_evaluate_job, years=years, opt=opt, model_spec=model_spec)
+    done = {}
+    for i, got in map_replicates(fn, jobs, engine):
+        kind, seed, size, effect = jobs[i]
+        if isinstance(got, ReplicateError):
+            got = ([], {"status": "error", "error": str(got)[:300], "seconds": None})
+        done[i] = (got[0], {"kind": kind, "seed": seed, "size": size, "effect": effect,
+                            **got[1]})
         if opt.get("progress"):
             print(f"evaluate study {kind} seed {seed} size {size} effect {effect}: "
-                  f"{entry['status']} ({entry['seconds']} s)", flush=True)
+                  f"{done[i][1]['status']} ({done[i][1]['seconds']} s; {len(done)} of "
+                  f"{len(jobs)})", flush=True)
+    rows = [row for i in sorted(done) for row in done[i][0]]
+    log = [done[i][1] for i in sorted(done)]
     out.table("replicates", pd.DataFrame(log), "one row per data seed: status, seconds")
     if not rows:
         raise RuntimeError(f"every evaluation replicate failed: "

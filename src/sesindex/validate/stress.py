@@ -38,11 +38,13 @@ Examples
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from sesindex.validate.calibration import brier, plot_reliability, reliability
+from sesindex.validate.replicates import ReplicateError, map_replicates
 
 LEVELS = (0.5, 0.9, 0.95)
 #: Targets of issue 15: 90 % coverage within the band for these quantities ...
@@ -240,14 +242,40 @@ def _aggregate(rows: list[dict]) -> pd.DataFrame:
                                      "coverage_min_seed", "coverage_max_seed"]]
 
 
-def run(spec, data, out) -> dict:
+def _fit_job(job: tuple, *, years, model_spec, opt) -> dict:
+    """One replicate of the study (a picklable unit for :mod:`sesindex.validate.replicates`)."""
+    scenario, seed, n_areas = job
+    return _fit_one(scenario, seed, n_areas, years, model_spec, opt)
+
+
+def _collect(jobs: list, done: dict) -> tuple:
+    """The finished replicates' rows in job order: replicates, coverage counts, flags,
+    jumped areas, and the scores per scenario."""
+    reps, cov_rows, flag_rows, jumped = [], [], [], []
+    by_scenario: dict[str, list] = {}
+    for i in sorted(done):
+        got, (scenario, seed, n) = done[i], jobs[i]
+        reps.append(got["row"])
+        if got["scores"] is None:
+            continue
+        label = scenario if n is not None else f"{scenario}_national"
+        tag = {"scenario": label, "seed": seed, "areas": n or 3363}
+        cov_rows += [{**tag, **r} for r in got["scores"]["coverage"]]
+        flag_rows += [{**tag, **r} for r in got["scores"]["flags"]]
+        jumped += [{**tag, **r} for r in got["scores"]["jumped"]]
+        by_scenario.setdefault(label, []).append(got["scores"])
+    return reps, cov_rows, flag_rows, jumped, by_scenario
+
+
+def run(spec, data, out, engine=None) -> dict:
     """The stress study of ``spec`` (``[stress]``: ``model`` (a model spec path),
     ``scenarios``, ``seeds`` (data seeds per scenario), ``n_areas``, ``national_seeds``
     (baseline fits on all 3,363 areas), ``levels``, ``delta``, ``p_material``,
     ``p_sign``, ``sampler`` (overrides of the model spec's sampler)).
 
     ``data`` is not used: every replicate generates its own scenario panel on the
-    spec's years.
+    spec's years. ``engine`` (:class:`sesindex.validate.replicates.Engine`): where the
+    fits run (in process by default; a Dask cluster gives the same results).
     """
     from dataclasses import replace
 
@@ -270,25 +298,24 @@ def run(spec, data, out) -> dict:
     jobs = [(s, spec.seed + k, n_areas) for s in scenarios
             for k in range(int(spec.option("seeds", 3)))]
     jobs += [("baseline", int(seed), None) for seed in spec.option("national_seeds", [])]
-    cov_rows, flag_rows_, rel, jumped, reps = [], [], [], [], []
-    by_scenario: dict[str, list] = {}
-    for scenario, seed, n in jobs:
-        got = _fit_one(scenario, seed, n, spec.years, model_spec, opt)
-        reps.append(got["row"])
+    fn = partial(_fit_job, years=tuple(spec.years), model_spec=model_spec, opt=opt)
+    done: dict[int, dict] = {}
+    for i, got in map_replicates(fn, jobs, engine):
+        if isinstance(got, ReplicateError):  # the worker itself failed, after its retries
+            scenario, seed, n = jobs[i]
+            got = {"row": {"scenario": scenario, "seed": seed, "areas": n or 3363,
+                           "status": "error", "error": str(got)[:300]}, "scores": None}
+        done[i] = got
         if spec.option("progress", False):
-            print(f"stress {scenario} seed {seed}: {got['row']['status']} "
-                  f"({got['row']['seconds']} s)", flush=True)
+            print(f"stress {got['row']['scenario']} seed {got['row']['seed']}: "
+                  f"{got['row']['status']} ({got['row'].get('seconds', '?')} s; "
+                  f"{len(done)} of {len(jobs)} fits)", flush=True)
+        # written after every fit, in job order: an interrupted study keeps what it measured
+        reps, cov_rows, *_ = _collect(jobs, done)
         out.table("replicates", pd.DataFrame(reps), "fits so far (the study is running)")
-        if got["scores"] is None:
-            continue
-        label = scenario if n is not None else f"{scenario}_national"
-        tag = {"scenario": label, "seed": seed, "areas": n or 3363}
-        cov_rows += [{**tag, **r} for r in got["scores"]["coverage"]]
-        # written after every fit: an interrupted study keeps what it measured
         out.table("coverage_by_seed", pd.DataFrame(cov_rows), "coverage counts per fit")
-        flag_rows_ += [{**tag, **r} for r in got["scores"]["flags"]]
-        jumped += [{**tag, **r} for r in got["scores"]["jumped"]]
-        by_scenario.setdefault(label, []).append(got["scores"])
+    reps, cov_rows, flag_rows_, jumped, by_scenario = _collect(jobs, done)
+    rel = []
     for label, scores in by_scenario.items():
         probs = np.concatenate([s["probs"] for s in scores])
         truth = np.concatenate([s["true_type"] for s in scores])
