@@ -10,7 +10,8 @@ data model (:mod:`sesindex.data.model`). The front door, for notebooks and scrip
 * :func:`fit` — the Bayesian panel: status, index, ranks, types and changes with
   credible intervals;
 * :func:`evaluate` — the effect of a programme on its areas;
-* :func:`report` — a self-contained HTML report of a run directory.
+* :func:`report` — a self-contained HTML report of a run directory;
+* :func:`read_run` — a run directory back as one ``xarray.DataTree``.
 
 Examples
 --------
@@ -23,7 +24,7 @@ Examples
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["bootstrap", "evaluate", "fit", "load", "official_index", "report"]
+__all__ = ["bootstrap", "evaluate", "fit", "load", "official_index", "read_run", "report"]
 
 
 def _dataset(data):
@@ -220,3 +221,28 @@ def report(run_dir, path=None, *, boundaries=None):
     from sesindex.report.html import build_report
 
     return build_report(run_dir, path, boundaries)
+
+
+def read_run(run_dir):
+    """A run directory (demo, index, fit, evaluate) as one labelled ``xarray.DataTree``.
+
+    Parameters
+    ----------
+    run_dir : path
+        The directory a run wrote.
+
+    Returns
+    -------
+    xarray.DataTree
+        Groups ``/areas``, ``/summary``, ``/changes``, ``/data``, ``/posterior`` (a fit),
+        ``/effects`` and ``/event_study`` (an evaluation), whichever the run wrote; the
+        manifest in ``attrs`` (:mod:`sesindex.runs`).
+
+    Examples
+    --------
+    >>> tree = read_run("results/karlstad/fit")  # doctest: +SKIP
+    >>> tree["areas"]["index_mean"].sel(area="1780R001", year=2022)  # doctest: +SKIP
+    """
+    from sesindex.runs import read_run as read
+
+    return read(run_dir)
