@@ -120,9 +120,14 @@ def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame) -> str:
                          index=observed.index))
     real = observed[verdict == "probably real"].sort_values("p_type_change")
     noise = observed[verdict == "probably noise"].sort_values("p_type_change")
+    crossed = int(changes["boundary_changed"].sum()) if "boundary_changed" in changes else 0
+    boundary = (f" {crossed} areas' boundaries changed between these years (SCB's RegSO "
+                "2025): their comparisons are marked <i>boundary changed</i> and are not "
+                "counted as their own movement." if crossed else "")
     return (f"<p>{len(observed)} areas changed their observed type{y0 and f' ({y0}→{y1})'}. "
             f"<b>{len(real)}</b> of these changes are probably real and "
-            f"<b>{len(noise)}</b> are probably noise ({html.escape(VERDICT_RULE)}). "
+            f"<b>{len(noise)}</b> are probably noise ({html.escape(VERDICT_RULE)})."
+            f"{boundary} "
             "<i>p_own_change</i> is the "
             "probability that the area's own index crossed a cut point held at the first "
             "year's μ, σ; <i>p_cut_change</i> that the movement of μ and σ alone changed "
