@@ -21,6 +21,7 @@ import numpy as np
 from dataclasses import replace
 
 from sesindex.bayes import fit, load_model_spec
+from sesindex.specs import resolve_spec
 from sesindex.data.synthetic import generate
 
 YEARS = (2021, 2022, 2023, 2024)
@@ -30,7 +31,7 @@ def main() -> dict:
     data = generate(n_areas=400, years=YEARS, seed=6, boundary_break=True)
     truth = data.truth.pivot(index="area_code", columns="year", values="index_true")
     broken = set(data.truth.query("year == 2024 and boundary_changed")["area_code"])
-    spec = replace(load_model_spec("latent_factor"), years=None)
+    spec = replace(load_model_spec(resolve_spec("latent_factor")), years=None)
     one = data.dataset.assign_coords(
         boundary_version=data.dataset["boundary_version"] * 0 + "RegSO2020")
     out = {"command": "python benchmarks/bench_boundary_break.py", "areas": 400,
