@@ -53,7 +53,6 @@ def _table(path: Path, index: list[str], dims: list[str]) -> xr.Dataset:
     if twice.any():
         raise ValueError(f"{path}: rows {[int(i) + 2 for i in frame.index[twice][:10]]} "
                          f"repeat the same {index} (file line numbers)")
-    frame = frame.drop(columns=[c for c in ("pair",) if c in frame and "pair" not in index])
     ds = frame.set_index(index).to_xarray()
     return ds.rename({old: new for old, new in zip(index, dims) if old != new})
 
