@@ -9,10 +9,6 @@ import pytest
 
 from sesindex.validate.replicates import Engine, ReplicateError, map_replicates
 
-STRESS = {"study": "stress", "years": [2022, 2023, 2024], "n_areas": 40,
-          "stress": {"model": "models/latent_factor.toml", "scenarios": ["jumps", "trends"],
-                     "seeds": 1, "n_areas": 40, "sampler": {"tune": 100, "draws": 100}}}
-
 
 def square_or_fail(x):
     """A replicate: fails on negative input."""
@@ -58,7 +54,8 @@ def test_a_cluster_returns_every_replicate_and_reports_failures(cluster):
     assert isinstance(got[1], ReplicateError) and "negative -1" in str(got[1])
 
 
-STRESS_TOML = """study = "stress"
+STUDIES = {
+    "stress": ("coverage_by_seed.csv", """study = "stress"
 years = [2022, 2023, 2024]
 n_areas = 40
 
@@ -68,10 +65,23 @@ scenarios = ["jumps", "trends"]
 seeds = 1
 n_areas = 40
 sampler = { tune = 100, draws = 100 }
-"""
+"""),
+    "sbc": ("ranks_one.csv", """study = "sbc"
+years = [2024]
+n_areas = 12
+
+[sbc]
+municipalities = 3
+tune = 100
+draws = 50
+posterior_draws = 19
+designs = [{ name = "one", years = [2024], replicates = 4 }]
+"""),
+}
 
 
-def test_the_stress_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path):
+@pytest.mark.parametrize("study", sorted(STUDIES))
+def test_a_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path, study):
     """The reference is what a user runs: the study in a fresh interpreter. A fit repeats
     bit for bit in a process with the same history; after other fits in the same process
     (as in this test session) the last bits of the gradients can differ and HMC turns them
@@ -80,18 +90,18 @@ def test_the_stress_study_on_a_cluster_equals_the_same_study_run_alone(cluster, 
     import sys
 
     from sesindex.validate import run_study
-    from sesindex.validate.spec import StudySpec
 
-    spec = tmp_path / "stress.toml"
-    spec.write_text(STRESS_TOML)
-    assert StudySpec.load(spec).options == STRESS["stress"]  # the TOML is the dict above
+    table, toml = STUDIES[study]
+    spec = tmp_path / f"{study}.toml"
+    spec.write_text(toml)
     alone = subprocess.run([sys.executable, "-m", "sesindex.cli", "validate", str(spec),
                             "--out", str(tmp_path / "alone")], capture_output=True,
                            text=True, timeout=900)
     assert alone.returncode == 0, alone.stderr[-2000:]
-    remote = run_study(STRESS, tmp_path / "cluster",
+    remote = run_study(spec, tmp_path / "cluster",
                        engine=Engine(scheduler=cluster.scheduler_address))
     assert remote["replicates_ran"].startswith("dask cluster at tcp://127.0.0.1")
-    a = pd.read_csv(tmp_path / "alone" / "stress" / "coverage_by_seed.csv")
-    b = pd.read_csv(tmp_path / "cluster" / "coverage_by_seed.csv")
+    a = pd.read_csv(tmp_path / "alone" / study / table)
+    b = pd.read_csv(tmp_path / "cluster" / table)
+    assert len(a) > 1
     pd.testing.assert_frame_equal(a, b)  # same seeds, same numbers, same order

@@ -149,12 +149,16 @@ def detectable_miscalibration(replicates: int, bins: int, quantities: int,
     (too wide) that give the uniformity test that power. Ranks of a normal truth under
     a normal posterior: u = Phi(Z + shift) or Phi(Z / ratio); the test statistic is
     noncentral chi-square with df B - 1 and noncentrality R sum_b (p_b - 1/B)^2 B.
+    A miscalibration no size of which in the searched range (shifts up to 5 sds, ratios
+    0.05 to 20) reaches that power — too few replicates — is ``None``.
 
     Examples
     --------
     >>> d = detectable_miscalibration(200, 10, 14)
     >>> 0.2 < d["shift_sd"] < 0.6, 0.6 < d["width_ratio_narrow"] < 0.95
     (True, True)
+    >>> detectable_miscalibration(3, 2, 14)["shift_sd"] is None
+    True
     """
     from scipy.optimize import brentq
 
@@ -174,7 +178,7 @@ def detectable_miscalibration(replicates: int, bins: int, quantities: int,
 
     return {"replicates": replicates, "bins": bins, "quantities": quantities,
             "alpha": alpha, "power": power,
-            "shift_sd": round(brentq(shift, 1e-6, 5.0), 3),
+            "shift_sd": round(brentq(shift, 1e-6, 5.0), 3) if shift(5.0) > 0 else None,
             "width_ratio_narrow": round(brentq(width, 1.0 - 1e-6, 0.05), 3)
             if width(0.05) > 0 else None,
             "width_ratio_wide": round(brentq(width, 1.0 + 1e-6, 20.0), 3)

@@ -196,9 +196,88 @@ def _model(model, opt: dict, panel: bool):
     return model if panel else replace(model, steps="normal")
 
 
+@dataclass(frozen=True)
+class _Design:
+    """What every replicate of one design needs (sent to each replicate, picklable)."""
+
+    template: ModelInputs
+    model: object  # ModelSpec: form, sampler, gate
+    seed: int
+    prior: dict | None
+    hyper: tuple[str, ...]
+    eta_cells: tuple[tuple[int, int], ...]
+    index_cells: tuple[tuple[int, int], ...] | None
+    keep: int
+    thin: int
+
+    @property
+    def panel(self) -> bool:
+        return self.template.z.shape[1] > 1
+
+
+def _replicate(job: tuple[_Design, int]) -> dict:
+    """One SBC replicate: simulate from the prior, fit, keep L draws; errors recorded.
+
+    The model is compiled once per form in each process (:mod:`sesindex.bayes.compiled`)
+    and the replicate's data swapped in, so in process and on every worker only the first
+    replicate of a design compiles."""
+    import nutpie
+
+    from sesindex.bayes.compiled import compiled_model
+    from sesindex.bayes.model import model_data
+    from sesindex.bayes.simulate import simulate_prior
+
+    d, r = job
+    model = d.model
+    sampler, likelihood = model.sampler, model.likelihood
+    t = time.perf_counter()
+    row = _row(d.seed, r)
+    truth, kept, timings = None, None, {"compile": 0.0}
+    try:
+        compiled = compiled_model(d.template, "random_walk" if d.panel else "none",
+                                  model.municipality, timings, dispersion=model.dispersion,
+                                  likelihood=likelihood, steps=model.steps)
+        sim, true = simulate_prior(d.template, np.random.default_rng([d.seed, r]),
+                                   panel=d.panel, prior=d.prior, likelihood=likelihood,
+                                   dispersion=model.dispersion, steps=model.steps,
+                                   municipality=model.municipality)
+        truth = _truth_vector(true, list(d.hyper), d.eta_cells, d.index_cells)
+        data = model_data(sim, municipality=model.municipality,
+                          dispersion=model.dispersion, likelihood=likelihood)
+        kwargs = ({"target_accept": sampler.target_accept}
+                  if sampler.target_accept != 0.8 else {})
+        idata = nutpie.sample(compiled.with_data(**data), draws=sampler.draws,
+                              tune=sampler.tune, chains=sampler.chains,
+                              cores=min(sampler.chains, 2), seed=d.seed + r,
+                              progress_bar=False, save_warmup=False,
+                              low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
+        row.update(_diagnostics(idata, model.gate))
+        kept = _kept_draws(idata.posterior, sim, list(d.hyper), d.eta_cells, d.index_cells,
+                           d.thin, d.keep, np.random.default_rng([d.seed, r, 1]))
+        if not np.isfinite(kept).all():
+            raise FloatingPointError("non-finite posterior draws")
+        if not row.pop("converged"):
+            row["status"] = "not_converged"
+    except Exception as err:  # recorded, never dropped silently
+        row.pop("converged", None)
+        row.update(status="error", error=f"{type(err).__name__}: {err}"[:300])
+    if row["status"] != "ok":
+        kept = None  # only converged replicates are ranked
+    row["seconds"] = round(time.perf_counter() - t, 3)
+    return {"row": row, "truth": truth, "kept": kept, "compile": timings["compile"]}
+
+
+def _row(seed: int, r: int, status: str = "ok", error: str = "") -> dict:
+    """Replicate r's line of the replicate table, before its fit."""
+    return {"replicate": r, "sim_seed": f"[{seed}, {r}]", "sampler_seed": seed + r,
+            "status": status, "error": error, "divergences": np.nan,
+            "min_ess_bulk": np.nan, "min_ess_tail": np.nan, "max_rhat": np.nan,
+            "mean_leapfrog_steps": np.nan}
+
+
 def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "sbc",
             options: dict | None = None, prior: dict | None = None, model=None,
-            progress=None) -> SBCResult:
+            progress=None, engine=None) -> SBCResult:
     """SBC of one design (``template``: areas, municipalities, years, ``v``).
 
     ``model`` (a :class:`~sesindex.bayes.spec.ModelSpec`) gives the model's form and the
@@ -207,10 +286,13 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     year, and the sampler's tune, draws, chains, target_accept, likelihood).
     ``prior`` overrides the simulator's prior (:data:`sesindex.bayes.simulate.PRIOR`)
     — only for deliberately wrong simulators. ``progress`` is an optional callable given
-    one line per replicate. Each replicate r simulates with ``default_rng([seed, r])``
-    and samples with nutpie seed ``seed + r``. A replicate whose sampled parameters miss
-    the model's fit gate is kept in the table as ``not_converged`` and left out of the
-    ranks (only converged fits count, as in production).
+    one line per finished replicate. ``engine``
+    (:class:`sesindex.validate.replicates.Engine`): where the replicates run (in process
+    by default; the same results on Dask). Each replicate r simulates with
+    ``default_rng([seed, r])`` and samples with nutpie seed ``seed + r``. A replicate
+    whose sampled parameters miss the model's fit gate is kept in the table as
+    ``not_converged`` and left out of the ranks (only converged fits count, as in
+    production); one that fails is kept with its error.
 
     Examples
     --------
@@ -221,68 +303,42 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     >>> res.ranks().shape, res.replicates["status"].tolist()  # doctest: +SKIP
     ((2, 20), ['ok', 'ok'])
     """
-    import nutpie
-
-    from sesindex.bayes.compiled import compiled_model
-    from sesindex.bayes.model import model_data
-    from sesindex.bayes.simulate import simulate_prior
+    from sesindex.validate.replicates import ReplicateError, map_replicates
 
     opt = {**DEFAULTS, **(options or {})}
     n_area, n_year, _ = template.z.shape
     panel = n_year > 1
     model = _model(model, options or {}, panel)
-    sampler, likelihood = model.sampler, model.likelihood
-    temporal = "random_walk" if panel else "none"
-    keep, chains, draws = int(opt["posterior_draws"]), sampler.chains, sampler.draws
-    thin = _thin(chains, draws, keep)
+    sampler = model.sampler
+    keep = int(opt["posterior_draws"])
     n_eta = min(int(opt["eta_areas"]), n_area)
     eta_areas = np.unique(np.linspace(0, n_area - 1, n_eta).round().astype(int))
-    eta_cells = [(int(a), t) for a in eta_areas for t in range(n_year)]
+    eta_cells = tuple((int(a), t) for a in eta_areas for t in range(n_year))
     official = tuple(template.indicators[:3]) == ("V1", "V2", "V3")
-    index_cells = eta_cells if official else None
-    hyper = _hyper_names(panel, model.municipality, model.steps == "jumps")
-    names = quantity_names(template, panel, eta_cells, model, index_cells)
-    kwargs = {"target_accept": sampler.target_accept} if sampler.target_accept != 0.8 else {}
+    names = quantity_names(template, panel, list(eta_cells), model,
+                           eta_cells if official else None)
+    design = _Design(template, model, seed, prior,
+                     tuple(_hyper_names(panel, model.municipality, model.steps == "jumps")),
+                     eta_cells, eta_cells if official else None, keep,
+                     _thin(sampler.chains, sampler.draws, keep))
 
-    timings: dict = {}  # compiled once per model form
-    compiled = compiled_model(template, temporal, model.municipality, timings,
-                              dispersion=model.dispersion, likelihood=likelihood,
-                              steps=model.steps)
     truths = np.full((replicates, len(names)), np.nan)
     kept = np.full((replicates, len(names), keep), np.nan)
-    rows = []
-    for r in range(replicates):
-        t = time.perf_counter()
-        row = {"replicate": r, "sim_seed": f"[{seed}, {r}]", "sampler_seed": seed + r,
-               "status": "ok", "error": "", "divergences": np.nan, "min_ess_bulk": np.nan,
-               "min_ess_tail": np.nan, "max_rhat": np.nan, "mean_leapfrog_steps": np.nan}
-        try:
-            sim, truth = simulate_prior(template, np.random.default_rng([seed, r]),
-                                        panel=panel, prior=prior, likelihood=likelihood,
-                                        dispersion=model.dispersion, steps=model.steps,
-                                        municipality=model.municipality)
-            truths[r] = _truth_vector(truth, hyper, eta_cells, index_cells)
-            data = model_data(sim, municipality=model.municipality,
-                              dispersion=model.dispersion, likelihood=likelihood)
-            idata = nutpie.sample(compiled.with_data(**data), draws=draws,
-                                  tune=sampler.tune, chains=chains, cores=min(chains, 2),
-                                  seed=seed + r, progress_bar=False, save_warmup=False,
-                                  low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
-            row.update(_diagnostics(idata, model.gate))
-            kept[r] = _kept_draws(idata.posterior, sim, hyper, eta_cells, index_cells,
-                                  thin, keep, np.random.default_rng([seed, r, 1]))
-            if not np.isfinite(kept[r]).all():
-                raise FloatingPointError("non-finite posterior draws")
-            if not row.pop("converged"):
-                row["status"] = "not_converged"
-        except Exception as err:  # recorded, never dropped silently
-            kept[r] = np.nan
-            row.update(status="error", error=f"{type(err).__name__}: {err}"[:300])
-        if row["status"] != "ok":
-            kept[r] = np.nan  # only converged replicates are ranked
-        row["seconds"] = round(time.perf_counter() - t, 3)
-        rows.append(row)
+    rows: list = [None] * replicates
+    compile_seconds = []
+    for r, got in map_replicates(_replicate, [(design, r) for r in range(replicates)],
+                                 engine):
+        if isinstance(got, ReplicateError):  # the worker itself failed: recorded
+            got = {"row": {**_row(seed, r, "error", str(got)[:300]), "seconds": np.nan},
+                   "truth": None, "kept": None, "compile": 0.0}
+        rows[r] = got["row"]
+        compile_seconds.append(got["compile"])
+        if got["truth"] is not None:
+            truths[r] = got["truth"]
+        if got["kept"] is not None:
+            kept[r] = got["kept"]
         if progress is not None:
+            row = got["row"]
             progress(f"{name} replicate {r + 1}/{replicates}: {row['status']} "
                      f"({row['seconds']:.1f} s, {row['divergences']} divergences)")
     table = pd.DataFrame(rows)
@@ -291,17 +347,18 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     info = {"areas": n_area, "municipalities": len(template.municipalities),
             "years": [int(y) for y in template.years], "panel": panel,
             "model": model.name, "steps": model.steps, "dispersion": model.dispersion,
-            "municipality": model.municipality, "likelihood": likelihood,
-            "chains": chains, "tune": sampler.tune, "draws_per_chain": draws,
+            "municipality": model.municipality, "likelihood": model.likelihood,
+            "chains": sampler.chains, "tune": sampler.tune, "draws_per_chain": sampler.draws,
             "low_rank": sampler.low_rank, "target_accept": sampler.target_accept,
-            "posterior_draws_L": keep, "thin": thin,
+            "posterior_draws_L": keep, "thin": design.thin,
             "gate": {"rhat_max": model.gate.rhat_max, "ess_bulk_min": model.gate.ess_bulk_min,
                      "ess_tail_min": model.gate.ess_tail_min,
                      "divergences_max": model.gate.divergences_max},
             "eta_areas": [str(template.areas[a]) for a in eta_areas],
-            "compiled_once_with_data": True, "compile_seconds": round(timings["compile"], 2),
+            "compiled_once_with_data": True,
+            "compile_seconds": round(float(sum(compile_seconds)), 2),
             "replicate_seconds": round(float(table["seconds"].sum()), 2)}
-    return SBCResult(name, names, truths, kept, table, thin, info)
+    return SBCResult(name, names, truths, kept, table, design.thin, info)
 
 
 def summarise(res: SBCResult, bins: int | None = None, alpha: float = 0.01,
@@ -314,12 +371,13 @@ def summarise(res: SBCResult, bins: int | None = None, alpha: float = 0.01,
     return table, overall(table, alpha)
 
 
-def run(spec, data, out) -> dict:
+def run(spec, data, out, engine=None) -> dict:
     """The SBC study of ``spec``; templates come from the study's (synthetic) data.
 
     The ``[sbc]`` table holds the sampler settings of :data:`DEFAULTS`, ``alpha`` (family
     level, default 0.01), ``municipalities`` and a list ``designs`` of tables with
     ``name``, ``years`` and ``replicates`` (optionally ``municipalities``, ``bins``).
+    ``engine`` (:class:`sesindex.validate.replicates.Engine`): where the replicates run.
 
     Examples
     --------
@@ -356,7 +414,8 @@ def run(spec, data, out) -> dict:
         model = load_model_spec(d["model"]) if d.get("model") else None
         res = run_sbc(template, replicates=int(d["replicates"]), seed=spec.seed + 1000 * i,
                       name=name, options={**sampler, **d.get("options", {})}, model=model,
-                      progress=print if spec.option("progress", False) else None)
+                      progress=print if spec.option("progress", False) else None,
+                      engine=engine)
         ok = int((res.replicates["status"] == "ok").sum())
         bins = int(d.get("bins") or choose_bins(ok, res.n_draws))
         table, summary = summarise(res, bins, alpha)
