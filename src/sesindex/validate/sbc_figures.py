@@ -11,7 +11,7 @@ from sesindex.validate.ranks import bin_counts, binomial_band, uniformity
 
 def plot_ranks(out, res, bins: int, title: str, name: str,
                shift_sd: float = 0.0, level: float = 0.99) -> None:
-    """Rank histograms of ``res`` (:class:`sesindex.validate.sbc.SBCResult`), one panel
+    """Rank histograms of ``res`` (:class:`sesindex.validate.sbc_replicates.SBCResult`), one panel
     per quantity, with the ``level`` binomial band."""
     ranks = res.ranks(shift_sd)
     used = int(ranks.notna().all(axis=1).sum())
