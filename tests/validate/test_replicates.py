@@ -55,7 +55,7 @@ def test_a_cluster_returns_every_replicate_and_reports_failures(cluster):
 
 
 STUDIES = {
-    "stress": ("coverage_by_seed.csv", """study = "stress"
+    "stress": (["coverage_by_seed.csv"], """study = "stress"
 years = [2022, 2023, 2024]
 n_areas = 40
 
@@ -66,7 +66,7 @@ seeds = 1
 n_areas = 40
 sampler = { tune = 100, draws = 100 }
 """),
-    "sbc": ("ranks_one.csv", """study = "sbc"
+    "sbc": (["ranks_one.csv"], """study = "sbc"
 years = [2024]
 n_areas = 12
 
@@ -76,6 +76,15 @@ tune = 100
 draws = 50
 posterior_draws = 19
 designs = [{ name = "one", years = [2024], replicates = 4 }]
+"""),
+    "sensitivity": (["samples.csv", "sobol_indices.csv"], """study = "sensitivity"
+years = [2022]
+n_areas = 60
+
+[sensitivity]
+monte_carlo = 600   # 3 blocks of 256 samples
+sobol_base = 8
+sobol_resamples = 20
 """),
 }
 
@@ -91,7 +100,7 @@ def test_a_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path,
 
     from sesindex.validate import run_study
 
-    table, toml = STUDIES[study]
+    tables, toml = STUDIES[study]
     spec = tmp_path / f"{study}.toml"
     spec.write_text(toml)
     alone = subprocess.run([sys.executable, "-m", "sesindex.cli", "validate", str(spec),
@@ -101,7 +110,8 @@ def test_a_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path,
     remote = run_study(spec, tmp_path / "cluster",
                        engine=Engine(scheduler=cluster.scheduler_address))
     assert remote["replicates_ran"].startswith("dask cluster at tcp://127.0.0.1")
-    a = pd.read_csv(tmp_path / "alone" / study / table)
-    b = pd.read_csv(tmp_path / "cluster" / table)
-    assert len(a) > 1
-    pd.testing.assert_frame_equal(a, b)  # same seeds, same numbers, same order
+    for table in tables:
+        a = pd.read_csv(tmp_path / "alone" / study / table)
+        b = pd.read_csv(tmp_path / "cluster" / table)
+        assert len(a) > 1
+        pd.testing.assert_frame_equal(a, b)  # same seeds, same numbers, same order

@@ -21,8 +21,8 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
                                         "--specs-dir and every packaged index and model "
                                         "spec against its schema, without running."),
              workers: int = typer.Option(None, help="Run the study's replicates (stress, "
-                                         "evaluate, sbc) on a local Dask cluster of N "
-                                         "worker processes."),
+                                         "evaluate, sbc, sensitivity) on a local Dask "
+                                         "cluster of N worker processes."),
              scheduler: str = typer.Option(None, help="Run them on an existing Dask cluster: "
                                            "its scheduler address, tcp://HOST:PORT.")):
     """Run a validation study (tables, figures, manifest in results/validation/<study>/)."""

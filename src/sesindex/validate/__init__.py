@@ -57,7 +57,7 @@ def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
     ``data`` replaces the spec's data (a :class:`StudyData`, a synthetic
     ``generate(...)`` result or an ``xarray.Dataset``); it is cut to the spec's years.
     ``engine`` (:class:`sesindex.validate.replicates.Engine`) runs the replicates of a
-    study that has them (stress, evaluate, sbc) on a Dask cluster.
+    study that has them (stress, evaluate, sbc, sensitivity) on a Dask cluster.
 
     Examples
     --------

@@ -279,9 +279,17 @@ def evaluate_block(ctx: Context, u: np.ndarray, keep_areas: bool = False) -> Eva
     return Evaluation(out, rank if keep_areas else None, types if keep_areas else None)
 
 
+def _evaluate_job(job: tuple) -> Evaluation:
+    """One block of samples (a replicate of :func:`evaluate` on Dask)."""
+    return evaluate_block(*job)
+
+
 def evaluate(ctx: Context, u: np.ndarray, *, n_jobs: int = 1, block: int = 256,
-             keep_areas: bool = False) -> Evaluation:
-    """Evaluate all samples in blocks through :class:`joblib.Parallel`.
+             keep_areas: bool = False, engine=None) -> Evaluation:
+    """Evaluate all samples in blocks: through :class:`joblib.Parallel` (``n_jobs``), or
+    with a distributed ``engine`` (:class:`sesindex.validate.replicates.Engine`) one block
+    per Dask task, put back in sample order. A block that fails on the cluster is an
+    error naming its samples (no Sobol index from part of the design).
 
     Examples
     --------
@@ -295,17 +303,29 @@ def evaluate(ctx: Context, u: np.ndarray, *, n_jobs: int = 1, block: int = 256,
     >>> bool(np.array_equal(e1.outputs, e2.outputs))
     True
     """
-    from joblib import Parallel, delayed
+    starts = range(0, len(u), block)
+    if engine is not None and engine.distributed:
+        from sesindex.validate.replicates import ReplicateError, map_replicates
 
-    parts = Parallel(n_jobs=n_jobs)(delayed(evaluate_block)(ctx, u[i:i + block], keep_areas)
-                                    for i in range(0, len(u), block))
+        parts: list = [None] * len(starts)
+        for k, got in map_replicates(_evaluate_job, [(ctx, u[i:i + block], keep_areas)
+                                                     for i in starts], engine):
+            if isinstance(got, ReplicateError):
+                raise RuntimeError(f"samples {starts[k]}-{min(starts[k] + block, len(u)) - 1}"
+                                   f" failed on the cluster: {got}")
+            parts[k] = got
+    else:
+        from joblib import Parallel, delayed
+
+        parts = Parallel(n_jobs=n_jobs)(delayed(evaluate_block)(ctx, u[i:i + block],
+                                                                keep_areas) for i in starts)
     cat = lambda f: None if getattr(parts[0], f) is None else np.concatenate(  # noqa: E731
         [getattr(p, f) for p in parts])
     return Evaluation(cat("outputs"), cat("ranks"), cat("types"))
 
 
 def sobol_indices(ctx: Context, base: int, seed: int, n_jobs: int = 1,
-                  resamples: int = 200) -> pd.DataFrame:
+                  resamples: int = 200, engine=None) -> pd.DataFrame:
     """First-order and total Sobol indices of each factor on each output (SALib).
 
     ``base`` is Saltelli's N (a power of 2); the model is run ``N * (factors + 2)`` times.
@@ -328,7 +348,7 @@ def sobol_indices(ctx: Context, base: int, seed: int, n_jobs: int = 1,
     if problem["num_vars"] == 0:
         return pd.DataFrame(columns=["output", "factor", "S1", "S1_conf", "ST", "ST_conf"])
     x = sample.sample(problem, base, calc_second_order=False, seed=seed)
-    y = evaluate(ctx, x, n_jobs=n_jobs).outputs
+    y = evaluate(ctx, x, n_jobs=n_jobs, engine=engine).outputs
     factors = list(dict.fromkeys(problem["groups"]))
     rows = []
     for k, name in enumerate(OUTPUTS):
@@ -370,8 +390,10 @@ def _area_table(ctx: Context, ev: Evaluation) -> pd.DataFrame:
     return t
 
 
-def run(spec, data, out) -> dict:
+def run(spec, data, out, engine=None) -> dict:
     """The sensitivity study of ``spec`` on ``data``; writes tables and figures to ``out``.
+    ``engine`` (:class:`sesindex.validate.replicates.Engine`): where the blocks of
+    samples are evaluated (joblib with the spec's ``n_jobs`` by default, or Dask).
 
     Examples
     --------
@@ -398,11 +420,11 @@ def run(spec, data, out) -> dict:
     m = int(o("monte_carlo", 500))
     rng = np.random.default_rng([spec.seed, year])
     u = rng.random((m, factors.dimension))
-    ev = evaluate(ctx, u, n_jobs=spec.n_jobs, keep_areas=True)
+    ev = evaluate(ctx, u, n_jobs=spec.n_jobs, keep_areas=True, engine=engine)
     samples = _samples_table(ctx, u, ev, spec.index.indicators)
     areas = _area_table(ctx, ev)
     sobol = sobol_indices(ctx, int(o("sobol_base", 256)), spec.seed, spec.n_jobs,
-                          int(o("sobol_resamples", 200)))
+                          int(o("sobol_resamples", 200)), engine)
     out.table("samples", samples, "Monte Carlo sample of method choices and their outputs "
               f"against {spec.index.name}")
     out.table("area_ranks", areas, "per area: reference rank/type, 5/50/95% rank over the "
