@@ -144,23 +144,3 @@ def test_cli_evaluate_writes_its_tables_and_refuses_unknown_areas(tmp_path):
     got = runner.invoke(app, ["evaluate", "--run", str(run), "--treated", str(bad),
                               "--allow-failed-fit", "--out", str(tmp_path / "ev2")])
     assert got.exit_code == 1 and "9999R999" in got.output
-
-
-def test_effects_are_read_against_the_whole_pre_period():
-    """One cohort: the counterfactual shifts of a treated area's pre-period years average
-    exactly 0, and a post-period shift is beta_e less the mean of the pre-period betas
-    (beta_-1 = 0 included); areas without a programme are never shifted."""
-    import numpy as np
-
-    from sesindex.bayes.programme import counterfactual_shift, programme_design
-
-    years = list(range(2015, 2023))
-    design, times = programme_design(["a", "b", "c"], years, {"a": 2019, "c": 2019})
-    beta = np.random.default_rng(3).normal(size=len(times))
-    shift = counterfactual_shift(design, beta, times)
-    pre = np.array(years) < 2019
-    assert np.allclose(shift[[0, 2]][:, pre].mean(axis=1), 0.0)
-    pre_mean = beta[[k for k, e in enumerate(times) if e < 0]].sum() / (pre.sum())
-    post = {e: beta[k] - pre_mean for k, e in enumerate(times) if e >= 0}
-    assert np.allclose(shift[0, ~pre], [post[y - 2019] for y in years if y >= 2019])
-    assert not shift[1].any()

@@ -31,7 +31,6 @@ from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.kernel import loglik_and_grad
 from sesindex.bayes.linalg import area_terms, segment_sum
 from sesindex.bayes.model import split_dispersion, step_grid
-from sesindex.bayes.programme import counterfactual_shift
 
 
 def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau,
@@ -195,9 +194,7 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
 
     With ``counterfactual`` (a model with programme effects) also the rates each area
     would have had without its programme: the same draw's true logits less the
-    programme's shift ``lambda_j (sum_e D_ite beta_e - mean of the pre-period betas)``
-    (:func:`sesindex.bayes.programme.counterfactual_shift`; equal to the rates in areas
-    without a programme).
+    programme's shift ``lambda_j sum_e D_ite beta_e`` (equal to the rates elsewhere).
 
     With the exact binomial model (``xi`` in ``post``) each draw's true logits are
     sampled ones, ``theta = z + sqrt(v) xi``: the states are drawn given them (no
@@ -236,9 +233,7 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
                  + np.sqrt(gain * sampling) * rng.standard_normal(lin.shape))
         rates[d] = 100 * expit(theta)
         if counterfactual:
-            shift = counterfactual_shift(inputs.design,
-                                         post["programme_effect"].values[chain, d],
-                                         inputs.event_times)
+            shift = inputs.design @ post["programme_effect"].values[chain, d]
             rates_cf[d] = 100 * expit(theta - p["lam"][j] * shift[:, :, None])
     return (eta, rates, rates_cf) if counterfactual else (eta, rates)
 

@@ -10,9 +10,9 @@ How: (1) comparison areas are chosen — ``"matched"`` (default): the never-trea
 nearest each treated area in its pre-programme latent level and trend
 (:mod:`.matching`); ``"all"``: every never-treated area; or a list/file of codes; (2) the
 panel model is refitted on the treated and comparison areas with one shift of the latent
-status per year relative to the start (:mod:`sesindex.bayes.programme`), read against
-the treated areas' whole pre-period (whose years are placebo checks); (3) in every
-posterior draw each treated area's index with and without its shift gives the effect
+status per year relative to the start (:mod:`sesindex.bayes.programme`; the year before
+the start is the reference, earlier years are placebo checks); (3) in every posterior
+draw each treated area's index with and without its shift gives the effect
 (:mod:`.effects`). Already-treated areas never act as controls: a treated area's
 post-start years carry their own shift, and the comparison areas are never treated.
 
@@ -219,8 +219,8 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
             else "given", "k": k, "within": within, "treated": len(starts),
             "comparison_areas": len(comparison), "cohorts": sorted(set(starts.values())),
             "counterfactual": "the model's own: each treated area's index in each draw "
-            "without its programme's shift of the latent status, read against the "
-            "pre-period mean, from a panel fitted on the treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
+            "without its programme's shift of the latent status, from a panel fitted on "
+            "the treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
             "run": run.source, "seconds": round(time.perf_counter() - t0, 1)}
     controls_table = (matching.controls if matching is not None else
                       pd.DataFrame({"control": comparison}))

@@ -16,11 +16,8 @@ over the treated areas' post-programme years, points; negative = lower index = b
 ``att_ses`` (the same on the latent status in sds of the reference year; positive =
 better), ``att_share_type_1_2`` (the change in the share of treated area-years in types
 1-2, by the national cut points of each year), ``att_index_cohort_<year>`` per start
-year, and the event study: the effect on the index in each year relative to the start.
-Effects are read against the treated areas' whole pre-period
-(:func:`sesindex.bayes.programme.counterfactual_shift`): the pre-period years' effects
-average 0 and are placebo checks (a trend among them is a pre-trend); the post-period
-ones are post minus pre-average, as in a difference-in-differences.
+year, and the event study: the effect on the index in each year relative to the start
+(years before it are placebo checks; the year before is the reference, 0).
 
 Examples
 --------
@@ -36,7 +33,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sesindex.bayes.programme import REFERENCE, counterfactual_shift
 from sesindex.index.area_type import area_types
 
 #: Labels of the estimands for published tables.
@@ -82,8 +78,7 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
     post_years = years[None, :] >= start[:, None]  # (area, year): treated and started
     out = {"att_index": effect[:, post_years].mean(axis=1)}
     beta = _flat(result.idata.posterior["programme_effect"].sel(draw=post["draw"]))
-    times = list(result.inputs.event_times)
-    shift = np.stack([counterfactual_shift(result.inputs.design, b, times) for b in beta])
+    shift = np.einsum("ate,se->sat", result.inputs.design, beta)
     scale = _flat(post["eta_scale"])[:, None]
     out["att_ses"] = -(shift[:, post_years] / scale).mean(axis=1)
     if cutpoints:
@@ -96,10 +91,12 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
     for cohort in sorted(set(starts.values())):
         mask = post_years & (start == cohort)[:, None]
         out[f"att_index_cohort_{cohort}"] = effect[:, mask].mean(axis=1)
+    times = list(result.inputs.event_times)
     rel = years[None, :] - start[:, None]
     treated = np.isin(areas, list(starts))[:, None]
-    times = sorted(times + [REFERENCE])
-    study = [effect[:, (rel == e) & treated].mean(axis=1) for e in times]
+    times = sorted(times + [-1])  # the reference year: 0 by construction
+    study = [np.zeros(len(effect)) if e == -1 else effect[:, (rel == e) & treated].mean(axis=1)
+             for e in times]
     out["event_study"] = (times, np.stack(study, axis=1))
     return out
 
@@ -127,7 +124,8 @@ def effects_table(draws: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``effects`` (one row per estimand) and ``event_study`` (one row per event time)."""
     rows = [summarise_draws(v, k) for k, v in draws.items() if k != "event_study"]
     times, study = draws["event_study"]
-    events = pd.DataFrame([{"event_time": e, "period": "pre" if e < 0 else "post",
+    events = pd.DataFrame([{"event_time": e, "period": "reference" if e == -1 else
+                            ("pre" if e < -1 else "post"),
                             **summarise_draws(study[:, k], "event_index")}
                            for k, e in enumerate(times)])
     return pd.DataFrame(rows), events

@@ -57,7 +57,7 @@ def _figures(result, out: Path) -> list[Path]:
                     fmt="o", color=color, capsize=3, label=name)
     ax.axhline(0, color="k", lw=0.8)
     paths.append(_save(fig, ax, out / "event_study.png",
-                       "Years relative to the programme's start (0: the pre-period mean)",
+                       "Years relative to the programme's start (-1: reference)",
                        "Effect on the index (points), 95 % interval", "Event study"))
     return paths
 
