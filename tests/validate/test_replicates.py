@@ -39,6 +39,20 @@ def test_engine_refuses_both_a_local_cluster_and_a_scheduler():
         Engine(workers=0)
 
 
+def test_a_worker_with_pytensor_imported_keeps_its_compile_directory():
+    """A second set-up on a worker (a cluster serving a second study) changes nothing
+    and does not raise: PyTensor's directory cannot change once it is imported."""
+    from types import SimpleNamespace
+
+    import pytensor
+
+    from sesindex.validate.replicates import compile_directory
+
+    before = str(pytensor.config.compiledir)
+    assert compile_directory(SimpleNamespace(id="tcp://127.0.0.1:1")) == before
+    assert compile_directory(SimpleNamespace(id="tcp://127.0.0.1:1")) == before
+
+
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")

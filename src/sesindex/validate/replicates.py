@@ -83,15 +83,23 @@ def _in_process(fn: Callable, jobs: list, retries: int) -> Iterator[tuple[int, o
 
 
 def compile_directory(worker) -> str:
-    """Point this worker process's PyTensor compilation at a directory of its own."""
+    """Point this worker process's PyTensor compilation at a directory of its own.
+
+    Before PyTensor is imported in the worker, the environment decides its directory.
+    Once it is imported its directory can no longer change: a worker that imported it
+    before (its directory already this one, or a worker of a cluster that ran other
+    PyTensor work first) keeps the directory it has, whose file locks PyTensor holds
+    while compiling; the directory in use is returned."""
     path = os.path.join(tempfile.gettempdir(), "sesindex-pytensor",
                         str(worker.id).replace("/", "_").replace(":", "_"))
-    os.makedirs(path, exist_ok=True)
-    os.environ["PYTENSOR_FLAGS"] = f"compiledir={path}"
     import sys
 
-    if "pytensor" in sys.modules:  # imported already: point its config there
-        sys.modules["pytensor"].config.compiledir = path
+    if "pytensor" in sys.modules:
+        return str(sys.modules["pytensor"].config.compiledir)
+    os.makedirs(path, exist_ok=True)
+    flags = [f for f in os.environ.get("PYTENSOR_FLAGS", "").split(",")
+             if f and not f.startswith("compiledir=")]
+    os.environ["PYTENSOR_FLAGS"] = ",".join(flags + [f"compiledir={path}"])
     return path
 
 
@@ -101,6 +109,7 @@ def _compile_directory_plugin():
 
     class CompileDirectory(WorkerPlugin):
         name = "sesindex-compile-directory"
+        idempotent = True  # a cluster serving several studies sets it up once
 
         def setup(self, worker) -> None:  # pragma: no cover - runs in the worker
             compile_directory(worker)
