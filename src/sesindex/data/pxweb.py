@@ -56,10 +56,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sesindex.data.regions import VERSION_YEARS, area_regions, format_years
+from sesindex.data.regions import area_regions
 from sesindex.data.jsonstat import Cube, Dim, cells_long, load_json, parse_cube, whole_years
+from sesindex.data.pxweb_cells import cell_list, null_problems, split_nulls, status_notes
 from sesindex.data.schema import (
-    SUPPRESSION_MARKERS,
     TIDY_COLUMNS,
     DataValidationError,
     Problem,
@@ -95,7 +95,6 @@ _TIME_IDS = {"tid", "time", "year", "years", "år", "ar"}
 _METRIC_IDS = {"contentscode", "contents", "tabellinnehåll", "table contents"}
 _GEO_IDS = {"region", "regions", "area", "areas", "område", "omrade", "regso", "deso",
             "geo", "geography"}
-_SHOW_CELLS = 20
 
 
 @dataclass
@@ -232,63 +231,6 @@ def _extra_dims(cube: Cube, used: Sequence[str], sum_over: Sequence[str] = (), *
     return [d.id for d in cube.dims if d.id not in used and d.id not in sum_over]
 
 
-def _split_nulls(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """(kept cells, null cells inside their version's years, notes).
-
-    Null cells outside their boundary version's years are structural and dropped.
-    """
-    null = cells["value"].isna()
-    in_years = np.array([y in VERSION_YEARS.get(v, range(0)) for v, y in
-                         zip(cells["boundary_version"], cells["year"])], dtype=bool)
-    structural = cells[null & ~in_years]
-    notes = []
-    if len(structural):
-        markers = sorted({str(s) for s in structural["status"].dropna()})
-        what = ("'..'" if markers == [".."]
-                else f"null ({', '.join(map(repr, markers)) or 'no status'})")
-        per = structural.groupby("boundary_version")["year"].unique()
-        parts = [f"{v} codes have none for {format_years(ys)}" for v, ys in per.items()]
-        notes.append(f"dropped {len(structural):,} structural {what} cells (a boundary version "
-                     f"outside its years): {'; '.join(parts)}")
-    return cells[~null], cells[null & in_years], notes
-
-
-def _cell_list(cells: pd.DataFrame, extra: str | None = None) -> str:
-    parts = [f"{r.area_code} ({r.boundary_version}) {r.year}"
-             + (f" {getattr(r, extra)}" if extra else "")
-             for r in cells.head(_SHOW_CELLS).itertuples()]
-    more = f" and {len(cells) - _SHOW_CELLS} more" if len(cells) > _SHOW_CELLS else ""
-    return ", ".join(parts) + more
-
-
-def _null_problems(missing: pd.DataFrame, extra: str | None = None) -> list[Problem]:
-    problems = []
-    marker = missing["status"].map(lambda s: s is not None and str(s).strip()
-                                   in SUPPRESSION_MARKERS)
-    for check, cells, why in (
-        ("suppressed", missing[marker], "suppressed/unavailable ('..') inside its boundary "
-         "version's years"),
-        ("missing_value", missing[~marker], "null without a status inside its boundary "
-         "version's years"),
-    ):
-        if len(cells):
-            cells = cells.sort_values(["area_code", "year"])
-            areas = tuple(dict.fromkeys(cells["area_code"]))
-            problems.append(Problem(
-                check, f"{len(cells)} cell(s) {why}, so they are not in the data: "
-                f"{_cell_list(cells, extra)}; supply the values or remove the area(s) "
-                "explicitly", areas))
-    return problems
-
-
-def _status_notes(kept: pd.DataFrame) -> list[str]:
-    flagged = kept["status"].dropna().astype(str)
-    if flagged.empty:
-        return []
-    counts = ", ".join(f"{s!r}: {n}" for s, n in flagged.value_counts().items())
-    return [f"{len(flagged)} value(s) carry an SCB status flag ({counts}); kept as published"]
-
-
 def _meta(cube: Cube, path: str | None, roles: dict[str, str]) -> dict[str, Any]:
     px = ((cube.raw.get("extension") or {}).get("px") or {})
     return {
@@ -337,17 +279,17 @@ def read_jsonstat(source: str | os.PathLike | dict) -> PxWebTable:
     cells["year"] = cells[time].map(whole_years(cube.dim(time)))
     cells = cells.merge(regions, on="region", how="left")
     cells = cells[cells["area_code"].notna()]
-    kept, missing, null_notes = _split_nulls(cells)
+    kept, missing, null_notes = split_nulls(cells)
     notes = null_notes + notes
-    problems = _null_problems(missing, extra="indicator")
-    notes += _status_notes(kept)
+    problems = null_problems(missing, extra="indicator")
+    notes += status_notes(kept)
 
     key = ["area_code", "year", "indicator"]
     twice = kept[kept.duplicated(key, keep=False)]
     if len(twice):
         problems.append(Problem(
             "duplicate_versions", f"{len(twice)} cell(s) have values under more than one "
-            f"boundary version for the same year: {_cell_list(twice, 'indicator')}; "
+            f"boundary version for the same year: {cell_list(twice, 'indicator')}; "
             "left out of the data", tuple(dict.fromkeys(twice["area_code"]))))
         kept = kept.drop(twice.index)
 
@@ -434,11 +376,11 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
     cells["year"] = cells[time].map(whole_years(cube.dim(time)))
     cells = cells.merge(regions, on="region", how="left")
     cells = cells[cells["area_code"].notna()]
-    kept, missing, null_notes = _split_nulls(cells)
+    kept, missing, null_notes = split_nulls(cells)
     cells = pd.concat([kept, missing]).sort_values(["area_code", "year"], ignore_index=True)
     if len(missing):
         null_notes.append(f"{len(missing)} null cell(s) inside their boundary version's years "
-                          f"kept as NaN (validation will report them): {_cell_list(missing)}")
+                          f"kept as NaN (validation will report them): {cell_list(missing)}")
     out = cells.assign(indicator=indicator, count=np.nan, denominator=np.nan)
     out[role] = cells["value"].to_numpy()
     out = out.assign(value=np.nan)[list(TIDY_COLUMNS)]
