@@ -5,8 +5,11 @@ made of dozens of whole-array operations per evaluation, each a pass over the
 area x year x indicator cells: on the national 14-year panel one log density plus
 gradient took ~30-50 ms. Here one numba loop visits each area once, keeps its 17 latent
 values in registers-sized scratch arrays and returns the log-likelihood and its
-gradient together (:class:`MarginalLoglik`, a pytensor ``Op`` with a numba
-implementation, so nutpie's compiled model calls it directly).
+gradient together (:func:`marginal_pass`; wrapped as a pytensor ``Op`` with a numba
+implementation in :mod:`sesindex.bayes.loglik_op`, so nutpie's compiled model calls it
+directly). The jump mixture's helper stays in this module with the pass that calls it:
+numba's on-disk cache is invalidated per source file, so a helper in another file could
+be edited without the cached pass noticing.
 
 The gradient uses Fisher's identity: the score of the marginal likelihood is the
 posterior expectation of the complete-data score,
@@ -38,9 +41,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-import pytensor.tensor as pt
-from pytensor.graph.basic import Apply
-from pytensor.graph.op import Op
 
 GRADIENTS = ("alpha", "lam", "dispersion", "rho", "var0", "offset", "tau", "kappa",
              "jump_sd", "jump_share", "z")
@@ -167,7 +167,7 @@ def _jump_mixture(i, tau, jump_sd, share, f, piv, x, ws, s_inv, mu, var_x, lag_x
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/nan, not exceptions: a divergence
-def _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa,
+def marginal_pass(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa,
             jump_sd, jump_share, panel, use_muni, jumps):
     """-0.5 * (-2 log p) as in the graph form, and its gradient (see the module).
 
@@ -473,7 +473,7 @@ def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
     scale = np.ones(np.shape(z)) if scale is None else scale
     alpha = np.ascontiguousarray(np.broadcast_to(np.asarray(alpha, float), (n_year, n_ind)))
     tau = np.ascontiguousarray(np.broadcast_to(np.asarray(tau, float), (n_area, n_year)))
-    out = _kernel(z, np.ascontiguousarray(v, float),
+    out = marginal_pass(z, np.ascontiguousarray(v, float),
                   np.ascontiguousarray(scale, float), muni, int(muni.max()) + 1,
                   alpha, np.asarray(lam, float),
                   np.asarray(dispersion, float), float(rho),
@@ -483,84 +483,3 @@ def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
     grads = {name: np.asarray(g) for name, g in zip(GRADIENTS, out[1:])}
     grads["responsibility"] = out[-1]
     return float(out[0]), grads
-
-
-class MarginalLoglik(Op):
-    """pytensor Op: (z, v, scale, municipality, alpha, lam, dispersion, rho, var0, offset,
-    tau, kappa, jump_sd, jump_share) -> (log-likelihood, its gradient in alpha, ...,
-    jump_share, and in z).
-
-    ``alpha`` is (year, indicator), ``offset`` and ``tau`` (area, year), as in
-    :func:`_kernel`;
-    ``jump_sd`` and ``jump_share`` are read only with ``jumps`` (the one-jump mixture).
-    Its ``grad`` returns the gradient outputs of the same apply node, so the log density
-    and its gradient cost one kernel call; second derivatives are not provided.
-    """
-
-    __props__ = ("panel", "municipality", "jumps")
-
-    def __init__(self, panel: bool, municipality: bool, jumps: bool = False):
-        if jumps and (municipality or not panel):
-            raise ValueError("the jump mixture needs a panel and sampled (not integrated) "
-                             "municipality effects")
-        self.panel = bool(panel)
-        self.municipality = bool(municipality)
-        self.jumps = bool(jumps)
-
-    def make_node(self, z, v, scale, muni, alpha, lam, dispersion, rho, var0, offset, tau,
-                  kappa, jump_sd=0.0, jump_share=0.0):
-        inputs = [pt.as_tensor(a, dtype="float64") for a in (z, v, scale)]
-        inputs.append(pt.as_tensor(muni, dtype="int64"))
-        inputs += [pt.as_tensor(a, dtype="float64") for a in
-                   (alpha, lam, dispersion, rho, var0, offset, tau, kappa, jump_sd,
-                    jump_share)]
-        if inputs[4].ndim != 2 or inputs[9].ndim != 2 or inputs[10].ndim != 2:
-            raise ValueError("MarginalLoglik takes alpha (year, indicator), offset and tau "
-                             f"(area, year); got {inputs[4].ndim}, {inputs[9].ndim} and "
-                             f"{inputs[10].ndim} dimensions")
-        outputs = [pt.dscalar(), pt.dmatrix(), pt.dvector(), pt.dvector(), pt.dscalar(),
-                   pt.dscalar(), pt.dmatrix(), pt.dmatrix(), pt.dvector(), pt.dscalar(),
-                   pt.dscalar(), pt.dtensor3()]
-        return Apply(self, inputs, outputs)
-
-    def perform(self, node, inputs, output_storage):
-        (z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau, kappa, jump_sd,
-         jump_share) = inputs
-        n_muni = int(muni.max()) + 1 if muni.size else 1
-        out = _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, float(rho), float(var0),
-                      offset, tau, kappa, float(jump_sd), float(jump_share), self.panel,
-                      self.municipality, self.jumps)
-        for storage, value in zip(output_storage, out[:-1]):
-            storage[0] = np.asarray(value, dtype=np.float64)
-
-    def grad(self, inputs, output_grads):
-        from pytensor.gradient import grad_undefined
-
-        outs = self(*inputs)
-        g = output_grads[0]
-        data = [grad_undefined(self, k, inputs[k], "data") for k in range(1, 4)]
-        return [g * outs[-1]] + data + [g * o for o in outs[1:-1]]
-
-
-try:  # nutpie compiles the model with numba: give the Op a numba implementation
-    from pytensor.link.numba.dispatch.basic import (numba_njit,
-                                                     register_funcify_default_op_cache_key)
-
-    @register_funcify_default_op_cache_key(MarginalLoglik)
-    def _numba_marginal_loglik(op, node=None, **kwargs):
-        panel, municipality, jumps = op.panel, op.municipality, op.jumps
-
-        @numba_njit
-        def marginal_loglik(z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau,
-                            kappa, jump_sd, jump_share):
-            n_muni = muni.max() + 1 if muni.size > 0 else 1
-            out = _kernel(z, v, scale, muni, n_muni, alpha, lam, disp, rho.item(),
-                          var0.item(), offset, tau, kappa, jump_sd.item(),
-                          jump_share.item(), panel, municipality, jumps)
-            return (np.asarray(out[0]), out[1], out[2], out[3], np.asarray(out[4]),
-                    np.asarray(out[5]), out[6], out[7], out[8], np.asarray(out[9]),
-                    np.asarray(out[10]), out[11])
-
-        return marginal_loglik
-except ImportError:  # pragma: no cover - an older pytensor: perform() is used
-    pass

@@ -66,7 +66,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from sesindex.bayes.data import ModelInputs
-from sesindex.bayes.kernel import MarginalLoglik
+from sesindex.bayes.loglik_op import MarginalLoglik
 from sesindex.bayes.linalg import marginal_neg2loglik
 from sesindex.bayes.spec import check_model_form
 
@@ -211,7 +211,7 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     ``pm.Data``; nothing in the graph depends on the numbers of areas, years or
     municipalities, so a compiled model takes any data of the same indicators and form
     (:mod:`sesindex.bayes.compiled`). The likelihood is one call of the compiled kernel
-    :class:`sesindex.bayes.kernel.MarginalLoglik` (value and gradient in one pass over
+    :class:`sesindex.bayes.loglik_op.MarginalLoglik` (value and gradient in one pass over
     the areas); ``graph=True`` builds it from pytensor operations instead
     (:func:`marginal_neg2loglik`: the same density, the reference in tests and
     benchmarks, and differentiable by any pytensor backend, e.g. JAX). ``adjacency``
