@@ -1,0 +1,120 @@
+"""Memory and time of a fit's stages: peak resident memory while sampling, deriving,
+checking, tabulating and writing (issue 18, item 1).
+
+A thread samples the process's resident set size (psutil) every 50 ms while one
+``sesindex.bayes.fit`` of the packaged 14-year spec runs on the synthetic panel, then
+while its outputs are written (:func:`sesindex.bayes.output.write_fit`). The stages'
+windows come from the fit's own timings (smooth, compile, sample, derive, diagnostics,
+tables, in that order). A hash of ``areas.csv`` and ``changes.csv`` lets two versions of
+the code be compared on the same seeds: equal hashes, equal published numbers.
+
+Usage::
+
+    python benchmarks/bench_memory.py --areas 600 --label before \
+        >> benchmarks/results_memory.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("smooth", "compile", "sample", "derive", "diagnostics", "tables")
+
+
+class RSSSampler(threading.Thread):
+    """(time, resident bytes) of this process every ``every`` seconds until stopped."""
+
+    def __init__(self, every: float = 0.05):
+        super().__init__(daemon=True)
+        self.every, self.samples, self._stop = every, [], threading.Event()
+        self._proc = psutil.Process()
+
+    def run(self):
+        while not self._stop.is_set():
+            self.samples.append((time.perf_counter(), self._proc.memory_info().rss))
+            self._stop.wait(self.every)
+
+    def stop(self):
+        self._stop.set()
+        self.join()
+
+    def peak(self, t0: float, t1: float) -> float:
+        """Peak RSS in GB between two times (the nearest sample if none fell inside)."""
+        inside = [r for t, r in self.samples if t0 <= t <= t1]
+        if not inside:
+            inside = [min(self.samples, key=lambda s: abs(s[0] - t0))[1]]
+        return round(max(inside) / 1e9, 3)
+
+
+def _hash(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--areas", type=int, default=600, help="areas (3363: national)")
+    ap.add_argument("--draws", type=int, default=None, help="kept draws per chain "
+                    "(default: the spec's)")
+    ap.add_argument("--label", default="", help="a name for this run in the output")
+    a = ap.parse_args()
+
+    from sesindex.bayes import fit
+    from sesindex.bayes.output import write_fit
+    from sesindex.bayes.spec import load_model_spec
+    from sesindex.data.synthetic import generate
+
+    spec = load_model_spec(ROOT / "models" / "latent_factor.toml")
+    ds = generate(n_areas=None if a.areas == 3363 else a.areas, years=spec.years,
+                  seed=20240101).dataset
+    sampler = RSSSampler()
+    sampler.start()
+    t0 = time.perf_counter()
+    res = fit(ds, spec, **({"draws": a.draws} if a.draws else {}))
+    t_fit = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        write_fit(res, tmp)
+        t_write = time.perf_counter()
+        hashes = {n: _hash(Path(tmp) / n) for n in ("areas.csv", "changes.csv")}
+        posterior_mb = round((Path(tmp) / "posterior.nc").stat().st_size / 1e6, 1)
+    sampler.stop()
+    peaks, start = {}, t0
+    for stage in STAGES:
+        if stage in res.timings:
+            end = start + res.timings[stage]
+            peaks[stage] = sampler.peak(start, end)
+            start = end
+    peaks["write"] = sampler.peak(t_fit, t_write)
+    after = sum(res.timings.get(s, 0) for s in ("derive", "diagnostics", "tables"))
+    before = sum(res.timings.get(s, 0) for s in ("compile", "sample"))
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    print(json.dumps({
+        "label": a.label, "commit": commit, "areas": len(res.inputs.areas),
+        "years": len(res.inputs.years), "draws": int(res.posterior.sizes["draw"]),
+        "chains": int(res.posterior.sizes["chain"]),
+        "command": "python benchmarks/bench_memory.py --areas "
+                   f"{a.areas}" + (f" --draws {a.draws}" if a.draws else "")
+                   + (f" --label {a.label}" if a.label else ""),
+        "peak_rss_gb": peaks,
+        "peak_after_sampling_gb": max(peaks[s] for s in ("derive", "diagnostics", "tables",
+                                                          "write") if s in peaks),
+        "timings_s": res.timings, "write_s": round(t_write - t_fit, 1),
+        "post_over_compile_sample": round(after / before, 3) if before else None,
+        "posterior_nc_mb": posterior_mb, "hashes": hashes, "fit_ok": res.gate["passed"],
+        "load_avg": os.getloadavg(),
+    }))
+
+
+if __name__ == "__main__":
+    main()
