@@ -37,16 +37,16 @@ class RSSSampler(threading.Thread):
 
     def __init__(self, every: float = 0.05):
         super().__init__(daemon=True)
-        self.every, self.samples, self._stop = every, [], threading.Event()
+        self.every, self.samples, self._done = every, [], threading.Event()
         self._proc = psutil.Process()
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._done.is_set():
             self.samples.append((time.perf_counter(), self._proc.memory_info().rss))
-            self._stop.wait(self.every)
+            self._done.wait(self.every)
 
     def stop(self):
-        self._stop.set()
+        self._done.set()
         self.join()
 
     def peak(self, t0: float, t1: float) -> float:
@@ -75,8 +75,9 @@ def main() -> None:
     from sesindex.data.synthetic import generate
 
     spec = load_model_spec(ROOT / "models" / "latent_factor.toml")
-    ds = generate(n_areas=None if a.areas == 3363 else a.areas, years=spec.years,
-                  seed=20240101).dataset
+    years = {"years": spec.years} if spec.years else {}  # default: the synthetic panel's
+    ds = generate(n_areas=None if a.areas == 3363 else a.areas, seed=20240101,
+                  **years).dataset
     sampler = RSSSampler()
     sampler.start()
     t0 = time.perf_counter()
