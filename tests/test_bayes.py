@@ -132,6 +132,30 @@ def test_cli_fit_marks_a_failed_gate_loudly(tmp_path):
     assert (tmp_path / "posterior.nc").exists() and (tmp_path / "report.html").exists()
 
 
+def test_posterior_file_keeps_sampled_values_exactly_and_derived_draws_to_2_pow_minus_13(
+        tmp_path):
+    import arviz as az
+
+    from sesindex.bayes import ModelSpec, fit
+    from sesindex.bayes.output import write_fit
+    from sesindex.bayes.spec import SamplerSpec
+    from sesindex.data.synthetic import generate
+
+    ds = generate(n_areas=40, years=(2021, 2022), seed=4).dataset
+    res = fit(ds, ModelSpec(sampler=SamplerSpec(tune=60, draws=60)))
+    write_fit(res, tmp_path)
+    back = az.from_netcdf(tmp_path / "posterior.nc")
+    assert set(back.groups()) == set(res.idata.groups())
+    for name in ("alpha", "lam", "dispersion", "tau"):  # sampled: exact
+        np.testing.assert_array_equal(back.posterior[name].values,
+                                      res.idata.posterior[name].values)
+    for name in ("eta", "index"):  # derived: float32, mantissa rounded to 12 bits
+        got, want = back.posterior[name].values, res.posterior[name].values
+        assert got.dtype == np.float32 and got.shape == want.shape
+        assert np.all(np.abs(got - want) <= np.abs(want) * 2.0**-13 + 1e-6)
+        assert not np.array_equal(got, want.astype(np.float32))  # really rounded
+
+
 @pytest.mark.parametrize(("n_year", "tau"), [(1, 0.0), (3, 0.25), (4, 1e-3)])
 def test_marginal_likelihood_equals_the_dense_gaussian(n_year, tau):
     # the Kalman filter with municipality effects integrated out must equal the

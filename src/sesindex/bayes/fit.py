@@ -28,7 +28,7 @@ from sesindex.bayes.compiled import compiled_model
 from sesindex.bayes.data import ModelInputs, model_inputs
 from sesindex.bayes.gate import fit_gate
 from sesindex.bayes.model import build_model, dispersion_scale
-from sesindex.bayes.posterior import draw_chain, standardise
+from sesindex.bayes.posterior import chain_draws, standardise
 from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec
 from sesindex.data.boundary_change import mark_boundary_changes
@@ -239,10 +239,13 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
 
 
 def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset:
-    """Draws of eta (standardised in the reference year), ses = -eta, and the index.
+    """Draws of eta (standardised in the reference year; ses = -eta) and the index.
 
     Chains are derived in parallel threads (numpy releases the GIL in the array work),
     each with its own random stream, so the result does not depend on the threading.
+    Each draw's true rates are reduced to its index as it is drawn, into arrays
+    allocated once (chain, draw, area, year): the rates of all draws (three times the
+    index's size) and per-chain copies are never held.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -253,38 +256,53 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset
     official = [inputs.indicators.index(i) for i in official_indicators()
                 if i in inputs.indicators]
     has_index = len(official) == 3
-
     scale = dispersion_scale(inputs, spec.dispersion)
-
     programme = inputs.design is not None and has_index
+    names = ["eta"] + (["index"] if has_index else []) + (
+        ["index_counterfactual"] if programme else [])
+    shape = (post.sizes["chain"], post.sizes["draw"], len(inputs.areas), len(years))
+    arrays = {name: np.empty(shape) for name in names}
+    eta_scale = np.empty(shape[:2])
 
-    def one_chain(c: int) -> dict:
+    def one_chain(c: int) -> None:
         rng = np.random.default_rng([spec.sampler.seed, 7, c])
-        got = draw_chain(post, inputs, c, rng, official if has_index else [], scale,
-                         counterfactual=programme)
-        eta, _, eta_scale = standardise(got[0], years.index(ref_year))
-        out = {"eta": eta, "eta_scale": eta_scale}
-        if has_index:
-            out["index"] = got[1].mean(axis=-1, dtype=np.float64)
-        if programme:
-            out["index_counterfactual"] = got[2].mean(axis=-1, dtype=np.float64)
-        return out
+        eta = arrays["eta"][c]
+        for d, eta_d, rates, rates_cf in chain_draws(
+                post, inputs, c, rng, official if has_index else [], scale,
+                counterfactual=programme):
+            eta[d] = eta_d
+            if has_index:
+                arrays["index"][c, d] = index_of_rates(rates)
+            if programme:
+                arrays["index_counterfactual"][c, d] = index_of_rates(rates_cf)
+        eta_scale[c] = standardise(eta, years.index(ref_year), inplace=True)[2]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        chains = list(pool.map(one_chain, range(post.sizes["chain"])))
+        list(pool.map(one_chain, range(shape[0])))
     coords = {"chain": post["chain"].values, "draw": post["draw"].values,
               "area": inputs.areas, "year": inputs.years}
     dims = ("chain", "draw", "area", "year")
-    out = xr.Dataset({name: (dims, np.stack([c[name] for c in chains]))
-                      for name in chains[0] if name != "eta_scale"}, coords=coords)
-    out["ses"] = -out["eta"]
+    out = xr.Dataset({name: (dims, values) for name, values in arrays.items()},
+                     coords=coords)
     # the raw eta's sd over areas in the reference year, per draw: what one unit of
     # the standardised eta is on the model's scale (programme effects are on that scale)
-    out["eta_scale"] = (("chain", "draw"), np.stack([c["eta_scale"] for c in chains]))
+    out["eta_scale"] = (("chain", "draw"), eta_scale)
     out.attrs.update(reference_year=int(ref_year), eta="latent disadvantage, standardised "
                      "to mean 0 and sd 1 over areas in the reference year; ses = -eta "
                      "(higher = higher socioeconomic status)")
     return out
+
+
+def index_of_rates(rates: np.ndarray) -> np.ndarray:
+    """The index of one draw's true rates in percent (..., indicator): their mean, from
+    the rates rounded to float32 as stored (so streamed and stored draws agree).
+
+    Examples
+    --------
+    >>> index_of_rates(np.array([[10.0, 20.0, 30.0]])).tolist()
+    [20.0]
+    """
+    return rates.astype(np.float32).mean(axis=-1, dtype=np.float64)
 
 
 def _stack(da: xr.DataArray) -> xr.DataArray:
@@ -324,21 +342,32 @@ def change_pairs(years, spec: ModelSpec) -> list[tuple[int, int, str]]:
 def tables(posterior: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
            observed_type: xr.DataArray | None, fit_ok: bool, typing=None
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``areas`` (per area and year) and ``changes`` (per area and pair of years)."""
-    ses = summarise(_stack(posterior["ses"]), "ses")
-    status = posterior["index"] if "index" in posterior else posterior["eta"]
-    draws = _stack(status)
-    summary = summarise_index_draws(draws, observed_type, typing=typing)
-    if "index" not in posterior:  # types and ranks from the latent status itself
-        summary = summary.rename({k: k.replace("index_", "eta_") for k in summary.data_vars
-                                  if k.startswith("index_")})
-    both = xr.merge([ses, summary.drop_vars([v for v in summary.data_vars
-                                             if v.startswith(("mu_", "sigma_"))])])
-    areas = both.reset_coords(drop=True).to_dataframe().reset_index().rename(columns={"area": "area_code"})
+    """``areas`` (per area and year) and ``changes`` (per area and pair of years).
+
+    Summaries are computed a year (a pair of years for changes) at a time: every
+    quantity is per year or per pair, so nothing needs the draws of all years at once.
+    """
+    status = "index" if "index" in posterior else "eta"
+    per_year = []
+    for year in inputs.years:
+        one = posterior.sel(year=[year])
+        ses = summarise(-_stack(one["eta"]), "ses")
+        summary = summarise_index_draws(
+            _stack(one[status]), None if observed_type is None
+            else observed_type.sel(year=[year]), typing=typing)
+        if status == "eta":  # types and ranks from the latent status itself
+            summary = summary.rename({k: k.replace("index_", "eta_")
+                                      for k in summary.data_vars if k.startswith("index_")})
+        per_year.append(xr.merge([ses, summary.drop_vars(
+            [v for v in summary.data_vars if v.startswith(("mu_", "sigma_"))])]))
+    both = xr.concat(per_year, "year")
+    areas = (both.reset_coords(drop=True).to_dataframe(dim_order=["area", "year"])
+             .reset_index().rename(columns={"area": "area_code"}))
     areas["fit_ok"] = fit_ok
     frames = []
     for y0, y1, kind in change_pairs(inputs.years, spec):
-        ch = change_draws(draws, y0, y1, delta=spec.delta, typing=typing)
+        ch = change_draws(_stack(posterior[status].sel(year=[y0, y1])), y0, y1,
+                          delta=spec.delta, typing=typing)
         frame = ch.to_dataframe().reset_index().rename(columns={"area": "area_code"})
         frame.insert(1, "year_from", y0)
         frame.insert(2, "year_to", y1)

@@ -187,14 +187,16 @@ def area_year(shift, n_area: int, n_year: int) -> np.ndarray:
     return np.broadcast_to(shift, (n_area, n_year))
 
 
-def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
-               rate_indicators: list[int], scale=1.0, counterfactual: bool = False
-               ) -> tuple[np.ndarray, ...]:
-    """eta (draw, area, year) and true rates in percent (draw, area, year, rate-indicator).
+def chain_draws(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
+                rate_indicators: list[int], scale=1.0, counterfactual: bool = False):
+    """One chain's draws, one at a time: ``(d, eta, rates, rates_cf)`` with eta (area,
+    year) and the true rates in percent (area, year, rate-indicator), float64.
 
-    With ``counterfactual`` (a model with programme effects) also the rates each area
-    would have had without its programme: the same draw's true logits less the
-    programme's shift ``lambda_j sum_e D_ite beta_e`` (equal to the rates elsewhere).
+    ``rates_cf`` (with ``counterfactual``, a model with programme effects; else None):
+    the rates each area would have had without its programme — the same draw's true
+    logits less the programme's shift ``lambda_j sum_e D_ite beta_e`` (equal to the
+    rates elsewhere). Streaming the draws lets a caller keep only what it needs of each
+    (:func:`sesindex.bayes.fit.derive` keeps the index, not the rates).
 
     With the exact binomial model (``xi`` in ``post``) each draw's true logits are
     sampled ones, ``theta = z + sqrt(v) xi``: the states are drawn given them (no
@@ -206,35 +208,56 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
     if "eta_latent" in post:  # the exact beta-binomial model samples eta itself
         from sesindex.bayes import beta_binomial
 
-        return beta_binomial.draw_chain(post, inputs, chain, rng, rate_indicators)
-    n_area, n_year, _ = inputs.z.shape
-    n_draw = post.sizes["draw"]
-    eta = np.empty((n_draw, n_area, n_year))
-    rates = np.empty((n_draw, n_area, n_year, len(rate_indicators)), dtype=np.float32)
-    rates_cf = np.empty_like(rates) if counterfactual else None
+        eta, rates = beta_binomial.draw_chain(post, inputs, chain, rng, rate_indicators)
+        for d in range(len(eta)):
+            yield d, eta[d], rates[d], None
+        return
     j = rate_indicators
     z, v = inputs.z, inputs.v
     sampled = "xi" in post  # the exact binomial model: the true logits are the sampled ones
     if sampled:
         rate, xi = inputs.rate_indicators, post["xi"].values[chain]
         z, v = inputs.z.copy(), np.zeros_like(inputs.v)
-    for d in range(n_draw):
+    for d in range(post.sizes["draw"]):
         p = _params(post, chain, d, inputs)
         if sampled:
             z[..., rate] = inputs.z[..., rate] + np.sqrt(inputs.v[..., rate]) * xi[d]
         if "jump_sd" in p:
             p = draw_jumps(inputs, p, rng, z=z, v=v, scale=scale)
-        _, gamma, eta[d] = draw_states(inputs, p, rng, z=z, v=v, scale=scale)
-        lin = p["alpha"][..., j] + p["lam"][j] * eta[d][:, :, None] + gamma[:, None, j]
+        _, gamma, eta = draw_states(inputs, p, rng, z=z, v=v, scale=scale)
+        lin = p["alpha"][..., j] + p["lam"][j] * eta[:, :, None] + gamma[:, None, j]
         sampling, residual = split_dispersion(p["dispersion"][j], v[:, :, j],
                                               _cells(scale, j))
         gain = residual / (residual + sampling)  # 0: no cell residual; 1: no sampling noise
         theta = (lin + gain * (z[:, :, j] - lin)
                  + np.sqrt(gain * sampling) * rng.standard_normal(lin.shape))
-        rates[d] = 100 * expit(theta)
+        rates_cf = None
         if counterfactual:
             shift = inputs.design @ post["programme_effect"].values[chain, d]
-            rates_cf[d] = 100 * expit(theta - p["lam"][j] * shift[:, :, None])
+            rates_cf = 100 * expit(theta - p["lam"][j] * shift[:, :, None])
+        yield d, eta, 100 * expit(theta), rates_cf
+
+
+def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
+               rate_indicators: list[int], scale=1.0, counterfactual: bool = False
+               ) -> tuple[np.ndarray, ...]:
+    """eta (draw, area, year) and true rates in percent (draw, area, year,
+    rate-indicator; float32), and with ``counterfactual`` the rates without the
+    programme: :func:`chain_draws` gathered into arrays."""
+    if "eta_latent" in post:
+        from sesindex.bayes import beta_binomial
+
+        return beta_binomial.draw_chain(post, inputs, chain, rng, rate_indicators)
+    n_area, n_year, _ = inputs.z.shape
+    n_draw = post.sizes["draw"]
+    eta = np.empty((n_draw, n_area, n_year))
+    rates = np.empty((n_draw, n_area, n_year, len(rate_indicators)), dtype=np.float32)
+    rates_cf = np.empty_like(rates) if counterfactual else None
+    for d, eta_d, rates_d, cf_d in chain_draws(post, inputs, chain, rng, rate_indicators,
+                                               scale, counterfactual):
+        eta[d], rates[d] = eta_d, rates_d
+        if counterfactual:
+            rates_cf[d] = cf_d
     return (eta, rates, rates_cf) if counterfactual else (eta, rates)
 
 
@@ -243,11 +266,23 @@ def _cells(scale, j):
     return scale[:, :, j] if np.ndim(scale) == 3 else scale
 
 
-def standardise(eta: np.ndarray, ref: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def standardise(eta: np.ndarray, ref: int, inplace: bool = False
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """eta standardised per draw to mean 0, sd 1 over areas in year index ``ref``.
 
-    Returns the standardised draws and the per-draw location and scale used.
+    Returns the standardised draws and the per-draw location and scale used; with
+    ``inplace`` the draws are standardised where they are (no copy).
+
+    Examples
+    --------
+    >>> eta = np.array([[[1.0], [3.0]]])  # one draw, two areas, one year
+    >>> standardise(eta, 0)[0][0, :, 0].tolist()
+    [-1.0, 1.0]
     """
     loc = eta[..., ref].mean(axis=-1)
     scale = eta[..., ref].std(axis=-1)
-    return (eta - loc[..., None, None]) / scale[..., None, None], loc, scale
+    if not inplace:
+        return (eta - loc[..., None, None]) / scale[..., None, None], loc, scale
+    eta -= loc[..., None, None]
+    eta /= scale[..., None, None]
+    return eta, loc, scale

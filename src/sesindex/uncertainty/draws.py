@@ -129,8 +129,12 @@ def rank_cutoffs(rank: np.ndarray, n_type1: float | None = None) -> dict[str, np
     return out
 
 
-def _per_year(values, index: xr.DataArray) -> xr.DataArray:
-    return xr.DataArray(np.asarray(values), dims="year", coords={"year": index["year"]})
+def _per_year(typing, values, index: xr.DataArray) -> xr.DataArray:
+    """One of ``typing``'s per-year arrays for the years of ``index``, by year label (a
+    slice of the years gets its own years' values)."""
+    position = {int(y): k for k, y in enumerate(typing.years)}
+    values = np.asarray(values)[[position[int(y)] for y in index["year"].values]]
+    return xr.DataArray(values, dims="year", coords={"year": index["year"]})
 
 
 def types_per_draw(index: xr.DataArray, ddof: int = 1, dim: str = "area", typing=None
@@ -143,10 +147,10 @@ def types_per_draw(index: xr.DataArray, ddof: int = 1, dim: str = "area", typing
     mu, sigma = index.mean(dim), index.std(dim, ddof=ddof)
     if typing is None:
         return mu, sigma, area_types(index, mu, sigma)
-    supplied = _per_year(typing.supplied, index)
-    mu = mu.where(~supplied, _per_year(typing.mu, index))
-    sigma = sigma.where(~supplied, _per_year(typing.sigma, index))
-    types = area_types(index, mu, sigma).where(_per_year(typing.typed, index), 0)
+    supplied = _per_year(typing, typing.supplied, index)
+    mu = mu.where(~supplied, _per_year(typing, typing.mu, index))
+    sigma = sigma.where(~supplied, _per_year(typing, typing.sigma, index))
+    types = area_types(index, mu, sigma).where(_per_year(typing, typing.typed, index), 0)
     return mu, sigma, types
 
 
@@ -188,7 +192,8 @@ def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | Non
         out["p_type_differs"] = (types != observed_type).mean("draw")
     out = out.merge(summarise(mu, "mu")).merge(summarise(sigma, "sigma"))
     if typing is not None:
-        typed, national = _per_year(typing.typed, index), _per_year(typing.national, index)
+        typed = _per_year(typing, typing.typed, index)
+        national = _per_year(typing, typing.national, index)
         for name in out.data_vars:
             if name.startswith(("p_type", "type_mode")):
                 out[name] = out[name].where(typed, 0 if name == "type_mode" else np.nan)
