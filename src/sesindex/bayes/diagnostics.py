@@ -28,7 +28,7 @@ from scipy import fft, special, stats
 TAIL_PROBS = (0.05, 0.95)
 
 
-def diagnostics(draws: np.ndarray, *, block: int = 1024) -> dict[str, np.ndarray]:
+def diagnostics(draws: np.ndarray, *, block: int = 256) -> dict[str, np.ndarray]:
     """``rhat``, ``ess_bulk`` and ``ess_tail`` of ``draws`` (chain, draw, quantity...).
 
     Quantities are processed in blocks of ``block`` on a thread per core (the sorts and
