@@ -383,9 +383,9 @@ def _sampled_municipality(rho, data: dict):
 
 
 def _programme_effects(design: np.ndarray):
-    """Programme effects on eta: ``design`` (area, year, E) holds 0/1 indicators of
-    each area-year's year from its programme's start on (E event times >= 0; years
-    before the start carry no shift), so area i in year t is
+    """Programme (event-study) effects on eta: ``design`` (area, year, E) holds 0/1
+    indicators of each area-year's year relative to its programme's start (E relative
+    years; the reference year before the start is left out), so area i in year t is
     shifted by ``sum_e D_ite beta_e``; beta_e ~ N(0, 1) (one sd of the latent status)."""
     data = pm.Data("programme_design", design)
     beta = pm.Normal("programme_effect", 0.0, 1.0, shape=(int(design.shape[2]),))

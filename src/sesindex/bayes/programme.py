@@ -1,28 +1,20 @@
-"""Programme effects in the panel model: the design of treated areas' post-start years.
+"""Programme effects in the panel model: the event-study design of treated areas.
 
 A programme starts in area i in year s_i. Its effect on the latent status is modelled as
-a shift beta_e of eta in every year whose distance from the start is e = t - s_i >= 0
-(the event time); years before the start carry no shift. The counterfactual is thus the
-model's own: each treated area's random walk carried on from its status before the start,
-which every pre-start year informs (not the year before alone), with the years' levels
-that the comparison areas pin down. The design enters the model as 0/1 indicators
-(:func:`programme_design`) and the kernel as a known shift of eta per area and year
-(:mod:`sesindex.bayes.kernel`), so everything else stays integrated out.
-
-Free shifts before the start (a classic event study with the year before as reference)
-were the first design: they free every pre-start year's group level, so the treated
-areas' status before the start rests on the single reference year and its sampling noise
-moves every effect (``docs/evaluate.md``, Limits). Pre-start years are checked instead by
-:func:`sesindex.evaluate.effects.effect_draws`: the treated areas' change up to the year
-before the start against their comparison areas'.
+a shift beta_e of eta in every year whose distance from the start is e = t - s_i (the
+event time), for e in the programme's event times except e = -1, the reference year
+(beta_-1 = 0): the post-period shifts (e >= 0) are the effect, the pre-period ones
+(e <= -2) are placebo checks that should sit near 0. The design enters the model as
+0/1 indicators (:func:`programme_design`) and the kernel as a known shift of eta per
+area and year (:mod:`sesindex.bayes.kernel`), so everything else stays integrated out.
 
 Examples
 --------
 >>> d, times = programme_design(["a", "b", "c"], [2019, 2020, 2021], {"a": 2020, "b": 2021})
 >>> times
-[0, 1]
->>> d[0].tolist()  # area a: 2019 is before the start (no shift), 2020 e = 0, 2021 e = 1
-[[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]
+[-2, 0, 1]
+>>> d[0].tolist()  # area a: 2019 is e = -1 (reference), 2020 e = 0, 2021 e = 1
+[[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
 >>> float(d[2].sum())  # c is not treated
 0.0
 """
@@ -33,9 +25,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+#: The event time of the reference year, whose shift is 0.
+REFERENCE = -1
+
 
 def event_times(years: Sequence[int], starts: Mapping[str, int]) -> list[int]:
-    """Every event time t - s >= 0 (a year from the start on) among the treated areas.
+    """Every event time t - s observed among the treated areas, but the reference.
 
     Examples
     --------
@@ -43,7 +38,7 @@ def event_times(years: Sequence[int], starts: Mapping[str, int]) -> list[int]:
     [0, 1]
     """
     times = {int(y) - int(s) for s in starts.values() for y in years}
-    return sorted(e for e in times if e >= 0)
+    return sorted(times - {REFERENCE})
 
 
 def programme_design(areas: Sequence[str], years: Sequence[int], starts: Mapping[str, int],

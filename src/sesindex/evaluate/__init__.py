@@ -10,10 +10,9 @@ How: (1) comparison areas are chosen — ``"matched"`` (default): the never-trea
 nearest each treated area in its pre-programme latent level and trend
 (:mod:`.matching`); ``"all"``: every never-treated area; or a list/file of codes; (2) the
 panel model is refitted on the treated and comparison areas with one shift of the latent
-status per year from the start on (:mod:`sesindex.bayes.programme`): the counterfactual
-is each treated area's own random walk carried on from its status before the start;
-(3) in every posterior draw each treated area's index with and without its shift gives
-the effect, and the years before the start are checked against the comparison areas
+status per year relative to the start (:mod:`sesindex.bayes.programme`; the year before
+the start is the reference, earlier years are placebo checks); (3) in every posterior
+draw each treated area's index with and without its shift gives the effect
 (:mod:`.effects`). Already-treated areas never act as controls: a treated area's
 post-start years carry their own shift, and the comparison areas are never treated.
 
@@ -213,16 +212,15 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
         spec = replace(spec, sampler=replace(spec.sampler, **sampler))
     spec = replace(spec, years=tuple(years), compare=())
     result = fit(run.data.sel(area=keep), spec, programme=starts, progress=progress)
-    draws = effect_draws(result, starts, comparison, run.cutpoints)
+    draws = effect_draws(result, starts, run.cutpoints)
     effects, events = effects_table(draws)
     headline = {"index": "att_index", "ses": "att_ses", "type": "att_share_type_1_2"}
     info = {"headline": headline[outcome], "controls": controls if isinstance(controls, str)
             else "given", "k": k, "within": within, "treated": len(starts),
             "comparison_areas": len(comparison), "cohorts": sorted(set(starts.values())),
             "counterfactual": "the model's own: each treated area's index in each draw "
-            "without its programme's shift of the latent status — its random walk "
-            "carried on from its status before the start — from a panel fitted on the "
-            "treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
+            "without its programme's shift of the latent status, from a panel fitted on "
+            "the treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
             "run": run.source, "seconds": round(time.perf_counter() - t0, 1)}
     controls_table = (matching.controls if matching is not None else
                       pd.DataFrame({"control": comparison}))

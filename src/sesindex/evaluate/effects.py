@@ -16,12 +16,8 @@ over the treated areas' post-programme years, points; negative = lower index = b
 ``att_ses`` (the same on the latent status in sds of the reference year; positive =
 better), ``att_share_type_1_2`` (the change in the share of treated area-years in types
 1-2, by the national cut points of each year), ``att_index_cohort_<year>`` per start
-year, and the event study by year relative to the start: from the start on, the effect on
-the index (``period == "post"``); before it, the **pre-trend check** (``"pre"``): the
-treated areas' index in that year less their index in the year before the start, less
-the same difference of their comparison areas — near 0 when the comparison areas were on
-the treated areas' path before the programme (the year before the start is the
-``"reference"``, 0).
+year, and the event study: the effect on the index in each year relative to the start
+(years before it are placebo checks; the year before is the reference, 0).
 
 Examples
 --------
@@ -66,15 +62,12 @@ def _flat(da) -> np.ndarray:
     return values.reshape(-1, *values.shape[2:])
 
 
-def effect_draws(result, starts: dict[str, int], comparison: list[str],
-                 cutpoints: dict | None = None) -> dict:
+def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) -> dict:
     """Every estimand's draws from a fit with programme effects (:func:`fit` with
-    ``programme``): a dict name -> array (draw,), and ``event_study`` -> (event times,
-    array (draw, time)).
+    ``programme``): a dict name -> array (draw,), and ``event_study`` -> (draw, time).
 
-    ``comparison``: the comparison areas of the pre-trend check; ``cutpoints``: year ->
-    (mu, sigma), the national cut points of the share in types 1-2 (without them that
-    estimand is left out).
+    ``cutpoints``: year -> (mu, sigma), the national cut points of the share in types
+    1-2 (without them that estimand is left out).
     """
     post = result.posterior
     areas = [str(a) for a in result.inputs.areas]
@@ -98,48 +91,14 @@ def effect_draws(result, starts: dict[str, int], comparison: list[str],
     for cohort in sorted(set(starts.values())):
         mask = post_years & (start == cohort)[:, None]
         out[f"att_index_cohort_{cohort}"] = effect[:, mask].mean(axis=1)
+    times = list(result.inputs.event_times)
     rel = years[None, :] - start[:, None]
     treated = np.isin(areas, list(starts))[:, None]
-    study = {e: effect[:, (rel == e) & treated].mean(axis=1)
-             for e in result.inputs.event_times}
-    study.update(pre_trends(index, areas, years, starts, comparison))
-    times = sorted(study)
-    out["event_study"] = (times, np.stack([study[e] for e in times], axis=1))
+    times = sorted(times + [-1])  # the reference year: 0 by construction
+    study = [np.zeros(len(effect)) if e == -1 else effect[:, (rel == e) & treated].mean(axis=1)
+             for e in times]
+    out["event_study"] = (times, np.stack(study, axis=1))
     return out
-
-
-def pre_trends(index: np.ndarray, areas: list[str], years: np.ndarray,
-               starts: dict[str, int], comparison: list[str]) -> dict[int, np.ndarray]:
-    """The pre-trend check per event time e < 0, per draw: each treated area's index in
-    year s + e less its index in s - 1 (s its start), less the same difference of the
-    comparison areas' mean index, averaged over the treated areas (e = -1: 0, the
-    reference).
-
-    Examples
-    --------
-    >>> index = np.array([[[3.0, 2.0, 1.0], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]])
-    >>> got = pre_trends(index, ["T", "C", "D"], np.array([2019, 2020, 2021]), {"T": 2021},
-    ...                  ["C", "D"])
-    >>> {e: float(v[0]) for e, v in got.items()}  # T's index fell a point a year, C's and D's flat
-    {-2: 1.0, -1: 0.0}
-    """
-    col = {int(y): t for t, y in enumerate(years)}
-    row = {a: i for i, a in enumerate(areas)}
-    control = index[:, [row[a] for a in comparison], :].mean(axis=1)  # (draw, year)
-    sums: dict[int, np.ndarray] = {}
-    counts: dict[int, int] = {}
-    for area, s in starts.items():
-        if s - 1 not in col:
-            continue
-        ref = col[s - 1]
-        own = index[:, row[area], :] - index[:, row[area], ref][:, None]
-        gap = own - (control - control[:, ref][:, None])  # (draw, year)
-        for year, t in col.items():
-            e = year - s
-            if e < 0:
-                sums[e] = sums.get(e, 0.0) + gap[:, t]
-                counts[e] = counts.get(e, 0) + 1
-    return {e: sums[e] / counts[e] for e in sorted(sums)}
 
 
 def trajectories(result, starts: dict[str, int], controls: list[str]) -> pd.DataFrame:
@@ -167,7 +126,6 @@ def effects_table(draws: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     times, study = draws["event_study"]
     events = pd.DataFrame([{"event_time": e, "period": "reference" if e == -1 else
                             ("pre" if e < -1 else "post"),
-                            **summarise_draws(study[:, k], "pre_trend" if e < 0
-                                              else "event_index")}
+                            **summarise_draws(study[:, k], "event_index")}
                            for k, e in enumerate(times)])
     return pd.DataFrame(rows), events

@@ -49,7 +49,7 @@ def _figures(result, out: Path) -> list[Path]:
     fig, ax = _figure()
     ev = result.event_study
     pre = ev["event_time"] < 0
-    for mask, color, name in ((pre, "0.45", "before the start (pre-trend check)"),
+    for mask, color, name in ((pre, "0.45", "before the start (placebo)"),
                               (~pre, "#b5443a", "after the start (effect)")):
         e = ev[mask]
         ax.errorbar(e["event_time"], e["mean"], yerr=[e["mean"] - e["lo95"],

@@ -129,9 +129,8 @@ def build_evaluation_report(run_dir: str | Path) -> Path:
                         f"{html.escape(str(info['counterfactual']))}</p>")
     sections += ["<h2>Effects</h2>", effects_table(effects, "en").to_html(
         index=False, border=0, na_rep="–")]
-    for name, title in (("event_study", "Event study (before the start: the treated "
-                         "areas' path against their comparison areas', which should sit "
-                         "near 0)"),
+    for name, title in (("event_study", "Event study (years before the start are "
+                         "placebo checks and should sit near 0)"),
                         ("trajectories", "Treated and comparison areas")):
         sections += [f"<h2>{title}</h2>", _embedded(run / f"{name}.png")]
     for name, title in (("event_study", "Event study table"),

@@ -105,7 +105,7 @@ def _score(kind, selection, size, effect, seed, truth_att, ev, naive, cpy) -> di
            "lo90": head["lo90"], "hi90": head["hi90"], "lo95": head["lo95"],
            "hi95": head["hi95"], "fit_ok": ev.info["fit_ok"],
            "comparison_areas": ev.info["comparison_areas"],
-           "pre_trend_max_abs": float(ev.event_study.loc[ev.event_study["period"] == "pre",
+           "pre_placebo_max_abs": float(ev.event_study.loc[ev.event_study["period"] == "pre",
                                                            "mean"].abs().max()),
            "naive_estimate": naive["mean"], "naive_lo95": naive["lo95"],
            "naive_hi95": naive["hi95"]}
