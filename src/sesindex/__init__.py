@@ -40,7 +40,8 @@ def load(source: str, **options):
     Parameters
     ----------
     source : str
-        ``"synthetic"`` (the calibrated national panel), ``"sweden-regso-2022"``,
+        ``"synthetic"`` (the calibrated national panel), ``"synthetic-programme"``,
+        ``"synthetic-deso"`` (the same on the 5,984 DeSO areas), ``"sweden-regso-2022"``,
         ``"karlstad-tab6586"``, or a path to a tidy/wide CSV or Parquet file or a
         PxWebApi 2 JSON-stat response.
     **options

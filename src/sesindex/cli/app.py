@@ -39,7 +39,8 @@ app.add_typer(data_app, name="data")
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-DATA_HELP = ("Packaged dataset (synthetic, synthetic-programme, sweden-regso-2022, "
+DATA_HELP = ("Packaged dataset (synthetic, synthetic-programme, synthetic-deso, "
+             "sweden-regso-2022, "
              "karlstad-tab6586) or a file: "
              "tidy CSV/Parquet, or a PxWeb JSON-stat 2.0 response.")
 

@@ -3,6 +3,9 @@
 ``--data`` everywhere takes a packaged dataset name (:data:`PACKAGED`) or a file path:
 
 * ``synthetic`` — the calibrated national synthetic panel (default; has truth);
+* ``synthetic-programme`` — the same panel with a programme planted (``programme.csv``);
+* ``synthetic-deso`` — the same generator on the 5,984 DeSO 2018 areas (has truth, with
+  each DeSO's RegSO: a DeSO fit can be aggregated to RegSO);
 * ``sweden-regso-2022`` — the real RegSO bundle (Source: Statistics Sweden (SCB));
 * ``karlstad-tab6586`` — SCB's real TAB6586 response for Karlstad (JSON-stat 2.0);
 * ``*.csv`` / ``*.parquet`` — tidy long format (``area_code, year, indicator, count,
@@ -36,7 +39,8 @@ from sesindex.data.schema import (
     Problem,
 )
 
-PACKAGED = ("synthetic", "synthetic-programme", "sweden-regso-2022", "karlstad-tab6586")
+PACKAGED = ("synthetic", "synthetic-programme", "synthetic-deso", "sweden-regso-2022",
+            "karlstad-tab6586")
 _TEXT = {"area_code": str, "municipality_code": str, "area_name": str, "indicator": str,
          "boundary_version": str}
 
@@ -172,14 +176,19 @@ def wide_to_long(wide: pd.DataFrame) -> pd.DataFrame:
 def load_data(source: str, *, boundary_version: str | None = None, seed: int | None = None,
               years: tuple[int, ...] | None = None, n_areas: int | None = None) -> LoadedData:
     """Load a packaged dataset by name or a file by path (validated, nothing dropped)."""
-    if source in ("synthetic", "synthetic-programme"):
+    if source in ("synthetic", "synthetic-programme", "synthetic-deso"):
+        from functools import partial
+
         from sesindex.data.synthetic import PROGRAMME_DEMO, generate, generate_programme
 
         kw = {"seed": seed} if seed is not None else {}
-        kw["boundary_break"] = True  # as SCB serves it: RegSO 2025 from 2024
-        make = generate if source == "synthetic" else generate_programme
+        # RegSO as SCB serves it (RegSO 2025 from 2024); DeSO held at DeSO 2018
+        kw["boundary_break"] = source != "synthetic-deso"
+        make = {"synthetic": generate, "synthetic-programme": generate_programme,
+                "synthetic-deso": partial(generate, division="deso")}[source]
         syn = _subset(make(**kw), n_areas, years)  # one panel, whatever is asked of it
-        notes = [f"synthetic national panel, seed {syn.seed}: {syn.dataset.attrs['source']}; "
+        notes = [f"synthetic national {'DeSO ' if source == 'synthetic-deso' else ''}"
+                 f"panel, seed {syn.seed}: {syn.dataset.attrs['source']}; "
                  f"{syn.dataset.attrs['boundary_note']}"]
         if n_areas is not None or years is not None:
             notes.append(f"{syn.dataset.sizes['area']} areas x {syn.dataset.sizes['year']} "

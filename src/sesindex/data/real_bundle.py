@@ -25,6 +25,7 @@ import pandas as pd
 ATTRIBUTION = "Source: Statistics Sweden (SCB)"
 AREAS_FILE = "sweden_regso_2022.csv.gz"
 PANEL_FILE = "sweden_regso_panel_2020_2023.csv.gz"
+DESO_FILE = "sweden_deso_2018.csv.gz"
 _EDU = ["edu_forgymnasial", "edu_gymnasial", "edu_postgym_lt3y", "edu_postgym_ge3y",
         "edu_missing"]
 _SUMMED = ["population", "pop_0_19", "pop_20_64", "pop_65_plus", *_EDU, "income_persons",
@@ -48,6 +49,21 @@ def load_areas() -> pd.DataFrame:
     return pd.read_csv(resource(AREAS_FILE), dtype={"area_code": str, "municipality_code": str})
 
 
+def load_deso_areas() -> pd.DataFrame:
+    """The packaged DeSO 2018 area table: 5,984 areas with their RegSO 2020 area
+    (``regso_code``; DeSO have no names, ``area_name`` is the RegSO's), municipality and
+    real counts of about 2022 (population, aged 20-64, education).
+
+    Examples
+    --------
+    >>> deso = load_deso_areas()
+    >>> len(deso), deso["regso_code"].nunique(), bool((deso["area_code"].str[4] != "R").all())
+    (5984, 3363, True)
+    """
+    return pd.read_csv(resource(DESO_FILE), dtype={"area_code": str, "regso_code": str,
+                                                   "municipality_code": str})
+
+
 def load_panel() -> pd.DataFrame:
     """The packaged RegSO panel 2020-2023 (population, foreign-born, wage income, tenure)."""
     return pd.read_csv(resource(PANEL_FILE), dtype={"area_code": str})
@@ -68,6 +84,22 @@ def _aggregate_deso(shared: Path) -> pd.DataFrame:
     return regso
 
 
+def _build_deso(shared: Path, out: Path) -> None:
+    """``DESO_FILE``: each DeSO's key row and real counts, in the areas table's layout."""
+    key = pd.read_csv(shared / "deso_regso_key.csv", dtype=str)
+    deso = pd.read_csv(shared / "deso_snapshot.csv", dtype={"deso_code": str})
+    both = key.merge(deso, on="deso_code", how="outer", validate="one_to_one", indicator=True)
+    lonely = both.loc[both["_merge"] != "both", "deso_code"]
+    if len(lonely):
+        raise ValueError(f"DeSO codes in only one of key and snapshot: {sorted(lonely)[:12]}")
+    table = both.rename(columns={"deso_code": "area_code", "regso_name": "area_name",
+                                 "kommun_code": "municipality_code",
+                                 "kommun_name": "municipality_name"})
+    table[["area_code", "area_name", "regso_code", "municipality_code", "municipality_name",
+           "population", "pop_20_64", *_EDU]].sort_values("area_code").to_csv(
+        out / DESO_FILE, index=False)
+
+
 def build_bundle(shared: Path, out: Path | None = None) -> dict[str, str]:
     """Rebuild the packaged bundle from ``shared/data``; returns a provenance report."""
     shared, out = Path(shared), Path(out) if out else resource("")
@@ -83,6 +115,7 @@ def build_bundle(shared: Path, out: Path | None = None) -> dict[str, str]:
     areas.index.name = "area_code"
     areas.reset_index().to_csv(out / AREAS_FILE, index=False)
 
+    _build_deso(shared, out)
     panel = pd.read_csv(shared / "regso_panel_2020_2023.csv", dtype={"regso_code": str})
     report = {"unmatched_panel_labels": "none"}
     unmatched = panel["regso_code"].isna()

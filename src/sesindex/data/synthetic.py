@@ -45,12 +45,17 @@ from scipy.stats import norm, rankdata
 
 from sesindex.data.boundary_change import BREAK_YEAR, VERSIONS, changed_areas
 from sesindex.data.model import from_tidy
-from sesindex.data.real_bundle import ATTRIBUTION, load_areas
+from sesindex.data.real_bundle import ATTRIBUTION, load_areas, load_deso_areas
 
 YEARS = tuple(range(2011, 2025))
 INDICATORS = ("V1", "V2", "V3")
 #: SCB's published range of RegSO 2020 populations.
 POPULATION_RANGE = (663, 22622)
+#: The divisions a panel can be generated on: boundary version, the packaged area table
+#: and the population range its areas stay in (RegSO: SCB's published range; DeSO: the
+#: packaged DeSO 2018 counts' own range).
+DIVISIONS = {"regso": ("RegSO2020", load_areas, POPULATION_RANGE),
+             "deso": ("DeSO2018", load_deso_areas, (335, 9007))}
 #: How a boundary change moves an area in its first RegSO 2025 year: sd of the latent
 #: status shift and of the log population factor.
 BREAK_STATUS_SD = 0.3
@@ -223,15 +228,31 @@ def _break_boundaries(seed, codes, years, eta, alpha, lam, eps, pop, denom, coun
 
 def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: int = 20240101,
              config: SyntheticConfig | None = None, *,
-             boundary_break: bool = False) -> SyntheticData:
+             boundary_break: bool = False, division: str = "regso") -> SyntheticData:
     """Generate the synthetic panel; ``n_areas`` draws a random subset of the real areas.
 
     ``boundary_break``: rows from 2024 on RegSO 2025, with the changed areas moved as the
-    module docstring says (``--data synthetic`` uses it).
+    module docstring says (``--data synthetic`` uses it). ``division``: ``"regso"`` (the
+    3,363 RegSO 2020 areas) or ``"deso"`` (the 5,984 DeSO 2018 areas of
+    :func:`sesindex.data.real_bundle.load_deso_areas`, the same generator on their real
+    populations and education; truth gains each DeSO's ``regso_code``). DeSO boundaries
+    are held at DeSO 2018 for every year (no boundary break is modelled for them).
+
+    Examples
+    --------
+    >>> d = generate(n_areas=30, years=(2023, 2024), seed=2, division="deso")
+    >>> d.dataset.sizes["area"], set(d.tidy["boundary_version"]), "regso_code" in d.truth
+    (30, {'DeSO2018'}, True)
     """
+    if division not in DIVISIONS:
+        raise ValueError(f"division {division!r} is not one of {sorted(DIVISIONS)}")
+    if boundary_break and division != "regso":
+        raise ValueError("the 2024 boundary break is modelled for RegSO only; a DeSO panel "
+                         "is held at DeSO 2018 boundaries (boundary_break=False)")
+    version, load_division, population_range = DIVISIONS[division]
     cfg = config or SyntheticConfig()
     rng = np.random.default_rng(seed)
-    areas = load_areas()
+    areas = load_division()
     if n_areas is not None:
         keep = np.sort(rng.choice(len(areas), size=n_areas, replace=False))
         areas = areas.iloc[keep].reset_index(drop=True)
@@ -276,7 +297,7 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     growth = rng.normal(cfg.pop_growth, cfg.pop_growth_sd, size=(n, 1))
     scale = np.exp(growth * year_offset[None, :])
     raw = areas["population"].to_numpy()[:, None] * scale
-    scale *= np.clip(raw, *POPULATION_RANGE) / raw  # stay in SCB's published RegSO range
+    scale *= np.clip(raw, *population_range) / raw  # stay in the division's range
     pop = np.rint(areas["population"].to_numpy()[:, None] * scale)
     adults = np.maximum(np.rint(areas["pop_20_64"].to_numpy()[:, None] * scale), 1)
     denom = np.stack([np.rint(pop * cfg.adult_share_v1), adults, adults], axis=-1)
@@ -299,7 +320,7 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     meta = areas.set_index("area_code")
     tidy["area_name"] = tidy["area_code"].map(meta["area_name"])
     tidy["municipality_code"] = tidy["area_code"].map(meta["municipality_code"])
-    tidy["boundary_version"] = "RegSO2020"
+    tidy["boundary_version"] = version
     if boundary_break:
         tidy.loc[tidy["year"] >= BREAK_YEAR, "boundary_version"] = VERSIONS[1]
 
@@ -316,6 +337,8 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
         "second_factor": (factor_year[:, None] == np.arange(t)[None, :]).ravel(),
         "boundary_changed": broken.ravel(),  # on changed RegSO 2025 boundaries
     })
+    if "regso_code" in areas:  # a DeSO panel: the RegSO each area lies in
+        truth.insert(1, "regso_code", np.repeat(areas["regso_code"].to_numpy(), t))
     if without_programme is not None:  # the planted programme's truth
         started = (np.isin(codes, cfg.programme_areas)[:, None]
                    & (np.asarray(years)[None, :] >= cfg.programme_start))
@@ -323,11 +346,11 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
         truth["index_counterfactual_true"] = _index_of(alpha, lam, without_programme,
                                                        eps).ravel()
     attrs = {"source": f"sesindex synthetic generator (seed {seed}); areas, names and "
-             f"populations from the packaged RegSO bundle ({ATTRIBUTION})",
+             f"populations from the packaged {version} bundle ({ATTRIBUTION})",
              "boundary_note": (f"RegSO 2020 boundaries to {BREAK_YEAR - 1}, RegSO 2025 from "
                                f"{BREAK_YEAR} ({int(broken.any(axis=1).sum())} areas' "
                                "boundaries changed)" if boundary_break else
-                               "RegSO 2020 boundaries held fixed for every year"),
+                               f"{version} boundaries held fixed for every year"),
              "seed": seed, "config": str(asdict(cfg))}
     ds = from_tidy(tidy, attrs=attrs)
     return SyntheticData(ds, tidy, truth, cfg, seed)
