@@ -72,14 +72,14 @@ def test_a_partial_set_of_areas_gets_no_types_or_ranks_without_cutpoints(fitted)
 
     data, res = fitted
     spec = ModelSpec(years=(2022,))
-    typing = typing_of(data.dataset, res.inputs, spec)
+    typing = typing_of(data.dataset, res.inputs.years, spec)
     assert not typing.typed.any() and "cutpoints" in typing.note
-    areas, _ = tables(res.posterior, res.inputs, spec, None, True, typing)
+    areas, _ = tables(res.posterior, spec, None, True, typing)
     assert areas[[f"p_type_{k}" for k in range(1, 6)]].isna().all().all()
     assert areas[["rank_lo90", "rank_hi90"]].isna().all().all()
     assert areas["index_lo90"].notna().all()  # the areas' own intervals stay
-    typing = typing_of(data.dataset, res.inputs, spec, {2022: (9.10, 5.47)})
-    areas, _ = tables(res.posterior, res.inputs, spec, None, True, typing)
+    typing = typing_of(data.dataset, res.inputs.years, spec, {2022: (9.10, 5.47)})
+    areas, _ = tables(res.posterior, spec, None, True, typing)
     probs = areas[[f"p_type_{k}" for k in range(1, 6)]].sum(axis=1)
     assert np.allclose(probs, 1.0) and areas["rank_lo90"].isna().all()
     assert "supplied national cut points" in typing.note

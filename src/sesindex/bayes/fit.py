@@ -55,6 +55,8 @@ class FitResult:
     timings: dict = field(default_factory=dict)
     typing: object = None  # sesindex.index.cutpoints.Typing: which years have types
     data: xr.Dataset | None = None  # the data fitted (all areas and years of the input)
+    grouped: object = None  # sesindex.bayes.aggregate.GroupTables: the fit aggregated to
+    # larger areas per draw (DeSO -> RegSO), when ``fit(..., groups=...)``
 
 
 def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
@@ -140,36 +142,37 @@ def divergences_of(idata) -> int:
     return 0
 
 
-def _observed_types(ds: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
-                    cutpoints) -> xr.DataArray | None:
-    """Plug-in official types of the observed data (when the official three are
-    present), by the same typing rule as the posterior's."""
-    if not set(official_indicators()) <= set(inputs.indicators):
+def observed_types(ds: xr.Dataset, indicators, years, spec: ModelSpec,
+                   cutpoints) -> xr.DataArray | None:
+    """Plug-in official types of the observed data (when the official three are among
+    ``indicators``), by the same typing rule as the posterior's."""
+    if not set(official_indicators()) <= set(indicators):
         return None
     from sesindex.index import IndexSpec, compute_index
 
-    res = compute_index(ds.sel(year=list(inputs.years)),
+    res = compute_index(ds.sel(year=list(years)),
                         IndexSpec(types_over=spec.types_over), cutpoints=cutpoints)
     return res["type"]
 
 
-def typing_of(ds: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, cutpoints=None):
-    """The typing rule of a fit (:func:`sesindex.index.cutpoints.typing_rule`): the
-    data's own national moments only in years that hold every area of the division,
-    else supplied ``cutpoints`` (parsed), else no types or ranks."""
+def typing_of(ds: xr.Dataset, years, spec: ModelSpec, cutpoints=None):
+    """The typing rule of a fit of the areas of ``ds`` in ``years``
+    (:func:`sesindex.index.cutpoints.typing_rule`): the data's own national moments only
+    in years that hold every area of the division, else supplied ``cutpoints`` (parsed),
+    else no types or ranks."""
     from sesindex.index.cutpoints import typing_rule
     from sesindex.index.run import untyped_years
 
-    sel = ds.sel(year=list(inputs.years), area=list(inputs.areas))
+    sel = ds.sel(year=list(years))
     present = (sel["count"].notnull() | sel["value"].notnull()).any("indicator")
     short, note = untyped_years(sel, present.where(present))
-    years = [int(y) for y in inputs.years]
+    years = [int(y) for y in years]
     return typing_rule(years, [y for y in years if y not in short], cutpoints,
                        given_areas=spec.types_over == "given_areas", reason=note)
 
 
 def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = None,
-        progress: bool = False, cutpoints=None, programme: dict | None = None,
+        progress: bool = False, cutpoints=None, programme: dict | None = None, groups=None,
         **sampler_overrides) -> FitResult:
     """Fit ``spec`` (default: official three indicators, panel) to the dataset.
 
@@ -177,7 +180,10 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     (:func:`sesindex.index.cutpoints.parse_cutpoints`); without them such data get no
     types and no ranks, as in the deterministic index. ``programme`` (area code ->
     first year of its programme) adds programme effects per event time
-    (:mod:`sesindex.bayes.programme`; what :mod:`sesindex.evaluate` fits)."""
+    (:mod:`sesindex.bayes.programme`; what :mod:`sesindex.evaluate` fits). ``groups``
+    (:class:`sesindex.bayes.aggregate.AreaGroups`, or a mapping area code -> larger area's
+    code) aggregates every draw to the larger areas (DeSO -> RegSO:
+    :func:`sesindex.bayes.aggregate.deso_to_regso`); their tables are ``.grouped``."""
     from dataclasses import replace
 
     spec = spec or ModelSpec()
@@ -210,7 +216,12 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     idata = _sample(inputs, temporal, spec, timings, progress, adjacency)
     t = time.perf_counter()
     every = max(spec.sampler.thin_derived, 1)
-    posterior = derive(idata.posterior.isel(draw=slice(None, None, every)), inputs, spec)
+    if groups is not None and not hasattr(groups, "members"):
+        from sesindex.bayes.aggregate import area_groups
+
+        groups = area_groups(inputs.areas, groups)
+    posterior = derive(idata.posterior.isel(draw=slice(None, None, every)), inputs, spec,
+                       groups)
     timings["derive"] = time.perf_counter() - t
     t = time.perf_counter()
     checked = posterior[["eta"] + (["index"] if "index" in posterior else [])]
@@ -228,18 +239,27 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     t = time.perf_counter()
     if isinstance(cutpoints, tuple):
         cutpoints = {None: cutpoints}
-    typing = typing_of(ds, inputs, spec, cutpoints)
-    areas, changes = tables(posterior, inputs, spec,
-                            _observed_types(ds, inputs, spec, cutpoints), gate["passed"],
-                            typing)
+    typing = typing_of(ds.sel(area=list(inputs.areas)), inputs.years, spec, cutpoints)
+    areas, changes = tables(posterior, spec,
+                            observed_types(ds, inputs.indicators, inputs.years, spec,
+                                           cutpoints), gate["passed"], typing, _breaks(inputs))
+    grouped = None
+    if groups is not None:
+        from sesindex.bayes.aggregate import group_tables
+
+        grouped = group_tables(posterior, ds.sel(area=list(inputs.areas)), groups, spec,
+                               gate["passed"], cutpoints)
     timings["tables"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return FitResult(spec, inputs, idata, posterior, areas, changes, gate,
-                     {k: round(v, 2) for k, v in timings.items()}, typing, ds)
+                     {k: round(v, 2) for k, v in timings.items()}, typing, ds, grouped)
 
 
-def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset:
-    """Draws of eta (standardised in the reference year; ses = -eta) and the index.
+def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None
+           ) -> xr.Dataset:
+    """Draws of eta (standardised in the reference year; ses = -eta) and the index, and
+    with ``groups`` (:class:`sesindex.bayes.aggregate.AreaGroups`) ``group_index``: the
+    index of the larger areas, from each draw's rates weighted by their denominators.
 
     Chains are derived in parallel threads (numpy releases the GIL in the array work),
     each with its own random stream, so the result does not depend on the threading.
@@ -262,6 +282,14 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset
         ["index_counterfactual"] if programme else [])
     shape = (post.sizes["chain"], post.sizes["draw"], len(inputs.areas), len(years))
     arrays = {name: np.empty(shape) for name in names}
+    if groups is not None:
+        if not has_index:
+            raise ValueError("aggregating a fit to larger areas needs the official three "
+                             "indicators (the index of the larger areas)")
+        from sesindex.bayes.aggregate import group_rates, rate_weights
+
+        weights = rate_weights(inputs.denominator[..., official], inputs.areas)
+        arrays["group_index"] = np.empty(shape[:2] + (len(groups.codes), len(years)))
     eta_scale = np.empty(shape[:2])
 
     def one_chain(c: int) -> None:
@@ -273,6 +301,9 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset
             eta[d] = eta_d
             if has_index:
                 arrays["index"][c, d] = index_of_rates(rates)
+            if groups is not None:
+                arrays["group_index"][c, d] = index_of_rates(
+                    group_rates(rates, weights, groups))
             if programme:
                 arrays["index_counterfactual"][c, d] = index_of_rates(rates_cf)
         eta_scale[c] = standardise(eta, years.index(ref_year), inplace=True)[2]
@@ -282,8 +313,12 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec) -> xr.Dataset
     coords = {"chain": post["chain"].values, "draw": post["draw"].values,
               "area": inputs.areas, "year": inputs.years}
     dims = ("chain", "draw", "area", "year")
-    out = xr.Dataset({name: (dims, values) for name, values in arrays.items()},
+    out = xr.Dataset({name: (("chain", "draw", "group", "year") if name == "group_index"
+                             else dims, values) for name, values in arrays.items()},
                      coords=coords)
+    if groups is not None:
+        out = out.assign_coords(group=groups.codes)
+        out["group_index"].attrs["level"] = groups.level
     # the raw eta's sd over areas in the reference year, per draw: what one unit of
     # the standardised eta is on the model's scale (programme effects are on that scale)
     out["eta_scale"] = (("chain", "draw"), eta_scale)
@@ -339,19 +374,23 @@ def change_pairs(years, spec: ModelSpec) -> list[tuple[int, int, str]]:
     return pairs
 
 
-def tables(posterior: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
-           observed_type: xr.DataArray | None, fit_ok: bool, typing=None
+def tables(posterior: xr.Dataset, spec: ModelSpec, observed_type: xr.DataArray | None,
+           fit_ok: bool, typing=None, breaks: xr.DataArray | None = None
            ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``areas`` (per area and year) and ``changes`` (per area and pair of years).
+    """``areas`` (per area and year) and ``changes`` (per area and pair of years) from
+    the draws of ``posterior`` (eta and, with the official three, the index; without
+    eta, as for areas aggregated from a fit, no ses columns).
 
     Summaries are computed a year (a pair of years for changes) at a time: every
     quantity is per year or per pair, so nothing needs the draws of all years at once.
+    ``breaks`` (area, year): boundary breaks, marked on the changes across them.
     """
     status = "index" if "index" in posterior else "eta"
+    years = [int(y) for y in posterior["year"].values]
     per_year = []
-    for year in inputs.years:
+    for year in years:
         one = posterior.sel(year=[year])
-        ses = summarise(-_stack(one["eta"]), "ses")
+        ses = (summarise(-_stack(one["eta"]), "ses") if "eta" in one else xr.Dataset())
         summary = summarise_index_draws(
             _stack(one[status]), None if observed_type is None
             else observed_type.sel(year=[year]), typing=typing)
@@ -365,7 +404,7 @@ def tables(posterior: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
              .reset_index().rename(columns={"area": "area_code"}))
     areas["fit_ok"] = fit_ok
     frames = []
-    for y0, y1, kind in change_pairs(inputs.years, spec):
+    for y0, y1, kind in change_pairs(years, spec):
         ch = change_draws(_stack(posterior[status].sel(year=[y0, y1])), y0, y1,
                           delta=spec.delta, typing=typing)
         frame = ch.to_dataframe().reset_index().rename(columns={"area": "area_code"})
@@ -385,7 +424,10 @@ def tables(posterior: xr.Dataset, inputs: ModelInputs, spec: ModelSpec,
         frames.append(frame)
     changes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(changes):
-        changes = mark_boundary_changes(changes, _breaks(inputs))
+        if breaks is None:  # one series per area
+            breaks = xr.zeros_like(posterior[status].isel(chain=0, draw=0, drop=True),
+                                   dtype=bool)
+        changes = mark_boundary_changes(changes, breaks)
         changes["fit_ok"] = fit_ok
     return areas, changes
 

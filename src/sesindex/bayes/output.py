@@ -5,7 +5,9 @@ Examples
 >>> sorted(OUTPUTS)
 ['areas.csv', 'changes.csv', 'diagnostics.json', 'posterior.nc', 'summary.csv']
 
-Beside them ``data.csv`` (the tidy data fitted) and, for synthetic data, ``truth.csv``.
+Beside them ``data.csv`` (the tidy data fitted) and, for synthetic data, ``truth.csv``;
+a fit aggregated to RegSO (a DeSO fit) adds ``regso_areas.csv`` and ``regso_changes.csv``
+and the RegSO index draws (``group_index``) in ``posterior.nc``.
 
 ``posterior.nc`` holds every sampled quantity exactly and the derived draws of eta and
 the index (what the tables summarise) as float32 rounded to :data:`KEEP_BITS` bits of
@@ -126,12 +128,27 @@ def _write_inputs(result, out: Path, loaded) -> list[Path]:
     return paths
 
 
+def _write_grouped(grouped, out: Path) -> list[Path]:
+    """The fit aggregated to larger areas (:mod:`sesindex.bayes.aggregate`):
+    ``regso_areas.csv`` and ``regso_changes.csv`` for RegSO, in the tables' layout."""
+    if grouped is None:
+        return []
+    prefix = "".join(c for c in grouped.level.lower() if c.isalpha())
+    paths = []
+    for name, table in (("areas", grouped.areas), ("changes", grouped.changes)):
+        if len(table):
+            paths.append(out / f"{prefix}_{name}.csv")
+            table.to_csv(paths[-1], index=False, float_format="%.6g")
+    return paths
+
+
 def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
     """Write every output of a fit; the manifest says whether the fit gate passed."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     idata = result.idata
-    derived = result.posterior[[v for v in ("eta", "index") if v in result.posterior]]
+    derived = result.posterior[[v for v in ("eta", "index", "group_index")
+                                if v in result.posterior]]
     # the exact binomial model's sampled logits (one per count cell and draw: 320 MB for
     # a national year) are not kept, the true rates they give enter the index draws; the
     # beta-binomial model's sampled eta is kept standardised, as "eta"
@@ -157,6 +174,7 @@ def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
     else:  # a single year has no changes: say so rather than write an empty file
         paths.remove(out / "changes.csv")
     summary_table(result).to_csv(out / "summary.csv", index=False, float_format="%.6g")
+    paths += _write_grouped(result.grouped, out)
     paths += _write_inputs(result, out, loaded)
     (out / "diagnostics.json").write_text(json.dumps(result.gate, indent=1, default=str) + "\n")
     status = "ok" if result.gate["passed"] else "failed"

@@ -34,7 +34,10 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
         compare: list[str] = typer.Option(None, help="Also compare these two years in "
                                           "changes.csv: '2015,2024' (repeatable)."),
-        report: bool = typer.Option(True, help="Also write report.html.")):
+        report: bool = typer.Option(True, help="Also write report.html."),
+        regso: bool = typer.Option(True, help="DeSO 2018 data: also give their RegSO 2020 "
+                                   "areas' index, types, ranks and changes, aggregated in "
+                                   "every draw (regso_areas.csv, regso_changes.csv).")):
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
     credible intervals (higher ses_mean = higher socioeconomic status)."""
     from dataclasses import replace
@@ -74,11 +77,15 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         for note in loaded.notes:
             err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
         from sesindex.bayes import fit as fit_model
+        from sesindex.bayes.aggregate import deso_to_regso
 
+        versions = set(loaded.dataset["boundary_version"].values.ravel()) - {None}
         try:
+            groups = (deso_to_regso(loaded.dataset["area"].values)
+                      if regso and versions == {"DeSO2018"} else None)
             with step(f"compile, sample ({model_spec.sampler.backend}), derive"):
                 result = fit_model(loaded.dataset, model_spec, progress=True,
-                                   cutpoints=cuts)
+                                   cutpoints=cuts, groups=groups)
         except ValueError as exc:
             fail(str(exc))
         with step(f"write {out}"), run_directory(out) as tmp:
