@@ -63,7 +63,10 @@ def _hash(path: Path) -> str | None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--areas", type=int, default=600, help="areas (3363: national)")
+    ap.add_argument("--areas", type=int, default=600, help="areas (3363 RegSO or 5984 "
+                    "DeSO: national)")
+    ap.add_argument("--division", choices=("regso", "deso"), default="regso",
+                    help="deso: the synthetic-deso panel, aggregated to RegSO per draw")
     ap.add_argument("--draws", type=int, default=None, help="kept draws per chain "
                     "(default: the spec's)")
     ap.add_argument("--label", default="", help="a name for this run in the output")
@@ -72,21 +75,24 @@ def main() -> None:
     from sesindex.bayes import fit
     from sesindex.bayes.output import write_fit
     from sesindex.bayes.spec import load_model_spec
+    from sesindex.bayes.aggregate import deso_to_regso
     from sesindex.data.synthetic import generate
 
     spec = load_model_spec(ROOT / "models" / "latent_factor.toml")
     years = {"years": spec.years} if spec.years else {}  # default: the synthetic panel's
-    ds = generate(n_areas=None if a.areas == 3363 else a.areas, seed=20240101,
-                  **years).dataset
+    ds = generate(n_areas=None if a.areas in (3363, 5984) else a.areas, seed=20240101,
+                  division=a.division, **years).dataset
+    groups = deso_to_regso(ds["area"].values) if a.division == "deso" else None
     sampler = RSSSampler()
     sampler.start()
     t0 = time.perf_counter()
-    res = fit(ds, spec, **({"draws": a.draws} if a.draws else {}))
+    res = fit(ds, spec, groups=groups, **({"draws": a.draws} if a.draws else {}))
     t_fit = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         write_fit(res, tmp)
         t_write = time.perf_counter()
-        hashes = {n: _hash(Path(tmp) / n) for n in ("areas.csv", "changes.csv")}
+        hashes = {n: _hash(Path(tmp) / n) for n in ("areas.csv", "changes.csv",
+                                                    "regso_areas.csv") if (Path(tmp) / n).exists()}
         posterior_mb = round((Path(tmp) / "posterior.nc").stat().st_size / 1e6, 1)
     sampler.stop()
     peaks, start = {}, t0
@@ -104,8 +110,10 @@ def main() -> None:
         "label": a.label, "commit": commit, "areas": len(res.inputs.areas),
         "years": len(res.inputs.years), "draws": int(res.posterior.sizes["draw"]),
         "chains": int(res.posterior.sizes["chain"]),
+        "division": a.division,
         "command": "python benchmarks/bench_memory.py --areas "
-                   f"{a.areas}" + (f" --draws {a.draws}" if a.draws else "")
+                   f"{a.areas}" + (f" --division {a.division}" if a.division != "regso"
+                                   else "") + (f" --draws {a.draws}" if a.draws else "")
                    + (f" --label {a.label}" if a.label else ""),
         "peak_rss_gb": peaks,
         "peak_after_sampling_gb": max(peaks[s] for s in ("derive", "diagnostics", "tables",
@@ -113,6 +121,7 @@ def main() -> None:
         "timings_s": res.timings, "write_s": round(t_write - t_fit, 1),
         "post_over_compile_sample": round(after / before, 3) if before else None,
         "posterior_nc_mb": posterior_mb, "hashes": hashes, "fit_ok": res.gate["passed"],
+        "gate_worst": res.gate["worst"], "divergences": res.gate["divergences"],
         "load_avg": os.getloadavg(),
     }))
 
