@@ -69,6 +69,8 @@ def main() -> None:
                     help="deso: the synthetic-deso panel, aggregated to RegSO per draw")
     ap.add_argument("--draws", type=int, default=None, help="kept draws per chain "
                     "(default: the spec's)")
+    ap.add_argument("--years", type=int, default=None, help="the last N years of the "
+                    "panel (default: all 14)")
     ap.add_argument("--label", default="", help="a name for this run in the output")
     a = ap.parse_args()
 
@@ -80,6 +82,10 @@ def main() -> None:
 
     spec = load_model_spec(ROOT / "models" / "latent_factor.toml")
     years = {"years": spec.years} if spec.years else {}  # default: the synthetic panel's
+    if a.years:
+        from sesindex.data.synthetic import YEARS
+
+        years = {"years": YEARS[-a.years:]}
     ds = generate(n_areas=None if a.areas in (3363, 5984) else a.areas, seed=20240101,
                   division=a.division, **years).dataset
     groups = deso_to_regso(ds["area"].values) if a.division == "deso" else None
@@ -114,6 +120,7 @@ def main() -> None:
         "command": "python benchmarks/bench_memory.py --areas "
                    f"{a.areas}" + (f" --division {a.division}" if a.division != "regso"
                                    else "") + (f" --draws {a.draws}" if a.draws else "")
+                   + (f" --years {a.years}" if a.years else "")
                    + (f" --label {a.label}" if a.label else ""),
         "peak_rss_gb": peaks,
         "peak_after_sampling_gb": max(peaks[s] for s in ("derive", "diagnostics", "tables",

@@ -108,3 +108,23 @@ def test_the_aggregated_tables_and_draws_are_written(deso_fit, tmp_path):
     post = az.from_netcdf(tmp_path / "posterior.nc").posterior
     got, want = post["group_index"].values, res.posterior["group_index"].values
     assert got.dtype == np.float32 and np.all(np.abs(got - want) <= np.abs(want) * 2.0**-13)
+
+
+def test_sesindex_fit_on_deso_data_also_writes_their_regso_areas(tmp_path):
+    from typer.testing import CliRunner
+
+    from sesindex.cli import app
+
+    res = CliRunner().invoke(app, ["fit", "--data", "synthetic-deso", "--areas", "60",
+                                   "--years", "2023,2024", "--draws", "100", "--tune", "100",
+                                   "--no-report", "--out", str(tmp_path)])
+    assert res.exit_code in (0, 3), res.output  # 3: the short run's gate may fail, loudly
+    deso = pd.read_csv(tmp_path / "areas.csv", dtype={"area_code": str})
+    regso = pd.read_csv(tmp_path / "regso_areas.csv", dtype={"area_code": str})
+    key = load_deso_areas().set_index("area_code")["regso_code"]
+    assert set(regso["area_code"]) == set(deso["area_code"].map(key))
+    assert len(regso) == 2 * regso["area_code"].nunique()
+    # 60 DeSO are not the whole RegSO division: no national types (the fit's typing rule)
+    assert regso["p_type_1"].isna().all() and regso["index_lo90"].notna().all()
+    changes = pd.read_csv(tmp_path / "regso_changes.csv", dtype={"area_code": str})
+    assert set(changes["area_code"]) == set(regso["area_code"])

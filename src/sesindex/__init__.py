@@ -143,13 +143,16 @@ def fit(data, spec: str = "latent_factor", **options):
         A packaged model spec by name (``latent_factor``: the 14-year panel,
         ``latent_factor_single_year``, ...), a TOML file, or a ``ModelSpec``.
     **options
-        ``seed``, ``cutpoints``, ``programme``, sampler overrides (``draws``, ``tune``).
+        ``seed``, ``cutpoints``, ``programme``, ``groups``, sampler overrides
+        (``draws``, ``tune``). DeSO 2018 data are aggregated to their RegSO areas in
+        every draw unless ``groups=None`` is passed (``.grouped``).
 
     Returns
     -------
     sesindex.bayes.fit.FitResult
         ``.areas`` and ``.changes`` (tables with intervals), ``.posterior`` (draws of
-        eta, ses and the index), ``.gate`` (the fit gate), ``.idata``.
+        eta, ses and the index), ``.gate`` (the fit gate), ``.idata``, ``.grouped``
+        (RegSO tables of a DeSO fit).
 
     Examples
     --------
@@ -165,7 +168,12 @@ def fit(data, spec: str = "latent_factor", **options):
 
     if not isinstance(spec, ModelSpec):
         spec = load_model_spec(resolve_spec(spec))
-    return fit_model(_dataset(data), spec, **options)
+    ds = _dataset(data)
+    if "groups" not in options:
+        from sesindex.bayes.aggregate import regso_groups
+
+        options["groups"] = regso_groups(ds)
+    return fit_model(ds, spec, **options)
 
 
 def evaluate(fit_result, treated, **options):

@@ -91,6 +91,22 @@ def deso_to_regso(areas) -> AreaGroups:
     return area_groups(areas, key, "RegSO2020")
 
 
+def regso_groups(ds: xr.Dataset) -> AreaGroups | None:
+    """The default aggregation of a dataset: DeSO 2018 data (every row) to their RegSO
+    2020 areas, anything else none.
+
+    Examples
+    --------
+    >>> from sesindex.data.synthetic import generate
+    >>> regso_groups(generate(n_areas=5, years=(2024,), division="deso").dataset).level
+    'RegSO2020'
+    >>> regso_groups(generate(n_areas=5, years=(2024,)).dataset) is None
+    True
+    """
+    versions = set(np.asarray(ds["boundary_version"].values).ravel()) - {None}
+    return deso_to_regso(ds["area"].values) if versions == {"DeSO2018"} else None
+
+
 def group_rates(rates: np.ndarray, weights: np.ndarray, groups: AreaGroups) -> np.ndarray:
     """Rates (area, year, indicator) of the groups: ``weights``-weighted means of their
     areas' rates (with denominators as weights, the rate of the summed counts)."""

@@ -77,12 +77,10 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         for note in loaded.notes:
             err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
         from sesindex.bayes import fit as fit_model
-        from sesindex.bayes.aggregate import deso_to_regso
+        from sesindex.bayes.aggregate import regso_groups
 
-        versions = set(loaded.dataset["boundary_version"].values.ravel()) - {None}
         try:
-            groups = (deso_to_regso(loaded.dataset["area"].values)
-                      if regso and versions == {"DeSO2018"} else None)
+            groups = regso_groups(loaded.dataset) if regso else None
             with step(f"compile, sample ({model_spec.sampler.backend}), derive"):
                 result = fit_model(loaded.dataset, model_spec, progress=True,
                                    cutpoints=cuts, groups=groups)
