@@ -128,3 +128,22 @@ def test_sesindex_fit_on_deso_data_also_writes_their_regso_areas(tmp_path):
     assert regso["p_type_1"].isna().all() and regso["index_lo90"].notna().all()
     changes = pd.read_csv(tmp_path / "regso_changes.csv", dtype={"area_code": str})
     assert set(changes["area_code"]) == set(regso["area_code"])
+
+
+def test_a_deso_without_a_denominator_is_named_before_anything_is_sampled():
+    # model_inputs already refuses a count cell without a denominator; the aggregation
+    # checks again, as its weights would silently lose that area's people
+    from dataclasses import replace
+
+    from sesindex.bayes.aggregate import prepare_groups
+    from sesindex.bayes.data import model_inputs
+
+    ds = generate(n_areas=12, years=YEARS, seed=1, division="deso").dataset
+    inputs = model_inputs(ds, ["V1", "V2", "V3"])
+    denominator = inputs.denominator.copy()
+    denominator[4, 1, 1] = np.nan
+    with pytest.raises(DataValidationError, match=str(inputs.areas[4])):
+        prepare_groups(replace(inputs, denominator=denominator),
+                       deso_to_regso(inputs.areas))
+    with pytest.raises(ValueError, match="official three"):
+        prepare_groups(model_inputs(ds, ["V1", "V3"]), deso_to_regso(inputs.areas))

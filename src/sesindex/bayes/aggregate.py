@@ -116,17 +116,38 @@ def group_rates(rates: np.ndarray, weights: np.ndarray, groups: AreaGroups) -> n
     return (num / den).reshape((len(groups.codes), *rates.shape[1:]))
 
 
-def rate_weights(denominator: np.ndarray, areas) -> np.ndarray:
-    """The denominators (area, year, indicator) as aggregation weights; every one must
-    be known (a missing denominator would drop its area's people from the group's rate):
-    otherwise :class:`DataValidationError` names the areas."""
+def rate_weights(inputs, official: list[int]) -> np.ndarray:
+    """The official indicators' denominators (area, year, indicator) as aggregation
+    weights; every one must be known (a missing denominator would drop its area's people
+    from the group's rate): otherwise :class:`DataValidationError` names the areas."""
+    denominator = inputs.denominator[..., official]
     bad = ~np.isfinite(denominator) | (denominator <= 0)
     if bad.any():
         raise DataValidationError([Problem(
             "missing_denominator", "aggregating a fit needs every area's denominator in "
-            "every year and indicator; areas without", tuple(np.asarray(areas)[
+            "every year and indicator; areas without", tuple(np.asarray(inputs.areas)[
                 bad.any(axis=(1, 2))]))])
     return denominator
+
+
+def prepare_groups(inputs, groups) -> AreaGroups:
+    """``groups`` (an :class:`AreaGroups` or a mapping area -> group) checked against the
+    fit's inputs before anything is sampled: the official three indicators present, every
+    area grouped, every denominator known."""
+    from sesindex.indicators import official_indicators
+
+    official = [list(inputs.indicators).index(i) for i in official_indicators()
+                if i in inputs.indicators]
+    if len(official) != 3:
+        raise ValueError("aggregating a fit to larger areas needs the official three "
+                         "indicators (the index of the larger areas)")
+    if not isinstance(groups, AreaGroups):
+        groups = area_groups(inputs.areas, groups)
+    if list(groups.members.shape) != [len(groups.codes), len(inputs.areas)]:
+        raise ValueError(f"the groups are of {groups.members.shape[1]} areas, the fit has "
+                         f"{len(inputs.areas)}")
+    rate_weights(inputs, official)
+    return groups
 
 
 def group_data(ds: xr.Dataset, groups: AreaGroups) -> xr.Dataset:

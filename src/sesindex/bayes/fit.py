@@ -213,13 +213,13 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
         from sesindex.bayes.spatial import read_adjacency
 
         adjacency = read_adjacency(spec.adjacency, inputs.areas)
+    if groups is not None:  # checked before sampling: a bad key loses no run
+        from sesindex.bayes.aggregate import prepare_groups
+
+        groups = prepare_groups(inputs, groups)
     idata = _sample(inputs, temporal, spec, timings, progress, adjacency)
     t = time.perf_counter()
     every = max(spec.sampler.thin_derived, 1)
-    if groups is not None and not hasattr(groups, "members"):
-        from sesindex.bayes.aggregate import area_groups
-
-        groups = area_groups(inputs.areas, groups)
     posterior = derive(idata.posterior.isel(draw=slice(None, None, every)), inputs, spec,
                        groups)
     timings["derive"] = time.perf_counter() - t
@@ -283,12 +283,9 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None
     shape = (post.sizes["chain"], post.sizes["draw"], len(inputs.areas), len(years))
     arrays = {name: np.empty(shape) for name in names}
     if groups is not None:
-        if not has_index:
-            raise ValueError("aggregating a fit to larger areas needs the official three "
-                             "indicators (the index of the larger areas)")
         from sesindex.bayes.aggregate import group_rates, rate_weights
 
-        weights = rate_weights(inputs.denominator[..., official], inputs.areas)
+        weights = rate_weights(inputs, official)
         arrays["group_index"] = np.empty(shape[:2] + (len(groups.codes), len(years)))
     eta_scale = np.empty(shape[:2])
 
