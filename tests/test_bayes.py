@@ -68,7 +68,7 @@ def test_type_probabilities_beat_plug_in_types(fitted):
 def test_a_partial_set_of_areas_gets_no_types_or_ranks_without_cutpoints(fitted):
     # the same rule as the deterministic index: 250 areas cannot give the national mu and
     # sigma, so no types and no ranks; SCB's cut points type them (and say so)
-    from sesindex.bayes.fit import tables, typing_of
+    from sesindex.bayes.tables import tables, typing_of
 
     data, res = fitted
     spec = ModelSpec(years=(2022,))

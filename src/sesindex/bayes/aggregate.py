@@ -167,7 +167,7 @@ def group_tables(posterior: xr.Dataset, ds: xr.Dataset, groups: AreaGroups, spec
     """The tables of the groups from the posterior's ``group_index`` draws, typed by the
     same rule as a fit of the groups' own data (national moments over the groups when
     they are a whole division, else ``cutpoints``, else no types)."""
-    from sesindex.bayes.fit import observed_types, tables, typing_of
+    from sesindex.bayes.tables import observed_types, tables, typing_of
 
     years = posterior["year"].values
     draws = posterior[["group_index"]].rename(group_index="index", group="area")
