@@ -1,7 +1,9 @@
 """Where a fit's compile time goes, cold and warm (issue 18, item 4).
 
 Each run is a fresh process that builds one model form and compiles it with nutpie, as
-``sesindex fit`` does (:func:`sesindex.bayes.compiled.compiled_model`), under cProfile.
+``sesindex fit`` does (:func:`sesindex.bayes.compiled.compiled_model`), with timers
+wrapped around nutpie's ``_make_functions`` and numba's ``CFunc.compile`` (no profiler:
+its overhead triples numba's Python-heavy type inference).
 The form is the packaged spec's (``models/latent_factor.toml`` for a panel,
 ``latent_factor_single_year.toml`` for one year). It reports the seconds of: building the PyMC model; compiling the pytensor functions
 (graph rewrites, and numba compiling or loading from its disk cache every node and the
@@ -29,12 +31,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
-import cProfile, json, pstats, sys, time
+import json, sys, time
 from sesindex.data.synthetic import YEARS, generate
 from sesindex.bayes.data import model_inputs
 from sesindex.bayes.model import build_model
 from sesindex.bayes.spec import load_model_spec
+import numba.core.ccallback
 import nutpie
+import nutpie.compile_pymc
+
+spent = {"pytensor_functions_s": 0.0, "nutpie_callbacks_s": 0.0}
+def timed(owner, name, key):
+    inner = getattr(owner, name)
+    def wrapper(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent[key] += time.perf_counter() - t
+    setattr(owner, name, wrapper)
+timed(nutpie.compile_pymc, "_make_functions", "pytensor_functions_s")
+timed(numba.core.ccallback.CFunc, "compile", "nutpie_callbacks_s")
 
 areas, n_years = int(sys.argv[1]), int(sys.argv[2])
 inputs = model_inputs(generate(n_areas=areas, years=YEARS[-n_years:], seed=1).dataset,
@@ -42,22 +59,15 @@ inputs = model_inputs(generate(n_areas=areas, years=YEARS[-n_years:], seed=1).da
 panel = n_years > 1
 spec = load_model_spec(sys.argv[3] + ("/latent_factor.toml" if panel
                                       else "/latent_factor_single_year.toml"))
-profile = cProfile.Profile()
 t0 = time.perf_counter()
-profile.enable()
 model = build_model(inputs, temporal=spec.temporal if panel else "none",
                     municipality=spec.municipality, dispersion=spec.dispersion,
                     likelihood=spec.likelihood, steps=spec.steps if panel else "normal")
 t1 = time.perf_counter()
 nutpie.compile_pymc_model(model)
 t2 = time.perf_counter()
-profile.disable()
-stats = pstats.Stats(profile).stats
-def cumulative(file_end, name):
-    return sum(v[3] for (f, _, n), v in stats.items() if f.endswith(file_end) and n == name)
 print(json.dumps({"build_s": round(t1 - t0, 2), "nutpie_compile_s": round(t2 - t1, 2),
-                  "pytensor_functions_s": round(cumulative("compile_pymc.py", "_make_functions"), 2),
-                  "nutpie_callbacks_s": round(cumulative("ccallback.py", "compile"), 2)}))
+                  **{k: round(v, 2) for k, v in spent.items()}}))
 """
 
 
@@ -66,8 +76,9 @@ def run(areas: int, years: int, env: dict) -> dict:
                           str(ROOT / "models")], env=env,
                          capture_output=True, text=True, check=True)
     row = json.loads(out.stdout.strip().splitlines()[-1])
-    row["numba_cache_loads"] = out.stderr.count("data loaded from")
-    row["numba_cache_saves"] = out.stderr.count("data saved to")
+    log = out.stdout + out.stderr  # numba's cache messages go to stdout
+    row["numba_cache_loads"] = log.count("data loaded from")
+    row["numba_cache_saves"] = log.count("data saved to")
     return row
 
 
