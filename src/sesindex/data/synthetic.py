@@ -52,10 +52,10 @@ INDICATORS = ("V1", "V2", "V3")
 #: SCB's published range of RegSO 2020 populations.
 POPULATION_RANGE = (663, 22622)
 #: The divisions a panel can be generated on: boundary version, the packaged area table
-#: and the population range its areas stay in (RegSO: SCB's published range; DeSO: the
-#: packaged DeSO 2018 counts' own range).
+#: and the population range its areas stay in (RegSO: SCB's published range; DeSO, None:
+#: the packaged DeSO 2018 counts' own range).
 DIVISIONS = {"regso": ("RegSO2020", load_areas, POPULATION_RANGE),
-             "deso": ("DeSO2018", load_deso_areas, (335, 9007))}
+             "deso": ("DeSO2018", load_deso_areas, None)}
 #: How a boundary change moves an area in its first RegSO 2025 year: sd of the latent
 #: status shift and of the log population factor.
 BREAK_STATUS_SD = 0.3
@@ -253,6 +253,8 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     cfg = config or SyntheticConfig()
     rng = np.random.default_rng(seed)
     areas = load_division()
+    population_range = population_range or (areas["population"].min(),
+                                            areas["population"].max())
     if n_areas is not None:
         keep = np.sort(rng.choice(len(areas), size=n_areas, replace=False))
         areas = areas.iloc[keep].reset_index(drop=True)
