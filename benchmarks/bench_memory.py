@@ -61,6 +61,14 @@ def _hash(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else None
 
 
+def _steps(idata) -> float | None:
+    """Mean leapfrog steps per kept draw (nutpie's ``n_steps``), if recorded."""
+    stats = getattr(idata, "sample_stats", None)
+    if stats is None or "n_steps" not in stats:
+        return None
+    return round(float(stats["n_steps"].mean()), 2)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--areas", type=int, default=600, help="areas (3363 RegSO or 5984 "
@@ -129,6 +137,7 @@ def main() -> None:
         "post_over_compile_sample": round(after / before, 3) if before else None,
         "posterior_nc_mb": posterior_mb, "hashes": hashes, "fit_ok": res.gate["passed"],
         "gate_worst": res.gate["worst"], "divergences": res.gate["divergences"],
+        "leapfrog_steps_per_draw": _steps(res.idata),
         "load_avg": os.getloadavg(),
     }))
 
