@@ -54,10 +54,10 @@ def points() -> dict[tuple[int, int], dict]:
 
 def run_missing() -> None:
     have = points()
-    for years in YEARS:
-        for areas in AREAS:
-            if (areas, years) in have:
-                continue
+    grid = sorted(((a, y) for y in YEARS for a in AREAS), key=lambda p: p[0] * p[1])
+    for areas, years in grid:  # cheapest first: an interrupted run keeps the most points
+        if (areas, years) in have:
+            continue
             cmd = [sys.executable, str(HERE / "bench_memory.py"), "--areas", str(areas),
                    "--years", str(years), "--division", _division(areas),
                    "--label", "scaling"]
