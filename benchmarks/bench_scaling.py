@@ -58,13 +58,12 @@ def run_missing() -> None:
     for areas, years in grid:  # cheapest first: an interrupted run keeps the most points
         if (areas, years) in have:
             continue
-            cmd = [sys.executable, str(HERE / "bench_memory.py"), "--areas", str(areas),
-                   "--years", str(years), "--division", _division(areas),
-                   "--label", "scaling"]
-            print("running", " ".join(cmd[1:]), flush=True)
-            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-            with ROWS.open("a") as f:
-                f.write(out.strip().splitlines()[-1] + "\n")
+        cmd = [sys.executable, str(HERE / "bench_memory.py"), "--areas", str(areas),
+               "--years", str(years), "--division", _division(areas), "--label", "scaling"]
+        print("running", " ".join(cmd[1:]), flush=True)
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        with ROWS.open("a") as f:
+            f.write(out.strip().splitlines()[-1] + "\n")
 
 
 def plot(path: Path = HERE / "scaling.png") -> Path:
