@@ -13,6 +13,7 @@ Usage::
 
     python benchmarks/bench_scaling.py            # run the missing points
     python benchmarks/bench_scaling.py --plot     # benchmarks/scaling.png
+    python benchmarks/bench_scaling.py --table    # the markdown table of RESULTS.md
 """
 
 from __future__ import annotations
@@ -66,6 +67,22 @@ def run_missing() -> None:
             f.write(out.strip().splitlines()[-1] + "\n")
 
 
+def table() -> str:
+    """The points as a markdown table (what RESULTS.md shows)."""
+    lines = ["| areas | years | sampling | whole fit + writing | leapfrog steps per draw | "
+             "peak after sampling | gate |", "|---|---|---|---|---|---|---|"]
+    for (areas, years), r in sorted(points().items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if areas not in AREAS:
+            continue
+        steps = r.get("leapfrog_steps_per_draw")
+        lines.append(f"| {areas:,} | {years} | {r['timings_s']['sample']:.0f} s | "
+                     f"{r['timings_s']['total'] + r['write_s']:.0f} s | "
+                     f"{steps if steps is not None else 'not recorded'} | "
+                     f"{r['peak_after_sampling_gb']:.2f} GB | "
+                     f"{'passed' if r['fit_ok'] else 'failed'} |")
+    return "\n".join(lines)
+
+
 def plot(path: Path = HERE / "scaling.png") -> Path:
     import matplotlib
 
@@ -103,7 +120,11 @@ def plot(path: Path = HERE / "scaling.png") -> Path:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--plot", action="store_true", help="draw benchmarks/scaling.png")
-    if ap.parse_args().plot:
+    ap.add_argument("--table", action="store_true", help="print the points as markdown")
+    args = ap.parse_args()
+    if args.plot:
         print(plot())
+    elif args.table:
+        print(table())
     else:
         run_missing()
