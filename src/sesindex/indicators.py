@@ -71,3 +71,16 @@ PUBLISHED = ("published_index", "published_type")
 def official_indicators() -> tuple[str, ...]:
     """The three indicators of the official index, in SCB's order V1, V2, V3."""
     return tuple(i.id for i in _ALL if i.official)
+
+
+def official_positions(indicators) -> list[int]:
+    """Positions in ``indicators`` of the official three that are among them, in SCB's
+    order (all three present: the index can be formed).
+
+    Examples
+    --------
+    >>> official_positions(("V3", "income", "V1", "V2"))
+    [2, 3, 0]
+    """
+    indicators = list(indicators)
+    return [indicators.index(i) for i in official_indicators() if i in indicators]

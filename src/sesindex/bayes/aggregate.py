@@ -134,10 +134,9 @@ def prepare_groups(inputs, groups) -> AreaGroups:
     """``groups`` (an :class:`AreaGroups` or a mapping area -> group) checked against the
     fit's inputs before anything is sampled: the official three indicators present, every
     area grouped, every denominator known."""
-    from sesindex.indicators import official_indicators
+    from sesindex.indicators import official_positions
 
-    official = [list(inputs.indicators).index(i) for i in official_indicators()
-                if i in inputs.indicators]
+    official = official_positions(inputs.indicators)
     if len(official) != 3:
         raise ValueError("aggregating a fit to larger areas needs the official three "
                          "indicators (the index of the larger areas)")

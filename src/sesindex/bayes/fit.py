@@ -32,7 +32,7 @@ from sesindex.bayes.posterior import chain_draws, standardise
 from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec
 from sesindex.bayes.tables import observed_types, tables, typing_of
-from sesindex.indicators import official_indicators
+from sesindex.indicators import official_positions
 
 SAMPLED = ("alpha", "lam", "sigma", "dispersion", "rho", "tau", "jump_sd", "jump_share",
            "kappa", "spatial_share", "municipality_raw", "programme_effect")
@@ -242,8 +242,7 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None
     ref_year = spec.reference_year if spec.reference_year is not None else years[-1]
     if ref_year not in years:
         raise ValueError(f"reference_year {ref_year} is not among the fitted years {years}")
-    official = [inputs.indicators.index(i) for i in official_indicators()
-                if i in inputs.indicators]
+    official = official_positions(inputs.indicators)
     has_index = len(official) == 3
     scale = dispersion_scale(inputs, spec.dispersion)
     programme = inputs.design is not None and has_index

@@ -152,10 +152,9 @@ def true_index(theta: np.ndarray, template: ModelInputs) -> np.ndarray | None:
     >>> true_index(np.zeros(t.z.shape), t)[0].tolist()  # every rate 50 %
     [50.0]
     """
-    from sesindex.indicators import official_indicators
+    from sesindex.indicators import official_positions
 
-    official = [template.indicators.index(i) for i in official_indicators()
-                if i in template.indicators]
+    official = official_positions(template.indicators)
     if len(official) != 3 or any(template.kinds[k] == "continuous" for k in official):
         return None
     return 100 * expit(theta[..., official]).mean(axis=-1)
