@@ -136,7 +136,8 @@ def main() -> None:
         "timings_s": res.timings, "write_s": round(t_write - t_fit, 1),
         "post_over_compile_sample": round(after / before, 3) if before else None,
         "posterior_nc_mb": posterior_mb, "hashes": hashes, "fit_ok": res.gate["passed"],
-        "gate_worst": res.gate["worst"], "divergences": res.gate["divergences"],
+        "gate_worst": res.gate["worst"], "gate_checks": res.gate["checks"],
+        "gate_thresholds": res.gate["thresholds"], "divergences": res.gate["divergences"],
         "leapfrog_steps_per_draw": _steps(res.idata),
         "load_avg": os.getloadavg(),
     }))
