@@ -64,3 +64,28 @@ def test_evaluation_study_runs_with_causalpy_beside_it(tmp_path):
     assert planted["true_att"] < -1.5  # the planted improvement
     assert m["results"]["failed"] == 0
     assert (tmp_path / "power_and_false_positives.png").exists()
+
+
+def test_placebo_false_positives_are_counted_with_exact_intervals():
+    from sesindex.validate.evaluate import summary_tables
+
+    # 12 placebo groups over 2 seeds: one interval excludes 0 (a false positive)
+    rows = pd.DataFrame({
+        "kind": "placebo", "selection": ["worst_quarter", "random"] * 6,
+        "size": [10, 10, 30, 30, 100, 100] * 2, "effect": 0.0,
+        "seed": [1] * 6 + [2] * 6, "true_att": 0.0, "estimate": 0.0,
+        "lo90": -0.5, "hi90": 0.5, "lo95": [-1.0] * 11 + [0.1],
+        "hi95": [1.0] * 11 + [0.9], "naive_estimate": 0.0, "naive_lo95": -1.0,
+        "naive_hi95": 1.0})
+    tables = summary_tables(rows)
+    assert tables["planted"].empty  # a placebo-only study has no planted table
+    pooled = tables["false_positives_pooled"].set_index(["method", "selection"])
+    allof = pooled.loc[("sesindex", "all")]
+    assert (allof["groups"], allof["false_positives"], allof["data_seeds"]) == (12, 1, 2)
+    # Clopper-Pearson: P(X >= 1 | p = lo) = 0.025 and P(X <= 1 | p = hi) = 0.025
+    from scipy import stats
+
+    assert abs(stats.binom.sf(0, 12, allof["fp_lo95"]) - 0.025) < 1e-6
+    assert abs(stats.binom.cdf(1, 12, allof["fp_hi95"]) - 0.025) < 1e-6
+    assert pooled.loc[("sesindex", "worst_quarter"), "false_positives"] == 0
+    assert pooled.loc[("naive_did", "all"), "false_positives"] == 0

@@ -175,7 +175,7 @@ def summary_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
                     "mean_estimate": float(g[est].mean()),
                     "mean_bias": float((g[est] - g["true_att"]).mean())}
             if kind == "placebo":
-                fp.append({**base, "false_positive_rate": float(g["excl"].mean())})
+                fp.append({**base, **false_positive_share(int(g["excl"].sum()), len(g))})
             else:
                 row = {**base, "power": float(g["excl"].mean()),
                        "coverage95": float(g["c95"].mean())}
@@ -184,14 +184,49 @@ def summary_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
                                                & (g["true_att"] <= g["hi90"])).mean())
                 cov.append(row)
     out["false_positives"] = pd.DataFrame(fp)
+    out["false_positives_pooled"] = _pooled(rows, methods)
     out["planted"] = pd.DataFrame(cov)
     return out
+
+
+def false_positive_share(flagged: int, groups: int) -> dict:
+    """The share of placebo groups flagged, with its exact (Clopper-Pearson) 95 % interval.
+
+    Examples
+    --------
+    >>> r = false_positive_share(1, 36)
+    >>> round(r["false_positive_rate"], 4), round(r["fp_lo95"], 4), round(r["fp_hi95"], 4)
+    (0.0278, 0.0007, 0.1453)
+    """
+    ci = stats.binomtest(flagged, groups).proportion_ci(0.95, method="exact")
+    return {"false_positives": flagged, "false_positive_rate": flagged / groups,
+            "fp_lo95": float(ci.low), "fp_hi95": float(ci.high)}
+
+
+def _pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
+    """Placebo groups of every size together, per method and selection (and both
+    selections). Groups of one data seed share its fit and overlap in their controls, so
+    the binomial interval, which takes them as independent, is an approximation."""
+    placebo = rows[rows["kind"] == "placebo"]
+    out = []
+    for method, lo, hi, _ in methods:
+        excludes = (placebo[lo] > 0) | (placebo[hi] < 0)
+        for sel in [*placebo["selection"].unique(), "all"]:
+            pick = excludes if sel == "all" else excludes[placebo["selection"] == sel]
+            if len(pick):
+                out.append({"method": method, "selection": sel, "groups": len(pick),
+                            "data_seeds": int(placebo.loc[pick.index, "seed"].nunique()),
+                            **false_positive_share(int(pick.sum()), len(pick))})
+    return pd.DataFrame(out)
 
 
 def _figures(out, tables: dict, title: str) -> None:
     planted = tables["planted"]
     fig, axes = out.figure(1, 2, size=(11.0, 4.4))
-    for method, g in planted.groupby("method", sort=False):
+    if planted.empty:  # a placebo-only study (``effects = []``)
+        axes[0].text(0.5, 0.5, "no planted effects in this study", ha="center",
+                     transform=axes[0].transAxes)
+    for method, g in (planted.groupby("method", sort=False) if len(planted) else ()):
         for size, h in g.groupby("size"):
             axes[0].plot(-h["effect"], h["power"], marker="o",
                          ls="-" if method == "sesindex" else ":",
@@ -202,7 +237,10 @@ def _figures(out, tables: dict, title: str) -> None:
     axes[0].legend(fontsize=6)
     fp = tables["false_positives"]
     labels = [f"{r.method}\n{r.selection} {r.size}" for r in fp.itertuples()]
-    axes[1].barh(range(len(fp)), fp["false_positive_rate"], color="#4a78b5")
+    rate = fp["false_positive_rate"]
+    axes[1].barh(range(len(fp)), rate, color="#4a78b5",
+                 xerr=[rate - fp["fp_lo95"], fp["fp_hi95"] - rate], ecolor="0.4",
+                 capsize=2, error_kw={"lw": 0.7})
     axes[1].axvline(0.05, color="firebrick", ls="--", lw=0.8, label="5 %")
     axes[1].set_yticks(range(len(fp)), labels, fontsize=6)
     axes[1].set_xlabel("False-positive rate (placebo groups)")
@@ -269,11 +307,21 @@ def run(spec, data, out, engine=None) -> dict:
     tables = summary_tables(frame)
     out.table("false_positives", tables["false_positives"], "placebo groups: share whose "
               "95 % interval excludes 0, and the mean estimate (true effect 0)")
-    out.table("planted", tables["planted"], "planted effects: power, coverage of the true "
-              "ATT, mean bias")
+    out.table("false_positives_pooled", tables["false_positives_pooled"], "placebo "
+              "groups of every size together: share whose 95 % interval excludes 0, with "
+              "its exact binomial 95 % interval (groups of one seed share a fit: "
+              "approximate)")
+    if len(tables["planted"]):
+        out.table("planted", tables["planted"], "planted effects: power, coverage of the "
+                  "true ATT, mean bias")
     _figures(out, tables, spec.title)
     fp = tables["false_positives"]
-    return {"replicates": len(log), "failed": int(sum(e["status"] != "ok" for e in log)),
+    pooled = tables["false_positives_pooled"]
+    return {"replicates": len(log),
+            "false_positive_rate_pooled": {
+                f"{r.method}|{r.selection}": [round(r.false_positive_rate, 3),
+                                              round(r.fp_lo95, 3), round(r.fp_hi95, 3)]
+                for r in pooled.itertuples()}, "failed": int(sum(e["status"] != "ok" for e in log)),
             "false_positive_rate": {f"{r.method}|{r.selection}|{r.size}":
                                     round(r.false_positive_rate, 3) for r in fp.itertuples()},
             "planted": {f"{r.method}|{r.size}|{r.effect}": {

@@ -1,0 +1,93 @@
+"""Cost of one log density + gradient of the packaged 14-year spec's model, by division
+and number of years, in one process (issue 18: why a DeSO panel samples dearer).
+
+Sampling time = leapfrog steps x the cost of one gradient. ``bench_memory.py`` records
+the steps per draw; this times the other factor. For each (division, years) the model of
+``models/latent_factor.toml`` is built as ``sesindex.bayes.fit`` builds it (smoothed
+sampling variances, the compiled likelihood kernel) on the synthetic panel
+(``synthetic`` RegSO: 3,363 areas; ``synthetic-deso``: 5,984 areas) and its
+``logp_dlogp_function`` (numba) is called ``--calls`` times at the initial point, after
+one warm-up call. Prints milliseconds per call, per area-year and the ratio to the first
+case; appends one JSON line to ``benchmarks/results_gradient_cost.jsonl``.
+
+Run: ``python benchmarks/bench_gradient_cost.py --years 2 6 14``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "results_gradient_cost.jsonl"
+
+
+def model_of(division: str, n_years: int, spec):
+    """The spec's PyMC model (kernel likelihood) on the national synthetic panel."""
+    from sesindex.bayes.data import model_inputs
+    from sesindex.bayes.model import build_model
+    from sesindex.bayes.smoothing import smooth_sampling_variances
+    from sesindex.data.synthetic import YEARS, generate
+
+    ds = generate(n_areas=None, years=YEARS[-n_years:], seed=20240101,
+                  division=division).dataset
+    inputs = model_inputs(ds, list(spec.indicators))
+    if spec.sampling_variance == "smoothed":
+        inputs = smooth_sampling_variances(inputs, spec.municipality)
+    model = build_model(inputs, temporal=spec.temporal, municipality=spec.municipality,
+                        dispersion=spec.dispersion, likelihood=spec.likelihood,
+                        steps=spec.steps)
+    return model, len(inputs.areas) * len(inputs.years)
+
+
+def time_gradient(model, calls: int) -> float:
+    """Milliseconds per log density + gradient at the model's initial point."""
+    fn = model.logp_dlogp_function(mode="NUMBA")
+    point = model.initial_point()
+    args = [point[v.name] for v in fn._grad_vars]
+    fn._pytensor_function(*args)  # warm-up
+    t = time.perf_counter()
+    for _ in range(calls):
+        fn._pytensor_function(*args)
+    return (time.perf_counter() - t) / calls * 1e3
+
+
+def main() -> None:
+    from sesindex.bayes.spec import load_model_spec
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--years", type=int, nargs="+", default=[14])
+    ap.add_argument("--calls", type=int, default=200)
+    a = ap.parse_args()
+    spec = load_model_spec(HERE.parent / "models" / "latent_factor.toml")
+    rows = []
+    for n_years in a.years:
+        for division in ("regso", "deso"):
+            model, cells = model_of(division, n_years, spec)
+            ms = time_gradient(model, a.calls)
+            rows.append({"division": division, "years": n_years, "area_years": cells,
+                         "ms_per_gradient": round(ms, 3),
+                         "us_per_area_year": round(ms * 1e3 / cells, 4)})
+    base = rows[0]["ms_per_gradient"]
+    for r in rows:
+        r["ratio_to_first"] = round(r["ms_per_gradient"] / base, 3)
+        print(f"{r['division']:6} {r['years']:2} years {r['area_years']:7} area-years: "
+              f"{r['ms_per_gradient']:8.3f} ms per gradient, {r['us_per_area_year']:.4f} us "
+              f"per area-year, {r['ratio_to_first']:.2f}x the first")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
+                            capture_output=True).stdout.strip()
+    with OUT.open("a") as fh:
+        fh.write(json.dumps({"command": "python benchmarks/bench_gradient_cost.py "
+                             + shlex.join(sys.argv[1:]), "commit": commit,
+                             "date": time.strftime("%Y-%m-%d %H:%M"), "calls": a.calls,
+                             "load_avg": os.getloadavg(), "rows": rows}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
