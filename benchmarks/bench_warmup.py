@@ -1,0 +1,111 @@
+"""Leapfrog steps spent in nutpie's warm-up, RegSO against DeSO (issue 18: why the DeSO
+panel samples dearer than its per-gradient cost says).
+
+``bench_memory.py`` records steps per *kept* draw; the warm-up's are not kept
+(``save_warmup=False``). This samples the packaged 14-year spec's model (as
+``sesindex.bayes.fit`` compiles it) on the national synthetic panel's last ``--years``
+years, RegSO (3,363 areas) and ``synthetic-deso`` (5,984), with the spec's sampler settings
+but ``save_warmup=True`` and ``--draws`` kept draws, and reports the leapfrog steps of
+the warm-up (in all, per draw, in its first 10 % and in the rest) and of the kept draws.
+Step counts do not depend on the machine's load; seconds do (recorded beside the load).
+``--areas N`` takes a random subset of N RegSO areas instead (``--divisions regso``);
+``--option key=value`` passes a nutpie sampler argument (e.g. ``early_window_switch_freq=50``:
+how often the mass matrix is re-estimated early in the warm-up; nutpie's default 10).
+One JSON line per run goes to ``benchmarks/results_warmup.jsonl``, with the mean steps of
+every 25 warm-up draws.
+
+Run: ``python benchmarks/bench_warmup.py --years 2 --draws 100``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "results_warmup.jsonl"
+
+
+def steps_of(division: str, n_years: int, draws: int, spec, areas: int | None = None,
+             options: dict | None = None) -> dict:
+    """Warm-up and kept-draw leapfrog steps of one national fit's sampler."""
+    import nutpie
+    import numpy as np
+
+    from sesindex.bayes.compiled import compiled_model
+    from sesindex.bayes.data import model_inputs
+    from sesindex.bayes.smoothing import smooth_sampling_variances
+    from sesindex.data.synthetic import YEARS, generate
+
+    ds = generate(n_areas=areas, years=YEARS[-n_years:], seed=20240101,
+                  division=division).dataset
+    inputs = model_inputs(ds, list(spec.indicators))
+    if spec.sampling_variance == "smoothed":
+        inputs = smooth_sampling_variances(inputs, spec.municipality)
+    compiled = compiled_model(inputs, spec.temporal, spec.municipality,
+                              dispersion=spec.dispersion, likelihood=spec.likelihood,
+                              steps=spec.steps)
+    s = spec.sampler
+    t = time.perf_counter()
+    idata = nutpie.sample(compiled, draws=draws, tune=s.tune, chains=s.chains,
+                          cores=min(s.chains, 2), seed=s.seed, progress_bar=False,
+                          save_warmup=True, low_rank_modified_mass_matrix=s.low_rank,
+                          target_accept=s.target_accept, **(options or {}))
+    seconds = time.perf_counter() - t
+    warm = idata.warmup_sample_stats["n_steps"].values.astype(float)  # chain, draw
+    kept = idata.sample_stats["n_steps"].values.astype(float)
+    head = max(1, warm.shape[1] // 10)
+    total = warm.sum() + kept.sum()
+    return {"division": division, "areas": len(inputs.areas), "years": n_years,
+            "tune": s.tune, "draws": draws, "chains": s.chains,
+            "warmup_steps_per_draw": round(float(warm.mean()), 2),
+            "warmup_first10pct_steps_per_draw": round(float(warm[:, :head].mean()), 2),
+            "warmup_rest_steps_per_draw": round(float(warm[:, head:].mean()), 2),
+            "warmup_max_steps": int(warm.max()),
+            "warmup_steps_per_25": [round(float(x), 1) for x in
+                                    warm[:, : warm.shape[1] // 25 * 25].reshape(
+                                        warm.shape[0], -1, 25).mean(axis=(0, 2))],
+            "options": options or {},
+            "kept_steps_per_draw": round(float(kept.mean()), 2),
+            "warmup_share_of_steps": round(float(warm.sum() / total), 3),
+            "steps_per_chain": round(float(total / s.chains)),
+            "sampling_s": round(seconds, 1),
+            "ms_per_step_per_chain": round(seconds * 1e3 / (total / s.chains), 2)}
+
+
+def main() -> None:
+    from sesindex.bayes.spec import load_model_spec
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--years", type=int, default=2)
+    ap.add_argument("--draws", type=int, default=100)
+    ap.add_argument("--areas", type=int, default=None, help="a subset of N RegSO areas")
+    ap.add_argument("--divisions", nargs="+", default=["regso", "deso"])
+    ap.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                    help="a nutpie.sample argument (integer or float value)")
+    a = ap.parse_args()
+    options = {}
+    for item in a.option:
+        key, _, value = item.partition("=")
+        options[key] = float(value) if "." in value else int(value)
+    spec = load_model_spec(HERE.parent / "models" / "latent_factor.toml")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
+                            capture_output=True).stdout.strip()
+    for division in a.divisions:
+        row = steps_of(division, a.years, a.draws, spec, a.areas, options)
+        row.update(command="python benchmarks/bench_warmup.py " + shlex.join(sys.argv[1:]),
+                   commit=commit, date=time.strftime("%Y-%m-%d %H:%M"),
+                   load_avg=os.getloadavg())
+        print(json.dumps(row), flush=True)
+        with OUT.open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()
