@@ -104,6 +104,7 @@ def plot(path: Path = HERE / "scaling.png") -> Path:
     for ax in (ax_t, ax_m):
         ax.set_xscale("log")
         ax.set_xticks(AREAS, [f"{a:,}" for a in AREAS])
+        ax.set_xticks([], minor=True)  # no log-scale minor labels over the areas' own
         ax.set_xlabel("areas (5,984: DeSO, aggregated to RegSO)")
         ax.legend(fontsize=7)
     ax_t.set_yscale("log")
