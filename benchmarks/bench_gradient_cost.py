@@ -10,7 +10,15 @@ sampling variances, the compiled likelihood kernel) on the synthetic panel
 one warm-up call. Prints milliseconds per call, per area-year and the ratio to the first
 case; appends one JSON line to ``benchmarks/results_gradient_cost.jsonl``.
 
+The cost at the initial point (all transformed parameters 0) need not be the cost where
+the sampler spends its time. ``--in-sampling`` measures that instead: nutpie samples the
+compiled model with every draw held to exactly 8 leapfrog steps (``mindepth = maxdepth =
+3``; 1 chain, 200 tuning draws), once with 100 and once with 1,100 kept draws; the extra
+1,000 draws' seconds over their extra steps are the cost of one step in the posterior's
+region (one gradient plus the integrator's own arithmetic, which is tiny next to it).
+
 Run: ``python benchmarks/bench_gradient_cost.py --years 2 6 14``
+     ``python benchmarks/bench_gradient_cost.py --years 2 6 --in-sampling``
 """
 
 from __future__ import annotations
@@ -28,18 +36,35 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "results_gradient_cost.jsonl"
 
 
-def model_of(division: str, n_years: int, spec):
-    """The spec's PyMC model (kernel likelihood) on the national synthetic panel."""
+def spec_inputs(division: str, n_years: int, spec, areas: int | None = None):
+    """The model inputs ``sesindex.bayes.fit`` builds for ``spec`` on the synthetic panel's
+    last ``n_years`` years (national, or a random subset of ``areas`` RegSO areas)."""
     from sesindex.bayes.data import model_inputs
-    from sesindex.bayes.model import build_model
     from sesindex.bayes.smoothing import smooth_sampling_variances
     from sesindex.data.synthetic import YEARS, generate
 
-    ds = generate(n_areas=None, years=YEARS[-n_years:], seed=20240101,
+    ds = generate(n_areas=areas, years=YEARS[-n_years:], seed=20240101,
                   division=division).dataset
     inputs = model_inputs(ds, list(spec.indicators))
     if spec.sampling_variance == "smoothed":
         inputs = smooth_sampling_variances(inputs, spec.municipality)
+    return inputs
+
+
+def compiled_of(inputs, spec):
+    """nutpie's compiled form of ``spec``'s model holding ``inputs``, as ``fit`` samples it."""
+    from sesindex.bayes.compiled import compiled_model
+
+    return compiled_model(inputs, spec.temporal, spec.municipality,
+                          dispersion=spec.dispersion, likelihood=spec.likelihood,
+                          steps=spec.steps)
+
+
+def model_of(division: str, n_years: int, spec):
+    """The spec's PyMC model (kernel likelihood) on the national synthetic panel."""
+    from sesindex.bayes.model import build_model
+
+    inputs = spec_inputs(division, n_years, spec)
     model = build_model(inputs, temporal=spec.temporal, municipality=spec.municipality,
                         dispersion=spec.dispersion, likelihood=spec.likelihood,
                         steps=spec.steps)
@@ -58,21 +83,44 @@ def time_gradient(model, calls: int) -> float:
     return (time.perf_counter() - t) / calls * 1e3
 
 
+def time_step_in_sampling(division: str, n_years: int, spec) -> float:
+    """Milliseconds per leapfrog step in the posterior's region (see the module text)."""
+    import nutpie
+
+    compiled = compiled_of(spec_inputs(division, n_years, spec), spec)
+    runs = {}
+    for draws in (100, 1100):
+        t = time.perf_counter()
+        idata = nutpie.sample(compiled, draws=draws, tune=200, chains=1, cores=1, seed=1,
+                              progress_bar=False, save_warmup=True,
+                              low_rank_modified_mass_matrix=spec.sampler.low_rank,
+                              maxdepth=3, mindepth=3)
+        seconds = time.perf_counter() - t
+        steps = float(idata.warmup_sample_stats["n_steps"].sum()
+                      + idata.sample_stats["n_steps"].sum())
+        runs[draws] = (seconds, steps)
+    return (runs[1100][0] - runs[100][0]) / (runs[1100][1] - runs[100][1]) * 1e3
+
+
 def main() -> None:
     from sesindex.bayes.spec import load_model_spec
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--years", type=int, nargs="+", default=[14])
     ap.add_argument("--calls", type=int, default=200)
+    ap.add_argument("--in-sampling", action="store_true",
+                    help="time a leapfrog step inside nutpie's sampling instead")
     a = ap.parse_args()
     spec = load_model_spec(HERE.parent / "models" / "latent_factor.toml")
     rows = []
     for n_years in a.years:
         for division in ("regso", "deso"):
             model, cells = model_of(division, n_years, spec)
-            ms = time_gradient(model, a.calls)
+            ms = (time_step_in_sampling(division, n_years, spec) if a.in_sampling
+                  else time_gradient(model, a.calls))
             rows.append({"division": division, "years": n_years, "area_years": cells,
                          "ms_per_gradient": round(ms, 3),
+                         "measured": "in sampling" if a.in_sampling else "initial point",
                          "us_per_area_year": round(ms * 1e3 / cells, 4)})
     base = rows[0]["ms_per_gradient"]
     for r in rows:

@@ -36,21 +36,11 @@ def steps_of(division: str, n_years: int, draws: int, spec, areas: int | None = 
              options: dict | None = None) -> dict:
     """Warm-up and kept-draw leapfrog steps of one national fit's sampler."""
     import nutpie
-    import numpy as np
 
-    from sesindex.bayes.compiled import compiled_model
-    from sesindex.bayes.data import model_inputs
-    from sesindex.bayes.smoothing import smooth_sampling_variances
-    from sesindex.data.synthetic import YEARS, generate
+    from bench_gradient_cost import compiled_of, spec_inputs
 
-    ds = generate(n_areas=areas, years=YEARS[-n_years:], seed=20240101,
-                  division=division).dataset
-    inputs = model_inputs(ds, list(spec.indicators))
-    if spec.sampling_variance == "smoothed":
-        inputs = smooth_sampling_variances(inputs, spec.municipality)
-    compiled = compiled_model(inputs, spec.temporal, spec.municipality,
-                              dispersion=spec.dispersion, likelihood=spec.likelihood,
-                              steps=spec.steps)
+    inputs = spec_inputs(division, n_years, spec, areas)
+    compiled = compiled_of(inputs, spec)
     s = spec.sampler
     t = time.perf_counter()
     idata = nutpie.sample(compiled, draws=draws, tune=s.tune, chains=s.chains,
