@@ -166,7 +166,7 @@ def summary_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
                         "causalpy_estimate"))
     fp, cov = [], []
     for method, lo, hi, est in methods:
-        excludes = (rows[lo] > 0) | (rows[hi] < 0)
+        excludes = _excludes_zero(rows, lo, hi)
         covers95 = (rows[lo] <= rows["true_att"]) & (rows["true_att"] <= rows[hi])
         for (kind, sel, size, effect), g in rows.assign(excl=excludes, c95=covers95).groupby(
                 ["kind", "selection", "size", "effect"], sort=False):
@@ -187,6 +187,11 @@ def summary_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out["false_positives_pooled"] = _pooled(rows, methods)
     out["planted"] = pd.DataFrame(cov)
     return out
+
+
+def _excludes_zero(rows: pd.DataFrame, lo: str, hi: str) -> pd.Series:
+    """Whether each row's interval (columns ``lo``, ``hi``) excludes 0: a flagged effect."""
+    return (rows[lo] > 0) | (rows[hi] < 0)
 
 
 def false_positive_share(flagged: int, groups: int) -> dict:
@@ -210,7 +215,7 @@ def _pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
     placebo = rows[rows["kind"] == "placebo"]
     out = []
     for method, lo, hi, _ in methods:
-        excludes = (placebo[lo] > 0) | (placebo[hi] < 0)
+        excludes = _excludes_zero(placebo, lo, hi)
         for sel in [*placebo["selection"].unique(), "all"]:
             pick = excludes if sel == "all" else excludes[placebo["selection"] == sel]
             if len(pick):
