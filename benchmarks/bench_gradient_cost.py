@@ -60,15 +60,13 @@ def compiled_of(inputs, spec):
                           steps=spec.steps)
 
 
-def model_of(division: str, n_years: int, spec):
-    """The spec's PyMC model (kernel likelihood) on the national synthetic panel."""
+def model_of(inputs, spec):
+    """The spec's PyMC model (kernel likelihood) holding ``inputs``."""
     from sesindex.bayes.model import build_model
 
-    inputs = spec_inputs(division, n_years, spec)
-    model = build_model(inputs, temporal=spec.temporal, municipality=spec.municipality,
+    return build_model(inputs, temporal=spec.temporal, municipality=spec.municipality,
                         dispersion=spec.dispersion, likelihood=spec.likelihood,
                         steps=spec.steps)
-    return model, len(inputs.areas) * len(inputs.years)
 
 
 def time_gradient(model, calls: int) -> float:
@@ -83,11 +81,11 @@ def time_gradient(model, calls: int) -> float:
     return (time.perf_counter() - t) / calls * 1e3
 
 
-def time_step_in_sampling(division: str, n_years: int, spec) -> float:
+def time_step_in_sampling(inputs, spec) -> float:
     """Milliseconds per leapfrog step in the posterior's region (see the module text)."""
     import nutpie
 
-    compiled = compiled_of(spec_inputs(division, n_years, spec), spec)
+    compiled = compiled_of(inputs, spec)
     runs = {}
     for draws in (100, 1100):
         t = time.perf_counter()
@@ -115,9 +113,10 @@ def main() -> None:
     rows = []
     for n_years in a.years:
         for division in ("regso", "deso"):
-            model, cells = model_of(division, n_years, spec)
-            ms = (time_step_in_sampling(division, n_years, spec) if a.in_sampling
-                  else time_gradient(model, a.calls))
+            inputs = spec_inputs(division, n_years, spec)  # built once per case
+            cells = len(inputs.areas) * len(inputs.years)
+            ms = (time_step_in_sampling(inputs, spec) if a.in_sampling
+                  else time_gradient(model_of(inputs, spec), a.calls))
             rows.append({"division": division, "years": n_years, "area_years": cells,
                          "ms_per_gradient": round(ms, 3),
                          "measured": "in sampling" if a.in_sampling else "initial point",
