@@ -212,6 +212,8 @@ class EvaluateOptions(_Table):
     n_areas: PositiveInt = 400
     start: int = 2021
     seeds: PositiveInt = 6
+    placebo_seeds: NonNegativeInt | None = None  # None: ``seeds``
+    planted_seeds: NonNegativeInt | None = None  # None: ``seeds``
     sizes: list[PositiveInt] = [10, 30, 100]
     effects: list[float] = [-0.5, -1.0, -2.0]
     k: PositiveInt = 3

@@ -89,3 +89,26 @@ def test_placebo_false_positives_are_counted_with_exact_intervals():
     assert abs(stats.binom.cdf(1, 12, allof["fp_hi95"]) - 0.025) < 1e-6
     assert pooled.loc[("sesindex", "worst_quarter"), "false_positives"] == 0
     assert pooled.loc[("naive_did", "all"), "false_positives"] == 0
+
+
+def test_planted_coverage_is_pooled_over_cells_with_exact_intervals():
+    from scipy import stats
+
+    from sesindex.validate.evaluate import summary_tables
+
+    # 6 planted cells over 3 seeds, true effect -1: the 95 % interval misses once, the
+    # 90 % twice; the naive interval misses every cell
+    rows = pd.DataFrame({
+        "kind": "planted", "selection": "worst_quarter", "size": [10, 30] * 3,
+        "effect": -1.0, "seed": [1, 1, 2, 2, 3, 3], "true_att": -1.0, "estimate": -1.0,
+        "lo90": [-1.5] * 4 + [-0.9, -0.8], "hi90": -0.5,
+        "lo95": [-1.6] * 5 + [-0.9], "hi95": -0.4,
+        "naive_estimate": -2.0, "naive_lo95": -2.5, "naive_hi95": -1.5})
+    pooled = summary_tables(rows)["coverage_pooled"].set_index(["method", "level"])
+    s95, s90 = pooled.loc[("sesindex", 95)], pooled.loc[("sesindex", 90)]
+    assert (s95["cells"], s95["covered"], s95["data_seeds"]) == (6, 5, 3)
+    assert s90["covered"] == 4 and pooled.loc[("naive_did", 95), "covered"] == 0
+    assert ("naive_did", 90) not in pooled.index  # the naive DiD has no 90 % interval
+    # Clopper-Pearson: P(X >= 5 | p = lo) = 0.025 and P(X <= 5 | p = hi) = 0.025
+    assert abs(stats.binom.sf(4, 6, s95["coverage_lo95"]) - 0.025) < 1e-6
+    assert abs(stats.binom.cdf(5, 6, s95["coverage_hi95"]) - 0.025) < 1e-6

@@ -186,7 +186,28 @@ def summary_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out["false_positives"] = pd.DataFrame(fp)
     out["false_positives_pooled"] = _pooled(rows, methods)
     out["planted"] = pd.DataFrame(cov)
+    out["coverage_pooled"] = _coverage_pooled(rows, methods)
     return out
+
+
+def _coverage_pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
+    """Planted effects of every size and effect together, per method: how many intervals
+    cover the true average effect on the treated (95 %, and 90 % for sesindex), with
+    exact binomial 95 % intervals of the coverage (cells of one seed share its data, so
+    the interval is an approximation)."""
+    planted = rows[rows["kind"] == "planted"]
+    out = []
+    for method, lo, hi, _ in methods if len(planted) else ():
+        levels = [("95", lo, hi)] + ([("90", "lo90", "hi90")] if method == "sesindex" else [])
+        for level, a, b in levels:
+            covered = int(((planted[a] <= planted["true_att"])
+                           & (planted["true_att"] <= planted[b])).sum())
+            ci = stats.binomtest(covered, len(planted)).proportion_ci(0.95, method="exact")
+            out.append({"method": method, "level": int(level), "cells": len(planted),
+                        "data_seeds": int(planted["seed"].nunique()), "covered": covered,
+                        "coverage": covered / len(planted), "coverage_lo95": float(ci.low),
+                        "coverage_hi95": float(ci.high)})
+    return pd.DataFrame(out)
 
 
 def _excludes_zero(rows: pd.DataFrame, lo: str, hi: str) -> pd.Series:
@@ -274,7 +295,9 @@ def _evaluate_job(job: tuple, *, years, opt, model_spec) -> tuple[list[dict], di
 
 def run(spec, data, out, engine=None) -> dict:
     """The evaluation study of ``spec`` (``[evaluate]``: ``model``, ``n_areas``,
-    ``start``, ``seeds``, ``sizes``, ``effects``, ``k``, ``causalpy``, ``sampler``);
+    ``start``, ``seeds`` (data seeds of both kinds, unless ``placebo_seeds`` or
+    ``planted_seeds`` give each its own count), ``sizes``, ``effects``, ``k``,
+    ``causalpy``, ``sampler``);
     ``engine`` (:class:`sesindex.validate.replicates.Engine`): where the replicates run."""
     from dataclasses import replace
 
@@ -285,8 +308,10 @@ def run(spec, data, out, engine=None) -> dict:
     model_spec = replace(model_spec, years=None,
                          sampler=replace(model_spec.sampler, **opt["sampler"]))
     years = tuple(int(y) for y in spec.years)
-    jobs = [("placebo", spec.seed + s, None, 0.0) for s in range(int(opt["seeds"]))]
-    jobs += [("planted", spec.seed + 100 + s, size, effect) for s in range(int(opt["seeds"]))
+    n_placebo, n_planted = (int(opt["seeds"] if opt.get(k) is None else opt[k])
+                            for k in ("placebo_seeds", "planted_seeds"))
+    jobs = [("placebo", spec.seed + s, None, 0.0) for s in range(n_placebo)]
+    jobs += [("planted", spec.seed + 100 + s, size, effect) for s in range(n_planted)
              for size in opt["sizes"] for effect in opt["effects"]]
     fn = partial(_evaluate_job, years=years, opt=opt, model_spec=model_spec)
     done = {}
@@ -319,6 +344,10 @@ def run(spec, data, out, engine=None) -> dict:
     if len(tables["planted"]):
         out.table("planted", tables["planted"], "planted effects: power, coverage of the "
                   "true ATT, mean bias")
+        out.table("coverage_pooled", tables["coverage_pooled"], "planted effects of every "
+                  "size and effect together: intervals covering the true ATT, with an "
+                  "exact binomial 95 % interval (cells of one seed share its data: "
+                  "approximate)")
     _figures(out, tables, spec.title)
     fp = tables["false_positives"]
     pooled = tables["false_positives_pooled"]
@@ -331,4 +360,6 @@ def run(spec, data, out, engine=None) -> dict:
                                     round(r.false_positive_rate, 3) for r in fp.itertuples()},
             "planted": {f"{r.method}|{r.size}|{r.effect}": {
                 "power": round(r.power, 3), "coverage95": round(r.coverage95, 3),
-                "mean_bias": round(r.mean_bias, 3)} for r in tables["planted"].itertuples()}}
+                "mean_bias": round(r.mean_bias, 3)} for r in tables["planted"].itertuples()},
+            "coverage_pooled": {f"{r.method}|{r.level}": [r.covered, r.cells]
+                                for r in tables["coverage_pooled"].itertuples()}}
