@@ -34,8 +34,9 @@ from sesindex.bayes.spec import ModelSpec
 from sesindex.bayes.tables import observed_types, tables, typing_of
 from sesindex.indicators import official_positions
 
-SAMPLED = ("alpha", "lam", "sigma", "dispersion", "rho", "tau", "jump_sd", "jump_share",
-           "kappa", "spatial_share", "municipality_raw", "programme_effect")
+SAMPLED = ("alpha", "lam", "sigma", "dispersion", "loading_scale", "loading_angle", "rho",
+           "tau", "jump_sd", "jump_share", "kappa", "spatial_share", "municipality_raw",
+           "programme_effect")
 
 
 @dataclass

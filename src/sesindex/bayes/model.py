@@ -184,6 +184,32 @@ def _dispersion(inputs: ModelInputs, dispersion: str, data: dict):
     raise AssertionError(dispersion)  # check_model_form refused it already
 
 
+def _polar_loadings():
+    """Each indicator's loading and dispersion sd in polar coordinates (single years,
+    ``dispersion = "sd"``): the same prior, lambda_j ~ HalfNormal(1) and sigma_j ~
+    HalfNormal(0.5), sampled as the indicator's total sd ``s_j`` and an angle
+    ``theta_j`` in (0, pi/2), lambda_j = s_j cos theta_j, sigma_j = s_j sin theta_j
+    (Jacobian ``s_j``).
+
+    Why: with eta integrated out a single year's likelihood sees lambda_j and sigma_j
+    mostly through lambda_j^2 + sigma_j^2, the indicator's variance across areas. Where
+    an indicator loads weakly the posterior is a curved ridge along that circle, which
+    NUTS crosses with divergences. In polar form the ridge is a line (s_j well
+    determined, theta_j free). Measured on SBC prior draws
+    (``results/validation/sbc/``, docs/model.md): 24 of 40 fits failed the gate in the
+    (lambda, sigma) form at target_accept 0.8, 8 of 40 at 0.95, 0 of 40 in polar form at
+    0.95. Returns ``(lam, dispersion)`` as deterministics of the posterior.
+    """
+    s = pm.HalfFlat("loading_scale", dims="indicator")
+    theta = pm.Uniform("loading_angle", 0.0, np.pi / 2, dims="indicator")
+    lam = pm.Deterministic("lam", s * pt.cos(theta), dims="indicator")
+    sigma = pm.Deterministic("sigma", s * pt.sin(theta), dims="indicator")
+    pm.Potential("loading_prior", pt.sum(
+        pm.logp(pm.HalfNormal.dist(PRIOR["lam_sd"]), lam)
+        + pm.logp(pm.HalfNormal.dist(PRIOR["sigma_sd"]), sigma) + pt.log(s)))
+    return lam, pm.Deterministic("dispersion", sigma**2, dims="indicator")
+
+
 def _binomial_logits(inputs: ModelInputs, z, v, data: dict):
     """The exact binomial model's sampled true logits, in the kernel's (area, year,
     indicator) layout with the continuous indicators' observations left in place.
@@ -217,7 +243,8 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     benchmarks, and differentiable by any pytensor backend, e.g. JAX). ``adjacency``
     (:class:`sesindex.bayes.spatial.Adjacency` over ``inputs.areas``) adds the BYM2
     spatial term; its model is tied to those areas (one field value per area).
-    ``dispersion``: ``"sd"`` samples sigma_j ~ HalfNormal(0.5) and s_j = sigma_j^2 >= 0;
+    ``dispersion``: ``"sd"`` samples sigma_j ~ HalfNormal(0.5) and s_j = sigma_j^2 >= 0
+    (in single years with the loadings in polar form, :func:`_polar_loadings`);
     ``"variance"`` samples s_j itself, N(0, 0.5^2) truncated at -min v_j (the module
     docstring says when which is better); ``"beta_binomial"`` gives count cells the
     beta-binomial variance ``v (1 + (n - 1) rho_j)`` with intra-class correlation
@@ -259,13 +286,18 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
             return model
         # each indicator's level in each year: national trends live here, unshrunk
         alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims=("year", "indicator"))
-        lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
+        polar = dispersion == "sd" and n_year == 1
+        if polar:
+            lam, extra = _polar_loadings()
+        else:
+            lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
         scale = pt.ones_like(z)
         if dispersion == "beta_binomial":
             scale = pm.Data("dispersion_scale", data["dispersion_scale"])
         if likelihood == "binomial":  # the kernel sees the true logits, no sampling noise
             z, v = _binomial_logits(inputs, z, v, data), pt.zeros_like(z)
-        extra = _dispersion(inputs, dispersion, data)
+        if not polar:
+            extra = _dispersion(inputs, dispersion, data)
         jumps = n_year > 1 and steps == "jumps"
         if graph and jumps:
             raise ValueError("the jump mixture exists only in the compiled kernel "
