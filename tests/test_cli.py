@@ -104,7 +104,7 @@ def test_index_on_scb_response_shows_published_and_refuses_local_types(tmp_path)
 
 def test_report_command_and_missing_run(tmp_path):
     res = runner.invoke(app, ["report", "--run", str(tmp_path)])
-    assert res.exit_code == 1 and "no areas.csv" in res.output
+    assert res.exit_code == 1 and "not a sesindex run directory" in res.output
     runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
                         "karlstad-tab6586", "--out", str(tmp_path / "k")])
     res = runner.invoke(app, ["report", "--run", str(tmp_path / "k")])

@@ -35,5 +35,61 @@ def test_a_table_with_repeated_labels_is_refused_with_its_lines(tmp_path):
         sesindex.read_run(tmp_path)
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(FileNotFoundError, match="no manifest.json"):
+    with pytest.raises(FileNotFoundError, match="neither manifest.json nor a table"):
         sesindex.read_run(empty)
+
+
+def test_every_table_reads_back_from_the_tree_as_its_file(tmp_path):
+    # strings, integers and floats, and an area x year grid with cells no row fills
+    # (as where boundaries change: an area ends, another begins)
+    import pandas as pd
+
+    from sesindex.runs import TABLES, table_frame
+
+    out = tmp_path / "run"
+    res = CliRunner().invoke(app, ["index", "--spec", "official", "--data",
+                                   "karlstad-tab6586", "--out", str(out),
+                                   "--cutpoints", "9.10,5.47"])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "areas.csv", dtype={"area_code": str, "municipality_code": str})
+    ended = (table["area_code"] == "1780R031") & (table["year"] >= 2020)
+    table[~ended].to_csv(out / "areas.csv", index=False)
+    tree = sesindex.read_run(out, tables_only=True)
+    areas = tree["areas"]
+    assert areas.sizes["area"] * areas.sizes["year"] == len(table)  # the grid is whole
+    read = 0
+    for name, (group, index, _) in TABLES.items():
+        if not (out / name).exists():
+            assert table_frame(tree, group) is None
+            continue
+        want = pd.read_csv(out / name, dtype={"area_code": str, "municipality_code": str})
+        if len(index) > 1:  # the grid's order; a one-label table keeps the file's
+            want = want.sort_values(index, kind="stable").reset_index(drop=True)
+        pd.testing.assert_frame_equal(table_frame(tree, group), want)
+        read += 1
+    assert read >= 2  # areas and summary at least
+    with pytest.raises(KeyError, match="not a table group"):
+        table_frame(tree, "posterior")
+
+
+def test_an_evaluation_reads_back_in_its_files_order_and_reports(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from sesindex.report.html import build_report
+    from sesindex.runs import table_frame
+
+    effects = pd.DataFrame({"estimand": ["att_index", "att_ses", "att_share_types_1_2"],
+                            "mean": [-1.0, 0.4, -0.05], "sd": 0.2, "lo90": [-1.3, 0.1, -0.1],
+                            "hi90": [-0.7, 0.7, 0.0], "lo95": [-1.4, 0.0, -0.12],
+                            "hi95": [-0.6, 0.8, 0.02], "p_positive": [0.0, 0.97, 0.1],
+                            "p_negative": [1.0, 0.03, 0.9]})
+    effects.to_csv(tmp_path / "effects.csv", index=False)
+    (tmp_path / "manifest.json").write_text(json.dumps({
+        "command": "evaluate", "treated": {"A": 2021, "B": 2021},
+        "evaluation": {"comparison_areas": 6}}))
+    tree = sesindex.read_run(tmp_path)
+    pd.testing.assert_frame_equal(table_frame(tree, "effects"), effects)
+    page = build_report(tmp_path).read_text()
+    assert "2 treated areas against 6 comparison areas" in page and "-1.00" in page

@@ -232,20 +232,23 @@ def report(run_dir, path=None, *, boundaries=None):
     return build_report(run_dir, path, boundaries)
 
 
-def read_run(run_dir):
+def read_run(run_dir, *, tables_only: bool = False):
     """A run directory (demo, index, fit, evaluate) as one labelled ``xarray.DataTree``.
 
     Parameters
     ----------
     run_dir : path
         The directory a run wrote.
+    tables_only : bool
+        Leave out ``/data`` and ``/posterior`` (the tables are all a report needs).
 
     Returns
     -------
     xarray.DataTree
         Groups ``/areas``, ``/summary``, ``/changes``, ``/data``, ``/posterior`` (a fit),
         ``/effects`` and ``/event_study`` (an evaluation), whichever the run wrote; the
-        manifest in ``attrs`` (:mod:`sesindex.runs`).
+        manifest in ``attrs`` (:mod:`sesindex.runs`). A table group comes back as the rows
+        of its file with :func:`sesindex.runs.table_frame`.
 
     Examples
     --------
@@ -254,4 +257,4 @@ def read_run(run_dir):
     """
     from sesindex.runs import read_run as read
 
-    return read(run_dir)
+    return read(run_dir, tables_only=tables_only)

@@ -12,6 +12,9 @@ labels (areas by code, never by position):
 * ``/effects``, ``/event_study`` — an evaluation's estimands and event times;
 * ``/posterior`` — the fit's InferenceData (``posterior.nc``, opened lazily).
 
+:func:`table_frame` gives a table group back as the rows of its file (what the report and
+the publication writers read), so every reader of a run goes through :func:`read_run`.
+
 Examples
 --------
 >>> import pathlib, tempfile
@@ -23,6 +26,8 @@ Examples
 >>> tree = read_run(d)
 >>> tree.attrs["command"], float(tree["areas"]["index"].sel(area="0114R002", year=2024))
 ('index', 12.0)
+>>> table_frame(tree, "areas").equals(pd.read_csv(d / "areas.csv"))
+True
 """
 
 from __future__ import annotations
@@ -54,28 +59,68 @@ def _table(path: Path, index: list[str], dims: list[str]) -> xr.Dataset:
         raise ValueError(f"{path}: rows {[int(i) + 2 for i in frame.index[twice][:10]]} "
                          f"repeat the same {index} (file line numbers)")
     ds = frame.set_index(index).to_xarray()
+    ds.attrs["table_columns"] = list(frame.columns)
+    ds.attrs["table_dtypes"] = [str(t) for t in frame.dtypes]
     return ds.rename({old: new for old, new in zip(index, dims) if old != new})
 
 
-def read_run(run_dir: str | Path) -> xr.DataTree:
-    """One ``xarray.DataTree`` of everything a run directory holds (module docstring)."""
+def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
+    """The rows of a table group of :func:`read_run`'s tree, as in its file: the same
+    columns in the same order and dtypes, one row per labelled row of the file (the
+    label grid's cells that no row of the file filled are left out), in the order of the
+    tree's labels (for a table with one label, e.g. ``effects``, the file's order).
+    ``None`` if the run has no such table.
+
+    Examples
+    --------
+    >>> ds = xr.Dataset({"x": (("area", "year"), [[1.0, float("nan")], [2.0, 3.0]])},
+    ...                 coords={"area": ["a", "b"], "year": [2023, 2024]},
+    ...                 attrs={"table_columns": ["area_code", "year", "x"],
+    ...                        "table_dtypes": ["object", "int64", "float64"]})
+    >>> table_frame(xr.DataTree.from_dict({"/areas": ds}), "areas").values.tolist()
+    [['a', 2023, 1.0], ['b', 2023, 2.0], ['b', 2024, 3.0]]
+    """
+    labels = {g: (index, dims) for g, index, dims in TABLES.values()}
+    if group not in labels:
+        raise KeyError(f"{group!r} is not a table group of a run ({sorted(labels)})")
+    if group not in tree.children:
+        return None
+    index, dims = labels[group]
+    ds = tree[group].to_dataset()
+    frame = ds.to_dataframe().dropna(how="all").reset_index()
+    frame = frame.rename(columns=dict(zip(dims, index)))
+    columns = ds.attrs.get("table_columns", list(frame.columns))
+    dtypes = dict(zip(columns, ds.attrs.get("table_dtypes", [])))
+    frame = frame[columns]
+    for column, dtype in dtypes.items():
+        if str(frame[column].dtype) != dtype and frame[column].notna().all():
+            frame[column] = frame[column].astype(dtype)
+    return frame.reset_index(drop=True)
+
+
+def read_run(run_dir: str | Path, *, tables_only: bool = False) -> xr.DataTree:
+    """One ``xarray.DataTree`` of everything a run directory holds (module docstring);
+    ``tables_only`` leaves out the input data and the posterior (what a report needs)."""
     run = Path(run_dir)
     if not run.is_dir():
         raise FileNotFoundError(f"{run} is not a run directory")
     manifest_path = run / "manifest.json"
-    if not manifest_path.exists():
-        raise FileNotFoundError(f"{run} has no manifest.json: not a sesindex run directory")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     groups: dict[str, xr.Dataset | xr.DataTree] = {}
     for name, (group, index, dims) in TABLES.items():
         if (run / name).exists():
             groups[group] = _table(run / name, index, dims)
-    if (run / "data.csv").exists():
+    if not manifest_path.exists() and not groups:
+        raise FileNotFoundError(f"{run} has neither manifest.json nor a table "
+                                f"({', '.join(TABLES)}): not a sesindex run directory")
+    # tables written by the writers alone (no command) have no manifest
+    manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
+                if manifest_path.exists() else {})
+    if (run / "data.csv").exists() and not tables_only:
         from sesindex.data.io import load_data
 
         groups["data"] = load_data(str(run / "data.csv")).dataset
     tree = xr.DataTree.from_dict({f"/{k}": v for k, v in groups.items()})
-    if (run / "posterior.nc").exists():
+    if (run / "posterior.nc").exists() and not tables_only:
         tree["posterior"] = xr.open_datatree(run / "posterior.nc")
     tree.attrs.update({k: v for k, v in manifest.items()
                        if isinstance(v, (str, int, float, bool))})

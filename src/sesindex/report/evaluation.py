@@ -100,14 +100,17 @@ def _embedded(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
-def build_evaluation_report(run_dir: str | Path) -> Path:
+def build_evaluation_report(run_dir: str | Path, tree=None) -> Path:
     """``report.html`` of an evaluation run: headline, effects, event study, figures,
-    comparison areas and balance, provenance."""
+    comparison areas and balance, provenance. ``tree``: the run as
+    :func:`sesindex.runs.read_run` gives it (read here if not given)."""
     from sesindex.report.html import CSS
+    from sesindex.runs import read_run, table_frame
 
     run = Path(run_dir)
-    effects = pd.read_csv(run / "effects.csv")
-    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    tree = read_run(run, tables_only=True) if tree is None else tree
+    effects = table_frame(tree, "effects")
+    manifest = tree.attrs["manifest"]
     info = manifest.get("evaluation", {})
     head = effects.set_index("estimand").loc["att_index"] if (
         effects["estimand"] == "att_index").any() else effects.iloc[0]

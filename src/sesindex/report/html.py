@@ -1,4 +1,5 @@
-"""A self-contained HTML report (one file, figures embedded) from any run directory.
+"""A self-contained HTML report (one file, figures embedded) from any run directory,
+read as one labelled tree (:func:`sesindex.runs.read_run`).
 
 A run directory holds ``areas.csv`` (one row per area and year), ``summary.csv`` (per
 year), ``manifest.json`` and, when the run estimated uncertainty, interval and
@@ -59,13 +60,6 @@ def _img(fig) -> str:
 def _table(df: pd.DataFrame, floatfmt: str = "{:.2f}") -> str:
     return df.to_html(index=False, border=0, float_format=floatfmt.format, na_rep="–",
                       escape=True)
-
-
-def _read(run: Path, name: str) -> pd.DataFrame | None:
-    path = run / name
-    if not path.exists():
-        return None
-    return pd.read_csv(path, dtype={"area_code": str, "municipality_code": str})
 
 
 def _status(areas: pd.DataFrame) -> str:
@@ -157,18 +151,20 @@ def build_report(run_dir: str | Path, out: str | Path | None = None,
     ``boundaries`` (GeoPackage/GeoJSON with an area-code column) adds choropleth maps of
     type and uncertainty (needs the optional geopandas extra).
     """
+    from sesindex.runs import read_run, table_frame
+
     run = Path(run_dir)
-    areas = _read(run, "areas.csv")
-    if areas is None and (run / "effects.csv").exists():  # a programme evaluation
+    tree = read_run(run, tables_only=True)
+    areas = table_frame(tree, "areas")
+    if areas is None and "effects" in tree.children:  # a programme evaluation
         from sesindex.report.evaluation import build_evaluation_report
 
-        return build_evaluation_report(run)
+        return build_evaluation_report(run, tree)
     if areas is None:
         raise FileNotFoundError(f"{run} has no areas.csv: not a sesindex run directory")
-    summary = _read(run, "summary.csv")
-    changes = _read(run, "changes.csv")
-    manifest = json.loads((run / "manifest.json").read_text()) if (
-        run / "manifest.json").exists() else {}
+    summary = table_frame(tree, "summary")
+    changes = table_frame(tree, "changes")
+    manifest = tree.attrs["manifest"]
     if changes is not None and {"year_from", "year_to"} <= set(changes):
         # the report tells the latest consecutive pair (changes.csv may hold more pairs)
         pairs = changes if "pair" not in changes else changes[changes["pair"] == "consecutive"]
