@@ -9,7 +9,8 @@ labels (areas by code, never by position):
 * ``/areas`` — per area and year (``areas.csv``);
 * ``/summary`` — per year (``summary.csv``);
 * ``/changes`` — per area and pair of years (``changes.csv``);
-* ``/effects``, ``/event_study`` — an evaluation's estimands and event times;
+* ``/effects``, ``/event_study``, ``/balance`` — an evaluation's estimands, event times
+  and pre-period balance (per start year, feature and comparison);
 * ``/posterior`` — the fit's InferenceData (``posterior.nc``, opened lazily).
 
 :func:`table_frame` gives a table group back as the rows of its file (what the report and
@@ -46,6 +47,8 @@ TABLES = {
                     ["area", "year_from", "year_to"]),
     "effects.csv": ("effects", ["estimand"], ["estimand"]),
     "event_study.csv": ("event_study", ["event_time"], ["event_time"]),
+    "balance.csv": ("balance", ["start_year", "feature", "comparison"],
+                    ["start_year", "feature", "comparison"]),
 }
 
 

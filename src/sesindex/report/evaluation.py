@@ -60,12 +60,16 @@ def effects_table(effects: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return out.rename(columns={k: v[pos] for k, v in HEADINGS.items()})
 
 
-def write_evaluation_publication(run_dir: str | Path) -> list[Path]:
+def write_evaluation_publication(run_dir: str | Path, tree=None) -> list[Path]:
     """``effects_sv.csv`` (semicolons, decimal commas, UTF-8 with BOM), ``effects_en.csv``
-    and ``evaluation.xlsx`` (sheets Svenska, English, Om data) from ``effects.csv``."""
+    and ``evaluation.xlsx`` (sheets Svenska, English, Om data) from ``effects.csv``;
+    ``tree``: the run as :func:`sesindex.runs.read_run` gives it (read if not given)."""
+    from sesindex.runs import read_run, table_frame
+
     run = Path(run_dir)
-    effects = pd.read_csv(run / "effects.csv")
-    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    tree = read_run(run, tables_only=True) if tree is None else tree
+    effects = table_frame(tree, "effects")
+    manifest = tree.attrs["manifest"]
     info = manifest.get("evaluation", {})
     sv, en = effects_table(effects, "sv"), effects_table(effects, "en")
     paths = [run / stem for stem in STEMS]
@@ -136,11 +140,11 @@ def build_evaluation_report(run_dir: str | Path, tree=None) -> Path:
                          "placebo checks and should sit near 0)"),
                         ("trajectories", "Treated and comparison areas")):
         sections += [f"<h2>{title}</h2>", _embedded(run / f"{name}.png")]
-    for name, title in (("event_study", "Event study table"),
-                        ("balance", "Balance before the start (standardised differences)")):
-        path = run / f"{name}.csv"
-        if path.exists():
-            sections += [f"<h2>{title}</h2>", pd.read_csv(path).to_html(
+    for title, table in (("Event study table", table_frame(tree, "event_study")),
+                         ("Balance before the start (standardised differences)",
+                          table_frame(tree, "balance"))):
+        if table is not None:
+            sections += [f"<h2>{title}</h2>", table.to_html(
                 index=False, border=0, float_format="{:.3f}".format, na_rep="–")]
     sections += ["<h2>Provenance</h2>", "<pre>" + html.escape(json.dumps(
         {k: manifest.get(k) for k in ("command", "created", "inputs", "seed", "gate")
@@ -158,8 +162,11 @@ def build_evaluation_report(run_dir: str | Path, tree=None) -> Path:
 def publish_evaluation(run_dir: str | Path) -> list[Path]:
     """The bilingual effect tables and ``report.html`` of an evaluation run, added to the
     manifest's list of outputs (the manifest is rewritten last)."""
+    from sesindex.runs import read_run
+
     run = Path(run_dir)
-    paths = write_evaluation_publication(run) + [build_evaluation_report(run)]
+    tree = read_run(run, tables_only=True)
+    paths = write_evaluation_publication(run, tree) + [build_evaluation_report(run, tree)]
     manifest_path = run / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["outputs"] = list(dict.fromkeys([*manifest.get("outputs", []),

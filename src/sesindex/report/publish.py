@@ -180,8 +180,9 @@ def write_fit_publication(result, out_dir: str | Path, *, source: str) -> list[P
     >>> write_fit_publication(res, "results/fit", source="synthetic")  # doctest: +SKIP
     [PosixPath('results/fit/publication_sv.csv'), ...]
     """
-    areas = pd.read_csv(Path(out_dir) / "areas.csv", dtype={"area_code": str,
-                                                            "municipality_code": str})
+    from sesindex.runs import read_run, table_frame
+
+    areas = table_frame(read_run(out_dir, tables_only=True), "areas")
     spec, sampler = result.spec, result.spec.sampler
     year = int(areas["year"].max())
     gate = "passed" if result.gate["passed"] else "FAILED: do not publish"
