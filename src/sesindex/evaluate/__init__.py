@@ -26,7 +26,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -85,29 +84,31 @@ def _from_result(result) -> FittedRun:
                      "fit result")
 
 
-def read_run(path) -> FittedRun:
-    """A ``sesindex fit`` output directory as a :class:`FittedRun` (its data.csv,
-    manifest, areas.csv and summary.csv)."""
+def _fitted_run(path) -> FittedRun:
+    """A ``sesindex fit`` output directory as a :class:`FittedRun`, read through
+    :func:`sesindex.runs.read_run` (its data, manifest, areas and summary)."""
     from sesindex.bayes.spec import ModelSpec
-    from sesindex.data.io import load_data
+    from sesindex.runs import read_run
 
     path = Path(path)
     need = [p for p in ("manifest.json", "areas.csv", "data.csv") if not (path / p).exists()]
     if need:
         raise EvaluationInputError(f"{path} is not a complete fit run: {need} missing "
                                    "(run sesindex fit ... --out DIR first)")
-    manifest = json.loads((path / "manifest.json").read_text())
+    tree = read_run(path)
+    manifest = tree.attrs["manifest"]
     if manifest.get("command") != "fit":
         raise EvaluationInputError(f"{path} holds a '{manifest.get('command')}' run; "
                                    "evaluate needs a Bayesian panel fit (sesindex fit)")
-    areas = pd.read_csv(path / "areas.csv", dtype={"area_code": str})
-    summary = pd.read_csv(path / "summary.csv") if (path / "summary.csv").exists() else None
     cuts = None
-    if summary is not None and "mu" in summary and summary["mu"].notna().all():
-        cuts = {int(r.year): (float(r.mu), float(r.sigma)) for r in summary.itertuples()}
-    eta = -areas.pivot(index="area_code", columns="year", values="ses_mean")
-    return FittedRun(load_data(str(path / "data.csv")).dataset,
-                     ModelSpec.from_flat(manifest["spec"]), eta,
+    if "summary" in tree.children and "mu" in tree["summary"]:
+        summary = tree["summary"].to_dataset()
+        if bool(summary["mu"].notnull().all()):
+            cuts = {int(y): (float(summary["mu"].sel(year=y)), float(summary["sigma"].sel(
+                year=y))) for y in summary["year"].values}
+    eta = -tree["areas"]["ses_mean"].to_pandas()
+    eta.index.name, eta.columns.name = "area_code", "year"
+    return FittedRun(tree["data"].to_dataset(), ModelSpec.from_flat(manifest["spec"]), eta,
                      bool(manifest.get("fit_ok", False)), cuts, str(path))
 
 
@@ -188,7 +189,7 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     t0 = time.perf_counter()
     if outcome not in ("index", "ses", "type"):
         raise EvaluationInputError(f"--outcome {outcome!r}: choose index, ses or type")
-    run = read_run(run) if isinstance(run, (str, Path)) else _from_result(run)
+    run = _fitted_run(run) if isinstance(run, (str, Path)) else _from_result(run)
     if not run.fit_ok and not allow_failed_fit:
         raise EvaluationInputError(f"the fit ({run.source}) failed its gate: its posterior "
                                    "is not trustworthy; refit it with more draws (or "
