@@ -44,7 +44,7 @@ def main(out: Path) -> dict:
     sesindex("data", "check", str(counts))
     fit = out / "fit"
     sesindex("fit", "--spec", "latent_factor_single_year", "--data", str(counts), "--years",
-             "2022", "--cutpoints", CUTPOINTS, "--tune", "2000", "--out", str(fit),
+             "2022", "--cutpoints", CUTPOINTS, "--out", str(fit),
              "--overwrite")
     fitted = pd.read_csv(fit / "areas.csv", dtype={"area_code": str}).set_index("area_code")
     data = pd.read_csv(counts, dtype={"area_code": str})
