@@ -196,7 +196,7 @@ def _polar_loadings():
     an indicator loads weakly the posterior is a curved ridge along that circle, which
     NUTS crosses with divergences. In polar form the ridge is a line (s_j well
     determined, theta_j free). Measured on SBC prior draws
-    (``results/validation/sbc/``, docs/model.md): 24 of 40 fits failed the gate in the
+    (``results/experiments/sbc_polar_loadings/``): 24 of 40 fits failed the gate in the
     (lambda, sigma) form at target_accept 0.8, 8 of 40 at 0.95, 0 of 40 in polar form at
     0.95. Returns ``(lam, dispersion)`` as deterministics of the posterior.
     """
