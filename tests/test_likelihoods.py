@@ -87,8 +87,13 @@ def test_binomial_model_density_is_binomial_counts_plus_gaussian_logits(n_year):
     logp = model.compile_logp()
     rng = np.random.default_rng(3)
     base = {k: val + 0.05 for k, val in model.initial_point().items()}
-    hyper = {"alpha": base["alpha"], "lam": np.exp(base["lam_log__"]),
-             "disp": np.exp(base["sigma_log__"]) ** 2,
+    if n_year == 1:  # single years sample the loadings in polar form
+        s = np.exp(base["loading_scale_log__"])
+        angle = np.pi / 2 * expit(base["loading_angle_interval__"])
+        lam, sigma = s * np.cos(angle), s * np.sin(angle)
+    else:
+        lam, sigma = np.exp(base["lam_log__"]), np.exp(base["sigma_log__"])
+    hyper = {"alpha": base["alpha"], "lam": lam, "disp": sigma**2,
              "rho": expit(base["rho_logodds__"])}
     if n_year > 1:
         hyper.update(tau=step_sd(np.exp(base["tau_log__"]), xp=np), kappa=np.exp(base["kappa_log__"]))

@@ -232,15 +232,16 @@ def report(run_dir, path=None, *, boundaries=None):
     return build_report(run_dir, path, boundaries)
 
 
-def read_run(run_dir, *, tables_only: bool = False):
+def read_run(run_dir, *, groups=None):
     """A run directory (demo, index, fit, evaluate) as one labelled ``xarray.DataTree``.
 
     Parameters
     ----------
     run_dir : path
         The directory a run wrote.
-    tables_only : bool
-        Leave out ``/data`` and ``/posterior`` (the tables are all a report needs).
+    groups : iterable of str, optional
+        Read only these groups (``sesindex.runs.GROUPS``; ``sesindex.runs.TABLE_GROUPS``
+        for the tables alone, as a report reads them). Default: all.
 
     Returns
     -------
@@ -257,4 +258,4 @@ def read_run(run_dir, *, tables_only: bool = False):
     """
     from sesindex.runs import read_run as read
 
-    return read(run_dir, tables_only=tables_only)
+    return read(run_dir, groups=groups)

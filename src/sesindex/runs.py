@@ -52,36 +52,44 @@ TABLES = {
 }
 
 
+#: the variable of each table group holding every cell's line in its file (NaN: a cell of
+#: the label grid that no row filled)
+FILE_LINE = "file_line"
+
+
 def _table(path: Path, index: list[str], dims: list[str]) -> xr.Dataset:
     frame = pd.read_csv(path, dtype={"area_code": str, "municipality_code": str})
     missing = [c for c in index if c not in frame]
     if missing:
         raise ValueError(f"{path} lacks the column(s) {missing} that label its rows")
+    if FILE_LINE in frame:
+        raise ValueError(f"{path} has a column {FILE_LINE!r}, the name the run's tree "
+                         "gives each row's line in its file")
     twice = frame.duplicated(index, keep=False)
     if twice.any():
         raise ValueError(f"{path}: rows {[int(i) + 2 for i in frame.index[twice][:10]]} "
                          f"repeat the same {index} (file line numbers)")
-    ds = frame.set_index(index).to_xarray()
+    ds = frame.assign(**{FILE_LINE: frame.index + 2}).set_index(index).to_xarray()
     ds.attrs["table_columns"] = list(frame.columns)
     ds.attrs["table_dtypes"] = [str(t) for t in frame.dtypes]
     return ds.rename({old: new for old, new in zip(index, dims) if old != new})
 
 
 def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
-    """The rows of a table group of :func:`read_run`'s tree, as in its file: the same
-    columns in the same order and dtypes, one row per labelled row of the file (the
-    label grid's cells that no row of the file filled are left out), in the order of the
-    tree's labels (for a table with one label, e.g. ``effects``, the file's order).
-    ``None`` if the run has no such table.
+    """The rows of a table group of :func:`read_run`'s tree as in its file: the same rows
+    in the same order (by each cell's ``file_line``; the label grid's cells that no row
+    filled are left out), the same columns in the same order and dtypes. ``None`` if the
+    run has no such table.
 
     Examples
     --------
-    >>> ds = xr.Dataset({"x": (("area", "year"), [[1.0, float("nan")], [2.0, 3.0]])},
+    >>> ds = xr.Dataset({"x": (("area", "year"), [[1.0, float("nan")], [2.0, 3.0]]),
+    ...                  "file_line": (("area", "year"), [[3.0, float("nan")], [2.0, 4.0]])},
     ...                 coords={"area": ["a", "b"], "year": [2023, 2024]},
     ...                 attrs={"table_columns": ["area_code", "year", "x"],
     ...                        "table_dtypes": ["object", "int64", "float64"]})
     >>> table_frame(xr.DataTree.from_dict({"/areas": ds}), "areas").values.tolist()
-    [['a', 2023, 1.0], ['b', 2023, 2.0], ['b', 2024, 3.0]]
+    [['b', 2023, 2.0], ['a', 2023, 1.0], ['b', 2024, 3.0]]
     """
     labels = {g: (index, dims) for g, index, dims in TABLES.values()}
     if group not in labels:
@@ -90,9 +98,10 @@ def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
         return None
     index, dims = labels[group]
     ds = tree[group].to_dataset()
-    frame = ds.to_dataframe().dropna(how="all").reset_index()
+    frame = ds.to_dataframe().reset_index()
+    frame = frame[frame[FILE_LINE].notna()].sort_values(FILE_LINE)
     frame = frame.rename(columns=dict(zip(dims, index)))
-    columns = ds.attrs.get("table_columns", list(frame.columns))
+    columns = ds.attrs.get("table_columns", [c for c in frame.columns if c != FILE_LINE])
     dtypes = dict(zip(columns, ds.attrs.get("table_dtypes", [])))
     frame = frame[columns]
     for column, dtype in dtypes.items():
@@ -101,29 +110,40 @@ def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
     return frame.reset_index(drop=True)
 
 
-def read_run(run_dir: str | Path, *, tables_only: bool = False) -> xr.DataTree:
+#: every group a run's tree can hold
+GROUPS = (*(g for g, _, _ in TABLES.values()), "data", "posterior")
+#: the table groups (what a report reads)
+TABLE_GROUPS = tuple(g for g, _, _ in TABLES.values())
+
+
+def read_run(run_dir: str | Path, *, groups=None) -> xr.DataTree:
     """One ``xarray.DataTree`` of everything a run directory holds (module docstring);
-    ``tables_only`` leaves out the input data and the posterior (what a report needs)."""
+    ``groups`` (names from :data:`GROUPS`) reads only those, e.g. :data:`TABLE_GROUPS`
+    for a report (no input data, no posterior)."""
     run = Path(run_dir)
     if not run.is_dir():
         raise FileNotFoundError(f"{run} is not a run directory")
+    wanted = set(GROUPS if groups is None else groups)
+    unknown = sorted(wanted - set(GROUPS))
+    if unknown:
+        raise ValueError(f"unknown group(s) {unknown} of a run; choose from {list(GROUPS)}")
     manifest_path = run / "manifest.json"
-    groups: dict[str, xr.Dataset | xr.DataTree] = {}
-    for name, (group, index, dims) in TABLES.items():
-        if (run / name).exists():
-            groups[group] = _table(run / name, index, dims)
-    if not manifest_path.exists() and not groups:
+    if not manifest_path.exists() and not any((run / name).exists() for name in TABLES):
         raise FileNotFoundError(f"{run} has neither manifest.json nor a table "
                                 f"({', '.join(TABLES)}): not a sesindex run directory")
     # tables written by the writers alone (no command) have no manifest
     manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
                 if manifest_path.exists() else {})
-    if (run / "data.csv").exists() and not tables_only:
+    found: dict[str, xr.Dataset | xr.DataTree] = {}
+    for name, (group, index, dims) in TABLES.items():
+        if group in wanted and (run / name).exists():
+            found[group] = _table(run / name, index, dims)
+    if "data" in wanted and (run / "data.csv").exists():
         from sesindex.data.io import load_data
 
-        groups["data"] = load_data(str(run / "data.csv")).dataset
-    tree = xr.DataTree.from_dict({f"/{k}": v for k, v in groups.items()})
-    if (run / "posterior.nc").exists() and not tables_only:
+        found["data"] = load_data(str(run / "data.csv")).dataset
+    tree = xr.DataTree.from_dict({f"/{k}": v for k, v in found.items()})
+    if "posterior" in wanted and (run / "posterior.nc").exists():
         tree["posterior"] = xr.open_datatree(run / "posterior.nc")
     tree.attrs.update({k: v for k, v in manifest.items()
                        if isinstance(v, (str, int, float, bool))})

@@ -91,7 +91,7 @@ def test_placebo_false_positives_are_counted_with_exact_intervals():
     assert pooled.loc[("naive_did", "all"), "false_positives"] == 0
 
 
-def test_planted_coverage_is_pooled_over_cells_with_exact_intervals():
+def test_planted_coverage_is_pooled_over_cells_with_exact_intervals(tmp_path):
     from scipy import stats
 
     from sesindex.validate.evaluate import summary_tables
@@ -104,7 +104,14 @@ def test_planted_coverage_is_pooled_over_cells_with_exact_intervals():
         "lo90": [-1.5] * 4 + [-0.9, -0.8], "hi90": -0.5,
         "lo95": [-1.6] * 5 + [-0.9], "hi95": -0.4,
         "naive_estimate": -2.0, "naive_lo95": -2.5, "naive_hi95": -1.5})
-    pooled = summary_tables(rows)["coverage_pooled"].set_index(["method", "level"])
+    tables = summary_tables(rows)
+    assert tables["false_positives"].empty  # a planted-only study: no placebo table, and
+    from sesindex.validate.evaluate import _figures  # its figure says so
+    from sesindex.validate.outputs import StudyOutput
+
+    _figures(StudyOutput(tmp_path), tables, "planted only")
+    assert (tmp_path / "power_and_false_positives.png").exists()
+    pooled = tables["coverage_pooled"].set_index(["method", "level"])
     s95, s90 = pooled.loc[("sesindex", 95)], pooled.loc[("sesindex", 90)]
     assert (s95["cells"], s95["covered"], s95["data_seeds"]) == (6, 5, 3)
     assert s90["covered"] == 4 and pooled.loc[("naive_did", 95), "covered"] == 0
@@ -112,3 +119,14 @@ def test_planted_coverage_is_pooled_over_cells_with_exact_intervals():
     # Clopper-Pearson: P(X >= 5 | p = lo) = 0.025 and P(X <= 5 | p = hi) = 0.025
     assert abs(stats.binom.sf(4, 6, s95["coverage_lo95"]) - 0.025) < 1e-6
     assert abs(stats.binom.cdf(5, 6, s95["coverage_hi95"]) - 0.025) < 1e-6
+
+
+def test_an_evaluate_study_with_no_data_seeds_is_refused_before_fitting(tmp_path):
+    from sesindex.validate.evaluate import run
+    from sesindex.validate.outputs import StudyOutput
+    from sesindex.validate.spec import StudySpec
+
+    spec = StudySpec.from_dict({"study": "evaluate", "years": [2019, 2020, 2021, 2022],
+                                "evaluate": {"placebo_seeds": 0, "planted_seeds": 0}})
+    with pytest.raises(ValueError, match="no data seeds"):
+        run(spec, None, StudyOutput(tmp_path))

@@ -95,7 +95,7 @@ def _fitted_run(path) -> FittedRun:
     if need:
         raise EvaluationInputError(f"{path} is not a complete fit run: {need} missing "
                                    "(run sesindex fit ... --out DIR first)")
-    tree = read_run(path)
+    tree = read_run(path, groups=["areas", "summary", "data"])
     manifest = tree.attrs["manifest"]
     if manifest.get("command") != "fit":
         raise EvaluationInputError(f"{path} holds a '{manifest.get('command')}' run; "

@@ -64,10 +64,10 @@ def write_evaluation_publication(run_dir: str | Path, tree=None) -> list[Path]:
     """``effects_sv.csv`` (semicolons, decimal commas, UTF-8 with BOM), ``effects_en.csv``
     and ``evaluation.xlsx`` (sheets Svenska, English, Om data) from ``effects.csv``;
     ``tree``: the run as :func:`sesindex.runs.read_run` gives it (read if not given)."""
-    from sesindex.runs import read_run, table_frame
+    from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
     run = Path(run_dir)
-    tree = read_run(run, tables_only=True) if tree is None else tree
+    tree = read_run(run, groups=TABLE_GROUPS) if tree is None else tree
     effects = table_frame(tree, "effects")
     manifest = tree.attrs["manifest"]
     info = manifest.get("evaluation", {})
@@ -109,10 +109,10 @@ def build_evaluation_report(run_dir: str | Path, tree=None) -> Path:
     comparison areas and balance, provenance. ``tree``: the run as
     :func:`sesindex.runs.read_run` gives it (read here if not given)."""
     from sesindex.report.html import CSS
-    from sesindex.runs import read_run, table_frame
+    from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
     run = Path(run_dir)
-    tree = read_run(run, tables_only=True) if tree is None else tree
+    tree = read_run(run, groups=TABLE_GROUPS) if tree is None else tree
     effects = table_frame(tree, "effects")
     manifest = tree.attrs["manifest"]
     info = manifest.get("evaluation", {})
@@ -162,10 +162,10 @@ def build_evaluation_report(run_dir: str | Path, tree=None) -> Path:
 def publish_evaluation(run_dir: str | Path) -> list[Path]:
     """The bilingual effect tables and ``report.html`` of an evaluation run, added to the
     manifest's list of outputs (the manifest is rewritten last)."""
-    from sesindex.runs import read_run
+    from sesindex.runs import TABLE_GROUPS, read_run
 
     run = Path(run_dir)
-    tree = read_run(run, tables_only=True)
+    tree = read_run(run, groups=TABLE_GROUPS)
     paths = write_evaluation_publication(run, tree) + [build_evaluation_report(run, tree)]
     manifest_path = run / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

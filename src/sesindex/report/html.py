@@ -151,10 +151,10 @@ def build_report(run_dir: str | Path, out: str | Path | None = None,
     ``boundaries`` (GeoPackage/GeoJSON with an area-code column) adds choropleth maps of
     type and uncertainty (needs the optional geopandas extra).
     """
-    from sesindex.runs import read_run, table_frame
+    from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
     run = Path(run_dir)
-    tree = read_run(run, tables_only=True)
+    tree = read_run(run, groups=TABLE_GROUPS)
     areas = table_frame(tree, "areas")
     if areas is None and "effects" in tree.children:  # a programme evaluation
         from sesindex.report.evaluation import build_evaluation_report
@@ -168,7 +168,8 @@ def build_report(run_dir: str | Path, out: str | Path | None = None,
     if changes is not None and {"year_from", "year_to"} <= set(changes):
         # the report tells the latest consecutive pair (changes.csv may hold more pairs)
         pairs = changes if "pair" not in changes else changes[changes["pair"] == "consecutive"]
-        y0, y1 = int(pairs["year_from"].iloc[-1]), int(pairs["year_to"].iloc[-1])
+        y1 = int(pairs["year_to"].max())
+        y0 = int(pairs.loc[pairs["year_to"] == y1, "year_from"].max())
         changes = changes[(changes["year_from"] == y0) & (changes["year_to"] == y1)].copy()
         changes.attrs["years"] = (y0, y1)
     year = int(areas["year"].max())

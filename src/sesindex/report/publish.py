@@ -182,7 +182,7 @@ def write_fit_publication(result, out_dir: str | Path, *, source: str) -> list[P
     """
     from sesindex.runs import read_run, table_frame
 
-    areas = table_frame(read_run(out_dir, tables_only=True), "areas")
+    areas = table_frame(read_run(out_dir, groups=["areas"]), "areas")
     spec, sampler = result.spec, result.spec.sampler
     year = int(areas["year"].max())
     gate = "passed" if result.gate["passed"] else "FAILED: do not publish"

@@ -262,6 +262,11 @@ def _figures(out, tables: dict, title: str) -> None:
     axes[0].set_title("Power")
     axes[0].legend(fontsize=6)
     fp = tables["false_positives"]
+    if fp.empty:  # a planted-only study (``placebo_seeds = 0``)
+        axes[1].text(0.5, 0.5, "no placebo groups in this study", ha="center",
+                     transform=axes[1].transAxes)
+        fp = pd.DataFrame(columns=["method", "selection", "size", "false_positive_rate",
+                                   "fp_lo95", "fp_hi95"])
     labels = [f"{r.method}\n{r.selection} {r.size}" for r in fp.itertuples()]
     rate = fp["false_positive_rate"]
     axes[1].barh(range(len(fp)), rate, color="#4a78b5",
@@ -313,6 +318,9 @@ def run(spec, data, out, engine=None) -> dict:
     jobs = [("placebo", spec.seed + s, None, 0.0) for s in range(n_placebo)]
     jobs += [("planted", spec.seed + 100 + s, size, effect) for s in range(n_planted)
              for size in opt["sizes"] for effect in opt["effects"]]
+    if not jobs:
+        raise ValueError("the evaluate study has no data seeds to run: placebo_seeds and "
+                         "planted_seeds (or seeds) are 0, or effects/sizes are empty")
     fn = partial(_evaluate_job, years=years, opt=opt, model_spec=model_spec)
     done = {}
     for i, got in map_replicates(fn, jobs, engine):
@@ -335,12 +343,13 @@ def run(spec, data, out, engine=None) -> dict:
     out.table("estimates", frame, "every evaluated group: its true effect, the sesindex "
               "estimate with 90/95 % intervals, the naive DiD and CausalPy's DiD")
     tables = summary_tables(frame)
-    out.table("false_positives", tables["false_positives"], "placebo groups: share whose "
-              "95 % interval excludes 0, and the mean estimate (true effect 0)")
-    out.table("false_positives_pooled", tables["false_positives_pooled"], "placebo "
-              "groups of every size together: share whose 95 % interval excludes 0, with "
-              "its exact binomial 95 % interval (groups of one seed share a fit: "
-              "approximate)")
+    if len(tables["false_positives"]):
+        out.table("false_positives", tables["false_positives"], "placebo groups: share whose "
+                  "95 % interval excludes 0, and the mean estimate (true effect 0)")
+        out.table("false_positives_pooled", tables["false_positives_pooled"], "placebo "
+                  "groups of every size together: share whose 95 % interval excludes 0, with "
+                  "its exact binomial 95 % interval (groups of one seed share a fit: "
+                  "approximate)")
     if len(tables["planted"]):
         out.table("planted", tables["planted"], "planted effects: power, coverage of the "
                   "true ATT, mean bias")
