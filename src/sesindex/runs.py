@@ -13,8 +13,10 @@ labels (areas by code, never by position):
   and pre-period balance (per start year, feature and comparison);
 * ``/posterior`` — the fit's InferenceData (``posterior.nc``, opened lazily).
 
-:func:`table_frame` gives a table group back as the rows of its file (what the report and
-the publication writers read), so every reader of a run goes through :func:`read_run`.
+Each table group also holds ``file_line``, every cell's line in its file (NaN where no
+row filled the label grid), so :func:`table_frame` gives it back as the rows of its file
+(what the report, the publication writers and ``evaluate`` read): every reader of a run
+goes through :func:`read_run`.
 
 Examples
 --------
