@@ -9,12 +9,18 @@ import sesindex
 from sesindex.cli import app
 
 
-def test_an_index_run_reads_back_labelled_by_area_and_year(tmp_path):
+def _karlstad_index_run(tmp_path):
+    """``sesindex index`` on SCB's packaged Karlstad table; its run directory."""
     out = tmp_path / "run"
     res = CliRunner().invoke(app, ["index", "--spec", "official", "--data",
                                    "karlstad-tab6586", "--out", str(out),
                                    "--cutpoints", "9.10,5.47"])
     assert res.exit_code == 0, res.output
+    return out
+
+
+def test_an_index_run_reads_back_labelled_by_area_and_year(tmp_path):
+    out = _karlstad_index_run(tmp_path)
     tree = sesindex.read_run(out)
     assert tree.attrs["command"] == "index"
     areas = tree["areas"]
@@ -46,11 +52,7 @@ def test_every_table_reads_back_from_the_tree_as_its_file(tmp_path):
 
     from sesindex.runs import TABLES, table_frame
 
-    out = tmp_path / "run"
-    res = CliRunner().invoke(app, ["index", "--spec", "official", "--data",
-                                   "karlstad-tab6586", "--out", str(out),
-                                   "--cutpoints", "9.10,5.47"])
-    assert res.exit_code == 0, res.output
+    out = _karlstad_index_run(tmp_path)
     table = pd.read_csv(out / "areas.csv", dtype={"area_code": str, "municipality_code": str})
     ended = (table["area_code"] == "1780R031") & (table["year"] >= 2020)
     table[~ended].to_csv(out / "areas.csv", index=False)

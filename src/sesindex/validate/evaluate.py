@@ -202,11 +202,11 @@ def _coverage_pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
         for level, a, b in levels:
             covered = int(((planted[a] <= planted["true_att"])
                            & (planted["true_att"] <= planted[b])).sum())
-            ci = stats.binomtest(covered, len(planted)).proportion_ci(0.95, method="exact")
+            lo95, hi95 = _exact_interval(covered, len(planted))
             out.append({"method": method, "level": int(level), "cells": len(planted),
                         "data_seeds": int(planted["seed"].nunique()), "covered": covered,
-                        "coverage": covered / len(planted), "coverage_lo95": float(ci.low),
-                        "coverage_hi95": float(ci.high)})
+                        "coverage": covered / len(planted), "coverage_lo95": lo95,
+                        "coverage_hi95": hi95})
     return pd.DataFrame(out)
 
 
@@ -224,9 +224,15 @@ def false_positive_share(flagged: int, groups: int) -> dict:
     >>> round(r["false_positive_rate"], 4), round(r["fp_lo95"], 4), round(r["fp_hi95"], 4)
     (0.0278, 0.0007, 0.1453)
     """
-    ci = stats.binomtest(flagged, groups).proportion_ci(0.95, method="exact")
+    lo, hi = _exact_interval(flagged, groups)
     return {"false_positives": flagged, "false_positive_rate": flagged / groups,
-            "fp_lo95": float(ci.low), "fp_hi95": float(ci.high)}
+            "fp_lo95": lo, "fp_hi95": hi}
+
+
+def _exact_interval(k: int, n: int) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) 95 % interval of a share of k in n."""
+    ci = stats.binomtest(k, n).proportion_ci(0.95, method="exact")
+    return float(ci.low), float(ci.high)
 
 
 def _pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
@@ -280,6 +286,20 @@ def _figures(out, tables: dict, title: str) -> None:
     fig.suptitle(title)
     out.save(fig, "power_and_false_positives", "power curves and placebo false-positive "
              "rates: sesindex evaluate, the naive DiD and CausalPy's DiD")
+
+
+#: the summary tables a study writes (when it has their kind of group) and what they hold
+TABLE_NOTES = {
+    "false_positives": "placebo groups: share whose 95 % interval excludes 0, and the mean "
+                       "estimate (true effect 0)",
+    "false_positives_pooled": "placebo groups of every size together: share whose 95 % "
+                              "interval excludes 0, with its exact binomial 95 % interval "
+                              "(groups of one seed share a fit: approximate)",
+    "planted": "planted effects: power, coverage of the true ATT, mean bias",
+    "coverage_pooled": "planted effects of every size and effect together: intervals "
+                       "covering the true ATT, with an exact binomial 95 % interval (cells "
+                       "of one seed share its data: approximate)",
+}
 
 
 def _evaluate_job(job: tuple, *, years, opt, model_spec) -> tuple[list[dict], dict]:
@@ -343,20 +363,9 @@ def run(spec, data, out, engine=None) -> dict:
     out.table("estimates", frame, "every evaluated group: its true effect, the sesindex "
               "estimate with 90/95 % intervals, the naive DiD and CausalPy's DiD")
     tables = summary_tables(frame)
-    if len(tables["false_positives"]):
-        out.table("false_positives", tables["false_positives"], "placebo groups: share whose "
-                  "95 % interval excludes 0, and the mean estimate (true effect 0)")
-        out.table("false_positives_pooled", tables["false_positives_pooled"], "placebo "
-                  "groups of every size together: share whose 95 % interval excludes 0, with "
-                  "its exact binomial 95 % interval (groups of one seed share a fit: "
-                  "approximate)")
-    if len(tables["planted"]):
-        out.table("planted", tables["planted"], "planted effects: power, coverage of the "
-                  "true ATT, mean bias")
-        out.table("coverage_pooled", tables["coverage_pooled"], "planted effects of every "
-                  "size and effect together: intervals covering the true ATT, with an "
-                  "exact binomial 95 % interval (cells of one seed share its data: "
-                  "approximate)")
+    for name, note in TABLE_NOTES.items():  # a study without placebos (or planted
+        if len(tables[name]):                # effects) writes none of their tables
+            out.table(name, tables[name], note)
     _figures(out, tables, spec.title)
     fp = tables["false_positives"]
     pooled = tables["false_positives_pooled"]
