@@ -143,7 +143,20 @@ def test_posterior_file_keeps_sampled_values_exactly_and_derived_draws_to_2_pow_
 
     ds = generate(n_areas=40, years=(2021, 2022), seed=4).dataset
     res = fit(ds, ModelSpec(sampler=SamplerSpec(tune=60, draws=60)))
-    write_fit(res, tmp_path)
+    tree = res.to_tree()
+    write_fit(res, tmp_path, tree=tree)
+    # the tables written are the fit's tree, and read back as it (to the CSV's digits)
+    from sesindex.runs import read_run, table_frame
+
+    written = read_run(tmp_path)
+    assert tree.attrs["manifest"]["outputs"] == written.attrs["manifest"]["outputs"]
+    for group in ("areas", "changes", "summary"):
+        a, b = table_frame(tree, group), table_frame(written, group)
+        assert list(a.columns) == list(b.columns) and len(a) == len(b) > 0
+        floats = a.select_dtypes("float").columns
+        np.testing.assert_allclose(a[floats], b[floats], rtol=5e-6, equal_nan=True)
+    np.testing.assert_array_equal(tree["posterior"]["index"].values,
+                                  res.posterior["index"].values)
     back = az.from_netcdf(tmp_path / "posterior.nc")
     assert set(back.groups()) == set(res.idata.groups())
     for name in ("alpha", "lam", "dispersion", "tau"):  # sampled: exact

@@ -145,6 +145,27 @@ def test_a_run_never_replaces_an_earlier_one_without_overwrite(tmp_path):
     assert (out / "posterior.nc").read_text() == "eight minutes of sampling"
 
 
+def test_index_and_demo_refuse_to_replace_another_run_without_overwrite(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"command": "fit"}')
+    (out / "posterior.nc").write_text("eight minutes of sampling")
+    for command in (["index", "--spec", "official", "--data", "karlstad-tab6586"],
+                    ["demo"]):
+        res = runner.invoke(app, [*command, "--out", str(out)])
+        assert res.exit_code == 2 and "--overwrite" in res.output, command
+        assert (out / "posterior.nc").read_text() == "eight minutes of sampling"
+    # --overwrite replaces it whole: nothing of the fit is left beside the index run
+    res = runner.invoke(app, ["index", "--spec", "official", "--data", "karlstad-tab6586",
+                              "--out", str(out), "--overwrite"])
+    assert res.exit_code == 0, res.output
+    assert not (out / "posterior.nc").exists() and (out / "areas.csv").exists()
+    # an index run is not a demo: the demo refuses it too, but replaces an earlier demo
+    assert runner.invoke(app, ["demo", "--out", str(out)]).exit_code == 2
+    (out / "manifest.json").write_text('{"command": "demo"}')
+    assert runner.invoke(app, ["demo", "--out", str(out)]).exit_code == 0
+
+
 def test_a_run_directory_is_written_whole_or_not_at_all(tmp_path):
     from sesindex.cli import run_directory
 

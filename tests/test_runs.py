@@ -99,3 +99,56 @@ def test_an_evaluation_reads_back_in_its_files_order_and_reports(tmp_path):
     pd.testing.assert_frame_equal(table_frame(tree, "effects"), effects)
     page = build_report(tmp_path).read_text()
     assert "2 treated areas against 6 comparison areas" in page and "-1.00" in page
+
+
+def _close(a, b):
+    """Two tables equal up to the CSV's 6 significant digits (floats), exactly otherwise
+    (an empty text is a missing value in a CSV)."""
+    import numpy as np
+    import pandas as pd
+
+    assert list(a.columns) == list(b.columns) and len(a) == len(b)
+    for column in a:
+        if pd.api.types.is_float_dtype(a[column]):
+            np.testing.assert_allclose(a[column], b[column], rtol=5e-6, atol=0,
+                                       equal_nan=True, err_msg=column)
+        else:
+            text = [a[column].fillna("").tolist(), b[column].fillna("").tolist()]
+            assert text[0] == text[1], column
+
+
+def test_an_index_run_is_one_tree_in_memory_and_the_same_tree_on_disk(tmp_path):
+    from sesindex.data.io import load_data
+    from sesindex.report.index_run import index_run, write_index_run
+    from sesindex.runs import read_run, table_frame
+
+    loaded = load_data("synthetic", n_areas=60, years=(2023, 2024), seed=3)
+    tree = index_run(loaded, cutpoints={2023: (9.1, 5.5), 2024: (9.0, 5.4)},
+                     uncertainty_years=2, seed=7)
+    assert {"areas", "summary", "changes", "data"} <= set(tree.children)
+    paths = write_index_run(tree, tmp_path, loaded=loaded, publish=True)
+    assert (tmp_path / "report.html") in paths and (tmp_path / "publication.xlsx") in paths
+    back = read_run(tmp_path)
+    assert back.attrs["manifest"]["outputs"][-1] == "report.html"
+    assert tree.attrs["manifest"] == back.attrs["manifest"]  # the written manifest joined
+    for group in ("areas", "summary", "changes"):
+        _close(table_frame(tree, group), table_frame(back, group))
+    # labelled: an area's bootstrap interval is the same cell in memory and on disk
+    area = str(tree["areas"]["area"].values[17])
+    assert float(tree["areas"]["index_hi90"].sel(area=area, year=2024)) == pytest.approx(
+        float(back["areas"]["index_hi90"].sel(area=area, year=2024)), rel=5e-6)
+
+
+def test_a_tree_refuses_an_unknown_table_and_a_report_of_a_tree_needs_a_file(tmp_path):
+    import pandas as pd
+
+    from sesindex.report.html import build_report
+    from sesindex.runs import run_tree
+
+    with pytest.raises(KeyError, match="not table groups"):
+        run_tree({"area": pd.DataFrame({"area_code": ["a"], "year": [2024]})})
+    with pytest.raises(ValueError, match="rows \\[2, 3\\] repeat"):
+        run_tree({"areas": pd.DataFrame({"area_code": ["a", "a"], "year": [2024, 2024]})})
+    tree = run_tree({"areas": pd.DataFrame({"area_code": ["a"], "year": [2024]})})
+    with pytest.raises(ValueError, match="needs out="):
+        build_report(tree)

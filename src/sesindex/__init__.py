@@ -10,8 +10,13 @@ data model (:mod:`sesindex.data.model`). The front door, for notebooks and scrip
 * :func:`fit` — the Bayesian panel: status, index, ranks, types and changes with
   credible intervals;
 * :func:`evaluate` — the effect of a programme on its areas;
-* :func:`report` — a self-contained HTML report of a run directory;
+* :func:`report` — a self-contained HTML report of a run or a result;
 * :func:`read_run` — a run directory back as one ``xarray.DataTree``.
+
+Every result is, or becomes with ``.to_tree()``, one labelled ``xarray.DataTree``
+(``/areas``, ``/summary``, ``/changes``, ``/data``, ``/posterior``, ...;
+:mod:`sesindex.runs`): the structure the writers write, the report renders and
+:func:`read_run` gives back from disk.
 
 Examples
 --------
@@ -205,15 +210,17 @@ def evaluate(fit_result, treated, **options):
     return run_evaluation(fit_result, treated, **options)
 
 
-def report(run_dir, path=None, *, boundaries=None):
-    """Write a self-contained HTML report of a run directory (demo, index or fit).
+def report(result, path=None, *, boundaries=None):
+    """Write a self-contained HTML report of a run (demo, index, fit or evaluation).
 
     Parameters
     ----------
-    run_dir : path
-        The directory a run wrote.
+    result : path, xarray.DataTree, FitResult or EvaluationResult
+        A run directory, a run's tree (:func:`read_run`, ``.to_tree()``), or a result
+        of :func:`fit` or :func:`evaluate` (reported from its tree).
     path : path, optional
-        Where to write (default ``run_dir/report.html``).
+        Where to write (default ``run_dir/report.html``; required for a result or tree
+        in memory).
     boundaries : path, optional
         A GeoPackage/GeoJSON of the areas for maps.
 
@@ -226,10 +233,15 @@ def report(run_dir, path=None, *, boundaries=None):
     --------
     >>> report("results/demo")  # doctest: +SKIP
     PosixPath('results/demo/report.html')
+    >>> report(fit(load("synthetic", n_areas=40, years=(2023, 2024))),
+    ...        "fit.html")  # doctest: +SKIP
+    PosixPath('fit.html')
     """
     from sesindex.report.html import build_report
 
-    return build_report(run_dir, path, boundaries)
+    if hasattr(result, "to_tree"):
+        result = result.to_tree()
+    return build_report(result, path, boundaries)
 
 
 def read_run(run_dir, *, groups=None):

@@ -53,7 +53,7 @@ class Timer:
 def write_manifest(out_dir: str | Path, *, command: str, spec: dict, inputs: dict[str, str],
                    seed: int | None = None, timings: dict[str, float] | None = None,
                    **extra) -> dict:
-    """Write ``manifest.json`` into ``out_dir`` and return it."""
+    """Write ``manifest.json`` into ``out_dir`` and return it as written."""
     manifest = {
         "command": command,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -66,6 +66,6 @@ def write_manifest(out_dir: str | Path, *, command: str, spec: dict, inputs: dic
     }
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False,
-                                                  default=str) + "\n", encoding="utf-8")
-    return manifest
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
+    (out / "manifest.json").write_text(text + "\n", encoding="utf-8")
+    return json.loads(text)  # as written (tuples as lists): what reading it back gives

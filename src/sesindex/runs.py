@@ -9,14 +9,22 @@ labels (areas by code, never by position):
 * ``/areas`` — per area and year (``areas.csv``);
 * ``/summary`` — per year (``summary.csv``);
 * ``/changes`` — per area and pair of years (``changes.csv``);
-* ``/effects``, ``/event_study``, ``/balance`` — an evaluation's estimands, event times
-  and pre-period balance (per start year, feature and comparison);
+* ``/regso_areas``, ``/regso_changes`` — a DeSO fit aggregated to RegSO in every draw;
+* ``/effects``, ``/event_study``, ``/controls``, ``/balance``, ``/trajectories`` — an
+  evaluation's estimands, event times, matched controls, pre-period balance (per start
+  year, feature and comparison) and the treated and comparison groups' paths;
 * ``/posterior`` — the fit's InferenceData (``posterior.nc``, opened lazily).
 
 Each table group also holds ``file_line``, every cell's line in its file (NaN where no
 row filled the label grid), so :func:`table_frame` gives it back as the rows of its file
 (what the report, the publication writers and ``evaluate`` read): every reader of a run
 goes through :func:`read_run`.
+
+The same tree exists before anything is written: a run builds it in memory
+(:func:`run_tree`; :func:`sesindex.bayes.output.fit_tree`,
+:func:`sesindex.report.index_run.index_run`, :func:`sesindex.evaluate.output.evaluation_tree`)
+and its writers write it (:func:`write_tables`), so what a run writes and what
+:func:`read_run` reads back are one structure.
 
 Examples
 --------
@@ -47,11 +55,19 @@ TABLES = {
     "summary.csv": ("summary", ["year"], ["year"]),
     "changes.csv": ("changes", ["area_code", "year_from", "year_to"],
                     ["area", "year_from", "year_to"]),
+    "regso_areas.csv": ("regso_areas", ["area_code", "year"], ["area", "year"]),
+    "regso_changes.csv": ("regso_changes", ["area_code", "year_from", "year_to"],
+                          ["area", "year_from", "year_to"]),
     "effects.csv": ("effects", ["estimand"], ["estimand"]),
     "event_study.csv": ("event_study", ["event_time"], ["event_time"]),
+    "controls.csv": ("controls", ["area_code", "start_year", "control"],
+                     ["area", "start_year", "control"]),
     "balance.csv": ("balance", ["start_year", "feature", "comparison"],
                     ["start_year", "feature", "comparison"]),
+    "trajectories.csv": ("trajectories", ["group", "year"], ["group", "year"]),
 }
+#: tree group -> its table file
+TABLE_FILES = {group: name for name, (group, _, _) in TABLES.items()}
 
 
 #: the variable of each table group holding every cell's line in its file (NaN: a cell of
@@ -59,22 +75,30 @@ TABLES = {
 FILE_LINE = "file_line"
 
 
-def _table(path: Path, index: list[str], dims: list[str]) -> xr.Dataset:
-    frame = pd.read_csv(path, dtype={"area_code": str, "municipality_code": str})
+def _labelled(frame: pd.DataFrame, index: list[str], dims: list[str],
+              where: str) -> xr.Dataset:
+    """A table's rows as a Dataset on its labels, each cell remembering its line in the
+    file (``where`` names the table in errors)."""
     missing = [c for c in index if c not in frame]
     if missing:
-        raise ValueError(f"{path} lacks the column(s) {missing} that label its rows")
+        raise ValueError(f"{where} lacks the column(s) {missing} that label its rows")
     if FILE_LINE in frame:
-        raise ValueError(f"{path} has a column {FILE_LINE!r}, the name the run's tree "
+        raise ValueError(f"{where} has a column {FILE_LINE!r}, the name the run's tree "
                          "gives each row's line in its file")
+    frame = frame.reset_index(drop=True)
     twice = frame.duplicated(index, keep=False)
     if twice.any():
-        raise ValueError(f"{path}: rows {[int(i) + 2 for i in frame.index[twice][:10]]} "
+        raise ValueError(f"{where}: rows {[int(i) + 2 for i in frame.index[twice][:10]]} "
                          f"repeat the same {index} (file line numbers)")
     ds = frame.assign(**{FILE_LINE: frame.index + 2}).set_index(index).to_xarray()
     ds.attrs["table_columns"] = list(frame.columns)
     ds.attrs["table_dtypes"] = [str(t) for t in frame.dtypes]
     return ds.rename({old: new for old, new in zip(index, dims) if old != new})
+
+
+def _table(path: Path, index: list[str], dims: list[str]) -> xr.Dataset:
+    frame = pd.read_csv(path, dtype={"area_code": str, "municipality_code": str})
+    return _labelled(frame, index, dims, str(path))
 
 
 def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
@@ -93,12 +117,11 @@ def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
     >>> table_frame(xr.DataTree.from_dict({"/areas": ds}), "areas").values.tolist()
     [['b', 2023, 2.0], ['a', 2023, 1.0], ['b', 2024, 3.0]]
     """
-    labels = {g: (index, dims) for g, index, dims in TABLES.values()}
-    if group not in labels:
-        raise KeyError(f"{group!r} is not a table group of a run ({sorted(labels)})")
+    if group not in TABLE_FILES:
+        raise KeyError(f"{group!r} is not a table group of a run ({sorted(TABLE_FILES)})")
     if group not in tree.children:
         return None
-    index, dims = labels[group]
+    _, index, dims = TABLES[TABLE_FILES[group]]
     ds = tree[group].to_dataset()
     frame = ds.to_dataframe().reset_index()
     frame = frame[frame[FILE_LINE].notna()].sort_values(FILE_LINE)
@@ -136,18 +159,109 @@ def read_run(run_dir: str | Path, *, groups=None) -> xr.DataTree:
     # tables written by the writers alone (no command) have no manifest
     manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
                 if manifest_path.exists() else {})
-    found: dict[str, xr.Dataset | xr.DataTree] = {}
+    found: dict[str, xr.Dataset] = {}
     for name, (group, index, dims) in TABLES.items():
         if group in wanted and (run / name).exists():
             found[group] = _table(run / name, index, dims)
+    data = None
     if "data" in wanted and (run / "data.csv").exists():
         from sesindex.data.io import load_data
 
-        found["data"] = load_data(str(run / "data.csv")).dataset
-    tree = xr.DataTree.from_dict({f"/{k}": v for k, v in found.items()})
+        data = load_data(str(run / "data.csv")).dataset
+    tree = _tree(found, data)
     if "posterior" in wanted and (run / "posterior.nc").exists():
         tree["posterior"] = xr.open_datatree(run / "posterior.nc")
+    return with_manifest(tree, manifest)
+
+
+def _tree(tables: dict[str, xr.Dataset], data: xr.Dataset | None) -> xr.DataTree:
+    groups = {f"/{k}": v for k, v in tables.items()}
+    if data is not None:
+        groups["/data"] = data
+    return xr.DataTree.from_dict(groups)
+
+
+def with_manifest(tree: xr.DataTree, manifest: dict) -> xr.DataTree:
+    """``tree`` with the run's manifest in its attrs: whole under ``"manifest"``, and its
+    plain values (command, created, status, seed, ...) as attrs of their own."""
     tree.attrs.update({k: v for k, v in manifest.items()
                        if isinstance(v, (str, int, float, bool))})
     tree.attrs["manifest"] = manifest
     return tree
+
+
+def run_tree(tables, *, data: xr.Dataset | None = None, posterior=None,
+             manifest: dict | None = None) -> xr.DataTree:
+    """A run's results as its tree, in memory: the same tree :func:`read_run` gives back
+    once :func:`write_tables` has written it (tables labelled by area, year, ...; each
+    cell's ``file_line`` the line it is written to).
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame or None
+        Table group (``"areas"``, ``"summary"``, ``"changes"``, ... see
+        :data:`TABLE_FILES`) to its rows; ``None`` or an empty table is left out.
+    data : xarray.Dataset, optional
+        The input the run used (``/data``).
+    posterior : xarray.Dataset or xarray.DataTree, optional
+        A fit's draws (``/posterior``).
+    manifest : dict, optional
+        Provenance (:func:`with_manifest`); a run being written gets it last.
+
+    Returns
+    -------
+    xarray.DataTree
+
+    Examples
+    --------
+    >>> areas = pd.DataFrame({"area_code": ["0114R002", "0114R001"], "year": [2024, 2024],
+    ...                       "index": [12.0, 7.5]})
+    >>> tree = run_tree({"areas": areas, "changes": None}, manifest={"command": "index"})
+    >>> sorted(tree.children), float(tree["areas"]["index"].sel(area="0114R001", year=2024))
+    (['areas'], 7.5)
+    >>> table_frame(tree, "areas").equals(areas), tree.attrs["command"]
+    (True, 'index')
+    """
+    unknown = sorted(set(tables) - set(TABLE_FILES))
+    if unknown:
+        raise KeyError(f"{unknown} are not table groups of a run ({sorted(TABLE_FILES)})")
+    found = {}
+    for group, frame in tables.items():
+        if frame is not None and len(frame):
+            _, index, dims = TABLES[TABLE_FILES[group]]
+            found[group] = _labelled(frame, index, dims, f"the {group} table")
+    tree = _tree(found, data)
+    if posterior is not None:
+        tree["posterior"] = posterior
+    return with_manifest(tree, manifest or {})
+
+
+def write_tables(tree: xr.DataTree, out_dir: str | Path, *,
+                 parquet: tuple[str, ...] = ()) -> list[Path]:
+    """Write every table group of ``tree`` as its CSV file (:data:`TABLE_FILES`; floats
+    to 6 significant digits), and the groups in ``parquet`` also as Parquet (full
+    precision). Returns the paths written, in :data:`TABLES` order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> tree = run_tree({"summary": pd.DataFrame({"year": [2024], "mu": [9.104]})})
+    >>> [p.name for p in write_tables(tree, d)]
+    ['summary.csv']
+    >>> table_frame(read_run(d), "summary").equals(table_frame(tree, "summary"))
+    True
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, (group, _, _) in TABLES.items():
+        frame = table_frame(tree, group)
+        if frame is None:
+            continue
+        paths.append(out / name)
+        frame.to_csv(paths[-1], index=False, float_format="%.6g")
+        if group in parquet:
+            paths.append(paths[-1].with_suffix(".parquet"))
+            frame.to_parquet(paths[-1], index=False)
+    return paths

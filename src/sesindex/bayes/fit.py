@@ -57,6 +57,13 @@ class FitResult:
     grouped: object = None  # sesindex.bayes.aggregate.GroupTables: the fit aggregated to
     # larger areas per draw (DeSO -> RegSO), when ``fit(..., groups=...)``
 
+    def to_tree(self, loaded=None):
+        """This fit as one labelled run tree (:func:`sesindex.bayes.output.fit_tree`):
+        ``/areas``, ``/changes``, ``/summary``, ``/data``, ``/posterior``."""
+        from sesindex.bayes.output import fit_tree
+
+        return fit_tree(self, loaded)
+
 
 def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
             progress: bool, adjacency=None):

@@ -100,7 +100,7 @@ def summary_table(result) -> pd.DataFrame:
             row["sigma"] = float(ix.std("area", ddof=1).mean()) if national else np.nan
         typed = a["p_type_1"].notna().any()
         for k in range(1, 6):
-            row[f"type_{k}"] = int(round(a[f"p_type_{k}"].sum())) if typed else pd.NA
+            row[f"type_{k}"] = int(round(a[f"p_type_{k}"].sum())) if typed else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -128,24 +128,56 @@ def _write_inputs(result, out: Path, loaded) -> list[Path]:
     return paths
 
 
-def _write_grouped(grouped, out: Path) -> list[Path]:
-    """The fit aggregated to larger areas (:mod:`sesindex.bayes.aggregate`):
-    ``regso_areas.csv`` and ``regso_changes.csv`` for RegSO, in the tables' layout."""
-    if grouped is None:
-        return []
-    prefix = "".join(c for c in grouped.level.lower() if c.isalpha())
-    paths = []
-    for name, table in (("areas", grouped.areas), ("changes", grouped.changes)):
-        if len(table):
-            paths.append(out / f"{prefix}_{name}.csv")
-            table.to_csv(paths[-1], index=False, float_format="%.6g")
-    return paths
+def fit_tables(result, loaded=None) -> dict[str, pd.DataFrame]:
+    """A fit's tables by run-tree group (:mod:`sesindex.runs`): ``areas`` (with each
+    area's name and municipality when ``loaded`` gives them), ``changes``, ``summary``
+    and, for a fit aggregated to larger areas (:mod:`sesindex.bayes.aggregate`), e.g.
+    ``regso_areas`` and ``regso_changes``."""
+    areas = result.areas.copy()
+    if loaded is not None:
+        ds = loaded.dataset
+        areas.insert(1, "area_name", areas["area_code"].map(ds["area_name"].to_series()))
+        areas.insert(2, "municipality_code", areas["area_code"].map(
+            ds["municipality_code"].to_series()))
+    else:
+        areas.insert(1, "area_name", np.nan)
+    tables = {"areas": areas, "changes": result.changes, "summary": summary_table(result)}
+    if result.grouped is not None:
+        prefix = "".join(c for c in result.grouped.level.lower() if c.isalpha())
+        tables[f"{prefix}_areas"] = result.grouped.areas
+        tables[f"{prefix}_changes"] = result.grouped.changes
+    return tables
 
 
-def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
-    """Write every output of a fit; the manifest says whether the fit gate passed."""
+def fit_tree(result, loaded=None) -> xr.DataTree:
+    """A fit as one run tree (:func:`sesindex.runs.run_tree`): its tables
+    (:func:`fit_tables`), the data fitted (``/data``) and the derived draws
+    (``/posterior``: eta, ses, the index); the gate in ``attrs["gate"]``. What
+    :func:`write_fit` writes and the report and publication read.
+
+    Examples
+    --------
+    >>> tree = fit_tree(res)  # doctest: +SKIP
+    >>> sorted(tree.children)  # doctest: +SKIP
+    ['areas', 'changes', 'data', 'posterior', 'summary']
+    """
+    from sesindex.runs import run_tree
+
+    tree = run_tree(fit_tables(result, loaded), data=result.data, posterior=result.posterior)
+    tree.attrs["gate"] = result.gate
+    return tree
+
+
+def write_fit(result, out_dir: str | Path, loaded=None, tree=None) -> list[Path]:
+    """Write every output of a fit from its tree (:func:`fit_tree`, built here unless
+    given): ``posterior.nc`` (every sampled quantity, the derived draws rounded), the
+    tables, the inputs, ``diagnostics.json`` and the manifest (last; it says whether the
+    fit gate passed, and joins the tree's attrs)."""
+    from sesindex.runs import with_manifest, write_tables
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    tree = fit_tree(result, loaded) if tree is None else tree
     idata = result.idata
     derived = result.posterior[[v for v in ("eta", "index", "group_index")
                                 if v in result.posterior]]
@@ -156,37 +188,24 @@ def write_fit(result, out_dir: str | Path, loaded=None) -> list[Path]:
                                          if v in idata.posterior])
     idata.posterior = sampled.sel(draw=derived["draw"].values)
     idata.posterior.attrs.update(result.posterior.attrs)
-    paths = [out / name for name in OUTPUTS]
+    paths = [out / "posterior.nc"]
     _write_posterior(idata, paths[0], derived)
-    names = result.inputs.areas
-    meta = {}
-    if loaded is not None:
-        meta = loaded.dataset["area_name"].to_series().to_dict()
-    areas = result.areas.copy()
-    areas.insert(1, "area_name", areas["area_code"].map(meta))
-    if loaded is not None:
-        areas.insert(2, "municipality_code", areas["area_code"].map(
-            loaded.dataset["municipality_code"].to_series()))
-    areas.to_csv(paths[1], index=False, float_format="%.6g")
-    (out / "changes.csv").unlink(missing_ok=True)
-    if len(result.changes):
-        result.changes.to_csv(paths[2], index=False, float_format="%.6g")
-    else:  # a single year has no changes: say so rather than write an empty file
-        paths.remove(out / "changes.csv")
-    summary_table(result).to_csv(out / "summary.csv", index=False, float_format="%.6g")
-    paths += _write_grouped(result.grouped, out)
+    paths += write_tables(tree, out)
     paths += _write_inputs(result, out, loaded)
-    (out / "diagnostics.json").write_text(json.dumps(result.gate, indent=1, default=str) + "\n")
+    paths.append(out / "diagnostics.json")
+    paths[-1].write_text(json.dumps(result.gate, indent=1, default=str) + "\n")
     status = "ok" if result.gate["passed"] else "failed"
-    write_manifest(out, command="fit", spec=result.spec.to_dict(),
-                   inputs=loaded.files if loaded else {}, seed=result.spec.sampler.seed,
-                   timings=result.timings, data=loaded.name if loaded else "dataset",
-                   status=status, fit_ok=bool(result.gate["passed"]), gate=result.gate,
-                   areas=int(len(names)), years=[int(y) for y in result.inputs.years],
-                   indicators=list(result.inputs.indicators),
-                   types_note=getattr(result.typing, "note", ""),
-                   types_warnings=getattr(result.typing, "warnings", []),
-                   denominators="count indicators: their own denominators (all residents "
-                   "for V1, residents aged 20-64 for V2 and V3 in the synthetic data)",
-                   outputs=[p.name for p in paths])
+    manifest = write_manifest(
+        out, command="fit", spec=result.spec.to_dict(),
+        inputs=loaded.files if loaded else {}, seed=result.spec.sampler.seed,
+        timings=result.timings, data=loaded.name if loaded else "dataset",
+        status=status, fit_ok=bool(result.gate["passed"]), gate=result.gate,
+        areas=int(len(result.inputs.areas)), years=[int(y) for y in result.inputs.years],
+        indicators=list(result.inputs.indicators),
+        types_note=getattr(result.typing, "note", ""),
+        types_warnings=getattr(result.typing, "warnings", []),
+        denominators="count indicators: their own denominators (all residents for V1, "
+        "residents aged 20-64 for V2 and V3 in the synthetic data)",
+        outputs=[p.name for p in paths])
+    with_manifest(tree, manifest)
     return paths

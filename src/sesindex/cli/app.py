@@ -129,12 +129,23 @@ def print_types(summary, title: str) -> None:
                   f"sigma = {last['sigma']:.2f} (percentage points)")
 
 
-def refuse_earlier_run(out: Path, overwrite: bool) -> None:
+def refuse_earlier_run(out: Path, overwrite: bool, replaces: str | None = None) -> None:
     """Stop before any work when ``out`` holds an earlier run (a long fit is not lost to
-    a reused --out)."""
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        fail(f"{out} holds an earlier run: choose another --out, or pass --overwrite to "
-              "replace it", 2)
+    a reused --out). ``replaces``: the command whose earlier runs may be replaced without
+    --overwrite (the demo replaces an earlier demo: it regenerates results/demo)."""
+    if not out.exists() or not any(out.iterdir()) or overwrite:
+        return
+    if replaces is not None:
+        import json
+
+        try:
+            earlier = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = {}
+        if earlier.get("command") == replaces:
+            return
+    fail(f"{out} holds an earlier run: choose another --out, or pass --overwrite to "
+         "replace it", 2)
 
 
 @contextmanager

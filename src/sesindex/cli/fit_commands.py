@@ -43,7 +43,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec
-    from sesindex.bayes.output import write_fit
+    from sesindex.bayes.output import fit_tree, write_fit
     from sesindex.report.publish import write_fit_publication
     from sesindex.data.io import load_data
 
@@ -87,13 +87,14 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         except ValueError as exc:
             fail(str(exc))
         with step(f"write {out}"), run_directory(out) as tmp:
-            files = write_fit(result, tmp, loaded)
+            tree = fit_tree(result, loaded)
+            files = write_fit(result, tmp, loaded, tree=tree)
             files += write_fit_publication(result, tmp, source=loaded.dataset.attrs.get(
-                "source", loaded.name))
+                "source", loaded.name), tree=tree)
             if report:
                 from sesindex.report.html import build_report
 
-                files.append(build_report(tmp))
+                files.append(build_report(tree, tmp / "report.html"))
     print_typing(result.typing.note, result.typing.warnings)
     if len(result.changes):
         print_verdicts(result.changes, "the posterior")
@@ -139,7 +140,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
     status and the share in types 1-2, cohorts, event study) with credible intervals."""
     from sesindex.evaluate import EvaluationInputError
     from sesindex.evaluate import evaluate as run_evaluation
-    from sesindex.evaluate.output import write_evaluation
+    from sesindex.evaluate.output import evaluation_tree, write_evaluation
     from sesindex.report.evaluation import publish_evaluation
 
     refuse_earlier_run(out, overwrite)
@@ -158,8 +159,10 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
         with step(f"write {out}"), run_directory(out) as tmp:
             from sesindex.data.io import sha256
 
-            files = write_evaluation(result, tmp, inputs={str(treated): sha256(treated)})
-            files += publish_evaluation(tmp)
+            tree = evaluation_tree(result)
+            files = write_evaluation(result, tmp, inputs={str(treated): sha256(treated)},
+                                     tree=tree)
+            files += publish_evaluation(tmp, tree)
     head = result.effect(result.info["headline"])
     table = Table(title=f"Programme effect on {len(result.starts)} treated areas "
                   f"({result.info['comparison_areas']} comparison areas)")

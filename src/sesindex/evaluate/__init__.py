@@ -59,6 +59,13 @@ class EvaluationResult:
         """One row of :attr:`effects` as a dict."""
         return self.effects.set_index("estimand").loc[estimand].to_dict()
 
+    def to_tree(self):
+        """This evaluation as one labelled run tree
+        (:func:`sesindex.evaluate.output.evaluation_tree`)."""
+        from sesindex.evaluate.output import evaluation_tree
+
+        return evaluation_tree(self)
+
 
 @dataclass
 class FittedRun:

@@ -71,23 +71,33 @@ def _save(fig, ax, path: Path, xlabel: str, ylabel: str, title: str) -> Path:
     return path
 
 
-def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None) -> list[Path]:
-    """Write every output of an evaluation into ``out_dir`` (manifest last)."""
+def evaluation_tree(result):
+    """An evaluation as one run tree (:func:`sesindex.runs.run_tree`): ``/effects``,
+    ``/event_study``, ``/controls``, ``/balance``, ``/trajectories``."""
+    from sesindex.runs import run_tree
+
+    return run_tree({name: getattr(result, name) for name in TABLES})
+
+
+def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None,
+                     tree=None) -> list[Path]:
+    """Write every output of an evaluation into ``out_dir`` from its tree
+    (:func:`evaluation_tree`, built here unless given): tables, figures, manifest (last;
+    it joins the tree's attrs)."""
+    from sesindex.runs import with_manifest, write_tables
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name in TABLES:
-        frame = getattr(result, name)
-        if len(frame):
-            paths.append(out / f"{name}.csv")
-            frame.to_csv(paths[-1], index=False, float_format="%.6g")
+    tree = evaluation_tree(result) if tree is None else tree
+    paths = write_tables(tree, out)
     paths += _figures(result, out)
     gate = result.fit.gate
-    write_manifest(out, command=command, spec=result.fit.spec.to_dict(), inputs=inputs or {},
-                   seed=result.fit.spec.sampler.seed, timings=result.fit.timings,
-                   status="ok" if gate["passed"] else "failed", fit_ok=bool(gate["passed"]),
-                   gate=gate, treated={a: int(s) for a, s in result.starts.items()},
-                   evaluation=result.info, outputs=[p.name for p in paths],
-                   headline={k: (float(v) if isinstance(v, (float, np.floating)) else v)
-                             for k, v in result.effect(result.info["headline"]).items()})
+    manifest = write_manifest(
+        out, command=command, spec=result.fit.spec.to_dict(), inputs=inputs or {},
+        seed=result.fit.spec.sampler.seed, timings=result.fit.timings,
+        status="ok" if gate["passed"] else "failed", fit_ok=bool(gate["passed"]),
+        gate=gate, treated={a: int(s) for a, s in result.starts.items()},
+        evaluation=result.info, outputs=[p.name for p in paths],
+        headline={k: (float(v) if isinstance(v, (float, np.floating)) else v)
+                  for k, v in result.effect(result.info["headline"]).items()})
+    with_manifest(tree, manifest)
     return paths

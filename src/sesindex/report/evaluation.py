@@ -159,13 +159,14 @@ def build_evaluation_report(run_dir: str | Path, tree=None) -> Path:
     return path
 
 
-def publish_evaluation(run_dir: str | Path) -> list[Path]:
+def publish_evaluation(run_dir: str | Path, tree=None) -> list[Path]:
     """The bilingual effect tables and ``report.html`` of an evaluation run, added to the
-    manifest's list of outputs (the manifest is rewritten last)."""
+    manifest's list of outputs (the manifest is rewritten last). ``tree``: the run's tree
+    (:func:`sesindex.evaluate.output.evaluation_tree`), read back if not given."""
     from sesindex.runs import TABLE_GROUPS, read_run
 
     run = Path(run_dir)
-    tree = read_run(run, groups=TABLE_GROUPS)
+    tree = read_run(run, groups=TABLE_GROUPS) if tree is None else tree
     paths = write_evaluation_publication(run, tree) + [build_evaluation_report(run, tree)]
     manifest_path = run / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import xarray as xr
 
 from sesindex.uncertainty.draws import VERDICT_RULE, change_verdict
 
@@ -144,17 +145,24 @@ def _diagnostics(manifest: dict) -> str:
     return "\n".join(parts) or "<p>No diagnostics in this run (deterministic index).</p>"
 
 
-def build_report(run_dir: str | Path, out: str | Path | None = None,
+def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
                  boundaries: str | Path | None = None) -> Path:
-    """Write ``report.html`` into the run directory (or ``out``) and return its path.
+    """Write ``report.html`` of a run and return its path.
 
+    ``run`` is a run directory (read with :func:`sesindex.runs.read_run`; the report goes
+    into it unless ``out`` says where) or a run's tree in memory (``out`` required).
     ``boundaries`` (GeoPackage/GeoJSON with an area-code column) adds choropleth maps of
     type and uncertainty (needs the optional geopandas extra).
     """
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
-    run = Path(run_dir)
-    tree = read_run(run, groups=TABLE_GROUPS)
+    if isinstance(run, xr.DataTree):
+        if out is None:
+            raise ValueError("a report of a run's tree needs out=, the file to write")
+        tree, run = run, Path(out).parent
+    else:
+        run = Path(run)
+        tree = read_run(run, groups=TABLE_GROUPS)
     areas = table_frame(tree, "areas")
     if areas is None and "effects" in tree.children:  # a programme evaluation
         from sesindex.report.evaluation import build_evaluation_report

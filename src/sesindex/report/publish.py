@@ -170,9 +170,11 @@ def number_formats(ws, formats: list) -> None:
             cell.number_format = fmt
 
 
-def write_fit_publication(result, out_dir: str | Path, *, source: str) -> list[Path]:
+def write_fit_publication(result, out_dir: str | Path, *, source: str,
+                          tree=None) -> list[Path]:
     """publication.xlsx / _sv.csv / _en.csv of a Bayesian fit's latest year, saying what
-    the intervals are (method, draws, gate).
+    the intervals are (method, draws, gate). The areas come from the fit's run tree
+    (:func:`sesindex.bayes.output.fit_tree`), read back from ``out_dir`` if not given.
 
     Examples
     --------
@@ -182,7 +184,8 @@ def write_fit_publication(result, out_dir: str | Path, *, source: str) -> list[P
     """
     from sesindex.runs import read_run, table_frame
 
-    areas = table_frame(read_run(out_dir, groups=["areas"]), "areas")
+    tree = read_run(out_dir, groups=["areas"]) if tree is None else tree
+    areas = table_frame(tree, "areas")
     spec, sampler = result.spec, result.spec.sampler
     year = int(areas["year"].max())
     gate = "passed" if result.gate["passed"] else "FAILED: do not publish"

@@ -66,18 +66,10 @@ def summary_table(result: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_area_tables(result: xr.Dataset, out_dir: str | Path, stem: str = "areas",
-                      table: pd.DataFrame | None = None) -> list[Path]:
-    """Write the area table as CSV and Parquet and the yearly summary as CSV.
+def write_area_tables(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
+    """Write an index result's area table (CSV and Parquet) and yearly summary (CSV),
+    through its run tree (:func:`sesindex.runs.run_tree`, :func:`~sesindex.runs.write_tables`)."""
+    from sesindex.runs import run_tree, write_tables
 
-    ``table`` is the area table to write when the caller already built (and extended) it;
-    by default :func:`area_table` of ``result``.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    table = area_table(result) if table is None else table
-    paths = [out / f"{stem}.csv", out / f"{stem}.parquet", out / "summary.csv"]
-    table.to_csv(paths[0], index=False, float_format="%.6g")
-    table.to_parquet(paths[1], index=False)
-    summary_table(result).to_csv(paths[2], index=False, float_format="%.6g")
-    return paths
+    tree = run_tree({"areas": area_table(result), "summary": summary_table(result)})
+    return write_tables(tree, out_dir, parquet=("areas",))
