@@ -32,6 +32,7 @@ from sesindex.bayes.posterior import chain_draws, standardise
 from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec
 from sesindex.bayes.tables import observed_types, tables, typing_of
+from sesindex.bayes.trace import as_trace, group, with_group
 from sesindex.indicators import official_positions
 
 SAMPLED = ("alpha", "lam", "sigma", "dispersion", "loading_scale", "loading_angle", "rho",
@@ -45,7 +46,8 @@ class FitResult:
 
     spec: ModelSpec
     inputs: ModelInputs
-    idata: object  # arviz.InferenceData of the sampled parameters
+    idata: xr.DataTree  # the sampled parameters (sesindex.bayes.trace: posterior,
+    # sample_stats, ... whichever ArviZ generation sampled them)
     posterior: xr.Dataset  # derived draws: eta, ses, index (chain, draw, area, year), in
     # every ``sampler.thin_derived``-th draw (their draw coordinate says which)
     areas: pd.DataFrame
@@ -81,7 +83,7 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
                               seed=sampler.seed, progress_bar=progress, save_warmup=False,
                               low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
         timings["sample"] = time.perf_counter() - t
-        return _label_years(idata, inputs)
+        return _label_years(as_trace(idata), inputs)
     model = build_model(inputs, temporal=temporal, municipality=spec.municipality,
                         adjacency=adjacency, dispersion=spec.dispersion,
                         likelihood=spec.likelihood, graph=not sampler.kernel,
@@ -96,23 +98,24 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
                               target_accept=sampler.target_accept, progressbar=progress,
                               compute_convergence_checks=False)
         timings["sample"] = time.perf_counter() - t
-        return idata
+        return as_trace(idata)
     if sampler.backend in ("advi", "pathfinder"):
         return _approximate(model, spec, timings, progress)
     raise ValueError(f"sampler.backend {sampler.backend!r} unknown "
                      "(nutpie, pymc, advi, pathfinder)")
 
 
-def _label_years(idata, inputs: ModelInputs):
+def _label_years(trace: xr.DataTree, inputs: ModelInputs) -> xr.DataTree:
     """The fitted years as the posterior's ``year`` labels (a compiled model reused for
     other years of the same count keeps the labels it was compiled with)."""
-    if "year" in idata.posterior.dims:
-        idata.posterior = idata.posterior.assign_coords(year=np.asarray(inputs.years))
-    if "programme_effect" in idata.posterior:
-        dim = idata.posterior["programme_effect"].dims[-1]
-        idata.posterior = idata.posterior.rename({dim: "event_time"}).assign_coords(
+    post = group(trace, "posterior")
+    if "year" in post.dims:
+        post = post.assign_coords(year=np.asarray(inputs.years))
+    if "programme_effect" in post:
+        dim = post["programme_effect"].dims[-1]
+        post = post.rename({dim: "event_time"}).assign_coords(
             event_time=list(inputs.event_times))
-    return idata
+    return with_group(trace, "posterior", post)
 
 
 def _approximate(model, spec: ModelSpec, timings: dict, progress: bool):
@@ -125,21 +128,21 @@ def _approximate(model, spec: ModelSpec, timings: dict, progress: bool):
     with model:
         approx = pm.fit(n=spec.sampler.advi_iterations, method="advi", random_seed=spec.sampler.seed,
                         progressbar=progress)
-        idata = approx.sample(spec.sampler.draws * spec.sampler.chains,
-                              random_seed=spec.sampler.seed)
-    post = idata.posterior
+        trace = as_trace(approx.sample(spec.sampler.draws * spec.sampler.chains,
+                                       random_seed=spec.sampler.seed))
+    post = group(trace, "posterior")
     draws = spec.sampler.draws
-    idata.posterior = post.isel(chain=0).drop_vars("chain").assign_coords(
+    post = post.isel(chain=0).drop_vars("chain").assign_coords(
         draw=np.arange(post.sizes["draw"])).coarsen(draw=draws).construct(
         draw=("chain", "draw")).assign_coords(chain=np.arange(spec.sampler.chains),
                                               draw=np.arange(draws))
     timings["sample"] = time.perf_counter() - t
-    return idata
+    return with_group(trace, "posterior", post)
 
 
 def divergences_of(idata) -> int:
     """Divergent transitions in a trace (0 when the sampler reports none)."""
-    stats = getattr(idata, "sample_stats", None)
+    stats = group(as_trace(idata), "sample_stats")
     if stats is None:
         return 0
     for name in ("diverging", "divergences"):
@@ -195,14 +198,15 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
 
         groups = prepare_groups(inputs, groups)
     idata = _sample(inputs, temporal, spec, timings, progress, adjacency)
+    sampled_draws = group(idata, "posterior")
     t = time.perf_counter()
     every = max(spec.sampler.thin_derived, 1)
-    posterior = derive(idata.posterior.isel(draw=slice(None, None, every)), inputs, spec,
+    posterior = derive(sampled_draws.isel(draw=slice(None, None, every)), inputs, spec,
                        groups)
     timings["derive"] = time.perf_counter() - t
     t = time.perf_counter()
     checked = posterior[["eta"] + (["index"] if "index" in posterior else [])]
-    sampled = idata.posterior[[v for v in SAMPLED if v in idata.posterior]]
+    sampled = sampled_draws[[v for v in SAMPLED if v in sampled_draws]]
     gate = fit_gate([sampled, checked], divergences_of(idata), spec.gate)
     if spec.sampler.backend in ("advi", "pathfinder"):
         # independent draws from an approximation pass R-hat and ESS by construction;

@@ -65,16 +65,19 @@ def bitround(values, keep_bits: int = KEEP_BITS, chunk: int = 1 << 22) -> np.nda
     return out
 
 
-def _write_posterior(idata, path: Path, derived) -> None:
-    """The InferenceData to ``path``: the posterior group with the shuffle filter and
-    zlib, every other group as ArviZ writes it; then each ``derived`` variable
+def _write_posterior(trace: xr.DataTree, path: Path, derived) -> None:
+    """The trace (:mod:`sesindex.bayes.trace`) to ``path``: the posterior group with the
+    shuffle filter and zlib, every other group as it is; then each ``derived`` variable
     (:func:`bitround`) appended to the posterior group on its own, so only one rounded
     copy exists at a time (a national panel's eta or index: 0.56 GB in float32)."""
-    others = [g for g in idata.groups() if g != "posterior"]
+    from sesindex.bayes.trace import group, groups
+
+    others = [g for g in groups(trace) if g != "posterior"]
     if others:
-        idata.to_netcdf(str(path), groups=others)
+        xr.DataTree.from_dict({f"/{g}": group(trace, g) for g in others}).to_netcdf(
+            path, engine="h5netcdf")
     compress = {"zlib": True, "complevel": 4, "shuffle": True}
-    post = idata.posterior
+    post = group(trace, "posterior")
     post.to_netcdf(path, mode="a" if others else "w", group="posterior",
                    engine="h5netcdf", encoding={v: compress for v in post.data_vars})
     for name, da in derived.items():
@@ -178,18 +181,20 @@ def write_fit(result, out_dir: str | Path, loaded=None, tree=None) -> list[Path]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tree = fit_tree(result, loaded) if tree is None else tree
-    idata = result.idata
+    from sesindex.bayes.trace import group, with_group
+
     derived = result.posterior[[v for v in ("eta", "index", "group_index")
                                 if v in result.posterior]]
     # the exact binomial model's sampled logits (one per count cell and draw: 320 MB for
     # a national year) are not kept, the true rates they give enter the index draws; the
     # beta-binomial model's sampled eta is kept standardised, as "eta"
-    sampled = idata.posterior.drop_vars([v for v in ("xi", "eta_latent", *derived)
-                                         if v in idata.posterior])
-    idata.posterior = sampled.sel(draw=derived["draw"].values)
-    idata.posterior.attrs.update(result.posterior.attrs)
+    post = group(result.idata, "posterior")
+    sampled = post.drop_vars([v for v in ("xi", "eta_latent", *derived) if v in post])
+    sampled = sampled.sel(draw=derived["draw"].values)
+    sampled.attrs.update(result.posterior.attrs)
+    trace = with_group(result.idata.copy(), "posterior", sampled)
     paths = [out / "posterior.nc"]
-    _write_posterior(idata, paths[0], derived)
+    _write_posterior(trace, paths[0], derived)
     paths += write_tables(tree, out)
     paths += _write_inputs(result, out, loaded)
     paths.append(out / "diagnostics.json")

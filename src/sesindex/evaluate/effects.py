@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sesindex.bayes.trace import group
 from sesindex.index.area_type import area_types
 
 #: Labels of the estimands for published tables.
@@ -77,7 +78,7 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
     start = np.array([starts.get(a, 10**6) for a in areas])
     post_years = years[None, :] >= start[:, None]  # (area, year): treated and started
     out = {"att_index": effect[:, post_years].mean(axis=1)}
-    beta = _flat(result.idata.posterior["programme_effect"].sel(draw=post["draw"]))
+    beta = _flat(group(result.idata, "posterior")["programme_effect"].sel(draw=post["draw"]))
     shift = np.einsum("ate,se->sat", result.inputs.design, beta)
     scale = _flat(post["eta_scale"])[:, None]
     out["att_ses"] = -(shift[:, post_years] / scale).mean(axis=1)

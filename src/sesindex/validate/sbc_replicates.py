@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.trace import as_trace, group
 from sesindex.validate.ranks import rank_of
 
 
@@ -146,9 +147,11 @@ def _diagnostics(idata, gate) -> dict:
     from sesindex.bayes.fit import SAMPLED, divergences_of
     from sesindex.bayes.gate import fit_gate
 
-    post = idata.posterior[[v for v in SAMPLED if v in idata.posterior]]
-    verdict = fit_gate(post, divergences_of(idata), gate)
-    steps = idata.sample_stats.get("n_steps")
+    trace = as_trace(idata)
+    post = group(trace, "posterior")
+    post = post[[v for v in SAMPLED if v in post]]
+    verdict = fit_gate(post, divergences_of(trace), gate)
+    steps = group(trace, "sample_stats").get("n_steps")
     return {"divergences": verdict["divergences"],
             "min_ess_bulk": verdict["worst"]["ess_bulk"]["value"],
             "min_ess_tail": verdict["worst"]["ess_tail"]["value"],
@@ -231,7 +234,7 @@ def _replicate(job: tuple[_Design, int]) -> dict:
                               progress_bar=False, save_warmup=False,
                               low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
         row.update(_diagnostics(idata, model.gate))
-        kept = _kept_draws(idata.posterior, sim, list(d.hyper), d.eta_cells, d.index_cells,
+        kept = _kept_draws(group(as_trace(idata), "posterior"), sim, list(d.hyper), d.eta_cells, d.index_cells,
                            d.thin, d.keep, np.random.default_rng([d.seed, r, 1]))
         if not np.isfinite(kept).all():
             raise FloatingPointError("non-finite posterior draws")

@@ -43,6 +43,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from sesindex.bayes.trace import group
 from sesindex.validate.calibration import brier, plot_reliability, reliability
 from sesindex.validate.replicates import ReplicateError, map_replicates
 
@@ -179,7 +180,7 @@ def _fit_one(scenario: str, seed: int, n_areas, years, model_spec, opt) -> dict:
                    min_ess_tail=gate["worst"]["ess_tail"]["value"],
                    divergences=gate["divergences"], brier=scores["brier"],
                    **{f"seconds_{k}": v for k, v in res.timings.items()})
-        post = res.idata.posterior
+        post = group(res.idata, "posterior")
         for name in ("tau", "jump_sd", "jump_share"):
             if name in post:
                 row[f"{name}_mean"] = float(post[name].mean())
