@@ -76,7 +76,7 @@ def programme_panel():
 
 
 @pytest.mark.slow
-def test_a_planted_effect_is_recovered_and_a_placebo_refused(programme_panel):
+def test_a_planted_effect_is_recovered_and_a_placebo_refused(programme_panel, tmp_path):
     from sesindex.evaluate import evaluate
 
     data, res, treated, placebo = programme_panel
@@ -90,6 +90,15 @@ def test_a_planted_effect_is_recovered_and_a_placebo_refused(programme_panel):
     assert ((pre["lo95"] <= 0) & (0 <= pre["hi95"])).all()  # placebo years near 0
     assert {"estimand", "mean", "sd", "lo90", "hi90", "lo95", "hi95", "p_positive",
             "p_negative", "label_sv", "label_en"} <= set(ev.effects.columns)
+    # one labelled result: the evaluation's tree holds its tables by label and its
+    # provenance, and the report renders from it without a run directory
+    import sesindex
+
+    tree = ev.to_tree()
+    assert float(tree["effects"]["mean"].sel(estimand="att_index")) == att["mean"]
+    assert set(tree.attrs["manifest"]["treated"]) == set(treated)
+    page = sesindex.report(ev, tmp_path / "ev.html").read_text()
+    assert "Programme evaluation" in page and f"{att['mean']:+.2f}" in page
     # a placebo group of worse-off areas the programme did not touch, against every area
     # neither treated nor in it (the programme's areas would be contaminated controls)
     untouched = [a for a in placebo if a not in treated]

@@ -50,10 +50,19 @@ class Timer:
             self.seconds[name] = round(time.perf_counter() - start, 4)
 
 
-def write_manifest(out_dir: str | Path, *, command: str, spec: dict, inputs: dict[str, str],
-                   seed: int | None = None, timings: dict[str, float] | None = None,
-                   **extra) -> dict:
-    """Write ``manifest.json`` into ``out_dir`` and return it as written."""
+def manifest_of(*, command: str, spec: dict, inputs: dict[str, str],
+                seed: int | None = None, timings: dict[str, float] | None = None,
+                **extra) -> dict:
+    """A run's manifest as it will be written (JSON types: tuples become lists), the time
+    it was made and the installed packages included; what a run's tree carries in
+    ``attrs["manifest"]`` before it is written (:func:`save_manifest`).
+
+    Examples
+    --------
+    >>> m = manifest_of(command="index", spec={"indicators": ("V1", "V2")}, inputs={})
+    >>> m["spec"]["indicators"], "packages" in m
+    (['V1', 'V2'], True)
+    """
     manifest = {
         "command": command,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -64,8 +73,24 @@ def write_manifest(out_dir: str | Path, *, command: str, spec: dict, inputs: dic
         "timings_seconds": timings or {},
         **extra,
     }
+    return json.loads(json.dumps(manifest, ensure_ascii=False, default=str))
+
+
+def save_manifest(out_dir: str | Path, manifest: dict, **extra) -> dict:
+    """Write ``manifest`` (:func:`manifest_of`) and ``extra`` (e.g. ``outputs``) as
+    ``out_dir/manifest.json``, stamped with the time of writing; returns it as written."""
+    manifest = {**manifest, **extra,
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
     (out / "manifest.json").write_text(text + "\n", encoding="utf-8")
-    return json.loads(text)  # as written (tuples as lists): what reading it back gives
+    return json.loads(text)  # as written: what reading it back gives
+
+
+def write_manifest(out_dir: str | Path, *, command: str, spec: dict, inputs: dict[str, str],
+                   seed: int | None = None, timings: dict[str, float] | None = None,
+                   **extra) -> dict:
+    """Write ``manifest.json`` into ``out_dir`` and return it as written."""
+    return save_manifest(out_dir, manifest_of(command=command, spec=spec, inputs=inputs,
+                                              seed=seed, timings=timings, **extra))

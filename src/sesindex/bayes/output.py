@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sesindex.manifest import write_manifest
+from sesindex.manifest import manifest_of, save_manifest
 
 OUTPUTS = ("posterior.nc", "areas.csv", "changes.csv", "summary.csv", "diagnostics.json")
 
@@ -155,7 +155,8 @@ def fit_tables(result, loaded=None) -> dict[str, pd.DataFrame]:
 def fit_tree(result, loaded=None) -> xr.DataTree:
     """A fit as one run tree (:func:`sesindex.runs.run_tree`): its tables
     (:func:`fit_tables`), the data fitted (``/data``) and the derived draws
-    (``/posterior``: eta, ses, the index); the gate in ``attrs["gate"]``. What
+    (``/posterior``: eta, ses, the index); its provenance and gate in
+    ``attrs["manifest"]`` (:func:`fit_manifest`). What
     :func:`write_fit` writes and the report and publication read.
 
     Examples
@@ -163,12 +164,30 @@ def fit_tree(result, loaded=None) -> xr.DataTree:
     >>> tree = fit_tree(res)  # doctest: +SKIP
     >>> sorted(tree.children)  # doctest: +SKIP
     ['areas', 'changes', 'data', 'posterior', 'summary']
+    >>> tree.attrs["manifest"]["fit_ok"]  # doctest: +SKIP
+    True
     """
     from sesindex.runs import run_tree
 
-    tree = run_tree(fit_tables(result, loaded), data=result.data, posterior=result.posterior)
-    tree.attrs["gate"] = result.gate
-    return tree
+    return run_tree(fit_tables(result, loaded), data=result.data, posterior=result.posterior,
+                    manifest=fit_manifest(result, loaded))
+
+
+def fit_manifest(result, loaded=None) -> dict:
+    """A fit's provenance (:func:`sesindex.manifest.manifest_of`): spec, inputs, seed,
+    timings, the gate and whether it passed, what was fitted."""
+    return manifest_of(
+        command="fit", spec=result.spec.to_dict(), inputs=loaded.files if loaded else {},
+        seed=result.spec.sampler.seed, timings=result.timings,
+        data=loaded.name if loaded else "dataset",
+        status="ok" if result.gate["passed"] else "failed",
+        fit_ok=bool(result.gate["passed"]), gate=result.gate,
+        areas=int(len(result.inputs.areas)), years=[int(y) for y in result.inputs.years],
+        indicators=list(result.inputs.indicators),
+        types_note=getattr(result.typing, "note", ""),
+        types_warnings=getattr(result.typing, "warnings", []),
+        denominators="count indicators: their own denominators (all residents for V1, "
+        "residents aged 20-64 for V2 and V3 in the synthetic data)")
 
 
 def write_fit(result, out_dir: str | Path, loaded=None, tree=None) -> list[Path]:
@@ -199,18 +218,6 @@ def write_fit(result, out_dir: str | Path, loaded=None, tree=None) -> list[Path]
     paths += _write_inputs(result, out, loaded)
     paths.append(out / "diagnostics.json")
     paths[-1].write_text(json.dumps(result.gate, indent=1, default=str) + "\n")
-    status = "ok" if result.gate["passed"] else "failed"
-    manifest = write_manifest(
-        out, command="fit", spec=result.spec.to_dict(),
-        inputs=loaded.files if loaded else {}, seed=result.spec.sampler.seed,
-        timings=result.timings, data=loaded.name if loaded else "dataset",
-        status=status, fit_ok=bool(result.gate["passed"]), gate=result.gate,
-        areas=int(len(result.inputs.areas)), years=[int(y) for y in result.inputs.years],
-        indicators=list(result.inputs.indicators),
-        types_note=getattr(result.typing, "note", ""),
-        types_warnings=getattr(result.typing, "warnings", []),
-        denominators="count indicators: their own denominators (all residents for V1, "
-        "residents aged 20-64 for V2 and V3 in the synthetic data)",
-        outputs=[p.name for p in paths])
+    manifest = save_manifest(out, tree.attrs["manifest"], outputs=[p.name for p in paths])
     with_manifest(tree, manifest)
     return paths

@@ -159,9 +159,8 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
         with step(f"write {out}"), run_directory(out) as tmp:
             from sesindex.data.io import sha256
 
-            tree = evaluation_tree(result)
-            files = write_evaluation(result, tmp, inputs={str(treated): sha256(treated)},
-                                     tree=tree)
+            tree = evaluation_tree(result, inputs={str(treated): sha256(treated)})
+            files = write_evaluation(result, tmp, tree=tree)
             files += publish_evaluation(tmp, tree)
     head = result.effect(result.info["headline"])
     table = Table(title=f"Programme effect on {len(result.starts)} treated areas "

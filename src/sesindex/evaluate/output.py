@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sesindex.manifest import write_manifest
+from sesindex.manifest import manifest_of, save_manifest
 
 TABLES = ("effects", "event_study", "controls", "balance", "trajectories")
 
@@ -71,12 +71,23 @@ def _save(fig, ax, path: Path, xlabel: str, ylabel: str, title: str) -> Path:
     return path
 
 
-def evaluation_tree(result):
+def evaluation_tree(result, *, command: str = "evaluate", inputs=None):
     """An evaluation as one run tree (:func:`sesindex.runs.run_tree`): ``/effects``,
-    ``/event_study``, ``/controls``, ``/balance``, ``/trajectories``."""
+    ``/event_study``, ``/controls``, ``/balance``, ``/trajectories``; its provenance (the
+    treated areas, the evaluation's settings, the refit's gate, the headline) in
+    ``attrs["manifest"]``."""
     from sesindex.runs import run_tree
 
-    return run_tree({name: getattr(result, name) for name in TABLES})
+    gate = result.fit.gate
+    manifest = manifest_of(
+        command=command, spec=result.fit.spec.to_dict(), inputs=inputs or {},
+        seed=result.fit.spec.sampler.seed, timings=result.fit.timings,
+        status="ok" if gate["passed"] else "failed", fit_ok=bool(gate["passed"]),
+        gate=gate, treated={a: int(s) for a, s in result.starts.items()},
+        evaluation=result.info,
+        headline={k: (float(v) if isinstance(v, (float, np.floating)) else v)
+                  for k, v in result.effect(result.info["headline"]).items()})
+    return run_tree({name: getattr(result, name) for name in TABLES}, manifest=manifest)
 
 
 def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None,
@@ -87,17 +98,10 @@ def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None,
     from sesindex.runs import with_manifest, write_tables
 
     out = Path(out_dir)
-    tree = evaluation_tree(result) if tree is None else tree
+    if tree is None:
+        tree = evaluation_tree(result, command=command, inputs=inputs)
     paths = write_tables(tree, out)
     paths += _figures(result, out)
-    gate = result.fit.gate
-    manifest = write_manifest(
-        out, command=command, spec=result.fit.spec.to_dict(), inputs=inputs or {},
-        seed=result.fit.spec.sampler.seed, timings=result.fit.timings,
-        status="ok" if gate["passed"] else "failed", fit_ok=bool(gate["passed"]),
-        gate=gate, treated={a: int(s) for a, s in result.starts.items()},
-        evaluation=result.info, outputs=[p.name for p in paths],
-        headline={k: (float(v) if isinstance(v, (float, np.floating)) else v)
-                  for k, v in result.effect(result.info["headline"]).items()})
-    with_manifest(tree, manifest)
+    with_manifest(tree, save_manifest(out, tree.attrs["manifest"],
+                                      outputs=[p.name for p in paths]))
     return paths

@@ -104,10 +104,11 @@ def _embedded(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
-def build_evaluation_report(run_dir: str | Path, tree=None) -> Path:
+def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
     """``report.html`` of an evaluation run: headline, effects, event study, figures,
     comparison areas and balance, provenance. ``tree``: the run as
-    :func:`sesindex.runs.read_run` gives it (read here if not given)."""
+    :func:`sesindex.runs.read_run` gives it (read here if not given); ``out``: where to
+    write (default ``run_dir/report.html``). The figures are those in ``run_dir``."""
     from sesindex.report.html import CSS
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
@@ -154,7 +155,7 @@ def build_evaluation_report(run_dir: str | Path, tree=None) -> Path:
     page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sesindex "
             f"evaluation</title><style>{CSS}</style></head><body>{''.join(sections)}"
             "</body></html>")
-    path = run / "report.html"
+    path = Path(out) if out else run / "report.html"
     path.write_text(page, encoding="utf-8")
     return path
 
@@ -163,15 +164,13 @@ def publish_evaluation(run_dir: str | Path, tree=None) -> list[Path]:
     """The bilingual effect tables and ``report.html`` of an evaluation run, added to the
     manifest's list of outputs (the manifest is rewritten last). ``tree``: the run's tree
     (:func:`sesindex.evaluate.output.evaluation_tree`), read back if not given."""
-    from sesindex.runs import TABLE_GROUPS, read_run
+    from sesindex.manifest import save_manifest
+    from sesindex.runs import TABLE_GROUPS, read_run, with_manifest
 
     run = Path(run_dir)
     tree = read_run(run, groups=TABLE_GROUPS) if tree is None else tree
     paths = write_evaluation_publication(run, tree) + [build_evaluation_report(run, tree)]
-    manifest_path = run / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["outputs"] = list(dict.fromkeys([*manifest.get("outputs", []),
-                                              *(p.name for p in paths)]))
-    manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False,
-                                        default=str) + "\n", encoding="utf-8")
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    with_manifest(tree, save_manifest(run, manifest, outputs=list(dict.fromkeys(
+        [*manifest.get("outputs", []), *(p.name for p in paths)]))))
     return paths

@@ -167,7 +167,7 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
     if areas is None and "effects" in tree.children:  # a programme evaluation
         from sesindex.report.evaluation import build_evaluation_report
 
-        return build_evaluation_report(run, tree)
+        return build_evaluation_report(run, tree, out)
     if areas is None:
         raise FileNotFoundError(f"{run} has no areas.csv: not a sesindex run directory")
     summary = table_frame(tree, "summary")

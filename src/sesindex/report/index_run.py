@@ -27,7 +27,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from sesindex.manifest import Timer, write_manifest
+from sesindex.manifest import Timer, manifest_of, save_manifest
 from sesindex.runs import run_tree, table_frame, with_manifest, write_tables
 
 #: what the demo's intervals are (the publication's "Om data" sheet)
@@ -93,14 +93,14 @@ def index_run(loaded, spec=None, *, cutpoints=None, uncertainty_years: int = 0,
         published = {"largest_difference": float(diff.max()),
                       "area": str(where["area"].values[0]),
                       "year": int(where["year"].values[0])}
-    manifest = {"command": command, "spec": spec.to_dict(), "inputs": loaded.files,
-                "seed": seed, "timings_seconds": timer.seconds, "data": loaded.name,
-                "notes": loaded.notes, "types_note": result.attrs.get("types_note", ""),
-                "types_warnings": list(result.attrs.get("types_warnings") or []),
-                "source": loaded.dataset.attrs.get("source", loaded.name),
-                "intervals": BOOTSTRAP_INTERVALS if uncertainty_years else ""}
-    if published:
-        manifest["recomputed_vs_published"] = published
+    manifest = manifest_of(
+        command=command, spec=spec.to_dict(), inputs=loaded.files, seed=seed,
+        timings=timer.seconds, data=loaded.name, notes=loaded.notes,
+        types_note=result.attrs.get("types_note", ""),
+        types_warnings=list(result.attrs.get("types_warnings") or []),
+        source=loaded.dataset.attrs.get("source", loaded.name),
+        intervals=BOOTSTRAP_INTERVALS if uncertainty_years else "",
+        **({"recomputed_vs_published": published} if published else {}))
     return run_tree({"areas": areas, "summary": summary_table(result), "changes": changes},
                     data=loaded.dataset, manifest=manifest)
 
@@ -128,14 +128,8 @@ def write_index_run(tree: xr.DataTree, out_dir: str | Path, *, loaded=None,
         if loaded.truth is not None:
             paths.append(out / "truth.csv")
             loaded.truth.to_csv(paths[-1], index=False, float_format="%.6g")
-    fields = {k: v for k, v in manifest.items() if k not in ("created", "packages")}
-    command, spec, inputs = fields.pop("command"), fields.pop("spec"), fields.pop("inputs")
-    seed, timings = fields.pop("seed", None), fields.pop("timings_seconds", None)
-    written = write_manifest(out, command=command, spec=spec, inputs=inputs, seed=seed,
-                             timings=timings, **fields,
-                             outputs=[p.name for p in paths] + (["report.html"] if report
-                                                                else []))
-    with_manifest(tree, written)
+    with_manifest(tree, save_manifest(out, manifest, outputs=[p.name for p in paths] + (
+        ["report.html"] if report else [])))
     if report:
         from sesindex.report.html import build_report
 
