@@ -43,8 +43,10 @@ import xarray as xr
 from scipy.special import expit
 from scipy.stats import norm, rankdata
 
-from sesindex.data.boundary_change import BREAK_YEAR, VERSIONS, changed_areas
+from sesindex.data.boundary_change import BREAK_YEAR, VERSIONS
 from sesindex.data.model import from_tidy
+from sesindex.data.planted import (break_boundaries, event_years, index_of, plant_jumps,
+                                   plant_programme, student_t)
 from sesindex.data.real_bundle import ATTRIBUTION, load_areas, load_deso_areas
 
 YEARS = tuple(range(2011, 2025))
@@ -56,10 +58,6 @@ POPULATION_RANGE = (663, 22622)
 #: the packaged DeSO 2018 counts' own range).
 DIVISIONS = {"regso": ("RegSO2020", load_areas, POPULATION_RANGE),
              "deso": ("DeSO2018", load_deso_areas, None)}
-#: How a boundary change moves an area in its first RegSO 2025 year: sd of the latent
-#: status shift and of the log population factor.
-BREAK_STATUS_SD = 0.3
-BREAK_POPULATION_SD = 0.15
 
 
 @dataclass(frozen=True)
@@ -142,90 +140,6 @@ def _true_types(index: np.ndarray) -> np.ndarray:
     return area_types(index, mu, sd)
 
 
-def _student_t(rng: np.random.Generator, df: float, sd: float, size) -> np.ndarray:
-    """Student-t draws scaled to standard deviation ``sd`` (``df`` > 2)."""
-    return sd * rng.standard_t(df, size=size) / np.sqrt(df / (df - 2))
-
-
-def _event_years(rng: np.random.Generator, n: int, t: int, share: float) -> np.ndarray:
-    """For a random ``share`` of ``n`` areas a year 1..t-1 of an event, else -1."""
-    years = np.full(n, -1)
-    hit = rng.choice(n, size=int(round(share * n)), replace=False)
-    years[hit] = rng.integers(1, t, size=len(hit))
-    return years
-
-
-def _index_of(alpha, lam, eta, eps) -> np.ndarray:
-    """The true index (area, year) of latent status ``eta`` (percent)."""
-    return 100 * expit(alpha + lam * eta[:, :, None] + eps).mean(axis=-1)
-
-
-def _plant_jumps(rng, eta, alpha, lam, eps, cfg: SyntheticConfig):
-    """Shift the status of ``cfg.jump_share`` of the areas from a random year on, by the
-    amount that moves the index by ``cfg.jump_index`` points in that year (upwards for
-    areas whose index is below twice that size, which cannot fall so far; else a random
-    sign). Returns the new ``eta`` and each area's jump year (-1: none)."""
-    n, t = eta.shape
-    year = _event_years(rng, n, t, cfg.jump_share)
-    index = _index_of(alpha, lam, eta, eps)
-    eta = eta.copy()
-    for i in np.flatnonzero(year >= 0):
-        y = year[i]
-        sign = 1.0 if index[i, y] < 2 * cfg.jump_index else rng.choice([-1.0, 1.0])
-        eta[i, y:] += _shift_for(alpha, lam, eta, eps, i, y, sign * cfg.jump_index)
-    return eta, year
-
-
-def _shift_for(alpha, lam, eta, eps, i: int, y: int, change: float) -> float:
-    """The shift of area i's status that moves its index in year y by ``change`` points
-    (bisection: the index is increasing in eta)."""
-    target = _index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1], eps[i:i + 1, y:y + 1]
-                       )[0, 0] + change
-    lo, hi = (0.0, 5.0) if change > 0 else (-5.0, 0.0)
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        moved = _index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1] + mid,
-                          eps[i:i + 1, y:y + 1])[0, 0]
-        lo, hi = (mid, hi) if moved < target else (lo, mid)
-    return (lo + hi) / 2
-
-
-def _plant_programme(eta, alpha, lam, eps, codes, years, cfg: SyntheticConfig):
-    """Shift the listed areas' status from ``cfg.programme_start`` on, each by what moves
-    its index by ``cfg.programme_index`` points in the start year."""
-    missing = sorted(set(cfg.programme_areas) - set(codes))
-    if missing:
-        raise ValueError(f"programme areas not among the generated areas: {missing[:10]}")
-    if cfg.programme_start not in years[1:]:
-        raise ValueError(f"programme_start {cfg.programme_start} must be a generated year "
-                         f"after the first ({years[0]}-{years[-1]})")
-    y = list(years).index(cfg.programme_start)
-    eta = eta.copy()
-    for i in np.flatnonzero(np.isin(codes, cfg.programme_areas)):
-        eta[i, y:] += _shift_for(alpha, lam, eta, eps, i, y, cfg.programme_index)
-    return eta
-
-
-def _break_boundaries(seed, codes, years, eta, alpha, lam, eps, pop, denom, count):
-    """The 2024 boundary break (module docstring): the changed areas' status, population,
-    denominators and counts from :data:`BREAK_YEAR` on, drawn from their own stream.
-    Returns (eta, p, pop, denom, count, changed) with the other cells untouched."""
-    rng = np.random.default_rng([seed, BREAK_YEAR])
-    changed = np.isin(codes, changed_areas()["area_code"])
-    shift = rng.normal(0.0, BREAK_STATUS_SD, len(codes))
-    factor = np.exp(rng.normal(0.0, BREAK_POPULATION_SD, len(codes)))
-    cells = changed[:, None] & (np.asarray(years) >= BREAK_YEAR)[None, :]
-    eta = eta + np.where(cells, shift[:, None], 0.0)
-    p = expit(alpha + lam * eta[:, :, None] + eps)
-    pop = np.where(cells, np.rint(pop * factor[:, None]), pop)
-    denom = np.where(cells[:, :, None], np.maximum(np.rint(denom * factor[:, None, None]), 1),
-                     denom)
-    redrawn = rng.binomial(denom[cells].astype(np.int64), p[cells]).astype(float)
-    count = count.copy()
-    count[cells] = redrawn
-    return eta, p, pop, denom, count, cells
-
-
 def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: int = 20240101,
              config: SyntheticConfig | None = None, *,
              boundary_break: bool = False, division: str = "regso") -> SyntheticData:
@@ -260,6 +174,63 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
         areas = areas.iloc[keep].reset_index(drop=True)
     n, years = len(areas), tuple(int(y) for y in years)
     t = len(years)
+    eta = _latent_status(rng, areas, t, cfg)
+    alpha = np.asarray(cfg.alpha)[None, None, :] + np.outer(
+        np.arange(t) - (t - 1) / 2, cfg.trend)[None, :, :]
+    lam = np.asarray(cfg.loading)[None, None, :]
+    persistent = (rng.normal(0, cfg.indicator_sd, size=(n, 1, 3)) if cfg.gamma_df is None
+                  else student_t(rng, cfg.gamma_df, cfg.indicator_sd, (n, 1, 3)))
+    eps = persistent + rng.normal(0, cfg.cell_sd, size=(n, t, 3))
+    jump_year = np.full(n, -1)
+    factor_year = np.full(n, -1)
+    if t > 1 and cfg.jump_share > 0:
+        eta, jump_year = plant_jumps(rng, eta, alpha, lam, eps, cfg)
+    without_programme = None
+    if cfg.programme_areas:
+        without_programme = eta
+        eta = plant_programme(eta, alpha, lam, eps, areas["area_code"].to_numpy(), years,
+                               cfg)
+    if t > 1 and cfg.second_factor_share > 0:
+        factor_year = event_years(rng, n, t, cfg.second_factor_share)
+        hit = factor_year >= 0
+        after = np.arange(t)[None, :] >= factor_year[:, None]
+        eps[:, :, 0] += cfg.second_factor_logit * (hit[:, None] & after)
+    p = expit(alpha + lam * eta[:, :, None] + eps)
+    pop, denom = _populations(rng, areas, years, cfg, population_range)
+    count = rng.binomial(denom.astype(np.int64), p).astype(float)
+
+    codes = areas["area_code"].to_numpy()
+    broken = np.zeros((n, t), bool)
+    if boundary_break:
+        unbroken = eta
+        eta, p, pop, denom, count, broken = break_boundaries(
+            seed, codes, years, eta, alpha, lam, eps, pop, denom, count)
+        if without_programme is not None:  # the counterfactual moves with the boundary
+            without_programme = without_programme + (eta - unbroken)
+    tidy = _tidy_counts(areas, years, count, denom, version, boundary_break)
+    truth = _truth_table(areas, years, eta, p, pop, jump_year, factor_year, broken)
+    if without_programme is not None:  # the planted programme's truth
+        started = (np.isin(codes, cfg.programme_areas)[:, None]
+                   & (np.asarray(years)[None, :] >= cfg.programme_start))
+        truth["programme"] = started.ravel()
+        truth["index_counterfactual_true"] = index_of(alpha, lam, without_programme,
+                                                       eps).ravel()
+    attrs = {"source": f"sesindex synthetic generator (seed {seed}); areas, names and "
+             f"populations from the packaged {version} bundle ({ATTRIBUTION})",
+             "boundary_note": (f"RegSO 2020 boundaries to {BREAK_YEAR - 1}, RegSO 2025 from "
+                               f"{BREAK_YEAR} ({int(broken.any(axis=1).sum())} areas' "
+                               "boundaries changed)" if boundary_break else
+                               f"{version} boundaries held fixed for every year"),
+             "seed": seed, "config": str(asdict(cfg))}
+    ds = from_tidy(tidy, attrs=attrs)
+    return SyntheticData(ds, tidy, truth, cfg, seed)
+
+
+def _latent_status(rng, areas: pd.DataFrame, t: int, cfg: SyntheticConfig) -> np.ndarray:
+    """Each area's latent disadvantage eta per year (area, year): its real education
+    share's normal score mixed with noise, right-skewed, then a random walk (each year's
+    drift centred) and the common drift."""
+    n = len(areas)
     edu_share = (areas["edu_forgymnasial"] + areas["edu_missing"]) / areas[
         ["edu_forgymnasial", "edu_gymnasial", "edu_postgym_lt3y", "edu_postgym_ge3y",
          "edu_missing"]].sum(axis=1)
@@ -271,49 +242,28 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     eta = u[:, None] + np.cumsum(steps, axis=1)  # (area, year)
     # centre each year's drift so the latent scale stays comparable across years
     eta = eta - (eta.mean(axis=0) - u.mean())
-    eta = eta + cfg.common_drift * (np.arange(t) - (t - 1) / 2)
+    return eta + cfg.common_drift * (np.arange(t) - (t - 1) / 2)
 
-    alpha = np.asarray(cfg.alpha)[None, None, :] + np.outer(
-        np.arange(t) - (t - 1) / 2, cfg.trend)[None, :, :]
-    lam = np.asarray(cfg.loading)[None, None, :]
-    persistent = (rng.normal(0, cfg.indicator_sd, size=(n, 1, 3)) if cfg.gamma_df is None
-                  else _student_t(rng, cfg.gamma_df, cfg.indicator_sd, (n, 1, 3)))
-    eps = persistent + rng.normal(0, cfg.cell_sd, size=(n, t, 3))
-    jump_year = np.full(n, -1)
-    factor_year = np.full(n, -1)
-    if t > 1 and cfg.jump_share > 0:
-        eta, jump_year = _plant_jumps(rng, eta, alpha, lam, eps, cfg)
-    without_programme = None
-    if cfg.programme_areas:
-        without_programme = eta
-        eta = _plant_programme(eta, alpha, lam, eps, areas["area_code"].to_numpy(), years,
-                               cfg)
-    if t > 1 and cfg.second_factor_share > 0:
-        factor_year = _event_years(rng, n, t, cfg.second_factor_share)
-        hit = factor_year >= 0
-        after = np.arange(t)[None, :] >= factor_year[:, None]
-        eps[:, :, 0] += cfg.second_factor_logit * (hit[:, None] & after)
-    p = expit(alpha + lam * eta[:, :, None] + eps)
 
+def _populations(rng, areas: pd.DataFrame, years: tuple[int, ...], cfg: SyntheticConfig,
+                 population_range) -> tuple[np.ndarray, np.ndarray]:
+    """Population (area, year) and the three indicators' denominators (area, year, 3):
+    each area's real population grown at its own rate, kept in the division's range."""
     year_offset = np.asarray(years) - 2022
-    growth = rng.normal(cfg.pop_growth, cfg.pop_growth_sd, size=(n, 1))
+    growth = rng.normal(cfg.pop_growth, cfg.pop_growth_sd, size=(len(areas), 1))
     scale = np.exp(growth * year_offset[None, :])
     raw = areas["population"].to_numpy()[:, None] * scale
     scale *= np.clip(raw, *population_range) / raw  # stay in the division's range
     pop = np.rint(areas["population"].to_numpy()[:, None] * scale)
     adults = np.maximum(np.rint(areas["pop_20_64"].to_numpy()[:, None] * scale), 1)
-    denom = np.stack([np.rint(pop * cfg.adult_share_v1), adults, adults], axis=-1)
-    count = rng.binomial(denom.astype(np.int64), p).astype(float)
+    return pop, np.stack([np.rint(pop * cfg.adult_share_v1), adults, adults], axis=-1)
 
-    codes = areas["area_code"].to_numpy()
-    broken = np.zeros((n, t), bool)
-    if boundary_break:
-        unbroken = eta
-        eta, p, pop, denom, count, broken = _break_boundaries(
-            seed, codes, years, eta, alpha, lam, eps, pop, denom, count)
-        if without_programme is not None:  # the counterfactual moves with the boundary
-            without_programme = without_programme + (eta - unbroken)
-    grid = pd.MultiIndex.from_product([codes, years, INDICATORS],
+
+def _tidy_counts(areas: pd.DataFrame, years: tuple[int, ...], count: np.ndarray,
+                 denom: np.ndarray, version: str, boundary_break: bool) -> pd.DataFrame:
+    """The counts as the tidy table (area, year, indicator) with each area's name,
+    municipality and boundary version."""
+    grid = pd.MultiIndex.from_product([areas["area_code"].to_numpy(), years, INDICATORS],
                                       names=["area_code", "year", "indicator"])
     tidy = grid.to_frame(index=False)
     tidy["count"] = count.ravel()
@@ -325,11 +275,19 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     tidy["boundary_version"] = version
     if boundary_break:
         tidy.loc[tidy["year"] >= BREAK_YEAR, "boundary_version"] = VERSIONS[1]
+    return tidy
 
+
+def _truth_table(areas: pd.DataFrame, years: tuple[int, ...], eta: np.ndarray,
+                 p: np.ndarray, pop: np.ndarray, jump_year: np.ndarray,
+                 factor_year: np.ndarray, broken: np.ndarray) -> pd.DataFrame:
+    """The truth behind the counts per area and year: eta, true rates, index and type,
+    population and the planted events."""
+    codes, t = areas["area_code"].to_numpy(), len(years)
     true_rates = 100 * p
     true_index = true_rates.mean(axis=2)
     truth = pd.DataFrame({
-        "area_code": np.repeat(codes, t), "year": np.tile(years, n),
+        "area_code": np.repeat(codes, t), "year": np.tile(years, len(codes)),
         "eta_true": eta.ravel(), "ses_true": -eta.ravel(),
         **{f"rate_{j}_true": true_rates[:, :, k].ravel() for k, j in enumerate(INDICATORS)},
         "index_true": true_index.ravel(), "type_true": _true_types(true_index).ravel(),
@@ -341,21 +299,7 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     })
     if "regso_code" in areas:  # a DeSO panel: the RegSO each area lies in
         truth.insert(1, "regso_code", np.repeat(areas["regso_code"].to_numpy(), t))
-    if without_programme is not None:  # the planted programme's truth
-        started = (np.isin(codes, cfg.programme_areas)[:, None]
-                   & (np.asarray(years)[None, :] >= cfg.programme_start))
-        truth["programme"] = started.ravel()
-        truth["index_counterfactual_true"] = _index_of(alpha, lam, without_programme,
-                                                       eps).ravel()
-    attrs = {"source": f"sesindex synthetic generator (seed {seed}); areas, names and "
-             f"populations from the packaged {version} bundle ({ATTRIBUTION})",
-             "boundary_note": (f"RegSO 2020 boundaries to {BREAK_YEAR - 1}, RegSO 2025 from "
-                               f"{BREAK_YEAR} ({int(broken.any(axis=1).sum())} areas' "
-                               "boundaries changed)" if boundary_break else
-                               f"{version} boundaries held fixed for every year"),
-             "seed": seed, "config": str(asdict(cfg))}
-    ds = from_tidy(tidy, attrs=attrs)
-    return SyntheticData(ds, tidy, truth, cfg, seed)
+    return truth
 
 
 #: The planted programme of ``--data synthetic-programme``: the worse-off areas it picks,
