@@ -35,7 +35,7 @@ from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.linalg import segment_sum
-from sesindex.bayes.model import PRIOR
+from sesindex.bayes.priors import PRIOR
 
 def exchangeable_logp(eta, rho, muni, n_muni: int, xp=pt):
     """log N(eta; 0, (1 - rho) I + rho J) within each municipality, summed.

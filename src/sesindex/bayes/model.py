@@ -68,18 +68,10 @@ import pytensor.tensor as pt
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.loglik_op import MarginalLoglik
 from sesindex.bayes.linalg import marginal_neg2loglik
+from sesindex.bayes.priors import PRIOR
 from sesindex.bayes.spec import check_model_form
+from sesindex.bayes.steps import check_steps, walk_steps
 
-#: Prior scales, shared with the prior simulator (:mod:`sesindex.bayes.simulate`).
-#: ``dispersion_sd``: s_j ~ N(0, 0.5^2) truncated below at -min_i,t v_itj.
-PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "dispersion_sd": 0.5, "sigma_sd": 0.5,
-         "rho_ab": (2.0, 2.0),
-         "tau_sd": 0.2, "kappa_sd": 0.3, "spatial_share_ab": (2.0, 2.0),
-         "icc_sd": 0.05, "jump_sd": 0.5, "jump_sd_log_sd": 0.5, "jump_share_ab": (1.0, 9.0),
-         "tau_min": 0.002, "break_sd": 1.0}
-#: Forms of the random walk's steps: one normal step sd for every area and year, or that
-#: plus at most one jump per area (a mixture the kernel integrates exactly).
-STEPS = ("normal", "jumps")
 
 
 def dispersion_floor(v: np.ndarray) -> np.ndarray:
@@ -259,16 +251,7 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     parameter per count cell, so its compiled form is tied to the data's shape.
     """
     n_year, n_ind = inputs.z.shape[1:]
-    if n_year > 1 and temporal != "random_walk":
-        raise ValueError(f"a panel of {n_year} years needs temporal = 'random_walk' "
-                         f"(got {temporal!r}); fit single years separately otherwise")
-    check_model_form(likelihood, dispersion)
-    if likelihood == "beta_binomial" and (n_year > 1 or adjacency is not None):
-        raise ValueError("likelihood 'beta_binomial' fits single years without a spatial "
-                         f"term (got {n_year} years"
-                         f"{', an adjacency' if adjacency is not None else ''}); use the "
-                         "working likelihood with dispersion = 'beta_binomial' for panels")
-    check_steps(steps)
+    _check_form(n_year, temporal, likelihood, dispersion, adjacency, steps)
     coords = {"indicator": list(inputs.indicators),
               "year": [int(y) for y in inputs.years]}
     data = model_data(inputs, municipality=municipality, dispersion=dispersion,
@@ -277,12 +260,7 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
         z = pm.Data("z", inputs.z)
         v = pm.Data("v", inputs.v)
         if likelihood == "beta_binomial":  # eta sampled; m integrated out in closed form
-            from sesindex.bayes import beta_binomial
-
-            lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
-            rho = pm.Beta("rho", *PRIOR["rho_ab"]) if municipality else 0.0
-            muni = pm.Data("municipality", data["municipality"]) if municipality else None
-            beta_binomial.add_likelihood(inputs, data, z, lam, rho, muni)
+            _beta_binomial_likelihood(inputs, data, z, municipality)
             return model
         # each indicator's level in each year: national trends live here, unshrunk
         alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims=("year", "indicator"))
@@ -312,17 +290,11 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
         if n_year > 1:
             breaks = (pm.Data("boundary_break", data["boundary_break"])
                       if "boundary_break" in data else None)
-            walk = _steps(steps, z.shape[0], n_year, breaks)
+            walk = walk_steps(steps, z.shape[0], n_year, breaks)
             kappa = pm.HalfNormal("kappa", PRIOR["kappa_sd"], dims="indicator")
         tau = walk["tau"]
-        var0, offset = 1.0 - rho, pt.zeros(z.shape[0])
-        if adjacency is not None:
-            var0, offset = spatial_term(adjacency, rho, inputs.areas)
-        if jumps and municipality:
-            offset = offset + _sampled_municipality(rho, data)
-        offset = offset[:, None] * pt.ones((1, n_year))  # a shift per area and year
-        if inputs.design is not None:  # programme effects (sesindex.evaluate)
-            offset = offset + _programme_effects(data["programme_design"])
+        var0, offset = _area_offsets(inputs, data, z, rho, adjacency,
+                                     sampled_municipality=jumps and municipality)
         if graph:
             neg2 = marginal_neg2loglik(z - alpha - lam * offset[:, :, None],
                                        v + extra * scale, lam, tau,
@@ -339,70 +311,48 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     return model
 
 
-def check_steps(steps: str) -> None:
-    """Refuse an unknown form of the random walk's steps.
-
-    Examples
-    --------
-    >>> check_steps("t")
-    Traceback (most recent call last):
-    ...
-    ValueError: model.steps 't' unknown: choose one of ('normal', 'jumps')
-    """
-    if steps not in STEPS:
-        raise ValueError(f"model.steps {steps!r} unknown: choose one of {STEPS}")
-
-
-def step_sd(tau, xp=pt):
-    """The random walk's step sd: ``sqrt(tau^2 + tau_min^2)``, never below ``tau_min``.
-
-    No area's status stays exactly still; without the floor, data where nothing moves
-    (the stress study's static scenario) drove tau towards 0, where the posterior is a
-    funnel and a nutpie chain stalled for over 15 minutes on a 300-area panel. The floor,
-    0.002 on the latent scale (about 0.01 index points a year), is far below any change
-    the data can resolve.
-
-    Examples
-    --------
-    >>> round(float(step_sd(0.0, xp=np)), 4), round(float(step_sd(0.05, xp=np)), 4)
-    (0.002, 0.05)
-    """
-    return xp.sqrt(tau**2 + PRIOR["tau_min"] ** 2)
+def _area_offsets(inputs: ModelInputs, data: dict, z, rho, adjacency,
+                  sampled_municipality: bool):
+    """The prior variance of each area's own status (``var0``) and the known shifts of
+    its latent status per (area, year), as model variables: the BYM2 spatial field
+    (``adjacency``), the sampled municipality effects (the jump kernel samples them) and
+    programme effects (:mod:`sesindex.evaluate`)."""
+    n_year = inputs.z.shape[1]
+    var0, offset = 1.0 - rho, pt.zeros(z.shape[0])
+    if adjacency is not None:
+        var0, offset = spatial_term(adjacency, rho, inputs.areas)
+    if sampled_municipality:
+        offset = offset + _sampled_municipality(rho, data)
+    offset = offset[:, None] * pt.ones((1, n_year))  # a shift per area and year
+    if inputs.design is not None:  # programme effects (sesindex.evaluate)
+        offset = offset + _programme_effects(data["programme_design"])
+    return var0, offset
 
 
-def step_grid(tau, breaks=None, xp=pt):
-    """The random walk's step sd per (area, year): :func:`step_sd`, widened at the
-    boundary break (:mod:`sesindex.data.boundary_change`) to
-    ``sqrt(step_sd^2 + break_sd^2)``.
-
-    An area whose boundaries changed gets, in the first year of the new version, a prior
-    centred on its predecessor's status with sd ``break_sd = 1``, the spread of all
-    areas' status: most such areas keep their code and most of their population, so the
-    predecessor says where the new area probably lies, while the new year's data decide
-    how far it moved. ``breaks`` is 0/1 (area, year) or None (no breaks).
-
-    Examples
-    --------
-    >>> step_grid(0.05, np.array([[0, 1]]), xp=np).round(4).tolist()
-    [[0.05, 1.0013]]
-    """
-    sd = step_sd(tau, xp)
-    if breaks is None:
-        return sd
-    return xp.sqrt(sd**2 + PRIOR["break_sd"] ** 2 * breaks)
+def _check_form(n_year: int, temporal: str, likelihood: str, dispersion: str, adjacency,
+                steps: str) -> None:
+    """Refuse a model form :func:`build_model` cannot build, saying why."""
+    if n_year > 1 and temporal != "random_walk":
+        raise ValueError(f"a panel of {n_year} years needs temporal = 'random_walk' "
+                         f"(got {temporal!r}); fit single years separately otherwise")
+    check_model_form(likelihood, dispersion)
+    if likelihood == "beta_binomial" and (n_year > 1 or adjacency is not None):
+        raise ValueError("likelihood 'beta_binomial' fits single years without a spatial "
+                         f"term (got {n_year} years"
+                         f"{', an adjacency' if adjacency is not None else ''}); use the "
+                         "working likelihood with dispersion = 'beta_binomial' for panels")
+    check_steps(steps)
 
 
-def _steps(steps: str, n_area, n_year: int, breaks=None) -> dict:
-    """The random walk's step sd (area, year) and, for ``steps = "jumps"``, the jump
-    mixture's sd and share (:mod:`sesindex.bayes.kernel`), as model variables.
-    ``breaks``: the boundary breaks as ``pm.Data`` (:func:`step_grid`), or None."""
-    tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
-    out = {"tau": step_grid(tau, breaks) * pt.ones((n_area, n_year))}
-    if steps == "jumps":
-        out["jump_sd"] = pm.LogNormal("jump_sd", np.log(PRIOR["jump_sd"]),
-                                      PRIOR["jump_sd_log_sd"])
-        out["jump_share"] = pm.Beta("jump_share", *PRIOR["jump_share_ab"])
-    return out
+def _beta_binomial_likelihood(inputs: ModelInputs, data: dict, z, municipality: bool):
+    """The exact beta-binomial single year (:mod:`sesindex.bayes.beta_binomial`): its
+    loadings, municipality correlation and likelihood, in the model being built."""
+    from sesindex.bayes import beta_binomial
+
+    lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
+    rho = pm.Beta("rho", *PRIOR["rho_ab"]) if municipality else 0.0
+    muni = pm.Data("municipality", data["municipality"]) if municipality else None
+    beta_binomial.add_likelihood(inputs, data, z, lam, rho, muni)
 
 
 def _sampled_municipality(rho, data: dict):

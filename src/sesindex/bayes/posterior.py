@@ -30,7 +30,8 @@ from scipy.special import expit
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.kernel import loglik_and_grad
 from sesindex.bayes.linalg import area_terms, segment_sum
-from sesindex.bayes.model import split_dispersion, step_grid
+from sesindex.bayes.model import split_dispersion
+from sesindex.bayes.steps import step_grid
 
 
 def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau,

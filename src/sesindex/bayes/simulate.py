@@ -47,7 +47,8 @@ import numpy as np
 from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs, empirical_logit
-from sesindex.bayes.model import PRIOR, dispersion_floor, split_dispersion
+from sesindex.bayes.model import dispersion_floor, split_dispersion
+from sesindex.bayes.priors import PRIOR
 
 
 def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bool,

@@ -41,7 +41,7 @@ from scipy.special import expit
 
 from sesindex.bayes.data import ROUNDING_SD_PROPORTION, ModelInputs
 from sesindex.bayes.kernel import loglik_and_grad
-from sesindex.bayes.model import PRIOR
+from sesindex.bayes.priors import PRIOR
 from sesindex.bayes.posterior import draw_states
 
 

@@ -138,7 +138,7 @@ class ModelSpec:
         spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
                    gate=GateSpec(**d.get("gate", {})))
         check_model_form(spec.likelihood, spec.dispersion)
-        from sesindex.bayes.model import check_steps
+        from sesindex.bayes.steps import check_steps
 
         check_steps(spec.steps)
         if spec.types_over not in ("national", "given_areas"):
