@@ -57,13 +57,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     if adjacency:
         model_spec = replace(model_spec, adjacency=str(adjacency))
     if compare:
-        try:
-            pairs = tuple(tuple(int(y) for y in c.split(",")) for c in compare)
-        except ValueError:
-            fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}", 2)
-        if any(len(p) != 2 for p in pairs):
-            fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}", 2)
-        model_spec = replace(model_spec, compare=model_spec.compare + pairs)
+        model_spec = replace(model_spec, compare=model_spec.compare + _year_pairs(compare))
     cuts = parse_cutpoints(cutpoints)
     refuse_earlier_run(out, overwrite)
     with steps() as step:
@@ -98,7 +92,26 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     print_typing(result.typing.note, result.typing.warnings)
     if len(result.changes):
         print_verdicts(result.changes, "the posterior")
-    gate = result.gate
+    _print_gate(result.gate)
+    console.print(f"timings (s): {result.timings}", highlight=False)
+    console.print(f"wrote {', '.join(p.name for p in files)} to {out}", highlight=False)
+    if not result.gate["passed"]:
+        raise typer.Exit(3)
+
+
+def _year_pairs(compare: list[str]) -> tuple[tuple[int, int], ...]:
+    """``--compare`` values ('2015,2024', ...) as pairs of years, or exit 2 saying why."""
+    try:
+        pairs = tuple(tuple(int(y) for y in c.split(",")) for c in compare)
+    except ValueError:
+        pairs = ((),)
+    if any(len(p) != 2 for p in pairs):
+        fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}", 2)
+    return pairs
+
+
+def _print_gate(gate: dict) -> None:
+    """The fit gate's verdict: its worst diagnostics, or loudly that it failed."""
     if gate["passed"]:
         console.print(f"[green]fit gate passed[/]: max R-hat {gate['worst']['rhat']['value']:.4f}"
                       f", min bulk ESS {gate['worst']['ess_bulk']['value']:.0f}, min tail ESS "
@@ -108,10 +121,6 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         err.print("[bold red]FIT GATE FAILED[/] — the run is marked failed and every table "
                   f"carries fit_ok = false: {escape(str(gate['checks']))}; worst "
                   f"{escape(str(gate['worst']))}", highlight=False)
-    console.print(f"timings (s): {result.timings}", highlight=False)
-    console.print(f"wrote {', '.join(p.name for p in files)} to {out}", highlight=False)
-    if not gate["passed"]:
-        raise typer.Exit(3)
 
 
 @app.command()

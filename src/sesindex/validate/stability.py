@@ -188,13 +188,8 @@ def run(spec, data, out) -> dict:
     variants = pd.DataFrame(variant_rows)
     if len(variants):
         out.table("variants", variants, "each variant against the reference method, per year")
-        vt = []
-        for m in spec.variants:
-            for y in data.years:
-                vt.append(transition_matrix(results[ref]["type"].sel(year=y).values,
-                                            results[m.name]["type"].sel(year=y).values)
-                          .stack().rename("areas").reset_index().assign(method=m.name, year=y))
-        out.table("variant_type_transitions", pd.concat(vt, ignore_index=True),
+        out.table("variant_type_transitions",
+                  _variant_transitions(results, ref, spec.variants, data.years),
                   f"areas by type under {ref} (from_type) and under each variant (to_type)")
     key: dict = {"reference": ref, "types_note": notes[ref]}
     pair = (official["year_from"], official["year_to"])
@@ -205,19 +200,7 @@ def run(spec, data, out) -> dict:
         out.table(f"transition_{y1}_{y2}", matrix, f"areas by type {y1} (rows) and {y2} "
                   f"(columns), {ref} method; rows sum to the {y1} type counts", index=True)
         row = pairs[(pairs["method"] == ref) & (pairs["year_from"] == y1)].iloc[0]
-        key["churn"] = {"pair": [y1, y2], "synthetic_type_changes": int(row["type_changes"]),
-                        "synthetic_share": float(1 - row["share_same_type"]),
-                        "synthetic_moves_to_neighbours_only":
-                            bool(row["moves_to_neighbours_only"]),
-                        "synthetic_largest_move": int(row["largest_type_move"]),
-                        "official_type_changes": official["type_changes"],
-                        "official_share": official["type_changes"] / official["areas"],
-                        "official_moves_to_neighbours_only":
-                            official["moves_to_neighbours_only"]}
-        if "true_type_changes" in row:
-            key["churn"].update({"true_type_changes": int(row["true_type_changes"]),
-                                 "noise_only_changes":
-                                     int(row["observed_changes_without_true_change"])})
+        key["churn"] = _churn(row, official, pair)
         _figures(out, pairs, ref, matrix, pair, variants, official, spec.title)
     elif len(pairs):
         y1, y2 = data.years[0], data.years[1]
@@ -225,16 +208,7 @@ def run(spec, data, out) -> dict:
         _figures(out, pairs, ref, transition_matrix(ty[y1], ty[y2]), (y1, y2), variants, {},
                  spec.title)
     if len(pairs):
-        ref_pairs = pairs[pairs["method"] == ref]
-        key["consecutive_years"] = {
-            "pairs": len(ref_pairs),
-            "spearman_mean": float(ref_pairs["spearman"].mean()),
-            "kendall_mean": float(ref_pairs["kendall"].mean()),
-            "share_same_type_mean": float(ref_pairs["share_same_type"].mean()),
-            "type_changes_mean": float(ref_pairs["type_changes"].mean()),
-            "share_same_decile_mean": float(ref_pairs["share_same_decile"].mean()),
-            "mean_abs_rank_shift_mean": float(ref_pairs["mean_abs_rank_shift"].mean()),
-            "all_moves_to_neighbours": bool(ref_pairs["moves_to_neighbours_only"].all())}
+        key["consecutive_years"] = _consecutive(pairs[pairs["method"] == ref])
         key["by_method_share_same_type"] = pairs.groupby("method")["share_same_type"].mean(
         ).to_dict()
     if len(variants):
@@ -242,3 +216,35 @@ def run(spec, data, out) -> dict:
             ["spearman", "kendall", "share_same_type", "kappa_quadratic",
              "mean_abs_rank_shift"]].mean().to_dict(orient="index")
     return key
+
+
+def _variant_transitions(results: dict, ref: str, variants, years) -> pd.DataFrame:
+    """Areas by type under the reference method and under each variant, per year (long)."""
+    return pd.concat([transition_matrix(results[ref]["type"].sel(year=y).values,
+                                        results[m.name]["type"].sel(year=y).values)
+                      .stack().rename("areas").reset_index().assign(method=m.name, year=y)
+                      for m in variants for y in years], ignore_index=True)
+
+
+def _churn(row: pd.Series, official: dict, pair: tuple[int, int]) -> dict:
+    """The synthetic type churn of one pair of years beside SCB's official one."""
+    churn = {"pair": list(pair), "synthetic_type_changes": int(row["type_changes"]),
+             "synthetic_share": float(1 - row["share_same_type"]),
+             "synthetic_moves_to_neighbours_only": bool(row["moves_to_neighbours_only"]),
+             "synthetic_largest_move": int(row["largest_type_move"]),
+             "official_type_changes": official["type_changes"],
+             "official_share": official["type_changes"] / official["areas"],
+             "official_moves_to_neighbours_only": official["moves_to_neighbours_only"]}
+    if "true_type_changes" in row:
+        churn.update({"true_type_changes": int(row["true_type_changes"]),
+                      "noise_only_changes": int(row["observed_changes_without_true_change"])})
+    return churn
+
+
+def _consecutive(ref_pairs: pd.DataFrame) -> dict:
+    """The reference method's stability over consecutive years, averaged over pairs."""
+    means = {f"{c}_mean": float(ref_pairs[c].mean())
+             for c in ("spearman", "kendall", "share_same_type", "type_changes",
+                       "share_same_decile", "mean_abs_rank_shift")}
+    return {"pairs": len(ref_pairs), **means,
+            "all_moves_to_neighbours": bool(ref_pairs["moves_to_neighbours_only"].all())}
