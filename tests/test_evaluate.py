@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sesindex.evaluate.matching import match_controls
-from sesindex.evaluate.treated import EvaluationInputError, check_programme, read_treated
+from sesindex.evaluation.matching import match_controls
+from sesindex.evaluation.treated import EvaluationInputError, check_programme, read_treated
 
 
 def test_treated_file_problems_are_named_with_their_lines():
@@ -77,7 +77,7 @@ def programme_panel():
 
 @pytest.mark.slow
 def test_a_planted_effect_is_recovered_and_a_placebo_refused(programme_panel, tmp_path):
-    from sesindex.evaluate import evaluate
+    from sesindex.evaluation import evaluate
 
     data, res, treated, placebo = programme_panel
     truth = data.truth[data.truth["programme"]]

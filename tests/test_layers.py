@@ -1,6 +1,6 @@
 """The stages only look down, read from the source's imports (function-local ones too).
 
-data <- index <- uncertainty <- bayes <- evaluate <- validate, report <- cli; the shared
+data <- index <- uncertainty <- bayes <- evaluation <- validate, reporting <- cli; the shared
 top-level modules (area_types, indicators, manifest, schemas, specs) may be used by any
 stage. Only the CLI
 knows Typer and Rich. No private name (``_x``) is imported from another module.
@@ -20,10 +20,10 @@ ALLOWED = {
     "index": {"data"},
     "uncertainty": {"data", "index"},
     "bayes": {"data", "index", "uncertainty"},
-    "evaluate": {"data", "index", "uncertainty", "bayes"},
-    "validate": {"data", "index", "uncertainty", "bayes", "evaluate"},
-    "report": {"data", "index", "uncertainty", "bayes", "evaluate"},
-    "cli": {"data", "index", "uncertainty", "bayes", "evaluate", "validate", "report"},
+    "evaluation": {"data", "index", "uncertainty", "bayes"},
+    "validate": {"data", "index", "uncertainty", "bayes", "evaluation"},
+    "reporting": {"data", "index", "uncertainty", "bayes", "evaluation"},
+    "cli": {"data", "index", "uncertainty", "bayes", "evaluation", "validate", "reporting"},
 }
 STAGES = set(ALLOWED)
 
@@ -72,3 +72,17 @@ def test_stages_only_look_down():
 @pytest.mark.parametrize("stage", sorted(STAGES - {"cli"}))
 def test_every_stage_is_a_package(stage):
     assert (SRC / stage / "__init__.py").exists()
+
+
+def test_the_front_door_is_not_shadowed_by_a_stage():
+    # importing a subpackage sets it as an attribute of the package: a stage named like a
+    # front-door function (as `report` once was) would replace that function
+    import importlib
+    import inspect
+
+    import sesindex
+
+    for stage in sorted(STAGES - {"cli"}) + ["cli"]:
+        importlib.import_module(f"sesindex.{stage}")
+    for name in sesindex.__all__:
+        assert inspect.isfunction(getattr(sesindex, name)), name

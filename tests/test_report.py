@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sesindex.data.synthetic import generate
-from sesindex.report.html import build_report
+from sesindex.reporting.html import build_report
 
 
 def test_report_of_a_latent_status_run_without_an_index(tmp_path):
@@ -43,8 +43,8 @@ SHARED_GEO = Path(__file__).resolve().parents[2] / "shared" / "data"
 def test_report_names_municipalities_and_maps_them(tmp_path):
     # every report: municipality names (packaged, SCB's 290) and the municipality map
     from sesindex.index import compute_index
-    from sesindex.report.html import build_report
-    from sesindex.report.tables import write_area_tables
+    from sesindex.reporting.html import build_report
+    from sesindex.reporting.tables import write_area_tables
 
     res = compute_index(generate(years=(2024,), seed=3).dataset)
     write_area_tables(res, tmp_path)
@@ -58,9 +58,9 @@ def test_report_names_municipalities_and_maps_them(tmp_path):
                     reason="needs ../shared/data (the real Uppsala county DeSO boundaries)")
 def test_regso_map_from_the_real_uppsala_deso_boundaries(tmp_path):
     from sesindex.index import compute_index
-    from sesindex.report.html import build_report
-    from sesindex.report.maps import regso_from_deso
-    from sesindex.report.tables import write_area_tables
+    from sesindex.reporting.html import build_report
+    from sesindex.reporting.maps import regso_from_deso
+    from sesindex.reporting.tables import write_area_tables
 
     regso = regso_from_deso(SHARED_GEO / "geo" / "deso2018_uppsala_county" /
                             "deso2018_uppsala_county.shp", SHARED_GEO / "deso_regso_key.csv")

@@ -81,7 +81,7 @@ def test_an_evaluation_reads_back_in_its_files_order_and_reports(tmp_path):
 
     import pandas as pd
 
-    from sesindex.report.html import build_report
+    from sesindex.reporting.html import build_report
     from sesindex.runs import table_frame
 
     effects = pd.DataFrame({"estimand": ["att_index", "att_ses", "att_share_types_1_2"],
@@ -119,7 +119,7 @@ def _close(a, b):
 
 def test_an_index_run_is_one_tree_in_memory_and_the_same_tree_on_disk(tmp_path):
     from sesindex.data.io import load_data
-    from sesindex.report.index_run import index_run, write_index_run
+    from sesindex.reporting.index_run import index_run, write_index_run
     from sesindex.runs import read_run, table_frame
 
     loaded = load_data("synthetic", n_areas=60, years=(2023, 2024), seed=3)
@@ -142,7 +142,7 @@ def test_an_index_run_is_one_tree_in_memory_and_the_same_tree_on_disk(tmp_path):
 def test_a_tree_refuses_an_unknown_table_and_a_report_of_a_tree_needs_a_file(tmp_path):
     import pandas as pd
 
-    from sesindex.report.html import build_report
+    from sesindex.reporting.html import build_report
     from sesindex.runs import run_tree
 
     with pytest.raises(KeyError, match="not table groups"):

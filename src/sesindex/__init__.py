@@ -182,7 +182,7 @@ def fit(data, spec: str = "latent_factor", **options):
 
 
 def evaluate(fit_result, treated, **options):
-    """Effects of a programme on its treated areas (see :mod:`sesindex.evaluate`).
+    """Effects of a programme on its treated areas (see :mod:`sesindex.evaluation`).
 
     Parameters
     ----------
@@ -195,7 +195,7 @@ def evaluate(fit_result, treated, **options):
 
     Returns
     -------
-    sesindex.evaluate.EvaluationResult
+    sesindex.evaluation.EvaluationResult
         ``.effects`` (att_index, att_ses, ...), ``.event_study``, ``.controls``,
         ``.balance``.
 
@@ -205,7 +205,7 @@ def evaluate(fit_result, treated, **options):
     >>> ev.effect("att_index")["mean"]  # doctest: +SKIP
     -0.93
     """
-    from sesindex.evaluate import evaluate as run_evaluation
+    from sesindex.evaluation import evaluate as run_evaluation
 
     return run_evaluation(fit_result, treated, **options)
 
@@ -237,7 +237,7 @@ def report(result, path=None, *, boundaries=None):
     ...        "fit.html")  # doctest: +SKIP
     PosixPath('fit.html')
     """
-    from sesindex.report.html import build_report
+    from sesindex.reporting.html import build_report
 
     if hasattr(result, "to_tree"):
         result = result.to_tree()

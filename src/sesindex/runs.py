@@ -22,7 +22,7 @@ goes through :func:`read_run`.
 
 The same tree exists before anything is written: a run builds it in memory
 (:func:`run_tree`; :func:`sesindex.bayes.output.fit_tree`,
-:func:`sesindex.report.index_run.index_run`, :func:`sesindex.evaluate.output.evaluation_tree`)
+:func:`sesindex.reporting.index_run.index_run`, :func:`sesindex.evaluation.output.evaluation_tree`)
 and its writers write it (:func:`write_tables`), so what a run writes and what
 :func:`read_run` reads back are one structure.
 

@@ -160,7 +160,7 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     (:func:`sesindex.index.cutpoints.parse_cutpoints`); without them such data get no
     types and no ranks, as in the deterministic index. ``programme`` (area code ->
     first year of its programme) adds programme effects per event time
-    (:mod:`sesindex.bayes.programme`; what :mod:`sesindex.evaluate` fits). ``groups``
+    (:mod:`sesindex.bayes.programme`; what :mod:`sesindex.evaluation` fits). ``groups``
     (:class:`sesindex.bayes.aggregate.AreaGroups`, or a mapping area code -> larger area's
     code) aggregates every draw to the larger areas (DeSO -> RegSO:
     :func:`sesindex.bayes.aggregate.deso_to_regso`); their tables are ``.grouped``."""

@@ -316,7 +316,7 @@ def _area_offsets(inputs: ModelInputs, data: dict, z, rho, adjacency,
     """The prior variance of each area's own status (``var0``) and the known shifts of
     its latent status per (area, year), as model variables: the BYM2 spatial field
     (``adjacency``), the sampled municipality effects (the jump kernel samples them) and
-    programme effects (:mod:`sesindex.evaluate`)."""
+    programme effects (:mod:`sesindex.evaluation`)."""
     n_year = inputs.z.shape[1]
     var0, offset = 1.0 - rho, pt.zeros(z.shape[0])
     if adjacency is not None:
@@ -324,7 +324,7 @@ def _area_offsets(inputs: ModelInputs, data: dict, z, rho, adjacency,
     if sampled_municipality:
         offset = offset + _sampled_municipality(rho, data)
     offset = offset[:, None] * pt.ones((1, n_year))  # a shift per area and year
-    if inputs.design is not None:  # programme effects (sesindex.evaluate)
+    if inputs.design is not None:  # programme effects (sesindex.evaluation)
         offset = offset + _programme_effects(data["programme_design"])
     return var0, offset
 

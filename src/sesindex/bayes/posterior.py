@@ -82,7 +82,7 @@ def _params(post, c: int, d: int, inputs: ModelInputs) -> dict:
         m = np.sqrt(rho) * post["municipality_raw"].values[c, d]
         offset = offset + m[inputs.municipality]
         get["rho"] = 0.0
-    if "programme_effect" in post:  # shifts per area and year (sesindex.evaluate)
+    if "programme_effect" in post:  # shifts per area and year (sesindex.evaluation)
         beta = post["programme_effect"].values[c, d]
         offset = np.asarray(offset, float)
         offset = (offset[:, None] if offset.ndim == 1 else offset) + inputs.design @ beta

@@ -44,7 +44,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
 
     from sesindex.bayes import load_model_spec
     from sesindex.bayes.output import fit_tree, write_fit
-    from sesindex.report.publish import write_fit_publication
+    from sesindex.reporting.publish import write_fit_publication
     from sesindex.data.io import load_data
 
     model_spec = load_model_spec(spec_file(spec))
@@ -86,7 +86,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
             files += write_fit_publication(result, tmp, source=loaded.dataset.attrs.get(
                 "source", loaded.name), tree=tree)
             if report:
-                from sesindex.report.html import build_report
+                from sesindex.reporting.html import build_report
 
                 files.append(build_report(tree, tmp / "report.html"))
     print_typing(result.typing.note, result.typing.warnings)
@@ -147,10 +147,10 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
              overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
     """Did the programme work? Effects on the treated areas (ATT on the index, the latent
     status and the share in types 1-2, cohorts, event study) with credible intervals."""
-    from sesindex.evaluate import EvaluationInputError
-    from sesindex.evaluate import evaluate as run_evaluation
-    from sesindex.evaluate.output import evaluation_tree, write_evaluation
-    from sesindex.report.evaluation import publish_evaluation
+    from sesindex.evaluation import EvaluationInputError
+    from sesindex.evaluation import evaluate as run_evaluation
+    from sesindex.evaluation.output import evaluation_tree, write_evaluation
+    from sesindex.reporting.evaluation import publish_evaluation
 
     refuse_earlier_run(out, overwrite)
     choice = controls if controls in ("matched", "all") else Path(controls)

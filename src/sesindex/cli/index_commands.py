@@ -16,13 +16,13 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
                command: str, write_inputs: bool = False, seed: int | None = None,
                uncertainty_years: int = 0, publish: bool = False,
                overwrite: bool = False) -> Path:
-    """Load, then :func:`~sesindex.report.index_run.index_run` and
-    :func:`~sesindex.report.index_run.write_index_run` (written whole or not at all)."""
+    """Load, then :func:`~sesindex.reporting.index_run.index_run` and
+    :func:`~sesindex.reporting.index_run.write_index_run` (written whole or not at all)."""
     from sesindex.data.io import load_data
     from sesindex.data.schema import DataValidationError
     from sesindex.index import IndexSpec, load_spec
     from sesindex.manifest import Timer
-    from sesindex.report.index_run import index_run, write_index_run
+    from sesindex.reporting.index_run import index_run, write_index_run
     from sesindex.runs import table_frame
 
     spec = load_spec(spec_file(spec_path)) if spec_path else IndexSpec()
@@ -100,12 +100,12 @@ def report(run: Path = typer.Option(..., exists=True, file_okay=False,
                                          "SCB's DeSO -> RegSO key (deso_regso_key.csv), to "
                                          "dissolve them into RegSO areas.")):
     """Write a self-contained HTML report (figures embedded) of a run directory."""
-    from sesindex.report.html import build_report
+    from sesindex.reporting.html import build_report
 
     try:
         with steps() as step, step(f"report {run}"):
             if boundaries is not None and deso_key is not None:
-                from sesindex.report.maps import regso_from_deso
+                from sesindex.reporting.maps import regso_from_deso
 
                 boundaries = regso_from_deso(boundaries, deso_key)
             path = build_report(run, out, boundaries)

@@ -119,7 +119,7 @@ def _replicate(kind, seed, size, effect, years, opt, model_spec, rng) -> list[di
     """One data seed: the placebo groups of every size, or one planted effect."""
     from sesindex.bayes import fit
     from sesindex.data.synthetic import SyntheticConfig, generate
-    from sesindex.evaluate import evaluate
+    from sesindex.evaluation import evaluate
 
     start, n = int(opt["start"]), int(opt["n_areas"])
     base = generate(n_areas=n, years=years, seed=seed)

@@ -18,7 +18,7 @@ post-start years carry their own shift, and the comparison areas are never treat
 
 Examples
 --------
->>> from sesindex.evaluate.treated import read_treated
+>>> from sesindex.evaluation.treated import read_treated
 >>> import pandas as pd
 >>> read_treated(pd.DataFrame({"area_code": ["0114R001"], "start_year": [2020]}))
 {'0114R001': 2020}
@@ -32,9 +32,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sesindex.evaluate.effects import effect_draws, effects_table, trajectories
-from sesindex.evaluate.matching import Matching, match_controls
-from sesindex.evaluate.treated import EvaluationInputError, check_programme, read_treated
+from sesindex.evaluation.effects import effect_draws, effects_table, trajectories
+from sesindex.evaluation.matching import Matching, match_controls
+from sesindex.evaluation.treated import EvaluationInputError, check_programme, read_treated
 
 __all__ = ["EvaluationInputError", "EvaluationResult", "evaluate", "read_treated"]
 
@@ -61,8 +61,8 @@ class EvaluationResult:
 
     def to_tree(self):
         """This evaluation as one labelled run tree
-        (:func:`sesindex.evaluate.output.evaluation_tree`)."""
-        from sesindex.evaluate.output import evaluation_tree
+        (:func:`sesindex.evaluation.output.evaluation_tree`)."""
+        from sesindex.evaluation.output import evaluation_tree
 
         return evaluation_tree(self)
 

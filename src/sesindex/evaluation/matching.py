@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sesindex.evaluate.treated import EvaluationInputError
+from sesindex.evaluation.treated import EvaluationInputError
 
 #: How a matching may be restricted: by county (two digits) or municipality (four).
 WITHIN = {"none": 0, "county": 2, "municipality": 4}

@@ -70,7 +70,7 @@ def index_run(loaded, spec=None, *, cutpoints=None, uncertainty_years: int = 0,
         ``attrs["manifest"]``.
     """
     from sesindex.index import IndexSpec, compute_index
-    from sesindex.report.tables import area_table, summary_table
+    from sesindex.reporting.tables import area_table, summary_table
 
     spec = IndexSpec() if spec is None else spec
     timer = Timer()
@@ -116,7 +116,7 @@ def write_index_run(tree: xr.DataTree, out_dir: str | Path, *, loaded=None,
     manifest = dict(tree.attrs.get("manifest", {}))
     paths = write_tables(tree, out, parquet=("areas",))
     if publish:
-        from sesindex.report.publish import write_publication
+        from sesindex.reporting.publish import write_publication
 
         areas = table_frame(tree, "areas")
         latest = areas[areas["year"] == areas["year"].max()]
@@ -131,7 +131,7 @@ def write_index_run(tree: xr.DataTree, out_dir: str | Path, *, loaded=None,
     with_manifest(tree, save_manifest(out, manifest, outputs=[p.name for p in paths] + (
         ["report.html"] if report else [])))
     if report:
-        from sesindex.report.html import build_report
+        from sesindex.reporting.html import build_report
 
         paths.append(build_report(tree, out / "report.html"))
     return paths

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sesindex.evaluate.effects import LABELS
-from sesindex.report.publish import number_formats
+from sesindex.evaluation.effects import LABELS
+from sesindex.reporting.publish import number_formats
 
 #: column -> (Swedish, English) heading of the published effects.
 HEADINGS = {"label": ("Effekt", "Effect"), "mean": ("Medelvärde", "Mean"),
@@ -109,7 +109,7 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
     comparison areas and balance, provenance. ``tree``: the run as
     :func:`sesindex.runs.read_run` gives it (read here if not given); ``out``: where to
     write (default ``run_dir/report.html``). The figures are those in ``run_dir``."""
-    from sesindex.report.html import CSS
+    from sesindex.reporting.html import CSS
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
     run = Path(run_dir)
@@ -163,7 +163,7 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
 def publish_evaluation(run_dir: str | Path, tree=None) -> list[Path]:
     """The bilingual effect tables and ``report.html`` of an evaluation run, added to the
     manifest's list of outputs (the manifest is rewritten last). ``tree``: the run's tree
-    (:func:`sesindex.evaluate.output.evaluation_tree`), read back if not given."""
+    (:func:`sesindex.evaluation.output.evaluation_tree`), read back if not given."""
     from sesindex.manifest import save_manifest
     from sesindex.runs import TABLE_GROUPS, read_run, with_manifest
 

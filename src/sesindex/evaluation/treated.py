@@ -36,7 +36,7 @@ def read_treated(source, start: int | None = None) -> dict[str, int]:
     >>> read_treated(pd.DataFrame({"area_code": ["A", "A"]}), start=2019)
     Traceback (most recent call last):
     ...
-    sesindex.evaluate.treated.EvaluationInputError: treated areas listed twice: A (lines 2, 3)
+    sesindex.evaluation.treated.EvaluationInputError: treated areas listed twice: A (lines 2, 3)
     """
     name = "the treated areas"
     if isinstance(source, pd.DataFrame):
@@ -91,7 +91,7 @@ def check_programme(starts: dict[str, int], known: Sequence[str], fitted: Sequen
     >>> check_programme({"A": 2019}, ["A"], ["A"], [2019, 2020])
     Traceback (most recent call last):
     ...
-    sesindex.evaluate.treated.EvaluationInputError: start year 2019 leaves no pre-period (the first fitted year is 2019): A
+    sesindex.evaluation.treated.EvaluationInputError: start year 2019 leaves no pre-period (the first fitted year is 2019): A
     """
     years = [int(y) for y in years]
     unknown = sorted(set(starts) - set(known))

@@ -10,7 +10,7 @@ Examples
 >>> import tempfile, pathlib
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.index import IndexSpec, compute_index
->>> from sesindex.report.tables import write_area_tables
+>>> from sesindex.reporting.tables import write_area_tables
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> res = compute_index(generate(n_areas=60, years=(2022, 2023), seed=1).dataset,
 ...                     IndexSpec(types_over="given_areas"))
@@ -35,7 +35,7 @@ import xarray as xr
 from sesindex.uncertainty.draws import VERDICT_RULE, change_verdict
 
 from sesindex.index.area_type import TYPE_LABELS
-from sesindex.report import figures
+from sesindex.reporting import figures
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1150px;
@@ -165,7 +165,7 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
         tree = read_run(run, groups=TABLE_GROUPS)
     areas = table_frame(tree, "areas")
     if areas is None and "effects" in tree.children:  # a programme evaluation
-        from sesindex.report.evaluation import build_evaluation_report
+        from sesindex.reporting.evaluation import build_evaluation_report
 
         return build_evaluation_report(run, tree, out)
     if areas is None:
@@ -196,7 +196,7 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
     if summary is not None:
         sections += ["<h2>National summary by year</h2>", _img(figures.national_summary(summary)),
                      _table(summary)]
-    from sesindex.report.maps import municipality_map, type_map
+    from sesindex.reporting.maps import municipality_map, type_map
 
     municipalities = municipality_map(areas, year)
     if municipalities is not None:

@@ -48,7 +48,7 @@ def type_map(areas: pd.DataFrame, boundaries, year: int):
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
-    from sesindex.report.figures import TYPE_COLOURS
+    from sesindex.reporting.figures import TYPE_COLOURS
 
     gdf = read_boundaries(boundaries)
     d = areas[areas["year"] == year]
