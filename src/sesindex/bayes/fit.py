@@ -77,11 +77,10 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
                                   spec.dispersion, spec.likelihood, sampler.kernel,
                                   spec.steps)
         t = time.perf_counter()
-        kwargs = {"target_accept": sampler.target_accept} if sampler.target_accept != 0.8 else {}
         idata = nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
                               chains=sampler.chains, cores=min(sampler.chains, 2),
                               seed=sampler.seed, progress_bar=progress, save_warmup=False,
-                              low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
+                              **nutpie_options(sampler))
         timings["sample"] = time.perf_counter() - t
         return _label_years(as_trace(idata), inputs)
     model = build_model(inputs, temporal=temporal, municipality=spec.municipality,
@@ -103,6 +102,31 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
         return _approximate(model, spec, timings, progress)
     raise ValueError(f"sampler.backend {sampler.backend!r} unknown "
                      "(nutpie, pymc, advi, pathfinder)")
+
+
+def nutpie_options(sampler) -> dict:
+    """The spec's NUTS settings as ``nutpie.sample`` keywords: ``target_accept`` (only
+    when not nutpie's 0.8) and the low-rank mass matrix, named as the installed nutpie
+    names it (``adaptation="low_rank"`` from 0.16.9, ``low_rank_modified_mass_matrix``
+    before).
+
+    Examples
+    --------
+    >>> from sesindex.bayes.spec import SamplerSpec
+    >>> nutpie_options(SamplerSpec(target_accept=0.95, low_rank=False))
+    {'target_accept': 0.95}
+    """
+    import inspect
+
+    import nutpie
+
+    options = ({"target_accept": sampler.target_accept}
+               if sampler.target_accept != 0.8 else {})
+    if sampler.low_rank:  # else nutpie's default, the diagonal mass matrix
+        newer = "adaptation" in inspect.signature(nutpie.sample).parameters
+        options.update({"adaptation": "low_rank"} if newer
+                       else {"low_rank_modified_mass_matrix": True})
+    return options
 
 
 def _label_years(trace: xr.DataTree, inputs: ModelInputs) -> xr.DataTree:

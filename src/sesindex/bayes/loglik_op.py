@@ -81,13 +81,16 @@ class MarginalLoglik(Op):
         for storage, value in zip(output_storage, out[:-1]):
             storage[0] = np.asarray(value, dtype=np.float64)
 
-    def grad(self, inputs, output_grads):
+    def L_op(self, inputs, outputs, output_grads):
+        """The log-likelihood's gradient times its cotangent: the pass's own gradient
+        outputs (z: the last; the parameters: the middle ones); none for the data."""
         from pytensor.gradient import grad_undefined
 
-        outs = self(*inputs)
         g = output_grads[0]
         data = [grad_undefined(self, k, inputs[k], "data") for k in range(1, 4)]
-        return [g * outs[-1]] + data + [g * o for o in outs[1:-1]]
+        return [g * outputs[-1]] + data + [g * o for o in outputs[1:-1]]
+
+    pullback = L_op  # PyTensor 3's name for the vector-Jacobian product
 
 
 try:  # nutpie compiles the model with numba: give the Op a numba implementation

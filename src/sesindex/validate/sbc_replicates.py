@@ -206,6 +206,7 @@ def _replicate(job: tuple[_Design, int]) -> dict:
     import nutpie
 
     from sesindex.bayes.compiled import compiled_model
+    from sesindex.bayes.fit import nutpie_options
     from sesindex.bayes.model import model_data
     from sesindex.bayes.simulate import simulate_prior
 
@@ -226,16 +227,15 @@ def _replicate(job: tuple[_Design, int]) -> dict:
         truth = _truth_vector(true, list(d.hyper), d.eta_cells, d.index_cells)
         data = model_data(sim, municipality=model.municipality,
                           dispersion=model.dispersion, likelihood=likelihood)
-        kwargs = ({"target_accept": sampler.target_accept}
-                  if sampler.target_accept != 0.8 else {})
-        idata = nutpie.sample(compiled.with_data(**data), draws=sampler.draws,
-                              tune=sampler.tune, chains=sampler.chains,
-                              cores=min(sampler.chains, 2), seed=d.seed + r,
-                              progress_bar=False, save_warmup=False,
-                              low_rank_modified_mass_matrix=sampler.low_rank, **kwargs)
-        row.update(_diagnostics(idata, model.gate))
-        kept = _kept_draws(group(as_trace(idata), "posterior"), sim, list(d.hyper), d.eta_cells, d.index_cells,
-                           d.thin, d.keep, np.random.default_rng([d.seed, r, 1]))
+        trace = as_trace(nutpie.sample(compiled.with_data(**data), draws=sampler.draws,
+                                       tune=sampler.tune, chains=sampler.chains,
+                                       cores=min(sampler.chains, 2), seed=d.seed + r,
+                                       progress_bar=False, save_warmup=False,
+                                       **nutpie_options(sampler)))
+        row.update(_diagnostics(trace, model.gate))
+        kept = _kept_draws(group(trace, "posterior"), sim, list(d.hyper), d.eta_cells,
+                           d.index_cells, d.thin, d.keep,
+                           np.random.default_rng([d.seed, r, 1]))
         if not np.isfinite(kept).all():
             raise FloatingPointError("non-finite posterior draws")
         if not row.pop("converged"):
