@@ -119,20 +119,8 @@ def run(spec, data, out, engine=None) -> dict:
         plot_ranks(out, res, bins, f"{spec.title} — {name}", f"rank_histograms_{name}")
         plot_ranks(out, res, bins, f"{name}, negative control (draws + {shift:g} sd)",
                    f"rank_histograms_{name}_control", shift_sd=shift)
-        rep = res.replicates
-        dropped = int((rep["status"] == "not_converged").sum())
         key["designs"][name] = {
-            **res.info, "replicates": int(len(rep)), "replicates_ok": ok,
-            "replicates_failed": int((rep["status"] == "error").sum()),
-            "replicates_not_converged": dropped,
-            "share_not_converged": round(dropped / max(len(rep), 1), 4),
-            "detectable_at_80pct_power": power,
-            "errors": rep.loc[rep["status"] != "ok", "error"].tolist()[:10],
-            "replicates_with_divergences": int((rep["divergences"] > 0).sum()),
-            "divergences_total": float(rep["divergences"].sum()),
-            "replicates_ess_below_L": int(rep["ess_below_L"].sum()),
-            "min_ess_bulk_median": float(rep["min_ess_bulk"].median()),
-            "max_rhat_max": float(rep["max_rhat"].max()), "bins": bins,
+            **_design_key(res, ok, power), "bins": bins,
             "p_values": dict(zip(table["quantity"], table["p_value"])),
             "uniformity": summary, "negative_control": control_summary}
     both = pd.concat(tables, ignore_index=True)
@@ -154,3 +142,21 @@ def run(spec, data, out, engine=None) -> dict:
     key["negative_control_rejects"] = {n: v["negative_control"].get("rejects_uniformity")
                                        for n, v in key["designs"].items()}
     return key
+
+
+def _design_key(res, ok: int, power: dict) -> dict:
+    """One design's replicates in the study's key results: how many converged, failed or
+    were dropped, their divergences and diagnostics, and the detectable miscalibration."""
+    rep = res.replicates
+    dropped = int((rep["status"] == "not_converged").sum())
+    return {**res.info, "replicates": int(len(rep)), "replicates_ok": ok,
+            "replicates_failed": int((rep["status"] == "error").sum()),
+            "replicates_not_converged": dropped,
+            "share_not_converged": round(dropped / max(len(rep), 1), 4),
+            "detectable_at_80pct_power": power,
+            "errors": rep.loc[rep["status"] != "ok", "error"].tolist()[:10],
+            "replicates_with_divergences": int((rep["divergences"] > 0).sum()),
+            "divergences_total": float(rep["divergences"].sum()),
+            "replicates_ess_below_L": int(rep["ess_below_L"].sum()),
+            "min_ess_bulk_median": float(rep["min_ess_bulk"].median()),
+            "max_rhat_max": float(rep["max_rhat"].max())}
