@@ -152,3 +152,23 @@ def test_a_tree_refuses_an_unknown_table_and_a_report_of_a_tree_needs_a_file(tmp
     tree = run_tree({"areas": pd.DataFrame({"area_code": ["a"], "year": [2024]})})
     with pytest.raises(ValueError, match="needs out="):
         build_report(tree)
+
+
+def test_a_notebook_saves_a_fit_as_the_cli_writes_it_and_never_over_another(tmp_path):
+    from sesindex.bayes import ModelSpec
+    from sesindex.bayes.spec import SamplerSpec
+    from sesindex.runs import EarlierRunError, table_frame
+
+    loaded = sesindex.load("synthetic", n_areas=40, years=(2023, 2024), seed=6)
+    res = sesindex.fit(loaded, ModelSpec(sampler=SamplerSpec(tune=60, draws=60)))
+    out = sesindex.save(res, tmp_path / "fit", loaded=loaded)
+    back = sesindex.read_run(out)
+    assert back.attrs["command"] == "fit" and "posterior" in back.children
+    assert {"publication.xlsx", "report.html", "data.csv"} <= {p.name for p in out.iterdir()}
+    assert table_frame(back, "areas")["area_name"].notna().all()  # named from `loaded`
+    with pytest.raises(EarlierRunError, match="holds an earlier run \\(fit\\)"):
+        sesindex.save(sesindex.index_run(loaded), out)
+    assert back.attrs["command"] == sesindex.read_run(out).attrs["command"] == "fit"
+    sesindex.save(sesindex.index_run(loaded), out, overwrite=True)
+    assert sesindex.read_run(out).attrs["command"] == "index"
+    assert not (out / "posterior.nc").exists()

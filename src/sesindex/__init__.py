@@ -10,8 +10,12 @@ data model (:mod:`sesindex.data.model`). The front door, for notebooks and scrip
 * :func:`fit` — the Bayesian panel: status, index, ranks, types and changes with
   credible intervals;
 * :func:`evaluate` — the effect of a programme on its areas;
+* :func:`index_run` — what ``sesindex demo`` / ``index`` compute, as one tree;
+* :func:`save` — any result as its run directory, whole or not at all (what the
+  commands write);
 * :func:`report` — a self-contained HTML report of a run or a result;
-* :func:`read_run` — a run directory back as one ``xarray.DataTree``.
+* :func:`read_run` — a run directory back as one ``xarray.DataTree``;
+* :func:`run_study` — a validation study from its spec (``sesindex validate``).
 
 Every result is, or becomes with ``.to_tree()``, one labelled ``xarray.DataTree``
 (``/areas``, ``/summary``, ``/changes``, ``/data``, ``/posterior``, ...;
@@ -29,7 +33,8 @@ Examples
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["bootstrap", "evaluate", "fit", "load", "official_index", "read_run", "report"]
+__all__ = ["bootstrap", "evaluate", "fit", "index_run", "load", "official_index", "read_run",
+           "report", "run_study", "save"]
 
 
 def _dataset(data):
@@ -208,6 +213,110 @@ def evaluate(fit_result, treated, **options):
     from sesindex.evaluation import evaluate as run_evaluation
 
     return run_evaluation(fit_result, treated, **options)
+
+
+def index_run(data, spec: str = "official", *, cutpoints=None, uncertainty_years: int = 0,
+              seed: int | None = None):
+    """The deterministic index as one run tree: what ``sesindex index`` (and, with
+    ``uncertainty_years=2``, ``sesindex demo``) compute.
+
+    Parameters
+    ----------
+    data : LoadedData or str
+        The data (:func:`load`, or a source for it).
+    spec : str or path
+        A packaged index spec by name or a file.
+    cutpoints : str or dict, optional
+        National ``mu,sigma`` per year for data holding only some areas.
+    uncertainty_years : int
+        Bootstrap the last this many years (intervals, type probabilities, changes).
+    seed : int, optional
+        The bootstrap's seed.
+
+    Returns
+    -------
+    xarray.DataTree
+        ``/areas``, ``/summary``, ``/changes`` (a bootstrap of two or more years),
+        ``/data``; provenance in ``attrs["manifest"]``. Write it with :func:`save`.
+
+    Examples
+    --------
+    >>> tree = index_run("karlstad-tab6586", cutpoints="2022:9.10,5.47")
+    >>> int(tree["areas"]["type"].sel(area="1780R001", year=2022)) in range(1, 6)
+    True
+    """
+    from sesindex.index import load_spec
+    from sesindex.index.cutpoints import parse_cutpoints
+    from sesindex.reporting.index_run import index_run as run
+    from sesindex.specs import resolve_spec
+
+    loaded = load(data) if isinstance(data, str) else data
+    if isinstance(cutpoints, str):
+        cutpoints = parse_cutpoints(cutpoints)
+    return run(loaded, load_spec(resolve_spec(spec)), cutpoints=cutpoints,
+               uncertainty_years=uncertainty_years, seed=seed)
+
+
+def save(result, out, *, overwrite: bool = False, loaded=None, publish: bool = False,
+         report: bool = True):
+    """Write a result as its run directory, whole or not at all (what the commands write).
+
+    Parameters
+    ----------
+    result : FitResult, EvaluationResult or xarray.DataTree
+        A result of :func:`fit`, :func:`evaluate` or :func:`index_run`.
+    out : path
+        The run directory.
+    overwrite : bool
+        Replace an earlier run in ``out`` (refused by default, before anything is
+        written: ``sesindex.runs.EarlierRunError``).
+    loaded : LoadedData, optional
+        The data the result came from: written beside it; names a fit's areas.
+    publish : bool
+        An index run: also the bilingual publication of its latest year.
+    report : bool
+        Also ``report.html``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> save(fit(load("synthetic", n_areas=40, years=(2023, 2024))),
+    ...      "results/my_fit")  # doctest: +SKIP
+    PosixPath('results/my_fit')
+    """
+    from sesindex.reporting.save import save as write
+
+    return write(result, out, overwrite=overwrite, loaded=loaded, publish=publish,
+                 report=report)
+
+
+def run_study(spec, out, *, data=None):
+    """Run a validation study (SBC, stress, calibration, ...) from its spec.
+
+    Parameters
+    ----------
+    spec : path or dict
+        A study spec (``validation/*.toml``) or its contents.
+    out : path
+        The directory its study directory is written into.
+    data : optional
+        Data to run it on instead of the spec's.
+
+    Returns
+    -------
+    dict
+        The study's key results (also in its ``manifest.json``).
+
+    Examples
+    --------
+    >>> run_study("validation/stability.toml", "results/validation")  # doctest: +SKIP
+    """
+    from sesindex.validate import run_study as run
+
+    return run(spec, out, data=data)
 
 
 def report(result, path=None, *, boundaries=None):

@@ -44,6 +44,9 @@ True
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -265,3 +268,67 @@ def write_tables(tree: xr.DataTree, out_dir: str | Path, *,
             paths.append(paths[-1].with_suffix(".parquet"))
             frame.to_parquet(paths[-1], index=False)
     return paths
+
+
+class EarlierRunError(FileExistsError):
+    """The output directory holds an earlier run that would be replaced."""
+
+
+def check_out(out: str | Path, overwrite: bool = False, replaces: str | None = None) -> None:
+    """Refuse, before any work, an ``out`` that holds an earlier run (a long fit is not
+    lost to a reused directory) unless ``overwrite``. ``replaces``: a command whose
+    earlier runs may be replaced anyway (the demo replaces an earlier demo).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "manifest.json").write_text('{"command": "fit"}')
+    >>> check_out(d)
+    Traceback (most recent call last):
+    ...
+    sesindex.runs.EarlierRunError: ... holds an earlier run (fit): choose another output directory, or overwrite it
+    >>> check_out(d, overwrite=True)
+    """
+    out = Path(out)
+    if not out.exists() or not any(out.iterdir()) or overwrite:
+        return
+    try:
+        earlier = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        earlier = {}
+    if replaces is not None and earlier.get("command") == replaces:
+        return
+    raise EarlierRunError(f"{out} holds an earlier run ({earlier.get('command', 'files')}): "
+                          "choose another output directory, or overwrite it")
+
+
+@contextmanager
+def run_directory(out: str | Path):
+    """Write a run whole or not at all: into a hidden sibling, renamed to ``out`` when
+    complete (the manifest is the writers' last file); on an error nothing replaces
+    ``out`` and the partial sibling is removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "run"
+    >>> with run_directory(out) as tmp:
+    ...     _ = (tmp / "manifest.json").write_text("{}")
+    >>> sorted(p.name for p in out.iterdir())
+    ['manifest.json']
+    """
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)

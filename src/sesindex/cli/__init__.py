@@ -11,7 +11,8 @@ commands live by job: :mod:`sesindex.cli.index_commands` (demo, index, report),
 # importing the command modules registers their commands on ``app``
 # (in the order --help lists them)
 from sesindex.cli import index_commands, data_commands, fit_commands, study_commands
-from sesindex.cli.app import app, main, run_directory
+from sesindex.cli.app import app, main
+from sesindex.runs import run_directory
 
 __all__ = ["app", "main", "run_directory", "data_commands", "fit_commands",
            "index_commands", "study_commands"]

@@ -130,45 +130,14 @@ def print_types(summary, title: str) -> None:
 
 
 def refuse_earlier_run(out: Path, overwrite: bool, replaces: str | None = None) -> None:
-    """Stop before any work when ``out`` holds an earlier run (a long fit is not lost to
-    a reused --out). ``replaces``: the command whose earlier runs may be replaced without
-    --overwrite (the demo replaces an earlier demo: it regenerates results/demo)."""
-    if not out.exists() or not any(out.iterdir()) or overwrite:
-        return
-    if replaces is not None:
-        import json
+    """Stop (exit 2) before any work when ``out`` holds an earlier run
+    (:func:`sesindex.runs.check_out`)."""
+    from sesindex.runs import EarlierRunError, check_out
 
-        try:
-            earlier = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            earlier = {}
-        if earlier.get("command") == replaces:
-            return
-    fail(f"{out} holds an earlier run: choose another --out, or pass --overwrite to "
-         "replace it", 2)
-
-
-@contextmanager
-def run_directory(out: Path):
-    """Write a run whole or not at all: into a hidden sibling, renamed to ``out`` when
-    complete (the manifest is the writers' last file); on an error nothing replaces
-    ``out`` and the partial sibling is removed."""
-    import os
-    import shutil
-
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+        check_out(out, overwrite, replaces)
+    except EarlierRunError as exc:
+        fail(f"{exc} (--overwrite)", 2)
 
 
 def spec_file(name_or_path: str) -> Path:

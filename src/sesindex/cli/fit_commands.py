@@ -10,7 +10,8 @@ from rich.table import Table
 
 from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
                              parse_cutpoints, parse_years, print_typing, print_verdicts,
-                             refuse_earlier_run, run_directory, spec_file, steps)
+                             refuse_earlier_run, spec_file, steps)
+from sesindex.runs import run_directory
 
 
 @app.command()
@@ -43,8 +44,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec
-    from sesindex.bayes.output import fit_tree, write_fit
-    from sesindex.reporting.publish import write_fit_publication
+    from sesindex.reporting.save import write_fit_run
     from sesindex.data.io import load_data
 
     model_spec = load_model_spec(spec_file(spec))
@@ -81,14 +81,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         except ValueError as exc:
             fail(str(exc))
         with step(f"write {out}"), run_directory(out) as tmp:
-            tree = fit_tree(result, loaded)
-            files = write_fit(result, tmp, loaded, tree=tree)
-            files += write_fit_publication(result, tmp, source=loaded.dataset.attrs.get(
-                "source", loaded.name), tree=tree)
-            if report:
-                from sesindex.reporting.html import build_report
-
-                files.append(build_report(tree, tmp / "report.html"))
+            files = write_fit_run(result, tmp, loaded=loaded, report=report)
     print_typing(result.typing.note, result.typing.warnings)
     if len(result.changes):
         print_verdicts(result.changes, "the posterior")
@@ -149,8 +142,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
     status and the share in types 1-2, cohorts, event study) with credible intervals."""
     from sesindex.evaluation import EvaluationInputError
     from sesindex.evaluation import evaluate as run_evaluation
-    from sesindex.evaluation.output import evaluation_tree, write_evaluation
-    from sesindex.reporting.evaluation import publish_evaluation
+    from sesindex.reporting.save import write_evaluation_run
 
     refuse_earlier_run(out, overwrite)
     choice = controls if controls in ("matched", "all") else Path(controls)
@@ -168,9 +160,8 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
         with step(f"write {out}"), run_directory(out) as tmp:
             from sesindex.data.io import sha256
 
-            tree = evaluation_tree(result, inputs={str(treated): sha256(treated)})
-            files = write_evaluation(result, tmp, tree=tree)
-            files += publish_evaluation(tmp, tree)
+            files = write_evaluation_run(result, tmp,
+                                         inputs={str(treated): sha256(treated)})
     head = result.effect(result.info["headline"])
     table = Table(title=f"Programme effect on {len(result.starts)} treated areas "
                   f"({result.info['comparison_areas']} comparison areas)")

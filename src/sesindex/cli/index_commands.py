@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
                              parse_cutpoints, print_types, print_typing, print_verdicts,
-                             refuse_earlier_run, run_directory, spec_file, steps)
+                             refuse_earlier_run, spec_file, steps)
 
 
 def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | None,
@@ -22,7 +22,8 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
     from sesindex.data.schema import DataValidationError
     from sesindex.index import IndexSpec, load_spec
     from sesindex.manifest import Timer
-    from sesindex.reporting.index_run import index_run, write_index_run
+    from sesindex.reporting.index_run import index_run
+    from sesindex.reporting.save import save
     from sesindex.runs import table_frame
 
     spec = load_spec(spec_file(spec_path)) if spec_path else IndexSpec()
@@ -44,9 +45,11 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
             fail(str(exc))
         manifest = tree.attrs["manifest"]
         manifest["timings_seconds"] = {**timer.seconds, **manifest["timings_seconds"]}
-        with step(f"write {out}"), run_directory(out) as tmp:
-            files = write_index_run(tree, tmp, loaded=loaded if write_inputs else None,
-                                    publish=publish, report=publish)
+        with step(f"write {out}"):
+            save(tree, out, overwrite=overwrite, loaded=loaded if write_inputs else None,
+                 publish=publish, report=publish,
+                 replaces=command if command == "demo" else None)
+    manifest = tree.attrs["manifest"]  # as written
     summary, changes = table_frame(tree, "summary"), table_frame(tree, "changes")
     print_typing(manifest["types_note"], manifest["types_warnings"])
     if manifest["types_note"] and "published_type" in tree["areas"]:
@@ -62,7 +65,8 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
         print_types(summary, f"Area types ({spec.name})")
     if changes is not None:
         print_verdicts(changes, "the bootstrap of binomial noise")
-    console.print(f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}")
+    files = [name for name in manifest["outputs"] if name != "manifest.json"]
+    console.print(f"wrote {', '.join(files)} and manifest.json to {out}")
     return out
 
 
