@@ -133,17 +133,16 @@ def _write_inputs(result, out: Path, loaded) -> list[Path]:
 
 def fit_tables(result, loaded=None) -> dict[str, pd.DataFrame]:
     """A fit's tables by run-tree group (:mod:`sesindex.runs`): ``areas`` (with each
-    area's name and municipality when ``loaded`` gives them), ``changes``, ``summary``
+    area's name and municipality, from ``loaded`` or else the data fitted), ``changes``,
+    ``summary``
     and, for a fit aggregated to larger areas (:mod:`sesindex.bayes.aggregate`), e.g.
     ``regso_areas`` and ``regso_changes``."""
     areas = result.areas.copy()
-    if loaded is not None:
-        ds = loaded.dataset
-        areas.insert(1, "area_name", areas["area_code"].map(ds["area_name"].to_series()))
-        areas.insert(2, "municipality_code", areas["area_code"].map(
-            ds["municipality_code"].to_series()))
-    else:
-        areas.insert(1, "area_name", np.nan)
+    ds = loaded.dataset if loaded is not None else result.data
+    for k, name in enumerate(("area_name", "municipality_code"), start=1):
+        known = ds is not None and name in ds
+        areas.insert(k, name, areas["area_code"].map(ds[name].to_series()) if known
+                     else np.nan)
     tables = {"areas": areas, "changes": result.changes, "summary": summary_table(result)}
     if result.grouped is not None:
         prefix = "".join(c for c in result.grouped.level.lower() if c.isalpha())

@@ -77,6 +77,8 @@ def _municipality_view(areas: pd.DataFrame, year: int) -> str:
     value = f"{status}_mean" if f"{status}_mean" in d else status
     type_col = "type" if "type" in d and (d["type"] > 0).any() else (
         "type_mode" if "type_mode" in d else None)
+    if "municipality_code" not in d:
+        return "<p class='muted'>The run's areas carry no municipality codes.</p>"
     parts = []
     for code, g in d.groupby("municipality_code"):
         counts = ""

@@ -82,8 +82,9 @@ def write_fit_run(result, out: Path, *, loaded=None, report: bool = True) -> lis
 
     tree = fit_tree(result, loaded)
     files = write_fit(result, out, loaded, tree=tree)
-    source = (loaded.dataset.attrs.get("source", loaded.name) if loaded is not None
-              else "dataset")
+    data = loaded.dataset if loaded is not None else result.data
+    source = (data.attrs.get("source", getattr(loaded, "name", "dataset"))
+              if data is not None else "dataset")
     files += write_fit_publication(result, out, source=source, tree=tree)
     if report:
         from sesindex.reporting.html import build_report
