@@ -107,6 +107,8 @@ def test_a_planted_effect_is_recovered_and_a_placebo_refused(programme_panel, tm
                    allow_failed_fit=True)
     att0 = ev0.effect("att_index")
     assert att0["lo95"] <= 0 <= att0["hi95"]
+    # given comparison areas: the tree labels them by themselves
+    assert sorted(ev0.to_tree()["controls"]["control"].values) == sorted(others)
 
 
 @pytest.mark.slow

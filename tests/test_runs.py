@@ -172,3 +172,22 @@ def test_a_notebook_saves_a_fit_as_the_cli_writes_it_and_never_over_another(tmp_
     sesindex.save(sesindex.index_run(loaded), out, overwrite=True)
     assert sesindex.read_run(out).attrs["command"] == "index"
     assert not (out / "posterior.nc").exists()
+
+
+def test_given_comparison_areas_are_labelled_by_themselves(tmp_path):
+    # an evaluation against given (or all) comparison areas lists them alone, without a
+    # treated area and start year beside each: the table is labelled by control
+    import pandas as pd
+
+    from sesindex.runs import read_run, run_tree, table_frame, write_tables
+
+    given = pd.DataFrame({"control": ["0114R002", "0114R001", "0180R007"]})
+    matched = pd.DataFrame({"area_code": ["0114R001"] * 2, "start_year": [2021, 2021],
+                            "control": ["0180R007", "0114R002"], "distance": [0.1, 0.2]})
+    for table in (given, matched):
+        tree = run_tree({"controls": table})
+        write_tables(tree, tmp_path)
+        assert table_frame(read_run(tmp_path), "controls").equals(table)
+        assert table_frame(tree, "controls").equals(table)
+    with pytest.raises(ValueError, match="lacks the column"):
+        run_tree({"controls": pd.DataFrame({"area": ["a"]})})

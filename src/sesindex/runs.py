@@ -78,11 +78,19 @@ TABLE_FILES = {group: name for name, (group, _, _) in TABLES.items()}
 FILE_LINE = "file_line"
 
 
+#: tables whose rows may carry other labels: an evaluation against given comparison
+#: areas lists them alone (no treated area or start year beside each)
+OTHER_LABELS = {"controls": (["control"], ["control"])}
+
+
 def _labelled(frame: pd.DataFrame, index: list[str], dims: list[str],
-              where: str) -> xr.Dataset:
+              where: str, group: str | None = None) -> xr.Dataset:
     """A table's rows as a Dataset on its labels, each cell remembering its line in the
-    file (``where`` names the table in errors)."""
+    file (``where`` names the table in errors); the labels used are in its attrs."""
     missing = [c for c in index if c not in frame]
+    other = OTHER_LABELS.get(group)
+    if missing and other and all(c in frame for c in other[0]):
+        (index, dims), missing = other, []
     if missing:
         raise ValueError(f"{where} lacks the column(s) {missing} that label its rows")
     if FILE_LINE in frame:
@@ -96,12 +104,14 @@ def _labelled(frame: pd.DataFrame, index: list[str], dims: list[str],
     ds = frame.assign(**{FILE_LINE: frame.index + 2}).set_index(index).to_xarray()
     ds.attrs["table_columns"] = list(frame.columns)
     ds.attrs["table_dtypes"] = [str(t) for t in frame.dtypes]
+    ds.attrs["table_index"], ds.attrs["table_dims"] = list(index), list(dims)
     return ds.rename({old: new for old, new in zip(index, dims) if old != new})
 
 
-def _table(path: Path, index: list[str], dims: list[str]) -> xr.Dataset:
-    frame = pd.read_csv(path, dtype={"area_code": str, "municipality_code": str})
-    return _labelled(frame, index, dims, str(path))
+def _table(path: Path, index: list[str], dims: list[str], group: str) -> xr.Dataset:
+    frame = pd.read_csv(path, dtype={"area_code": str, "municipality_code": str,
+                                     "control": str})
+    return _labelled(frame, index, dims, str(path), group)
 
 
 def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
@@ -126,6 +136,7 @@ def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
         return None
     _, index, dims = TABLES[TABLE_FILES[group]]
     ds = tree[group].to_dataset()
+    index, dims = ds.attrs.get("table_index", index), ds.attrs.get("table_dims", dims)
     frame = ds.to_dataframe().reset_index()
     frame = frame[frame[FILE_LINE].notna()].sort_values(FILE_LINE)
     frame = frame.rename(columns=dict(zip(dims, index)))
@@ -165,7 +176,7 @@ def read_run(run_dir: str | Path, *, groups=None) -> xr.DataTree:
     found: dict[str, xr.Dataset] = {}
     for name, (group, index, dims) in TABLES.items():
         if group in wanted and (run / name).exists():
-            found[group] = _table(run / name, index, dims)
+            found[group] = _table(run / name, index, dims, group)
     data = None
     if "data" in wanted and (run / "data.csv").exists():
         from sesindex.data.io import load_data
@@ -232,7 +243,7 @@ def run_tree(tables, *, data: xr.Dataset | None = None, posterior=None,
     for group, frame in tables.items():
         if frame is not None and len(frame):
             _, index, dims = TABLES[TABLE_FILES[group]]
-            found[group] = _labelled(frame, index, dims, f"the {group} table")
+            found[group] = _labelled(frame, index, dims, f"the {group} table", group)
     tree = _tree(found, data)
     if posterior is not None:
         tree["posterior"] = posterior
