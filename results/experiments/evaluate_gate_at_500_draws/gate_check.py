@@ -3,7 +3,7 @@ from dataclasses import replace
 import numpy as np
 from sesindex.bayes import fit, load_model_spec
 from sesindex.data.synthetic import generate
-from sesindex.evaluate import evaluate
+from sesindex.evaluation import evaluate
 from sesindex.validate.evaluate import _observed_index, _groups
 
 years = tuple(range(2017, 2025))
