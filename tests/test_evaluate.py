@@ -155,3 +155,9 @@ def test_cli_evaluate_writes_its_tables_and_refuses_unknown_areas(tmp_path):
     got = runner.invoke(app, ["evaluate", "--run", str(run), "--treated", str(bad),
                               "--allow-failed-fit", "--out", str(tmp_path / "ev2")])
     assert got.exit_code == 1 and "9999R999" in got.output
+    # a comparison area listed twice is refused before the refit, by name
+    twice = tmp_path / "controls.csv"
+    twice.write_text(f"area_code\n{areas[5]}\n{areas[6]}\n{areas[5]}\n")
+    got = runner.invoke(app, args[:-1] + [str(tmp_path / "ev3"), "--controls", str(twice),
+                                          "--allow-failed-fit"])
+    assert got.exit_code == 1 and f"more than once: ['{areas[5]}']" in got.output

@@ -145,7 +145,7 @@ def test_a_tree_refuses_an_unknown_table_and_a_report_of_a_tree_needs_a_file(tmp
     from sesindex.reporting.html import build_report
     from sesindex.runs import run_tree
 
-    with pytest.raises(KeyError, match="not table groups"):
+    with pytest.raises(KeyError, match="not a table group"):
         run_tree({"area": pd.DataFrame({"area_code": ["a"], "year": [2024]})})
     with pytest.raises(ValueError, match="rows \\[2, 3\\] repeat"):
         run_tree({"areas": pd.DataFrame({"area_code": ["a", "a"], "year": [2024, 2024]})})
@@ -191,3 +191,34 @@ def test_given_comparison_areas_are_labelled_by_themselves(tmp_path):
         assert table_frame(tree, "controls").equals(table)
     with pytest.raises(ValueError, match="lacks the column"):
         run_tree({"controls": pd.DataFrame({"area": ["a"]})})
+
+
+
+def test_other_aggregation_levels_round_trip_and_a_fit_tree_is_saved_as_its_result(tmp_path):
+    import pandas as pd
+
+    from sesindex.reporting.save import save
+    from sesindex.runs import read_run, run_tree, table_frame, write_tables
+
+    kommun = pd.DataFrame({"area_code": ["0114", "0180"], "year": [2024, 2024],
+                           "index_mean": [7.5, 12.25]})
+    tree = run_tree({"kommun_areas": kommun})
+    assert [p.name for p in write_tables(tree, tmp_path / "k")] == ["kommun_areas.csv"]
+    assert table_frame(read_run(tmp_path / "k"), "kommun_areas").equals(kommun)
+    with pytest.raises(TypeError, match="save a fit or an evaluation itself"):
+        save(run_tree({}, manifest={"command": "fit"}), tmp_path / "f")
+    assert not (tmp_path / "f").exists()
+
+
+def test_overwrite_replaces_a_run_never_a_directory_of_other_things(tmp_path):
+    from typer.testing import CliRunner
+
+    from sesindex.cli import app
+
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "notes.txt").write_text("a week of work")
+    got = CliRunner().invoke(app, ["index", "--spec", "official", "--data",
+                                   "karlstad-tab6586", "--out", str(tmp_path / "results"),
+                                   "--overwrite"])
+    assert got.exit_code == 2 and "holds files but no run" in got.output
+    assert (tmp_path / "results" / "notes.txt").read_text() == "a week of work"

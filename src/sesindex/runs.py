@@ -73,6 +73,27 @@ TABLES = {
 TABLE_FILES = {group: name for name, (group, _, _) in TABLES.items()}
 
 
+def table_spec(group: str) -> tuple[str, list[str], list[str]]:
+    """A table group's file, index columns and dimension names: :data:`TABLES`, or for a
+    fit aggregated to larger areas of another level (``"<level>_areas"``,
+    ``"<level>_changes"``, :mod:`sesindex.bayes.aggregate`) the layout of ``areas`` and
+    ``changes``.
+
+    Examples
+    --------
+    >>> table_spec("kommun_areas")
+    ('kommun_areas.csv', ['area_code', 'year'], ['area', 'year'])
+    """
+    if group in TABLE_FILES:
+        name = TABLE_FILES[group]
+        return (name, *TABLES[name][1:])
+    level, _, kind = group.rpartition("_")
+    if level.isalpha() and level.islower() and kind in ("areas", "changes"):
+        return (f"{group}.csv", *TABLES[f"{kind}.csv"][1:])
+    raise KeyError(f"{group!r} is not a table group of a run ({sorted(TABLE_FILES)}, or "
+                   "<level>_areas / <level>_changes)")
+
+
 #: the variable of each table group holding every cell's line in its file (NaN: a cell of
 #: the label grid that no row filled)
 FILE_LINE = "file_line"
@@ -130,11 +151,9 @@ def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
     >>> table_frame(xr.DataTree.from_dict({"/areas": ds}), "areas").values.tolist()
     [['b', 2023, 2.0], ['a', 2023, 1.0], ['b', 2024, 3.0]]
     """
-    if group not in TABLE_FILES:
-        raise KeyError(f"{group!r} is not a table group of a run ({sorted(TABLE_FILES)})")
+    _, index, dims = table_spec(group)
     if group not in tree.children:
         return None
-    _, index, dims = TABLES[TABLE_FILES[group]]
     ds = tree[group].to_dataset()
     index, dims = ds.attrs.get("table_index", index), ds.attrs.get("table_dims", dims)
     frame = ds.to_dataframe().reset_index()
@@ -167,7 +186,8 @@ def read_run(run_dir: str | Path, *, groups=None) -> xr.DataTree:
     if unknown:
         raise ValueError(f"unknown group(s) {unknown} of a run; choose from {list(GROUPS)}")
     manifest_path = run / "manifest.json"
-    if not manifest_path.exists() and not any((run / name).exists() for name in TABLES):
+    if not manifest_path.exists() and not any((run / name).exists() for name in TABLES) \
+            and not any(run.glob("*_areas.csv")):
         raise FileNotFoundError(f"{run} has neither manifest.json nor a table "
                                 f"({', '.join(TABLES)}): not a sesindex run directory")
     # tables written by the writers alone (no command) have no manifest
@@ -177,6 +197,14 @@ def read_run(run_dir: str | Path, *, groups=None) -> xr.DataTree:
     for name, (group, index, dims) in TABLES.items():
         if group in wanted and (run / name).exists():
             found[group] = _table(run / name, index, dims, group)
+    if wanted & {"regso_areas", "regso_changes"}:  # aggregated to other levels too
+        for path in sorted(run.glob("*_areas.csv")) + sorted(run.glob("*_changes.csv")):
+            group = path.stem
+            if group not in found and group not in TABLE_FILES:
+                try:
+                    found[group] = _table(path, *table_spec(group)[1:], group)
+                except KeyError:  # not a table of a run
+                    continue
     data = None
     if "data" in wanted and (run / "data.csv").exists():
         from sesindex.data.io import load_data
@@ -236,13 +264,11 @@ def run_tree(tables, *, data: xr.Dataset | None = None, posterior=None,
     >>> table_frame(tree, "areas").equals(areas), tree.attrs["command"]
     (True, 'index')
     """
-    unknown = sorted(set(tables) - set(TABLE_FILES))
-    if unknown:
-        raise KeyError(f"{unknown} are not table groups of a run ({sorted(TABLE_FILES)})")
+    specs = {group: table_spec(group) for group in tables}
     found = {}
     for group, frame in tables.items():
         if frame is not None and len(frame):
-            _, index, dims = TABLES[TABLE_FILES[group]]
+            _, index, dims = specs[group]
             found[group] = _labelled(frame, index, dims, f"the {group} table", group)
     tree = _tree(found, data)
     if posterior is not None:
@@ -269,11 +295,13 @@ def write_tables(tree: xr.DataTree, out_dir: str | Path, *,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, (group, _, _) in TABLES.items():
+    others = [g for g in tree.children if g not in TABLE_FILES and g.endswith(
+        ("_areas", "_changes"))]
+    for group in [g for g, _, _ in TABLES.values()] + others:
         frame = table_frame(tree, group)
         if frame is None:
             continue
-        paths.append(out / name)
+        paths.append(out / table_spec(group)[0])
         frame.to_csv(paths[-1], index=False, float_format="%.6g")
         if group in parquet:
             paths.append(paths[-1].with_suffix(".parquet"))
@@ -287,8 +315,10 @@ class EarlierRunError(FileExistsError):
 
 def check_out(out: str | Path, overwrite: bool = False, replaces: str | None = None) -> None:
     """Refuse, before any work, an ``out`` that holds an earlier run (a long fit is not
-    lost to a reused directory) unless ``overwrite``. ``replaces``: a command whose
-    earlier runs may be replaced anyway (the demo replaces an earlier demo).
+    lost to a reused directory) unless ``overwrite``, and always one that holds files but
+    no run (``--out results --overwrite`` must not delete every run in results/).
+    ``replaces``: a command whose earlier runs may be replaced anyway (the demo replaces
+    an earlier demo).
 
     Examples
     --------
@@ -302,7 +332,13 @@ def check_out(out: str | Path, overwrite: bool = False, replaces: str | None = N
     >>> check_out(d, overwrite=True)
     """
     out = Path(out)
-    if not out.exists() or not any(out.iterdir()) or overwrite:
+    if not out.exists() or not any(out.iterdir()):
+        return
+    is_run = any((out / n).exists() for n in ("manifest.json", "posterior.nc", *TABLES))
+    if not is_run:  # never replaced, not even with overwrite: it is not a run
+        raise EarlierRunError(f"{out} holds files but no run (no manifest.json, no "
+                              "table): choose an empty or new output directory")
+    if overwrite:
         return
     try:
         earlier = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -329,7 +365,7 @@ def run_directory(out: str | Path):
     >>> sorted(p.name for p in out.iterdir())
     ['manifest.json']
     """
-    out = Path(out)
+    out = Path(out).resolve()  # "." has no name to put a sibling beside
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

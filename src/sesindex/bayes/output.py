@@ -153,8 +153,8 @@ def fit_tables(result, loaded=None) -> dict[str, pd.DataFrame]:
 
 def fit_tree(result, loaded=None) -> xr.DataTree:
     """A fit as one run tree (:func:`sesindex.runs.run_tree`): its tables
-    (:func:`fit_tables`), the data fitted (``/data``) and the derived draws
-    (``/posterior``: eta, ses, the index); its provenance and gate in
+    (:func:`fit_tables`), the data fitted (``/data``) and the draws (``/posterior``:
+    :func:`posterior_tree`, the groups of ``posterior.nc``); its provenance and gate in
     ``attrs["manifest"]`` (:func:`fit_manifest`). What
     :func:`write_fit` writes and the report and publication read.
 
@@ -168,8 +168,35 @@ def fit_tree(result, loaded=None) -> xr.DataTree:
     """
     from sesindex.runs import run_tree
 
-    return run_tree(fit_tables(result, loaded), data=result.data, posterior=result.posterior,
-                    manifest=fit_manifest(result, loaded))
+    return run_tree(fit_tables(result, loaded), data=result.data,
+                    posterior=posterior_tree(result), manifest=fit_manifest(result, loaded))
+
+
+def _posterior_parts(result) -> tuple[xr.Dataset, xr.Dataset]:
+    """The sampled draws kept (at the derived draws) and the derived draws kept (eta,
+    the index, a grouped fit's group_index): what ``posterior.nc``'s posterior holds."""
+    from sesindex.bayes.trace import group
+
+    derived = result.posterior[[v for v in ("eta", "index", "group_index")
+                                if v in result.posterior]]
+    # the exact binomial model's sampled logits (one per count cell and draw: 320 MB for
+    # a national year) are not kept, the true rates they give enter the index draws; the
+    # beta-binomial model's sampled eta is kept standardised, as "eta"
+    post = group(result.idata, "posterior")
+    sampled = post.drop_vars([v for v in ("xi", "eta_latent", *derived) if v in post])
+    sampled = sampled.sel(draw=derived["draw"].values)
+    sampled.attrs.update(result.posterior.attrs)
+    return sampled, derived
+
+
+def posterior_tree(result) -> xr.DataTree:
+    """The groups of ``posterior.nc`` in memory: ``posterior`` (the sampled and derived
+    draws; unrounded here), ``sample_stats`` and the trace's other groups; what a run's
+    ``/posterior`` holds, in memory as read back (:func:`sesindex.runs.read_run`)."""
+    from sesindex.bayes.trace import with_group
+
+    sampled, derived = _posterior_parts(result)
+    return with_group(result.idata.copy(), "posterior", sampled.assign(derived.data_vars))
 
 
 def fit_manifest(result, loaded=None) -> dict:
@@ -199,17 +226,9 @@ def write_fit(result, out_dir: str | Path, loaded=None, tree=None) -> list[Path]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tree = fit_tree(result, loaded) if tree is None else tree
-    from sesindex.bayes.trace import group, with_group
+    from sesindex.bayes.trace import with_group
 
-    derived = result.posterior[[v for v in ("eta", "index", "group_index")
-                                if v in result.posterior]]
-    # the exact binomial model's sampled logits (one per count cell and draw: 320 MB for
-    # a national year) are not kept, the true rates they give enter the index draws; the
-    # beta-binomial model's sampled eta is kept standardised, as "eta"
-    post = group(result.idata, "posterior")
-    sampled = post.drop_vars([v for v in ("xi", "eta_latent", *derived) if v in post])
-    sampled = sampled.sel(draw=derived["draw"].values)
-    sampled.attrs.update(result.posterior.attrs)
+    sampled, derived = _posterior_parts(result)
     trace = with_group(result.idata.copy(), "posterior", sampled)
     paths = [out / "posterior.nc"]
     _write_posterior(trace, paths[0], derived)

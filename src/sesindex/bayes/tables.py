@@ -73,7 +73,8 @@ def change_pairs(years, spec: ModelSpec) -> list[tuple[int, int, str]]:
     """
     years = [int(y) for y in years]
     if spec.change_pairs is not None:
-        pairs = [(int(a), int(b), "requested") for a, b in spec.change_pairs]
+        pairs = [(a, b, "requested") for a, b in  # each pair once, in the spec's order
+                 dict.fromkeys((int(a), int(b)) for a, b in spec.change_pairs)]
     else:
         pairs = [(a, b, "consecutive") for a, b in zip(years[:-1], years[1:])]
         if len(years) > 2:

@@ -137,6 +137,9 @@ def _comparison(run: FittedRun, starts: dict, controls, k: int, within: str
         codes = frame["area_code"].str.strip().tolist()
     else:
         codes = [str(c) for c in controls]
+    twice = sorted({c for c in codes if codes.count(c) > 1})
+    if twice:
+        raise EvaluationInputError(f"comparison areas listed more than once: {twice[:12]}")
     treated_too = sorted(set(codes) & set(starts))
     if treated_too:
         raise EvaluationInputError(f"comparison areas that are also treated: {treated_too}")

@@ -66,7 +66,7 @@ def write_evaluation_publication(run_dir: str | Path, tree=None) -> list[Path]:
     ``tree``: the run as :func:`sesindex.runs.read_run` gives it (read if not given)."""
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
-    run = Path(run_dir)
+    run = Path(run_dir) if run_dir is not None else None  # None: a tree in memory
     tree = read_run(run, groups=TABLE_GROUPS) if tree is None else tree
     effects = table_frame(tree, "effects")
     manifest = tree.attrs["manifest"]
@@ -112,7 +112,7 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
     from sesindex.reporting.html import CSS
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
-    run = Path(run_dir)
+    run = Path(run_dir) if run_dir is not None else None  # None: a tree in memory
     tree = read_run(run, groups=TABLE_GROUPS) if tree is None else tree
     effects = table_frame(tree, "effects")
     manifest = tree.attrs["manifest"]
@@ -140,7 +140,7 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
     for name, title in (("event_study", "Event study (years before the start are "
                          "placebo checks and should sit near 0)"),
                         ("trajectories", "Treated and comparison areas")):
-        sections += [f"<h2>{title}</h2>", _embedded(run / f"{name}.png")]
+        sections += [f"<h2>{title}</h2>", _embedded(run / f"{name}.png") if run else ""]
     for title, table in (("Event study table", table_frame(tree, "event_study")),
                          ("Balance before the start (standardised differences)",
                           table_frame(tree, "balance"))):

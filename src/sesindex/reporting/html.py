@@ -161,7 +161,7 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
     if isinstance(run, xr.DataTree):
         if out is None:
             raise ValueError("a report of a run's tree needs out=, the file to write")
-        tree, run = run, Path(out).parent
+        tree, run = run, None
     else:
         run = Path(run)
         tree = read_run(run, groups=TABLE_GROUPS)
@@ -169,9 +169,9 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
     if areas is None and "effects" in tree.children:  # a programme evaluation
         from sesindex.reporting.evaluation import build_evaluation_report
 
-        return build_evaluation_report(run, tree, out)
+        return build_evaluation_report(run, tree, out)  # figures: a run directory's
     if areas is None:
-        raise FileNotFoundError(f"{run} has no areas.csv: not a sesindex run directory")
+        raise FileNotFoundError(f"{run or 'the tree'} has no areas: not a sesindex run")
     summary = table_frame(tree, "summary")
     changes = table_frame(tree, "changes")
     manifest = tree.attrs["manifest"]

@@ -61,6 +61,10 @@ def save(result, out: str | Path, *, overwrite: bool = False, loaded=None,
     -------
     pathlib.Path
     """
+    if isinstance(result, xr.DataTree) and result.attrs.get("command") not in ("index",
+                                                                                "demo"):
+        raise TypeError("save writes an index run's tree; save a fit or an evaluation "
+                        "itself (its FitResult / EvaluationResult), not its tree")
     check_out(out, overwrite, replaces)
     with run_directory(out) as tmp:
         if isinstance(result, xr.DataTree):
