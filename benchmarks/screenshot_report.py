@@ -1,7 +1,8 @@
 """Render the demo's HTML report in headless Chromium and save a screenshot.
 
 Run: python benchmarks/screenshot_report.py [results/demo/report.html]
-Needs Debian's chromium (apt-get install chromium); writes results/demo/report_screenshot.png.
+Needs Debian's chromium (apt-get install chromium); writes docs/report_screenshot.png (outside results/demo: the demo
+rewrites its directory whole).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 def main() -> None:
     page = Path(sys.argv[1] if len(sys.argv) > 1 else "results/demo/report.html").resolve()
-    shot = page.with_name("report_screenshot.png")
+    shot = Path(__file__).resolve().parents[1] / "docs" / "report_screenshot.png"
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         sys.exit("chromium not found: apt-get install chromium")
