@@ -1,9 +1,13 @@
 """Write a fit: posterior.nc, areas.csv, changes.csv, summary.csv, diagnostics, manifest.
 
+The tables come from the fit's run tree (:func:`fit_tree`; their files:
+:data:`sesindex.runs.TABLES`).
+
 Examples
 --------
->>> sorted(OUTPUTS)
-['areas.csv', 'changes.csv', 'diagnostics.json', 'posterior.nc', 'summary.csv']
+>>> from sesindex.runs import table_spec
+>>> [table_spec(g)[0] for g in ("areas", "changes", "summary")]
+['areas.csv', 'changes.csv', 'summary.csv']
 
 Beside them ``data.csv`` (the tidy data fitted) and, for synthetic data, ``truth.csv``;
 a fit aggregated to RegSO (a DeSO fit) adds ``regso_areas.csv`` and ``regso_changes.csv``
@@ -28,7 +32,6 @@ import xarray as xr
 
 from sesindex.manifest import manifest_of, save_manifest
 
-OUTPUTS = ("posterior.nc", "areas.csv", "changes.csv", "summary.csv", "diagnostics.json")
 
 #: Mantissa bits kept of the derived draws in posterior.nc (float32 has 23).
 KEEP_BITS = 12
