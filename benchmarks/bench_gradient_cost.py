@@ -16,9 +16,12 @@ compiled model with every draw held to exactly 8 leapfrog steps (``mindepth = ma
 3``; 1 chain, 200 tuning draws), once with 100 and once with 1,100 kept draws; the extra
 1,000 draws' seconds over their extra steps are the cost of one step in the posterior's
 region (one gradient plus the integrator's own arithmetic, which is tiny next to it).
+``--chains 2`` runs two such chains at once on the two cores, as a fit does: every draw
+of both takes 8 steps, so the chains stay in step and the ratio to one chain is what
+running together costs each (shared caches and memory bandwidth), free of imbalance.
 
 Run: ``python benchmarks/bench_gradient_cost.py --years 2 6 14``
-     ``python benchmarks/bench_gradient_cost.py --years 2 6 --in-sampling``
+     ``python benchmarks/bench_gradient_cost.py --years 2 6 --in-sampling [--chains 2]``
 """
 
 from __future__ import annotations
@@ -81,21 +84,23 @@ def time_gradient(model, calls: int) -> float:
     return (time.perf_counter() - t) / calls * 1e3
 
 
-def time_step_in_sampling(inputs, spec) -> float:
-    """Milliseconds per leapfrog step in the posterior's region (see the module text)."""
+def time_step_in_sampling(inputs, spec, chains: int = 1) -> float:
+    """Milliseconds per leapfrog step of one chain in the posterior's region, with
+    ``chains`` chains sampling at once on as many cores (see the module text)."""
     import nutpie
 
     compiled = compiled_of(inputs, spec)
     runs = {}
     for draws in (100, 1100):
         t = time.perf_counter()
-        idata = nutpie.sample(compiled, draws=draws, tune=200, chains=1, cores=1, seed=1,
+        idata = nutpie.sample(compiled, draws=draws, tune=200, chains=chains,
+                              cores=chains, seed=1,
                               progress_bar=False, save_warmup=True,
                               low_rank_modified_mass_matrix=spec.sampler.low_rank,
                               maxdepth=3, mindepth=3)
         seconds = time.perf_counter() - t
         steps = float(idata.warmup_sample_stats["n_steps"].sum()
-                      + idata.sample_stats["n_steps"].sum())
+                      + idata.sample_stats["n_steps"].sum()) / chains  # all equal
         runs[draws] = (seconds, steps)
     return (runs[1100][0] - runs[100][0]) / (runs[1100][1] - runs[100][1]) * 1e3
 
@@ -108,6 +113,8 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=200)
     ap.add_argument("--in-sampling", action="store_true",
                     help="time a leapfrog step inside nutpie's sampling instead")
+    ap.add_argument("--chains", type=int, default=1,
+                    help="with --in-sampling: chains sampling at once, one per core")
     a = ap.parse_args()
     spec = load_model_spec(HERE.parent / "models" / "latent_factor.toml")
     rows = []
@@ -115,11 +122,12 @@ def main() -> None:
         for division in ("regso", "deso"):
             inputs = spec_inputs(division, n_years, spec)  # built once per case
             cells = len(inputs.areas) * len(inputs.years)
-            ms = (time_step_in_sampling(inputs, spec) if a.in_sampling
+            ms = (time_step_in_sampling(inputs, spec, a.chains) if a.in_sampling
                   else time_gradient(model_of(inputs, spec), a.calls))
             rows.append({"division": division, "years": n_years, "area_years": cells,
                          "ms_per_gradient": round(ms, 3),
-                         "measured": "in sampling" if a.in_sampling else "initial point",
+                         "measured": (f"in sampling, {a.chains} chain(s) at once"
+                                      if a.in_sampling else "initial point"),
                          "us_per_area_year": round(ms * 1e3 / cells, 4)})
     base = rows[0]["ms_per_gradient"]
     for r in rows:
