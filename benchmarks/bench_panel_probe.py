@@ -29,8 +29,9 @@ import nutpie
 from scipy import stats
 
 from sesindex.bayes.data import model_inputs
-from sesindex.bayes.fit import SAMPLED
+from sesindex.bayes.fit import SAMPLED, nutpie_options
 from sesindex.bayes.model import build_model
+from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.synthetic import generate
 
 
@@ -62,7 +63,7 @@ def main() -> None:
         t = time.perf_counter()
         trace = nutpie.sample(compiled, draws=args.draws, tune=args.draws, chains=2, cores=2,
                               seed=1, progress_bar=False,
-                              low_rank_modified_mass_matrix=mass == "lowrank")
+                              **nutpie_options(SamplerSpec(low_rank=mass == "lowrank")))
         sample_stats = trace.sample_stats
         print(mass, "sample", round(time.perf_counter() - t, 1), "s; steps per draw",
               float(sample_stats.n_steps.mean()), "; divergences",

@@ -3,11 +3,13 @@
 Run: python benchmarks/bench_samplers.py [--areas 600 --years 2024 2023-2024
                                           --tune 500 --draws 1000 --seed 1 --repeats 1
                                           --likelihood gaussian_logit|binomial
-                                          --pymc-graph --compile-backend jax|numba]
+                                          --pymc-graph --compile-backend jax|numba
+                                          --spec models/latent_factor.toml]
 
 For each dataset (one per ``--years`` entry: a single year or a panel), the same model
 (``sesindex.bayes.fit`` with the default spec, or ``--likelihood binomial``: the exact
-binomial model that samples every count cell's logit) is fitted on the same synthetic
+binomial model that samples every count cell's logit; or ``--spec FILE``: a packaged model
+spec, its model form and target_accept, e.g. the 14-year panel's) is fitted on the same synthetic
 data with the same chains/tune/draws/seed by backend ``nutpie`` and backend ``pymc``
 (which calls ``pm.sample`` with its defaults: jitter+adapt_diag, target_accept 0.8), one
 after the other; the order alternates between datasets and repeats. Both call the
@@ -42,7 +44,9 @@ import sys
 import time
 from pathlib import Path
 
-from sesindex.bayes import ModelSpec, fit
+from dataclasses import replace
+
+from sesindex.bayes import ModelSpec, fit, load_model_spec
 from sesindex.data.synthetic import generate
 
 SAMPLED = ("alpha", "lam", "dispersion", "rho", "tau", "kappa", "m")
@@ -61,7 +65,9 @@ def run(ds, years, backend: str, a, kernel: bool = True) -> dict:
     if backend == "nutpie" and a.compile_backend:
         extra["compile_backend"] = a.compile_backend
     t = time.perf_counter()
-    res = fit(ds, ModelSpec(years=years, likelihood=a.likelihood), backend=backend,
+    spec = (replace(load_model_spec(a.spec), years=years) if a.spec
+            else ModelSpec(years=years, likelihood=a.likelihood))
+    res = fit(ds, spec, backend=backend,
               chains=a.chains, tune=a.tune, draws=a.draws, seed=a.seed, kernel=kernel,
               **extra)
     wall = time.perf_counter() - t
@@ -135,6 +141,9 @@ def main() -> None:
                     choices=("gaussian_logit", "binomial"))
     ap.add_argument("--pymc-graph", action="store_true",
                     help="also run pm.sample on the pytensor graph of the same density")
+    ap.add_argument("--spec", default=None,
+                    help="a model spec file (e.g. models/latent_factor.toml: its model and "
+                         "target_accept for both samplers) instead of the default model")
     ap.add_argument("--compile-backend", default=None,
                     help="nutpie's compile backend (jax | numba); default: fit()'s default")
     a = ap.parse_args()
@@ -156,12 +165,12 @@ def main() -> None:
             if a.pymc_graph:
                 rows["pymc_graph"] = run(ds, years, "pymc", a, kernel=False)
                 ratio["pymc/graph"] = ratios(rows["nutpie"], rows["pymc_graph"])
-            label = f"{a.areas} areas, years {spec}, {a.likelihood}, " \
+            label = f"{a.areas} areas, years {spec}, {a.spec or a.likelihood}, " \
                     f"{a.chains}x({a.tune}+{a.draws}), repeat {rep + 1}, " \
                     f"order {' then '.join(rows)}"
             show(label, list(rows.values()), ratio)
             record["datasets"].append({"areas": a.areas, "years": list(years), "repeat": rep,
-                                       "likelihood": a.likelihood,
+                                       "likelihood": a.likelihood, "spec": a.spec,
                                        "order": list(order), "runs": rows, "ratio": ratio})
     record["loadavg_end"] = os.getloadavg()
     with OUT.open("a") as fh:

@@ -37,20 +37,23 @@ OUT = HERE / "results_warmup.jsonl"
 
 
 def steps_of(division: str, n_years: int, draws: int, spec, areas: int | None = None,
-             options: dict | None = None) -> dict:
-    """Warm-up and kept-draw leapfrog steps of one national fit's sampler."""
+             options: dict | None = None, seed: int | None = None) -> dict:
+    """Warm-up and kept-draw leapfrog steps of one national fit's sampler (the sampler's
+    ``seed``: the spec's unless given; the data stay the same)."""
+    from dataclasses import replace
+
     import nutpie
 
     from bench_gradient_cost import compiled_of, spec_inputs
+    from sesindex.bayes.fit import nutpie_options
 
     inputs = spec_inputs(division, n_years, spec, areas)
     compiled = compiled_of(inputs, spec)
-    s = spec.sampler
+    s = spec.sampler if seed is None else replace(spec.sampler, seed=seed)
     t = time.perf_counter()
     idata = nutpie.sample(compiled, draws=draws, tune=s.tune, chains=s.chains,
                           cores=min(s.chains, 2), seed=s.seed, progress_bar=False,
-                          save_warmup=True, low_rank_modified_mass_matrix=s.low_rank,
-                          target_accept=s.target_accept, **(options or {}))
+                          save_warmup=True, **nutpie_options(s), **(options or {}))
     seconds = time.perf_counter() - t
     warm = idata.warmup_sample_stats["n_steps"].values.astype(float)  # chain, draw
     kept = idata.sample_stats["n_steps"].values.astype(float)
@@ -58,7 +61,7 @@ def steps_of(division: str, n_years: int, draws: int, spec, areas: int | None = 
     total = warm.sum() + kept.sum()
     chain_steps = warm.sum(axis=1) + kept.sum(axis=1)  # wall follows the longest
     return {"division": division, "areas": len(inputs.areas), "years": n_years,
-            "tune": s.tune, "draws": draws, "chains": s.chains,
+            "tune": s.tune, "draws": draws, "chains": s.chains, "seed": s.seed,
             "warmup_steps_per_draw": round(float(warm.mean()), 2),
             "warmup_first10pct_steps_per_draw": round(float(warm[:, :head].mean()), 2),
             "warmup_rest_steps_per_draw": round(float(warm[:, head:].mean()), 2),
@@ -84,6 +87,8 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=100)
     ap.add_argument("--areas", type=int, default=None, help="a subset of N RegSO areas")
     ap.add_argument("--divisions", nargs="+", default=["regso", "deso"])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[None],
+                    help="sampler seeds, one run each (default: the spec's)")
     ap.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                     help="a nutpie.sample argument (integer or float value)")
     a = ap.parse_args()
@@ -94,8 +99,8 @@ def main() -> None:
     spec = load_model_spec(HERE.parent / "models" / "latent_factor.toml")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
                             capture_output=True).stdout.strip()
-    for division in a.divisions:
-        row = steps_of(division, a.years, a.draws, spec, a.areas, options)
+    for division, seed in [(d, s) for d in a.divisions for s in a.seeds]:
+        row = steps_of(division, a.years, a.draws, spec, a.areas, options, seed)
         row.update(command="python benchmarks/bench_warmup.py " + shlex.join(sys.argv[1:]),
                    commit=commit, date=time.strftime("%Y-%m-%d %H:%M"),
                    load_avg=os.getloadavg())
