@@ -42,9 +42,8 @@ import shlex
 import subprocess
 import sys
 import time
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 from sesindex.bayes import ModelSpec, fit, load_model_spec
 from sesindex.data.synthetic import generate
