@@ -17,6 +17,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -80,6 +81,9 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=None, help="the last N years of the "
                     "panel (default: all 14)")
     ap.add_argument("--label", default="", help="a name for this run in the output")
+    ap.add_argument("--sampler", action="append", default=[], metavar="KEY=VALUE",
+                    help="override one [sampler] setting of the spec (checked against "
+                    "its schema), e.g. early_window_switch_freq=50; repeatable")
     a = ap.parse_args()
 
     from sesindex.bayes import fit
@@ -89,6 +93,14 @@ def main() -> None:
     from sesindex.data.synthetic import generate
 
     spec = load_model_spec(ROOT / "models" / "latent_factor.toml")
+    if a.sampler:
+        from sesindex.bayes.spec import ModelSpec
+
+        overrides = dict(item.split("=", 1) for item in a.sampler)
+        table = {k: json.loads(v) for k, v in overrides.items()}
+        checked = ModelSpec.from_dict({"sampler": {**dataclasses.asdict(spec.sampler),
+                                                   **table}})
+        spec = dataclasses.replace(spec, sampler=checked.sampler)
     years = {"years": spec.years} if spec.years else {}  # default: the synthetic panel's
     if a.years:
         from sesindex.data.synthetic import YEARS
@@ -129,7 +141,9 @@ def main() -> None:
                    f"{a.areas}" + (f" --division {a.division}" if a.division != "regso"
                                    else "") + (f" --draws {a.draws}" if a.draws else "")
                    + (f" --years {a.years}" if a.years else "")
-                   + (f" --label {a.label}" if a.label else ""),
+                   + (f" --label {a.label}" if a.label else "")
+                   + "".join(f" --sampler {item}" for item in a.sampler),
+        "sampler": dataclasses.asdict(spec.sampler),
         "peak_rss_gb": peaks,
         "peak_after_sampling_gb": max(peaks[s] for s in ("derive", "diagnostics", "tables",
                                                           "write") if s in peaks),

@@ -106,15 +106,17 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
 
 def nutpie_options(sampler) -> dict:
     """The spec's NUTS settings as ``nutpie.sample`` keywords: ``target_accept`` (only
-    when not nutpie's 0.8) and the low-rank mass matrix, named as the installed nutpie
+    when not nutpie's 0.8), the low-rank mass matrix, named as the installed nutpie
     names it (``adaptation="low_rank"`` from 0.16.9, ``low_rank_modified_mass_matrix``
-    before).
+    before), and ``early_window_switch_freq`` when the spec sets it.
 
     Examples
     --------
     >>> from sesindex.bayes.spec import SamplerSpec
     >>> nutpie_options(SamplerSpec(target_accept=0.95, low_rank=False))
     {'target_accept': 0.95}
+    >>> nutpie_options(SamplerSpec(early_window_switch_freq=50))
+    {'early_window_switch_freq': 50}
     """
     import inspect
 
@@ -126,6 +128,8 @@ def nutpie_options(sampler) -> dict:
         newer = "adaptation" in inspect.signature(nutpie.sample).parameters
         options.update({"adaptation": "low_rank"} if newer
                        else {"low_rank_modified_mass_matrix": True})
+    if sampler.early_window_switch_freq is not None:
+        options["early_window_switch_freq"] = sampler.early_window_switch_freq
     return options
 
 
