@@ -42,3 +42,13 @@ def test_validate_check_checks_every_spec_without_running(tmp_path):
     assert got.exit_code == 1
     assert "bad.toml: bootstrap.replicate: unknown key" in " ".join(got.output.split())
     assert "latent_factor.toml" in got.output  # the packaged specs are checked too
+
+
+def test_the_early_window_setting_reaches_nutpie_from_a_spec():
+    from sesindex.bayes.fit import nutpie_options
+
+    spec = ModelSpec.from_dict({"sampler": {"early_window_switch_freq": 50,
+                                            "target_accept": 0.95}})
+    assert nutpie_options(spec.sampler) == {"target_accept": 0.95,
+                                            "early_window_switch_freq": 50}
+    assert "early_window_switch_freq" not in nutpie_options(ModelSpec().sampler)
