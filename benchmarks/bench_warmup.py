@@ -14,7 +14,8 @@ of a step while both run, an upper bound once the other has finished), beside th
 milliseconds per mean chain's step.
 ``--areas N`` takes a random subset of N RegSO areas instead (``--divisions regso``);
 ``--option key=value`` passes a nutpie sampler argument (e.g. ``early_window_switch_freq=50``:
-how often the mass matrix is re-estimated early in the warm-up; nutpie's default 10).
+how often the mass matrix is re-estimated early in the warm-up; nutpie's default 10);
+``--init mode`` starts the chains dispersed about the mode (``sesindex.bayes.start``).
 One JSON line per run goes to ``benchmarks/results_warmup.jsonl``, with the mean steps of
 every 25 warm-up draws.
 
@@ -37,7 +38,8 @@ OUT = HERE / "results_warmup.jsonl"
 
 
 def steps_of(division: str, n_years: int, draws: int, spec, areas: int | None = None,
-             options: dict | None = None, seed: int | None = None) -> dict:
+             options: dict | None = None, seed: int | None = None,
+             init: str = "jitter") -> dict:
     """Warm-up and kept-draw leapfrog steps of one national fit's sampler (the sampler's
     ``seed``: the spec's unless given; the data stay the same)."""
     from dataclasses import replace
@@ -51,6 +53,10 @@ def steps_of(division: str, n_years: int, draws: int, spec, areas: int | None = 
     compiled = compiled_of(inputs, spec)
     s = spec.sampler if seed is None else replace(spec.sampler, seed=seed)
     t = time.perf_counter()
+    if init == "mode":  # the climb is part of the sampling time
+        from sesindex.bayes.start import start_near_mode
+
+        compiled = start_near_mode(compiled)
     idata = nutpie.sample(compiled, draws=draws, tune=s.tune, chains=s.chains,
                           cores=min(s.chains, 2), seed=s.seed, progress_bar=False,
                           save_warmup=True, **nutpie_options(s), **(options or {}))
@@ -69,7 +75,7 @@ def steps_of(division: str, n_years: int, draws: int, spec, areas: int | None = 
             "warmup_steps_per_25": [round(float(x), 1) for x in
                                     warm[:, : warm.shape[1] // 25 * 25].reshape(
                                         warm.shape[0], -1, 25).mean(axis=(0, 2))],
-            "options": options or {},
+            "options": options or {}, "init": init,
             "kept_steps_per_draw": round(float(kept.mean()), 2),
             "warmup_share_of_steps": round(float(warm.sum() / total), 3),
             "steps_per_chain": round(float(total / s.chains)),
@@ -91,6 +97,8 @@ def main() -> None:
                     help="sampler seeds, one run each (default: the spec's)")
     ap.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                     help="a nutpie.sample argument (integer or float value)")
+    ap.add_argument("--init", choices=("jitter", "mode"), default="jitter",
+                    help="where chains start (the spec's sampler.init)")
     a = ap.parse_args()
     options = {}
     for item in a.option:
@@ -100,7 +108,7 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
                             capture_output=True).stdout.strip()
     for division, seed in [(d, s) for d in a.divisions for s in a.seeds]:
-        row = steps_of(division, a.years, a.draws, spec, a.areas, options, seed)
+        row = steps_of(division, a.years, a.draws, spec, a.areas, options, seed, a.init)
         row.update(command="python benchmarks/bench_warmup.py " + shlex.join(sys.argv[1:]),
                    commit=commit, date=time.strftime("%Y-%m-%d %H:%M"),
                    load_avg=os.getloadavg())

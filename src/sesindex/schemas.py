@@ -111,6 +111,7 @@ class SamplerTable(_Table):
     thin_derived: PositiveInt = 1
     advi_iterations: PositiveInt = 100_000
     kernel: bool = True
+    init: Literal["jitter", "mode"] = "jitter"
     early_window_switch_freq: PositiveInt | None = None
 
 

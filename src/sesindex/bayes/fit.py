@@ -71,16 +71,11 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
             progress: bool, adjacency=None):
     sampler = spec.sampler
     if sampler.backend == "nutpie":
-        import nutpie
-
         compiled = compiled_model(inputs, temporal, spec.municipality, timings, adjacency,
                                   spec.dispersion, spec.likelihood, sampler.kernel,
                                   spec.steps)
         t = time.perf_counter()
-        idata = nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
-                              chains=sampler.chains, cores=min(sampler.chains, 2),
-                              seed=sampler.seed, progress_bar=progress, save_warmup=False,
-                              **nutpie_options(sampler))
+        idata = nutpie_sample(compiled, sampler, seed=sampler.seed, progress=progress)
         timings["sample"] = time.perf_counter() - t
         return _label_years(as_trace(idata), inputs)
     model = build_model(inputs, temporal=temporal, municipality=spec.municipality,
@@ -102,6 +97,37 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
         return _approximate(model, spec, timings, progress)
     raise ValueError(f"sampler.backend {sampler.backend!r} unknown "
                      "(nutpie, pymc, advi, pathfinder)")
+
+
+def nutpie_sample(compiled, sampler, *, seed: int, progress: bool = False):
+    """``nutpie.sample`` of a compiled model with the spec's sampler settings: draws,
+    warm-up, chains (on at most 2 cores), the NUTS options (:func:`nutpie_options`) and
+    where the chains start (``init``: nutpie's jittered support point, or ``"mode"``:
+    :func:`sesindex.bayes.start.start_near_mode`). Warm-up draws are not kept.
+
+    Examples
+    --------
+    >>> from sesindex.bayes.compiled import compiled_model
+    >>> from sesindex.bayes.data import model_inputs
+    >>> from sesindex.bayes.spec import SamplerSpec
+    >>> from sesindex.data.synthetic import generate
+    >>> inputs = model_inputs(generate(n_areas=40, years=(2023,), seed=1).dataset,
+    ...                       ["V1", "V2", "V3"])
+    >>> idata = nutpie_sample(compiled_model(inputs, "none"),
+    ...                       SamplerSpec(tune=100, draws=50, init="mode"), seed=1)
+    >>> idata.posterior.sizes["draw"]
+    50
+    """
+    import nutpie
+
+    if sampler.init == "mode":
+        from sesindex.bayes.start import start_near_mode
+
+        compiled = start_near_mode(compiled)
+    return nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
+                         chains=sampler.chains, cores=min(sampler.chains, 2), seed=seed,
+                         progress_bar=progress, save_warmup=False,
+                         **nutpie_options(sampler))
 
 
 def nutpie_options(sampler) -> dict:

@@ -65,6 +65,8 @@ class SamplerSpec:
     advi_iterations: int = 100_000  # 30,000 left the national hyperparameters unconverged
     kernel: bool = True  # the compiled likelihood kernel; False: the pytensor graph of the
     # same density (the reference; how PyMC would compile the model by itself)
+    init: str = "jitter"  # where chains start: jitter (nutpie's: the support point, U(-1, 1)
+    # on the unconstrained scale) | mode (dispersed about the mode: sesindex.bayes.start)
     early_window_switch_freq: int | None = None  # nutpie only: draws between mass-matrix
     # window switches early in warm-up (None: nutpie's default, 10). Adaptation only: the
     # kept draws' kernel is NUTS as before (benchmarks/RESULTS.md, "The rest of the gap")
@@ -141,10 +143,10 @@ class ModelSpec:
         spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
                    gate=GateSpec(**d.get("gate", {})))
         check_model_form(spec.likelihood, spec.dispersion)
-        if (spec.sampler.early_window_switch_freq is not None
-                and spec.sampler.backend != "nutpie"):
-            raise ValueError("sampler.early_window_switch_freq is a nutpie setting: "
-                             f"sampler.backend is {spec.sampler.backend!r}")
+        for key, default in (("early_window_switch_freq", None), ("init", "jitter")):
+            if getattr(spec.sampler, key) != default and spec.sampler.backend != "nutpie":
+                raise ValueError(f"sampler.{key} is a nutpie setting: sampler.backend is "
+                                 f"{spec.sampler.backend!r}")
         from sesindex.bayes.steps import check_steps
 
         check_steps(spec.steps)

@@ -203,10 +203,8 @@ def _replicate(job: tuple[_Design, int]) -> dict:
     The model is compiled once per form in each process (:mod:`sesindex.bayes.compiled`)
     and the replicate's data swapped in, so in process and on every worker only the first
     replicate of a design compiles."""
-    import nutpie
-
     from sesindex.bayes.compiled import compiled_model
-    from sesindex.bayes.fit import nutpie_options
+    from sesindex.bayes.fit import nutpie_sample
     from sesindex.bayes.model import model_data
     from sesindex.bayes.simulate import simulate_prior
 
@@ -227,11 +225,8 @@ def _replicate(job: tuple[_Design, int]) -> dict:
         truth = _truth_vector(true, list(d.hyper), d.eta_cells, d.index_cells)
         data = model_data(sim, municipality=model.municipality,
                           dispersion=model.dispersion, likelihood=likelihood)
-        trace = as_trace(nutpie.sample(compiled.with_data(**data), draws=sampler.draws,
-                                       tune=sampler.tune, chains=sampler.chains,
-                                       cores=min(sampler.chains, 2), seed=d.seed + r,
-                                       progress_bar=False, save_warmup=False,
-                                       **nutpie_options(sampler)))
+        trace = as_trace(nutpie_sample(compiled.with_data(**data), sampler,
+                                       seed=d.seed + r))
         row.update(_diagnostics(trace, model.gate))
         kept = _kept_draws(group(trace, "posterior"), sim, list(d.hyper), d.eta_cells,
                            d.index_cells, d.thin, d.keep,
