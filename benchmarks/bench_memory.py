@@ -70,6 +70,14 @@ def _steps(idata) -> float | None:
     return round(float(stats["n_steps"].mean()), 2)
 
 
+def _value(text: str):
+    """A ``--sampler`` value: JSON (numbers, true/false) or else the string itself."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--areas", type=int, default=600, help="areas (3363 RegSO or 5984 "
@@ -97,7 +105,7 @@ def main() -> None:
         from sesindex.bayes.spec import ModelSpec
 
         overrides = dict(item.split("=", 1) for item in a.sampler)
-        table = {k: json.loads(v) for k, v in overrides.items()}
+        table = {k: _value(v) for k, v in overrides.items()}
         checked = ModelSpec.from_dict({"sampler": {**dataclasses.asdict(spec.sampler),
                                                    **table}})
         spec = dataclasses.replace(spec, sampler=checked.sampler)
