@@ -52,3 +52,16 @@ def test_the_early_window_setting_reaches_nutpie_from_a_spec():
     assert nutpie_options(spec.sampler) == {"target_accept": 0.95,
                                             "early_window_switch_freq": 50}
     assert "early_window_switch_freq" not in nutpie_options(ModelSpec().sampler)
+
+
+def test_sampler_overrides_are_checked_like_the_spec():
+    from sesindex.bayes import fit
+    from sesindex.cli import app
+
+    with pytest.raises(ValueError, match="sampler.draws"):
+        fit(None, ModelSpec(), draws=-5)  # refused before the data are read
+    with pytest.raises(ValueError, match="sampler.init is a nutpie setting"):
+        fit(None, ModelSpec(), backend="pymc", init="mode")
+    got = CliRunner().invoke(app, ["fit", "--init", "middle", "--out", "unused"])
+    assert got.exit_code == 1
+    assert "sampler.init" in " ".join(got.output.split())

@@ -72,6 +72,30 @@ class SamplerSpec:
     # kept draws' kernel is NUTS as before (benchmarks/RESULTS.md, "The rest of the gap")
 
 
+def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
+    """``sampler`` checked against the ``[sampler]`` schema, and settings only nutpie has
+    refused for another backend, with the key named (overrides of a loaded spec pass
+    here too).
+
+    Examples
+    --------
+    >>> check_sampler(SamplerSpec(backend="pymc", init="mode"))
+    Traceback (most recent call last):
+    ...
+    ValueError: sampler.init is a nutpie setting: sampler.backend is 'pymc'
+    """
+    from dataclasses import asdict
+
+    from sesindex.schemas import SamplerTable, check
+
+    check("sampler", SamplerTable, asdict(sampler))
+    for key, default in (("early_window_switch_freq", None), ("init", "jitter")):
+        if getattr(sampler, key) != default and sampler.backend != "nutpie":
+            raise ValueError(f"sampler.{key} is a nutpie setting: sampler.backend is "
+                             f"{sampler.backend!r}")
+    return sampler
+
+
 @dataclass(frozen=True)
 class GateSpec:
     """The fit gate: a run that misses it is marked failed everywhere it reports."""
@@ -143,10 +167,7 @@ class ModelSpec:
         spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
                    gate=GateSpec(**d.get("gate", {})))
         check_model_form(spec.likelihood, spec.dispersion)
-        for key, default in (("early_window_switch_freq", None), ("init", "jitter")):
-            if getattr(spec.sampler, key) != default and spec.sampler.backend != "nutpie":
-                raise ValueError(f"sampler.{key} is a nutpie setting: sampler.backend is "
-                                 f"{spec.sampler.backend!r}")
+        check_sampler(spec.sampler)
         from sesindex.bayes.steps import check_steps
 
         check_steps(spec.steps)

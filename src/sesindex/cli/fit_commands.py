@@ -27,6 +27,9 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
         tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),
         backend: str = typer.Option(None, help="nutpie (default), pymc or advi."),
+        init: str = typer.Option(None, help="Where the chains start: jitter (nutpie's "
+                                 "jittered support point) or mode (dispersed about the "
+                                 "mode: a shorter warm-up; docs/model.md)."),
         adjacency: Path = typer.Option(None, exists=True, help="CSV of neighbouring area "
                                        "pairs (two code columns): adds the BYM2 spatial "
                                        "term."),
@@ -48,10 +51,16 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     from sesindex.data.io import load_data
 
     model_spec = load_model_spec(spec_file(spec))
-    sampler = {k: v for k, v in (("draws", draws), ("tune", tune), ("backend", backend))
-               if v is not None}
+    sampler = {k: v for k, v in (("draws", draws), ("tune", tune), ("backend", backend),
+                                 ("init", init)) if v is not None}
     if sampler:
-        model_spec = replace(model_spec, sampler=replace(model_spec.sampler, **sampler))
+        from sesindex.bayes.spec import check_sampler
+
+        try:
+            model_spec = replace(model_spec, sampler=check_sampler(
+                replace(model_spec.sampler, **sampler)))
+        except ValueError as exc:
+            fail(str(exc))
     if years:
         model_spec = replace(model_spec, years=parse_years(years))
     if adjacency:
