@@ -27,6 +27,10 @@ from sesindex.validate.spec import StudySpec
      "bootstrap.replicate: unknown key"),
     (lambda: StudySpec.from_dict({"study": "stress", "stress": {"scenarios": ["drought"]}}),
      "stress.scenarios.0"),
+    (lambda: StudySpec.from_dict({"study": "stress", "stress": {"sampler": {"init": "mod"}}}),
+     "stress.sampler.init"),
+    (lambda: StudySpec.from_dict({"study": "evaluate", "evaluate": {"sampler": {"drawz": 9}}}),
+     "evaluate.sampler.drawz: unknown key"),
 ])
 def test_bad_specs_are_refused_with_the_key_named(build, named):
     with pytest.raises(ValueError, match=named.replace("(", r"\(")):
@@ -42,6 +46,19 @@ def test_validate_check_checks_every_spec_without_running(tmp_path):
     assert got.exit_code == 1
     assert "bad.toml: bootstrap.replicate: unknown key" in " ".join(got.output.split())
     assert "latent_factor.toml" in got.output  # the packaged specs are checked too
+
+
+def test_validate_check_of_one_spec_checks_that_spec(tmp_path):
+    from sesindex.cli import app
+
+    bad = tmp_path / "stress.toml"
+    bad.write_text('study = "stress"\n[stress]\nsampler = { init = "mod" }\n')
+    got = CliRunner().invoke(app, ["validate", str(bad), "--check"])
+    assert got.exit_code == 1
+    assert "stress.sampler.init" in " ".join(got.output.split())
+    assert "latent_factor.toml" not in got.output  # only the spec given
+    missing = CliRunner().invoke(app, ["validate", str(tmp_path / "none.toml"), "--check"])
+    assert missing.exit_code == 1 and "none.toml" in " ".join(missing.output.split())
 
 
 def test_the_early_window_setting_reaches_nutpie_from_a_spec():

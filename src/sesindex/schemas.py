@@ -206,7 +206,7 @@ class StressOptions(_Table):
     p_material: float = level(0.9)
     p_sign: float = level(0.95)
     progress: bool = False
-    sampler: dict = {}
+    sampler: SamplerTable = SamplerTable()  # overrides of the model spec's [sampler]
 
 
 class EvaluateOptions(_Table):
@@ -220,7 +220,7 @@ class EvaluateOptions(_Table):
     effects: list[float] = [-0.5, -1.0, -2.0]
     k: PositiveInt = 3
     causalpy: bool = True
-    sampler: dict = {}
+    sampler: SamplerTable = SamplerTable()  # overrides of the model spec's [sampler]
     progress: bool = False
 
 

@@ -17,9 +17,10 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
                                        "validation/."),
              specs_dir: Path = typer.Option(Path("validation"), help="Where --all looks."),
              out: Path = typer.Option(Path("results/validation"), help="Output root."),
-             check: bool = typer.Option(False, "--check", help="Check every study spec in "
-                                        "--specs-dir and every packaged index and model "
-                                        "spec against its schema, without running."),
+             check: bool = typer.Option(False, "--check", help="Check the study spec given, "
+                                        "or else every study spec in --specs-dir and every "
+                                        "packaged index and model spec, against its schema, "
+                                        "without running."),
              workers: int = typer.Option(None, help="Run the study's replicates (stress, "
                                          "evaluate, sbc, sensitivity) on a local Dask "
                                          "cluster of N worker processes."),
@@ -29,7 +30,7 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
     from sesindex.validate import run_all, run_study
 
     if check:
-        _check_specs(specs_dir)
+        _check_specs(specs_dir, spec)
         return
     if all_ == (spec is not None):
         fail("give one study spec or --all", 2)
@@ -60,9 +61,9 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
                           highlight=False)
 
 
-def _check_specs(specs_dir: Path) -> None:
-    """Load every spec (study specs of ``specs_dir``, packaged index and model specs)
-    through its schema; exit 1 naming each that fails."""
+def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
+    """Load ``spec``, or else every spec (study specs of ``specs_dir``, packaged index and
+    model specs), through its schema; exit 1 naming each that fails."""
     import tomllib
 
     from sesindex.bayes import load_model_spec
@@ -70,18 +71,28 @@ def _check_specs(specs_dir: Path) -> None:
     from sesindex.specs import packaged_specs, resolve_spec
     from sesindex.validate import StudySpec
 
+    if spec is not None:
+        _report_checks([(spec, StudySpec.load)])
+        return
     files = [(p, StudySpec.load) for p in sorted(Path(specs_dir).glob("*.toml"))]
     for name in packaged_specs():
         path = resolve_spec(name)
         with open(path, "rb") as fh:
             kind = load_model_spec if "model" in tomllib.load(fh) else load_spec
         files.append((path, kind))
+    _report_checks(files)
+
+
+def _report_checks(files: list) -> None:
+    """Each (path, loader) loaded; a line per spec, exit 1 if any fails."""
+    import tomllib
+
     bad = 0
     for path, loader in files:
         try:
             loader(path)
             console.print(f"[green]✓[/] {path}", highlight=False)
-        except (ValueError, TypeError, tomllib.TOMLDecodeError) as exc:
+        except (ValueError, TypeError, OSError, tomllib.TOMLDecodeError) as exc:
             bad += 1
             err.print(f"[red]✗[/] {path}: {escape(str(exc))}", highlight=False)
     console.print(f"{len(files) - bad} of {len(files)} specs valid", highlight=False)
