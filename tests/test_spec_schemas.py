@@ -21,6 +21,9 @@ from sesindex.validate.spec import StudySpec
     (lambda: ModelSpec.from_dict({"sampler": {"backend": "pymc",
                                               "early_window_switch_freq": 50}}),
      "sampler.early_window_switch_freq is a nutpie setting"),
+    (lambda: ModelSpec.from_dict({"sampler": {"maxdepth": 0}}), "sampler.maxdepth"),
+    (lambda: ModelSpec.from_dict({"sampler": {"backend": "advi", "maxdepth": 8}}),
+     "sampler.maxdepth is a nutpie setting"),
     (lambda: ModelSpec.from_dict({"model": {"steps": "t"}}), "model.steps"),
     (lambda: ModelSpec.from_dict({"gate": {"rhat": 1.01}}), "gate.rhat"),
     (lambda: StudySpec.from_dict({"study": "bootstrap", "bootstrap": {"replicate": 10}}),
@@ -61,14 +64,14 @@ def test_validate_check_of_one_spec_checks_that_spec(tmp_path):
     assert missing.exit_code == 1 and "none.toml" in " ".join(missing.output.split())
 
 
-def test_the_early_window_setting_reaches_nutpie_from_a_spec():
+def test_a_specs_nutpie_settings_reach_nutpies_keywords():
     from sesindex.bayes.fit import nutpie_options
 
     spec = ModelSpec.from_dict({"sampler": {"early_window_switch_freq": 50,
-                                            "target_accept": 0.95}})
+                                            "target_accept": 0.95, "maxdepth": 8}})
     assert nutpie_options(spec.sampler) == {"target_accept": 0.95,
-                                            "early_window_switch_freq": 50}
-    assert "early_window_switch_freq" not in nutpie_options(ModelSpec().sampler)
+                                            "early_window_switch_freq": 50, "maxdepth": 8}
+    assert nutpie_options(ModelSpec().sampler) == {}  # nutpie's own defaults
 
 
 def test_sampler_overrides_are_checked_like_the_spec():

@@ -100,3 +100,16 @@ def test_a_fit_started_at_the_mode_agrees_with_one_started_by_nutpie():
         # the same posterior: each of the 9 means within 4 Monte Carlo standard errors
         # (a false alarm has probability < 1e-3 in all)
         assert (gap < 4 * se).all(), (name, gap, se)
+
+
+def test_maxdepth_caps_every_trajectory(small_model):
+    from sesindex.bayes.fit import nutpie_sample
+    from sesindex.bayes.spec import SamplerSpec
+
+    idata = nutpie_sample(small_model, SamplerSpec(tune=50, draws=30, maxdepth=2), seed=5)
+    steps = idata.sample_stats["n_steps"].values
+    # a tree of depth 2 has at most 2**2 - 1 = 3 leapfrog steps; uncapped, this model's
+    # trajectories run longer
+    assert steps.max() <= 3
+    free = nutpie_sample(small_model, SamplerSpec(tune=50, draws=30), seed=5)
+    assert free.sample_stats["n_steps"].values.max() > 3

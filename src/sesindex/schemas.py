@@ -113,6 +113,7 @@ class SamplerTable(_Table):
     kernel: bool = True
     init: Literal["jitter", "mode"] = "jitter"
     early_window_switch_freq: PositiveInt | None = None
+    maxdepth: PositiveInt | None = None
 
 
 class GateTable(_Table):

@@ -134,15 +134,15 @@ def nutpie_options(sampler) -> dict:
     """The spec's NUTS settings as ``nutpie.sample`` keywords: ``target_accept`` (only
     when not nutpie's 0.8), the low-rank mass matrix, named as the installed nutpie
     names it (``adaptation="low_rank"`` from 0.16.9, ``low_rank_modified_mass_matrix``
-    before), and ``early_window_switch_freq`` when the spec sets it.
+    before), and ``early_window_switch_freq`` and ``maxdepth`` when the spec sets them.
 
     Examples
     --------
     >>> from sesindex.bayes.spec import SamplerSpec
     >>> nutpie_options(SamplerSpec(target_accept=0.95, low_rank=False))
     {'target_accept': 0.95}
-    >>> nutpie_options(SamplerSpec(early_window_switch_freq=50))
-    {'early_window_switch_freq': 50}
+    >>> nutpie_options(SamplerSpec(early_window_switch_freq=50, maxdepth=8))
+    {'early_window_switch_freq': 50, 'maxdepth': 8}
     """
     import inspect
 
@@ -154,8 +154,9 @@ def nutpie_options(sampler) -> dict:
         newer = "adaptation" in inspect.signature(nutpie.sample).parameters
         options.update({"adaptation": "low_rank"} if newer
                        else {"low_rank_modified_mass_matrix": True})
-    if sampler.early_window_switch_freq is not None:
-        options["early_window_switch_freq"] = sampler.early_window_switch_freq
+    for key in ("early_window_switch_freq", "maxdepth"):  # nutpie's default unless set
+        if getattr(sampler, key) is not None:
+            options[key] = getattr(sampler, key)
     return options
 
 

@@ -70,6 +70,8 @@ class SamplerSpec:
     early_window_switch_freq: int | None = None  # nutpie only: draws between mass-matrix
     # window switches early in warm-up (None: nutpie's default, 10). Adaptation only: the
     # kept draws' kernel is NUTS as before (benchmarks/RESULTS.md, "The rest of the gap")
+    maxdepth: int | None = None  # nutpie only: the deepest NUTS tree, at most
+    # 2**maxdepth - 1 leapfrog steps a draw (None: nutpie's default, 10)
 
 
 def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
@@ -89,7 +91,8 @@ def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
     from sesindex.schemas import SamplerTable, check
 
     check("sampler", SamplerTable, asdict(sampler))
-    for key, default in (("early_window_switch_freq", None), ("init", "jitter")):
+    for key, default in (("early_window_switch_freq", None), ("maxdepth", None),
+                         ("init", "jitter")):
         if getattr(sampler, key) != default and sampler.backend != "nutpie":
             raise ValueError(f"sampler.{key} is a nutpie setting: sampler.backend is "
                              f"{sampler.backend!r}")
