@@ -30,7 +30,7 @@ from sesindex.bayes.gate import fit_gate
 from sesindex.bayes.model import build_model, dispersion_scale
 from sesindex.bayes.posterior import chain_draws, standardise
 from sesindex.bayes.smoothing import smooth_sampling_variances
-from sesindex.bayes.spec import ModelSpec, check_sampler
+from sesindex.bayes.spec import NUTPIE_KEYWORDS, ModelSpec, check_sampler
 from sesindex.bayes.tables import observed_types, tables, typing_of
 from sesindex.bayes.trace import as_trace, group, with_group
 from sesindex.indicators import official_positions
@@ -154,7 +154,7 @@ def nutpie_options(sampler) -> dict:
         newer = "adaptation" in inspect.signature(nutpie.sample).parameters
         options.update({"adaptation": "low_rank"} if newer
                        else {"low_rank_modified_mass_matrix": True})
-    for key in ("early_window_switch_freq", "maxdepth"):  # nutpie's default unless set
+    for key in NUTPIE_KEYWORDS:  # nutpie's default unless set
         if getattr(sampler, key) is not None:
             options[key] = getattr(sampler, key)
     return options

@@ -74,6 +74,10 @@ class SamplerSpec:
     # 2**maxdepth - 1 leapfrog steps a draw (None: nutpie's default, 10)
 
 
+#: ``nutpie.sample`` keywords a spec may set, passed on as given (None: nutpie's default)
+NUTPIE_KEYWORDS = ("early_window_switch_freq", "maxdepth")
+
+
 def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
     """``sampler`` checked against the ``[sampler]`` schema, and settings only nutpie has
     refused for another backend, with the key named (overrides of a loaded spec pass
@@ -91,9 +95,9 @@ def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
     from sesindex.schemas import SamplerTable, check
 
     check("sampler", SamplerTable, asdict(sampler))
-    for key, default in (("early_window_switch_freq", None), ("maxdepth", None),
-                         ("init", "jitter")):
-        if getattr(sampler, key) != default and sampler.backend != "nutpie":
+    for key in (*NUTPIE_KEYWORDS, "init"):  # settings only nutpie has
+        changed = getattr(sampler, key) != getattr(SamplerSpec, key)
+        if changed and sampler.backend != "nutpie":
             raise ValueError(f"sampler.{key} is a nutpie setting: sampler.backend is "
                              f"{sampler.backend!r}")
     return sampler
