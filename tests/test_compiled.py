@@ -35,17 +35,21 @@ def test_swapped_data_give_the_density_of_a_model_built_for_them(years_a, years_
     assert logp_a == pytest.approx(logp_b, rel=1e-12)
 
 
-def test_one_compilation_per_form(monkeypatch):
+@pytest.mark.parametrize("compile", ["disk", "process"])
+def test_one_compilation_per_form(monkeypatch, compile):
     import nutpie
 
+    import sesindex.bayes.compile_cache as compile_cache
+
+    owner, name = ((compile_cache, "disk_cached_model") if compile == "disk"
+                   else (nutpie, "compile_pymc_model"))
     calls = []
-    real = nutpie.compile_pymc_model
-    monkeypatch.setattr(nutpie, "compile_pymc_model",
-                        lambda model, **kw: calls.append(1) or real(model, **kw))
+    real = getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda model, **kw: calls.append(1) or real(model, **kw))
     a, b = _inputs(30, (2023,), 1), _inputs(45, (2024,), 2)
     assert form_of(a, "none", True) == form_of(b, "none", True)
-    first = compiled_model(a, "none", True)
-    second = compiled_model(b, "none", True)
+    first = compiled_model(a, "none", True, compile=compile)
+    second = compiled_model(b, "none", True, compile=compile)
     assert len(calls) <= 1  # 0 when an earlier test compiled this form already
     # each holds its own data (nutpie keys shared data by name or, newer, by id)
     assert any(np.array_equal(np.asarray(v), b.z) for v in second.shared_data.values())

@@ -114,6 +114,7 @@ class SamplerTable(_Table):
     init: Literal["jitter", "mode"] = "jitter"
     early_window_switch_freq: PositiveInt | None = None
     maxdepth: PositiveInt | None = None
+    compile: Literal["disk", "process"] = "disk"
 
 
 class GateTable(_Table):

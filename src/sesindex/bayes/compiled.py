@@ -24,6 +24,9 @@ import time
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.model import build_model, model_data
 
+#: How a form is compiled (the sampler setting ``compile``; see :func:`compiled_model`).
+COMPILE_MODES = ("disk", "process")
+
 #: Compiled models of this process, by form (see :func:`form_of`).
 _COMPILED: dict[tuple, object] = {}
 
@@ -53,22 +56,30 @@ def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
                    municipality: bool = True, timings: dict | None = None,
                    adjacency=None, dispersion: str = "sd",
                    likelihood: str = "gaussian_logit", kernel: bool = True,
-                   steps: str = "normal"):
+                   steps: str = "normal", compile: str = "disk"):
     """A nutpie compiled model of this form holding ``inputs``' data.
 
     The first call per form compiles (``timings["compile"]`` records the seconds; 0 when
-    reused); later calls swap the data in.
+    reused); later calls swap the data in. ``compile`` (the sampler setting): ``"disk"``
+    samples PyTensor's disk-cached functions, so a later process with the same form
+    loads them (:mod:`sesindex.bayes.compile_cache`); ``"process"`` has nutpie compile
+    its C callbacks, faster per step for small models but compiled in every process.
     """
     import nutpie
 
+    from sesindex.bayes.compile_cache import disk_cached_model
+
+    if compile not in COMPILE_MODES:
+        raise ValueError(f"sampler.compile {compile!r} unknown {COMPILE_MODES}")
     key = form_of(inputs, temporal, municipality, adjacency, dispersion, likelihood, steps)
-    key += () if kernel else ("graph",)
+    key += (() if kernel else ("graph",)) + (compile,)
     t = time.perf_counter()
     if key not in _COMPILED:
         model = build_model(inputs, temporal=temporal, municipality=municipality,
                             adjacency=adjacency, dispersion=dispersion,
                             likelihood=likelihood, graph=not kernel, steps=steps)
-        _COMPILED[key] = nutpie.compile_pymc_model(model)  # numba: data stay swappable
+        _COMPILED[key] = (disk_cached_model(model) if compile == "disk"  # data stay
+                          else nutpie.compile_pymc_model(model))           # swappable
     if timings is not None:
         timings["compile"] = time.perf_counter() - t
     data = model_data(inputs, municipality=municipality, dispersion=dispersion,

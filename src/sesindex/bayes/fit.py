@@ -73,7 +73,7 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
     if sampler.backend == "nutpie":
         compiled = compiled_model(inputs, temporal, spec.municipality, timings, adjacency,
                                   spec.dispersion, spec.likelihood, sampler.kernel,
-                                  spec.steps)
+                                  spec.steps, sampler.compile)
         t = time.perf_counter()
         idata = nutpie_sample(compiled, sampler, seed=sampler.seed, progress=progress)
         timings["sample"] = time.perf_counter() - t

@@ -64,6 +64,7 @@ from __future__ import annotations
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from pymc.distributions.transforms import Interval
 
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.loglik_op import MarginalLoglik
@@ -163,9 +164,7 @@ def model_data(inputs: ModelInputs, *, municipality: bool = True, dispersion: st
 def _dispersion(inputs: ModelInputs, dispersion: str, data: dict):
     """The dispersion parameter (indicator) for each form (see :func:`build_model`)."""
     if dispersion == "variance":
-        v_min = pm.Data("v_min", data["v_min"])
-        return pm.TruncatedNormal("dispersion", 0.0, PRIOR["dispersion_sd"], lower=-v_min,
-                                  dims="indicator")
+        return variance_prior(-pm.Data("v_min", data["v_min"]))
     if dispersion == "sd":
         sigma = pm.HalfNormal("sigma", PRIOR["sigma_sd"], dims="indicator")
         return pm.Deterministic("dispersion", sigma**2, dims="indicator")
@@ -174,6 +173,30 @@ def _dispersion(inputs: ModelInputs, dispersion: str, data: dict):
         sd[inputs.rate_indicators] = PRIOR["icc_sd"]
         return pm.HalfNormal("dispersion", sd, dims="indicator")
     raise AssertionError(dispersion)  # check_model_form refused it already
+
+
+def variance_prior(lower):
+    """``s_j ~ N(0, dispersion_sd^2)`` truncated below at ``lower = -v_min <= 0`` (a tensor
+    per indicator), sampled on the log scale above the bound: ``pm.TruncatedNormal``'s
+    log density, transform and start, term for term.
+
+    ``pm.TruncatedNormal`` normalises with PyMC's ``normal_lccdf``, whose branch for
+    bounds more than one sd above the mean evaluates ``erfcx``, which PyTensor's numba
+    backend cannot cache on disk (it calls scipy through a function pointer); so every
+    fit recompiled the model (:mod:`sesindex.bayes.compile_cache`). The bound here is at
+    or below the mean, where ``normal_lccdf`` takes its other branch, written out below.
+    """
+    sd = PRIOR["dispersion_sd"]
+
+    def logp(value, lower):
+        z = lower / sd
+        norm = pt.log1p(-pt.erfc(-z / pt.sqrt(2.0)) / 2.0)  # log P(N(0, 1) > z), z <= 0
+        logp = pm.logp(pm.Normal.dist(0.0, sd), value) - norm
+        return pt.switch(value < lower, -np.inf, logp)
+
+    return pm.CustomDist("dispersion", lower, logp=logp, dims="indicator",
+                         support_point=lambda rv, size, lower: lower + 1.0,
+                         transform=Interval(bounds_fn=lambda rng, size, lower: (lower, None)))
 
 
 def _polar_loadings():

@@ -72,6 +72,9 @@ class SamplerSpec:
     # kept draws' kernel is NUTS as before (benchmarks/RESULTS.md, "The rest of the gap")
     maxdepth: int | None = None  # nutpie only: the deepest NUTS tree, at most
     # 2**maxdepth - 1 leapfrog steps a draw (None: nutpie's default, 10)
+    compile: str = "disk"  # nutpie only: disk (PyTensor's functions, cached on disk: a
+    # later process with the same model form starts in about a second) | process
+    # (nutpie's C callbacks: faster steps for small models, compiled in every process)
 
 
 #: ``nutpie.sample`` keywords a spec may set, passed on as given (None: nutpie's default)
@@ -95,7 +98,7 @@ def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
     from sesindex.schemas import SamplerTable, check
 
     check("sampler", SamplerTable, asdict(sampler))
-    for key in (*NUTPIE_KEYWORDS, "init"):  # settings only nutpie has
+    for key in (*NUTPIE_KEYWORDS, "init", "compile"):  # settings only nutpie has
         changed = getattr(sampler, key) != getattr(SamplerSpec, key)
         if changed and sampler.backend != "nutpie":
             raise ValueError(f"sampler.{key} is a nutpie setting: sampler.backend is "

@@ -43,11 +43,22 @@ INFLATION = 2.0
 
 def compiled_logp(compiled):
     """The compiled model's log density and gradient on the unconstrained scale, called
-    as nutpie calls it (its C callback with the model's data).
+    as nutpie calls it (its C callback, or the disk-cached function, with the model's
+    data).
 
-    Returns a function ``x -> (logp, grad)``; ``(-inf, nan)`` where the model's callback
-    reports a non-finite value.
+    Returns a function ``x -> (logp, grad)``; ``(-inf, nan)`` where the model reports a
+    non-finite value.
     """
+    if hasattr(compiled, "logp_function"):  # sesindex.bayes.compile_cache
+        inner = compiled.logp_function()
+
+        def logp(x):
+            value, grad = inner(np.ascontiguousarray(x, dtype=np.float64))
+            if not np.isfinite(value):
+                return -np.inf, np.full(compiled.n_dim, np.nan)
+            return value, np.asarray(grad, dtype=np.float64)
+
+        return logp
     fn = compiled.compiled_logp_func.ctypes
     user_data = compiled.user_data  # kept alive with the closure
     n = compiled.n_dim
@@ -118,4 +129,6 @@ def start_near_mode(compiled):
         start = rng.multivariate_normal(mode, INFLATION**2 * cov)
         return np.ascontiguousarray(start if np.isfinite(logp(start)[0]) else mode)
 
+    if hasattr(compiled, "with_initial_points"):  # sesindex.bayes.compile_cache
+        return compiled.with_initial_points(initial_point)
     return replace(compiled, initial_point_func=initial_point)

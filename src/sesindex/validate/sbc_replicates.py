@@ -217,7 +217,8 @@ def _replicate(job: tuple[_Design, int]) -> dict:
     try:
         compiled = compiled_model(d.template, "random_walk" if d.panel else "none",
                                   model.municipality, timings, dispersion=model.dispersion,
-                                  likelihood=likelihood, steps=model.steps)
+                                  likelihood=likelihood, steps=model.steps,
+                                  compile=sampler.compile)
         sim, true = simulate_prior(d.template, np.random.default_rng([d.seed, r]),
                                    panel=d.panel, prior=d.prior, likelihood=likelihood,
                                    dispersion=model.dispersion, steps=model.steps,
