@@ -107,7 +107,9 @@ def main() -> None:
     print(json.dumps({"commit": commit, "areas": a.areas, "years": a.years,
                       "compile": a.compile,
                       "command": f"python benchmarks/bench_compile.py --areas {a.areas} "
-                                 f"--years {a.years} --compile {a.compile}", "runs": runs,
+                                 f"--years {a.years} --compile {a.compile}"
+                                 + (f" --warm {a.warm}" if a.warm != 2 else ""),
+                      "runs": runs,
                       "load_avg": os.getloadavg()}))
 
 

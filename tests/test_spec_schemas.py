@@ -85,3 +85,8 @@ def test_sampler_overrides_are_checked_like_the_spec():
     got = CliRunner().invoke(app, ["fit", "--init", "middle", "--out", "unused"])
     assert got.exit_code == 1
     assert "sampler.init" in " ".join(got.output.split())
+    with pytest.raises(ValueError, match="sampler.compile is a nutpie setting"):
+        fit(None, ModelSpec(), backend="pymc", compile="process")
+    got = CliRunner().invoke(app, ["fit", "--compile", "cached", "--out", "unused"])
+    assert got.exit_code == 1
+    assert "sampler.compile" in " ".join(got.output.split())

@@ -106,6 +106,29 @@ def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
     return sampler
 
 
+def replicate_sampler(sampler: SamplerSpec, overrides: dict | None = None) -> SamplerSpec:
+    """The sampler a replicate study fits with: ``overrides`` (the study's ``sampler``
+    table) on ``sampler``, with nutpie's C callbacks (``compile = "process"``) unless
+    the study sets ``compile``. A study compiles each model form once per process and
+    samples it for every replicate, where the disk-cached form's Python call per
+    gradient costs 3-22 % a step with two chains (benchmarks/RESULTS.md, "Compile once
+    per machine"); and the committed studies ran on nutpie's callbacks.
+
+    Examples
+    --------
+    >>> replicate_sampler(SamplerSpec(), {"draws": 200}).compile
+    'process'
+    >>> replicate_sampler(SamplerSpec(), {"compile": "disk"}).compile
+    'disk'
+    """
+    from dataclasses import replace
+
+    overrides = dict(overrides or {})
+    if overrides.get("backend", sampler.backend) == "nutpie":
+        overrides.setdefault("compile", "process")
+    return check_sampler(replace(sampler, **overrides))
+
+
 @dataclass(frozen=True)
 class GateSpec:
     """The fit gate: a run that misses it is marked failed everywhere it reports."""

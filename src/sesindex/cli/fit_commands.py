@@ -30,6 +30,10 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         init: str = typer.Option(None, help="Where the chains start: jitter (nutpie's "
                                  "jittered support point) or mode (dispersed about the "
                                  "mode: a shorter warm-up; docs/model.md)."),
+        compile: str = typer.Option(None, help="How nutpie's model is compiled: disk "
+                                    "(default; cached on disk, so a later run of the same "
+                                    "model form starts sampling in about a second) or "
+                                    "process (nutpie's C callbacks, compiled in every run)."),
         adjacency: Path = typer.Option(None, exists=True, help="CSV of neighbouring area "
                                        "pairs (two code columns): adds the BYM2 spatial "
                                        "term."),
@@ -52,7 +56,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
 
     model_spec = load_model_spec(spec_file(spec))
     sampler = {k: v for k, v in (("draws", draws), ("tune", tune), ("backend", backend),
-                                 ("init", init)) if v is not None}
+                                 ("init", init), ("compile", compile)) if v is not None}
     if sampler:
         from sesindex.bayes.spec import check_sampler
 

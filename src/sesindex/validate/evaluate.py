@@ -327,11 +327,12 @@ def run(spec, data, out, engine=None) -> dict:
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec
+    from sesindex.bayes.spec import replicate_sampler
 
     opt = {**DEFAULTS, **spec.options}
     model_spec = load_model_spec(opt.get("model", "models/latent_factor.toml"))
     model_spec = replace(model_spec, years=None,
-                         sampler=replace(model_spec.sampler, **opt["sampler"]))
+                         sampler=replicate_sampler(model_spec.sampler, opt["sampler"]))
     years = tuple(int(y) for y in spec.years)
     n_placebo, n_planted = (int(opt["seeds"] if opt.get(k) is None else opt[k])
                             for k in ("placebo_seeds", "planted_seeds"))

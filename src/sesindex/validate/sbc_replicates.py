@@ -165,14 +165,14 @@ def _model(model, opt: dict, panel: bool):
     older interface override its sampler: tune, draws, chains, target_accept)."""
     from dataclasses import replace
 
-    from sesindex.bayes.spec import ModelSpec, SamplerSpec
+    from sesindex.bayes.spec import ModelSpec, SamplerSpec, replicate_sampler
 
     if model is None:
         model = ModelSpec(likelihood=str(opt.get("likelihood", "gaussian_logit")),
                           sampler=SamplerSpec(tune=300, draws=200))
     over = {k: type(getattr(model.sampler, k))(opt[k]) for k in
             ("tune", "draws", "chains", "target_accept") if k in opt}
-    model = replace(model, sampler=replace(model.sampler, **over))
+    model = replace(model, sampler=replicate_sampler(model.sampler, over))
     if "likelihood" in opt:
         model = replace(model, likelihood=str(opt["likelihood"]))
     return model if panel else replace(model, steps="normal")

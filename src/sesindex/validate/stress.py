@@ -281,15 +281,15 @@ def run(spec, data, out, engine=None) -> dict:
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec
+    from sesindex.bayes.spec import replicate_sampler
     from sesindex.data.synthetic import SCENARIOS
 
     opt = {"levels": LEVELS, "delta": 1.0, "p_material": 0.9, "p_sign": 0.95,
            **{k: spec.option(k) for k in ("levels", "delta", "p_material", "p_sign")
               if spec.option(k) is not None}}
     model_spec = load_model_spec(spec.option("model", "models/latent_factor.toml"))
-    if spec.option("sampler"):
-        model_spec = replace(model_spec, sampler=replace(model_spec.sampler,
-                                                         **spec.option("sampler")))
+    model_spec = replace(model_spec, sampler=replicate_sampler(
+        model_spec.sampler, spec.option("sampler")))
     model_spec = replace(model_spec, years=None, delta=float(opt["delta"]))
     scenarios = list(spec.option("scenarios", list(SCENARIOS)))
     unknown = sorted(set(scenarios) - set(SCENARIOS))
