@@ -104,3 +104,17 @@ def test_a_second_process_loads_the_density_from_disk(tmp_path):
     assert [r["loaded"] for r in runs] == [False, True]
     assert runs[0]["cached"] and runs[1]["cached"]
     assert runs[0]["logp"] == runs[1]["logp"]
+
+
+def test_processes_compiling_at_once_leave_a_cache_the_next_one_loads(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+               PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}")
+    at_once = [subprocess.Popen([sys.executable, "-c", CHILD], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+               for _ in range(2)]
+    first = [json.loads(p.communicate()[0].splitlines()[-1]) for p in at_once]
+    assert all(p.returncode == 0 for p in at_once)
+    then = json.loads(subprocess.run([sys.executable, "-c", CHILD], env=env, check=True,
+                                     capture_output=True, text=True).stdout.splitlines()[-1])
+    assert then["loaded"]
+    assert {r["logp"] for r in first} == {then["logp"]}

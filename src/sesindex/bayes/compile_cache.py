@@ -18,10 +18,12 @@ Two things make that fast:
 * every node of the model has a disk-cacheable numba implementation (PyTensor cannot
   cache ``erfcx``; :func:`sesindex.bayes.model.build_model` avoids it).
 
-The price is a Python call per gradient: about 2 % of a step at 300 areas x 14 years,
-and several times a step for the smallest models (benchmarks/RESULTS.md, "Compile once
-per machine"), where the sampler setting ``compile = "process"`` keeps nutpie's C
-callbacks (compiled once per process; validation studies reuse them across replicates).
+The price is a Python call per gradient, and with two chains the wait for the other's
+GIL now and then: with two chains a step costs 1.03 x nutpie's own nationally, 1.22 x
+at 300 areas x 14 years and 4 x for a 600-area single year (benchmarks/RESULTS.md,
+"Compile once per machine"). The sampler setting ``compile = "process"`` keeps
+nutpie's C callbacks (compiled in every process; replicate studies use them, reusing
+one compiled form for all their replicates).
 
 Examples
 --------
@@ -129,9 +131,11 @@ def disk_cached_model(model) -> DiskCachedModel:
     jittered = make_initial_point_fn(model=model, default_strategy="support_point",
                                      jitter_rvs=set(model.free_RVs), return_transformed=True)
     mode = Mode(linker=_releasing_linker(), optimizer=get_mode("NUMBA").provided_optimizer)
-    n_dim, _, logp_pt, expand_pt, initial_point, (names, slices, shapes) = \
-        bridge._make_functions(model, mode=mode, compute_grad=True, join_expanded=True,
-                               pymc_initial_point_fn=bridge._wrap_with_lock(jittered))
+    made = bridge._make_functions(model, mode=mode, compute_grad=True, join_expanded=True,
+                                  pymc_initial_point_fn=bridge._wrap_with_lock(jittered))
+    n_dim, _, logp_pt, expand_pt, initial_point, shape_info = made[:6]
+    names, slices, shapes = shape_info
+    reparameterized = made[6:]  # nutpie >= 0.16.11 also returns the reparameterised names
     logp_fn, expand_fn = logp_pt.vm.jit_fn, expand_pt.vm.jit_fn
     logp_names = [v.name for v in logp_pt.get_shared()]
     expand_names = [v.name for v in expand_pt.get_shared()]
@@ -154,7 +158,7 @@ def disk_cached_model(model) -> DiskCachedModel:
     x = np.zeros(n_dim)  # compile or load now (numba jits on first call): the compile
     logp_fn(x, *[shared[name] for name in logp_names])  # time is the fit's compile time
     expand_fn(x, *[shared[name] for name in expand_names])
-    dims, coords = bridge._prepare_dims_and_coords(model, (names, slices, shapes))
+    dims, coords = bridge._prepare_dims_and_coords(model, shape_info, *reparameterized)
     pyfunc = from_pyfunc(ndim=n_dim, make_logp_fn=make_logp, make_expand_fn=make_expand,
                          make_initial_point_fn=initial_point,
                          expanded_dtypes=[np.dtype("float64")] * len(names),
