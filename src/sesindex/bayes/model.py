@@ -185,6 +185,13 @@ def variance_prior(lower):
     backend cannot cache on disk (it calls scipy through a function pointer); so every
     fit recompiled the model (:mod:`sesindex.bayes.compile_cache`). The bound here is at
     or below the mean, where ``normal_lccdf`` takes its other branch, written out below.
+
+    Examples
+    --------
+    >>> with pm.Model(coords={"indicator": ["V1", "V2"]}) as m:
+    ...     s = variance_prior(pt.as_tensor([-0.01, -0.002]))
+    >>> m.initial_point()["dispersion_interval__"]  # s_j = lower_j + 1, as TruncatedNormal
+    array([0., 0.])
     """
     sd = PRIOR["dispersion_sd"]
 
