@@ -68,13 +68,26 @@ def test_each_chain_starts_apart_near_the_mode_of_the_model(small_model):
         assert np.max(np.abs(jit - mode) / sd) > 6 * INFLATION
 
 
-def test_a_failed_climb_starts_where_nutpie_would_with_a_warning(small_model,
-                                                                 monkeypatch):
+def test_a_climb_without_a_laplace_approximation_starts_at_the_climbed_point(
+        small_model, monkeypatch):
     import sesindex.bayes.start as start
 
     x0 = np.asarray(small_model.initial_point_func(5))
-    monkeypatch.setattr(start, "climb", lambda logp, x: (x, None))
-    with pytest.warns(RuntimeWarning, match="seed 5"):
+    climbed = x0 + 0.25  # a finite point other than the jittered start
+    monkeypatch.setattr(start, "climb", lambda logp, x: (climbed, None))
+    with pytest.warns(RuntimeWarning, match="seed 5: the Hessian"):
+        got = start_near_mode(small_model).initial_point_func(5)
+    np.testing.assert_array_equal(got, climbed)
+
+
+def test_a_climb_to_a_non_finite_density_starts_where_nutpie_would(small_model,
+                                                                   monkeypatch):
+    import sesindex.bayes.start as start
+
+    x0 = np.asarray(small_model.initial_point_func(5))
+    nowhere = np.full_like(x0, np.inf)
+    monkeypatch.setattr(start, "climb", lambda logp, x: (nowhere, None))
+    with pytest.warns(RuntimeWarning, match="seed 5 ended at a non-finite"):
         got = start_near_mode(small_model).initial_point_func(5)
     np.testing.assert_array_equal(got, x0)
 

@@ -111,8 +111,10 @@ def start_near_mode(compiled):
     """``compiled`` with each chain's start dispersed about the mode (see the module).
 
     Each chain climbs from nutpie's own jittered start for its seed, so chains that reach
-    different modes stay apart. A chain whose climb fails (no finite mode, or no
-    Laplace covariance) starts where nutpie would have started it, with a warning.
+    different modes stay apart. A chain whose climb ends where the Hessian is not
+    negative definite (a ridge, or the climb stopped short) starts at the climbed point
+    itself, which is higher than where it began; one whose climb ends at a non-finite
+    density starts where nutpie would have started it. Both warn, naming the seed.
     """
     logp = compiled_logp(compiled)
     jittered = compiled.initial_point_func
@@ -120,11 +122,17 @@ def start_near_mode(compiled):
     def initial_point(seed):
         x0 = np.asarray(jittered(seed), dtype=np.float64)
         mode, cov = climb(logp, x0)
-        if cov is None or not np.isfinite(logp(mode)[0]):
-            warnings.warn("init='mode': no Laplace approximation at the climbed point "
-                          f"(seed {seed}); this chain starts at nutpie's jittered "
-                          "support point", RuntimeWarning, stacklevel=2)
+        if not np.isfinite(logp(mode)[0]):
+            warnings.warn(f"init='mode': the climb from seed {seed} ended at a non-finite "
+                          "log density; this chain starts at nutpie's jittered support "
+                          "point", RuntimeWarning, stacklevel=2)
             return x0
+        if cov is None:
+            warnings.warn("init='mode': no Laplace approximation at the climbed point "
+                          f"(seed {seed}: the Hessian there is not negative definite); "
+                          "this chain starts at the climbed point", RuntimeWarning,
+                          stacklevel=2)
+            return np.ascontiguousarray(mode)
         rng = np.random.default_rng(seed)
         start = rng.multivariate_normal(mode, INFLATION**2 * cov)
         return np.ascontiguousarray(start if np.isfinite(logp(start)[0]) else mode)
