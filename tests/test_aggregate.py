@@ -7,6 +7,7 @@ from scipy.stats import binom
 
 from sesindex.bayes import ModelSpec, fit
 from sesindex.bayes.aggregate import area_groups, deso_to_regso, group_rates
+from sesindex.bayes.output import ROUNDING_ERROR
 from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.real_bundle import load_deso_areas
 from sesindex.data.schema import DataValidationError
@@ -107,7 +108,8 @@ def test_the_aggregated_tables_and_draws_are_written(deso_fit, tmp_path):
     assert back["area_code"].str.match(r"^\d{4}R\d{3}$").all() and len(back) == 80
     post = az.from_netcdf(tmp_path / "posterior.nc").posterior
     got, want = post["group_index"].values, res.posterior["group_index"].values
-    assert got.dtype == np.float32 and np.all(np.abs(got - want) <= np.abs(want) * 2.0**-13)
+    assert got.dtype == np.float32
+    assert np.all(np.abs(got - want) <= np.abs(want) * ROUNDING_ERROR)
 
 
 def test_sesindex_fit_on_deso_data_also_writes_their_regso_areas(tmp_path):

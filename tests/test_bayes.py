@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sesindex.bayes import ModelSpec, fit
+from sesindex.bayes.output import ROUNDING_ERROR
 from sesindex.bayes.posterior import ffbs
 from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.synthetic import generate
@@ -162,7 +163,7 @@ def test_posterior_file_keeps_sampled_values_exactly_and_derived_draws_to_2_pow_
     np.testing.assert_array_equal(tree["posterior"]["posterior"]["index"].values,
                                   res.posterior["index"].values)
     np.testing.assert_allclose(written["posterior"]["posterior"]["index"].values,
-                               res.posterior["index"].values, rtol=2.0**-13)
+                               res.posterior["index"].values, rtol=ROUNDING_ERROR)
     back = xr.open_datatree(tmp_path / "posterior.nc")
     assert set(back.children) == set(res.idata.children)
     for name in ("alpha", "lam", "dispersion", "tau"):  # sampled: exact
@@ -171,7 +172,7 @@ def test_posterior_file_keeps_sampled_values_exactly_and_derived_draws_to_2_pow_
     for name in ("eta", "index"):  # derived: float32, mantissa rounded to 12 bits
         got, want = back.posterior[name].values, res.posterior[name].values
         assert got.dtype == np.float32 and got.shape == want.shape
-        assert np.all(np.abs(got - want) <= np.abs(want) * 2.0**-13 + 1e-6)
+        assert np.all(np.abs(got - want) <= np.abs(want) * ROUNDING_ERROR)
         assert not np.array_equal(got, want.astype(np.float32))  # really rounded
 
 
@@ -275,3 +276,18 @@ def test_an_unavailable_likelihood_is_refused():
 
     with pytest.raises(ValueError, match="not available"):
         check_model_form("poisson", "sd")
+
+
+def test_bitround_errs_by_at_most_its_bound_and_the_bound_is_reached():
+    from sesindex.bayes.output import KEEP_BITS, bitround
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(50, 20, 200_000) * 10.0 ** rng.integers(-6, 3, 200_000)
+    err = np.abs(bitround(x).astype(np.float64) - x) / np.abs(x)
+    assert err.max() <= ROUNDING_ERROR
+    # below a tie in float64, a tie in float32: the two roundings add up beyond half a
+    # unit of the kept bits, so no bound of 2**-(KEEP_BITS + 1) alone would hold
+    edge = 1 + 2.0 ** -(KEEP_BITS + 1) - 2.0 ** -26
+    got = float(bitround(np.array([edge]))[0])
+    assert got == 1 + 2.0 ** -KEEP_BITS
+    assert 2.0 ** -(KEEP_BITS + 1) * edge < got - edge <= ROUNDING_ERROR * edge

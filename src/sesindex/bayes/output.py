@@ -15,8 +15,8 @@ and the RegSO index draws (``group_index``) in ``posterior.nc``.
 
 ``posterior.nc`` holds every sampled quantity exactly and the derived draws of eta and
 the index (what the tables summarise) as float32 rounded to :data:`KEEP_BITS` bits of
-mantissa (:func:`bitround`: a relative error below 2**-13, 0.006 index points at an
-index of 50, against posterior sds of tenths of a point), compressed with the shuffle
+mantissa (:func:`bitround`: a relative error of at most :data:`ROUNDING_ERROR`, about
+2**-13, 0.006 index points at an index of 50, against posterior sds of tenths of a point), compressed with the shuffle
 filter and zlib: the bits a float32 carries beyond that are sampling noise that does not
 compress.
 """
@@ -36,6 +36,11 @@ from sesindex.manifest import manifest_of, save_manifest
 #: Mantissa bits kept of the derived draws in posterior.nc (float32 has 23).
 KEEP_BITS = 12
 
+#: The largest relative error of :func:`bitround` on float64 values: float32's own
+#: rounding (2**-24) followed by rounding to the nearest of ``KEEP_BITS`` bits (2**-13).
+#: The two add: 1 + 2**-13 - 2**-26 becomes 1 + 2**-13 in float32, a tie that rounds up.
+ROUNDING_ERROR = 2.0 ** -(KEEP_BITS + 1) + 2.0 ** -24
+
 
 def bitround(values, keep_bits: int = KEEP_BITS, chunk: int = 1 << 22) -> np.ndarray:
     """``values`` as float32 with the mantissa rounded to ``keep_bits`` bits (to nearest).
@@ -48,7 +53,7 @@ def bitround(values, keep_bits: int = KEEP_BITS, chunk: int = 1 << 22) -> np.nda
     --------
     >>> x = np.array([50.123456, -0.0123456])
     >>> r = bitround(x)
-    >>> bool(np.all(np.abs(r - x) <= np.abs(x) * 2.0**-13))
+    >>> bool(np.all(np.abs(r - x) <= np.abs(x) * ROUNDING_ERROR))
     True
     >>> bitround(np.array([np.nan, np.inf, -1.0]), chunk=2).tolist()
     [nan, inf, -1.0]
