@@ -122,12 +122,13 @@ def test_cli_fit_marks_a_failed_gate_loudly(tmp_path):
 
     res = CliRunner().invoke(app, ["fit", "--spec", "models/latent_factor_single_year.toml",
                                    "--areas", "120", "--draws", "60", "--tune", "60",
-                                   "--out", str(tmp_path)])
+                                   "--maxdepth", "6", "--out", str(tmp_path)])
     # 60 draws cannot give ESS >= 400: the gate must fail, loudly, and say so everywhere
     assert res.exit_code == 3, res.output
     assert "FIT GATE FAILED" in res.output
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["status"] == "failed" and manifest["fit_ok"] is False
+    assert manifest["spec"]["sampler"]["maxdepth"] == 6  # --maxdepth reached the spec
     areas = pd.read_csv(tmp_path / "areas.csv")
     assert len(areas) == 120 and not areas["fit_ok"].any()
     assert (tmp_path / "posterior.nc").exists() and (tmp_path / "report.html").exists()

@@ -128,7 +128,9 @@ def test_cli_evaluate_writes_its_tables_and_refuses_unknown_areas(tmp_path):
     areas = pd.read_csv(run / "areas.csv", dtype={"area_code": str})["area_code"].unique()
     treated = tmp_path / "treated.csv"
     treated.write_text("area_code,start_year\n" + "\n".join(f"{a},2021" for a in areas[:4]))
-    args = ["evaluate", "--run", str(run), "--treated", str(treated), "--k", "2",
+    # k = 5 nearest per treated area: at least 5 distinct comparison areas, the least
+    # evaluate accepts, whatever the fit's draws (k = 2 gave 4 on another stack's draws)
+    args = ["evaluate", "--run", str(run), "--treated", str(treated), "--k", "5",
             "--draws", "150", "--out", str(tmp_path / "ev")]
     if not manifest["fit_ok"]:  # a short fit may miss its gate: evaluate refuses it
         got = runner.invoke(app, args)

@@ -90,3 +90,7 @@ def test_sampler_overrides_are_checked_like_the_spec():
     got = CliRunner().invoke(app, ["fit", "--compile", "cached", "--out", "unused"])
     assert got.exit_code == 1
     assert "sampler.compile" in " ".join(got.output.split())
+    for args in (["--maxdepth", "0"], ["--maxdepth", "8", "--backend", "pymc"]):
+        got = CliRunner().invoke(app, ["fit", *args, "--out", "unused"])
+        assert got.exit_code == 1
+        assert "sampler.maxdepth" in " ".join(got.output.split()), got.output

@@ -135,14 +135,20 @@ def tiny_sbc():
 
 def test_tiny_sbc_ranks_are_uniform(tiny_sbc):
     rep = tiny_sbc.replicates
-    assert len(rep) == 30 and (rep["status"] == "ok").all(), rep[["status", "error"]]
+    assert len(rep) == 30 and set(rep["status"]) <= {"ok", "not_converged"}, \
+        rep[["status", "error"]]
+    # a replicate drawn from the prior can be too hard for 150 draws: it stays in the
+    # table, marked, and out of the ranks. Such misses must stay rare (on the PyMC 6
+    # stack's draws one of the 30 missed even this loose gate, R-hat 1.34; here none)
+    ok = int((rep["status"] == "ok").sum())
+    assert ok >= 27, rep[["status", "max_rhat", "min_ess_bulk", "divergences"]]
     ranks = tiny_sbc.ranks()
     # 3 alpha, 3 lambda, 3 dispersion, rho, eta and index of 4 areas, mu, sigma
-    assert ranks.shape == (30, 20) and ranks.min().min() >= 0 and ranks.max().max() <= 49
+    assert ranks.shape == (ok, 20) and ranks.min().min() >= 0 and ranks.max().max() <= 49
     assert {"mu[2022]", "sigma[2022]"} <= set(ranks.columns)
     assert sum(c.startswith("index[") for c in ranks.columns) == 4
     table, summary = summarise(tiny_sbc, bins=5)
-    assert (table["replicates_used"] == 30).all()
+    assert (table["replicates_used"] == ok).all()
     assert summary["bonferroni_p"] > 0.001, table[["quantity", "p_value", "counts"]]
     assert summary["ks_p"] > 0.001
 

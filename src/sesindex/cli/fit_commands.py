@@ -30,6 +30,10 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         init: str = typer.Option(None, help="Where the chains start: jitter (nutpie's "
                                  "jittered support point) or mode (dispersed about the "
                                  "mode: a shorter warm-up; docs/model.md)."),
+        maxdepth: int = typer.Option(None, help="The deepest NUTS tree (nutpie only): at "
+                                     "most 2^maxdepth - 1 leapfrog steps a draw (nutpie's "
+                                     "default 10); 8 shortens the longest warm-ups of "
+                                     "national panels (benchmarks/RESULTS.md)."),
         compile: str = typer.Option(None, help="How nutpie's model is compiled: disk "
                                     "(default; cached on disk, so a later run of the same "
                                     "model form starts sampling in about a second) or "
@@ -56,7 +60,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
 
     model_spec = load_model_spec(spec_file(spec))
     sampler = {k: v for k, v in (("draws", draws), ("tune", tune), ("backend", backend),
-                                 ("init", init), ("compile", compile)) if v is not None}
+                                 ("init", init), ("maxdepth", maxdepth),
+                                 ("compile", compile)) if v is not None}
     if sampler:
         from sesindex.bayes.spec import check_sampler
 
