@@ -16,9 +16,9 @@ and the RegSO index draws (``group_index``) in ``posterior.nc``.
 ``posterior.nc`` holds every sampled quantity exactly and the derived draws of eta and
 the index (what the tables summarise) as float32 rounded to :data:`KEEP_BITS` bits of
 mantissa (:func:`bitround`: a relative error of at most :data:`ROUNDING_ERROR`, about
-2**-13, 0.006 index points at an index of 50, against posterior sds of tenths of a point), compressed with the shuffle
-filter and zlib: the bits a float32 carries beyond that are sampling noise that does not
-compress.
+2**-13, 0.006 index points at an index of 50, against posterior sds of tenths of a
+point), compressed with the shuffle filter and zlib: the bits a float32 carries beyond
+that are sampling noise that does not compress.
 """
 
 from __future__ import annotations
