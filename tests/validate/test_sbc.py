@@ -144,7 +144,9 @@ def test_tiny_sbc_ranks_are_uniform(tiny_sbc):
     assert ok >= 27, rep[["status", "max_rhat", "min_ess_bulk", "divergences"]]
     ranks = tiny_sbc.ranks()
     # 3 alpha, 3 lambda, 3 dispersion, rho, eta and index of 4 areas, mu, sigma
-    assert ranks.shape == (ok, 20) and ranks.min().min() >= 0 and ranks.max().max() <= 49
+    assert ranks.shape == (30, 20) and ranks.min().min() >= 0 and ranks.max().max() <= 49
+    ranked = (rep["status"] == "ok").to_numpy()
+    assert ranks[ranked].notna().all().all() and ranks[~ranked].isna().all().all()
     assert {"mu[2022]", "sigma[2022]"} <= set(ranks.columns)
     assert sum(c.startswith("index[") for c in ranks.columns) == 4
     table, summary = summarise(tiny_sbc, bins=5)
