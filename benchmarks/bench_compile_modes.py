@@ -98,8 +98,9 @@ def main() -> None:
             env = dict(os.environ, NUMBA_CACHE_DIR=f"{cache}/numba",
                        PYTENSOR_FLAGS=f"base_compiledir={cache}/pytensor")
             out = [subprocess.run([sys.executable, __file__, "--cases", case, "--chains",
-                                   str(a.chains), "--child", child], env=env, check=True, capture_output=True,
-                                  text=True).stdout for child in ("compile", "measure")]
+                                   str(a.chains), "--child", child], env=env, check=True,
+                                  capture_output=True, text=True).stdout
+                   for child in ("compile", "measure")]
         row = {"commit": commit, **json.loads(out[1].strip().splitlines()[-1])}
         row["command"] = "python benchmarks/bench_compile_modes.py " + shlex.join(
             sys.argv[1:])

@@ -8,15 +8,16 @@ worst quantities. Run from the project root:
 from dataclasses import replace
 
 from sesindex.bayes import fit, load_model_spec
+from sesindex.bayes.spec import replicate_sampler
 from sesindex.bayes.trace import group
 from sesindex.data.synthetic import YEARS, generate, scenario_config
 
 spec = load_model_spec("models/latent_factor.toml")
 data = generate(n_areas=300, years=YEARS, seed=20240102, config=scenario_config("static"))
 for target_accept in (0.8, 0.95):
-    # compile = "process", as the study's replicates (sesindex.bayes.spec.replicate_sampler)
-    sampler = replace(spec.sampler, target_accept=target_accept, maxdepth=8,
-                      compile="process")
+    # as the study's replicates are sampled (compile = "process")
+    sampler = replicate_sampler(spec.sampler, {"target_accept": target_accept,
+                                               "maxdepth": 8})
     res = fit(data.dataset, replace(spec, sampler=sampler))
     stats = group(res.idata, "sample_stats")
     steps = float(stats["n_steps"].mean())
