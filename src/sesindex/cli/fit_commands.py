@@ -52,30 +52,13 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                    "every draw (regso_areas.csv, regso_changes.csv).")):
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
     credible intervals (higher ses_mean = higher socioeconomic status)."""
-    from dataclasses import replace
-
-    from sesindex.bayes import load_model_spec
     from sesindex.reporting.save import write_fit_run
     from sesindex.data.io import load_data
 
-    model_spec = load_model_spec(spec_file(spec))
-    sampler = {k: v for k, v in (("draws", draws), ("tune", tune), ("backend", backend),
-                                 ("init", init), ("maxdepth", maxdepth),
-                                 ("compile", compile)) if v is not None}
-    if sampler:
-        from sesindex.bayes.spec import check_sampler
-
-        try:
-            model_spec = replace(model_spec, sampler=check_sampler(
-                replace(model_spec.sampler, **sampler)))
-        except ValueError as exc:
-            fail(str(exc))
-    if years:
-        model_spec = replace(model_spec, years=parse_years(years))
-    if adjacency:
-        model_spec = replace(model_spec, adjacency=str(adjacency))
-    if compare:
-        model_spec = replace(model_spec, compare=model_spec.compare + _year_pairs(compare))
+    model_spec = _model_spec(spec, years=years, adjacency=adjacency, compare=compare,
+                             sampler={"draws": draws, "tune": tune, "backend": backend,
+                                      "init": init, "maxdepth": maxdepth,
+                                      "compile": compile})
     cuts = parse_cutpoints(cutpoints)
     refuse_earlier_run(out, overwrite)
     with steps() as step:
@@ -108,6 +91,33 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     console.print(f"wrote {', '.join(p.name for p in files)} to {out}", highlight=False)
     if not result.gate["passed"]:
         raise typer.Exit(3)
+
+
+def _model_spec(spec: str, *, years: str | None, adjacency: Path | None,
+                compare: list[str] | None, sampler: dict):
+    """The model spec named by ``--spec`` with the command line's overrides (the sampler's
+    checked against its schema like a spec's), or exit saying what is wrong."""
+    from dataclasses import replace
+
+    from sesindex.bayes import load_model_spec
+
+    model_spec = load_model_spec(spec_file(spec))
+    sampler = {k: v for k, v in sampler.items() if v is not None}
+    if sampler:
+        from sesindex.bayes.spec import check_sampler
+
+        try:
+            model_spec = replace(model_spec, sampler=check_sampler(
+                replace(model_spec.sampler, **sampler)))
+        except ValueError as exc:
+            fail(str(exc))
+    if years:
+        model_spec = replace(model_spec, years=parse_years(years))
+    if adjacency:
+        model_spec = replace(model_spec, adjacency=str(adjacency))
+    if compare:
+        model_spec = replace(model_spec, compare=model_spec.compare + _year_pairs(compare))
+    return model_spec
 
 
 def _year_pairs(compare: list[str]) -> tuple[tuple[int, int], ...]:
