@@ -1,7 +1,7 @@
 """Why the 600-area programme walk-through missed: the reference year's noise.
 
 The README's policy-evaluator walk-through (`sesindex fit --spec latent_factor --data
-synthetic-programme --areas 600`, then `sesindex evaluate`) estimated -1.55 points for a
+synthetic-programme --areas 600`, then `sesindex evaluate`) estimated -1.52 points for a
 true -1.00. `sesindex evaluate` reads effects against the year before the start (2017).
 This prints, for the treated areas of that 600-area panel, their mean observed index
 (the official index of the data) and mean true index per year, and their true index's
