@@ -94,3 +94,26 @@ def test_sampler_overrides_are_checked_like_the_spec():
         got = CliRunner().invoke(app, ["fit", *args, "--out", "unused"])
         assert got.exit_code == 1
         assert "sampler.maxdepth" in " ".join(got.output.split()), got.output
+
+
+def test_another_backend_drops_the_specs_nutpie_tuning_but_keeps_the_rest():
+    from dataclasses import replace
+
+    from sesindex.bayes import load_model_spec
+    from sesindex.bayes.spec import override_sampler
+    from sesindex.cli.app import spec_file
+
+    packaged = load_model_spec(spec_file("latent_factor")).sampler
+    tuned = replace(packaged, maxdepth=8, init="mode", compile="process",
+                    early_window_switch_freq=50)
+    for backend in ("pymc", "advi"):
+        moved = override_sampler(tuned, {"backend": backend, "draws": 7})
+        assert (moved.backend, moved.draws) == (backend, 7)
+        assert (moved.maxdepth, moved.init, moved.compile, moved.early_window_switch_freq) \
+            == (None, "jitter", "disk", None)  # nutpie's tuning does not travel
+        assert (moved.target_accept, moved.tune, moved.chains, moved.seed) == \
+            (packaged.target_accept, packaged.tune, packaged.chains, packaged.seed)
+    kept = override_sampler(tuned, {"draws": 7})  # still nutpie: its tuning stays
+    assert (kept.maxdepth, kept.init, kept.compile) == (8, "mode", "process")
+    with pytest.raises(ValueError, match="sampler.init is a nutpie setting"):
+        override_sampler(tuned, {"backend": "pymc", "init": "mode"})  # named: refused

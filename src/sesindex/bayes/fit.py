@@ -30,7 +30,7 @@ from sesindex.bayes.gate import fit_gate
 from sesindex.bayes.model import build_model, dispersion_scale
 from sesindex.bayes.posterior import chain_draws, standardise
 from sesindex.bayes.smoothing import smooth_sampling_variances
-from sesindex.bayes.spec import NUTPIE_KEYWORDS, ModelSpec, check_sampler
+from sesindex.bayes.spec import NUTPIE_KEYWORDS, ModelSpec, override_sampler
 from sesindex.bayes.tables import observed_types, tables, typing_of
 from sesindex.bayes.trace import as_trace, group, with_group
 from sesindex.indicators import official_positions
@@ -225,8 +225,7 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     if seed is not None:
         sampler_overrides["seed"] = seed
     if sampler_overrides:
-        spec = replace(spec, sampler=check_sampler(replace(spec.sampler,
-                                                          **sampler_overrides)))
+        spec = replace(spec, sampler=override_sampler(spec.sampler, sampler_overrides))
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     continuous = {c.indicator: c.transform for c in spec.continuous}

@@ -79,6 +79,8 @@ class SamplerSpec:
 
 #: ``nutpie.sample`` keywords a spec may set, passed on as given (None: nutpie's default)
 NUTPIE_KEYWORDS = ("early_window_switch_freq", "maxdepth")
+#: settings only nutpie has: refused beside another backend
+NUTPIE_ONLY = (*NUTPIE_KEYWORDS, "init", "compile")
 
 
 def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
@@ -98,12 +100,38 @@ def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
     from sesindex.schemas import SamplerTable, check
 
     check("sampler", SamplerTable, asdict(sampler))
-    for key in (*NUTPIE_KEYWORDS, "init", "compile"):  # settings only nutpie has
+    for key in NUTPIE_ONLY:
         changed = getattr(sampler, key) != getattr(SamplerSpec, key)
         if changed and sampler.backend != "nutpie":
             raise ValueError(f"sampler.{key} is a nutpie setting: sampler.backend is "
                              f"{sampler.backend!r}")
     return sampler
+
+
+def override_sampler(sampler: SamplerSpec, overrides: dict) -> SamplerSpec:
+    """``sampler`` with ``overrides`` (a command line's or a call's), checked like a spec.
+
+    An override that moves the backend away from nutpie also returns the settings only
+    nutpie has (``maxdepth``, ``init``, ...) to their defaults unless it names them too:
+    they are the spec's tuning of nutpie, which the other sampler does not have (the run's
+    manifest records the sampler as used). Naming one beside another backend is refused.
+
+    Examples
+    --------
+    >>> override_sampler(SamplerSpec(maxdepth=8), {"backend": "pymc"}).maxdepth is None
+    True
+    >>> override_sampler(SamplerSpec(), {"backend": "pymc", "maxdepth": 8})
+    Traceback (most recent call last):
+    ...
+    ValueError: sampler.maxdepth is a nutpie setting: sampler.backend is 'pymc'
+    """
+    from dataclasses import replace
+
+    overrides = dict(overrides)
+    if overrides.get("backend", "nutpie") != "nutpie" and sampler.backend == "nutpie":
+        for key in NUTPIE_ONLY:
+            overrides.setdefault(key, getattr(SamplerSpec, key))
+    return check_sampler(replace(sampler, **overrides))
 
 
 def replicate_sampler(sampler: SamplerSpec, overrides: dict | None = None) -> SamplerSpec:
@@ -122,12 +150,10 @@ def replicate_sampler(sampler: SamplerSpec, overrides: dict | None = None) -> Sa
     >>> replicate_sampler(SamplerSpec(), {"compile": "disk"}).compile
     'disk'
     """
-    from dataclasses import replace
-
     overrides = dict(overrides or {})
     if overrides.get("backend", sampler.backend) == "nutpie":
         overrides.setdefault("compile", "process")
-    return check_sampler(replace(sampler, **overrides))
+    return override_sampler(sampler, overrides)
 
 
 @dataclass(frozen=True)

@@ -104,11 +104,11 @@ def _model_spec(spec: str, *, years: str | None, adjacency: Path | None,
     model_spec = load_model_spec(spec_file(spec))
     sampler = {k: v for k, v in sampler.items() if v is not None}
     if sampler:
-        from sesindex.bayes.spec import check_sampler
+        from sesindex.bayes.spec import override_sampler
 
         try:
-            model_spec = replace(model_spec, sampler=check_sampler(
-                replace(model_spec.sampler, **sampler)))
+            model_spec = replace(model_spec, sampler=override_sampler(model_spec.sampler,
+                                                                      sampler))
         except ValueError as exc:
             fail(str(exc))
     if years:
