@@ -29,8 +29,10 @@ are reported against both. Reported per run:
 * ESS per second of sampler wall (setup + sampling) and of sampling only, and the
   nutpie/pymc ratios of these.
 
-A table is printed and one JSON line per invocation is appended to
-``benchmarks/results_samplers.jsonl`` (with the exact command and the machine load).
+Each run's row is printed (``run: {...}``) as soon as that run ends, so a long comparison
+stopped part way keeps what finished. A table is printed and one JSON line per invocation
+is appended to ``benchmarks/results_samplers.jsonl`` (with the exact command and the
+machine load).
 """
 
 from __future__ import annotations
@@ -159,7 +161,10 @@ def main() -> None:
         for rep in range(a.repeats):
             order = ("pymc", "nutpie") if flip else ("nutpie", "pymc")
             flip = not flip
-            rows = {b: run(ds, years, b, a) for b in order}
+            rows = {}
+            for b in order:  # each run's row printed as it ends: a stopped run keeps it
+                rows[b] = run(ds, years, b, a)
+                print("run:", json.dumps(rows[b], default=float), flush=True)
             ratio = {"pymc/kernel": ratios(rows["nutpie"], rows["pymc"])}
             if a.pymc_graph:
                 rows["pymc_graph"] = run(ds, years, "pymc", a, kernel=False)
