@@ -16,6 +16,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 from scipy import stats
@@ -24,21 +25,21 @@ BEFORE = "10193eb"  # the last commit whose studies were fitted without the cap
 ROOT = "results/validation"
 
 
-def read(rev: str | None, path: str) -> str:
-    """A file's text at git revision ``rev``, or in the working tree for None."""
-    if rev is None:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    return subprocess.run(["git", "show", f"{rev}:{path}"], check=True, capture_output=True,
-                          text=True).stdout
+def read(rev: str | Path | None, study: str, name: str) -> str:
+    """A study's file: committed at git revision ``rev`` (a str), in the working tree
+    (None), or under another directory of study directories (a Path: a rerun)."""
+    if rev is None or isinstance(rev, Path):
+        return (Path(rev or ROOT) / study / name).read_text(encoding="utf-8")
+    return subprocess.run(["git", "show", f"{rev}:{ROOT}/{study}/{name}"], check=True,
+                          capture_output=True, text=True).stdout
 
 
 def table(rev, study, name) -> pd.DataFrame:
-    return pd.read_csv(io.StringIO(read(rev, f"{ROOT}/{study}/{name}")))
+    return pd.read_csv(io.StringIO(read(rev, study, name)))
 
 
 def manifest(rev, study) -> dict:
-    return json.loads(read(rev, f"{ROOT}/{study}/manifest.json"))
+    return json.loads(read(rev, study, "manifest.json"))
 
 
 def sbc(rev) -> pd.DataFrame:
