@@ -112,6 +112,63 @@ def _figures(out, t: pd.DataFrame, fpr: pd.DataFrame, years, sigma: float, crit:
              "area truly changed")
 
 
+def _truth_scores(t: pd.DataFrame, type_true: np.ndarray) -> dict:
+    """Observed and flagged type changes scored against the true types of the two years:
+    adds ``true_type_changed`` to ``t`` and returns the counts, precision and recall."""
+    t["true_type_changed"] = type_true[:, 0] != type_true[:, 1]
+    ch, fl, real = t["type_changed"], t["flagged_real"], t["true_type_changed"]
+    return {"observed_type_changes": int(ch.sum()), "true_type_changes": int(real.sum()),
+            "precision_plug_in": float(t.loc[ch, "true_type_changed"].mean()),
+            "flagged_real": int(fl.sum()),
+            "precision_flagged_real": float(t.loc[fl, "true_type_changed"].mean())
+            if fl.any() else None,
+            "recall_flagged_real": float(t.loc[real, "flagged_real"].mean())
+            if real.any() else None}
+
+
+def _mdc_by_population(t: pd.DataFrame, out) -> dict:
+    """The minimum detectable change by population quintile: written, and summarised."""
+    q = pd.qcut(t["population"], 5, labels=False)
+    mdc_tab = t.groupby(q).agg(population_min=("population", "min"),
+                               population_max=("population", "max"),
+                               mdc_median=("mdc", "median"),
+                               mdc_p10=("mdc", lambda s: s.quantile(.1)),
+                               mdc_p90=("mdc", lambda s: s.quantile(.9)),
+                               areas=("mdc", "size"))
+    mdc_tab.index = mdc_tab.index + 1
+    out.table("mdc_by_population", mdc_tab.rename_axis("population_quintile"),
+              "minimum detectable change of the index by population quintile", index=True)
+    return {"mdc_median": float(t["mdc"].median()),
+            "mdc_by_population_quintile": mdc_tab["mdc_median"].to_dict(),
+            "share_mdc_above_half_sigma": float((t["mdc"] > 0.5 * t.attrs["sigma"][0]).mean())}
+
+
+def _null_panel(spec, ref, years, kw: dict, out, key: dict) -> pd.DataFrame:
+    """The no-change panel (same areas, seed and years; nothing truly changes): each
+    rule's false-positive rate, written, summarised into ``key`` and returned (an empty
+    table when the study's data are not synthetic)."""
+    from sesindex.validate.inputs import synthetic_data
+
+    null_cfg = {"drift_sd": 0.0, "cell_sd": 0.0, "trend": [0.0, 0.0, 0.0],
+                **spec.option("null_panel", {})}
+    if spec.data != "synthetic":
+        key["null_panel_skipped"] = "needs synthetic data"
+        return pd.DataFrame(columns=["rule", "rate", "nominal"])
+    null = synthetic_data(spec, **{**spec.synthetic, **null_cfg})
+    nt = change_table(null.dataset, ref, years, **kw)
+    ttn = null.truth_array("type_true")
+    fpr = false_positive_rates(nt, kw["alpha"], ttn[:, 0] != ttn[:, 1])
+    out.table("false_positive_rates", fpr, "share of areas each rule flags as changed on "
+              "a synthetic panel where no area truly changed (test tolerance: 3 binomial SE)")
+    out.table("null_panel_areas", nt, "per area on the no-change panel")
+    key["null_panel"] = {"config": null_cfg,
+                         "true_type_changes": fpr.attrs.get("true_type_changes"),
+                         "rates": {r.rule: r.rate for r in fpr.itertuples()},
+                         "test_within_tolerance": bool(fpr["within_tolerance"].iloc[0]),
+                         "tolerance_3se": float(fpr["tolerance_3se"].iloc[0])}
+    return fpr
+
+
 def run(spec, data, out) -> dict:
     """The change study of ``spec`` on ``data``; writes tables and figures to ``out``.
 
@@ -127,8 +184,6 @@ def run(spec, data, out) -> dict:
     >>> key["null_panel"]["true_type_changes"], key["null_panel"]["config"]["drift_sd"]
     (0, 0.0)
     """
-    from sesindex.validate.inputs import synthetic_data
-
     if len(data.years) < 2:
         raise ValueError("the change study needs two years")
     years = (data.years[0], data.years[1])
@@ -142,18 +197,7 @@ def run(spec, data, out) -> dict:
     key: dict = {"years": list(years), "delta": kw["delta"], "alpha": kw["alpha"],
                  "power": kw["power"], "replicates": kw["replicates"]}
     if data.truth is not None:
-        tt = data.truth_array("type_true")
-        t["true_type_changed"] = tt[:, 0] != tt[:, 1]
-        ch = t["type_changed"]
-        key["observed_type_changes"] = int(ch.sum())
-        key["true_type_changes"] = int(t["true_type_changed"].sum())
-        key["precision_plug_in"] = float(t.loc[ch, "true_type_changed"].mean())
-        fl = t["flagged_real"]
-        key["flagged_real"] = int(fl.sum())
-        key["precision_flagged_real"] = float(t.loc[fl, "true_type_changed"].mean()) \
-            if fl.any() else None
-        key["recall_flagged_real"] = float(t.loc[t["true_type_changed"], "flagged_real"].mean()) \
-            if t["true_type_changed"].any() else None
+        key.update(_truth_scores(t, data.truth_array("type_true")))
     out.table(f"areas_{y1}_{y2}", t, "per area: change, analytic and bootstrap SE, z test, "
               "P(|change| > delta), P(type change), MDC, cause of a type change")
     changed = t[t["type_changed"]]
@@ -165,39 +209,8 @@ def run(spec, data, out) -> dict:
     key["mu"], key["sigma"] = t.attrs["mu"], t.attrs["sigma"]
     key["se_ratio_bootstrap_over_analytic_median"] = float(
         (t["se_change_bootstrap"] / t["se_change"]).median())
-    q = pd.qcut(t["population"], 5, labels=False)
-    mdc_tab = t.groupby(q).agg(population_min=("population", "min"),
-                               population_max=("population", "max"),
-                               mdc_median=("mdc", "median"),
-                               mdc_p10=("mdc", lambda s: s.quantile(.1)),
-                               mdc_p90=("mdc", lambda s: s.quantile(.9)),
-                               areas=("mdc", "size"))
-    mdc_tab.index = mdc_tab.index + 1
-    out.table("mdc_by_population", mdc_tab.rename_axis("population_quintile"),
-              "minimum detectable change of the index by population quintile", index=True)
-    key["mdc_median"] = float(t["mdc"].median())
-    key["mdc_by_population_quintile"] = mdc_tab["mdc_median"].to_dict()
-    key["share_mdc_above_half_sigma"] = float((t["mdc"] > 0.5 * t.attrs["sigma"][0]).mean())
-
-    # The no-change panel: same areas, seed and years; nothing truly changes.
-    null_cfg = {"drift_sd": 0.0, "cell_sd": 0.0, "trend": [0.0, 0.0, 0.0],
-                **o("null_panel", {})}
-    if spec.data == "synthetic":
-        null = synthetic_data(spec, **{**spec.synthetic, **null_cfg})
-        nt = change_table(null.dataset, ref, years, **kw)
-        ttn = null.truth_array("type_true")
-        fpr = false_positive_rates(nt, kw["alpha"], ttn[:, 0] != ttn[:, 1])
-        out.table("false_positive_rates", fpr, "share of areas each rule flags as changed on "
-                  "a synthetic panel where no area truly changed (test tolerance: 3 binomial SE)")
-        out.table("null_panel_areas", nt, "per area on the no-change panel")
-        key["null_panel"] = {"config": null_cfg,
-                             "true_type_changes": fpr.attrs.get("true_type_changes"),
-                             "rates": {r.rule: r.rate for r in fpr.itertuples()},
-                             "test_within_tolerance": bool(fpr["within_tolerance"].iloc[0]),
-                             "tolerance_3se": float(fpr["tolerance_3se"].iloc[0])}
-    else:
-        fpr = pd.DataFrame(columns=["rule", "rate", "nominal"])
-        key["null_panel_skipped"] = "needs synthetic data"
+    key.update(_mdc_by_population(t, out))
+    fpr = _null_panel(spec, ref, years, kw, out, key)
     _figures(out, t, fpr, years, t.attrs["sigma"][0], norm.ppf(1 - kw["alpha"] / 2),
              spec.title)
     return key

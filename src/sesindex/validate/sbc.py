@@ -78,10 +78,9 @@ def run(spec, data, out, engine=None) -> dict:
     >>> key["designs"]["one"]["replicates_ok"]  # doctest: +SKIP
     10
     """
+    from sesindex.bayes import load_model_spec
     from sesindex.bayes.data import model_inputs
     from sesindex.bayes.simulate import assign_municipalities
-
-    from sesindex.bayes import load_model_spec
 
     indicators = list(spec.option("indicators", ["V1", "V2", "V3"]))
     alpha = float(spec.option("alpha", 0.01))
@@ -107,18 +106,8 @@ def run(spec, data, out, engine=None) -> dict:
         power = detectable_miscalibration(ok, bins, len(res.quantities), alpha)
         control, control_summary = summarise(res, bins, alpha, shift_sd=shift)
         tables += [table.assign(kind="sbc"), control.assign(kind=f"shift_{shift:g}sd")]
-        ranks = res.ranks()
-        out.table(f"ranks_{name}", ranks, f"SBC ranks (replicate x quantity) of design "
-                  f"{name}; L = {res.n_draws} kept draws, rank = draws below the truth; "
-                  "NaN: the replicate failed (replicates table)", index=True)
-        truth = pd.DataFrame(res.truth, columns=res.quantities,
-                             index=pd.Index(res.replicates["replicate"], name="replicate"))
-        out.table(f"truth_{name}", truth, f"true values (replicate x quantity) drawn from the "
-                  f"prior in design {name}, beside the ranks", index=True)
+        _write_design(out, res, name, bins, shift, spec.title)
         logs.append(res.replicates)
-        plot_ranks(out, res, bins, f"{spec.title} — {name}", f"rank_histograms_{name}")
-        plot_ranks(out, res, bins, f"{name}, negative control (draws + {shift:g} sd)",
-                   f"rank_histograms_{name}_control", shift_sd=shift)
         key["designs"][name] = {
             **_design_key(res, ok, power), "bins": bins,
             "p_values": dict(zip(table["quantity"], table["p_value"])),
@@ -142,6 +131,21 @@ def run(spec, data, out, engine=None) -> dict:
     key["negative_control_rejects"] = {n: v["negative_control"].get("rejects_uniformity")
                                        for n, v in key["designs"].items()}
     return key
+
+
+def _write_design(out, res, name: str, bins: int, shift: float, title: str) -> None:
+    """One design's ranks and truths (replicate x quantity) and its rank histograms, of
+    the SBC and of the negative control."""
+    out.table(f"ranks_{name}", res.ranks(), f"SBC ranks (replicate x quantity) of design "
+              f"{name}; L = {res.n_draws} kept draws, rank = draws below the truth; "
+              "NaN: the replicate failed (replicates table)", index=True)
+    truth = pd.DataFrame(res.truth, columns=res.quantities,
+                         index=pd.Index(res.replicates["replicate"], name="replicate"))
+    out.table(f"truth_{name}", truth, f"true values (replicate x quantity) drawn from the "
+              f"prior in design {name}, beside the ranks", index=True)
+    plot_ranks(out, res, bins, f"{title} — {name}", f"rank_histograms_{name}")
+    plot_ranks(out, res, bins, f"{name}, negative control (draws + {shift:g} sd)",
+               f"rank_histograms_{name}_control", shift_sd=shift)
 
 
 def _design_key(res, ok: int, power: dict) -> dict:

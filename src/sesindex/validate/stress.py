@@ -268,16 +268,9 @@ def _collect(jobs: list, done: dict) -> tuple:
     return reps, cov_rows, flag_rows, jumped, by_scenario
 
 
-def run(spec, data, out, engine=None) -> dict:
-    """The stress study of ``spec`` (``[stress]``: ``model`` (a model spec path),
-    ``scenarios``, ``seeds`` (data seeds per scenario), ``n_areas``, ``national_seeds``
-    (baseline fits on all 3,363 areas), ``levels``, ``delta``, ``p_material``,
-    ``p_sign``, ``sampler`` (overrides of the model spec's sampler)).
-
-    ``data`` is not used: every replicate generates its own scenario panel on the
-    spec's years. ``engine`` (:class:`sesindex.validate.replicates.Engine`): where the
-    fits run (in process by default; a Dask cluster gives the same results).
-    """
+def _study_design(spec) -> tuple[list, object, dict]:
+    """The stress study's fits (scenario, data seed, areas; None for national), the
+    model spec they fit and the scoring options, from ``[stress]``."""
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec
@@ -299,22 +292,12 @@ def run(spec, data, out, engine=None) -> dict:
     jobs = [(s, spec.seed + k, n_areas) for s in scenarios
             for k in range(int(spec.option("seeds", 3)))]
     jobs += [("baseline", int(seed), None) for seed in spec.option("national_seeds", [])]
-    fn = partial(_fit_job, years=tuple(spec.years), model_spec=model_spec, opt=opt)
-    done: dict[int, dict] = {}
-    for i, got in map_replicates(fn, jobs, engine):
-        if isinstance(got, ReplicateError):  # the worker itself failed, after its retries
-            scenario, seed, n = jobs[i]
-            got = {"row": {"scenario": scenario, "seed": seed, "areas": n or 3363,
-                           "status": "error", "error": str(got)[:300]}, "scores": None}
-        done[i] = got
-        if spec.option("progress", False):
-            print(f"stress {got['row']['scenario']} seed {got['row']['seed']}: "
-                  f"{got['row']['status']} ({got['row'].get('seconds', '?')} s; "
-                  f"{len(done)} of {len(jobs)} fits)", flush=True)
-        # written after every fit, in job order: an interrupted study keeps what it measured
-        reps, cov_rows, *_ = _collect(jobs, done)
-        out.table("replicates", pd.DataFrame(reps), "fits so far (the study is running)")
-        out.table("coverage_by_seed", pd.DataFrame(cov_rows), "coverage counts per fit")
+    return jobs, model_spec, opt
+
+
+def _write_tables(out, jobs: list, done: dict, title: str) -> tuple:
+    """The finished study's tables and figures; returns coverage, flags, reliability and
+    the replicates' table for the key numbers."""
     reps, cov_rows, flag_rows_, jumped, by_scenario = _collect(jobs, done)
     rel = []
     for label, scores in by_scenario.items():
@@ -348,7 +331,38 @@ def run(spec, data, out, engine=None) -> dict:
     if len(jumped):
         out.table("jumped_changes", jumped, "every planted jump: true change and the "
                   "posterior mean and 90 % interval of the change into its year")
-    _figures(out, cov, rel, jumped, spec.title)
+    _figures(out, cov, rel, jumped, title)
+    return cov, flags, rel, replicates
+
+
+def run(spec, data, out, engine=None) -> dict:
+    """The stress study of ``spec`` (``[stress]``: ``model`` (a model spec path),
+    ``scenarios``, ``seeds`` (data seeds per scenario), ``n_areas``, ``national_seeds``
+    (baseline fits on all 3,363 areas), ``levels``, ``delta``, ``p_material``,
+    ``p_sign``, ``sampler`` (overrides of the model spec's sampler)).
+
+    ``data`` is not used: every replicate generates its own scenario panel on the
+    spec's years. ``engine`` (:class:`sesindex.validate.replicates.Engine`): where the
+    fits run (in process by default; a Dask cluster gives the same results).
+    """
+    jobs, model_spec, opt = _study_design(spec)
+    fn = partial(_fit_job, years=tuple(spec.years), model_spec=model_spec, opt=opt)
+    done: dict[int, dict] = {}
+    for i, got in map_replicates(fn, jobs, engine):
+        if isinstance(got, ReplicateError):  # the worker itself failed, after its retries
+            scenario, seed, n = jobs[i]
+            got = {"row": {"scenario": scenario, "seed": seed, "areas": n or 3363,
+                           "status": "error", "error": str(got)[:300]}, "scores": None}
+        done[i] = got
+        if spec.option("progress", False):
+            print(f"stress {got['row']['scenario']} seed {got['row']['seed']}: "
+                  f"{got['row']['status']} ({got['row'].get('seconds', '?')} s; "
+                  f"{len(done)} of {len(jobs)} fits)", flush=True)
+        # written after every fit, in job order: an interrupted study keeps what it measured
+        reps, cov_rows, *_ = _collect(jobs, done)
+        out.table("replicates", pd.DataFrame(reps), "fits so far (the study is running)")
+        out.table("coverage_by_seed", pd.DataFrame(cov_rows), "coverage counts per fit")
+    cov, flags, rel, replicates = _write_tables(out, jobs, done, spec.title)
     return _key(cov, flags, rel, replicates, model_spec)
 
 
