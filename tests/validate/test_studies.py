@@ -54,7 +54,8 @@ def test_stability_reports_churn_beside_scbs(runs):
 
 def test_bayesian_parts_skip_with_a_reason(runs):
     results = runs["calibration"][0]["results"]
-    assert results["bayes_skipped"] and results["sbc_skipped"]
+    assert results["bayes_skipped"] == "bayes = 'off' in the spec"
+    assert "sbc_skipped" not in results  # SBC is its own study (validation/sbc.toml)
     assert runs["agreement"][0]["results"]["bayes_skipped"]
 
 

@@ -3,8 +3,9 @@
 For every alternative and year: Spearman's rho and Kendall's tau of the index, linear and
 quadratic weighted Cohen's kappa of the types (sklearn), the type confusion matrix and
 Bland-Altman bias and limits of agreement of the standardised scores. On synthetic data
-the true index and types join as one more "method"; the Bayesian posterior mean joins
-when :mod:`sesindex.bayes` provides a model (otherwise the reason is recorded). On the
+the true index and types join as one more "method", and so does the posterior mean of the
+default Bayesian model unless the spec says ``bayes = "off"`` (a failed fit is recorded
+with its reason, not guessed around). On the
 real bundle every method is also compared with SCB's published area types 2022.
 
 Examples

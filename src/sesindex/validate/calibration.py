@@ -5,9 +5,10 @@ measures how often the 50/90/95% bootstrap intervals of the index cover the true
 (overall and by population quintile), how often the rank intervals cover the true rank,
 and scores the bootstrap type probabilities against the true type (accuracy of the modal
 type, multi-class Brier score) beside the plug-in rule that gives the observed type
-probability one. The Bayesian posterior joins when :mod:`sesindex.bayes` provides a model
-(otherwise it is skipped with the reason recorded); simulation-based calibration (SBC) of
-that model is its own study (:mod:`sesindex.validate.sbc`, ``validation/sbc.toml``).
+probability one. The posterior of the default Bayesian model joins unless the spec says
+``bayes = "off"`` (a failed fit is recorded with its reason); simulation-based
+calibration (SBC) of that model is its own study (:mod:`sesindex.validate.sbc`,
+``validation/sbc.toml``).
 
 Examples
 --------
@@ -27,7 +28,7 @@ import pandas as pd
 from sesindex.index.area_type import area_types
 from sesindex.index.arrays import competition_ranks, moments
 from sesindex.uncertainty.bootstrap import LEVELS, TYPES, area_summary, bootstrap_year
-from sesindex.validate.posterior import bayes_status, study_posterior
+from sesindex.validate.posterior import study_posterior
 
 
 def one_hot(types: np.ndarray) -> np.ndarray:
@@ -164,6 +165,54 @@ def plot_reliability(out, curves: dict, title: str, description: str) -> None:
     out.save(fig, "type_reliability", description)
 
 
+def _score_types(rows: dict, method: str, year, probs: np.ndarray, truth: np.ndarray) -> None:
+    """One method's type probabilities of one year scored against the true types."""
+    rows["scores"].append({"method": method, "year": year,
+                           "accuracy": float(np.mean(probs.argmax(axis=1) + 1 == truth)),
+                           "brier": brier(probs, truth), "areas": len(truth)})
+    rows["reliability"][method] = reliability(probs, truth)
+
+
+def _bootstrap_scores(rows: dict, spec, data, year, replicates: int, levels,
+                      true_index: np.ndarray, true_type: np.ndarray) -> None:
+    """Each bootstrap method's index and rank intervals and type probabilities of one
+    year against the truth, then the plug-in observed type's."""
+    true_rank = competition_ranks(true_index)
+    for method in spec.option("methods", ["parametric"]):
+        b = bootstrap_year(data.dataset, spec.index, year, replicates=replicates,
+                           seed=spec.seed, method=method)
+        s = area_summary(b, levels)
+        tag = lambda lv: round(100 * lv)  # noqa: E731
+        lo_hi = {lv: (s[f"index_lo{tag(lv)}"].values, s[f"index_hi{tag(lv)}"].values)
+                 for lv in levels}
+        r_lo_hi = {lv: (s[f"rank_lo{tag(lv)}"].values, s[f"rank_hi{tag(lv)}"].values)
+                   for lv in levels}
+        r, p = _interval_rows(f"bootstrap_{method}", year, lo_hi, true_index, true_rank,
+                              r_lo_hi, b.population)
+        rows["coverage"] += r
+        rows["population"] += p
+        _score_types(rows, f"bootstrap_{method}", year, b.type_probabilities(), true_type)
+    _score_types(rows, "plug_in_observed_type", year, one_hot(b.observed.type), true_type)
+
+
+def _posterior_scores(rows: dict, draws: np.ndarray, year, levels, true_index: np.ndarray,
+                      true_type: np.ndarray) -> None:
+    """The posterior's index and rank intervals and type probabilities of one year
+    (``draws``: draw x area) against the truth."""
+    def bounds(x):
+        return {lv: tuple(np.quantile(x, [(1 - lv) / 2, (1 + lv) / 2], axis=0))
+                for lv in levels}
+
+    r, _ = _interval_rows("bayes_posterior", year, bounds(draws), true_index,
+                          competition_ranks(true_index), bounds(competition_ranks(draws)),
+                          np.full(len(true_index), np.nan))
+    rows["coverage"] += r
+    mu, sd = moments(draws)
+    t = area_types(draws, mu[:, None], sd[:, None])
+    probs = np.stack([(t == k).mean(axis=0) for k in TYPES], axis=1)
+    _score_types(rows, "bayes_posterior", year, probs, true_type)
+
+
 def run(spec, data, out) -> dict:
     """The calibration study of ``spec`` on ``data``; writes tables and figures to ``out``.
 
@@ -181,64 +230,21 @@ def run(spec, data, out) -> dict:
     """
     if data.truth is None:
         raise ValueError("calibration needs synthetic truth: use data = 'synthetic'")
-    methods = spec.option("methods", ["parametric"])
-    replicates = int(spec.option("replicates", 1000))
     levels = tuple(spec.option("levels", LEVELS))
     true_index = data.truth_array("index_true")
     true_type = data.truth_array("type_true").astype(int)
-    cov_rows, pop_rows, score_rows, rel = [], [], [], {}
-    key: dict = {"replicates": replicates}
+    rows: dict = {"coverage": [], "population": [], "scores": [], "reliability": {}}
+    key: dict = {"replicates": int(spec.option("replicates", 1000))}
     for yi, year in enumerate(data.years):
-        ti, tt = true_index[:, yi], true_type[:, yi]
-        true_rank = competition_ranks(ti)
-        plug = None
-        for method in methods:
-            b = bootstrap_year(data.dataset, spec.index, year, replicates=replicates,
-                               seed=spec.seed, method=method)
-            s = area_summary(b, levels)
-            tag = lambda lv: round(100 * lv)  # noqa: E731
-            lo_hi = {lv: (s[f"index_lo{tag(lv)}"].values, s[f"index_hi{tag(lv)}"].values)
-                     for lv in levels}
-            r_lo_hi = {lv: (s[f"rank_lo{tag(lv)}"].values, s[f"rank_hi{tag(lv)}"].values)
-                       for lv in levels}
-            r, p = _interval_rows(f"bootstrap_{method}", year, lo_hi, ti, true_rank, r_lo_hi,
-                                  b.population)
-            cov_rows += r
-            pop_rows += p
-            probs = b.type_probabilities()
-            score_rows.append({"method": f"bootstrap_{method}", "year": year,
-                               "accuracy": float(np.mean(probs.argmax(axis=1) + 1 == tt)),
-                               "brier": brier(probs, tt), "areas": len(tt)})
-            rel[f"bootstrap_{method}"] = reliability(probs, tt)
-            plug = b.observed.type
-        score_rows.append({"method": "plug_in_observed_type", "year": year,
-                           "accuracy": float(np.mean(plug == tt)),
-                           "brier": brier(one_hot(plug), tt), "areas": len(tt)})
-        rel["plug_in_observed_type"] = reliability(one_hot(plug), tt)
+        _bootstrap_scores(rows, spec, data, year, key["replicates"], levels,
+                          true_index[:, yi], true_type[:, yi])
     draws = study_posterior(spec, data, key)
     if draws is not None:
         for yi, year in enumerate(data.years):
-            lo_hi = {lv: tuple(np.quantile(draws[:, :, yi], [(1 - lv) / 2, (1 + lv) / 2],
-                                           axis=0)) for lv in levels}
-            ranks = competition_ranks(draws[:, :, yi])
-            r_lo_hi = {lv: tuple(np.quantile(ranks, [(1 - lv) / 2, (1 + lv) / 2], axis=0))
-                       for lv in levels}
-            r, p = _interval_rows("bayes_posterior", year, lo_hi, true_index[:, yi],
-                                  competition_ranks(true_index[:, yi]), r_lo_hi,
-                                  np.full(len(true_index), np.nan))
-            cov_rows += r
-            mu, sd = moments(draws[:, :, yi])
-            t = area_types(draws[:, :, yi], mu[:, None], sd[:, None])
-            probs = np.stack([(t == k).mean(axis=0) for k in TYPES], axis=1)
-            tt = true_type[:, yi]
-            score_rows.append({"method": "bayes_posterior", "year": year,
-                               "accuracy": float(np.mean(probs.argmax(axis=1) + 1 == tt)),
-                               "brier": brier(probs, tt), "areas": len(tt)})
-            rel["bayes_posterior"] = reliability(probs, tt)
-    sbc = bayes_status("fit")
-    key["sbc_skipped"] = (sbc.reason if not sbc.available else
-                          "SBC runs as its own study: validation/sbc.toml (sesindex.validate.sbc)")
-    cov, by_pop, scores = pd.DataFrame(cov_rows), pd.DataFrame(pop_rows), pd.DataFrame(score_rows)
+            _posterior_scores(rows, draws[:, :, yi], year, levels, true_index[:, yi],
+                              true_type[:, yi])
+    cov, by_pop, scores = (pd.DataFrame(rows[k]) for k in ("coverage", "population", "scores"))
+    rel = rows["reliability"]
     out.table("coverage", cov, "coverage of the true index and rank by the intervals, with a "
               "3-binomial-SE tolerance around the nominal level")
     if len(by_pop):

@@ -1,55 +1,20 @@
-"""Bridge to the Bayesian model, when :mod:`sesindex.bayes` provides one.
+"""Posterior draws of the index for the studies that compare with them.
 
-Studies that can use posterior draws (agreement, calibration) ask :func:`bayes_status`
-first and record its reason when they skip. The expected interface is
-``sesindex.bayes.fit(dataset, seed=..., **options)`` returning an object whose
-``posterior`` (an ``arviz.InferenceData`` group or an ``xarray.Dataset``) holds a variable
-``index`` with dims ``(chain, draw, area, year)``. Anything else is skipped, with the
-reason recorded, never guessed around.
-
-Examples
---------
->>> status = bayes_status()
->>> isinstance(status.available, bool) and (status.available or len(status.reason) > 0)
-True
+Studies that can use posterior draws (agreement, calibration) call :func:`study_posterior`,
+which fits the default Bayesian model (:func:`sesindex.bayes.fit`) unless the spec says
+``bayes = "off"``, and records either the fit's gate and timings or the reason there are
+no draws (a failed fit, or a model without the official three indicators): never guessed
+around.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-
-
-@dataclass(frozen=True)
-class BayesStatus:
-    """Whether the Bayesian model can be used, and why not."""
-
-    available: bool
-    reason: str = ""
-    module: object | None = None
-
-
-def bayes_status(required: str = "fit") -> BayesStatus:
-    """Is ``sesindex.bayes.<required>`` importable? (``reason`` says why not.)
-
-    Examples
-    --------
-    >>> s = bayes_status("no_such_function")
-    >>> s.available, "no_such_function" in s.reason or "cannot be imported" in s.reason
-    (False, True)
-    """
-    try:
-        module = importlib.import_module("sesindex.bayes")
-    except ImportError as err:
-        return BayesStatus(False, f"sesindex.bayes cannot be imported ({err})")
-    if not callable(getattr(module, required, None)):
-        return BayesStatus(False, f"sesindex.bayes does not provide {required}() yet")
-    return BayesStatus(True, "", module)
 
 
 @dataclass(frozen=True)
@@ -102,13 +67,10 @@ def posterior_index(ds: xr.Dataset, *, seed: int, options: dict | None = None
     >>> (post.index is None) == (post.reason != "")  # doctest: +SKIP
     True
     """
-    status = bayes_status()
-    if not status.available:
-        return StudyPosterior(None, status.reason)
     key = (dataset_digest(ds), seed, json.dumps(options or {}, sort_keys=True, default=str))
     if key not in _FITTED:
         _FITTED.clear()  # one national panel's draws at a time (about 100 MB)
-        _FITTED[key] = _fit_index(status.module, ds, seed, options)
+        _FITTED[key] = _fit_index(ds, seed, options)
     return _FITTED[key]
 
 
@@ -136,9 +98,11 @@ def dataset_digest(ds: xr.Dataset) -> str:
     return digest.hexdigest()
 
 
-def _fit_index(module, ds: xr.Dataset, seed: int, options: dict | None) -> StudyPosterior:
+def _fit_index(ds: xr.Dataset, seed: int, options: dict | None) -> StudyPosterior:
+    from sesindex.bayes import fit  # PyMC loads only when a study asks for draws
+
     try:
-        fitted = module.fit(ds, seed=seed, **(options or {}))
+        fitted = fit(ds, seed=seed, **(options or {}))
     except Exception as err:  # a failing model must not take the study down with it
         return StudyPosterior(None, f"sesindex.bayes.fit failed: {type(err).__name__}: {err}")
     if "index" not in fitted.posterior:
