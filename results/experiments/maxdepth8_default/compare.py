@@ -89,8 +89,9 @@ def evaluation(rev) -> pd.Series:
         "naive_covered95": int(covered(p, 95, "naive_lo", "naive_hi").sum()),
         "naive_detected": int(excludes_zero(p, "naive_lo95", "naive_hi95").sum()),
         "naive_cell_bias": (round(naive.min(), 2), round(naive.max(), 2)),
-        "causalpy_covered95": int(covered(p, 95, "causalpy_lo", "causalpy_hi").sum()),
-        "causalpy_detected": int(excludes_zero(p, "causalpy_lo95", "causalpy_hi95").sum()),
+        **({"causalpy_covered95": int(covered(p, 95, "causalpy_lo", "causalpy_hi").sum()),
+            "causalpy_detected": int(excludes_zero(p, "causalpy_lo95", "causalpy_hi95").sum())}
+           if "causalpy_lo95" in p else {}),  # a rerun without CausalPy has no such columns
         "placebos": len(pl), "placebos_flagged": int(excludes_zero(pl).sum()),
         "placebos_flagged_which": pl[excludes_zero(pl)][["selection", "size", "estimate"]]
         .round(3).values.tolist(),

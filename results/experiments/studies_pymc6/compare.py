@@ -1,0 +1,54 @@
+"""The committed studies (Python 3.11, PyMC 5) beside their reruns on PyMC 6 / ArviZ 1.
+
+Reads the committed tables (``results/validation/<study>/``) and the rerun's
+(``results/experiments/studies_pymc6/<study>/``) with the functions of
+``results/experiments/maxdepth8_default/compare.py`` and prints the figures the README
+beside this script quotes, for each study that was rerun: SBC uniformity and dropped
+replicates per design, the stress study's 90 % coverage, Brier scores and fit gates, the
+evaluation study's coverage, detection and bias.
+
+Run from the project root: ``python results/experiments/studies_pymc6/compare.py``
+(its output is ``comparison.txt`` beside it).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+RERUN = Path("results/experiments/studies_pymc6")
+
+spec = importlib.util.spec_from_file_location(
+    "maxdepth8_compare", HERE.parent / "maxdepth8_default" / "compare.py")
+studies = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(studies)
+
+
+def main() -> None:
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.max_colwidth", 120)
+    for label, source in (("committed (Python 3.11, PyMC 5.28, ArviZ 0.23)", None),
+                          ("rerun (Python 3.12, PyMC 6.4, ArviZ 1.3)", RERUN)):
+        print(f"==== {label}")
+        root = Path(source or studies.ROOT)
+        if (root / "sbc").is_dir():
+            m = studies.manifest(source, "sbc")
+            print(f"-- SBC ({m['timings_seconds']['total'] / 60:.1f} min)")
+            print(studies.sbc(source).to_string(index=False))
+        if (root / "stress").is_dir():
+            cov, info = studies.stress(source)
+            print("-- stress study: 90 % coverage")
+            print(cov.round({**{c: 3 for c in cov.columns}, "brier": 4}).to_string())
+            print(info.to_string())
+        if (root / "evaluate").is_dir():
+            print("-- evaluation study")
+            print(studies.evaluation(source).to_string())
+        print()
+
+
+if __name__ == "__main__":
+    main()
