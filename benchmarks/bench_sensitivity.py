@@ -31,29 +31,19 @@ import argparse
 import json
 import os
 import shlex
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from bench_bootstrap import timed  # this directory: the bootstrap benchmark's timer
 
 from sesindex.data.synthetic import generate
 from sesindex.index.spec import IndexSpec
 from sesindex.validate.sensitivity import Context, Factors, evaluate, evaluate_block
 
 OUT = Path(__file__).with_name("results_sensitivity.jsonl")
-
-
-def median_time(fn, repeats: int):
-    """Median wall time of ``fn()`` over ``repeats`` calls, and its last result."""
-    times, got = [], None
-    for _ in range(repeats):
-        t = time.perf_counter()
-        got = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), got
 
 
 def main() -> None:
@@ -71,11 +61,11 @@ def main() -> None:
     u = np.random.default_rng([a.seed, year]).random((a.samples, factors.dimension))
     k = min(a.loop, a.samples)
 
-    t_vec, vec = median_time(lambda: evaluate(ctx, u).outputs, a.repeats)
-    t_shared, shared = median_time(
+    vec, _, t_vec = timed(lambda: evaluate(ctx, u).outputs, a.repeats)
+    shared, _, t_shared = timed(
         lambda: np.concatenate([evaluate_block(ctx, u[i:i + 1]).outputs for i in range(k)]),
         a.repeats)
-    t_rebuilt, rebuilt = median_time(
+    rebuilt, _, t_rebuilt = timed(
         lambda: np.concatenate([evaluate_block(Context.build(ds, year, reference, factors),
                                                u[i:i + 1]).outputs for i in range(k)]),
         a.repeats)
