@@ -53,7 +53,7 @@ def test_the_packaged_panel_form_is_cached_on_disk():
 
 
 def test_the_variance_prior_is_pymcs_truncated_normal():
-    from sesindex.bayes.model import variance_prior
+    from sesindex.bayes.dispersion import variance_prior
     from sesindex.bayes.priors import PRIOR
 
     v_min = np.array([0.004, 0.02, 0.0007])

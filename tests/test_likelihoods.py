@@ -10,7 +10,8 @@ from scipy.special import expit
 from sesindex.bayes import ModelSpec, fit
 from sesindex.bayes.data import model_inputs
 from sesindex.bayes.kernel import loglik_and_grad
-from sesindex.bayes.model import build_model, dispersion_scale
+from sesindex.bayes.dispersion import dispersion_scale
+from sesindex.bayes.model import build_model
 from sesindex.bayes.steps import step_sd
 from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.synthetic import generate

@@ -27,7 +27,8 @@ import xarray as xr
 from sesindex.bayes.compiled import compiled_model
 from sesindex.bayes.data import ModelInputs, model_inputs
 from sesindex.bayes.gate import fit_gate
-from sesindex.bayes.model import build_model, dispersion_scale
+from sesindex.bayes.dispersion import dispersion_scale
+from sesindex.bayes.model import build_model
 from sesindex.bayes.posterior import chain_draws, standardise
 from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import NUTPIE_KEYWORDS, ModelSpec, override_sampler

@@ -64,67 +64,15 @@ from __future__ import annotations
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-from pymc.distributions.transforms import Interval
 
 from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.dispersion import (dispersion_floor, dispersion_prior, dispersion_scale,
+                                       polar_loadings)
 from sesindex.bayes.loglik_op import MarginalLoglik
 from sesindex.bayes.linalg import marginal_neg2loglik
 from sesindex.bayes.priors import PRIOR
 from sesindex.bayes.spec import check_model_form
 from sesindex.bayes.steps import check_steps, walk_steps
-
-
-
-def dispersion_floor(v: np.ndarray) -> np.ndarray:
-    """Each indicator's smallest sampling variance; the dispersion s_j lies above ``-floor``.
-
-    Examples
-    --------
-    >>> dispersion_floor(np.array([[[0.2, 0.0]], [[0.1, 0.0]]])).tolist()
-    [0.1, 0.0]
-    """
-    return np.asarray(v).min(axis=(0, 1))
-
-
-def dispersion_scale(inputs: ModelInputs, dispersion: str) -> np.ndarray:
-    """Per-cell multiplier of the dispersion: cell variance = ``v + dispersion_j * scale``.
-
-    Ones for the additive forms (``"sd"``, ``"variance"``). For ``"beta_binomial"`` the
-    count cells get ``v (n - 1)``: a beta-binomial count with intra-class correlation
-    rho_j has variance ``n p (1 - p) (1 + (n - 1) rho_j)``, so on the logit scale the
-    binomial variance ``v`` grows by ``v (n - 1) rho_j`` (continuous cells keep 1).
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> m = SimpleNamespace(v=np.array([[[0.01, 0.0]]]), denominator=np.array([[[101., 0]]]),
-    ...                     rate_indicators=[0])
-    >>> dispersion_scale(m, "beta_binomial").tolist()
-    [[[1.0, 1.0]]]
-    """
-    scale = np.ones_like(np.asarray(inputs.v, float))
-    if dispersion == "beta_binomial":
-        j = inputs.rate_indicators
-        scale[..., j] = inputs.v[..., j] * (inputs.denominator[..., j] - 1)
-    return scale
-
-
-def split_dispersion(dispersion, v, scale=1.0):
-    """(sampling variance, cell residual variance) of each cell for a dispersion draw.
-
-    The observed logit varies by ``v + s`` around the model's mean (``s = dispersion *
-    scale``); a positive ``s`` is the variance of the true logit around it (the cell
-    residual), a negative ``s`` shrinks the sampling variance (under-dispersion) and
-    leaves no residual.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> [a.tolist() for a in split_dispersion(np.array([0.1, -0.05]), np.array([0.2, 0.2]))]
-    [[0.2, 0.15000000000000002], [0.1, 0.0]]
-    """
-    extra = dispersion * scale
-    return v + np.minimum(extra, 0.0), np.maximum(extra, 0.0) + 0.0 * v
 
 
 def model_data(inputs: ModelInputs, *, municipality: bool = True, dispersion: str = "sd",
@@ -161,77 +109,6 @@ def model_data(inputs: ModelInputs, *, municipality: bool = True, dispersion: st
     return data
 
 
-def _dispersion(inputs: ModelInputs, dispersion: str, data: dict):
-    """The dispersion parameter (indicator) for each form (see :func:`build_model`)."""
-    if dispersion == "variance":
-        return variance_prior(-pm.Data("v_min", data["v_min"]))
-    if dispersion == "sd":
-        sigma = pm.HalfNormal("sigma", PRIOR["sigma_sd"], dims="indicator")
-        return pm.Deterministic("dispersion", sigma**2, dims="indicator")
-    if dispersion == "beta_binomial":  # count: intra-class correlation; continuous: s_j
-        sd = np.full(len(inputs.indicators), PRIOR["dispersion_sd"])
-        sd[inputs.rate_indicators] = PRIOR["icc_sd"]
-        return pm.HalfNormal("dispersion", sd, dims="indicator")
-    raise AssertionError(dispersion)  # check_model_form refused it already
-
-
-def variance_prior(lower):
-    """``s_j ~ N(0, dispersion_sd^2)`` truncated below at ``lower = -v_min <= 0`` (a tensor
-    per indicator), sampled on the log scale above the bound: ``pm.TruncatedNormal``'s
-    log density, transform and start, term for term.
-
-    ``pm.TruncatedNormal`` normalises with PyMC's ``normal_lccdf``, whose branch for
-    bounds more than one sd above the mean evaluates ``erfcx``, which PyTensor's numba
-    backend cannot cache on disk (it calls scipy through a function pointer); so every
-    fit recompiled the model (:mod:`sesindex.bayes.compile_cache`). The bound here is at
-    or below the mean, where ``normal_lccdf`` takes its other branch, written out below.
-
-    Examples
-    --------
-    >>> with pm.Model(coords={"indicator": ["V1", "V2"]}) as m:
-    ...     s = variance_prior(pt.as_tensor([-0.01, -0.002]))
-    >>> m.initial_point()["dispersion_interval__"]  # s_j = lower_j + 1, as TruncatedNormal
-    array([0., 0.])
-    """
-    sd = PRIOR["dispersion_sd"]
-
-    def logp(value, lower):
-        z = lower / sd
-        norm = pt.log1p(-pt.erfc(-z / pt.sqrt(2.0)) / 2.0)  # log P(N(0, 1) > z), z <= 0
-        logp = pm.logp(pm.Normal.dist(0.0, sd), value) - norm
-        return pt.switch(value < lower, -np.inf, logp)
-
-    return pm.CustomDist("dispersion", lower, logp=logp, dims="indicator",
-                         support_point=lambda rv, size, lower: lower + 1.0,
-                         transform=Interval(bounds_fn=lambda rng, size, lower: (lower, None)))
-
-
-def _polar_loadings():
-    """Each indicator's loading and dispersion sd in polar coordinates (single years,
-    ``dispersion = "sd"``): the same prior, lambda_j ~ HalfNormal(1) and sigma_j ~
-    HalfNormal(0.5), sampled as the indicator's total sd ``s_j`` and an angle
-    ``theta_j`` in (0, pi/2), lambda_j = s_j cos theta_j, sigma_j = s_j sin theta_j
-    (Jacobian ``s_j``).
-
-    Why: with eta integrated out a single year's likelihood sees lambda_j and sigma_j
-    mostly through lambda_j^2 + sigma_j^2, the indicator's variance across areas. Where
-    an indicator loads weakly the posterior is a curved ridge along that circle, which
-    NUTS crosses with divergences. In polar form the ridge is a line (s_j well
-    determined, theta_j free). Measured on SBC prior draws
-    (``results/experiments/sbc_polar_loadings/``): 24 of 40 fits failed the gate in the
-    (lambda, sigma) form at target_accept 0.8, 8 of 40 at 0.95, 0 of 40 in polar form at
-    0.95. Returns ``(lam, dispersion)`` as deterministics of the posterior.
-    """
-    s = pm.HalfFlat("loading_scale", dims="indicator")
-    theta = pm.Uniform("loading_angle", 0.0, np.pi / 2, dims="indicator")
-    lam = pm.Deterministic("lam", s * pt.cos(theta), dims="indicator")
-    sigma = pm.Deterministic("sigma", s * pt.sin(theta), dims="indicator")
-    pm.Potential("loading_prior", pt.sum(
-        pm.logp(pm.HalfNormal.dist(PRIOR["lam_sd"]), lam)
-        + pm.logp(pm.HalfNormal.dist(PRIOR["sigma_sd"]), sigma) + pt.log(s)))
-    return lam, pm.Deterministic("dispersion", sigma**2, dims="indicator")
-
-
 def _binomial_logits(inputs: ModelInputs, z, v, data: dict):
     """The exact binomial model's sampled true logits, in the kernel's (area, year,
     indicator) layout with the continuous indicators' observations left in place.
@@ -266,7 +143,8 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     (:class:`sesindex.bayes.spatial.Adjacency` over ``inputs.areas``) adds the BYM2
     spatial term; its model is tied to those areas (one field value per area).
     ``dispersion``: ``"sd"`` samples sigma_j ~ HalfNormal(0.5) and s_j = sigma_j^2 >= 0
-    (in single years with the loadings in polar form, :func:`_polar_loadings`);
+    (in single years with the loadings in polar form,
+    :func:`sesindex.bayes.dispersion.polar_loadings`);
     ``"variance"`` samples s_j itself, N(0, 0.5^2) truncated at -min v_j (the module
     docstring says when which is better); ``"beta_binomial"`` gives count cells the
     beta-binomial variance ``v (1 + (n - 1) rho_j)`` with intra-class correlation
@@ -282,6 +160,9 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
     """
     n_year, n_ind = inputs.z.shape[1:]
     _check_form(n_year, temporal, likelihood, dispersion, adjacency, steps)
+    jumps = n_year > 1 and steps == "jumps"
+    if graph and jumps:
+        raise ValueError("the jump mixture exists only in the compiled kernel (graph=False)")
     coords = {"indicator": list(inputs.indicators),
               "year": [int(y) for y in inputs.years]}
     data = model_data(inputs, municipality=municipality, dispersion=dispersion,
@@ -295,39 +176,23 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
         # each indicator's level in each year: national trends live here, unshrunk
         alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims=("year", "indicator"))
         polar = dispersion == "sd" and n_year == 1
-        if polar:
-            lam, extra = _polar_loadings()
-        else:
-            lam = pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator")
-        scale = pt.ones_like(z)
-        if dispersion == "beta_binomial":
-            scale = pm.Data("dispersion_scale", data["dispersion_scale"])
+        lam, extra = (polar_loadings() if polar
+                      else (pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator"), None))
+        scale = (pm.Data("dispersion_scale", data["dispersion_scale"])
+                 if dispersion == "beta_binomial" else pt.ones_like(z))
         if likelihood == "binomial":  # the kernel sees the true logits, no sampling noise
             z, v = _binomial_logits(inputs, z, v, data), pt.zeros_like(z)
         if not polar:
-            extra = _dispersion(inputs, dispersion, data)
-        jumps = n_year > 1 and steps == "jumps"
-        if graph and jumps:
-            raise ValueError("the jump mixture exists only in the compiled kernel "
-                             "(graph=False)")
-        rho, muni = pt.as_tensor(0.0), None
-        if municipality:
-            rho = pm.Beta("rho", *PRIOR["rho_ab"])
-            if not jumps:
-                muni = pm.Data("municipality", data["municipality"])
-        walk = {"tau": pt.ones((z.shape[0], 1))}  # unused in a single year
-        kappa = pt.ones(n_ind)
-        if n_year > 1:
-            breaks = (pm.Data("boundary_break", data["boundary_break"])
-                      if "boundary_break" in data else None)
-            walk = walk_steps(steps, z.shape[0], n_year, breaks)
-            kappa = pm.HalfNormal("kappa", PRIOR["kappa_sd"], dims="indicator")
-        tau = walk["tau"]
+            extra = dispersion_prior(inputs, dispersion, data)
+        rho = pm.Beta("rho", *PRIOR["rho_ab"]) if municipality else pt.as_tensor(0.0)
+        muni = (pm.Data("municipality", data["municipality"])
+                if municipality and not jumps else None)
+        walk, kappa = _walk_and_kappa(steps, z, n_year, n_ind, data)
         var0, offset = _area_offsets(inputs, data, z, rho, adjacency,
                                      sampled_municipality=jumps and municipality)
         if graph:
             neg2 = marginal_neg2loglik(z - alpha - lam * offset[:, :, None],
-                                       v + extra * scale, lam, tau,
+                                       v + extra * scale, lam, walk["tau"],
                                        kappa if n_year > 1 else None, rho, muni,
                                        n_ind=n_ind, var0=var0)
             pm.Potential("likelihood", -0.5 * neg2)
@@ -335,10 +200,23 @@ def build_model(inputs: ModelInputs, *, temporal: str = "random_walk",
             op = MarginalLoglik(panel=n_year > 1, municipality=muni is not None,
                                 jumps=jumps)
             areas_muni = muni if muni is not None else pt.zeros(z.shape[0], dtype="int64")
-            loglik = op(z, v, scale, areas_muni, alpha, lam, extra, rho, var0, offset, tau,
-                        kappa, walk.get("jump_sd", 0.0), walk.get("jump_share", 0.0))[0]
+            loglik = op(z, v, scale, areas_muni, alpha, lam, extra, rho, var0, offset,
+                        walk["tau"], kappa, walk.get("jump_sd", 0.0),
+                        walk.get("jump_share", 0.0))[0]
             pm.Potential("likelihood", loglik)
     return model
+
+
+def _walk_and_kappa(steps: str, z, n_year: int, n_ind: int, data: dict):
+    """A panel's random-walk steps (:func:`sesindex.bayes.steps.walk_steps`: ``tau`` and,
+    for jumps, their scale and share) and the persistent deviations' sds ``kappa``; in a
+    single year placeholders the likelihood does not use."""
+    if n_year == 1:
+        return {"tau": pt.ones((z.shape[0], 1))}, pt.ones(n_ind)
+    breaks = (pm.Data("boundary_break", data["boundary_break"])
+              if "boundary_break" in data else None)
+    walk = walk_steps(steps, z.shape[0], n_year, breaks)
+    return walk, pm.HalfNormal("kappa", PRIOR["kappa_sd"], dims="indicator")
 
 
 def _area_offsets(inputs: ModelInputs, data: dict, z, rho, adjacency,

@@ -9,7 +9,7 @@ eta_it through the pseudo-observation ``b_it / w_it`` with variance ``1 / w_it``
 eta_i is a random walk from N(m_k, 1 - rho): forward filtering, backward sampling (:func:`ffbs`) draws eta_i exactly,
 elementwise over all areas. Then each true logit theta_itj given eta is Gaussian too
 (prior alpha_j + lambda_j eta_it with the cell residual's variance, observation z_itj with
-the sampling variance: :func:`sesindex.bayes.model.split_dispersion`), so the true rate
+the sampling variance: :func:`sesindex.bayes.dispersion.split_dispersion`), so the true rate
 ``p = expit(theta)`` is drawn exactly as well.
 
 Examples
@@ -30,7 +30,7 @@ from scipy.special import expit
 from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.kernel import loglik_and_grad
 from sesindex.bayes.linalg import area_terms, segment_sum
-from sesindex.bayes.model import split_dispersion
+from sesindex.bayes.dispersion import split_dispersion
 from sesindex.bayes.steps import step_grid
 
 
@@ -136,7 +136,7 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator | None, *
     given m_k, gamma_i | data ~ N(S^-1 (h0 - m h1), S^-1) from the same pieces; and given
     both, eta is drawn by :func:`ffbs`. ``z`` and ``v`` default to the inputs' (the exact
     binomial model passes each draw's true logits and no sampling variance); ``scale``
-    multiplies the dispersion per cell (:func:`sesindex.bayes.model.dispersion_scale`).
+    multiplies the dispersion per cell (:func:`sesindex.bayes.dispersion.dispersion_scale`).
     With ``rng`` None every stage takes its conditional mean instead of a draw, which,
     the model being linear and Gaussian given ``p``, gives the exact posterior means.
     """

@@ -47,7 +47,7 @@ import numpy as np
 from scipy.special import expit
 
 from sesindex.bayes.data import ModelInputs, empirical_logit
-from sesindex.bayes.model import dispersion_floor, split_dispersion
+from sesindex.bayes.dispersion import dispersion_floor, split_dispersion
 from sesindex.bayes.priors import PRIOR
 
 
