@@ -129,6 +129,9 @@ def test_cli_fit_marks_a_failed_gate_loudly(tmp_path):
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["status"] == "failed" and manifest["fit_ok"] is False
     assert manifest["spec"]["sampler"]["maxdepth"] == 6  # --maxdepth reached the spec
+    # whether this run's draws repeat bit for bit elsewhere (bayes.compiled.compile_origin)
+    assert manifest["model_compiled"].startswith(("loaded from PyTensor's disk cache",
+                                                  "compiled in this process"))
     areas = pd.read_csv(tmp_path / "areas.csv")
     assert len(areas) == 120 and not areas["fit_ok"].any()
     assert (tmp_path / "posterior.nc").exists() and (tmp_path / "report.html").exists()

@@ -48,9 +48,16 @@ def test_one_compilation_per_form(monkeypatch, compile):
     monkeypatch.setattr(owner, name, lambda model, **kw: calls.append(1) or real(model, **kw))
     a, b = _inputs(30, (2023,), 1), _inputs(45, (2024,), 2)
     assert form_of(a, "none", True) == form_of(b, "none", True)
-    first = compiled_model(a, "none", True, compile=compile)
-    second = compiled_model(b, "none", True, compile=compile)
+    origins = [{}, {}]
+    first = compiled_model(a, "none", True, compile=compile, origin=origins[0])
+    second = compiled_model(b, "none", True, compile=compile, origin=origins[1])
     assert len(calls) <= 1  # 0 when an earlier test compiled this form already
+    # what a fit's manifest records: where the code came from, and the second reuses it
+    made = {"disk": ("loaded from PyTensor's disk cache", "compiled in this process"),
+            "process": ("compiled by nutpie in this process",)}[compile]
+    assert origins[1]["model_compiled"].removesuffix(", reused") in made
+    assert origins[1]["model_compiled"].endswith(", reused")
+    assert origins[0]["model_compiled"].endswith(", reused") == (len(calls) == 0)
     # each holds its own data (nutpie keys shared data by name or, newer, by id)
     assert any(np.array_equal(np.asarray(v), b.z) for v in second.shared_data.values())
     assert any(np.array_equal(np.asarray(v), a.z) for v in first.shared_data.values())

@@ -56,7 +56,7 @@ def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
                    municipality: bool = True, timings: dict | None = None,
                    adjacency=None, dispersion: str = "sd",
                    likelihood: str = "gaussian_logit", kernel: bool = True,
-                   steps: str = "normal", compile: str = "disk"):
+                   steps: str = "normal", compile: str = "disk", origin: dict | None = None):
     """A nutpie compiled model of this form holding ``inputs``' data.
 
     The first call per form compiles (``timings["compile"]`` records the seconds; 0 when
@@ -64,6 +64,7 @@ def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
     samples PyTensor's disk-cached functions, so a later process with the same form
     loads them (:mod:`sesindex.bayes.compile_cache`); ``"process"`` has nutpie compile
     its C callbacks, faster per step for small models but compiled in every process.
+    ``origin``, if given, receives ``"model_compiled"``: :func:`compile_origin`.
     """
     import nutpie
 
@@ -74,7 +75,8 @@ def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
     key = form_of(inputs, temporal, municipality, adjacency, dispersion, likelihood, steps)
     key += (() if kernel else ("graph",)) + (compile,)
     t = time.perf_counter()
-    if key not in _COMPILED:
+    reused = key in _COMPILED
+    if not reused:
         model = build_model(inputs, temporal=temporal, municipality=municipality,
                             adjacency=adjacency, dispersion=dispersion,
                             likelihood=likelihood, graph=not kernel, steps=steps)
@@ -82,6 +84,29 @@ def compiled_model(inputs: ModelInputs, temporal: str = "random_walk",
                           else nutpie.compile_pymc_model(model))           # swappable
     if timings is not None:
         timings["compile"] = time.perf_counter() - t
+    if origin is not None:
+        origin["model_compiled"] = compile_origin(_COMPILED[key], reused)
     data = model_data(inputs, municipality=municipality, dispersion=dispersion,
                       likelihood=likelihood)  # with_data casts to the model dtypes
     return _COMPILED[key].with_data(**data)
+
+
+def compile_origin(compiled, reused: bool) -> str:
+    """Where the sampled log density's machine code came from, as a fit records it.
+
+    A model compiled in this process and the same model loaded from the disk cache
+    compute the same log density up to its last bits, not bit for bit, so their chains
+    differ draw by draw; processes that load it agree bit for bit
+    (``results/experiments/compile_state/``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> compile_origin(SimpleNamespace(loaded_from_disk=True), reused=False)
+    "loaded from PyTensor's disk cache"
+    """
+    loaded = getattr(compiled, "loaded_from_disk", None)
+    how = ("loaded from PyTensor's disk cache" if loaded
+           else "compiled in this process" if loaded is not None
+           else "compiled by nutpie in this process")
+    return how + (", reused" if reused else "")

@@ -72,13 +72,16 @@ def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
             progress: bool, adjacency=None):
     sampler = spec.sampler
     if sampler.backend == "nutpie":
+        origin = {}
         compiled = compiled_model(inputs, temporal, spec.municipality, timings, adjacency,
                                   spec.dispersion, spec.likelihood, sampler.kernel,
-                                  spec.steps, sampler.compile)
+                                  spec.steps, sampler.compile, origin)
         t = time.perf_counter()
         idata = nutpie_sample(compiled, sampler, seed=sampler.seed, progress=progress)
         timings["sample"] = time.perf_counter() - t
-        return _label_years(as_trace(idata), inputs)
+        trace = _label_years(as_trace(idata), inputs)
+        trace.attrs.update(origin)
+        return trace
     model = build_model(inputs, temporal=temporal, municipality=spec.municipality,
                         adjacency=adjacency, dispersion=spec.dispersion,
                         likelihood=spec.likelihood, graph=not sampler.kernel,
