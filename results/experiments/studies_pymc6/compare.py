@@ -5,7 +5,7 @@ Reads the committed tables (``results/validation/<study>/``) and the rerun's
 ``results/experiments/maxdepth8_default/compare.py`` and prints the figures the README
 beside this script quotes, for each study that was rerun: SBC uniformity and dropped
 replicates per design, the stress study's 90 % coverage, Brier scores and fit gates, the
-evaluation study's coverage, detection and bias.
+evaluation study's coverage, detection and bias, the placebo study's false positives.
 
 Run from the project root: ``python results/experiments/studies_pymc6/compare.py``
 (its output is ``comparison.txt`` beside it).
@@ -47,7 +47,25 @@ def main() -> None:
         if (root / "evaluate").is_dir():
             print("-- evaluation study")
             print(studies.evaluation(source).to_string())
+        if (root / "evaluate_placebos").is_dir():
+            m = studies.manifest(source, "evaluate_placebos")
+            print(f"-- placebo study ({m['timings_seconds']['total'] / 60:.1f} min)")
+            print(placebos(source).to_string())
         print()
+
+
+def placebos(source) -> pd.Series:
+    """The placebo study's false positives (95 % intervals excluding 0): pooled per
+    method, which sesindex groups were flagged, and how many refits passed their gate."""
+    pooled = studies.table(source, "evaluate_placebos", "false_positives_pooled.csv")
+    est = studies.table(source, "evaluate_placebos", "estimates.csv")
+    flagged = est[(est["lo95"] > 0) | (est["hi95"] < 0)]
+    out = {f"{r.method} {r.selection}": f"{r.false_positives} of {r.groups}"
+           for r in pooled.itertuples()}
+    out["sesindex flagged"] = [[r.selection, r.size, r.seed, round(r.estimate, 3)]
+                               for r in flagged.itertuples()]
+    out["fit_ok"] = f"{int(est['fit_ok'].sum())} of {len(est)}"
+    return pd.Series(out)
 
 
 if __name__ == "__main__":
