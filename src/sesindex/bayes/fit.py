@@ -232,20 +232,7 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
         spec = replace(spec, sampler=override_sampler(spec.sampler, sampler_overrides))
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    continuous = {c.indicator: c.transform for c in spec.continuous}
-    inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
-                          years=spec.years)
-    if programme:
-        from dataclasses import replace as with_field
-
-        from sesindex.bayes.programme import programme_design
-
-        design, times = programme_design(list(inputs.areas), list(inputs.years), programme)
-        inputs = with_field(inputs, design=design, event_times=tuple(times))
-    if spec.likelihood == "gaussian_logit" and spec.sampling_variance == "smoothed":
-        t = time.perf_counter()
-        inputs = smooth_sampling_variances(inputs, spec.municipality)
-        timings["smooth"] = time.perf_counter() - t
+    inputs = _fit_inputs(ds, spec, programme, timings)
     temporal = spec.temporal if len(inputs.years) > 1 else "none"
     adjacency = None
     if spec.adjacency:
@@ -264,17 +251,7 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
                        groups)
     timings["derive"] = time.perf_counter() - t
     t = time.perf_counter()
-    checked = posterior[["eta"] + (["index"] if "index" in posterior else [])]
-    sampled = sampled_draws[[v for v in SAMPLED if v in sampled_draws]]
-    gate = fit_gate([sampled, checked], divergences_of(idata), spec.gate)
-    if spec.sampler.backend in ("advi", "pathfinder"):
-        # independent draws from an approximation pass R-hat and ESS by construction;
-        # they certify nothing about the posterior, so an approximate fit never passes
-        gate["checks"]["exact_sampler"] = False
-        gate["passed"] = False
-        gate["note"] = (f"{spec.sampler.backend} is an approximation for exploration "
-                        "(its disagreement from NUTS: benchmarks/RESULTS-samplers.md); "
-                        "refit with backend = 'nutpie' to publish")
+    gate = _gate(idata, sampled_draws, posterior, spec)
     timings["diagnostics"] = time.perf_counter() - t
     t = time.perf_counter()
     if isinstance(cutpoints, tuple):
@@ -293,6 +270,44 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     timings["total"] = time.perf_counter() - t0
     return FitResult(spec, inputs, idata, posterior, areas, changes, gate,
                      {k: round(v, 2) for k, v in timings.items()}, typing, ds, grouped)
+
+
+def _fit_inputs(ds: xr.Dataset, spec: ModelSpec, programme: dict | None,
+                timings: dict) -> ModelInputs:
+    """The model's inputs from ``ds``: the spec's indicators and years, the programme's
+    event-time design (if any) and, as the spec says, smoothed sampling variances."""
+    from dataclasses import replace
+
+    continuous = {c.indicator: c.transform for c in spec.continuous}
+    inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
+                          years=spec.years)
+    if programme:
+        from sesindex.bayes.programme import programme_design
+
+        design, times = programme_design(list(inputs.areas), list(inputs.years), programme)
+        inputs = replace(inputs, design=design, event_times=tuple(times))
+    if spec.likelihood == "gaussian_logit" and spec.sampling_variance == "smoothed":
+        t = time.perf_counter()
+        inputs = smooth_sampling_variances(inputs, spec.municipality)
+        timings["smooth"] = time.perf_counter() - t
+    return inputs
+
+
+def _gate(idata, sampled_draws: xr.Dataset, posterior: xr.Dataset, spec: ModelSpec) -> dict:
+    """The fit gate (:func:`sesindex.bayes.gate.fit_gate`) on the sampled parameters,
+    eta and the index; an approximate backend never passes it."""
+    checked = posterior[["eta"] + (["index"] if "index" in posterior else [])]
+    sampled = sampled_draws[[v for v in SAMPLED if v in sampled_draws]]
+    gate = fit_gate([sampled, checked], divergences_of(idata), spec.gate)
+    if spec.sampler.backend in ("advi", "pathfinder"):
+        # independent draws from an approximation pass R-hat and ESS by construction;
+        # they certify nothing about the posterior, so an approximate fit never passes
+        gate["checks"]["exact_sampler"] = False
+        gate["passed"] = False
+        gate["note"] = (f"{spec.sampler.backend} is an approximation for exploration "
+                        "(its disagreement from NUTS: benchmarks/RESULTS-samplers.md); "
+                        "refit with backend = 'nutpie' to publish")
+    return gate
 
 
 def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None

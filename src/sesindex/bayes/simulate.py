@@ -81,12 +81,20 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     ValueError: panel=True needs more than one year (the template has 1)
     """
     p = {**PRIOR, **(prior or {})}
-    n_area, n_year, n_ind = template.z.shape
+    n_year = template.z.shape[1]
     if panel != (n_year > 1):
         raise ValueError(f"panel={panel} needs {'more than one year' if panel else 'one year'}"
                          f" (the template has {n_year})")
-    n_muni = len(template.municipalities)
-    muni = np.asarray(template.municipality)
+    truth = _draw_parameters(template, rng, p, panel, dispersion, likelihood, municipality)
+    truth["eta"] = _draw_status(template, rng, p, truth, panel and steps == "jumps")
+    return _observe(template, rng, truth, likelihood), truth
+
+
+def _draw_parameters(template: ModelInputs, rng, p: dict, panel: bool, dispersion: str,
+                     likelihood: str, municipality: bool) -> dict:
+    """The truth's parameters in the simulator's fixed order of draws: alpha, lam, the
+    dispersion, rho and, in panels, tau, kappa and gamma."""
+    n_area, n_year, n_ind = template.z.shape
     truth: dict = {}
     truth["alpha"] = rng.normal(0.0, p["alpha_sd"], (n_year, n_ind))
     truth["lam"] = np.abs(rng.normal(0.0, p["lam_sd"], n_ind))
@@ -97,23 +105,25 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
         floor = 0.0 * template.v if likelihood == "binomial" else template.v  # as the model
         truth["dispersion"] = truncated_normal(p["dispersion_sd"], -dispersion_floor(floor),
                                                rng)
-    rho = 0.0  # without municipality effects eta_i0 ~ N(0, 1)
-    if municipality:
-        rho = float(rng.beta(*p["rho_ab"]))
-        truth["rho"] = rho
-    gamma = np.zeros((n_area, n_ind))
-    tau = 0.0
+    if municipality:  # without municipality effects eta_i0 ~ N(0, 1)
+        truth["rho"] = float(rng.beta(*p["rho_ab"]))
     if panel:
-        tau = float(abs(rng.normal(0.0, p["tau_sd"])))
-        truth["tau"] = tau
+        truth["tau"] = float(abs(rng.normal(0.0, p["tau_sd"])))
         truth["kappa"] = np.abs(rng.normal(0.0, p["kappa_sd"], n_ind))
-        gamma = truth["kappa"] * rng.standard_normal((n_area, n_ind))
-        truth["gamma"] = gamma
-    m = np.sqrt(rho) * rng.standard_normal(n_muni)
-    if municipality:
+        truth["gamma"] = truth["kappa"] * rng.standard_normal((n_area, n_ind))
+    return truth
+
+
+def _draw_status(template: ModelInputs, rng, p: dict, truth: dict, jumps: bool):
+    """eta (area, year): the municipality effects ``m`` (into ``truth``), each area's
+    first year about them, then the random walk (with the jump mixture's jumps)."""
+    n_area, n_year, _ = template.z.shape
+    rho, tau = truth.get("rho", 0.0), truth.get("tau", 0.0)
+    m = np.sqrt(rho) * rng.standard_normal(len(template.municipalities))
+    if "rho" in truth:
         truth["m"] = m
     step_sd = np.full((n_area, n_year), float(np.hypot(tau, p["tau_min"])))
-    if panel and steps == "jumps":
+    if jumps:
         truth["jump_sd"] = float(p["jump_sd"] * np.exp(p["jump_sd_log_sd"]
                                                        * rng.standard_normal()))
         truth["jump_share"] = float(rng.beta(*p["jump_share_ab"]))
@@ -121,12 +131,18 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
         year = rng.integers(1, n_year, size=len(jumped))
         step_sd[jumped, year] = np.hypot(step_sd[jumped, year], truth["jump_sd"])
     walk = step_sd * rng.standard_normal((n_area, n_year))
-    walk[:, 0] = m[muni] + np.sqrt(1.0 - rho) * rng.standard_normal(n_area)
-    eta = np.cumsum(walk, axis=1)
-    truth["eta"] = eta
-    mean = (truth["alpha"] + truth["lam"] * eta[:, :, None] + gamma[:, None, :])
-    # the true cell logit (its residual: the positive part of the dispersion), then the
-    # observation around it (the sampling variance, less any under-dispersion)
+    walk[:, 0] = (m[np.asarray(template.municipality)]
+                  + np.sqrt(1.0 - rho) * rng.standard_normal(n_area))
+    return np.cumsum(walk, axis=1)
+
+
+def _observe(template: ModelInputs, rng, truth: dict, likelihood: str) -> ModelInputs:
+    """The simulated inputs: each cell's true logit about the model's mean (its
+    residual: the positive part of the dispersion), then the observation about it (the
+    sampling variance less any under-dispersion; binomial counts for ``"binomial"``).
+    Adds the true official index to ``truth``."""
+    gamma = truth.get("gamma", np.zeros((template.z.shape[0], template.z.shape[2])))
+    mean = truth["alpha"] + truth["lam"] * truth["eta"][:, :, None] + gamma[:, None, :]
     sampling, residual = split_dispersion(truth["dispersion"], template.v)
     if likelihood == "binomial":
         sampling, residual = 0.0 * template.v, truth["dispersion"] + 0.0 * template.v
@@ -136,10 +152,9 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
         n = template.denominator
         y = rng.binomial(n.astype(np.int64), expit(theta)).astype(float)
         z, v = empirical_logit(y, n)
-        return replace(template, z=z, v=v, count=y, scale={}), truth
+        return replace(template, z=z, v=v, count=y, scale={})
     z = theta + np.sqrt(sampling) * rng.standard_normal(mean.shape)
-    sim = replace(template, z=z, count=np.full(z.shape, np.nan), scale={})
-    return sim, truth
+    return replace(template, z=z, count=np.full(z.shape, np.nan), scale={})
 
 
 def true_index(theta: np.ndarray, template: ModelInputs) -> np.ndarray | None:

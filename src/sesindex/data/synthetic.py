@@ -163,15 +163,9 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     if boundary_break and division != "regso":
         raise ValueError("the 2024 boundary break is modelled for RegSO only; a DeSO panel "
                          "is held at DeSO 2018 boundaries (boundary_break=False)")
-    version, load_division, population_range = DIVISIONS[division]
     cfg = config or SyntheticConfig()
     rng = np.random.default_rng(seed)
-    areas = load_division()
-    population_range = population_range or (areas["population"].min(),
-                                            areas["population"].max())
-    if n_areas is not None:
-        keep = np.sort(rng.choice(len(areas), size=n_areas, replace=False))
-        areas = areas.iloc[keep].reset_index(drop=True)
+    areas, version, population_range = _division_areas(rng, division, n_areas)
     n, years = len(areas), tuple(int(y) for y in years)
     t = len(years)
     eta = _latent_status(rng, areas, t, cfg)
@@ -215,15 +209,26 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
         truth["programme"] = started.ravel()
         truth["index_counterfactual_true"] = index_of(alpha, lam, without_programme,
                                                        eps).ravel()
+    boundaries = (f"RegSO 2020 boundaries to {BREAK_YEAR - 1}, RegSO 2025 from {BREAK_YEAR} "
+                  f"({int(broken.any(axis=1).sum())} areas' boundaries changed)"
+                  if boundary_break else f"{version} boundaries held fixed for every year")
     attrs = {"source": f"sesindex synthetic generator (seed {seed}); areas, names and "
              f"populations from the packaged {version} bundle ({ATTRIBUTION})",
-             "boundary_note": (f"RegSO 2020 boundaries to {BREAK_YEAR - 1}, RegSO 2025 from "
-                               f"{BREAK_YEAR} ({int(broken.any(axis=1).sum())} areas' "
-                               "boundaries changed)" if boundary_break else
-                               f"{version} boundaries held fixed for every year"),
-             "seed": seed, "config": str(asdict(cfg))}
-    ds = from_tidy(tidy, attrs=attrs)
-    return SyntheticData(ds, tidy, truth, cfg, seed)
+             "boundary_note": boundaries, "seed": seed, "config": str(asdict(cfg))}
+    return SyntheticData(from_tidy(tidy, attrs=attrs), tidy, truth, cfg, seed)
+
+
+def _division_areas(rng, division: str, n_areas: int | None):
+    """The division's packaged areas (a random subset of ``n_areas``, drawn first from
+    ``rng``), its boundary version and the population range the generator scales to."""
+    version, load_division, population_range = DIVISIONS[division]
+    areas = load_division()
+    population_range = population_range or (areas["population"].min(),
+                                            areas["population"].max())
+    if n_areas is not None:
+        keep = np.sort(rng.choice(len(areas), size=n_areas, replace=False))
+        areas = areas.iloc[keep].reset_index(drop=True)
+    return areas, version, population_range
 
 
 def _latent_status(rng, areas: pd.DataFrame, t: int, cfg: SyntheticConfig) -> np.ndarray:
@@ -324,10 +329,19 @@ def generate_programme(n_areas: int | None = None, years: tuple[int, ...] = YEAR
     >>> d = generate_programme(n_areas=80, years=(2016, 2017, 2018, 2019), areas=5)
     >>> int(d.truth.groupby("area_code")["programme"].any().sum())
     5
+    >>> generate_programme(n_areas=40, years=(2019, 2020), start=2020, areas=20)
+    Traceback (most recent call last):
+    ...
+    ValueError: a programme of 20 areas is drawn from the worst quarter of the index in 2019, which holds 10 of the 40 areas: ask for fewer programme areas or more areas (n_areas >= 80)
     """
     base = generate(n_areas=n_areas, years=years, seed=seed, boundary_break=boundary_break)
     before = base.truth[base.truth["year"] == start - 1]
     worst = before[before["index_true"] >= before["index_true"].quantile(0.75)]
+    if len(worst) < areas:
+        raise ValueError(f"a programme of {areas} areas is drawn from the worst quarter of "
+                         f"the index in {start - 1}, which holds {len(worst)} of the "
+                         f"{before['area_code'].nunique()} areas: ask for fewer programme "
+                         f"areas or more areas (n_areas >= {4 * areas})")
     rng = np.random.default_rng([seed, 18])
     picked = tuple(sorted(rng.choice(worst["area_code"].to_numpy(), areas, replace=False)))
     return generate(n_areas=n_areas, years=years, seed=seed, config=SyntheticConfig(

@@ -194,9 +194,34 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     >>> ev.effect("att_index")["lo90"] < ev.effect("att_index")["hi90"]  # doctest: +SKIP
     True
     """
-    from sesindex.bayes import fit
-
     t0 = time.perf_counter()
+    run, starts, years = _checked(run, treated, start, outcome, allow_failed_fit)
+    comparison, matching = _comparison(run, starts, controls, k, within)
+    if len(comparison) < MIN_CONTROLS:
+        raise EvaluationInputError(f"only {len(comparison)} comparison areas; at least "
+                                   f"{MIN_CONTROLS} are needed")
+    result = _refit(run, sorted(set(starts) | set(comparison)), years, starts, sampler,
+                    progress)
+    draws = effect_draws(result, starts, run.cutpoints)
+    effects, events = effects_table(draws)
+    headline = {"index": "att_index", "ses": "att_ses", "type": "att_share_type_1_2"}
+    info = {"headline": headline[outcome], "controls": controls if isinstance(controls, str)
+            else "given", "k": k, "within": within, "treated": len(starts),
+            "comparison_areas": len(comparison), "cohorts": sorted(set(starts.values())),
+            "counterfactual": "the model's own: each treated area's index in each draw "
+            "without its programme's shift of the latent status, from a panel fitted on "
+            "the treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
+            "run": run.source, "seconds": round(time.perf_counter() - t0, 1)}
+    controls_table = (matching.controls if matching is not None else
+                      pd.DataFrame({"control": comparison}))
+    balance = matching.balance if matching is not None else pd.DataFrame()
+    return EvaluationResult(effects, events, controls_table, balance,
+                            trajectories(result, starts, comparison), starts, result, info)
+
+
+def _checked(run, treated, start, outcome: str, allow_failed_fit: bool):
+    """The fitted run (read if a path), each treated area's start year and the run's
+    years, refusing what :func:`evaluate` cannot evaluate, with the reason."""
     if outcome not in ("index", "ses", "type"):
         raise EvaluationInputError(f"--outcome {outcome!r}: choose index, ses or type")
     run = _fitted_run(run) if isinstance(run, (str, Path)) else _from_result(run)
@@ -213,28 +238,17 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     if outcome == "type" and not run.cutpoints:
         raise EvaluationInputError("--outcome type needs national types: the fit holds "
                                    "only some areas (fit all areas, or use index or ses)")
-    comparison, matching = _comparison(run, starts, controls, k, within)
-    if len(comparison) < MIN_CONTROLS:
-        raise EvaluationInputError(f"only {len(comparison)} comparison areas; at least "
-                                   f"{MIN_CONTROLS} are needed")
-    keep = sorted(set(starts) | set(comparison))
+    return run, starts, years
+
+
+def _refit(run, keep: list, years: list, starts: dict, sampler: dict | None,
+           progress: bool):
+    """The run's model refitted on the treated and comparison areas ``keep`` with
+    programme effects (its sampler settings, with ``sampler``'s overrides)."""
+    from sesindex.bayes import fit
+
     spec = run.spec
     if sampler:
         spec = replace(spec, sampler=replace(spec.sampler, **sampler))
     spec = replace(spec, years=tuple(years), compare=())
-    result = fit(run.data.sel(area=keep), spec, programme=starts, progress=progress)
-    draws = effect_draws(result, starts, run.cutpoints)
-    effects, events = effects_table(draws)
-    headline = {"index": "att_index", "ses": "att_ses", "type": "att_share_type_1_2"}
-    info = {"headline": headline[outcome], "controls": controls if isinstance(controls, str)
-            else "given", "k": k, "within": within, "treated": len(starts),
-            "comparison_areas": len(comparison), "cohorts": sorted(set(starts.values())),
-            "counterfactual": "the model's own: each treated area's index in each draw "
-            "without its programme's shift of the latent status, from a panel fitted on "
-            "the treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
-            "run": run.source, "seconds": round(time.perf_counter() - t0, 1)}
-    controls_table = (matching.controls if matching is not None else
-                      pd.DataFrame({"control": comparison}))
-    balance = matching.balance if matching is not None else pd.DataFrame()
-    return EvaluationResult(effects, events, controls_table, balance,
-                            trajectories(result, starts, comparison), starts, result, info)
+    return fit(run.data.sel(area=keep), spec, programme=starts, progress=progress)

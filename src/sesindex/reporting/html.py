@@ -175,26 +175,9 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
     summary = table_frame(tree, "summary")
     changes = table_frame(tree, "changes")
     manifest = tree.attrs["manifest"]
-    if changes is not None and {"year_from", "year_to"} <= set(changes):
-        # the report tells the latest consecutive pair (changes.csv may hold more pairs)
-        pairs = changes if "pair" not in changes else changes[changes["pair"] == "consecutive"]
-        y1 = int(pairs["year_to"].max())
-        y0 = int(pairs.loc[pairs["year_to"] == y1, "year_from"].max())
-        changes = changes[(changes["year_from"] == y0) & (changes["year_to"] == y1)].copy()
-        changes.attrs["years"] = (y0, y1)
+    changes = _latest_pair(changes)
     year = int(areas["year"].max())
-    sections = [f"<h1>Socioeconomic area index — report</h1><p class='muted'>Run "
-                f"<code>{html.escape(manifest.get('command', '?'))}</code> on "
-                f"<b>{html.escape(str(manifest.get('data', '?')))}</b>, created "
-                f"{html.escape(str(manifest.get('created', '?')))}; report written "
-                f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Higher index = lower "
-                "socioeconomic status; rank 1 = highest index.</p>"]
-    note = manifest.get("types_note")
-    if note:
-        sections.append(f"<p class='note'>{html.escape(note)}</p>")
-    if manifest.get("gate") and not manifest["gate"].get("passed"):
-        sections.append("<p class='note fail'>The model failed its fit gate: every estimate "
-                        "below is flagged fit_ok = false and must not be published.</p>")
+    sections = _header(manifest)
     if summary is not None:
         sections += ["<h2>National summary by year</h2>", _img(figures.national_summary(summary)),
                      _table(summary)]
@@ -223,7 +206,7 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
                  "<h2>Diagnostics</h2>", _diagnostics(manifest),
                  "<h2>Method and data provenance</h2>",
                  "<p>Area types: " + "; ".join(TYPE_LABELS["en"].values()) + ".</p>",
-                 f"<pre>{html.escape(json.dumps({k: manifest.get(k) for k in ('spec', 'inputs', 'seed', 'notes', 'packages', 'timings_seconds') if k in manifest}, indent=1, ensure_ascii=False))}</pre>",
+                 _provenance(manifest),
                  "<p class='muted'>Data: Statistics Sweden (SCB) — Source: Statistics Sweden "
                  "(SCB).</p>"]
     page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sesindex "
@@ -231,3 +214,45 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
     path = Path(out) if out else run / "report.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _latest_pair(changes: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The changes of the latest consecutive pair of years, which the report tells
+    (``changes.csv`` may hold more pairs); their years in ``attrs["years"]``."""
+    if changes is None or not {"year_from", "year_to"} <= set(changes):
+        return changes
+    pairs = changes if "pair" not in changes else changes[changes["pair"] == "consecutive"]
+    y1 = int(pairs["year_to"].max())
+    y0 = int(pairs.loc[pairs["year_to"] == y1, "year_from"].max())
+    changes = changes[(changes["year_from"] == y0) & (changes["year_to"] == y1)].copy()
+    changes.attrs["years"] = (y0, y1)
+    return changes
+
+
+def _header(manifest: dict) -> list[str]:
+    """The report's title, what run it shows, and its warnings (the types' note, a
+    failed fit gate)."""
+    sections = [f"<h1>Socioeconomic area index — report</h1><p class='muted'>Run "
+                f"<code>{html.escape(manifest.get('command', '?'))}</code> on "
+                f"<b>{html.escape(str(manifest.get('data', '?')))}</b>, created "
+                f"{html.escape(str(manifest.get('created', '?')))}; report written "
+                f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Higher index = lower "
+                "socioeconomic status; rank 1 = highest index.</p>"]
+    note = manifest.get("types_note")
+    if note:
+        sections.append(f"<p class='note'>{html.escape(note)}</p>")
+    if manifest.get("gate") and not manifest["gate"].get("passed"):
+        sections.append("<p class='note fail'>The model failed its fit gate: every estimate "
+                        "below is flagged fit_ok = false and must not be published.</p>")
+    return sections
+
+
+#: The manifest's entries the report's provenance section shows.
+PROVENANCE = ("spec", "inputs", "seed", "model_compiled", "notes", "packages",
+              "timings_seconds")
+
+
+def _provenance(manifest: dict) -> str:
+    """The run's spec, inputs, seed, compile origin, notes, packages and timings."""
+    shown = {k: manifest[k] for k in PROVENANCE if k in manifest}
+    return f"<pre>{html.escape(json.dumps(shown, indent=1, ensure_ascii=False))}</pre>"

@@ -322,18 +322,27 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     table = pd.DataFrame(rows)
     table.insert(1, "design", name)
     table["ess_below_L"] = table["min_ess_bulk"] < keep
-    info = {"areas": n_area, "municipalities": len(template.municipalities),
-            "years": [int(y) for y in template.years], "panel": panel,
+    info = _design_info(design, eta_areas, compile_seconds, table)
+    return SBCResult(name, names, truths, kept, table, design.thin, info)
+
+
+def _design_info(design: _Design, eta_areas, compile_seconds: list,
+                 table: pd.DataFrame) -> dict:
+    """What the SBC result records of its design: the template's size, the model's form,
+    the sampler, the gate, the ranked areas and the seconds spent."""
+    template, model = design.template, design.model
+    sampler, gate = model.sampler, model.gate
+    return {"areas": template.z.shape[0], "municipalities": len(template.municipalities),
+            "years": [int(y) for y in template.years], "panel": template.z.shape[1] > 1,
             "model": model.name, "steps": model.steps, "dispersion": model.dispersion,
             "municipality": model.municipality, "likelihood": model.likelihood,
             "chains": sampler.chains, "tune": sampler.tune, "draws_per_chain": sampler.draws,
             "low_rank": sampler.low_rank, "target_accept": sampler.target_accept,
-            "posterior_draws_L": keep, "thin": design.thin,
-            "gate": {"rhat_max": model.gate.rhat_max, "ess_bulk_min": model.gate.ess_bulk_min,
-                     "ess_tail_min": model.gate.ess_tail_min,
-                     "divergences_max": model.gate.divergences_max},
+            "posterior_draws_L": design.keep, "thin": design.thin,
+            "gate": {"rhat_max": gate.rhat_max, "ess_bulk_min": gate.ess_bulk_min,
+                     "ess_tail_min": gate.ess_tail_min,
+                     "divergences_max": gate.divergences_max},
             "eta_areas": [str(template.areas[a]) for a in eta_areas],
             "compiled_once_with_data": True,
             "compile_seconds": round(float(sum(compile_seconds)), 2),
             "replicate_seconds": round(float(table["seconds"].sum()), 2)}
-    return SBCResult(name, names, truths, kept, table, design.thin, info)
