@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -223,8 +223,6 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     (:class:`sesindex.bayes.aggregate.AreaGroups`, or a mapping area code -> larger area's
     code) aggregates every draw to the larger areas (DeSO -> RegSO:
     :func:`sesindex.bayes.aggregate.deso_to_regso`); their tables are ``.grouped``."""
-    from dataclasses import replace
-
     spec = spec or ModelSpec()
     if seed is not None:
         sampler_overrides["seed"] = seed
@@ -276,8 +274,6 @@ def _fit_inputs(ds: xr.Dataset, spec: ModelSpec, programme: dict | None,
                 timings: dict) -> ModelInputs:
     """The model's inputs from ``ds``: the spec's indicators and years, the programme's
     event-time design (if any) and, as the spec says, smoothed sampling variances."""
-    from dataclasses import replace
-
     continuous = {c.indicator: c.transform for c in spec.continuous}
     inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
                           years=spec.years)
