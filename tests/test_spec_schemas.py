@@ -34,10 +34,36 @@ from sesindex.validate.spec import StudySpec
      "stress.sampler.init"),
     (lambda: StudySpec.from_dict({"study": "evaluate", "evaluate": {"sampler": {"drawz": 9}}}),
      "evaluate.sampler.drawz: unknown key"),
+    (lambda: StudySpec.from_dict({"study": "agreement", "agreement": {"bayes": "yes"}}),
+     "agreement.bayes"),
 ])
 def test_bad_specs_are_refused_with_the_key_named(build, named):
     with pytest.raises(ValueError, match=named.replace("(", r"\(")):
         build()
+
+
+def test_the_bayes_option_means_what_its_schema_says(monkeypatch):
+    """Left out, a study runs without the posterior, as the schema's default states;
+    "on" and its older spelling "auto" ask for it."""
+    from types import SimpleNamespace
+
+    from sesindex.schemas import AgreementOptions
+    from sesindex.validate import posterior
+    from sesindex.validate.posterior import study_posterior
+
+    fitted = []
+    monkeypatch.setattr(posterior, "posterior_index", lambda ds, **kw: fitted.append(ds)
+                        or SimpleNamespace(index=None, reason="not fitted in this test"))
+
+    key = {}
+    omitted = StudySpec.from_dict({"study": "agreement"})
+    assert AgreementOptions().bayes == "off"
+    assert study_posterior(omitted, None, key) is None
+    assert key == {"bayes_skipped": "bayes = 'off' in the spec"}
+    for word in ("on", "auto"):
+        spec = StudySpec.from_dict({"study": "agreement", "agreement": {"bayes": word}})
+        assert study_posterior(spec, SimpleNamespace(dataset=word), {}) is None
+    assert fitted == ["on", "auto"]
 
 
 def test_validate_check_checks_every_spec_without_running(tmp_path):

@@ -126,7 +126,9 @@ class GateTable(_Table):
 
 # ---------------------------------------------------------------- study options
 class _Bayes(_Table):
-    bayes: Literal["auto", "off"] = "auto"
+    # "on" fits the Bayesian posterior; "auto" is its older spelling, still accepted.
+    # Left out, the study runs without it (``validate.posterior.study_posterior``).
+    bayes: Literal["on", "auto", "off"] = "off"
     bayes_options: SamplerTable | None = None
 
 
