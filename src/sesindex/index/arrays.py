@@ -119,6 +119,41 @@ def normalise(rates: np.ndarray, method: str, directions: np.ndarray) -> np.ndar
     raise ValueError(f"normalisation {method!r} unknown")
 
 
+def _whole_rank_composite(rates: np.ndarray, weights: np.ndarray,
+                          directions: np.ndarray) -> np.ndarray | None:
+    """The arithmetic composite of percentile ranks, computed exactly; None where it
+    cannot be (weights that are neither whole numbers nor binary fractions such as 0.25,
+    or indicators with different numbers of areas).
+
+    Composites of percentile ranks tie often (481 of 3,363 synthetic areas in one year).
+    Summed as fractions ``r / n``, two composites equal in exact arithmetic can differ in
+    their last bit, and which one comes out larger depends on the machine's BLAS kernel,
+    so ranks and types of tied areas would follow the CPU. Twice an average rank is a
+    whole number, so with whole-number weights the weighted sum is an exact integer, and
+    one division gives equal composites equal bits on every machine.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]])  # areas tie at 2/3 + 2/3
+    >>> _whole_rank_composite(x, np.ones(2), np.ones(2)).tolist() == [2 / 3] * 3
+    True
+    """
+    from scipy.stats import rankdata
+
+    n = np.sum(~np.isnan(rates), axis=-2)  # (..., indicator)
+    whole = [weights * 2.0**k for k in range(11)]  # 0.5, 0.25, ... scale exactly
+    whole = [w for w in whole if (w == np.round(w)).all()]
+    if not whole or (n != n[..., :1]).any():
+        return None
+    weights = whole[0]
+    doubled = 2 * rankdata(rates, method="average", axis=-2, nan_policy="omit")
+    doubled = np.where(directions > 0, doubled, 2 * n[..., None, :] + 2 - doubled)
+    total = np.zeros(doubled.shape[:-1])
+    for j, w in enumerate(weights):  # in order, each sum an exact integer
+        total = total + w * doubled[..., j]
+    return total / (2 * n[..., :1] * weights.sum())
+
+
 def _first_component(z: np.ndarray) -> np.ndarray:
     """First principal-component score of z-scored indicators, per replicate (batched)."""
     ok = ~np.isnan(z).any(axis=-1, keepdims=True)
@@ -150,6 +185,10 @@ def composite(rates: np.ndarray, spec: IndexSpec, indicators: Sequence[str]) -> 
     w = np.ones(len(indicators)) if spec.weights is None else np.asarray(spec.weights, float)
     if w.shape != (len(indicators),) or (w < 0).any() or w.sum() <= 0:
         raise ValueError(f"weights {list(w)} must be {len(indicators)} non-negative numbers")
+    if spec.normalisation == "rank" and spec.aggregation == "arithmetic":
+        exact = _whole_rank_composite(rates, w, directions)
+        if exact is not None:
+            return exact
     w = w / w.sum()
     x = normalise(rates, spec.normalisation, directions)
     if spec.aggregation == "arithmetic":
