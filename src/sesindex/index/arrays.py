@@ -125,7 +125,7 @@ def _whole_rank_composite(rates: np.ndarray, weights: np.ndarray,
     cannot be (weights that are neither whole numbers nor binary fractions such as 0.25,
     or indicators with different numbers of areas).
 
-    Composites of percentile ranks tie often (481 of 3,363 synthetic areas in one year).
+    Composites of percentile ranks tie often (736 of 3,363 synthetic areas in 2017).
     Summed as fractions ``r / n``, two composites equal in exact arithmetic can differ in
     their last bit, and which one comes out larger depends on the machine's BLAS kernel,
     so ranks and types of tied areas would follow the CPU. Twice an average rank is a
