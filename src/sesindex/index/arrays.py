@@ -81,12 +81,21 @@ def indicator_directions(indicators: Sequence[str]) -> np.ndarray:
                     float)
 
 
-def _pct_rank(x: np.ndarray) -> np.ndarray:
-    """Percentile ranks (average ties, 1/n..1) along axis -2, NaN kept."""
+def _doubled_ranks(rates: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Twice each value's average rank among the areas (axis -2), whole numbers, 2 for
+    the lowest, oriented so that a larger rank means lower status; NaN kept.
+
+    Examples
+    --------
+    >>> _doubled_ranks(np.array([[1.0, 1.0], [3.0, 3.0], [3.0, 5.0]]),
+    ...                np.array([1.0, -1.0])).tolist()
+    [[2.0, 6.0], [5.0, 4.0], [5.0, 2.0]]
+    """
     from scipy.stats import rankdata
 
-    r = rankdata(x, method="average", axis=-2, nan_policy="omit")
-    return r / np.sum(~np.isnan(x), axis=-2, keepdims=True)
+    doubled = 2 * rankdata(rates, method="average", axis=-2, nan_policy="omit")
+    n = np.sum(~np.isnan(rates), axis=-2, keepdims=True)
+    return np.where(directions > 0, doubled, 2 * n + 2 - doubled)
 
 
 def normalise(rates: np.ndarray, method: str, directions: np.ndarray) -> np.ndarray:
@@ -112,10 +121,9 @@ def normalise(rates: np.ndarray, method: str, directions: np.ndarray) -> np.ndar
         hi = np.nanmax(rates, axis=-2, keepdims=True)
         x = (rates - lo) / (hi - lo)
         return np.where(directions > 0, x, 1 - x)
-    if method == "rank":
-        pct = _pct_rank(rates)
+    if method == "rank":  # percentile ranks 1/n..1, each the nearest float to its fraction
         n = np.sum(~np.isnan(rates), axis=-2, keepdims=True)
-        return np.where(directions > 0, pct, 1 - pct + 1.0 / n)
+        return _doubled_ranks(rates, directions) / (2 * n)
     raise ValueError(f"normalisation {method!r} unknown")
 
 
@@ -138,16 +146,13 @@ def _whole_rank_composite(rates: np.ndarray, weights: np.ndarray,
     >>> _whole_rank_composite(x, np.ones(2), np.ones(2)).tolist() == [2 / 3] * 3
     True
     """
-    from scipy.stats import rankdata
-
     n = np.sum(~np.isnan(rates), axis=-2)  # (..., indicator)
     whole = [weights * 2.0**k for k in range(11)]  # 0.5, 0.25, ... scale exactly
     whole = [w for w in whole if (w == np.round(w)).all()]
     if not whole or (n != n[..., :1]).any():
         return None
     weights = whole[0]
-    doubled = 2 * rankdata(rates, method="average", axis=-2, nan_policy="omit")
-    doubled = np.where(directions > 0, doubled, 2 * n[..., None, :] + 2 - doubled)
+    doubled = _doubled_ranks(rates, directions)
     total = np.zeros(doubled.shape[:-1])
     for j, w in enumerate(weights):  # in order, each sum an exact integer
         total = total + w * doubled[..., j]
