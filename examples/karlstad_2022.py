@@ -7,7 +7,7 @@ Populations: SCB's RegSO population table is fetched with ``sesindex fetch --tab
 and residents 20-64) from the packaged RegSO bundle (DeSO counts summed to RegSO; Source:
 Statistics Sweden (SCB)), so it runs for 2022 only.
 
-    python examples/karlstad_2022.py [OUT]   # default results/karlstad; OUT/summary.json
+    python examples/karlstad_2022.py [OUT]   # default runs/karlstad; OUT/summary.json
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main(out: Path) -> dict:
     index, kind = index.reindex(fitted.index), kind.reindex(fitted.index)
     manifest = json.loads((fit / "manifest.json").read_text())
     summary = {
-        "command": "python examples/karlstad_2022.py",
+        "command": f"python examples/karlstad_2022.py {out}",
         "areas": len(fitted),
         "gate_passed": manifest["gate"]["passed"],
         "modal_type_equals_published": round(float((fitted["type_mode"] == kind).mean()), 3),
@@ -70,4 +70,4 @@ def main(out: Path) -> dict:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("results/karlstad"))
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("runs/karlstad"))
