@@ -41,7 +41,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         adjacency: Path = typer.Option(None, exists=True, help="CSV of neighbouring area "
                                        "pairs (two code columns): adds the BYM2 spatial "
                                        "term."),
-        out: Path = typer.Option(Path("results/fit"), help="Output directory."),
+        out: Path = typer.Option(Path("runs/fit"), help="Output directory."),
         overwrite: bool = typer.Option(False, help="Replace an earlier run in --out."),
         cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
         compare: list[str] = typer.Option(None, help="Also compare these two years in "
@@ -164,7 +164,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
                                        "chain."),
              allow_failed_fit: bool = typer.Option(False, help="Evaluate a fit that missed "
                                                    "its gate (refused by default)."),
-             out: Path = typer.Option(Path("results/evaluate"), help="Output directory."),
+             out: Path = typer.Option(Path("runs/evaluate"), help="Output directory."),
              overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
     """Did the programme work? Effects on the treated areas (ATT on the index, the latent
     status and the share in types 1-2, cohorts, event study) with credible intervals."""

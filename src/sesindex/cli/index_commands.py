@@ -86,7 +86,7 @@ def index(spec: str = typer.Option(..., help="Index spec: a packaged name (offic
                                    "zscore, pca, ...) or a TOML file, e.g. "
                                     "models/official.toml."),
           data: str = typer.Option("synthetic", help=DATA_HELP),
-          out: Path = typer.Option(Path("results/index"), help="Output directory."),
+          out: Path = typer.Option(Path("runs/index"), help="Output directory."),
           cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
           overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
     """Compute a deterministic index variant with area types and ranks."""
