@@ -319,8 +319,8 @@ def _about(table: pd.DataFrame, source: str, intervals: str, types_note: str
     lines = [
         f"Källa / Source: {source}",
         f"År / Years: {', '.join(map(str, years))}",
-        (f"Intervall / Intervals ({', '.join(map(str, uncertain))}): {intervals}"
-         if intervals and uncertain else
+        (f"Intervall / Intervals ({', '.join(map(str, uncertain))}): "
+         f"{intervals or '90 %'}" if uncertain else
          "Inga osäkerhetsintervall / No uncertainty intervals"),
         *([f"Områdestyper / Area types: {types_note}"] if types_note else []),
         ("Index och andelar med en decimal, status och sannolikheter med två, år, typer "
