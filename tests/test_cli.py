@@ -29,8 +29,10 @@ def test_demo_writes_tables_inputs_truth_and_manifest(tmp_path):
     assert ((probs - 1).abs() < 1e-9).all()  # bootstrap P(type) for the last years
     assert (last["index_lo90"] <= last["index_hi90"]).all()
     assert areas.loc[areas["year"] == 2011, "p_type_1"].isna().all()
-    sv = pd.read_excel(tmp_path / "publication.xlsx", sheet_name="Svenska")
-    assert "Områdestyp (text)" in sv.columns and len(sv) == 3363
+    sv = pd.read_csv(tmp_path / "publication_sv.csv", sep=";", dtype=str,
+                     encoding="utf-8-sig")
+    assert {"Områdestyp (text)", "Kommun"} <= set(sv.columns)
+    assert len(sv) == 3363 * 14  # every year, not only the latest
     data = pd.read_csv(tmp_path / "data.csv", dtype={"area_code": str})
     assert list(data.columns[:6]) == ["area_code", "year", "indicator", "count",
                                       "denominator", "value"]
@@ -43,12 +45,42 @@ def test_demo_writes_tables_inputs_truth_and_manifest(tmp_path):
     said = " ".join(res.output.split())
     assert f"{counts.get('probably real', 0)} probably real" in said
     assert f"{counts.get('probably noise', 0)} probably noise" in said and ">= 0.9" in said
+    _assert_verdicts_add_up(said)
     moved = changes["type_from"] != changes["type_to"]
     assert (changes.loc[moved, "verdict"] != "").all() and (changes.loc[~moved, "verdict"]
                                                            .fillna("") == "").all()
     # the Swedish CSV opens in Excel: BOM, semicolons, decimal commas
     raw = (tmp_path / "publication_sv.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
+
+
+def _assert_verdicts_add_up(said: str) -> None:
+    """The verdict line's counts sum to the number of areas it says changed type."""
+    import re
+
+    line = re.search(r"(\d+) areas changed their observed type; by [^:]+: (.*?) \(", said)
+    assert line, said
+    parts = re.findall(r"(\d+) ([^,\d]+)", line.group(2))
+    assert parts and sum(int(n) for n, _ in parts) == int(line.group(1)), line.group(0)
+
+
+def test_the_verdict_line_accounts_for_every_area_that_changed_type():
+    # every verdict counted, boundary changes and labels the line does not know too
+    from sesindex.cli.app import console, print_verdicts
+
+    changes = pd.DataFrame({
+        "area_code": [f"a{i}" for i in range(8)], "year_from": 2023, "year_to": 2024,
+        "type_from": [3, 3, 2, 4, 1, 5, 2, 2], "type_to": [3, 2, 3, 2, 2, 4, 1, 2],
+        "verdict": ["", "uncertain", "probably real", "boundary changed", None,
+                    "probably noise", "a new verdict", ""],
+        "boundary_changed": [False, False, False, True, False, False, False, False]})
+    with console.capture() as capture:
+        print_verdicts(changes, "the bootstrap")
+    said = " ".join(capture.get().split())
+    assert "6 areas changed their observed type" in said
+    assert ("1 probably real, 1 uncertain, 1 probably noise, 1 boundary changed, "
+            "1 a new verdict, 1 no verdict") in said
+    _assert_verdicts_add_up(said)
 
 
 def test_demo_is_bit_identical_on_rerun(tmp_path):

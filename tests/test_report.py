@@ -69,3 +69,52 @@ def test_regso_map_from_the_real_uppsala_deso_boundaries(tmp_path):
     write_area_tables(res, tmp_path)
     page = build_report(tmp_path, boundaries=regso).read_text()
     assert "Areas on the map, 2024" in page
+
+
+def test_a_report_without_types_draws_no_type_chart_or_map_and_says_why(tmp_path):
+    # a partial file without national cut points: no area has a type; the report leaves
+    # out the type charts and maps (no empty bars, no all-grey map) and says why
+    import json as _json
+
+    from sesindex.data.io import load_data
+    from sesindex.reporting import figures
+    from sesindex.reporting.index_run import index_run, write_index_run
+    from sesindex.reporting.maps import municipality_map, municipality_summary
+    from sesindex.runs import read_run, table_frame
+
+    square = lambda x: [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]]
+    tree = index_run(load_data("karlstad-tab6586"))
+    write_index_run(tree, tmp_path, report=False)
+    codes = sorted(table_frame(tree, "areas")["area_code"].unique())[:3]
+    geo = tmp_path / "b.geojson"
+    geo.write_text(_json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"regso_code": c},
+         "geometry": {"type": "Polygon", "coordinates": square(i)}}
+        for i, c in enumerate(codes)]}))
+    page = build_report(tmp_path, boundaries=geo).read_text()
+    note = tree.attrs["manifest"]["types_note"]
+    assert "No area types in 2024, so this report draws no type charts or type maps: " \
+        f"{note[:40]}" in page
+    assert page.count("no area types for") == 1  # said once, not twice
+    assert "Areas on the map" not in page and "Probability of each area type" not in page
+    assert "Municipalities on the map" not in page  # no types, no intervals: no map
+    assert page.count("data:image/png;base64") == 1  # the ranked areas only
+    run = read_run(tmp_path)
+    assert figures.national_summary(table_frame(run, "summary")) is None
+    areas = table_frame(run, "areas")
+    assert "share_type_1_2" not in municipality_summary(areas, 2024)
+    assert municipality_map(areas, 2024) is None
+
+
+def test_a_report_with_types_still_draws_them(tmp_path):
+    from sesindex.data.io import load_data
+    from sesindex.reporting import figures
+    from sesindex.reporting.index_run import index_run, write_index_run
+    from sesindex.runs import table_frame
+
+    tree = index_run(load_data("karlstad-tab6586"), cutpoints={2024: (8.9, 5.4)})
+    write_index_run(tree, tmp_path, report=False)
+    page = build_report(tmp_path).read_text()
+    assert "No area types" not in page and "Municipalities on the map, 2024" in page
+    fig = figures.national_summary(table_frame(tree, "summary"))
+    assert [ax.get_title() for ax in fig.axes][-1] == "Share of areas by area type"

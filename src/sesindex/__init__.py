@@ -273,7 +273,7 @@ def save(result, out, *, overwrite: bool = False, loaded=None, publish: bool = F
     loaded : LoadedData, optional
         The data the result came from: written beside it; names a fit's areas.
     publish : bool
-        An index run: also the bilingual publication of its latest year.
+        An index run: also the bilingual publication of every area and year.
     report : bool
         Also ``report.html``.
 

@@ -211,9 +211,12 @@ def fit_manifest(result, loaded=None) -> dict:
     """A fit's provenance (:func:`sesindex.manifest.manifest_of`): spec, inputs, seed,
     timings, where the sampled model's code came from
     (:func:`sesindex.bayes.compiled.compile_origin`), the gate and whether it passed,
-    what was fitted."""
+    what was fitted, its source and what its intervals are (the publication's "Om data")."""
     compiled = result.idata.attrs.get(
         "model_compiled", f"compiled by {result.spec.sampler.backend} in this process")
+    data = loaded.dataset if loaded is not None else result.data
+    source = (data.attrs.get("source", getattr(loaded, "name", "dataset"))
+              if data is not None else "dataset")
     return manifest_of(
         command="fit", spec=result.spec.to_dict(), inputs=loaded.files if loaded else {},
         seed=result.spec.sampler.seed, timings=result.timings,
@@ -226,7 +229,24 @@ def fit_manifest(result, loaded=None) -> dict:
         types_note=getattr(result.typing, "note", ""),
         types_warnings=getattr(result.typing, "warnings", []),
         denominators="count indicators: their own denominators (all residents for V1, "
-        "residents aged 20-64 for V2 and V3 in the synthetic data)")
+        "residents aged 20-64 for V2 and V3 in the synthetic data)",
+        source=source, intervals=fit_intervals(result))
+
+
+def fit_intervals(result) -> str:
+    """What a fit's intervals are: the model, the years fitted, the draws and the gate.
+
+    Examples
+    --------
+    >>> fit_intervals(res)  # doctest: +SKIP
+    '90 % credible intervals of the Bayesian latent-factor model (spec default, 2 year(s) ...'
+    """
+    spec, sampler = result.spec, result.spec.sampler
+    gate = "passed" if result.gate["passed"] else "FAILED: do not publish"
+    return (f"90 % credible intervals of the Bayesian latent-factor model (spec "
+            f"{spec.name}, {len(result.inputs.years)} year(s) fitted, {sampler.chains} x "
+            f"{sampler.draws} posterior draws, fit gate {gate}); types and ranks in every "
+            "draw over that draw's national mean and sd, so their uncertainty is included")
 
 
 def write_fit(result, out_dir: str | Path, loaded=None, tree=None) -> list[Path]:

@@ -80,8 +80,44 @@ def parse_cutpoints(text: str | None) -> dict | None:
         fail(str(exc), 2)
 
 
+def verdict_counts(changes) -> tuple[int, dict[str, int]]:
+    """The areas of ``changes`` whose observed type changed, and how many got each
+    verdict: the change verdicts from real to noise first
+    (:func:`sesindex.uncertainty.draws.change_verdict`), then boundary changes, then any
+    other verdict, then "no verdict" (a changed type without one). The counts add up to
+    the areas that changed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ch = pd.DataFrame({"type_from": [3, 3, 2, 4, 1], "type_to": [3, 2, 3, 2, 2],
+    ...                    "verdict": ["", "uncertain", "probably real",
+    ...                                "boundary changed", None]})
+    >>> verdict_counts(ch)
+    (4, {'probably real': 1, 'uncertain': 1, 'boundary changed': 1, 'no verdict': 1})
+    """
+    import numpy as np
+
+    from sesindex.data.boundary_change import BOUNDARY_VERDICT
+    from sesindex.uncertainty.draws import VERDICT_NOISE, VERDICT_REAL, change_verdict
+
+    verdicts = changes["verdict"].fillna("").astype(str)
+    if {"type_from", "type_to"} <= set(changes):
+        t0, t1 = changes["type_from"], changes["type_to"]
+        changed = ((t0 != t1) & t0.notna() & t1.notna()).to_numpy()
+    else:
+        changed = (verdicts != "").to_numpy()
+    counts = verdicts[changed].replace("", "no verdict").value_counts()
+    known = [*dict.fromkeys(str(v) for v in change_verdict(np.array(
+        [1.0, (VERDICT_REAL + VERDICT_NOISE) / 2, 0.0]))), BOUNDARY_VERDICT]
+    known += sorted(v for v in counts.index if v not in known and v != "no verdict")
+    order = [v for v in [*known, "no verdict"] if v in counts]
+    return int(changed.sum()), {v: int(counts[v]) for v in order}
+
+
 def print_verdicts(changes, method: str) -> None:
-    """How many observed type changes are probably real or noise, with the rule."""
+    """How many observed type changes got each verdict (probably real, uncertain,
+    probably noise, boundary changed, ...: every one counted), with the rule."""
     from sesindex.uncertainty.draws import VERDICT_RULE
 
     if "verdict" not in changes:
@@ -91,13 +127,10 @@ def print_verdicts(changes, method: str) -> None:
         int(v) for v in changes.loc[changes["pair"] == "consecutive",
                                     ["year_from", "year_to"]].iloc[-1])
     last = changes[(changes["year_from"] == y0) & (changes["year_to"] == y1)]
-    counts = last["verdict"].value_counts()
-    moved = int((last["verdict"] != "").sum())
-    console.print(f"{y0}->{y1}: {moved} areas changed their observed type; by {method}, "
-                  f"{counts.get('probably real', 0)} probably real, "
-                  f"{counts.get('uncertain', 0)} uncertain, "
-                  f"{counts.get('probably noise', 0)} probably noise ({VERDICT_RULE}; "
-                  "see changes.csv)", highlight=False)
+    moved, counts = verdict_counts(last)
+    each = ", ".join(f"{n} {verdict}" for verdict, n in counts.items()) or "none"
+    console.print(f"{y0}->{y1}: {moved} areas changed their observed type; by {method}: "
+                  f"{each} ({VERDICT_RULE}; see changes.csv)", highlight=False)
     crossed = int(last["boundary_changed"].sum()) if "boundary_changed" in last else 0
     if crossed:
         console.print(f"{crossed} areas' boundaries changed between {y0} and {y1} (SCB's "

@@ -24,19 +24,52 @@ import pandas as pd  # noqa: E402
 TYPE_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#e6d7a3", 4: "#67a9cf", 5: "#2166ac"}
 
 
+def has_type_counts(summary: pd.DataFrame) -> bool:
+    """Whether any year of a run's summary counts areas of a type (types 1-5)."""
+    cols = [f"type_{k}" for k in range(1, 6)]
+    return set(cols) <= set(summary) and bool(summary[cols].fillna(0).to_numpy().sum() > 0)
+
+
 def national_summary(summary: pd.DataFrame):
-    """mu and sigma by year, and the share of areas of each type by year."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+    """mu and sigma by year, and the share of areas of each type by year: only the
+    panels the run has something for (no types: no share panel); None with neither."""
+    moments = "mu" not in summary or bool(summary["mu"].notna().any())  # eta: says so
+    typed = has_type_counts(summary)
+    panels = int(moments) + int(typed)
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 3.8),
+                             constrained_layout=True, squeeze=False)
+    if moments:
+        _moments_panel(axes[0, 0], summary)
+    if typed:
+        _type_shares_panel(axes[0, -1], summary)
+    return fig
+
+
+def _year_ticks(ax, years: pd.Series) -> None:
+    if len(years) == 1:  # one year: a labelled tick, no broken year axis
+        ax.set_xticks(years, [str(int(y)) for y in years])
+    else:
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+
+def _moments_panel(a, summary: pd.DataFrame) -> None:
     if "mu" in summary:
         a.plot(summary["year"], summary["mu"], "o-", label="mean μ")
         a.plot(summary["year"], summary["sigma"], "s-", label="standard deviation σ")
         a.legend()
+        if len(summary) == 1:
+            _year_ticks(a, summary["year"])
     else:  # a model without the official three indicators has no index
         a.text(0.5, 0.5, "no official index in this run:\ntypes come from the latent "
                "status η,\nstandardised to mean 0, sd 1", ha="center", va="center",
                transform=a.transAxes)
     a.set(title="National mean and standard deviation of the index", xlabel="year",
           ylabel="percentage points")
+
+
+def _type_shares_panel(b, summary: pd.DataFrame) -> None:
     counts = summary[[f"type_{k}" for k in range(1, 6)]].to_numpy(float)
     shares = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     bottom = np.zeros(len(summary))
@@ -46,15 +79,9 @@ def national_summary(summary: pd.DataFrame):
         bottom += shares[:, k - 1]
     b.set(title="Share of areas by area type", xlabel="year", ylabel="% of areas",
           ylim=(0, 100))
-    if len(summary) == 1:  # one year: a labelled bar, no broken year axis
-        b.set_xticks(summary["year"], [str(int(y)) for y in summary["year"]])
-    else:
-        b.xaxis.get_major_locator().set_params(integer=True)
+    _year_ticks(b, summary["year"])
     # beside the plot, never over the bars
     b.legend(ncol=1, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    if len(summary) == 1 and "mu" in summary:
-        a.set_xticks(summary["year"], [str(int(y)) for y in summary["year"]])
-    return fig
 
 
 def caterpillar(areas: pd.DataFrame, year: int, value: str = "index"):

@@ -36,6 +36,7 @@ from sesindex.uncertainty.draws import VERDICT_RULE, change_verdict
 
 from sesindex.index.area_type import TYPE_LABELS
 from sesindex.reporting import figures
+from sesindex.reporting.tables import type_column
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1150px;
@@ -75,8 +76,7 @@ def _municipality_view(areas: pd.DataFrame, year: int) -> str:
     d = areas[areas["year"] == year]
     status = _status(d)
     value = f"{status}_mean" if f"{status}_mean" in d else status
-    type_col = "type" if "type" in d and (d["type"] > 0).any() else (
-        "type_mode" if "type_mode" in d else None)
+    type_col = type_column(d)
     if "municipality_code" not in d:
         return "<p class='muted'>The run's areas carry no municipality codes.</p>"
     parts = []
@@ -97,11 +97,12 @@ def _municipality_view(areas: pd.DataFrame, year: int) -> str:
 def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame) -> str:
     if changes is None:
         years = sorted(areas["year"].unique())
-        if len(years) < 2 or not (areas["type"] > 0).any():
+        col = type_column(areas)
+        if len(years) < 2 or col is None:
             return "<p>No pair of typed years in this run.</p>"
         a = areas[areas["year"] == years[-2]].set_index("area_code")
         b = areas[areas["year"] == years[-1]].set_index("area_code")
-        moved = (a["type"] != b["type"]) & (a["type"] > 0)
+        moved = (a[col] != b[col]) & (a[col] > 0)
         return (f"<p class='note'>{int(moved.sum())} of {len(a)} areas changed type between "
                 f"{years[-2]} and {years[-1]}. This run has no uncertainty estimates, so it "
                 "cannot say which changes are real: run <code>sesindex fit</code> (Bayesian) "
@@ -177,16 +178,18 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
     manifest = tree.attrs["manifest"]
     changes = _latest_pair(changes)
     year = int(areas["year"].max())
-    sections = _header(manifest)
+    typed = type_column(areas[areas["year"] == year]) is not None
+    sections = _header(manifest, None if typed else year)
     if summary is not None:
-        sections += ["<h2>National summary by year</h2>", _img(figures.national_summary(summary)),
-                     _table(summary)]
+        national = figures.national_summary(summary)
+        sections += ["<h2>National summary by year</h2>",
+                     _img(national) if national is not None else "", _table(summary)]
     from sesindex.reporting.maps import municipality_map, type_map
 
     municipalities = municipality_map(areas, year)
     if municipalities is not None:
         sections += [f"<h2>Municipalities on the map, {year}</h2>", _img(municipalities)]
-    if boundaries is not None:
+    if boundaries is not None and typed:
         sections += [f"<h2>Areas on the map, {year}</h2>",
                      _img(type_map(areas, boundaries, year))]
     sections += [f"<h2>All areas ranked, {year}</h2>",
@@ -198,7 +201,8 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
                         "mean and standard deviation over areas.</p>")
     if "index_lo90" not in areas:
         sections.append("<p class='muted'>No intervals in a deterministic run.</p>")
-    if "p_type_1" in areas:
+    if typed and "p_type_1" in areas and areas.loc[areas["year"] == year,
+                                                   "p_type_1"].notna().any():
         sections += [f"<h2>Probability of each area type, {year}</h2>",
                      _img(figures.type_probabilities(areas, year))]
     sections += [f"<h2>Municipalities, {year}</h2>", _municipality_view(areas, year),
@@ -216,6 +220,14 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
     return path
 
 
+def _untyped_note(manifest: dict, year: int) -> str:
+    """The one sentence a report without area types says instead of type charts and maps:
+    why (the run's types note)."""
+    why = manifest.get("types_note") or "the run gives no area its type"
+    return (f"<p class='note'>No area types in {year}, so this report draws no type "
+            f"charts or type maps: {html.escape(why)}</p>")
+
+
 def _latest_pair(changes: pd.DataFrame | None) -> pd.DataFrame | None:
     """The changes of the latest consecutive pair of years, which the report tells
     (``changes.csv`` may hold more pairs); their years in ``attrs["years"]``."""
@@ -229,9 +241,10 @@ def _latest_pair(changes: pd.DataFrame | None) -> pd.DataFrame | None:
     return changes
 
 
-def _header(manifest: dict) -> list[str]:
+def _header(manifest: dict, untyped_year: int | None = None) -> list[str]:
     """The report's title, what run it shows, and its warnings (the types' note, a
-    failed fit gate)."""
+    failed fit gate); with ``untyped_year``, the year shown has no types: the note says
+    so, and why (:func:`_untyped_note`)."""
     sections = [f"<h1>Socioeconomic area index — report</h1><p class='muted'>Run "
                 f"<code>{html.escape(manifest.get('command', '?'))}</code> on "
                 f"<b>{html.escape(str(manifest.get('data', '?')))}</b>, created "
@@ -239,7 +252,9 @@ def _header(manifest: dict) -> list[str]:
                 f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Higher index = lower "
                 "socioeconomic status; rank 1 = highest index.</p>"]
     note = manifest.get("types_note")
-    if note:
+    if untyped_year is not None:
+        sections.append(_untyped_note(manifest, untyped_year))
+    elif note:
         sections.append(f"<p class='note'>{html.escape(note)}</p>")
     if manifest.get("gate") and not manifest["gate"].get("passed"):
         sections.append("<p class='note fail'>The model failed its fit gate: every estimate "

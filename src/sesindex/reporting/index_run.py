@@ -28,7 +28,7 @@ from pathlib import Path
 import xarray as xr
 
 from sesindex.manifest import Timer, manifest_of, save_manifest
-from sesindex.runs import run_tree, table_frame, with_manifest, write_tables
+from sesindex.runs import run_tree, with_manifest, write_tables
 
 #: what the demo's intervals are (the publication's "Om data" sheet)
 BOOTSTRAP_INTERVALS = ("90 % intervals from 1,000 parametric bootstrap replicates of each "
@@ -108,20 +108,17 @@ def index_run(loaded, spec=None, *, cutpoints=None, uncertainty_years: int = 0,
 def write_index_run(tree: xr.DataTree, out_dir: str | Path, *, loaded=None,
                     publish: bool = False, report: bool = True) -> list[Path]:
     """Write an :func:`index_run` tree into ``out_dir``: ``areas.csv`` (and ``.parquet``),
-    ``summary.csv``, ``changes.csv``; with ``publish`` the publication of the latest year
-    (CSV per language, Excel); with ``loaded`` its inputs (``data.csv``, and the truth of
+    ``summary.csv``, ``changes.csv``; with ``publish`` the publication of every area and
+    year (CSV per language, Excel: :func:`~sesindex.reporting.publish.publish_run`); with ``loaded`` its inputs (``data.csv``, and the truth of
     synthetic data); then ``manifest.json`` and, with ``report``, ``report.html``.
     Returns the paths written (the manifest's ``outputs``)."""
     out = Path(out_dir)
     manifest = dict(tree.attrs.get("manifest", {}))
     paths = write_tables(tree, out, parquet=("areas",))
     if publish:
-        from sesindex.reporting.publish import write_publication
+        from sesindex.reporting.publish import publish_run
 
-        areas = table_frame(tree, "areas")
-        latest = areas[areas["year"] == areas["year"].max()]
-        paths += write_publication(latest, out, source=manifest.get("source", ""),
-                                   intervals=manifest.get("intervals", ""))
+        paths += publish_run(tree, out)
     if loaded is not None:
         paths.append(out / "data.csv")
         loaded.tidy.to_csv(paths[-1], index=False)

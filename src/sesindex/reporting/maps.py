@@ -75,21 +75,23 @@ def type_map(areas: pd.DataFrame, boundaries, year: int):
 
 
 def municipality_summary(areas: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Per municipality: areas, the share in types 1-2 and the median width of the
-    areas' 90 % index intervals (when the run has intervals).
+    """Per municipality: areas, the share in types 1-2 (when the areas have types) and
+    the median width of the areas' 90 % index intervals (when the run has intervals).
 
     >>> a = pd.DataFrame({"area_code": ["0114R001", "0114R002", "1780R001"], "year": 2024,
     ...                   "municipality_code": ["0114", "0114", "1780"], "type": [1, 4, 3]})
     >>> municipality_summary(a, 2024)["share_type_1_2"].tolist()
     [0.5, 0.0]
     """
+    from sesindex.reporting.tables import type_column
+
     d = areas[areas["year"] == year].copy()
     if "municipality_code" not in d:
         d["municipality_code"] = d["area_code"].str[:4]
-    type_col = "type" if "type" in d and (d["type"] > 0).any() else "type_mode"
+    type_col = type_column(d)
     g = d.groupby("municipality_code")
     out = pd.DataFrame({"areas": g.size()})
-    if type_col in d:
+    if type_col is not None:  # no types: no shares (not a map of empty shares)
         typed = d[d[type_col] > 0]
         out["share_type_1_2"] = typed.groupby("municipality_code")[type_col].apply(
             lambda t: float((t <= 2).mean()))
@@ -103,8 +105,9 @@ def municipality_summary(areas: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def municipality_map(areas: pd.DataFrame, year: int):
     """The municipality map every report carries (the packaged boundaries of SCB's 290
-    municipalities): share of areas in types 1-2 and, with intervals, the median width
-    of the areas' 90 % index intervals. None without geopandas."""
+    municipalities): share of areas in types 1-2 (when the areas have types) and, with
+    intervals, the median width of the areas' 90 % index intervals. None without
+    geopandas, or with neither."""
     try:
         import geopandas as gpd
     except ImportError:  # pragma: no cover - depends on the optional extra
@@ -120,7 +123,7 @@ def municipality_map(areas: pd.DataFrame, year: int):
     columns = [(c, t) for c, t in (
         ("share_type_1_2", f"Share of areas in types 1-2, {year}"),
         ("median_interval_width", f"Median width of 90 % index intervals, {year}"))
-        if c in merged]
+        if c in merged and merged[c].notna().any()]
     if not columns:
         return None
     fig, axes = plt.subplots(1, len(columns), figsize=(5.5 * len(columns), 7),

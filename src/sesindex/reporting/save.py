@@ -48,7 +48,7 @@ def save(result, out: str | Path, *, overwrite: bool = False, loaded=None,
         The data the result came from: written beside it (``data.csv``, and the truth of
         synthetic data); names and municipalities of a fit's areas.
     publish : bool
-        An index run: also the publication of its latest year (a fit and an evaluation
+        An index run: also the publication of every area and year (a fit and an evaluation
         always write theirs).
     report : bool
         Also ``report.html``.
@@ -82,14 +82,11 @@ def write_fit_run(result, out: Path, *, loaded=None, report: bool = True) -> lis
     """A fit's files into ``out`` from its tree: posterior, tables, inputs, diagnostics,
     manifest, publication and (``report``) ``report.html``."""
     from sesindex.bayes.output import fit_tree, write_fit
-    from sesindex.reporting.publish import write_fit_publication
+    from sesindex.reporting.publish import publish_run
 
     tree = fit_tree(result, loaded)
     files = write_fit(result, out, loaded, tree=tree)
-    data = loaded.dataset if loaded is not None else result.data
-    source = (data.attrs.get("source", getattr(loaded, "name", "dataset"))
-              if data is not None else "dataset")
-    files += write_fit_publication(result, out, source=source, tree=tree)
+    files += publish_run(tree, out)
     if report:
         from sesindex.reporting.html import build_report
 

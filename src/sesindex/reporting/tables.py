@@ -25,6 +25,24 @@ def type_label(types: pd.Series, lang: str) -> pd.Series:
     return types.map(TYPE_LABELS[lang]).fillna("")
 
 
+def type_column(areas: pd.DataFrame) -> str | None:
+    """The column that types the areas: ``type`` (the observed type) or, in a fit,
+    ``type_mode`` (the most probable); None when no area has a type (no such column, or
+    all 0 or empty: a partial file without national cut points).
+
+    Examples
+    --------
+    >>> type_column(pd.DataFrame({"type": [0, 0], "type_mode": [3, 4]}))
+    'type_mode'
+    >>> type_column(pd.DataFrame({"type": [0, 0]})) is None
+    True
+    """
+    for col in ("type", "type_mode"):
+        if col in areas and (pd.to_numeric(areas[col], errors="coerce") > 0).any():
+            return col
+    return None
+
+
 def area_table(result: xr.Dataset) -> pd.DataFrame:
     """Flatten an index result into the published area x year table."""
     rates = result["rate"].to_series().unstack("indicator")
