@@ -121,9 +121,18 @@ def _both_sexes(cube: Cube, sex: str) -> tuple[np.ndarray, list[str]]:
     return both, notes
 
 
-def _age_groups(dim) -> tuple[list[str], list[str], list[str]]:
-    """(codes summed for all residents, codes summed for ages 20-64, notes): the total
-    when present, else bands covering every age; never a total and bands together."""
+def age_groups(dim) -> tuple[list[str], list[str], list[str]]:
+    """(codes summed for all residents, codes summed for ages 20-64, notes) of an age
+    dimension: the total when present, else bands covering every age; never a total and
+    bands together.
+
+    Examples
+    --------
+    >>> from sesindex.data.jsonstat import Dim
+    >>> codes = ("totalt", "-4", "5-19", "20-44", "45-64", "65-79", "80-")
+    >>> age_groups(Dim("Alder", "ålder", codes, {c: c for c in codes}, {}))
+    (['totalt'], ['20-44', '45-64'], [])
+    """
     ranges = {c: age_range(c, dim.labels[c]) for c in dim.codes}
     totals = [c for c, r in ranges.items() if r is None]
     bands = [c for c, r in ranges.items() if r is not None]
@@ -178,7 +187,7 @@ def _from_jsonstat(source) -> tuple[pd.DataFrame, list[str]]:
         raise ValueError(f"dimension(s) {'; '.join(several)} have more than one category: "
                          "ask for one (the population, ContentsCode 000007Y7)")
     summed = values.sum(axis=tuple(cube.axis(d.id) for d in others), keepdims=True)
-    everyone, working, age_notes = _age_groups(cube.dim(age))
+    everyone, working, age_notes = age_groups(cube.dim(age))
     axis, ages = cube.axis(age), cube.dim(age).codes
     pick = lambda codes: np.take(summed, [ages.index(c) for c in codes],  # noqa: E731
                                  axis=axis).sum(axis=axis)  # NaN (a '..') propagates
