@@ -180,6 +180,12 @@ class Transport:
                 self.sleep(self.backoff * 2 ** (dropped - 1))
 
 
+def default_transport() -> Transport:
+    """The commands' transport: SCB's rate limit, 429s waited out, a dropped connection
+    tried 3 times (tests replace this function to serve fixtures)."""
+    return Transport(tries=3)
+
+
 def _retry_after(exc: urllib.error.HTTPError, default: float) -> float:
     """Seconds from an HTTP 429's ``Retry-After`` header, else ``default``."""
     try:

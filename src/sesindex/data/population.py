@@ -331,3 +331,66 @@ def assemble(rates: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
     out = rows.reset_index(drop=True)
     out.attrs["notes"] = notes
     return out
+
+
+#: What a fit-ready file's manifest says of its denominators and SCB's rounding.
+ASSEMBLY_NOTES = {
+    "denominators": "V1: all residents (population); V2, V3: residents aged 20-64 "
+                    "(population_20_64)",
+    "measurement_error": "V1-V3 are SCB's percentages rounded to 0.1: the fit carries "
+                         "the rounding as known measurement error (uniform, +-0.05 "
+                         "points; sesindex.bayes.data.ROUNDING_SD_PROPORTION)",
+}
+
+
+def assemble_loaded(loaded, population: pd.DataFrame, years=None) -> pd.DataFrame:
+    """Fit-ready tidy rows: the published percentages of ``loaded`` (a
+    :class:`~sesindex.data.io.LoadedData` of TAB6586) in ``years`` (default: all it holds)
+    with their denominators from ``population`` (:func:`read_population`), plus SCB's
+    published index and types as they are. ``attrs["notes"]`` holds every note of the
+    rates, the population and the assembly.
+
+    Examples
+    --------
+    >>> from sesindex.data.io import load_data
+    >>> rates = load_data("karlstad-tab6586")
+    >>> codes = sorted(set(rates.tidy["area_code"]))
+    >>> pop = pd.DataFrame({"area_code": codes, "year": 2022, "population": 2000,
+    ...                     "population_20_64": 1200})
+    >>> tidy = assemble_loaded(rates, pop, [2022])
+    >>> tidy.groupby("indicator")["denominator"].first().to_dict()
+    {'V1': 2000.0, 'V2': 1200.0, 'V3': 1200.0, 'published_index': nan, 'published_type': nan}
+    """
+    from sesindex.data.model import to_tidy
+
+    given = to_tidy(loaded.dataset)  # validated, typed
+    if years is not None:
+        absent = sorted(set(years) - set(given["year"]))
+        if absent:
+            raise ValueError(f"years {absent} are not in the rates (they hold "
+                             f"{sorted(set(given['year']))})")
+        given = given[given["year"].isin(list(years))]
+    with_denominators = assemble(given, population)
+    published = given[~given["indicator"].isin(["V1", "V2", "V3"])]
+    tidy = pd.concat([with_denominators, published], ignore_index=True)
+    tidy.attrs["notes"] = (list(loaded.notes) + list(population.attrs.get("notes", []))
+                           + with_denominators.attrs["notes"])
+    return tidy
+
+
+def write_assembled(tidy: pd.DataFrame, out, manifest: dict):
+    """Write fit-ready rows to ``out`` (CSV) and ``<out>.manifest.json`` beside it: the
+    given ``manifest`` with the years, the denominators, the rounding as measurement
+    error, the notes and the number of rows. Returns the sidecar's path."""
+    import json
+    from pathlib import Path
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tidy.to_csv(out, index=False)
+    sidecar = out.with_suffix(".manifest.json")
+    sidecar.write_text(json.dumps({
+        **manifest, "years": sorted(int(y) for y in tidy["year"].unique()),
+        **ASSEMBLY_NOTES, "notes": list(tidy.attrs.get("notes", [])), "rows": len(tidy)},
+        indent=1, ensure_ascii=False) + "\n")
+    return sidecar

@@ -112,19 +112,25 @@ def population_selection(dims: dict[str, Dim], *, region: str,
                          years: list[str]) -> dict[str, list[str]]:
     """TAB6574: the ages the denominators need (the total and the bands of 20-64, as
     :func:`sesindex.data.population.read_population` reads them), both sexes (``1+2``,
-    else ``1`` and ``2``) and the number of residents (``000007Y7``)."""
+    else ``1`` and ``2``) and the number of residents (``000007Y7``; a table of one
+    other content, that one)."""
     from sesindex.data.population import BOTH_SEXES, SEXES, age_groups
 
+    lacking = [d for d in ("Alder", "ContentsCode") if d not in dims]
+    if lacking:
+        raise ValueError(f"the table does not read as a population table: it has no "
+                         f"{' or '.join(lacking)} (its dimensions: {', '.join(dims)})")
     everyone, working, _ = age_groups(dims["Alder"])
-    sexes = dims["Kon"].codes
-    kon = [BOTH_SEXES] if BOTH_SEXES in sexes else list(SEXES)
+    sexes = dims["Kon"].codes if "Kon" in dims else ()
+    kon = {"Kon": [BOTH_SEXES] if BOTH_SEXES in sexes else list(SEXES)} if sexes else {}
     contents = dims["ContentsCode"].codes
-    if POPULATION_CONTENTS not in contents:
+    if POPULATION_CONTENTS not in contents and len(contents) != 1:
         raise ValueError(f"the population table's ContentsCode has {list(contents)}, not "
-                         f"{POPULATION_CONTENTS} (the number of residents)")
+                         f"{POPULATION_CONTENTS} (TAB6574's number of residents)")
+    content = POPULATION_CONTENTS if POPULATION_CONTENTS in contents else contents[0]
     ages = list(dict.fromkeys([*everyone, *working]))
-    return {"Region": [region], "Alder": ages, "Kon": kon,
-            "ContentsCode": [POPULATION_CONTENTS], "Tid": list(years)}
+    return {"Region": [region], "Alder": ages, **kon,
+            "ContentsCode": [content], "Tid": list(years)}
 
 
 @dataclass
@@ -145,6 +151,17 @@ class ScbTables:
         return [s.provenance() for s in (self.rates, self.population, self.national) if s]
 
 
+def fetch_population(years: list[str], *, region: str = "*", cache_dir: Path,
+                     transport: Transport, table: str = POPULATION_TABLE, lang: str = "sv",
+                     max_cells: int | None = None, on_chunk=None) -> Selection:
+    """The population table (TAB6574) for ``region`` and ``years``: the ages and sexes
+    the denominators need (:func:`population_selection`), in chunks, joined."""
+    dims = metadata_dims(table, cache_dir=Path(cache_dir), transport=transport, lang=lang)
+    return fetch_selection(table, population_selection(dims, region=region, years=years),
+                           cache_dir=Path(cache_dir), transport=transport, dims=dims,
+                           lang=lang, max_cells=max_cells, on_chunk=on_chunk)
+
+
 def fetch_scb(years: list[int], *, region: str = "*", cache_dir: Path,
               transport: Transport, national: bool = True, lang: str = "sv",
               max_cells: int | None = None, on_chunk=None) -> ScbTables:
@@ -155,10 +172,7 @@ def fetch_scb(years: list[int], *, region: str = "*", cache_dir: Path,
     kw = {"cache_dir": Path(cache_dir), "transport": transport, "lang": lang,
           "max_cells": max_cells, "on_chunk": on_chunk}
     rates = fetch_selection(INDEX_TABLE, index_selection(region, codes), **kw)
-    dims = metadata_dims(POPULATION_TABLE, cache_dir=Path(cache_dir), transport=transport,
-                         lang=lang)
-    population = fetch_selection(POPULATION_TABLE, population_selection(
-        dims, region=region, years=codes), dims=dims, **kw)
+    population = fetch_population(codes, region=region, **kw)
     whole = None
     if national and region != "*":
         whole = fetch_selection(INDEX_TABLE, {"Region": ["*"], "ContentsCode":
