@@ -113,15 +113,18 @@ class RateLimiter:
 
     def wait(self) -> None:
         """Sleep until one more call keeps within the limit, and count it."""
-        now = self.clock()
-        while self._times and now - self._times[0] >= self.per:
-            self._times.popleft()
+        now = self._forget_old()
         if len(self._times) >= self.calls:
             self.sleep(self._times[0] + self.per - now)
-            now = self.clock()
-            while self._times and now - self._times[0] >= self.per:
-                self._times.popleft()
+            now = self._forget_old()
         self._times.append(now)
+
+    def _forget_old(self) -> float:
+        """Drop the calls that have left the window (to a nanosecond); the time now."""
+        now = self.clock()
+        while self._times and now - self._times[0] >= self.per - 1e-9:
+            self._times.popleft()
+        return now
 
 
 #: What a dropped connection looks like (``RemoteDisconnected`` is a ``ConnectionResetError``).
