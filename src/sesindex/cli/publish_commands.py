@@ -14,6 +14,7 @@ from sesindex.cli.app import (CUTPOINTS_HELP, app, console, err, fail, parse_cut
                              parse_years, refuse_earlier_run, steps)
 from sesindex.cli.data_commands import _fetch_or_fail, _or_fail, assemble_or_fail, check_data
 from sesindex.cli.fit_commands import _model_spec, fit_loaded
+from sesindex.data.scb import cutpoints_text
 
 #: The packaged specs ``publish`` fits: one year, or a panel.
 SINGLE_YEAR_SPEC, PANEL_SPEC = "latent_factor_single_year", "latent_factor"
@@ -57,13 +58,14 @@ def publish(from_scb: bool = typer.Option(False, "--from-scb", help="Build it fr
     cuts = parse_cutpoints(cutpoints)
     refuse_earlier_run(out, overwrite)
     tables = _fetch(wanted, region, cache, national and cuts is None)
-    cuts = _national_cuts(tables, region, cuts)
+    cuts, cut_notes = _national_cuts(tables, region, cuts)
     fit_ready = cache / "assembled" / f"fit_ready_{_key(tables)}.csv"
     loaded, pop = _read(tables)
     with steps() as step, step(f"assemble {fit_ready}"):
         assemble_or_fail(loaded, pop, wanted, fit_ready, {
             "command": f"publish --from-scb --years {years} --region {region}",
-            "scb_tables": tables.provenance()})
+            "scb_tables": tables.provenance(), "cutpoints": cutpoints_text(cuts) if cuts
+            else None, "cutpoints_notes": cut_notes})
     loaded = check_data(str(fit_ready))
 
     def keep_inputs(tmp: Path) -> list[Path]:  # the fit-ready data beside the run
@@ -87,27 +89,33 @@ def _fetch(years, region: str, cache: Path, national: bool):
                                                        cache_dir=cache, transport=transport,
                                                        national=national,
                                                        on_chunk=on_chunk))
-    console.print(f"SCB's tables in {cache}: {tables.calls} call(s) to SCB "
-                  f"({transport.calls} request(s) with retries), the rest from the cache",
-                  highlight=False)
+    chunks = [f for s in (tables.rates, tables.population, tables.national) if s
+              for f in s.fetched]
+    console.print(f"SCB's tables in {cache}: {transport.calls} request(s) to SCB (retries "
+                  f"included), {sum(f.from_cache for f in chunks)} of {len(chunks)} "
+                  "chunk(s) from the cache", highlight=False)
     return tables
 
 
 def _national_cuts(tables, region: str, cuts):
-    """The cut points of the types: given ones, else from SCB's published index of every
-    area when it was fetched (the notes say which years have none and why)."""
-    if cuts is not None or tables.national is None:
-        if cuts is None and region != "*":
-            err.print("[yellow]types:[/] no national cut points (--no-national and no "
-                      "--cutpoints): the fit gives no types for areas of only part of the "
-                      "country", highlight=False)
-        return cuts
+    """The cut points of the types and notes on them: given ones, else from SCB's
+    published index of every area when it was fetched (the notes say which years have
+    none and why)."""
+    if cuts is not None:
+        return cuts, ["national cut points given with --cutpoints"]
+    if tables.national is None:
+        if region == "*":
+            return None, []
+        note = ("no national cut points (--no-national and no --cutpoints): the fit "
+                "gives no types for areas of only part of the country")
+        err.print(f"[yellow]types:[/] {note}", highlight=False)
+        return None, [note]
     from sesindex.data.scb import national_cutpoints
 
     found, notes = _or_fail(lambda: national_cutpoints(tables.national.path))
     for note in notes:
         err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
-    return found or None
+    return found or None, notes
 
 
 def _read(tables):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -141,7 +141,6 @@ class ScbTables:
     rates: Selection
     population: Selection
     national: Selection | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def calls(self) -> int:
