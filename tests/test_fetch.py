@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import urllib.error
@@ -11,8 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fake_scb import FakeSCB, too_many_requests
 
-from sesindex.data.fetch import FetchError, build_url, fetch_table
+from sesindex.data.fetch import (POPULATION_TABLE, FetchError, RateLimiter, Transport,
+                                 build_url, fetch_table)
+from sesindex.data.scb import fetch_population, fetch_selection
 
 RECORDED = Path(__file__).parents[1] / "src/sesindex/data/resources/TAB6586_region1780_jsonstat2.json"
 
@@ -81,13 +85,6 @@ def test_cli_fetches_a_population_table_and_checks_it_reads_as_denominators(tmp_
 
 
 # ------------------------------------------------- SCB's limits: rate, size, retries
-
-import http.client  # noqa: E402
-
-from fake_scb import FakeSCB, too_many_requests  # noqa: E402
-
-from sesindex.data.fetch import POPULATION_TABLE, RateLimiter, Transport  # noqa: E402
-from sesindex.data.scb import fetch_population, fetch_selection  # noqa: E402
 
 TAB6574 = Path(__file__).parent / "fixtures/pxweb/tab6574_handmade.json"
 

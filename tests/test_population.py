@@ -174,5 +174,5 @@ def test_a_regso_assembly_sets_the_deso_rows_aside_and_says_how_many():
                   & rates["year"].isin([2023, 2024])]
     tidy = assemble(rates, read_population(TAB6574))
     assert set(tidy["area_code"]) == {"1780R001", "1780R002", "1780R003"}
-    assert tidy.attrs["notes"] == ["set aside 4 population rows of 2 DeSO areas: the rates "
-                                   "are RegSO"]
+    note = "set aside 4 population rows of 2 DeSO areas: the rates are RegSO"
+    assert tidy.attrs["notes"] == [note]

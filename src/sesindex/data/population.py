@@ -290,9 +290,9 @@ def _same_division(rates: pd.DataFrame, population: pd.DataFrame
     if not len(aside):
         return population, []
     other = ", ".join(sorted(set(kinds[aside.index]) - wanted))
-    return population[kinds.isin(wanted)], [
-        f"set aside {len(aside):,} population rows of {aside['area_code'].nunique():,} "
-        f"{other} areas: the rates are {', '.join(sorted(wanted))}"]
+    note = (f"set aside {len(aside):,} population rows of {aside['area_code'].nunique():,} "
+            f"{other} areas: the rates are {', '.join(sorted(wanted))}")
+    return population[kinds.isin(wanted)], [note]
 
 
 def assemble(rates: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:

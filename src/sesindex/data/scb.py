@@ -29,8 +29,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from sesindex.data.chunks import Chunk, merge_responses, plan_chunks
 from sesindex.data.fetch import (INDEX_CONTENTS, INDEX_TABLE, POPULATION_CONTENTS,
                                  POPULATION_TABLE, Fetched, Transport, fetch_metadata,
