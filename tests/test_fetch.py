@@ -198,3 +198,23 @@ def test_the_population_table_needs_no_id(tmp_path, monkeypatch):
     query = urllib.parse.unquote(fake.data_calls[0])
     assert "/tables/TAB6574/" in query and "ContentsCode]=000007Y7" in query
     assert "Kon]=1+2" in query and "Alder]=totalt,20-24," in query
+
+
+def test_chunks_keep_to_the_cell_limit_and_short_urls_and_never_widen_a_county():
+    from sesindex.data.chunks import MAX_CODE_CHARS, plan_chunks
+    from sesindex.data.fetch import build_url
+
+    # a country, a county and 300 municipalities of 20 RegSO (each also as RegSO 2025)
+    areas = [f"{m:04d}R{k:03d}{v}" for m in range(1000, 1300) for k in range(1, 21)
+             for v in ("", "_RegSO2025")]
+    dims = {"Region": ("00", "17", *areas), "ContentsCode": ("A", "B", "C", "D", "E"),
+            "Tid": tuple(str(y) for y in range(2011, 2025))}
+    chunks = plan_chunks(dims, {"Region": ["*"], "ContentsCode": ["*"], "Tid": ["*"]})
+    assert sum(c.cells for c in chunks) == (2 + len(areas)) * 5 * 14
+    assert max(c.cells for c in chunks) <= 150_000
+    for chunk in chunks:
+        region = chunk.value_codes["Region"]
+        assert "17*" not in region and "00*" not in region
+        assert len(build_url("TAB6586", chunk.value_codes)) < 2_100
+    assert any(c.value_codes["Region"][:2] == ["00", "17"] for c in chunks)
+    assert MAX_CODE_CHARS < 2_100

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from urllib.parse import quote
 
 import numpy as np
 
@@ -33,8 +34,8 @@ from sesindex.data.jsonstat import categories, parse_cube
 
 #: SCB's largest answer, in cells a request.
 MAX_CELLS = 150_000
-#: The longest list of region codes a GET carries (PxWebApi 2 takes URLs of about 2,100
-#: characters).
+#: The longest list of region codes a GET carries, escaped as in the URL (PxWebApi 2 takes
+#: URLs of about 2,100 characters).
 MAX_CODE_CHARS = 1_200
 
 
@@ -132,10 +133,17 @@ def plan_chunks(dims: dict[str, tuple[str, ...]], selection: dict[str, list[str]
     return chunks
 
 
+def _url_chars(codes: list[str]) -> int:
+    """The length of a list of codes as the URL carries it (``*`` and ``,`` escaped)."""
+    return len(quote(",".join(codes), safe=""))
+
+
 def _region_blocks(table: tuple[str, ...], chosen: list[str], most: int,
                    max_chars: int) -> list[tuple[list[str], int]]:
     """(patterns, number of codes) per municipality: ``'1780*'`` when the selection holds
-    every code of it, else its codes listed (in pieces of at most ``most`` codes)."""
+    every code that starts with those four digits, else its codes listed (in pieces of at
+    most ``most`` codes and ``max_chars`` characters). Shorter codes (a county ``17``,
+    the country ``00``) are listed, never widened to a wildcard."""
     by_prefix: dict[str, list[str]] = {}
     for code in chosen:
         by_prefix.setdefault(code[:4], []).append(code)
@@ -144,12 +152,12 @@ def _region_blocks(table: tuple[str, ...], chosen: list[str], most: int,
         every[code[:4]] = every.get(code[:4], 0) + 1
     blocks = []
     for prefix, codes in by_prefix.items():
-        if len(codes) == every[prefix] and len(codes) <= most:
+        if len(prefix) == 4 and len(codes) == every[prefix] and len(codes) <= most:
             blocks.append(([f"{prefix}*"], len(codes)))
             continue
         piece: list[str] = []
         for code in codes:
-            if piece and (len(piece) >= most or len(",".join(piece + [code])) > max_chars):
+            if piece and (len(piece) >= most or _url_chars(piece + [code]) > max_chars):
                 blocks.append((piece, len(piece)))
                 piece = []
             piece.append(code)
@@ -159,12 +167,12 @@ def _region_blocks(table: tuple[str, ...], chosen: list[str], most: int,
 
 def _pack(blocks, most: int, max_chars: int) -> list[tuple[list[str], int]]:
     """Consecutive blocks joined while a request holds at most ``most`` region codes and
-    ``max_chars`` characters of them."""
+    ``max_chars`` characters of them in its URL."""
     packs: list[tuple[list[str], int]] = []
     for patterns, n in blocks:
         if packs:
             last, m = packs[-1]
-            if m + n <= most and len(",".join(last + patterns)) <= max_chars:
+            if m + n <= most and _url_chars(last + patterns) <= max_chars:
                 packs[-1] = (last + patterns, m + n)
                 continue
         packs.append((list(patterns), n))
