@@ -113,6 +113,7 @@ def test_publish_from_scb_fetches_assembles_checks_fits_and_publishes(scb, tmp_p
     assert fake.urls == [] and "0 request(s) to SCB" in res.output
 
 
+@pytest.mark.slow
 def test_publish_without_national_cut_points_gives_no_types_and_says_why(scb, tmp_path,
                                                                          monkeypatch):
     fake = FakeSCB(scb)
@@ -129,3 +130,27 @@ def test_publish_needs_from_scb(tmp_path):
 
     res = CliRunner().invoke(app, ["publish", "--years", "2023", "--out", str(tmp_path)])
     assert res.exit_code == 2 and "--from-scb" in res.output
+
+
+def test_national_cut_points_are_the_mean_and_sd_of_the_published_index_of_every_area():
+    from sesindex.data.scb import national_cutpoints
+
+    cube = national_tab6586()
+    cuts, notes = national_cutpoints(cube)
+    index = parse_cube(cube)
+    at = index.dim("ContentsCode").codes.index("000008IT")
+    for t, year in enumerate(YEARS):
+        values = index.values[:, at, t]
+        values = values[~np.isnan(values)]
+        assert len(values) == 3363
+        assert cuts[int(year)] == pytest.approx((values.mean(), values.std(ddof=1)),
+                                                abs=1e-4)
+    assert notes[0].startswith("national cut points from SCB's published index")
+    # one area short in 2024: that year gets none, and the note says why
+    codes = index.dim("Region").codes
+    gone = codes.index("9000R001_RegSO2025")
+    flat = np.ravel_multi_index((gone, at, 1), index.values.shape)
+    cube["value"][flat] = None
+    cube["status"][str(flat)] = ".."
+    cuts, notes = national_cutpoints(cube)
+    assert list(cuts) == [2023] and "2024: 3362 of 3363 RegSO2025" in notes[-1]

@@ -115,9 +115,10 @@ def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = 
                                           "population table (region x age x sex x year; "
                                           "TAB6574 unless --table says otherwise): fetch "
                                           "the ages and sexes the denominators need, in "
-                                          "requests within SCB's limits, and check it "
-                                          "reads as the denominators of 'sesindex data "
-                                          "assemble'.")):
+                                          "requests within SCB's limits (--contents "
+                                          "unused: the number of residents), and check "
+                                          "it reads as the denominators of 'sesindex "
+                                          "data assemble'.")):
     """Download a table from SCB's PxWebApi 2 (JSON-stat 2.0), cache it, check it loads.
 
     The index table (TAB6586) loads as data; with ``--population`` the population table
@@ -139,7 +140,7 @@ def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = 
 
         got = _fetch_or_fail(f"fetch {table}", lambda on_chunk: fetch_population(
             year_codes, region=region, cache_dir=cache, transport=default_transport(),
-            table=table, lang=lang, on_chunk=on_chunk))
+            table=table, lang=lang, on_chunk=on_chunk, refresh=refresh))
         console.print(f"{got.path} ({len(got.chunks)} request(s), {got.calls} to SCB, the "
                       "rest from the cache)", highlight=False)
         _check_population(got.path)

@@ -59,9 +59,10 @@ class Selection:
 
 
 def metadata_dims(table: str, *, cache_dir: Path, transport: Transport,
-                  lang: str = "sv") -> dict[str, Dim]:
+                  lang: str = "sv", refresh: bool = False) -> dict[str, Dim]:
     """A table's dimensions (codes and labels) from its cached metadata."""
-    meta = fetch_metadata(table, cache_dir=cache_dir, transport=transport, lang=lang)
+    meta = fetch_metadata(table, cache_dir=cache_dir, transport=transport, lang=lang,
+                          refresh=refresh)
     obj, _ = load_json(meta.path)
     dims = {}
     for d in obj["id"]:
@@ -74,19 +75,20 @@ def metadata_dims(table: str, *, cache_dir: Path, transport: Transport,
 def fetch_selection(table: str, selection: dict[str, list[str]], *, cache_dir: Path,
                     transport: Transport, dims: dict[str, Dim] | None = None,
                     lang: str = "sv", max_cells: int | None = None,
-                    on_chunk=None) -> Selection:
+                    on_chunk=None, refresh: bool = False) -> Selection:
     """Fetch ``selection`` of ``table`` in chunks within SCB's limits (each cached), and
     join them into one JSON-stat file in ``cache_dir``. ``on_chunk(i, n, chunk, got)`` is
-    called after each chunk (progress). A chunk that cannot be fetched fails naming it;
-    the chunks before it stay cached."""
+    called after each chunk (progress); ``refresh`` asks SCB again for what is cached. A
+    chunk that cannot be fetched fails naming it; the chunks before it stay cached."""
     cache_dir = Path(cache_dir)
-    dims = dims or metadata_dims(table, cache_dir=cache_dir, transport=transport, lang=lang)
+    dims = dims or metadata_dims(table, cache_dir=cache_dir, transport=transport, lang=lang,
+                                 refresh=refresh)
     chunks = plan_chunks({d: x.codes for d, x in dims.items()}, selection,
                          max_cells=max_cells)
     fetched = []
     for i, chunk in enumerate(chunks, 1):
         got = fetch_table(table, chunk.value_codes, cache_dir=cache_dir, lang=lang,
-                          transport=transport,
+                          transport=transport, refresh=refresh,
                           what=f"chunk {i}/{len(chunks)} of {table} ({chunk.describe()})")
         fetched.append(got)
         if on_chunk:
@@ -95,7 +97,7 @@ def fetch_selection(table: str, selection: dict[str, list[str]], *, cache_dir: P
         return Selection(table, fetched[0].path, chunks, fetched)
     key = hashlib.sha256("\n".join(f.url for f in fetched).encode()).hexdigest()[:12]
     path = cache_dir / f"{table}_{key}_joined.json"
-    if not path.exists():
+    if refresh or not path.exists():
         joined = merge_responses([load_json(f.path)[0] for f in fetched])
         path.write_text(json.dumps(joined, ensure_ascii=False), encoding="utf-8")
     return Selection(table, path, chunks, fetched)
@@ -150,13 +152,16 @@ class ScbTables:
 
 def fetch_population(years: list[str], *, region: str = "*", cache_dir: Path,
                      transport: Transport, table: str = POPULATION_TABLE, lang: str = "sv",
-                     max_cells: int | None = None, on_chunk=None) -> Selection:
+                     max_cells: int | None = None, on_chunk=None,
+                     refresh: bool = False) -> Selection:
     """The population table (TAB6574) for ``region`` and ``years``: the ages and sexes
     the denominators need (:func:`population_selection`), in chunks, joined."""
-    dims = metadata_dims(table, cache_dir=Path(cache_dir), transport=transport, lang=lang)
+    dims = metadata_dims(table, cache_dir=Path(cache_dir), transport=transport, lang=lang,
+                         refresh=refresh)
     return fetch_selection(table, population_selection(dims, region=region, years=years),
                            cache_dir=Path(cache_dir), transport=transport, dims=dims,
-                           lang=lang, max_cells=max_cells, on_chunk=on_chunk)
+                           lang=lang, max_cells=max_cells, on_chunk=on_chunk,
+                           refresh=refresh)
 
 
 def fetch_scb(years: list[int], *, region: str = "*", cache_dir: Path,
