@@ -227,11 +227,13 @@ def national_cutpoints(source) -> tuple[dict[int, tuple[float, float]], list[str
     return cuts, notes
 
 
-def cutpoints_text(cuts: dict[int, tuple[float, float]]) -> str | None:
-    """``--cutpoints`` text of national cut points per year.
+def cutpoints_text(cuts: dict[int | None, tuple[float, float]]) -> str | None:
+    """``--cutpoints`` text of cut points per year (key None: every year).
 
-    >>> cutpoints_text({2022: (9.1, 5.47)})
-    '2022:9.1,5.47'
+    >>> cutpoints_text({2022: (9.1, 5.47), 2023: (9.2, 5.5)})
+    '2022:9.1,5.47;2023:9.2,5.5'
+    >>> cutpoints_text({None: (9.1, 5.47)})
+    '9.1,5.47'
     """
-    return ";".join(f"{y}:{m:g},{s:g}" for y, (m, s) in cuts.items()) or None
-
+    return ";".join(("" if y is None else f"{y}:") + f"{m:g},{s:g}"
+                    for y, (m, s) in cuts.items()) or None
