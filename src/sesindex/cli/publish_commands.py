@@ -26,9 +26,10 @@ def publish(from_scb: bool = typer.Option(False, "--from-scb", help="Build it fr
                                           "types) and TAB6574 (populations), fetched "
                                           "within SCB's limits or read from --cache."),
             years: str = typer.Option(..., help="Years: '2022' or '2011-2024'."),
-            region: str = typer.Option("*", help="Regions: '*' = every RegSO; '1780*' = "
-                                       "Karlstad's (its types then rest on the national "
-                                       "cut points: see --national and --cutpoints)."),
+            region: str = typer.Option("*", help="Regions, comma-separated: '*' = every "
+                                       "RegSO; '1780*' = Karlstad's (their types then rest "
+                                       "on the national cut points: see --national and "
+                                       "--cutpoints)."),
             spec: str = typer.Option(None, help="Model spec (default: "
                                      f"{SINGLE_YEAR_SPEC} for one year, else {PANEL_SPEC})."),
             out: Path = typer.Option(Path("runs/publish"), help="Output directory."),

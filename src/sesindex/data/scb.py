@@ -104,8 +104,13 @@ def fetch_selection(table: str, selection: dict[str, list[str]], *, cache_dir: P
 
 
 def index_selection(region: str, years: list[str]) -> dict[str, list[str]]:
-    """TAB6586: every content (V1-V3, SCB's index and type) of ``region`` in ``years``."""
-    return {"Region": [region], "ContentsCode": ["*"], "Tid": list(years)}
+    """TAB6586: every content (V1-V3, SCB's index and type) of ``region`` (codes or
+    wildcards, comma-separated) in ``years``.
+
+    >>> index_selection("1780*,1781*", ["2023"])["Region"]
+    ['1780*', '1781*']
+    """
+    return {"Region": region.split(","), "ContentsCode": ["*"], "Tid": list(years)}
 
 
 def population_selection(dims: dict[str, Dim], *, region: str,
@@ -129,7 +134,7 @@ def population_selection(dims: dict[str, Dim], *, region: str,
                          f"{POPULATION_CONTENTS} (TAB6574's number of residents)")
     content = POPULATION_CONTENTS if POPULATION_CONTENTS in contents else contents[0]
     ages = list(dict.fromkeys([*everyone, *working]))
-    return {"Region": [region], "Alder": ages, **kon,
+    return {"Region": region.split(","), "Alder": ages, **kon,
             "ContentsCode": [content], "Tid": list(years)}
 
 
