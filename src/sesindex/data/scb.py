@@ -107,8 +107,8 @@ def index_selection(region: str, years: list[str]) -> dict[str, list[str]]:
     """TAB6586: every content (V1-V3, SCB's index and type) of ``region`` (codes or
     wildcards, comma-separated) in ``years``.
 
-    >>> index_selection("1780*,1781*", ["2023"])["Region"]
-    ['1780*', '1781*']
+    >>> index_selection("1780*,1781*", ["2023"])["Region"] == ["1780*", "1781*"]
+    True
     """
     return {"Region": region.split(","), "ContentsCode": ["*"], "Tid": list(years)}
 
