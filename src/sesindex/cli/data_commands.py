@@ -141,8 +141,8 @@ def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = 
         got = _fetch_or_fail(f"fetch {table}", lambda on_chunk: fetch_population(
             year_codes, region=region, cache_dir=cache, transport=default_transport(),
             table=table, lang=lang, on_chunk=on_chunk, refresh=refresh))
-        console.print(f"{got.path} ({len(got.chunks)} request(s), {got.calls} to SCB, the "
-                      "rest from the cache)", highlight=False)
+        console.print(f"{got.path} ({len(got.chunks)} chunk(s): {got.calls} fetched from "
+                      "SCB, the rest from the cache)", highlight=False)
         _check_population(got.path)
         return
     codes = {"Region": region.split(","), "ContentsCode": contents.split(","),
