@@ -2,8 +2,9 @@
 Karlstad (TAB6586, packaged) + populations -> fit-ready counts -> check -> Bayesian fit ->
 bilingual publication, compared with SCB's published index and types.
 
-Populations: SCB's RegSO population table is fetched with ``sesindex fetch --table ID
---population``; offline, this example takes Karlstad's 2022 populations (all residents
+Populations: SCB's population table TAB6574 is fetched with ``sesindex fetch
+--population`` (online, ``sesindex publish --from-scb --years 2022 --region '1780*'`` does
+the whole path); offline, this example takes Karlstad's 2022 populations (all residents
 and residents 20-64) from the packaged RegSO bundle (DeSO counts summed to RegSO; Source:
 Statistics Sweden (SCB)), so it runs for 2022 only.
 

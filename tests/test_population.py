@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -81,3 +82,97 @@ def test_cli_assembles_fit_ready_data_with_a_manifest(tmp_path):
 
     inputs = model_inputs(loaded.dataset, ["V1", "V2", "V3"])  # what a fit takes
     assert (inputs.v > 0).all()
+
+
+# ---------------------------------------------------------------- TAB6574's layout
+
+TAB6574 = FIXTURES / "tab6574_handmade.json"
+
+
+def _tab6574(**value_codes):
+    from fake_scb import subset
+    from sesindex.data.jsonstat import load_json
+
+    return subset(load_json(TAB6574)[0], value_codes)
+
+
+def _cell(obj, region, age, sex, year):
+    """One value of the fixture, by codes."""
+    from sesindex.data.jsonstat import parse_cube
+
+    cube = parse_cube(obj)
+    at = tuple(cube.dim(d).codes.index(c) for d, c in
+               zip(cube.raw["id"], (region, age, sex, "000007Y7", year)))
+    return cube.values[at]
+
+
+WORKING = [f"{a}-{a + 4}" for a in range(20, 65, 5)]
+
+
+def test_tab6574_reads_totalt_for_everyone_and_the_nine_bands_for_20_64():
+    obj = _tab6574()
+    pop = read_population(obj).set_index(["area_code", "year"])
+    row = pop.loc[("1780R001", 2023)]
+    assert row["population"] == _cell(obj, "1780R001", "totalt", "1+2", "2023")
+    assert row["population_20_64"] == sum(_cell(obj, "1780R001", a, "1+2", "2023")
+                                          for a in WORKING)
+    # RegSO and DeSO kept apart; the suffixed codes are the 2025 versions
+    versions = pop.groupby("area_code")["boundary_version"].agg(set).to_dict()
+    assert versions["1780R001"] == {"RegSO2020", "RegSO2025"}
+    assert versions["1780C1010"] == {"DeSO2018", "DeSO2025"}
+    assert pop.loc[("1780R002", 2024), "boundary_version"] == "RegSO2025"
+    assert any("checked against 1 + 2: equal everywhere" in n for n in pop.attrs["notes"])
+
+
+def test_only_1_plus_2_or_only_1_and_2_give_the_same_populations():
+    both = read_population(_tab6574(Kon=["1+2"]))
+    parts = read_population(_tab6574(Kon=["1", "2"]))
+    every = read_population(_tab6574())
+    cols = ["area_code", "year", "population", "population_20_64"]
+    pd.testing.assert_frame_equal(both[cols], parts[cols])
+    pd.testing.assert_frame_equal(both[cols], every[cols])  # never 1 + 2 + (1+2)
+    assert any("1 + 2" in n and "no '1+2'" in n for n in parts.attrs["notes"])
+
+
+def test_bands_without_totalt_give_the_same_populations():
+    bands = read_population(_tab6574(Alder=["-4", "5-9", "1?-*", "[2-7]?-*", "80-"]))
+    total = read_population(_tab6574())
+    assert bands["population"].tolist() == total["population"].tolist()
+    assert any("sum of 17 age bands" in n for n in bands.attrs["notes"])
+
+
+def test_1_plus_2_that_differs_from_1_and_2_is_reported_and_1_plus_2_used():
+    obj = _tab6574()
+    from sesindex.data.jsonstat import parse_cube
+
+    cube = parse_cube(obj)
+    i = np.ravel_multi_index((0, 0, 2, 0, 0), cube.values.shape)  # 1780R001 totalt 1+2 2023
+    obj["value"][i] += 5
+    pop = read_population(obj)
+    note = next(n for n in pop.attrs["notes"] if "differs" in n)
+    assert note.startswith("1 cell(s)") and "1780R001 totalt 000007Y7 2023" in note
+    row = pop[(pop["area_code"] == "1780R001") & (pop["year"] == 2023)].iloc[0]
+    assert row["population"] == _cell(obj, "1780R001", "totalt", "1+2", "2023")
+
+
+def test_one_sex_alone_is_refused():
+    with pytest.raises(ValueError, match=r"both sexes.*'1\+2'"):
+        read_population(_tab6574(Kon=["2"]))
+
+
+def test_bands_that_leave_part_of_20_64_uncovered_are_refused():
+    with pytest.raises(ValueError, match="leave ages 45-64 of 20-64 uncovered"):
+        read_population(_tab6574(Alder=["totalt", "20-24", "25-29", "30-34", "35-39",
+                                         "40-44"]))
+
+
+def test_a_regso_assembly_sets_the_deso_rows_aside_and_says_how_many():
+    from sesindex.data.io import load_data
+
+    rates = load_data("karlstad-tab6586").tidy
+    rates = rates[rates["area_code"].isin(["1780R001", "1780R002", "1780R003"])
+                  & rates["year"].isin([2023, 2024])]
+    tidy = assemble(rates, read_population(TAB6574))
+    assert set(tidy["area_code"]) == {"1780R001", "1780R002", "1780R003"}
+    note = "set aside 4 population rows of 2 DeSO areas: the rates are RegSO"
+    assert tidy.attrs["notes"] == [note]

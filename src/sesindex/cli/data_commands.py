@@ -14,6 +14,12 @@ from sesindex.cli.app import (DATA_HELP, app, console, data_app, err, fail, pars
 @data_app.command("check")
 def data_check(source: str = typer.Argument(..., help=DATA_HELP)):
     """Validate a dataset; exit status 1 and every problem listed if anything is wrong."""
+    check_data(source)
+
+
+def check_data(source: str):
+    """Load and validate ``source`` as ``data check`` does: its notes and a one-line
+    summary printed, or every problem listed and exit status 1. Returns the loaded data."""
     from sesindex.data.io import load_data
     from sesindex.data.schema import DataValidationError
 
@@ -33,6 +39,7 @@ def data_check(source: str = typer.Argument(..., help=DATA_HELP)):
     console.print(f"[green]ok[/] {source}: {ds.sizes['area']} areas, years "
                   f"{int(ds.year.min())}-{int(ds.year.max())}, indicators {kinds}",
                   highlight=False)
+    return loaded
 
 
 @data_app.command("assemble")
@@ -50,63 +57,53 @@ def data_assemble(rates: str = typer.Option(..., help="SCB's published percentag
                                             "they hold; each needs populations).")):
     """Published percentages + populations -> fit-ready data (denominators per indicator:
     all residents for V1, residents aged 20-64 for V2 and V3)."""
-    import json
-
-    import pandas as pd
-
     from sesindex.data.io import load_data, sha256
-    from sesindex.data.population import assemble, read_population
-    from sesindex.data.schema import DataValidationError
+    from sesindex.data.population import read_population
 
     with steps() as step:
-        try:
-            with step(f"read {rates} and {population}"):
-                loaded = load_data(rates)
-                pop = read_population(population)
-            with step(f"assemble {out}"):
-                from sesindex.data.model import to_tidy
-
-                given = to_tidy(loaded.dataset)  # validated, typed
-                wanted = parse_years(years)
-                if wanted is not None:
-                    absent = sorted(set(wanted) - set(given["year"]))
-                    if absent:
-                        raise ValueError(f"--years {years}: the rates have no {absent} "
-                                         f"(they hold {sorted(set(given['year']))})")
-                    given = given[given["year"].isin(wanted)]
-                tidy = assemble(given, pop)
-                published = given[~given["indicator"].isin(["V1", "V2", "V3"])]
-                tidy = pd.concat([tidy, published], ignore_index=True)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                tidy.to_csv(out, index=False)
-        except DataValidationError as exc:
-            for problem in exc.problems:
-                err.print(f"  [red]✗[/] {escape(str(problem))}", highlight=False)
-            fail(f"{len(exc.problems)} problem(s): nothing written")
-        except (ValueError, FileNotFoundError) as exc:
-            fail(str(exc))
-    notes = list(loaded.notes) + list(pop.attrs.get("notes", []))
-    sidecar = out.with_suffix(".manifest.json")
-    sidecar.write_text(json.dumps({
-        "command": "data assemble", "rates": rates, "population": str(population),
-        "years": sorted(int(y) for y in tidy["year"].unique()),
-        "inputs": {**loaded.files, str(population): sha256(population)},
-        "denominators": "V1: all residents (population); V2, V3: residents aged 20-64 "
-                        "(population_20_64)",
-        "measurement_error": "V1-V3 are SCB's percentages rounded to 0.1: the fit carries "
-                             "the rounding as known measurement error (uniform, +-0.05 "
-                             "points; sesindex.bayes.data.ROUNDING_SD_PROPORTION)",
-        "notes": notes, "rows": len(tidy)}, indent=1, ensure_ascii=False) + "\n")
-    for note in notes:
-        err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
+        with step(f"read {rates} and {population}"):
+            loaded, pop = _or_fail(lambda: (load_data(rates), read_population(population)))
+        with step(f"assemble {out}"):
+            tidy = assemble_or_fail(loaded, pop, parse_years(years), out, {
+                "command": "data assemble", "rates": rates, "population": str(population),
+                "inputs": {**loaded.files, str(population): sha256(population)}})
     console.print(f"wrote {out} ({len(tidy)} rows: {tidy['area_code'].nunique()} areas, "
-                  f"{tidy['year'].nunique()} years) and {sidecar.name}; next: sesindex data "
-                  f"check {out}, then sesindex fit --data {out}", highlight=False)
+                  f"{tidy['year'].nunique()} years) and "
+                  f"{out.with_suffix('.manifest.json').name}; next: sesindex data check "
+                  f"{out}, then sesindex fit --data {out}", highlight=False)
+
+
+def _or_fail(work):
+    """``work()``, or exit 1 listing its data problems or its error."""
+    from sesindex.data.schema import DataValidationError
+
+    try:
+        return work()
+    except DataValidationError as exc:
+        for problem in exc.problems:
+            err.print(f"  [red]✗[/] {escape(str(problem))}", highlight=False)
+        fail(f"{len(exc.problems)} problem(s): nothing written")
+    except (ValueError, FileNotFoundError) as exc:
+        fail(str(exc))
+
+
+def assemble_or_fail(loaded, pop, years, out: Path, manifest: dict):
+    """``data assemble``'s work: the rates of ``loaded`` in ``years`` with the populations
+    ``pop`` as denominators, written to ``out`` with its manifest and the notes printed;
+    or exit 1 naming the problems (nothing written). Returns the fit-ready rows."""
+    from sesindex.data.population import assemble_loaded, write_assembled
+
+    tidy = _or_fail(lambda: assemble_loaded(loaded, pop, years))
+    write_assembled(tidy, out, manifest)
+    for note in tidy.attrs["notes"]:
+        err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
+    return tidy
 
 
 @app.command()
-def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = index and "
-                                    "area types by RegSO)."),
+def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = index and "
+                                    "area types by RegSO; with --population TAB6574 = "
+                                    "population by RegSO/DeSO, age and sex)."),
           region: str = typer.Option("*", help="Region codes, comma-separated; '1780*' = "
                                      "all RegSO of Karlstad; '*' = all."),
           years: str = typer.Option("*", help="Years, comma-separated or 'A-B'."),
@@ -115,23 +112,39 @@ def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = ind
           cache: Path = typer.Option(Path("data/scb"), help="Cache directory."),
           refresh: bool = typer.Option(False, help="Download again even if cached."),
           population: bool = typer.Option(False, "--population", help="The table is a "
-                                          "population table (region x age x year): check "
-                                          "it reads as the denominators of "
-                                          "'sesindex data assemble'.")):
+                                          "population table (region x age x sex x year; "
+                                          "TAB6574 unless --table says otherwise): fetch "
+                                          "the ages and sexes the denominators need, in "
+                                          "requests within SCB's limits (--contents "
+                                          "unused: the number of residents), and check "
+                                          "it reads as the denominators of 'sesindex "
+                                          "data assemble'.")):
     """Download a table from SCB's PxWebApi 2 (JSON-stat 2.0), cache it, check it loads.
 
-    The index table (TAB6586) loads as data; with ``--population`` a population table
-    by RegSO, age and year loads as denominators (SCB's zeros outside a boundary
-    version's years masked).
+    The index table (TAB6586) loads as data; with ``--population`` the population table
+    by RegSO/DeSO, age, sex and year (TAB6574) loads as denominators (SCB's zeros outside
+    a boundary version's years masked).
     """
-    from sesindex.data.fetch import FetchError, fetch_table
+    from sesindex.data.fetch import (INDEX_TABLE, POPULATION_TABLE, FetchError,
+                                     default_transport, fetch_table)
     from sesindex.data.io import load_data
 
+    table = table or (POPULATION_TABLE if population else INDEX_TABLE)
     if "-" in years and "*" not in years:
         a, b = (int(v) for v in years.split("-"))
         year_codes = [str(y) for y in range(a, b + 1)]
     else:
         year_codes = years.split(",")
+    if population:
+        from sesindex.data.scb import fetch_population
+
+        got = _fetch_or_fail(f"fetch {table}", lambda on_chunk: fetch_population(
+            year_codes, region=region, cache_dir=cache, transport=default_transport(),
+            table=table, lang=lang, on_chunk=on_chunk, refresh=refresh))
+        console.print(f"{got.path} ({len(got.chunks)} chunk(s): {got.calls} fetched from "
+                      "SCB, the rest from the cache)", highlight=False)
+        _check_population(got.path)
+        return
     codes = {"Region": region.split(","), "ContentsCode": contents.split(","),
              "Tid": year_codes}
     try:
@@ -141,9 +154,6 @@ def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = ind
         fail(str(exc))
     origin = "cache" if got.from_cache else "SCB"
     console.print(f"{got.path} (from {origin}, retrieved {got.retrieved})", highlight=False)
-    if population:
-        _check_population(got.path)
-        return
     try:
         loaded = load_data(str(got.path))
     except Exception as exc:  # noqa: BLE001 - report, keep the cached file
@@ -152,6 +162,20 @@ def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = ind
         console.print(f"note: {escape(note)}", highlight=False)
     console.print(f"loads as {loaded.dataset.sizes['area']} areas x "
                   f"{loaded.dataset.sizes['year']} years; use --data {got.path}")
+
+
+def _fetch_or_fail(label: str, work):
+    """``work(on_chunk)`` under a progress step that counts the chunks; exit 1 with the
+    message of a fetch that fails (what was fetched stays cached)."""
+    from sesindex.data.fetch import FetchError
+
+    try:
+        with steps() as step, step(label):
+            return work(lambda i, n, chunk, got: err.print(
+                f"[dim]{i}/{n}[/] {escape(chunk.describe())} "
+                f"({'cache' if got.from_cache else 'SCB'})", highlight=False))
+    except (FetchError, ValueError) as exc:
+        fail(str(exc))
 
 
 def _check_population(path: Path) -> None:

@@ -52,7 +52,6 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                    "every draw (regso_areas.csv, regso_changes.csv).")):
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
     credible intervals (higher ses_mean = higher socioeconomic status)."""
-    from sesindex.reporting.save import write_fit_run
     from sesindex.data.io import load_data
 
     model_spec = _model_spec(spec, years=years, adjacency=adjacency, compare=compare,
@@ -69,11 +68,22 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                    if synthetic and model_spec.years else None)
         except Exception as exc:  # noqa: BLE001 - every loader error is the user's to read
             fail(str(exc))
-        for note in loaded.notes:
-            err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
-        from sesindex.bayes import fit as fit_model
-        from sesindex.bayes.aggregate import regso_groups
+    for note in loaded.notes:
+        err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
+    fit_loaded(loaded, model_spec, cuts, out, report=report, regso=regso)
 
+
+def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
+               regso: bool = True, extra=None) -> None:
+    """``fit``'s work once the data are loaded: fit, write the run to ``out`` (tables,
+    publication, ``report``; ``extra(tmp)`` writes more files into it and returns their
+    paths), say how areas are typed, the verdicts, the gate and the timings; exit 3 when
+    the fit gate fails."""
+    from sesindex.bayes import fit as fit_model
+    from sesindex.bayes.aggregate import regso_groups
+    from sesindex.reporting.save import write_fit_run
+
+    with steps() as step:
         try:
             groups = regso_groups(loaded.dataset) if regso else None
             with step(f"compile, sample ({model_spec.sampler.backend}), derive"):
@@ -83,6 +93,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
             fail(str(exc))
         with step(f"write {out}"), run_directory(out) as tmp:
             files = write_fit_run(result, tmp, loaded=loaded, report=report)
+            files += extra(tmp) if extra else []
     print_typing(result.typing.note, result.typing.warnings)
     if len(result.changes):
         print_verdicts(result.changes, "the posterior")

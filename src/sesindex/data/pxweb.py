@@ -320,8 +320,9 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
                       sum_over: Sequence[str] = ()) -> pd.DataFrame:
     """Tidy rows of one indicator's ``count`` or ``denominator`` from a counts table.
 
-    For SCB tables of counts by region and year (e.g. population, ContentsCode
-    ``BE0101N1`` "Folkmängd"). Dimensions other than region and year must have one
+    For SCB tables of counts by region and year (e.g. population: TAB6574, ContentsCode
+    ``000007Y7``, which :func:`sesindex.data.population.read_population` reads with its
+    ages and sexes). Dimensions other than region and year must have one
     category unless named in ``sum_over`` (summed; a null anywhere makes the sum null).
     Structural nulls (a boundary version outside its years) are dropped; other nulls stay
     as NaN rows so that validation names them. Notes go to ``df.attrs["notes"]``.
