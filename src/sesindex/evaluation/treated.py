@@ -131,6 +131,46 @@ def _refuse_twice(frame: pd.DataFrame, line: pd.Series) -> None:
     raise EvaluationInputError(f"treated areas listed twice: {'; '.join(parts)}")
 
 
+def read_area_list(source, what: str) -> pd.DataFrame:
+    """A list of area codes (comparison areas, excluded areas) as rows ``area_code,
+    line``: from a CSV with a column ``area_code`` (path or file object), a frame with
+    one, or a sequence of codes (``line``: the position from 1). ``what`` names the list
+    in errors; blank codes and codes listed twice are refused with their lines.
+
+    Examples
+    --------
+    >>> read_area_list(["A", "B"], "excluded areas")["line"].tolist()
+    [1, 2]
+    >>> import io
+    >>> read_area_list(io.StringIO("area_code\\nA\\nB\\nA\\n"), "excluded areas")
+    Traceback (most recent call last):
+    ...
+    sesindex.evaluation.treated.EvaluationInputError: excluded areas listed more than once: A (lines 2, 4)
+    """
+    if isinstance(source, pd.DataFrame) or hasattr(source, "read") or isinstance(
+            source, (str, Path)):
+        name = f"{what} ({source})" if isinstance(source, (str, Path)) else what
+        frame = source.copy() if isinstance(source, pd.DataFrame) else pd.read_csv(
+            source, dtype=str, keep_default_na=False)
+        if "area_code" not in frame:
+            raise EvaluationInputError(f"{name} has no column 'area_code' (columns: "
+                                       f"{list(frame.columns)})")
+        frame = frame.reset_index(drop=True)
+        line = pd.Series(frame.index + 2, index=frame.index)  # header is line 1
+    else:
+        name, frame = what, pd.DataFrame({"area_code": list(source)})
+        line = pd.Series(frame.index + 1, index=frame.index)
+    codes = frame["area_code"].astype(str).str.strip()
+    blank = codes == ""
+    if blank.any():
+        raise EvaluationInputError(f"{name}: empty area_code on line(s) {_lines(line[blank])}")
+    dup = codes.duplicated(keep=False)
+    if dup.any():
+        parts = [f"{c} (lines {_lines(line[codes == c])})" for c in dict.fromkeys(codes[dup])]
+        raise EvaluationInputError(f"{what} listed more than once: {'; '.join(parts)}")
+    return pd.DataFrame({"area_code": codes, "line": line})
+
+
 def check_programme(starts: dict[str, int], known: Sequence[str], fitted: Sequence[str],
                     years: Sequence[int], programmes: dict[str, str] | None = None,
                     lines: dict[str, int] | None = None) -> None:
