@@ -189,7 +189,8 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
         try:
             with step(f"match, refit with programme effects, derive ({run})"):
                 result = run_evaluation(run, treated, start=start, controls=choice,
-                                        exclude=exclude, outcome=outcome, k=k, within=within,
+                                        exclude=exclude, outcome=outcome, k=k,
+                                        within=within,
                                         refit_without_flagged=refit_without_flagged,
                                         sampler={"draws": draws} if draws else None,
                                         allow_failed_fit=allow_failed_fit)

@@ -77,7 +77,8 @@ class EvaluationResult:
             raise ValueError(f"this evaluation holds several programmes {names}: name one")
         rows = rows[rows["programme"] == (programme or names[0])]
         if rows.empty:
-            raise KeyError(f"no estimand {estimand!r} for programme {programme or names[0]!r}")
+            raise KeyError(f"no estimand {estimand!r} for programme "
+                           f"{programme or names[0]!r}")
         return rows.iloc[0].to_dict()
 
     def to_tree(self):

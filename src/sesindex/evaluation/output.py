@@ -44,7 +44,9 @@ def _figures(result, out: Path) -> list[Path]:
         color, ls = styles[group]
         if several and group != "comparison":
             color = _programme_colour(list(dict.fromkeys(paths_of["programme"])).index(name))
-        label = f"{name}: {labels[group]}" if several and group != "comparison" else labels[group]
+        label = labels[group]
+        if several and group != "comparison":
+            label = f"{name}: {label}"
         ax.plot(g["year"], g["mean"], ls, color=color, marker="o", ms=3, label=label)
         ax.fill_between(g["year"], g["lo90"], g["hi90"], color=color, alpha=0.15)
     for start in sorted(set(result.starts.values())):

@@ -163,7 +163,8 @@ def read_area_list(source, what: str) -> pd.DataFrame:
     codes = frame["area_code"].astype(str).str.strip()
     blank = codes == ""
     if blank.any():
-        raise EvaluationInputError(f"{name}: empty area_code on line(s) {_lines(line[blank])}")
+        raise EvaluationInputError(f"{name}: empty area_code on line(s) "
+                                   f"{_lines(line[blank])}")
     dup = codes.duplicated(keep=False)
     if dup.any():
         parts = [f"{c} (lines {_lines(line[codes == c])})" for c in dict.fromkeys(codes[dup])]

@@ -128,7 +128,8 @@ def _headline_item(head: pd.Series) -> str:
     if pd.notna(head.get("mean_without_flagged", float("nan"))):
         without = (f"; without the comparison areas that look treated (refitted) "
                    f"<b>{head['mean_without_flagged']:+.2f}</b> ("
-                   f"{head['lo95_without_flagged']:+.2f} to {head['hi95_without_flagged']:+.2f})")
+                   f"{head['lo95_without_flagged']:+.2f} to "
+                   f"{head['hi95_without_flagged']:+.2f})")
     return (f"<li>{name}<b>{head['mean']:+.2f}</b> points (95 % interval "
             f"{head['lo95']:+.2f} to {head['hi95']:+.2f}); {verdict}{without}</li>")
 
@@ -147,8 +148,8 @@ def _contamination_note(controls: pd.DataFrame | None, info: dict) -> str:
             f"-{info.get('looks_treated_bar', '?')}; a clean pool raises this at most 5 % "
             f"of the time): {html.escape(', '.join(map(str, flagged)))}. Another programme "
             "may have run there: exclude them (--exclude) or evaluate that programme in the "
-            f"same file. Effects without them: {html.escape(str(info.get('without_flagged', '')))}"
-            ".</p>")
+            "same file. Effects without them: "
+            f"{html.escape(str(info.get('without_flagged', '')))}.</p>")
 
 
 def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
