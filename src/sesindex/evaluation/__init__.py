@@ -41,7 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from sesindex.evaluation.contamination import departures
-from sesindex.evaluation.effects import _flat, effect_draws, effects_table, trajectories
+from sesindex.evaluation.effects import effect_draws, effects_table, trajectories
 from sesindex.evaluation.matching import match_controls
 from sesindex.evaluation.treated import (DEFAULT_PROGRAMME, EvaluationInputError,
                                          check_programme, read_area_list, read_programmes,
@@ -281,8 +281,9 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     result = _refit(run, sorted(set(starts) | set(comparison)), years, programmes, sampler,
                     progress)
     effects, events, paths = _programme_tables(result, programmes, comparison, run.cutpoints)
-    flags = departures(_flat(result.posterior["eta"].sel(area=comparison)), years,
-                       comparison, set(starts.values()))
+    eta = result.posterior["eta"].sel(area=comparison).transpose("chain", "draw", ...)
+    flags = departures(eta.values.reshape(-1, *eta.shape[2:]), years, comparison,
+                       set(starts.values()))
     flagged = flags.loc[flags["looks_treated"], "control"].tolist()
     controls_table = controls_table.merge(flags, on="control", how="left")
     again = "not asked (refit_without_flagged)" if flagged else "nothing flagged"
