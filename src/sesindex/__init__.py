@@ -194,9 +194,13 @@ def evaluate(fit_result, treated, **options):
     fit_result : FitResult or path
         A panel fit (:func:`fit`) or a ``sesindex fit`` output directory.
     treated : dict, DataFrame or path
-        Area code -> start year, or a CSV with ``area_code`` (and ``start_year``).
+        Area code -> start year, or a CSV with ``area_code`` (and ``start_year``; a
+        ``programme`` column evaluates several programmes in one refit, each with its
+        own effects).
     **options
-        ``start``, ``controls`` ("matched", "all", codes), ``outcome``, ``k``, ``within``.
+        ``start``, ``controls`` ("matched", "all", codes), ``exclude`` (areas never to
+        be comparisons: path, frame or codes), ``outcome``, ``k``, ``within``,
+        ``refit_without_flagged`` (refit without comparison areas that look treated).
 
     Returns
     -------

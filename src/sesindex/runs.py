@@ -61,13 +61,15 @@ TABLES = {
     "regso_areas.csv": ("regso_areas", ["area_code", "year"], ["area", "year"]),
     "regso_changes.csv": ("regso_changes", ["area_code", "year_from", "year_to"],
                           ["area", "year_from", "year_to"]),
-    "effects.csv": ("effects", ["estimand"], ["estimand"]),
-    "event_study.csv": ("event_study", ["event_time"], ["event_time"]),
+    "effects.csv": ("effects", ["programme", "estimand"], ["programme", "estimand"]),
+    "event_study.csv": ("event_study", ["programme", "event_time"],
+                        ["programme", "event_time"]),
     "controls.csv": ("controls", ["area_code", "start_year", "control"],
                      ["area", "start_year", "control"]),
-    "balance.csv": ("balance", ["start_year", "feature", "comparison"],
-                    ["start_year", "feature", "comparison"]),
-    "trajectories.csv": ("trajectories", ["group", "year"], ["group", "year"]),
+    "balance.csv": ("balance", ["programme", "start_year", "feature", "comparison"],
+                    ["programme", "start_year", "feature", "comparison"]),
+    "trajectories.csv": ("trajectories", ["programme", "group", "year"],
+                         ["programme", "group", "year"]),
 }
 #: tree group -> its table file
 TABLE_FILES = {group: name for name, (group, _, _) in TABLES.items()}
@@ -100,8 +102,14 @@ FILE_LINE = "file_line"
 
 
 #: tables whose rows may carry other labels: an evaluation against given comparison
-#: areas lists them alone (no treated area or start year beside each)
-OTHER_LABELS = {"controls": (["control"], ["control"])}
+#: areas lists them alone (no treated area or start year beside each); an evaluation
+#: written before tables had a programme column
+OTHER_LABELS = {"controls": (["control"], ["control"]),
+                "effects": (["estimand"], ["estimand"]),
+                "event_study": (["event_time"], ["event_time"]),
+                "balance": (["start_year", "feature", "comparison"],
+                            ["start_year", "feature", "comparison"]),
+                "trajectories": (["group", "year"], ["group", "year"])}
 
 
 def _labelled(frame: pd.DataFrame, index: list[str], dims: list[str],

@@ -53,6 +53,7 @@ class ModelInputs:
     design: np.ndarray | None = None  # programme effects: (area, year, event time) 0/1
     # indicators (sesindex.bayes.programme); None: no programme in the model
     event_times: tuple[int, ...] = ()  # the design's event times (years from the start)
+    event_programmes: tuple[str, ...] = ()  # several programmes: each column's programme
     breaks: np.ndarray | None = None  # (area, year) 0/1 series breaks at a boundary
     # change (sesindex.data.boundary_change); None: every area one series
 

@@ -174,6 +174,9 @@ def _label_years(trace: xr.DataTree, inputs: ModelInputs) -> xr.DataTree:
         dim = post["programme_effect"].dims[-1]
         post = post.rename({dim: "event_time"}).assign_coords(
             event_time=list(inputs.event_times))
+        if inputs.event_programmes:  # several programmes: each shift's programme
+            post = post.assign_coords(programme=("event_time",
+                                                 list(inputs.event_programmes)))
     return with_group(trace, "posterior", post)
 
 
@@ -219,7 +222,10 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     (:func:`sesindex.index.cutpoints.parse_cutpoints`); without them such data get no
     types and no ranks, as in the deterministic index. ``programme`` (area code ->
     first year of its programme) adds programme effects per event time
-    (:mod:`sesindex.bayes.programme`; what :mod:`sesindex.evaluation` fits). ``groups``
+    (:mod:`sesindex.bayes.programme`; what :mod:`sesindex.evaluation` fits); a mapping
+    programme name -> (area code -> first year) fits several programmes, each with its
+    own shifts (the posterior's ``programme_effect`` then carries a ``programme``
+    coordinate beside ``event_time``). ``groups``
     (:class:`sesindex.bayes.aggregate.AreaGroups`, or a mapping area code -> larger area's
     code) aggregates every draw to the larger areas (DeSO -> RegSO:
     :func:`sesindex.bayes.aggregate.deso_to_regso`); their tables are ``.grouped``."""
@@ -278,10 +284,9 @@ def _fit_inputs(ds: xr.Dataset, spec: ModelSpec, programme: dict | None,
     inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
                           years=spec.years)
     if programme:
-        from sesindex.bayes.programme import programme_design
+        from sesindex.bayes.programme import with_programme
 
-        design, times = programme_design(list(inputs.areas), list(inputs.years), programme)
-        inputs = replace(inputs, design=design, event_times=tuple(times))
+        inputs = with_programme(inputs, programme)
     if spec.likelihood == "gaussian_logit" and spec.sampling_variance == "smoothed":
         t = time.perf_counter()
         inputs = smooth_sampling_variances(inputs, spec.municipality)

@@ -4,7 +4,9 @@ A programme starts in area i in year s_i. Its effect on the latent status is mod
 a shift beta_e of eta in every year whose distance from the start is e = t - s_i (the
 event time), for e in the programme's event times except e = -1, the reference year
 (beta_-1 = 0): the post-period shifts (e >= 0) are the effect, the pre-period ones
-(e <= -2) are placebo checks that should sit near 0. The design enters the model as
+(e <= -2) are placebo checks that should sit near 0. Several programmes in one fit
+(:func:`programmes_design`) each get their own block of columns, so their own shifts
+beta_pe: the model sees more columns, nothing else changes. The design enters the model as
 0/1 indicators (:func:`programme_design`) and the kernel as a known shift of eta per
 area and year (:mod:`sesindex.bayes.kernel`), so everything else stays integrated out.
 
@@ -22,6 +24,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -59,3 +62,46 @@ def programme_design(areas: Sequence[str], years: Sequence[int], starts: Mapping
             if e in column:
                 design[i, t, column[e]] = 1.0
     return design, times
+
+
+def programmes_design(areas: Sequence[str], years: Sequence[int],
+                      programmes: Mapping[str, Mapping[str, int]]
+                      ) -> tuple[np.ndarray, list[tuple[str, int]]]:
+    """The design of several programmes, each with its own shifts: one block of
+    :func:`programme_design` columns per programme (in the order given), labelled
+    (programme, event time).
+
+    Examples
+    --------
+    >>> d, cols = programmes_design(["a", "b", "c"], [2019, 2020, 2021],
+    ...                             {"p": {"a": 2020}, "q": {"b": 2020}})
+    >>> cols
+    [('p', 0), ('p', 1), ('q', 0), ('q', 1)]
+    >>> d[1].tolist()  # area b: its 2020 and 2021 shifts are q's, not p's
+    [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+    """
+    seen: dict[str, int] = {}
+    for starts in programmes.values():
+        for area in starts:
+            seen[area] = seen.get(area, 0) + 1
+    twice = sorted(a for a, n in seen.items() if n > 1)
+    if twice:
+        raise ValueError(f"areas in more than one programme: {twice[:12]}")
+    blocks, columns = [], []
+    for name, starts in programmes.items():
+        design, times = programme_design(areas, years, starts)
+        blocks.append(design)
+        columns += [(name, e) for e in times]
+    return np.concatenate(blocks, axis=2), columns
+
+
+def with_programme(inputs, programme: Mapping):
+    """The model inputs with a programme's design: ``programme`` maps area codes to
+    start years (one programme, :func:`programme_design`) or programme names to such
+    mappings (several, each with its own shifts: :func:`programmes_design`)."""
+    if all(isinstance(v, Mapping) for v in programme.values()):
+        design, cols = programmes_design(list(inputs.areas), list(inputs.years), programme)
+        return replace(inputs, design=design, event_times=tuple(e for _, e in cols),
+                       event_programmes=tuple(p for p, _ in cols))
+    design, times = programme_design(list(inputs.areas), list(inputs.years), programme)
+    return replace(inputs, design=design, event_times=tuple(times))

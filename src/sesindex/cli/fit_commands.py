@@ -160,12 +160,21 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
                                       help="A fit run directory (sesindex fit --out)."),
              treated: Path = typer.Option(..., exists=True, dir_okay=False,
                                           help="CSV with a column area_code (and "
-                                          "optionally start_year per area)."),
+                                          "optionally start_year and programme per "
+                                          "area: several programmes are evaluated in "
+                                          "one refit, each with its own effects)."),
              start: int = typer.Option(None, help="The programme's first year, when the "
                                        "file has no start_year column."),
              controls: str = typer.Option("matched", help="matched (nearest never-treated "
                                           "areas on the pre-period latent level and "
                                           "trend), all, or a CSV of area codes."),
+             exclude: Path = typer.Option(None, exists=True, dir_okay=False,
+                                          help="CSV with a column area_code: areas that "
+                                          "must never be comparisons (e.g. where "
+                                          "another programme ran)."),
+             refit_without_flagged: bool = typer.Option(
+                 False, help="If comparison areas look treated, refit without them too "
+                 "and report those effects beside the others (a second refit)."),
              outcome: str = typer.Option("index", help="Headline estimand: index (points), "
                                          "ses (latent sd) or type (share in types 1-2)."),
              k: int = typer.Option(5, help="Matched controls per treated area."),
@@ -191,7 +200,9 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
         try:
             with step(f"match, refit with programme effects, derive ({run})"):
                 result = run_evaluation(run, treated, start=start, controls=choice,
-                                        outcome=outcome, k=k, within=within,
+                                        exclude=exclude, outcome=outcome, k=k,
+                                        within=within,
+                                        refit_without_flagged=refit_without_flagged,
                                         sampler={"draws": draws} if draws else None,
                                         allow_failed_fit=allow_failed_fit)
         except (EvaluationInputError, ValueError) as exc:
@@ -199,20 +210,26 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
         with step(f"write {out}"), run_directory(out) as tmp:
             from sesindex.data.io import sha256
 
-            files = write_evaluation_run(result, tmp,
-                                         inputs={str(treated): sha256(treated)})
-    head = result.effect(result.info["headline"])
+            files = write_evaluation_run(result, tmp, inputs={
+                str(p): sha256(p) for p in (treated, exclude) if p is not None})
     table = Table(title=f"Programme effect on {len(result.starts)} treated areas "
                   f"({result.info['comparison_areas']} comparison areas)")
-    for col in ("estimand", "mean", "90% interval", "P(< 0)"):
-        table.add_column(col, justify="left" if col == "estimand" else "right")
+    for col in ("programme", "estimand", "mean", "90% interval", "P(< 0)"):
+        table.add_column(col, justify="left" if col in ("programme", "estimand") else "right")
     for r in result.effects.itertuples():
-        table.add_row(r.estimand, f"{r.mean:.3f}", f"[{r.lo90:.3f}, {r.hi90:.3f}]",
-                      f"{r.p_negative:.3f}")
+        table.add_row(r.programme, r.estimand, f"{r.mean:.3f}",
+                      f"[{r.lo90:.3f}, {r.hi90:.3f}]", f"{r.p_negative:.3f}")
     console.print(table)
-    console.print(f"headline {result.info['headline']}: {head['mean']:.3f} "
-                  f"(90% {head['lo90']:.3f} to {head['hi90']:.3f}); a negative index effect "
-                  "is an improvement", highlight=False)
+    for name in dict.fromkeys(result.effects["programme"]):
+        head = result.effect(result.info["headline"], name)
+        console.print(f"{name}: headline {result.info['headline']}: {head['mean']:.3f} "
+                      f"(90% {head['lo90']:.3f} to {head['hi90']:.3f}); a negative index "
+                      "effect is an improvement", highlight=False)
+    if result.info["looks_treated"]:
+        err.print(f"[bold yellow]{len(result.info['looks_treated'])} comparison area(s) look "
+                  f"treated[/] (controls.csv, looks_treated): "
+                  f"{escape(', '.join(result.info['looks_treated'][:12]))}; effects without "
+                  f"them: {escape(result.info['without_flagged'])}", highlight=False)
     console.print(f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}",
                   highlight=False)
     if not result.fit.gate["passed"]:

@@ -16,6 +16,14 @@ draw each treated area's index with and without its shift gives the effect
 (:mod:`.effects`). Already-treated areas never act as controls: a treated area's
 post-start years carry their own shift, and the comparison areas are never treated.
 
+Programmes overlap. Areas where another programme ran can be kept out of the comparison
+pool (``exclude``); better, a treated-areas file with a ``programme`` column evaluates
+several programmes in one refit, each with its own shifts and estimands, and no
+programme's area is a comparison for another. Comparison areas that improve after the
+start as a treated area would are flagged (:mod:`.contamination`): ``looks_treated`` in
+the controls table, and with ``refit_without_flagged`` the effects refitted without
+them beside the others.
+
 Examples
 --------
 >>> from sesindex.evaluation.treated import read_treated
@@ -32,11 +40,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from sesindex.evaluation.contamination import departures
 from sesindex.evaluation.effects import effect_draws, effects_table, trajectories
-from sesindex.evaluation.matching import Matching, match_controls
-from sesindex.evaluation.treated import EvaluationInputError, check_programme, read_treated
+from sesindex.evaluation.matching import match_controls
+from sesindex.evaluation.treated import (DEFAULT_PROGRAMME, EvaluationInputError,
+                                         check_programme, read_area_list, read_programmes,
+                                         read_treated)
 
-__all__ = ["EvaluationInputError", "EvaluationResult", "evaluate", "read_treated"]
+__all__ = ["EvaluationInputError", "EvaluationResult", "evaluate", "read_programmes",
+           "read_treated"]
 
 #: Fewest comparison areas an evaluation accepts.
 MIN_CONTROLS = 5
@@ -54,10 +66,20 @@ class EvaluationResult:
     starts: dict
     fit: object  # the FitResult of the panel with programme effects
     info: dict = field(default_factory=dict)
+    programmes: dict = field(default_factory=dict)  # treated area -> its programme
 
-    def effect(self, estimand: str = "att_index") -> dict:
-        """One row of :attr:`effects` as a dict."""
-        return self.effects.set_index("estimand").loc[estimand].to_dict()
+    def effect(self, estimand: str = "att_index", programme: str | None = None) -> dict:
+        """One row of :attr:`effects` as a dict: ``programme``'s (needed when the
+        evaluation holds several)."""
+        rows = self.effects[self.effects["estimand"] == estimand]
+        names = list(dict.fromkeys(self.effects["programme"]))
+        if programme is None and len(names) > 1:
+            raise ValueError(f"this evaluation holds several programmes {names}: name one")
+        rows = rows[rows["programme"] == (programme or names[0])]
+        if rows.empty:
+            raise KeyError(f"no estimand {estimand!r} for programme "
+                           f"{programme or names[0]!r}")
+        return rows.iloc[0].to_dict()
 
     def to_tree(self):
         """This evaluation as one labelled run tree
@@ -119,52 +141,98 @@ def _fitted_run(path) -> FittedRun:
                      bool(manifest.get("fit_ok", False)), cuts, str(path))
 
 
-def _comparison(run: FittedRun, starts: dict, controls, k: int, within: str
-                ) -> tuple[list[str], Matching | None]:
-    never = [a for a in run.eta_mean.index if a not in starts]
+def _comparison(run: FittedRun, starts: dict, names: dict, controls, k: int, within: str,
+                excluded: list[str]) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+    """The comparison areas, their table (matched: one row per treated area and control)
+    and the balance table: never a treated area of any programme, never an excluded one."""
+    eta = run.eta_mean.drop(index=excluded)
+    never = [a for a in eta.index if a not in starts]
     if isinstance(controls, str) and controls == "matched":
-        muni = run.data["municipality_code"].to_series().reindex(run.eta_mean.index)
-        matching = match_controls(run.eta_mean.to_numpy(), list(run.eta_mean.columns),
-                                  list(run.eta_mean.index), starts, k=k, within=within,
-                                  municipality=muni.astype(str).tolist())
-        return matching.control_areas, matching
+        muni = run.data["municipality_code"].to_series().reindex(eta.index).astype(str)
+        tables, balances = [], []
+        for name, own in _by_programme(starts, names).items():
+            pool = eta.drop(index=[a for a in starts if a not in own])
+            matching = match_controls(pool.to_numpy(), list(pool.columns), list(pool.index),
+                                      own, k=k, within=within,
+                                      municipality=muni.reindex(pool.index).tolist())
+            tables.append(matching.controls.assign(programme=name))
+            balances.append(matching.balance.assign(programme=name))
+        table = _programme_first(pd.concat(tables, ignore_index=True))
+        return (sorted(set(table["control"])), table,
+                _programme_first(pd.concat(balances, ignore_index=True)))
     if isinstance(controls, str) and controls == "all":
-        return never, None
-    if isinstance(controls, (str, Path)):
-        frame = pd.read_csv(controls, dtype=str)
-        if "area_code" not in frame:
-            raise EvaluationInputError(f"{controls} has no column 'area_code'")
-        codes = frame["area_code"].str.strip().tolist()
-    else:
-        codes = [str(c) for c in controls]
-    twice = sorted({c for c in codes if codes.count(c) > 1})
-    if twice:
-        raise EvaluationInputError(f"comparison areas listed more than once: {twice[:12]}")
-    treated_too = sorted(set(codes) & set(starts))
-    if treated_too:
-        raise EvaluationInputError(f"comparison areas that are also treated: {treated_too}")
-    unknown = sorted(set(codes) - set(run.eta_mean.index))
-    if unknown:
-        raise EvaluationInputError(f"comparison areas not in the fit: {unknown[:12]}")
-    return codes, None
+        return never, pd.DataFrame({"control": never}), pd.DataFrame()
+    given = read_area_list(controls, "comparison areas")
+    for label, bad in (("also treated", given["area_code"].isin(starts)),
+                       ("excluded (--exclude)", given["area_code"].isin(excluded)),
+                       ("not in the fit", ~given["area_code"].isin(run.eta_mean.index))):
+        if bad.any():
+            raise EvaluationInputError(f"comparison areas {label}: {_with_lines(given[bad])}")
+    codes = given["area_code"].tolist()
+    return codes, pd.DataFrame({"control": codes}), pd.DataFrame()
+
+
+def _excluded(run: FittedRun, exclude, plan: pd.DataFrame) -> list[str]:
+    """The areas that must never be comparisons, refused by name and line if the data do
+    not hold them or they are treated."""
+    if exclude is None:
+        return []
+    rows = read_area_list(exclude, "excluded areas")
+    unknown = ~rows["area_code"].isin(run.data["area"].values.tolist())
+    if unknown.any():
+        raise EvaluationInputError(f"excluded areas not in the data: "
+                                   f"{_with_lines(rows[unknown])}")
+    treated = plan.set_index("area_code")["line"]
+    both = rows[rows["area_code"].isin(treated.index)]
+    if len(both):
+        raise EvaluationInputError("areas both treated and excluded: " + ", ".join(
+            f"{r.area_code} (excluded line {r.line}, treated line {treated[r.area_code]})"
+            for r in both.itertuples()))
+    return [a for a in rows["area_code"] if a in run.eta_mean.index]
+
+
+def _with_lines(rows: pd.DataFrame, limit: int = 12) -> str:
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return ", ".join(f"{r.area_code} (line {r.line})"
+                     for r in rows.head(limit).itertuples()) + more
+
+
+def _by_programme(starts: dict, names: dict) -> dict[str, dict[str, int]]:
+    """Programme name -> (area code -> start year), programmes in first-listed order."""
+    out: dict[str, dict[str, int]] = {}
+    for area, start in starts.items():
+        out.setdefault(names[area], {})[area] = start
+    return out
+
+
+def _programme_first(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[["programme"] + [c for c in frame.columns if c != "programme"]]
 
 
 def evaluate(run, treated, *, start: int | None = None, controls="matched",
-             outcome: str = "index", k: int = 5, within: str = "none",
+             exclude=None, outcome: str = "index", k: int = 5, within: str = "none",
              sampler: dict | None = None, allow_failed_fit: bool = False,
-             progress: bool = False) -> EvaluationResult:
-    """Effects of a programme on its treated areas (see the module for the method).
+             refit_without_flagged: bool = False, progress: bool = False
+             ) -> EvaluationResult:
+    """Effects of one or several programmes on their treated areas (see the module for
+    the method).
 
     Parameters
     ----------
     run : FitResult or path
         A panel fit (:func:`sesindex.bayes.fit`) or a ``sesindex fit`` output directory.
     treated : path, DataFrame or dict
-        The treated areas: ``area_code`` and optionally ``start_year`` per area.
+        The treated areas: ``area_code``, optionally ``start_year`` and ``programme``
+        per area (several programmes: each its own shifts and estimands, in one refit);
+        or a dict area code -> start year, or programme name -> such a dict.
     start : int, optional
         The programme's first year for every area (when ``treated`` has no start_year).
     controls : "matched", "all", path or list of codes
         The comparison areas (default: ``k`` matched never-treated areas per treated).
+    exclude : path, DataFrame or list of codes, optional
+        Areas that must never be comparisons (e.g. where another programme ran): left
+        out of the pool before matching and of ``"all"``; given controls among them are
+        refused.
     outcome : "index", "ses" or "type"
         The headline estimand (all are computed): ``att_index``, ``att_ses`` or
         ``att_share_type_1_2``.
@@ -174,13 +242,18 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
         Overrides of the fit's sampler settings for the evaluation fit.
     allow_failed_fit : bool
         Evaluate a fit that missed its gate anyway (refused by default).
+    refit_without_flagged : bool
+        When comparison areas look treated (:mod:`.contamination`), refit without them
+        and put the effects beside the others (``mean_without_flagged``, ...). The
+        counterfactual is the model's, fitted on all comparison areas at once, so
+        leaving areas out takes a second refit (as long as the first); off by default.
 
     Returns
     -------
     EvaluationResult
-        ``effects`` (estimand, mean, sd, lo90, hi90, lo95, hi95, p_positive,
-        p_negative, Swedish and English labels), ``event_study``, ``controls``,
-        ``balance``, ``trajectories`` and the evaluation ``fit``.
+        ``effects`` (programme, estimand, mean, sd, lo90, hi90, lo95, hi95, p_positive,
+        p_negative, Swedish and English labels), ``event_study``, ``controls`` (with
+        ``looks_treated``), ``balance``, ``trajectories`` and the evaluation ``fit``.
 
     Examples
     --------
@@ -195,28 +268,75 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     True
     """
     t0 = time.perf_counter()
-    run, starts, years = _checked(run, treated, start, outcome, allow_failed_fit)
-    comparison, matching = _comparison(run, starts, controls, k, within)
+    run, plan, years = _checked(run, treated, start, outcome, allow_failed_fit)
+    starts = dict(zip(plan["area_code"], plan["start_year"].astype(int)))
+    names = dict(zip(plan["area_code"], plan["programme"]))
+    excluded = _excluded(run, exclude, plan)
+    comparison, controls_table, balance = _comparison(run, starts, names, controls, k,
+                                                      within, excluded)
     if len(comparison) < MIN_CONTROLS:
         raise EvaluationInputError(f"only {len(comparison)} comparison areas; at least "
                                    f"{MIN_CONTROLS} are needed")
-    result = _refit(run, sorted(set(starts) | set(comparison)), years, starts, sampler,
+    programmes = _by_programme(starts, names)
+    result = _refit(run, sorted(set(starts) | set(comparison)), years, programmes, sampler,
                     progress)
-    draws = effect_draws(result, starts, run.cutpoints)
-    effects, events = effects_table(draws)
+    effects, events, paths = _programme_tables(result, programmes, comparison, run.cutpoints)
+    eta = result.posterior["eta"].sel(area=comparison).transpose("chain", "draw", ...)
+    flags = departures(eta.values.reshape(-1, *eta.shape[2:]), years, comparison,
+                       set(starts.values()))
+    flagged = flags.loc[flags["looks_treated"], "control"].tolist()
+    controls_table = controls_table.merge(flags, on="control", how="left")
+    again = "not asked (refit_without_flagged)" if flagged else "nothing flagged"
+    if flagged and refit_without_flagged:
+        effects, again = _without_flagged(run, effects, starts, comparison, flagged, years,
+                                          programmes, sampler, progress)
     headline = {"index": "att_index", "ses": "att_ses", "type": "att_share_type_1_2"}
     info = {"headline": headline[outcome], "controls": controls if isinstance(controls, str)
             else "given", "k": k, "within": within, "treated": len(starts),
-            "comparison_areas": len(comparison), "cohorts": sorted(set(starts.values())),
+            "programmes": {n: len(a) for n, a in programmes.items()},
+            "comparison_areas": len(comparison), "excluded": len(excluded),
+            "cohorts": sorted(set(starts.values())),
+            "looks_treated": flagged, "looks_treated_bar": float(flags["bar"].iloc[0]),
+            "without_flagged": again,
             "counterfactual": "the model's own: each treated area's index in each draw "
             "without its programme's shift of the latent status, from a panel fitted on "
             "the treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
             "run": run.source, "seconds": round(time.perf_counter() - t0, 1)}
-    controls_table = (matching.controls if matching is not None else
-                      pd.DataFrame({"control": comparison}))
-    balance = matching.balance if matching is not None else pd.DataFrame()
-    return EvaluationResult(effects, events, controls_table, balance,
-                            trajectories(result, starts, comparison), starts, result, info)
+    return EvaluationResult(effects, events, controls_table, balance, paths, starts,
+                            result, info, names)
+
+
+def _programme_tables(result, programmes: dict, comparison: list[str], cutpoints):
+    """Effects, event study and trajectories of each programme, stacked, with a
+    ``programme`` column first."""
+    tables: dict[str, list] = {"effects": [], "events": [], "paths": []}
+    for name, own in programmes.items():
+        effects, events = effects_table(effect_draws(result, own, cutpoints))
+        tables["effects"].append(effects.assign(programme=name))
+        tables["events"].append(events.assign(programme=name))
+        tables["paths"].append(trajectories(result, own, comparison).assign(programme=name))
+    return tuple(_programme_first(pd.concat(v, ignore_index=True)) for v in tables.values())
+
+
+def _without_flagged(run, effects: pd.DataFrame, starts: dict, comparison: list[str],
+                     flagged: list[str], years: list, programmes: dict, sampler, progress
+                     ) -> tuple[pd.DataFrame, str]:
+    """The effects with ``mean/lo95/hi95_without_flagged`` beside them: a second refit
+    on the treated areas and the comparison areas not flagged (the model's
+    counterfactual without them)."""
+    clean = [a for a in comparison if a not in flagged]
+    if len(clean) < MIN_CONTROLS:
+        return effects, (f"not refitted: {len(clean)} comparison areas left, fewer than "
+                         f"{MIN_CONTROLS}")
+    again = _refit(run, sorted(set(starts) | set(clean)), years, programmes, sampler,
+                   progress)
+    other, _, _ = _programme_tables(again, programmes, clean, run.cutpoints)
+    cols = ["mean", "lo95", "hi95"]
+    other = other[["programme", "estimand"] + cols].rename(
+        columns={c: f"{c}_without_flagged" for c in cols})
+    note = (f"refitted on {len(clean)} comparison areas (fit gate "
+            f"{'passed' if again.gate['passed'] else 'FAILED'})")
+    return effects.merge(other, on=["programme", "estimand"], how="left"), note
 
 
 def _checked(run, treated, start, outcome: str, allow_failed_fit: bool):
@@ -229,26 +349,41 @@ def _checked(run, treated, start, outcome: str, allow_failed_fit: bool):
         raise EvaluationInputError(f"the fit ({run.source}) failed its gate: its posterior "
                                    "is not trustworthy; refit it with more draws (or "
                                    "pass --allow-failed-fit / allow_failed_fit=True)")
-    starts = treated if isinstance(treated, dict) else read_treated(treated, start)
-    starts = {str(a): int(s) for a, s in starts.items()}
+    plan = _plan(treated, start)
     years = [int(y) for y in run.eta_mean.columns]
-    check_programme(starts, run.data["area"].values.tolist(), run.eta_mean.index, years)
+    starts = dict(zip(plan["area_code"], plan["start_year"].astype(int)))
+    check_programme(starts, run.data["area"].values.tolist(), run.eta_mean.index, years,
+                    programmes=dict(zip(plan["area_code"], plan["programme"])),
+                    lines=dict(zip(plan["area_code"], plan["line"])))
     if len(years) < 2:
         raise EvaluationInputError("evaluation needs a panel: the fit holds one year")
     if outcome == "type" and not run.cutpoints:
         raise EvaluationInputError("--outcome type needs national types: the fit holds "
                                    "only some areas (fit all areas, or use index or ses)")
-    return run, starts, years
+    return run, plan, years
 
 
-def _refit(run, keep: list, years: list, starts: dict, sampler: dict | None,
+def _plan(treated, start: int | None) -> pd.DataFrame:
+    """The treated areas as :func:`read_programmes` rows, from a file, a frame, a dict
+    area code -> start year, or programme name -> such a dict."""
+    if not isinstance(treated, dict):
+        return read_programmes(treated, start)
+    if all(isinstance(v, dict) for v in treated.values()):
+        rows = [(a, s, name) for name, own in treated.items() for a, s in own.items()]
+    else:
+        rows = [(a, s, DEFAULT_PROGRAMME) for a, s in treated.items()]
+    return read_programmes(pd.DataFrame(rows, columns=["area_code", "start_year",
+                                                       "programme"]).astype(str))
+
+
+def _refit(run, keep: list, years: list, programmes: dict, sampler: dict | None,
            progress: bool):
-    """The run's model refitted on the treated and comparison areas ``keep`` with
-    programme effects (its sampler settings, with ``sampler``'s overrides)."""
+    """The run's model refitted on the treated and comparison areas ``keep`` with each
+    programme's own shifts (its sampler settings, with ``sampler``'s overrides)."""
     from sesindex.bayes import fit
 
     spec = run.spec
     if sampler:
         spec = replace(spec, sampler=replace(spec.sampler, **sampler))
     spec = replace(spec, years=tuple(years), compare=())
-    return fit(run.data.sel(area=keep), spec, programme=starts, progress=progress)
+    return fit(run.data.sel(area=keep), spec, programme=programmes, progress=progress)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sesindex.bayes.programme import event_times
 from sesindex.bayes.trace import group
 from sesindex.index.area_type import area_types
 
@@ -92,7 +93,7 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
     for cohort in sorted(set(starts.values())):
         mask = post_years & (start == cohort)[:, None]
         out[f"att_index_cohort_{cohort}"] = effect[:, mask].mean(axis=1)
-    times = list(result.inputs.event_times)
+    times = event_times(years, starts)  # this programme's (a fit may hold several)
     rel = years[None, :] - start[:, None]
     treated = np.isin(areas, list(starts))[:, None]
     times = sorted(times + [-1])  # the reference year: 0 by construction

@@ -36,9 +36,18 @@ def _figures(result, out: Path) -> list[Path]:
     labels = {"treated": "treated areas", "treated_without_programme":
               "treated, without the programme (counterfactual)",
               "comparison": "comparison areas"}
-    for group, g in result.trajectories.groupby("group", sort=False):
+    paths_of = result.trajectories
+    several = paths_of["programme"].nunique() > 1
+    for (name, group), g in paths_of.groupby(["programme", "group"], sort=False):
+        if several and group == "comparison" and name != paths_of["programme"].iloc[0]:
+            continue  # the comparison areas are the same for every programme
         color, ls = styles[group]
-        ax.plot(g["year"], g["mean"], ls, color=color, marker="o", ms=3, label=labels[group])
+        if several and group != "comparison":
+            color = _programme_colour(list(dict.fromkeys(paths_of["programme"])).index(name))
+        label = labels[group]
+        if several and group != "comparison":
+            label = f"{name}: {label}"
+        ax.plot(g["year"], g["mean"], ls, color=color, marker="o", ms=3, label=label)
         ax.fill_between(g["year"], g["lo90"], g["hi90"], color=color, alpha=0.15)
     for start in sorted(set(result.starts.values())):
         ax.axvline(start - 0.5, color="0.5", lw=0.8, ls=":")
@@ -47,19 +56,28 @@ def _figures(result, out: Path) -> list[Path]:
                        "Treated and comparison areas, 90 % intervals"))
 
     fig, ax = _figure()
-    ev = result.event_study
-    pre = ev["event_time"] < 0
-    for mask, color, name in ((pre, "0.45", "before the start (placebo)"),
-                              (~pre, "#b5443a", "after the start (effect)")):
-        e = ev[mask]
-        ax.errorbar(e["event_time"], e["mean"], yerr=[e["mean"] - e["lo95"],
-                                                      e["hi95"] - e["mean"]],
-                    fmt="o", color=color, capsize=3, label=name)
+    names = list(dict.fromkeys(result.event_study["programme"]))
+    for k, (programme, ev) in enumerate(result.event_study.groupby("programme", sort=False)):
+        pre = ev["event_time"] < 0
+        shift = 0.12 * (k - (len(names) - 1) / 2)  # programmes side by side
+        for mask, color, name in ((pre, "0.45", "before the start (placebo)"),
+                                  (~pre, "#b5443a", "after the start (effect)")):
+            if len(names) > 1:
+                color = _programme_colour(names.index(programme))
+                name = f"{programme}, {name}"
+            e = ev[mask]
+            ax.errorbar(e["event_time"] + shift, e["mean"],
+                        yerr=[e["mean"] - e["lo95"], e["hi95"] - e["mean"]],
+                        fmt="o", color=color, capsize=3, label=name)
     ax.axhline(0, color="k", lw=0.8)
     paths.append(_save(fig, ax, out / "event_study.png",
                        "Years relative to the programme's start (-1: reference)",
                        "Effect on the index (points), 95 % interval", "Event study"))
     return paths
+
+
+def _programme_colour(k: int) -> str:
+    return ("#b5443a", "#3a9b5b", "#8a5ab5", "#c58a1f", "#2f8fa8")[k % 5]
 
 
 def _save(fig, ax, path: Path, xlabel: str, ylabel: str, title: str) -> Path:
@@ -84,10 +102,18 @@ def evaluation_tree(result, *, command: str = "evaluate", inputs=None):
         seed=result.fit.spec.sampler.seed, timings=result.fit.timings,
         status="ok" if gate["passed"] else "failed", fit_ok=bool(gate["passed"]),
         gate=gate, treated={a: int(s) for a, s in result.starts.items()},
-        evaluation=result.info,
-        headline={k: (float(v) if isinstance(v, (float, np.floating)) else v)
-                  for k, v in result.effect(result.info["headline"]).items()})
+        evaluation=result.info, headline=_headline(result))
     return run_tree({name: getattr(result, name) for name in TABLES}, manifest=manifest)
+
+
+def _headline(result) -> dict:
+    """The headline estimand's row (several programmes: programme name -> its row)."""
+    def row(name):
+        return {k: (float(v) if isinstance(v, (float, np.floating)) else v)
+                for k, v in result.effect(result.info["headline"], name).items()}
+
+    names = list(dict.fromkeys(result.effects["programme"]))
+    return row(names[0]) if len(names) == 1 else {name: row(name) for name in names}
 
 
 def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None,

@@ -27,7 +27,8 @@ from sesindex.evaluation.effects import LABELS
 from sesindex.reporting.publish import number_formats
 
 #: column -> (Swedish, English) heading of the published effects.
-HEADINGS = {"label": ("Effekt", "Effect"), "mean": ("Medelvärde", "Mean"),
+HEADINGS = {"programme": ("Program", "Programme"), "label": ("Effekt", "Effect"),
+            "mean": ("Medelvärde", "Mean"),
             "lo90": ("90 % intervall nedre", "90% interval lower"),
             "hi90": ("90 % intervall övre", "90% interval upper"),
             "lo95": ("95 % intervall nedre", "95% interval lower"),
@@ -53,10 +54,13 @@ def effect_label(estimand: str, lang: str) -> str:
 
 
 def effects_table(effects: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """The effects with headings and estimand names in ``lang`` ("sv" or "en"), rounded."""
+    """The effects with headings and estimand names in ``lang`` ("sv" or "en"), rounded
+    (and each row's programme first, when the effects carry one)."""
     pos = 0 if lang == "sv" else 1
     out = effects[list(DECIMALS)].round(DECIMALS)
     out.insert(0, "label", [effect_label(e, lang) for e in effects["estimand"]])
+    if "programme" in effects:
+        out.insert(0, "programme", effects["programme"].to_numpy())
     return out.rename(columns={k: v[pos] for k, v in HEADINGS.items()})
 
 
@@ -78,7 +82,9 @@ def write_evaluation_publication(run_dir: str | Path, tree=None) -> list[Path]:
     gate = "godkänd / passed" if manifest.get("fit_ok") else "EJ godkänd / FAILED"
     about = pd.DataFrame({"Om data / About": [
         f"Behandlade områden / Treated areas: {len(manifest.get('treated', {}))}",
-        f"Jämförelseområden / Comparison areas: {info.get('comparison_areas', '?')}",
+        f"Jämförelseområden / Comparison areas: {info.get('comparison_areas', '?')} "
+        f"(uteslutna / excluded: {info.get('excluded', 0)}; ser behandlade ut / look "
+        f"treated: {len(info.get('looks_treated', []))})",
         f"Kontrafaktiskt / Counterfactual: {info.get('counterfactual', '')}",
         "Intervall: centrala kredibilitetsintervall ur den bayesianska panelmodellens "
         "posteriorfördelning / Intervals: central credible intervals from the Bayesian "
@@ -89,7 +95,7 @@ def write_evaluation_publication(run_dir: str | Path, tree=None) -> list[Path]:
     with pd.ExcelWriter(paths[2], engine="openpyxl") as xl:
         for name, frame in (("Svenska", sv), ("English", en)):
             frame.to_excel(xl, sheet_name=name, index=False)
-            number_formats(xl.book[name], [None] + [
+            number_formats(xl.book[name], [None] * (frame.shape[1] - len(DECIMALS)) + [
                 "0.00" if DECIMALS[c] == 2 else "0.000" for c in DECIMALS])
             xl.book[name].column_dimensions["A"].width = 60
         about.to_excel(xl, sheet_name="Om data", index=False)
@@ -102,6 +108,48 @@ def _embedded(path: Path) -> str:
         return ""
     data = base64.b64encode(path.read_bytes()).decode()
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
+
+
+def _headlines(effects: pd.DataFrame) -> list[pd.Series]:
+    """Each programme's ``att_index`` row (the first row where there is none)."""
+    frame = effects.assign(programme=effects.get("programme", ""))
+    rows = []
+    for _, own in frame.groupby("programme", sort=False):
+        hit = own[own["estimand"] == "att_index"]
+        rows.append((hit if len(hit) else own).iloc[0])
+    return rows
+
+
+def _headline_item(head: pd.Series) -> str:
+    verdict = ("the 95 % interval excludes 0" if head["lo95"] > 0 or head["hi95"] < 0
+               else "the 95 % interval includes 0: no effect shown")
+    name = f"{html.escape(str(head['programme']))}: " if head["programme"] else ""
+    without = ""
+    if pd.notna(head.get("mean_without_flagged", float("nan"))):
+        without = (f"; without the comparison areas that look treated (refitted) "
+                   f"<b>{head['mean_without_flagged']:+.2f}</b> ("
+                   f"{head['lo95_without_flagged']:+.2f} to "
+                   f"{head['hi95_without_flagged']:+.2f})")
+    return (f"<li>{name}<b>{head['mean']:+.2f}</b> points (95 % interval "
+            f"{head['lo95']:+.2f} to {head['hi95']:+.2f}); {verdict}{without}</li>")
+
+
+def _contamination_note(controls: pd.DataFrame | None, info: dict) -> str:
+    """A warning naming the comparison areas that look treated, if any."""
+    if controls is None or "looks_treated" not in controls:
+        return ""
+    flagged = controls.loc[controls["looks_treated"].astype(bool), "control"].unique()
+    if not len(flagged):
+        return ("<p class='muted'>No comparison area improved after the start beyond what "
+                f"the model's walk gives (bar z &lt; -{info.get('looks_treated_bar', '?')}, "
+                "family-wise 5 % over the pool).</p>")
+    return (f"<p class='note fail'>{len(flagged)} comparison area(s) improved after the "
+            "start as a treated area would (standardised departure below "
+            f"-{info.get('looks_treated_bar', '?')}; a clean pool raises this at most 5 % "
+            f"of the time): {html.escape(', '.join(map(str, flagged)))}. Another programme "
+            "may have run there: exclude them (--exclude) or evaluate that programme in the "
+            "same file. Effects without them: "
+            f"{html.escape(str(info.get('without_flagged', '')))}.</p>")
 
 
 def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
@@ -117,17 +165,14 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
     effects = table_frame(tree, "effects")
     manifest = tree.attrs["manifest"]
     info = manifest.get("evaluation", {})
-    head = effects.set_index("estimand").loc["att_index"] if (
-        effects["estimand"] == "att_index").any() else effects.iloc[0]
-    verdict = ("the 95 % interval excludes 0" if head["lo95"] > 0 or head["hi95"] < 0
-               else "the 95 % interval includes 0: no effect shown")
     sections = [
         "<h1>Programme evaluation</h1>",
         f"<p>{len(manifest.get('treated', {}))} treated areas against "
         f"{info.get('comparison_areas', '?')} comparison areas. Average effect on the "
-        f"treated areas' index over the years after the start: <b>{head['mean']:+.2f}</b> "
-        f"points (95 % interval {head['lo95']:+.2f} to {head['hi95']:+.2f}); {verdict}. "
-        "A negative effect is an improvement (higher index = lower status).</p>",
+        "treated areas' index over the years after the start "
+        "(a negative effect is an improvement: higher index = lower status):</p>",
+        "<ul>" + "".join(_headline_item(head) for head in _headlines(effects)) + "</ul>",
+        _contamination_note(table_frame(tree, "controls"), info),
     ]
     if not manifest.get("fit_ok", True):
         sections.append("<p class='note fail'>The model failed its fit gate: these "
