@@ -127,18 +127,15 @@ def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = ind
     from sesindex.data.fetch import FetchError, fetch_table
     from sesindex.data.io import load_data
 
-    if "-" in years and "*" not in years:
-        a, b = (int(v) for v in years.split("-"))
-        year_codes = [str(y) for y in range(a, b + 1)]
-    else:
-        year_codes = years.split(",")
+    year_codes = (years.split(",") if "*" in years
+                  else [str(y) for y in parse_years(years)])
     codes = {"Region": region.split(","), "ContentsCode": contents.split(","),
              "Tid": year_codes}
     try:
         with steps() as step, step(f"fetch {table}"):
             got = fetch_table(table, codes, cache_dir=cache, lang=lang, refresh=refresh)
     except FetchError as exc:
-        fail(str(exc))
+        fail(str(exc), 1)
     origin = "cache" if got.from_cache else "SCB"
     console.print(f"{got.path} (from {origin}, retrieved {got.retrieved})", highlight=False)
     if population:
@@ -147,7 +144,7 @@ def fetch(table: str = typer.Option("TAB6586", help="SCB table id (TAB6586 = ind
     try:
         loaded = load_data(str(got.path))
     except Exception as exc:  # noqa: BLE001 - report, keep the cached file
-        fail(f"fetched, but the response does not load: {exc}")
+        fail(f"fetched, but the response does not load: {exc}", 1)
     for note in loaded.notes:
         console.print(f"note: {escape(note)}", highlight=False)
     console.print(f"loads as {loaded.dataset.sizes['area']} areas x "
@@ -161,7 +158,7 @@ def _check_population(path: Path) -> None:
     try:
         pop = read_population(path)
     except Exception as exc:  # noqa: BLE001 - report, keep the cached file
-        fail(f"fetched, but it does not read as a population table: {exc}")
+        fail(f"fetched, but it does not read as a population table: {exc}", 1)
     console.print(f"reads as populations of {pop['area_code'].nunique()} areas x "
                   f"{pop['year'].nunique()} years; use 'sesindex data assemble "
                   f"--population {path}'", highlight=False)
