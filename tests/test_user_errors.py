@@ -208,8 +208,8 @@ def test_every_spec_error_of_a_file_names_the_file_and_a_line(files):
     from sesindex.spec_errors import SpecError
     from sesindex.validate import StudySpec
 
-    for name in SPECS:
-        loader = (StudySpec.load if "study" in SPECS[name] or name.endswith("study.toml")
+    for name, text in SPECS.items():
+        loader = (StudySpec.load if "study" in text or name.endswith("study.toml")
                   else load_spec if name.startswith("index") else load_model_spec)
         with pytest.raises(SpecError) as caught:
             loader(files / name)

@@ -30,7 +30,6 @@ from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloa
 from sesindex.spec_errors import SpecError, SpecProblem
 
 
-
 def level(default: float):
     """A probability-like option strictly between 0 and 1."""
     return Field(default, gt=0.0, lt=1.0)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 #: A problem's value when the spec gave none to show (an unknown key, a missing one).
 NOT_GIVEN: Any = type("NotGiven", (), {"__repr__": lambda self: "NOT_GIVEN"})()
@@ -71,7 +72,7 @@ class SpecError(ValueError):
 
     @classmethod
     def one(cls, key: str, reason: str, value: Any = NOT_GIVEN,
-            allowed: str = "") -> "SpecError":
+            allowed: str = "") -> SpecError:
         """The error of a single offending key.
 
         Examples
@@ -86,14 +87,14 @@ class SpecError(ValueError):
             return ""
         return f"{self.path}:{problem.line}: " if problem.line else f"{self.path}: "
 
-    def located(self, path: str | Path, text: str) -> "SpecError":
+    def located(self, path: str | Path, text: str) -> SpecError:
         """The same problems, each with ``path`` and its key's line in ``text`` (the line
         of the key, else of the nearest table that holds it)."""
         lines = key_lines(text)
         return SpecError([replace(p, line=p.line or _line_of(p.key, lines))
                           for p in self.problems], path)
 
-    def rekeyed(self, old: str, new: str) -> "SpecError":
+    def rekeyed(self, old: str, new: str) -> SpecError:
         """The same problems with the leading key part ``old`` read as ``new`` (a table
         checked on its own, then placed in a larger spec).
 
