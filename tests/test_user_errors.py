@@ -45,6 +45,9 @@ def files(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("inputs")
     for name, text in SPECS.items():
         (root / name).write_text(text)
+    (root / "studies").mkdir()
+    (root / "studies" / "stability.toml").write_text("years = [2022, 2023]\n")
+    (root / "studies" / "change.toml").write_text("[change]\nalpha = 1.5\n")
     (root / "bad_header.csv").write_text("code,yr,ind,value\n0114R001,2022,V1,3\n")
     (root / "not_a_run").mkdir()
     (root / "not_a_run" / "notes.txt").write_text("nothing of a run\n")
@@ -130,6 +133,9 @@ CASES = {
                       ["typo_study.toml:1:", "study", "'bootstrapp'", "allowed: stability"]),
     "unknown top-level key of a study": (["validate", "{files}/top.toml", "--out", "{out}"],
                                          2, ["top.toml:2:", "seeds", "did you mean 'seed'"]),
+    "one bad study spec of --all (before any study runs)": (
+        ["validate", "--all", "--specs-dir", "{files}/studies", "--out", "{out}"], 2,
+        ["change.toml:2:", "change.alpha", "less than 1", "1.5"]),
     "sampler option out of range": (["fit", "--draws", "-5", "--out", "{out}"], 2,
                                     ["sampler.draws", "-5"]),
     # data
@@ -153,6 +159,9 @@ CASES = {
                        ["--years '2014-2011'", "backwards", "2011-2014"]),
     "years outside the data": (["fit", "--years", "2040-2041", "--out", "{out}"], 2,
                                ["2040", "outside the synthetic panel"]),
+    "fetch years not years (before any download)": (
+        ["fetch", "--years", "2020-20x1", "--cache", "{out}"], 2,
+        ["--years '2020-20x1'", "not years"]),
     "areas none": (["fit", "--areas", "0", "--out", "{out}"], 2, ["--areas", "greater than or equal to 1"]),
     "areas of data that are not synthetic": (["fit", "--areas", "5", "--data",
                                               "{files}/bad_header.csv", "--out", "{out}"], 2,
