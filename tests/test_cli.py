@@ -136,7 +136,7 @@ def test_index_on_scb_response_shows_published_and_refuses_local_types(tmp_path)
 
 def test_report_command_and_missing_run(tmp_path):
     res = runner.invoke(app, ["report", "--run", str(tmp_path)])
-    assert res.exit_code == 1 and "not a sesindex run directory" in res.output
+    assert res.exit_code == 2 and "not a sesindex run directory" in res.output
     runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
                         "karlstad-tab6586", "--out", str(tmp_path / "k")])
     res = runner.invoke(app, ["report", "--run", str(tmp_path / "k")])
@@ -164,7 +164,7 @@ def test_report_with_boundary_file_adds_maps(tmp_path):
     bad.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {**feats[0], "properties": {"name": "x"}}]}))
     res = runner.invoke(app, ["report", "--run", str(out), "--boundaries", str(bad)])
-    assert res.exit_code == 1 and "no area-code column" in res.output
+    assert res.exit_code == 2 and "no area-code column" in res.output
 
 
 def test_a_run_never_replaces_an_earlier_one_without_overwrite(tmp_path):

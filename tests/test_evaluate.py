@@ -306,7 +306,7 @@ def test_cli_evaluate_writes_its_tables_and_refuses_unknown_areas(tmp_path):
             "--draws", "150", "--out", str(tmp_path / "ev")]
     if not manifest["fit_ok"]:  # a short fit may miss its gate: evaluate refuses it
         got = runner.invoke(app, args)
-        assert got.exit_code == 1 and "failed its gate" in got.output
+        assert got.exit_code == 2 and "failed its gate" in got.output
     got = runner.invoke(app, args + ["--allow-failed-fit"])
     assert got.exit_code in (0, 3), got.output
     for name in ("effects.csv", "event_study.csv", "controls.csv", "balance.csv",
@@ -329,17 +329,17 @@ def test_cli_evaluate_writes_its_tables_and_refuses_unknown_areas(tmp_path):
     bad.write_text("area_code,start_year\n9999R999,2021\n")
     got = runner.invoke(app, ["evaluate", "--run", str(run), "--treated", str(bad),
                               "--allow-failed-fit", "--out", str(tmp_path / "ev2")])
-    assert got.exit_code == 1 and "9999R999" in got.output
+    assert got.exit_code == 2 and "9999R999" in got.output
     # a comparison area listed twice is refused before the refit, by name
     twice = tmp_path / "controls.csv"
     twice.write_text(f"area_code\n{areas[5]}\n{areas[6]}\n{areas[5]}\n")
     got = runner.invoke(app, args[:-1] + [str(tmp_path / "ev3"), "--controls", str(twice),
                                           "--allow-failed-fit"])
-    assert got.exit_code == 1 and f"more than once: {areas[5]} (lines 2, 4)" in got.output
+    assert got.exit_code == 2 and f"more than once: {areas[5]} (lines 2, 4)" in got.output
     # an excluded area that is also treated is refused by both its lines, before the refit
     exclude = tmp_path / "exclude.csv"
     exclude.write_text(f"area_code\n{areas[7]}\n{areas[1]}\n")
     got = runner.invoke(app, args[:-1] + [str(tmp_path / "ev4"), "--exclude", str(exclude),
                                           "--allow-failed-fit"])
-    assert got.exit_code == 1, got.output
+    assert got.exit_code == 2, got.output
     assert f"{areas[1]} (excluded line 3, treated line 3)" in " ".join(got.output.split())

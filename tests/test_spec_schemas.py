@@ -20,10 +20,10 @@ from sesindex.validate.spec import StudySpec
      "sampler.early_window_switch_freq"),
     (lambda: ModelSpec.from_dict({"sampler": {"backend": "pymc",
                                               "early_window_switch_freq": 50}}),
-     "sampler.early_window_switch_freq is a nutpie setting"),
+     "sampler.early_window_switch_freq: a nutpie setting"),
     (lambda: ModelSpec.from_dict({"sampler": {"maxdepth": 0}}), "sampler.maxdepth"),
     (lambda: ModelSpec.from_dict({"sampler": {"backend": "advi", "maxdepth": 8}}),
-     "sampler.maxdepth is a nutpie setting"),
+     "sampler.maxdepth: a nutpie setting"),
     (lambda: ModelSpec.from_dict({"model": {"steps": "t"}}), "model.steps"),
     (lambda: ModelSpec.from_dict({"gate": {"rhat": 1.01}}), "gate.rhat"),
     (lambda: StudySpec.from_dict({"study": "bootstrap", "bootstrap": {"replicate": 10}}),
@@ -72,8 +72,8 @@ def test_validate_check_checks_every_spec_without_running(tmp_path):
     (tmp_path / "good.toml").write_text('study = "stability"\nyears = [2022, 2023]\n')
     (tmp_path / "bad.toml").write_text('study = "bootstrap"\n[bootstrap]\nreplicate = 10\n')
     got = CliRunner().invoke(app, ["validate", "--check", "--specs-dir", str(tmp_path)])
-    assert got.exit_code == 1
-    assert "bad.toml: bootstrap.replicate: unknown key" in " ".join(got.output.split())
+    assert got.exit_code == 2
+    assert "bad.toml:3: bootstrap.replicate: unknown key" in " ".join(got.output.split())
     assert "latent_factor.toml" in got.output  # the packaged specs are checked too
 
 
@@ -83,11 +83,11 @@ def test_validate_check_of_one_spec_checks_that_spec(tmp_path):
     bad = tmp_path / "stress.toml"
     bad.write_text('study = "stress"\n[stress]\nsampler = { init = "mod" }\n')
     got = CliRunner().invoke(app, ["validate", str(bad), "--check"])
-    assert got.exit_code == 1
+    assert got.exit_code == 2
     assert "stress.sampler.init" in " ".join(got.output.split())
     assert "latent_factor.toml" not in got.output  # only the spec given
     missing = CliRunner().invoke(app, ["validate", str(tmp_path / "none.toml"), "--check"])
-    assert missing.exit_code == 1 and "none.toml" in " ".join(missing.output.split())
+    assert missing.exit_code == 2 and "none.toml" in " ".join(missing.output.split())
 
 
 def test_a_specs_nutpie_settings_reach_nutpies_keywords():
@@ -106,19 +106,19 @@ def test_sampler_overrides_are_checked_like_the_spec():
 
     with pytest.raises(ValueError, match="sampler.draws"):
         fit(None, ModelSpec(), draws=-5)  # refused before the data are read
-    with pytest.raises(ValueError, match="sampler.init is a nutpie setting"):
+    with pytest.raises(ValueError, match="sampler.init: a nutpie setting"):
         fit(None, ModelSpec(), backend="pymc", init="mode")
     got = CliRunner().invoke(app, ["fit", "--init", "middle", "--out", "unused"])
-    assert got.exit_code == 1
+    assert got.exit_code == 2
     assert "sampler.init" in " ".join(got.output.split())
-    with pytest.raises(ValueError, match="sampler.compile is a nutpie setting"):
+    with pytest.raises(ValueError, match="sampler.compile: a nutpie setting"):
         fit(None, ModelSpec(), backend="pymc", compile="process")
     got = CliRunner().invoke(app, ["fit", "--compile", "cached", "--out", "unused"])
-    assert got.exit_code == 1
+    assert got.exit_code == 2
     assert "sampler.compile" in " ".join(got.output.split())
     for args in (["--maxdepth", "0"], ["--maxdepth", "8", "--backend", "pymc"]):
         got = CliRunner().invoke(app, ["fit", *args, "--out", "unused"])
-        assert got.exit_code == 1
+        assert got.exit_code == 2
         assert "sampler.maxdepth" in " ".join(got.output.split()), got.output
 
 
@@ -141,5 +141,5 @@ def test_another_backend_drops_the_specs_nutpie_tuning_but_keeps_the_rest():
             (packaged.target_accept, packaged.tune, packaged.chains, packaged.seed)
     kept = override_sampler(tuned, {"draws": 7})  # still nutpie: its tuning stays
     assert (kept.maxdepth, kept.init, kept.compile) == (8, "mode", "process")
-    with pytest.raises(ValueError, match="sampler.init is a nutpie setting"):
+    with pytest.raises(ValueError, match="sampler.init: a nutpie setting"):
         override_sampler(tuned, {"backend": "pymc", "init": "mode"})  # named: refused

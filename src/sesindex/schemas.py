@@ -12,16 +12,22 @@ Examples
 >>> check("index", IndexTable, {"normalisation": "zscor"})
 Traceback (most recent call last):
 ...
-ValueError: index.normalisation: Input should be 'none', 'zscore', 'minmax' or 'rank' (got 'zscor')
+sesindex.spec_errors.SpecError: index.normalisation: Input should be 'none', 'zscore', 'minmax' or 'rank' (got 'zscor')
+>>> check("sampler", SamplerTable, {"targt_accept": 0.9})  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+sesindex.spec_errors.SpecError: sampler.targt_accept: unknown key (did you mean 'target_accept'?); allowed: advi_iterations, backend, ...
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from difflib import get_close_matches
+from typing import Literal, get_args
 
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat,
                       PositiveInt, ValidationError, model_validator)
 
+from sesindex.spec_errors import SpecError, SpecProblem
 
 
 def level(default: float):
@@ -35,20 +41,87 @@ class _Table(BaseModel):
 
 
 def check(section: str, schema: type[BaseModel], table: dict) -> dict:
-    """``table`` checked against ``schema``; a ValueError names every offending key
-    (as ``section.key``) with the reason and the value given."""
+    """``table`` checked against ``schema``; a :class:`~sesindex.spec_errors.SpecError`
+    names every offending key (as ``section.key``) with the reason, the value given and,
+    for an unknown key, the keys allowed there."""
     try:
         schema.model_validate(table)
     except ValidationError as err:
-        lines = []
-        for e in err.errors():
-            key = ".".join(str(p) for p in (section, *e["loc"]) if p != "")
-            got = f" (got {e['input']!r})" if e["type"] != "extra_forbidden" else ""
-            reason = ("unknown key (misspelt?)" if e["type"] == "extra_forbidden"
-                      else e["msg"])
-            lines.append(f"{key}: {reason}{got}")
-        raise ValueError("; ".join(lines)) from None
+        raise SpecError([_problem(section, schema, e) for e in err.errors()]) from None
     return table
+
+
+def check_sections(spec: dict, schemas: dict[str, type[BaseModel]], kind: str) -> dict:
+    """Every section of ``spec`` checked against its schema in ``schemas`` (a missing
+    section: empty), unknown sections refused; one
+    :class:`~sesindex.spec_errors.SpecError` holds every problem of every section.
+    Returns the sections, each a copy.
+
+    Examples
+    --------
+    >>> check_sections({"index": {"normalisation": "z"}, "type": {}},
+    ...                {"index": IndexTable, "types": TypesTable}, "an index spec")
+    Traceback (most recent call last):
+    ...
+    sesindex.spec_errors.SpecError: index.normalisation: Input should be 'none', 'zscore', 'minmax' or 'rank' (got 'z')
+    type: unknown section of an index spec (did you mean 'types'?); allowed: index, types
+    """
+    problems, sections = [], {}
+    for section, schema in schemas.items():
+        sections[section] = dict(spec.get(section, {}))
+        try:
+            check(section, schema, sections[section])
+        except SpecError as exc:
+            problems.extend(exc.problems)
+    problems += [unknown_key(key, schemas, f"unknown section of {kind}")
+                 for key in sorted(set(spec) - set(schemas))]
+    if problems:
+        raise SpecError(problems)
+    return sections
+
+
+def unknown_key(key: str, allowed, reason: str = "unknown key") -> SpecProblem:
+    """The problem of an unknown (dotted) ``key``: the ``allowed`` keys beside it, and the
+    nearest of them when it looks misspelt.
+
+    Examples
+    --------
+    >>> str(unknown_key("sampler.targt_accept", ["chains", "target_accept"]))
+    "sampler.targt_accept: unknown key (did you mean 'target_accept'?); allowed: chains, target_accept"
+    """
+    allowed = sorted(allowed)
+    near = get_close_matches(key.rsplit(".", 1)[-1], allowed, n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    return SpecProblem(key, reason + hint, allowed=", ".join(allowed))
+
+
+def _problem(section: str, schema: type[BaseModel], error: dict) -> SpecProblem:
+    """One pydantic error as a spec problem."""
+    key = ".".join(str(p) for p in (section, *error["loc"]) if p != "")
+    if error["type"] == "missing" or not error["loc"]:  # the input: the whole table
+        return SpecProblem(key, error["msg"])
+    if error["type"] != "extra_forbidden":
+        return SpecProblem(key, error["msg"], error["input"])
+    return unknown_key(key, _schema_at(schema, error["loc"][:-1]).model_fields)
+
+
+def _schema_at(schema: type[BaseModel], loc: tuple) -> type[BaseModel]:
+    """The schema of the table at ``loc`` (field names and list positions) in ``schema``."""
+    for part in loc:
+        if isinstance(part, str) and part in schema.model_fields:
+            schema = _model_in(schema.model_fields[part].annotation) or schema
+    return schema
+
+
+def _model_in(annotation) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (``X``, ``X | None``, ``list[X]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 # ---------------------------------------------------------------- index specs

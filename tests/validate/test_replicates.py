@@ -42,19 +42,68 @@ def test_engine_refuses_both_a_local_cluster_and_a_scheduler():
 def test_a_worker_with_pytensor_imported_keeps_its_compile_directory():
     """A second set-up on a worker (a cluster serving a second study) changes nothing
     and does not raise: PyTensor's directory cannot change once it is imported."""
-    from types import SimpleNamespace
-
     import pytensor
 
     from sesindex.validate.replicates import compile_directory
 
     before = str(pytensor.config.compiledir)
-    assert compile_directory(SimpleNamespace(id="tcp://127.0.0.1:1")) == before
-    assert compile_directory(SimpleNamespace(id="tcp://127.0.0.1:1")) == before
+    assert compile_directory() == before
+    assert compile_directory() == before
+
+
+WORKER_SETUP = """
+import json, os
+from sesindex.validate.replicates import compile_directory
+first, second = compile_directory(), compile_directory()
+print(json.dumps([first, second, os.environ.get("PYTENSOR_FLAGS", "")]))
+"""
+
+
+def test_the_workers_of_a_machine_share_one_compile_directory(tmp_path):
+    """Every worker set up on a host gets the same directory (not one of its own, where
+    it would compile every model anew, unlike a process that loads them from the
+    cache); a directory the environment names is kept."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    def setup(flags: str | None) -> list:
+        env = {k: v for k, v in os.environ.items() if k != "PYTENSOR_FLAGS"}
+        env.update({"PYTENSOR_FLAGS": flags} if flags is not None else {})
+        done = subprocess.run([sys.executable, "-c", WORKER_SETUP], env=env, check=True,
+                              capture_output=True, text=True)
+        return json.loads(done.stdout.splitlines()[-1])
+
+    first, again, flags = setup(None)
+    assert first == again and first.endswith(os.path.join("sesindex-pytensor",
+                                                          socket.gethostname()))
+    assert flags == f"base_compiledir={first}"
+    assert setup(None)[0] == first  # another worker: the same directory
+    chosen = str(tmp_path / "shared")
+    assert setup(f"floatX=float64,base_compiledir={chosen}")[:2] == [chosen, chosen]
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def compile_caches(tmp_path_factory):
+    """One PyTensor and one numba cache for every process this module starts (the
+    studies run alone, the cluster's workers): empty at first, filled by the first run
+    of each study, then loaded by every later process."""
+    import os
+
+    root = tmp_path_factory.mktemp("compile_caches")
+    flags = [f for f in os.environ.get("PYTENSOR_FLAGS", "").split(",")
+             if f and f.split("=", 1)[0].strip() not in ("compiledir", "base_compiledir")]
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PYTENSOR_FLAGS", ",".join(flags + [f"base_compiledir={root / 'pytensor'}"]))
+    patch.setenv("NUMBA_CACHE_DIR", str(root / "numba"))
+    yield root
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def cluster(compile_caches):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as c:
@@ -105,24 +154,33 @@ sobol_resamples = 20
 
 @pytest.mark.parametrize("study", sorted(STUDIES))
 def test_a_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path, study):
-    """The reference is what a user runs: the study in a fresh interpreter. A fit repeats
-    bit for bit in a process with the same history; after other fits in the same process
-    (as in this test session) the last bits of the gradients can differ and HMC turns them
-    into other, equally valid draws, so the reference is not run in this process."""
+    """The reference is what a user runs: the study in a fresh interpreter, whose fits
+    load their compiled models from the machine's cache, as the cluster's fresh workers
+    do. A model compiled in a process and the same model loaded from the cache differ in
+    the last bits of the log density, and HMC turns that into other, equally valid
+    draws (``results/experiments/compile_state``); so the study runs once on the
+    cluster first, to fill this module's caches, and the workers are restarted: then
+    every fit compared, alone and on the cluster, loads its model."""
     import subprocess
     import sys
+
+    from distributed import Client
 
     from sesindex.validate import run_study
 
     tables, toml = STUDIES[study]
     spec = tmp_path / f"{study}.toml"
     spec.write_text(toml)
+    engine = Engine(scheduler=cluster.scheduler_address)
+    run_study(spec, tmp_path / "warm", engine=engine)  # compiles what is not cached
+    with Client(cluster.scheduler_address) as client:
+        client.restart(timeout=600)  # fresh workers: none holds a model compiled in it
+    # a hang guard only: on a loaded 2-core machine a study alone can take many minutes
     alone = subprocess.run([sys.executable, "-m", "sesindex.cli", "validate", str(spec),
                             "--out", str(tmp_path / "alone")], capture_output=True,
-                           text=True, timeout=900)
+                           text=True, timeout=3600)
     assert alone.returncode == 0, alone.stderr[-2000:]
-    remote = run_study(spec, tmp_path / "cluster",
-                       engine=Engine(scheduler=cluster.scheduler_address))
+    remote = run_study(spec, tmp_path / "cluster", engine=engine)
     assert remote["replicates_ran"].startswith("dask cluster at tcp://127.0.0.1")
     for table in tables:
         a = pd.read_csv(tmp_path / "alone" / study / table)

@@ -100,7 +100,7 @@ def test_run_all_runs_every_spec(tmp_path):
 
 
 def test_bad_specs_fail_clearly():
-    with pytest.raises(ValueError, match="study 'nonsense' unknown"):
+    with pytest.raises(ValueError, match="study: unknown study \\(got 'nonsense'\\)"):
         StudySpec.from_dict({"study": "nonsense"})
     with pytest.raises(ValueError, match="unknown top-level"):
         StudySpec.from_dict({"study": "bootstrap", "replicate": 5})

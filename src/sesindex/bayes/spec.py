@@ -9,7 +9,6 @@ Examples
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -30,24 +29,27 @@ def check_model_form(likelihood: str, dispersion: str) -> None:
     >>> check_model_form("binomial", "beta_binomial")
     Traceback (most recent call last):
     ...
-    ValueError: model.dispersion 'beta_binomial' goes with the working likelihood; with likelihood 'binomial' the over-dispersion is the logit-normal cell residual ('sd' or 'variance'), with likelihood 'beta_binomial' its intra-class correlation
+    sesindex.spec_errors.SpecError: model.dispersion: goes with the working likelihood; with likelihood 'binomial' the over-dispersion is the logit-normal cell residual ('sd' or 'variance'), with likelihood 'beta_binomial' its intra-class correlation (got 'beta_binomial')
     """
+    from sesindex.spec_errors import SpecError
+
     if likelihood not in LIKELIHOODS:
-        raise ValueError(f"model.likelihood {likelihood!r} is not available: choose "
-                         "'gaussian_logit' (the Gaussian working likelihood on empirical "
-                         "logits), 'binomial' (exact: every count cell's true logit "
-                         "is sampled) or 'beta_binomial' (exact, single years)")
+        raise SpecError.one("model.likelihood", "not available: 'gaussian_logit' (the "
+                            "Gaussian working likelihood on empirical logits), 'binomial' "
+                            "(exact: every count cell's true logit is sampled) or "
+                            "'beta_binomial' (exact, single years)", likelihood,
+                            ", ".join(LIKELIHOODS))
     if dispersion not in DISPERSIONS:
-        raise ValueError(f"model.dispersion {dispersion!r} unknown ({DISPERSIONS})")
+        raise SpecError.one("model.dispersion", "unknown", dispersion, ", ".join(DISPERSIONS))
     if likelihood != "gaussian_logit" and dispersion == "beta_binomial":
-        raise ValueError("model.dispersion 'beta_binomial' goes with the working "
-                         "likelihood; with likelihood 'binomial' the over-dispersion is "
-                         "the logit-normal cell residual ('sd' or 'variance'), with "
-                         "likelihood 'beta_binomial' its intra-class correlation")
+        raise SpecError.one("model.dispersion", "goes with the working likelihood; with "
+                            "likelihood 'binomial' the over-dispersion is the logit-normal "
+                            "cell residual ('sd' or 'variance'), with likelihood "
+                            "'beta_binomial' its intra-class correlation", dispersion)
     if likelihood == "beta_binomial" and dispersion != "sd":
-        raise ValueError(f"model.dispersion {dispersion!r} would be ignored: the beta-"
-                         "binomial likelihood's dispersion is its intra-class correlation "
-                         "(leave model.dispersion unset)")
+        raise SpecError.one("model.dispersion", "would be ignored: the beta-binomial "
+                            "likelihood's dispersion is its intra-class correlation (leave "
+                            "model.dispersion unset)", dispersion)
 
 
 @dataclass(frozen=True)
@@ -93,18 +95,20 @@ def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
     >>> check_sampler(SamplerSpec(backend="pymc", init="mode"))
     Traceback (most recent call last):
     ...
-    ValueError: sampler.init is a nutpie setting: sampler.backend is 'pymc'
+    sesindex.spec_errors.SpecError: sampler.init: a nutpie setting, but sampler.backend is 'pymc' (got 'mode')
     """
     from dataclasses import asdict
 
     from sesindex.schemas import SamplerTable, check
 
     check("sampler", SamplerTable, asdict(sampler))
+    from sesindex.spec_errors import SpecError
+
     for key in NUTPIE_ONLY:
         changed = getattr(sampler, key) != getattr(SamplerSpec, key)
         if changed and sampler.backend != "nutpie":
-            raise ValueError(f"sampler.{key} is a nutpie setting: sampler.backend is "
-                             f"{sampler.backend!r}")
+            raise SpecError.one(f"sampler.{key}", "a nutpie setting, but sampler.backend "
+                                f"is {sampler.backend!r}", getattr(sampler, key))
     return sampler
 
 
@@ -123,7 +127,7 @@ def override_sampler(sampler: SamplerSpec, overrides: dict) -> SamplerSpec:
     >>> override_sampler(SamplerSpec(), {"backend": "pymc", "maxdepth": 8})
     Traceback (most recent call last):
     ...
-    ValueError: sampler.maxdepth is a nutpie setting: sampler.backend is 'pymc'
+    sesindex.spec_errors.SpecError: sampler.maxdepth: a nutpie setting, but sampler.backend is 'pymc' (got 8)
     """
     from dataclasses import replace
 
@@ -208,15 +212,10 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelSpec":
-        from sesindex.schemas import GateTable, ModelTable, SamplerTable, check
+        from sesindex.schemas import GateTable, ModelTable, SamplerTable, check_sections
 
-        m = check("model", ModelTable, dict(d.get("model", {})))
-        check("sampler", SamplerTable, dict(d.get("sampler", {})))
-        check("gate", GateTable, dict(d.get("gate", {})))
-        unknown = set(d) - {"model", "sampler", "gate"}
-        if unknown:
-            raise ValueError(f"unknown spec section(s) {sorted(unknown)}: a model spec has "
-                             "[model], [sampler] and [gate]")
+        m = check_sections(d, {"model": ModelTable, "sampler": SamplerTable,
+                               "gate": GateTable}, "a model spec")["model"]
         for key in ("indicators", "years"):
             if m.get(key) is not None:
                 m[key] = tuple(m[key])
@@ -227,18 +226,7 @@ class ModelSpec:
         spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
                    gate=GateSpec(**d.get("gate", {})))
         check_model_form(spec.likelihood, spec.dispersion)
-        check_sampler(spec.sampler)
-        from sesindex.bayes.steps import check_steps
-
-        check_steps(spec.steps)
-        if spec.types_over not in ("national", "given_areas"):
-            raise ValueError(f"model.types_over {spec.types_over!r} unknown: choose "
-                             "'national' or 'given_areas'")
-        if spec.sampling_variance not in ("smoothed", "observed"):
-            raise ValueError(f"model.sampling_variance {spec.sampling_variance!r} unknown: "
-                             "choose 'smoothed' or 'observed'")
-        if spec.temporal not in ("random_walk", "none"):
-            raise ValueError("model.temporal must be 'random_walk' or 'none'")
+        check_sampler(spec.sampler)  # steps, temporal and the rest: checked by ModelTable
         return spec
 
     def to_dict(self) -> dict:
@@ -266,16 +254,26 @@ def _names(cls) -> set[str]:
 def load_model_spec(path: str | Path) -> ModelSpec:
     """Read a model spec from TOML (sections ``[model]``, ``[sampler]``, ``[gate]``).
 
-    A relative ``model.adjacency`` path is taken relative to the spec file.
+    A relative ``model.adjacency`` path is taken relative to the spec file. A bad spec is
+    refused naming the file, the line and the key
+    (:class:`~sesindex.spec_errors.SpecError`).
     """
-    with open(path, "rb") as fh:
-        spec = ModelSpec.from_dict(tomllib.load(fh))
-    if spec.adjacency and not Path(spec.adjacency).is_absolute():
-        from dataclasses import replace
+    from sesindex.spec_errors import load_toml_spec
 
-        adjacency = Path(path).parent / spec.adjacency
+    return load_toml_spec(path, lambda table: _with_adjacency(ModelSpec.from_dict(table),
+                                                                Path(path).parent))
+
+
+def _with_adjacency(spec: ModelSpec, folder: Path) -> ModelSpec:
+    """``spec`` with a relative ``model.adjacency`` taken relative to ``folder``."""
+    from dataclasses import replace
+
+    from sesindex.spec_errors import SpecError
+
+    if spec.adjacency and not Path(spec.adjacency).is_absolute():
+        adjacency = folder / spec.adjacency
         if not adjacency.exists():
-            raise ValueError(f"{path}: model.adjacency {spec.adjacency!r} not found "
-                             f"(looked for {adjacency})")
+            raise SpecError.one("model.adjacency", f"not found (looked for {adjacency})",
+                                spec.adjacency)
         spec = replace(spec, adjacency=str(adjacency))
     return spec

@@ -62,7 +62,10 @@ def steps():
         yield step
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 2) -> None:
+    """Print ``message`` as the command's error and exit with ``code``: 2 (the default)
+    when the input is refused (a spec, a file, an option), 1 when a check the command
+    ran found problems, 3 when a fit missed its gate."""
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
@@ -77,7 +80,7 @@ def parse_cutpoints(text: str | None) -> dict | None:
     try:
         return parse_cutpoints(text)
     except ValueError as exc:
-        fail(str(exc), 2)
+        fail(str(exc))
 
 
 def verdict_counts(changes) -> tuple[int, dict[str, int]]:
@@ -170,7 +173,7 @@ def refuse_earlier_run(out: Path, overwrite: bool, replaces: str | None = None) 
     try:
         check_out(out, overwrite, replaces)
     except EarlierRunError as exc:
-        fail(f"{exc} (--overwrite)", 2)
+        fail(f"{exc} (--overwrite)")
 
 
 def spec_file(name_or_path: str) -> Path:
@@ -179,16 +182,74 @@ def spec_file(name_or_path: str) -> Path:
     try:
         return resolve_spec(name_or_path)
     except FileNotFoundError as exc:
-        fail(str(exc), 2)
+        fail(str(exc))
 
 
-def parse_years(text: str | None) -> tuple[int, ...] | None:
+def user_spec(loader, name_or_path: str | Path, *, packaged: bool = True):
+    """``loader`` applied to the spec file named (a packaged spec's name too, if
+    ``packaged``), or exit 2 naming the file, the line and the key of each problem
+    (:class:`~sesindex.spec_errors.SpecError`)."""
+    from sesindex.spec_errors import SpecError
+
+    path = spec_file(str(name_or_path)) if packaged else Path(name_or_path)
+    try:
+        return loader(path)
+    except SpecError as exc:
+        fail(str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(unreadable_spec(path, exc))
+
+
+def unreadable_spec(path: Path, exc: OSError | UnicodeDecodeError) -> str:
+    """Why the spec file ``path`` does not read (it does not exist, is a folder, is not
+    text)."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return f"{path}: cannot read the spec: {reason}"
+
+
+def load_user_data(source: str, **options):
+    """:func:`sesindex.data.io.load_data`, or exit 2 with its reason (a file that does
+    not exist or does not read, problems of its rows)."""
+    from sesindex.data.io import load_data
+
+    try:
+        return load_data(source, **options)
+    except (OSError, ValueError) as exc:  # ValueError: DataValidationError too
+        fail(str(exc))
+
+
+def parse_years(text: str | None, option: str = "--years") -> tuple[int, ...] | None:
+    """Years from '2020-2022' (a range) or '2015,2024' (a list), or exit 2 naming
+    ``option`` and what it takes."""
     if not text:
         return None
-    if "-" in text:
-        a, b = (int(v) for v in text.split("-"))
-        return tuple(range(a, b + 1))
-    return tuple(int(v) for v in text.split(","))
+    try:
+        return year_list(text)
+    except ValueError as exc:
+        fail(f"{option} {text!r}: {exc}")
+
+
+def year_list(text: str) -> tuple[int, ...]:
+    """Years from 'A-B' (from A to B) or 'A,B,...'.
+
+    Examples
+    --------
+    >>> year_list("2022-2020")
+    Traceback (most recent call last):
+    ...
+    ValueError: the range runs backwards (2022 after 2020): write 2020-2022
+    """
+    first, dash, last = text.partition("-")
+    try:
+        years = (tuple(range(int(first), int(last) + 1)) if dash
+                 else tuple(int(v) for v in text.split(",")))
+    except ValueError:
+        raise ValueError("not years: write a range (2011-2024) or a list (2015,2024)"
+                         ) from None
+    if not years:
+        raise ValueError(f"the range runs backwards ({first} after {last}): write "
+                         f"{last}-{first}")
+    return years
 
 
 def main() -> None:  # pragma: no cover

@@ -130,11 +130,8 @@ def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = 
     from sesindex.data.io import load_data
 
     table = table or (POPULATION_TABLE if population else INDEX_TABLE)
-    if "-" in years and "*" not in years:
-        a, b = (int(v) for v in years.split("-"))
-        year_codes = [str(y) for y in range(a, b + 1)]
-    else:
-        year_codes = years.split(",")
+    year_codes = (years.split(",") if "*" in years
+                  else [str(y) for y in parse_years(years)])
     if population:
         from sesindex.data.scb import fetch_population
 
@@ -151,13 +148,13 @@ def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = 
         with steps() as step, step(f"fetch {table}"):
             got = fetch_table(table, codes, cache_dir=cache, lang=lang, refresh=refresh)
     except FetchError as exc:
-        fail(str(exc))
+        fail(str(exc), 1)
     origin = "cache" if got.from_cache else "SCB"
     console.print(f"{got.path} (from {origin}, retrieved {got.retrieved})", highlight=False)
     try:
         loaded = load_data(str(got.path))
     except Exception as exc:  # noqa: BLE001 - report, keep the cached file
-        fail(f"fetched, but the response does not load: {exc}")
+        fail(f"fetched, but the response does not load: {exc}", 1)
     for note in loaded.notes:
         console.print(f"note: {escape(note)}", highlight=False)
     console.print(f"loads as {loaded.dataset.sizes['area']} areas x "
@@ -185,7 +182,7 @@ def _check_population(path: Path) -> None:
     try:
         pop = read_population(path)
     except Exception as exc:  # noqa: BLE001 - report, keep the cached file
-        fail(f"fetched, but it does not read as a population table: {exc}")
+        fail(f"fetched, but it does not read as a population table: {exc}", 1)
     console.print(f"reads as populations of {pop['area_code'].nunique()} areas x "
                   f"{pop['year'].nunique()} years; use 'sesindex data assemble "
                   f"--population {path}'", highlight=False)

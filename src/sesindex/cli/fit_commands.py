@@ -9,8 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
-                             parse_cutpoints, parse_years, print_typing, print_verdicts,
-                             refuse_earlier_run, spec_file, steps)
+                             load_user_data, parse_cutpoints, parse_years, print_typing,
+                             print_verdicts, refuse_earlier_run, steps, user_spec)
 from sesindex.runs import run_directory
 
 
@@ -21,7 +21,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         data: str = typer.Option("synthetic", help=DATA_HELP),
         years: str = typer.Option(None, help="Years to fit: '2022,2023' or '2011-2024' "
                                   "(default: the spec's, else all)."),
-        areas: int = typer.Option(None, help="Synthetic data only: a random subset of N "
+        areas: int = typer.Option(None, min=1, help="Synthetic data only: a random "
+                                  "subset of N "
                                   "areas (quick looks; no types or ranks without "
                                   "--cutpoints)."),
         draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
@@ -52,22 +53,21 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                    "every draw (regso_areas.csv, regso_changes.csv).")):
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
     credible intervals (higher ses_mean = higher socioeconomic status)."""
-    from sesindex.data.io import load_data
 
     model_spec = _model_spec(spec, years=years, adjacency=adjacency, compare=compare,
                              sampler={"draws": draws, "tune": tune, "backend": backend,
                                       "init": init, "maxdepth": maxdepth,
                                       "compile": compile})
     cuts = parse_cutpoints(cutpoints)
+    synthetic = data.startswith("synthetic")
+    if areas is not None and not synthetic:
+        fail(f"--areas {areas}: a random subset of synthetic data only; --data {data} is "
+             "not synthetic (fit a file holding only the areas wanted)")
     refuse_earlier_run(out, overwrite)
     with steps() as step:
-        try:
-            with step(f"load {data}"):
-                synthetic = data.startswith("synthetic")
-                loaded = load_data(data, n_areas=areas, years=model_spec.years
-                                   if synthetic and model_spec.years else None)
-        except Exception as exc:  # noqa: BLE001 - every loader error is the user's to read
-            fail(str(exc))
+        with step(f"load {data}"):
+            loaded = load_user_data(data, n_areas=areas, years=model_spec.years
+                                    if synthetic and model_spec.years else None)
     for note in loaded.notes:
         err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
     fit_loaded(loaded, model_spec, cuts, out, report=report, regso=regso)
@@ -112,7 +112,7 @@ def _model_spec(spec: str, *, years: str | None, adjacency: Path | None,
 
     from sesindex.bayes import load_model_spec
 
-    model_spec = load_model_spec(spec_file(spec))
+    model_spec = user_spec(load_model_spec, spec)
     sampler = {k: v for k, v in sampler.items() if v is not None}
     if sampler:
         from sesindex.bayes.spec import override_sampler
@@ -138,7 +138,7 @@ def _year_pairs(compare: list[str]) -> tuple[tuple[int, int], ...]:
     except ValueError:
         pairs = ((),)
     if any(len(p) != 2 for p in pairs):
-        fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}", 2)
+        fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}")
     return pairs
 
 
@@ -195,7 +195,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
     refuse_earlier_run(out, overwrite)
     choice = controls if controls in ("matched", "all") else Path(controls)
     if isinstance(choice, Path) and not choice.exists():
-        fail(f"--controls {controls!r} is neither matched, all nor an existing file", 2)
+        fail(f"--controls {controls!r} is neither matched, all nor an existing file")
     with steps() as step:
         try:
             with step(f"match, refit with programme effects, derive ({run})"):

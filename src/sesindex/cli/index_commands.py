@@ -8,8 +8,8 @@ import typer
 from rich.markup import escape
 
 from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
-                             parse_cutpoints, print_types, print_typing, print_verdicts,
-                             refuse_earlier_run, spec_file, steps)
+                             load_user_data, parse_cutpoints, print_types, print_typing,
+                             print_verdicts, refuse_earlier_run, steps, user_spec)
 
 
 def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | None,
@@ -18,27 +18,23 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
                overwrite: bool = False) -> Path:
     """Load, then :func:`~sesindex.reporting.index_run.index_run` and
     :func:`~sesindex.reporting.index_run.write_index_run` (written whole or not at all)."""
-    from sesindex.data.io import load_data
-    from sesindex.data.schema import DataValidationError
     from sesindex.index import IndexSpec, load_spec
     from sesindex.manifest import Timer
     from sesindex.reporting.index_run import index_run
     from sesindex.reporting.save import save
     from sesindex.runs import table_frame
 
-    spec = load_spec(spec_file(spec_path)) if spec_path else IndexSpec()
+    spec = user_spec(load_spec, spec_path) if spec_path else IndexSpec()
+    cuts = parse_cutpoints(cutpoints)
     refuse_earlier_run(out, overwrite, replaces=command if command == "demo" else None)
     timer = Timer()
     with steps() as step:
-        try:
-            with step(f"load {data}"), timer("load"):
-                loaded = load_data(data, seed=seed)
-        except (DataValidationError, FileNotFoundError, ValueError) as exc:
-            fail(str(exc))
+        with step(f"load {data}"), timer("load"):
+            loaded = load_user_data(data, seed=seed)
         for note in loaded.notes:
             err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
         try:
-            tree = index_run(loaded, spec, cutpoints=parse_cutpoints(cutpoints),
+            tree = index_run(loaded, spec, cutpoints=cuts,
                              uncertainty_years=uncertainty_years, seed=seed,
                              command=command, step=step)
         except ValueError as exc:

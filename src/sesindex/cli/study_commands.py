@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from sesindex.cli.app import (app, console, err, fail, steps)
+from sesindex.cli.app import (app, console, err, fail, steps, unreadable_spec,
+                             user_spec)
 
 
 @app.command()
@@ -27,27 +28,29 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
              scheduler: str = typer.Option(None, help="Run them on an existing Dask cluster: "
                                            "its scheduler address, tcp://HOST:PORT.")):
     """Run a validation study (tables, figures, manifest in results/validation/<study>/)."""
-    from sesindex.validate import run_all, run_study
+    from sesindex.validate import StudySpec, run_study
+    from sesindex.validate.replicates import Engine
 
     if check:
         _check_specs(specs_dir, spec)
         return
     if all_ == (spec is not None):
-        fail("give one study spec or --all", 2)
-    from sesindex.validate.replicates import Engine
-
+        fail("give one study spec or --all")
+    paths = sorted(specs_dir.glob("*.toml")) if all_ else [spec]
+    if not paths:
+        fail(f"--all: no study specs (*.toml) in {specs_dir}")
+    # every spec checked before any study runs
+    studies = {p.stem: user_spec(StudySpec.load, p, packaged=False) for p in paths}
     try:
-        engine = Engine(workers=workers, scheduler=scheduler)
+        engine = None if all_ else Engine(workers=workers, scheduler=scheduler)
     except ValueError as exc:
-        fail(str(exc), 2)
+        fail(str(exc))
+    results = {}
     try:
         with steps() as step:
-            if all_:
-                with step(f"validate --all ({specs_dir})"):
-                    results = run_all(specs_dir, out)
-            else:
-                with step(f"validate {spec}"):
-                    results = {spec.stem: run_study(spec, out / spec.stem, engine=engine)}
+            for name, study in studies.items():
+                with step(f"validate {study.path}"):
+                    results[name] = run_study(study, out / name, engine=engine)
     except ValueError as exc:
         fail(str(exc))
     import json
@@ -63,7 +66,7 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
 
 def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
     """Load ``spec``, or else every spec (study specs of ``specs_dir``, packaged index and
-    model specs), through its schema; exit 1 naming each that fails."""
+    model specs), through its schema; exit 2 naming each that fails."""
     import tomllib
 
     from sesindex.bayes import load_model_spec
@@ -84,17 +87,21 @@ def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
 
 
 def _report_checks(files: list) -> None:
-    """Each (path, loader) loaded; a line per spec, exit 1 if any fails."""
-    import tomllib
+    """Each (path, loader) loaded; a line per spec (file, line and key of each problem),
+    exit 2 if any is refused, as a command given that spec would."""
+    from sesindex.spec_errors import SpecError
 
     bad = 0
     for path, loader in files:
         try:
             loader(path)
             console.print(f"[green]✓[/] {path}", highlight=False)
-        except (ValueError, TypeError, OSError, tomllib.TOMLDecodeError) as exc:
+        except SpecError as exc:
             bad += 1
-            err.print(f"[red]✗[/] {path}: {escape(str(exc))}", highlight=False)
+            err.print(f"[red]✗[/] {escape(str(exc))}", highlight=False)
+        except (OSError, UnicodeDecodeError) as exc:
+            bad += 1
+            err.print(f"[red]✗[/] {escape(unreadable_spec(path, exc))}", highlight=False)
     console.print(f"{len(files) - bad} of {len(files)} specs valid", highlight=False)
     if bad:
-        raise typer.Exit(1)
+        raise typer.Exit(2)

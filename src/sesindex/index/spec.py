@@ -9,7 +9,6 @@ Examples
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,14 +31,11 @@ class IndexSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> "IndexSpec":
-        from sesindex.schemas import IndexTable, TypesTable, check
+        from sesindex.schemas import IndexTable, TypesTable, check_sections
 
-        ix = check("index", IndexTable, dict(d.get("index", {})))
-        ty = check("types", TypesTable, dict(d.get("types", {})))
-        unknown = set(d) - {"index", "types"}
-        if unknown:
-            raise ValueError(f"unknown spec section(s) {sorted(unknown)}: an index spec has "
-                             "[index] and [types]")
+        checked = check_sections(d, {"index": IndexTable, "types": TypesTable},
+                                 "an index spec")
+        ix, ty = checked["index"], checked["types"]
         kw = {k: v for k, v in ix.items()}
         for k in ("indicators", "weights"):
             if k in kw:
@@ -47,18 +43,16 @@ class IndexSpec:
         if "over" in ty:
             kw["types_over"] = ty.pop("over")
         kw.update(ty)
-        spec = cls(**kw)
-        if spec.moments not in ("unweighted", "population"):
-            raise ValueError("types.moments must be 'unweighted' or 'population'")
-        if spec.types_over not in ("national", "given_areas"):
-            raise ValueError("types.over must be 'national' or 'given_areas'")
-        return spec
+        return cls(**kw)  # moments, ddof and over checked by TypesTable
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def load_spec(path: str | Path) -> IndexSpec:
-    """Read an index spec from a TOML file (sections ``[index]`` and ``[types]``)."""
-    with open(path, "rb") as fh:
-        return IndexSpec.from_dict(tomllib.load(fh))
+    """Read an index spec from a TOML file (sections ``[index]`` and ``[types]``); a bad
+    spec is refused naming the file, the line and the key
+    (:class:`~sesindex.spec_errors.SpecError`)."""
+    from sesindex.spec_errors import load_toml_spec
+
+    return load_toml_spec(path, IndexSpec.from_dict)

@@ -9,9 +9,10 @@ fails, its :class:`ReplicateError` comes back in its place — never dropped.
 
 Engines (:class:`Engine`): the default runs in process; ``workers=N`` starts a local
 cluster of N single-threaded worker processes; ``scheduler="tcp://host:port"`` uses a
-running cluster (e.g. started by dask-jobqueue on SLURM; ``docs/validation.md``). Each
-worker process compiles its own models, in its own PyTensor compile directory
-(:func:`compile_directory`): compilation is not safe to share between processes.
+running cluster (e.g. started by dask-jobqueue on SLURM; ``docs/validation.md``). The
+worker processes of a machine share one PyTensor compile directory
+(:func:`compile_directory`): a fresh worker loads what earlier ones compiled, so its
+fits equal a fresh process's fit bit for bit once the models are in the cache.
 
 Examples
 --------
@@ -82,24 +83,41 @@ def _in_process(fn: Callable, jobs: list, retries: int) -> Iterator[tuple[int, o
                     yield i, ReplicateError(job, f"{type(err).__name__}: {err}")
 
 
-def compile_directory(worker) -> str:
-    """Point this worker process's PyTensor compilation at a directory of its own.
+def compile_directory() -> str:
+    """Point this worker process's PyTensor compilation at the directory every worker
+    on this machine shares, so that a fresh worker loads the models earlier ones
+    compiled, as a fresh ``sesindex validate`` loads them from PyTensor's cache.
 
-    Before PyTensor is imported in the worker, the environment decides its directory.
-    Once it is imported its directory can no longer change: a worker that imported it
-    before (its directory already this one, or a worker of a cluster that ran other
-    PyTensor work first) keeps the directory it has, whose file locks PyTensor holds
-    while compiling; the directory in use is returned."""
-    path = os.path.join(tempfile.gettempdir(), "sesindex-pytensor",
-                        str(worker.id).replace("/", "_").replace(":", "_"))
+    The directory is the one the worker's environment names (``compiledir`` or
+    ``base_compiledir`` in ``PYTENSOR_FLAGS``: set it to share one cache with the
+    processes that run studies alone), else ``sesindex-pytensor/<host>`` in the
+    machine's temporary directory (local to the node on a cluster whose home folders
+    are shared). PyTensor's lock lets one process compile into it at a time. A model
+    compiled in a process and the same model loaded from the cache differ in the last
+    bits of the log density, and the chains' draws with them; loaded, they agree bit
+    for bit whichever process wrote the cache (``results/experiments/compile_state``).
+    Once PyTensor is imported its directory can no longer change: the directory in
+    use is returned.
+
+    Examples
+    --------
+    >>> import pytensor
+    >>> compile_directory() == str(pytensor.config.compiledir)
+    True
+    """
+    import socket
     import sys
 
     if "pytensor" in sys.modules:
         return str(sys.modules["pytensor"].config.compiledir)
+    flags = [f for f in os.environ.get("PYTENSOR_FLAGS", "").split(",") if f]
+    chosen = [f.split("=", 1)[1] for f in flags
+              if f.split("=", 1)[0].strip() in ("compiledir", "base_compiledir")]
+    if chosen:
+        return chosen[-1]
+    path = os.path.join(tempfile.gettempdir(), "sesindex-pytensor", socket.gethostname())
     os.makedirs(path, exist_ok=True)
-    flags = [f for f in os.environ.get("PYTENSOR_FLAGS", "").split(",")
-             if f and not f.startswith("compiledir=")]
-    os.environ["PYTENSOR_FLAGS"] = ",".join(flags + [f"compiledir={path}"])
+    os.environ["PYTENSOR_FLAGS"] = ",".join(flags + [f"base_compiledir={path}"])
     return path
 
 
@@ -112,7 +130,7 @@ def _compile_directory_plugin():
         idempotent = True  # a cluster serving several studies sets it up once
 
         def setup(self, worker) -> None:  # pragma: no cover - runs in the worker
-            compile_directory(worker)
+            compile_directory()
 
     return CompileDirectory()
 

@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,20 +49,32 @@ _INDEX_KEYS = {"name", "indicators", "normalisation", "weights", "aggregation", 
 _TYPE_KEYS = {"moments", "ddof", "over"}
 
 
-def index_spec(flat: dict) -> IndexSpec:
-    """An :class:`IndexSpec` from one flat table (index and type keys side by side).
+def index_spec(flat: dict, key: str = "variant") -> IndexSpec:
+    """An :class:`IndexSpec` from one flat table (index and type keys side by side); a
+    problem names its key under ``key``.
 
     Examples
     --------
     >>> index_spec({"name": "z", "normalisation": "zscore", "moments": "population"}).moments
     'population'
+    >>> index_spec({"normalisation": "z"}, key="variants.1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sesindex.spec_errors.SpecError: variants.1.normalisation: Input should be ...
     """
-    unknown = set(flat) - _INDEX_KEYS - _TYPE_KEYS
+    from sesindex.schemas import unknown_key
+    from sesindex.spec_errors import SpecError
+
+    unknown = sorted(set(flat) - _INDEX_KEYS - _TYPE_KEYS)
     if unknown:
-        raise ValueError(f"unknown method key(s) {sorted(unknown)}; allowed: "
-                         f"{sorted(_INDEX_KEYS | _TYPE_KEYS)}")
-    return IndexSpec.from_dict({"index": {k: v for k, v in flat.items() if k in _INDEX_KEYS},
-                                "types": {k: v for k, v in flat.items() if k in _TYPE_KEYS}})
+        raise SpecError([unknown_key(f"{key}.{k}", _INDEX_KEYS | _TYPE_KEYS,
+                                     "unknown method key") for k in unknown])
+    try:
+        return IndexSpec.from_dict({
+            "index": {k: v for k, v in flat.items() if k in _INDEX_KEYS},
+            "types": {k: v for k, v in flat.items() if k in _TYPE_KEYS}})
+    except SpecError as exc:
+        raise exc.rekeyed("index", key).rekeyed("types", key) from None
 
 
 @dataclass(frozen=True)
@@ -94,22 +105,28 @@ class StudySpec:
         >>> s.study, s.years, s.index.indicators[0]
         ('agreement', (2022,), 'forgymnasial_25_64')
         """
+        from sesindex.schemas import STUDY_OPTIONS, check, unknown_key
+        from sesindex.spec_errors import SpecError
+
         study = d.get("study") or (Path(path).stem if path else None)
         if study not in STUDIES:
-            raise ValueError(f"study {study!r} unknown; choose one of {STUDIES}")
-        from sesindex.schemas import STUDY_OPTIONS, check
-
+            reason = ("unknown study" if "study" in d else "unknown study (the file's "
+                      "name, as the spec sets no 'study')")
+            raise SpecError.one("study", reason, study, ", ".join(STUDIES))
         if study in STUDY_OPTIONS:
             check(study, STUDY_OPTIONS[study], dict(d.get(study, {})))
-        unknown = set(d) - _TOP - {study}
+        unknown = sorted(set(d) - _TOP - {study})
         if unknown:
-            raise ValueError(f"unknown top-level key(s) {sorted(unknown)} in the {study} spec; "
-                             f"allowed: {sorted(_TOP | {study})}")
+            raise SpecError([unknown_key(k, _TOP | {study},
+                                         f"unknown top-level key of the {study} spec")
+                             for k in unknown])
         data = d.get("data", "synthetic")
         if data not in DATA_SOURCES:
-            raise ValueError(f"data {data!r} unknown; choose one of {DATA_SOURCES}")
-        if data != "synthetic" and (d.get("n_areas") or d.get("synthetic")):
-            raise ValueError("n_areas and [synthetic] apply only to data = 'synthetic'")
+            raise SpecError.one("data", "unknown", data, ", ".join(DATA_SOURCES))
+        for key in ("n_areas", "synthetic"):
+            if data != "synthetic" and d.get(key):
+                raise SpecError.one(key, f"applies only to data = 'synthetic' (data is "
+                                    f"{data!r})", d[key])
         if "index" in d or "types" in d:
             index = IndexSpec.from_dict({"index": d.get("index", {}), "types": d.get("types", {})})
         else:
@@ -119,7 +136,8 @@ class StudySpec:
         return cls(study=study, title=d.get("title", study.capitalize()), data=data,
                    years=years, seed=int(d.get("seed", 20240101)),
                    n_areas=d.get("n_areas"), n_jobs=int(d.get("n_jobs", 1)), index=index,
-                   variants=tuple(index_spec(v) for v in d.get("variants", [])),
+                   variants=tuple(index_spec(v, f"variants.{n}")
+                                  for n, v in enumerate(d.get("variants", []))),
                    synthetic=dict(d.get("synthetic", {})), options=dict(d.get(study, {})),
                    raw=dict(d), path=str(path) if path else None)
 
@@ -140,8 +158,9 @@ class StudySpec:
             return source
         if isinstance(source, dict):
             return cls.from_dict(source)
-        with open(source, "rb") as fh:
-            return cls.from_dict(tomllib.load(fh), path=source)
+        from sesindex.spec_errors import load_toml_spec
+
+        return load_toml_spec(source, lambda table: cls.from_dict(table, path=source))
 
     def option(self, key: str, default: Any = None) -> Any:
         """The study's own option ``key`` (from the table named after the study).
