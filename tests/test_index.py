@@ -192,3 +192,21 @@ def test_percentile_rank_composites_that_tie_exactly_are_equal_bits():
                        ["V1", "V2", "V3"])
     assert np.allclose(approx, (doubled.sum(axis=1) / (6 * 3363)), rtol=0,
                        atol=4 * np.finfo(float).eps)
+
+
+def test_a_year_lacking_an_area_says_which_in_the_index_and_the_fit():
+    # an area absent from one year (a dataset built in Python: files are refused by
+    # validation) leaves that year without national types; the note names the area
+    from sesindex.bayes.spec import ModelSpec
+    from sesindex.bayes.tables import typing_of
+    from sesindex.data.synthetic import generate
+    from sesindex.index import IndexSpec, compute_index
+
+    ds = generate(years=(2022, 2023), seed=1).dataset
+    ds["count"].loc[{"area": "0180R042", "year": 2023}] = np.nan
+    out = compute_index(ds, IndexSpec())
+    note = out.attrs["types_note"]
+    assert "3362 of 3363 RegSO2020 areas in 2023" in note and "0180R042" in note
+    assert (out["type"].sel(year=2022) > 0).all() and (out["type"].sel(year=2023) == 0).all()
+    fit_note = typing_of(ds, [2022, 2023], ModelSpec()).note
+    assert "no area types for 2023" in fit_note and "0180R042" in fit_note

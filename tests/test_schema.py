@@ -150,6 +150,17 @@ def test_indicator_given_both_as_counts_and_values(clean):
 def test_incomplete_area_year(clean):
     p = only(check_tidy(clean.drop(index=8)), "incomplete")
     assert p.areas == ("0115R001",)
+    assert "1 area-year-indicator(s) absent: 0115R001 2022 V3" in p.message
+
+
+def test_an_area_missing_a_whole_year_of_its_boundary_version_is_named(clean):
+    later = clean.assign(year=2023)
+    panel = pd.concat([clean, later[later["area_code"] != "0115R001"]], ignore_index=True)
+    p = only(check_tidy(panel), "missing_area_years")
+    assert p.areas == ("0115R001",) and "0115R001 2023" in p.message
+    # another boundary version's years are its own: RegSO 2025 from 2024 is no gap
+    moved = clean.assign(year=2024, boundary_version="RegSO2025")
+    assert check_tidy(pd.concat([clean, moved], ignore_index=True)) == []
 
 
 def test_bad_year(clean):

@@ -284,15 +284,8 @@ def _frame_problems(df: pd.DataFrame, expected_areas: Iterable[str] | None,
                                      df[df["area_code"].isin(bad)]))
     inputs = df[~df["indicator"].isin(PUBLISHED)]
     if len(inputs):
-        per_cell = inputs.groupby(["year", "area_code"])["indicator"].nunique()
-        wanted = inputs.groupby("year")["indicator"].nunique()
-        lacking = per_cell[per_cell < wanted.reindex(per_cell.index.get_level_values(0)).values]
-        if len(lacking):
-            cells = pd.MultiIndex.from_frame(inputs[["year", "area_code"]])
-            rows = inputs[cells.isin(lacking.index)]
-            problems.append(_problem(
-                "incomplete", "area-years lack some indicator that other areas have that year",
-                rows))
+        problems += _missing_area_years(inputs)
+        problems += _missing_indicators(inputs)
     if expected_areas is not None:
         expected = set(expected_areas)
         missing = sorted(expected - set(df["area_code"].dropna()))
@@ -304,6 +297,65 @@ def _frame_problems(df: pd.DataFrame, expected_areas: Iterable[str] | None,
             problems.append(_problem("unexpected_areas", "area codes not in the expected "
                                      "division", unexpected))
     return problems
+
+
+#: how many missing cells a problem spells out before giving the count alone
+CELLS_SHOWN = 30
+
+
+def _cells(cells: list[tuple], what: str) -> str:
+    """``cells`` (tuples of codes) spelled out, at most :data:`CELLS_SHOWN`, counted."""
+    shown = ", ".join(" ".join(str(v) for v in cell) for cell in cells[:CELLS_SHOWN])
+    more = f" and {len(cells) - CELLS_SHOWN} more" if len(cells) > CELLS_SHOWN else ""
+    return f"{len(cells)} {what} absent: {shown}{more}"
+
+
+def _missing_area_years(inputs: pd.DataFrame) -> list[Problem]:
+    """Every area of a boundary version must have every year of that version: each
+    absent (area, year) named (an absent area-year leaves its year without the whole
+    division, so without national types and ranks).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"area_code": ["0114R001", "0114R002", "0114R001"],
+    ...                   "year": [2022, 2022, 2023], "boundary_version": "RegSO2020"})
+    >>> problem = _missing_area_years(f)[0]
+    >>> problem.areas, problem.message[:36]
+    (('0114R002',), '1 area-year(s) absent: 0114R002 2023')
+    """
+    problems = []
+    for version, rows in inputs.groupby("boundary_version", sort=True):
+        years = sorted(int(y) for y in rows["year"].unique())
+        areas = sorted(rows["area_code"].unique())
+        have = set(zip(rows["area_code"], rows["year"].astype(int)))
+        missing = [(a, y) for a in areas for y in years if (a, y) not in have]
+        if missing:
+            problems.append(Problem(
+                "missing_area_years",
+                f"{_cells(missing, 'area-year(s)')}; every area of boundary version "
+                f"{version} needs every one of its years ({years[0]}-{years[-1]}): a year "
+                "that lacks an area does not hold the whole division and gets no national "
+                "types or ranks; supply the missing rows",
+                tuple(dict.fromkeys(a for a, _ in missing))))
+    return problems
+
+
+def _missing_indicators(inputs: pd.DataFrame) -> list[Problem]:
+    """Every area-year must have every indicator that other areas have that year: each
+    absent (area, year, indicator) named, with the rows of those area-years."""
+    wanted = inputs.groupby("year")["indicator"].unique()
+    have = set(zip(inputs["area_code"], inputs["year"], inputs["indicator"]))
+    missing = [(a, int(y), i) for a, y in
+               inputs[["area_code", "year"]].drop_duplicates().sort_values(
+                   ["area_code", "year"]).itertuples(index=False)
+               for i in sorted(wanted[y]) if (a, y, i) not in have]
+    if not missing:
+        return []
+    cells = pd.MultiIndex.from_frame(inputs[["area_code", "year"]])
+    rows = inputs[cells.isin([(a, y) for a, y, _ in missing])]
+    return [_problem("incomplete", f"{_cells(missing, 'area-year-indicator(s)')}: "
+                     "area-years lack some indicator that other areas have that year",
+                     rows)]
 
 
 def check_tidy(df: pd.DataFrame, *, boundary_version: str | None = None,

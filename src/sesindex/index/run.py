@@ -34,23 +34,61 @@ def _missing_indicators(ds: xr.Dataset, spec: IndexSpec) -> list[str]:
     return [i for i in spec.indicators if i not in ds["indicator"].values]
 
 
+#: how many absent areas a note names before giving the count alone
+AREAS_NAMED = 20
+
+
 def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
-    """Years that do not hold their whole division, and why they cannot be typed."""
-    short, counts = [], set()
+    """Years that do not hold their whole division, and why they cannot be typed: the
+    count of areas they hold, and by code the areas of the data that a year lacks (an
+    area present in other years of its boundary version).
+
+    Examples
+    --------
+    >>> from sesindex.data.synthetic import generate
+    >>> ds = generate(years=(2022, 2023), seed=1).dataset
+    >>> ds["count"].loc[{"area": "0114R001", "year": 2023}] = float("nan")
+    >>> short, note = untyped_years(ds, ds["count"].sum("indicator", min_count=3))
+    >>> short, note[:90]
+    ([2023], 'the data holds 3362 of 3363 RegSO2020 areas in 2023 (lacking 1 area of the data: 0114R001)')
+    """
+    from sesindex.index.cutpoints import year_spans
+
+    short, counts, known = [], {}, index.notnull()
     for year in index["year"].values:
-        present = index.sel(year=year).notnull()
+        present = known.sel(year=year)
         versions = set(ds["boundary_version"].sel(year=year).values[present.values]) - {None}
         version = next(iter(versions)) if len(versions) == 1 else None
         n, size = int(present.sum()), DIVISION_SIZES.get(version or "", 0)
         if n != size:
             short.append(int(year))
-            counts.add(f"{n} of {size or '?'} {version or 'mixed-version'} areas")
+            held = (f"{n} of {size or '?'} {version or 'mixed-version'} areas",
+                    _lacking(ds, known, present, version))
+            counts.setdefault(held, []).append(int(year))
     if not short:
         return [], ""
-    return short, (f"the data holds {' / '.join(sorted(counts))}, and the official types "
-                   "rest on the national mean and standard deviation over all areas, which "
-                   "this data cannot give (supply them with --cutpoints mu,sigma or "
-                   "YEAR:mu,sigma;...)")
+    counts = [f"{held} in {year_spans(years)}{lacking}"
+              for (held, lacking), years in counts.items()]
+    return short, (f"the data holds {' / '.join(counts)}, and the official types and "
+                   "national ranks rest on all areas of the division (the types on their "
+                   "national mean and standard deviation), which this data cannot give "
+                   "(supply mu and sigma with --cutpoints mu,sigma or YEAR:mu,sigma;...)")
+
+
+def _lacking(ds: xr.Dataset, known: xr.DataArray, present: xr.DataArray,
+             version: str | None) -> str:
+    """The areas of ``version`` that have a value in another year of the data but not in
+    this one (``present``), named; empty if none."""
+    if version is None:
+        return ""
+    of_version = ((ds["boundary_version"] == version) & known).any("year")
+    lacking = [str(a) for a in of_version["area"].values[(of_version & ~present).values]]
+    if not lacking:
+        return ""
+    named = ", ".join(lacking[:AREAS_NAMED])
+    more = f" and {len(lacking) - AREAS_NAMED} more" if len(lacking) > AREAS_NAMED else ""
+    return f" (lacking {len(lacking)} area{'s' if len(lacking) > 1 else ''} of the data: " \
+           f"{named}{more})"
 
 
 def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
