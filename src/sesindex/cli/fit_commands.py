@@ -10,8 +10,7 @@ from rich.table import Table
 
 from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
                              parse_cutpoints, parse_years, print_typing, print_verdicts,
-                             refuse_earlier_run, spec_file, steps)
-from sesindex.runs import run_directory
+                             refuse_earlier_run, spec_file, steps, written_whole)
 
 
 @app.command()
@@ -81,7 +80,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                    cutpoints=cuts, groups=groups)
         except ValueError as exc:
             fail(str(exc))
-        with step(f"write {out}"), run_directory(out) as tmp:
+        with step(f"write {out}"), written_whole(out) as tmp:
             files = write_fit_run(result, tmp, loaded=loaded, report=report)
     print_typing(result.typing.note, result.typing.warnings)
     if len(result.changes):
@@ -185,7 +184,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
                                         allow_failed_fit=allow_failed_fit)
         except (EvaluationInputError, ValueError) as exc:
             fail(str(exc))
-        with step(f"write {out}"), run_directory(out) as tmp:
+        with step(f"write {out}"), written_whole(out) as tmp:
             from sesindex.data.io import sha256
 
             files = write_evaluation_run(result, tmp,

@@ -24,7 +24,7 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
     from sesindex.manifest import Timer
     from sesindex.reporting.index_run import index_run
     from sesindex.reporting.save import save
-    from sesindex.runs import table_frame
+    from sesindex.runs import EarlierRunError, table_frame
 
     spec = load_spec(spec_file(spec_path)) if spec_path else IndexSpec()
     refuse_earlier_run(out, overwrite, replaces=command if command == "demo" else None)
@@ -46,9 +46,12 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
         manifest = tree.attrs["manifest"]
         manifest["timings_seconds"] = {**timer.seconds, **manifest["timings_seconds"]}
         with step(f"write {out}"):
-            save(tree, out, overwrite=overwrite, loaded=loaded if write_inputs else None,
-                 publish=publish, report=publish,
-                 replaces=command if command == "demo" else None)
+            try:
+                save(tree, out, overwrite=overwrite,
+                     loaded=loaded if write_inputs else None, publish=publish,
+                     report=publish, replaces=command if command == "demo" else None)
+            except EarlierRunError as exc:
+                fail(f"{exc} (--overwrite)" if exc.replaceable else str(exc), 2)
     manifest = tree.attrs["manifest"]  # as written
     summary, changes = table_frame(tree, "summary"), table_frame(tree, "changes")
     print_typing(manifest["types_note"], manifest["types_warnings"])

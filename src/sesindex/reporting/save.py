@@ -82,6 +82,7 @@ def write_fit_run(result, out: Path, *, loaded=None, report: bool = True) -> lis
     """A fit's files into ``out`` from its tree: posterior, tables, inputs, diagnostics,
     manifest, publication and (``report``) ``report.html``."""
     from sesindex.bayes.output import fit_tree, write_fit
+    from sesindex.manifest import add_outputs
     from sesindex.reporting.publish import write_fit_publication
 
     tree = fit_tree(result, loaded)
@@ -89,12 +90,13 @@ def write_fit_run(result, out: Path, *, loaded=None, report: bool = True) -> lis
     data = loaded.dataset if loaded is not None else result.data
     source = (data.attrs.get("source", getattr(loaded, "name", "dataset"))
               if data is not None else "dataset")
-    files += write_fit_publication(result, out, source=source, tree=tree)
+    later = write_fit_publication(result, out, source=source, tree=tree)
     if report:
         from sesindex.reporting.html import build_report
 
-        files.append(build_report(tree, out / "report.html"))
-    return files
+        later.append(build_report(tree, out / "report.html"))
+    add_outputs(out, later, tree)
+    return files + later
 
 
 def write_evaluation_run(result, out: Path, *, inputs: dict | None = None) -> list[Path]:
