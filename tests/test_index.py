@@ -210,3 +210,18 @@ def test_a_year_lacking_an_area_says_which_in_the_index_and_the_fit():
     assert (out["type"].sel(year=2022) > 0).all() and (out["type"].sel(year=2023) == 0).all()
     fit_note = typing_of(ds, [2022, 2023], ModelSpec()).note
     assert "no area types for 2023" in fit_note and "0180R042" in fit_note
+
+
+def test_cutpoints_with_decimal_commas_are_read_when_unambiguous_else_refused():
+    from sesindex.index.cutpoints import parse_cutpoints
+
+    assert parse_cutpoints("9,10;5,47") == {None: (9.10, 5.47)}  # mu;sigma, Swedish
+    assert parse_cutpoints("9.10,5.47") == {None: (9.10, 5.47)}
+    for given in ("9,10,5,47", "2022:9,10;5,47;2023:9,20;5,50"):
+        with pytest.raises(ValueError) as refused:
+            parse_cutpoints(given)
+        message = str(refused.value)
+        assert repr(given) in message and "decimal commas" in message
+        assert "'9.10,5.47'" in message and "'2022:9.10,5.47;2023:9.20,5.50'" in message
+    with pytest.raises(ValueError, match="'9.1,5.4;9.2,5.5'.*given twice.*'9.10,5.47'"):
+        parse_cutpoints("9.1,5.4;9.2,5.5")
