@@ -110,7 +110,7 @@ def test_index_on_scb_response_shows_published_and_refuses_local_types(tmp_path)
     res = runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
                               "karlstad-tab6586", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    assert "no area types for 2011-2024" in res.output
+    assert "no area types and no ranks for 2011-2024" in res.output
     assert "structural '..' cells" in res.output
     out = pd.read_csv(tmp_path / "areas.csv", dtype={"area_code": str})
     assert (out["type"] == 0).all() and out["mu"].isna().all()

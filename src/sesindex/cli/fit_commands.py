@@ -21,7 +21,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         years: str = typer.Option(None, help="Years to fit: '2022,2023' or '2011-2024' "
                                   "(default: the spec's, else all)."),
         areas: int = typer.Option(None, help="Synthetic data only: a random subset of N "
-                                  "areas (quick looks; no types or ranks without "
+                                  "areas (quick looks; no ranks, and no types without "
                                   "--cutpoints)."),
         draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
         tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),

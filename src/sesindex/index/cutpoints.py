@@ -155,13 +155,15 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
     notes = []
     if np.isfinite(mu).any():
         notes.append("types from the supplied national cut points in "
-                     + ", ".join(str(y) for y, s in zip(years, np.isfinite(mu)) if s))
+                     + ", ".join(str(y) for y, s in zip(years, np.isfinite(mu)) if s)
+                     + " (no ranks: ranks among the areas given are not national ranks)")
     if given_areas:
-        notes.append("types relative to the areas given (not the national rule)")
+        notes.append("types and ranks relative to the areas given (not the national rule)")
     untyped = [y for y, t in zip(years, national | np.isfinite(mu)) if not t]
     if untyped:
-        notes.append(f"no area types for {year_spans(untyped)}: " + (reason or "the data do not hold "
-                     "every area of the division (supply --cutpoints)"))
+        notes.append(f"no area types and no ranks for {year_spans(untyped)}: "
+                     + (reason or "the data do not hold every area of the division "
+                        "(supply --cutpoints for types)"))
     return Typing(years, national, mu, sigma, "; ".join(notes), warnings)
 
 

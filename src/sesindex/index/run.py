@@ -1,9 +1,11 @@
 """Run an index spec on a dataset: rates -> index -> national mu, sigma -> types and ranks.
 
-Types need the whole country: with ``types_over = "national"`` (the official rule) a year
-is typed only when it holds every area of its division (3,363 RegSO); otherwise no types
-are computed for it and ``types_note`` says why, unless national ``cutpoints`` (mu, sigma)
-are supplied. ``types_over = "given_areas"`` types relative to the areas present.
+Types and ranks need the whole country: with ``types_over = "national"`` (the official
+rule) a year is typed and ranked only when it holds every area of its division (3,363
+RegSO); otherwise it gets no types (unless national ``cutpoints`` (mu, sigma) are
+supplied) and no ranks (rank 0: ranks among some areas are not national ranks), and
+``types_note`` says why. ``types_over = "given_areas"`` types and ranks relative to the
+areas present.
 
 Examples
 --------
@@ -127,6 +129,10 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
     sigma = sigma.where(~supplied, xr.DataArray(rule.sigma, dims="year",
                                                 coords=supplied.coords))
     typed = xr.DataArray(rule.typed, dims="year", coords=supplied.coords)
+    # ranks only among the whole division (or the areas given, when asked): ranks of a
+    # part of the country are not national ranks, whether or not cut points type it
+    national = xr.DataArray(rule.national, dims="year", coords=supplied.coords)
+    out["rank"] = out["rank"].where(national, 0).astype(out["rank"].dtype)
     note = rule.note
     out["mu"], out["sigma"] = mu.where(typed), sigma.where(typed)
     out["type"] = area_types(index, mu, sigma).where(typed, 0).astype("int8")
