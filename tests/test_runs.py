@@ -9,10 +9,14 @@ import sesindex
 from sesindex.cli import app
 
 
-def read_manifest_outputs(run_dir):
+def read_manifest(run_dir):
     import json
 
-    return json.loads((run_dir / "manifest.json").read_text())["outputs"]
+    return json.loads((run_dir / "manifest.json").read_text())
+
+
+def read_manifest_outputs(run_dir):
+    return read_manifest(run_dir)["outputs"]
 
 
 def _karlstad_index_run(tmp_path):
@@ -184,6 +188,12 @@ def test_a_notebook_saves_a_fit_as_the_cli_writes_it_and_never_over_another(tmp_
         [p.name for p in written] + ["manifest.json"]) == sorted(
         p.name for p in (tmp_path / "direct").iterdir())
     assert table_frame(back, "areas")["area_name"].notna().all()  # named from `loaded`
+    # the inputs are recorded whether or not `loaded` is given: the fitted data know them
+    bare = read_manifest(sesindex.save(res, tmp_path / "bare", report=False))
+    for manifest in (back.attrs["manifest"], bare):
+        assert manifest["inputs"] == loaded.files and manifest["inputs"]
+        assert manifest["data"] == "synthetic"
+        assert manifest["data_options"] == {"seed": 6, "n_areas": 40, "years": [2023, 2024]}
     with pytest.raises(EarlierRunError, match="holds an earlier run \\(fit\\)"):
         sesindex.save(sesindex.index_run(loaded), out)
     assert back.attrs["command"] == sesindex.read_run(out).attrs["command"] == "fit"
@@ -268,6 +278,14 @@ def test_overwrite_replaces_exactly_an_earlier_runs_listed_files(tmp_path):
         assert "areas.csv" not in got.output.split("my_map.png")[0].split(str(out))[-1]
     assert (out / "my_map.png").read_bytes() == b"png"
     assert sorted(p.name for p in out.iterdir()) == sorted([*listed, "my_map.png"])
+    # a report written later into the run joins its files: replaced with it
+    (out / "my_map.png").unlink()
+    assert CliRunner().invoke(app, ["report", "--run", str(out)]).exit_code == 0
+    assert "report.html" in read_manifest_outputs(out)
+    got = _index_cli(out, "--overwrite")
+    assert got.exit_code == 0, got.output
+    assert not (out / "report.html").exists()  # this index run writes none
+    (out / "my_map.png").write_bytes(b"png")
     # a folder inside the run that the run did not write is the user's too
     (out / "my_map.png").unlink()
     (out / "drafts").mkdir()
@@ -325,3 +343,26 @@ def test_a_manifest_listing_files_outside_its_folder_deletes_nothing_outside(tmp
         (tmp / "manifest.json").write_text("{}")
     assert (tmp_path / "outside.txt").read_text() == "keep"
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]
+
+
+def test_save_from_python_records_the_inputs_as_the_command_line_does(tmp_path):
+    out = _karlstad_index_run(tmp_path)  # sesindex index --data karlstad-tab6586
+    loaded = sesindex.load("karlstad-tab6586")
+    saved = sesindex.save(sesindex.index_run(loaded, cutpoints="9.10,5.47"),
+                          tmp_path / "notebook", loaded=loaded)
+    cli, python = read_manifest(out), read_manifest(saved)
+    assert cli["inputs"] and [k for k in cli["inputs"] if k.endswith(".json")]
+    for key in ("inputs", "data", "data_options"):
+        assert python[key] == cli[key], key
+    # a user's file: its path and hash, the same from either
+    csv = tmp_path / "mine.csv"
+    loaded.tidy.to_csv(csv, index=False)
+    got = CliRunner().invoke(app, ["index", "--spec", "official", "--data", str(csv),
+                                   "--out", str(tmp_path / "csv_cli")])
+    assert got.exit_code == 0, got.output
+    mine = sesindex.load(str(csv))
+    python = read_manifest(sesindex.save(sesindex.index_run(mine), tmp_path / "csv_py"))
+    from sesindex.data.io import sha256
+
+    assert python["inputs"] == read_manifest(tmp_path / "csv_cli")["inputs"] == {
+        str(csv): sha256(csv)}

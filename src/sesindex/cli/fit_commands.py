@@ -185,10 +185,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
         except (EvaluationInputError, ValueError) as exc:
             fail(str(exc))
         with step(f"write {out}"), written_whole(out) as tmp:
-            from sesindex.data.io import sha256
-
-            files = write_evaluation_run(result, tmp,
-                                         inputs={str(treated): sha256(treated)})
+            files = write_evaluation_run(result, tmp)
     head = result.effect(result.info["headline"])
     table = Table(title=f"Programme effect on {len(result.starts)} treated areas "
                   f"({result.info['comparison_areas']} comparison areas)")

@@ -54,6 +54,7 @@ class EvaluationResult:
     starts: dict
     fit: object  # the FitResult of the panel with programme effects
     info: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)  # files of treated / comparison areas -> sha256
 
     def effect(self, estimand: str = "att_index") -> dict:
         """One row of :attr:`effects` as a dict."""
@@ -215,8 +216,13 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     controls_table = (matching.controls if matching is not None else
                       pd.DataFrame({"control": comparison}))
     balance = matching.balance if matching is not None else pd.DataFrame()
+    from sesindex.data.io import sha256
+
+    files = {str(f): sha256(f) for f in (treated, controls)
+             if isinstance(f, (str, Path)) and f not in ("matched", "all")}
     return EvaluationResult(effects, events, controls_table, balance,
-                            trajectories(result, starts, comparison), starts, result, info)
+                            trajectories(result, starts, comparison), starts, result, info,
+                            files)
 
 
 def _checked(run, treated, start, outcome: str, allow_failed_fit: bool):
