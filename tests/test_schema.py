@@ -227,3 +227,13 @@ def test_suppressed_count_does_not_make_its_indicator_look_mixed(clean):
     bad = clean.astype({"count": object})
     bad.loc[0, "count"] = ".."
     assert [p.check for p in check_tidy(bad)] == ["suppressed"]
+
+
+def test_an_unreadable_year_is_named_as_such_not_as_a_year_others_lack(clean):
+    later = clean.assign(year=2023)
+    panel = pd.concat([clean, later], ignore_index=True).astype({"year": object})
+    panel.loc[0, "year"] = "abc"
+    panel.loc[1, "year"] = 20222
+    checks = [p.check for p in check_tidy(panel)]
+    assert {"non_numeric", "bad_year", "incomplete"} <= set(checks)
+    assert "missing_area_years" not in checks  # 0114R001 keeps a row in 2022

@@ -283,9 +283,11 @@ def _frame_problems(df: pd.DataFrame, expected_areas: Iterable[str] | None,
                                      f"an area has more than one {col}",
                                      df[df["area_code"].isin(bad)]))
     inputs = df[~df["indicator"].isin(PUBLISHED)]
+    # an unreadable year is its own problem ('bad_year'), not a year the others lack
+    inputs = inputs[inputs["year"].between(1960, 2100) & (inputs["year"] % 1 == 0)]
     if len(inputs):
-        problems += _missing_area_years(inputs)
         problems += _missing_indicators(inputs)
+        problems += _missing_area_years(inputs)
     if expected_areas is not None:
         expected = set(expected_areas)
         missing = sorted(expected - set(df["area_code"].dropna()))
