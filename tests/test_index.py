@@ -241,6 +241,13 @@ def test_a_partial_file_gets_no_ranks_as_a_fit_of_it_gets_none():
         assert "no ranks" in out.attrs["types_note"], out.attrs["types_note"]
         fit_rule = typing_of(ds, [2022], ModelSpec(), {None: cuts} if cuts else None)
         assert not fit_rule.national.any() and "no ranks" in fit_rule.note
+    # the whole division with cut points supplied: typed from them, ranked as national
+    from sesindex.data.synthetic import generate
+
+    national = generate(years=(2022,), seed=1).dataset
+    out = compute_index(national, cutpoints=(9.1, 5.47))
+    assert int(out["rank"].min()) == 1 and "no ranks" not in out.attrs["types_note"]
+    assert typing_of(national, [2022], ModelSpec(), {None: (9.1, 5.47)}).ranked.all()
     # asked for explicitly: types and ranks relative to the areas given
     given = compute_index(ds, IndexSpec(types_over="given_areas"))
     assert given["rank"].values.ravel().tolist() == [3, 2, 1]

@@ -100,6 +100,13 @@ class Typing:
     sigma: np.ndarray
     note: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: bool per year: ranked (the data hold the whole division, or the areas given are
+    #: asked for); supplied cut points give types, never ranks. None: as ``national``.
+    ranked: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.ranked is None:
+            self.ranked = np.asarray(self.national, dtype=bool)
 
     @property
     def supplied(self) -> np.ndarray:
@@ -150,13 +157,15 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
             for k, y in enumerate(years):
                 if y in cutpoints:
                     mu[k], sigma[k] = cutpoints[y]
-    national = np.isin(years, list(national_years)) | bool(given_areas)
-    national &= ~np.isfinite(mu)
+    ranked = np.isin(years, list(national_years)) | bool(given_areas)
+    national = ranked & ~np.isfinite(mu)
     notes = []
     if np.isfinite(mu).any():
+        unranked = [y for y, s, r in zip(years, np.isfinite(mu), ranked) if s and not r]
         notes.append("types from the supplied national cut points in "
                      + ", ".join(str(y) for y, s in zip(years, np.isfinite(mu)) if s)
-                     + " (no ranks: ranks among the areas given are not national ranks)")
+                     + (f" (no ranks in {year_spans(unranked)}: ranks among the areas "
+                        "given are not national ranks)" if unranked else ""))
     if given_areas:
         notes.append("types and ranks relative to the areas given (not the national rule)")
     untyped = [y for y, t in zip(years, national | np.isfinite(mu)) if not t]
@@ -164,7 +173,7 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
         notes.append(f"no area types and no ranks for {year_spans(untyped)}: "
                      + (reason or "the data do not hold every area of the division "
                         "(supply --cutpoints for types)"))
-    return Typing(years, national, mu, sigma, "; ".join(notes), warnings)
+    return Typing(years, national, mu, sigma, "; ".join(notes), warnings, ranked)
 
 
 def year_spans(years) -> str:

@@ -131,8 +131,8 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
     typed = xr.DataArray(rule.typed, dims="year", coords=supplied.coords)
     # ranks only among the whole division (or the areas given, when asked): ranks of a
     # part of the country are not national ranks, whether or not cut points type it
-    national = xr.DataArray(rule.national, dims="year", coords=supplied.coords)
-    out["rank"] = out["rank"].where(national, 0).astype(out["rank"].dtype)
+    ranked = xr.DataArray(rule.ranked, dims="year", coords=supplied.coords)
+    out["rank"] = out["rank"].where(ranked, 0).astype(out["rank"].dtype)
     note = rule.note
     out["mu"], out["sigma"] = mu.where(typed), sigma.where(typed)
     out["type"] = area_types(index, mu, sigma).where(typed, 0).astype("int8")
