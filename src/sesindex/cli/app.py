@@ -137,7 +137,13 @@ def refuse_earlier_run(out: Path, overwrite: bool, replaces: str | None = None) 
     try:
         check_out(out, overwrite, replaces)
     except EarlierRunError as exc:
-        fail(f"{exc} (--overwrite)" if exc.replaceable else str(exc), 2)
+        refuse_out(exc)
+
+
+def refuse_out(exc) -> None:
+    """Exit 2 with an :class:`sesindex.runs.EarlierRunError`'s message, pointing to
+    ``--overwrite`` only where overwriting would help."""
+    fail(f"{exc} (--overwrite)" if exc.replaceable else str(exc), 2)
 
 
 @contextmanager
@@ -150,7 +156,7 @@ def written_whole(out: Path):
         with run_directory(out) as tmp:
             yield tmp
     except EarlierRunError as exc:
-        fail(str(exc), 2)
+        refuse_out(exc)
 
 
 def spec_file(name_or_path: str) -> Path:

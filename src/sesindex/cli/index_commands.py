@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
                              parse_cutpoints, print_types, print_typing, print_verdicts,
-                             refuse_earlier_run, spec_file, steps)
+                             refuse_earlier_run, refuse_out, spec_file, steps)
 
 
 def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | None,
@@ -51,7 +51,7 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
                      loaded=loaded if write_inputs else None, publish=publish,
                      report=publish, replaces=command if command == "demo" else None)
             except EarlierRunError as exc:
-                fail(f"{exc} (--overwrite)" if exc.replaceable else str(exc), 2)
+                refuse_out(exc)
     manifest = tree.attrs["manifest"]  # as written
     summary, changes = table_frame(tree, "summary"), table_frame(tree, "changes")
     print_typing(manifest["types_note"], manifest["types_warnings"])

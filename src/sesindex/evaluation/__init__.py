@@ -218,7 +218,7 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     balance = matching.balance if matching is not None else pd.DataFrame()
     from sesindex.data.io import sha256
 
-    files = {str(f): sha256(f) for f in (treated, controls)
+    files = {str(f): sha256(f) for f in (treated, controls)  # the files read, hashed
              if isinstance(f, (str, Path)) and f not in ("matched", "all")}
     return EvaluationResult(effects, events, controls_table, balance,
                             trajectories(result, starts, comparison), starts, result, info,

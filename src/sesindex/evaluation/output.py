@@ -77,9 +77,8 @@ def evaluation_tree(result, *, command: str = "evaluate", inputs=None):
     inputs: the fitted data's and the files of treated and comparison areas, and
     ``inputs`` given here; the treated areas, the evaluation's settings, the refit's gate,
     the headline) in ``attrs["manifest"]``."""
-    from sesindex.runs import run_tree
-
     from sesindex.data.io import input_provenance
+    from sesindex.runs import run_tree
 
     gate = result.fit.gate
     data = input_provenance(result.fit.data)

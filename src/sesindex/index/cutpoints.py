@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
 #: the syntax, as every message about ``--cutpoints`` shows it
 CUTPOINTS_SYNTAX = ("decimal points, a comma between mu and sigma: '9.10,5.47' for every "
                     "year, or '2022:9.10,5.47;2023:9.20,5.50' per year")
@@ -56,12 +55,13 @@ def parse_cutpoints(text: str | None) -> dict[int | None, tuple[float, float]] |
         return _pairs(text, ",".join(part.replace(",", ".") for part in parts))
     try:
         return _pairs(text, text)
-    except ValueError as exc:
-        if re.search(r"\d,\d+\s*;\s*\d", text) or text.count(",") > text.count(";") + 1:
+    except ValueError:
+        if "." not in text and (re.search(r"\d,\d+\s*;\s*\d", text)
+                                or text.count(",") > text.count(";") + 1):
             raise ValueError(f"--cutpoints {text!r} looks written with decimal commas "
                              f"(Swedish style), which cannot be read unambiguously here; "
                              f"write {CUTPOINTS_SYNTAX}") from None
-        raise exc
+        raise
 
 
 def _pairs(given: str, text: str) -> dict[int | None, tuple[float, float]]:
