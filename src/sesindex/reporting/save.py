@@ -43,7 +43,9 @@ def save(result, out: str | Path, *, overwrite: bool = False, loaded=None,
     out : path
         The run directory to write.
     overwrite : bool
-        Replace an earlier run in ``out`` (refused by default: nothing is lost).
+        Replace an earlier run in ``out`` (refused by default: nothing is lost): only the
+        files its manifest lists; a directory holding any other file is refused
+        (:func:`sesindex.runs.check_out`).
     loaded : sesindex.data.io.LoadedData, optional
         The data the result came from: written beside it (``data.csv``, and the truth of
         synthetic data); names and municipalities of a fit's areas.
