@@ -312,6 +312,14 @@ def _cells(cells: list[tuple], what: str) -> str:
     return f"{len(cells)} {what} absent: {shown}{more}"
 
 
+def _absent(grid: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``grid`` that ``present`` lacks (on ``grid``'s columns), sorted."""
+    cols = list(grid.columns)
+    merged = grid.merge(present[cols].drop_duplicates(), how="left", indicator=True)
+    return merged.loc[merged["_merge"] == "left_only", cols].sort_values(
+        cols, ignore_index=True)
+
+
 def _missing_area_years(inputs: pd.DataFrame) -> list[Problem]:
     """Every area of a boundary version must have every year of that version: each
     absent (area, year) named (an absent area-year leaves its year without the whole
@@ -327,35 +335,34 @@ def _missing_area_years(inputs: pd.DataFrame) -> list[Problem]:
     """
     problems = []
     for version, rows in inputs.groupby("boundary_version", sort=True):
-        years = sorted(int(y) for y in rows["year"].unique())
-        areas = sorted(rows["area_code"].unique())
-        have = set(zip(rows["area_code"], rows["year"].astype(int)))
-        missing = [(a, y) for a in areas for y in years if (a, y) not in have]
-        if missing:
+        years = rows[["year"]].drop_duplicates()
+        grid = rows[["area_code"]].drop_duplicates().merge(years, how="cross")
+        missing = _absent(grid, rows)
+        if len(missing):
+            span = f"{int(years['year'].min())}-{int(years['year'].max())}"
+            cells = [(a, int(y)) for a, y in missing.itertuples(index=False)]
             problems.append(Problem(
                 "missing_area_years",
-                f"{_cells(missing, 'area-year(s)')}; every area of boundary version "
-                f"{version} needs every one of its years ({years[0]}-{years[-1]}): a year "
-                "that lacks an area does not hold the whole division and gets no national "
-                "types or ranks; supply the missing rows",
-                tuple(dict.fromkeys(a for a, _ in missing))))
+                f"{_cells(cells, 'area-year(s)')}; every area of boundary version "
+                f"{version} needs every one of its years ({span}): a year that lacks an "
+                "area does not hold the whole division and gets no national types or "
+                "ranks; supply the missing rows",
+                tuple(dict.fromkeys(missing["area_code"]))))
     return problems
 
 
 def _missing_indicators(inputs: pd.DataFrame) -> list[Problem]:
     """Every area-year must have every indicator that other areas have that year: each
     absent (area, year, indicator) named, with the rows of those area-years."""
-    wanted = inputs.groupby("year")["indicator"].unique()
-    have = set(zip(inputs["area_code"], inputs["year"], inputs["indicator"]))
-    missing = [(a, int(y), i) for a, y in
-               inputs[["area_code", "year"]].drop_duplicates().sort_values(
-                   ["area_code", "year"]).itertuples(index=False)
-               for i in sorted(wanted[y]) if (a, y, i) not in have]
-    if not missing:
+    grid = inputs[["area_code", "year"]].drop_duplicates().merge(
+        inputs[["year", "indicator"]].drop_duplicates(), on="year")
+    missing = _absent(grid, inputs)
+    if not len(missing):
         return []
-    cells = pd.MultiIndex.from_frame(inputs[["area_code", "year"]])
-    rows = inputs[cells.isin([(a, y) for a, y, _ in missing])]
-    return [_problem("incomplete", f"{_cells(missing, 'area-year-indicator(s)')}: "
+    cells = [(a, int(y), i) for a, y, i in missing.itertuples(index=False)]
+    lacking = pd.MultiIndex.from_frame(missing[["area_code", "year"]])
+    rows = inputs[pd.MultiIndex.from_frame(inputs[["area_code", "year"]]).isin(lacking)]
+    return [_problem("incomplete", f"{_cells(cells, 'area-year-indicator(s)')}: "
                      "area-years lack some indicator that other areas have that year",
                      rows)]
 
