@@ -74,7 +74,8 @@ def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
     return short, (f"the data holds {' / '.join(counts)}, and the official types and "
                    "national ranks rest on all areas of the division (the types on their "
                    "national mean and standard deviation), which this data cannot give "
-                   "(supply mu and sigma with --cutpoints mu,sigma or YEAR:mu,sigma;...)")
+                   "(--cutpoints mu,sigma or YEAR:mu,sigma;... supplies SCB's mu and sigma "
+                   "for types; ranks need every area)")
 
 
 def _lacking(ds: xr.Dataset, known: xr.DataArray, present: xr.DataArray,
