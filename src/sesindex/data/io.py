@@ -200,6 +200,8 @@ def input_provenance(data) -> dict:
     attrs = getattr(ds, "attrs", {})
     if PROVENANCE in attrs:
         return json.loads(attrs[PROVENANCE])
+    if isinstance(data, LoadedData):  # made by hand, not by load_data
+        return {"inputs": dict(data.files), "data": data.name, "data_options": {}}
     return {"inputs": {}, "data": "dataset", "data_options": {}}
 
 
