@@ -112,6 +112,24 @@ def test_data_check_fails_naming_areas(tmp_path, clean):
     assert "count_exceeds_denominator" in res.output and "0114R002" in res.output
 
 
+def test_data_check_names_every_area_year_missing_from_the_panel(tmp_path, clean):
+    later = clean.assign(year=2023)
+    panel = pd.concat([clean, later[later["area_code"] != "0114R002"]])
+    panel.to_csv(tmp_path / "gap.csv", index=False)
+    res = runner.invoke(app, ["data", "check", str(tmp_path / "gap.csv")])
+    assert res.exit_code == 1, res.output
+    assert "missing_area_years" in res.output and "0114R002 2023" in res.output
+    # many missing: the first ones named, all counted
+    areas = [f"0114R{k:03d}" for k in range(1, 61)]
+    many = pd.DataFrame([{"area_code": a, "year": y, "indicator": i, "count": 5,
+                          "denominator": 100} for a in areas for y in (2022, 2023)
+                         for i in ("V1", "V2", "V3") if y == 2022 or a == areas[0]])
+    many.to_csv(tmp_path / "many.csv", index=False)
+    res = runner.invoke(app, ["data", "check", str(tmp_path / "many.csv")])
+    assert res.exit_code == 1 and "59 area-year(s) absent: 0114R002 2023" in res.output
+    assert "and 29 more" in res.output
+
+
 def test_index_with_alternative_spec_on_real_bundle(tmp_path):
     res = runner.invoke(app, ["index", "--spec", "models/real_bundle_proxy.toml", "--data",
                               "sweden-regso-2022", "--out", str(tmp_path)])
@@ -124,7 +142,7 @@ def test_index_on_scb_response_shows_published_and_refuses_local_types(tmp_path)
     res = runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
                               "karlstad-tab6586", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    assert "no area types for 2011-2024" in res.output
+    assert "no area types and no ranks for 2011-2024" in res.output
     assert "structural '..' cells" in res.output
     out = pd.read_csv(tmp_path / "areas.csv", dtype={"area_code": str})
     assert (out["type"] == 0).all() and out["mu"].isna().all()
@@ -170,6 +188,7 @@ def test_report_with_boundary_file_adds_maps(tmp_path):
 def test_a_run_never_replaces_an_earlier_one_without_overwrite(tmp_path):
     out = tmp_path / "fit"
     out.mkdir()
+    (out / "manifest.json").write_text('{"command": "fit", "outputs": ["posterior.nc"]}')
     (out / "posterior.nc").write_text("eight minutes of sampling")
     res = runner.invoke(app, ["fit", "--spec", "latent_factor", "--areas", "30",
                               "--out", str(out)])
@@ -180,7 +199,7 @@ def test_a_run_never_replaces_an_earlier_one_without_overwrite(tmp_path):
 def test_index_and_demo_refuse_to_replace_another_run_without_overwrite(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    (out / "manifest.json").write_text('{"command": "fit"}')
+    (out / "manifest.json").write_text('{"command": "fit", "outputs": ["posterior.nc"]}')
     (out / "posterior.nc").write_text("eight minutes of sampling")
     for command in (["index", "--spec", "official", "--data", "karlstad-tab6586"],
                     ["demo"]):
@@ -194,8 +213,21 @@ def test_index_and_demo_refuse_to_replace_another_run_without_overwrite(tmp_path
     assert not (out / "posterior.nc").exists() and (out / "areas.csv").exists()
     # an index run is not a demo: the demo refuses it too, but replaces an earlier demo
     assert runner.invoke(app, ["demo", "--out", str(out)]).exit_code == 2
-    (out / "manifest.json").write_text('{"command": "demo"}')
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**manifest, "command": "demo"}))
     assert runner.invoke(app, ["demo", "--out", str(out)]).exit_code == 0
+
+
+def test_the_demo_replaces_an_earlier_demo_only_if_it_holds_nothing_else(tmp_path):
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"command": "demo", "outputs": ["areas.csv"]}')
+    (out / "areas.csv").write_text("area_code,year")
+    (out / "notes.txt").write_text("a week of work")
+    res = runner.invoke(app, ["demo", "--out", str(out)])
+    assert res.exit_code == 2 and "notes.txt" in res.output and "areas.csv" not in res.output
+    assert (out / "notes.txt").read_text() == "a week of work"
+    assert (out / "areas.csv").read_text() == "area_code,year"
 
 
 def test_a_run_directory_is_written_whole_or_not_at_all(tmp_path):
@@ -210,3 +242,13 @@ def test_a_run_directory_is_written_whole_or_not_at_all(tmp_path):
     with run_directory(out) as tmp:
         (tmp / "manifest.json").write_text("{}")
     assert (out / "manifest.json").exists() and len(list(tmp_path.iterdir())) == 1
+
+
+def test_cutpoints_with_decimal_commas_from_the_command_line(tmp_path):
+    args = ["index", "--spec", "official", "--data", "karlstad-tab6586"]
+    res = runner.invoke(app, [*args, "--cutpoints", "9,10,5,47", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 2 and "'9,10,5,47'" in res.output and "'9.10,5.47'" in res.output
+    assert not (tmp_path / "a").exists()
+    res = runner.invoke(app, [*args, "--cutpoints", "9,10;5,47", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    assert (pd.read_csv(tmp_path / "b" / "summary.csv")["mu"] == 9.10).all()

@@ -322,8 +322,11 @@ def test_cli_evaluate_writes_its_tables_and_refuses_unknown_areas(tmp_path):
     assert sv["Medelvärde"].iloc[0] == pytest.approx(effects["mean"].iloc[0], abs=0.005)
     sheets = pd.read_excel(tmp_path / "ev" / "evaluation.xlsx", sheet_name=None)
     assert list(sheets) == ["Svenska", "English", "Om data"]
-    outputs = json.loads((tmp_path / "ev" / "manifest.json").read_text())["outputs"]
-    assert {"report.html", "evaluation.xlsx"} <= set(outputs)
+    written = json.loads((tmp_path / "ev" / "manifest.json").read_text())
+    assert sorted(written["outputs"]) == sorted(p.name for p in (tmp_path / "ev").iterdir())
+    assert {"report.html", "evaluation.xlsx", "manifest.json"} <= set(written["outputs"])
+    # its inputs: the treated areas' file and the fitted run's data
+    assert str(treated) in written["inputs"] and str(run / "data.csv") in written["inputs"]
     assert "Programme evaluation" in (tmp_path / "ev" / "report.html").read_text()
     bad = tmp_path / "bad.csv"
     bad.write_text("area_code,start_year\n9999R999,2021\n")

@@ -192,3 +192,63 @@ def test_percentile_rank_composites_that_tie_exactly_are_equal_bits():
                        ["V1", "V2", "V3"])
     assert np.allclose(approx, (doubled.sum(axis=1) / (6 * 3363)), rtol=0,
                        atol=4 * np.finfo(float).eps)
+
+
+def test_a_year_lacking_an_area_says_which_in_the_index_and_the_fit():
+    # an area absent from one year (a dataset built in Python: files are refused by
+    # validation) leaves that year without national types; the note names the area
+    from sesindex.bayes.spec import ModelSpec
+    from sesindex.bayes.tables import typing_of
+    from sesindex.data.synthetic import generate
+    from sesindex.index import IndexSpec, compute_index
+
+    ds = generate(years=(2022, 2023), seed=1).dataset
+    ds["count"].loc[{"area": "0180R042", "year": 2023}] = np.nan
+    out = compute_index(ds, IndexSpec())
+    note = out.attrs["types_note"]
+    assert "3362 of 3363 RegSO2020 areas in 2023" in note and "0180R042" in note
+    assert (out["type"].sel(year=2022) > 0).all() and (out["type"].sel(year=2023) == 0).all()
+    fit_note = typing_of(ds, [2022, 2023], ModelSpec()).note
+    assert "no area types and no ranks for 2023" in fit_note and "0180R042" in fit_note
+
+
+def test_cutpoints_with_decimal_commas_are_read_when_unambiguous_else_refused():
+    from sesindex.index.cutpoints import parse_cutpoints
+
+    assert parse_cutpoints("9,10;5,47") == {None: (9.10, 5.47)}  # mu;sigma, Swedish
+    assert parse_cutpoints("9.10,5.47") == {None: (9.10, 5.47)}
+    for given in ("9,10,5,47", "2022:9,10;5,47;2023:9,20;5,50"):
+        with pytest.raises(ValueError) as refused:
+            parse_cutpoints(given)
+        message = str(refused.value)
+        assert repr(given) in message and "decimal commas" in message
+        assert "'9.10,5.47'" in message and "'2022:9.10,5.47;2023:9.20,5.50'" in message
+    with pytest.raises(ValueError, match="'9.1,5.4;9.2,5.5'.*given twice.*'9.10,5.47'"):
+        parse_cutpoints("9.1,5.4;9.2,5.5")
+
+
+def test_a_partial_file_gets_no_ranks_as_a_fit_of_it_gets_none():
+    # ranks among some areas are not national ranks: withheld (0) and said, with or
+    # without national cut points (which give types only); the fit's rule is the same
+    from sesindex.bayes.spec import ModelSpec
+    from sesindex.bayes.tables import typing_of
+
+    ds = from_tidy(tidy_for([1, 10, 30]))
+    for cuts, types in ((None, [0, 0, 0]), ((9.1, 5.47), [5, 3, 1])):
+        out = compute_index(ds, cutpoints=cuts)
+        assert out["rank"].values.ravel().tolist() == [0, 0, 0]
+        assert out["type"].values.ravel().tolist() == types
+        assert "no ranks" in out.attrs["types_note"], out.attrs["types_note"]
+        fit_rule = typing_of(ds, [2022], ModelSpec(), {None: cuts} if cuts else None)
+        assert not fit_rule.national.any() and "no ranks" in fit_rule.note
+    # the whole division with cut points supplied: typed from them, ranked as national
+    from sesindex.data.synthetic import generate
+
+    national = generate(years=(2022,), seed=1).dataset
+    out = compute_index(national, cutpoints=(9.1, 5.47))
+    assert int(out["rank"].min()) == 1 and "no ranks" not in out.attrs["types_note"]
+    assert typing_of(national, [2022], ModelSpec(), {None: (9.1, 5.47)}).ranked.all()
+    # asked for explicitly: types and ranks relative to the areas given
+    given = compute_index(ds, IndexSpec(types_over="given_areas"))
+    assert given["rank"].values.ravel().tolist() == [3, 2, 1]
+    assert "types and ranks relative to the areas given" in given.attrs["types_note"]

@@ -111,3 +111,12 @@ def test_percent_only_data_says_how_to_supply_denominators():
 
     with pytest.raises(ValueError, match="population tables"):
         require_denominators(from_tidy(df), ["V1"], "the binomial bootstrap")
+
+
+def test_the_tidy_frame_of_a_dataset_has_each_column_once():
+    from sesindex.data.io import load_data
+    from sesindex.data.model import to_tidy
+    from sesindex.data.schema import TIDY_COLUMNS
+
+    tidy = to_tidy(load_data("karlstad-tab6586").dataset)
+    assert list(tidy.columns) == list(TIDY_COLUMNS)

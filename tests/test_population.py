@@ -73,6 +73,8 @@ def test_cli_assembles_fit_ready_data_with_a_manifest(tmp_path):
     got = CliRunner().invoke(app, ["data", "assemble", "--rates", str(rates), "--population",
                                    str(csv), "--out", str(out)])
     assert got.exit_code == 0, got.output
+    header = out.read_text().splitlines()[0].split(",")
+    assert len(header) == len(set(header)) and header.count("boundary_version") == 1, header
     manifest = json.loads(out.with_suffix(".manifest.json").read_text())
     assert "rounded to 0.1" in manifest["measurement_error"]
     loaded = load_data(str(out))

@@ -239,7 +239,7 @@ def test_real_into_data_model_and_index(real):
     out = compute_index(ds)
     assert int(np.abs(out["type"]).max()) == 0
     note = out.attrs["types_note"]
-    assert "no area types for 2011-2024" in note
+    assert "no area types and no ranks for 2011-2024" in note
     assert "31 of 3363 RegSO2020 areas" in note and "31 of 3363 RegSO2025 areas" in note
     typed = compute_index(ds, cutpoints=(9.10, 5.47))
     assert set(np.unique(typed["type"].values)) <= {1, 2, 3, 4, 5}

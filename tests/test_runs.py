@@ -9,6 +9,16 @@ import sesindex
 from sesindex.cli import app
 
 
+def read_manifest(run_dir):
+    import json
+
+    return json.loads((run_dir / "manifest.json").read_text())
+
+
+def read_manifest_outputs(run_dir):
+    return read_manifest(run_dir)["outputs"]
+
+
 def _karlstad_index_run(tmp_path):
     """``sesindex index`` on SCB's packaged Karlstad table; its run directory."""
     out = tmp_path / "run"
@@ -129,7 +139,9 @@ def test_an_index_run_is_one_tree_in_memory_and_the_same_tree_on_disk(tmp_path):
     paths = write_index_run(tree, tmp_path, loaded=loaded, publish=True)
     assert (tmp_path / "report.html") in paths and (tmp_path / "publication.xlsx") in paths
     back = read_run(tmp_path)
-    assert back.attrs["manifest"]["outputs"][-1] == "report.html"
+    # the manifest lists every file the writers wrote, itself included
+    assert sorted(back.attrs["manifest"]["outputs"]) == sorted(
+        p.name for p in tmp_path.iterdir())
     assert tree.attrs["manifest"] == back.attrs["manifest"]  # the written manifest joined
     for group in ("areas", "summary", "changes"):
         _close(table_frame(tree, group), table_frame(back, group))
@@ -165,7 +177,23 @@ def test_a_notebook_saves_a_fit_as_the_cli_writes_it_and_never_over_another(tmp_
     back = sesindex.read_run(out)
     assert back.attrs["command"] == "fit" and "posterior" in back.children
     assert {"publication.xlsx", "report.html", "data.csv"} <= {p.name for p in out.iterdir()}
+    # the fit's writers list every file they write (posterior, publication, report, the
+    # manifest itself): what a later overwrite may replace
+    from sesindex.reporting.save import write_fit_run
+
+    written = write_fit_run(res, tmp_path / "direct", loaded=loaded)
+    assert sorted(back.attrs["manifest"]["outputs"]) == sorted(
+        p.name for p in out.iterdir())
+    assert sorted(read_manifest_outputs(tmp_path / "direct")) == sorted(
+        [p.name for p in written] + ["manifest.json"]) == sorted(
+        p.name for p in (tmp_path / "direct").iterdir())
     assert table_frame(back, "areas")["area_name"].notna().all()  # named from `loaded`
+    # the inputs are recorded whether or not `loaded` is given: the fitted data know them
+    bare = read_manifest(sesindex.save(res, tmp_path / "bare", report=False))
+    for manifest in (back.attrs["manifest"], bare):
+        assert manifest["inputs"] == loaded.files and manifest["inputs"]
+        assert manifest["data"] == "synthetic"
+        assert manifest["data_options"] == {"seed": 6, "n_areas": 40, "years": [2023, 2024]}
     with pytest.raises(EarlierRunError, match="holds an earlier run \\(fit\\)"):
         sesindex.save(sesindex.index_run(loaded), out)
     assert back.attrs["command"] == sesindex.read_run(out).attrs["command"] == "fit"
@@ -210,15 +238,131 @@ def test_other_aggregation_levels_round_trip_and_a_fit_tree_is_saved_as_its_resu
     assert not (tmp_path / "f").exists()
 
 
-def test_overwrite_replaces_a_run_never_a_directory_of_other_things(tmp_path):
-    from typer.testing import CliRunner
+def _index_cli(out, *extra):
+    return CliRunner().invoke(app, ["index", "--spec", "official", "--data",
+                                    "karlstad-tab6586", "--out", str(out),
+                                    "--cutpoints", "9.10,5.47", *extra])
 
-    from sesindex.cli import app
 
-    (tmp_path / "results").mkdir()
-    (tmp_path / "results" / "notes.txt").write_text("a week of work")
-    got = CliRunner().invoke(app, ["index", "--spec", "official", "--data",
-                                   "karlstad-tab6586", "--out", str(tmp_path / "results"),
-                                   "--overwrite"])
-    assert got.exit_code == 2 and "holds files but no run" in got.output
-    assert (tmp_path / "results" / "notes.txt").read_text() == "a week of work"
+def test_a_folder_of_other_files_is_never_replaced_not_even_with_overwrite(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "notes.txt").write_text("a week of work")
+    (results / "areas.csv").write_text("area_code,year\n")  # looks like a run's, is not
+    for extra in ((), ("--overwrite",)):
+        got = _index_cli(results, *extra)
+        assert got.exit_code == 2, got.output
+        assert "notes.txt" in got.output and "areas.csv" in got.output
+        assert "move those files elsewhere" in got.output
+        assert "(--overwrite)" not in got.output  # overwriting would not help
+        assert (results / "notes.txt").read_text() == "a week of work"
+        assert (results / "areas.csv").read_text() == "area_code,year\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]  # no leftovers
+
+
+def test_overwrite_replaces_exactly_an_earlier_runs_listed_files(tmp_path):
+    import json
+
+    out = _karlstad_index_run(tmp_path)
+    listed = json.loads((out / "manifest.json").read_text())["outputs"]
+    assert sorted(listed) == sorted(p.name for p in out.iterdir())  # itself included
+    (out / "areas.csv").write_text("edited by hand, still the run's")
+    got = _index_cli(out, "--overwrite")
+    assert got.exit_code == 0, got.output
+    assert (out / "areas.csv").read_text().startswith("area_code")
+    # a run plus one file of the user's: refused, with or without --overwrite
+    (out / "my_map.png").write_bytes(b"png")
+    for extra in ((), ("--overwrite",)):
+        got = _index_cli(out, *extra)
+        assert got.exit_code == 2 and "my_map.png" in got.output, got.output
+        assert "areas.csv" not in got.output.split("my_map.png")[0].split(str(out))[-1]
+    assert (out / "my_map.png").read_bytes() == b"png"
+    assert sorted(p.name for p in out.iterdir()) == sorted([*listed, "my_map.png"])
+    # a report written later into the run joins its files: replaced with it
+    (out / "my_map.png").unlink()
+    assert CliRunner().invoke(app, ["report", "--run", str(out)]).exit_code == 0
+    assert "report.html" in read_manifest_outputs(out)
+    got = _index_cli(out, "--overwrite")
+    assert got.exit_code == 0, got.output
+    assert not (out / "report.html").exists()  # this index run writes none
+    (out / "my_map.png").write_bytes(b"png")
+    # a folder inside the run that the run did not write is the user's too
+    (out / "my_map.png").unlink()
+    (out / "drafts").mkdir()
+    got = _index_cli(out, "--overwrite")
+    assert got.exit_code == 2 and "drafts" in got.output
+    assert (out / "drafts").is_dir()
+
+
+def test_save_from_python_refuses_foreign_files_and_replaces_only_a_run(tmp_path):
+    from sesindex.runs import EarlierRunError
+
+    loaded = sesindex.load("karlstad-tab6586")
+    tree = sesindex.index_run(loaded, cutpoints="9.10,5.47")
+    out = sesindex.save(tree, tmp_path / "run", loaded=loaded)
+    (out / "notes.txt").write_text("a week of work")
+    with pytest.raises(EarlierRunError, match="notes.txt") as refused:
+        sesindex.save(tree, out, overwrite=True)
+    assert refused.value.foreign == ("notes.txt",) and not refused.value.replaceable
+    assert (out / "notes.txt").read_text() == "a week of work"
+    (out / "notes.txt").unlink()
+    assert sesindex.save(tree, out, overwrite=True) == out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_a_file_that_appears_while_a_run_is_written_is_kept_and_so_is_the_run(tmp_path):
+    import json
+
+    from sesindex.runs import EarlierRunError, run_directory
+
+    out = tmp_path / "run"
+    with run_directory(out) as tmp:
+        (tmp / "areas.csv").write_text("first")
+        (tmp / "manifest.json").write_text('{"outputs": ["areas.csv"]}')
+    with pytest.raises(EarlierRunError, match="late.txt.*finished run is kept in"):
+        with run_directory(out) as tmp:
+            (tmp / "manifest.json").write_text("{}")
+            (out / "late.txt").write_text("written meanwhile")
+    assert (out / "late.txt").read_text() == "written meanwhile"
+    assert (out / "areas.csv").read_text() == "first"
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith(".run.partial")]
+    assert len(kept) == 1 and json.loads((kept[0] / "manifest.json").read_text())[
+        "outputs"] == ["manifest.json"]
+
+
+def test_a_manifest_listing_files_outside_its_folder_deletes_nothing_outside(tmp_path):
+    from sesindex.runs import check_out, run_directory
+
+    (tmp_path / "outside.txt").write_text("keep")
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"outputs": ["../outside.txt", "areas.csv"]}')
+    (out / "areas.csv").write_text("old")
+    check_out(out, overwrite=True)
+    with run_directory(out) as tmp:
+        (tmp / "manifest.json").write_text("{}")
+    assert (tmp_path / "outside.txt").read_text() == "keep"
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]
+
+
+def test_save_from_python_records_the_inputs_as_the_command_line_does(tmp_path):
+    out = _karlstad_index_run(tmp_path)  # sesindex index --data karlstad-tab6586
+    loaded = sesindex.load("karlstad-tab6586")
+    saved = sesindex.save(sesindex.index_run(loaded, cutpoints="9.10,5.47"),
+                          tmp_path / "notebook", loaded=loaded)
+    cli, python = read_manifest(out), read_manifest(saved)
+    assert cli["inputs"] and [k for k in cli["inputs"] if k.endswith(".json")]
+    for key in ("inputs", "data", "data_options"):
+        assert python[key] == cli[key], key
+    # a user's file: its path and hash, the same from either
+    csv = tmp_path / "mine.csv"
+    loaded.tidy.to_csv(csv, index=False)
+    got = CliRunner().invoke(app, ["index", "--spec", "official", "--data", str(csv),
+                                   "--out", str(tmp_path / "csv_cli")])
+    assert got.exit_code == 0, got.output
+    mine = sesindex.load(str(csv))
+    python = read_manifest(sesindex.save(sesindex.index_run(mine), tmp_path / "csv_py"))
+    from sesindex.data.io import sha256
+
+    assert python["inputs"] == read_manifest(tmp_path / "csv_cli")["inputs"] == {
+        str(csv): sha256(csv)}

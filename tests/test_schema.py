@@ -150,6 +150,17 @@ def test_indicator_given_both_as_counts_and_values(clean):
 def test_incomplete_area_year(clean):
     p = only(check_tidy(clean.drop(index=8)), "incomplete")
     assert p.areas == ("0115R001",)
+    assert "1 area-year-indicator(s) absent: 0115R001 2022 V3" in p.message
+
+
+def test_an_area_missing_a_whole_year_of_its_boundary_version_is_named(clean):
+    later = clean.assign(year=2023)
+    panel = pd.concat([clean, later[later["area_code"] != "0115R001"]], ignore_index=True)
+    p = only(check_tidy(panel), "missing_area_years")
+    assert p.areas == ("0115R001",) and "0115R001 2023" in p.message
+    # another boundary version's years are its own: RegSO 2025 from 2024 is no gap
+    moved = clean.assign(year=2024, boundary_version="RegSO2025")
+    assert check_tidy(pd.concat([clean, moved], ignore_index=True)) == []
 
 
 def test_bad_year(clean):
@@ -216,3 +227,13 @@ def test_suppressed_count_does_not_make_its_indicator_look_mixed(clean):
     bad = clean.astype({"count": object})
     bad.loc[0, "count"] = ".."
     assert [p.check for p in check_tidy(bad)] == ["suppressed"]
+
+
+def test_an_unreadable_year_is_named_as_such_not_as_a_year_others_lack(clean):
+    later = clean.assign(year=2023)
+    panel = pd.concat([clean, later], ignore_index=True).astype({"year": object})
+    panel.loc[0, "year"] = "abc"
+    panel.loc[1, "year"] = 20222
+    checks = [p.check for p in check_tidy(panel)]
+    assert {"non_numeric", "bad_year", "incomplete"} <= set(checks)
+    assert "missing_area_years" not in checks  # 0114R001 keeps a row in 2022

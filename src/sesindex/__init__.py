@@ -273,9 +273,13 @@ def save(result, out, *, overwrite: bool = False, loaded=None, publish: bool = F
         The run directory.
     overwrite : bool
         Replace an earlier run in ``out`` (refused by default, before anything is
-        written: ``sesindex.runs.EarlierRunError``).
+        written: ``sesindex.runs.EarlierRunError``). Only the files the earlier run's
+        ``manifest.json`` lists are replaced: a directory holding any other file is
+        refused, naming those files, overwrite or not.
     loaded : LoadedData, optional
-        The data the result came from: written beside it; names a fit's areas.
+        The data the result came from: written beside it; names a fit's areas. The
+        manifest records the inputs (files and hashes, dataset name and load options)
+        with or without it: a result knows the data it was made from.
     publish : bool
         An index run: also the bilingual publication of every area and year.
     report : bool

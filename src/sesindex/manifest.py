@@ -78,9 +78,12 @@ def manifest_of(*, command: str, spec: dict, inputs: dict[str, str],
 
 def save_manifest(out_dir: str | Path, manifest: dict, **extra) -> dict:
     """Write ``manifest`` (:func:`manifest_of`) and ``extra`` (e.g. ``outputs``) as
-    ``out_dir/manifest.json``, stamped with the time of writing; returns it as written."""
+    ``out_dir/manifest.json``, stamped with the time of writing; returns it as written.
+    ``outputs`` (every file the run wrote) always lists ``manifest.json`` itself."""
     manifest = {**manifest, **extra,
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    if "outputs" in manifest:
+        manifest["outputs"] = list(dict.fromkeys([*manifest["outputs"], "manifest.json"]))
     text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -94,3 +97,26 @@ def write_manifest(out_dir: str | Path, *, command: str, spec: dict, inputs: dic
     """Write ``manifest.json`` into ``out_dir`` and return it as written."""
     return save_manifest(out_dir, manifest_of(command=command, spec=spec, inputs=inputs,
                                               seed=seed, timings=timings, **extra))
+
+
+def add_outputs(out_dir: str | Path, paths, tree=None) -> dict:
+    """Files written after the manifest (a publication, a report) added to its
+    ``outputs``: the manifest rewritten, and joined to ``tree``'s attrs if given.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = save_manifest(d, {"command": "fit"}, outputs=["posterior.nc"])
+    >>> add_outputs(d, [d / "report.html"])["outputs"]
+    ['posterior.nc', 'manifest.json', 'report.html']
+    """
+    out = Path(out_dir)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = save_manifest(out, manifest, outputs=list(dict.fromkeys(
+        [*manifest.get("outputs", []), *(Path(p).name for p in paths)])))
+    if tree is not None:
+        from sesindex.runs import with_manifest
+
+        with_manifest(tree, manifest)
+    return manifest

@@ -317,52 +317,183 @@ def write_tables(tree: xr.DataTree, out_dir: str | Path, *,
     return paths
 
 
+#: the run's own record, listing every file the run wrote (``outputs``)
+MANIFEST = "manifest.json"
+#: how many names an error about a directory's files lists before giving a count
+NAMES_SHOWN = 20
+
+
 class EarlierRunError(FileExistsError):
-    """The output directory holds an earlier run that would be replaced."""
+    """The output directory holds an earlier run that would be replaced, or files that
+    no run wrote. ``replaceable``: overwriting would replace it (it holds a run's listed
+    files only); ``foreign``: the files no run's manifest lists."""
+
+    def __init__(self, message: str, *, replaceable: bool = False,
+                 foreign: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.replaceable, self.foreign = replaceable, tuple(foreign)
 
 
-def check_out(out: str | Path, overwrite: bool = False, replaces: str | None = None) -> None:
-    """Refuse, before any work, an ``out`` that holds an earlier run (a long fit is not
-    lost to a reused directory) unless ``overwrite``, and always one that holds files but
-    no run (``--out results --overwrite`` must not delete every run in results/).
-    ``replaces``: a command whose earlier runs may be replaced anyway (the demo replaces
-    an earlier demo).
+def listed_files(run_dir: str | Path) -> set[str]:
+    """The files a run directory's ``manifest.json`` says the run wrote (its ``outputs``,
+    paths relative to the directory, and the manifest itself); empty without a readable
+    manifest.
 
     Examples
     --------
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
-    >>> _ = (d / "manifest.json").write_text('{"command": "fit"}')
+    >>> _ = (d / "manifest.json").write_text('{"outputs": ["areas.csv"]}')
+    >>> sorted(listed_files(d))
+    ['areas.csv', 'manifest.json']
+    """
+    try:
+        manifest = json.loads((Path(run_dir) / MANIFEST).read_text(encoding="utf-8"))
+        outputs = manifest.get("outputs") or []
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {Path(str(name)).as_posix() for name in outputs} | {MANIFEST}
+
+
+def _present(run_dir: Path) -> list[str]:
+    """Every file, link and empty folder under ``run_dir``, relative, sorted."""
+    found = []
+    for path in sorted(run_dir.rglob("*")):
+        if path.is_symlink() or not path.is_dir() or not any(path.iterdir()):
+            found.append(path.relative_to(run_dir).as_posix())
+    return found
+
+
+def foreign_files(run_dir: str | Path) -> list[str]:
+    """The files in ``run_dir`` that its manifest does not list (:func:`listed_files`):
+    files no run wrote, which sesindex never deletes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "manifest.json").write_text('{"outputs": ["areas.csv"]}')
+    >>> _ = (d / "areas.csv").write_text("area_code,year")
+    >>> _ = (d / "notes.txt").write_text("a week of work")
+    >>> foreign_files(d)
+    ['notes.txt']
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return []
+    listed = listed_files(run_dir)
+    return [name for name in _present(run_dir) if name not in listed]
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:NAMES_SHOWN])
+    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN
+                    else "")
+
+
+def refuse_foreign(out: str | Path) -> None:
+    """Refuse ``out`` if it holds any file its manifest does not list
+    (:func:`foreign_files`), naming them: a run replaces only an earlier run's own
+    files, never anything else, with or without overwrite."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise EarlierRunError(f"{out} is a file, not a directory: choose an output "
+                              "directory")
+    foreign = foreign_files(out)
+    if not foreign:
+        return
+    what = ("files that its manifest.json does not list as an earlier run's"
+            if (out / MANIFEST).exists() else "files but no sesindex run (no manifest.json "
+            "listing a run's files)")
+    raise EarlierRunError(
+        f"{out} holds {what}: {_names(foreign)} ({len(foreign)} in all). sesindex replaces "
+        "only the files of an earlier run, never others, even when told to overwrite: "
+        "move those files elsewhere or choose an empty or new output directory",
+        foreign=tuple(foreign))
+
+
+def check_out(out: str | Path, overwrite: bool = False, replaces: str | None = None) -> None:
+    """Refuse, before any work, an ``out`` that holds an earlier run (a long fit is not
+    lost to a reused directory) unless ``overwrite``, and always one that holds any file
+    its ``manifest.json`` does not list (:func:`refuse_foreign`: ``--out results
+    --overwrite`` must not delete a note, nor every run in results/). ``replaces``: a
+    command whose earlier runs may be replaced anyway (the demo replaces an earlier
+    demo's listed files).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "manifest.json").write_text('{"command": "fit", "outputs": []}')
     >>> check_out(d)
     Traceback (most recent call last):
     ...
     sesindex.runs.EarlierRunError: ... holds an earlier run (fit): choose another output directory, or overwrite it
     >>> check_out(d, overwrite=True)
+    >>> _ = (d / "notes.txt").write_text("a week of work")
+    >>> check_out(d, overwrite=True)
+    Traceback (most recent call last):
+    ...
+    sesindex.runs.EarlierRunError: ... holds files that its manifest.json does not list as an earlier run's: notes.txt (1 in all)...
     """
     out = Path(out)
-    if not out.exists() or not any(out.iterdir()):
+    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
         return
-    is_run = any((out / n).exists() for n in ("manifest.json", "posterior.nc", *TABLES))
-    if not is_run:  # never replaced, not even with overwrite: it is not a run
-        raise EarlierRunError(f"{out} holds files but no run (no manifest.json, no "
-                              "table): choose an empty or new output directory")
+    refuse_foreign(out)
     if overwrite:
         return
     try:
-        earlier = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        earlier = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         earlier = {}
     if replaces is not None and earlier.get("command") == replaces:
         return
     raise EarlierRunError(f"{out} holds an earlier run ({earlier.get('command', 'files')}): "
-                          "choose another output directory, or overwrite it")
+                          "choose another output directory, or overwrite it",
+                          replaceable=True)
+
+
+def _list_outputs(run_dir: Path) -> None:
+    """Make the manifest of a run just written list every file in ``run_dir`` (itself
+    included): what a later overwrite may replace. No manifest: left as it is."""
+    path = run_dir / MANIFEST
+    if not path.exists():
+        return
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    outputs = [str(name) for name in manifest.get("outputs") or []]
+    missing = [name for name in _present(run_dir) if name not in {*outputs}]
+    if missing:
+        manifest["outputs"] = outputs + missing
+        path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
+                        + "\n", encoding="utf-8")
+
+
+def _remove_run(run_dir: Path, listed: set[str]) -> list[str]:
+    """Delete the listed files of a replaced run, then its emptied folders; returns what
+    is left (nothing, unless a file appeared after the check: it is kept)."""
+    for name in _present(run_dir):  # never a listed name that points elsewhere
+        path = run_dir / name
+        if name in listed and (path.is_symlink() or path.is_file()):
+            path.unlink()
+    for path in sorted(run_dir.rglob("*"), key=lambda p: -len(p.parts)):
+        if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()
+    left = _present(run_dir)
+    if not left:
+        run_dir.rmdir()
+    return left
 
 
 @contextmanager
 def run_directory(out: str | Path):
     """Write a run whole or not at all: into a hidden sibling, renamed to ``out`` when
-    complete (the manifest is the writers' last file); on an error nothing replaces
-    ``out`` and the partial sibling is removed.
+    complete (the manifest is the writers' last file; it is made to list every file
+    written); on an error nothing replaces ``out`` and the partial sibling is removed.
+
+    An earlier run in ``out`` is replaced only if ``out`` holds nothing but the files its
+    manifest lists (checked again right before the swap, :func:`refuse_foreign`); if it
+    holds anything else by then, the finished run is kept in the hidden sibling and the
+    error names both. Of the replaced run only its listed files are deleted.
 
     Examples
     --------
@@ -372,18 +503,34 @@ def run_directory(out: str | Path):
     ...     _ = (tmp / "manifest.json").write_text("{}")
     >>> sorted(p.name for p in out.iterdir())
     ['manifest.json']
+    >>> json.loads((out / "manifest.json").read_text())["outputs"]
+    ['manifest.json']
     """
     out = Path(out).resolve()  # "." has no name to put a sibling beside
+    refuse_foreign(out)
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
         yield tmp
+        _list_outputs(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    try:
+        refuse_foreign(out)
+    except EarlierRunError as exc:
+        raise EarlierRunError(f"{exc}. The finished run is kept in {tmp}",
+                              foreign=exc.foreign) from None
     old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
+    listed = listed_files(out)
     if out.exists():
         out.rename(old)
     tmp.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    if old.exists():
+        left = _remove_run(old, listed)
+        if left:
+            import warnings
+
+            warnings.warn(f"{old} keeps {_names(left)}: they appeared in {out} while the "
+                          "run was written, and are not the earlier run's", stacklevel=2)

@@ -208,20 +208,23 @@ def posterior_tree(result) -> xr.DataTree:
 
 
 def fit_manifest(result, loaded=None) -> dict:
-    """A fit's provenance (:func:`sesindex.manifest.manifest_of`): spec, inputs, seed,
+    """A fit's provenance (:func:`sesindex.manifest.manifest_of`): spec, inputs (from
+    ``loaded``, else the fitted dataset's own, :func:`sesindex.data.io.input_provenance`), seed,
     timings, where the sampled model's code came from
     (:func:`sesindex.bayes.compiled.compile_origin`), the gate and whether it passed,
     what was fitted, its source and what its intervals are (the publication's "Om data")."""
     compiled = result.idata.attrs.get(
         "model_compiled", f"compiled by {result.spec.sampler.backend} in this process")
+    from sesindex.data.io import input_provenance
     data = loaded.dataset if loaded is not None else result.data
     source = (data.attrs.get("source", getattr(loaded, "name", "dataset"))
               if data is not None else "dataset")
+
     return manifest_of(
-        command="fit", spec=result.spec.to_dict(), inputs=loaded.files if loaded else {},
+        command="fit", spec=result.spec.to_dict(),
+        **input_provenance(loaded if loaded is not None else result.data),
         seed=result.spec.sampler.seed, timings=result.timings,
         model_compiled=compiled,
-        data=loaded.name if loaded else "dataset",
         status="ok" if result.gate["passed"] else "failed",
         fit_ok=bool(result.gate["passed"]), gate=result.gate,
         areas=int(len(result.inputs.areas)), years=[int(y) for y in result.inputs.years],

@@ -173,7 +173,26 @@ def refuse_earlier_run(out: Path, overwrite: bool, replaces: str | None = None) 
     try:
         check_out(out, overwrite, replaces)
     except EarlierRunError as exc:
-        fail(f"{exc} (--overwrite)")
+        refuse_out(exc)
+
+
+def refuse_out(exc) -> None:
+    """Exit 2 with an :class:`sesindex.runs.EarlierRunError`'s message, pointing to
+    ``--overwrite`` only where overwriting would help."""
+    fail(f"{exc} (--overwrite)" if exc.replaceable else str(exc), 2)
+
+
+@contextmanager
+def written_whole(out: Path):
+    """:func:`sesindex.runs.run_directory`, exiting 2 with its message if ``out`` came to
+    hold files no run wrote while the run was computed (nothing of them is replaced)."""
+    from sesindex.runs import EarlierRunError, run_directory
+
+    try:
+        with run_directory(out) as tmp:
+            yield tmp
+    except EarlierRunError as exc:
+        refuse_out(exc)
 
 
 def spec_file(name_or_path: str) -> Path:

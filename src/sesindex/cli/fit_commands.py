@@ -10,8 +10,8 @@ from rich.table import Table
 
 from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
                              load_user_data, parse_cutpoints, parse_years, print_typing,
-                             print_verdicts, refuse_earlier_run, steps, user_spec)
-from sesindex.runs import run_directory
+                             print_verdicts, refuse_earlier_run, steps, user_spec,
+                             written_whole)
 
 
 @app.command()
@@ -21,9 +21,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         data: str = typer.Option("synthetic", help=DATA_HELP),
         years: str = typer.Option(None, help="Years to fit: '2022,2023' or '2011-2024' "
                                   "(default: the spec's, else all)."),
-        areas: int = typer.Option(None, min=1, help="Synthetic data only: a random "
-                                  "subset of N "
-                                  "areas (quick looks; no types or ranks without "
+        areas: int = typer.Option(None, min=1, help="Synthetic data only: a random subset "
+                                  "of N areas (quick looks; no ranks, and no types without "
                                   "--cutpoints)."),
         draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
         tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),
@@ -91,7 +90,7 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
                                    cutpoints=cuts, groups=groups)
         except ValueError as exc:
             fail(str(exc))
-        with step(f"write {out}"), run_directory(out) as tmp:
+        with step(f"write {out}"), written_whole(out) as tmp:
             files = write_fit_run(result, tmp, loaded=loaded, report=report)
             files += extra(tmp) if extra else []
     print_typing(result.typing.note, result.typing.warnings)
@@ -207,11 +206,8 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
                                         allow_failed_fit=allow_failed_fit)
         except (EvaluationInputError, ValueError) as exc:
             fail(str(exc))
-        with step(f"write {out}"), run_directory(out) as tmp:
-            from sesindex.data.io import sha256
-
-            files = write_evaluation_run(result, tmp, inputs={
-                str(p): sha256(p) for p in (treated, exclude) if p is not None})
+        with step(f"write {out}"), written_whole(out) as tmp:
+            files = write_evaluation_run(result, tmp)
     table = Table(title=f"Programme effect on {len(result.starts)} treated areas "
                   f"({result.info['comparison_areas']} comparison areas)")
     for col in ("programme", "estimand", "mean", "90% interval", "P(< 0)"):

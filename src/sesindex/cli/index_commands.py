@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
                              load_user_data, parse_cutpoints, print_types, print_typing,
-                             print_verdicts, refuse_earlier_run, steps, user_spec)
+                             print_verdicts, refuse_earlier_run, refuse_out, steps, user_spec)
 
 
 def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | None,
@@ -22,7 +22,7 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
     from sesindex.manifest import Timer
     from sesindex.reporting.index_run import index_run
     from sesindex.reporting.save import save
-    from sesindex.runs import table_frame
+    from sesindex.runs import EarlierRunError, table_frame
 
     spec = user_spec(load_spec, spec_path) if spec_path else IndexSpec()
     cuts = parse_cutpoints(cutpoints)
@@ -42,9 +42,12 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
         manifest = tree.attrs["manifest"]
         manifest["timings_seconds"] = {**timer.seconds, **manifest["timings_seconds"]}
         with step(f"write {out}"):
-            save(tree, out, overwrite=overwrite, loaded=loaded if write_inputs else None,
-                 publish=publish, report=publish,
-                 replaces=command if command == "demo" else None)
+            try:
+                save(tree, out, overwrite=overwrite,
+                     loaded=loaded if write_inputs else None, publish=publish,
+                     report=publish, replaces=command if command == "demo" else None)
+            except EarlierRunError as exc:
+                refuse_out(exc)
     manifest = tree.attrs["manifest"]  # as written
     summary, changes = table_frame(tree, "summary"), table_frame(tree, "changes")
     print_typing(manifest["types_note"], manifest["types_warnings"])

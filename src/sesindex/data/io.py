@@ -173,9 +173,64 @@ def wide_to_long(wide: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[[*ID_COLUMNS, *NUMERIC_COLUMNS, *keys[2:]]]
 
 
+#: the dataset attribute holding where the data came from (:func:`input_provenance`)
+PROVENANCE = "provenance"
+
+
+def input_provenance(data) -> dict:
+    """Where ``data`` came from, as a run's manifest records it: ``inputs`` (each file
+    read and its SHA-256: the user's file, or the packaged resources of packaged and
+    synthetic data), ``data`` (the dataset's name or path) and ``data_options`` (what
+    shaped it: a synthetic panel's seed, areas and years; a file's assumed boundary
+    version). ``data``: a :class:`LoadedData`, or a dataset loaded by :func:`load_data`
+    (it carries the same in its attrs, so a result made from it alone knows its inputs).
+
+    Examples
+    --------
+    >>> loaded = load_data("synthetic", n_areas=40, years=(2023, 2024), seed=5)
+    >>> got = input_provenance(loaded)
+    >>> got["data"], got["data_options"], sorted(got["inputs"])[0]
+    ('synthetic', {'seed': 5, 'n_areas': 40, 'years': [2023, 2024]}, 'sesindex/data/resources/sweden_regso_2022.csv.gz')
+    >>> input_provenance(loaded.dataset.sel(area=loaded.dataset.area[:3])) == got
+    True
+    """
+    import json
+
+    ds = getattr(data, "dataset", data)
+    attrs = getattr(ds, "attrs", {})
+    if PROVENANCE in attrs:
+        return json.loads(attrs[PROVENANCE])
+    if isinstance(data, LoadedData):  # made by hand, not by load_data
+        return {"inputs": dict(data.files), "data": data.name, "data_options": {}}
+    return {"inputs": {}, "data": "dataset", "data_options": {}}
+
+
+def _with_provenance(loaded: LoadedData, **options) -> LoadedData:
+    """``loaded`` with its provenance (:func:`input_provenance`) in its dataset's attrs."""
+    import json
+
+    options = {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items()
+               if v is not None}
+    loaded.dataset.attrs[PROVENANCE] = json.dumps(
+        {"inputs": loaded.files, "data": loaded.name, "data_options": options})
+    return loaded
+
+
 def load_data(source: str, *, boundary_version: str | None = None, seed: int | None = None,
               years: tuple[int, ...] | None = None, n_areas: int | None = None) -> LoadedData:
-    """Load a packaged dataset by name or a file by path (validated, nothing dropped)."""
+    """Load a packaged dataset by name or a file by path (validated, nothing dropped);
+    where it came from is in its dataset's attrs (:func:`input_provenance`)."""
+    loaded = _load(source, boundary_version=boundary_version, seed=seed, years=years,
+                   n_areas=n_areas)
+    synthetic = source in ("synthetic", "synthetic-programme", "synthetic-deso")
+    # a synthetic panel: the seed it was drawn with, given or not
+    seed = int(loaded.dataset.attrs["seed"]) if synthetic else None
+    return _with_provenance(loaded, seed=seed, n_areas=n_areas, years=years,
+                            boundary_version=boundary_version)
+
+
+def _load(source: str, *, boundary_version: str | None, seed: int | None,
+          years: tuple[int, ...] | None, n_areas: int | None) -> LoadedData:
     if source in ("synthetic", "synthetic-programme", "synthetic-deso"):
         from functools import partial
 

@@ -68,9 +68,9 @@ def to_tidy(ds: xr.Dataset) -> pd.DataFrame:
     area_meta = pd.DataFrame({"area_code": ds["area"].values,
                               "area_name": ds["area_name"].values,
                               "municipality_code": ds["municipality_code"].values})
-    version = ds["boundary_version"].to_dataframe().reset_index()
-    version = version.rename(columns={"area": "area_code"})[
-        ["area_code", "year", "boundary_version"]]
+    # the series alone: a coordinate's frame would repeat it beside the other coordinates
+    version = ds["boundary_version"].to_series().rename("boundary_version").reset_index()
+    version = version.rename(columns={"area": "area_code"})
     out = cells.merge(area_meta, on="area_code").merge(version, on=["area_code", "year"])
     out["year"] = out["year"].astype("int64")
     return out[list(TIDY_COLUMNS)].sort_values(["area_code", "year", "indicator"],

@@ -283,16 +283,11 @@ def _frame_problems(df: pd.DataFrame, expected_areas: Iterable[str] | None,
                                      f"an area has more than one {col}",
                                      df[df["area_code"].isin(bad)]))
     inputs = df[~df["indicator"].isin(PUBLISHED)]
+    # an unreadable year is its own problem ('bad_year'), not a year the others lack
+    inputs = inputs[inputs["year"].between(1960, 2100) & (inputs["year"] % 1 == 0)]
     if len(inputs):
-        per_cell = inputs.groupby(["year", "area_code"])["indicator"].nunique()
-        wanted = inputs.groupby("year")["indicator"].nunique()
-        lacking = per_cell[per_cell < wanted.reindex(per_cell.index.get_level_values(0)).values]
-        if len(lacking):
-            cells = pd.MultiIndex.from_frame(inputs[["year", "area_code"]])
-            rows = inputs[cells.isin(lacking.index)]
-            problems.append(_problem(
-                "incomplete", "area-years lack some indicator that other areas have that year",
-                rows))
+        problems += _missing_indicators(inputs)
+        problems += _missing_area_years(inputs)
     if expected_areas is not None:
         expected = set(expected_areas)
         missing = sorted(expected - set(df["area_code"].dropna()))
@@ -304,6 +299,72 @@ def _frame_problems(df: pd.DataFrame, expected_areas: Iterable[str] | None,
             problems.append(_problem("unexpected_areas", "area codes not in the expected "
                                      "division", unexpected))
     return problems
+
+
+#: how many missing cells a problem spells out before giving the count alone
+CELLS_SHOWN = 30
+
+
+def _cells(cells: list[tuple], what: str) -> str:
+    """``cells`` (tuples of codes) spelled out, at most :data:`CELLS_SHOWN`, counted."""
+    shown = ", ".join(" ".join(str(v) for v in cell) for cell in cells[:CELLS_SHOWN])
+    more = f" and {len(cells) - CELLS_SHOWN} more" if len(cells) > CELLS_SHOWN else ""
+    return f"{len(cells)} {what} absent: {shown}{more}"
+
+
+def _absent(grid: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``grid`` that ``present`` lacks (on ``grid``'s columns), sorted."""
+    cols = list(grid.columns)
+    merged = grid.merge(present[cols].drop_duplicates(), how="left", indicator=True)
+    return merged.loc[merged["_merge"] == "left_only", cols].sort_values(
+        cols, ignore_index=True)
+
+
+def _missing_area_years(inputs: pd.DataFrame) -> list[Problem]:
+    """Every area of a boundary version must have every year of that version: each
+    absent (area, year) named (an absent area-year leaves its year without the whole
+    division, so without national types and ranks).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"area_code": ["0114R001", "0114R002", "0114R001"],
+    ...                   "year": [2022, 2022, 2023], "boundary_version": "RegSO2020"})
+    >>> problem = _missing_area_years(f)[0]
+    >>> problem.areas, problem.message[:36]
+    (('0114R002',), '1 area-year(s) absent: 0114R002 2023')
+    """
+    problems = []
+    for version, rows in inputs.groupby("boundary_version", sort=True):
+        years = rows[["year"]].drop_duplicates()
+        grid = rows[["area_code"]].drop_duplicates().merge(years, how="cross")
+        missing = _absent(grid, rows)
+        if len(missing):
+            span = f"{int(years['year'].min())}-{int(years['year'].max())}"
+            cells = [(a, int(y)) for a, y in missing.itertuples(index=False)]
+            problems.append(Problem(
+                "missing_area_years",
+                f"{_cells(cells, 'area-year(s)')}; every area of boundary version "
+                f"{version} needs every one of its years ({span}): a year that lacks an "
+                "area does not hold the whole division and gets no national types or "
+                "ranks; supply the missing rows",
+                tuple(dict.fromkeys(missing["area_code"]))))
+    return problems
+
+
+def _missing_indicators(inputs: pd.DataFrame) -> list[Problem]:
+    """Every area-year must have every indicator that other areas have that year: each
+    absent (area, year, indicator) named, with the rows of those area-years."""
+    grid = inputs[["area_code", "year"]].drop_duplicates().merge(
+        inputs[["year", "indicator"]].drop_duplicates(), on="year")
+    missing = _absent(grid, inputs)
+    if not len(missing):
+        return []
+    cells = [(a, int(y), i) for a, y, i in missing.itertuples(index=False)]
+    lacking = pd.MultiIndex.from_frame(missing[["area_code", "year"]])
+    rows = inputs[pd.MultiIndex.from_frame(inputs[["area_code", "year"]]).isin(lacking)]
+    return [_problem("incomplete", f"{_cells(cells, 'area-year-indicator(s)')}: "
+                     "area-years lack some indicator that other areas have that year",
+                     rows)]
 
 
 def check_tidy(df: pd.DataFrame, *, boundary_version: str | None = None,

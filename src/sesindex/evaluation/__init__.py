@@ -67,6 +67,7 @@ class EvaluationResult:
     fit: object  # the FitResult of the panel with programme effects
     info: dict = field(default_factory=dict)
     programmes: dict = field(default_factory=dict)  # treated area -> its programme
+    inputs: dict = field(default_factory=dict)  # files of treated / comparison areas -> sha256
 
     def effect(self, estimand: str = "att_index", programme: str | None = None) -> dict:
         """One row of :attr:`effects` as a dict: ``programme``'s (needed when the
@@ -302,8 +303,12 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
             "without its programme's shift of the latent status, from a panel fitted on "
             "the treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
             "run": run.source, "seconds": round(time.perf_counter() - t0, 1)}
+    from sesindex.data.io import sha256
+
+    files = {str(f): sha256(f) for f in (treated, controls, exclude)  # the files read, hashed
+             if isinstance(f, (str, Path)) and f not in ("matched", "all")}
     return EvaluationResult(effects, events, controls_table, balance, paths, starts,
-                            result, info, names)
+                            result, info, names, files)
 
 
 def _programme_tables(result, programmes: dict, comparison: list[str], cutpoints):

@@ -92,13 +92,17 @@ def _save(fig, ax, path: Path, xlabel: str, ylabel: str, title: str) -> Path:
 def evaluation_tree(result, *, command: str = "evaluate", inputs=None):
     """An evaluation as one run tree (:func:`sesindex.runs.run_tree`): ``/effects``,
     ``/event_study``, ``/controls``, ``/balance``, ``/trajectories``; its provenance (the
-    treated areas, the evaluation's settings, the refit's gate, the headline) in
-    ``attrs["manifest"]``."""
+    inputs: the fitted data's and the files of treated and comparison areas, and
+    ``inputs`` given here; the treated areas, the evaluation's settings, the refit's gate,
+    the headline) in ``attrs["manifest"]``."""
+    from sesindex.data.io import input_provenance
     from sesindex.runs import run_tree
 
     gate = result.fit.gate
+    data = input_provenance(result.fit.data)
+    data["inputs"] = {**data["inputs"], **result.inputs, **(inputs or {})}
     manifest = manifest_of(
-        command=command, spec=result.fit.spec.to_dict(), inputs=inputs or {},
+        command=command, spec=result.fit.spec.to_dict(), **data,
         seed=result.fit.spec.sampler.seed, timings=result.fit.timings,
         status="ok" if gate["passed"] else "failed", fit_ok=bool(gate["passed"]),
         gate=gate, treated={a: int(s) for a, s in result.starts.items()},

@@ -18,42 +18,74 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
+
+#: the syntax, as every message about ``--cutpoints`` shows it
+CUTPOINTS_SYNTAX = ("decimal points, a comma between mu and sigma: '9.10,5.47' for every "
+                    "year, or '2022:9.10,5.47;2023:9.20,5.50' per year")
+#: one number written with a decimal comma (Swedish style), e.g. 9,10
+_DECIMAL_COMMA = re.compile(r"^\s*\d+,\d+\s*$")
 
 
 def parse_cutpoints(text: str | None) -> dict[int | None, tuple[float, float]] | None:
     """``"mu,sigma"`` (every year, key None) or ``"YEAR:mu,sigma;YEAR:mu,sigma"``.
 
+    Decimal commas are recognised: ``"9,10;5,47"`` (mu and sigma each with a decimal
+    comma, a semicolon between them) can only mean mu 9.10 and sigma 5.47 and is read
+    so; any other text with decimal commas that does not parse is refused, showing the
+    syntax.
+
     Examples
     --------
+    >>> parse_cutpoints("9,10;5,47")
+    {None: (9.1, 5.47)}
     >>> parse_cutpoints("2022:9.1")
     Traceback (most recent call last):
     ...
-    ValueError: --cutpoints: '2022:9.1' is not 'mu,sigma' or 'YEAR:mu,sigma' (e.g. 9.10,5.47 or 2022:9.10,5.47;2023:9.20,5.50)
+    ValueError: --cutpoints '2022:9.1': '2022:9.1' is not 'mu,sigma' or 'YEAR:mu,sigma'; write decimal points, a comma between mu and sigma: '9.10,5.47' for every year, or '2022:9.10,5.47;2023:9.20,5.50' per year
     """
     if text is None or not str(text).strip():
         return None
+    text = str(text)
+    parts = [part.strip() for part in text.split(";")]
+    if len(parts) == 2 and all(_DECIMAL_COMMA.match(part) for part in parts):
+        return _pairs(text, ",".join(part.replace(",", ".") for part in parts))
+    try:
+        return _pairs(text, text)
+    except ValueError:
+        if "." not in text and (re.search(r"\d,\d+\s*;\s*\d", text)
+                                or text.count(",") > text.count(";") + 1):
+            raise ValueError(f"--cutpoints {text!r} looks written with decimal commas "
+                             f"(Swedish style), which cannot be read unambiguously here; "
+                             f"write {CUTPOINTS_SYNTAX}") from None
+        raise
+
+
+def _pairs(given: str, text: str) -> dict[int | None, tuple[float, float]]:
+    """The pairs of ``text`` (``given``: what the user wrote, for the messages)."""
+    def refuse(what: str) -> ValueError:
+        return ValueError(f"--cutpoints {given!r}: {what}; write {CUTPOINTS_SYNTAX}")
+
     out: dict[int | None, tuple[float, float]] = {}
-    for part in str(text).split(";"):
+    for part in text.split(";"):
         part = part.strip()
         year, _, pair = part.rpartition(":")
         try:
             mu, sigma = (float(v) for v in pair.split(","))
             key = int(year) if year else None
         except ValueError:
-            raise ValueError(f"--cutpoints: {part!r} is not 'mu,sigma' or 'YEAR:mu,sigma' "
-                             "(e.g. 9.10,5.47 or 2022:9.10,5.47;2023:9.20,5.50)") from None
+            raise refuse(f"{part!r} is not 'mu,sigma' or 'YEAR:mu,sigma'") from None
         if not sigma > 0:
-            raise ValueError(f"--cutpoints: sigma must be positive, got {sigma} in {part!r}")
+            raise refuse(f"sigma must be positive, got {sigma} in {part!r}")
         if key in out:
-            raise ValueError(f"--cutpoints: {'every year' if key is None else key} is "
-                             "given twice")
+            raise refuse(f"{'every year' if key is None else key} is given twice")
         out[key] = (mu, sigma)
     if None in out and len(out) > 1:
-        raise ValueError("--cutpoints: give either one 'mu,sigma' for every year or one "
-                         "'YEAR:mu,sigma' per year, not both")
+        raise refuse("give either one 'mu,sigma' for every year or one 'YEAR:mu,sigma' per "
+                     "year, not both")
     return out
 
 
@@ -68,6 +100,13 @@ class Typing:
     sigma: np.ndarray
     note: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: bool per year: ranked (the data hold the whole division, or the areas given are
+    #: asked for); supplied cut points give types, never ranks. None: as ``national``.
+    ranked: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.ranked is None:
+            self.ranked = np.asarray(self.national, dtype=bool)
 
     @property
     def supplied(self) -> np.ndarray:
@@ -118,19 +157,23 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
             for k, y in enumerate(years):
                 if y in cutpoints:
                     mu[k], sigma[k] = cutpoints[y]
-    national = np.isin(years, list(national_years)) | bool(given_areas)
-    national &= ~np.isfinite(mu)
+    ranked = np.isin(years, list(national_years)) | bool(given_areas)
+    national = ranked & ~np.isfinite(mu)
     notes = []
     if np.isfinite(mu).any():
+        unranked = [y for y, s, r in zip(years, np.isfinite(mu), ranked) if s and not r]
         notes.append("types from the supplied national cut points in "
-                     + ", ".join(str(y) for y, s in zip(years, np.isfinite(mu)) if s))
+                     + ", ".join(str(y) for y, s in zip(years, np.isfinite(mu)) if s)
+                     + (f" (no ranks in {year_spans(unranked)}: ranks among the areas "
+                        "given are not national ranks)" if unranked else ""))
     if given_areas:
-        notes.append("types relative to the areas given (not the national rule)")
+        notes.append("types and ranks relative to the areas given (not the national rule)")
     untyped = [y for y, t in zip(years, national | np.isfinite(mu)) if not t]
     if untyped:
-        notes.append(f"no area types for {year_spans(untyped)}: " + (reason or "the data do not hold "
-                     "every area of the division (supply --cutpoints)"))
-    return Typing(years, national, mu, sigma, "; ".join(notes), warnings)
+        notes.append(f"no area types and no ranks for {year_spans(untyped)}: "
+                     + (reason or "the data do not hold every area of the division "
+                        "(supply --cutpoints for types)"))
+    return Typing(years, national, mu, sigma, "; ".join(notes), warnings, ranked)
 
 
 def year_spans(years) -> str:

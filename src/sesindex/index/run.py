@@ -1,9 +1,11 @@
 """Run an index spec on a dataset: rates -> index -> national mu, sigma -> types and ranks.
 
-Types need the whole country: with ``types_over = "national"`` (the official rule) a year
-is typed only when it holds every area of its division (3,363 RegSO); otherwise no types
-are computed for it and ``types_note`` says why, unless national ``cutpoints`` (mu, sigma)
-are supplied. ``types_over = "given_areas"`` types relative to the areas present.
+Types and ranks need the whole country: with ``types_over = "national"`` (the official
+rule) a year is typed and ranked only when it holds every area of its division (3,363
+RegSO); otherwise it gets no types (unless national ``cutpoints`` (mu, sigma) are
+supplied) and no ranks (rank 0: ranks among some areas are not national ranks), and
+``types_note`` says why. ``types_over = "given_areas"`` types and ranks relative to the
+areas present.
 
 Examples
 --------
@@ -34,23 +36,62 @@ def _missing_indicators(ds: xr.Dataset, spec: IndexSpec) -> list[str]:
     return [i for i in spec.indicators if i not in ds["indicator"].values]
 
 
+#: how many absent areas a note names before giving the count alone
+AREAS_NAMED = 20
+
+
 def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
-    """Years that do not hold their whole division, and why they cannot be typed."""
-    short, counts = [], set()
+    """Years that do not hold their whole division, and why they cannot be typed: the
+    count of areas they hold, and by code the areas of the data that a year lacks (an
+    area present in other years of its boundary version).
+
+    Examples
+    --------
+    >>> from sesindex.data.synthetic import generate
+    >>> ds = generate(years=(2022, 2023), seed=1).dataset
+    >>> ds["count"].loc[{"area": "0114R001", "year": 2023}] = float("nan")
+    >>> short, note = untyped_years(ds, ds["count"].sum("indicator", min_count=3))
+    >>> short, note[:90]
+    ([2023], 'the data holds 3362 of 3363 RegSO2020 areas in 2023 (lacking 1 area of the data: 0114R001)')
+    """
+    from sesindex.index.cutpoints import year_spans
+
+    short, counts, known = [], {}, index.notnull()
     for year in index["year"].values:
-        present = index.sel(year=year).notnull()
+        present = known.sel(year=year)
         versions = set(ds["boundary_version"].sel(year=year).values[present.values]) - {None}
         version = next(iter(versions)) if len(versions) == 1 else None
         n, size = int(present.sum()), DIVISION_SIZES.get(version or "", 0)
         if n != size:
             short.append(int(year))
-            counts.add(f"{n} of {size or '?'} {version or 'mixed-version'} areas")
+            held = (f"{n} of {size or '?'} {version or 'mixed-version'} areas",
+                    _lacking(ds, known, present, version))
+            counts.setdefault(held, []).append(int(year))
     if not short:
         return [], ""
-    return short, (f"the data holds {' / '.join(sorted(counts))}, and the official types "
-                   "rest on the national mean and standard deviation over all areas, which "
-                   "this data cannot give (supply them with --cutpoints mu,sigma or "
-                   "YEAR:mu,sigma;...)")
+    counts = [f"{held} in {year_spans(years)}{lacking}"
+              for (held, lacking), years in counts.items()]
+    return short, (f"the data holds {' / '.join(counts)}, and the official types and "
+                   "national ranks rest on all areas of the division (the types on their "
+                   "national mean and standard deviation), which this data cannot give "
+                   "(--cutpoints mu,sigma or YEAR:mu,sigma;... supplies SCB's mu and sigma "
+                   "for types; ranks need every area)")
+
+
+def _lacking(ds: xr.Dataset, known: xr.DataArray, present: xr.DataArray,
+             version: str | None) -> str:
+    """The areas of ``version`` that have a value in another year of the data but not in
+    this one (``present``), named; empty if none."""
+    if version is None:
+        return ""
+    of_version = ((ds["boundary_version"] == version) & known).any("year")
+    lacking = [str(a) for a in of_version["area"].values[(of_version & ~present).values]]
+    if not lacking:
+        return ""
+    named = ", ".join(lacking[:AREAS_NAMED])
+    more = f" and {len(lacking) - AREAS_NAMED} more" if len(lacking) > AREAS_NAMED else ""
+    return f" (lacking {len(lacking)} area{'s' if len(lacking) > 1 else ''} of the data: " \
+           f"{named}{more})"
 
 
 def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
@@ -89,6 +130,10 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
     sigma = sigma.where(~supplied, xr.DataArray(rule.sigma, dims="year",
                                                 coords=supplied.coords))
     typed = xr.DataArray(rule.typed, dims="year", coords=supplied.coords)
+    # ranks only among the whole division (or the areas given, when asked): ranks of a
+    # part of the country are not national ranks, whether or not cut points type it
+    ranked = xr.DataArray(rule.ranked, dims="year", coords=supplied.coords)
+    out["rank"] = out["rank"].where(ranked, 0).astype(out["rank"].dtype)
     note = rule.note
     out["mu"], out["sigma"] = mu.where(typed), sigma.where(typed)
     out["type"] = area_types(index, mu, sigma).where(typed, 0).astype("int8")

@@ -209,13 +209,11 @@ def publish_evaluation(run_dir: str | Path, tree=None) -> list[Path]:
     """The bilingual effect tables and ``report.html`` of an evaluation run, added to the
     manifest's list of outputs (the manifest is rewritten last). ``tree``: the run's tree
     (:func:`sesindex.evaluation.output.evaluation_tree`), read back if not given."""
-    from sesindex.manifest import save_manifest
-    from sesindex.runs import TABLE_GROUPS, read_run, with_manifest
+    from sesindex.manifest import add_outputs
+    from sesindex.runs import TABLE_GROUPS, read_run
 
     run = Path(run_dir)
     tree = read_run(run, groups=TABLE_GROUPS) if tree is None else tree
     paths = write_evaluation_publication(run, tree) + [build_evaluation_report(run, tree)]
-    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
-    with_manifest(tree, save_manifest(run, manifest, outputs=list(dict.fromkeys(
-        [*manifest.get("outputs", []), *(p.name for p in paths)]))))
+    add_outputs(run, paths, tree)
     return paths

@@ -153,10 +153,22 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
     """Write ``report.html`` of a run and return its path.
 
     ``run`` is a run directory (read with :func:`sesindex.runs.read_run`; the report goes
-    into it unless ``out`` says where) or a run's tree in memory (``out`` required).
-    ``boundaries`` (GeoPackage/GeoJSON with an area-code column) adds choropleth maps of
-    type and uncertainty (needs the optional geopandas extra).
+    into it unless ``out`` says where, and a report written into it joins the files its
+    manifest lists, so a later overwrite replaces it with the run) or a run's tree in
+    memory (``out`` required). ``boundaries`` (GeoPackage/GeoJSON with an area-code
+    column) adds choropleth maps of type and uncertainty (needs the optional geopandas
+    extra).
     """
+    path = _build_report(run, out, boundaries)
+    if not isinstance(run, xr.DataTree) and path.resolve().parent == Path(run).resolve() \
+            and (path.parent / "manifest.json").exists():
+        from sesindex.manifest import add_outputs
+
+        add_outputs(path.parent, [path])
+    return path
+
+
+def _build_report(run, out, boundaries) -> Path:
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
     if isinstance(run, xr.DataTree):

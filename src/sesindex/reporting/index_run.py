@@ -93,9 +93,11 @@ def index_run(loaded, spec=None, *, cutpoints=None, uncertainty_years: int = 0,
         published = {"largest_difference": float(diff.max()),
                       "area": str(where["area"].values[0]),
                       "year": int(where["year"].values[0])}
+    from sesindex.data.io import input_provenance
+
     manifest = manifest_of(
-        command=command, spec=spec.to_dict(), inputs=loaded.files, seed=seed,
-        timings=timer.seconds, data=loaded.name, notes=loaded.notes,
+        command=command, spec=spec.to_dict(), **input_provenance(loaded), seed=seed,
+        timings=timer.seconds, notes=loaded.notes,
         types_note=result.attrs.get("types_note", ""),
         types_warnings=list(result.attrs.get("types_warnings") or []),
         source=loaded.dataset.attrs.get("source", loaded.name),

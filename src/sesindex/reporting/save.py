@@ -43,7 +43,9 @@ def save(result, out: str | Path, *, overwrite: bool = False, loaded=None,
     out : path
         The run directory to write.
     overwrite : bool
-        Replace an earlier run in ``out`` (refused by default: nothing is lost).
+        Replace an earlier run in ``out`` (refused by default: nothing is lost): only the
+        files its manifest lists; a directory holding any other file is refused
+        (:func:`sesindex.runs.check_out`).
     loaded : sesindex.data.io.LoadedData, optional
         The data the result came from: written beside it (``data.csv``, and the truth of
         synthetic data); names and municipalities of a fit's areas.
@@ -82,16 +84,18 @@ def write_fit_run(result, out: Path, *, loaded=None, report: bool = True) -> lis
     """A fit's files into ``out`` from its tree: posterior, tables, inputs, diagnostics,
     manifest, publication and (``report``) ``report.html``."""
     from sesindex.bayes.output import fit_tree, write_fit
+    from sesindex.manifest import add_outputs
     from sesindex.reporting.publish import publish_run
 
     tree = fit_tree(result, loaded)
     files = write_fit(result, out, loaded, tree=tree)
-    files += publish_run(tree, out)
+    later = publish_run(tree, out)
     if report:
         from sesindex.reporting.html import build_report
 
-        files.append(build_report(tree, out / "report.html"))
-    return files
+        later.append(build_report(tree, out / "report.html"))
+    add_outputs(out, later, tree)
+    return files + later
 
 
 def write_evaluation_run(result, out: Path, *, inputs: dict | None = None) -> list[Path]:

@@ -161,8 +161,9 @@ def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | Non
     ``observed_type`` (area, year), when given, adds ``p_type_differs``: the probability
     that the area's type differs from the observed (plug-in or published) type.
     ``typing`` (:class:`sesindex.index.cutpoints.Typing`): years without types get NaN
-    type probabilities, and years whose data are not national (the typing rule's
-    ``national``) get no ranks and no national mu and sigma either.
+    type probabilities, years whose data do not hold the whole division (the typing
+    rule's ``ranked``) get no ranks, and years not typed from the data's own moments (its
+    ``national``) no national mu and sigma.
     """
     mu, sigma, types = types_per_draw(index, ddof, typing=typing)
     out = summarise(index, "index")
@@ -194,10 +195,13 @@ def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | Non
     if typing is not None:
         typed = _per_year(typing, typing.typed, index)
         national = _per_year(typing, typing.national, index)
+        ranked = _per_year(typing, typing.ranked, index)
         for name in out.data_vars:
             if name.startswith(("p_type", "type_mode")):
                 out[name] = out[name].where(typed, 0 if name == "type_mode" else np.nan)
-            elif name.startswith(("rank_", "mu_", "sigma_", "p_rank_")):
+            elif name.startswith(("rank_", "p_rank_")):
+                out[name] = out[name].where(ranked)
+            elif name.startswith(("mu_", "sigma_")):
                 out[name] = out[name].where(national)
     return out
 
