@@ -168,7 +168,7 @@ def test_report_with_boundary_file_adds_maps(tmp_path):
 
     out = tmp_path / "k"
     runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
-                        "karlstad-tab6586", "--out", str(out)])
+                        "karlstad-tab6586", "--cutpoints", "2024:9.00,5.50", "--out", str(out)])
     codes = pd.read_csv(out / "areas.csv", dtype={"area_code": str})["area_code"].unique()
     feats = [{"type": "Feature", "properties": {"regso_code": c}, "geometry": {
         "type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]]}}

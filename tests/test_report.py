@@ -95,7 +95,7 @@ def test_a_report_without_types_draws_no_type_chart_or_map_and_says_why(tmp_path
     note = tree.attrs["manifest"]["types_note"]
     assert "No area types in 2024, so this report draws no type charts or type maps: " \
         f"{note[:40]}" in page
-    assert page.count("no area types for") == 1  # said once, not twice
+    assert page.count("no area types and no ranks for") == 1  # said once, not twice
     assert "Areas on the map" not in page and "Probability of each area type" not in page
     assert "Municipalities on the map" not in page  # no types, no intervals: no map
     assert page.count("data:image/png;base64") == 1  # the ranked areas only
