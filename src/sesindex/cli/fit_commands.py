@@ -120,6 +120,16 @@ def _model_spec(spec: str, *, years: str | None, adjacency: Path | None,
     return model_spec
 
 
+def _print_pre_period(event_study) -> None:
+    """The headline's caution when the event study's pre-period strays from 0."""
+    from sesindex.evaluation.effects import pre_period_check
+
+    caution = pre_period_check(event_study)["caution"]
+    if caution:
+        console.print(f"[bold yellow]{escape(caution)}[/] (event_study.csv, report.html)",
+                      highlight=False)
+
+
 def _year_pairs(compare: list[str]) -> tuple[tuple[int, int], ...]:
     """``--compare`` values ('2015,2024', ...) as pairs of years, or exit 2 saying why."""
     try:
@@ -202,6 +212,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
     console.print(f"headline {result.info['headline']}: {head['mean']:.3f} "
                   f"(90% {head['lo90']:.3f} to {head['hi90']:.3f}); a negative index effect "
                   "is an improvement", highlight=False)
+    _print_pre_period(result.event_study)
     console.print(f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}",
                   highlight=False)
     if not result.fit.gate["passed"]:

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sesindex.evaluation.effects import effect_draws, effects_table, trajectories
+from sesindex.evaluation.effects import (effect_draws, effects_table, pre_period_check,
+                                         trajectories)
 from sesindex.evaluation.matching import Matching, match_controls
 from sesindex.evaluation.treated import EvaluationInputError, check_programme, read_treated
 
@@ -211,7 +212,8 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
             "counterfactual": "the model's own: each treated area's index in each draw "
             "without its programme's shift of the latent status, from a panel fitted on "
             "the treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
-            "run": run.source, "seconds": round(time.perf_counter() - t0, 1)}
+            "run": run.source, "pre_period": pre_period_check(events),
+            "seconds": round(time.perf_counter() - t0, 1)}
     controls_table = (matching.controls if matching is not None else
                       pd.DataFrame({"control": comparison}))
     balance = matching.balance if matching is not None else pd.DataFrame()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sesindex.evaluation.effects import LABELS
+from sesindex.evaluation.effects import LABELS, pre_period_check
 from sesindex.reporting.publish import number_formats
 
 #: column -> (Swedish, English) heading of the published effects.
@@ -129,6 +129,11 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
         f"points (95 % interval {head['lo95']:+.2f} to {head['hi95']:+.2f}); {verdict}. "
         "A negative effect is an improvement (higher index = lower status).</p>",
     ]
+    events = table_frame(tree, "event_study")
+    caution = pre_period_check(events)["caution"] if events is not None else None
+    if caution:
+        sections.append(f"<p class='note pre-period'>{html.escape(caution)} (the event "
+                        "study below: years before the start should sit near 0).</p>")
     if not manifest.get("fit_ok", True):
         sections.append("<p class='note fail'>The model failed its fit gate: these "
                         "estimates must not be published.</p>")
@@ -141,7 +146,7 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
                          "placebo checks and should sit near 0)"),
                         ("trajectories", "Treated and comparison areas")):
         sections += [f"<h2>{title}</h2>", _embedded(run / f"{name}.png") if run else ""]
-    for title, table in (("Event study table", table_frame(tree, "event_study")),
+    for title, table in (("Event study table", events),
                          ("Balance before the start (standardised differences)",
                           table_frame(tree, "balance"))):
         if table is not None:
