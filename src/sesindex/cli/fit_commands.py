@@ -26,6 +26,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                   "--cutpoints)."),
         draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
         tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),
+        seed: int = typer.Option(None, help="Override the spec's sampler seed (a second "
+                                 "seed checks that the gate does not rest on one)."),
         backend: str = typer.Option(None, help="nutpie (default), pymc or advi."),
         init: str = typer.Option(None, help="Where the chains start: jitter (nutpie's "
                                  "jittered support point) or mode (dispersed about the "
@@ -56,7 +58,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     from sesindex.data.io import load_data
 
     model_spec = _model_spec(spec, years=years, adjacency=adjacency, compare=compare,
-                             sampler={"draws": draws, "tune": tune, "backend": backend,
+                             sampler={"draws": draws, "tune": tune, "seed": seed,
+                                      "backend": backend,
                                       "init": init, "maxdepth": maxdepth,
                                       "compile": compile})
     cuts = parse_cutpoints(cutpoints)
@@ -120,6 +123,11 @@ def _model_spec(spec: str, *, years: str | None, adjacency: Path | None,
     return model_spec
 
 
+def _sampler_overrides(**given) -> dict | None:
+    """The sampler settings given on the command line (None: the spec's, all of them)."""
+    return {k: v for k, v in given.items() if v is not None} or None
+
+
 def _print_pre_period(event_study) -> None:
     """The headline's caution when the event study's pre-period strays from 0."""
     from sesindex.evaluation.effects import pre_period_check
@@ -172,6 +180,8 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
                                         "municipality."),
              draws: int = typer.Option(None, help="Override the evaluation fit's draws per "
                                        "chain."),
+             seed: int = typer.Option(None, help="Override the evaluation fit's sampler "
+                                      "seed (default: the run's)."),
              allow_failed_fit: bool = typer.Option(False, help="Evaluate a fit that missed "
                                                    "its gate (refused by default)."),
              out: Path = typer.Option(Path("results/evaluate"), help="Output directory."),
@@ -191,7 +201,8 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
             with step(f"match, refit with programme effects, derive ({run})"):
                 result = run_evaluation(run, treated, start=start, controls=choice,
                                         outcome=outcome, k=k, within=within,
-                                        sampler={"draws": draws} if draws else None,
+                                        sampler=_sampler_overrides(draws=draws,
+                                                                   seed=seed),
                                         allow_failed_fit=allow_failed_fit)
         except (EvaluationInputError, ValueError) as exc:
             fail(str(exc))
@@ -214,7 +225,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
                   "is an improvement", highlight=False)
     _print_pre_period(result.event_study)
     console.print(f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}",
-                  highlight=False)
+                      highlight=False)
     if not result.fit.gate["passed"]:
         err.print("[bold red]EVALUATION FIT FAILED ITS GATE[/] — the manifest says so: "
                   f"{escape(str(result.fit.gate['worst']))}", highlight=False)
