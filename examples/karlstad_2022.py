@@ -31,7 +31,15 @@ def sesindex(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "sesindex.cli", *args], check=True)
 
 
-def main(out: Path) -> dict:
+def fit_arguments(counts: Path, fit: Path) -> list[str]:
+    """The walk-through's ``sesindex fit`` arguments (benchmarks/walkthrough_gates.py
+    reruns them at a second seed)."""
+    return ["fit", "--spec", "latent_factor_single_year", "--data", str(counts), "--years",
+            "2022", "--cutpoints", CUTPOINTS, "--out", str(fit), "--overwrite"]
+
+
+def assemble(out: Path) -> Path:
+    """Karlstad's 2022 counts, fit-ready and checked, in ``out``; their path."""
     out.mkdir(parents=True, exist_ok=True)
     areas = load_areas()
     karlstad = areas[areas["area_code"].str.startswith("1780")]
@@ -43,10 +51,13 @@ def main(out: Path) -> dict:
     sesindex("data", "assemble", "--rates", "karlstad-tab6586", "--population",
              str(population), "--years", "2022", "--out", str(counts))
     sesindex("data", "check", str(counts))
+    return counts
+
+
+def main(out: Path) -> dict:
+    counts = assemble(out)
     fit = out / "fit"
-    sesindex("fit", "--spec", "latent_factor_single_year", "--data", str(counts), "--years",
-             "2022", "--cutpoints", CUTPOINTS, "--out", str(fit),
-             "--overwrite")
+    sesindex(*fit_arguments(counts, fit))
     fitted = pd.read_csv(fit / "areas.csv", dtype={"area_code": str}).set_index("area_code")
     data = pd.read_csv(counts, dtype={"area_code": str})
     published = data.pivot_table(index="area_code", columns="indicator", values="value")

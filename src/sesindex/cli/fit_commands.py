@@ -26,6 +26,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                   "--cutpoints)."),
         draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
         tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),
+        seed: int = typer.Option(None, help="Override the spec's sampler seed (a second "
+                                 "seed checks that the gate does not rest on one)."),
         backend: str = typer.Option(None, help="nutpie (default), pymc or advi."),
         init: str = typer.Option(None, help="Where the chains start: jitter (nutpie's "
                                  "jittered support point) or mode (dispersed about the "
@@ -54,7 +56,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     credible intervals (higher ses_mean = higher socioeconomic status)."""
 
     model_spec = _model_spec(spec, years=years, adjacency=adjacency, compare=compare,
-                             sampler={"draws": draws, "tune": tune, "backend": backend,
+                             sampler={"draws": draws, "tune": tune, "seed": seed,
+                                      "backend": backend,
                                       "init": init, "maxdepth": maxdepth,
                                       "compile": compile})
     cuts = parse_cutpoints(cutpoints)
@@ -130,6 +133,21 @@ def _model_spec(spec: str, *, years: str | None, adjacency: Path | None,
     return model_spec
 
 
+def _sampler_overrides(**given) -> dict | None:
+    """The sampler settings given on the command line (None: the spec's, all of them)."""
+    return {k: v for k, v in given.items() if v is not None} or None
+
+
+def _print_pre_period(event_study) -> None:
+    """The headline's caution when the event study's pre-period strays from 0."""
+    from sesindex.evaluation.effects import pre_period_check
+
+    caution = pre_period_check(event_study)["caution"]
+    if caution:
+        console.print(f"[bold yellow]{escape(caution)}[/] (event_study.csv, report.html)",
+                      highlight=False)
+
+
 def _year_pairs(compare: list[str]) -> tuple[tuple[int, int], ...]:
     """``--compare`` values ('2015,2024', ...) as pairs of years, or exit 2 saying why."""
     try:
@@ -181,6 +199,8 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
                                         "municipality."),
              draws: int = typer.Option(None, help="Override the evaluation fit's draws per "
                                        "chain."),
+             seed: int = typer.Option(None, help="Override the evaluation fit's sampler "
+                                      "seed (default: the run's)."),
              allow_failed_fit: bool = typer.Option(False, help="Evaluate a fit that missed "
                                                    "its gate (refused by default)."),
              out: Path = typer.Option(Path("runs/evaluate"), help="Output directory."),
@@ -202,7 +222,7 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
                                         exclude=exclude, outcome=outcome, k=k,
                                         within=within,
                                         refit_without_flagged=refit_without_flagged,
-                                        sampler={"draws": draws} if draws else None,
+                                        sampler=_sampler_overrides(draws=draws, seed=seed),
                                         allow_failed_fit=allow_failed_fit)
         except (EvaluationInputError, ValueError) as exc:
             fail(str(exc))
@@ -221,13 +241,14 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
         console.print(f"{name}: headline {result.info['headline']}: {head['mean']:.3f} "
                       f"(90% {head['lo90']:.3f} to {head['hi90']:.3f}); a negative index "
                       "effect is an improvement", highlight=False)
+        _print_pre_period(result.event_study[result.event_study["programme"] == name])
     if result.info["looks_treated"]:
         err.print(f"[bold yellow]{len(result.info['looks_treated'])} comparison area(s) look "
                   f"treated[/] (controls.csv, looks_treated): "
                   f"{escape(', '.join(result.info['looks_treated'][:12]))}; effects without "
                   f"them: {escape(result.info['without_flagged'])}", highlight=False)
     console.print(f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}",
-                  highlight=False)
+                      highlight=False)
     if not result.fit.gate["passed"]:
         err.print("[bold red]EVALUATION FIT FAILED ITS GATE[/] — the manifest says so: "
                   f"{escape(str(result.fit.gate['worst']))}", highlight=False)

@@ -41,7 +41,8 @@ from pathlib import Path
 import pandas as pd
 
 from sesindex.evaluation.contamination import departures
-from sesindex.evaluation.effects import effect_draws, effects_table, trajectories
+from sesindex.evaluation.effects import (effect_draws, effects_table, pre_period_check,
+                                         trajectories)
 from sesindex.evaluation.matching import match_controls
 from sesindex.evaluation.treated import (DEFAULT_PROGRAMME, EvaluationInputError,
                                          check_programme, read_area_list, read_programmes,
@@ -52,6 +53,11 @@ __all__ = ["EvaluationInputError", "EvaluationResult", "evaluate", "read_program
 
 #: Fewest comparison areas an evaluation accepts.
 MIN_CONTROLS = 5
+#: An evaluation refit of fewer areas than this tunes FEW_AREAS_LENGTH["tune"] times and
+#: keeps FEW_AREAS_LENGTH["draws"] times as many draws per chain as the run
+#: (:func:`refit_length`).
+FEW_AREAS = 100
+FEW_AREAS_LENGTH = {"tune": 3, "draws": 2}
 
 
 @dataclass
@@ -240,7 +246,8 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     k, within : int, str
         Controls per treated area; match within "none", "county" or "municipality".
     sampler : dict, optional
-        Overrides of the fit's sampler settings for the evaluation fit.
+        Overrides of the fit's sampler settings for the evaluation fit (by default the
+        run's, with a longer warm-up and chains for few areas: :func:`refit_length`).
     allow_failed_fit : bool
         Evaluate a fit that missed its gate anyway (refused by default).
     refit_without_flagged : bool
@@ -302,7 +309,9 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
             "counterfactual": "the model's own: each treated area's index in each draw "
             "without its programme's shift of the latent status, from a panel fitted on "
             "the treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
-            "run": run.source, "seconds": round(time.perf_counter() - t0, 1)}
+            "run": run.source, "seconds": round(time.perf_counter() - t0, 1),
+            "pre_period": {name: pre_period_check(events[events["programme"] == name])
+                           for name in programmes}}
     from sesindex.data.io import sha256
 
     files = {str(f): sha256(f) for f in (treated, controls, exclude)  # the files read, hashed
@@ -381,14 +390,41 @@ def _plan(treated, start: int | None) -> pd.DataFrame:
                                                        "programme"]).astype(str))
 
 
+def refit_length(sampler, areas: int) -> dict:
+    """Tuning and kept draws per chain of an evaluation refit of ``areas`` areas whose run
+    sampled with ``sampler``: :data:`FEW_AREAS_LENGTH` times the run's below
+    :data:`FEW_AREAS` areas, else the run's.
+
+    The refit holds only the treated and comparison areas (38 in the README's
+    walk-through, against the run's 600): the model's scales (tau, kappa) rest on these
+    few areas and the tails of their posteriors mix slowly, so the run's length, which
+    passes the fit gate over hundreds of areas, misses it here (500 tuning + 1,500 kept
+    draws a chain: a tail ESS of 337 and 354 for kappa at two seeds, 242 for tau on
+    another machine; the gate asks 400). A longer warm-up helps more than longer
+    chains: 1,500 + 3,000 gave 702 where 500 + 4,500 gave 447, at the same cost. The
+    gate stays as it is (``benchmarks/walkthrough_gates.py``).
+
+    Examples
+    --------
+    >>> from sesindex.bayes.spec import SamplerSpec
+    >>> refit_length(SamplerSpec(tune=500, draws=1500), areas=38)
+    {'tune': 1500, 'draws': 3000}
+    >>> refit_length(SamplerSpec(tune=500, draws=1500), areas=600)
+    {'tune': 500, 'draws': 1500}
+    """
+    factor = FEW_AREAS_LENGTH if areas < FEW_AREAS else {"tune": 1, "draws": 1}
+    return {key: getattr(sampler, key) * k for key, k in factor.items()}
+
+
 def _refit(run, keep: list, years: list, programmes: dict, sampler: dict | None,
            progress: bool):
     """The run's model refitted on the treated and comparison areas ``keep`` with each
-    programme's own shifts (its sampler settings, with ``sampler``'s overrides)."""
+    programme's own shifts (its sampler settings, :func:`refit_length` long unless
+    ``sampler`` overrides them)."""
     from sesindex.bayes import fit
 
     spec = run.spec
-    if sampler:
-        spec = replace(spec, sampler=replace(spec.sampler, **sampler))
+    sampler = {**refit_length(spec.sampler, len(keep)), **(sampler or {})}
+    spec = replace(spec, sampler=replace(spec.sampler, **sampler))
     spec = replace(spec, years=tuple(years), compare=())
     return fit(run.data.sel(area=keep), spec, programme=programmes, progress=progress)

@@ -131,3 +131,46 @@ def effects_table(draws: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
                             **summarise_draws(study[:, k], "event_index")}
                            for k, e in enumerate(times)])
     return pd.DataFrame(rows), events
+
+
+def pre_period_check(event_study: pd.DataFrame) -> dict:
+    """Whether the event study's pre-period sits near 0, as an evaluation's headline says.
+
+    The years before the start (``period == "pre"``; the year before, the reference, is 0
+    by construction and not counted) are placebo checks: a treated group that already
+    moved away from its comparison then is a sign that the comparison may not hold for
+    the years after. Every pre-period 95 % interval that excludes 0 is counted.
+
+    Parameters
+    ----------
+    event_study : DataFrame
+        The event study (:func:`effects_table`): ``event_time``, ``period``, ``lo95``,
+        ``hi95``.
+
+    Returns
+    -------
+    dict
+        ``pre_periods`` (how many), ``excluding_0`` (the event times whose 95 % interval
+        excludes 0) and ``caution``: the sentence the headline carries, or None when
+        every pre-period interval includes 0.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"event_time": [-3, -2, -1, 0], "period": ["pre", "pre",
+    ...                    "reference", "post"], "lo95": [-0.9, -0.2, 0.0, -1.5],
+    ...                    "hi95": [-0.1, 0.3, 0.0, -0.5]})
+    >>> pre_period_check(ev)["caution"]
+    'Caution: 1 of 2 pre-period 95 % intervals exclude 0 (event times -3): the comparison may not hold'
+    """
+    missing = {"event_time", "period", "lo95", "hi95"} - set(event_study.columns)
+    if missing:
+        raise ValueError(f"the event study has no column(s) {sorted(missing)}")
+    pre = event_study[event_study["period"] == "pre"]
+    off = pre[(pre["lo95"] > 0) | (pre["hi95"] < 0)]
+    times = [int(e) for e in off["event_time"]]
+    caution = None
+    if times:
+        caution = (f"Caution: {len(times)} of {len(pre)} pre-period 95 % intervals exclude "
+                   f"0 (event times {', '.join(map(str, times))}): the comparison may not "
+                   "hold")
+    return {"pre_periods": len(pre), "excluding_0": times, "caution": caution}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sesindex.evaluation.effects import LABELS
+from sesindex.evaluation.effects import LABELS, pre_period_check
 from sesindex.reporting.publish import number_formats
 
 #: column -> (Swedish, English) heading of the published effects.
@@ -152,6 +152,25 @@ def _contamination_note(controls: pd.DataFrame | None, info: dict) -> str:
             f"{html.escape(str(info.get('without_flagged', '')))}.</p>")
 
 
+def _pre_period_notes(events) -> list[str]:
+    """The headline's caution for each programme whose event study strays from 0 before
+    its start (:func:`sesindex.evaluation.effects.pre_period_check`)."""
+    if events is None:
+        return []
+    if "programme" not in events:
+        events = events.assign(programme="programme")
+    several = events["programme"].nunique() > 1
+    notes = []
+    for name, own in events.groupby("programme", sort=False):
+        caution = pre_period_check(own)["caution"]
+        if caution:
+            label = f"{html.escape(str(name))}: " if several else ""
+            notes.append(f"<p class='note pre-period'>{label}{html.escape(caution)} (the "
+                         "event study below: years before the start should sit near "
+                         "0).</p>")
+    return notes
+
+
 def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
     """``report.html`` of an evaluation run: headline, effects, event study, figures,
     comparison areas and balance, provenance. ``tree``: the run as
@@ -174,6 +193,8 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
         "<ul>" + "".join(_headline_item(head) for head in _headlines(effects)) + "</ul>",
         _contamination_note(table_frame(tree, "controls"), info),
     ]
+    events = table_frame(tree, "event_study")
+    sections += _pre_period_notes(events)
     if not manifest.get("fit_ok", True):
         sections.append("<p class='note fail'>The model failed its fit gate: these "
                         "estimates must not be published.</p>")
@@ -186,7 +207,7 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
                          "placebo checks and should sit near 0)"),
                         ("trajectories", "Treated and comparison areas")):
         sections += [f"<h2>{title}</h2>", _embedded(run / f"{name}.png") if run else ""]
-    for title, table in (("Event study table", table_frame(tree, "event_study")),
+    for title, table in (("Event study table", events),
                          ("Balance before the start (standardised differences)",
                           table_frame(tree, "balance"))):
         if table is not None:
