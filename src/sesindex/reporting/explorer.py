@@ -102,7 +102,7 @@ def explorer_rows(areas: pd.DataFrame, changes: pd.DataFrame | None = None
     year = int(areas["year"].max())
     d = with_municipalities(areas[areas["year"] == year]).reset_index(drop=True)
     status = "index" if {"index", "index_mean"} & set(d) else "eta"
-    value = _column(d, f"{status}_mean", status)
+    value = _column(d, status, f"{status}_mean")  # the observed index where there is one
     lo, hi = _column(d, f"{status}_lo90"), _column(d, f"{status}_hi90")
     type_col = type_column(d)
     kind = _column(d, *(c for c in (type_col,) if c)).fillna(0).astype(int)
@@ -178,9 +178,9 @@ def municipality_svg(fill: dict[str, str], names: dict[str, str]) -> str:
             f'xmlns="http://www.w3.org/2000/svg">{"".join(paths)}</svg>')
 
 
-def _fills(rows: list) -> tuple[dict[str, str], str]:
+def _fills(rows: list) -> tuple[dict[str, str], str, str]:
     """Each municipality's colour: its share of areas in types 1-2 (typed runs), else
-    its median index; and which of the two (the map's hint)."""
+    its median index; which of the two (the map's hint); and the colour legend."""
     import matplotlib
     from matplotlib.colors import to_hex
 
@@ -194,7 +194,13 @@ def _fills(rows: list) -> tuple[dict[str, str], str]:
         scaled = (by - by.min()) / max(by.max() - by.min(), 1e-9)
     cmap = matplotlib.colormaps["Reds" if typed else "Purples"]
     fills = {code: to_hex(cmap(0.08 + 0.85 * s)) for code, s in scaled.dropna().items()}
-    return fills, "explorer_map_hint" if typed else "explorer_map_hint_index"
+    ends = [0.0, float(by.max())] if typed else [float(by.min()), float(by.max())]
+    ramp = ",".join(to_hex(cmap(0.08 + 0.85 * s)) for s in (0, 0.5, 1))
+    legend = {lang: (f"<span>{number(100 * ends[0] if typed else ends[0], lang, 0)}</span>"
+                     f"<i style='background:linear-gradient(90deg,{ramp})'></i><span>"
+                     f"{number(100 * ends[1] if typed else ends[1], lang, 0)}"
+                     f"{' %' if typed else ''}</span>") for lang in LANGUAGES}
+    return fills, "explorer_map_hint" if typed else "explorer_map_hint_index", legend
 
 
 def explorer_page(areas: pd.DataFrame, changes: pd.DataFrame | None = None,
@@ -206,15 +212,15 @@ def explorer_page(areas: pd.DataFrame, changes: pd.DataFrame | None = None,
 
     manifest = manifest or {}
     rows, cells, year = explorer_rows(areas, changes)
-    fills, hint = _fills(rows)
-    status = "index_mean" if "index_mean" in areas else "index"
+    fills, hint, legend = _fills(rows)
+    status = "index" if "index" in areas else "index_mean"
     kind = "type_mode" if "type_mode" in areas and "type" not in areas else "type"
     rank = "rank_median" if "rank_median" in areas and "rank" not in areas else "rank"
     columns = {"index": status, "type": kind, "rank": rank}
     gate = manifest.get("gate")
     fit = manifest.get("command") == "fit" or bool(gate)
     data = {
-        "rows": rows, "cells": cells, "year": year, "hint": hint,
+        "rows": rows, "cells": cells, "year": year, "hint": hint, "legend": legend,
         "source": "source_synthetic" if is_synthetic(manifest) else "source_scb",
         "method": "method_fit" if fit else "method_index",
         "gate": None if not gate else ("gate_passed" if gate.get("passed") else "gate_failed"),
@@ -239,7 +245,8 @@ def explorer_page(areas: pd.DataFrame, changes: pd.DataFrame | None = None,
             "<input id='q' type='search' autocomplete='off'> <span id='filter'></span>"
             "<p id='count' class='muted'></p><table id='areas'><thead><tr></tr></thead>"
             "<tbody></tbody></table></section><aside><p id='hint' class='muted'></p>"
-            f"{municipality_svg(fills, municipality_names())}</aside></main>"
+            f"{municipality_svg(fills, municipality_names())}<p id='legend' class='legend'>"
+            "</p></aside></main>"
             f"<script>{script}</script></body></html>")
 
 
@@ -282,16 +289,18 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1em;c
 header{display:flex;align-items:baseline;gap:1em} h1{font-size:1.4em;margin:.2em 0}
 .langs button{border:1px solid #aaa;background:#fff;padding:.2em .6em;cursor:pointer}
 .langs button.on{background:#222;color:#fff} .muted{color:#555;font-size:.85em}
-main{display:flex;gap:1.5em;align-items:flex-start} #left{flex:1;min-width:0}
-aside{width:320px;position:sticky;top:1em} #map{width:100%;height:auto}
+main{display:flex;gap:1.5em;align-items:flex-start} #left{flex:1;min-width:0;overflow-x:auto}
+aside{flex:0 0 300px;position:sticky;top:1em} #map{width:100%;height:auto;max-height:92vh}
 #map path{stroke:#fff;stroke-width:.3;cursor:pointer} #map path:hover{stroke:#000;stroke-width:.8}
 #map path.on{stroke:#000;stroke-width:1.2}
 #q{width:22em;padding:.3em;font-size:1em} #filter button{margin-left:.5em}
 table{border-collapse:collapse;font-size:.82em;width:100%}
 th,td{border-bottom:1px solid #ddd;padding:.15em .4em;text-align:right;white-space:nowrap}
-th{background:#f3f3f3;cursor:pointer;position:sticky;top:0} th:nth-child(-n+2),
+th{background:#f3f3f3;cursor:pointer;white-space:normal;vertical-align:bottom} th:nth-child(-n+2),
 td:nth-child(-n+2),th:last-child,td:last-child{text-align:left}
-td small{color:#777} .t{display:inline-block;width:.9em;height:.9em;border:1px solid #888;
+td:first-child{white-space:normal;min-width:12em} td small{color:#777}
+.legend{display:flex;align-items:center;gap:.4em;font-size:.8em;color:#555}
+.legend i{display:inline-block;width:8em;height:.8em} .t{display:inline-block;width:.9em;height:.9em;border:1px solid #888;
 vertical-align:middle;margin-right:.3em} .t1{background:#b2182b}.t2{background:#ef8a62}
 .t3{background:#e6d7a3}.t4{background:#67a9cf}.t5{background:#2166ac}
 """
@@ -323,6 +332,7 @@ function render() {
     t[D.source]].filter(Boolean).join(' ');
   document.getElementById('q').placeholder = t.explorer_search;
   document.getElementById('hint').textContent = t[D.hint] + ' ' + t.explorer_sort;
+  document.getElementById('legend').innerHTML = D.legend[state.lang];
   document.querySelectorAll('.langs button').forEach(b =>
     b.classList.toggle('on', b.dataset.lang === state.lang));
   const head = document.querySelector('#areas thead tr');
