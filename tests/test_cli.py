@@ -149,8 +149,9 @@ def test_report_with_boundary_file_adds_maps(tmp_path):
     import json
 
     out = tmp_path / "k"
-    runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
-                        "karlstad-tab6586", "--out", str(out)])
+    res = runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
+                              "karlstad-tab6586", "--out", str(out), "--cutpoints", "8.9,5.4"])
+    assert res.exit_code == 0, res.output  # national cut points: the areas have types
     codes = pd.read_csv(out / "areas.csv", dtype={"area_code": str})["area_code"].unique()
     feats = [{"type": "Feature", "properties": {"regso_code": c}, "geometry": {
         "type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]]}}

@@ -97,7 +97,7 @@ def test_a_planted_effect_is_recovered_and_a_placebo_refused(programme_panel, tm
     tree = ev.to_tree()
     assert float(tree["effects"]["mean"].sel(estimand="att_index")) == att["mean"]
     assert set(tree.attrs["manifest"]["treated"]) == set(treated)
-    page = sesindex.report(ev, tmp_path / "ev.html").read_text()
+    page = sesindex.report(ev, tmp_path / "ev.html", lang="en").read_text()
     assert "Programme evaluation" in page and f"{att['mean']:+.2f}" in page
     # a placebo group of worse-off areas the programme did not touch, against every area
     # neither treated nor in it (the programme's areas would be contaminated controls)

@@ -66,7 +66,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "mu": ("Medelvärde μ", "Mean μ"),
     "sigma": ("Standardavvikelse σ", "Standard deviation σ"),
     **{f"type_{k}": (f"Typ {k}", f"Type {k}") for k in range(1, 6)},
-    "type_0": ("Utan typ", "No type"),
+    "untyped": ("Utan typ", "Without a type"),
     "type_from": ("Typ från", "Type from"),
     "type_to": ("Typ till", "Type to"),
     "dI_mean": ("Förändring av index (procentenheter)", "Change in index (percentage points)"),
