@@ -1,5 +1,7 @@
 """A self-contained HTML report (one file, figures embedded) from any run directory,
-read as one labelled tree (:func:`sesindex.runs.read_run`).
+read as one labelled tree (:func:`sesindex.runs.read_run`), in Swedish (``report.html``)
+and English (``report_en.html``): every string from :mod:`sesindex.reporting.vocabulary`,
+every number in the language's format (:func:`~sesindex.reporting.vocabulary.number`).
 
 A run directory holds ``areas.csv`` (one row per area and year), ``summary.csv`` (per
 year), ``manifest.json`` and, when the run estimated uncertainty, interval and
