@@ -188,3 +188,25 @@ def test_the_explorer_finds_an_area_by_name_in_a_real_browser(run):
     rows.feed(dom)
     assert len(rows.rows) == 1 and rows.rows[0][2].startswith(number(area["index"], "en", 1))
     assert "Explore the areas, 2024" in dom and "1 of 60 areas" in dom
+
+
+def test_the_explorer_of_a_fit_without_an_index_shows_eta_types_and_the_failed_gate():
+    import numpy as np
+
+    from sesindex.reporting.explorer import explorer_page, explorer_rows
+
+    n = 6
+    eta = np.linspace(-1, 1, n)
+    areas = pd.DataFrame({
+        "area_code": [f"0114R{i:03d}" for i in range(n)], "area_name": "x", "year": 2022,
+        "eta_mean": eta, "eta_lo90": eta - 0.3, "eta_hi90": eta + 0.3,
+        "rank_median": np.arange(n, 0, -1), "rank_lo90": 1, "rank_hi90": n,
+        **{f"p_type_{k}": 0.2 for k in range(1, 6)}, "type_mode": [1, 2, 3, 4, 5, 5]})
+    rows, cells, year = explorer_rows(areas)
+    assert rows[0][5] == 1 and cells["sv"][0][0] == "-1,00 (-1,30–-0,70)"
+    assert cells["en"][0][1] == "0.20" and cells["sv"][0][2] == "6 (1–6)"
+    page = explorer_page(areas, manifest={"command": "fit", "gate": {"passed": False}})
+    data = json.loads(re.search(r"const D = (\{.*?\});\n", page).group(1))
+    assert data["gate"] == "gate_failed" and data["method"] == "method_fit"
+    assert data["text"]["sv"]["headings"][2] == "Latent nackdel η"
+    assert data["source"] == "source_scb"
