@@ -203,7 +203,7 @@ def test_the_explorer_of_a_fit_without_an_index_shows_eta_types_and_the_failed_g
         "rank_median": np.arange(n, 0, -1), "rank_lo90": 1, "rank_hi90": n,
         **{f"p_type_{k}": 0.2 for k in range(1, 6)}, "type_mode": [1, 2, 3, 4, 5, 5]})
     rows, cells, year = explorer_rows(areas)
-    assert rows[0][5] == 1 and cells["sv"][0][0] == "-1,00 (-1,30–-0,70)"
+    assert year == 2022 and rows[0][5] == 1 and cells["sv"][0][0] == "-1,00 (-1,30–-0,70)"
     assert cells["en"][0][1] == "0.20" and cells["sv"][0][2] == "6 (1–6)"
     page = explorer_page(areas, manifest={"command": "fit", "gate": {"passed": False}})
     data = json.loads(re.search(r"const D = (\{.*?\});\n", page).group(1))
