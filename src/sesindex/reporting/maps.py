@@ -225,7 +225,9 @@ def municipality_map(areas: pd.DataFrame, year: int, lang: str = "en"):
     import numpy as np
     from matplotlib.collections import PolyCollection
 
-    from sesindex.reporting.vocabulary import text
+    from matplotlib.ticker import FuncFormatter
+
+    from sesindex.reporting.vocabulary import number, text
 
     summary = municipality_summary(areas, year).set_index("municipality_code")
     columns = [(c, text(key, lang, year=year)) for c, key in (
@@ -249,7 +251,8 @@ def municipality_map(areas: pd.DataFrame, year: int, lang: str = "en"):
         ax.add_collection(polys)
         ax.autoscale_view()
         ax.set_aspect(aspect)
-        fig.colorbar(polys, ax=ax, shrink=0.6)
+        fig.colorbar(polys, ax=ax, shrink=0.6, format=FuncFormatter(
+            lambda v, _: number(v, lang, 1)))  # a decimal comma in Swedish
         ax.set_title(title)
         ax.set_axis_off()
     return fig
