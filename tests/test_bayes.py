@@ -136,7 +136,10 @@ def test_cli_fit_marks_a_failed_gate_loudly(tmp_path):
     assert len(areas) == 120 and not areas["fit_ok"].any()
     assert (tmp_path / "posterior.nc").exists() and (tmp_path / "report.html").exists()
     # the report renders from the fit's tree in memory: its manifest carries the gate
-    assert "failed its fit gate" in (tmp_path / "report.html").read_text()
+    assert "failed its fit gate" in (tmp_path / "report_en.html").read_text()
+    page = (tmp_path / "report.html").read_text()  # Swedish
+    assert "klarade inte sin anpassningskontroll" in page and "<html lang='sv'>" in page
+    assert "klarade inte sin anpassningskontroll" in (tmp_path / "explorer.html").read_text()
 
 
 def test_posterior_file_keeps_sampled_values_exactly_and_derived_draws_to_2_pow_minus_13(

@@ -19,7 +19,7 @@ def test_demo_writes_tables_inputs_truth_and_manifest(tmp_path):
     assert "Type 1" in res.output and "3363 areas" in res.output
     for name in ("areas.csv", "areas.parquet", "summary.csv", "data.csv", "truth.csv",
                  "manifest.json", "changes.csv", "publication.xlsx", "publication_sv.csv",
-                 "report.html"):
+                 "report.html", "report_en.html", "explorer.html"):
         assert (tmp_path / name).exists(), name
     areas = pd.read_csv(tmp_path / "areas.csv", dtype={"area_code": str})
     assert len(areas) == 3363 * 14
@@ -167,8 +167,9 @@ def test_report_with_boundary_file_adds_maps(tmp_path):
     import json
 
     out = tmp_path / "k"
-    runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
-                        "karlstad-tab6586", "--cutpoints", "2024:9.00,5.50", "--out", str(out)])
+    res = runner.invoke(app, ["index", "--spec", "models/official.toml", "--data",
+                              "karlstad-tab6586", "--out", str(out), "--cutpoints", "8.9,5.4"])
+    assert res.exit_code == 0, res.output  # national cut points: the areas have types
     codes = pd.read_csv(out / "areas.csv", dtype={"area_code": str})["area_code"].unique()
     feats = [{"type": "Feature", "properties": {"regso_code": c}, "geometry": {
         "type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]]}}
@@ -177,7 +178,8 @@ def test_report_with_boundary_file_adds_maps(tmp_path):
     geo.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     res = runner.invoke(app, ["report", "--run", str(out), "--boundaries", str(geo)])
     assert res.exit_code == 0, res.output
-    assert "<h2>Areas on the map, 2024</h2>" in (out / "report.html").read_text()
+    assert "<h2>Areas on the map, 2024</h2>" in (out / "report_en.html").read_text()
+    assert "<h2>Områdena på kartan, 2024</h2>" in (out / "report.html").read_text()
     bad = tmp_path / "bad.geojson"
     bad.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {**feats[0], "properties": {"name": "x"}}]}))

@@ -208,7 +208,7 @@ def test_a_planted_effect_is_recovered(programme_panel, tmp_path):
     assert float(tree["effects"]["mean"].sel(programme="programme", estimand="att_index")
                  ) == att["mean"]
     assert set(tree.attrs["manifest"]["treated"]) == set(treated)
-    page = sesindex.report(ev, tmp_path / "ev.html").read_text()
+    page = sesindex.report(ev, tmp_path / "ev.html", lang="en").read_text()
     assert "Programme evaluation" in page and f"{att['mean']:+.2f}" in page
 
 

@@ -32,7 +32,7 @@ def test_report_of_a_latent_status_run_without_an_index(tmp_path):
     pd.DataFrame({"year": [2022], "areas": [n], **{f"type_{k}": [2] for k in range(1, 6)}}
                  ).to_csv(tmp_path / "summary.csv", index=False)
     (tmp_path / "manifest.json").write_text(json.dumps({"command": "fit", "data": "test"}))
-    page = build_report(tmp_path).read_text()
+    page = build_report(tmp_path, lang="en").read_text()
     assert "no official index" in page and "latent" in page
     assert "0114R011" in page  # the municipality view lists the areas by eta
 
@@ -48,7 +48,7 @@ def test_report_names_municipalities_and_maps_them(tmp_path):
 
     res = compute_index(generate(years=(2024,), seed=3).dataset)
     write_area_tables(res, tmp_path)
-    page = build_report(tmp_path).read_text()
+    page = build_report(tmp_path, lang="en").read_text()
     assert "Upplands Väsby (0114)" in page and "Karlstad (1780)" in page
     assert "Municipalities on the map, 2024" in page
     assert page.count("data:image/png;base64") >= 3
@@ -67,7 +67,7 @@ def test_regso_map_from_the_real_uppsala_deso_boundaries(tmp_path):
     assert len(regso) == 141 and regso["area_code"].str.match(r"^\d{4}R\d{3}$").all()
     res = compute_index(generate(years=(2024,), seed=3).dataset)
     write_area_tables(res, tmp_path)
-    page = build_report(tmp_path, boundaries=regso).read_text()
+    page = build_report(tmp_path, boundaries=regso, lang="en").read_text()
     assert "Areas on the map, 2024" in page
 
 
@@ -91,7 +91,7 @@ def test_a_report_without_types_draws_no_type_chart_or_map_and_says_why(tmp_path
         {"type": "Feature", "properties": {"regso_code": c},
          "geometry": {"type": "Polygon", "coordinates": square(i)}}
         for i, c in enumerate(codes)]}))
-    page = build_report(tmp_path, boundaries=geo).read_text()
+    page = build_report(tmp_path, boundaries=geo, lang="en").read_text()
     note = tree.attrs["manifest"]["types_note"]
     assert "No area types in 2024, so this report draws no type charts or type maps: " \
         f"{note[:40]}" in page
@@ -114,7 +114,7 @@ def test_a_report_with_types_still_draws_them(tmp_path):
 
     tree = index_run(load_data("karlstad-tab6586"), cutpoints={2024: (8.9, 5.4)})
     write_index_run(tree, tmp_path, report=False)
-    page = build_report(tmp_path).read_text()
+    page = build_report(tmp_path, lang="en").read_text()
     assert "No area types" not in page and "Municipalities on the map, 2024" in page
     fig = figures.national_summary(table_frame(tree, "summary"))
     assert [ax.get_title() for ax in fig.axes][-1] == "Share of areas by area type"

@@ -142,6 +142,8 @@ def test_an_index_run_is_one_tree_in_memory_and_the_same_tree_on_disk(tmp_path):
     # the manifest lists every file the writers wrote, itself included
     assert sorted(back.attrs["manifest"]["outputs"]) == sorted(
         p.name for p in tmp_path.iterdir())
+    assert {"report.html", "report_en.html", "explorer.html"} <= set(
+        back.attrs["manifest"]["outputs"])
     assert tree.attrs["manifest"] == back.attrs["manifest"]  # the written manifest joined
     for group in ("areas", "summary", "changes"):
         _close(table_frame(tree, group), table_frame(back, group))

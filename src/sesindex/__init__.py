@@ -327,7 +327,7 @@ def run_study(spec, out, *, data=None):
     return run(spec, out, data=data)
 
 
-def report(result, path=None, *, boundaries=None):
+def report(result, path=None, *, boundaries=None, lang="sv"):
     """Write a self-contained HTML report of a run (demo, index, fit or evaluation).
 
     Parameters
@@ -336,10 +336,12 @@ def report(result, path=None, *, boundaries=None):
         A run directory, a run's tree (:func:`read_run`, ``.to_tree()``), or a result
         of :func:`fit` or :func:`evaluate` (reported from its tree).
     path : path, optional
-        Where to write (default ``run_dir/report.html``; required for a result or tree
-        in memory).
+        Where to write (default ``run_dir/report.html``, ``report_en.html`` in English;
+        required for a result or tree in memory).
     boundaries : path, optional
         A GeoPackage/GeoJSON of the areas for maps.
+    lang : {"sv", "en"}
+        The report's language (Swedish by default).
 
     Returns
     -------
@@ -358,7 +360,7 @@ def report(result, path=None, *, boundaries=None):
 
     if hasattr(result, "to_tree"):
         result = result.to_tree()
-    return build_report(result, path, boundaries)
+    return build_report(result, path, boundaries, lang=lang)
 
 
 def read_run(run_dir, *, groups=None):

@@ -48,7 +48,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
         compare: list[str] = typer.Option(None, help="Also compare these two years in "
                                           "changes.csv: '2015,2024' (repeatable)."),
-        report: bool = typer.Option(True, help="Also write report.html."),
+        report: bool = typer.Option(True, help="Also write the reports (report.html in Swedish, "
+                                    "report_en.html) and explorer.html."),
         regso: bool = typer.Option(True, help="DeSO 2018 data: also give their RegSO 2020 "
                                    "areas' index, types, ranks and changes, aggregated in "
                                    "every draw (regso_areas.csv, regso_changes.csv).")):

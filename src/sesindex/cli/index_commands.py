@@ -95,23 +95,39 @@ def index(spec: str = typer.Option(..., help="Index spec: a packaged name (offic
 @app.command()
 def report(run: Path = typer.Option(..., exists=True, file_okay=False,
                                     help="A run directory (demo, index or fit output)."),
-           out: Path = typer.Option(None, help="Where to write (default RUN/report.html)."),
+           out: Path = typer.Option(None, help="Where to write: a file (the first "
+                                    "language's report; the other beside it, e.g. "
+                                    "x_en.html) or a directory (default: RUN)."),
+           lang: str = typer.Option(None, help="sv or en: only that language's report "
+                                    "(default both: report.html in Swedish, "
+                                    "report_en.html in English)."),
            boundaries: Path = typer.Option(None, exists=True, help="Optional GeoPackage/"
-                                           "GeoJSON/shapefile of the areas: adds area "
-                                           "maps (needs geopandas)."),
+                                           "GeoJSON/shapefile of the areas: adds an area "
+                                           "map (needs geopandas, the maps extra); its "
+                                           "codes must match the run's areas."),
            deso_key: Path = typer.Option(None, exists=True, help="With DeSO boundaries: "
                                          "SCB's DeSO -> RegSO key (deso_regso_key.csv), to "
                                          "dissolve them into RegSO areas.")):
-    """Write a self-contained HTML report (figures embedded) of a run directory."""
-    from sesindex.reporting.html import build_report
+    """Write the self-contained HTML reports (figures embedded; Swedish and English) and
+    the explorer (explorer.html: search, sort, map) of a run directory."""
+    from sesindex.reporting.explorer import write_explorer
+    from sesindex.reporting.html import build_reports
+    from sesindex.reporting.vocabulary import LANGUAGES
 
+    if lang is not None and lang not in LANGUAGES:
+        fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    paths = []
     try:
         with steps() as step, step(f"report {run}"):
             if boundaries is not None and deso_key is not None:
                 from sesindex.reporting.maps import regso_from_deso
 
                 boundaries = regso_from_deso(boundaries, deso_key)
-            path = build_report(run, out, boundaries)
+            paths = build_reports(run, out, boundaries, langs=(lang,) if lang else LANGUAGES)
+            if not (run / "effects.csv").exists():  # an evaluation has no areas to explore
+                where = out if out is not None and out.is_dir() else (
+                    paths[0].parent if out is not None else run)
+                paths.append(write_explorer(run, where / "explorer.html"))
     except (FileNotFoundError, ImportError, ValueError) as exc:
         fail(str(exc))
-    console.print(f"wrote {path}", highlight=False)
+    console.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)

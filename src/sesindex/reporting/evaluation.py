@@ -171,12 +171,14 @@ def _pre_period_notes(events) -> list[str]:
     return notes
 
 
-def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
+def build_evaluation_report(run_dir: str | Path, tree=None, out=None, lang="en") -> Path:
     """``report.html`` of an evaluation run: headline, effects, event study, figures,
     comparison areas and balance, provenance. ``tree``: the run as
     :func:`sesindex.runs.read_run` gives it (read here if not given); ``out``: where to
-    write (default ``run_dir/report.html``). The figures are those in ``run_dir``."""
-    from sesindex.reporting.html import CSS
+    write (default ``run_dir/report.html``); ``lang``: its headings' language. The
+    figures are those in ``run_dir``."""
+    from sesindex.reporting.html import CSS, source_line
+    from sesindex.reporting.vocabulary import text
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
     run = Path(run_dir) if run_dir is not None else None  # None: a tree in memory
@@ -185,7 +187,7 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
     manifest = tree.attrs["manifest"]
     info = manifest.get("evaluation", {})
     sections = [
-        "<h1>Programme evaluation</h1>",
+        f"<h1>{text('ev_title', lang)}</h1>",
         f"<p>{len(manifest.get('treated', {}))} treated areas against "
         f"{info.get('comparison_areas', '?')} comparison areas. Average effect on the "
         "treated areas' index over the years after the start "
@@ -201,24 +203,21 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None) -> Path:
     if info.get("counterfactual"):
         sections.append(f"<p class='muted'>Counterfactual: "
                         f"{html.escape(str(info['counterfactual']))}</p>")
-    sections += ["<h2>Effects</h2>", effects_table(effects, "en").to_html(
+    sections += [f"<h2>{text('ev_effects', lang)}</h2>", effects_table(effects, lang).to_html(
         index=False, border=0, na_rep="–")]
-    for name, title in (("event_study", "Event study (years before the start are "
-                         "placebo checks and should sit near 0)"),
-                        ("trajectories", "Treated and comparison areas")):
+    for name, title in (("event_study", text("ev_event_study", lang)),
+                        ("trajectories", text("ev_trajectories", lang))):
         sections += [f"<h2>{title}</h2>", _embedded(run / f"{name}.png") if run else ""]
-    for title, table in (("Event study table", events),
-                         ("Balance before the start (standardised differences)",
-                          table_frame(tree, "balance"))):
+    for title, table in ((text("ev_event_table", lang), events),
+                         (text("ev_balance", lang), table_frame(tree, "balance"))):
         if table is not None:
             sections += [f"<h2>{title}</h2>", table.to_html(
                 index=False, border=0, float_format="{:.3f}".format, na_rep="–")]
-    sections += ["<h2>Provenance</h2>", "<pre>" + html.escape(json.dumps(
+    sections += [f"<h2>{text('ev_provenance', lang)}</h2>", "<pre>" + html.escape(json.dumps(
         {k: manifest.get(k) for k in ("command", "created", "inputs", "seed", "gate")
          if k in manifest}, indent=1, ensure_ascii=False, default=str)) + "</pre>",
-                 "<p class='muted'>Data: Statistics Sweden (SCB) — Source: Statistics "
-                 "Sweden (SCB).</p>"]
-    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sesindex "
+                 f"<p class='muted'>{source_line(manifest, lang)}</p>"]
+    page = (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>sesindex "
             f"evaluation</title><style>{CSS}</style></head><body>{''.join(sections)}"
             "</body></html>")
     path = Path(out) if out else run / "report.html"

@@ -1,4 +1,5 @@
-"""Figures a reader understands alone: titles, axis labels, units (matplotlib, Agg).
+"""Figures a reader understands alone: titles, axis labels, units (matplotlib, Agg), in
+Swedish or English (``lang``; :mod:`sesindex.reporting.vocabulary`).
 
 Each function takes tidy tables from a run directory and returns a matplotlib Figure.
 
@@ -20,6 +21,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sesindex.reporting.vocabulary import text  # noqa: E402
+
 #: Type colours, diverging around type 3 (mixed), which is a visible sand, not white.
 TYPE_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#e6d7a3", 4: "#67a9cf", 5: "#2166ac"}
 
@@ -30,7 +33,7 @@ def has_type_counts(summary: pd.DataFrame) -> bool:
     return set(cols) <= set(summary) and bool(summary[cols].fillna(0).to_numpy().sum() > 0)
 
 
-def national_summary(summary: pd.DataFrame):
+def national_summary(summary: pd.DataFrame, lang: str = "en"):
     """mu and sigma by year, and the share of areas of each type by year: only the
     panels the run has something for (no types: no share panel); None with neither."""
     moments = "mu" not in summary or bool(summary["mu"].notna().any())  # eta: says so
@@ -41,9 +44,9 @@ def national_summary(summary: pd.DataFrame):
     fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 3.8),
                              constrained_layout=True, squeeze=False)
     if moments:
-        _moments_panel(axes[0, 0], summary)
+        _moments_panel(axes[0, 0], summary, lang)
     if typed:
-        _type_shares_panel(axes[0, -1], summary)
+        _type_shares_panel(axes[0, -1], summary, lang)
     return fig
 
 
@@ -54,37 +57,37 @@ def _year_ticks(ax, years: pd.Series) -> None:
         ax.xaxis.get_major_locator().set_params(integer=True)
 
 
-def _moments_panel(a, summary: pd.DataFrame) -> None:
+def _moments_panel(a, summary: pd.DataFrame, lang: str) -> None:
     if "mu" in summary:
-        a.plot(summary["year"], summary["mu"], "o-", label="mean μ")
-        a.plot(summary["year"], summary["sigma"], "s-", label="standard deviation σ")
+        a.plot(summary["year"], summary["mu"], "o-", label=text("fig_mean", lang))
+        a.plot(summary["year"], summary["sigma"], "s-", label=text("fig_sd", lang))
         a.legend()
         if len(summary) == 1:
             _year_ticks(a, summary["year"])
     else:  # a model without the official three indicators has no index
-        a.text(0.5, 0.5, "no official index in this run:\ntypes come from the latent "
-               "status η,\nstandardised to mean 0, sd 1", ha="center", va="center",
+        a.text(0.5, 0.5, text("fig_no_index", lang), ha="center", va="center",
                transform=a.transAxes)
-    a.set(title="National mean and standard deviation of the index", xlabel="year",
-          ylabel="percentage points")
+    a.set(title=text("fig_moments", lang), xlabel=text("fig_year", lang),
+          ylabel=text("fig_points", lang))
 
 
-def _type_shares_panel(b, summary: pd.DataFrame) -> None:
+def _type_shares_panel(b, summary: pd.DataFrame, lang: str) -> None:
     counts = summary[[f"type_{k}" for k in range(1, 6)]].to_numpy(float)
     shares = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     bottom = np.zeros(len(summary))
     for k in range(1, 6):
         b.bar(summary["year"], shares[:, k - 1], bottom=bottom, color=TYPE_COLOURS[k],
-              edgecolor="grey", linewidth=0.3, label=f"type {k}")
+              edgecolor="grey", linewidth=0.3, label=text("fig_type", lang, k=k))
         bottom += shares[:, k - 1]
-    b.set(title="Share of areas by area type", xlabel="year", ylabel="% of areas",
+    b.set(title=text("fig_type_shares", lang), xlabel=text("fig_year", lang),
+          ylabel=text("fig_share_areas", lang),
           ylim=(0, 100))
     _year_ticks(b, summary["year"])
     # beside the plot, never over the bars
     b.legend(ncol=1, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
 
 
-def caterpillar(areas: pd.DataFrame, year: int, value: str = "index"):
+def caterpillar(areas: pd.DataFrame, year: int, value: str = "index", lang: str = "en"):
     """Areas ranked by the index with 90% intervals (when the run has them)."""
     d = areas[areas["year"] == year]
     mean = f"{value}_mean" if f"{value}_mean" in d else value
@@ -93,24 +96,23 @@ def caterpillar(areas: pd.DataFrame, year: int, value: str = "index"):
     x = np.arange(len(d))
     if f"{value}_lo90" in d:
         ax.fill_between(x, d[f"{value}_lo90"], d[f"{value}_hi90"], color="#9ecae1",
-                        label="90% interval", step="mid")
-    ax.plot(x, d[mean], color="#08519c", lw=1, label="estimate")
+                        label=text("fig_interval", lang), step="mid")
+    ax.plot(x, d[mean], color="#08519c", lw=1, label=text("fig_estimate", lang))
     if "mu_mean" in d or "mu" in d:
         mu = d["mu_mean" if "mu_mean" in d else "mu"].iloc[0]
         sd = d["sigma_mean" if "sigma_mean" in d else "sigma"].iloc[0]
         if np.isfinite(mu):
             for k, ls in zip((-1, 0, 1, 2), (":", "--", ":", ":")):
                 ax.axhline(mu + k * sd, color="grey", ls=ls, lw=0.8)
-            ax.text(len(d) * 0.01, mu + 2 * sd, " type 1 from μ+2σ", va="bottom", fontsize=8)
-    what = ("index (percentage points)" if value == "index" else
-            "latent disadvantage η (sd units)")
-    ax.set(title=f"Socioeconomic {value} of every area, ranked, {year}",
-           xlabel="areas ordered by estimate (left: best conditions)", ylabel=what)
+            ax.text(len(d) * 0.01, mu + 2 * sd, text("fig_type1_from", lang), va="bottom", fontsize=8)
+    what = text("fig_index_axis" if value == "index" else "fig_eta_axis", lang)
+    ax.set(title=text("fig_ranked_index" if value == "index" else "fig_ranked_eta", lang,
+                      year=year), xlabel=text("fig_ranked_x", lang), ylabel=what)
     ax.legend(loc="upper left")
     return fig
 
 
-def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20):
+def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20, lang: str = "en"):
     """P(type = k) for the ``n`` areas whose type is most uncertain."""
     d = areas[areas["year"] == year].copy()
     cols = [f"p_type_{k}" for k in range(1, 6)]
@@ -121,21 +123,20 @@ def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20):
     labels = (d["area_code"] + " " + d.get("area_name", "").fillna("").astype(str)).str[:40]
     for k, c in zip(range(1, 6), cols):
         ax.barh(labels, d[c], left=left, color=TYPE_COLOURS[k], edgecolor="grey",
-                linewidth=0.3, label=f"type {k}")
+                linewidth=0.3, label=text("fig_type", lang, k=k))
         left += d[c].to_numpy()
-    ax.set(title=f"Probability of each area type, {year}: the {len(d)} least certain areas",
-           xlabel="probability", xlim=(0, 1))
+    ax.set(title=text("fig_type_probabilities", lang, year=year, n=len(d)),
+           xlabel=text("fig_probability", lang), xlim=(0, 1))
     ax.legend(ncol=5, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08))
     ax.invert_yaxis()
     return fig
 
 
-def change_scatter(changes: pd.DataFrame):
+def change_scatter(changes: pd.DataFrame, lang: str = "en"):
     """Observed type changes: probability that each is real vs its index change."""
     fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
     ax.scatter(changes["dI_mean"], changes["p_type_change"], s=6, alpha=0.5)
     ax.axhline(0.9, color="grey", ls="--", lw=0.8)
-    ax.set(title="Is a change of type real? Probability of a type change vs index change",
-           xlabel="change in index (percentage points)",
-           ylabel="P(type differs between the years)", ylim=(-0.02, 1.02))
+    ax.set(title=text("fig_change", lang), xlabel=text("fig_change_x", lang),
+           ylabel=text("fig_change_y", lang), ylim=(-0.02, 1.02))
     return fig

@@ -1,5 +1,7 @@
 """A self-contained HTML report (one file, figures embedded) from any run directory,
-read as one labelled tree (:func:`sesindex.runs.read_run`).
+read as one labelled tree (:func:`sesindex.runs.read_run`), in Swedish (``report.html``)
+and English (``report_en.html``): every string from :mod:`sesindex.reporting.vocabulary`,
+every number in the language's format (:func:`~sesindex.reporting.vocabulary.number`).
 
 A run directory holds ``areas.csv`` (one row per area and year), ``summary.csv`` (per
 year), ``manifest.json`` and, when the run estimated uncertainty, interval and
@@ -15,8 +17,8 @@ Examples
 >>> res = compute_index(generate(n_areas=60, years=(2022, 2023), seed=1).dataset,
 ...                     IndexSpec(types_over="given_areas"))
 >>> _ = write_area_tables(res, d)
->>> build_report(d).name
-'report.html'
+>>> [p.name for p in build_reports(d)]
+['report.html', 'report_en.html']
 """
 
 from __future__ import annotations
@@ -32,11 +34,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import xarray as xr
 
-from sesindex.uncertainty.draws import VERDICT_RULE, change_verdict
-
 from sesindex.index.area_type import TYPE_LABELS
 from sesindex.reporting import figures
 from sesindex.reporting.tables import type_column
+from sesindex.reporting.vocabulary import LANGUAGES, heading, number, text, verdict
+from sesindex.uncertainty.draws import VERDICT_NOISE, VERDICT_REAL, change_verdict
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1150px;
@@ -59,9 +61,30 @@ def _img(fig) -> str:
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
 
 
-def _table(df: pd.DataFrame, floatfmt: str = "{:.2f}") -> str:
-    return df.to_html(index=False, border=0, float_format=floatfmt.format, na_rep="–",
-                      escape=True)
+def _cells(values: pd.Series, lang: str) -> pd.Series:
+    """A column's cells written in ``lang``: numbers at their published precision
+    (:func:`~sesindex.reporting.publish.rounded`; two decimals otherwise), verdicts and
+    yes/no in the language."""
+    from sesindex.reporting.publish import BOOLEANS, _decimals
+
+    if values.name == "verdict":
+        return values.fillna("").map(lambda v: verdict(str(v), lang))
+    if pd.api.types.is_bool_dtype(values):
+        return values.map(lambda v: BOOLEANS[lang][0 if v else 1])
+    if not pd.api.types.is_numeric_dtype(values):
+        return values.astype(object).where(values.notna(), "–")
+    places = _decimals(str(values.name))
+    if places is None:
+        places = 0 if pd.api.types.is_integer_dtype(values) else 2
+    if values.name == "year":
+        return values.map(lambda v: "–" if pd.isna(v) else str(int(v)))
+    return values.map(lambda v: number(v, lang, places))
+
+
+def _table(df: pd.DataFrame, lang: str) -> str:
+    """``df`` as an HTML table, headings and numbers in ``lang``."""
+    shown = pd.DataFrame({heading(c, lang): _cells(df[c], lang) for c in df.columns})
+    return shown.to_html(index=False, border=0, escape=True)
 
 
 def _status(areas: pd.DataFrame) -> str:
@@ -69,7 +92,7 @@ def _status(areas: pd.DataFrame) -> str:
     return "index" if {"index", "index_mean"} & set(areas) else "eta"
 
 
-def _municipality_view(areas: pd.DataFrame, year: int) -> str:
+def _municipality_view(areas: pd.DataFrame, year: int, lang: str) -> str:
     from sesindex.data.real_bundle import municipality_names
 
     names = municipality_names()
@@ -78,97 +101,114 @@ def _municipality_view(areas: pd.DataFrame, year: int) -> str:
     value = f"{status}_mean" if f"{status}_mean" in d else status
     type_col = type_column(d)
     if "municipality_code" not in d:
-        return "<p class='muted'>The run's areas carry no municipality codes.</p>"
+        return f"<p class='muted'>{text('no_municipality_codes', lang)}</p>"
     parts = []
     for code, g in d.groupby("municipality_code"):
         counts = ""
         if type_col:
             c = g[type_col].value_counts()
-            counts = " · ".join(f"type {k}: {int(c.get(k, 0))}" for k in range(1, 6))
+            counts = " · ".join(text("type_count", lang, k=k, n=number(int(c.get(k, 0)), lang))
+                                for k in range(1, 6))
         cols = [c for c in ("area_code", "area_name", value, f"{status}_lo90", f"{status}_hi90",
                             type_col, "rank", "rank_lo90", "rank_hi90") if c and c in g]
         label = f"{names.get(str(code), '?')} ({code})"
-        parts.append(f"<details><summary>{html.escape(label)} — {len(g)} areas"
+        n = text("municipality_areas", lang, n=number(len(g), lang))
+        parts.append(f"<details><summary>{html.escape(label)} — {n}"
                      f"{' — ' + counts if counts else ''}</summary>"
-                     f"{_table(g.sort_values(value, ascending=False)[cols])}</details>")
+                     f"{_table(g.sort_values(value, ascending=False)[cols], lang)}</details>")
     return "\n".join(parts)
 
 
-def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame) -> str:
+def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame, lang: str) -> str:
     if changes is None:
         years = sorted(areas["year"].unique())
         col = type_column(areas)
         if len(years) < 2 or col is None:
-            return "<p>No pair of typed years in this run.</p>"
+            return f"<p>{text('no_typed_pair', lang)}</p>"
         a = areas[areas["year"] == years[-2]].set_index("area_code")
         b = areas[areas["year"] == years[-1]].set_index("area_code")
         moved = (a[col] != b[col]) & (a[col] > 0)
-        return (f"<p class='note'>{int(moved.sum())} of {len(a)} areas changed type between "
-                f"{years[-2]} and {years[-1]}. This run has no uncertainty estimates, so it "
-                "cannot say which changes are real: run <code>sesindex fit</code> (Bayesian) "
-                "or <code>sesindex validate validation/change.toml</code>.</p>")
+        return ("<p class='note'>" + text("areas_changed_type", lang,
+                                          changed=number(int(moved.sum()), lang),
+                                          areas=number(len(a), lang), y0=years[-2],
+                                          y1=years[-1])
+                + text("no_uncertainty", lang) + "</p>")
     y0, y1 = changes.attrs.get("years", ("", ""))
     cols = [c for c in ("area_code", "area_name", "type_from", "type_to", "dI_mean",
                         "p_type_change", "p_own_change", "p_cut_change") if c in changes]
     observed = changes[changes["type_from"] != changes["type_to"]] if "type_from" in changes \
         else changes
-    verdict = (observed["verdict"] if "verdict" in observed else
-               pd.Series(change_verdict(observed.get("p_type_change_as_observed",
-                                                     observed["p_type_change"])),
-                         index=observed.index))
-    real = observed[verdict == "probably real"].sort_values("p_type_change")
-    noise = observed[verdict == "probably noise"].sort_values("p_type_change")
+    verdicts = (observed["verdict"] if "verdict" in observed else
+                pd.Series(change_verdict(observed.get("p_type_change_as_observed",
+                                                      observed["p_type_change"])),
+                          index=observed.index))
+    real = observed[verdicts == "probably real"].sort_values("p_type_change")
+    noise = observed[verdicts == "probably noise"].sort_values("p_type_change")
     crossed = int(changes["boundary_changed"].sum()) if "boundary_changed" in changes else 0
-    boundary = (f" {crossed} areas' boundaries changed between these years (SCB's RegSO "
-                "2025): their comparisons are marked <i>boundary changed</i> and are not "
-                "counted as their own movement." if crossed else "")
-    return (f"<p>{len(observed)} areas changed their observed type{y0 and f' ({y0}→{y1})'}. "
-            f"<b>{len(real)}</b> of these changes are probably real and "
-            f"<b>{len(noise)}</b> are probably noise ({html.escape(VERDICT_RULE)})."
-            f"{boundary} "
-            "<i>p_own_change</i> is the "
-            "probability that the area's own index crossed a cut point held at the first "
-            "year's μ, σ; <i>p_cut_change</i> that the movement of μ and σ alone changed "
-            "its type.</p>" + _img(figures.change_scatter(changes))
-            + "<h3>Probably real</h3>" + _table(real[cols].head(60))
-            + "<h3>Probably noise</h3>" + _table(noise[cols].head(60)))
+    rule = text("verdict_rule", lang, real_p=number(VERDICT_REAL, lang, 1),
+                noise_p=number(VERDICT_NOISE, lang, 1))
+    return ("<p>" + text("changes_observed", lang, observed=number(len(observed), lang),
+                         years=y0 and f" ({y0}→{y1})", real=number(len(real), lang),
+                         noise=number(len(noise), lang), rule=html.escape(rule))
+            + (text("boundary_changes", lang, n=number(crossed, lang)) if crossed else "")
+            + text("change_probabilities", lang) + "</p>"
+            + _img(figures.change_scatter(changes, lang))
+            + f"<h3>{text('h_real', lang)}</h3>" + _table(real[cols].head(60), lang)
+            + f"<h3>{text('h_noise', lang)}</h3>" + _table(noise[cols].head(60), lang))
 
 
-def _diagnostics(manifest: dict) -> str:
+def _diagnostics(manifest: dict, lang: str) -> str:
     parts = []
     gate = manifest.get("gate")
     if gate:
         cls = "ok" if gate.get("passed") else "fail"
-        parts.append(f"<p class='{cls}'>Fit gate {'passed' if gate.get('passed') else 'FAILED'}"
-                     f"</p><pre>{html.escape(json.dumps(gate, indent=1))}</pre>")
+        said = text("gate_passed" if gate.get("passed") else "gate_failed", lang)
+        parts.append(f"<p class='{cls}'>{said}</p><pre>{html.escape(json.dumps(gate, indent=1))}"
+                     "</pre>")
     for key in ("calibration", "agreement", "validation"):
         if key in manifest:
-            parts.append(f"<h3>{key}</h3><pre>{html.escape(json.dumps(manifest[key], indent=1))}"
-                         "</pre>")
-    return "\n".join(parts) or "<p>No diagnostics in this run (deterministic index).</p>"
+            parts.append(f"<h3>{text(key, lang)}</h3><pre>"
+                         f"{html.escape(json.dumps(manifest[key], indent=1))}</pre>")
+    return "\n".join(parts) or f"<p>{text('no_diagnostics', lang)}</p>"
+
+
+#: The report's file in each language (``report.html`` is the Swedish one).
+REPORT_FILES = {"sv": "report.html", "en": "report_en.html"}
 
 
 def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
-                 boundaries: str | Path | None = None) -> Path:
-    """Write ``report.html`` of a run and return its path.
+                 boundaries=None, lang: str = "sv") -> Path:
+    """Write the report of a run in one language (``"sv"`` or ``"en"``) and return its path.
 
     ``run`` is a run directory (read with :func:`sesindex.runs.read_run`; the report goes
-    into it unless ``out`` says where, and a report written into it joins the files its
-    manifest lists, so a later overwrite replaces it with the run) or a run's tree in
-    memory (``out`` required). ``boundaries`` (GeoPackage/GeoJSON with an area-code
-    column) adds choropleth maps of type and uncertainty (needs the optional geopandas
-    extra).
+    into it as :data:`REPORT_FILES` names it unless ``out`` says where, and a report
+    written into it joins the files its manifest lists, so a later overwrite replaces it
+    with the run) or a run's tree in memory (``out`` required). ``boundaries`` (a boundary
+    file with an area-code column, or a GeoDataFrame) adds a map of the areas' types
+    (needs the optional geopandas extra); its codes must match the run's areas
+    (:func:`~sesindex.reporting.maps.check_boundary_codes`). :func:`build_reports` writes
+    both languages.
     """
-    path = _build_report(run, out, boundaries)
-    if not isinstance(run, xr.DataTree) and path.resolve().parent == Path(run).resolve() \
-            and (path.parent / "manifest.json").exists():
-        from sesindex.manifest import add_outputs
-
-        add_outputs(path.parent, [path])
-    return path
+    return build_reports(run, out, boundaries, langs=(lang,))[0]
 
 
-def _build_report(run, out, boundaries) -> Path:
+def build_reports(run: str | Path | xr.DataTree, out: str | Path | None = None,
+                  boundaries=None, langs=LANGUAGES) -> list[Path]:
+    """Write the report of a run in each of ``langs`` (default Swedish and English) and
+    return their paths. ``out``: the first language's file (the others beside it, named
+    as :data:`REPORT_FILES`), or a directory; default: the run directory. Reports written
+    into a run directory join the files its manifest lists."""
+    paths = _write_reports(run, out, boundaries, langs)
+    if not isinstance(run, xr.DataTree):
+        inside = [p for p in paths if p.resolve().parent == Path(run).resolve()]
+        if inside and (Path(run) / "manifest.json").exists():
+            from sesindex.manifest import add_outputs
+
+            add_outputs(Path(run), inside)
+    return paths
+
+
+def _write_reports(run, out, boundaries, langs) -> list[Path]:
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
     if isinstance(run, xr.DataTree):
@@ -178,66 +218,123 @@ def _build_report(run, out, boundaries) -> Path:
     else:
         run = Path(run)
         tree = read_run(run, groups=TABLE_GROUPS)
-    areas = table_frame(tree, "areas")
-    if areas is None and "effects" in tree.children:  # a programme evaluation
+    paths = _report_paths(run, out, langs)
+    if table_frame(tree, "areas") is None and "effects" in tree.children:  # an evaluation
         from sesindex.reporting.evaluation import build_evaluation_report
 
-        return build_evaluation_report(run, tree, out)  # figures: a run directory's
-    if areas is None:
+        return [build_evaluation_report(run, tree, path, lang=lang)  # figures: a run dir's
+                for lang, path in zip(langs, paths)]
+    if table_frame(tree, "areas") is None:
         raise FileNotFoundError(f"{run or 'the tree'} has no areas: not a sesindex run")
+    for lang, path in zip(langs, paths):
+        others = {other: paths[i].name if paths[i].parent == path.parent else None
+                  for i, other in enumerate(langs) if other != lang}
+        path.write_text(_page(tree, lang, boundaries, others), encoding="utf-8")
+    return paths
+
+
+def _report_paths(run: Path | None, out, langs) -> list[Path]:
+    """Where each language's report goes: ``out`` (a file: the first language's; a
+    directory: the files :data:`REPORT_FILES` names in it), else the run directory."""
+    for lang in langs:
+        text("title", lang)  # refuses an unknown language
+    if out is None or Path(out).is_dir():
+        where = Path(out) if out is not None else run
+        return [where / REPORT_FILES[lang] for lang in langs]
+    first = Path(out)
+    return [first] + [first.with_name(f"{first.stem}_{lang}{first.suffix}")
+                      for lang in langs[1:]]
+
+
+def _language_links(others: dict, lang: str) -> str:
+    """Links to the report in the other language (two languages: its name in that one)."""
+    links = [f"<a href='{html.escape(name)}' hreflang='{other}'>"
+             f"{text('other_language', lang)}</a>" for other, name in others.items() if name]
+    return f"<p class='muted' style='float:right'>{' · '.join(links)}</p>" if links else ""
+
+
+def _page(tree: xr.DataTree, lang: str, boundaries, others: dict) -> str:
+    """One language's report of a run's tree: the whole HTML page."""
+    from sesindex.runs import table_frame
+
+    areas = table_frame(tree, "areas")
     summary = table_frame(tree, "summary")
-    changes = table_frame(tree, "changes")
+    changes = _latest_pair(table_frame(tree, "changes"))
     manifest = tree.attrs["manifest"]
-    changes = _latest_pair(changes)
     year = int(areas["year"].max())
     typed = type_column(areas[areas["year"] == year]) is not None
-    sections = _header(manifest, None if typed else year)
+    sections = [_language_links(others, lang)] + _header(manifest, lang,
+                                                   None if typed else year)
     if summary is not None:
-        national = figures.national_summary(summary)
-        sections += ["<h2>National summary by year</h2>",
-                     _img(national) if national is not None else "", _table(summary)]
+        national = figures.national_summary(summary, lang)
+        sections += [f"<h2>{text('h_summary', lang)}</h2>",
+                     _img(national) if national is not None else "", _table(summary, lang)]
     from sesindex.reporting.maps import municipality_map, type_map
 
-    municipalities = municipality_map(areas, year)
+    municipalities = municipality_map(areas, year, lang)
     if municipalities is not None:
-        sections += [f"<h2>Municipalities on the map, {year}</h2>", _img(municipalities)]
+        sections += [f"<h2>{text('h_municipality_map', lang, year=year)}</h2>",
+                     _img(municipalities)]
     if boundaries is not None and typed:
-        sections += [f"<h2>Areas on the map, {year}</h2>",
-                     _img(type_map(areas, boundaries, year))]
-    sections += [f"<h2>All areas ranked, {year}</h2>",
-                 _img(figures.caterpillar(areas, year, _status(areas)))]
+        sections += [f"<h2>{text('h_area_map', lang, year=year)}</h2>",
+                     _img(type_map(areas, boundaries, year, lang))]
+    sections += [f"<h2>{text('h_ranked', lang, year=year)}</h2>",
+                 _img(figures.caterpillar(areas, year, _status(areas), lang))]
     if _status(areas) == "eta":
-        sections.append("<p class='note'>This run has no official index (its indicators "
-                        "are not V1–V3): areas are ranked and typed by their latent "
-                        "disadvantage η (higher = lower status), with types cut at η's "
-                        "mean and standard deviation over areas.</p>")
+        sections.append(f"<p class='note'>{text('eta_note', lang)}</p>")
     if "index_lo90" not in areas:
-        sections.append("<p class='muted'>No intervals in a deterministic run.</p>")
+        sections.append(f"<p class='muted'>{text('no_intervals', lang)}</p>")
     if typed and "p_type_1" in areas and areas.loc[areas["year"] == year,
                                                    "p_type_1"].notna().any():
-        sections += [f"<h2>Probability of each area type, {year}</h2>",
-                     _img(figures.type_probabilities(areas, year))]
-    sections += [f"<h2>Municipalities, {year}</h2>", _municipality_view(areas, year),
-                 "<h2>Change between years</h2>", _change_view(changes, areas),
-                 "<h2>Diagnostics</h2>", _diagnostics(manifest),
-                 "<h2>Method and data provenance</h2>",
-                 "<p>Area types: " + "; ".join(TYPE_LABELS["en"].values()) + ".</p>",
-                 _provenance(manifest),
-                 "<p class='muted'>Data: Statistics Sweden (SCB) — Source: Statistics Sweden "
-                 "(SCB).</p>"]
-    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>sesindex "
-            f"report</title><style>{CSS}</style></head><body>{''.join(sections)}</body></html>")
-    path = Path(out) if out else run / "report.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+        sections += [f"<h2>{text('h_type_probabilities', lang, year=year)}</h2>",
+                     _img(figures.type_probabilities(areas, year, lang=lang))]
+    sections += [f"<h2>{text('h_municipalities', lang, year=year)}</h2>",
+                 _municipality_view(areas, year, lang),
+                 f"<h2>{text('h_change', lang)}</h2>", _change_view(changes, areas, lang),
+                 f"<h2>{text('h_diagnostics', lang)}</h2>", _diagnostics(manifest, lang),
+                 f"<h2>{text('h_method', lang)}</h2>", _method(manifest, lang),
+                 "<p>" + text("area_types", lang,
+                              labels="; ".join(TYPE_LABELS[lang].values())) + "</p>",
+                 _provenance(manifest)]
+    return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>"
+            f"{text('title', lang)}</title><style>{CSS}</style></head><body>"
+            f"{''.join(sections)}</body></html>")
 
 
-def _untyped_note(manifest: dict, year: int) -> str:
+def is_synthetic(manifest: dict) -> bool:
+    """Whether a run's data are the synthetic generator's (its manifest says so).
+
+    >>> is_synthetic({"data": "synthetic"}), is_synthetic({"data": "karlstad-tab6586"})
+    (True, False)
+    """
+    return (str(manifest.get("data", "")).startswith("synthetic")
+            or str(manifest.get("source", "")).startswith("sesindex synthetic"))
+
+
+def source_line(manifest: dict, lang: str) -> str:
+    """The report's source: SCB, or synthetic data calibrated on SCB's published facts."""
+    return text("source_synthetic" if is_synthetic(manifest) else "source_scb", lang)
+
+
+def _method(manifest: dict, lang: str) -> str:
+    """The method in two sentences (a fit's: the model's), the fit gate's outcome and the
+    source."""
+    fit = manifest.get("command") == "fit" or "gate" in manifest
+    parts = [f"<p>{text('method_fit' if fit else 'method_index', lang)}</p>"]
+    gate = manifest.get("gate")
+    if gate:
+        cls = "ok" if gate.get("passed") else "fail"
+        parts.append(f"<p class='{cls}'>"
+                     f"{text('gate_passed' if gate.get('passed') else 'gate_failed', lang)}</p>")
+    parts.append(f"<p><b>{source_line(manifest, lang)}</b></p>")
+    return "".join(parts)
+
+
+def _untyped_note(manifest: dict, year: int, lang: str) -> str:
     """The one sentence a report without area types says instead of type charts and maps:
     why (the run's types note)."""
-    why = manifest.get("types_note") or "the run gives no area its type"
-    return (f"<p class='note'>No area types in {year}, so this report draws no type "
-            f"charts or type maps: {html.escape(why)}</p>")
+    why = manifest.get("types_note") or text("untyped_why", lang)
+    return f"<p class='note'>{text('untyped', lang, year=year, why=html.escape(why))}</p>"
 
 
 def _latest_pair(changes: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -253,24 +350,23 @@ def _latest_pair(changes: pd.DataFrame | None) -> pd.DataFrame | None:
     return changes
 
 
-def _header(manifest: dict, untyped_year: int | None = None) -> list[str]:
-    """The report's title, what run it shows, and its warnings (the types' note, a
-    failed fit gate); with ``untyped_year``, the year shown has no types: the note says
-    so, and why (:func:`_untyped_note`)."""
-    sections = [f"<h1>Socioeconomic area index — report</h1><p class='muted'>Run "
-                f"<code>{html.escape(manifest.get('command', '?'))}</code> on "
-                f"<b>{html.escape(str(manifest.get('data', '?')))}</b>, created "
-                f"{html.escape(str(manifest.get('created', '?')))}; report written "
-                f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Higher index = lower "
-                "socioeconomic status; rank 1 = highest index.</p>"]
+def _header(manifest: dict, lang: str, untyped_year: int | None = None) -> list[str]:
+    """The report's title, what run it shows, its source, and its warnings (the types'
+    note, a failed fit gate); with ``untyped_year``, the year shown has no types: the
+    note says so, and why (:func:`_untyped_note`)."""
+    run = text("run_line", lang, command=html.escape(manifest.get("command", "?")),
+               data=html.escape(str(manifest.get("data", "?"))),
+               created=html.escape(str(manifest.get("created", "?"))),
+               written=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}")
+    sections = [f"<h1>{text('title', lang)}</h1><p class='muted'>{run} "
+                f"{source_line(manifest, lang)}</p>"]
     note = manifest.get("types_note")
     if untyped_year is not None:
-        sections.append(_untyped_note(manifest, untyped_year))
+        sections.append(_untyped_note(manifest, untyped_year, lang))
     elif note:
         sections.append(f"<p class='note'>{html.escape(note)}</p>")
     if manifest.get("gate") and not manifest["gate"].get("passed"):
-        sections.append("<p class='note fail'>The model failed its fit gate: every estimate "
-                        "below is flagged fit_ok = false and must not be published.</p>")
+        sections.append(f"<p class='note fail'>{text('gate_failed', lang)}</p>")
     return sections
 
 

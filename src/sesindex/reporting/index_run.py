@@ -112,7 +112,8 @@ def write_index_run(tree: xr.DataTree, out_dir: str | Path, *, loaded=None,
     """Write an :func:`index_run` tree into ``out_dir``: ``areas.csv`` (and ``.parquet``),
     ``summary.csv``, ``changes.csv``; with ``publish`` the publication of every area and
     year (CSV per language, Excel: :func:`~sesindex.reporting.publish.publish_run`); with ``loaded`` its inputs (``data.csv``, and the truth of
-    synthetic data); then ``manifest.json`` and, with ``report``, ``report.html``.
+    synthetic data); then ``manifest.json`` and, with ``report``, the reports in Swedish and
+    English and the explorer (:func:`write_reader_pages`).
     Returns the paths written (the manifest's ``outputs``)."""
     out = Path(out_dir)
     manifest = dict(tree.attrs.get("manifest", {}))
@@ -128,9 +129,22 @@ def write_index_run(tree: xr.DataTree, out_dir: str | Path, *, loaded=None,
             paths.append(out / "truth.csv")
             loaded.truth.to_csv(paths[-1], index=False, float_format="%.6g")
     with_manifest(tree, save_manifest(out, manifest, outputs=[p.name for p in paths] + (
-        ["report.html"] if report else [])))
+        list(READER_FILES) if report else [])))
     if report:
-        from sesindex.reporting.html import build_report
-
-        paths.append(build_report(tree, out / "report.html"))
+        paths += write_reader_pages(tree, out)
     return paths
+
+
+#: The pages a reader opens, written by every run with a report: the report in Swedish
+#: and English, and the explorer.
+READER_FILES = ("report.html", "report_en.html", "explorer.html")
+
+
+def write_reader_pages(tree: xr.DataTree, out: Path) -> list[Path]:
+    """The report in Swedish and English (:func:`~sesindex.reporting.html.build_reports`)
+    and the explorer (:func:`~sesindex.reporting.explorer.write_explorer`) of a run's
+    tree, into the directory ``out``: the paths of :data:`READER_FILES`."""
+    from sesindex.reporting.explorer import write_explorer
+    from sesindex.reporting.html import build_reports
+
+    return build_reports(tree, out) + [write_explorer(tree, out / "explorer.html")]

@@ -1,7 +1,11 @@
-"""Optional choropleth maps from a user's boundary file (GeoPackage/GeoJSON; geopandas).
+"""Maps: the municipality map every report carries, and choropleths of the areas from a
+user's boundary file.
 
-Install the extra with ``pip install -e ".[maps]"``. Without a boundary file, or without
-geopandas, nothing else changes: the report simply has no map.
+The municipality map needs only the core install: the packaged boundaries (GeoParquet,
+WKB) are read with pyarrow, decoded by :func:`decode_wkb` and drawn with matplotlib.
+An area map from a user's boundary file (GeoPackage/GeoJSON/shapefile) reads it with
+geopandas, the optional extra (``pip install -e ".[maps]"``); its area codes must match
+the run's (:func:`check_boundary_codes`).
 
 Examples
 --------
@@ -14,7 +18,7 @@ Examples
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "b.geojson"
 >>> _ = path.write_text(json.dumps(gj))
 >>> areas = pd.DataFrame({"area_code": ["0114R001", "0114R002"], "year": 2024, "type": [4, 1]})
->>> fig = type_map(areas, path, 2024)
+>>> fig = type_map(areas, path, 2024)  # needs geopandas
 >>> fig.axes[0].get_title()
 'Area type, 2024'
 """
@@ -34,7 +38,8 @@ def read_boundaries(path):
     try:
         import geopandas as gpd
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
-        raise ImportError("maps need geopandas: pip install -e '.[maps]'") from exc
+        raise ImportError("an area map from a boundary file needs geopandas (the optional "
+                          "maps extra): pip install -e '.[maps]'") from exc
     gdf = path if isinstance(path, gpd.GeoDataFrame) else gpd.read_file(path)
     col = next((c for c in CODE_COLUMNS if c in gdf.columns), None)
     if col is None:
@@ -43,35 +48,143 @@ def read_boundaries(path):
     return gdf.rename(columns={col: "area_code"})[["area_code", "geometry"]]
 
 
-def type_map(areas: pd.DataFrame, boundaries, year: int):
-    """Two maps side by side: area type and, when present, P(type differs) (uncertainty)."""
+def _listed(codes, cap: int = 10) -> str:
+    """At most ``cap`` codes, and how many more."""
+    codes = sorted(codes)
+    more = f" and {len(codes) - cap} more" if len(codes) > cap else ""
+    return ", ".join(codes[:cap]) + more
+
+
+def check_boundary_codes(boundary_codes, area_codes, source="the boundary file") -> None:
+    """Refuse boundaries whose codes do not match the run's areas, naming the codes
+    (at most ten of each, with their counts) in both directions: codes of the file that
+    are not areas of the run, and areas of the run without a boundary in the
+    municipalities the file covers (a file of one county may map a national run).
+
+    Examples
+    --------
+    >>> check_boundary_codes(["0114R001", "0114R002"], ["0114R001", "0114R002", "1780R001"])
+    >>> check_boundary_codes(["0114R001", "0114R009"], ["0114R001", "0114R002"])
+    Traceback (most recent call last):
+    ...
+    ValueError: the boundary file does not match the run's areas: 1 of its codes are not areas of the run (0114R009); 1 areas of the run in its municipalities have no boundary (0114R002)
+    """
+    boundary_codes = {str(c) for c in boundary_codes}
+    area_codes = {str(c) for c in area_codes}
+    unknown = boundary_codes - area_codes
+    municipalities = {c[:4] for c in boundary_codes}
+    unmapped = {c for c in area_codes - boundary_codes if c[:4] in municipalities}
+    problems = []
+    if unknown:
+        problems.append(f"{len(unknown)} of its codes are not areas of the run "
+                        f"({_listed(unknown)})")
+    if unmapped:
+        problems.append(f"{len(unmapped)} areas of the run in its municipalities have no "
+                        f"boundary ({_listed(unmapped)})")
+    if problems:
+        raise ValueError(f"{source} does not match the run's areas: {'; '.join(problems)}")
+
+
+def type_map(areas: pd.DataFrame, boundaries, year: int, lang: str = "en"):
+    """Two maps side by side: area type and, when present, P(type differs) (uncertainty).
+    Boundaries whose codes do not match the areas of ``year`` are refused
+    (:func:`check_boundary_codes`)."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
     from sesindex.reporting.figures import TYPE_COLOURS
+    from sesindex.reporting.vocabulary import text
 
     gdf = read_boundaries(boundaries)
     d = areas[areas["year"] == year]
+    check_boundary_codes(gdf["area_code"], d["area_code"],
+                         boundaries if isinstance(boundaries, (str, Path)) else
+                         "the boundary file")
     merged = gdf.merge(d, on="area_code", how="left")
-    unmatched = merged["type"].isna().sum()
     has_unc = "p_type_differs" in d
     fig, axes = plt.subplots(1, 2 if has_unc else 1, figsize=(11 if has_unc else 6, 6),
                              constrained_layout=True, squeeze=False)
     cmap = ListedColormap([TYPE_COLOURS[k] for k in range(1, 6)])
     merged.plot(column="type", ax=axes[0, 0], cmap=cmap, vmin=0.5, vmax=5.5,
-                edgecolor="grey", linewidth=0.1, legend=True,
-                missing_kwds={"color": "white", "hatch": "//", "label": "no data"})
-    axes[0, 0].set_title(f"Area type, {year}")
+                edgecolor="grey", linewidth=0.1, legend=True)
+    axes[0, 0].set_title(text("map_area_type", lang, year=year))
     if has_unc:
         merged.plot(column="p_type_differs", ax=axes[0, 1], cmap="Purples", vmin=0, vmax=1,
                     legend=True, edgecolor="grey", linewidth=0.1)
-        axes[0, 1].set_title(f"P(type differs from the observed type), {year}")
+        axes[0, 1].set_title(text("map_p_type_differs", lang, year=year))
     for ax in axes.ravel():
         ax.set_axis_off()
-    if unmatched:
-        fig.suptitle(f"{unmatched} boundary polygons have no area in this run (hatched)",
-                     fontsize=9)
     return fig
+
+
+def decode_wkb(data: bytes) -> list[list]:
+    """The polygons of a WKB Polygon or MultiPolygon (2-D), each a list of rings, each an
+    ``(n, 2)`` array of x, y; numpy and struct only (no shapely).
+
+    Examples
+    --------
+    >>> import struct
+    >>> ring = [(0, 0), (1, 0), (1, 1), (0, 0)]
+    >>> wkb = struct.pack("<BIIBIII", 1, 6, 1, 1, 3, 1, 4) + struct.pack("<8d", *sum(ring, ()))
+    >>> [[r.tolist() for r in polygon] for polygon in decode_wkb(wkb)]
+    [[[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]]]
+    """
+    import struct
+
+    import numpy as np
+
+    def header(offset):
+        order = "<" if data[offset] == 1 else ">"
+        (kind,) = struct.unpack_from(order + "I", data, offset + 1)
+        return order, kind, offset + 5
+
+    def polygon(offset, order):
+        (n_rings,) = struct.unpack_from(order + "I", data, offset)
+        offset += 4
+        rings = []
+        for _ in range(n_rings):
+            (n,) = struct.unpack_from(order + "I", data, offset)
+            offset += 4
+            rings.append(np.frombuffer(data, dtype=order + "f8", count=2 * n,
+                                       offset=offset).reshape(n, 2))
+            offset += 16 * n
+        return rings, offset
+
+    order, kind, offset = header(0)
+    if kind == 3:
+        return [polygon(offset, order)[0]]
+    if kind != 6:
+        raise ValueError(f"WKB geometry type {kind} is not a 2-D Polygon (3) or "
+                         "MultiPolygon (6)")
+    (n_polygons,) = struct.unpack_from(order + "I", data, offset)
+    offset += 4
+    polygons = []
+    for _ in range(n_polygons):
+        order, kind, offset = header(offset)
+        if kind != 3:
+            raise ValueError(f"a MultiPolygon holds WKB geometry type {kind}, not a Polygon")
+        rings, offset = polygon(offset, order)
+        polygons.append(rings)
+    return polygons
+
+
+def municipality_boundaries() -> dict[str, list]:
+    """The packaged boundaries of SCB's 290 municipalities (2024, WGS 84): municipality
+    code -> polygons (:func:`decode_wkb`), read with pyarrow.
+
+    Examples
+    --------
+    >>> shapes = municipality_boundaries()
+    >>> len(shapes), len(shapes["1780"][0][0]) > 10
+    (290, True)
+    """
+    import pyarrow.parquet as pq
+
+    from sesindex.data.real_bundle import MUNICIPALITIES_FILE, resource
+
+    table = pq.read_table(resource(MUNICIPALITIES_FILE), columns=["kommun_kod", "geometry"])
+    return {str(code): decode_wkb(wkb) for code, wkb in
+            zip(table["kommun_kod"].to_pylist(), table["geometry"].to_pylist())}
 
 
 def municipality_summary(areas: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -103,35 +216,43 @@ def municipality_summary(areas: pd.DataFrame, year: int) -> pd.DataFrame:
     return out.reset_index()
 
 
-def municipality_map(areas: pd.DataFrame, year: int):
+def municipality_map(areas: pd.DataFrame, year: int, lang: str = "en"):
     """The municipality map every report carries (the packaged boundaries of SCB's 290
-    municipalities): share of areas in types 1-2 (when the areas have types) and, with
-    intervals, the median width of the areas' 90 % index intervals. None without
-    geopandas, or with neither."""
-    try:
-        import geopandas as gpd
-    except ImportError:  # pragma: no cover - depends on the optional extra
-        return None
+    municipalities, :func:`municipality_boundaries`; core install, no geopandas): share
+    of areas in types 1-2 (when the areas have types) and, with intervals, the median
+    width of the areas' 90 % index intervals. None with neither."""
     import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.collections import PolyCollection
 
-    from sesindex.data.real_bundle import MUNICIPALITIES_FILE, resource
+    from matplotlib.ticker import FuncFormatter
 
-    gdf = gpd.read_parquet(resource(MUNICIPALITIES_FILE)).rename(
-        columns={"kommun_kod": "municipality_code"})
-    merged = gdf.merge(municipality_summary(areas, year), on="municipality_code",
-                       how="left")
-    columns = [(c, t) for c, t in (
-        ("share_type_1_2", f"Share of areas in types 1-2, {year}"),
-        ("median_interval_width", f"Median width of 90 % index intervals, {year}"))
-        if c in merged and merged[c].notna().any()]
+    from sesindex.reporting.vocabulary import number, text
+
+    summary = municipality_summary(areas, year).set_index("municipality_code")
+    columns = [(c, text(key, lang, year=year)) for c, key in (
+        ("share_type_1_2", "map_share_type_1_2"),
+        ("median_interval_width", "map_interval_width"))
+        if c in summary and summary[c].notna().any()]
     if not columns:
         return None
+    shapes = municipality_boundaries()
+    codes = [code for code, polygons in shapes.items() for _ in polygons]
+    rings = [polygon[0] for polygons in shapes.values() for polygon in polygons]
+    aspect = 1 / np.cos(np.radians(62))  # degrees of longitude are shorter in Sweden
     fig, axes = plt.subplots(1, len(columns), figsize=(5.5 * len(columns), 7),
                              constrained_layout=True, squeeze=False)
     for ax, (col, title) in zip(axes[0], columns):
-        merged.plot(column=col, ax=ax, cmap="Reds" if col.startswith("share") else "Purples",
-                    legend=True, edgecolor="white", linewidth=0.2,
-                    missing_kwds={"color": "0.92", "label": "no areas in this run"})
+        cmap = plt.get_cmap("Reds" if col.startswith("share") else "Purples").with_extremes(
+            bad="0.92")
+        values = np.ma.masked_invalid(summary[col].reindex(codes).to_numpy(float))
+        polys = PolyCollection(rings, array=values, cmap=cmap, edgecolors="white",
+                               linewidths=0.2)
+        ax.add_collection(polys)
+        ax.autoscale_view()
+        ax.set_aspect(aspect)
+        fig.colorbar(polys, ax=ax, shrink=0.6, format=FuncFormatter(
+            lambda v, _: number(v, lang, 1)))  # a decimal comma in Swedish
         ax.set_title(title)
         ax.set_axis_off()
     return fig

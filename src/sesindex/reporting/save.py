@@ -14,8 +14,8 @@ Examples
 >>> loaded = load_data("karlstad-tab6586")
 >>> out = Path(tempfile.mkdtemp()) / "karlstad"
 >>> path = save(index_run(loaded, cutpoints={2022: (9.10, 5.47)}), out, loaded=loaded)
->>> sorted(p.name for p in path.iterdir())[:4]
-['areas.csv', 'areas.parquet', 'data.csv', 'manifest.json']
+>>> sorted(p.name for p in path.iterdir())[:5]
+['areas.csv', 'areas.parquet', 'data.csv', 'explorer.html', 'manifest.json']
 >>> save(index_run(loaded), out)
 Traceback (most recent call last):
 ...
@@ -53,7 +53,8 @@ def save(result, out: str | Path, *, overwrite: bool = False, loaded=None,
         An index run: also the publication of every area and year (a fit and an evaluation
         always write theirs).
     report : bool
-        Also ``report.html``.
+        Also the reports (``report.html`` in Swedish, ``report_en.html``) and
+        ``explorer.html``.
     inputs : dict, optional
         An evaluation: its input files and their hashes, for the manifest.
     replaces : str, optional
@@ -82,7 +83,8 @@ def save(result, out: str | Path, *, overwrite: bool = False, loaded=None,
 
 def write_fit_run(result, out: Path, *, loaded=None, report: bool = True) -> list[Path]:
     """A fit's files into ``out`` from its tree: posterior, tables, inputs, diagnostics,
-    manifest, publication and (``report``) ``report.html``."""
+    manifest, publication and (``report``) the reports in Swedish and English and the
+    explorer."""
     from sesindex.bayes.output import fit_tree, write_fit
     from sesindex.manifest import add_outputs
     from sesindex.reporting.publish import publish_run
@@ -91,9 +93,9 @@ def write_fit_run(result, out: Path, *, loaded=None, report: bool = True) -> lis
     files = write_fit(result, out, loaded, tree=tree)
     later = publish_run(tree, out)
     if report:
-        from sesindex.reporting.html import build_report
+        from sesindex.reporting.index_run import write_reader_pages
 
-        later.append(build_report(tree, out / "report.html"))
+        later += write_reader_pages(tree, out)
     add_outputs(out, later, tree)
     return files + later
 
