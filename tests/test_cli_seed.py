@@ -31,6 +31,6 @@ def test_evaluate_seed_reaches_the_refit(tmp_path, monkeypatch):
     base = ["evaluate", "--run", str(tmp_path), "--treated", str(treated), "--out",
             str(tmp_path / "ev")]
     got = CliRunner().invoke(app, [*base, "--seed", "11", "--draws", "900"])
-    assert got.exit_code == 1 and asked["sampler"] == {"draws": 900, "seed": 11}
+    assert got.exit_code == 2 and asked["sampler"] == {"draws": 900, "seed": 11}
     CliRunner().invoke(app, base)
     assert asked["sampler"] is None  # nothing given: the run's own settings
