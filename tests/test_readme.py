@@ -22,29 +22,37 @@ FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 CLONE = ("models", "validation", "examples")
 
 
-def readme_blocks() -> list[tuple[str, str, str]]:
-    """(id, language, code) of each README block that is not the set-up's."""
+def readme_blocks() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The README's blocks that are not the set-up's, grouped as a reader runs them: a
+    block continues the one before it (and reads what that one wrote) unless a new
+    paragraph heading (a line starting ``**``) stands between them. Each group is
+    (id, [(language, code), ...])."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = []
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    end = 0
     for match in FENCE.finditer(text):
         lang, code = match.group(1), match.group(2)
+        between, end = text[end:match.start()], match.end()
         if "python3 -m venv" in code:
             continue
-        line = text[:match.start()].count("\n") + 1
-        blocks.append((f"README.md:{line}", lang, code))
-    return blocks
+        if not groups or re.search(r"^\*\*", between, re.MULTILINE):
+            line = text[:match.start()].count("\n") + 1
+            groups.append((f"README.md:{line}", []))
+        groups[-1][1].append((lang, code))
+    return groups
 
 
-def _slow(code: str) -> bool:
-    return any(word in code for word in ("sesindex fit", "sesindex evaluate", "examples/"))
+def _slow(blocks: list[tuple[str, str]]) -> bool:
+    return any(word in code for _, code in blocks
+               for word in ("sesindex fit", "sesindex evaluate", "examples/"))
 
 
-BLOCKS = [pytest.param(lang, code, id=name, marks=[pytest.mark.slow] if _slow(code) else [])
-          for name, lang, code in readme_blocks()]
+BLOCKS = [pytest.param(blocks, id=name, marks=[pytest.mark.slow] if _slow(blocks) else [])
+          for name, blocks in readme_blocks()]
 
 
 def test_the_readme_has_blocks_beyond_the_set_up():
-    langs = [b.values[0] for b in BLOCKS]
+    langs = [lang for param in BLOCKS for lang, _ in param.values[0]]
     assert langs.count("bash") >= 3 and "python" in langs
 
 
@@ -57,17 +65,18 @@ def test_the_ci_script_runs_the_readme_set_up_commands_verbatim():
         assert command in ci, command
 
 
-@pytest.mark.parametrize(("lang", "code"), BLOCKS)
-def test_a_readme_block_runs_as_pasted(lang, code, tmp_path):
+@pytest.mark.parametrize("blocks", BLOCKS)
+def test_readme_blocks_run_as_pasted(blocks, tmp_path):
     for name in CLONE:
         (tmp_path / name).symlink_to(ROOT / name)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    if lang == "python":
-        commands = [[sys.executable, "-c", code]]
-    else:
-        lines = [ln for ln in code.splitlines() if ln.strip() and not ln.startswith("#")]
-        commands = [["bash", "-euo", "pipefail", "-c", line] for line in lines]
-    for command in commands:
-        got = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                             timeout=3000)
-        assert got.returncode == 0, (command[-1], got.stdout[-3000:], got.stderr[-3000:])
+    for lang, code in blocks:
+        if lang == "python":
+            commands = [[sys.executable, "-c", code]]
+        else:
+            lines = [ln for ln in code.splitlines() if ln.strip() and not ln.startswith("#")]
+            commands = [["bash", "-euo", "pipefail", "-c", line] for line in lines]
+        for command in commands:
+            got = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True,
+                                 text=True, timeout=3000)
+            assert got.returncode == 0, (command[-1], got.stdout[-3000:], got.stderr[-3000:])
