@@ -120,3 +120,25 @@ def add_outputs(out_dir: str | Path, paths, tree=None) -> dict:
 
         with_manifest(tree, manifest)
     return manifest
+
+
+def join_run(run_dir: str | Path, paths) -> list[Path]:
+    """Those of ``paths`` written into the run directory ``run_dir`` (a report or an
+    explorer written later) join its manifest's ``outputs``, so a later overwrite
+    replaces them with the run; a directory without a manifest is left alone. Returns
+    ``paths``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = save_manifest(d, {"command": "index"}, outputs=["areas.csv"])
+    >>> _ = join_run(d, [d / "explorer.html", d.parent / "elsewhere.html"])
+    >>> json.loads((d / "manifest.json").read_text())["outputs"]
+    ['areas.csv', 'manifest.json', 'explorer.html']
+    """
+    run = Path(run_dir).resolve()
+    inside = [Path(p) for p in paths if Path(p).resolve().parent == run]
+    if inside and (run / "manifest.json").exists():
+        add_outputs(run, inside)
+    return list(paths)

@@ -281,6 +281,10 @@ def write_explorer(run: str | Path | xr.DataTree, out: str | Path | None = None)
     path = Path(out) if out is not None else Path(run) / "explorer.html"
     path.write_text(explorer_page(areas, table_frame(tree, "changes"),
                                   tree.attrs.get("manifest", {})), encoding="utf-8")
+    if not isinstance(run, xr.DataTree):
+        from sesindex.manifest import join_run
+
+        join_run(run, [path])
     return path
 
 

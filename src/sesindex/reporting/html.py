@@ -198,14 +198,10 @@ def build_reports(run: str | Path | xr.DataTree, out: str | Path | None = None,
     return their paths. ``out``: the first language's file (the others beside it, named
     as :data:`REPORT_FILES`), or a directory; default: the run directory. Reports written
     into a run directory join the files its manifest lists."""
-    paths = _write_reports(run, out, boundaries, langs)
-    if not isinstance(run, xr.DataTree):
-        inside = [p for p in paths if p.resolve().parent == Path(run).resolve()]
-        if inside and (Path(run) / "manifest.json").exists():
-            from sesindex.manifest import add_outputs
+    from sesindex.manifest import join_run
 
-            add_outputs(Path(run), inside)
-    return paths
+    paths = _write_reports(run, out, boundaries, langs)
+    return paths if isinstance(run, xr.DataTree) else join_run(run, paths)
 
 
 def _write_reports(run, out, boundaries, langs) -> list[Path]:
