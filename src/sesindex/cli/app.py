@@ -81,8 +81,8 @@ def parse_cutpoints(text: str | None) -> dict | None:
 
 
 def print_verdicts(changes, method: str) -> None:
-    """How many observed type changes are probably real or noise, with the rule."""
-    from sesindex.uncertainty.draws import VERDICT_RULE
+    """How many observed type changes get each verdict, with the rule that judged them."""
+    from sesindex.uncertainty.draws import verdict_rule
 
     if "verdict" not in changes:
         return
@@ -93,11 +93,10 @@ def print_verdicts(changes, method: str) -> None:
     last = changes[(changes["year_from"] == y0) & (changes["year_to"] == y1)]
     counts = last["verdict"].value_counts()
     moved = int((last["verdict"] != "").sum())
+    rule = verdict_rule(changes)
     console.print(f"{y0}->{y1}: {moved} areas changed their observed type; by {method}, "
-                  f"{counts.get('probably real', 0)} probably real, "
-                  f"{counts.get('uncertain', 0)} uncertain, "
-                  f"{counts.get('probably noise', 0)} probably noise ({VERDICT_RULE}; "
-                  "see changes.csv)", highlight=False)
+                  + ", ".join(f"{counts.get(label, 0)} {label}" for label in rule.labels)
+                  + f" ({rule.text}; see changes.csv)", highlight=False)
     crossed = int(last["boundary_changed"].sum()) if "boundary_changed" in last else 0
     if crossed:
         console.print(f"{crossed} areas' boundaries changed between {y0} and {y1} (SCB's "

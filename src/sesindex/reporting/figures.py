@@ -13,6 +13,8 @@ Examples
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -103,12 +105,18 @@ def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20):
     return fig
 
 
-def change_scatter(changes: pd.DataFrame):
-    """Observed type changes: probability that each is real vs its index change."""
+def change_scatter(changes: pd.DataFrame, rule):
+    """Observed type changes: the probability their verdict reads (``rule``, a
+    :class:`sesindex.uncertainty.draws.VerdictRule`) against the index change, with the
+    rule's thresholds."""
     fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
-    ax.scatter(changes["dI_mean"], changes["p_type_change"], s=6, alpha=0.5)
-    ax.axhline(0.9, color="grey", ls="--", lw=0.8)
-    ax.set(title="Is a change of type real? Probability of a type change vs index change",
+    ax.scatter(changes["dI_mean"], changes[rule.column], s=6, alpha=0.5)
+    for threshold, label in ((rule.high, rule.labels[0]), (rule.low, rule.labels[2])):
+        ax.axhline(threshold, color="grey", ls="--", lw=0.8)
+        ax.annotate(label, (1.0, threshold), xycoords=("axes fraction", "data"),
+                    ha="right", va="bottom", fontsize=8, color="grey")
+    ax.set(title=f"Observed type changes: {rule.column} vs index change",
            xlabel="change in index (percentage points)",
-           ylabel="P(type differs between the years)", ylim=(-0.02, 1.02))
+           ylabel=textwrap.fill(rule.measures, 40),
+           ylim=(-0.02, 1.02))
     return fig

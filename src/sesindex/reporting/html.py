@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import xarray as xr
 
-from sesindex.uncertainty.draws import VERDICT_RULE, change_verdict
+from sesindex.uncertainty.draws import BOOTSTRAP_VERDICT, verdict_rule
 
 from sesindex.index.area_type import TYPE_LABELS
 from sesindex.reporting import figures
@@ -107,30 +107,37 @@ def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame) -> str:
                 "cannot say which changes are real: run <code>sesindex fit</code> (Bayesian) "
                 "or <code>sesindex validate validation/change.toml</code>.</p>")
     y0, y1 = changes.attrs.get("years", ("", ""))
+    rule = verdict_rule(changes)  # the column it classifies by is the column shown and sorted
+    if rule.column not in changes:
+        return (f"<p class='note'>This run's changes have no <i>{rule.column}</i>, so no "
+                "verdict on its type changes.</p>")
     cols = [c for c in ("area_code", "area_name", "type_from", "type_to", "dI_mean",
-                        "p_type_change", "p_own_change", "p_cut_change") if c in changes]
+                        rule.column, "p_own_change", "p_cut_change") if c in changes]
     observed = changes[changes["type_from"] != changes["type_to"]] if "type_from" in changes \
         else changes
     verdict = (observed["verdict"] if "verdict" in observed else
-               pd.Series(change_verdict(observed.get("p_type_change_as_observed",
-                                                     observed["p_type_change"])),
-                         index=observed.index))
-    real = observed[verdict == "probably real"].sort_values("p_type_change")
-    noise = observed[verdict == "probably noise"].sort_values("p_type_change")
+               pd.Series(rule(observed[rule.column]), index=observed.index))
+    above, _, below = rule.labels
+    high = observed[verdict == above].sort_values(rule.column, ascending=False)
+    low = observed[verdict == below].sort_values(rule.column, ascending=False)
+    model = (" Bootstrap replicates are drawn around the observed index: they say whether "
+             "a change stands out from binomial noise, not how likely the area's true type "
+             "changed (true changes are rare). For P(the true type changed) fit the model: "
+             "<code>sesindex fit</code>." if rule is BOOTSTRAP_VERDICT else "")
     crossed = int(changes["boundary_changed"].sum()) if "boundary_changed" in changes else 0
     boundary = (f" {crossed} areas' boundaries changed between these years (SCB's RegSO "
                 "2025): their comparisons are marked <i>boundary changed</i> and are not "
                 "counted as their own movement." if crossed else "")
-    return (f"<p>{len(observed)} areas changed their observed type{y0 and f' ({y0}→{y1})'}. "
-            f"<b>{len(real)}</b> of these changes are probably real and "
-            f"<b>{len(noise)}</b> are probably noise ({html.escape(VERDICT_RULE)})."
+    return (f"<p>{len(observed)} areas changed their observed type{y0 and f' ({y0}→{y1})'}: "
+            f"<b>{len(high)}</b> {above} and <b>{len(low)}</b> {below} "
+            f"({html.escape(rule.text)}).{model}"
             f"{boundary} "
             "<i>p_own_change</i> is the "
             "probability that the area's own index crossed a cut point held at the first "
             "year's μ, σ; <i>p_cut_change</i> that the movement of μ and σ alone changed "
-            "its type.</p>" + _img(figures.change_scatter(changes))
-            + "<h3>Probably real</h3>" + _table(real[cols].head(60))
-            + "<h3>Probably noise</h3>" + _table(noise[cols].head(60)))
+            "its type.</p>" + _img(figures.change_scatter(observed, rule))
+            + f"<h3>{above.capitalize()}</h3>" + _table(high[cols].head(60))
+            + f"<h3>{below.capitalize()}</h3>" + _table(low[cols].head(60)))
 
 
 def _diagnostics(manifest: dict) -> str:
