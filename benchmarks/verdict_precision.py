@@ -150,13 +150,17 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     if not (args.demo or args.fit):
         ap.error("give a demo (--demo) or a fit (--fit) directory, or both")
-    seed = (int(json.loads((args.demo / "manifest.json").read_text())["seed"])
-            if args.demo else args.seed)
+    manifest = json.loads((args.demo / "manifest.json").read_text()) if args.demo else {}
+    seed = int(manifest.get("seed", args.seed))
     truth = load_data("synthetic", seed=seed).truth
     text = [f"# python {' '.join(sys.argv)}",
             f"# (Python {platform.python_version()}, commit {commit()}; synthetic national "
             f"panel, seed {seed}; consecutive pairs on unchanged boundaries; "
             "'true_as_observed': the true type moved the way the observed type did)",
+            *([f"# demo: {args.demo} (sesindex {manifest['command']}, seed {seed})"]
+              if args.demo else []),
+            *([f"# fit: {args.fit} (changes.csv; verdicts recomputed by today's rule)"]
+              if args.fit else []),
             f"# bootstrap rule: {BOOTSTRAP_VERDICT.text}",
             f"# posterior rule: {POSTERIOR_VERDICT.text}"]
     if args.demo:
