@@ -111,10 +111,11 @@ def change_scatter(changes: pd.DataFrame, rule):
     rule's thresholds."""
     fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
     ax.scatter(changes["dI_mean"], changes[rule.column], s=6, alpha=0.5)
-    for threshold, label in ((rule.high, rule.labels[0]), (rule.low, rule.labels[2])):
+    for threshold, label, side in ((rule.high, rule.labels[0], "bottom"),
+                                   (rule.low, rule.labels[2], "top")):  # above / below
         ax.axhline(threshold, color="grey", ls="--", lw=0.8)
         ax.annotate(label, (1.0, threshold), xycoords=("axes fraction", "data"),
-                    ha="right", va="bottom", fontsize=8, color="grey")
+                    ha="right", va=side, fontsize=8, color="grey")
     ax.set(title=f"Observed type changes: {rule.column} vs index change",
            xlabel="change in index (percentage points)",
            ylabel=textwrap.fill(rule.measures, 40),
