@@ -72,9 +72,8 @@ class VerdictRule:
                 f"otherwise {between}{self.note}")
 
 
-#: A fit's verdict: the posterior probability that the type truly moved as observed.
-#: "probably real" only at a threshold measured >= 80 % precise on synthetic truth
-#: (benchmarks/verdict_precision.py; docs/validation.md).
+#: A fit's verdict: the posterior probability that the type truly moved as observed,
+#: calibrated on synthetic truth (benchmarks/verdict_precision.py; docs/validation.md).
 POSTERIOR_VERDICT = VerdictRule(
     "p_type_change_as_observed", 0.9, 0.5, ("probably real", "uncertain", "probably noise"),
     "P(the type truly moved as observed)")
