@@ -39,12 +39,18 @@ def test_demo_writes_tables_inputs_truth_and_manifest(tmp_path):
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["seed"] == 20240101 and manifest["packages"]["numpy"]
     assert all(len(h) == 64 for h in manifest["inputs"].values())
-    # one story of change: the console's counts are changes.csv's verdicts, rule printed
+    # one story of change: the console's counts are changes.csv's verdicts, rule printed;
+    # without a model nothing is called real, and the console points to the fit
     changes = pd.read_csv(tmp_path / "changes.csv", dtype={"area_code": str})
     counts = changes["verdict"].value_counts()
     said = " ".join(res.output.split())
-    assert f"{counts.get('probably real', 0)} probably real" in said
-    assert f"{counts.get('probably noise', 0)} probably noise" in said and ">= 0.9" in said
+    for label in ("survives noise", "unclear", "within noise"):
+        assert f"{counts.get(label, 0)} {label}" in said
+    assert ">= 0.9" in said and "needs the model: sesindex fit" in said
+    assert "real" not in said.split("areas changed their observed type")[1].split(
+        "see changes.csv")[0]
+    assert not [c for c in changes.columns if "real" in c]
+    assert not changes["verdict"].fillna("").str.contains("real").any()
     _assert_verdicts_add_up(said)
     moved = changes["type_from"] != changes["type_to"]
     assert (changes.loc[moved, "verdict"] != "").all() and (changes.loc[~moved, "verdict"]

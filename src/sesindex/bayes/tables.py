@@ -22,7 +22,7 @@ import xarray as xr
 from sesindex.bayes.spec import ModelSpec
 from sesindex.data.boundary_change import mark_boundary_changes
 from sesindex.indicators import official_indicators
-from sesindex.uncertainty.draws import (change_draws, change_verdict, summarise,
+from sesindex.uncertainty.draws import (POSTERIOR_VERDICT, change_draws, summarise,
                                         summarise_index_draws)
 
 def observed_types(ds: xr.Dataset, indicators, years, spec: ModelSpec,
@@ -135,7 +135,7 @@ def tables(posterior: xr.Dataset, spec: ModelSpec, observed_type: xr.DataArray |
             frame["p_type_change_as_observed"] = np.where(
                 moved & (t1 > t0), frame["p_type_improves"],
                 np.where(moved & (t1 < t0), frame["p_type_worsens"], np.nan))
-            frame["verdict"] = change_verdict(frame["p_type_change_as_observed"])
+            frame["verdict"] = POSTERIOR_VERDICT(frame[POSTERIOR_VERDICT.column])
         frames.append(frame)
     changes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(changes):

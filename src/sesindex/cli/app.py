@@ -83,10 +83,9 @@ def parse_cutpoints(text: str | None) -> dict | None:
         fail(str(exc))
 
 
-def verdict_counts(changes) -> tuple[int, dict[str, int]]:
+def verdict_counts(changes, labels=()) -> tuple[int, dict[str, int]]:
     """The areas of ``changes`` whose observed type changed, and how many got each
-    verdict: the change verdicts from real to noise first
-    (:func:`sesindex.uncertainty.draws.change_verdict`), then boundary changes, then any
+    verdict: the rule's ``labels`` first (high to low), then boundary changes, then any
     other verdict, then "no verdict" (a changed type without one). The counts add up to
     the areas that changed.
 
@@ -96,13 +95,10 @@ def verdict_counts(changes) -> tuple[int, dict[str, int]]:
     >>> ch = pd.DataFrame({"type_from": [3, 3, 2, 4, 1], "type_to": [3, 2, 3, 2, 2],
     ...                    "verdict": ["", "uncertain", "probably real",
     ...                                "boundary changed", None]})
-    >>> verdict_counts(ch)
+    >>> verdict_counts(ch, ("probably real", "uncertain", "probably noise"))
     (4, {'probably real': 1, 'uncertain': 1, 'boundary changed': 1, 'no verdict': 1})
     """
-    import numpy as np
-
     from sesindex.data.boundary_change import BOUNDARY_VERDICT
-    from sesindex.uncertainty.draws import VERDICT_NOISE, VERDICT_REAL, change_verdict
 
     verdicts = changes["verdict"].fillna("").astype(str)
     if {"type_from", "type_to"} <= set(changes):
@@ -111,17 +107,16 @@ def verdict_counts(changes) -> tuple[int, dict[str, int]]:
     else:
         changed = (verdicts != "").to_numpy()
     counts = verdicts[changed].replace("", "no verdict").value_counts()
-    known = [*dict.fromkeys(str(v) for v in change_verdict(np.array(
-        [1.0, (VERDICT_REAL + VERDICT_NOISE) / 2, 0.0]))), BOUNDARY_VERDICT]
+    known = [*labels, BOUNDARY_VERDICT]
     known += sorted(v for v in counts.index if v not in known and v != "no verdict")
     order = [v for v in [*known, "no verdict"] if v in counts]
     return int(changed.sum()), {v: int(counts[v]) for v in order}
 
 
 def print_verdicts(changes, method: str) -> None:
-    """How many observed type changes got each verdict (probably real, uncertain,
-    probably noise, boundary changed, ...: every one counted), with the rule."""
-    from sesindex.uncertainty.draws import VERDICT_RULE
+    """How many observed type changes got each verdict (the rule's labels, boundary
+    changed, ...: every one counted), with the rule that judged them."""
+    from sesindex.uncertainty.draws import verdict_rule
 
     if "verdict" not in changes:
         return
@@ -130,10 +125,11 @@ def print_verdicts(changes, method: str) -> None:
         int(v) for v in changes.loc[changes["pair"] == "consecutive",
                                     ["year_from", "year_to"]].iloc[-1])
     last = changes[(changes["year_from"] == y0) & (changes["year_to"] == y1)]
-    moved, counts = verdict_counts(last)
+    rule = verdict_rule(changes)
+    moved, counts = verdict_counts(last, rule.labels)
     each = ", ".join(f"{n} {verdict}" for verdict, n in counts.items()) or "none"
     console.print(f"{y0}->{y1}: {moved} areas changed their observed type; by {method}: "
-                  f"{each} ({VERDICT_RULE}; see changes.csv)", highlight=False)
+                  f"{each} ({rule.text}; see changes.csv)", highlight=False)
     crossed = int(last["boundary_changed"].sum()) if "boundary_changed" in last else 0
     if crossed:
         console.print(f"{crossed} areas' boundaries changed between {y0} and {y1} (SCB's "

@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -132,11 +134,21 @@ def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20, lang: str = 
     return fig
 
 
-def change_scatter(changes: pd.DataFrame, lang: str = "en"):
-    """Observed type changes: probability that each is real vs its index change."""
+def change_scatter(changes: pd.DataFrame, rule, lang: str = "en"):
+    """Observed type changes: the probability their verdict reads (``rule``, a
+    :class:`sesindex.uncertainty.draws.VerdictRule`) against the index change, with the
+    rule's thresholds, in ``lang``."""
+    from sesindex.reporting.vocabulary import verdict
+
     fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
-    ax.scatter(changes["dI_mean"], changes["p_type_change"], s=6, alpha=0.5)
-    ax.axhline(0.9, color="grey", ls="--", lw=0.8)
-    ax.set(title=text("fig_change", lang), xlabel=text("fig_change_x", lang),
-           ylabel=text("fig_change_y", lang), ylim=(-0.02, 1.02))
+    ax.scatter(changes["dI_mean"], changes[rule.column], s=6, alpha=0.5)
+    for threshold, label, side in ((rule.high, rule.labels[0], "bottom"),
+                                   (rule.low, rule.labels[2], "top")):  # above / below
+        ax.axhline(threshold, color="grey", ls="--", lw=0.8)
+        ax.annotate(verdict(label, lang), (1.0, threshold),
+                    xycoords=("axes fraction", "data"), ha="right", va=side, fontsize=8,
+                    color="grey")
+    ax.set(title=f"{text('fig_change', lang)}: {rule.column}",
+           xlabel=text("fig_change_x", lang), ylabel=textwrap.fill(rule.measures, 40),
+           ylim=(-0.02, 1.02))
     return fig

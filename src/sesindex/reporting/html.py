@@ -38,7 +38,7 @@ from sesindex.index.area_type import TYPE_LABELS
 from sesindex.reporting import figures
 from sesindex.reporting.tables import type_column
 from sesindex.reporting.vocabulary import LANGUAGES, heading, number, text, verdict
-from sesindex.uncertainty.draws import VERDICT_NOISE, VERDICT_REAL, change_verdict
+from sesindex.uncertainty.draws import BOOTSTRAP_VERDICT, verdict_rule
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1150px;
@@ -134,27 +134,34 @@ def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame, lang: str) -
                                           y1=years[-1])
                 + text("no_uncertainty", lang) + "</p>")
     y0, y1 = changes.attrs.get("years", ("", ""))
+    rule = verdict_rule(changes)  # the column it classifies by is the column shown and sorted
+    if rule.column not in changes:
+        return (f"<p class='note'>This run's changes have no <i>{rule.column}</i>, so no "
+                "verdict on its type changes.</p>")
     cols = [c for c in ("area_code", "area_name", "type_from", "type_to", "dI_mean",
-                        "p_type_change", "p_own_change", "p_cut_change") if c in changes]
+                        rule.column, "p_own_change", "p_cut_change") if c in changes]
     observed = changes[changes["type_from"] != changes["type_to"]] if "type_from" in changes \
         else changes
     verdicts = (observed["verdict"] if "verdict" in observed else
-                pd.Series(change_verdict(observed.get("p_type_change_as_observed",
-                                                      observed["p_type_change"])),
-                          index=observed.index))
-    real = observed[verdicts == "probably real"].sort_values("p_type_change")
-    noise = observed[verdicts == "probably noise"].sort_values("p_type_change")
+                pd.Series(rule(observed[rule.column]), index=observed.index))
+    above, between, below = rule.labels
+    high = observed[verdicts == above].sort_values(rule.column, ascending=False)
+    low = observed[verdicts == below].sort_values(rule.column, ascending=False)
     crossed = int(changes["boundary_changed"].sum()) if "boundary_changed" in changes else 0
-    rule = text("verdict_rule", lang, real_p=number(VERDICT_REAL, lang, 1),
-                noise_p=number(VERDICT_NOISE, lang, 1))
-    return ("<p>" + text("changes_observed", lang, observed=number(len(observed), lang),
-                         years=y0 and f" ({y0}→{y1})", real=number(len(real), lang),
-                         noise=number(len(noise), lang), rule=html.escape(rule))
+    said = text("verdict_rule_in_words", lang, above=verdict(above, lang),
+                measures=rule.measures, high=number(rule.high, lang, 1),
+                below=verdict(below, lang), low=number(rule.low, lang, 1),
+                between=verdict(between, lang))
+    return ("<p>" + text("changes_verdicts", lang, observed=number(len(observed), lang),
+                         years=y0 and f" ({y0}→{y1})", high=number(len(high), lang),
+                         above=verdict(above, lang), low=number(len(low), lang),
+                         below=verdict(below, lang), rule=html.escape(said))
+            + (text("bootstrap_is_noise", lang) if rule is BOOTSTRAP_VERDICT else "")
             + (text("boundary_changes", lang, n=number(crossed, lang)) if crossed else "")
             + text("change_probabilities", lang) + "</p>"
-            + _img(figures.change_scatter(changes, lang))
-            + f"<h3>{text('h_real', lang)}</h3>" + _table(real[cols].head(60), lang)
-            + f"<h3>{text('h_noise', lang)}</h3>" + _table(noise[cols].head(60), lang))
+            + _img(figures.change_scatter(observed, rule, lang))
+            + f"<h3>{verdict(above, lang).capitalize()}</h3>" + _table(high[cols].head(60), lang)
+            + f"<h3>{verdict(below, lang).capitalize()}</h3>" + _table(low[cols].head(60), lang))
 
 
 def _diagnostics(manifest: dict, lang: str) -> str:

@@ -92,10 +92,13 @@ def heading(column: str, lang: str) -> str:
     return pair[pos] if pair else column
 
 
-#: A change's verdict (:func:`sesindex.uncertainty.draws.change_verdict`) in each language.
+#: A change's verdict (:class:`sesindex.uncertainty.draws.VerdictRule`) in each language.
 VERDICTS = {"probably real": ("troligen verklig", "probably real"),
             "probably noise": ("troligen slump", "probably noise"),
             "uncertain": ("osäker", "uncertain"),
+            "survives noise": ("överlever bruset", "survives noise"),
+            "unclear": ("oklart", "unclear"),
+            "within noise": ("inom bruset", "within noise"),
             "boundary changed": ("ändrad indelning", "boundary changed"),
             "": ("", "")}
 
@@ -162,8 +165,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "h_change": ("Förändring mellan år", "Change between years"),
     "h_diagnostics": ("Diagnostik", "Diagnostics"),
     "h_method": ("Metod och datakällor", "Method and data provenance"),
-    "h_real": ("Troligen verkliga", "Probably real"),
-    "h_noise": ("Troligen slump", "Probably noise"),
     "eta_note": ("Körningen har inget officiellt index (indikatorerna är inte V1–V3): områdena "
                  "rangordnas och typas efter sin latenta nackdel η (högre = lägre status), med "
                  "typer skurna vid η:s medelvärde och standardavvikelse över områdena.",
@@ -186,15 +187,23 @@ TEXT: dict[str, tuple[str, str]] = {
                        " This run has no uncertainty estimates, so it cannot say which "
                        "changes are real: run <code>sesindex fit</code> (Bayesian) or "
                        "<code>sesindex validate validation/change.toml</code>."),
-    "changes_observed": ("{observed} områden bytte observerad typ{years}. <b>{real}</b> av dessa "
-                         "byten är troligen verkliga och <b>{noise}</b> troligen slump ({rule}).",
-                         "{observed} areas changed their observed type{years}. <b>{real}</b> "
-                         "of these changes are probably real and <b>{noise}</b> are probably "
-                         "noise ({rule})."),
-    "verdict_rule": ("troligen verklig: sannolikheten att typen verkligen ändrades som "
-                     "observerat ≥ {real_p}; troligen slump: < {noise_p}; annars osäker",
-                     "probably real: P(the type truly moved as observed) >= {real_p}; "
-                     "probably noise: < {noise_p}; otherwise uncertain"),
+    "changes_verdicts": ("{observed} områden bytte observerad typ{years}: <b>{high}</b> "
+                         "{above} och <b>{low}</b> {below} ({rule}).",
+                         "{observed} areas changed their observed type{years}: <b>{high}</b> "
+                         "{above} and <b>{low}</b> {below} ({rule})."),
+    "verdict_rule_in_words": ("{above}: {measures} ≥ {high}; {below}: < {low}; annars "
+                              "{between}",
+                              "{above}: {measures} >= {high}; {below}: < {low}; otherwise "
+                              "{between}"),
+    "bootstrap_is_noise": (" Bootstrapreplikaten dras kring det observerade indexet: de visar "
+                           "om ett byte sticker ut från binomialt brus, inte hur troligt det "
+                           "är att områdets sanna typ ändrades (sanna byten är sällsynta). "
+                           "Sannolikheten att den sanna typen ändrades ger modellen: "
+                           "<code>sesindex fit</code>.",
+                           " Bootstrap replicates are drawn around the observed index: they "
+                           "say whether a change stands out from binomial noise, not how "
+                           "likely the area's true type changed (true changes are rare). For "
+                           "P(the true type changed) fit the model: <code>sesindex fit</code>."),
     "boundary_changes": (" {n} områdens gränser ändrades mellan dessa år (SCB:s RegSO 2025): "
                          "deras jämförelser är markerade <i>ändrad indelning</i> och räknas "
                          "inte som egen rörelse.",
@@ -244,8 +253,8 @@ TEXT: dict[str, tuple[str, str]] = {
                                "områdena", "Probability of each area type, {year}: the {n} "
                                "least certain areas"),
     "fig_probability": ("sannolikhet", "probability"),
-    "fig_change": ("Är ett typbyte verkligt? Sannolikhet för typbyte mot förändring av index",
-                   "Is a change of type real? Probability of a type change vs index change"),
+    "fig_change": ("Observerade typbyten mot förändring av index",
+                   "Observed type changes against the change in index"),
     "fig_change_x": ("förändring av index (procentenheter)",
                      "change in index (percentage points)"),
     "fig_change_y": ("P(typen skiljer sig mellan åren)", "P(type differs between the years)"),

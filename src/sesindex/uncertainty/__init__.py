@@ -11,10 +11,13 @@ Counts redrawn as
 Binomial(denominator, observed rate) (:mod:`.bootstrap`), the index,
 national mu and sigma, types and ranks recomputed in every replicate. Per area and year
 it adds 50/90/95% index intervals, a 90% rank interval, P(type = k) and P(type differs
-from the observed type); per area and pair of years, P(type change), the split into the
-area's own movement and the movement of mu and sigma, and the minimum detectable change
-(:mod:`.change`). The Bayesian model (``sesindex fit``) answers the same
-questions with borrowing of strength and the area's underlying status.
+from the observed type); per area and pair of years, the share of replicates in which an
+observed type change persists (``p_survives_noise``, with the verdict "survives noise",
+"unclear" or "within noise": :data:`.draws.BOOTSTRAP_VERDICT`), the split into the area's
+own movement and the movement of mu and sigma, and the minimum detectable change
+(:mod:`.change`). Replicates around the observed index measure noise, not the chance that
+the true type changed; the Bayesian model (``sesindex fit``) gives that probability, with
+borrowing of strength and the area's underlying status.
 
 Examples
 --------
@@ -34,7 +37,7 @@ import xarray as xr
 
 from sesindex.data.boundary_change import boundary_breaks, mark_boundary_changes
 from sesindex.index.spec import IndexSpec
-from sesindex.uncertainty.draws import change_verdict
+from sesindex.uncertainty.draws import BOOTSTRAP_VERDICT
 
 KEEP = ["area_code", "index_mean", "index_se", "index_lo50", "index_hi50", "index_lo90",
         "index_hi90", "index_lo95", "index_hi95", "rank_median", "rank_lo90", "rank_hi90",
@@ -46,7 +49,6 @@ def bootstrap_uncertainty(ds: xr.Dataset, spec: IndexSpec, *, years=None,
                           delta: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per area-year uncertainty columns, and the change table of the last two years."""
     from sesindex.uncertainty.bootstrap import area_summary, bootstrap_year
-    from sesindex.uncertainty.change import change_table
 
     years = [int(y) for y in (years if years is not None else ds["year"].values)]
     rows = []
@@ -57,15 +59,37 @@ def bootstrap_uncertainty(ds: xr.Dataset, spec: IndexSpec, *, years=None,
     areas = pd.concat(rows, ignore_index=True)
     changes = pd.DataFrame()
     if len(years) >= 2:
-        y1, y2 = years[-2], years[-1]
-        changes = change_table(ds, spec, (y1, y2), replicates=replicates, seed=seed,
-                               delta=delta, alpha=0.05, power=0.8)
-        changes = changes.rename(columns={f"type_{y1}": "type_from", f"type_{y2}": "type_to",
-                                          "change": "dI_mean"})
-        changes.insert(1, "year_from", y1)
-        changes.insert(2, "year_to", y2)
-        names = ds["area_name"].to_series()
-        changes.insert(3, "area_name", changes["area_code"].map(names).to_numpy())
-        changes["verdict"] = change_verdict(changes["p_type_change_as_observed"])
-        changes = mark_boundary_changes(changes, boundary_breaks(ds))
+        changes = bootstrap_changes(ds, spec, (years[-2], years[-1]), replicates=replicates,
+                                    seed=seed, delta=delta)
     return areas, changes
+
+
+def bootstrap_changes(ds: xr.Dataset, spec: IndexSpec, years: tuple[int, int], *,
+                      replicates: int = 1000, seed: int = 20240101,
+                      delta: float = 1.0) -> pd.DataFrame:
+    """The change table of two years (:func:`.change.change_table`) as ``changes.csv``
+    holds it: years and names, ``type_from``/``type_to``, the bootstrap's verdict
+    (:data:`.draws.BOOTSTRAP_VERDICT`) and the boundary changes marked.
+
+    Examples
+    --------
+    >>> from sesindex.data.synthetic import generate
+    >>> ds = generate(n_areas=60, years=(2022, 2023), seed=1).dataset
+    >>> ch = bootstrap_changes(ds, IndexSpec(types_over="given_areas"), (2022, 2023),
+    ...                        replicates=50)
+    >>> set(ch["verdict"]) <= {"", "survives noise", "unclear", "within noise"}
+    True
+    """
+    from sesindex.uncertainty.change import change_table
+
+    y1, y2 = years
+    changes = change_table(ds, spec, (y1, y2), replicates=replicates, seed=seed,
+                           delta=delta, alpha=0.05, power=0.8)
+    changes = changes.rename(columns={f"type_{y1}": "type_from", f"type_{y2}": "type_to",
+                                      "change": "dI_mean"})
+    changes.insert(1, "year_from", y1)
+    changes.insert(2, "year_to", y2)
+    names = ds["area_name"].to_series()
+    changes.insert(3, "area_name", changes["area_code"].map(names).to_numpy())
+    changes["verdict"] = BOOTSTRAP_VERDICT(changes[BOOTSTRAP_VERDICT.column])
+    return mark_boundary_changes(changes, boundary_breaks(ds))

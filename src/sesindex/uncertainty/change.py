@@ -1,14 +1,19 @@
-"""Change detection: is an area's change between two years real, or noise?
+"""Change detection: does an area's change between two years stand out from noise?
 
-For two years, per area:
+The replicates are drawn around the *observed* rates, so everything here measures the
+binomial noise of the observed change, not the chance that the area's true type changed
+(true type changes are rare, so most observed changes that survive noise are still not
+true changes: docs/validation.md measures it; P(the true type changed) needs the model,
+``sesindex fit``). For two years, per area:
 
 * ``p_abs_change_gt_delta`` — P(|Delta I| > delta) over joint bootstrap replicates (the
   two years' counts redrawn independently);
-* ``p_type_change`` and ``p_type_change_as_observed`` — the share of replicates in which
-  the type differs between the years (in the observed direction, for an observed change);
+* ``p_type_change`` — the share of replicates in which the type differs between the
+  years; ``p_survives_noise`` — for an observed type change, the share of replicates in
+  which it persists (the type moves in the observed direction);
 * a calibrated test of "no change in the index": z = Delta I / SE(Delta I) with the SE from
   the binomial SEs of the indicator rates (analytic, linear indices), two-sided level
-  ``alpha``; an observed type change is *flagged real* when the test rejects;
+  ``alpha``; ``significant_change``: the type changed and the test rejects;
 * the minimum detectable change MDC = (z_{1-alpha/2} + z_{1-beta}) x SE0(Delta I), SE0 from
   the area's year-1 rates and both years' denominators (what a change must be to be
   detected with power 1 - beta given the area's population);
@@ -163,13 +168,13 @@ def change_table(ds, spec: IndexSpec, years: tuple[int, int], *, replicates: int
         "p_abs_change_gt_delta": (np.abs(d_rep) > delta).mean(axis=0),
         f"type_{y1}": o1.type, f"type_{y2}": o2.type, "type_changed": o1.type != o2.type,
         "p_type_change": (t_rep1 != t_rep2).mean(axis=0),
-        "p_type_change_as_observed": np.where(step != 0, (moved == step[None, :]).mean(axis=0),
-                                              np.nan),
+        "p_survives_noise": np.where(step != 0, (moved == step[None, :]).mean(axis=0),
+                                     np.nan),
         "p_own_change": (held != t_rep1).mean(axis=0),
         "p_cut_change": (t_rep2 != held).mean(axis=0),
         "type_y2_index_y1_cuts": cross, "type_y1_index_y2_cuts": back,
         "mdc": mdc(se0, alpha, power)})
-    out["flagged_real"] = out["type_changed"] & out["significant"]
+    out["significant_change"] = out["type_changed"] & out["significant"]
     out["component"] = decompose(o1.type, o2.type, cross)
     out.attrs.update(mu=(float(o1.mu), float(o2.mu)), sigma=(float(o1.sigma), float(o2.sigma)))
     return out

@@ -21,6 +21,8 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import xarray as xr
 
@@ -28,26 +30,72 @@ from sesindex.index.area_type import area_types
 from sesindex.index.ranks import rank_array
 
 LEVELS = (0.50, 0.90, 0.95)
-#: One rule, everywhere (console, changes.csv, report), for an observed type change:
-#: P(the true type moved as observed) >= REAL: probably real; < NOISE: probably noise.
-VERDICT_REAL, VERDICT_NOISE = 0.9, 0.5
-VERDICT_RULE = (f"probably real: P(the type truly moved as observed) >= {VERDICT_REAL}; "
-                f"probably noise: < {VERDICT_NOISE}; otherwise uncertain")
 
 
-def change_verdict(p_as_observed) -> np.ndarray:
-    """The verdict on each observed type change (:data:`VERDICT_RULE`); "" where the
-    type did not change (NaN probability).
+@dataclass(frozen=True)
+class VerdictRule:
+    """The verdict on each observed type change: the probability column it reads, its two
+    thresholds and its three labels (at or above ``high``, between, below ``low``).
+
+    One rule per family of draws, used everywhere (console, changes.csv, report):
+    :data:`POSTERIOR_VERDICT` for a fit's posterior draws, :data:`BOOTSTRAP_VERDICT` for
+    bootstrap replicates around the observed index.
 
     Examples
     --------
-    >>> change_verdict(np.array([0.95, 0.7, 0.3, np.nan])).tolist()
-    ['probably real', 'uncertain', 'probably noise', '']
+    >>> rule = VerdictRule("p", 0.9, 0.5, ("high", "middle", "low"), "P(something)")
+    >>> rule(np.array([0.95, 0.7, 0.3, np.nan])).tolist()
+    ['high', 'middle', 'low', '']
+    >>> rule.text
+    'high: P(something) >= 0.9; low: < 0.5; otherwise middle'
     """
-    p = np.asarray(p_as_observed, float)
-    return np.where(np.isnan(p), "", np.where(p >= VERDICT_REAL, "probably real",
-                                               np.where(p < VERDICT_NOISE, "probably noise",
-                                                        "uncertain")))
+
+    column: str
+    high: float
+    low: float
+    labels: tuple[str, str, str]
+    measures: str
+    note: str = ""
+
+    def __call__(self, p) -> np.ndarray:
+        """The verdict on each probability; "" where the type did not change (NaN)."""
+        p = np.asarray(p, float)
+        above, between, below = self.labels
+        return np.where(np.isnan(p), "", np.where(p >= self.high, above,
+                                                   np.where(p < self.low, below, between)))
+
+    @property
+    def text(self) -> str:
+        """The rule in words, with its thresholds (and what it is not, for the bootstrap)."""
+        above, between, below = self.labels
+        return (f"{above}: {self.measures} >= {self.high}; {below}: < {self.low}; "
+                f"otherwise {between}{self.note}")
+
+
+#: A fit's verdict: the posterior probability that the type truly moved as observed,
+#: calibrated on synthetic truth (benchmarks/verdict_precision.py; docs/validation.md).
+POSTERIOR_VERDICT = VerdictRule(
+    "p_type_change_as_observed", 0.9, 0.5, ("probably real", "uncertain", "probably noise"),
+    "P(the type truly moved as observed)")
+#: The bootstrap's verdict: replicates are drawn around the *observed* index, so their
+#: share says whether an observed change stands out from binomial noise, not how likely
+#: the true type changed (true changes are rare; docs/validation.md measures it).
+BOOTSTRAP_VERDICT = VerdictRule(
+    "p_survives_noise", 0.9, 0.5, ("survives noise", "unclear", "within noise"),
+    "share of bootstrap replicates in which the observed type change persists",
+    note="; this is not P(the type truly changed), which needs the model: sesindex fit")
+
+
+def verdict_rule(changes) -> VerdictRule:
+    """The rule that judged a changes table: the bootstrap's when it has its column,
+    else the posterior's.
+
+    Examples
+    --------
+    >>> verdict_rule({"p_survives_noise": []}).labels[0]
+    'survives noise'
+    """
+    return BOOTSTRAP_VERDICT if BOOTSTRAP_VERDICT.column in changes else POSTERIOR_VERDICT
 
 
 def interval_names(level: float) -> tuple[str, str]:

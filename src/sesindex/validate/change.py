@@ -1,4 +1,4 @@
-"""The change study: is an area's change between two years real, or noise?
+"""The change study: does an area's change between two years stand out from noise?
 
 The per-area statistics come from :mod:`sesindex.uncertainty.change`; this study measures
 the false-positive rate of "type changed" on a synthetic no-change panel (``drift_sd =
@@ -9,7 +9,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> t = pd.DataFrame({"type_changed": [True, False], "significant": [True, False],
-...                   "flagged_real": [True, False], "p_type_change_as_observed": [0.95, None]})
+...                   "significant_change": [True, False], "p_survives_noise": [0.95, None]})
 >>> false_positive_rates(t, 0.05).set_index("rule")["rate"].iloc[:2].tolist()
 [0.5, 0.5]
 """
@@ -32,7 +32,7 @@ def false_positive_rates(table: pd.DataFrame, alpha: float, true_type_changed=No
     Examples
     --------
     >>> t = pd.DataFrame({"significant": [True] + [False] * 19, "type_changed": [False] * 20,
-    ...                   "flagged_real": [False] * 20, "p_type_change_as_observed": np.nan})
+    ...                   "significant_change": [False] * 20, "p_survives_noise": np.nan})
     >>> f = false_positive_rates(t, 0.05)
     >>> float(f.loc[0, "rate"]), bool(f.loc[0, "within_tolerance"])
     (0.05, True)
@@ -41,9 +41,9 @@ def false_positive_rates(table: pd.DataFrame, alpha: float, true_type_changed=No
     rules = {
         "test_rejects_no_change (z test, calibrated)": table["significant"],
         "observed_type_changed (plug-in)": table["type_changed"],
-        "type_changed_and_test_rejects": table["flagged_real"],
-        "bootstrap_p_type_change_as_observed > 0.5": table["p_type_change_as_observed"] > 0.5,
-        "bootstrap_p_type_change_as_observed > 0.95": table["p_type_change_as_observed"] > 0.95,
+        "type_changed_and_test_rejects": table["significant_change"],
+        "bootstrap_p_survives_noise > 0.5": table["p_survives_noise"] > 0.5,
+        "bootstrap_p_survives_noise > 0.95": table["p_survives_noise"] > 0.95,
     }
     tol = 3 * np.sqrt(alpha * (1 - alpha) / n)
     rows = []
@@ -116,13 +116,13 @@ def _truth_scores(t: pd.DataFrame, type_true: np.ndarray) -> dict:
     """Observed and flagged type changes scored against the true types of the two years:
     adds ``true_type_changed`` to ``t`` and returns the counts, precision and recall."""
     t["true_type_changed"] = type_true[:, 0] != type_true[:, 1]
-    ch, fl, real = t["type_changed"], t["flagged_real"], t["true_type_changed"]
+    ch, fl, real = t["type_changed"], t["significant_change"], t["true_type_changed"]
     return {"observed_type_changes": int(ch.sum()), "true_type_changes": int(real.sum()),
             "precision_plug_in": float(t.loc[ch, "true_type_changed"].mean()),
-            "flagged_real": int(fl.sum()),
-            "precision_flagged_real": float(t.loc[fl, "true_type_changed"].mean())
+            "significant_change": int(fl.sum()),
+            "precision_significant_change": float(t.loc[fl, "true_type_changed"].mean())
             if fl.any() else None,
-            "recall_flagged_real": float(t.loc[real, "flagged_real"].mean())
+            "recall_significant_change": float(t.loc[real, "significant_change"].mean())
             if real.any() else None}
 
 
@@ -201,8 +201,8 @@ def run(spec, data, out) -> dict:
     out.table(f"areas_{y1}_{y2}", t, "per area: change, analytic and bootstrap SE, z test, "
               "P(|change| > delta), P(type change), MDC, cause of a type change")
     changed = t[t["type_changed"]]
-    out.table("type_changes", changed, "areas whose observed type changed, with P(change "
-              "real) and the split into own movement vs the movement of mu and sigma")
+    out.table("type_changes", changed, "areas whose observed type changed, with the share of "
+              "replicates in which the change persists (p_survives_noise) and the split into own movement vs the movement of mu and sigma")
     comp = t.loc[t["type_changed"], "component"].value_counts().reindex(COMPONENTS[:3],
                                                                          fill_value=0)
     key["components"] = comp.to_dict()
