@@ -133,7 +133,7 @@ def test_publish_needs_from_scb(tmp_path):
 
 
 def test_national_cut_points_are_the_mean_and_sd_of_the_published_index_of_every_area():
-    from sesindex.data.scb import national_cutpoints
+    from sesindex.index.published import national_cutpoints
 
     cube = national_tab6586()
     cuts, notes = national_cutpoints(cube)

@@ -62,7 +62,7 @@ def data_assemble(rates: str = typer.Option(..., help="SCB's published percentag
 
     with steps() as step:
         with step(f"read {rates} and {population}"):
-            loaded, pop = _or_fail(lambda: (load_data(rates), read_population(population)))
+            loaded, pop = or_fail(lambda: (load_data(rates), read_population(population)))
         with step(f"assemble {out}"):
             tidy = assemble_or_fail(loaded, pop, parse_years(years), out, {
                 "command": "data assemble", "rates": rates, "population": str(population),
@@ -73,7 +73,7 @@ def data_assemble(rates: str = typer.Option(..., help="SCB's published percentag
                   f"{out}, then sesindex fit --data {out}", highlight=False)
 
 
-def _or_fail(work):
+def or_fail(work):
     """``work()``, or exit 1 listing its data problems or its error."""
     from sesindex.data.schema import DataValidationError
 
@@ -93,7 +93,7 @@ def assemble_or_fail(loaded, pop, years, out: Path, manifest: dict):
     or exit 1 naming the problems (nothing written). Returns the fit-ready rows."""
     from sesindex.data.population import assemble_loaded, write_assembled
 
-    tidy = _or_fail(lambda: assemble_loaded(loaded, pop, years))
+    tidy = or_fail(lambda: assemble_loaded(loaded, pop, years))
     write_assembled(tidy, out, manifest)
     for note in tidy.attrs["notes"]:
         err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
@@ -135,7 +135,7 @@ def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = 
     if population:
         from sesindex.data.scb import fetch_population
 
-        got = _fetch_or_fail(f"fetch {table}", lambda on_chunk: fetch_population(
+        got = fetch_or_fail(f"fetch {table}", lambda on_chunk: fetch_population(
             year_codes, region=region, cache_dir=cache, transport=default_transport(),
             table=table, lang=lang, on_chunk=on_chunk, refresh=refresh))
         console.print(f"{got.path} ({len(got.chunks)} chunk(s): {got.calls} fetched from "
@@ -161,7 +161,7 @@ def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = 
                   f"{loaded.dataset.sizes['year']} years; use --data {got.path}")
 
 
-def _fetch_or_fail(label: str, work):
+def fetch_or_fail(label: str, work):
     """``work(on_chunk)`` under a progress step that counts the chunks; exit 1 with the
     message of a fetch that fails (what was fetched stays cached)."""
     from sesindex.data.fetch import FetchError

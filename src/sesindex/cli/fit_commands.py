@@ -56,7 +56,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
     credible intervals (higher ses_mean = higher socioeconomic status)."""
 
-    model_spec = _model_spec(spec, years=years, adjacency=adjacency, compare=compare,
+    model_spec = model_spec_from_options(spec, years=years, adjacency=adjacency, compare=compare,
                              sampler={"draws": draws, "tune": tune, "seed": seed,
                                       "backend": backend,
                                       "init": init, "maxdepth": maxdepth,
@@ -107,7 +107,7 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
         raise typer.Exit(3)
 
 
-def _model_spec(spec: str, *, years: str | None, adjacency: Path | None,
+def model_spec_from_options(spec: str, *, years: str | None, adjacency: Path | None,
                 compare: list[str] | None, sampler: dict):
     """The model spec named by ``--spec`` with the command line's overrides (the sampler's
     checked against its schema like a spec's), or exit saying what is wrong."""

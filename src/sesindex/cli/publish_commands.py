@@ -12,9 +12,9 @@ from rich.markup import escape
 
 from sesindex.cli.app import (CUTPOINTS_HELP, app, console, err, fail, parse_cutpoints,
                              parse_years, refuse_earlier_run, steps)
-from sesindex.cli.data_commands import _fetch_or_fail, _or_fail, assemble_or_fail, check_data
-from sesindex.cli.fit_commands import _model_spec, fit_loaded
-from sesindex.data.scb import cutpoints_text
+from sesindex.cli.data_commands import fetch_or_fail, or_fail, assemble_or_fail, check_data
+from sesindex.cli.fit_commands import model_spec_from_options, fit_loaded
+from sesindex.index.published import cutpoints_text
 
 #: The packaged specs ``publish`` fits: one year, or a panel.
 SINGLE_YEAR_SPEC, PANEL_SPEC = "latent_factor_single_year", "latent_factor"
@@ -53,7 +53,7 @@ def publish(from_scb: bool = typer.Option(False, "--from-scb", help="Build it fr
         fail("publish builds a publication from SCB's own tables: pass --from-scb (for data "
              "you have, 'sesindex fit --data FILE' writes the same publication)", 2)
     wanted = parse_years(years)
-    model_spec = _model_spec(spec or (SINGLE_YEAR_SPEC if len(wanted) == 1 else PANEL_SPEC),
+    model_spec = model_spec_from_options(spec or (SINGLE_YEAR_SPEC if len(wanted) == 1 else PANEL_SPEC),
                              years=years, adjacency=None, compare=None,
                              sampler={"draws": draws, "tune": tune})
     cuts = parse_cutpoints(cutpoints)
@@ -83,7 +83,7 @@ def _fetch(years, region: str, cache: Path, national: bool):
     from sesindex.data.scb import fetch_scb
 
     transport = default_transport()
-    tables = _fetch_or_fail("fetch TAB6586, TAB6574" + (" and the national index"
+    tables = fetch_or_fail("fetch TAB6586, TAB6574" + (" and the national index"
                                                          if national and region != "*"
                                                          else ""),
                             lambda on_chunk: fetch_scb(list(years), region=region,
@@ -111,9 +111,9 @@ def _national_cuts(tables, region: str, cuts):
                 "gives no types for areas of only part of the country")
         err.print(f"[yellow]types:[/] {note}", highlight=False)
         return None, [note]
-    from sesindex.data.scb import national_cutpoints
+    from sesindex.index.published import national_cutpoints
 
-    found, notes = _or_fail(lambda: national_cutpoints(tables.national.path))
+    found, notes = or_fail(lambda: national_cutpoints(tables.national.path))
     for note in notes:
         err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
     return found or None, notes
@@ -126,7 +126,7 @@ def _read(tables):
 
     with steps() as step, step(f"read {tables.rates.path.name} and "
                                f"{tables.population.path.name}"):
-        return _or_fail(lambda: (load_data(str(tables.rates.path)),
+        return or_fail(lambda: (load_data(str(tables.rates.path)),
                                  read_population(tables.population.path)))
 
 

@@ -165,7 +165,7 @@ def _uncovered(ranges, lo: int, hi: int) -> str:
     for a, b in ranges:
         count[max(a, lo) - lo:min(b, hi) - lo + 1] += 1
     wrong = [lo + i for i in np.flatnonzero(count != 1)]
-    from sesindex.index.cutpoints import year_spans  # consecutive ages as ranges
+    from sesindex.data.spans import year_spans  # consecutive ages as ranges
 
     return year_spans(wrong) if wrong else ""
 

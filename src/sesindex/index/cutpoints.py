@@ -18,6 +18,8 @@ Examples
 
 from __future__ import annotations
 
+from sesindex.data.spans import year_spans  # noqa: F401 - the notes' ranges of years
+
 import re
 from dataclasses import dataclass, field
 
@@ -174,21 +176,3 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
                      + (reason or "the data do not hold every area of the division "
                         "(supply --cutpoints for types)"))
     return Typing(years, national, mu, sigma, "; ".join(notes), warnings, ranked)
-
-
-def year_spans(years) -> str:
-    """Consecutive years as ranges.
-
-    Examples
-    --------
-    >>> year_spans([2011, 2012, 2013, 2015, 2017, 2018])
-    '2011-2013, 2015, 2017-2018'
-    """
-    spans, run = [], []
-    for y in sorted(int(y) for y in years):
-        if run and y != run[-1] + 1:
-            spans.append(run)
-            run = []
-        run.append(y)
-    spans.append(run)
-    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in spans if r)

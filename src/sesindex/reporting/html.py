@@ -65,7 +65,7 @@ def _cells(values: pd.Series, lang: str) -> pd.Series:
     """A column's cells written in ``lang``: numbers at their published precision
     (:func:`~sesindex.reporting.publish.rounded`; two decimals otherwise), verdicts and
     yes/no in the language."""
-    from sesindex.reporting.publish import BOOLEANS, _decimals
+    from sesindex.reporting.publish import BOOLEANS, decimals
 
     if values.name == "verdict":
         return values.fillna("").map(lambda v: verdict(str(v), lang))
@@ -73,7 +73,7 @@ def _cells(values: pd.Series, lang: str) -> pd.Series:
         return values.map(lambda v: BOOLEANS[lang][0 if v else 1])
     if not pd.api.types.is_numeric_dtype(values):
         return values.astype(object).where(values.notna(), "–")
-    places = _decimals(str(values.name))
+    places = decimals(str(values.name))
     if places is None:
         places = 0 if pd.api.types.is_integer_dtype(values) else 2
     if values.name == "year":

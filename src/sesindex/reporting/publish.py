@@ -90,7 +90,7 @@ def _position(lang: str) -> int:
     return 0 if lang == "sv" else 1
 
 
-def _decimals(column: str) -> int | None:
+def decimals(column: str) -> int | None:
     """Decimals ``column`` is published with (:data:`PRECISION`); None: not a number."""
     if column in _WHOLE or column.startswith("rank"):
         return 0
@@ -114,7 +114,7 @@ def rounded(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = df.copy()
     for col in out.columns:
-        places = _decimals(col)
+        places = decimals(col)
         if places is None or not pd.api.types.is_numeric_dtype(out[col]) or \
                 pd.api.types.is_bool_dtype(out[col]):
             continue
@@ -205,8 +205,8 @@ def _headed(table: pd.DataFrame, lang: str, text: bool) -> pd.DataFrame:
         values = table[col]
         if _is_boolean(values):
             values = values.map(lambda v: "" if pd.isna(v) else (yes if v else no))
-        elif text and _decimals(col) is not None:
-            values = _as_text(values, _decimals(col), lang)
+        elif text and decimals(col) is not None:
+            values = _as_text(values, decimals(col), lang)
         out[COLUMNS[col][pos]] = values
         if col in TYPE_COLUMNS:
             out[TYPE_LABEL_HEADING[lang]] = table[col].map(TYPE_LABELS[lang]).fillna("")
@@ -254,7 +254,7 @@ def write_publication(df: pd.DataFrame, out_dir: str | Path, *, source: str,
     for name, lang in (("Svenska", "sv"), ("English", "en")):
         sheet = _headed(table, lang, text=False)
         source_of = {COLUMNS[c][_position(lang)]: c for c in table.columns}
-        sheets.append((name, sheet, [_number_format(_decimals(source_of[h]))
+        sheets.append((name, sheet, [_number_format(decimals(source_of[h]))
                                      if h in source_of else None for h in sheet.columns]))
     about = _about(table, source, intervals, types_note)
     write_workbook(paths[2], [*sheets, ("Om data", about, [None])])

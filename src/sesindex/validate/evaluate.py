@@ -202,7 +202,7 @@ def _coverage_pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
         for level, a, b in levels:
             covered = int(((planted[a] <= planted["true_att"])
                            & (planted["true_att"] <= planted[b])).sum())
-            lo95, hi95 = _exact_interval(covered, len(planted))
+            lo95, hi95 = exact_interval(covered, len(planted))
             out.append({"method": method, "level": int(level), "cells": len(planted),
                         "data_seeds": int(planted["seed"].nunique()), "covered": covered,
                         "coverage": covered / len(planted), "coverage_lo95": lo95,
@@ -224,13 +224,19 @@ def false_positive_share(flagged: int, groups: int) -> dict:
     >>> round(r["false_positive_rate"], 4), round(r["fp_lo95"], 4), round(r["fp_hi95"], 4)
     (0.0278, 0.0007, 0.1453)
     """
-    lo, hi = _exact_interval(flagged, groups)
+    lo, hi = exact_interval(flagged, groups)
     return {"false_positives": flagged, "false_positive_rate": flagged / groups,
             "fp_lo95": lo, "fp_hi95": hi}
 
 
-def _exact_interval(k: int, n: int) -> tuple[float, float]:
-    """The exact (Clopper-Pearson) 95 % interval of a share of k in n."""
+def exact_interval(k: int, n: int) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) 95 % interval of a share of k in n.
+
+    Examples
+    --------
+    >>> [round(v, 3) for v in exact_interval(3, 72)]
+    [0.009, 0.117]
+    """
     ci = stats.binomtest(k, n).proportion_ci(0.95, method="exact")
     return float(ci.low), float(ci.high)
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sesindex.validate.evaluate import _exact_interval
+from sesindex.validate.evaluate import exact_interval
 
 #: Bin edges of a probability; the verdicts' thresholds 0.5 and 0.9 are edges.
 BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
@@ -108,7 +108,7 @@ def verdict_precision(scored: pd.DataFrame, by=PAIR) -> pd.DataFrame:
     rows = []
     for key, g in moved.groupby([*by, "verdict"], sort=True):
         n, k = len(g), int(g["true_as_observed"].sum())
-        lo, hi = _exact_interval(k, n)
+        lo, hi = exact_interval(k, n)
         rows.append({**dict(zip([*by, "verdict"], key)), "observed_changes": n,
                      "true_type_changed": int(g["true_type_changed"].sum()),
                      "true_as_observed": k, "precision": k / n, "precision_lo95": lo,
@@ -141,7 +141,7 @@ def calibration(p, event, edges=BINS) -> tuple[pd.DataFrame, float]:
     for b in range(len(edges) - 1):
         inside = which == b
         n, k = int(inside.sum()), int(y[inside].sum())
-        lo, hi = _exact_interval(k, n) if n else (np.nan, np.nan)
+        lo, hi = exact_interval(k, n) if n else (np.nan, np.nan)
         rows.append({"bin_low": edges[b], "bin_high": edges[b + 1], "n": n,
                      "predicted": float(p[inside].mean()) if n else np.nan,
                      "observed": k / n if n else np.nan, "events": k,
@@ -170,7 +170,7 @@ def precision_at(scored: pd.DataFrame, column: str, thresholds, by=PAIR) -> pd.D
         for t in thresholds:
             flag = g[column] >= t
             n, k = int(flag.sum()), int(g.loc[flag, "true_as_observed"].sum())
-            lo, hi = _exact_interval(k, n) if n else (np.nan, np.nan)
+            lo, hi = exact_interval(k, n) if n else (np.nan, np.nan)
             rows.append({"pairs": name, "threshold": t, "flagged": n, "true_as_observed": k,
                          "precision": k / n if n else np.nan, "precision_lo95": lo,
                          "precision_hi95": hi})
