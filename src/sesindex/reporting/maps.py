@@ -59,7 +59,10 @@ def check_boundary_codes(boundary_codes, area_codes, source="the boundary file")
     """Refuse boundaries whose codes do not match the run's areas, naming the codes
     (at most ten of each, with their counts) in both directions: codes of the file that
     are not areas of the run, and areas of the run without a boundary in the
-    municipalities the file covers (a file of one county may map a national run).
+    municipalities the file covers (a file of one county may map a national run). A file
+    covers a municipality when it holds at least half of the run's areas there: a
+    county's file cut from SCB's DeSO boundaries also holds a few areas of neighbouring
+    municipalities, which does not make it their map.
 
     Examples
     --------
@@ -72,8 +75,11 @@ def check_boundary_codes(boundary_codes, area_codes, source="the boundary file")
     boundary_codes = {str(c) for c in boundary_codes}
     area_codes = {str(c) for c in area_codes}
     unknown = boundary_codes - area_codes
-    municipalities = {c[:4] for c in boundary_codes}
-    unmapped = {c for c in area_codes - boundary_codes if c[:4] in municipalities}
+    held = pd.Series([c[:4] for c in area_codes & boundary_codes], dtype=object)
+    every = pd.Series([c[:4] for c in area_codes], dtype=object).value_counts()
+    share = held.value_counts().reindex(every.index, fill_value=0) / every
+    covered = set(share.index[share >= 0.5])
+    unmapped = {c for c in area_codes - boundary_codes if c[:4] in covered}
     problems = []
     if unknown:
         problems.append(f"{len(unknown)} of its codes are not areas of the run "
