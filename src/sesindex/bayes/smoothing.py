@@ -5,7 +5,7 @@ The working likelihood (:mod:`sesindex.bayes.model`) treats each count's empiric
 count, ``v = 1/(y + 1/2) + 1/(n - y + 1/2)`` is smaller where the count came out high
 (for rates below one half), so those cells get more weight and every area's index and
 the national mean are pushed up: on the synthetic panels by 2-3 posterior sd of the
-national mean, so its 90 % interval missed the truth in 14 of 14 years (issue 15).
+national mean, so its 90 % interval missed the truth in 14 of 14 years.
 
 The fix keeps ``z`` and replaces ``v`` by the empirical logit's exact variance under a
 Binomial(n, p~) count (:func:`empirical_logit_variance`; the delta method's formula is

@@ -48,7 +48,7 @@ from sesindex.validate.calibration import brier, plot_reliability, reliability
 from sesindex.validate.replicates import ReplicateError, map_replicates
 
 LEVELS = (0.5, 0.9, 0.95)
-#: Targets of issue 15: 90 % coverage within the band for these quantities ...
+#: The calibration targets: 90 % coverage within the band for these quantities ...
 TARGET_BAND = (0.87, 0.93)
 TARGET_QUANTITIES = ("index", "change", "mu")
 #: ... and at least this for the jumped areas' changes.
