@@ -44,15 +44,17 @@ def test_the_report_classifies_and_sorts_by_the_column_it_shows():
     # the posterior's P(type change) ranks the other way round from its verdict's column
     changes = _changes(p_type_change=[0.99, 0.98, 0.97, 0.2],
                        p_type_change_as_observed=[0.2, 0.95, 0.99, 0.3])
-    page = _change_view(changes, pd.DataFrame())
+    page = _change_view(changes, pd.DataFrame(), "en")
     real = page.split("<h3>Probably real</h3>")[1].split("<h3>")[0]
     assert "p_type_change_as_observed" in real
     assert real.index("0114R002") < real.index("0114R001")  # 0.99 before 0.95
     assert "0114R000" not in real and "0114R003" not in real
     boot = _changes(p_type_change=[0.9, 0.9, 0.9, 0.9], p_survives_noise=[0.95, 0.3, 0.6, 0.1])
-    page = re.sub(r"<img[^>]*>", "", _change_view(boot, pd.DataFrame()))  # not the figure
+    page = re.sub(r"<img[^>]*>", "", _change_view(boot, pd.DataFrame(), "en"))  # not the figure
     assert "real" not in page.lower() and "sesindex fit" in page
     assert "<b>1</b> survives noise and <b>2</b> within noise" in page
+    swedish = re.sub(r"<img[^>]*>", "", _change_view(boot, pd.DataFrame(), "sv"))
+    assert "<b>1</b> överlever bruset och <b>2</b> inom bruset" in swedish
 
 
 def test_one_rule_per_family():
