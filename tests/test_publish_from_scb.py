@@ -122,7 +122,7 @@ def test_publish_without_national_cut_points_gives_no_types_and_says_why(scb, tm
                    "--tune", "20", "--no-report"], fake, monkeypatch, [])
     assert res.exit_code in (0, 3), res.output
     assert not [u for u in fake.data_calls if "9000" in u]
-    assert "no national cut points" in res.output and "no area types for 2023" in res.output
+    assert "no national cut points" in res.output and "no area types and no ranks for 2023" in res.output
 
 
 def test_publish_needs_from_scb(tmp_path):
