@@ -71,8 +71,9 @@ def thread_efficiency(model, calls: int = 300) -> float:
 def main() -> None:
     import nutpie
 
-    from sesindex.bayes.compiled import compiled_model
-    from sesindex.bayes.data import model_inputs
+    from sesindex.bayes.model.form import ModelForm
+    from sesindex.bayes.sampling.compiled import compiled_model
+    from sesindex.bayes.model.inputs import model_inputs
     from sesindex.data.synthetic import generate
 
     ap = argparse.ArgumentParser()
@@ -85,7 +86,8 @@ def main() -> None:
     first, last = (int(y) for y in a.years.split("-"))
     data = generate(n_areas=a.areas, years=tuple(range(first, last + 1)), seed=1).dataset
     inputs = model_inputs(data, ["V1", "V2", "V3"])
-    model = compiled_model(inputs, dispersion="variance", steps="jumps", compile=a.compile)
+    model = compiled_model(inputs, ModelForm(dispersion="variance", steps="jumps"),
+                           compile=a.compile)
     row = {"areas": a.areas, "years": a.years, "compile": a.compile, "draws": a.draws,
            "seed": a.seed,
            "python": platform.python_version(),

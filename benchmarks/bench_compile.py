@@ -1,11 +1,11 @@
 """Where a fit's compile time goes, cold and warm (issue 18, item 4).
 
 Each run is a fresh process that compiles one model form as ``sesindex fit`` does
-(:func:`sesindex.bayes.compiled.compiled_model`; its ``compile`` seconds are the
+(:func:`sesindex.bayes.sampling.compiled.compiled_model`; its ``compile`` seconds are the
 manifest's), for the sampler setting ``compile`` given:
 
 * ``disk`` (the default): PyTensor's numba functions, cached on disk, handed to nutpie
-  as Python callables (:mod:`sesindex.bayes.compile_cache`); the row says whether the
+  as Python callables (:mod:`sesindex.bayes.sampling.cache`); the row says whether the
   log density was loaded from disk;
 * ``process``: nutpie's own compilation, with timers wrapped around nutpie's
   ``_make_functions`` (the PyTensor functions: graph rewrites, numba compiling or
@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import json, sys, time
 from sesindex.data.synthetic import YEARS, generate
-from sesindex.bayes.data import model_inputs
-from sesindex.bayes.compiled import compiled_model
+from sesindex.bayes.model.inputs import model_inputs
+from sesindex.bayes.sampling.compiled import compiled_model
 from sesindex.bayes.spec import load_model_spec
 import numba.core.ccallback
 import nutpie
@@ -65,9 +65,7 @@ panel = n_years > 1
 spec = load_model_spec(sys.argv[3] + ("/latent_factor.toml" if panel
                                       else "/latent_factor_single_year.toml"))
 timings = {}
-compiled = compiled_model(inputs, spec.temporal if panel else "none", spec.municipality,
-                          timings, dispersion=spec.dispersion, likelihood=spec.likelihood,
-                          steps=spec.steps if panel else "normal", compile=mode)
+compiled = compiled_model(inputs, spec.form, compile=mode, timings=timings)
 row = {"compile_s": round(timings["compile"], 2),
        **{k: round(v, 2) for k, v in spent.items()}}
 if mode == "disk":

@@ -1,6 +1,6 @@
 """What the disk-cached compilation costs per leapfrog step, against nutpie's own (issue 18,
 item 4): the sampler setting ``compile = "disk"`` (PyTensor's cached functions, called by
-nutpie through Python; :mod:`sesindex.bayes.compile_cache`) against ``"process"``
+nutpie through Python; :mod:`sesindex.bayes.sampling.cache`) against ``"process"``
 (nutpie's C callbacks), in one process, model form by model form.
 
 For each case (areas x years of the synthetic RegSO panel, the packaged spec of that
@@ -46,7 +46,7 @@ def compiled_case(case: str):
     with their compile seconds in this process."""
     from bench_gradient_cost import spec_inputs
 
-    from sesindex.bayes.compiled import compiled_model
+    from sesindex.bayes.sampling.compiled import compiled_model
     from sesindex.bayes.spec import load_model_spec
 
     areas, years = (int(x) for x in case.split("x"))
@@ -56,11 +56,8 @@ def compiled_case(case: str):
     forms = {}
     for mode in ("disk", "process"):
         timings = {}
-        forms[mode] = compiled_model(inputs, spec.temporal if years > 1 else "none",
-                                     spec.municipality, timings, dispersion=spec.dispersion,
-                                     likelihood=spec.likelihood,
-                                     steps=spec.steps if years > 1 else "normal",
-                                     compile=mode), timings["compile"]
+        forms[mode] = (compiled_model(inputs, spec.form, compile=mode, timings=timings),
+                       timings["compile"])
     return {"areas": areas, "years": years, "spec": name}, spec, forms
 
 

@@ -2,7 +2,7 @@
 
 What is timed: rank R-hat, bulk ESS and tail ESS of ``--quantities`` per-area quantities
 (AR(1) chains, 2 chains x ``--draws`` draws; a national 2-year panel's eta and index are
-3,363 x 2 x 2 = 13,452 quantities), once with ``sesindex.bayes.diagnostics.diagnostics``
+3,363 x 2 x 2 = 13,452 quantities), once with ``sesindex.bayes.checks.diagnostics.diagnostics``
 and once with ArviZ (``az.rhat``, ``az.ess(method="bulk"|"tail")``), in the same process
 on the same draws, and the largest relative difference between the two answers.
 
@@ -19,7 +19,7 @@ import arviz as az
 import numpy as np
 import xarray as xr
 
-from sesindex.bayes.diagnostics import diagnostics
+from sesindex.bayes.checks.diagnostics import diagnostics
 
 
 def main() -> None:

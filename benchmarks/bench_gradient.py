@@ -2,7 +2,7 @@
 
 Builds the model for the calibrated synthetic data (``--areas`` areas, the last
 ``--years`` years up to 2024) with its likelihood as the compiled kernel
-(:mod:`sesindex.bayes.kernel`, the default) and as the pytensor graph
+(:mod:`sesindex.bayes.likelihood.kernel`, the default) and as the pytensor graph
 (``build_model(..., graph=True)``), compiles ``logp_dlogp_function`` with numba (the
 kernel; the graph) and JAX (the graph only, on a frozen model, one XLA thread; needs
 ``pip install jax``, skipped otherwise) and times ``--calls`` evaluations at the model's
@@ -41,9 +41,12 @@ def timed_backend(model, mode: str, calls: int) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    from sesindex.bayes.data import model_inputs
-    from sesindex.bayes.model import build_model
+    from sesindex.bayes.model.form import ModelForm
+    from sesindex.bayes.model.graph import build_model
+    from sesindex.bayes.model.inputs import model_inputs
     from sesindex.data.synthetic import generate
+
+    FORM, GRAPH = ModelForm(municipality=True), ModelForm(municipality=True, graph=True)
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--areas", type=int, default=3363)
@@ -53,15 +56,15 @@ def main() -> None:
     years = tuple(range(2024 - args.years + 1, 2025))
     inputs = model_inputs(generate(n_areas=args.areas, years=years, seed=20240101).dataset,
                           ["V1", "V2", "V3"])
-    results = {"kernel (numba)": timed_backend(build_model(inputs), "NUMBA", args.calls),
-               "graph (numba)": timed_backend(build_model(inputs, graph=True), "NUMBA",
+    results = {"kernel (numba)": timed_backend(build_model(inputs, FORM), "NUMBA", args.calls),
+               "graph (numba)": timed_backend(build_model(inputs, GRAPH), "NUMBA",
                                               args.calls)}
     try:
         import jax  # noqa: F401
     except ImportError:
         print("jax not installed: JAX skipped")
     else:
-        results["graph (JAX)"] = timed_backend(build_model(inputs, graph=True), "JAX",
+        results["graph (JAX)"] = timed_backend(build_model(inputs, GRAPH), "JAX",
                                                args.calls)
     base = results["kernel (numba)"][1]
     for mode, (comp, ms, value) in results.items():

@@ -42,34 +42,30 @@ OUT = HERE / "results_gradient_cost.jsonl"
 def spec_inputs(division: str, n_years: int, spec, areas: int | None = None):
     """The model inputs ``sesindex.bayes.fit`` builds for ``spec`` on the synthetic panel's
     last ``n_years`` years (national, or a random subset of ``areas`` RegSO areas)."""
-    from sesindex.bayes.data import model_inputs
+    from sesindex.bayes.model.inputs import model_inputs
     from sesindex.bayes.smoothing import smooth_sampling_variances
     from sesindex.data.synthetic import YEARS, generate
 
     ds = generate(n_areas=areas, years=YEARS[-n_years:], seed=20240101,
                   division=division).dataset
     inputs = model_inputs(ds, list(spec.indicators))
-    if spec.sampling_variance == "smoothed":
+    if spec.likelihood == "gaussian_logit":  # as fit does
         inputs = smooth_sampling_variances(inputs, spec.municipality)
     return inputs
 
 
 def compiled_of(inputs, spec):
     """nutpie's compiled form of ``spec``'s model holding ``inputs``, as ``fit`` samples it."""
-    from sesindex.bayes.compiled import compiled_model
+    from sesindex.bayes.sampling.compiled import compiled_model
 
-    return compiled_model(inputs, spec.temporal, spec.municipality,
-                          dispersion=spec.dispersion, likelihood=spec.likelihood,
-                          steps=spec.steps)
+    return compiled_model(inputs, spec.form)
 
 
 def model_of(inputs, spec):
     """The spec's PyMC model (kernel likelihood) holding ``inputs``."""
-    from sesindex.bayes.model import build_model
+    from sesindex.bayes.model.graph import build_model
 
-    return build_model(inputs, temporal=spec.temporal, municipality=spec.municipality,
-                        dispersion=spec.dispersion, likelihood=spec.likelihood,
-                        steps=spec.steps)
+    return build_model(inputs, spec.form)
 
 
 def time_gradient(model, calls: int) -> float:
@@ -98,7 +94,7 @@ def step_ms(compiled, spec, chains: int = 1) -> float:
 
     import nutpie
 
-    from sesindex.bayes.fit import nutpie_options
+    from sesindex.bayes.sampling.samplers import nutpie_options
 
     mass = nutpie_options(replace(spec.sampler, target_accept=0.8))  # the mass matrix only
     runs = {}

@@ -4,15 +4,11 @@ Run: python benchmarks/bench_likelihoods.py [--areas 3363 --years 2024 --tune 50
                                              --draws 2000 --seed 1]
 
 Fits the same calibrated synthetic data (whose counts are binomial given the true
-rates) three ways with ``sesindex.bayes.fit`` and nutpie:
+rates) two ways with ``sesindex.bayes.fit`` and nutpie:
 
 * ``binomial``: the exact model, every count cell's true logit sampled (the reference);
 * ``gaussian_logit``: the default working likelihood on empirical logits (additive
-  dispersion, ``sd`` form);
-* ``gaussian_logit + beta_binomial``: the working likelihood with the beta-binomial
-  variance ``v (1 + (n - 1) rho_j)``;
-* ``beta_binomial``: the exact beta-binomial likelihood (eta sampled; single years), with
-  nutpie's low-rank mass matrix as in ``models/latent_factor_beta_binomial.toml``.
+  dispersion, ``sd`` form).
 
 For each other fit against the exact binomial one it reports the disagreement of
 ses, the index and the rank (as in ``bench_fast_path.py``: |difference of means| in
@@ -43,9 +39,7 @@ from sesindex.data.synthetic import generate
 OUT = Path(__file__).with_name("results_likelihoods.jsonl")
 #: name: (model spec fields, sampler overrides)
 FITS = {"binomial": ({"likelihood": "binomial"}, {}),
-        "gaussian_logit": ({}, {}),
-        "gaussian_logit+beta_binomial": ({"dispersion": "beta_binomial"}, {}),
-        "beta_binomial": ({"likelihood": "beta_binomial"}, {"low_rank": True})}
+        "gaussian_logit": ({}, {})}
 
 
 def against_truth(areas, truth) -> dict:

@@ -1,6 +1,6 @@
 """nutpie's diagonal vs low-rank mass matrix on the exact likelihoods: ESS, steps, time.
 
-Run: python benchmarks/bench_mass_matrix.py --likelihood binomial|beta_binomial
+Run: python benchmarks/bench_mass_matrix.py --likelihood binomial
                                             [--mass diag,lowrank --areas 3363 --year 2024
                                              --tune 500 --draws 1000 --seed 1]
 
@@ -31,7 +31,7 @@ OUT = Path(__file__).with_name("results_mass_matrix.jsonl")
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--likelihood", choices=["binomial", "beta_binomial"], required=True)
+    ap.add_argument("--likelihood", choices=["binomial"], required=True)
     ap.add_argument("--mass", default="diag,lowrank", help="comma list of diag, lowrank")
     ap.add_argument("--areas", type=int, default=3363)
     ap.add_argument("--year", type=int, default=2024)

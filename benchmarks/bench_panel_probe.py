@@ -28,9 +28,11 @@ import numpy as np
 import nutpie
 from scipy import stats
 
-from sesindex.bayes.data import model_inputs
-from sesindex.bayes.fit import SAMPLED, nutpie_options
-from sesindex.bayes.model import build_model
+from sesindex.bayes.model.inputs import model_inputs
+from sesindex.bayes.fit import SAMPLED
+from sesindex.bayes.sampling.samplers import nutpie_options
+from sesindex.bayes.model.form import ModelForm
+from sesindex.bayes.model.graph import build_model
 from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.synthetic import generate
 
@@ -54,8 +56,8 @@ def main() -> None:
                           ["V1", "V2", "V3"])
     t = time.perf_counter()
     # the compiled kernel has only a numba implementation: JAX differentiates the graph
-    model = build_model(inputs, dispersion=args.dispersion, graph=args.backend == "jax",
-                        likelihood=args.likelihood)
+    model = build_model(inputs, ModelForm(dispersion=args.dispersion, likelihood=args.likelihood,
+                                          municipality=True, graph=args.backend == "jax"))
     compiled = (nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
                 if args.backend == "jax" else nutpie.compile_pymc_model(model))
     print("compile", round(time.perf_counter() - t, 1), "s", flush=True)

@@ -3,7 +3,7 @@
 Run: python benchmarks/bench_pymc_rate.py [--areas 3363 --year 2024
                                            --likelihood binomial --draws 25 --seed 1]
 
-Samples one chain of the model (``sesindex.bayes.model.build_model`` with the compiled
+Samples one chain of the model (``sesindex.bayes.model.graph.build_model`` with the compiled
 likelihood kernel, as ``fit(backend="pymc")`` does) with ``pm.sample``'s defaults and a
 per-draw callback, and stops after ``--draws`` tuning draws: prints the elapsed seconds
 every 5 draws and the rate, and appends one JSON line to
@@ -24,8 +24,9 @@ from pathlib import Path
 
 import pymc as pm
 
-from sesindex.bayes.data import model_inputs
-from sesindex.bayes.model import build_model
+from sesindex.bayes.model.inputs import model_inputs
+from sesindex.bayes.model.form import ModelForm
+from sesindex.bayes.model.graph import build_model
 from sesindex.data.synthetic import generate
 
 OUT = Path(__file__).with_name("results_pymc_rate.jsonl")
@@ -46,7 +47,7 @@ def main() -> None:
     ds = generate(n_areas=None if a.areas == 3363 else a.areas, years=(a.year,),
                   seed=a.seed).dataset
     inputs = model_inputs(ds, ["V1", "V2", "V3"], years=(a.year,))
-    model = build_model(inputs, temporal="none", likelihood=a.likelihood)
+    model = build_model(inputs, ModelForm(likelihood=a.likelihood, municipality=True))
     ticks: list[tuple[int, float]] = []
     start = time.perf_counter()
 

@@ -21,7 +21,7 @@ are reported against both. Reported per run:
 * wall time of the sampler stage, split into setup (nutpie: compile; pm.sample: function
   compilation, initialisation and process start-up, i.e. its wall less its own
   ``sampling_time``) and sampling (tuning + draws);
-* min bulk and min tail ESS (from the fit gate, :func:`sesindex.bayes.gate.fit_gate`)
+* min bulk and min tail ESS (from the fit gate, :func:`sesindex.bayes.checks.gate.fit_gate`)
   over the sampled parameters (alpha, lam, dispersion, rho; tau, kappa in panels; m where the
   model samples municipality effects) and over the derived eta/index;
 * leapfrog steps per kept draw (sample_stats n_steps: adaptation quality, as opposed to

@@ -15,7 +15,7 @@ milliseconds per mean chain's step.
 ``--areas N`` takes a random subset of N RegSO areas instead (``--divisions regso``);
 ``--option key=value`` passes a nutpie sampler argument (e.g. ``early_window_switch_freq=50``:
 how often the mass matrix is re-estimated early in the warm-up; nutpie's default 10);
-``--init mode`` starts the chains dispersed about the mode (``sesindex.bayes.start``).
+``--init mode`` starts the chains dispersed about the mode (``sesindex.bayes.sampling.start``).
 One JSON line per run goes to ``benchmarks/results_warmup.jsonl``, with the mean steps of
 every 25 warm-up draws.
 
@@ -47,14 +47,14 @@ def steps_of(division: str, n_years: int, draws: int, spec, areas: int | None = 
     import nutpie
 
     from bench_gradient_cost import compiled_of, spec_inputs
-    from sesindex.bayes.fit import nutpie_options
+    from sesindex.bayes.sampling.samplers import nutpie_options
 
     inputs = spec_inputs(division, n_years, spec, areas)
     compiled = compiled_of(inputs, spec)
     s = spec.sampler if seed is None else replace(spec.sampler, seed=seed)
     t = time.perf_counter()
     if init == "mode":  # the climb is part of the sampling time
-        from sesindex.bayes.start import start_near_mode
+        from sesindex.bayes.sampling.start import start_near_mode
 
         compiled = start_near_mode(compiled)
     idata = nutpie.sample(compiled, draws=draws, tune=s.tune, chains=s.chains,

@@ -3,7 +3,7 @@
 A Dask worker runs several replicates, one after another, in one process; the study run
 alone runs all of them in one process too, in another order. Both give the same tables
 only if a replicate's draws do not depend on the fits before it in its process (the
-compiled model of a form is reused across replicates: ``sesindex.bayes.compiled``).
+compiled model of a form is reused across replicates: ``sesindex.bayes.sampling.compiled``).
 This fits the given replicates first, then replicate ``jumps:1:40`` (scenario, seed,
 areas; the spec of ``tests/validate/test_replicates.py``'s stress study: 2022-2024,
 2 x (100 + 100) draws) and prints a hash of that replicate's coverage rows. ``single:S:N``

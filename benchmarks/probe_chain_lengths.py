@@ -26,8 +26,9 @@ import numpy as np
 def main() -> None:
     import nutpie
 
-    from sesindex.bayes.compiled import compiled_model
-    from sesindex.bayes.data import model_inputs
+    from sesindex.bayes.model.form import ModelForm
+    from sesindex.bayes.sampling.compiled import compiled_model
+    from sesindex.bayes.model.inputs import model_inputs
     from sesindex.data.synthetic import generate
 
     ap = argparse.ArgumentParser()
@@ -39,8 +40,9 @@ def main() -> None:
     a = ap.parse_args()
     data = generate(n_areas=a.areas, years=tuple(range(2011, 2025)), seed=1).dataset
     municipality = a.form == "municipality"
-    model = compiled_model(model_inputs(data, ["V1", "V2", "V3"]), dispersion="variance",
-                           steps="jumps", municipality=municipality)
+    form = (ModelForm(dispersion="variance", municipality=True) if municipality
+            else ModelForm(dispersion="variance", steps="jumps"))
+    model = compiled_model(model_inputs(data, ["V1", "V2", "V3"]), form)
     settings = {} if municipality else {"low_rank_modified_mass_matrix": True,
                                         "target_accept": 0.95, "maxdepth": 8}
     print(f"form {a.form}, {a.areas} areas, 2011-2024, 2 chains x ({a.tune} + {a.draws}), "

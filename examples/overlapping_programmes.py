@@ -7,7 +7,7 @@ B is evaluated (1) matched (k = 3) with A's areas in the pool, (2) matched with 
 areas excluded, (3) against all other areas, refitted without those that look treated,
 and (4) A and B in one file. Prints each headline, the comparison areas that look
 treated and how many of them are A's, and writes them to
-results/experiments/evaluate_overlapping_programmes/overlapping_programmes.json.
+benchmarks/experiments/evaluate_overlapping_programmes/overlapping_programmes.json.
 
 Run from the project root: ``python examples/overlapping_programmes.py`` (a few minutes).
 """
@@ -22,7 +22,7 @@ from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.synthetic import SyntheticConfig, generate
 from sesindex.evaluation import evaluate
 
-OUT = Path("results/experiments/evaluate_overlapping_programmes/overlapping_programmes.json")
+OUT = Path("benchmarks/experiments/evaluate_overlapping_programmes/overlapping_programmes.json")
 
 
 def panel():

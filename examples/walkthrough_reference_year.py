@@ -6,7 +6,7 @@ true -1.00. `sesindex evaluate` reads effects against the year before the start 
 This prints, for the treated areas of that 600-area panel, their mean observed index
 (the official index of the data) and mean true index per year, and their true index's
 difference from the other areas' relative to 2017, and writes them to
-results/experiments/evaluate_pre_mean_reference/walkthrough_reference_year.json.
+benchmarks/experiments/evaluate_pre_mean_reference/walkthrough_reference_year.json.
 
 Run from the project root: ``python examples/walkthrough_reference_year.py``.
 """
@@ -20,7 +20,7 @@ import sesindex
 from sesindex.data.io import load_data
 from sesindex.data.synthetic import PROGRAMME_DEMO
 
-OUT = Path("results/experiments/evaluate_pre_mean_reference/walkthrough_reference_year.json")
+OUT = Path("benchmarks/experiments/evaluate_pre_mean_reference/walkthrough_reference_year.json")
 
 
 def main() -> dict:

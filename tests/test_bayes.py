@@ -7,7 +7,7 @@ import pytest
 
 from sesindex.bayes import ModelSpec, fit
 from sesindex.bayes.output import ROUNDING_ERROR
-from sesindex.bayes.posterior import ffbs
+from sesindex.bayes.posterior.states import ffbs
 from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.synthetic import generate
 
@@ -69,7 +69,7 @@ def test_type_probabilities_beat_plug_in_types(fitted):
 def test_a_partial_set_of_areas_gets_no_types_or_ranks_without_cutpoints(fitted):
     # the same rule as the deterministic index: 250 areas cannot give the national mu and
     # sigma, so no types and no ranks; SCB's cut points type them (and say so)
-    from sesindex.bayes.tables import tables, typing_of
+    from sesindex.bayes.posterior.tables import tables, typing_of
 
     data, res = fitted
     spec = ModelSpec(years=(2022,))
@@ -190,7 +190,7 @@ def test_marginal_likelihood_equals_the_dense_gaussian(n_year, tau):
     import pytensor
     import pytensor.tensor as pt
 
-    from sesindex.bayes.linalg import marginal_neg2loglik
+    from sesindex.bayes.likelihood.reference import marginal_neg2loglik
 
     rng = np.random.default_rng(4)
     shape = (5, n_year, 3)
@@ -214,7 +214,7 @@ def test_state_draws_match_the_dense_gaussian_posterior(spatial):
     # unstructured first-year variance is var0 < 1 - rho
     from types import SimpleNamespace
 
-    from sesindex.bayes.posterior import draw_states
+    from sesindex.bayes.posterior.states import draw_states
 
     rng = np.random.default_rng(11)
     n_area, n_year, n_ind = 3, 3, 3
@@ -279,10 +279,10 @@ def test_an_advi_fit_never_passes_the_gate():
 def test_an_unavailable_likelihood_is_refused():
     with pytest.raises(ValueError, match="model.likelihood.*'binomial'.*poisson"):
         ModelSpec.from_dict({"model": {"likelihood": "poisson"}})
-    from sesindex.bayes.spec import check_model_form  # the model builder's own check
+    from sesindex.bayes.model.form import ModelForm  # a form built in code: the same check
 
-    with pytest.raises(ValueError, match="not available"):
-        check_model_form("poisson", "sd")
+    with pytest.raises(ValueError, match="model.likelihood.*'binomial'.*poisson"):
+        ModelForm(likelihood="poisson")
 
 
 def test_bitround_errs_by_at_most_its_bound_and_the_bound_is_reached():

@@ -63,19 +63,20 @@ def test_comparisons_across_a_break_are_never_an_areas_own_movement():
 
 
 def test_the_model_density_with_breaks_is_the_kernel_and_the_graph_alike():
-    from sesindex.bayes.data import model_inputs
-    from sesindex.bayes.model import build_model
+    from sesindex.bayes.model.form import ModelForm
+    from sesindex.bayes.model.graph import build_model
+    from sesindex.bayes.model.inputs import model_inputs
 
     inputs = model_inputs(generate(n_areas=120, years=(2022, 2023, 2024), seed=3,
                                    boundary_break=True).dataset, ["V1", "V2", "V3"])
     assert inputs.breaks is not None and inputs.breaks[:, 2].sum() > 0
-    kernel = build_model(inputs)
-    graph = build_model(inputs, graph=True)
+    kernel = build_model(inputs, ModelForm(municipality=True))
+    graph = build_model(inputs, ModelForm(municipality=True, graph=True))
     point = {k: x + 0.1 for k, x in kernel.initial_point().items()}
     assert kernel.compile_logp()(point) == pytest.approx(graph.compile_logp()(point),
                                                          rel=1e-12)
     # and the break matters: without it the density differs
-    plain = build_model(type(inputs)(**{**inputs.__dict__, "breaks": None}))
+    plain = build_model(type(inputs)(**{**inputs.__dict__, "breaks": None}), ModelForm(municipality=True))
     assert plain.compile_logp()(point) != pytest.approx(kernel.compile_logp()(point),
                                                         rel=1e-6)
 

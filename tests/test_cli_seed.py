@@ -10,7 +10,7 @@ def test_fit_seed_overrides_the_specs_sampler_seed():
 
     given = {"draws": None, "tune": None, "seed": 7, "backend": None, "init": None,
              "maxdepth": None, "compile": None}
-    spec = model_spec_from_options("latent_factor", years=None, adjacency=None, compare=None,
+    spec = model_spec_from_options("latent_factor", years=None, compare=None,
                        sampler=given)
     assert spec.sampler.seed == 7 and spec.sampler.draws == 1500  # the rest: the spec's
 

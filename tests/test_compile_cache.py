@@ -1,4 +1,4 @@
-"""Compile once per machine (``sampler.compile = "disk"``, :mod:`sesindex.bayes.compile_cache`):
+"""Compile once per machine (``sampler.compile = "disk"``, :mod:`sesindex.bayes.sampling.cache`):
 the same log density as nutpie's own compilation, kept on disk for the next process."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import numpy as np
 import pymc as pm
 import pytest
 
-from sesindex.bayes.compile_cache import disk_cached_model
-from sesindex.bayes.compiled import compiled_model
-from sesindex.bayes.data import model_inputs
-from sesindex.bayes.model import build_model
-from sesindex.bayes.start import compiled_logp
+from sesindex.bayes.model.form import ModelForm
+from sesindex.bayes.sampling.cache import disk_cached_model
+from sesindex.bayes.sampling.compiled import compiled_model
+from sesindex.bayes.model.inputs import model_inputs
+from sesindex.bayes.model.graph import build_model
+from sesindex.bayes.sampling.start import compiled_logp
 from sesindex.data.synthetic import generate
 
 
@@ -26,14 +27,13 @@ def _inputs(n_areas=40, years=(2022, 2023, 2024), seed=3):
 
 
 # the packaged 14-year spec's form: variance dispersion (a truncated normal), jumps
-PANEL = dict(temporal="random_walk", municipality=False, dispersion="variance",
-             steps="jumps")
+PANEL = ModelForm(municipality=False, dispersion="variance", steps="jumps")
 
 
 def test_the_disk_cached_density_is_nutpies_density():
     inputs = _inputs()
-    disk = compiled_model(inputs, **PANEL, compile="disk")
-    process = compiled_model(inputs, **PANEL, compile="process")
+    disk = compiled_model(inputs, PANEL, compile="disk")
+    process = compiled_model(inputs, PANEL, compile="process")
     assert disk.n_dim == process.n_dim
     ours, theirs = compiled_logp(disk), compiled_logp(process)
     rng = np.random.default_rng(0)
@@ -49,12 +49,12 @@ def test_the_disk_cached_density_is_nutpies_density():
 
 def test_the_packaged_panel_form_is_cached_on_disk():
     # PyTensor cannot cache erfcx (pm.TruncatedNormal's normaliser): the model avoids it
-    assert compiled_model(_inputs(), **PANEL, compile="disk").cached_on_disk
+    assert compiled_model(_inputs(), PANEL, compile="disk").cached_on_disk
 
 
 def test_the_variance_prior_is_pymcs_truncated_normal():
-    from sesindex.bayes.dispersion import variance_prior
-    from sesindex.bayes.priors import PRIOR
+    from sesindex.bayes.model.dispersion import variance_prior
+    from sesindex.bayes.model.priors import PRIOR
 
     v_min = np.array([0.004, 0.02, 0.0007])
     coords = {"indicator": ["V1", "V2", "V3"]}
@@ -74,7 +74,7 @@ def test_the_variance_prior_is_pymcs_truncated_normal():
 
 
 def test_with_data_casts_and_names_what_it_does_not_know():
-    compiled = compiled_model(_inputs(), **PANEL, compile="disk")
+    compiled = compiled_model(_inputs(), PANEL, compile="disk")
     z = compiled.shared_data["z"]
     swapped = compiled.with_data(z=z.astype(np.float32))
     assert swapped.shared_data["z"].dtype == z.dtype
@@ -84,7 +84,7 @@ def test_with_data_casts_and_names_what_it_does_not_know():
 
 CHILD = """
 import json, numpy as np, pymc as pm
-from sesindex.bayes.compile_cache import disk_cached_model
+from sesindex.bayes.sampling.cache import disk_cached_model
 with pm.Model() as model:
     mu = pm.Normal("mu", 0.0, 1.0)
     sd = pm.HalfNormal("sd", 1.0)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sesindex.bayes.compiled import compiled_model, form_of
-from sesindex.bayes.data import model_inputs
-from sesindex.bayes.model import build_model
+from sesindex.bayes.model.form import ModelForm
+from sesindex.bayes.sampling.compiled import compiled_model
+from sesindex.bayes.model.inputs import model_inputs
+from sesindex.bayes.model.graph import build_model
 from sesindex.data.synthetic import generate
 
 
@@ -24,7 +25,7 @@ def test_swapped_data_give_the_density_of_a_model_built_for_them(years_a, years_
     # data is baked into the graph (the number of years is: one level per year)
     a, b = _inputs(30, years_a, 1), _inputs(45, years_b, 2)
     assert len(a.municipalities) != len(b.municipalities) or a.z.shape != b.z.shape
-    model_a, model_b = build_model(a), build_model(b)
+    model_a, model_b = build_model(a, ModelForm(municipality=True)), build_model(b, ModelForm(municipality=True))
     point = model_b.initial_point()
     logp_b = model_b.compile_logp(mode="FAST_COMPILE")(point)
     model_a["z"].set_value(b.z)
@@ -39,7 +40,7 @@ def test_swapped_data_give_the_density_of_a_model_built_for_them(years_a, years_
 def test_one_compilation_per_form(monkeypatch, compile):
     import nutpie
 
-    import sesindex.bayes.compile_cache as compile_cache
+    import sesindex.bayes.sampling.cache as compile_cache
 
     owner, name = ((compile_cache, "disk_cached_model") if compile == "disk"
                    else (nutpie, "compile_pymc_model"))
@@ -47,10 +48,11 @@ def test_one_compilation_per_form(monkeypatch, compile):
     real = getattr(owner, name)
     monkeypatch.setattr(owner, name, lambda model, **kw: calls.append(1) or real(model, **kw))
     a, b = _inputs(30, (2023,), 1), _inputs(45, (2024,), 2)
-    assert form_of(a, "none", True) == form_of(b, "none", True)
+    form = ModelForm(municipality=True)
+    assert form.key(a) == form.key(b)
     origins = [{}, {}]
-    first = compiled_model(a, "none", True, compile=compile, origin=origins[0])
-    second = compiled_model(b, "none", True, compile=compile, origin=origins[1])
+    first = compiled_model(a, form, compile=compile, origin=origins[0])
+    second = compiled_model(b, form, compile=compile, origin=origins[1])
     assert len(calls) <= 1  # 0 when an earlier test compiled this form already
     # what a fit's manifest records: where the code came from, and the second reuses it
     made = {"disk": ("loaded from PyTensor's disk cache", "compiled in this process"),

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from sesindex.bayes.diagnostics import diagnostics
+from sesindex.bayes.checks.diagnostics import diagnostics
 
 
 def _arviz(x: np.ndarray) -> dict[str, np.ndarray]:

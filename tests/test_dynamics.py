@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sesindex.bayes.data import model_inputs
+from sesindex.bayes.model.inputs import model_inputs
 from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec, SamplerSpec
 from sesindex.data.synthetic import SyntheticConfig, generate, scenario_config

@@ -78,7 +78,7 @@ def test_programme_files_are_refused_with_their_lines():
 
 
 def test_each_programme_gets_its_own_shifts_in_the_design():
-    from sesindex.bayes.programme import programmes_design
+    from sesindex.bayes.model.programme import programmes_design
 
     design, cols = programmes_design(["a", "b", "c"], [2019, 2020, 2021],
                                      {"p": {"a": 2020}, "q": {"b": 2021}})
@@ -230,7 +230,7 @@ def test_a_placebo_is_not_flagged_once_the_other_programmes_areas_are_excluded(
 
 @pytest.mark.slow
 def test_two_programmes_in_one_file_each_get_their_own_effect(programme_panel, tmp_path):
-    from sesindex.bayes.trace import group
+    from sesindex.bayes.sampling.trace import group
     from sesindex.evaluation import evaluate
     from sesindex.reporting.save import write_evaluation_run
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sesindex.bayes.kernel import GRADIENTS, loglik_and_grad
+from sesindex.bayes.likelihood.kernel import GRADIENTS, loglik_and_grad
 
 
 def _graph_value_and_grad(z, v, muni, theta, panel, municipality):
@@ -13,7 +13,7 @@ def _graph_value_and_grad(z, v, muni, theta, panel, municipality):
     import pytensor
     import pytensor.tensor as pt
 
-    from sesindex.bayes.linalg import marginal_neg2loglik
+    from sesindex.bayes.likelihood.reference import marginal_neg2loglik
 
     sym = {"alpha": pt.dmatrix(), "lam": pt.dvector(), "dispersion": pt.dvector(),
            "rho": pt.dscalar(), "tau": pt.dmatrix(), "kappa": pt.dvector()}
@@ -81,14 +81,16 @@ def test_gradient_matches_finite_differences_at_a_small_random_walk_sd():
 
 @pytest.mark.parametrize("dispersion", ["sd", "variance"])
 def test_model_density_is_the_kernel_and_the_graph_alike(dispersion):
-    from sesindex.bayes.data import model_inputs
-    from sesindex.bayes.model import build_model
+    from sesindex.bayes.model.form import ModelForm
+    from sesindex.bayes.model.graph import build_model
+    from sesindex.bayes.model.inputs import model_inputs
     from sesindex.data.synthetic import generate
 
     inputs = model_inputs(generate(n_areas=40, years=(2021, 2022, 2023), seed=3).dataset,
                           ["V1", "V2", "V3"])
-    kernel = build_model(inputs, dispersion=dispersion)
-    graph = build_model(inputs, graph=True, dispersion=dispersion)
+    kernel = build_model(inputs, ModelForm(municipality=True, dispersion=dispersion))
+    graph = build_model(inputs, ModelForm(municipality=True, dispersion=dispersion,
+                                          graph=True))
     point = {k: x + 0.1 for k, x in kernel.initial_point().items()}
     assert kernel.compile_logp()(point) == pytest.approx(graph.compile_logp()(point),
                                                          rel=1e-12)

@@ -86,3 +86,42 @@ def test_the_front_door_is_not_shadowed_by_a_stage():
         importlib.import_module(f"sesindex.{stage}")
     for name in sesindex.__all__:
         assert inspect.isfunction(getattr(sesindex, name)), name
+
+
+#: The Bayesian model's own stages, each importing only those below it: the likelihood,
+#: the model (its form, inputs, priors and graph), then sampling, the posterior's
+#: products and the checks; the modules at ``bayes/``'s top (fit, spec, output,
+#: simulate, smoothing) tie them together and may import any.
+BAYES_BELOW = {
+    "likelihood": set(),
+    "model": {"likelihood"},
+    "sampling": {"likelihood", "model"},
+    "posterior": {"likelihood", "model", "spec"},  # the tables the spec asks for
+    "checks": set(),
+}
+
+
+def _bayes_violations():
+    bayes = SRC / "bayes"
+    for path in sorted(bayes.rglob("*.py")):
+        rel = path.relative_to(bayes)
+        stage = rel.parts[0] if len(rel.parts) > 1 else None
+        if stage is None:
+            continue
+        for line, module, _ in _imports(path):
+            parts = module.split(".")
+            if parts[:2] != ["sesindex", "bayes"] or len(parts) < 3:
+                continue
+            target = parts[2]
+            if target != stage and target not in BAYES_BELOW[stage]:
+                yield f"bayes/{rel}:{line}: {stage} imports {module}"
+
+
+def test_the_bayesian_stages_only_look_down():
+    found = list(_bayes_violations())
+    assert not found, "\n".join(found)
+
+
+def test_bayes_keeps_at_most_eight_modules_at_its_top():
+    loose = sorted(p.name for p in (SRC / "bayes").glob("*.py"))
+    assert len(loose) <= 8, loose

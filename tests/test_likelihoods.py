@@ -1,5 +1,5 @@
-"""The exact binomial and beta-binomial likelihoods and the beta-binomial dispersion,
-against first principles."""
+"""The exact binomial likelihood and the kernel's per-cell dispersion, against first
+principles."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pytest
 from scipy.special import expit
 
 from sesindex.bayes import ModelSpec, fit
-from sesindex.bayes.data import model_inputs
-from sesindex.bayes.kernel import loglik_and_grad
-from sesindex.bayes.dispersion import dispersion_scale
-from sesindex.bayes.model import build_model
-from sesindex.bayes.steps import step_sd
+from sesindex.bayes.model.inputs import model_inputs
+from sesindex.bayes.likelihood.kernel import loglik_and_grad
+from sesindex.bayes.model.form import ModelForm
+from sesindex.bayes.model.graph import build_model
+from sesindex.bayes.model.steps import step_sd
 from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.synthetic import generate
 from dense_gaussian import dense_neg2loglik
@@ -66,14 +66,6 @@ def test_dispersion_scale_multiplies_the_dispersion_cell_by_cell():
         assert grad["dispersion"][j] == pytest.approx(fd, rel=1e-5), j
 
 
-def test_beta_binomial_scale_is_the_binomial_variance_times_n_minus_one():
-    inputs = model_inputs(generate(n_areas=20, years=(2022,), seed=1).dataset,
-                          ["V1", "V2", "V3"])
-    scale = dispersion_scale(inputs, "beta_binomial")
-    np.testing.assert_allclose(scale, inputs.v * (inputs.denominator - 1))
-    assert (dispersion_scale(inputs, "sd") == 1).all()
-
-
 @pytest.mark.parametrize("n_year", [1, 3])
 def test_binomial_model_density_is_binomial_counts_plus_gaussian_logits(n_year):
     # at fixed hyperparameters, moving the sampled logits changes the model's log
@@ -85,7 +77,7 @@ def test_binomial_model_density_is_binomial_counts_plus_gaussian_logits(n_year):
     years = (2021, 2022, 2023)[:n_year]
     inputs = model_inputs(generate(n_areas=6, years=years, seed=4).dataset,
                           ["V1", "V2", "V3"])
-    model = build_model(inputs, likelihood="binomial")
+    model = build_model(inputs, ModelForm(likelihood="binomial", municipality=True))
     logp = model.compile_logp()
     rng = np.random.default_rng(3)
     base = {k: val + 0.05 for k, val in model.initial_point().items()}
@@ -114,54 +106,15 @@ def test_binomial_model_density_is_binomial_counts_plus_gaussian_logits(n_year):
                                                          - by_hand(base["xi"]), rel=1e-9)
 
 
-def test_dispersion_forms_and_likelihoods_that_do_not_go_together_are_refused():
-    with pytest.raises(ValueError, match="logit-normal cell residual"):
-        ModelSpec.from_dict({"model": {"likelihood": "binomial",
-                                       "dispersion": "beta_binomial"}})
-    with pytest.raises(ValueError, match="would be ignored"):  # never silently dropped
-        ModelSpec.from_dict({"model": {"likelihood": "beta_binomial",
-                                       "dispersion": "variance"}})
-    inputs = model_inputs(generate(n_areas=8, years=(2022, 2023), seed=1).dataset,
-                          ["V1", "V2", "V3"])
-    with pytest.raises(ValueError, match="single years"):
-        build_model(inputs, likelihood="beta_binomial")
-
-
-def test_beta_binomial_model_density_is_beta_binomial_counts_plus_exchangeable_eta():
-    # at fixed hyperparameters, moving eta changes the model's log density by the change
-    # in sum(log BetaBinomial(y | n, mu phi, (1 - mu) phi)) plus the change in the
-    # multivariate normal density of eta with m integrated out (compound symmetry); NUTS
-    # samples alpha + lambda mean(eta), so alpha moves with eta and its N(0, 3^2) prior
-    # term moves too
-    from scipy.stats import betabinom, multivariate_normal, norm
-
-    inputs = model_inputs(generate(n_areas=9, years=(2022,), seed=6).dataset,
-                          ["V1", "V2", "V3"])
-    model = build_model(inputs, likelihood="beta_binomial")
-    logp = model.compile_logp()
-    base = {k: val + 0.05 for k, val in model.initial_point().items()}
-    rho = expit(base["rho_logodds__"])
-    icc = 1 / (1 + np.exp(-base["icc_interval__"]))  # interval (0, 1) transform
-    centred, lam = base["alpha_centred"], np.exp(base["lam_log__"])
-    same = inputs.municipality[:, None] == inputs.municipality[None, :]
-    cov = (1 - rho) * np.eye(9) + rho * same
-
-    def by_hand(eta):
-        alpha = centred - lam * eta.mean()
-        mu, phi = expit(alpha + lam * eta[:, None]), 1 / icc - 1
-        y, n = inputs.count[:, 0, :], inputs.denominator[:, 0, :]
-        counts = betabinom.logpmf(y, n, mu * phi, (1 - mu) * phi).sum()
-        return (counts + multivariate_normal(np.zeros(9), cov).logpdf(eta)
-                + norm(0, 3).logpdf(alpha).sum())
-
-    rng = np.random.default_rng(2)
-    for _ in range(3):
-        other = {**base, "eta_latent": rng.normal(size=9)}
-        assert logp(other) - logp(base) == pytest.approx(
-            by_hand(other["eta_latent"]) - by_hand(base["eta_latent"]), rel=1e-9)
-
-
-N_AREAS = 250
+@pytest.mark.parametrize("table,key", [({"model": {"likelihood": "beta_binomial"}},
+                                         "model.likelihood"),
+                                        ({"model": {"dispersion": "beta_binomial"}},
+                                         "model.dispersion"),
+                                        ({"model": {"adjacency": "pairs.csv"}},
+                                         "model.adjacency")])
+def test_retired_forms_are_refused_by_name(table, key):
+    with pytest.raises(ValueError, match=key):
+        ModelSpec.from_dict(table)
 
 
 @pytest.mark.slow
@@ -179,48 +132,3 @@ def test_exact_binomial_fit_recovers_truth_with_calibrated_intervals():
                           ("index_lo90", "index_hi90", a["index_true"])):
         cover = ((a[lo] <= truth) & (truth <= a[hi])).mean()
         assert abs(cover - 0.9) < tol, (lo, cover)
-
-
-def _beta_binomial_year(icc: float, seed: int):
-    """One year of 400 areas whose counts are beta-binomial with a known intra-class
-    correlation, denominators from 50 to 20,000 (so the beta-binomial variance, growing
-    with n, differs from an additive one); and the true eta, in the data's area order."""
-    import pandas as pd
-
-    from sesindex.data import from_tidy
-
-    rng = np.random.default_rng(seed)
-    n_area = 400
-    eta = rng.normal(size=n_area)
-    n = np.round(np.exp(rng.uniform(np.log(50), np.log(20000), size=(n_area, 3))))
-    alpha, lam = np.array([-1.9, -2.4, -3.5]), np.array([0.6, 0.5, 0.8])
-    p = expit(alpha + lam * eta[:, None])
-    phi = 1 / icc - 1
-    y = rng.binomial(n.astype(int), rng.beta(p * phi, (1 - p) * phi))
-    muni = [f"01{i % 20:02d}" for i in range(n_area)]
-    rows = [{"area_code": f"{muni[i]}R{i:03d}", "year": 2022, "indicator": f"V{j + 1}",
-             "count": float(y[i, j]), "denominator": float(n[i, j]),
-             "municipality_code": muni[i]} for i in range(n_area) for j in range(3)]
-    ds = from_tidy(pd.DataFrame(rows))
-    order = [int(code[-3:]) for code in ds["area"].values]
-    return ds, eta[order]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("form", [{"dispersion": "beta_binomial"},
-                                  {"likelihood": "beta_binomial"}],
-                         ids=["working-likelihood", "exact"])
-def test_beta_binomial_recovers_the_intra_class_correlation_and_status(form):
-    icc = 0.004
-    ds, eta_true = _beta_binomial_year(icc, seed=8)
-    spec = ModelSpec(years=(2022,), **form, sampler=SamplerSpec(tune=400, draws=500, seed=2))
-    res = fit(ds, spec)
-    post = res.idata.posterior["dispersion"].values.reshape(-1, 3)
-    lo, hi = np.quantile(post, [0.005, 0.995], axis=0)
-    # each indicator's 99 % interval must hold the true correlation; the chance that one
-    # of three independent-ish 99 % intervals misses is about 3 %
-    assert np.all((lo < icc) & (icc < hi)), (lo, hi)
-    a = res.areas.set_index("area_code").loc[ds["area"].values]
-    ses = -(eta_true - eta_true.mean()) / eta_true.std()
-    cover = ((a["ses_lo90"] <= ses) & (ses <= a["ses_hi90"])).mean()
-    assert abs(cover - 0.9) < 3 * np.sqrt(0.9 * 0.1 / len(ses)), cover

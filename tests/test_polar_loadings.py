@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sesindex.bayes.model import build_model
+from sesindex.bayes.model.form import ModelForm
+from sesindex.bayes.model.graph import build_model
 from sesindex.bayes.simulate import template_inputs
 
 
@@ -17,7 +18,7 @@ def template():
 
 
 def test_polar_prior_is_the_halfnormal_pair_times_its_jacobian(template):
-    model = build_model(template, municipality=False, dispersion="sd")
+    model = build_model(template, ModelForm(municipality=False, dispersion="sd"))
     assert {"loading_scale", "loading_angle"} <= {v.name for v in model.free_RVs}
     assert "lam" not in {v.name for v in model.free_RVs}
     prior = model.compile_logp(vars=[model["loading_prior"]], jacobian=False)
@@ -58,7 +59,7 @@ def test_weakly_loading_indicators_pass_the_gate_at_production_settings(template
     # every replicate's loadings drawn near 0 and its dispersion large: an indicator
     # that hardly measures status, where the (lambda, sigma) form failed the gate in 24 of
     # 40 SBC fits at target_accept 0.8 (23 by divergences) and 8 of 40 at 0.95 (5);
-    # results/experiments/sbc_polar_loadings
+    # benchmarks/experiments/sbc_polar_loadings
     res = run_sbc(template, replicates=6, seed=7, model=load_model_spec(
         resolve_spec("latent_factor_single_year")), prior={"lam_sd": 0.1, "sigma_sd": 0.8},
         options={"posterior_draws": 19})

@@ -80,7 +80,7 @@ def test_cli_assembles_fit_ready_data_with_a_manifest(tmp_path):
     loaded = load_data(str(out))
     kinds = dict(zip(loaded.dataset["indicator"].values, loaded.dataset["indicator_kind"].values))
     assert kinds["V1"] == "percent" and loaded.dataset["denominator"].sel(indicator="V1").notnull().any()
-    from sesindex.bayes.data import model_inputs
+    from sesindex.bayes.model.inputs import model_inputs
 
     inputs = model_inputs(loaded.dataset, ["V1", "V2", "V3"])  # what a fit takes
     assert (inputs.v > 0).all()

@@ -16,11 +16,12 @@ from sesindex.validate.spec import StudySpec
     (lambda: IndexSpec.from_dict({"types": {"moments": "weighted"}}), "types.moments"),
     (lambda: ModelSpec.from_dict({"sampler": {"chains": "two"}}), "sampler.chains"),
     (lambda: ModelSpec.from_dict({"sampler": {"draws": -5}}), "sampler.draws"),
-    (lambda: ModelSpec.from_dict({"sampler": {"early_window_switch_freq": 0}}),
-     "sampler.early_window_switch_freq"),
-    (lambda: ModelSpec.from_dict({"sampler": {"backend": "pymc",
-                                              "early_window_switch_freq": 50}}),
-     "sampler.early_window_switch_freq: a nutpie setting"),
+    (lambda: ModelSpec.from_dict({"sampler": {"backend": "pymc", "init": "mode"}}),
+     "sampler.init: a nutpie setting"),
+    (lambda: ModelSpec.from_dict({"sampler": {"advi_iterations": 10}}),
+     "sampler.advi_iterations: a advi setting"),
+    (lambda: ModelSpec.from_dict({"model": {"steps": "jumps", "municipality": True}}),
+     "goes with municipality = false"),
     (lambda: ModelSpec.from_dict({"sampler": {"maxdepth": 0}}), "sampler.maxdepth"),
     (lambda: ModelSpec.from_dict({"sampler": {"backend": "advi", "maxdepth": 8}}),
      "sampler.maxdepth: a nutpie setting"),
@@ -91,12 +92,10 @@ def test_validate_check_of_one_spec_checks_that_spec(tmp_path):
 
 
 def test_a_specs_nutpie_settings_reach_nutpies_keywords():
-    from sesindex.bayes.fit import nutpie_options
+    from sesindex.bayes.sampling.samplers import nutpie_options
 
-    spec = ModelSpec.from_dict({"sampler": {"early_window_switch_freq": 50,
-                                            "target_accept": 0.95, "maxdepth": 8}})
-    assert nutpie_options(spec.sampler) == {"target_accept": 0.95,
-                                            "early_window_switch_freq": 50, "maxdepth": 8}
+    spec = ModelSpec.from_dict({"sampler": {"target_accept": 0.95, "maxdepth": 8}})
+    assert nutpie_options(spec.sampler) == {"target_accept": 0.95, "maxdepth": 8}
     assert nutpie_options(ModelSpec().sampler) == {}  # nutpie's own defaults
 
 
@@ -130,13 +129,12 @@ def test_another_backend_drops_the_specs_nutpie_tuning_but_keeps_the_rest():
     from sesindex.cli.app import spec_file
 
     packaged = load_model_spec(spec_file("latent_factor")).sampler
-    tuned = replace(packaged, maxdepth=8, init="mode", compile="process",
-                    early_window_switch_freq=50)
+    tuned = replace(packaged, maxdepth=8, init="mode", compile="process")
     for backend in ("pymc", "advi"):
         moved = override_sampler(tuned, {"backend": backend, "draws": 7})
         assert (moved.backend, moved.draws) == (backend, 7)
-        assert (moved.maxdepth, moved.init, moved.compile, moved.early_window_switch_freq) \
-            == (None, "jitter", "disk", None)  # nutpie's tuning does not travel
+        assert (moved.maxdepth, moved.init, moved.compile) \
+            == (None, "jitter", "disk")  # nutpie's tuning does not travel
         assert (moved.target_accept, moved.tune, moved.chains, moved.seed) == \
             (packaged.target_accept, packaged.tune, packaged.chains, packaged.seed)
     kept = override_sampler(tuned, {"draws": 7})  # still nutpie: its tuning stays

@@ -1,11 +1,12 @@
-"""Chains started about the mode (``sampler.init = "mode"``, :mod:`sesindex.bayes.start`)."""
+"""Chains started about the mode (``sampler.init = "mode"``, :mod:`sesindex.bayes.sampling.start`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sesindex.bayes.start import INFLATION, climb, compiled_logp, start_near_mode
+from sesindex.bayes.model.form import ModelForm
+from sesindex.bayes.sampling.start import INFLATION, climb, compiled_logp, start_near_mode
 
 
 def test_climb_gives_the_exact_gaussian_mode_and_covariance():
@@ -34,14 +35,13 @@ def test_a_flat_direction_has_no_laplace_covariance():
 
 @pytest.fixture(scope="module")
 def small_model():
-    from sesindex.bayes.compiled import compiled_model
-    from sesindex.bayes.data import model_inputs
+    from sesindex.bayes.sampling.compiled import compiled_model
+    from sesindex.bayes.model.inputs import model_inputs
     from sesindex.data.synthetic import generate
 
     inputs = model_inputs(generate(n_areas=60, years=(2022, 2023), seed=3).dataset,
                           ["V1", "V2", "V3"])
-    return compiled_model(inputs, "random_walk", municipality=False, dispersion="variance",
-                          steps="jumps")
+    return compiled_model(inputs, ModelForm(dispersion="variance", steps="jumps"))
 
 
 def test_each_chain_starts_apart_near_the_mode_of_the_model(small_model):
@@ -70,7 +70,7 @@ def test_each_chain_starts_apart_near_the_mode_of_the_model(small_model):
 
 def test_a_climb_without_a_laplace_approximation_starts_at_the_climbed_point(
         small_model, monkeypatch):
-    import sesindex.bayes.start as start
+    import sesindex.bayes.sampling.start as start
 
     x0 = np.asarray(small_model.initial_point_func(5))
     climbed = x0 + 0.25  # a finite point other than the jittered start
@@ -82,7 +82,7 @@ def test_a_climb_without_a_laplace_approximation_starts_at_the_climbed_point(
 
 def test_a_climb_to_a_non_finite_density_starts_where_nutpie_would(small_model,
                                                                    monkeypatch):
-    import sesindex.bayes.start as start
+    import sesindex.bayes.sampling.start as start
 
     x0 = np.asarray(small_model.initial_point_func(5))
     nowhere = np.full_like(x0, np.inf)
@@ -98,7 +98,7 @@ def test_a_fit_started_at_the_mode_agrees_with_one_started_by_nutpie():
     import arviz as az
 
     from sesindex.bayes import fit, load_model_spec
-    from sesindex.bayes.trace import group
+    from sesindex.bayes.sampling.trace import group
     from sesindex.data.synthetic import generate
     from sesindex.specs import resolve_spec
 
@@ -121,7 +121,7 @@ def test_a_fit_started_at_the_mode_agrees_with_one_started_by_nutpie():
 
 
 def test_maxdepth_caps_every_trajectory(small_model):
-    from sesindex.bayes.fit import nutpie_sample
+    from sesindex.bayes.sampling.samplers import nutpie_sample
     from sesindex.bayes.spec import SamplerSpec
 
     idata = nutpie_sample(small_model, SamplerSpec(tune=50, draws=30, maxdepth=2), seed=5)

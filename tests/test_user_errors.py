@@ -22,7 +22,7 @@ SPECS = {
     "type.toml": "[sampler]\ndraws = 100\nchains = \"two\"\n",
     "range.toml": "# a comment\n[sampler]\ntarget_accept = 1.5  # too high\n",
     "section.toml": "[model]\nname = \"mine\"\n[sampler]\n[gates]\nrhat_max = 1.01\n",
-    "pair.toml": "[model]\nlikelihood = \"binomial\"\ndispersion = \"beta_binomial\"\n",
+    "pair.toml": "[model]\nsteps = \"jumps\"\nmunicipality = true\n",
     "syntax.toml": "[model]\nname = \"mine\"\n[sampler\nchains = 2\n",
     "adjacency.toml": "[model]\nadjacency = \"no_such_pairs.csv\"\n",
     # index specs
@@ -100,13 +100,11 @@ CASES = {
     "unknown section": (["fit", "--spec", "{files}/section.toml", "--out", "{out}"], 2,
                         ["section.toml:4:", "gates", "did you mean 'gate'",
                          "allowed: gate, model, sampler"]),
-    "likelihood and dispersion that do not go together": (
+    "options that do not go together": (
         ["fit", "--spec", "{files}/pair.toml", "--out", "{out}"], 2,
-        ["pair.toml:3:", "model.dispersion", "'beta_binomial'"]),
-    "spec adjacency file missing": (["fit", "--spec", "{files}/adjacency.toml", "--out",
-                                     "{out}"], 2,
-                                    ["adjacency.toml:2:", "model.adjacency",
-                                     "no_such_pairs.csv"]),
+        ["pair.toml:1:", "steps = 'jumps'", "municipality = false"]),
+    "a retired option": (["fit", "--spec", "{files}/adjacency.toml", "--out", "{out}"], 2,
+                         ["adjacency.toml:2:", "model.adjacency", "unknown key"]),
     "TOML syntax error (fit)": (["fit", "--spec", "{files}/syntax.toml", "--out", "{out}"], 2,
                                 ["syntax.toml:3:", "TOML syntax", "Expected ']'"]),
     "TOML syntax error (index)": (["index", "--spec", "{files}/syntax.toml", "--out",

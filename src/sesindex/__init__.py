@@ -180,7 +180,7 @@ def fit(data, spec: str = "latent_factor", **options):
         spec = load_model_spec(resolve_spec(spec))
     ds = _dataset(data)
     if "groups" not in options:
-        from sesindex.bayes.aggregate import regso_groups
+        from sesindex.bayes.posterior.aggregate import regso_groups
 
         options["groups"] = regso_groups(ds)
     return fit_model(ds, spec, **options)

@@ -78,7 +78,7 @@ TABLE_FILES = {group: name for name, (group, _, _) in TABLES.items()}
 def table_spec(group: str) -> tuple[str, list[str], list[str]]:
     """A table group's file, index columns and dimension names: :data:`TABLES`, or for a
     fit aggregated to larger areas of another level (``"<level>_areas"``,
-    ``"<level>_changes"``, :mod:`sesindex.bayes.aggregate`) the layout of ``areas`` and
+    ``"<level>_changes"``, :mod:`sesindex.bayes.posterior.aggregate`) the layout of ``areas`` and
     ``changes``.
 
     Examples

@@ -159,22 +159,26 @@ class ModelTable(_Table):
     indicators: list[str] | None = None
     continuous: list[ContinuousTable] = []
     years: list[int] | None = None
-    likelihood: Literal["gaussian_logit", "binomial", "beta_binomial"] = "gaussian_logit"
-    temporal: Literal["random_walk", "none"] = "random_walk"
+    likelihood: Literal["gaussian_logit", "binomial"] = "gaussian_logit"
     steps: Literal["normal", "jumps"] = "normal"
     municipality: bool = False
-    dispersion: Literal["sd", "variance", "beta_binomial"] = "sd"
-    sampling_variance: Literal["smoothed", "observed"] = "smoothed"
-    adjacency: str | None = None
+    dispersion: Literal["sd", "variance"] = "sd"
     reference_year: int | None = None
     delta: PositiveFloat = 1.0
     change_pairs: list[tuple[int, int]] | None = None
     compare: list[tuple[int, int]] = []
     types_over: Literal["national", "given_areas"] = "national"
 
+    @model_validator(mode="after")
+    def _jumps_without_municipality(self):
+        if self.steps == "jumps" and self.municipality:
+            raise ValueError("steps = 'jumps' integrates each area's jump out given its "
+                             "municipality's level, so it goes with municipality = false")
+        return self
+
 
 class SamplerTable(_Table):
-    backend: Literal["nutpie", "pymc", "advi", "pathfinder"] = "nutpie"
+    backend: Literal["nutpie", "pymc", "advi"] = "nutpie"
     chains: PositiveInt = 2
     tune: NonNegativeInt = 500
     draws: PositiveInt = 1000
@@ -185,7 +189,6 @@ class SamplerTable(_Table):
     advi_iterations: PositiveInt = 100_000
     kernel: bool = True
     init: Literal["jitter", "mode"] = "jitter"
-    early_window_switch_freq: PositiveInt | None = None
     maxdepth: PositiveInt | None = None
     compile: Literal["disk", "process"] = "disk"
 

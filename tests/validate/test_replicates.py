@@ -158,7 +158,7 @@ def test_a_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path,
     load their compiled models from the machine's cache, as the cluster's fresh workers
     do. A model compiled in a process and the same model loaded from the cache differ in
     the last bits of the log density, and HMC turns that into other, equally valid
-    draws (``results/experiments/compile_state``); so the study runs once on the
+    draws (``benchmarks/experiments/compile_state``); so the study runs once on the
     cluster first, to fill this module's caches, and the workers are restarted: then
     every fit compared, alone and on the cluster, loads its model."""
     import subprocess

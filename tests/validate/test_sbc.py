@@ -12,11 +12,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.model.inputs import ModelInputs
+from sesindex.bayes.model.form import ModelForm
 from sesindex.bayes.simulate import simulate_prior, template_inputs
 from sesindex.bayes.spec import GateSpec, ModelSpec
 from sesindex.validate.ranks import overall
 from sesindex.validate.sbc import run_sbc, summarise
+
+MUNI = ModelForm(municipality=True)  # the simulator draws municipality effects
 
 EDGE = 0.0005
 TINY = {"tune": 200, "draws": 150, "posterior_draws": 49}  # L = 49: every 6th draw
@@ -52,7 +55,7 @@ def mean_ok(x: np.ndarray, mean: float, sd: float) -> bool:
 
 def test_first_year_eta_has_unit_variance():
     # every area its own municipality: eta_i0 = m_i + u_i are iid N(0, rho + 1 - rho)
-    sim, truth = simulate_prior(fake_template(20000, 20000, 1), np.random.default_rng(1),
+    sim, truth = simulate_prior(fake_template(20000, 20000, 1), np.random.default_rng(1), MUNI,
                                 panel=False)
     eta = truth["eta"][:, 0]
     assert variance_ok(eta, 1.0, ddof=0) and mean_ok(eta, 0.0, 1.0)
@@ -62,7 +65,7 @@ def test_first_year_eta_has_unit_variance():
 
 def test_municipality_and_area_parts_split_by_rho():
     tpl = fake_template(300 * 50, 300, 1)
-    sim, truth = simulate_prior(tpl, np.random.default_rng(2), panel=False)
+    sim, truth = simulate_prior(tpl, np.random.default_rng(2), MUNI, panel=False)
     rho, m = truth["rho"], truth["m"]
     assert 0 < rho < 1
     assert variance_ok(m, rho, ddof=0) and mean_ok(m, 0.0, np.sqrt(rho))
@@ -72,7 +75,7 @@ def test_municipality_and_area_parts_split_by_rho():
 
 def test_observations_decompose_into_signal_and_known_plus_residual_variance():
     tpl = template_inputs(300, 30, (2021, 2022, 2023), seed=4)
-    sim, t = simulate_prior(tpl, np.random.default_rng(3), panel=True)
+    sim, t = simulate_prior(tpl, np.random.default_rng(3), MUNI, panel=True)
     mean = t["alpha"] + t["lam"] * t["eta"][:, :, None] + t["gamma"][:, None, :]
     std = (sim.z - mean) / np.sqrt(t["dispersion"] + tpl.v)
     assert variance_ok(std.ravel(), 1.0, ddof=0) and mean_ok(std.ravel(), 0.0, 1.0)
@@ -88,7 +91,7 @@ def test_observations_decompose_into_signal_and_known_plus_residual_variance():
 def test_prior_moments_over_replicates():
     tpl = fake_template(4, 2, 2)
     rng = np.random.default_rng(4)
-    draws = [simulate_prior(tpl, rng, panel=True)[1] for _ in range(4000)]
+    draws = [simulate_prior(tpl, rng, MUNI, panel=True)[1] for _ in range(4000)]
     get = {k: np.array([d[k] for d in draws]) for k in ("alpha", "lam", "sigma", "dispersion", "rho",
                                                           "tau", "kappa")}
     half = np.sqrt(2 / np.pi)  # E|N(0, 1)|, sd of |N(0, 1)| is sqrt(1 - 2/pi)
@@ -102,7 +105,8 @@ def test_prior_moments_over_replicates():
     assert (x >= 0).all() and mean_ok(x, 0.5 * half, 0.5 * hsd)
     assert np.allclose(get["dispersion"], get["sigma"] ** 2)
     # dispersion="variance": N(0, 0.5^2) truncated below at -floor
-    get["dispersion"] = np.array([simulate_prior(tpl, rng, panel=True, dispersion="variance")[1]
+    get["dispersion"] = np.array([simulate_prior(tpl, rng, ModelForm(municipality=True, dispersion="variance"),
+                                                 panel=True)[1]
                                   ["dispersion"] for _ in range(4000)])
     floor = tpl.v.min(axis=(0, 1))
     for j in range(tpl.v.shape[-1]):
@@ -115,9 +119,9 @@ def test_prior_moments_over_replicates():
 
 def test_panel_flag_must_match_the_years():
     with pytest.raises(ValueError, match="more than one year"):
-        simulate_prior(fake_template(3, 1, 1), np.random.default_rng(0), panel=True)
+        simulate_prior(fake_template(3, 1, 1), np.random.default_rng(0), MUNI, panel=True)
     with pytest.raises(ValueError, match="one year"):
-        simulate_prior(fake_template(3, 1, 2), np.random.default_rng(0), panel=False)
+        simulate_prior(fake_template(3, 1, 2), np.random.default_rng(0), MUNI, panel=False)
 
 
 #: A gate 2 x 150 draws pass (the production gate asks 400 ESS of 3,000 draws; the
@@ -203,8 +207,9 @@ def test_the_stated_power_is_the_power_of_the_test():
 
 def test_binomial_prior_simulation_draws_counts_on_the_denominators():
     tpl = template_inputs(30, 5, (2022,), seed=2)
-    sim, truth = simulate_prior(tpl, np.random.default_rng(4), panel=False,
-                                likelihood="binomial")
+    sim, truth = simulate_prior(tpl, np.random.default_rng(4),
+                                ModelForm(municipality=True, likelihood="binomial"),
+                                panel=False)
     assert np.array_equal(sim.denominator, tpl.denominator)
     assert (sim.count == np.round(sim.count)).all()
     assert ((0 <= sim.count) & (sim.count <= sim.denominator)).all()

@@ -1,9 +1,9 @@
 """Fit the latent-factor model and derive everything the users ask for, per draw.
 
 ``fit(ds, spec)`` builds the model, samples it (nutpie by default), draws each area's
-latent status and true rates (:mod:`.posterior`), and from them, in every draw, the
+latent status and true rates (:mod:`sesindex.bayes.posterior.states`), and from them, in every draw, the
 official index, the national mu and sigma, types, ranks and year-to-year changes
-(:mod:`sesindex.uncertainty.draws`). The fit gate (:mod:`.gate`) covers the sampled
+(:mod:`sesindex.uncertainty.draws`). The fit gate (:mod:`sesindex.bayes.checks.gate`) covers the sampled
 parameters and the reported quantities (eta and the index).
 
 Examples
@@ -24,21 +24,18 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sesindex.bayes.compiled import compiled_model
-from sesindex.bayes.data import ModelInputs, model_inputs
-from sesindex.bayes.gate import fit_gate
-from sesindex.bayes.dispersion import dispersion_scale
-from sesindex.bayes.model import build_model
-from sesindex.bayes.posterior import chain_draws, standardise
+from sesindex.bayes.checks.gate import fit_gate
+from sesindex.bayes.model.inputs import ModelInputs, model_inputs
 from sesindex.bayes.smoothing import smooth_sampling_variances
-from sesindex.bayes.spec import NUTPIE_KEYWORDS, ModelSpec, override_sampler
-from sesindex.bayes.tables import observed_types, tables, typing_of
-from sesindex.bayes.trace import as_trace, group, with_group
+from sesindex.bayes.posterior.states import chain_draws, standardise
+from sesindex.bayes.posterior.tables import observed_types, tables, typing_of
+from sesindex.bayes.sampling.samplers import SAMPLERS
+from sesindex.bayes.sampling.trace import as_trace, group, with_group
+from sesindex.bayes.spec import ModelSpec, override_sampler
 from sesindex.indicators import official_positions
 
 SAMPLED = ("alpha", "lam", "sigma", "dispersion", "loading_scale", "loading_angle", "rho",
-           "tau", "jump_sd", "jump_share", "kappa", "spatial_share", "municipality_raw",
-           "programme_effect")
+           "tau", "jump_sd", "jump_share", "kappa", "programme_effect")
 
 
 @dataclass
@@ -47,7 +44,7 @@ class FitResult:
 
     spec: ModelSpec
     inputs: ModelInputs
-    idata: xr.DataTree  # the sampled parameters (sesindex.bayes.trace: posterior,
+    idata: xr.DataTree  # the sampled parameters (sesindex.bayes.sampling.trace: posterior,
     # sample_stats, ... whichever ArviZ generation sampled them)
     posterior: xr.Dataset  # derived draws: eta, ses, index (chain, draw, area, year), in
     # every ``sampler.thin_derived``-th draw (their draw coordinate says which)
@@ -57,7 +54,7 @@ class FitResult:
     timings: dict = field(default_factory=dict)
     typing: object = None  # sesindex.index.cutpoints.Typing: which years have types
     data: xr.Dataset | None = None  # the data fitted (all areas and years of the input)
-    grouped: object = None  # sesindex.bayes.aggregate.GroupTables: the fit aggregated to
+    grouped: object = None  # sesindex.bayes.posterior.aggregate.GroupTables: the fit aggregated to
     # larger areas per draw (DeSO -> RegSO), when ``fit(..., groups=...)``
 
     def to_tree(self, loaded=None):
@@ -68,100 +65,13 @@ class FitResult:
         return fit_tree(self, loaded)
 
 
-def _sample(inputs: ModelInputs, temporal: str, spec: ModelSpec, timings: dict,
-            progress: bool, adjacency=None):
-    sampler = spec.sampler
-    if sampler.backend == "nutpie":
-        origin = {}
-        compiled = compiled_model(inputs, temporal, spec.municipality, timings, adjacency,
-                                  spec.dispersion, spec.likelihood, sampler.kernel,
-                                  spec.steps, sampler.compile, origin)
-        t = time.perf_counter()
-        idata = nutpie_sample(compiled, sampler, seed=sampler.seed, progress=progress)
-        timings["sample"] = time.perf_counter() - t
-        trace = _label_years(as_trace(idata), inputs)
-        trace.attrs.update(origin)
-        return trace
-    model = build_model(inputs, temporal=temporal, municipality=spec.municipality,
-                        adjacency=adjacency, dispersion=spec.dispersion,
-                        likelihood=spec.likelihood, graph=not sampler.kernel,
-                        steps=spec.steps)
-    if sampler.backend == "pymc":
-        import pymc as pm
-
-        t = time.perf_counter()
-        with model:
-            idata = pm.sample(draws=sampler.draws, tune=sampler.tune, chains=sampler.chains,
-                              cores=min(sampler.chains, 2), random_seed=sampler.seed,
-                              target_accept=sampler.target_accept, progressbar=progress,
-                              compute_convergence_checks=False)
-        timings["sample"] = time.perf_counter() - t
-        return as_trace(idata)
-    if sampler.backend in ("advi", "pathfinder"):
-        return _approximate(model, spec, timings, progress)
-    raise ValueError(f"sampler.backend {sampler.backend!r} unknown "
-                     "(nutpie, pymc, advi, pathfinder)")
-
-
-def nutpie_sample(compiled, sampler, *, seed: int, progress: bool = False):
-    """``nutpie.sample`` of a compiled model with the spec's sampler settings: draws,
-    warm-up, chains (on at most 2 cores), the NUTS options (:func:`nutpie_options`) and
-    where the chains start (``init``: nutpie's jittered support point, or ``"mode"``:
-    :func:`sesindex.bayes.start.start_near_mode`). Warm-up draws are not kept.
-
-    Examples
-    --------
-    >>> from sesindex.bayes.compiled import compiled_model
-    >>> from sesindex.bayes.data import model_inputs
-    >>> from sesindex.bayes.spec import SamplerSpec
-    >>> from sesindex.data.synthetic import generate
-    >>> inputs = model_inputs(generate(n_areas=40, years=(2023,), seed=1).dataset,
-    ...                       ["V1", "V2", "V3"])
-    >>> idata = nutpie_sample(compiled_model(inputs, "none"),
-    ...                       SamplerSpec(tune=100, draws=50, init="mode"), seed=1)
-    >>> idata.posterior.sizes["draw"]
-    50
-    """
-    import nutpie
-
-    if sampler.init == "mode":
-        from sesindex.bayes.start import start_near_mode
-
-        compiled = start_near_mode(compiled)
-    return nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
-                         chains=sampler.chains, cores=min(sampler.chains, 2), seed=seed,
-                         progress_bar=progress, save_warmup=False,
-                         **nutpie_options(sampler))
-
-
-def nutpie_options(sampler) -> dict:
-    """The spec's NUTS settings as ``nutpie.sample`` keywords: ``target_accept`` (only
-    when not nutpie's 0.8), the low-rank mass matrix, named as the installed nutpie
-    names it (``adaptation="low_rank"`` from 0.16.9, ``low_rank_modified_mass_matrix``
-    before), and ``early_window_switch_freq`` and ``maxdepth`` when the spec sets them.
-
-    Examples
-    --------
-    >>> from sesindex.bayes.spec import SamplerSpec
-    >>> nutpie_options(SamplerSpec(target_accept=0.95, low_rank=False))
-    {'target_accept': 0.95}
-    >>> nutpie_options(SamplerSpec(early_window_switch_freq=50, maxdepth=8))
-    {'early_window_switch_freq': 50, 'maxdepth': 8}
-    """
-    import inspect
-
-    import nutpie
-
-    options = ({"target_accept": sampler.target_accept}
-               if sampler.target_accept != 0.8 else {})
-    if sampler.low_rank:  # else nutpie's default, the diagonal mass matrix
-        newer = "adaptation" in inspect.signature(nutpie.sample).parameters
-        options.update({"adaptation": "low_rank"} if newer
-                       else {"low_rank_modified_mass_matrix": True})
-    for key in NUTPIE_KEYWORDS:  # nutpie's default unless set
-        if getattr(sampler, key) is not None:
-            options[key] = getattr(sampler, key)
-    return options
+def _sample(inputs: ModelInputs, spec: ModelSpec, timings: dict,
+            progress: bool) -> xr.DataTree:
+    """The spec's sampler (:data:`~sesindex.bayes.sampling.samplers.SAMPLERS`) on the
+    spec's model form, the posterior labelled with the fitted years and event times."""
+    sampler = SAMPLERS[spec.sampler.backend]
+    trace = sampler.sample(inputs, spec.form, spec.sampler, timings, progress)
+    return _label_years(trace, inputs)
 
 
 def _label_years(trace: xr.DataTree, inputs: ModelInputs) -> xr.DataTree:
@@ -177,28 +87,6 @@ def _label_years(trace: xr.DataTree, inputs: ModelInputs) -> xr.DataTree:
         if inputs.event_programmes:  # several programmes: each shift's programme
             post = post.assign_coords(programme=("event_time",
                                                  list(inputs.event_programmes)))
-    return with_group(trace, "posterior", post)
-
-
-def _approximate(model, spec: ModelSpec, timings: dict, progress: bool):
-    """ADVI (mean-field) draws arranged as chains, for fast exploration."""
-    import pymc as pm
-
-    if spec.sampler.backend == "pathfinder":
-        raise ValueError("pathfinder needs pymc-extras, which is not installed; use 'advi'")
-    t = time.perf_counter()
-    with model:
-        approx = pm.fit(n=spec.sampler.advi_iterations, method="advi", random_seed=spec.sampler.seed,
-                        progressbar=progress)
-        trace = as_trace(approx.sample(spec.sampler.draws * spec.sampler.chains,
-                                       random_seed=spec.sampler.seed))
-    post = group(trace, "posterior")
-    draws = spec.sampler.draws
-    post = post.isel(chain=0).drop_vars("chain").assign_coords(
-        draw=np.arange(post.sizes["draw"])).coarsen(draw=draws).construct(
-        draw=("chain", "draw")).assign_coords(chain=np.arange(spec.sampler.chains),
-                                              draw=np.arange(draws))
-    timings["sample"] = time.perf_counter() - t
     return with_group(trace, "posterior", post)
 
 
@@ -222,13 +110,13 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     (:func:`sesindex.index.cutpoints.parse_cutpoints`); without them such data get no
     types and no ranks, as in the deterministic index. ``programme`` (area code ->
     first year of its programme) adds programme effects per event time
-    (:mod:`sesindex.bayes.programme`; what :mod:`sesindex.evaluation` fits); a mapping
+    (:mod:`sesindex.bayes.model.programme`; what :mod:`sesindex.evaluation` fits); a mapping
     programme name -> (area code -> first year) fits several programmes, each with its
     own shifts (the posterior's ``programme_effect`` then carries a ``programme``
     coordinate beside ``event_time``). ``groups``
-    (:class:`sesindex.bayes.aggregate.AreaGroups`, or a mapping area code -> larger area's
+    (:class:`sesindex.bayes.posterior.aggregate.AreaGroups`, or a mapping area code -> larger area's
     code) aggregates every draw to the larger areas (DeSO -> RegSO:
-    :func:`sesindex.bayes.aggregate.deso_to_regso`); their tables are ``.grouped``."""
+    :func:`sesindex.bayes.posterior.aggregate.deso_to_regso`); their tables are ``.grouped``."""
     spec = spec or ModelSpec()
     if seed is not None:
         sampler_overrides["seed"] = seed
@@ -237,17 +125,11 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     inputs = _fit_inputs(ds, spec, programme, timings)
-    temporal = spec.temporal if len(inputs.years) > 1 else "none"
-    adjacency = None
-    if spec.adjacency:
-        from sesindex.bayes.spatial import read_adjacency
-
-        adjacency = read_adjacency(spec.adjacency, inputs.areas)
     if groups is not None:  # checked before sampling: a bad key loses no run
-        from sesindex.bayes.aggregate import prepare_groups
+        from sesindex.bayes.posterior.aggregate import prepare_groups
 
         groups = prepare_groups(inputs, groups)
-    idata = _sample(inputs, temporal, spec, timings, progress, adjacency)
+    idata = _sample(inputs, spec, timings, progress)
     sampled_draws = group(idata, "posterior")
     t = time.perf_counter()
     every = max(spec.sampler.thin_derived, 1)
@@ -266,7 +148,7 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
                                            cutpoints), gate["passed"], typing, _breaks(inputs))
     grouped = None
     if groups is not None:
-        from sesindex.bayes.aggregate import group_tables
+        from sesindex.bayes.posterior.aggregate import group_tables
 
         grouped = group_tables(posterior, ds.sel(area=list(inputs.areas)), groups, spec,
                                gate["passed"], cutpoints)
@@ -284,10 +166,10 @@ def _fit_inputs(ds: xr.Dataset, spec: ModelSpec, programme: dict | None,
     inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
                           years=spec.years)
     if programme:
-        from sesindex.bayes.programme import with_programme
+        from sesindex.bayes.model.programme import with_programme
 
         inputs = with_programme(inputs, programme)
-    if spec.likelihood == "gaussian_logit" and spec.sampling_variance == "smoothed":
+    if spec.likelihood == "gaussian_logit":
         t = time.perf_counter()
         inputs = smooth_sampling_variances(inputs, spec.municipality)
         timings["smooth"] = time.perf_counter() - t
@@ -295,12 +177,12 @@ def _fit_inputs(ds: xr.Dataset, spec: ModelSpec, programme: dict | None,
 
 
 def _gate(idata, sampled_draws: xr.Dataset, posterior: xr.Dataset, spec: ModelSpec) -> dict:
-    """The fit gate (:func:`sesindex.bayes.gate.fit_gate`) on the sampled parameters,
+    """The fit gate (:func:`sesindex.bayes.checks.gate.fit_gate`) on the sampled parameters,
     eta and the index; an approximate backend never passes it."""
     checked = posterior[["eta"] + (["index"] if "index" in posterior else [])]
     sampled = sampled_draws[[v for v in SAMPLED if v in sampled_draws]]
     gate = fit_gate([sampled, checked], divergences_of(idata), spec.gate)
-    if spec.sampler.backend in ("advi", "pathfinder"):
+    if not SAMPLERS[spec.sampler.backend].exact:
         # independent draws from an approximation pass R-hat and ESS by construction;
         # they certify nothing about the posterior, so an approximate fit never passes
         gate["checks"]["exact_sampler"] = False
@@ -314,7 +196,7 @@ def _gate(idata, sampled_draws: xr.Dataset, posterior: xr.Dataset, spec: ModelSp
 def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None
            ) -> xr.Dataset:
     """Draws of eta (standardised in the reference year; ses = -eta) and the index, and
-    with ``groups`` (:class:`sesindex.bayes.aggregate.AreaGroups`) ``group_index``: the
+    with ``groups`` (:class:`sesindex.bayes.posterior.aggregate.AreaGroups`) ``group_index``: the
     index of the larger areas, from each draw's rates weighted by their denominators.
 
     Chains are derived in parallel threads (numpy releases the GIL in the array work),
@@ -331,14 +213,13 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None
         raise ValueError(f"reference_year {ref_year} is not among the fitted years {years}")
     official = official_positions(inputs.indicators)
     has_index = len(official) == 3
-    scale = dispersion_scale(inputs, spec.dispersion)
     programme = inputs.design is not None and has_index
     names = ["eta"] + (["index"] if has_index else []) + (
         ["index_counterfactual"] if programme else [])
     shape = (post.sizes["chain"], post.sizes["draw"], len(inputs.areas), len(years))
     arrays = {name: np.empty(shape) for name in names}
     if groups is not None:
-        from sesindex.bayes.aggregate import group_rates, rate_weights
+        from sesindex.bayes.posterior.aggregate import group_rates, rate_weights
 
         weights = rate_weights(inputs, official)
         arrays["group_index"] = np.empty(shape[:2] + (len(groups.codes), len(years)))
@@ -348,7 +229,7 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None
         rng = np.random.default_rng([spec.sampler.seed, 7, c])
         eta = arrays["eta"][c]
         for d, eta_d, rates, rates_cf in chain_draws(
-                post, inputs, c, rng, official if has_index else [], scale,
+                post, inputs, c, rng, official if has_index else [],
                 counterfactual=programme):
             eta[d] = eta_d
             if has_index:

@@ -74,11 +74,11 @@ def bitround(values, keep_bits: int = KEEP_BITS, chunk: int = 1 << 22) -> np.nda
 
 
 def _write_posterior(trace: xr.DataTree, path: Path, derived) -> None:
-    """The trace (:mod:`sesindex.bayes.trace`) to ``path``: the posterior group with the
+    """The trace (:mod:`sesindex.bayes.sampling.trace`) to ``path``: the posterior group with the
     shuffle filter and zlib, every other group as it is; then each ``derived`` variable
     (:func:`bitround`) appended to the posterior group on its own, so only one rounded
     copy exists at a time (a national panel's eta or index: 0.56 GB in float32)."""
-    from sesindex.bayes.trace import group, groups
+    from sesindex.bayes.sampling.trace import group, groups
 
     others = [g for g in groups(trace) if g != "posterior"]
     if others:
@@ -143,7 +143,7 @@ def fit_tables(result, loaded=None) -> dict[str, pd.DataFrame]:
     """A fit's tables by run-tree group (:mod:`sesindex.runs`): ``areas`` (with each
     area's name and municipality, from ``loaded`` or else the data fitted), ``changes``,
     ``summary``
-    and, for a fit aggregated to larger areas (:mod:`sesindex.bayes.aggregate`), e.g.
+    and, for a fit aggregated to larger areas (:mod:`sesindex.bayes.posterior.aggregate`), e.g.
     ``regso_areas`` and ``regso_changes``."""
     areas = result.areas.copy()
     ds = loaded.dataset if loaded is not None else result.data
@@ -183,7 +183,7 @@ def fit_tree(result, loaded=None) -> xr.DataTree:
 def _posterior_parts(result) -> tuple[xr.Dataset, xr.Dataset]:
     """The sampled draws kept (at the derived draws) and the derived draws kept (eta,
     the index, a grouped fit's group_index): what ``posterior.nc``'s posterior holds."""
-    from sesindex.bayes.trace import group
+    from sesindex.bayes.sampling.trace import group
 
     derived = result.posterior[[v for v in ("eta", "index", "group_index")
                                 if v in result.posterior]]
@@ -201,7 +201,7 @@ def posterior_tree(result) -> xr.DataTree:
     """The groups of ``posterior.nc`` in memory: ``posterior`` (the sampled and derived
     draws; unrounded here), ``sample_stats`` and the trace's other groups; what a run's
     ``/posterior`` holds, in memory as read back (:func:`sesindex.runs.read_run`)."""
-    from sesindex.bayes.trace import with_group
+    from sesindex.bayes.sampling.trace import with_group
 
     sampled, derived = _posterior_parts(result)
     return with_group(result.idata.copy(), "posterior", sampled.assign(derived.data_vars))
@@ -211,7 +211,7 @@ def fit_manifest(result, loaded=None) -> dict:
     """A fit's provenance (:func:`sesindex.manifest.manifest_of`): spec, inputs (from
     ``loaded``, else the fitted dataset's own, :func:`sesindex.data.io.input_provenance`), seed,
     timings, where the sampled model's code came from
-    (:func:`sesindex.bayes.compiled.compile_origin`), the gate and whether it passed,
+    (:func:`sesindex.bayes.sampling.compiled.compile_origin`), the gate and whether it passed,
     what was fitted, its source and what its intervals are (the publication's "Om data")."""
     compiled = result.idata.attrs.get(
         "model_compiled", f"compiled by {result.spec.sampler.backend} in this process")
@@ -262,7 +262,7 @@ def write_fit(result, out_dir: str | Path, loaded=None, tree=None) -> list[Path]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tree = fit_tree(result, loaded) if tree is None else tree
-    from sesindex.bayes.trace import with_group
+    from sesindex.bayes.sampling.trace import with_group
 
     sampled, derived = _posterior_parts(result)
     trace = with_group(result.idata.copy(), "posterior", sampled)

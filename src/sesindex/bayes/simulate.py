@@ -1,7 +1,7 @@
 """Draws from the prior predictive of the latent-factor model (for SBC and tests).
 
 :func:`simulate_prior` simulates exactly the model's generative form (the "working
-model" of :mod:`sesindex.bayes.model`), for area i in municipality k(i), year t and
+model" of :mod:`sesindex.bayes.model.graph`), for area i in municipality k(i), year t and
 indicator j:
 
     alpha_tj ~ N(0, 3^2) (a level per year and indicator),  lambda_j ~ HalfNormal(1),
@@ -24,7 +24,7 @@ exact model) the true cell logit is drawn, theta_itj ~ N(alpha_j + lambda_j eta_
 gamma_ij, s_j), and then counts y_itj ~ Binomial(n_itj, expit(theta_itj)) on the
 template's denominators; ``z`` and ``v`` are the counts' empirical logits and variances.
 
-:func:`template_inputs` builds a small :class:`~sesindex.bayes.data.ModelInputs` with
+:func:`template_inputs` builds a small :class:`~sesindex.bayes.model.inputs.ModelInputs` with
 realistic ``v`` (binomial variances of the synthetic panel's counts) and areas spread
 over a chosen number of municipalities.
 
@@ -32,7 +32,8 @@ Examples
 --------
 >>> import numpy as np
 >>> tpl = template_inputs(40, 8, (2022, 2023, 2024), seed=1)
->>> sim, truth = simulate_prior(tpl, np.random.default_rng(0), panel=True)
+>>> sim, truth = simulate_prior(tpl, np.random.default_rng(0), ModelForm(municipality=True),
+...                             panel=True)
 >>> sim.z.shape, truth["eta"].shape, truth["m"].shape, truth["gamma"].shape
 ((40, 3, 3), (40, 3), (8,), (40, 3))
 >>> bool(np.array_equal(sim.v, tpl.v)), sorted(truth)
@@ -46,15 +47,14 @@ from dataclasses import replace
 import numpy as np
 from scipy.special import expit
 
-from sesindex.bayes.data import ModelInputs, empirical_logit
-from sesindex.bayes.dispersion import dispersion_floor, split_dispersion
-from sesindex.bayes.priors import PRIOR
+from sesindex.bayes.model.form import ModelForm
+from sesindex.bayes.model.inputs import ModelInputs, empirical_logit
+from sesindex.bayes.model.dispersion import dispersion_floor, split_dispersion
+from sesindex.bayes.model.priors import PRIOR
 
 
-def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bool,
-                   prior: dict | None = None, dispersion: str = "sd",
-                   likelihood: str = "gaussian_logit", steps: str = "normal",
-                   municipality: bool = True) -> tuple[ModelInputs, dict]:
+def simulate_prior(template: ModelInputs, rng: np.random.Generator, form: ModelForm, *,
+                   panel: bool, prior: dict | None = None) -> tuple[ModelInputs, dict]:
     """One draw of all parameters from the prior and of ``z`` given them.
 
     ``template`` supplies the shape (area, year, indicator), the known sampling
@@ -64,18 +64,20 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     simulated inputs (``z`` replaced, ``count`` NaN: no counts lie behind a simulated
     ``z``) and the truth: alpha (year, indicator), lam, dispersion (indicator), rho, m
     (municipality), eta and the true official index (area, year) and, in panels, tau,
-    kappa (indicator) and gamma (area, indicator). ``steps = "jumps"`` adds the jump
-    mixture (jump_sd, jump_share); ``municipality = False`` draws no municipality
-    effects (no rho, m).
+    kappa (indicator) and gamma (area, indicator). ``form`` is the model's form
+    (:class:`~sesindex.bayes.model.form.ModelForm`): its likelihood and dispersion;
+    ``steps = "jumps"`` adds the jump mixture (jump_sd, jump_share); without
+    municipality effects no rho and m are drawn.
 
     Examples
     --------
     >>> import numpy as np
     >>> tpl = template_inputs(400, 20, (2022,), seed=2)
-    >>> sim, truth = simulate_prior(tpl, np.random.default_rng(5), panel=False)
+    >>> form = ModelForm(municipality=True)
+    >>> sim, truth = simulate_prior(tpl, np.random.default_rng(5), form, panel=False)
     >>> "tau" in truth, truth["eta"].shape, bool(np.isnan(sim.count).all())
     (False, (400, 1), True)
-    >>> simulate_prior(tpl, np.random.default_rng(5), panel=True)
+    >>> simulate_prior(tpl, np.random.default_rng(5), form, panel=True)
     Traceback (most recent call last):
     ...
     ValueError: panel=True needs more than one year (the template has 1)
@@ -85,27 +87,27 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, *, panel: bo
     if panel != (n_year > 1):
         raise ValueError(f"panel={panel} needs {'more than one year' if panel else 'one year'}"
                          f" (the template has {n_year})")
-    truth = _draw_parameters(template, rng, p, panel, dispersion, likelihood, municipality)
-    truth["eta"] = _draw_status(template, rng, p, truth, panel and steps == "jumps")
-    return _observe(template, rng, truth, likelihood), truth
+    truth = _draw_parameters(template, rng, p, panel, form)
+    truth["eta"] = _draw_status(template, rng, p, truth, panel and form.steps == "jumps")
+    return _observe(template, rng, truth, form.likelihood), truth
 
 
-def _draw_parameters(template: ModelInputs, rng, p: dict, panel: bool, dispersion: str,
-                     likelihood: str, municipality: bool) -> dict:
+def _draw_parameters(template: ModelInputs, rng, p: dict, panel: bool, form: ModelForm
+                     ) -> dict:
     """The truth's parameters in the simulator's fixed order of draws: alpha, lam, the
     dispersion, rho and, in panels, tau, kappa and gamma."""
     n_area, n_year, n_ind = template.z.shape
     truth: dict = {}
     truth["alpha"] = rng.normal(0.0, p["alpha_sd"], (n_year, n_ind))
     truth["lam"] = np.abs(rng.normal(0.0, p["lam_sd"], n_ind))
-    if dispersion == "sd":
+    if form.dispersion == "sd":
         truth["sigma"] = np.abs(rng.normal(0.0, p["sigma_sd"], n_ind))
         truth["dispersion"] = truth["sigma"] ** 2
     else:
-        floor = 0.0 * template.v if likelihood == "binomial" else template.v  # as the model
+        floor = 0.0 * template.v if form.likelihood == "binomial" else template.v  # as the model
         truth["dispersion"] = truncated_normal(p["dispersion_sd"], -dispersion_floor(floor),
                                                rng)
-    if municipality:  # without municipality effects eta_i0 ~ N(0, 1)
+    if form.municipality:  # without municipality effects eta_i0 ~ N(0, 1)
         truth["rho"] = float(rng.beta(*p["rho_ab"]))
     if panel:
         truth["tau"] = float(abs(rng.normal(0.0, p["tau_sd"])))
@@ -211,7 +213,7 @@ def template_inputs(n_areas: int, n_municipalities: int, years: tuple[int, ...],
     >>> bool((t.v > 0).all() and (t.v < 1).all())
     True
     """
-    from sesindex.bayes.data import model_inputs
+    from sesindex.bayes.model.inputs import model_inputs
     from sesindex.data.synthetic import generate
 
     ds = generate(n_areas=n_areas, years=tuple(years), seed=seed).dataset

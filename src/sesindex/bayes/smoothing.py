@@ -1,6 +1,6 @@
 """Sampling variances at smoothed rates: the working likelihood without its count bias.
 
-The working likelihood (:mod:`sesindex.bayes.model`) treats each count's empirical logit
+The working likelihood (:mod:`sesindex.bayes.model.graph`) treats each count's empirical logit
 ``z`` as Gaussian with the binomial sampling variance ``v``. Computed from the observed
 count, ``v = 1/(y + 1/2) + 1/(n - y + 1/2)`` is smaller where the count came out high
 (for rates below one half), so those cells get more weight and every area's index and
@@ -14,7 +14,7 @@ of the cell: the fitted logit
 ``alpha_tj + lambda_j E[eta_it] + E[gamma_ij]`` (without the cell's residual) given a
 point estimate of the hyperparameters (:func:`point_estimate`, the marginal likelihood's
 maximum with weak priors, by L-BFGS on the compiled kernel), and the exact posterior
-means of the latent states given it (:func:`sesindex.bayes.posterior.draw_states` with
+means of the latent states given it (:func:`sesindex.bayes.posterior.states.draw_states` with
 no random numbers). A cell's own noise moves ``p~`` only through its share of the
 area's smoothed status (one of 3 x T observations), so weight and noise are nearly
 independent. Two rounds (the second at the variances of the first) are enough: the
@@ -23,7 +23,7 @@ point estimate barely moves after the first.
 Examples
 --------
 >>> from sesindex.data.synthetic import generate
->>> from sesindex.bayes.data import model_inputs
+>>> from sesindex.bayes.model.inputs import model_inputs
 >>> inputs = model_inputs(generate(n_areas=60, years=(2022, 2023), seed=1).dataset,
 ...                       ["V1", "V2", "V3"])
 >>> smoothed = smooth_sampling_variances(inputs)
@@ -39,10 +39,10 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from sesindex.bayes.data import ROUNDING_SD_PROPORTION, ModelInputs
-from sesindex.bayes.kernel import loglik_and_grad
-from sesindex.bayes.priors import PRIOR
-from sesindex.bayes.posterior import draw_states
+from sesindex.bayes.model.inputs import ROUNDING_SD_PROPORTION, ModelInputs
+from sesindex.bayes.likelihood.kernel import loglik_and_grad
+from sesindex.bayes.model.priors import PRIOR
+from sesindex.bayes.posterior.states import draw_states
 
 
 def _unpack(x: np.ndarray, n_year: int, n_ind: int, panel: bool) -> dict:
@@ -58,7 +58,7 @@ def _unpack(x: np.ndarray, n_year: int, n_ind: int, panel: bool) -> dict:
 
 def _walk_steps(tau: float, breaks) -> np.ndarray | float:
     """The point estimate's step sd: ``tau``, widened at boundary breaks as in the model
-    (:func:`sesindex.bayes.steps.step_grid`; no floor, the optimiser keeps tau > 0)."""
+    (:func:`sesindex.bayes.model.steps.step_grid`; no floor, the optimiser keeps tau > 0)."""
     if breaks is None:
         return tau
     return np.sqrt(tau**2 + PRIOR["break_sd"] ** 2 * breaks)
@@ -99,7 +99,7 @@ def point_estimate(inputs: ModelInputs, municipality: bool = True) -> dict:
 
     The normal random walk and ``dispersion = sigma^2`` (the smoother needs fitted
     values, not the posterior's form); the log-likelihood and its gradient are the
-    compiled kernel's (:func:`sesindex.bayes.kernel.loglik_and_grad`).
+    compiled kernel's (:func:`sesindex.bayes.likelihood.kernel.loglik_and_grad`).
     """
     n_area, n_year, n_ind = inputs.z.shape
     panel = n_year > 1

@@ -9,54 +9,18 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sesindex.bayes.checks.gate import GateSpec
+from sesindex.bayes.model.form import ModelForm
 from sesindex.indicators import official_indicators
-
-#: Likelihoods of the count indicators (:func:`sesindex.bayes.model.build_model`).
-LIKELIHOODS = ("gaussian_logit", "binomial", "beta_binomial")
-#: Dispersion forms: how each cell's variance beyond the sampling variance is built.
-DISPERSIONS = ("sd", "variance", "beta_binomial")
-
-
-def check_model_form(likelihood: str, dispersion: str) -> None:
-    """Refuse a likelihood, a dispersion form or a pair of them that the model lacks.
-
-    Examples
-    --------
-    >>> check_model_form("binomial", "sd")
-    >>> check_model_form("binomial", "beta_binomial")
-    Traceback (most recent call last):
-    ...
-    sesindex.spec_errors.SpecError: model.dispersion: goes with the working likelihood; with likelihood 'binomial' the over-dispersion is the logit-normal cell residual ('sd' or 'variance'), with likelihood 'beta_binomial' its intra-class correlation (got 'beta_binomial')
-    """
-    from sesindex.spec_errors import SpecError
-
-    if likelihood not in LIKELIHOODS:
-        raise SpecError.one("model.likelihood", "not available: 'gaussian_logit' (the "
-                            "Gaussian working likelihood on empirical logits), 'binomial' "
-                            "(exact: every count cell's true logit is sampled) or "
-                            "'beta_binomial' (exact, single years)", likelihood,
-                            ", ".join(LIKELIHOODS))
-    if dispersion not in DISPERSIONS:
-        raise SpecError.one("model.dispersion", "unknown", dispersion, ", ".join(DISPERSIONS))
-    if likelihood != "gaussian_logit" and dispersion == "beta_binomial":
-        raise SpecError.one("model.dispersion", "goes with the working likelihood; with "
-                            "likelihood 'binomial' the over-dispersion is the logit-normal "
-                            "cell residual ('sd' or 'variance'), with likelihood "
-                            "'beta_binomial' its intra-class correlation", dispersion)
-    if likelihood == "beta_binomial" and dispersion != "sd":
-        raise SpecError.one("model.dispersion", "would be ignored: the beta-binomial "
-                            "likelihood's dispersion is its intra-class correlation (leave "
-                            "model.dispersion unset)", dispersion)
-
 
 @dataclass(frozen=True)
 class SamplerSpec:
     """How to sample: backend, chains, tuning and kept draws, seed."""
 
-    backend: str = "nutpie"  # nutpie | pymc | advi | pathfinder
+    backend: str = "nutpie"  # nutpie | pymc | advi
     chains: int = 2
     tune: int = 500
     draws: int = 1000
@@ -68,10 +32,7 @@ class SamplerSpec:
     kernel: bool = True  # the compiled likelihood kernel; False: the pytensor graph of the
     # same density (the reference; how PyMC would compile the model by itself)
     init: str = "jitter"  # where chains start: jitter (nutpie's: the support point, U(-1, 1)
-    # on the unconstrained scale) | mode (dispersed about the mode: sesindex.bayes.start)
-    early_window_switch_freq: int | None = None  # nutpie only: draws between mass-matrix
-    # window switches early in warm-up (None: nutpie's default, 10). Adaptation only: the
-    # kept draws' kernel is NUTS as before (benchmarks/RESULTS.md, "The rest of the gap")
+    # on the unconstrained scale) | mode (dispersed about the mode: sesindex.bayes.sampling.start)
     maxdepth: int | None = None  # nutpie only: the deepest NUTS tree, at most
     # 2**maxdepth - 1 leapfrog steps a draw (None: nutpie's default, 10)
     compile: str = "disk"  # nutpie only: disk (PyTensor's functions, cached on disk: a
@@ -79,15 +40,10 @@ class SamplerSpec:
     # (nutpie's C callbacks: faster steps for small models, compiled in every process)
 
 
-#: ``nutpie.sample`` keywords a spec may set, passed on as given (None: nutpie's default)
-NUTPIE_KEYWORDS = ("early_window_switch_freq", "maxdepth")
-#: settings only nutpie has: refused beside another backend
-NUTPIE_ONLY = (*NUTPIE_KEYWORDS, "init", "compile")
-
-
 def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
-    """``sampler`` checked against the ``[sampler]`` schema, and settings only nutpie has
-    refused for another backend, with the key named (overrides of a loaded spec pass
+    """``sampler`` checked against the ``[sampler]`` schema, and settings only one sampler
+    has (its contract: :data:`sesindex.bayes.sampling.samplers.SAMPLERS`) refused for
+    another backend, with the key named (overrides of a loaded spec pass
     here too).
 
     Examples
@@ -97,28 +53,29 @@ def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
     ...
     sesindex.spec_errors.SpecError: sampler.init: a nutpie setting, but sampler.backend is 'pymc' (got 'mode')
     """
-    from dataclasses import asdict
-
+    from sesindex.bayes.sampling.samplers import SAMPLERS
     from sesindex.schemas import SamplerTable, check
-
-    check("sampler", SamplerTable, asdict(sampler))
     from sesindex.spec_errors import SpecError
 
-    for key in NUTPIE_ONLY:
-        changed = getattr(sampler, key) != getattr(SamplerSpec, key)
-        if changed and sampler.backend != "nutpie":
-            raise SpecError.one(f"sampler.{key}", "a nutpie setting, but sampler.backend "
-                                f"is {sampler.backend!r}", getattr(sampler, key))
+    check("sampler", SamplerTable, asdict(sampler))
+    for other in SAMPLERS.values():
+        for key in other.own_settings:
+            changed = getattr(sampler, key) != getattr(SamplerSpec, key)
+            if changed and sampler.backend != other.name:
+                raise SpecError.one(f"sampler.{key}", f"a {other.name} setting, but "
+                                    f"sampler.backend is {sampler.backend!r}",
+                                    getattr(sampler, key))
     return sampler
 
 
 def override_sampler(sampler: SamplerSpec, overrides: dict) -> SamplerSpec:
     """``sampler`` with ``overrides`` (a command line's or a call's), checked like a spec.
 
-    An override that moves the backend away from nutpie also returns the settings only
-    nutpie has (``maxdepth``, ``init``, ...) to their defaults unless it names them too:
-    they are the spec's tuning of nutpie, which the other sampler does not have (the run's
-    manifest records the sampler as used). Naming one beside another backend is refused.
+    An override that changes the backend also returns the settings only the old backend
+    has (nutpie's ``maxdepth``, ``init``, ...) to their defaults unless it names them
+    too: they are the spec's tuning of that sampler, which the other does not have (the
+    run's manifest records the sampler as used). Naming one beside another backend is
+    refused.
 
     Examples
     --------
@@ -131,9 +88,11 @@ def override_sampler(sampler: SamplerSpec, overrides: dict) -> SamplerSpec:
     """
     from dataclasses import replace
 
+    from sesindex.bayes.sampling.samplers import SAMPLERS
+
     overrides = dict(overrides)
-    if overrides.get("backend", "nutpie") != "nutpie" and sampler.backend == "nutpie":
-        for key in NUTPIE_ONLY:
+    if overrides.get("backend", sampler.backend) != sampler.backend:
+        for key in getattr(SAMPLERS.get(sampler.backend), "own_settings", ()):
             overrides.setdefault(key, getattr(SamplerSpec, key))
     return check_sampler(replace(sampler, **overrides))
 
@@ -161,16 +120,6 @@ def replicate_sampler(sampler: SamplerSpec, overrides: dict | None = None) -> Sa
 
 
 @dataclass(frozen=True)
-class GateSpec:
-    """The fit gate: a run that misses it is marked failed everywhere it reports."""
-
-    rhat_max: float = 1.01
-    ess_bulk_min: float = 400
-    ess_tail_min: float = 400
-    divergences_max: int = 0
-
-
-@dataclass(frozen=True)
 class ContinuousSpec:
     """A continuous indicator: Gaussian on a declared transform."""
 
@@ -187,18 +136,12 @@ class ModelSpec:
     continuous: tuple[ContinuousSpec, ...] = ()
     years: tuple[int, ...] | None = None  # None = every year in the data
     likelihood: str = "gaussian_logit"  # gaussian_logit (empirical logits) | binomial
-    # (exact, true cell logits sampled) | beta_binomial (exact, single years, eta sampled)
-    temporal: str = "random_walk"  # random_walk | none
+    # (exact, true cell logits sampled)
     steps: str = "normal"  # the random walk's steps: normal (one tau for every step) |
     # jumps (that plus at most one jump per area, integrated exactly: large changes pass)
     municipality: bool = False  # municipality effects (shrinkage toward municipality means):
     # an option, not a default: on the real bundle they cost agreement with SCB's types
     dispersion: str = "sd"  # sd: sigma_j >= 0 | variance: s_j > -min v (long panels)
-    # | beta_binomial: count cells' variance v (1 + (n - 1) rho_j), rho_j the intra-class
-    # correlation (working likelihood only)
-    sampling_variance: str = "smoothed"  # working likelihood: each count's binomial
-    # variance at its smoothed rate (unbiased) | observed (at its own count: biased up)
-    adjacency: str | None = None  # CSV of neighbour pairs: adds the BYM2 spatial term
     reference_year: int | None = None  # eta standardised here (default: last year)
     delta: float = 1.0  # |change in index| threshold, percentage points
     change_pairs: tuple[tuple[int, int], ...] | None = None  # default: consecutive years
@@ -225,9 +168,21 @@ class ModelSpec:
         m["continuous"] = tuple(ContinuousSpec(**c) for c in m.get("continuous", ()))
         spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
                    gate=GateSpec(**d.get("gate", {})))
-        check_model_form(spec.likelihood, spec.dispersion)
-        check_sampler(spec.sampler)  # steps, temporal and the rest: checked by ModelTable
+        check_sampler(spec.sampler)
         return spec
+
+    @property
+    def form(self) -> ModelForm:
+        """The model's form (:class:`~sesindex.bayes.model.form.ModelForm`) this spec fits.
+
+        Examples
+        --------
+        >>> ModelSpec(municipality=True).form.municipality
+        True
+        """
+        return ModelForm(likelihood=self.likelihood, dispersion=self.dispersion,
+                         steps=self.steps, municipality=self.municipality,
+                         graph=not self.sampler.kernel)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -242,38 +197,43 @@ class ModelSpec:
         >>> ModelSpec.from_flat(s.to_dict()) == s
         True
         """
-        model = {k: v for k, v in d.items() if k not in ("sampler", "gate")}
-        return cls.from_dict({"model": model, "sampler": d.get("sampler", {}),
-                              "gate": d.get("gate", {})})
+        model = _without_retired({k: v for k, v in d.items() if k not in ("sampler", "gate")})
+        sampler = _without_retired(d.get("sampler", {}))
+        return cls.from_dict({"model": model, "sampler": sampler, "gate": d.get("gate", {})})
 
 
-def _names(cls) -> set[str]:
-    return {f.name for f in fields(cls)}
+#: Options earlier runs' manifests may hold, with the one value the model still has
+#: (CHANGELOG.md says why each went): a run that used another value cannot be refitted.
+RETIRED = {"temporal": ("random_walk", "none"), "sampling_variance": ("smoothed",),
+           "adjacency": (None,), "early_window_switch_freq": (None,)}
+
+
+def _without_retired(table: dict) -> dict:
+    """``table`` without retired options at the value the model still has; any other
+    value stays, and the schema refuses it by name.
+
+    Examples
+    --------
+    >>> _without_retired({"temporal": "random_walk", "steps": "jumps"})
+    {'steps': 'jumps'}
+    >>> _without_retired({"adjacency": "pairs.csv"})
+    {'adjacency': 'pairs.csv'}
+    """
+    return {k: v for k, v in table.items() if not (k in RETIRED and v in RETIRED[k])}
 
 
 def load_model_spec(path: str | Path) -> ModelSpec:
     """Read a model spec from TOML (sections ``[model]``, ``[sampler]``, ``[gate]``).
 
-    A relative ``model.adjacency`` path is taken relative to the spec file. A bad spec is
-    refused naming the file, the line and the key
+    A bad spec is refused naming the file, the line and the key
     (:class:`~sesindex.spec_errors.SpecError`).
+
+    Examples
+    --------
+    >>> from sesindex.specs import resolve_spec
+    >>> load_model_spec(resolve_spec("latent_factor")).steps
+    'jumps'
     """
     from sesindex.spec_errors import load_toml_spec
 
-    return load_toml_spec(path, lambda table: _with_adjacency(ModelSpec.from_dict(table),
-                                                                Path(path).parent))
-
-
-def _with_adjacency(spec: ModelSpec, folder: Path) -> ModelSpec:
-    """``spec`` with a relative ``model.adjacency`` taken relative to ``folder``."""
-    from dataclasses import replace
-
-    from sesindex.spec_errors import SpecError
-
-    if spec.adjacency and not Path(spec.adjacency).is_absolute():
-        adjacency = folder / spec.adjacency
-        if not adjacency.exists():
-            raise SpecError.one("model.adjacency", f"not found (looked for {adjacency})",
-                                spec.adjacency)
-        spec = replace(spec, adjacency=str(adjacency))
-    return spec
+    return load_toml_spec(path, ModelSpec.from_dict)

@@ -40,9 +40,6 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                     "(default; cached on disk, so a later run of the same "
                                     "model form starts sampling in about a second) or "
                                     "process (nutpie's C callbacks, compiled in every run)."),
-        adjacency: Path = typer.Option(None, exists=True, help="CSV of neighbouring area "
-                                       "pairs (two code columns): adds the BYM2 spatial "
-                                       "term."),
         out: Path = typer.Option(Path("runs/fit"), help="Output directory."),
         overwrite: bool = typer.Option(False, help="Replace an earlier run in --out."),
         cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
@@ -56,7 +53,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
     credible intervals (higher ses_mean = higher socioeconomic status)."""
 
-    model_spec = model_spec_from_options(spec, years=years, adjacency=adjacency, compare=compare,
+    model_spec = model_spec_from_options(spec, years=years, compare=compare,
                              sampler={"draws": draws, "tune": tune, "seed": seed,
                                       "backend": backend,
                                       "init": init, "maxdepth": maxdepth,
@@ -83,7 +80,7 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
     paths), say how areas are typed, the verdicts, the gate and the timings; exit 3 when
     the fit gate fails."""
     from sesindex.bayes import fit as fit_model
-    from sesindex.bayes.aggregate import regso_groups
+    from sesindex.bayes.posterior.aggregate import regso_groups
     from sesindex.reporting.save import write_fit_run
 
     with steps() as step:
@@ -107,7 +104,7 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
         raise typer.Exit(3)
 
 
-def model_spec_from_options(spec: str, *, years: str | None, adjacency: Path | None,
+def model_spec_from_options(spec: str, *, years: str | None,
                 compare: list[str] | None, sampler: dict):
     """The model spec named by ``--spec`` with the command line's overrides (the sampler's
     checked against its schema like a spec's), or exit saying what is wrong."""
@@ -127,8 +124,6 @@ def model_spec_from_options(spec: str, *, years: str | None, adjacency: Path | N
             fail(str(exc))
     if years:
         model_spec = replace(model_spec, years=parse_years(years))
-    if adjacency:
-        model_spec = replace(model_spec, adjacency=str(adjacency))
     if compare:
         model_spec = replace(model_spec, compare=model_spec.compare + _year_pairs(compare))
     return model_spec

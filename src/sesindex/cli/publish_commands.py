@@ -54,7 +54,7 @@ def publish(from_scb: bool = typer.Option(False, "--from-scb", help="Build it fr
              "you have, 'sesindex fit --data FILE' writes the same publication)", 2)
     wanted = parse_years(years)
     model_spec = model_spec_from_options(spec or (SINGLE_YEAR_SPEC if len(wanted) == 1 else PANEL_SPEC),
-                             years=years, adjacency=None, compare=None,
+                             years=years, compare=None,
                              sampler={"draws": draws, "tune": tune})
     cuts = parse_cutpoints(cutpoints)
     refuse_earlier_run(out, overwrite)

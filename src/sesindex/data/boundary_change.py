@@ -14,7 +14,7 @@ What the project does with it:
   version: its comparisons across the break are flagged ``boundary_changed`` in
   ``changes.csv`` and get the verdict "boundary changed", never "probably real"; in the
   Bayesian panel its status in that year has a prior centred on its predecessor's status
-  with a wide step (:data:`BREAK_SD`, see :func:`sesindex.bayes.model.build_model`);
+  with a wide step (:data:`BREAK_SD`, see :func:`sesindex.bayes.model.graph.build_model`);
 * an area present in one version only (ended, new) cannot be in a panel that spans the
   break: the model's data check names it.
 

@@ -339,7 +339,7 @@ ASSEMBLY_NOTES = {
                     "(population_20_64)",
     "measurement_error": "V1-V3 are SCB's percentages rounded to 0.1: the fit carries "
                          "the rounding as known measurement error (uniform, +-0.05 "
-                         "points; sesindex.bayes.data.ROUNDING_SD_PROPORTION)",
+                         "points; sesindex.bayes.model.inputs.ROUNDING_SD_PROPORTION)",
 }
 
 

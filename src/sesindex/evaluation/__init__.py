@@ -10,7 +10,7 @@ How: (1) comparison areas are chosen — ``"matched"`` (default): the never-trea
 nearest each treated area in its pre-programme latent level and trend
 (:mod:`.matching`); ``"all"``: every never-treated area; or a list/file of codes; (2) the
 panel model is refitted on the treated and comparison areas with one shift of the latent
-status per year relative to the start (:mod:`sesindex.bayes.programme`; the year before
+status per year relative to the start (:mod:`sesindex.bayes.model.programme`; the year before
 the start is the reference, earlier years are placebo checks); (3) in every posterior
 draw each treated area's index with and without its shift gives the effect
 (:mod:`.effects`). Already-treated areas never act as controls: a treated area's

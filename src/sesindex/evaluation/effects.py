@@ -2,7 +2,7 @@
 
 The counterfactual is the model's own: in every draw each treated area's true rates are
 drawn with the programme's shift of its latent status (the fit with programme effects,
-:mod:`sesindex.bayes.programme`) and, from the same draw, without it (the same true
+:mod:`sesindex.bayes.model.programme`) and, from the same draw, without it (the same true
 logits less ``lambda_j`` times the shift). Their difference is the effect on that area's
 index in that year, on the index's own scale: an area with high rates moves more for the
 same shift in status (the logit is steeper there), which a difference of observed
@@ -33,8 +33,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sesindex.bayes.programme import event_times
-from sesindex.bayes.trace import group
+from sesindex.bayes.model.programme import event_times
+from sesindex.bayes.sampling.trace import group
 from sesindex.index.area_type import area_types
 
 #: Labels of the estimands for published tables.

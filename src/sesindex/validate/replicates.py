@@ -95,7 +95,7 @@ def compile_directory() -> str:
     are shared). PyTensor's lock lets one process compile into it at a time. A model
     compiled in a process and the same model loaded from the cache differ in the last
     bits of the log density, and the chains' draws with them; loaded, they agree bit
-    for bit whichever process wrote the cache (``results/experiments/compile_state``).
+    for bit whichever process wrote the cache (``benchmarks/experiments/compile_state``).
     Once PyTensor is imported its directory can no longer change: the directory in
     use is returned.
 

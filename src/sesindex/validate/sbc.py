@@ -8,11 +8,11 @@ areas, municipalities and years, :mod:`sesindex.bayes.simulate`), for each repli
 1. draw parameters and ``z`` from the prior (:func:`~sesindex.bayes.simulate.simulate_prior`,
    the model's generative form with the template's known sampling variances ``v``);
 2. fit the model with nutpie (compiled once per model form and reused through
-   ``with_data``, :mod:`sesindex.bayes.compiled`), fixed seeds per replicate;
+   ``with_data``, :mod:`sesindex.bayes.sampling.compiled`), fixed seeds per replicate;
 3. thin the chains to L draws with a fixed stride (recorded, with each replicate's
    smallest bulk ESS: a replicate whose ESS is below L has autocorrelated kept draws);
 4. draw eta of a fixed set of areas x years from its exact conditional given each kept
-   draw (:func:`sesindex.bayes.posterior.draw_chain`; raw eta, before standardisation);
+   draw (:func:`sesindex.bayes.posterior.states.draw_chain`; raw eta, before standardisation);
 5. rank each true scalar (alpha_j, lambda_j, s_j (dispersion), rho, and in panels tau, kappa_j,
    plus the eta cells) among its L draws.
 
@@ -79,7 +79,7 @@ def run(spec, data, out, engine=None) -> dict:
     10
     """
     from sesindex.bayes import load_model_spec
-    from sesindex.bayes.data import model_inputs
+    from sesindex.bayes.model.inputs import model_inputs
     from sesindex.bayes.simulate import assign_municipalities
 
     indicators = list(spec.option("indicators", ["V1", "V2", "V3"]))

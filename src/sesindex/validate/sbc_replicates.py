@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sesindex.bayes.data import ModelInputs
-from sesindex.bayes.trace import as_trace, group
+from sesindex.bayes.model.inputs import ModelInputs
+from sesindex.bayes.sampling.trace import as_trace, group
 from sesindex.validate.ranks import rank_of
 
 
@@ -123,7 +123,7 @@ def _thin(n_chains: int, n_draws: int, keep: int) -> int:
 def _kept_draws(post, inputs: ModelInputs, names: list[str], eta_cells, index_cells,
                 thin: int, keep: int, rng: np.random.Generator) -> np.ndarray:
     """(K, L) draws of the ranked scalars: every ``thin``-th draw of each chain."""
-    from sesindex.bayes.posterior import draw_chain
+    from sesindex.bayes.posterior.states import draw_chain
 
     sub = post.isel(draw=slice(0, None, thin))
     n = sub.sizes["draw"]
@@ -145,7 +145,7 @@ def _diagnostics(idata, gate) -> dict:
     """The fit gate over the sampled parameters: worst R-hat, bulk and tail ESS,
     divergences, and whether the replicate converged by the production gate."""
     from sesindex.bayes.fit import SAMPLED, divergences_of
-    from sesindex.bayes.gate import fit_gate
+    from sesindex.bayes.checks.gate import fit_gate
 
     trace = as_trace(idata)
     post = group(trace, "posterior")
@@ -200,32 +200,27 @@ class _Design:
 def _replicate(job: tuple[_Design, int]) -> dict:
     """One SBC replicate: simulate from the prior, fit, keep L draws; errors recorded.
 
-    The model is compiled once per form in each process (:mod:`sesindex.bayes.compiled`)
+    The model is compiled once per form in each process (:mod:`sesindex.bayes.sampling.compiled`)
     and the replicate's data swapped in, so in process and on every worker only the first
     replicate of a design compiles."""
-    from sesindex.bayes.compiled import compiled_model
-    from sesindex.bayes.fit import nutpie_sample
-    from sesindex.bayes.model import model_data
+    from sesindex.bayes.model.graph import model_data
+    from sesindex.bayes.sampling.compiled import compiled_model
+    from sesindex.bayes.sampling.samplers import nutpie_sample
     from sesindex.bayes.simulate import simulate_prior
 
     d, r = job
     model = d.model
-    sampler, likelihood = model.sampler, model.likelihood
+    sampler = model.sampler
     t = time.perf_counter()
     row = _row(d.seed, r)
     truth, kept, timings = None, None, {"compile": 0.0}
     try:
-        compiled = compiled_model(d.template, "random_walk" if d.panel else "none",
-                                  model.municipality, timings, dispersion=model.dispersion,
-                                  likelihood=likelihood, steps=model.steps,
-                                  compile=sampler.compile)
+        compiled = compiled_model(d.template, model.form, compile=sampler.compile,
+                                  timings=timings)
         sim, true = simulate_prior(d.template, np.random.default_rng([d.seed, r]),
-                                   panel=d.panel, prior=d.prior, likelihood=likelihood,
-                                   dispersion=model.dispersion, steps=model.steps,
-                                   municipality=model.municipality)
+                                   model.form, panel=d.panel, prior=d.prior)
         truth = _truth_vector(true, list(d.hyper), d.eta_cells, d.index_cells)
-        data = model_data(sim, municipality=model.municipality,
-                          dispersion=model.dispersion, likelihood=likelihood)
+        data = model_data(sim, model.form)
         trace = as_trace(nutpie_sample(compiled.with_data(**data), sampler,
                                        seed=d.seed + r))
         row.update(_diagnostics(trace, model.gate))

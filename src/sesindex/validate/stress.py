@@ -43,7 +43,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from sesindex.bayes.trace import group
+from sesindex.bayes.sampling.trace import group
 from sesindex.validate.calibration import brier, plot_reliability, reliability
 from sesindex.validate.replicates import ReplicateError, map_replicates
 

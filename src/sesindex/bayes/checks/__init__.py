@@ -1,0 +1,1 @@
+"""Checks of a fit: convergence diagnostics and the fit gate."""
