@@ -8,7 +8,7 @@ fitted twice with the packaged 14-year spec (``latent_factor``): with the series
 slope of the posterior mean change 2023 -> 2024 on the true change, the coverage of the
 90 % intervals and their mean width.
 
-    python benchmarks/bench_boundary_break.py   # -> benchmarks/results_boundary_break.json
+    python benchmarks/bench_boundary_break.py   # -> benchmarks/results/boundary_break.json
 """
 
 from __future__ import annotations
@@ -57,6 +57,6 @@ def main() -> dict:
 
 if __name__ == "__main__":
     result = main()
-    path = Path(__file__).with_name("results_boundary_break.json")
+    path = Path(__file__).parent / "results" / "boundary_break.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -17,7 +17,7 @@ out and is what the threads themselves achieve. Beside it, the log density alone
 calls at the start from one Python thread, then 300 from each of two threads at once
 (``threads_efficiency``: 1 when the two threads' calls run side by side, as the
 disk-compiled function releases the GIL). Prints one JSON row (with the
-interpreter's package versions) and appends it to benchmarks/results_chain_parallelism.jsonl.
+interpreter's package versions) and appends it to benchmarks/results/chain_parallelism.jsonl.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def main() -> None:
     row["chain_balance"] = round(balance, 3)
     row["efficiency_given_balance"] = round(row["parallel_efficiency"] / balance, 3)
     print(json.dumps(row))
-    with open(Path(__file__).with_name("results_chain_parallelism.jsonl"), "a") as f:
+    with open(Path(__file__).parent / "results" / "chain_parallelism.jsonl", "a") as f:
         f.write(json.dumps(row) + "\n")
 
 

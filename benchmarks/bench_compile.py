@@ -19,8 +19,8 @@ reuse them; every run also counts numba's cache loads and saves (``NUMBA_DEBUG_C
 
 Usage::
 
-    python benchmarks/bench_compile.py --areas 600 --years 1 --compile disk >> benchmarks/results_compile.jsonl
-    python benchmarks/bench_compile.py --areas 600 --years 14 --compile process >> benchmarks/results_compile.jsonl
+    python benchmarks/bench_compile.py --areas 600 --years 1 --compile disk >> benchmarks/results/compile.jsonl
+    python benchmarks/bench_compile.py --areas 600 --years 14 --compile process >> benchmarks/results/compile.jsonl
 """
 
 from __future__ import annotations

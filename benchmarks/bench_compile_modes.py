@@ -22,7 +22,7 @@ user's later runs would be. Its compile seconds are printed beside the ratio.
 chain waiting for the GIL.
 
 Run: ``python benchmarks/bench_compile_modes.py --cases 600x1 300x14 3363x14 [--chains 1]``
-(appends one JSON line per case to ``benchmarks/results_compile_modes.jsonl``)
+(appends one JSON line per case to ``benchmarks/results/compile_modes.jsonl``)
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "results_compile_modes.jsonl"
+OUT = HERE / "results" / "compile_modes.jsonl"
 sys.path.insert(0, str(HERE))
 
 

@@ -16,7 +16,7 @@ reference), and compares ``FitResult.areas`` (per area and year):
 * hyperparameters (alpha, lam, dispersion, rho, tau, kappa): posterior mean and sd side by side;
 * wall time of each fit (with its stage timings).
 
-Prints the comparison and appends one JSON line to ``benchmarks/results_fast_path.jsonl``
+Prints the comparison and appends one JSON line to ``benchmarks/results/fast_path.jsonl``
 with the exact command and the machine load. ``--areas 3363`` is the whole country.
 """
 
@@ -38,7 +38,7 @@ from sesindex.bayes import ModelSpec, fit
 from sesindex.data.synthetic import generate
 
 HYPER = ("alpha", "lam", "dispersion", "rho", "tau", "kappa")
-OUT = Path(__file__).with_name("results_fast_path.jsonl")
+OUT = Path(__file__).parent / "results" / "fast_path.jsonl"
 
 
 def parse_years(text: str) -> tuple[int, ...]:
@@ -87,8 +87,8 @@ def main() -> None:
     res, wall = {}, {}
     for backend in ("advi", "nutpie"):
         t = time.perf_counter()
-        res[backend] = fit(ds, ModelSpec(years=years), backend=backend, tune=a.tune,
-                           draws=a.draws, seed=a.seed)
+        res[backend] = fit(ds, ModelSpec(years=years), seed=a.seed,
+                           sampler={"backend": backend, "tune": a.tune, "draws": a.draws})
         wall[backend] = round(time.perf_counter() - t, 1)
     key = ["area_code", "year"]
     fast = res["advi"].areas.set_index(key).sort_index()

@@ -8,7 +8,7 @@ sampling variances, the compiled likelihood kernel) on the synthetic panel
 (``synthetic`` RegSO: 3,363 areas; ``synthetic-deso``: 5,984 areas) and its
 ``logp_dlogp_function`` (numba) is called ``--calls`` times at the initial point, after
 one warm-up call. Prints milliseconds per call, per area-year and the ratio to the first
-case; appends one JSON line to ``benchmarks/results_gradient_cost.jsonl``.
+case; appends one JSON line to ``benchmarks/results/gradient_cost.jsonl``.
 
 The cost at the initial point (all transformed parameters 0) need not be the cost where
 the sampler spends its time. ``--in-sampling`` measures that instead: nutpie samples the
@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "results_gradient_cost.jsonl"
+OUT = HERE / "results" / "gradient_cost.jsonl"
 
 
 def spec_inputs(division: str, n_years: int, spec, areas: int | None = None):

@@ -16,7 +16,7 @@ units of the exact posterior sd, ratio of 90 % widths, share of exact means insi
 90 % interval) and of P(type); for every fit, against the known truth: coverage of the
 50/90/95 % intervals of the true index and ses, RMSE of the index's posterior mean, the
 Brier score of P(type) and the fit gate and timings. Appends one JSON line to
-``benchmarks/results_likelihoods.jsonl`` with the exact command and the machine load.
+``benchmarks/results/likelihoods.jsonl`` with the exact command and the machine load.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from bench_fast_path import compare, hyper, parse_years
 from sesindex.bayes import ModelSpec, fit
 from sesindex.data.synthetic import generate
 
-OUT = Path(__file__).with_name("results_likelihoods.jsonl")
+OUT = Path(__file__).parent / "results" / "likelihoods.jsonl"
 #: name: (model spec fields, sampler overrides)
 FITS = {"binomial": ({"likelihood": "binomial"}, {}),
         "gaussian_logit": ({}, {})}
@@ -73,8 +73,8 @@ def main() -> None:
     res, wall = {}, {}
     for name, (form, sampler) in FITS.items():
         t = time.perf_counter()
-        res[name] = fit(data.dataset, ModelSpec(years=years, **form), tune=a.tune,
-                        draws=a.draws, seed=a.seed, **sampler)
+        res[name] = fit(data.dataset, ModelSpec(years=years, **form), seed=a.seed,
+                        sampler={"tune": a.tune, "draws": a.draws, **sampler})
         wall[name] = round(time.perf_counter() - t, 1)
     key = ["area_code", "year"]
     ref = res["binomial"].areas.set_index(key).sort_index()

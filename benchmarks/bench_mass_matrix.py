@@ -7,7 +7,7 @@ Run: python benchmarks/bench_mass_matrix.py --likelihood binomial
 For each mass matrix, fits the calibrated synthetic year with ``sesindex.bayes.fit``
 (the exact model of ``--likelihood``) and prints the fit gate's per-variable minimum bulk
 and tail ESS and maximum R-hat, the leapfrog steps per draw and the stage timings; one
-JSON line per invocation goes to ``benchmarks/results_mass_matrix.jsonl`` with the
+JSON line per invocation goes to ``benchmarks/results/mass_matrix.jsonl`` with the
 command and the machine load. It is the probe behind the RESULTS.md sentences on why the
 beta-binomial spec turns the low-rank matrix on and the binomial spec does not.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 from sesindex.bayes import ModelSpec, fit
 from sesindex.data.synthetic import generate
 
-OUT = Path(__file__).with_name("results_mass_matrix.jsonl")
+OUT = Path(__file__).parent / "results" / "mass_matrix.jsonl"
 
 
 def main() -> None:
@@ -48,8 +48,8 @@ def main() -> None:
                                        cwd=Path(__file__).parent).stdout.strip(),
               "cores": os.cpu_count(), "loadavg_start": os.getloadavg(), "runs": {}}
     for mass in a.mass.split(","):
-        res = fit(ds, ModelSpec(years=(a.year,), likelihood=a.likelihood), tune=a.tune,
-                  draws=a.draws, seed=a.seed, low_rank=mass == "lowrank")
+        res = fit(ds, ModelSpec(years=(a.year,), likelihood=a.likelihood), seed=a.seed,
+                  sampler={"tune": a.tune, "draws": a.draws, "low_rank": mass == "lowrank"})
         run = {"gate_passed": res.gate["passed"], "divergences": res.gate["divergences"],
                "per_variable": res.gate["per_variable"], "timings": res.timings,
                "steps_per_draw": round(float(res.idata.sample_stats["n_steps"].mean()), 1)}

@@ -11,7 +11,7 @@ the code be compared on the same seeds: equal hashes, equal published numbers.
 Usage::
 
     python benchmarks/bench_memory.py --areas 600 --label before \
-        >> benchmarks/results_memory.jsonl
+        >> benchmarks/results/memory.jsonl
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def main() -> None:
     sampler = RSSSampler()
     sampler.start()
     t0 = time.perf_counter()
-    res = fit(ds, spec, groups=groups, **({"draws": a.draws} if a.draws else {}))
+    res = fit(ds, spec, groups=groups, sampler={"draws": a.draws} if a.draws else None)
     t_fit = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         write_fit(res, tmp)

@@ -7,7 +7,7 @@ Samples one chain of the model (``sesindex.bayes.model.graph.build_model`` with 
 likelihood kernel, as ``fit(backend="pymc")`` does) with ``pm.sample``'s defaults and a
 per-draw callback, and stops after ``--draws`` tuning draws: prints the elapsed seconds
 every 5 draws and the rate, and appends one JSON line to
-``benchmarks/results_pymc_rate.jsonl``. Used where a side-by-side ESS/s comparison
+``benchmarks/results/pymc_rate.jsonl``. Used where a side-by-side ESS/s comparison
 cannot finish (the national exact binomial model): it bounds ``pm.sample``'s time, not
 its ESS.
 """
@@ -29,7 +29,7 @@ from sesindex.bayes.model.form import ModelForm
 from sesindex.bayes.model.graph import build_model
 from sesindex.data.synthetic import generate
 
-OUT = Path(__file__).with_name("results_pymc_rate.jsonl")
+OUT = Path(__file__).parent / "results" / "pymc_rate.jsonl"
 
 
 class Enough(Exception):

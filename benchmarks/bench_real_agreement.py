@@ -9,7 +9,7 @@ official one. The packaged spec (no municipality effects) is fitted beside the s
 spec with municipality effects and with sampling variances at the observed counts, to
 show what each choice costs.
 
-    python benchmarks/bench_real_agreement.py   # -> benchmarks/results_real_agreement.json
+    python benchmarks/bench_real_agreement.py   # -> benchmarks/results/real_agreement.json
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def main() -> None:
                      "municipality": spec.municipality,
                      "gate_passed": bool(res.gate["passed"]),
                      "seconds": round(time.perf_counter() - t, 1)}
-    path = ROOT / "benchmarks" / "results_real_agreement.json"
+    path = ROOT / "benchmarks" / "results" / "real_agreement.json"
     path.write_text(json.dumps(out, indent=1) + "\n")
     print(json.dumps(out, indent=1))
 

@@ -31,7 +31,7 @@ are reported against both. Reported per run:
 
 Each run's row is printed (``run: {...}``) as soon as that run ends, so a long comparison
 stopped part way keeps what finished. A table is printed and one JSON line per invocation
-is appended to ``benchmarks/results_samplers.jsonl`` (with the exact command and the
+is appended to ``benchmarks/results/samplers.jsonl`` (with the exact command and the
 machine load).
 """
 
@@ -52,7 +52,7 @@ from sesindex.data.synthetic import generate
 
 SAMPLED = ("alpha", "lam", "dispersion", "rho", "tau", "kappa", "m")
 DERIVED = ("eta", "index")
-OUT = Path(__file__).with_name("results_samplers.jsonl")
+OUT = Path(__file__).parent / "results" / "samplers.jsonl"
 
 
 def parse_years(text: str) -> tuple[int, ...]:
@@ -68,9 +68,9 @@ def run(ds, years, backend: str, a, kernel: bool = True) -> dict:
     t = time.perf_counter()
     spec = (replace(load_model_spec(a.spec), years=years) if a.spec
             else ModelSpec(years=years, likelihood=a.likelihood))
-    res = fit(ds, spec, backend=backend,
-              chains=a.chains, tune=a.tune, draws=a.draws, seed=a.seed, kernel=kernel,
-              **extra)
+    res = fit(ds, spec, seed=a.seed,
+              sampler={"backend": backend, "chains": a.chains, "tune": a.tune,
+                       "draws": a.draws, "kernel": kernel, **extra})
     wall = time.perf_counter() - t
     if backend == "pymc":  # pm.sample's own clock covers tuning + draws only
         sampling = float(res.idata.sample_stats.attrs["sampling_time"])

@@ -5,14 +5,14 @@ Each point is one ``benchmarks/bench_memory.py`` run in its own process (the pac
 14-year spec, 2 chains x 1,500 kept draws, the synthetic panel's last N years): 500 and
 1,000 are random subsets of the RegSO panel, 3,363 the national RegSO panel, 5,984 the
 national ``synthetic-deso`` panel aggregated to RegSO in every draw. Rows go to
-``benchmarks/results_scaling.jsonl`` (a point already there is not rerun); the national
-14-year points are the newest matching rows of ``benchmarks/results_memory.jsonl``, run
-by the same script. ``--plot`` draws ``benchmarks/scaling.png`` from the rows.
+``benchmarks/results/scaling.jsonl`` (a point already there is not rerun); the national
+14-year points are the newest matching rows of ``benchmarks/results/memory.jsonl``, run
+by the same script. ``--plot`` draws ``benchmarks/results/scaling.png`` from the rows.
 
 Usage::
 
     python benchmarks/bench_scaling.py            # run the missing points
-    python benchmarks/bench_scaling.py --plot     # benchmarks/scaling.png
+    python benchmarks/bench_scaling.py --plot     # benchmarks/results/scaling.png
     python benchmarks/bench_scaling.py --table    # the markdown table of RESULTS.md
 """
 
@@ -25,8 +25,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROWS = HERE / "results_scaling.jsonl"
-NATIONAL = HERE / "results_memory.jsonl"
+ROWS = HERE / "results" / "scaling.jsonl"
+NATIONAL = HERE / "results" / "memory.jsonl"
 AREAS = (500, 1000, 3363, 5984)
 YEARS = (2, 6, 14)
 
@@ -83,7 +83,7 @@ def table() -> str:
     return "\n".join(lines)
 
 
-def plot(path: Path = HERE / "scaling.png") -> Path:
+def plot(path: Path = HERE / "results" / "scaling.png") -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -120,7 +120,7 @@ def plot(path: Path = HERE / "scaling.png") -> Path:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--plot", action="store_true", help="draw benchmarks/scaling.png")
+    ap.add_argument("--plot", action="store_true", help="draw benchmarks/results/scaling.png")
     ap.add_argument("--table", action="store_true", help="print the points as markdown")
     args = ap.parse_args()
     if args.plot:

@@ -22,7 +22,7 @@ The loops run on ``--loop`` samples (the first of the sample) and are scaled to
 ``--samples``; each time is the median of ``--repeats``. The script asserts that all
 three give the same outputs (mean absolute rank shift, share of types changed,
 Spearman's rho) on the samples they share, so only the time differs. One JSON line is
-appended to ``benchmarks/results_sensitivity.jsonl`` with the command.
+appended to ``benchmarks/results/sensitivity.jsonl`` with the command.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from sesindex.data.synthetic import generate
 from sesindex.index.spec import IndexSpec
 from sesindex.validate.sensitivity import Context, Factors, evaluate, evaluate_block
 
-OUT = Path(__file__).with_name("results_sensitivity.jsonl")
+OUT = Path(__file__).parent / "results" / "sensitivity.jsonl"
 
 
 def main() -> None:

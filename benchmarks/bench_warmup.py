@@ -16,7 +16,7 @@ milliseconds per mean chain's step.
 ``--option key=value`` passes a nutpie sampler argument (e.g. ``early_window_switch_freq=50``:
 how often the mass matrix is re-estimated early in the warm-up; nutpie's default 10);
 ``--init mode`` starts the chains dispersed about the mode (``sesindex.bayes.sampling.start``).
-One JSON line per run goes to ``benchmarks/results_warmup.jsonl``, with the mean steps of
+One JSON line per run goes to ``benchmarks/results/warmup.jsonl``, with the mean steps of
 every 25 warm-up draws.
 
 Run: ``python benchmarks/bench_warmup.py --years 2 --draws 100``
@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "results_warmup.jsonl"
+OUT = HERE / "results" / "warmup.jsonl"
 
 
 def steps_of(division: str, n_years: int, draws: int, spec, areas: int | None = None,

@@ -104,14 +104,14 @@ def test_sampler_overrides_are_checked_like_the_spec():
     from sesindex.cli import app
 
     with pytest.raises(ValueError, match="sampler.draws"):
-        fit(None, ModelSpec(), draws=-5)  # refused before the data are read
+        fit(None, ModelSpec(), sampler={"draws": -5})  # refused before the data are read
     with pytest.raises(ValueError, match="sampler.init: a nutpie setting"):
-        fit(None, ModelSpec(), backend="pymc", init="mode")
+        fit(None, ModelSpec(), sampler={"backend": "pymc", "init": "mode"})
     got = CliRunner().invoke(app, ["fit", "--init", "middle", "--out", "unused"])
     assert got.exit_code == 2
     assert "sampler.init" in " ".join(got.output.split())
     with pytest.raises(ValueError, match="sampler.compile: a nutpie setting"):
-        fit(None, ModelSpec(), backend="pymc", compile="process")
+        fit(None, ModelSpec(), sampler={"backend": "pymc", "compile": "process"})
     got = CliRunner().invoke(app, ["fit", "--compile", "cached", "--out", "unused"])
     assert got.exit_code == 2
     assert "sampler.compile" in " ".join(got.output.split())

@@ -101,10 +101,13 @@ def divergences_of(idata) -> int:
     return 0
 
 
-def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = None,
-        progress: bool = False, cutpoints=None, programme: dict | None = None, groups=None,
-        **sampler_overrides) -> FitResult:
-    """Fit ``spec`` (default: official three indicators, panel) to the dataset.
+def fit(ds: xr.Dataset, spec: ModelSpec, *, sampler: dict | None = None,
+        seed: int | None = None, progress: bool = False, cutpoints=None,
+        programme: dict | None = None, groups=None) -> FitResult:
+    """Fit ``spec`` to the dataset.
+
+    ``sampler``: overrides of the spec's sampler settings (``{"draws": 200}``), checked
+    like a spec's; ``seed`` overrides the sampler's seed.
 
     ``cutpoints``: national (mu, sigma) per year for data that hold only some areas
     (:func:`sesindex.index.cutpoints.parse_cutpoints`); without them such data get no
@@ -117,11 +120,11 @@ def fit(ds: xr.Dataset, spec: ModelSpec | None = None, *, seed: int | None = Non
     (:class:`sesindex.bayes.posterior.aggregate.AreaGroups`, or a mapping area code -> larger area's
     code) aggregates every draw to the larger areas (DeSO -> RegSO:
     :func:`sesindex.bayes.posterior.aggregate.deso_to_regso`); their tables are ``.grouped``."""
-    spec = spec or ModelSpec()
+    overrides = dict(sampler or {})
     if seed is not None:
-        sampler_overrides["seed"] = seed
-    if sampler_overrides:
-        spec = replace(spec, sampler=override_sampler(spec.sampler, sampler_overrides))
+        overrides["seed"] = seed
+    if overrides:
+        spec = replace(spec, sampler=override_sampler(spec.sampler, overrides))
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     inputs = _fit_inputs(ds, spec, programme, timings)

@@ -79,16 +79,14 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
     publication, ``report``; ``extra(tmp)`` writes more files into it and returns their
     paths), say how areas are typed, the verdicts, the gate and the timings; exit 3 when
     the fit gate fails."""
-    from sesindex.bayes import fit as fit_model
-    from sesindex.bayes.posterior.aggregate import regso_groups
+    from sesindex.api import AUTO, fit
     from sesindex.reporting.save import write_fit_run
 
     with steps() as step:
         try:
-            groups = regso_groups(loaded.dataset) if regso else None
             with step(f"compile, sample ({model_spec.sampler.backend}), derive"):
-                result = fit_model(loaded.dataset, model_spec, progress=True,
-                                   cutpoints=cuts, groups=groups)
+                result = fit(loaded, model_spec, progress=True, cutpoints=cuts,
+                             groups=AUTO if regso else None)
         except ValueError as exc:
             fail(str(exc))
         with step(f"write {out}"), written_whole(out) as tmp:
@@ -203,8 +201,8 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
              overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
     """Did the programme work? Effects on the treated areas (ATT on the index, the latent
     status and the share in types 1-2, cohorts, event study) with credible intervals."""
+    from sesindex.api import evaluate as run_evaluation
     from sesindex.evaluation import EvaluationInputError
-    from sesindex.evaluation import evaluate as run_evaluation
     from sesindex.reporting.save import write_evaluation_run
 
     refuse_earlier_run(out, overwrite)

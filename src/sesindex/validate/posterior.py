@@ -99,10 +99,10 @@ def dataset_digest(ds: xr.Dataset) -> str:
 
 
 def _fit_index(ds: xr.Dataset, seed: int, options: dict | None) -> StudyPosterior:
-    from sesindex.bayes import fit  # PyMC loads only when a study asks for draws
+    from sesindex.bayes import ModelSpec, fit  # PyMC loads only when a study asks for draws
 
-    try:
-        fitted = fit(ds, seed=seed, **(options or {}))
+    try:  # the model's defaults (a panel of the official three), the study's sampler
+        fitted = fit(ds, ModelSpec(), seed=seed, sampler=options)
     except Exception as err:  # a failing model must not take the study down with it
         return StudyPosterior(None, f"sesindex.bayes.fit failed: {type(err).__name__}: {err}")
     if "index" not in fitted.posterior:
