@@ -25,7 +25,8 @@ from difflib import get_close_matches
 from typing import Literal, get_args
 
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat,
-                      PositiveInt, ValidationError, model_validator)
+                      PositiveInt, ValidationError, ValidationInfo, create_model,
+                      field_validator, model_validator)
 
 from sesindex.spec_errors import SpecError, SpecProblem
 
@@ -304,9 +305,55 @@ class EvaluateOptions(_Table):
     progress: bool = False
 
 
-#: The options table of each study (``[<study>]`` in its spec).
+#: The options table of each study (``[<study>]`` in its spec), in the order studies are
+#: listed to users.
 STUDY_OPTIONS: dict[str, type[BaseModel]] = {
-    "bootstrap": BootstrapOptions, "calibration": CalibrationOptions,
-    "agreement": AgreementOptions, "change": ChangeOptions,
-    "sensitivity": SensitivityOptions, "stability": StabilityOptions, "sbc": SBCOptions,
+    "stability": StabilityOptions, "bootstrap": BootstrapOptions,
+    "sensitivity": SensitivityOptions, "agreement": AgreementOptions,
+    "calibration": CalibrationOptions, "change": ChangeOptions, "sbc": SBCOptions,
     "stress": StressOptions, "evaluate": EvaluateOptions}
+#: The studies a spec may name.
+STUDIES = tuple(STUDY_OPTIONS)
+#: The data a study may run on.
+STUDY_DATA = ("synthetic", "sweden-regso-2022")
+
+
+class VariantTable(IndexTable, TypesTable):
+    """One ``[[variants]]`` entry of a study: a method's index and type keys side by side."""
+
+
+class StudyTable(_Table):
+    """A study spec's top level; its study's own table is added by :func:`study_schema`."""
+
+    study: str | None = None
+    title: str | None = None
+    description: str = ""
+    data: Literal["synthetic", "sweden-regso-2022"] = "synthetic"
+    years: list[int] | None = None
+    seed: int = 20240101
+    n_areas: PositiveInt | None = None
+    n_jobs: PositiveInt = 1
+    index: dict | None = None  # with types: checked as an index spec's [index], [types]
+    types: dict | None = None
+    variants: list[VariantTable] = []
+    synthetic: dict = {}
+
+    @field_validator("n_areas", "synthetic")
+    @classmethod
+    def _synthetic_only(cls, value, info: ValidationInfo):
+        data = info.data.get("data", "synthetic")
+        if value and data != "synthetic":
+            raise ValueError(f"applies only to data = 'synthetic' (data is {data!r})")
+        return value
+
+
+def study_schema(study: str) -> type[StudyTable]:
+    """The schema of a ``study`` spec: the top level and the study's own table.
+
+    Examples
+    --------
+    >>> sorted(study_schema("change").model_fields)[:4]
+    ['change', 'data', 'description', 'index']
+    """
+    return create_model(f"{study.capitalize()}Spec", __base__=StudyTable,
+                        **{study: (STUDY_OPTIONS[study], STUDY_OPTIONS[study]())})

@@ -34,20 +34,12 @@ from typing import Any
 
 from sesindex.index.spec import IndexSpec
 
-STUDIES = ("stability", "bootstrap", "sensitivity", "agreement", "calibration", "change",
-           "sbc", "stress", "evaluate")
-DATA_SOURCES = ("synthetic", "sweden-regso-2022")
 #: Reference index on the real bundle, which has no V1/V3: education, tenure and income,
 #: z-scored (income turned around so that higher = lower status). No country of birth.
 REAL_DEFAULT_INDEX = {"index": {"name": "zscore_edu_rent_income",
                                 "indicators": ["forgymnasial_25_64", "rental_dwellings",
                                                "median_income"],
                                 "normalisation": "zscore"}}
-_TOP = {"study", "title", "description", "data", "years", "seed", "n_areas", "n_jobs",
-        "index", "types", "variants", "synthetic"}
-_INDEX_KEYS = {"name", "indicators", "normalisation", "weights", "aggregation", "description"}
-_TYPE_KEYS = {"moments", "ddof", "over"}
-
 
 def index_spec(flat: dict, key: str = "variant") -> IndexSpec:
     """An :class:`IndexSpec` from one flat table (index and type keys side by side); a
@@ -62,17 +54,14 @@ def index_spec(flat: dict, key: str = "variant") -> IndexSpec:
     ...
     sesindex.spec_errors.SpecError: variants.1.normalisation: Input should be ...
     """
-    from sesindex.schemas import unknown_key
+    from sesindex.schemas import IndexTable, TypesTable, VariantTable, check
     from sesindex.spec_errors import SpecError
 
-    unknown = sorted(set(flat) - _INDEX_KEYS - _TYPE_KEYS)
-    if unknown:
-        raise SpecError([unknown_key(f"{key}.{k}", _INDEX_KEYS | _TYPE_KEYS,
-                                     "unknown method key") for k in unknown])
+    check(key, VariantTable, flat)
     try:
         return IndexSpec.from_dict({
-            "index": {k: v for k, v in flat.items() if k in _INDEX_KEYS},
-            "types": {k: v for k, v in flat.items() if k in _TYPE_KEYS}})
+            "index": {k: v for k, v in flat.items() if k in IndexTable.model_fields},
+            "types": {k: v for k, v in flat.items() if k in TypesTable.model_fields}})
     except SpecError as exc:
         raise exc.rekeyed("index", key).rekeyed("types", key) from None
 
@@ -105,7 +94,7 @@ class StudySpec:
         >>> s.study, s.years, s.index.indicators[0]
         ('agreement', (2022,), 'forgymnasial_25_64')
         """
-        from sesindex.schemas import STUDY_OPTIONS, check, unknown_key
+        from sesindex.schemas import STUDIES, StudyTable, check, study_schema, unknown_key
         from sesindex.spec_errors import SpecError
 
         study = d.get("study") or (Path(path).stem if path else None)
@@ -113,20 +102,13 @@ class StudySpec:
             reason = ("unknown study" if "study" in d else "unknown study (the file's "
                       "name, as the spec sets no 'study')")
             raise SpecError.one("study", reason, study, ", ".join(STUDIES))
-        if study in STUDY_OPTIONS:
-            check(study, STUDY_OPTIONS[study], dict(d.get(study, {})))
-        unknown = sorted(set(d) - _TOP - {study})
+        top = set(StudyTable.model_fields) | {study}
+        unknown = sorted(set(d) - top)
         if unknown:
-            raise SpecError([unknown_key(k, _TOP | {study},
-                                         f"unknown top-level key of the {study} spec")
+            raise SpecError([unknown_key(k, top, f"unknown top-level key of the {study} spec")
                              for k in unknown])
+        check("", study_schema(study), d)
         data = d.get("data", "synthetic")
-        if data not in DATA_SOURCES:
-            raise SpecError.one("data", "unknown", data, ", ".join(DATA_SOURCES))
-        for key in ("n_areas", "synthetic"):
-            if data != "synthetic" and d.get(key):
-                raise SpecError.one(key, f"applies only to data = 'synthetic' (data is "
-                                    f"{data!r})", d[key])
         if "index" in d or "types" in d:
             index = IndexSpec.from_dict({"index": d.get("index", {}), "types": d.get("types", {})})
         else:
