@@ -345,7 +345,7 @@ TEXT: dict[str, tuple[str, str]] = {
                              "No comparison area improved after the start beyond what the "
                              "model's walk gives (bar z &lt; -{bar}, family-wise 5 % over "
                              "the pool)."),
-    "ev_look_treated": ("{n} jämförelseområden förbättrades efter starten som ett behandlat "
+    "ev_look_treated": ("{n} jämförelseområde(n) förbättrades efter starten som ett behandlat "
                         "område skulle (standardiserad avvikelse under −{bar}; en ren pool "
                         "ger detta högst 5 % av gångerna): {areas}. Ett annat program kan ha "
                         "pågått där: uteslut dem (--exclude) eller utvärdera det programmet i "
