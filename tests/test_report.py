@@ -169,3 +169,18 @@ def test_swedish_report_figures_write_a_decimal_comma():
         fig.canvas.draw()
         ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
         assert "−1" + point + "0" in ticks and "0" + point + "5" in ticks, ticks
+
+
+def test_the_swedish_report_says_what_a_verdict_measures_in_swedish(tmp_path):
+    from sesindex.data.io import load_data
+    from sesindex.reporting.html import build_reports
+    from sesindex.reporting.index_run import index_run, write_index_run
+
+    tree = index_run(load_data("synthetic", n_areas=60, years=(2023, 2024), seed=3),
+                     cutpoints={2023: (9.1, 5.5), 2024: (9.0, 5.4)}, uncertainty_years=2,
+                     seed=7)
+    write_index_run(tree, tmp_path, report=False)
+    sv, en = (p.read_text(encoding="utf-8") for p in build_reports(tmp_path))
+    english = "share of bootstrap replicates in which the observed type change persists"
+    assert "andel bootstrapreplikat där det observerade typbytet består ≥ 0,9" in sv
+    assert english not in sv and english in en

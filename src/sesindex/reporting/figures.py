@@ -185,7 +185,7 @@ def change_scatter(changes: pd.DataFrame, rule, lang: str = "en"):
     """Observed type changes: the probability their verdict reads (``rule``, a
     :class:`sesindex.uncertainty.draws.VerdictRule`) against the index change, with the
     rule's thresholds, in ``lang``."""
-    from sesindex.reporting.vocabulary import verdict
+    from sesindex.reporting.vocabulary import measures, verdict
 
     fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
     ax.scatter(changes["dI_mean"], changes[rule.column], s=6, alpha=0.5)
@@ -196,6 +196,6 @@ def change_scatter(changes: pd.DataFrame, rule, lang: str = "en"):
                     xycoords=("axes fraction", "data"), ha="right", va=side, fontsize=8,
                     color="grey")
     ax.set(title=f"{text('fig_change', lang)}: {rule.column}",
-           xlabel=text("fig_change_x", lang), ylabel=textwrap.fill(rule.measures, 40),
+           xlabel=text("fig_change_x", lang), ylabel=textwrap.fill(measures(rule, lang), 40),
            ylim=(-0.02, 1.02))
     return localised(fig, lang)

@@ -37,8 +37,8 @@ import xarray as xr
 from sesindex.index.area_type import TYPE_LABELS
 from sesindex.reporting import figures
 from sesindex.reporting.tables import type_column
-from sesindex.reporting.vocabulary import (LANGUAGES, heading, number, text, types_note,
-                                           verdict)
+from sesindex.reporting.vocabulary import (LANGUAGES, heading, measures, number, text,
+                                           types_note, verdict)
 from sesindex.uncertainty.draws import BOOTSTRAP_VERDICT, verdict_rule
 
 CSS = """
@@ -150,8 +150,7 @@ def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame, lang: str) -
     y0, y1 = changes.attrs.get("years", ("", ""))
     rule = verdict_rule(changes)  # the column it classifies by is the column shown and sorted
     if rule.column not in changes:
-        return (f"<p class='note'>This run's changes have no <i>{rule.column}</i>, so no "
-                "verdict on its type changes.</p>")
+        return f"<p class='note'>{text('no_verdict_column', lang, column=rule.column)}</p>"
     cols = [c for c in ("area_code", "area_name", "type_from", "type_to", "dI_mean",
                         rule.column, "p_own_change", "p_cut_change") if c in changes]
     observed = changes[changes["type_from"] != changes["type_to"]] if "type_from" in changes \
@@ -163,7 +162,7 @@ def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame, lang: str) -
     low = observed[verdicts == below].sort_values(rule.column, ascending=False)
     crossed = int(changes["boundary_changed"].sum()) if "boundary_changed" in changes else 0
     said = text("verdict_rule_in_words", lang, above=verdict(above, lang),
-                measures=rule.measures, high=number(rule.high, lang, 1),
+                measures=measures(rule, lang), high=number(rule.high, lang, 1),
                 below=verdict(below, lang), low=number(rule.low, lang, 1),
                 between=verdict(between, lang))
     return ("<p>" + text("changes_verdicts", lang, observed=number(len(observed), lang),

@@ -29,6 +29,7 @@ import string
 from sesindex.evaluation.effects import NOTES
 from sesindex.index.cutpoints import TYPES_NOTES
 from sesindex.reporting.publish import COLUMNS
+from sesindex.uncertainty.draws import MEASURES
 
 #: The languages of the reports, the first the default.
 LANGUAGES = ("sv", "en")
@@ -80,6 +81,10 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "p_type_change": ("Sannolikhet typbyte", "Probability of a type change"),
     "p_own_change": ("Sannolikhet eget typbyte", "Probability of an own type change"),
     "p_cut_change": ("Sannolikhet typbyte av gränserna", "Probability of a change by the cuts"),
+    "p_type_change_as_observed": ("Sannolikhet att typen verkligen flyttade som observerat",
+                                  "Probability the type truly moved as observed"),
+    "p_survives_noise": ("Andel replikat där typbytet består",
+                         "Share of replicates in which the type change persists"),
     "verdict": ("Bedömning", "Verdict"),
     "eta_mean": ("Latent nackdel η", "Latent disadvantage η"),
     "eta_lo90": ("η, 90 % intervall nedre", "η, 90% interval lower"),
@@ -135,6 +140,21 @@ def verdict(value: str, lang: str) -> str:
     """A change's verdict in ``lang`` (an unknown verdict as it is)."""
     pair = VERDICTS.get(value)
     return pair[_position(lang)] if pair else value
+
+
+def measures(rule, lang: str) -> str:
+    """What the probability of a verdict's ``rule``
+    (:class:`sesindex.uncertainty.draws.VerdictRule`) measures, in ``lang`` (a rule of
+    its own in its own words).
+
+    Examples
+    --------
+    >>> from sesindex.uncertainty.draws import POSTERIOR_VERDICT
+    >>> measures(POSTERIOR_VERDICT, "sv")
+    'P(typen flyttade verkligen som observerat)'
+    """
+    pair = MEASURES.get(rule.column)
+    return pair[_position(lang)] if pair and pair[1] == rule.measures else rule.measures
 
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -388,9 +408,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "ev_value_pre_trend": ("trend före starten", "pre-period trend"),
     "ev_value_matched": ("matchade", "matched"),
     "ev_value_all_never_treated": ("alla aldrig behandlade", "all never treated"),
-    # the sentences of the stages below (a run's types note, an evaluation's notes)
+    "no_verdict_column": ("Körningens förändringar saknar <i>{column}</i>, så inga "
+                          "bedömningar av typbytena.", "This run's changes have no "
+                          "<i>{column}</i>, so no verdict on its type changes."),
+    # the sentences of the stages below (a run's types note, an evaluation's notes, what
+    # a verdict's probability measures)
     **TYPES_NOTES,
     **NOTES,
+    **{f"measures_{column}": pair for column, pair in MEASURES.items()},
 }
 
 
