@@ -104,8 +104,6 @@ def write_evaluation_publication(run_dir: str | Path, tree=None) -> list[Path]:
     return paths
 
 
-
-
 def _headlines(effects: pd.DataFrame) -> list[pd.Series]:
     """Each programme's ``att_index`` row (the first row where there is none)."""
     frame = effects.assign(programme=effects.get("programme", ""))
@@ -131,10 +129,11 @@ def _headline_item(head: pd.Series, lang: str) -> str:
                        lo=_signed(head["lo95_without_flagged"], lang),
                        hi=_signed(head["hi95_without_flagged"], lang))
     name = f"{html.escape(str(head['programme']))}: " if head["programme"] else ""
-    return "<li>" + text("ev_headline_item", lang, name=name, mean=_signed(head["mean"], lang),
-                         lo=_signed(head["lo95"], lang), hi=_signed(head["hi95"], lang),
-                         verdict=text("ev_excludes_0" if excludes else "ev_includes_0",
-                                      lang), without=without) + "</li>"
+    verdict = text("ev_excludes_0" if excludes else "ev_includes_0", lang)
+    return "<li>" + text("ev_headline_item", lang, name=name,
+                         mean=_signed(head["mean"], lang), lo=_signed(head["lo95"], lang),
+                         hi=_signed(head["hi95"], lang), verdict=verdict,
+                         without=without) + "</li>"
 
 
 def _contamination_note(controls: pd.DataFrame | None, info: dict, lang: str) -> str:
