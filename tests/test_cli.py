@@ -166,7 +166,8 @@ def test_report_command_and_missing_run(tmp_path):
     res = runner.invoke(app, ["report", "--run", str(tmp_path / "k")])
     assert res.exit_code == 0, res.output
     page = (tmp_path / "k" / "report.html").read_text()
-    assert "data:image/png;base64" in page and "no area types" in page
+    assert "data:image/png;base64" in page and "inga områdestyper" in page
+    assert "no area types" in (tmp_path / "k" / "report_en.html").read_text()
 
 
 def test_report_with_boundary_file_adds_maps(tmp_path):

@@ -248,7 +248,8 @@ def test_two_programmes_in_one_file_each_get_their_own_effect(programme_panel, t
         ev.effect("att_index")
     assert not set(ev.controls["control"]) & (set(treated) | set(placebo))
     files = {p.name for p in write_evaluation_run(ev, tmp_path / "ev")}
-    assert {"effects.csv", "event_study.csv", "evaluation.xlsx", "report.html"} <= files
+    assert {"effects.csv", "event_study.csv", "evaluation.xlsx", "report.html",
+            "report_en.html"} <= files
     for name in ("effects.csv", "event_study.csv", "trajectories.csv", "balance.csv"):
         table = pd.read_csv(tmp_path / "ev" / name)
         assert table.columns[0] == "programme" and set(table["programme"]) == {"A", "B"}
@@ -278,9 +279,12 @@ def test_a_contaminated_pool_raises_the_warning(programme_panel, tmp_path):
     write_evaluation_run(ev, tmp_path / "ev")
     written = pd.read_csv(tmp_path / "ev" / "controls.csv", dtype={"control": str})
     assert set(written.loc[written["looks_treated"], "control"]) == flagged
-    page = (tmp_path / "ev" / "report.html").read_text()
+    page = (tmp_path / "ev" / "report_en.html").read_text()
     assert "look treated" in page or "as a treated area would" in page
     assert sorted(flagged)[0] in page and "without the comparison areas" in page
+    page = (tmp_path / "ev" / "report.html").read_text()  # Swedish
+    assert "som ett behandlat område skulle" in page and sorted(flagged)[0] in page
+    assert "utan jämförelseområdena som ser behandlade ut" in page
 
 
 @pytest.mark.slow
@@ -311,7 +315,7 @@ def test_cli_evaluate_writes_its_tables_and_refuses_unknown_areas(tmp_path):
     assert got.exit_code in (0, 3), got.output
     for name in ("effects.csv", "event_study.csv", "controls.csv", "balance.csv",
                  "trajectories.png", "event_study.png", "manifest.json", "effects_sv.csv",
-                 "effects_en.csv", "evaluation.xlsx", "report.html"):
+                 "effects_en.csv", "evaluation.xlsx", "report.html", "report_en.html"):
         assert (tmp_path / "ev" / name).exists(), name
     # the published effects: Swedish convention, both languages, listed in the manifest
     sv = pd.read_csv(tmp_path / "ev" / "effects_sv.csv", sep=";", decimal=",",
@@ -324,10 +328,12 @@ def test_cli_evaluate_writes_its_tables_and_refuses_unknown_areas(tmp_path):
     assert list(sheets) == ["Svenska", "English", "Om data"]
     written = json.loads((tmp_path / "ev" / "manifest.json").read_text())
     assert sorted(written["outputs"]) == sorted(p.name for p in (tmp_path / "ev").iterdir())
-    assert {"report.html", "evaluation.xlsx", "manifest.json"} <= set(written["outputs"])
+    assert {"report.html", "report_en.html", "evaluation.xlsx", "manifest.json"} <= set(
+        written["outputs"])
     # its inputs: the treated areas' file and the fitted run's data
     assert str(treated) in written["inputs"] and str(run / "data.csv") in written["inputs"]
-    assert "Programme evaluation" in (tmp_path / "ev" / "report.html").read_text()
+    assert "Utvärdering av en insats" in (tmp_path / "ev" / "report.html").read_text()
+    assert "Programme evaluation" in (tmp_path / "ev" / "report_en.html").read_text()
     bad = tmp_path / "bad.csv"
     bad.write_text("area_code,start_year\n9999R999,2021\n")
     got = runner.invoke(app, ["evaluate", "--run", str(run), "--treated", str(bad),

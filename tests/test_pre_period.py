@@ -43,7 +43,7 @@ def test_an_event_study_without_intervals_is_refused_by_column():
         pre_period_check(STRAYED.drop(columns="lo95"))
 
 
-def _report(event_study: pd.DataFrame, tmp_path) -> str:
+def _report(event_study: pd.DataFrame, tmp_path, lang: str = "en") -> str:
     from sesindex.reporting.evaluation import build_evaluation_report
     from sesindex.runs import run_tree
 
@@ -53,7 +53,8 @@ def _report(event_study: pd.DataFrame, tmp_path) -> str:
     tree = run_tree({"effects": effects, "event_study": event_study},
                     manifest={"fit_ok": True, "treated": {"0114R001": 2018},
                               "evaluation": {"comparison_areas": 5}})
-    return build_evaluation_report(None, tree, out=tmp_path / "report.html").read_text()
+    return build_evaluation_report(None, tree, out=tmp_path / "report.html",
+                                   lang=lang).read_text()
 
 
 def test_the_report_headline_carries_the_caution(tmp_path):
@@ -62,6 +63,15 @@ def test_the_report_headline_carries_the_caution(tmp_path):
     assert caution in page
     assert page.index(caution) < page.index("<h2>Effects</h2>")  # beside the headline
     assert "Caution" not in _report(NEAR_0, tmp_path)
+
+
+def test_the_swedish_report_headline_carries_the_caution_in_swedish(tmp_path):
+    page = _report(STRAYED, tmp_path, "sv")
+    caution = ("Varning: 2 av 4 95 %-intervall före starten utesluter 0 (händelsetider "
+               "-5, -3): jämförelsen kanske inte håller")
+    assert caution in page and "Caution" not in page
+    assert page.index(caution) < page.index("<h2>Effekter</h2>")
+    assert "Varning" not in _report(NEAR_0, tmp_path, "sv")
 
 
 def test_the_console_headline_carries_the_caution():

@@ -118,3 +118,69 @@ def test_a_report_with_types_still_draws_them(tmp_path):
     assert "No area types" not in page and "Municipalities on the map, 2024" in page
     fig = figures.national_summary(table_frame(tree, "summary"))
     assert [ax.get_title() for ax in fig.axes][-1] == "Share of areas by area type"
+
+
+def test_the_swedish_report_says_the_types_note_in_swedish(tmp_path):
+    # the note is English in the manifest (and on the console); each report says it in
+    # its own language: a run without types (why) and one typed from given cut points
+    from sesindex.data.io import load_data
+    from sesindex.reporting.html import build_reports
+    from sesindex.reporting.index_run import index_run, write_index_run
+
+    loaded = load_data("karlstad-tab6586")
+    for cutpoints, english, swedish in (
+            (None, "no area types and no ranks for 2011-2024: the data holds 31 of 3363",
+             "inga områdestyper och ingen rang för 2011-2024: data innehåller 31 av "
+             "3\u202f363 områden i RegSO2020 år 2011-2023"),
+            ({2024: (8.9, 5.4)}, "types from the supplied national cut points in 2024",
+             "typer från de angivna nationella gränsvärdena för 2024")):
+        out = tmp_path / str(bool(cutpoints))
+        tree = index_run(loaded, cutpoints=cutpoints)
+        assert tree.attrs["manifest"]["types_note"].startswith(english)
+        write_index_run(tree, out, report=False)
+        sv, en = (p.read_text(encoding="utf-8") for p in build_reports(out))
+        assert swedish in sv and english not in sv
+        assert english in en and swedish not in en
+
+
+def test_every_part_of_the_types_note_has_its_swedish(tmp_path):
+    # each English part, read back from the note, is rewritten by its Swedish template
+    from sesindex.index.cutpoints import TYPES_NOTES
+    from sesindex.reporting.vocabulary import types_note
+
+    values = {"years": "2019-2021, 2024", "n": "3338", "size": "3363",
+              "version": "RegSO2020", "named": "0114R001, 0114R002", "held": "x",
+              "reason": "y", "unranked": "", "lacking": "", "more": ""}
+    for key, (swedish, english) in TYPES_NOTES.items():
+        fields = {k: v for k, v in values.items() if "{" + k + "}" in english}
+        said = types_note(english.format(**fields), "sv")
+        assert said == swedish.format(**{**fields, "n": "3\u202f338", "size": "3\u202f363"}
+                                      if "n" in fields or "size" in fields else fields), key
+        assert types_note(english.format(**fields), "en") == english.format(**fields)
+
+
+def test_swedish_report_figures_write_a_decimal_comma():
+    from sesindex.reporting import figures
+
+    areas = pd.DataFrame({"area_code": [f"A{i}" for i in range(5)], "year": 2024,
+                          "index": [-1.5, -0.5, 0.0, 0.5, 1.5]})
+    for lang, point in (("sv", ","), ("en", ".")):
+        fig = figures.caterpillar(areas, 2024, lang=lang)
+        fig.canvas.draw()
+        ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert "−1" + point + "0" in ticks and "0" + point + "5" in ticks, ticks
+
+
+def test_the_swedish_report_says_what_a_verdict_measures_in_swedish(tmp_path):
+    from sesindex.data.io import load_data
+    from sesindex.reporting.html import build_reports
+    from sesindex.reporting.index_run import index_run, write_index_run
+
+    tree = index_run(load_data("synthetic", n_areas=60, years=(2023, 2024), seed=3),
+                     cutpoints={2023: (9.1, 5.5), 2024: (9.0, 5.4)}, uncertainty_years=2,
+                     seed=7)
+    write_index_run(tree, tmp_path, report=False)
+    sv, en = (p.read_text(encoding="utf-8") for p in build_reports(tmp_path))
+    english = "share of bootstrap replicates in which the observed type change persists"
+    assert "andel bootstrapreplikat där det observerade typbytet består ≥ 0,9" in sv
+    assert english not in sv and english in en

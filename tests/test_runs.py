@@ -107,7 +107,9 @@ def test_an_evaluation_reads_back_in_its_files_order_and_reports(tmp_path):
         "evaluation": {"comparison_areas": 6}}))
     tree = sesindex.read_run(tmp_path)
     pd.testing.assert_frame_equal(table_frame(tree, "effects"), effects)
-    page = build_report(tmp_path).read_text()
+    page = build_report(tmp_path).read_text()  # Swedish, as every report by default
+    assert "2 behandlade områden mot 6 jämförelseområden" in page and "-1,00" in page
+    page = build_report(tmp_path, lang="en").read_text()
     assert "2 treated areas against 6 comparison areas" in page and "-1.00" in page
 
 

@@ -46,7 +46,7 @@ def test_the_report_classifies_and_sorts_by_the_column_it_shows():
                        p_type_change_as_observed=[0.2, 0.95, 0.99, 0.3])
     page = _change_view(changes, pd.DataFrame(), "en")
     real = page.split("<h3>Probably real</h3>")[1].split("<h3>")[0]
-    assert "p_type_change_as_observed" in real
+    assert "Probability the type truly moved as observed" in real  # its column, headed
     assert real.index("0114R002") < real.index("0114R001")  # 0.99 before 0.95
     assert "0114R000" not in real and "0114R003" not in real
     boot = _changes(p_type_change=[0.9, 0.9, 0.9, 0.9], p_survives_noise=[0.95, 0.3, 0.6, 0.1])
@@ -55,6 +55,8 @@ def test_the_report_classifies_and_sorts_by_the_column_it_shows():
     assert "<b>1</b> survives noise and <b>2</b> within noise" in page
     swedish = re.sub(r"<img[^>]*>", "", _change_view(boot, pd.DataFrame(), "sv"))
     assert "<b>1</b> överlever bruset och <b>2</b> inom bruset" in swedish
+    assert "<th>Andel replikat där typbytet består</th>" in swedish
+    assert "p_survives_noise" not in swedish and "bootstrap replicates" not in swedish
 
 
 def test_one_rule_per_family():

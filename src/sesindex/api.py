@@ -302,7 +302,8 @@ def save(result, out, *, overwrite: bool = False, loaded=None, publish: bool = F
     publish : bool
         An index run: also the bilingual publication of every area and year.
     report : bool
-        Also ``report.html``.
+        Also the reports, ``report.html`` in Swedish and ``report_en.html`` in English
+        (an evaluation always writes its pair).
 
     Returns
     -------

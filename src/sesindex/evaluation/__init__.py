@@ -41,8 +41,8 @@ from pathlib import Path
 import pandas as pd
 
 from sesindex.evaluation.contamination import departures
-from sesindex.evaluation.effects import (effect_draws, effects_table, pre_period_check,
-                                         trajectories)
+from sesindex.evaluation.effects import (effect_draws, effects_table, note,
+                                         pre_period_check, trajectories)
 from sesindex.evaluation.matching import match_controls
 from sesindex.evaluation.treated import (DEFAULT_PROGRAMME, EvaluationInputError,
                                          check_programme, read_area_list, read_programmes,
@@ -294,7 +294,7 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
                        set(starts.values()))
     flagged = flags.loc[flags["looks_treated"], "control"].tolist()
     controls_table = controls_table.merge(flags, on="control", how="left")
-    again = "not asked (refit_without_flagged)" if flagged else "nothing flagged"
+    again = note("ev_not_asked" if flagged else "ev_nothing_flagged")
     if flagged and refit_without_flagged:
         effects, again = _without_flagged(run, effects, starts, comparison, flagged, years,
                                           programmes, sampler, progress)
@@ -306,9 +306,7 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
             "cohorts": sorted(set(starts.values())),
             "looks_treated": flagged, "looks_treated_bar": float(flags["bar"].iloc[0]),
             "without_flagged": again,
-            "counterfactual": "the model's own: each treated area's index in each draw "
-            "without its programme's shift of the latent status, from a panel fitted on "
-            "the treated and comparison areas", "fit_ok": bool(result.gate["passed"]),
+            "counterfactual": note("ev_counterfactual"), "fit_ok": bool(result.gate["passed"]),
             "run": run.source, "seconds": round(time.perf_counter() - t0, 1),
             "pre_period": {name: pre_period_check(events[events["programme"] == name])
                            for name in programmes}}
@@ -340,17 +338,16 @@ def _without_flagged(run, effects: pd.DataFrame, starts: dict, comparison: list[
     counterfactual without them)."""
     clean = [a for a in comparison if a not in flagged]
     if len(clean) < MIN_CONTROLS:
-        return effects, (f"not refitted: {len(clean)} comparison areas left, fewer than "
-                         f"{MIN_CONTROLS}")
+        return effects, note("ev_not_refitted", n=len(clean), least=MIN_CONTROLS)
     again = _refit(run, sorted(set(starts) | set(clean)), years, programmes, sampler,
                    progress)
     other, _, _ = _programme_tables(again, programmes, clean, run.cutpoints)
     cols = ["mean", "lo95", "hi95"]
     other = other[["programme", "estimand"] + cols].rename(
         columns={c: f"{c}_without_flagged" for c in cols})
-    note = (f"refitted on {len(clean)} comparison areas (fit gate "
-            f"{'passed' if again.gate['passed'] else 'FAILED'})")
-    return effects.merge(other, on=["programme", "estimand"], how="left"), note
+    said = note("ev_refitted", n=len(clean), gate=note(
+        "ev_gate_passed" if again.gate["passed"] else "ev_gate_failed"))
+    return effects.merge(other, on=["programme", "estimand"], how="left"), said
 
 
 def _checked(run, treated, start, outcome: str, allow_failed_fit: bool):

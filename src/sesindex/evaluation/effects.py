@@ -46,6 +46,42 @@ LABELS = {
     "att_share_type_1_2": ("Effekt på andelen i områdestyp 1-2 (procentenheter)",
                            "Effect on the share in area types 1-2 (percentage points)"),
 }
+#: The evaluation's sentences in Swedish and English (the English ones go into its
+#: results and manifest; the reports say them in their language).
+NOTES = {
+    "ev_pre_period_caution": (
+        "Varning: {n} av {pre} 95 %-intervall före starten utesluter 0 (händelsetider "
+        "{times}): jämförelsen kanske inte håller",
+        "Caution: {n} of {pre} pre-period 95 % intervals exclude 0 (event times {times}): "
+        "the comparison may not hold"),
+    "ev_counterfactual": (
+        "modellens eget: varje behandlat områdes index i varje dragning utan programmets "
+        "förskjutning av den latenta statusen, ur en panel skattad på de behandlade "
+        "områdena och jämförelseområdena",
+        "the model's own: each treated area's index in each draw without its programme's "
+        "shift of the latent status, from a panel fitted on the treated and comparison "
+        "areas"),
+    "ev_not_asked": ("inte begärd (refit_without_flagged)",
+                     "not asked (refit_without_flagged)"),
+    "ev_nothing_flagged": ("inget område flaggat", "nothing flagged"),
+    "ev_not_refitted": ("inte omskattad: {n} jämförelseområden kvar, färre än {least}",
+                        "not refitted: {n} comparison areas left, fewer than {least}"),
+    "ev_refitted": ("omskattad på {n} jämförelseområden (anpassningskontroll {gate})",
+                    "refitted on {n} comparison areas (fit gate {gate})"),
+    "ev_gate_passed": ("godkänd", "passed"),
+    "ev_gate_failed": ("EJ GODKÄND", "FAILED"),
+}
+
+
+def note(key: str, **values) -> str:
+    """The evaluation's sentence ``key`` (:data:`NOTES`) in English, ``values`` filled in.
+
+    Examples
+    --------
+    >>> note("ev_not_refitted", n=4, least=5)
+    'not refitted: 4 comparison areas left, fewer than 5'
+    """
+    return NOTES[key][1].format(**values)
 
 
 def summarise_draws(draws: np.ndarray, estimand: str) -> dict:
@@ -170,7 +206,6 @@ def pre_period_check(event_study: pd.DataFrame) -> dict:
     times = [int(e) for e in off["event_time"]]
     caution = None
     if times:
-        caution = (f"Caution: {len(times)} of {len(pre)} pre-period 95 % intervals exclude "
-                   f"0 (event times {', '.join(map(str, times))}): the comparison may not "
-                   "hold")
+        caution = note("ev_pre_period_caution", n=len(times), pre=len(pre),
+                       times=", ".join(map(str, times)))
     return {"pre_periods": len(pre), "excluding_0": times, "caution": caution}

@@ -91,6 +91,54 @@ def _pairs(given: str, text: str) -> dict[int | None, tuple[float, float]]:
     return out
 
 
+#: The parts of a run's types note in Swedish and English: the note is said in English
+#: (:func:`types_note`), the reports say it in their language.
+TYPES_NOTES = {
+    "types_supplied": ("typer från de angivna nationella gränsvärdena för {years}{unranked}",
+                       "types from the supplied national cut points in {years}{unranked}"),
+    "types_supplied_unranked": (" (ingen rang för {years}: rang bland de givna områdena är "
+                                "inte nationell rang)", " (no ranks in {years}: ranks among "
+                                "the areas given are not national ranks)"),
+    "types_given_areas": ("typer och rang i förhållande till de givna områdena (inte den "
+                          "nationella regeln)", "types and ranks relative to the areas "
+                          "given (not the national rule)"),
+    "types_none": ("inga områdestyper och ingen rang för {years}: {reason}",
+                   "no area types and no ranks for {years}: {reason}"),
+    "types_none_why": ("data innehåller inte alla områden i indelningen (ange --cutpoints "
+                       "för typer)", "the data do not hold every area of the division "
+                       "(supply --cutpoints for types)"),
+    "types_short": ("data innehåller {held}, och de officiella typerna och den nationella "
+                    "rangen vilar på alla områden i indelningen (typerna på deras nationella "
+                    "medelvärde och standardavvikelse), vilket dessa data inte kan ge "
+                    "(--cutpoints mu,sigma eller ÅR:mu,sigma;... anger SCB:s mu och sigma för "
+                    "typer; rang kräver alla områden)",
+                    "the data holds {held}, and the official types and national ranks rest "
+                    "on all areas of the division (the types on their national mean and "
+                    "standard deviation), which this data cannot give (--cutpoints mu,sigma "
+                    "or YEAR:mu,sigma;... supplies SCB's mu and sigma for types; ranks need "
+                    "every area)"),
+    "types_held": ("{n} av {size} områden i {version} år {years}{lacking}",
+                   "{n} of {size} {version} areas in {years}{lacking}"),
+    "types_mixed_version": ("blandad indelning", "mixed-version"),
+    "types_lacking_one": (" (saknar {n} område som finns i data: {named}{more})",
+                          " (lacking {n} area of the data: {named}{more})"),
+    "types_lacking": (" (saknar {n} områden som finns i data: {named}{more})",
+                      " (lacking {n} areas of the data: {named}{more})"),
+    "types_more": (" och {n} till", " and {n} more"),
+}
+
+
+def types_note(key: str, **values) -> str:
+    """A part of a run's types note (:data:`TYPES_NOTES`) in English, ``values`` filled in.
+
+    Examples
+    --------
+    >>> types_note("types_none", years="2023-2024", reason="")
+    'no area types and no ranks for 2023-2024: '
+    """
+    return TYPES_NOTES[key][1].format(**values)
+
+
 @dataclass
 class Typing:
     """How a run types its areas, per year: from the data's own national moments
@@ -164,15 +212,15 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
     notes = []
     if np.isfinite(mu).any():
         unranked = [y for y, s, r in zip(years, np.isfinite(mu), ranked) if s and not r]
-        notes.append("types from the supplied national cut points in "
-                     + ", ".join(str(y) for y, s in zip(years, np.isfinite(mu)) if s)
-                     + (f" (no ranks in {year_spans(unranked)}: ranks among the areas "
-                        "given are not national ranks)" if unranked else ""))
+        notes.append(types_note(
+            "types_supplied", years=", ".join(str(y) for y, s in zip(years, np.isfinite(mu))
+                                              if s),
+            unranked=types_note("types_supplied_unranked", years=year_spans(unranked))
+            if unranked else ""))
     if given_areas:
-        notes.append("types and ranks relative to the areas given (not the national rule)")
+        notes.append(types_note("types_given_areas"))
     untyped = [y for y, t in zip(years, national | np.isfinite(mu)) if not t]
     if untyped:
-        notes.append(f"no area types and no ranks for {year_spans(untyped)}: "
-                     + (reason or "the data do not hold every area of the division "
-                        "(supply --cutpoints for types)"))
+        notes.append(types_note("types_none", years=year_spans(untyped),
+                                reason=reason or types_note("types_none_why")))
     return Typing(years, national, mu, sigma, "; ".join(notes), warnings, ranked)

@@ -24,7 +24,7 @@ import xarray as xr
 from sesindex.data.model import indicator_rates
 from sesindex.index.area_type import area_types, national_moments
 from sesindex.index.composite import composite_index
-from sesindex.index.cutpoints import typing_rule
+from sesindex.index.cutpoints import types_note, typing_rule
 from sesindex.index.ranks import ranks
 from sesindex.index.spec import IndexSpec
 
@@ -64,18 +64,15 @@ def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
         n, size = int(present.sum()), DIVISION_SIZES.get(version or "", 0)
         if n != size:
             short.append(int(year))
-            held = (f"{n} of {size or '?'} {version or 'mixed-version'} areas",
+            held = (n, size or "?", version or types_note("types_mixed_version"),
                     _lacking(ds, known, present, version))
             counts.setdefault(held, []).append(int(year))
     if not short:
         return [], ""
-    counts = [f"{held} in {year_spans(years)}{lacking}"
-              for (held, lacking), years in counts.items()]
-    return short, (f"the data holds {' / '.join(counts)}, and the official types and "
-                   "national ranks rest on all areas of the division (the types on their "
-                   "national mean and standard deviation), which this data cannot give "
-                   "(--cutpoints mu,sigma or YEAR:mu,sigma;... supplies SCB's mu and sigma "
-                   "for types; ranks need every area)")
+    counts = [types_note("types_held", n=n, size=size, version=version,
+                         years=year_spans(years), lacking=lacking)
+              for (n, size, version, lacking), years in counts.items()]
+    return short, types_note("types_short", held=" / ".join(counts))
 
 
 def _lacking(ds: xr.Dataset, known: xr.DataArray, present: xr.DataArray,
@@ -89,9 +86,10 @@ def _lacking(ds: xr.Dataset, known: xr.DataArray, present: xr.DataArray,
     if not lacking:
         return ""
     named = ", ".join(lacking[:AREAS_NAMED])
-    more = f" and {len(lacking) - AREAS_NAMED} more" if len(lacking) > AREAS_NAMED else ""
-    return f" (lacking {len(lacking)} area{'s' if len(lacking) > 1 else ''} of the data: " \
-           f"{named}{more})"
+    more = (types_note("types_more", n=len(lacking) - AREAS_NAMED)
+            if len(lacking) > AREAS_NAMED else "")
+    return types_note("types_lacking" if len(lacking) > 1 else "types_lacking_one",
+                      n=len(lacking), named=named, more=more)
 
 
 def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,

@@ -1,5 +1,6 @@
 """Figures a reader understands alone: titles, axis labels, units (matplotlib, Agg), in
-Swedish or English (``lang``; :mod:`sesindex.reporting.vocabulary`).
+Swedish or English (``lang``; :mod:`sesindex.reporting.vocabulary`), numbers on their
+axes as the language writes them (:func:`localised`: a decimal comma in Swedish).
 
 Each function takes tidy tables from a run directory and returns a matplotlib Figure.
 
@@ -22,11 +23,57 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import ScalarFormatter  # noqa: E402
 
 from sesindex.reporting.vocabulary import text  # noqa: E402
 
 #: Type colours, diverging around type 3 (mixed), which is a visible sand, not white.
 TYPE_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#e6d7a3", 4: "#67a9cf", 5: "#2166ac"}
+
+
+class DecimalComma(ScalarFormatter):
+    """matplotlib's own tick labels (and their offset) with a decimal comma, whatever the
+    machine's locale: Swedish figures' numbers.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set(ylim=(-2, 1), yticks=[-1.5, 0.0])
+    >>> ax.yaxis.set_major_formatter(DecimalComma())
+    >>> fig.canvas.draw()
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['−1,5', '0,0']
+    """
+
+    def __call__(self, x, pos=None) -> str:
+        return super().__call__(x, pos).replace(".", ",")
+
+    def get_offset(self) -> str:
+        return super().get_offset().replace(".", ",")
+
+
+def localised(fig, lang: str):
+    """``fig`` with the numbers on its axes written in ``lang``: in Swedish every axis
+    that matplotlib numbers itself (colour bars too) takes a decimal comma
+    (:class:`DecimalComma`); axes of names, dates or an own formatter are left as they
+    are, and so is English. Returns ``fig`` (None stays None).
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0.5, 2.5])
+    >>> type(localised(fig, "sv").axes[0].yaxis.get_major_formatter()).__name__
+    'DecimalComma'
+    >>> type(localised(plt.subplots()[0], "en").axes[0].yaxis.get_major_formatter()).__name__
+    'ScalarFormatter'
+    """
+    if fig is None or lang != "sv":
+        return fig
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(DecimalComma())
+    return fig
 
 
 def has_type_counts(summary: pd.DataFrame) -> bool:
@@ -49,7 +96,7 @@ def national_summary(summary: pd.DataFrame, lang: str = "en"):
         _moments_panel(axes[0, 0], summary, lang)
     if typed:
         _type_shares_panel(axes[0, -1], summary, lang)
-    return fig
+    return localised(fig, lang)
 
 
 def _year_ticks(ax, years: pd.Series) -> None:
@@ -111,7 +158,7 @@ def caterpillar(areas: pd.DataFrame, year: int, value: str = "index", lang: str 
     ax.set(title=text("fig_ranked_index" if value == "index" else "fig_ranked_eta", lang,
                       year=year), xlabel=text("fig_ranked_x", lang), ylabel=what)
     ax.legend(loc="upper left")
-    return fig
+    return localised(fig, lang)
 
 
 def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20, lang: str = "en"):
@@ -131,14 +178,14 @@ def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20, lang: str = 
            xlabel=text("fig_probability", lang), xlim=(0, 1))
     ax.legend(ncol=5, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08))
     ax.invert_yaxis()
-    return fig
+    return localised(fig, lang)
 
 
 def change_scatter(changes: pd.DataFrame, rule, lang: str = "en"):
     """Observed type changes: the probability their verdict reads (``rule``, a
     :class:`sesindex.uncertainty.draws.VerdictRule`) against the index change, with the
     rule's thresholds, in ``lang``."""
-    from sesindex.reporting.vocabulary import verdict
+    from sesindex.reporting.vocabulary import measures, verdict
 
     fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
     ax.scatter(changes["dI_mean"], changes[rule.column], s=6, alpha=0.5)
@@ -149,6 +196,6 @@ def change_scatter(changes: pd.DataFrame, rule, lang: str = "en"):
                     xycoords=("axes fraction", "data"), ha="right", va=side, fontsize=8,
                     color="grey")
     ax.set(title=f"{text('fig_change', lang)}: {rule.column}",
-           xlabel=text("fig_change_x", lang), ylabel=textwrap.fill(rule.measures, 40),
+           xlabel=text("fig_change_x", lang), ylabel=textwrap.fill(measures(rule, lang), 40),
            ylim=(-0.02, 1.02))
-    return fig
+    return localised(fig, lang)

@@ -37,7 +37,8 @@ import xarray as xr
 from sesindex.index.area_type import TYPE_LABELS
 from sesindex.reporting import figures
 from sesindex.reporting.tables import type_column
-from sesindex.reporting.vocabulary import LANGUAGES, heading, number, text, verdict
+from sesindex.reporting.vocabulary import (LANGUAGES, heading, measures, number, text,
+                                           types_note, verdict)
 from sesindex.uncertainty.draws import BOOTSTRAP_VERDICT, verdict_rule
 
 CSS = """
@@ -53,7 +54,8 @@ details{margin:.2em 0} summary{cursor:pointer} .muted{color:#666;font-size:.9em}
 """
 
 
-def _img(fig) -> str:
+def figure_html(fig) -> str:
+    """``fig`` as an HTML image, the PNG embedded (the figure closed)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
@@ -61,10 +63,10 @@ def _img(fig) -> str:
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
 
 
-def _cells(values: pd.Series, lang: str) -> pd.Series:
-    """A column's cells written in ``lang``: numbers at their published precision
-    (:func:`~sesindex.reporting.publish.rounded`; two decimals otherwise), verdicts and
-    yes/no in the language."""
+def _cells(values: pd.Series, lang: str, places: int | None = None) -> pd.Series:
+    """A column's cells written in ``lang``: numbers at ``places`` decimals, else their
+    published precision (:func:`~sesindex.reporting.publish.rounded`; two decimals
+    otherwise), years as they are, verdicts and yes/no in the language."""
     from sesindex.reporting.publish import BOOLEANS, decimals
 
     if values.name == "verdict":
@@ -73,17 +75,29 @@ def _cells(values: pd.Series, lang: str) -> pd.Series:
         return values.map(lambda v: BOOLEANS[lang][0 if v else 1])
     if not pd.api.types.is_numeric_dtype(values):
         return values.astype(object).where(values.notna(), "–")
-    places = decimals(str(values.name))
+    if str(values.name).endswith("year"):
+        return values.map(lambda v: "–" if pd.isna(v) else str(int(v)))
+    places = decimals(str(values.name)) if places is None else places
     if places is None:
         places = 0 if pd.api.types.is_integer_dtype(values) else 2
-    if values.name == "year":
-        return values.map(lambda v: "–" if pd.isna(v) else str(int(v)))
     return values.map(lambda v: number(v, lang, places))
 
 
-def _table(df: pd.DataFrame, lang: str) -> str:
-    """``df`` as an HTML table, headings and numbers in ``lang``."""
-    shown = pd.DataFrame({heading(c, lang): _cells(df[c], lang) for c in df.columns})
+def table_html(df: pd.DataFrame, lang: str, places: dict | None = None) -> str:
+    """``df`` as an HTML table, headings (:func:`~sesindex.reporting.vocabulary.heading`)
+    and numbers in ``lang``; ``places``: decimals of some columns (the others' at their
+    published precision).
+
+    Examples
+    --------
+    >>> table = table_html(pd.DataFrame({"mean": [-1.5], "p_type_1": [0.25]}), "sv",
+    ...                    {"mean": 2})
+    >>> "<th>Medelvärde</th>" in table, "<td>-1,50</td>" in table, "<td>0,25</td>" in table
+    (True, True, True)
+    """
+    places = places or {}
+    shown = pd.DataFrame({heading(c, lang): _cells(df[c], lang, places.get(c))
+                          for c in df.columns})
     return shown.to_html(index=False, border=0, escape=True)
 
 
@@ -115,7 +129,7 @@ def _municipality_view(areas: pd.DataFrame, year: int, lang: str) -> str:
         n = text("municipality_areas", lang, n=number(len(g), lang))
         parts.append(f"<details><summary>{html.escape(label)} — {n}"
                      f"{' — ' + counts if counts else ''}</summary>"
-                     f"{_table(g.sort_values(value, ascending=False)[cols], lang)}</details>")
+                     f"{table_html(g.sort_values(value, ascending=False)[cols], lang)}</details>")
     return "\n".join(parts)
 
 
@@ -136,8 +150,7 @@ def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame, lang: str) -
     y0, y1 = changes.attrs.get("years", ("", ""))
     rule = verdict_rule(changes)  # the column it classifies by is the column shown and sorted
     if rule.column not in changes:
-        return (f"<p class='note'>This run's changes have no <i>{rule.column}</i>, so no "
-                "verdict on its type changes.</p>")
+        return f"<p class='note'>{text('no_verdict_column', lang, column=rule.column)}</p>"
     cols = [c for c in ("area_code", "area_name", "type_from", "type_to", "dI_mean",
                         rule.column, "p_own_change", "p_cut_change") if c in changes]
     observed = changes[changes["type_from"] != changes["type_to"]] if "type_from" in changes \
@@ -149,7 +162,7 @@ def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame, lang: str) -
     low = observed[verdicts == below].sort_values(rule.column, ascending=False)
     crossed = int(changes["boundary_changed"].sum()) if "boundary_changed" in changes else 0
     said = text("verdict_rule_in_words", lang, above=verdict(above, lang),
-                measures=rule.measures, high=number(rule.high, lang, 1),
+                measures=measures(rule, lang), high=number(rule.high, lang, 1),
                 below=verdict(below, lang), low=number(rule.low, lang, 1),
                 between=verdict(between, lang))
     return ("<p>" + text("changes_verdicts", lang, observed=number(len(observed), lang),
@@ -159,9 +172,11 @@ def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame, lang: str) -
             + (text("bootstrap_is_noise", lang) if rule is BOOTSTRAP_VERDICT else "")
             + (text("boundary_changes", lang, n=number(crossed, lang)) if crossed else "")
             + text("change_probabilities", lang) + "</p>"
-            + _img(figures.change_scatter(observed, rule, lang))
-            + f"<h3>{verdict(above, lang).capitalize()}</h3>" + _table(high[cols].head(60), lang)
-            + f"<h3>{verdict(below, lang).capitalize()}</h3>" + _table(low[cols].head(60), lang))
+            + figure_html(figures.change_scatter(observed, rule, lang))
+            + f"<h3>{verdict(above, lang).capitalize()}</h3>"
+            + table_html(high[cols].head(60), lang)
+            + f"<h3>{verdict(below, lang).capitalize()}</h3>"
+            + table_html(low[cols].head(60), lang))
 
 
 def _diagnostics(manifest: dict, lang: str) -> str:
@@ -222,17 +237,18 @@ def _write_reports(run, out, boundaries, langs) -> list[Path]:
         run = Path(run)
         tree = read_run(run, groups=TABLE_GROUPS)
     paths = _report_paths(run, out, langs)
-    if table_frame(tree, "areas") is None and "effects" in tree.children:  # an evaluation
-        from sesindex.reporting.evaluation import build_evaluation_report
-
-        return [build_evaluation_report(run, tree, path, lang=lang)  # figures: a run dir's
-                for lang, path in zip(langs, paths)]
-    if table_frame(tree, "areas") is None:
+    evaluation = table_frame(tree, "areas") is None and "effects" in tree.children
+    if table_frame(tree, "areas") is None and not evaluation:
         raise FileNotFoundError(f"{run or 'the tree'} has no areas: not a sesindex run")
     for lang, path in zip(langs, paths):
         others = {other: paths[i].name if paths[i].parent == path.parent else None
                   for i, other in enumerate(langs) if other != lang}
-        path.write_text(_page(tree, lang, boundaries, others), encoding="utf-8")
+        if evaluation:
+            from sesindex.reporting.evaluation import build_evaluation_report
+
+            build_evaluation_report(run, tree, path, lang, others)
+        else:
+            path.write_text(_page(tree, lang, boundaries, others), encoding="utf-8")
     return paths
 
 
@@ -249,7 +265,7 @@ def _report_paths(run: Path | None, out, langs) -> list[Path]:
                       for lang in langs[1:]]
 
 
-def _language_links(others: dict, lang: str) -> str:
+def language_links(others: dict, lang: str) -> str:
     """Links to the report in the other language (two languages: its name in that one)."""
     links = [f"<a href='{html.escape(name)}' hreflang='{other}'>"
              f"{text('other_language', lang)}</a>" for other, name in others.items() if name]
@@ -266,23 +282,24 @@ def _page(tree: xr.DataTree, lang: str, boundaries, others: dict) -> str:
     manifest = tree.attrs["manifest"]
     year = int(areas["year"].max())
     typed = type_column(areas[areas["year"] == year]) is not None
-    sections = [_language_links(others, lang)] + _header(manifest, lang,
+    sections = [language_links(others, lang)] + _header(manifest, lang,
                                                    None if typed else year)
     if summary is not None:
         national = figures.national_summary(summary, lang)
         sections += [f"<h2>{text('h_summary', lang)}</h2>",
-                     _img(national) if national is not None else "", _table(summary, lang)]
+                     figure_html(national) if national is not None else "",
+                     table_html(summary, lang)]
     from sesindex.reporting.maps import municipality_map, type_map
 
     municipalities = municipality_map(areas, year, lang)
     if municipalities is not None:
         sections += [f"<h2>{text('h_municipality_map', lang, year=year)}</h2>",
-                     _img(municipalities)]
+                     figure_html(municipalities)]
     if boundaries is not None and typed:
         sections += [f"<h2>{text('h_area_map', lang, year=year)}</h2>",
-                     _img(type_map(areas, boundaries, year, lang))]
+                     figure_html(type_map(areas, boundaries, year, lang))]
     sections += [f"<h2>{text('h_ranked', lang, year=year)}</h2>",
-                 _img(figures.caterpillar(areas, year, _status(areas), lang))]
+                 figure_html(figures.caterpillar(areas, year, _status(areas), lang))]
     if _status(areas) == "eta":
         sections.append(f"<p class='note'>{text('eta_note', lang)}</p>")
     if "index_lo90" not in areas:
@@ -290,7 +307,7 @@ def _page(tree: xr.DataTree, lang: str, boundaries, others: dict) -> str:
     if typed and "p_type_1" in areas and areas.loc[areas["year"] == year,
                                                    "p_type_1"].notna().any():
         sections += [f"<h2>{text('h_type_probabilities', lang, year=year)}</h2>",
-                     _img(figures.type_probabilities(areas, year, lang=lang))]
+                     figure_html(figures.type_probabilities(areas, year, lang=lang))]
     sections += [f"<h2>{text('h_municipalities', lang, year=year)}</h2>",
                  _municipality_view(areas, year, lang),
                  f"<h2>{text('h_change', lang)}</h2>", _change_view(changes, areas, lang),
@@ -336,7 +353,7 @@ def _method(manifest: dict, lang: str) -> str:
 def _untyped_note(manifest: dict, year: int, lang: str) -> str:
     """The one sentence a report without area types says instead of type charts and maps:
     why (the run's types note)."""
-    why = manifest.get("types_note") or text("untyped_why", lang)
+    why = types_note(manifest.get("types_note", ""), lang) or text("untyped_why", lang)
     return f"<p class='note'>{text('untyped', lang, year=year, why=html.escape(why))}</p>"
 
 
@@ -367,7 +384,7 @@ def _header(manifest: dict, lang: str, untyped_year: int | None = None) -> list[
     if untyped_year is not None:
         sections.append(_untyped_note(manifest, untyped_year, lang))
     elif note:
-        sections.append(f"<p class='note'>{html.escape(note)}</p>")
+        sections.append(f"<p class='note'>{html.escape(types_note(note, lang))}</p>")
     if manifest.get("gate") and not manifest["gate"].get("passed"):
         sections.append(f"<p class='note fail'>{text('gate_failed', lang)}</p>")
     return sections

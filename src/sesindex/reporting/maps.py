@@ -98,7 +98,7 @@ def type_map(areas: pd.DataFrame, boundaries, year: int, lang: str = "en"):
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
-    from sesindex.reporting.figures import TYPE_COLOURS
+    from sesindex.reporting.figures import TYPE_COLOURS, localised
     from sesindex.reporting.vocabulary import text
 
     gdf = read_boundaries(boundaries)
@@ -120,7 +120,7 @@ def type_map(areas: pd.DataFrame, boundaries, year: int, lang: str = "en"):
         axes[0, 1].set_title(text("map_p_type_differs", lang, year=year))
     for ax in axes.ravel():
         ax.set_axis_off()
-    return fig
+    return localised(fig, lang)
 
 
 def decode_wkb(data: bytes) -> list[list]:

@@ -310,9 +310,11 @@ def _number_format(places: int | None) -> str | None:
     return None if places is None else "0" if places == 0 else "0." + "0" * places
 
 
-def _about(table: pd.DataFrame, source: str, intervals: str, types_note: str
-           ) -> pd.DataFrame:
-    """The workbook's "Om data" sheet: source, years, intervals, types, precision."""
+def _about(table: pd.DataFrame, source: str, intervals: str, note: str) -> pd.DataFrame:
+    """The workbook's "Om data" sheet: source, years, intervals, types (the types note in
+    Swedish, then English), precision."""
+    from sesindex.reporting.vocabulary import types_note
+
     years = _years_with(table, ["year"])
     uncertain = _years_with(table, [c for c in table if c.endswith(("_lo90", "_hi90"))
                                    or c.startswith("p_")])
@@ -322,7 +324,7 @@ def _about(table: pd.DataFrame, source: str, intervals: str, types_note: str
         (f"Intervall / Intervals ({', '.join(map(str, uncertain))}): "
          f"{intervals or '90 %'}" if uncertain else
          "Inga osäkerhetsintervall / No uncertainty intervals"),
-        *([f"Områdestyper / Area types: {types_note}"] if types_note else []),
+        *([f"Områdestyper: {types_note(note, 'sv')} / Area types: {note}"] if note else []),
         ("Index och andelar med en decimal, status och sannolikheter med två, år, typer "
          "och rang som heltal / Index and shares to one decimal, status and probabilities "
          "to two, years, types and ranks as whole numbers"),

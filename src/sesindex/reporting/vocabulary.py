@@ -23,8 +23,13 @@ Examples
 from __future__ import annotations
 
 import math
+import re
+import string
 
+from sesindex.evaluation.effects import NOTES
+from sesindex.index.cutpoints import TYPES_NOTES
 from sesindex.reporting.publish import COLUMNS
+from sesindex.uncertainty.draws import MEASURES
 
 #: The languages of the reports, the first the default.
 LANGUAGES = ("sv", "en")
@@ -38,13 +43,16 @@ def _position(lang: str) -> int:
     return LANGUAGES.index(lang)
 
 
-def number(value, lang: str, decimals: int = 0) -> str:
-    """``value`` written in ``lang`` with ``decimals`` decimals; "–" for a missing value.
+def number(value, lang: str, decimals: int = 0, *, sign: bool = False) -> str:
+    """``value`` written in ``lang`` with ``decimals`` decimals (``sign``: a plus sign
+    before a positive value); "–" for a missing value.
 
     Examples
     --------
     >>> number(1234567.891, "sv", 2), number(float("nan"), "en"), number(0.05, "sv", 3)
     ('1\u202f234\u202f567,89', '–', '0,050')
+    >>> number(1.5, "sv", 2, sign=True), number(-1.5, "en", 2, sign=True)
+    ('+1,50', '-1.50')
     """
     pos = _position(lang)
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -54,7 +62,7 @@ def number(value, lang: str, decimals: int = 0) -> str:
             return "–"
     except (TypeError, ValueError):
         return str(value)
-    written = f"{float(value):,.{decimals}f}"
+    written = f"{float(value):{'+' if sign else ''},.{decimals}f}"
     if pos == 0:
         written = written.replace(",", THIN_SPACE).replace(".", ",")
     return written
@@ -73,6 +81,10 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "p_type_change": ("Sannolikhet typbyte", "Probability of a type change"),
     "p_own_change": ("Sannolikhet eget typbyte", "Probability of an own type change"),
     "p_cut_change": ("Sannolikhet typbyte av gränserna", "Probability of a change by the cuts"),
+    "p_type_change_as_observed": ("Sannolikhet att typen verkligen flyttade som observerat",
+                                  "Probability the type truly moved as observed"),
+    "p_survives_noise": ("Andel replikat där typbytet består",
+                         "Share of replicates in which the type change persists"),
     "verdict": ("Bedömning", "Verdict"),
     "eta_mean": ("Latent nackdel η", "Latent disadvantage η"),
     "eta_lo90": ("η, 90 % intervall nedre", "η, 90% interval lower"),
@@ -81,6 +93,27 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "rank_interval": ("Rang, 90 % intervall", "Rank, 90% interval"),
     "index_interval": ("Index, 90 % intervall", "Index, 90% interval"),
     "last_change": ("Senaste förändring", "Last change"),
+    # an evaluation's tables (the published effects, the event study, the balance)
+    "programme": ("Program", "Programme"),
+    "effect": ("Effekt", "Effect"),
+    "mean": ("Medelvärde", "Mean"),
+    "sd": ("Standardavvikelse", "Standard deviation"),
+    "lo90": ("90 % intervall nedre", "90% interval lower"),
+    "hi90": ("90 % intervall övre", "90% interval upper"),
+    "lo95": ("95 % intervall nedre", "95% interval lower"),
+    "hi95": ("95 % intervall övre", "95% interval upper"),
+    "p_positive": ("Sannolikhet > 0", "Probability > 0"),
+    "p_negative": ("Sannolikhet < 0", "Probability < 0"),
+    "event_time": ("År från starten", "Years from the start"),
+    "period": ("Period", "Period"),
+    "start_year": ("Startår", "Start year"),
+    "feature": ("Mått", "Measure"),
+    "comparison": ("Jämförelse", "Comparison"),
+    "treated_mean": ("Medelvärde behandlade", "Treated mean"),
+    "comparison_mean": ("Medelvärde jämförelse", "Comparison mean"),
+    "std_difference": ("Standardiserad skillnad", "Standardised difference"),
+    "treated": ("Behandlade områden", "Treated areas"),
+    "comparison_areas": ("Jämförelseområden", "Comparison areas"),
 }
 
 
@@ -107,6 +140,21 @@ def verdict(value: str, lang: str) -> str:
     """A change's verdict in ``lang`` (an unknown verdict as it is)."""
     pair = VERDICTS.get(value)
     return pair[_position(lang)] if pair else value
+
+
+def measures(rule, lang: str) -> str:
+    """What the probability of a verdict's ``rule``
+    (:class:`sesindex.uncertainty.draws.VerdictRule`) measures, in ``lang`` (a rule of
+    its own in its own words).
+
+    Examples
+    --------
+    >>> from sesindex.uncertainty.draws import POSTERIOR_VERDICT
+    >>> measures(POSTERIOR_VERDICT, "sv")
+    'P(typen flyttade verkligen som observerat)'
+    """
+    pair = MEASURES.get(rule.column)
+    return pair[_position(lang)] if pair and pair[1] == rule.measures else rule.measures
 
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -292,6 +340,82 @@ TEXT: dict[str, tuple[str, str]] = {
     "ev_balance": ("Balans före starten (standardiserade skillnader)",
                    "Balance before the start (standardised differences)"),
     "ev_provenance": ("Härkomst", "Provenance"),
+    "ev_page_title": ("sesindex utvärdering", "sesindex evaluation"),
+    "ev_headline": ("{treated} behandlade områden mot {comparison} jämförelseområden. "
+                    "Genomsnittlig effekt på de behandlade områdenas index under åren efter "
+                    "starten (en negativ effekt är en förbättring: högre index = lägre "
+                    "status):",
+                    "{treated} treated areas against {comparison} comparison areas. Average "
+                    "effect on the treated areas' index over the years after the start (a "
+                    "negative effect is an improvement: higher index = lower status):"),
+    "ev_headline_item": ("{name}<b>{mean}</b> procentenheter (95 % intervall {lo} till {hi}); "
+                         "{verdict}{without}",
+                         "{name}<b>{mean}</b> points (95 % interval {lo} to {hi}); "
+                         "{verdict}{without}"),
+    "ev_excludes_0": ("95 %-intervallet utesluter 0", "the 95 % interval excludes 0"),
+    "ev_includes_0": ("95 %-intervallet innehåller 0: ingen effekt påvisad",
+                      "the 95 % interval includes 0: no effect shown"),
+    "ev_without_flagged": ("; utan jämförelseområdena som ser behandlade ut (omskattat) "
+                           "<b>{mean}</b> ({lo} till {hi})",
+                           "; without the comparison areas that look treated (refitted) "
+                           "<b>{mean}</b> ({lo} to {hi})"),
+    "ev_none_look_treated": ("Inget jämförelseområde förbättrades efter starten mer än "
+                             "modellens slumpvandring ger (gräns z &lt; −{bar}, familjevis "
+                             "5 % över poolen).",
+                             "No comparison area improved after the start beyond what the "
+                             "model's walk gives (bar z &lt; -{bar}, family-wise 5 % over "
+                             "the pool)."),
+    "ev_look_treated": ("{n} jämförelseområde(n) förbättrades efter starten som ett behandlat "
+                        "område skulle (standardiserad avvikelse under −{bar}; en ren pool "
+                        "ger detta högst 5 % av gångerna): {areas}. Ett annat program kan ha "
+                        "pågått där: uteslut dem (--exclude) eller utvärdera det programmet i "
+                        "samma fil. Effekter utan dem: {without}.",
+                        "{n} comparison area(s) improved after the start as a treated area "
+                        "would (standardised departure below -{bar}; a clean pool raises this "
+                        "at most 5 % of the time): {areas}. Another programme may have run "
+                        "there: exclude them (--exclude) or evaluate that programme in the "
+                        "same file. Effects without them: {without}."),
+    "ev_pre_period_see": (" (händelsestudien nedan: åren före starten bör ligga nära 0).",
+                          " (the event study below: years before the start should sit near "
+                          "0)."),
+    "ev_gate_failed": ("Modellen klarade inte sin anpassningskontroll: dessa skattningar får "
+                       "inte publiceras.", "The model failed its fit gate: these estimates "
+                       "must not be published."),
+    "ev_counterfactual_is": ("Kontrafaktiskt utfall: {counterfactual}",
+                             "Counterfactual: {counterfactual}"),
+    # the evaluation's figures
+    "ev_fig_treated": ("behandlade områden", "treated areas"),
+    "ev_fig_treated_without_programme": ("behandlade, utan programmet (kontrafaktiskt)",
+                                         "treated, without the programme (counterfactual)"),
+    "ev_fig_comparison": ("jämförelseområden", "comparison areas"),
+    "ev_fig_trajectories": ("Behandlade områden och jämförelseområden, 90 % intervall",
+                            "Treated and comparison areas, 90 % intervals"),
+    "ev_fig_year": ("År (prickad linje: programmets start)", "Year (dotted: programme start)"),
+    "ev_fig_mean_index": ("Medelindex (procent; högre = lägre status)",
+                          "Mean index (percent; higher = lower status)"),
+    "ev_fig_before": ("före starten (placebo)", "before the start (placebo)"),
+    "ev_fig_after": ("efter starten (effekt)", "after the start (effect)"),
+    "ev_fig_event_study": ("Händelsestudie", "Event study"),
+    "ev_fig_event_time": ("År relativt programmets start (−1: referens)",
+                          "Years relative to the programme's start (-1: reference)"),
+    "ev_fig_effect": ("Effekt på index (procentenheter), 95 % intervall",
+                      "Effect on the index (points), 95 % interval"),
+    # the values of an evaluation's tables
+    "ev_value_pre": ("före", "pre"),
+    "ev_value_reference": ("referens", "reference"),
+    "ev_value_post": ("efter", "post"),
+    "ev_value_pre_level": ("nivå före starten", "pre-period level"),
+    "ev_value_pre_trend": ("trend före starten", "pre-period trend"),
+    "ev_value_matched": ("matchade", "matched"),
+    "ev_value_all_never_treated": ("alla aldrig behandlade", "all never treated"),
+    "no_verdict_column": ("Körningens förändringar saknar <i>{column}</i>, så inga "
+                          "bedömningar av typbytena.", "This run's changes have no "
+                          "<i>{column}</i>, so no verdict on its type changes."),
+    # the sentences of the stages below (a run's types note, an evaluation's notes, what
+    # a verdict's probability measures)
+    **TYPES_NOTES,
+    **NOTES,
+    **{f"measures_{column}": pair for column, pair in MEASURES.items()},
 }
 
 
@@ -311,3 +435,65 @@ def vocabulary(lang: str, keys) -> dict[str, str]:
     {'explorer_clear': 'visa alla'}
     """
     return {k: TEXT[k][_position(lang)] for k in keys}
+
+
+#: What a field of a sentence written from :data:`TEXT` can hold, where it is not any text
+#: (:func:`translated` reads the sentence back by these).
+FIELD_PATTERNS = {"years": r"\d{4}(?:(?:-|, )\d{4})*", "n": r"\d+", "size": r"\d+|\?",
+                  "least": r"\d+", "version": r"\S+", "named": r"[^\s(),]+(?:, [^\s(),]+)*"}
+#: Fields counting something: written as numbers in the language.
+COUNT_FIELDS = ("n", "size", "least")
+
+
+def _english_pattern(key: str) -> re.Pattern:
+    """The English sentence ``key`` as a pattern whose groups are its fields."""
+    parts = []
+    for literal, field, _, _ in string.Formatter().parse(TEXT[key][1]):
+        parts.append(re.escape(literal))
+        if field is not None:
+            parts.append(f"(?P<{field}>{FIELD_PATTERNS.get(field, '.*?')})")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def translated(sentence: str, lang: str, keys) -> str:
+    """``sentence``, said in English by a stage below the reports from the sentences
+    ``keys`` of :data:`TEXT` (a run's types note, an evaluation's notes), said in
+    ``lang``: each part written from one of them rewritten in ``lang`` (its fields too);
+    parts joined by "; " or " / " each on their own; anything else as it is.
+
+    Examples
+    --------
+    >>> translated("no area types and no ranks for 2023-2024: the data do not hold every "
+    ...            "area of the division (supply --cutpoints for types)", "sv",
+    ...            ["types_none", "types_none_why"])
+    'inga områdestyper och ingen rang för 2023-2024: data innehåller inte alla områden i indelningen (ange --cutpoints för typer)'
+    >>> translated("a note of its own", "sv", ["types_none"])
+    'a note of its own'
+    """
+    pos = _position(lang)
+    if pos == LANGUAGES.index("en") or not sentence:
+        return sentence
+    for key in keys:
+        found = _english_pattern(key).fullmatch(sentence)
+        if found:
+            fields = {name: (number(int(value), lang) if name in COUNT_FIELDS and
+                             value.isdigit() else translated(value, lang, keys))
+                      for name, value in found.groupdict().items()}
+            return TEXT[key][pos].format(**fields)
+    for joint in ("; ", " / "):
+        if joint in sentence:
+            return joint.join(translated(part, lang, keys) for part in sentence.split(joint))
+    return sentence
+
+
+def types_note(note: str, lang: str) -> str:
+    """A run's types note (English in its manifest,
+    :data:`sesindex.index.cutpoints.TYPES_NOTES`) in ``lang``.
+
+    Examples
+    --------
+    >>> types_note("types and ranks relative to the areas given (not the national rule)",
+    ...            "sv")
+    'typer och rang i förhållande till de givna områdena (inte den nationella regeln)'
+    """
+    return translated(note, lang, TYPES_NOTES)

@@ -72,17 +72,25 @@ class VerdictRule:
                 f"otherwise {between}{self.note}")
 
 
+#: What each verdict's probability measures, in Swedish and English (by its column).
+MEASURES = {
+    "p_type_change_as_observed": ("P(typen flyttade verkligen som observerat)",
+                                  "P(the type truly moved as observed)"),
+    "p_survives_noise": ("andel bootstrapreplikat där det observerade typbytet består",
+                         "share of bootstrap replicates in which the observed type change "
+                         "persists"),
+}
 #: A fit's verdict: the posterior probability that the type truly moved as observed,
 #: calibrated on synthetic truth (benchmarks/verdict_precision.py; docs/validation.md).
 POSTERIOR_VERDICT = VerdictRule(
     "p_type_change_as_observed", 0.9, 0.5, ("probably real", "uncertain", "probably noise"),
-    "P(the type truly moved as observed)")
+    MEASURES["p_type_change_as_observed"][1])
 #: The bootstrap's verdict: replicates are drawn around the *observed* index, so their
 #: share says whether an observed change stands out from binomial noise, not how likely
 #: the true type changed (true changes are rare; docs/validation.md measures it).
 BOOTSTRAP_VERDICT = VerdictRule(
     "p_survives_noise", 0.9, 0.5, ("survives noise", "unclear", "within noise"),
-    "share of bootstrap replicates in which the observed type change persists",
+    MEASURES["p_survives_noise"][1],
     note="; this is not P(the type truly changed), which needs the model: sesindex fit")
 
 
