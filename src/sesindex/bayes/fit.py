@@ -1,9 +1,10 @@
 """Fit the latent-factor model and derive everything the users ask for, per draw.
 
 ``fit(ds, spec)`` builds the model, samples it (nutpie by default), draws each area's
-latent status and true rates (:mod:`sesindex.bayes.posterior.states`), and from them, in every draw, the
-official index, the national mu and sigma, types, ranks and year-to-year changes
-(:mod:`sesindex.uncertainty.draws`). The fit gate (:mod:`sesindex.bayes.checks.gate`) covers the sampled
+latent status and true rates (:mod:`sesindex.bayes.posterior.states`), and from them,
+in every draw, the official index, the national mu and sigma, types, ranks and
+year-to-year changes (:mod:`sesindex.uncertainty.draws`). The fit gate
+(:mod:`sesindex.bayes.checks.gate`) covers the sampled
 parameters and the reported quantities (eta and the index).
 
 Examples
@@ -26,11 +27,11 @@ import xarray as xr
 
 from sesindex.bayes.checks.gate import fit_gate
 from sesindex.bayes.model.inputs import ModelInputs, model_inputs
-from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.posterior.states import chain_draws, standardise
 from sesindex.bayes.posterior.tables import observed_types, tables, typing_of
 from sesindex.bayes.sampling.samplers import SAMPLERS
 from sesindex.bayes.sampling.trace import as_trace, group, with_group
+from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec, override_sampler
 from sesindex.indicators import official_positions
 

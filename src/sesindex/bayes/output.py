@@ -32,7 +32,6 @@ import xarray as xr
 
 from sesindex.manifest import manifest_of, save_manifest
 
-
 #: Mantissa bits kept of the derived draws in posterior.nc (float32 has 23).
 KEEP_BITS = 12
 

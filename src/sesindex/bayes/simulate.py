@@ -47,9 +47,9 @@ from dataclasses import replace
 import numpy as np
 from scipy.special import expit
 
+from sesindex.bayes.model.dispersion import dispersion_floor, split_dispersion
 from sesindex.bayes.model.form import ModelForm
 from sesindex.bayes.model.inputs import ModelInputs, empirical_logit
-from sesindex.bayes.model.dispersion import dispersion_floor, split_dispersion
 from sesindex.bayes.model.priors import PRIOR
 
 

@@ -39,8 +39,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from sesindex.bayes.model.inputs import ROUNDING_SD_PROPORTION, ModelInputs
 from sesindex.bayes.likelihood.kernel import loglik_and_grad
+from sesindex.bayes.model.inputs import ROUNDING_SD_PROPORTION, ModelInputs
 from sesindex.bayes.model.priors import PRIOR
 from sesindex.bayes.posterior.states import draw_states
 

@@ -31,7 +31,7 @@ def _worst(stat: xr.Dataset, largest: bool) -> dict:
         if best_val is None or (val > best_val if largest else val < best_val):
             idx = np.unravel_index(flat, vals.shape) if vals.ndim else ()
             where = {d: str(da[d].values[i]) if d in da.coords else int(i)
-                     for d, i in zip(da.dims, idx)}
+                     for d, i in zip(da.dims, idx, strict=True)}
             best_name, best_val, best_at = name, val, where
     return {"quantity": f"{best_name}{best_at or ''}", "value": best_val}
 

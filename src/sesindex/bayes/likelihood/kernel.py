@@ -480,6 +480,6 @@ def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
                   float(1 - rho if var0 is None else var0), offset, tau,
                   np.asarray(kappa, float), float(jump_sd or 0.0), float(jump_share),
                   panel, municipality, jumps)
-    grads = {name: np.asarray(g) for name, g in zip(GRADIENTS, out[1:])}
+    grads = {name: np.asarray(g) for name, g in zip(GRADIENTS, out[1:-1], strict=True)}
     grads["responsibility"] = out[-1]
     return float(out[0]), grads

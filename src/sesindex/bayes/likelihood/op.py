@@ -78,7 +78,7 @@ class MarginalLoglik(Op):
         out = marginal_pass(z, v, scale, muni, n_muni, alpha, lam, disp, float(rho), float(var0),
                       offset, tau, kappa, float(jump_sd), float(jump_share), self.panel,
                       self.municipality, self.jumps)
-        for storage, value in zip(output_storage, out[:-1]):
+        for storage, value in zip(output_storage, out[:-1], strict=True):
             storage[0] = np.asarray(value, dtype=np.float64)
 
     def L_op(self, inputs, outputs, output_grads):
@@ -94,8 +94,7 @@ class MarginalLoglik(Op):
 
 
 try:  # nutpie compiles the model with numba: give the Op a numba implementation
-    from pytensor.link.numba.dispatch.basic import (numba_njit,
-                                                     register_funcify_default_op_cache_key)
+    from pytensor.link.numba.dispatch.basic import numba_njit, register_funcify_default_op_cache_key
 
     @register_funcify_default_op_cache_key(MarginalLoglik)
     def _numba_marginal_loglik(op, node=None, **kwargs):

@@ -11,10 +11,10 @@ Examples
 --------
 >>> ModelForm().likelihood, ModelForm().municipality
 ('gaussian_logit', False)
->>> ModelForm(steps="jumps", municipality=True)
+>>> ModelForm(steps="jumps", municipality=True)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-sesindex.spec_errors.SpecError: model: Value error, steps = 'jumps' integrates each area's jump out given its municipality's level, so it goes with municipality = false
+sesindex.spec_errors.SpecError: model: Value error, steps = 'jumps' ... municipality = false
 """
 
 from __future__ import annotations

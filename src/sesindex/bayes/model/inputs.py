@@ -128,7 +128,7 @@ def model_inputs(ds: xr.Dataset, indicators: Sequence[str],
     if bad.any():
         i, t, k = np.nonzero(bad)
         cells = ", ".join(f"{sel['area'].values[a]} {sel['year'].values[b]} {indicators[c]}"
-                          for a, b, c in list(zip(i, t, k))[:10])
+                          for a, b, c in list(zip(i, t, k, strict=True))[:10])
         raise ValueError(f"{bad.sum()} cells have no usable value for the model: {cells}")
     munis, muni_index = np.unique(sel["municipality_code"].values.astype(str),
                                   return_inverse=True)

@@ -6,7 +6,8 @@ in a panel, the persistent area x indicator deviations gamma out; here they come
 from its exact posterior, then gamma_i from its exact posterior given m_k (the Schur
 complement of the likelihood's precision form), and then, given both, the data inform
 eta_it through the pseudo-observation ``b_it / w_it`` with variance ``1 / w_it``, and
-eta_i is a random walk from N(m_k, 1 - rho): forward filtering, backward sampling (:func:`ffbs`) draws eta_i exactly,
+eta_i is a random walk from N(m_k, 1 - rho): forward filtering, backward sampling
+(:func:`ffbs`) draws eta_i exactly,
 elementwise over all areas. Then each true logit theta_itj given eta is Gaussian too
 (prior alpha_j + lambda_j eta_it with the cell residual's variance, observation z_itj with
 the sampling variance: :func:`sesindex.bayes.model.dispersion.split_dispersion`), so the true rate
@@ -27,10 +28,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from sesindex.bayes.model.inputs import ModelInputs
 from sesindex.bayes.likelihood.kernel import loglik_and_grad
 from sesindex.bayes.likelihood.reference import area_terms, segment_sum
 from sesindex.bayes.model.dispersion import split_dispersion
+from sesindex.bayes.model.inputs import ModelInputs
 from sesindex.bayes.model.steps import step_grid
 
 
@@ -38,7 +39,8 @@ def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau,
          rng: np.random.Generator | None) -> np.ndarray:
     """Draw eta - m_k (area, year) given pseudo-observations b/w with precisions w.
 
-    ``var0`` is the prior variance of the first year's value (1 - rho), ``tau`` the random walk's step sd: a scalar or one per
+    ``var0`` is the prior variance of the first year's value (1 - rho), ``tau`` the
+    random walk's step sd: a scalar or one per
     area and year (the step into that year; column 0 unused). With ``rng`` None the
     smoothed means are returned instead of a draw.
     """
@@ -184,7 +186,8 @@ def chain_draws(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
 
     With the exact binomial model (``xi`` in ``post``) each draw's true logits are
     sampled ones, ``theta = z + sqrt(v) xi``: the states are drawn given them (no
-    sampling variance) and the rates are ``expit(theta)``. Otherwise the true logits are drawn given eta from the cell residual and the sampling
+    sampling variance) and the rates are ``expit(theta)``. Otherwise the true logits are
+    drawn given eta from the cell residual and the sampling
     variance.
     """
     j = rate_indicators

@@ -15,6 +15,8 @@ Examples
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -22,8 +24,13 @@ import xarray as xr
 from sesindex.bayes.spec import ModelSpec
 from sesindex.data.boundary_change import mark_boundary_changes
 from sesindex.indicators import official_indicators
-from sesindex.uncertainty.draws import (POSTERIOR_VERDICT, change_draws, summarise,
-                                        summarise_index_draws)
+from sesindex.uncertainty.draws import (
+    POSTERIOR_VERDICT,
+    change_draws,
+    summarise,
+    summarise_index_draws,
+)
+
 
 def observed_types(ds: xr.Dataset, indicators, years, spec: ModelSpec,
                    cutpoints) -> xr.DataArray | None:
@@ -69,14 +76,16 @@ def change_pairs(years, spec: ModelSpec) -> list[tuple[int, int, str]]:
     Examples
     --------
     >>> change_pairs([2021, 2022, 2023], ModelSpec(compare=((2021, 2022), (2022, 2021))))
-    [(2021, 2022, 'consecutive'), (2022, 2023, 'consecutive'), (2021, 2023, 'first_last'), (2022, 2021, 'requested')]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [(2021, 2022, 'consecutive'), (2022, 2023, 'consecutive'), (2021, 2023, 'first_last'),
+     (2022, 2021, 'requested')]
     """
     years = [int(y) for y in years]
     if spec.change_pairs is not None:
         pairs = [(a, b, "requested") for a, b in  # each pair once, in the spec's order
                  dict.fromkeys((int(a), int(b)) for a, b in spec.change_pairs)]
     else:
-        pairs = [(a, b, "consecutive") for a, b in zip(years[:-1], years[1:])]
+        pairs = [(a, b, "consecutive") for a, b in pairwise(years)]
         if len(years) > 2:
             pairs.append((years[0], years[-1], "first_last"))
     for a, b in spec.compare:

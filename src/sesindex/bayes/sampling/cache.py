@@ -152,7 +152,7 @@ def disk_cached_model(model) -> DiskCachedModel:
         def expand(x, **data):
             (flat,) = expand_fn(x, *[data[name] for name in expand_names])
             return {name: flat[s].reshape(shape)
-                    for name, s, shape in zip(names, slices, shapes)}
+                    for name, s, shape in zip(names, slices, shapes, strict=True)}
         return expand
 
     x = np.zeros(n_dim)  # compile or load now (numba jits on first call): the compile
