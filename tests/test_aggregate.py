@@ -67,7 +67,7 @@ def test_a_one_deso_regso_has_its_deso_index_in_every_draw(deso_fit):
     sizes = pd.Series(key.of_area).value_counts()
     single = sizes.index[sizes == 1]
     assert len(single) >= 5
-    area_of = dict(zip(key.of_area, ds["area"].values))
+    area_of = dict(zip(key.of_area, ds["area"].values, strict=True))
     for g in single:
         np.testing.assert_allclose(res.posterior["group_index"].sel(group=g).values,
                                    res.posterior["index"].sel(area=area_of[g]).values,

@@ -1,5 +1,6 @@
 """SCB's 2024 boundary break: flagged in the data, a series break in the panel model,
-``boundary_changed`` in every change table."""
+``boundary_changed`` in every change table.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import numpy as np
 import pytest
 
 from sesindex.bayes.spec import ModelSpec, SamplerSpec
-from sesindex.data.boundary_change import (BOUNDARY_VERDICT, boundary_breaks,
-                                           changed_areas, mark_boundary_changes)
+from sesindex.data.boundary_change import (
+    BOUNDARY_VERDICT,
+    boundary_breaks,
+    changed_areas,
+    mark_boundary_changes,
+)
 from sesindex.data.synthetic import generate
 
 YEARS = (2021, 2022, 2023, 2024)

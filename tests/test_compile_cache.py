@@ -1,5 +1,6 @@
 """Compile once per machine (``sampler.compile = "disk"``, :mod:`sesindex.bayes.compile_cache`):
-the same log density as nutpie's own compilation, kept on disk for the next process."""
+the same log density as nutpie's own compilation, kept on disk for the next process.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ import numpy as np
 import pymc as pm
 import pytest
 
-from sesindex.bayes.compile_cache import disk_cached_model
 from sesindex.bayes.compiled import compiled_model
 from sesindex.bayes.data import model_inputs
-from sesindex.bayes.model import build_model
 from sesindex.bayes.start import compiled_logp
 from sesindex.data.synthetic import generate
 

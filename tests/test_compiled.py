@@ -1,5 +1,6 @@
 """One compiled model serves any data of the same form (indicators, number of years,
-municipality)."""
+municipality).
+"""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ def _graph_value_and_grad(z, v, muni, theta, panel, municipality):
     f = pytensor.function(list(sym.values()), [logp, *pytensor.grad(logp, [sym[k] for k in wrt])],
                           on_unused_input="ignore", mode="FAST_COMPILE")
     out = f(*(theta[k] for k in sym))
-    return float(out[0]), dict(zip(wrt, out[1:]))
+    return float(out[0]), dict(zip(wrt, out[1:], strict=True))
 
 
 @pytest.mark.parametrize(("panel", "municipality", "n_year"),

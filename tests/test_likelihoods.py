@@ -1,21 +1,22 @@
 """The exact binomial and beta-binomial likelihoods and the beta-binomial dispersion,
-against first principles."""
+against first principles.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from dense_gaussian import dense_neg2loglik
 from scipy.special import expit
 
 from sesindex.bayes import ModelSpec, fit
 from sesindex.bayes.data import model_inputs
-from sesindex.bayes.kernel import loglik_and_grad
 from sesindex.bayes.dispersion import dispersion_scale
+from sesindex.bayes.kernel import loglik_and_grad
 from sesindex.bayes.model import build_model
-from sesindex.bayes.steps import step_sd
 from sesindex.bayes.spec import SamplerSpec
+from sesindex.bayes.steps import step_sd
 from sesindex.data.synthetic import generate
-from dense_gaussian import dense_neg2loglik
 
 
 def test_kernel_gradient_in_the_observations_matches_finite_differences():
@@ -98,7 +99,8 @@ def test_binomial_model_density_is_binomial_counts_plus_gaussian_logits(n_year):
     hyper = {"alpha": base["alpha"], "lam": lam, "disp": sigma**2,
              "rho": expit(base["rho_logodds__"])}
     if n_year > 1:
-        hyper.update(tau=step_sd(np.exp(base["tau_log__"]), xp=np), kappa=np.exp(base["kappa_log__"]))
+        hyper.update(tau=step_sd(np.exp(base["tau_log__"]), xp=np),
+                     kappa=np.exp(base["kappa_log__"]))
 
     def by_hand(xi):
         theta = inputs.z + np.sqrt(inputs.v) * xi
@@ -184,7 +186,8 @@ def test_exact_binomial_fit_recovers_truth_with_calibrated_intervals():
 def _beta_binomial_year(icc: float, seed: int):
     """One year of 400 areas whose counts are beta-binomial with a known intra-class
     correlation, denominators from 50 to 20,000 (so the beta-binomial variance, growing
-    with n, differs from an additive one); and the true eta, in the data's area order."""
+    with n, differs from an additive one); and the true eta, in the data's area order.
+    """
     import pandas as pd
 
     from sesindex.data import from_tidy

@@ -26,7 +26,8 @@ def readme_blocks() -> list[tuple[str, list[tuple[str, str]]]]:
     """The README's blocks that are not the set-up's, grouped as a reader runs them: a
     block continues the one before it (and reads what that one wrote) unless a new
     paragraph heading (a line starting ``**``) stands between them. Each group is
-    (id, [(language, code), ...])."""
+    (id, [(language, code), ...]).
+    """
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     groups: list[tuple[str, list[tuple[str, str]]]] = []
     end = 0

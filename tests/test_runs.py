@@ -74,7 +74,7 @@ def test_every_table_reads_back_from_the_tree_as_its_file(tmp_path):
     areas = tree["areas"]
     assert areas.sizes["area"] * areas.sizes["year"] == len(table)  # the grid is whole
     read = 0
-    for name, (group, index, _) in TABLES.items():
+    for name, (group, _index, _) in TABLES.items():
         if not (out / name).exists():
             assert table_frame(tree, group) is None
             continue
@@ -113,7 +113,8 @@ def test_an_evaluation_reads_back_in_its_files_order_and_reports(tmp_path):
 
 def _close(a, b):
     """Two tables equal up to the CSV's 6 significant digits (floats), exactly otherwise
-    (an empty text is a missing value in a CSV)."""
+    (an empty text is a missing value in a CSV).
+    """
     import numpy as np
     import pandas as pd
 

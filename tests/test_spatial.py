@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sesindex.bayes.spatial import (SUM_TO_ZERO_SD, adjacency_from_pairs, icar_logp,
-                                    read_adjacency)
+from sesindex.bayes.spatial import SUM_TO_ZERO_SD, adjacency_from_pairs, icar_logp, read_adjacency
 
 AREAS = np.array(["0114R001", "0114R002", "0114R003", "0114R004", "0115R001"])
 

@@ -89,8 +89,8 @@ def test_prior_moments_over_replicates():
     tpl = fake_template(4, 2, 2)
     rng = np.random.default_rng(4)
     draws = [simulate_prior(tpl, rng, panel=True)[1] for _ in range(4000)]
-    get = {k: np.array([d[k] for d in draws]) for k in ("alpha", "lam", "sigma", "dispersion", "rho",
-                                                          "tau", "kappa")}
+    get = {k: np.array([d[k] for d in draws])
+           for k in ("alpha", "lam", "sigma", "dispersion", "rho", "tau", "kappa")}
     half = np.sqrt(2 / np.pi)  # E|N(0, 1)|, sd of |N(0, 1)| is sqrt(1 - 2/pi)
     hsd = np.sqrt(1 - 2 / np.pi)
     assert mean_ok(get["rho"], 0.5, np.sqrt(1 / 20))  # Beta(2, 2): variance 1/20

@@ -8,10 +8,23 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
-                             load_user_data, parse_cutpoints, parse_years, print_typing,
-                             print_verdicts, refuse_earlier_run, steps, user_spec,
-                             written_whole)
+from sesindex.cli.app import (
+    CUTPOINTS_HELP,
+    DATA_HELP,
+    app,
+    console,
+    err,
+    fail,
+    load_user_data,
+    parse_cutpoints,
+    parse_years,
+    print_typing,
+    print_verdicts,
+    refuse_earlier_run,
+    steps,
+    user_spec,
+    written_whole,
+)
 
 
 @app.command()
@@ -54,8 +67,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                    "areas' index, types, ranks and changes, aggregated in "
                                    "every draw (regso_areas.csv, regso_changes.csv).")):
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
-    credible intervals (higher ses_mean = higher socioeconomic status)."""
-
+    credible intervals (higher ses_mean = higher socioeconomic status).
+    """
     model_spec = model_spec_from_options(spec, years=years, adjacency=adjacency, compare=compare,
                              sampler={"draws": draws, "tune": tune, "seed": seed,
                                       "backend": backend,
@@ -81,7 +94,8 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
     """``fit``'s work once the data are loaded: fit, write the run to ``out`` (tables,
     publication, ``report``; ``extra(tmp)`` writes more files into it and returns their
     paths), say how areas are typed, the verdicts, the gate and the timings; exit 3 when
-    the fit gate fails."""
+    the fit gate fails.
+    """
     from sesindex.bayes import fit as fit_model
     from sesindex.bayes.aggregate import regso_groups
     from sesindex.reporting.save import write_fit_run
@@ -110,7 +124,8 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
 def model_spec_from_options(spec: str, *, years: str | None, adjacency: Path | None,
                 compare: list[str] | None, sampler: dict):
     """The model spec named by ``--spec`` with the command line's overrides (the sampler's
-    checked against its schema like a spec's), or exit saying what is wrong."""
+    checked against its schema like a spec's), or exit saying what is wrong.
+    """
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec
@@ -207,7 +222,8 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
              out: Path = typer.Option(Path("runs/evaluate"), help="Output directory."),
              overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
     """Did the programme work? Effects on the treated areas (ATT on the index, the latent
-    status and the share in types 1-2, cohorts, event study) with credible intervals."""
+    status and the share in types 1-2, cohorts, event study) with credible intervals.
+    """
     from sesindex.evaluation import EvaluationInputError
     from sesindex.evaluation import evaluate as run_evaluation
     from sesindex.reporting.save import write_evaluation_run

@@ -7,8 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from sesindex.cli.app import (app, console, err, fail, steps, unreadable_spec,
-                             user_spec)
+from sesindex.cli.app import app, console, err, fail, steps, unreadable_spec, user_spec
 
 
 @app.command()
@@ -66,7 +65,8 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
 
 def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
     """Load ``spec``, or else every spec (study specs of ``specs_dir``, packaged index and
-    model specs), through its schema; exit 2 naming each that fails."""
+    model specs), through its schema; exit 2 naming each that fails.
+    """
     import tomllib
 
     from sesindex.bayes import load_model_spec
@@ -88,7 +88,8 @@ def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
 
 def _report_checks(files: list) -> None:
     """Each (path, loader) loaded; a line per spec (file, line and key of each problem),
-    exit 2 if any is refused, as a command given that spec would."""
+    exit 2 if any is refused, as a command given that spec would.
+    """
     from sesindex.spec_errors import SpecError
 
     bad = 0

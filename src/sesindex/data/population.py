@@ -66,7 +66,8 @@ def age_range(code: str, label: str = "") -> tuple[int, int] | None:
     >>> age_range("x")
     Traceback (most recent call last):
     ...
-    ValueError: age category 'x' is neither an age ('23'), a range ('20-24', '-4', '80-', '65+') nor a total ('totalt')
+    ValueError: age category 'x' is neither an age ('23'), a range ('20-24', '-4', '80-', '65+') nor
+    a total ('totalt')
     """
     text = code.strip().lower().replace("år", "").replace(" ", "")
     if text in ("tot", "totalt", "total", "tot1") or label.strip().lower().startswith("total"):
@@ -88,7 +89,7 @@ def _dim_named(cube: Cube, names: tuple[str, ...]) -> str | None:
 
 def _cell_names(cube: Cube, index: tuple[int, ...], skip: str) -> str:
     """``0114R001 2022 20-24``: the codes of one cell, without the dimension ``skip``."""
-    return " ".join(d.codes[i] for d, i in zip(cube.dims, index) if d.id != skip)
+    return " ".join(d.codes[i] for d, i in zip(cube.dims, index, strict=True) if d.id != skip)
 
 
 def _both_sexes(cube: Cube, sex: str) -> tuple[np.ndarray, list[str]]:
@@ -216,7 +217,7 @@ def _region_time_cube(cube: Cube, data: np.ndarray, dims) -> Cube:
 def _mask_validity(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Drop cells of a boundary version outside its years (SCB answers 0 there)."""
     valid = np.array([y in VERSION_YEARS.get(v, range(0)) for v, y in
-                      zip(frame["boundary_version"], frame["year"])], dtype=bool)
+                      zip(frame["boundary_version"], frame["year"], strict=True)], dtype=bool)
     dropped = frame[~valid]
     notes = []
     if len(dropped):
@@ -326,7 +327,7 @@ def assemble(rates: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
             tuple(dict.fromkeys(cells["area_code"])))])
     column = np.where(rows["indicator"] == "V1", "population", "population_20_64")
     rows["denominator"] = [keyed.at[(a, y), c] for a, y, c in
-                           zip(rows["area_code"], rows["year"], column)]
+                           zip(rows["area_code"], rows["year"], column, strict=True)]
     rows["count"] = np.nan  # a published percentage: value + its denominator
     out = rows.reset_index(drop=True)
     out.attrs["notes"] = notes
@@ -381,7 +382,8 @@ def assemble_loaded(loaded, population: pd.DataFrame, years=None) -> pd.DataFram
 def write_assembled(tidy: pd.DataFrame, out, manifest: dict):
     """Write fit-ready rows to ``out`` (CSV) and ``<out>.manifest.json`` beside it: the
     given ``manifest`` with the years, the denominators, the rounding as measurement
-    error, the notes and the number of rows. Returns the sidecar's path."""
+    error, the notes and the number of rows. Returns the sidecar's path.
+    """
     import json
     from pathlib import Path
 

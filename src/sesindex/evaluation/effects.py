@@ -105,7 +105,8 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
 
 def trajectories(result, starts: dict[str, int], controls: list[str]) -> pd.DataFrame:
     """Per year: the mean index of the treated areas, of their counterfactual and of the
-    comparison areas, with 90 % intervals (what the trajectory figure draws)."""
+    comparison areas, with 90 % intervals (what the trajectory figure draws).
+    """
     post = result.posterior
     areas = np.asarray([str(a) for a in result.inputs.areas])
     index, cf = _flat(post["index"]), _flat(post["index_counterfactual"])
@@ -160,7 +161,8 @@ def pre_period_check(event_study: pd.DataFrame) -> dict:
     ...                    "reference", "post"], "lo95": [-0.9, -0.2, 0.0, -1.5],
     ...                    "hi95": [-0.1, 0.3, 0.0, -0.5]})
     >>> pre_period_check(ev)["caution"]
-    'Caution: 1 of 2 pre-period 95 % intervals exclude 0 (event times -3): the comparison may not hold'
+    'Caution: 1 of 2 pre-period 95 % intervals exclude 0 (event times -3): the comparison may not
+    hold'
     """
     missing = {"event_time", "period", "lo95", "hi95"} - set(event_study.columns)
     if missing:

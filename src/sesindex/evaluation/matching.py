@@ -49,7 +49,8 @@ class Matching:
 
 def pre_features(eta: np.ndarray, years: Sequence[int], start: int) -> np.ndarray:
     """(area, 2): level (mean over the years before ``start``) and trend (last minus
-    first pre-period year) of each area's latent status ``eta`` (area, year)."""
+    first pre-period year) of each area's latent status ``eta`` (area, year).
+    """
     pre = np.asarray(years) < start
     level = eta[:, pre].mean(axis=1)
     trend = eta[:, pre][:, -1] - eta[:, pre][:, 0]
@@ -105,7 +106,8 @@ def balance_table(eta, years, areas, starts, controls: pd.DataFrame) -> pd.DataF
     """Standardised differences of the pre-period level and trend, treated minus
     comparison, against all never-treated areas and the matched ones; both over the
     same sd (of the treated and all never-treated areas, before matching), so the two
-    rows compare."""
+    rows compare.
+    """
     areas = np.asarray(areas)
     index = {a: i for i, a in enumerate(areas)}
     pool = np.flatnonzero(~np.isin(areas, list(starts)))

@@ -94,7 +94,8 @@ def evaluation_tree(result, *, command: str = "evaluate", inputs=None):
     ``/event_study``, ``/controls``, ``/balance``, ``/trajectories``; its provenance (the
     inputs: the fitted data's and the files of treated and comparison areas, and
     ``inputs`` given here; the treated areas, the evaluation's settings, the refit's gate,
-    the headline) in ``attrs["manifest"]``."""
+    the headline) in ``attrs["manifest"]``.
+    """
     from sesindex.data.io import input_provenance
     from sesindex.runs import run_tree
 
@@ -124,7 +125,8 @@ def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None,
                      tree=None) -> list[Path]:
     """Write every output of an evaluation into ``out_dir`` from its tree
     (:func:`evaluation_tree`, built here unless given): tables, figures, manifest (last;
-    it joins the tree's attrs)."""
+    it joins the tree's attrs).
+    """
     from sesindex.runs import with_manifest, write_tables
 
     out = Path(out_dir)

@@ -18,12 +18,12 @@ Examples
 
 from __future__ import annotations
 
-from sesindex.data.spans import year_spans  # noqa: F401 - the notes' ranges of years
-
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from sesindex.data.spans import year_spans  # noqa: F401 - the notes' ranges of years
 
 #: the syntax, as every message about ``--cutpoints`` shows it
 CUTPOINTS_SYNTAX = ("decimal points, a comma between mu and sigma: '9.10,5.47' for every "
@@ -47,7 +47,9 @@ def parse_cutpoints(text: str | None) -> dict[int | None, tuple[float, float]] |
     >>> parse_cutpoints("2022:9.1")
     Traceback (most recent call last):
     ...
-    ValueError: --cutpoints '2022:9.1': '2022:9.1' is not 'mu,sigma' or 'YEAR:mu,sigma'; write decimal points, a comma between mu and sigma: '9.10,5.47' for every year, or '2022:9.10,5.47;2023:9.20,5.50' per year
+    ValueError: --cutpoints '2022:9.1': '2022:9.1' is not 'mu,sigma' or 'YEAR:mu,sigma'; write
+    decimal points, a comma between mu and sigma: '9.10,5.47' for every year, or
+    '2022:9.10,5.47;2023:9.20,5.50' per year
     """
     if text is None or not str(text).strip():
         return None
@@ -94,7 +96,8 @@ def _pairs(given: str, text: str) -> dict[int | None, tuple[float, float]]:
 @dataclass
 class Typing:
     """How a run types its areas, per year: from the data's own national moments
-    (``national``), from supplied cut points (``mu``, ``sigma``) or not at all."""
+    (``national``), from supplied cut points (``mu``, ``sigma``) or not at all.
+    """
 
     years: list[int]
     national: np.ndarray  # bool per year: typed from the data's own mu and sigma
@@ -163,14 +166,15 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
     national = ranked & ~np.isfinite(mu)
     notes = []
     if np.isfinite(mu).any():
-        unranked = [y for y, s, r in zip(years, np.isfinite(mu), ranked) if s and not r]
+        unranked = [y for y, s, r in zip(years, np.isfinite(mu), ranked, strict=True)
+                    if s and not r]
         notes.append("types from the supplied national cut points in "
-                     + ", ".join(str(y) for y, s in zip(years, np.isfinite(mu)) if s)
+                     + ", ".join(str(y) for y, s in zip(years, np.isfinite(mu), strict=True) if s)
                      + (f" (no ranks in {year_spans(unranked)}: ranks among the areas "
                         "given are not national ranks)" if unranked else ""))
     if given_areas:
         notes.append("types and ranks relative to the areas given (not the national rule)")
-    untyped = [y for y, t in zip(years, national | np.isfinite(mu)) if not t]
+    untyped = [y for y, t in zip(years, national | np.isfinite(mu), strict=True) if not t]
     if untyped:
         notes.append(f"no area types and no ranks for {year_spans(untyped)}: "
                      + (reason or "the data do not hold every area of the division "

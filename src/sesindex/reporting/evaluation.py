@@ -55,7 +55,8 @@ def effect_label(estimand: str, lang: str) -> str:
 
 def effects_table(effects: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The effects with headings and estimand names in ``lang`` ("sv" or "en"), rounded
-    (and each row's programme first, when the effects carry one)."""
+    (and each row's programme first, when the effects carry one).
+    """
     pos = 0 if lang == "sv" else 1
     out = effects[list(DECIMALS)].round(DECIMALS)
     out.insert(0, "label", [effect_label(e, lang) for e in effects["estimand"]])
@@ -67,7 +68,8 @@ def effects_table(effects: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 def write_evaluation_publication(run_dir: str | Path, tree=None) -> list[Path]:
     """``effects_sv.csv`` (semicolons, decimal commas, UTF-8 with BOM), ``effects_en.csv``
     and ``evaluation.xlsx`` (sheets Svenska, English, Om data) from ``effects.csv``;
-    ``tree``: the run as :func:`sesindex.runs.read_run` gives it (read if not given)."""
+    ``tree``: the run as :func:`sesindex.runs.read_run` gives it (read if not given).
+    """
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
     run = Path(run_dir) if run_dir is not None else None  # None: a tree in memory
@@ -154,7 +156,8 @@ def _contamination_note(controls: pd.DataFrame | None, info: dict) -> str:
 
 def _pre_period_notes(events) -> list[str]:
     """The headline's caution for each programme whose event study strays from 0 before
-    its start (:func:`sesindex.evaluation.effects.pre_period_check`)."""
+    its start (:func:`sesindex.evaluation.effects.pre_period_check`).
+    """
     if events is None:
         return []
     if "programme" not in events:
@@ -176,7 +179,8 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None, lang="en")
     comparison areas and balance, provenance. ``tree``: the run as
     :func:`sesindex.runs.read_run` gives it (read here if not given); ``out``: where to
     write (default ``run_dir/report.html``); ``lang``: its headings' language. The
-    figures are those in ``run_dir``."""
+    figures are those in ``run_dir``.
+    """
     from sesindex.reporting.html import CSS, source_line
     from sesindex.reporting.vocabulary import text
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
@@ -228,7 +232,8 @@ def build_evaluation_report(run_dir: str | Path, tree=None, out=None, lang="en")
 def publish_evaluation(run_dir: str | Path, tree=None) -> list[Path]:
     """The bilingual effect tables and ``report.html`` of an evaluation run, added to the
     manifest's list of outputs (the manifest is rewritten last). ``tree``: the run's tree
-    (:func:`sesindex.evaluation.output.evaluation_tree`), read back if not given."""
+    (:func:`sesindex.evaluation.output.evaluation_tree`), read back if not given.
+    """
     from sesindex.manifest import add_outputs
     from sesindex.runs import TABLE_GROUPS, read_run
 

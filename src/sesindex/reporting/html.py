@@ -27,7 +27,7 @@ import base64
 import html
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -64,7 +64,8 @@ def _img(fig) -> str:
 def _cells(values: pd.Series, lang: str) -> pd.Series:
     """A column's cells written in ``lang``: numbers at their published precision
     (:func:`~sesindex.reporting.publish.rounded`; two decimals otherwise), verdicts and
-    yes/no in the language."""
+    yes/no in the language.
+    """
     from sesindex.reporting.publish import BOOLEANS, decimals
 
     if values.name == "verdict":
@@ -204,7 +205,8 @@ def build_reports(run: str | Path | xr.DataTree, out: str | Path | None = None,
     """Write the report of a run in each of ``langs`` (default Swedish and English) and
     return their paths. ``out``: the first language's file (the others beside it, named
     as :data:`REPORT_FILES`), or a directory; default: the run directory. Reports written
-    into a run directory join the files its manifest lists."""
+    into a run directory join the files its manifest lists.
+    """
     from sesindex.manifest import join_run
 
     paths = _write_reports(run, out, boundaries, langs)
@@ -226,10 +228,10 @@ def _write_reports(run, out, boundaries, langs) -> list[Path]:
         from sesindex.reporting.evaluation import build_evaluation_report
 
         return [build_evaluation_report(run, tree, path, lang=lang)  # figures: a run dir's
-                for lang, path in zip(langs, paths)]
+                for lang, path in zip(langs, paths, strict=True)]
     if table_frame(tree, "areas") is None:
         raise FileNotFoundError(f"{run or 'the tree'} has no areas: not a sesindex run")
-    for lang, path in zip(langs, paths):
+    for lang, path in zip(langs, paths, strict=True):
         others = {other: paths[i].name if paths[i].parent == path.parent else None
                   for i, other in enumerate(langs) if other != lang}
         path.write_text(_page(tree, lang, boundaries, others), encoding="utf-8")
@@ -238,7 +240,8 @@ def _write_reports(run, out, boundaries, langs) -> list[Path]:
 
 def _report_paths(run: Path | None, out, langs) -> list[Path]:
     """Where each language's report goes: ``out`` (a file: the first language's; a
-    directory: the files :data:`REPORT_FILES` names in it), else the run directory."""
+    directory: the files :data:`REPORT_FILES` names in it), else the run directory.
+    """
     for lang in langs:
         text("title", lang)  # refuses an unknown language
     if out is None or Path(out).is_dir():
@@ -321,7 +324,8 @@ def source_line(manifest: dict, lang: str) -> str:
 
 def _method(manifest: dict, lang: str) -> str:
     """The method in two sentences (a fit's: the model's), the fit gate's outcome and the
-    source."""
+    source.
+    """
     fit = manifest.get("command") == "fit" or "gate" in manifest
     parts = [f"<p>{text('method_fit' if fit else 'method_index', lang)}</p>"]
     gate = manifest.get("gate")
@@ -335,14 +339,16 @@ def _method(manifest: dict, lang: str) -> str:
 
 def _untyped_note(manifest: dict, year: int, lang: str) -> str:
     """The one sentence a report without area types says instead of type charts and maps:
-    why (the run's types note)."""
+    why (the run's types note).
+    """
     why = manifest.get("types_note") or text("untyped_why", lang)
     return f"<p class='note'>{text('untyped', lang, year=year, why=html.escape(why))}</p>"
 
 
 def _latest_pair(changes: pd.DataFrame | None) -> pd.DataFrame | None:
     """The changes of the latest consecutive pair of years, which the report tells
-    (``changes.csv`` may hold more pairs); their years in ``attrs["years"]``."""
+    (``changes.csv`` may hold more pairs); their years in ``attrs["years"]``.
+    """
     if changes is None or not {"year_from", "year_to"} <= set(changes):
         return changes
     pairs = changes if "pair" not in changes else changes[changes["pair"] == "consecutive"]
@@ -356,11 +362,12 @@ def _latest_pair(changes: pd.DataFrame | None) -> pd.DataFrame | None:
 def _header(manifest: dict, lang: str, untyped_year: int | None = None) -> list[str]:
     """The report's title, what run it shows, its source, and its warnings (the types'
     note, a failed fit gate); with ``untyped_year``, the year shown has no types: the
-    note says so, and why (:func:`_untyped_note`)."""
+    note says so, and why (:func:`_untyped_note`).
+    """
     run = text("run_line", lang, command=html.escape(manifest.get("command", "?")),
                data=html.escape(str(manifest.get("data", "?"))),
                created=html.escape(str(manifest.get("created", "?"))),
-               written=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}")
+               written=f"{datetime.now(UTC):%Y-%m-%d %H:%M}")
     sections = [f"<h1>{text('title', lang)}</h1><p class='muted'>{run} "
                 f"{source_line(manifest, lang)}</p>"]
     note = manifest.get("types_note")

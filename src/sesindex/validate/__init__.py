@@ -98,13 +98,13 @@ def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
 
 
 def run_all(validation_dir="validation", out_root="results/validation") -> dict[str, dict]:
-    """Run every ``*.toml`` study spec in ``validation_dir`` into ``out_root/<stem>/``.
+    r"""Run every ``*.toml`` study spec in ``validation_dir`` into ``out_root/<stem>/``.
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "stability.toml").write_text("n_areas = 40\\nyears = [2022, 2023]\\n")
+    >>> _ = (d / "stability.toml").write_text("n_areas = 40\nyears = [2022, 2023]\n")
     >>> list(run_all(d, d / "out")), (d / "out" / "stability" / "manifest.json").exists()
     (['stability'], True)
     """

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Engine:
     """Where replicates run: in process (default), ``workers`` local processes, or the
-    cluster at ``scheduler``; ``retries``: re-runs of a failed replicate."""
+    cluster at ``scheduler``; ``retries``: re-runs of a failed replicate.
+    """
 
     workers: int | None = None
     scheduler: str | None = None

@@ -25,7 +25,6 @@ from sesindex.bayes.data import ModelInputs
 from sesindex.bayes.trace import as_trace, group
 from sesindex.validate.ranks import rank_of
 
-
 #: Default sampler and SBC settings (the [sbc] table of a study spec overrides them).
 DEFAULTS = {"chains": 2, "tune": 300, "draws": 200, "posterior_draws": 99,
             "target_accept": 0.8, "eta_areas": 4, "control_shift_sd": 1.0,
@@ -51,7 +50,8 @@ class SBCResult:
 
     def ranks(self, shift_sd: float = 0.0) -> pd.DataFrame:
         """Ranks (replicate x quantity); ``shift_sd`` shifts the draws by that many posterior
-        sds first (a deliberately wrong posterior, for the negative control)."""
+        sds first (a deliberately wrong posterior, for the negative control).
+        """
         d = self.draws
         if shift_sd:
             d = d + shift_sd * d.std(axis=-1, ddof=1, keepdims=True)
@@ -143,7 +143,8 @@ def _kept_draws(post, inputs: ModelInputs, names: list[str], eta_cells, index_ce
 
 def _diagnostics(idata, gate) -> dict:
     """The fit gate over the sampled parameters: worst R-hat, bulk and tail ESS,
-    divergences, and whether the replicate converged by the production gate."""
+    divergences, and whether the replicate converged by the production gate.
+    """
     from sesindex.bayes.fit import SAMPLED, divergences_of
     from sesindex.bayes.gate import fit_gate
 
@@ -162,7 +163,8 @@ def _diagnostics(idata, gate) -> dict:
 
 def _model(model, opt: dict, panel: bool):
     """The model spec whose form and sampler the replicates use (``options`` of the
-    older interface override its sampler: tune, draws, chains, target_accept)."""
+    older interface override its sampler: tune, draws, chains, target_accept).
+    """
     from dataclasses import replace
 
     from sesindex.bayes.spec import ModelSpec, SamplerSpec, replicate_sampler
@@ -202,7 +204,8 @@ def _replicate(job: tuple[_Design, int]) -> dict:
 
     The model is compiled once per form in each process (:mod:`sesindex.bayes.compiled`)
     and the replicate's data swapped in, so in process and on every worker only the first
-    replicate of a design compiles."""
+    replicate of a design compiles.
+    """
     from sesindex.bayes.compiled import compiled_model
     from sesindex.bayes.fit import nutpie_sample
     from sesindex.bayes.model import model_data
@@ -329,7 +332,8 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
 def _design_info(design: _Design, eta_areas, compile_seconds: list,
                  table: pd.DataFrame) -> dict:
     """What the SBC result records of its design: the template's size, the model's form,
-    the sampler, the gate, the ranked areas and the seconds spent."""
+    the sampler, the gate, the ranked areas and the seconds spent.
+    """
     template, model = design.template, design.model
     sampler, gate = model.sampler, model.gate
     return {"areas": template.z.shape[0], "municipalities": len(template.municipalities),

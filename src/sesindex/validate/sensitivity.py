@@ -42,12 +42,24 @@ import pandas as pd
 
 from sesindex.data.model import indicator_rates
 from sesindex.index.area_type import area_types
+from sesindex.index.arrays import (
+    OFFICIAL_TYPE_SHARES_2022,
+    batch_index,
+    competition_ranks,
+    indicator_directions,
+    moments,
+    normalise,
+    quantile_types,
+)
 from sesindex.index.spec import IndexSpec
-from sesindex.index.arrays import (OFFICIAL_TYPE_SHARES_2022, batch_index,
-                                   competition_ranks, indicator_directions, moments,
-                                   normalise, quantile_types)
-from sesindex.validate.sensitivity_factors import (AGGREGATIONS, CUT_RULES, NORMALISATIONS,
-                                                   OUTPUTS, TYPES, Factors)
+from sesindex.validate.sensitivity_factors import (
+    AGGREGATIONS,
+    CUT_RULES,
+    NORMALISATIONS,
+    OUTPUTS,
+    TYPES,
+    Factors,
+)
 from sesindex.validate.sensitivity_figures import sensitivity_figures
 
 __all__ = ["AGGREGATIONS", "CUT_RULES", "NORMALISATIONS", "OUTPUTS", "TYPES", "Context",
@@ -72,7 +84,7 @@ class Context:
 
     @classmethod
     def build(cls, ds, year: int, reference: IndexSpec, factors: Factors,
-              shares: Sequence[float] = OFFICIAL_TYPE_SHARES_2022) -> "Context":
+              shares: Sequence[float] = OFFICIAL_TYPE_SHARES_2022) -> Context:
         """Normalise the year's indicators once per normalisation; index the reference.
 
         Examples
