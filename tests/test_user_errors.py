@@ -163,6 +163,11 @@ CASES = {
     "fetch years not years (before any download)": (
         ["fetch", "--years", "2020-20x1", "--cache", "{out}"], 2,
         ["--years '2020-20x1'", "not years"]),
+    "fetch years empty (before any download)": (
+        ["fetch", "--years", "", "--cache", "{out}"], 2, ["--years ''", "no years"]),
+    "publish years empty (before any download)": (
+        ["publish", "--from-scb", "--years", "", "--out", "{out}"], 2,
+        ["--years ''", "no years"]),
     "areas none": (["fit", "--areas", "0", "--out", "{out}"], 2,
                    ["--areas", "greater than or equal to 1"]),
     "areas of data that are not synthetic": (["fit", "--areas", "5", "--data",

@@ -32,6 +32,11 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sesindex.bayes.spec import ModelSpec
+
 __version__ = "0.1.0"
 __all__ = ["bootstrap", "evaluate", "fit", "index_run", "load", "official_index", "read_run",
            "report", "run_study", "save"]
@@ -142,7 +147,7 @@ def bootstrap(data, spec: str = "official", *, years=None, replicates: int = 100
                                  replicates=replicates, seed=seed)
 
 
-def fit(data, spec: str = "latent_factor", **options):
+def fit(data, spec: str | ModelSpec = "latent_factor", **options):
     """Fit the Bayesian latent-factor model (see :mod:`sesindex.bayes`).
 
     Parameters

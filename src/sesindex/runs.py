@@ -118,7 +118,7 @@ def _labelled(frame: pd.DataFrame, index: list[str], dims: list[str],
     file (``where`` names the table in errors); the labels used are in its attrs.
     """
     missing = [c for c in index if c not in frame]
-    other = OTHER_LABELS.get(group)
+    other = OTHER_LABELS.get(group) if group is not None else None
     if missing and other and all(c in frame for c in other[0]):
         (index, dims), missing = other, []
     if missing:

@@ -23,8 +23,9 @@ allowed: advi_iterations, backend, ...
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from difflib import get_close_matches
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -78,7 +79,8 @@ def check_sections(spec: dict, schemas: dict[str, type[BaseModel]], kind: str) -
     or 'rank' (got 'z')
     type: unknown section of an index spec (did you mean 'types'?); allowed: index, types
     """
-    problems, sections = [], {}
+    problems: list[SpecProblem] = []
+    sections: dict[str, dict] = {}
     for section, schema in schemas.items():
         sections[section] = dict(spec.get(section, {}))
         try:
@@ -108,7 +110,7 @@ def unknown_key(key: str, allowed, reason: str = "unknown key") -> SpecProblem:
     return SpecProblem(key, reason + hint, allowed=", ".join(allowed))
 
 
-def _problem(section: str, schema: type[BaseModel], error: dict) -> SpecProblem:
+def _problem(section: str, schema: type[BaseModel], error: Mapping[str, Any]) -> SpecProblem:
     """One pydantic error as a spec problem."""
     key = ".".join(str(p) for p in (section, *error["loc"]) if p != "")
     if error["type"] == "missing" or not error["loc"]:  # the input: the whole table

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -62,7 +63,7 @@ def steps():
         yield step
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``message`` as the command's error and exit with ``code``: 2 (the default)
     when the input is refused (a spec, a file, an option), 1 when a check the command
     ran found problems, 3 when a fit missed its gate.
@@ -255,6 +256,20 @@ def parse_years(text: str | None, option: str = "--years") -> tuple[int, ...] | 
         return year_list(text)
     except ValueError as exc:
         fail(f"{option} {text!r}: {exc}")
+
+
+def required_years(text: str, option: str = "--years") -> tuple[int, ...]:
+    """Years as :func:`parse_years` reads them, for an option that cannot be empty.
+
+    Examples
+    --------
+    >>> required_years("2022-2023")
+    (2022, 2023)
+    """
+    years = parse_years(text, option)
+    if years is None:
+        fail(f"{option} {text!r}: no years: write a range (2011-2024) or a list (2015,2024)")
+    return years
 
 
 def year_list(text: str) -> tuple[int, ...]:

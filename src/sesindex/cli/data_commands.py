@@ -7,7 +7,17 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from sesindex.cli.app import DATA_HELP, app, console, data_app, err, fail, parse_years, steps
+from sesindex.cli.app import (
+    DATA_HELP,
+    app,
+    console,
+    data_app,
+    err,
+    fail,
+    parse_years,
+    required_years,
+    steps,
+)
 
 
 @data_app.command("check")
@@ -139,7 +149,7 @@ def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = 
 
     table = table or (POPULATION_TABLE if population else INDEX_TABLE)
     year_codes = (years.split(",") if "*" in years
-                  else [str(y) for y in parse_years(years)])
+                  else [str(y) for y in required_years(years)])
     if population:
         from sesindex.data.scb import fetch_population
 

@@ -98,6 +98,7 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
     """
     from sesindex.bayes import fit as fit_model
     from sesindex.bayes.aggregate import regso_groups
+    from sesindex.index.cutpoints import Typing
     from sesindex.reporting.save import write_fit_run
 
     with steps() as step:
@@ -111,7 +112,8 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
         with step(f"write {out}"), written_whole(out) as tmp:
             files = write_fit_run(result, tmp, loaded=loaded, report=report)
             files += extra(tmp) if extra else []
-    print_typing(result.typing.note, result.typing.warnings)
+    if isinstance(result.typing, Typing):  # how the fit typed its years
+        print_typing(result.typing.note, result.typing.warnings)
     if len(result.changes):
         print_verdicts(result.changes, "the posterior")
     _print_gate(result.gate)
@@ -167,12 +169,12 @@ def _print_pre_period(event_study) -> None:
 def _year_pairs(compare: list[str]) -> tuple[tuple[int, int], ...]:
     """``--compare`` values ('2015,2024', ...) as pairs of years, or exit 2 saying why."""
     try:
-        pairs = tuple(tuple(int(y) for y in c.split(",")) for c in compare)
+        pairs = [tuple(int(y) for y in c.split(",")) for c in compare]
     except ValueError:
-        pairs = ((),)
+        pairs = [()]
     if any(len(p) != 2 for p in pairs):
         fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}")
-    return pairs
+    return tuple((p[0], p[1]) for p in pairs)
 
 
 def _print_gate(gate: dict) -> None:

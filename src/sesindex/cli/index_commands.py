@@ -75,7 +75,7 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
                       f"{published['largest_difference']:.4f} points ({published['area']}, "
                       f"{published['year']}); published V1-V3 are rounded to 0.1, so up to "
                       "0.05 is rounding", highlight=False)
-    if summary[[f"type_{k}" for k in range(1, 6)]].to_numpy().sum():
+    if summary is not None and summary[[f"type_{k}" for k in range(1, 6)]].to_numpy().sum():
         print_types(summary, f"Area types ({spec.name})")
     if changes is not None:
         print_verdicts(changes, "the bootstrap of binomial noise")

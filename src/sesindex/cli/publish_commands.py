@@ -18,8 +18,8 @@ from sesindex.cli.app import (
     err,
     fail,
     parse_cutpoints,
-    parse_years,
     refuse_earlier_run,
+    required_years,
     steps,
 )
 from sesindex.cli.data_commands import assemble_or_fail, check_data, fetch_or_fail, or_fail
@@ -63,7 +63,7 @@ def publish(from_scb: bool = typer.Option(False, "--from-scb", help="Build it fr
     if not from_scb:
         fail("publish builds a publication from SCB's own tables: pass --from-scb (for data "
              "you have, 'sesindex fit --data FILE' writes the same publication)", 2)
-    wanted = parse_years(years)
+    wanted = required_years(years)
     default_spec = SINGLE_YEAR_SPEC if len(wanted) == 1 else PANEL_SPEC
     model_spec = model_spec_from_options(spec or default_spec,
                                          years=years, adjacency=None, compare=None,

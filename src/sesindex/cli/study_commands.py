@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -77,7 +78,8 @@ def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
     if spec is not None:
         _report_checks([(spec, StudySpec.load)])
         return
-    files = [(p, StudySpec.load) for p in sorted(Path(specs_dir).glob("*.toml"))]
+    files: list[tuple[Path, Callable]] = [(p, StudySpec.load)
+                                          for p in sorted(Path(specs_dir).glob("*.toml"))]
     for name in packaged_specs():
         path = resolve_spec(name)
         with open(path, "rb") as fh:

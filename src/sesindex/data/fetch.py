@@ -192,9 +192,10 @@ def default_transport() -> Transport:
 
 def _retry_after(exc: urllib.error.HTTPError, default: float) -> float:
     """Seconds from an HTTP 429's ``Retry-After`` header, else ``default``."""
+    value = exc.headers.get("Retry-After") if exc.headers is not None else None
     try:
-        return max(0.0, float((exc.headers or {}).get("Retry-After")))
-    except (TypeError, ValueError):
+        return max(0.0, float(value)) if value is not None else default
+    except ValueError:
         return default
 
 

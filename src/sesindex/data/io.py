@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -237,14 +238,20 @@ def _load(source: str, *, boundary_version: str | None, seed: int | None,
     if source in ("synthetic", "synthetic-programme", "synthetic-deso"):
         from functools import partial
 
-        from sesindex.data.synthetic import PROGRAMME_DEMO, generate, generate_programme
+        from sesindex.data.synthetic import (
+            PROGRAMME_DEMO,
+            SyntheticData,
+            generate,
+            generate_programme,
+        )
 
         kw = {"seed": seed} if seed is not None else {}
         # RegSO as SCB serves it (RegSO 2025 from 2024); DeSO held at DeSO 2018
         kw["boundary_break"] = source != "synthetic-deso"
-        make = {"synthetic": generate, "synthetic-programme": generate_programme,
-                "synthetic-deso": partial(generate, division="deso")}[source]
-        syn = _subset(make(**kw), n_areas, years)  # one panel, whatever is asked of it
+        makers: dict[str, Callable[..., SyntheticData]] = {
+            "synthetic": generate, "synthetic-programme": generate_programme,
+            "synthetic-deso": partial(generate, division="deso")}
+        syn = _subset(makers[source](**kw), n_areas, years)  # one panel, whatever is asked of it
         notes = [f"synthetic national {'DeSO ' if source == 'synthetic-deso' else ''}"
                  f"panel, seed {syn.seed}: {syn.dataset.attrs['source']}; "
                  f"{syn.dataset.attrs['boundary_note']}"]

@@ -57,8 +57,8 @@ def plant_jumps(rng, eta, alpha, lam, eps, cfg):
     year = event_years(rng, n, t, cfg.jump_share)
     index = index_of(alpha, lam, eta, eps)
     eta = eta.copy()
-    for i in np.flatnonzero(year >= 0):
-        y = year[i]
+    for i in np.flatnonzero(year >= 0).tolist():
+        y = int(year[i])
         sign = 1.0 if index[i, y] < 2 * cfg.jump_index else rng.choice([-1.0, 1.0])
         eta[i, y:] += shift_for(alpha, lam, eta, eps, i, y, sign * cfg.jump_index)
     return eta, year
@@ -91,7 +91,7 @@ def plant_programme(eta, alpha, lam, eps, codes, years, cfg):
                          f"after the first ({years[0]}-{years[-1]})")
     y = list(years).index(cfg.programme_start)
     eta = eta.copy()
-    for i in np.flatnonzero(np.isin(codes, cfg.programme_areas)):
+    for i in np.flatnonzero(np.isin(codes, cfg.programme_areas)).tolist():
         eta[i, y:] += shift_for(alpha, lam, eta, eps, i, y, cfg.programme_index)
     return eta
 

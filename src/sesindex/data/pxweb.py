@@ -51,7 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -143,6 +143,14 @@ def _role_dim(cube: Cube, role: str, ids: set[str]) -> str | None:
         return named[0]
     found = [d.id for d in cube.dims if _norm(d.id) in ids or _norm(d.label) in ids]
     return found[0] if found else None
+
+
+@overload
+def find_dims(cube: Cube, *, need_metric: Literal[True]) -> tuple[str, str, str]: ...
+
+
+@overload
+def find_dims(cube: Cube, *, need_metric: bool) -> tuple[str, str, str | None]: ...
 
 
 def find_dims(cube: Cube, *, need_metric: bool) -> tuple[str, str, str | None]:

@@ -78,7 +78,7 @@ def _problem(check: str, message: str, frame: pd.DataFrame) -> Problem:
     """A problem naming the areas (and row numbers) of ``frame``'s rows."""
     codes = frame["area_code"] if "area_code" in frame else pd.Series(dtype=object)
     areas = tuple(dict.fromkeys(str(c) for c in codes if isinstance(c, str) and c))
-    lines = ()
+    lines: tuple[int, ...] = ()
     if "source_line" in frame:
         lines = tuple(sorted({int(x) for x in pd.to_numeric(frame["source_line"]).dropna()}))
     return Problem(check, message, areas, tuple(int(r) for r in frame.index), lines)

@@ -325,8 +325,8 @@ PROGRAMME_DEMO = {"areas": 40, "start": 2018, "index": -1.0}
 
 
 def generate_programme(n_areas: int | None = None, years: tuple[int, ...] = YEARS,
-                       seed: int = 20240101, areas: int = PROGRAMME_DEMO["areas"],
-                       start: int = PROGRAMME_DEMO["start"],
+                       seed: int = 20240101, areas: int = int(PROGRAMME_DEMO["areas"]),
+                       start: int = int(PROGRAMME_DEMO["start"]),
                        effect: float = PROGRAMME_DEMO["index"], *,
                        boundary_break: bool = False) -> SyntheticData:
     """The default panel with a programme planted for evaluation walk-throughs.

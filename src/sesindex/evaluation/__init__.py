@@ -37,8 +37,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+import xarray as xr
 
 from sesindex.evaluation.contamination import departures
 from sesindex.evaluation.effects import effect_draws, effects_table, pre_period_check, trajectories
@@ -51,6 +53,10 @@ from sesindex.evaluation.treated import (
     read_programmes,
     read_treated,
 )
+
+if TYPE_CHECKING:
+    from sesindex.bayes.fit import FitResult
+    from sesindex.bayes.spec import ModelSpec
 
 __all__ = ["EvaluationInputError", "EvaluationResult", "evaluate", "read_programmes",
            "read_treated"]
@@ -74,7 +80,7 @@ class EvaluationResult:
     balance: pd.DataFrame
     trajectories: pd.DataFrame
     starts: dict
-    fit: object  # the FitResult of the panel with programme effects
+    fit: FitResult  # the fit of the panel with programme effects
     info: dict = field(default_factory=dict)
     programmes: dict = field(default_factory=dict)  # treated area -> its programme
     inputs: dict = field(default_factory=dict)  # files of treated / comparison areas -> sha256
@@ -106,8 +112,8 @@ class EvaluationResult:
 class FittedRun:
     """What an evaluation needs of a fit: data, spec, latent means, gate, cut points."""
 
-    data: object
-    spec: object
+    data: xr.Dataset
+    spec: ModelSpec
     eta_mean: pd.DataFrame  # area x year posterior mean of eta (higher = lower status)
     fit_ok: bool
     cutpoints: dict | None  # year -> (mu, sigma) when the fit typed nationally

@@ -79,7 +79,10 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
     start = np.array([starts.get(a, 10**6) for a in areas])
     post_years = years[None, :] >= start[:, None]  # (area, year): treated and started
     out = {"att_index": effect[:, post_years].mean(axis=1)}
-    beta = _flat(group(result.idata, "posterior")["programme_effect"].sel(draw=post["draw"]))
+    sampled = group(result.idata, "posterior")
+    if sampled is None:
+        raise ValueError("the evaluation fit holds no posterior draws")
+    beta = _flat(sampled["programme_effect"].sel(draw=post["draw"]))
     shift = np.einsum("ate,se->sat", result.inputs.design, beta)
     scale = _flat(post["eta_scale"])[:, None]
     out["att_ses"] = -(shift[:, post_years] / scale).mean(axis=1)
@@ -93,7 +96,7 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
     for cohort in sorted(set(starts.values())):
         mask = post_years & (start == cohort)[:, None]
         out[f"att_index_cohort_{cohort}"] = effect[:, mask].mean(axis=1)
-    times = event_times(years, starts)  # this programme's (a fit may hold several)
+    times = event_times(years.tolist(), starts)  # this programme's (a fit may hold several)
     rel = years[None, :] - start[:, None]
     treated = np.isin(areas, list(starts))[:, None]
     times = sorted(times + [-1])  # the reference year: 0 by construction

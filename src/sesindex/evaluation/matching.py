@@ -57,7 +57,7 @@ def pre_features(eta: np.ndarray, years: Sequence[int], start: int) -> np.ndarra
     return np.stack([level, trend], axis=1)
 
 
-def match_controls(eta: np.ndarray, years: Sequence[int], areas: Sequence[str],
+def match_controls(eta: np.ndarray, years: Sequence[int], areas: Sequence[str] | np.ndarray,
                    starts: Mapping[str, int], k: int = 5, within: str = "none",
                    municipality: Sequence[str] | None = None) -> Matching:
     """``k`` nearest never-treated areas per treated area (with replacement).
@@ -79,7 +79,8 @@ def match_controls(eta: np.ndarray, years: Sequence[int], areas: Sequence[str],
         raise EvaluationInputError(f"matching within {within} needs the areas' "
                                    "municipality codes")
     width = WITHIN[within]
-    group = np.array([str(m)[:width] for m in municipality] if width else [""] * len(areas))
+    codes = municipality if municipality is not None else [""] * len(areas)
+    group = np.array([str(m)[:width] for m in codes])  # width 0: one group
     rows = []
     for start in sorted(set(starts.values())):
         feats = pre_features(eta, years, start)

@@ -57,7 +57,9 @@ def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
     """
     from sesindex.index.cutpoints import year_spans
 
-    short, counts, known = [], {}, index.notnull()
+    short: list[int] = []
+    counts: dict[tuple[str, str], list[int]] = {}
+    known = index.notnull()
     for year in index["year"].values:
         present = known.sel(year=year)
         versions = set(ds["boundary_version"].sel(year=year).values[present.values]) - {None}
@@ -70,9 +72,9 @@ def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
             counts.setdefault(held, []).append(int(year))
     if not short:
         return [], ""
-    counts = [f"{held} in {year_spans(years)}{lacking}"
-              for (held, lacking), years in counts.items()]
-    return short, (f"the data holds {' / '.join(counts)}, and the official types and "
+    held_in = [f"{held} in {year_spans(years)}{lacking}"
+               for (held, lacking), years in counts.items()]
+    return short, (f"the data holds {' / '.join(held_in)}, and the official types and "
                    "national ranks rest on all areas of the division (the types on their "
                    "national mean and standard deviation), which this data cannot give "
                    "(--cutpoints mu,sigma or YEAR:mu,sigma;... supplies SCB's mu and sigma "

@@ -113,7 +113,8 @@ def explorer_rows(areas: pd.DataFrame, changes: pd.DataFrame | None = None
     rlo, rhi = _column(d, "rank_lo90"), _column(d, "rank_hi90")
     moves = _last_changes(areas, changes, year, type_col).reindex(d["area_code"])
     places = 1 if status == "index" else 2
-    rows, cells = [], {lang: [] for lang in LANGUAGES}
+    rows: list[list] = []
+    cells: dict[str, list[list[str]]] = {lang: [] for lang in LANGUAGES}
     for i, code in enumerate(d["area_code"]):
         move = moves.iloc[i]
         moved = pd.notna(move["type_from"]) and move["type_from"] != move["type_to"]
@@ -179,7 +180,7 @@ def municipality_svg(fill: dict[str, str], names: dict[str, str]) -> str:
             f'xmlns="http://www.w3.org/2000/svg">{"".join(paths)}</svg>')
 
 
-def _fills(rows: list) -> tuple[dict[str, str], str, str]:
+def _fills(rows: list) -> tuple[dict[str, str], str, dict[str, str]]:
     """Each municipality's colour: its share of areas in types 1-2 (typed runs), else
     its median index; which of the two (the map's hint); and the colour legend.
     """

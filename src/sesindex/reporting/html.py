@@ -246,6 +246,9 @@ def _report_paths(run: Path | None, out, langs) -> list[Path]:
         text("title", lang)  # refuses an unknown language
     if out is None or Path(out).is_dir():
         where = Path(out) if out is not None else run
+        if where is None:
+            raise ValueError("a run tree that is not in a directory needs out: where to "
+                             "write its report")
         return [where / REPORT_FILES[lang] for lang in langs]
     first = Path(out)
     return [first] + [first.with_name(f"{first.stem}_{lang}{first.suffix}")
@@ -264,6 +267,8 @@ def _page(tree: xr.DataTree, lang: str, boundaries, others: dict) -> str:
     from sesindex.runs import table_frame
 
     areas = table_frame(tree, "areas")
+    if areas is None:
+        raise ValueError("the run's tree holds no areas table: nothing to report")
     summary = table_frame(tree, "summary")
     changes = _latest_pair(table_frame(tree, "changes"))
     manifest = tree.attrs["manifest"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
@@ -86,7 +87,7 @@ def index_run(loaded, spec=None, *, cutpoints=None, uncertainty_years: int = 0,
             extra, changes = bootstrap_uncertainty(loaded.dataset, spec, years=years,
                                                    seed=seed or 20240101)
         areas = areas.merge(extra, on=["area_code", "year"], how="left", validate="1:1")
-    published = {}
+    published: dict[str, Any] = {}
     if "published_index" in result:
         diff = abs(result["index"] - result["published_index"])
         where = diff.where(diff == diff.max(), drop=True)

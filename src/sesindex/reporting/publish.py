@@ -206,8 +206,8 @@ def _headed(table: pd.DataFrame, lang: str, text: bool) -> pd.DataFrame:
         values = table[col]
         if _is_boolean(values):
             values = values.map(lambda v: "" if pd.isna(v) else (yes if v else no))
-        elif text and decimals(col) is not None:
-            values = _as_text(values, decimals(col), lang)
+        elif text and (places := decimals(col)) is not None:
+            values = _as_text(values, places, lang)
         out[COLUMNS[col][pos]] = values
         if col in TYPE_COLUMNS:
             out[TYPE_LABEL_HEADING[lang]] = table[col].map(TYPE_LABELS[lang]).fillna("")

@@ -164,6 +164,8 @@ def _area_replicates(observed: BatchIndex, inputs: YearInputs, spec: IndexSpec,
     pick = rng.integers(0, n, size=(replicates, n))
     pop = None
     if spec.moments == "population":
+        if inputs.population is None:
+            raise ValueError("population-weighted cut points need the areas' populations")
         pop = inputs.population[pick]
     mu, sigma = moments(observed.index[pick], pop, spec.ddof)
     index = np.broadcast_to(observed.index, (replicates, n))

@@ -246,13 +246,13 @@ def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | Non
         typed = _per_year(typing, typing.typed, index)
         national = _per_year(typing, typing.national, index)
         ranked = _per_year(typing, typing.ranked, index)
-        for name in out.data_vars:
-            if name.startswith(("p_type", "type_mode")):
-                out[name] = out[name].where(typed, 0 if name == "type_mode" else np.nan)
-            elif name.startswith(("rank_", "p_rank_")):
-                out[name] = out[name].where(ranked)
-            elif name.startswith(("mu_", "sigma_")):
-                out[name] = out[name].where(national)
+        for var in map(str, out.data_vars):
+            if var.startswith(("p_type", "type_mode")):
+                out[var] = out[var].where(typed, 0 if var == "type_mode" else np.nan)
+            elif var.startswith(("rank_", "p_rank_")):
+                out[var] = out[var].where(ranked)
+            elif var.startswith(("mu_", "sigma_")):
+                out[var] = out[var].where(national)
     return out
 
 
@@ -274,7 +274,7 @@ def change_draws(index: xr.DataArray, year_from: int, year_to: int, ddof: int = 
     held = area_types(i1, m0, s0)
     d = i1 - i0
     out = summarise(d, "dI")
-    out["p_abs_change_gt_delta"] = (np.abs(d) > delta).mean("draw")
+    out["p_abs_change_gt_delta"] = (abs(d) > delta).mean("draw")
     out["p_increase"] = (d > 0).mean("draw")
     out["p_type_change"] = (t1 != t0).mean("draw")
     out["p_own_change"] = (held != t0).mean("draw")

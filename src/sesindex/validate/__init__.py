@@ -82,10 +82,9 @@ def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
         extra["engine"] = engine
     results = module.run(spec, study, out, **extra)
     spec_hash = None
-    if spec.path:
-        spec_hash = "sha256:" + hashlib.sha256(Path(spec.path).read_bytes()).hexdigest()
     inputs = dict(study.source_files)
     if spec.path:
+        spec_hash = "sha256:" + hashlib.sha256(Path(spec.path).read_bytes()).hexdigest()
         inputs[str(spec.path)] = spec_hash
     return write_manifest(
         out, command=f"validate {spec.path or spec.study}", spec=spec.raw, inputs=inputs,

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -317,8 +318,8 @@ def _evaluate_job(job: tuple, *, years, opt, model_spec) -> tuple[list[dict], di
     """
     kind, seed, size, effect = job
     t = time.perf_counter()
-    entry = {"status": "ok", "error": ""}
-    rows = []
+    entry: dict[str, Any] = {"status": "ok", "error": ""}
+    rows: list[dict] = []
     try:
         rows = _replicate(kind, seed, size, effect, years, opt, model_spec,
                           np.random.default_rng([seed, 11]))

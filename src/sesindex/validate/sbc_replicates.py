@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sesindex.bayes.data import ModelInputs
+from sesindex.bayes.spec import ModelSpec
 from sesindex.bayes.trace import as_trace, group
 from sesindex.validate.ranks import rank_of
 
@@ -100,7 +101,7 @@ def _hyper_names(panel: bool, municipality: bool, jumps: bool) -> list[str]:
 
 
 def _truth_vector(truth: dict, names: list[str], eta_cells, index_cells) -> np.ndarray:
-    parts = [np.ravel(truth[n]) for n in names]
+    parts: list = [np.ravel(truth[n]) for n in names]
     parts.append([truth["eta"][a, t] for a, t in eta_cells])
     if index_cells:
         ix = truth["index"]
@@ -149,10 +150,12 @@ def _diagnostics(idata, gate) -> dict:
     from sesindex.bayes.gate import fit_gate
 
     trace = as_trace(idata)
-    post = group(trace, "posterior")
+    post, stats = group(trace, "posterior"), group(trace, "sample_stats")
+    if post is None or stats is None:
+        raise ValueError("the replicate's trace lacks its posterior or sample_stats group")
     post = post[[v for v in SAMPLED if v in post]]
     verdict = fit_gate(post, divergences_of(trace), gate)
-    steps = group(trace, "sample_stats").get("n_steps")
+    steps = stats.get("n_steps")
     return {"divergences": verdict["divergences"],
             "min_ess_bulk": verdict["worst"]["ess_bulk"]["value"],
             "min_ess_tail": verdict["worst"]["ess_tail"]["value"],
@@ -185,7 +188,7 @@ class _Design:
     """What every replicate of one design needs (sent to each replicate, picklable)."""
 
     template: ModelInputs
-    model: object  # ModelSpec: form, sampler, gate
+    model: ModelSpec  # form, sampler, gate
     seed: int
     prior: dict | None
     hyper: tuple[str, ...]
@@ -297,7 +300,7 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     eta_cells = tuple((int(a), t) for a in eta_areas for t in range(n_year))
     official = tuple(template.indicators[:3]) == ("V1", "V2", "V3")
     names = quantity_names(template, panel, list(eta_cells), model,
-                           eta_cells if official else None)
+                           list(eta_cells) if official else None)
     design = _Design(template, model, seed, prior,
                      tuple(_hyper_names(panel, model.municipality, model.steps == "jumps")),
                      eta_cells, eta_cells if official else None, keep,

@@ -183,7 +183,7 @@ def _fit_one(scenario: str, seed: int, n_areas, years, model_spec, opt) -> dict:
                    **{f"seconds_{k}": v for k, v in res.timings.items()})
         post = group(res.idata, "posterior")
         for name in ("tau", "jump_sd", "jump_share"):
-            if name in post:
+            if post is not None and name in post:
                 row[f"{name}_mean"] = float(post[name].mean())
     except Exception as err:  # noqa: BLE001 - recorded in replicates.csv, never dropped
         scores = None
@@ -220,11 +220,11 @@ def _figures(out, cov: pd.DataFrame, rel: pd.DataFrame, jumped: pd.DataFrame,
         fig, ax = out.figure(size=(6.5, 5.2))
         order = np.argsort(jumped["true_change"].to_numpy())
         j = jumped.iloc[order]
-        x = np.arange(len(j))
-        ax.errorbar(x, j["posterior_mean"], yerr=[j["posterior_mean"] - j["lo90"],
+        pos = np.arange(len(j))
+        ax.errorbar(pos, j["posterior_mean"], yerr=[j["posterior_mean"] - j["lo90"],
                                                   j["hi90"] - j["posterior_mean"]],
                     fmt="o", ms=3, capsize=1, label="posterior mean, 90 % interval")
-        ax.plot(x, j["true_change"], "x", color="firebrick", label="true change")
+        ax.plot(pos, j["true_change"], "x", color="firebrick", label="true change")
         ax.set_xlabel("Jumped area-years (sorted by true change)")
         ax.set_ylabel("Change of the index (points)")
         ax.set_title(f"{title}: the planted jumps")
@@ -292,7 +292,7 @@ def _study_design(spec) -> tuple[list, object, dict]:
     if unknown:
         raise ValueError(f"[stress] scenarios {unknown} unknown: choose from {list(SCENARIOS)}")
     n_areas = int(spec.option("n_areas", 300))
-    jobs = [(s, spec.seed + k, n_areas) for s in scenarios
+    jobs: list[tuple[str, int, int | None]] = [(s, spec.seed + k, n_areas) for s in scenarios
             for k in range(int(spec.option("seeds", 3)))]
     jobs += [("baseline", int(seed), None) for seed in spec.option("national_seeds", [])]
     return jobs, model_spec, opt
