@@ -112,6 +112,7 @@ def test_the_aggregated_tables_and_draws_are_written(deso_fit, tmp_path):
     assert np.all(np.abs(got - want) <= np.abs(want) * ROUNDING_ERROR)
 
 
+@pytest.mark.slow
 def test_sesindex_fit_on_deso_data_also_writes_their_regso_areas(tmp_path):
     from typer.testing import CliRunner
 

@@ -85,6 +85,7 @@ def test_the_model_density_with_breaks_is_the_kernel_and_the_graph_alike():
                                                         rel=1e-6)
 
 
+@pytest.mark.slow
 def test_a_changed_area_moves_freely_across_the_break_and_its_change_is_flagged():
     # 400 areas x 4 years; the changed areas' status shifts by N(0, 0.3^2) in 2024. With
     # the series break the posterior change 2023 -> 2024 of those areas follows the true

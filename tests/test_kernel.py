@@ -79,7 +79,7 @@ def test_gradient_matches_finite_differences_at_a_small_random_walk_sd():
         assert grad[name] == pytest.approx(fd, rel=1e-5), name
 
 
-@pytest.mark.parametrize("dispersion", ["sd", "variance"])
+@pytest.mark.parametrize("dispersion", ["sd", pytest.param("variance", marks=pytest.mark.slow)])
 def test_model_density_is_the_kernel_and_the_graph_alike(dispersion):
     from sesindex.bayes.data import model_inputs
     from sesindex.bayes.model import build_model

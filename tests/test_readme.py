@@ -44,8 +44,11 @@ def readme_blocks() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _slow(blocks: list[tuple[str, str]]) -> bool:
+    """A block that fits, evaluates, runs an example or the national demo: the slow tier,
+    as the tests of those commands.
+    """
     return any(word in code for _, code in blocks
-               for word in ("sesindex fit", "sesindex evaluate", "examples/"))
+               for word in ("sesindex fit", "sesindex evaluate", "sesindex demo", "examples/"))
 
 
 BLOCKS = [pytest.param(blocks, id=name, marks=[pytest.mark.slow] if _slow(blocks) else [])

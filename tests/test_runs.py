@@ -169,6 +169,7 @@ def test_a_tree_refuses_an_unknown_table_and_a_report_of_a_tree_needs_a_file(tmp
         build_report(tree)
 
 
+@pytest.mark.slow
 def test_a_notebook_saves_a_fit_as_the_cli_writes_it_and_never_over_another(tmp_path):
     from sesindex.bayes import ModelSpec
     from sesindex.bayes.spec import SamplerSpec

@@ -74,6 +74,7 @@ def _grid(n_side: int):
     return names, adjacency_from_pairs(pairs, names)
 
 
+@pytest.mark.slow
 def test_spatial_model_density_kernel_equals_graph():
     from sesindex.bayes.data import ModelInputs
     from sesindex.bayes.model import build_model
@@ -135,6 +136,7 @@ def _posterior_eta(names, z, v, adjacency):
     return trace, eta
 
 
+@pytest.mark.slow
 def test_spatial_term_recovers_its_share_and_borrows_strength(spatial_truth):
     names, adj, eta_true, z, v, share = spatial_truth
     trace, eta = _posterior_eta(names, z, v, adj)
@@ -151,6 +153,7 @@ def test_spatial_term_recovers_its_share_and_borrows_strength(spatial_truth):
     assert err_spatial < err_plain
 
 
+@pytest.mark.slow
 def test_cli_fit_with_an_adjacency_file_reports_the_spatial_share(tmp_path):
     import json
 

@@ -92,6 +92,7 @@ def test_a_climb_to_a_non_finite_density_starts_where_nutpie_would(small_model,
     np.testing.assert_array_equal(got, x0)
 
 
+@pytest.mark.slow
 def test_a_fit_started_at_the_mode_agrees_with_one_started_by_nutpie():
     from dataclasses import replace
 

@@ -156,7 +156,12 @@ sobol_resamples = 20
 }
 
 
-@pytest.mark.parametrize("study", sorted(STUDIES))
+#: the studies whose replicates are MCMC fits: the slow tier (sensitivity stays fast)
+FITTING = ("sbc", "stress")
+
+
+@pytest.mark.parametrize("study", [pytest.param(s, marks=pytest.mark.slow) if s in FITTING
+                                   else s for s in sorted(STUDIES)])
 def test_a_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path, study):
     """The reference is what a user runs: the study in a fresh interpreter, whose fits
     load their compiled models from the machine's cache, as the cluster's fresh workers
