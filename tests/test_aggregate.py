@@ -61,6 +61,7 @@ def test_an_area_without_a_group_is_named():
         area_groups(["0114C1010", "0114C9999"], {"0114C1010": "0114R001"})
 
 
+@pytest.mark.slow
 def test_a_one_deso_regso_has_its_deso_index_in_every_draw(deso_fit):
     _, ds, res = deso_fit
     key = deso_to_regso(ds["area"].values)
@@ -74,6 +75,7 @@ def test_a_one_deso_regso_has_its_deso_index_in_every_draw(deso_fit):
                                    rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_regso_intervals_cover_the_true_regso_index(deso_fit):
     syn, ds, res = deso_fit
     truth = syn.truth[syn.truth["area_code"].isin(ds["area"].values)]
@@ -96,6 +98,7 @@ def test_regso_intervals_cover_the_true_regso_index(deso_fit):
     assert set(res.grouped.changes["area_code"]) == set(table.index.get_level_values(0))
 
 
+@pytest.mark.slow
 def test_the_aggregated_tables_and_draws_are_written(deso_fit, tmp_path):
     import arviz as az
 

@@ -156,12 +156,8 @@ sobol_resamples = 20
 }
 
 
-#: the studies whose replicates are MCMC fits: the slow tier (sensitivity stays fast)
-FITTING = ("sbc", "stress")
-
-
-@pytest.mark.parametrize("study", [pytest.param(s, marks=pytest.mark.slow) if s in FITTING
-                                   else s for s in sorted(STUDIES)])
+@pytest.mark.slow  # three runs of a study each: the fast tier keeps the cluster test above
+@pytest.mark.parametrize("study", sorted(STUDIES))
 def test_a_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path, study):
     """The reference is what a user runs: the study in a fresh interpreter, whose fits
     load their compiled models from the machine's cache, as the cluster's fresh workers

@@ -133,6 +133,7 @@ def tiny_sbc():
                    model=ModelSpec(municipality=True, gate=TINY_GATE))
 
 
+@pytest.mark.slow
 def test_tiny_sbc_ranks_are_uniform(tiny_sbc):
     rep = tiny_sbc.replicates
     assert len(rep) == 30 and set(rep["status"]) <= {"ok", "not_converged"}, \
@@ -155,6 +156,7 @@ def test_tiny_sbc_ranks_are_uniform(tiny_sbc):
     assert summary["ks_p"] > 0.001
 
 
+@pytest.mark.slow
 def test_tiny_sbc_rejects_a_shifted_posterior(tiny_sbc):
     # negative control: the same truths ranked against draws moved up by one posterior sd
     table, summary = summarise(tiny_sbc, bins=5, shift_sd=1.0)
@@ -162,7 +164,7 @@ def test_tiny_sbc_rejects_a_shifted_posterior(tiny_sbc):
     assert (table["rank_mean"] < 0.5).all()  # truths now sit low among the draws
 
 
-def test_a_failing_replicate_is_recorded_not_dropped(tiny_sbc):
+def test_a_failing_replicate_is_recorded_not_dropped():
     tpl = template_inputs(20, 4, (2022,), seed=1)
     # Beta(0, 2) is not a distribution: every simulation fails, and says why
     res = run_sbc(tpl, replicates=2, seed=11, prior={"rho_ab": (0.0, 2.0)},
