@@ -14,15 +14,14 @@ slope of the posterior mean change 2023 -> 2024 on the true change, the coverage
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from dataclasses import replace
-
 from sesindex.bayes import fit, load_model_spec
-from sesindex.specs import resolve_spec
 from sesindex.data.synthetic import generate
+from sesindex.specs import resolve_spec
 
 YEARS = (2021, 2022, 2023, 2024)
 

@@ -46,7 +46,8 @@ def chain_steps(trace) -> list[int]:
 
 def thread_efficiency(model, calls: int = 300) -> float:
     """(seconds of ``calls`` log density calls in one thread) / (seconds of ``calls``
-    calls in each of two threads at once)."""
+    calls in each of two threads at once).
+    """
     import threading
 
     logp, x = model.logp_function(), np.asarray(model.initial_point_func(1))

@@ -1,4 +1,4 @@
-"""Where a fit's compile time goes, cold and warm (issue 18, item 4).
+r"""Where a fit's compile time goes, cold and warm (issue 18, item 4).
 
 Each run is a fresh process that compiles one model form as ``sesindex fit`` does
 (:func:`sesindex.bayes.sampling.compiled.compiled_model`; its ``compile`` seconds are the
@@ -19,8 +19,10 @@ reuse them; every run also counts numba's cache loads and saves (``NUMBA_DEBUG_C
 
 Usage::
 
-    python benchmarks/bench_compile.py --areas 600 --years 1 --compile disk >> benchmarks/results/compile.jsonl
-    python benchmarks/bench_compile.py --areas 600 --years 14 --compile process >> benchmarks/results/compile.jsonl
+    python benchmarks/bench_compile.py --areas 600 --years 1 --compile disk \
+        >> benchmarks/results/compile.jsonl
+    python benchmarks/bench_compile.py --areas 600 --years 14 --compile process \
+        >> benchmarks/results/compile.jsonl
 """
 
 from __future__ import annotations

@@ -43,7 +43,8 @@ sys.path.insert(0, str(HERE))
 
 def compiled_case(case: str):
     """The packaged spec of the case's length and its two compiled forms (disk first),
-    with their compile seconds in this process."""
+    with their compile seconds in this process.
+    """
     from bench_gradient_cost import spec_inputs
 
     from sesindex.bayes.sampling.compiled import compiled_model

@@ -68,7 +68,7 @@ def hyper(res) -> dict:
         if v in post:
             mean = np.atleast_1d(post[v].mean(("chain", "draw")).values)
             sd = np.atleast_1d(post[v].std(("chain", "draw")).values)
-            for i, (m, s) in enumerate(zip(mean, sd)):
+            for i, (m, s) in enumerate(zip(mean, sd, strict=True)):
                 out[f"{v}[{i}]" if mean.size > 1 else v] = (round(float(m), 4), round(float(s), 4))
     return out
 

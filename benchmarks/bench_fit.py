@@ -42,7 +42,7 @@ def main() -> None:
     onehot = np.eye(6)[m["type_true"].to_numpy()][:, 1:]
     probs = m[[f"p_type_{k}" for k in range(1, 6)]].to_numpy()
     plug = compute_index(data.dataset, IndexSpec(types_over="given_areas"))["type"]
-    plug = plug.to_series().reindex(list(zip(m["area_code"], m["year"]))).to_numpy()
+    plug = plug.to_series().reindex(list(zip(m["area_code"], m["year"], strict=True))).to_numpy()
     out = {"command": f"python benchmarks/bench_fit.py --areas {a.areas} --years {a.years} "
                       f"--tune {a.tune} --draws {a.draws}",
            "wall_s": round(wall, 1), "timings_s": res.timings, "gate_passed": res.gate["passed"],

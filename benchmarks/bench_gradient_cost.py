@@ -41,7 +41,8 @@ OUT = HERE / "results" / "gradient_cost.jsonl"
 
 def spec_inputs(division: str, n_years: int, spec, areas: int | None = None):
     """The model inputs ``sesindex.bayes.fit`` builds for ``spec`` on the synthetic panel's
-    last ``n_years`` years (national, or a random subset of ``areas`` RegSO areas)."""
+    last ``n_years`` years (national, or a random subset of ``areas`` RegSO areas).
+    """
     from sesindex.bayes.model.inputs import model_inputs
     from sesindex.bayes.smoothing import smooth_sampling_variances
     from sesindex.data.synthetic import YEARS, generate
@@ -55,7 +56,7 @@ def spec_inputs(division: str, n_years: int, spec, areas: int | None = None):
 
 
 def compiled_of(inputs, spec):
-    """nutpie's compiled form of ``spec``'s model holding ``inputs``, as ``fit`` samples it."""
+    """Nutpie's compiled form of ``spec``'s model holding ``inputs``, as ``fit`` samples it."""
     from sesindex.bayes.sampling.compiled import compiled_model
 
     return compiled_model(inputs, spec.form)
@@ -82,14 +83,16 @@ def time_gradient(model, calls: int) -> float:
 
 def time_step_in_sampling(inputs, spec, chains: int = 1) -> float:
     """Milliseconds per leapfrog step of one chain in the posterior's region, with
-    ``chains`` chains sampling at once on as many cores (see the module text)."""
+    ``chains`` chains sampling at once on as many cores (see the module text).
+    """
     return step_ms(compiled_of(inputs, spec), spec, chains)
 
 
 def step_ms(compiled, spec, chains: int = 1) -> float:
     """Milliseconds per leapfrog step of one chain of ``compiled``, ``chains`` chains at
     once, every draw held to 8 steps: 1,000 extra draws' seconds over their extra steps
-    (``spec``: the mass matrix)."""
+    (``spec``: the mass matrix).
+    """
     from dataclasses import replace
 
     import nutpie

@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from bench_fast_path import compare, hyper, parse_years
+
 from sesindex.bayes import ModelSpec, fit
 from sesindex.data.synthetic import generate
 

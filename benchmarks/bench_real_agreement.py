@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _agreement(score: np.ndarray, official: np.ndarray) -> dict:
     """Spearman of a disadvantage score (higher = lower status) with the official type
-    (1 = lowest status), and the share typed alike by the official rule."""
+    (1 = lowest status), and the share typed alike by the official rule.
+    """
     types = area_types(score, score.mean(), score.std(ddof=1))
     return {"spearman": round(float(-spearmanr(score, official).statistic), 4),
             "share_same_type": round(float(np.mean(types == official)), 4)}

@@ -99,7 +99,7 @@ def run(ds, years, backend: str, a, kernel: bool = True) -> dict:
 
 
 def ratios(nut: dict, pym: dict) -> dict:
-    """nutpie / pymc for every ESS-per-second figure."""
+    """Nutpie / pymc for every ESS-per-second figure."""
     return {k: round(nut[k] / pym[k], 2) for k in nut if k.endswith(("per_s", "per_sampling_s"))}
 
 

@@ -41,12 +41,13 @@ def steps_of(division: str, n_years: int, draws: int, spec, areas: int | None = 
              options: dict | None = None, seed: int | None = None,
              init: str = "jitter") -> dict:
     """Warm-up and kept-draw leapfrog steps of one national fit's sampler (the sampler's
-    ``seed``: the spec's unless given; the data stay the same)."""
+    ``seed``: the spec's unless given; the data stay the same).
+    """
     from dataclasses import replace
 
     import nutpie
-
     from bench_gradient_cost import compiled_of, spec_inputs
+
     from sesindex.bayes.sampling.samplers import nutpie_options
 
     inputs = spec_inputs(division, n_years, spec, areas)

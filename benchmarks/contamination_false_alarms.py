@@ -1,4 +1,4 @@
-"""False alarms of the "looks treated" warning on clean comparison pools.
+r"""False alarms of the "looks treated" warning on clean comparison pools.
 
 Clean pools of untreated areas whose latent status walks with Gaussian steps (sd 0.1,
 areas' levels spread with sd 1, a common level per year), seen through posterior draws
@@ -7,7 +7,8 @@ are given to :func:`sesindex.evaluation.contamination.departures`; the share of 
 with any flag is the warning's false-alarm rate per evaluation (target: at most 5 %).
 A start in the second fitted year has no pre-period window and is not tested.
 
-    python benchmarks/contamination_false_alarms.py > benchmarks/results/contamination_false_alarms.txt
+    python benchmarks/contamination_false_alarms.py \
+        > benchmarks/results/contamination_false_alarms.txt
 """
 
 from __future__ import annotations

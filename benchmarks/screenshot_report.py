@@ -1,8 +1,8 @@
 """Render the demo's HTML report in headless Chromium and save a screenshot.
 
 Run: python benchmarks/screenshot_report.py [results/demo/report.html]
-Needs Debian's chromium (apt-get install chromium); writes docs/report_screenshot.png (outside results/demo: the demo
-rewrites its directory whole).
+Needs Debian's chromium (apt-get install chromium); writes docs/report_screenshot.png
+(outside results/demo: the demo rewrites its directory whole).
 """
 
 from __future__ import annotations

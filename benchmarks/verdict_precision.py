@@ -1,4 +1,4 @@
-"""Change verdicts on synthetic truth: precision of each verdict and calibration of the
+r"""Change verdicts on synthetic truth: precision of each verdict and calibration of the
 probability it reads, for the demo's bootstrap and for a fit.
 
 The national synthetic panel (3,363 areas, 2011-2024; the demo's data) has known true
@@ -19,10 +19,10 @@ types. For every consecutive pair of years on unchanged boundaries
 Run (docs/validation.md; the outputs in benchmarks/results/)::
 
     sesindex demo --out /tmp/demo
-    python benchmarks/verdict_precision.py --demo /tmp/demo --bootstrap-pairs \\
+    python benchmarks/verdict_precision.py --demo /tmp/demo --bootstrap-pairs \
         --out benchmarks/results/verdict_precision_bootstrap.txt
     sesindex fit --spec latent_factor --data synthetic --out /tmp/fit_national
-    python benchmarks/verdict_precision.py --fit /tmp/fit_national \\
+    python benchmarks/verdict_precision.py --fit /tmp/fit_national \
         --out benchmarks/results/verdict_precision_fit.txt
 """
 
@@ -41,8 +41,7 @@ from sesindex.data.io import load_data
 from sesindex.index import IndexSpec
 from sesindex.uncertainty import bootstrap_changes
 from sesindex.uncertainty.draws import BOOTSTRAP_VERDICT, POSTERIOR_VERDICT
-from sesindex.validate.verdicts import (calibration, precision_at, score_changes,
-                                        verdict_precision)
+from sesindex.validate.verdicts import calibration, precision_at, score_changes, verdict_precision
 
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99)
 LATEST = (2023, 2024)
@@ -55,11 +54,12 @@ def read_changes(run: Path) -> pd.DataFrame:
 
 def bootstrap_pairs(demo: pd.DataFrame, seed: int) -> pd.DataFrame:
     """The demo's bootstrap for every consecutive pair of years, the demo's own table for
-    its pair (checked against a recomputation: the verdicts must be the same)."""
+    its pair (checked against a recomputation: the verdicts must be the same).
+    """
     ds = load_data("synthetic", seed=seed).dataset
     years = [int(y) for y in ds["year"].values]
     frames = []
-    for y0, y1 in zip(years[:-1], years[1:]):
+    for y0, y1 in zip(years[:-1], years[1:], strict=True):
         print(f"bootstrap {y0}-{y1}", file=sys.stderr, flush=True)
         frames.append(bootstrap_changes(ds, IndexSpec(), (y0, y1), seed=seed))
     table = pd.concat(frames, ignore_index=True)

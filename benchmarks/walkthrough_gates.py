@@ -42,7 +42,8 @@ FITS = ("karlstad", "panel", "refit")
 
 def sesindex(*args: str) -> float:
     """Run one command as a user would; its wall time in seconds (a failed gate's exit
-    code 3 is a result here, not an error)."""
+    code 3 is a result here, not an error).
+    """
     print("$ sesindex " + " ".join(args), flush=True)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "sesindex.cli", *args])

@@ -33,7 +33,8 @@ def sesindex(*args: str) -> None:
 
 def fit_arguments(counts: Path, fit: Path) -> list[str]:
     """The walk-through's ``sesindex fit`` arguments (benchmarks/walkthrough_gates.py
-    reruns them at a second seed)."""
+    reruns them at a second seed).
+    """
     return ["fit", "--spec", "latent_factor_single_year", "--data", str(counts), "--years",
             "2022", "--cutpoints", CUTPOINTS, "--out", str(fit), "--overwrite"]
 

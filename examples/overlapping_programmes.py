@@ -59,7 +59,8 @@ def summary(ev, a, programme=None) -> dict:
 def main() -> dict:
     res, a, b, true_att = panel()
     placebo = {area: 2021 for area in b}
-    out = {"true_att_A": true_att, "matched": summary(evaluate(res, placebo, k=3, allow_failed_fit=True), a),
+    out = {"true_att_A": true_att,
+           "matched": summary(evaluate(res, placebo, k=3, allow_failed_fit=True), a),
            "matched_excluding_A": summary(evaluate(res, placebo, k=3, exclude=list(a),
                                                    allow_failed_fit=True), a),
            "all_refit_without_flagged": summary(evaluate(

@@ -1,5 +1,6 @@
 """The model's Gaussian density of all cells at once, built entry by entry: the
-reference that the marginalised likelihood is tested against."""
+reference that the marginalised likelihood is tested against.
+"""
 
 import numpy as np
 

@@ -1,6 +1,7 @@
 """A fake PxWebApi 2 for tests: serves tables' metadata and any selection of them from
 JSON-stat cubes held in memory, counts the calls, and can answer with an error (an HTTP
-429, a dropped connection) a set number of times. Never the network."""
+429, a dropped connection) a set number of times. Never the network.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from sesindex.data.jsonstat import load_json, parse_cube
 
 def subset(obj: dict, value_codes: dict[str, list[str]]) -> dict:
     """The cube ``obj`` restricted to ``value_codes`` (codes or wildcards per dimension),
-    as SCB would answer that selection."""
+    as SCB would answer that selection.
+    """
     cube = parse_cube(obj)
     keep = {}
     for d in cube.dims:

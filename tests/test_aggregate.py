@@ -61,19 +61,21 @@ def test_an_area_without_a_group_is_named():
         area_groups(["0114C1010", "0114C9999"], {"0114C1010": "0114R001"})
 
 
+@pytest.mark.slow
 def test_a_one_deso_regso_has_its_deso_index_in_every_draw(deso_fit):
     _, ds, res = deso_fit
     key = deso_to_regso(ds["area"].values)
     sizes = pd.Series(key.of_area).value_counts()
     single = sizes.index[sizes == 1]
     assert len(single) >= 5
-    area_of = dict(zip(key.of_area, ds["area"].values))
+    area_of = dict(zip(key.of_area, ds["area"].values, strict=True))
     for g in single:
         np.testing.assert_allclose(res.posterior["group_index"].sel(group=g).values,
                                    res.posterior["index"].sel(area=area_of[g]).values,
                                    rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_regso_intervals_cover_the_true_regso_index(deso_fit):
     syn, ds, res = deso_fit
     truth = syn.truth[syn.truth["area_code"].isin(ds["area"].values)]
@@ -96,6 +98,7 @@ def test_regso_intervals_cover_the_true_regso_index(deso_fit):
     assert set(res.grouped.changes["area_code"]) == set(table.index.get_level_values(0))
 
 
+@pytest.mark.slow
 def test_the_aggregated_tables_and_draws_are_written(deso_fit, tmp_path):
     import arviz as az
 
@@ -112,6 +115,7 @@ def test_the_aggregated_tables_and_draws_are_written(deso_fit, tmp_path):
     assert np.all(np.abs(got - want) <= np.abs(want) * ROUNDING_ERROR)
 
 
+@pytest.mark.slow
 def test_sesindex_fit_on_deso_data_also_writes_their_regso_areas(tmp_path):
     from typer.testing import CliRunner
 

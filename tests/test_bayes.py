@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from dense_gaussian import dense_neg2loglik
 
 from sesindex.bayes import ModelSpec, fit
 from sesindex.bayes.output import ROUNDING_ERROR
 from sesindex.bayes.posterior.states import ffbs
 from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.synthetic import generate
-
-from dense_gaussian import dense_neg2loglik
 
 N_AREAS = 250
 

@@ -1,5 +1,6 @@
 """SCB's 2024 boundary break: flagged in the data, a series break in the panel model,
-``boundary_changed`` in every change table."""
+``boundary_changed`` in every change table.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import numpy as np
 import pytest
 
 from sesindex.bayes.spec import ModelSpec, SamplerSpec
-from sesindex.data.boundary_change import (BOUNDARY_VERDICT, boundary_breaks,
-                                           changed_areas, mark_boundary_changes)
+from sesindex.data.boundary_change import (
+    BOUNDARY_VERDICT,
+    boundary_breaks,
+    changed_areas,
+    mark_boundary_changes,
+)
 from sesindex.data.synthetic import generate
 
 YEARS = (2021, 2022, 2023, 2024)
@@ -81,6 +86,7 @@ def test_the_model_density_with_breaks_is_the_kernel_and_the_graph_alike():
                                                         rel=1e-6)
 
 
+@pytest.mark.slow
 def test_a_changed_area_moves_freely_across_the_break_and_its_change_is_flagged():
     # 400 areas x 4 years; the changed areas' status shifts by N(0, 0.3^2) in 2024. With
     # the series break the posterior change 2023 -> 2024 of those areas follows the true

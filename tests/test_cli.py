@@ -13,6 +13,7 @@ from sesindex.cli import app
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_demo_writes_tables_inputs_truth_and_manifest(tmp_path):
     res = runner.invoke(app, ["demo", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
@@ -89,6 +90,7 @@ def test_the_verdict_line_accounts_for_every_area_that_changed_type():
     _assert_verdicts_add_up(said)
 
 
+@pytest.mark.slow
 def test_demo_is_bit_identical_on_rerun(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
@@ -220,8 +222,16 @@ def test_index_and_demo_refuse_to_replace_another_run_without_overwrite(tmp_path
                               "--out", str(out), "--overwrite"])
     assert res.exit_code == 0, res.output
     assert not (out / "posterior.nc").exists() and (out / "areas.csv").exists()
-    # an index run is not a demo: the demo refuses it too, but replaces an earlier demo
+    # an index run is not a demo: the demo refuses it too
     assert runner.invoke(app, ["demo", "--out", str(out)]).exit_code == 2
+
+
+@pytest.mark.slow
+def test_the_demo_replaces_an_earlier_demo(tmp_path):
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["index", "--spec", "official", "--data", "karlstad-tab6586",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
     manifest = json.loads((out / "manifest.json").read_text())
     (out / "manifest.json").write_text(json.dumps({**manifest, "command": "demo"}))
     assert runner.invoke(app, ["demo", "--out", str(out)]).exit_code == 0

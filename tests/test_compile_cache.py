@@ -30,6 +30,7 @@ def _inputs(n_areas=40, years=(2022, 2023, 2024), seed=3):
 PANEL = ModelForm(municipality=False, dispersion="variance", steps="jumps")
 
 
+@pytest.mark.slow
 def test_the_disk_cached_density_is_nutpies_density():
     inputs = _inputs()
     disk = compiled_model(inputs, PANEL, compile="disk")
@@ -95,6 +96,7 @@ print(json.dumps({"cached": m.cached_on_disk, "loaded": m.loaded_from_disk,
 """
 
 
+@pytest.mark.slow
 def test_a_second_process_loads_the_density_from_disk(tmp_path):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
                PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}")
@@ -106,6 +108,7 @@ def test_a_second_process_loads_the_density_from_disk(tmp_path):
     assert runs[0]["logp"] == runs[1]["logp"]
 
 
+@pytest.mark.slow
 def test_processes_compiling_at_once_leave_a_cache_the_next_one_loads(tmp_path):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
                PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}")

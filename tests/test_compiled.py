@@ -1,5 +1,6 @@
 """One compiled model serves any data of the same form (indicators, number of years,
-municipality)."""
+municipality).
+"""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_swapped_data_give_the_density_of_a_model_built_for_them(years_a, years_
     assert logp_a == pytest.approx(logp_b, rel=1e-12)
 
 
-@pytest.mark.parametrize("compile", ["disk", "process"])
+@pytest.mark.parametrize("compile", ["disk", pytest.param("process", marks=pytest.mark.slow)])
 def test_one_compilation_per_form(monkeypatch, compile):
     import nutpie
 

@@ -1,5 +1,6 @@
 """The documentation site (tutorial + API reference from the docstrings) builds with
-warnings as errors."""
+warnings as errors.
+"""
 
 from __future__ import annotations
 

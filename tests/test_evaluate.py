@@ -10,8 +10,12 @@ import pandas as pd
 import pytest
 
 from sesindex.evaluation.matching import match_controls
-from sesindex.evaluation.treated import (EvaluationInputError, check_programme,
-                                         read_programmes, read_treated)
+from sesindex.evaluation.treated import (
+    EvaluationInputError,
+    check_programme,
+    read_programmes,
+    read_treated,
+)
 
 
 def test_treated_file_problems_are_named_with_their_lines():
@@ -69,12 +73,12 @@ def test_programme_files_are_refused_with_their_lines():
     assert plan["programme"].tolist() == ["p", "q"] and plan["line"].tolist() == [2, 3]
     assert read_programmes(io.StringIO("area_code\nA\n"), start=2020)["programme"].tolist() \
         == ["programme"]  # a file without the column: one programme
-    starts = dict(zip(plan["area_code"], plan["start_year"]))
+    starts = dict(zip(plan["area_code"], plan["start_year"], strict=True))
     with pytest.raises(EvaluationInputError,
                        match=r"programme q: start year 2019 leaves no pre-period.*B \(line 3\)"):
         check_programme(starts, ["A", "B"], ["A", "B"], [2019, 2020, 2021],
-                        programmes=dict(zip(plan["area_code"], plan["programme"])),
-                        lines=dict(zip(plan["area_code"], plan["line"])))
+                        programmes=dict(zip(plan["area_code"], plan["programme"], strict=True)),
+                        lines=dict(zip(plan["area_code"], plan["line"], strict=True)))
 
 
 def test_each_programme_gets_its_own_shifts_in_the_design():
@@ -91,7 +95,8 @@ def test_each_programme_gets_its_own_shifts_in_the_design():
 
 def _small_run():
     """A FittedRun of 12 areas (A0-A11) x 4 years, without a fit: what the checks before
-    the refit read (the data's areas and municipalities, the posterior mean of eta)."""
+    the refit read (the data's areas and municipalities, the posterior mean of eta).
+    """
     import xarray as xr
 
     from sesindex.evaluation import FittedRun
@@ -164,7 +169,8 @@ def test_a_comparison_area_that_improves_like_a_treated_one_is_flagged():
 @pytest.fixture(scope="module")
 def programme_panel():
     """50 areas x 4 years; 8 worse-off areas (programme A) improve by 2 index points from
-    2021; 8 other worse-off areas (B) are untouched: a placebo programme."""
+    2021; 8 other worse-off areas (B) are untouched: a placebo programme.
+    """
     from sesindex.bayes import ModelSpec, fit
     from sesindex.bayes.spec import SamplerSpec
     from sesindex.data.synthetic import SyntheticConfig, generate

@@ -1,6 +1,7 @@
 """The reader's pages: reports in Swedish and English from one vocabulary, the
 municipality map without geopandas, boundary files that must match, and the explorer
-(tested in a real browser, headless Chromium, where one is installed)."""
+(tested in a real browser, headless Chromium, where one is installed).
+"""
 
 from __future__ import annotations
 
@@ -109,7 +110,9 @@ def test_a_boundary_file_whose_codes_do_not_match_is_refused_by_name(run):
 
     areas = pd.read_csv(run / "areas.csv", dtype={"area_code": str})
     codes = sorted(areas["area_code"].unique())
-    square = lambda x: [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]]
+    def square(x):
+        return [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]]
+
     geo = run.parent / "wrong.geojson"
     shared = next(c for c in codes if sum(o[:4] == c[:4] for o in codes) > 1)
     wrong = [c for c in codes if c != shared] + ["9999R001"]  # an area missing, a stranger

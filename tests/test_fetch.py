@@ -14,11 +14,18 @@ import pandas as pd
 import pytest
 from fake_scb import FakeSCB, too_many_requests
 
-from sesindex.data.fetch import (POPULATION_TABLE, FetchError, RateLimiter, Transport,
-                                 build_url, fetch_table)
+from sesindex.data.fetch import (
+    POPULATION_TABLE,
+    FetchError,
+    RateLimiter,
+    Transport,
+    build_url,
+    fetch_table,
+)
 from sesindex.data.scb import fetch_population, fetch_selection
 
-RECORDED = Path(__file__).parents[1] / "src/sesindex/data/resources/TAB6586_region1780_jsonstat2.json"
+RECORDED = (Path(__file__).parents[1]
+            / "src/sesindex/data/resources/TAB6586_region1780_jsonstat2.json")
 
 
 def recorded(url, timeout):

@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 from sesindex.data import from_tidy
-from sesindex.index import IndexSpec, area_types, compute_index, composite_index, load_spec
+from sesindex.index import IndexSpec, area_types, composite_index, compute_index, load_spec
 from sesindex.index.area_type import national_moments
 from sesindex.index.composite import normalise
 from sesindex.index.ranks import rank_array
@@ -174,7 +174,8 @@ def test_national_synthetic_run_types_every_area():
 def test_percentile_rank_composites_that_tie_exactly_are_equal_bits():
     """Equal in exact arithmetic, equal in floating point: rank composites tie where the
     integer sums of their doubled ranks tie, and nowhere else (summed as fractions r / n
-    they split by the last bit: 3,042 values instead of 2,873 here)."""
+    they split by the last bit: 3,042 values instead of 2,873 here).
+    """
     from scipy.stats import rankdata
 
     from sesindex.index.arrays import composite

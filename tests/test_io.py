@@ -63,7 +63,7 @@ def test_real_bundle_loads_with_official_types():
     assert ds.sizes["area"] == 3363
     types = ds["value"].sel(indicator="published_type").values.ravel()
     assert np.bincount(types.astype(int), minlength=6)[1:].tolist() == [160, 289, 855, 1770, 289]
-    kinds = dict(zip(ds["indicator"].values, ds["indicator_kind"].values))
+    kinds = dict(zip(ds["indicator"].values, ds["indicator_kind"].values, strict=True))
     assert kinds["forgymnasial_25_64"] == "count" and kinds["median_income"] == "continuous"
 
 

@@ -28,12 +28,13 @@ def _graph_value_and_grad(z, v, muni, theta, panel, municipality):
     f = pytensor.function(list(sym.values()), [logp, *pytensor.grad(logp, [sym[k] for k in wrt])],
                           on_unused_input="ignore", mode="FAST_COMPILE")
     out = f(*(theta[k] for k in sym))
-    return float(out[0]), dict(zip(wrt, out[1:]))
+    return float(out[0]), dict(zip(wrt, out[1:], strict=True))
 
 
 @pytest.mark.parametrize(("panel", "municipality", "n_year"),
-                         [(True, True, 4), (True, False, 3), (False, True, 1),
-                          (False, False, 1), (True, True, 2)])
+                         [pytest.param(True, True, 4, marks=pytest.mark.slow),
+                          (True, False, 3), (False, True, 1), (False, False, 1),
+                          (True, True, 2)])
 def test_value_and_gradient_equal_the_graph(panel, municipality, n_year):
     rng = np.random.default_rng(n_year + 10 * panel + 100 * municipality)
     z = rng.normal(size=(7, n_year, 3))
@@ -79,6 +80,8 @@ def test_gradient_matches_finite_differences_at_a_small_random_walk_sd():
         assert grad[name] == pytest.approx(fd, rel=1e-5), name
 
 
+@pytest.mark.slow  # the fast tier: the kernel against the graph above, the model in
+# test_boundary_change's density test
 @pytest.mark.parametrize("dispersion", ["sd", "variance"])
 def test_model_density_is_the_kernel_and_the_graph_alike(dispersion):
     from sesindex.bayes.model.form import ModelForm

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from dense_gaussian import dense_neg2loglik
 from scipy.special import expit
 
 from sesindex.bayes import ModelSpec, fit
@@ -14,8 +15,8 @@ from sesindex.bayes.model.form import ModelForm
 from sesindex.bayes.model.graph import build_model
 from sesindex.bayes.model.steps import step_sd
 from sesindex.bayes.spec import SamplerSpec
+from sesindex.bayes.steps import step_sd
 from sesindex.data.synthetic import generate
-from dense_gaussian import dense_neg2loglik
 
 
 def test_kernel_gradient_in_the_observations_matches_finite_differences():
@@ -90,7 +91,8 @@ def test_binomial_model_density_is_binomial_counts_plus_gaussian_logits(n_year):
     hyper = {"alpha": base["alpha"], "lam": lam, "disp": sigma**2,
              "rho": expit(base["rho_logodds__"])}
     if n_year > 1:
-        hyper.update(tau=step_sd(np.exp(base["tau_log__"]), xp=np), kappa=np.exp(base["kappa_log__"]))
+        hyper.update(tau=step_sd(np.exp(base["tau_log__"]), xp=np),
+                     kappa=np.exp(base["kappa_log__"]))
 
     def by_hand(xi):
         theta = inputs.z + np.sqrt(inputs.v) * xi

@@ -1,5 +1,6 @@
 """The single-year loadings in polar form: the same prior, and fits that pass the gate
-where an indicator barely loads (the region of the prior where SBC fits used to diverge)."""
+where an indicator barely loads (the region of the prior where SBC fits used to diverge).
+"""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def test_polar_prior_is_the_halfnormal_pair_times_its_jacobian(template):
         return np.array([x[0] * np.cos(x[1]), x[0] * np.sin(x[1])])
 
     want = 0.0
-    for sj, tj in zip(s, theta):
+    for sj, tj in zip(s, theta, strict=True):
         lam, sigma = polar_to_cartesian([sj, tj])
         # |det d(lam, sigma)/d(s, theta)| by central differences, not the closed form
         h = 1e-6

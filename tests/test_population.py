@@ -78,8 +78,9 @@ def test_cli_assembles_fit_ready_data_with_a_manifest(tmp_path):
     manifest = json.loads(out.with_suffix(".manifest.json").read_text())
     assert "rounded to 0.1" in manifest["measurement_error"]
     loaded = load_data(str(out))
-    kinds = dict(zip(loaded.dataset["indicator"].values, loaded.dataset["indicator_kind"].values))
-    assert kinds["V1"] == "percent" and loaded.dataset["denominator"].sel(indicator="V1").notnull().any()
+    ds = loaded.dataset
+    kinds = dict(zip(ds["indicator"].values, ds["indicator_kind"].values, strict=True))
+    assert kinds["V1"] == "percent" and ds["denominator"].sel(indicator="V1").notnull().any()
     from sesindex.bayes.model.inputs import model_inputs
 
     inputs = model_inputs(loaded.dataset, ["V1", "V2", "V3"])  # what a fit takes
@@ -93,6 +94,7 @@ TAB6574 = FIXTURES / "tab6574_handmade.json"
 
 def _tab6574(**value_codes):
     from fake_scb import subset
+
     from sesindex.data.jsonstat import load_json
 
     return subset(load_json(TAB6574)[0], value_codes)
@@ -104,7 +106,7 @@ def _cell(obj, region, age, sex, year):
 
     cube = parse_cube(obj)
     at = tuple(cube.dim(d).codes.index(c) for d, c in
-               zip(cube.raw["id"], (region, age, sex, "000007Y7", year)))
+               zip(cube.raw["id"], (region, age, sex, "000007Y7", year), strict=True))
     return cube.values[at]
 
 

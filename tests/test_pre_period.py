@@ -10,7 +10,8 @@ from sesindex.evaluation.effects import pre_period_check
 
 def _event_study(pre: list[tuple[int, float, float]]) -> pd.DataFrame:
     """An event study with the given (event time, lo95, hi95) before the start, the
-    reference year and two years after."""
+    reference year and two years after.
+    """
     rows = [{"event_time": e, "period": "pre", "mean": (lo + hi) / 2, "lo95": lo,
              "hi95": hi} for e, lo, hi in pre]
     rows += [{"event_time": -1, "period": "reference", "mean": 0.0, "lo95": 0.0,

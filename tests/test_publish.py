@@ -1,5 +1,6 @@
 """The publication tables: one layout for the demo and a fit, every year, municipality
-names, words for yes and no, fixed decimals per column kind."""
+names, words for yes and no, fixed decimals per column kind.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def demo_like(tmp_path_factory):
 def fit_like(tmp_path_factory):
     """A fit's areas table as the model writes it (no MCMC): posterior means, most
     probable type, median rank, intervals, P(type = k), the gate; municipality codes
-    partly missing (data without them)."""
+    partly missing (data without them).
+    """
     rng = np.random.default_rng(5)
     codes = ["1780R002", "0114R001", "1780R001", "0180R010"]
     rows = []
@@ -78,7 +80,7 @@ def test_every_area_and_year_with_its_municipality_code_and_name(run, request):
         assert (table[code] == table[area].str[:4]).all()
         assert (table[name] != "").all()  # every code named (SCB's 290)
         # sorted by year, then municipality, then area
-        keys = list(zip(table[year], table[code], table[area]))
+        keys = list(zip(table[year], table[code], table[area], strict=True))
         assert keys == sorted(keys)
     sv = _csv(out, "sv")
     assert set(sv.loc[sv["Kommunkod"] == "1780", "Kommun"]) <= {"Karlstad"}

@@ -1,5 +1,6 @@
 """`sesindex publish --from-scb`: SCB's tables to a publication in one command, end to end
-against a fake PxWebApi 2 (fixtures served by query; never the network)."""
+against a fake PxWebApi 2 (fixtures served by query; never the network).
+"""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def national_tab6586() -> dict:
     """TAB6586 for 2023-2024 as SCB would serve it for the whole country: the three
     Karlstad areas of the TAB6574 fixture, with their real published values, and 3,360
     made-up areas in made-up municipalities 9000-9033 (published index drawn, seed 6586),
-    each as a RegSO 2020 code (2023) and a ``_RegSO2025`` code (2024)."""
+    each as a RegSO 2020 code (2023) and a ``_RegSO2025`` code (2024).
+    """
     regions = [c for a in KARLSTAD for c in (a, f"{a}_RegSO2025")]
     karlstad = subset(load_json(packaged_example())[0], {"Region": regions, "Tid": YEARS})
     cube = parse_cube(karlstad)
@@ -122,7 +124,8 @@ def test_publish_without_national_cut_points_gives_no_types_and_says_why(scb, tm
                    "--tune", "20", "--no-report"], fake, monkeypatch, [])
     assert res.exit_code in (0, 3), res.output
     assert not [u for u in fake.data_calls if "9000" in u]
-    assert "no national cut points" in res.output and "no area types and no ranks for 2023" in res.output
+    assert "no national cut points" in res.output
+    assert "no area types and no ranks for 2023" in res.output
 
 
 def test_publish_needs_from_scb(tmp_path):

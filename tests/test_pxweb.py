@@ -232,7 +232,8 @@ def test_real_meta(real):
 
 def test_real_into_data_model_and_index(real):
     ds = from_tidy(real.tidy)
-    kinds = dict(zip(ds["indicator"].values.tolist(), ds["indicator_kind"].values.tolist()))
+    kinds = dict(zip(ds["indicator"].values.tolist(), ds["indicator_kind"].values.tolist(),
+                     strict=True))
     assert kinds == {"V1": "percent", "V2": "percent", "V3": "percent",
                      "published_index": "published", "published_type": "published"}
     assert ds.sizes["area"] == 31
@@ -416,7 +417,7 @@ def test_sparse_value_object(real):
 def test_alternative_dimension_ids_by_role(real):
     d = raw()
     cube = unpack(d)
-    for x, new in zip(cube["dims"], ["Area", "Contents", "Year"]):
+    for x, new in zip(cube["dims"], ["Area", "Contents", "Year"], strict=True):
         x["was"], x["id"] = x["id"], new
     alt = pack(d, cube)
     alt["role"] = {"time": ["Year"], "metric": ["Contents"], "geo": ["Area"]}

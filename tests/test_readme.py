@@ -26,7 +26,8 @@ def readme_blocks() -> list[tuple[str, list[tuple[str, str]]]]:
     """The README's blocks that are not the set-up's, grouped as a reader runs them: a
     block continues the one before it (and reads what that one wrote) unless a new
     paragraph heading (a line starting ``**``) stands between them. Each group is
-    (id, [(language, code), ...])."""
+    (id, [(language, code), ...]).
+    """
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     groups: list[tuple[str, list[tuple[str, str]]]] = []
     end = 0
@@ -43,8 +44,11 @@ def readme_blocks() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _slow(blocks: list[tuple[str, str]]) -> bool:
+    """A block that fits, evaluates, runs an example or the national demo: the slow tier,
+    as the tests of those commands.
+    """
     return any(word in code for _, code in blocks
-               for word in ("sesindex fit", "sesindex evaluate", "examples/"))
+               for word in ("sesindex fit", "sesindex evaluate", "sesindex demo", "examples/"))
 
 
 BLOCKS = [pytest.param(blocks, id=name, marks=[pytest.mark.slow] if _slow(blocks) else [])

@@ -82,7 +82,9 @@ def test_a_report_without_types_draws_no_type_chart_or_map_and_says_why(tmp_path
     from sesindex.reporting.maps import municipality_map, municipality_summary
     from sesindex.runs import read_run, table_frame
 
-    square = lambda x: [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]]
+    def square(x):
+        return [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]]
+
     tree = index_run(load_data("karlstad-tab6586"))
     write_index_run(tree, tmp_path, report=False)
     codes = sorted(table_frame(tree, "areas")["area_code"].unique())[:3]

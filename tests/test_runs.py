@@ -74,7 +74,7 @@ def test_every_table_reads_back_from_the_tree_as_its_file(tmp_path):
     areas = tree["areas"]
     assert areas.sizes["area"] * areas.sizes["year"] == len(table)  # the grid is whole
     read = 0
-    for name, (group, index, _) in TABLES.items():
+    for name, (group, _index, _) in TABLES.items():
         if not (out / name).exists():
             assert table_frame(tree, group) is None
             continue
@@ -115,7 +115,8 @@ def test_an_evaluation_reads_back_in_its_files_order_and_reports(tmp_path):
 
 def _close(a, b):
     """Two tables equal up to the CSV's 6 significant digits (floats), exactly otherwise
-    (an empty text is a missing value in a CSV)."""
+    (an empty text is a missing value in a CSV).
+    """
     import numpy as np
     import pandas as pd
 
@@ -170,6 +171,7 @@ def test_a_tree_refuses_an_unknown_table_and_a_report_of_a_tree_needs_a_file(tmp
         build_report(tree)
 
 
+@pytest.mark.slow
 def test_a_notebook_saves_a_fit_as_the_cli_writes_it_and_never_over_another(tmp_path):
     from sesindex.bayes import ModelSpec
     from sesindex.bayes.spec import SamplerSpec

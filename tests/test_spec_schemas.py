@@ -45,7 +45,8 @@ def test_bad_specs_are_refused_with_the_key_named(build, named):
 
 def test_the_bayes_option_means_what_its_schema_says(monkeypatch):
     """Left out, a study runs without the posterior, as the schema's default states;
-    "on" and its older spelling "auto" ask for it."""
+    "on" and its older spelling "auto" ask for it.
+    """
     from types import SimpleNamespace
 
     from sesindex.schemas import AgreementOptions

@@ -60,7 +60,7 @@ def test_each_chain_starts_apart_near_the_mode_of_the_model(small_model):
     grad0 = logp(jittered[0])[1]
     assert np.sqrt(grad0 @ cov @ grad0) > 6 * INFLATION
     sd = np.sqrt(np.diag(cov))
-    for start, jit in zip(starts, jittered):
+    for start, jit in zip(starts, jittered, strict=True):
         assert np.isfinite(logp(start)[0])
         # a draw of N(mode, (2 sd)^2) lies within 6 x 2 sd in every coordinate with
         # probability > 1 - 1e-8 per coordinate; nutpie's jittered start does not
@@ -92,6 +92,7 @@ def test_a_climb_to_a_non_finite_density_starts_where_nutpie_would(small_model,
     np.testing.assert_array_equal(got, x0)
 
 
+@pytest.mark.slow
 def test_a_fit_started_at_the_mode_agrees_with_one_started_by_nutpie():
     from dataclasses import replace
 

@@ -60,7 +60,8 @@ def files(tmp_path_factory) -> Path:
 
 def _fit_run(folder: Path, command: str) -> None:
     """A run folder as ``sesindex fit`` writes it, in the few files evaluate reads first
-    (no posterior: every case is refused before the evaluation's refit)."""
+    (no posterior: every case is refused before the evaluation's refit).
+    """
     from sesindex.bayes import ModelSpec
     from sesindex.data.io import load_data
 
@@ -160,7 +161,13 @@ CASES = {
     "fetch years not years (before any download)": (
         ["fetch", "--years", "2020-20x1", "--cache", "{out}"], 2,
         ["--years '2020-20x1'", "not years"]),
-    "areas none": (["fit", "--areas", "0", "--out", "{out}"], 2, ["--areas", "greater than or equal to 1"]),
+    "fetch years empty (before any download)": (
+        ["fetch", "--years", "", "--cache", "{out}"], 2, ["--years ''", "no years"]),
+    "publish years empty (before any download)": (
+        ["publish", "--from-scb", "--years", "", "--out", "{out}"], 2,
+        ["--years ''", "no years"]),
+    "areas none": (["fit", "--areas", "0", "--out", "{out}"], 2,
+                   ["--areas", "greater than or equal to 1"]),
     "areas of data that are not synthetic": (["fit", "--areas", "5", "--data",
                                               "{files}/bad_header.csv", "--out", "{out}"], 2,
                                              ["--areas 5", "synthetic data only"]),

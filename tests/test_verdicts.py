@@ -1,5 +1,6 @@
 """Change verdicts: the bootstrap never says "real", one rule per family of draws, and the
-report classifies by the column it shows."""
+report classifies by the column it shows.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import re
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from sesindex.data.synthetic import generate
 from sesindex.index import IndexSpec

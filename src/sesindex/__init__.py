@@ -33,6 +33,11 @@ Examples
 from sesindex.api import (bootstrap, evaluate, fit, index_run, load, official_index,
                           read_run, report, run_study, save)
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sesindex.bayes.spec import ModelSpec
+
 __version__ = "0.1.0"
 __all__ = ["bootstrap", "evaluate", "fit", "index_run", "load", "official_index", "read_run",
            "report", "run_study", "save"]

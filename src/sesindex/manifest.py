@@ -16,7 +16,7 @@ import platform
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -43,6 +43,7 @@ class Timer:
 
     @contextmanager
     def __call__(self, name: str):
+        """Time the ``with`` block as stage ``name``."""
         start = time.perf_counter()
         try:
             yield
@@ -65,7 +66,7 @@ def manifest_of(*, command: str, spec: dict, inputs: dict[str, str],
     """
     manifest = {
         "command": command,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "spec": spec,
         "inputs": inputs,
         "seed": seed,
@@ -79,9 +80,10 @@ def manifest_of(*, command: str, spec: dict, inputs: dict[str, str],
 def save_manifest(out_dir: str | Path, manifest: dict, **extra) -> dict:
     """Write ``manifest`` (:func:`manifest_of`) and ``extra`` (e.g. ``outputs``) as
     ``out_dir/manifest.json``, stamped with the time of writing; returns it as written.
-    ``outputs`` (every file the run wrote) always lists ``manifest.json`` itself."""
+    ``outputs`` (every file the run wrote) always lists ``manifest.json`` itself.
+    """
     manifest = {**manifest, **extra,
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                "created": datetime.now(UTC).isoformat(timespec="seconds")}
     if "outputs" in manifest:
         manifest["outputs"] = list(dict.fromkeys([*manifest["outputs"], "manifest.json"]))
     text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)

@@ -115,9 +115,10 @@ OTHER_LABELS = {"controls": (["control"], ["control"]),
 def _labelled(frame: pd.DataFrame, index: list[str], dims: list[str],
               where: str, group: str | None = None) -> xr.Dataset:
     """A table's rows as a Dataset on its labels, each cell remembering its line in the
-    file (``where`` names the table in errors); the labels used are in its attrs."""
+    file (``where`` names the table in errors); the labels used are in its attrs.
+    """
     missing = [c for c in index if c not in frame]
-    other = OTHER_LABELS.get(group)
+    other = OTHER_LABELS.get(group) if group is not None else None
     if missing and other and all(c in frame for c in other[0]):
         (index, dims), missing = other, []
     if missing:
@@ -134,7 +135,7 @@ def _labelled(frame: pd.DataFrame, index: list[str], dims: list[str],
     ds.attrs["table_columns"] = list(frame.columns)
     ds.attrs["table_dtypes"] = [str(t) for t in frame.dtypes]
     ds.attrs["table_index"], ds.attrs["table_dims"] = list(index), list(dims)
-    return ds.rename({old: new for old, new in zip(index, dims) if old != new})
+    return ds.rename({old: new for old, new in zip(index, dims, strict=True) if old != new})
 
 
 def _table(path: Path, index: list[str], dims: list[str], group: str) -> xr.Dataset:
@@ -166,9 +167,10 @@ def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
     index, dims = ds.attrs.get("table_index", index), ds.attrs.get("table_dims", dims)
     frame = ds.to_dataframe().reset_index()
     frame = frame[frame[FILE_LINE].notna()].sort_values(FILE_LINE)
-    frame = frame.rename(columns=dict(zip(dims, index)))
+    frame = frame.rename(columns=dict(zip(dims, index, strict=True)))
     columns = ds.attrs.get("table_columns", [c for c in frame.columns if c != FILE_LINE])
-    dtypes = dict(zip(columns, ds.attrs.get("table_dtypes", [])))
+    # a tree without "table_dtypes" keeps the columns' types as read
+    dtypes = dict(zip(columns, ds.attrs.get("table_dtypes", []), strict=False))
     frame = frame[columns]
     for column, dtype in dtypes.items():
         if str(frame[column].dtype) != dtype and frame[column].notna().all():
@@ -185,7 +187,8 @@ TABLE_GROUPS = tuple(g for g, _, _ in TABLES.values())
 def read_run(run_dir: str | Path, *, groups=None) -> xr.DataTree:
     """One ``xarray.DataTree`` of everything a run directory holds (module docstring);
     ``groups`` (names from :data:`GROUPS`) reads only those, e.g. :data:`TABLE_GROUPS`
-    for a report (no input data, no posterior)."""
+    for a report (no input data, no posterior).
+    """
     run = Path(run_dir)
     if not run.is_dir():
         raise FileNotFoundError(f"{run} is not a run directory")
@@ -233,7 +236,8 @@ def _tree(tables: dict[str, xr.Dataset], data: xr.Dataset | None) -> xr.DataTree
 
 def with_manifest(tree: xr.DataTree, manifest: dict) -> xr.DataTree:
     """``tree`` with the run's manifest in its attrs: whole under ``"manifest"``, and its
-    plain values (command, created, status, seed, ...) as attrs of their own."""
+    plain values (command, created, status, seed, ...) as attrs of their own.
+    """
     tree.attrs.update({k: v for k, v in manifest.items()
                        if isinstance(v, (str, int, float, bool))})
     tree.attrs["manifest"] = manifest
@@ -326,7 +330,8 @@ NAMES_SHOWN = 20
 class EarlierRunError(FileExistsError):
     """The output directory holds an earlier run that would be replaced, or files that
     no run wrote. ``replaceable``: overwriting would replace it (it holds a run's listed
-    files only); ``foreign``: the files no run's manifest lists."""
+    files only); ``foreign``: the files no run's manifest lists.
+    """
 
     def __init__(self, message: str, *, replaceable: bool = False,
                  foreign: tuple[str, ...] = ()) -> None:
@@ -394,7 +399,8 @@ def _names(names: list[str]) -> str:
 def refuse_foreign(out: str | Path) -> None:
     """Refuse ``out`` if it holds any file its manifest does not list
     (:func:`foreign_files`), naming them: a run replaces only an earlier run's own
-    files, never anything else, with or without overwrite."""
+    files, never anything else, with or without overwrite.
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise EarlierRunError(f"{out} is a file, not a directory: choose an output "
@@ -428,13 +434,15 @@ def check_out(out: str | Path, overwrite: bool = False, replaces: str | None = N
     >>> check_out(d)
     Traceback (most recent call last):
     ...
-    sesindex.runs.EarlierRunError: ... holds an earlier run (fit): choose another output directory, or overwrite it
+    sesindex.runs.EarlierRunError: ... holds an earlier run (fit): choose another output directory,
+    or overwrite it
     >>> check_out(d, overwrite=True)
     >>> _ = (d / "notes.txt").write_text("a week of work")
     >>> check_out(d, overwrite=True)
     Traceback (most recent call last):
     ...
-    sesindex.runs.EarlierRunError: ... holds files that its manifest.json does not list as an earlier run's: notes.txt (1 in all)...
+    sesindex.runs.EarlierRunError: ... holds files that its manifest.json does not list as an
+    earlier run's: notes.txt (1 in all)...
     """
     out = Path(out)
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
@@ -455,7 +463,8 @@ def check_out(out: str | Path, overwrite: bool = False, replaces: str | None = N
 
 def _list_outputs(run_dir: Path) -> None:
     """Make the manifest of a run just written list every file in ``run_dir`` (itself
-    included): what a later overwrite may replace. No manifest: left as it is."""
+    included): what a later overwrite may replace. No manifest: left as it is.
+    """
     path = run_dir / MANIFEST
     if not path.exists():
         return
@@ -470,7 +479,8 @@ def _list_outputs(run_dir: Path) -> None:
 
 def _remove_run(run_dir: Path, listed: set[str]) -> list[str]:
     """Delete the listed files of a replaced run, then its emptied folders; returns what
-    is left (nothing, unless a file appeared after the check: it is kept)."""
+    is left (nothing, unless a file appeared after the check: it is kept).
+    """
     for name in _present(run_dir):  # never a listed name that points elsewhere
         path = run_dir / name
         if name in listed and (path.is_symlink() or path.is_file()):

@@ -12,17 +12,20 @@ Examples
 >>> check("index", IndexTable, {"normalisation": "zscor"})
 Traceback (most recent call last):
 ...
-sesindex.spec_errors.SpecError: index.normalisation: Input should be 'none', 'zscore', 'minmax' or 'rank' (got 'zscor')
+sesindex.spec_errors.SpecError: index.normalisation: Input should be 'none', 'zscore', 'minmax' or
+'rank' (got 'zscor')
 >>> check("sampler", SamplerTable, {"targt_accept": 0.9})  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-sesindex.spec_errors.SpecError: sampler.targt_accept: unknown key (did you mean 'target_accept'?); allowed: advi_iterations, backend, ...
+sesindex.spec_errors.SpecError: sampler.targt_accept: unknown key (did you mean 'target_accept'?);
+allowed: advi_iterations, backend, ...
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from difflib import get_close_matches
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat,
                       PositiveInt, ValidationError, ValidationInfo, create_model,
@@ -44,7 +47,8 @@ class _Table(BaseModel):
 def check(section: str, schema: type[BaseModel], table: dict) -> dict:
     """``table`` checked against ``schema``; a :class:`~sesindex.spec_errors.SpecError`
     names every offending key (as ``section.key``) with the reason, the value given and,
-    for an unknown key, the keys allowed there."""
+    for an unknown key, the keys allowed there.
+    """
     try:
         schema.model_validate(table)
     except ValidationError as err:
@@ -64,10 +68,12 @@ def check_sections(spec: dict, schemas: dict[str, type[BaseModel]], kind: str) -
     ...                {"index": IndexTable, "types": TypesTable}, "an index spec")
     Traceback (most recent call last):
     ...
-    sesindex.spec_errors.SpecError: index.normalisation: Input should be 'none', 'zscore', 'minmax' or 'rank' (got 'z')
+    sesindex.spec_errors.SpecError: index.normalisation: Input should be 'none', 'zscore', 'minmax'
+    or 'rank' (got 'z')
     type: unknown section of an index spec (did you mean 'types'?); allowed: index, types
     """
-    problems, sections = [], {}
+    problems: list[SpecProblem] = []
+    sections: dict[str, dict] = {}
     for section, schema in schemas.items():
         sections[section] = dict(spec.get(section, {}))
         try:
@@ -88,7 +94,8 @@ def unknown_key(key: str, allowed, reason: str = "unknown key") -> SpecProblem:
     Examples
     --------
     >>> str(unknown_key("sampler.targt_accept", ["chains", "target_accept"]))
-    "sampler.targt_accept: unknown key (did you mean 'target_accept'?); allowed: chains, target_accept"
+    "sampler.targt_accept: unknown key (did you mean 'target_accept'?); allowed: chains,
+    target_accept"
     """
     allowed = sorted(allowed)
     near = get_close_matches(key.rsplit(".", 1)[-1], allowed, n=1)
@@ -96,7 +103,7 @@ def unknown_key(key: str, allowed, reason: str = "unknown key") -> SpecProblem:
     return SpecProblem(key, reason + hint, allowed=", ".join(allowed))
 
 
-def _problem(section: str, schema: type[BaseModel], error: dict) -> SpecProblem:
+def _problem(section: str, schema: type[BaseModel], error: Mapping[str, Any]) -> SpecProblem:
     """One pydantic error as a spec problem."""
     key = ".".join(str(p) for p in (section, *error["loc"]) if p != "")
     if error["type"] == "missing" or not error["loc"]:  # the input: the whole table
@@ -127,6 +134,8 @@ def _model_in(annotation) -> type[BaseModel] | None:
 
 # ---------------------------------------------------------------- index specs
 class IndexTable(_Table):
+    """The ``[index]`` table of an index spec: indicators, normalisation, weights, aggregation."""
+
     name: str = "official"
     indicators: list[str] | None = None
     normalisation: Literal["none", "zscore", "minmax", "rank"] = "none"
@@ -143,6 +152,8 @@ class IndexTable(_Table):
 
 
 class TypesTable(_Table):
+    """The ``[types]`` table of an index spec: how the cut points' mean and sd are taken."""
+
     moments: Literal["unweighted", "population"] = "unweighted"
     ddof: Literal[0, 1] = 1
     over: Literal["national", "given_areas"] = "national"
@@ -150,11 +161,15 @@ class TypesTable(_Table):
 
 # ---------------------------------------------------------------- model specs
 class ContinuousTable(_Table):
+    """One continuous indicator of a model spec and its transform."""
+
     indicator: str
     transform: Literal["log", "identity"] = "log"
 
 
 class ModelTable(_Table):
+    """The ``[model]`` table of a model spec: indicators, years, likelihood, structure."""
+
     name: str = "latent_factor"
     description: str = ""
     indicators: list[str] | None = None
@@ -179,6 +194,8 @@ class ModelTable(_Table):
 
 
 class SamplerTable(_Table):
+    """The ``[sampler]`` table of a model spec: backend, chains, draws, seed, tuning."""
+
     backend: Literal["nutpie", "pymc", "advi"] = "nutpie"
     chains: PositiveInt = 2
     tune: NonNegativeInt = 500
@@ -195,6 +212,8 @@ class SamplerTable(_Table):
 
 
 class GateTable(_Table):
+    """The ``[gate]`` table of a model spec: the convergence thresholds a fit must meet."""
+
     rhat_max: float = Field(1.01, gt=1.0)
     ess_bulk_min: float = Field(400, ge=0)
     ess_tail_min: float = Field(400, ge=0)
@@ -210,6 +229,8 @@ class _Bayes(_Table):
 
 
 class BootstrapOptions(_Table):
+    """The ``[bootstrap]`` table of a study spec."""
+
     methods: list[Literal["parametric", "beta", "areas"]] = ["parametric"]
     replicates: PositiveInt = 1000
     levels: list[float] = [0.5, 0.9, 0.95]
@@ -217,14 +238,16 @@ class BootstrapOptions(_Table):
 
 
 class CalibrationOptions(BootstrapOptions, _Bayes):
-    pass
+    """The ``[calibration]`` table of a study spec."""
 
 
 class AgreementOptions(_Bayes):
-    pass
+    """The ``[agreement]`` table of a study spec."""
 
 
 class ChangeOptions(_Table):
+    """The ``[change]`` table of a study spec."""
+
     replicates: PositiveInt = 1000
     method: Literal["parametric", "beta", "areas"] = "parametric"
     delta: PositiveFloat = 1.0
@@ -234,6 +257,8 @@ class ChangeOptions(_Table):
 
 
 class SensitivityOptions(_Table):
+    """The ``[sensitivity]`` table of a study spec."""
+
     year: int | None = None
     normalisations: list[Literal["none", "zscore", "minmax", "rank"]] | None = None
     aggregations: list[Literal["arithmetic", "geometric", "pca"]] | None = None
@@ -246,10 +271,14 @@ class SensitivityOptions(_Table):
 
 
 class StabilityOptions(_Table):
+    """The ``[stability]`` table of a study spec."""
+
     official_churn: dict = {}
 
 
 class SBCDesign(_Table):
+    """One design of the SBC study (``[[sbc.designs]]``)."""
+
     name: str
     years: list[int]
     replicates: PositiveInt
@@ -260,6 +289,8 @@ class SBCDesign(_Table):
 
 
 class SBCOptions(_Table):
+    """The ``[sbc]`` table of a study spec."""
+
     municipalities: PositiveInt = 8
     posterior_draws: PositiveInt = 99
     alpha: float = level(0.01)
@@ -276,6 +307,8 @@ class SBCOptions(_Table):
 
 
 class StressOptions(_Table):
+    """The ``[stress]`` table of a study spec."""
+
     model: str = "models/latent_factor.toml"
     scenarios: list[Literal["baseline", "trends", "jumps", "second_factor", "heavy_tails",
                             "static"]] | None = None
@@ -291,6 +324,8 @@ class StressOptions(_Table):
 
 
 class EvaluateOptions(_Table):
+    """The ``[evaluate]`` table of a study spec."""
+
     model: str = "models/latent_factor.toml"
     n_areas: PositiveInt = 400
     start: int = 2021

@@ -1,4 +1,4 @@
-"""Errors of a spec, each naming the file, the line, the key, the value and what is allowed.
+r"""Errors of a spec, each naming the file, the line, the key, the value and what is allowed.
 
 A spec (index, model or study) is refused with a :class:`SpecError`: one
 :class:`SpecProblem` per offending key, each with its dotted key
@@ -9,7 +9,7 @@ numbers); a TOML syntax error names the file and its line too.
 
 Examples
 --------
->>> text = "seed = 7\\n[sampler]\\ntargt_accept = 0.9\\n"
+>>> text = "seed = 7\n[sampler]\ntargt_accept = 0.9\n"
 >>> key_lines(text)["sampler.targt_accept"]
 3
 >>> error = SpecError([SpecProblem("sampler.targt_accept", "unknown key")])
@@ -62,7 +62,8 @@ class SpecError(ValueError):
     ...                              "none, zscore")], path="my.toml")
     Traceback (most recent call last):
     ...
-    sesindex.spec_errors.SpecError: my.toml: index.normalisation: unknown (got 'zscor'); allowed: none, zscore
+    sesindex.spec_errors.SpecError: my.toml: index.normalisation: unknown (got 'zscor'); allowed:
+    none, zscore
     """
 
     def __init__(self, problems: list[SpecProblem], path: str | Path | None = None):
@@ -89,7 +90,8 @@ class SpecError(ValueError):
 
     def located(self, path: str | Path, text: str) -> SpecError:
         """The same problems, each with ``path`` and its key's line in ``text`` (the line
-        of the key, else of the nearest table that holds it)."""
+        of the key, else of the nearest table that holds it).
+        """
         lines = key_lines(text)
         return SpecError([replace(p, line=p.line or _line_of(p.key, lines))
                           for p in self.problems], path)
@@ -109,18 +111,19 @@ class SpecError(ValueError):
 
 
 def load_toml_spec(path: str | Path, build: Callable[[dict], Any]) -> Any:
-    """``build`` applied to the TOML table of the spec file ``path``; a problem of the
+    r"""``build`` applied to the TOML table of the spec file ``path``; a problem of the
     spec (:class:`SpecError`) or of its TOML syntax comes back naming the file and line.
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "bad.toml"
-    >>> _ = p.write_text("[sampler\\nchains = 2\\n")
+    >>> _ = p.write_text("[sampler\nchains = 2\n")
     >>> load_toml_spec(p, dict)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    sesindex.spec_errors.SpecError: .../bad.toml:1: TOML syntax: Expected ']' at the end of a table declaration (column 9)
+    sesindex.spec_errors.SpecError: .../bad.toml:1: TOML syntax: Expected ']' at the end of a table
+    declaration (column 9)
     """
     text = Path(path).read_text(encoding="utf-8")
     try:
@@ -143,14 +146,14 @@ def _syntax_error(path: str | Path, exc: tomllib.TOMLDecodeError) -> SpecError:
 
 
 def key_lines(text: str) -> dict[str, int]:
-    """The line (from 1) of every table header and key of a TOML text, by dotted key.
+    r"""The line (from 1) of every table header and key of a TOML text, by dotted key.
 
     Keys inside ``[table]`` get the table's prefix; the n-th ``[[table]]`` is
     ``table.n`` (from 0). Lines inside a value spanning lines are skipped.
 
     Examples
     --------
-    >>> text = 'study = "x"\\n[[variants]]\\nname = "a"\\n[[variants]]\\nname = "b"\\n'
+    >>> text = 'study = "x"\n[[variants]]\nname = "a"\n[[variants]]\nname = "b"\n'
     >>> lines = key_lines(text)
     >>> lines["study"], lines["variants.0.name"], lines["variants.1.name"]
     (1, 3, 5)

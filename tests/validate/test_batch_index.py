@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from sesindex.index import IndexSpec
+from sesindex.index.arrays import batch_index, competition_ranks, quantile_types
 from sesindex.index.ranks import rank_array
 from sesindex.index.run import compute_index
-from sesindex.index.arrays import batch_index, competition_ranks, quantile_types
 
 SPECS = [
     IndexSpec(types_over="given_areas"),

@@ -24,7 +24,8 @@ def test_no_change_panel_is_really_unchanged(no_change):
 
 def test_false_positive_rate_of_the_test_is_nominal(null_table):
     """Under no change the z test rejects with probability alpha in every area, so the
-    rejection count is Binomial(n, alpha): tolerance 3 sqrt(alpha (1 - alpha) / n)."""
+    rejection count is Binomial(n, alpha): tolerance 3 sqrt(alpha (1 - alpha) / n).
+    """
     alpha, n = 0.05, len(null_table)
     fpr = false_positive_rates(null_table, alpha)
     rate = fpr.iloc[0]["rate"]

@@ -2,8 +2,13 @@
 
 import numpy as np
 
-from sesindex.validate.concordance import (bland_altman, compare, deciles, transition_matrix,
-                                           weighted_kappa)
+from sesindex.validate.concordance import (
+    bland_altman,
+    compare,
+    deciles,
+    transition_matrix,
+    weighted_kappa,
+)
 
 
 def test_identical_methods_agree_perfectly():

@@ -1,6 +1,7 @@
 """Replicates in process and on a Dask cluster (a scheduler and two worker processes on
 127.0.0.1, started here): same results for the same seeds, failures reported, never
-dropped."""
+dropped.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def test_engine_refuses_both_a_local_cluster_and_a_scheduler():
 
 def test_a_worker_with_pytensor_imported_keeps_its_compile_directory():
     """A second set-up on a worker (a cluster serving a second study) changes nothing
-    and does not raise: PyTensor's directory cannot change once it is imported."""
+    and does not raise: PyTensor's directory cannot change once it is imported.
+    """
     import pytensor
 
     from sesindex.validate.replicates import compile_directory
@@ -62,7 +64,8 @@ print(json.dumps([first, second, os.environ.get("PYTENSOR_FLAGS", "")]))
 def test_the_workers_of_a_machine_share_one_compile_directory(tmp_path):
     """Every worker set up on a host gets the same directory (not one of its own, where
     it would compile every model anew, unlike a process that loads them from the
-    cache); a directory the environment names is kept."""
+    cache); a directory the environment names is kept.
+    """
     import json
     import os
     import socket
@@ -89,7 +92,8 @@ def test_the_workers_of_a_machine_share_one_compile_directory(tmp_path):
 def compile_caches(tmp_path_factory):
     """One PyTensor and one numba cache for every process this module starts (the
     studies run alone, the cluster's workers): empty at first, filled by the first run
-    of each study, then loaded by every later process."""
+    of each study, then loaded by every later process.
+    """
     import os
 
     root = tmp_path_factory.mktemp("compile_caches")
@@ -152,6 +156,7 @@ sobol_resamples = 20
 }
 
 
+@pytest.mark.slow  # three runs of a study each: the fast tier keeps the cluster test above
 @pytest.mark.parametrize("study", sorted(STUDIES))
 def test_a_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path, study):
     """The reference is what a user runs: the study in a fresh interpreter, whose fits
@@ -160,7 +165,8 @@ def test_a_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path,
     the last bits of the log density, and HMC turns that into other, equally valid
     draws (``benchmarks/experiments/compile_state``); so the study runs once on the
     cluster first, to fill this module's caches, and the workers are restarted: then
-    every fit compared, alone and on the cluster, loads its model."""
+    every fit compared, alone and on the cluster, loads its model.
+    """
     import subprocess
     import sys
 

@@ -92,8 +92,8 @@ def test_prior_moments_over_replicates():
     tpl = fake_template(4, 2, 2)
     rng = np.random.default_rng(4)
     draws = [simulate_prior(tpl, rng, MUNI, panel=True)[1] for _ in range(4000)]
-    get = {k: np.array([d[k] for d in draws]) for k in ("alpha", "lam", "sigma", "dispersion", "rho",
-                                                          "tau", "kappa")}
+    get = {k: np.array([d[k] for d in draws])
+           for k in ("alpha", "lam", "sigma", "dispersion", "rho", "tau", "kappa")}
     half = np.sqrt(2 / np.pi)  # E|N(0, 1)|, sd of |N(0, 1)| is sqrt(1 - 2/pi)
     hsd = np.sqrt(1 - 2 / np.pi)
     assert mean_ok(get["rho"], 0.5, np.sqrt(1 / 20))  # Beta(2, 2): variance 1/20
@@ -137,6 +137,7 @@ def tiny_sbc():
                    model=ModelSpec(municipality=True, gate=TINY_GATE))
 
 
+@pytest.mark.slow
 def test_tiny_sbc_ranks_are_uniform(tiny_sbc):
     rep = tiny_sbc.replicates
     assert len(rep) == 30 and set(rep["status"]) <= {"ok", "not_converged"}, \
@@ -159,6 +160,7 @@ def test_tiny_sbc_ranks_are_uniform(tiny_sbc):
     assert summary["ks_p"] > 0.001
 
 
+@pytest.mark.slow
 def test_tiny_sbc_rejects_a_shifted_posterior(tiny_sbc):
     # negative control: the same truths ranked against draws moved up by one posterior sd
     table, summary = summarise(tiny_sbc, bins=5, shift_sd=1.0)
@@ -166,7 +168,7 @@ def test_tiny_sbc_rejects_a_shifted_posterior(tiny_sbc):
     assert (table["rank_mean"] < 0.5).all()  # truths now sit low among the draws
 
 
-def test_a_failing_replicate_is_recorded_not_dropped(tiny_sbc):
+def test_a_failing_replicate_is_recorded_not_dropped():
     tpl = template_inputs(20, 4, (2022,), seed=1)
     # Beta(0, 2) is not a distribution: every simulation fails, and says why
     res = run_sbc(tpl, replicates=2, seed=11, prior={"rho_ab": (0.0, 2.0)},

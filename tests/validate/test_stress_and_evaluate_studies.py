@@ -8,8 +8,6 @@ import pytest
 
 from sesindex.validate.stress import coverage_rows, flag_rows
 
-pytestmark = pytest.mark.slow
-
 
 def test_coverage_rows_count_what_the_intervals_cover():
     draws = np.tile(np.linspace(-1, 1, 101)[:, None], (1, 3))  # the same draws per cell
@@ -28,6 +26,7 @@ def test_change_flags_score_false_positives_and_power():
     assert rows["direction"]["false_positives"] == 1  # flagged "up" where nothing moved
 
 
+@pytest.mark.slow  # fits: the scoring below is fast
 def test_stress_study_runs_and_writes_its_tables(tmp_path):
     from sesindex.validate import run_study
 
@@ -49,6 +48,7 @@ def test_stress_study_runs_and_writes_its_tables(tmp_path):
     assert m["results"]["fits"] == 2 and (tmp_path / "coverage.png").exists()
 
 
+@pytest.mark.slow
 def test_evaluation_study_runs_with_causalpy_beside_it(tmp_path):
     # CausalPy is a dev extra (the comparison's yardstick); CausalPy 0.9 requires PyMC < 6,
     # so an environment on PyMC 6 may lack it

@@ -1,5 +1,6 @@
 """Change verdicts against synthetic truth: the arithmetic of precision, calibration and
-the Brier score on hand-made tables (sesindex.validate.verdicts)."""
+the Brier score on hand-made tables (sesindex.validate.verdicts).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sesindex.validate.verdicts import (calibration, precision_at, score_changes,
-                                        verdict_precision)
+from sesindex.validate.verdicts import calibration, precision_at, score_changes, verdict_precision
 
 
 def test_precision_per_verdict_and_pooled_on_a_hand_made_table():

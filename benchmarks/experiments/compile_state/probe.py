@@ -15,7 +15,8 @@ likelihood kernel :func:`sesindex.bayes.likelihood.kernel.marginal_pass` is cach
 
 For each run it prints a digest of the compiled log density and its gradient at 20
 fixed points near the start (``DIGEST``), how far those values lie from run 1's, and how
-far its kept draws of ``alpha`` lie from run 1's. Nothing here is random but the sampler, whose seed is fixed.
+far its kept draws of ``alpha`` lie from run 1's. Nothing here is random but the sampler,
+whose seed is fixed.
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ ROOT = "results/validation"
 
 def read(rev: str | Path | None, study: str, name: str) -> str:
     """A study's file: committed at git revision ``rev`` (a str), in the working tree
-    (None), or under another directory of study directories (a Path: a rerun)."""
+    (None), or under another directory of study directories (a Path: a rerun).
+    """
     if rev is None or isinstance(rev, Path):
         return (Path(rev or ROOT) / study / name).read_text(encoding="utf-8")
     return subprocess.run(["git", "show", f"{rev}:{ROOT}/{study}/{name}"], check=True,
@@ -139,7 +140,8 @@ def stress(rev) -> tuple[pd.DataFrame, pd.Series]:
 
 def probe() -> pd.DataFrame:
     """The binomial design's first replicates in the SBC probe (probe/) against the same
-    replicates in the full SBC run before and after the cap: equal, or how many differ."""
+    replicates in the full SBC run before and after the cap: equal, or how many differ.
+    """
     cols = ["replicate", "divergences", "min_ess_bulk", "min_ess_tail", "max_rhat",
             "mean_leapfrog_steps"]
     full = {label: table(rev, "sbc", "replicates.csv") for label, rev in
@@ -160,7 +162,8 @@ def main() -> None:
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.max_colwidth", 120)
-    for label, rev in (("before (uncapped, " + BEFORE + ")", BEFORE), ("after (maxdepth = 8)", None)):
+    for label, rev in (("before (uncapped, " + BEFORE + ")", BEFORE),
+                       ("after (maxdepth = 8)", None)):
         print(f"==== {label}")
         m = manifest(rev, "sbc")
         print(f"-- SBC ({m['timings_seconds']['total'] / 60:.1f} min)")

@@ -1,5 +1,6 @@
-"""SBC replicates of one design of validation/sbc.toml with sampler overrides, for the
-polar-loadings experiment (README.md here). Run from the repository root:
+"""SBC replicates of one design of validation/sbc.toml with sampler overrides.
+
+For the polar-loadings experiment (README.md here). Run from the repository root:
 
     python benchmarks/experiments/sbc_polar_loadings/run.py DESIGN N "OPTIONS" OUT.csv
 

@@ -4,17 +4,22 @@ chain's mean (first four elements). Run from the project root:
 ``python benchmarks/experiments/stress_init_mode/diagnose.py`` (about a minute on 2 cores).
 """
 from dataclasses import replace
+
+import arviz as az
+import numpy as np
+
 from sesindex.bayes import fit, load_model_spec
 from sesindex.bayes.sampling.trace import group
-from sesindex.data.synthetic import generate, scenario_config, YEARS
-import arviz as az, numpy as np
+from sesindex.data.synthetic import YEARS, generate, scenario_config
+
 spec = load_model_spec("models/latent_factor.toml")
 spec = replace(spec, sampler=replace(spec.sampler, target_accept=0.8, init="mode"))
 data = generate(n_areas=300, years=YEARS, seed=20240103, config=scenario_config("second_factor"))
 res = fit(data.dataset, spec)
 print(res.gate["worst"])
 post = group(res.idata, "posterior")
-names = [v for v in post.data_vars if post[v].ndim <= 3 and post[v].size / (post.sizes["chain"]*post.sizes["draw"]) < 50]
+n_draws = post.sizes["chain"] * post.sizes["draw"]
+names = [v for v in post.data_vars if post[v].ndim <= 3 and post[v].size / n_draws < 50]
 for v in names:
     r = az.rhat(post[[v]])[v].values.max()
     m = post[v].mean("draw").values

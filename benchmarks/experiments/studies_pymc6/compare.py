@@ -56,7 +56,8 @@ def main() -> None:
 
 def placebos(source) -> pd.Series:
     """The placebo study's false positives (95 % intervals excluding 0): pooled per
-    method, which sesindex groups were flagged, and how many refits passed their gate."""
+    method, which sesindex groups were flagged, and how many refits passed their gate.
+    """
     pooled = studies.table(source, "evaluate_placebos", "false_positives_pooled.csv")
     est = studies.table(source, "evaluate_placebos", "estimates.csv")
     flagged = est[(est["lo95"] > 0) | (est["hi95"] < 0)]

@@ -78,8 +78,8 @@ def main() -> None:
     from dataclasses import replace
 
     import nutpie
-
     from bench_gradient_cost import compiled_of, spec_inputs
+
     from sesindex.bayes.sampling.samplers import nutpie_options
     from sesindex.bayes.spec import load_model_spec
 

@@ -11,8 +11,13 @@ commands live by job: :mod:`sesindex.cli.index_commands` (demo, index, report),
 
 # importing the command modules registers their commands on ``app``
 # (in the order --help lists them)
-from sesindex.cli import (index_commands, data_commands, fit_commands, publish_commands,
-                          study_commands)
+from sesindex.cli import (
+                          data_commands,
+                          fit_commands,
+                          index_commands,
+                          publish_commands,
+                          study_commands,
+)
 from sesindex.cli.app import app, main
 from sesindex.runs import run_directory
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -62,10 +63,11 @@ def steps():
         yield step
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``message`` as the command's error and exit with ``code``: 2 (the default)
     when the input is refused (a spec, a file, an option), 1 when a check the command
-    ran found problems, 3 when a fit missed its gate."""
+    ran found problems, 3 when a fit missed its gate.
+    """
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
@@ -75,6 +77,7 @@ CUTPOINTS_HELP = ("National cut points when the data hold only some areas: 'mu,s
 
 
 def parse_cutpoints(text: str | None) -> dict | None:
+    """``--cutpoints`` parsed (:func:`sesindex.index.cutpoints.parse_cutpoints`), or exit 2."""
     from sesindex.index.cutpoints import parse_cutpoints
 
     try:
@@ -115,7 +118,8 @@ def verdict_counts(changes, labels=()) -> tuple[int, dict[str, int]]:
 
 def print_verdicts(changes, method: str) -> None:
     """How many observed type changes got each verdict (the rule's labels, boundary
-    changed, ...: every one counted), with the rule that judged them."""
+    changed, ...: every one counted), with the rule that judged them.
+    """
     from sesindex.uncertainty.draws import verdict_rule
 
     if "verdict" not in changes:
@@ -138,6 +142,7 @@ def print_verdicts(changes, method: str) -> None:
 
 
 def print_typing(note: str, warnings) -> None:
+    """Print the typing's warnings and its note on stderr."""
     for warning in warnings or []:
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if note:
@@ -145,6 +150,7 @@ def print_typing(note: str, warnings) -> None:
 
 
 def print_types(summary, title: str) -> None:
+    """Print the number of areas of each type in the latest year that has types."""
     counts = summary[[f"type_{k}" for k in range(1, 6)]].fillna(0).sum(axis=1)
     last = summary[counts > 0].iloc[-1]  # the latest year that has types
     table = Table(title=title)
@@ -163,7 +169,8 @@ def print_types(summary, title: str) -> None:
 
 def refuse_earlier_run(out: Path, overwrite: bool, replaces: str | None = None) -> None:
     """Stop (exit 2) before any work when ``out`` holds an earlier run
-    (:func:`sesindex.runs.check_out`)."""
+    (:func:`sesindex.runs.check_out`).
+    """
     from sesindex.runs import EarlierRunError, check_out
 
     try:
@@ -174,14 +181,16 @@ def refuse_earlier_run(out: Path, overwrite: bool, replaces: str | None = None) 
 
 def refuse_out(exc) -> None:
     """Exit 2 with an :class:`sesindex.runs.EarlierRunError`'s message, pointing to
-    ``--overwrite`` only where overwriting would help."""
+    ``--overwrite`` only where overwriting would help.
+    """
     fail(f"{exc} (--overwrite)" if exc.replaceable else str(exc), 2)
 
 
 @contextmanager
 def written_whole(out: Path):
     """:func:`sesindex.runs.run_directory`, exiting 2 with its message if ``out`` came to
-    hold files no run wrote while the run was computed (nothing of them is replaced)."""
+    hold files no run wrote while the run was computed (nothing of them is replaced).
+    """
     from sesindex.runs import EarlierRunError, run_directory
 
     try:
@@ -192,6 +201,7 @@ def written_whole(out: Path):
 
 
 def spec_file(name_or_path: str) -> Path:
+    """The spec file a ``--spec`` names (a path or a packaged spec), or exit 2."""
     from sesindex.specs import resolve_spec
 
     try:
@@ -203,7 +213,8 @@ def spec_file(name_or_path: str) -> Path:
 def user_spec(loader, name_or_path: str | Path, *, packaged: bool = True):
     """``loader`` applied to the spec file named (a packaged spec's name too, if
     ``packaged``), or exit 2 naming the file, the line and the key of each problem
-    (:class:`~sesindex.spec_errors.SpecError`)."""
+    (:class:`~sesindex.spec_errors.SpecError`).
+    """
     from sesindex.spec_errors import SpecError
 
     path = spec_file(str(name_or_path)) if packaged else Path(name_or_path)
@@ -217,14 +228,16 @@ def user_spec(loader, name_or_path: str | Path, *, packaged: bool = True):
 
 def unreadable_spec(path: Path, exc: OSError | UnicodeDecodeError) -> str:
     """Why the spec file ``path`` does not read (it does not exist, is a folder, is not
-    text)."""
+    text).
+    """
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
     return f"{path}: cannot read the spec: {reason}"
 
 
 def load_user_data(source: str, **options):
     """:func:`sesindex.data.io.load_data`, or exit 2 with its reason (a file that does
-    not exist or does not read, problems of its rows)."""
+    not exist or does not read, problems of its rows).
+    """
     from sesindex.data.io import load_data
 
     try:
@@ -235,13 +248,28 @@ def load_user_data(source: str, **options):
 
 def parse_years(text: str | None, option: str = "--years") -> tuple[int, ...] | None:
     """Years from '2020-2022' (a range) or '2015,2024' (a list), or exit 2 naming
-    ``option`` and what it takes."""
+    ``option`` and what it takes.
+    """
     if not text:
         return None
     try:
         return year_list(text)
     except ValueError as exc:
         fail(f"{option} {text!r}: {exc}")
+
+
+def required_years(text: str, option: str = "--years") -> tuple[int, ...]:
+    """Years as :func:`parse_years` reads them, for an option that cannot be empty.
+
+    Examples
+    --------
+    >>> required_years("2022-2023")
+    (2022, 2023)
+    """
+    years = parse_years(text, option)
+    if years is None:
+        fail(f"{option} {text!r}: no years: write a range (2011-2024) or a list (2015,2024)")
+    return years
 
 
 def year_list(text: str) -> tuple[int, ...]:
@@ -268,5 +296,6 @@ def year_list(text: str) -> tuple[int, ...]:
 
 
 def main() -> None:  # pragma: no cover
+    """Run the ``sesindex`` command line."""
     app(prog_name="sesindex")
 

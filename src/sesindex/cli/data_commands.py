@@ -7,8 +7,17 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from sesindex.cli.app import (DATA_HELP, app, console, data_app, err, fail, parse_years,
-                             steps)
+from sesindex.cli.app import (
+    DATA_HELP,
+    app,
+    console,
+    data_app,
+    err,
+    fail,
+    parse_years,
+    required_years,
+    steps,
+)
 
 
 @data_app.command("check")
@@ -19,7 +28,8 @@ def data_check(source: str = typer.Argument(..., help=DATA_HELP)):
 
 def check_data(source: str):
     """Load and validate ``source`` as ``data check`` does: its notes and a one-line
-    summary printed, or every problem listed and exit status 1. Returns the loaded data."""
+    summary printed, or every problem listed and exit status 1. Returns the loaded data.
+    """
     from sesindex.data.io import load_data
     from sesindex.data.schema import DataValidationError
 
@@ -29,13 +39,14 @@ def check_data(source: str):
         err.print(f"[bold red]{len(exc.problems)} problem(s)[/] in {source}:")
         for p in exc.problems:
             err.print(f"  [red]✗[/] {escape(str(p))}", highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     ds = loaded.dataset
     for note in loaded.notes:
         console.print(f"note: {escape(note)}", highlight=False)
-    kinds = dict(zip(ds["indicator"].values.tolist(), ds["indicator_kind"].values.tolist()))
+    kinds = dict(zip(ds["indicator"].values.tolist(), ds["indicator_kind"].values.tolist(),
+                     strict=True))
     console.print(f"[green]ok[/] {source}: {ds.sizes['area']} areas, years "
                   f"{int(ds.year.min())}-{int(ds.year.max())}, indicators {kinds}",
                   highlight=False)
@@ -56,7 +67,8 @@ def data_assemble(rates: str = typer.Option(..., help="SCB's published percentag
                                             "'2022' or '2020-2023' (default: every year "
                                             "they hold; each needs populations).")):
     """Published percentages + populations -> fit-ready data (denominators per indicator:
-    all residents for V1, residents aged 20-64 for V2 and V3)."""
+    all residents for V1, residents aged 20-64 for V2 and V3).
+    """
     from sesindex.data.io import load_data, sha256
     from sesindex.data.population import read_population
 
@@ -90,7 +102,8 @@ def or_fail(work):
 def assemble_or_fail(loaded, pop, years, out: Path, manifest: dict):
     """``data assemble``'s work: the rates of ``loaded`` in ``years`` with the populations
     ``pop`` as denominators, written to ``out`` with its manifest and the notes printed;
-    or exit 1 naming the problems (nothing written). Returns the fit-ready rows."""
+    or exit 1 naming the problems (nothing written). Returns the fit-ready rows.
+    """
     from sesindex.data.population import assemble_loaded, write_assembled
 
     tidy = or_fail(lambda: assemble_loaded(loaded, pop, years))
@@ -125,13 +138,18 @@ def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = 
     by RegSO/DeSO, age, sex and year (TAB6574) loads as denominators (SCB's zeros outside
     a boundary version's years masked).
     """
-    from sesindex.data.fetch import (INDEX_TABLE, POPULATION_TABLE, FetchError,
-                                     default_transport, fetch_table)
+    from sesindex.data.fetch import (
+        INDEX_TABLE,
+        POPULATION_TABLE,
+        FetchError,
+        default_transport,
+        fetch_table,
+    )
     from sesindex.data.io import load_data
 
     table = table or (POPULATION_TABLE if population else INDEX_TABLE)
     year_codes = (years.split(",") if "*" in years
-                  else [str(y) for y in parse_years(years)])
+                  else [str(y) for y in required_years(years)])
     if population:
         from sesindex.data.scb import fetch_population
 
@@ -163,7 +181,8 @@ def fetch(table: str = typer.Option(None, help="SCB table id (default TAB6586 = 
 
 def fetch_or_fail(label: str, work):
     """``work(on_chunk)`` under a progress step that counts the chunks; exit 1 with the
-    message of a fetch that fails (what was fetched stays cached)."""
+    message of a fetch that fails (what was fetched stays cached).
+    """
     from sesindex.data.fetch import FetchError
 
     try:

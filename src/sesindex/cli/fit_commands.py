@@ -8,10 +8,23 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
-                             load_user_data, parse_cutpoints, parse_years, print_typing,
-                             print_verdicts, refuse_earlier_run, steps, user_spec,
-                             written_whole)
+from sesindex.cli.app import (
+    CUTPOINTS_HELP,
+    DATA_HELP,
+    app,
+    console,
+    err,
+    fail,
+    load_user_data,
+    parse_cutpoints,
+    parse_years,
+    print_typing,
+    print_verdicts,
+    refuse_earlier_run,
+    steps,
+    user_spec,
+    written_whole,
+)
 
 
 @app.command()
@@ -51,8 +64,8 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
                                    "areas' index, types, ranks and changes, aggregated in "
                                    "every draw (regso_areas.csv, regso_changes.csv).")):
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
-    credible intervals (higher ses_mean = higher socioeconomic status)."""
-
+    credible intervals (higher ses_mean = higher socioeconomic status).
+    """
     model_spec = model_spec_from_options(spec, years=years, compare=compare,
                              sampler={"draws": draws, "tune": tune, "seed": seed,
                                       "backend": backend,
@@ -78,8 +91,10 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
     """``fit``'s work once the data are loaded: fit, write the run to ``out`` (tables,
     publication, ``report``; ``extra(tmp)`` writes more files into it and returns their
     paths), say how areas are typed, the verdicts, the gate and the timings; exit 3 when
-    the fit gate fails."""
+    the fit gate fails.
+    """
     from sesindex.api import AUTO, fit
+    from sesindex.index.cutpoints import Typing
     from sesindex.reporting.save import write_fit_run
 
     with steps() as step:
@@ -92,7 +107,8 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
         with step(f"write {out}"), written_whole(out) as tmp:
             files = write_fit_run(result, tmp, loaded=loaded, report=report)
             files += extra(tmp) if extra else []
-    print_typing(result.typing.note, result.typing.warnings)
+    if isinstance(result.typing, Typing):  # how the fit typed its years
+        print_typing(result.typing.note, result.typing.warnings)
     if len(result.changes):
         print_verdicts(result.changes, "the posterior")
     _print_gate(result.gate)
@@ -105,7 +121,8 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
 def model_spec_from_options(spec: str, *, years: str | None,
                 compare: list[str] | None, sampler: dict):
     """The model spec named by ``--spec`` with the command line's overrides (the sampler's
-    checked against its schema like a spec's), or exit saying what is wrong."""
+    checked against its schema like a spec's), or exit saying what is wrong.
+    """
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec
@@ -145,12 +162,12 @@ def _print_pre_period(event_study) -> None:
 def _year_pairs(compare: list[str]) -> tuple[tuple[int, int], ...]:
     """``--compare`` values ('2015,2024', ...) as pairs of years, or exit 2 saying why."""
     try:
-        pairs = tuple(tuple(int(y) for y in c.split(",")) for c in compare)
+        pairs = [tuple(int(y) for y in c.split(",")) for c in compare]
     except ValueError:
-        pairs = ((),)
+        pairs = [()]
     if any(len(p) != 2 for p in pairs):
         fail(f"--compare takes two years 'FROM,TO' (e.g. 2015,2024), got {compare}")
-    return pairs
+    return tuple((p[0], p[1]) for p in pairs)
 
 
 def _print_gate(gate: dict) -> None:
@@ -200,7 +217,8 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
              out: Path = typer.Option(Path("runs/evaluate"), help="Output directory."),
              overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
     """Did the programme work? Effects on the treated areas (ATT on the index, the latent
-    status and the share in types 1-2, cohorts, event study) with credible intervals."""
+    status and the share in types 1-2, cohorts, event study) with credible intervals.
+    """
     from sesindex.api import evaluate as run_evaluation
     from sesindex.evaluation import EvaluationInputError
     from sesindex.reporting.save import write_evaluation_run

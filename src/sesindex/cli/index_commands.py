@@ -7,9 +7,23 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from sesindex.cli.app import (CUTPOINTS_HELP, DATA_HELP, app, console, err, fail,
-                             load_user_data, parse_cutpoints, print_types, print_typing,
-                             print_verdicts, refuse_earlier_run, refuse_out, steps, user_spec)
+from sesindex.cli.app import (
+    CUTPOINTS_HELP,
+    DATA_HELP,
+    app,
+    console,
+    err,
+    fail,
+    load_user_data,
+    parse_cutpoints,
+    print_types,
+    print_typing,
+    print_verdicts,
+    refuse_earlier_run,
+    refuse_out,
+    steps,
+    user_spec,
+)
 
 
 def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | None,
@@ -17,7 +31,8 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
                uncertainty_years: int = 0, publish: bool = False,
                overwrite: bool = False) -> Path:
     """Load, then :func:`~sesindex.reporting.index_run.index_run` and
-    :func:`~sesindex.reporting.index_run.write_index_run` (written whole or not at all)."""
+    :func:`~sesindex.reporting.index_run.write_index_run` (written whole or not at all).
+    """
     from sesindex.index import IndexSpec, load_spec
     from sesindex.manifest import Timer
     from sesindex.reporting.index_run import index_run
@@ -60,7 +75,7 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
                       f"{published['largest_difference']:.4f} points ({published['area']}, "
                       f"{published['year']}); published V1-V3 are rounded to 0.1, so up to "
                       "0.05 is rounding", highlight=False)
-    if summary[[f"type_{k}" for k in range(1, 6)]].to_numpy().sum():
+    if summary is not None and summary[[f"type_{k}" for k in range(1, 6)]].to_numpy().sum():
         print_types(summary, f"Area types ({spec.name})")
     if changes is not None:
         print_verdicts(changes, "the bootstrap of binomial noise")
@@ -75,7 +90,8 @@ def demo(out: Path = typer.Option(Path("results/demo"), help="Output directory."
          overwrite: bool = typer.Option(False, help="Replace an earlier run in --out that "
                                         "is not a demo (an earlier demo is replaced).")):
     """National demo: calibrated synthetic RegSO data -> official index, types, ranks,
-    bootstrap uncertainty of the last two years, publication tables and the HTML report."""
+    bootstrap uncertainty of the last two years, publication tables and the HTML report.
+    """
     _run_index("synthetic", None, out, None, "demo", write_inputs=True, seed=seed,
                uncertainty_years=2, publish=True, overwrite=overwrite)
 
@@ -109,7 +125,8 @@ def report(run: Path = typer.Option(..., exists=True, file_okay=False,
                                          "SCB's DeSO -> RegSO key (deso_regso_key.csv), to "
                                          "dissolve them into RegSO areas.")):
     """Write the self-contained HTML reports (figures embedded; Swedish and English) and
-    the explorer (explorer.html: search, sort, map) of a run directory."""
+    the explorer (explorer.html: search, sort, map) of a run directory.
+    """
     from sesindex.reporting.explorer import write_explorer
     from sesindex.reporting.html import build_reports
     from sesindex.reporting.vocabulary import LANGUAGES

@@ -1,5 +1,6 @@
 """``publish --from-scb``: from SCB's own tables to a publication in one command
-(fetch -> assemble -> check -> fit -> publish)."""
+(fetch -> assemble -> check -> fit -> publish).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +11,19 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from sesindex.cli.app import (CUTPOINTS_HELP, app, console, err, fail, parse_cutpoints,
-                             parse_years, refuse_earlier_run, steps)
-from sesindex.cli.data_commands import fetch_or_fail, or_fail, assemble_or_fail, check_data
-from sesindex.cli.fit_commands import model_spec_from_options, fit_loaded
+from sesindex.cli.app import (
+    CUTPOINTS_HELP,
+    app,
+    console,
+    err,
+    fail,
+    parse_cutpoints,
+    refuse_earlier_run,
+    required_years,
+    steps,
+)
+from sesindex.cli.data_commands import assemble_or_fail, check_data, fetch_or_fail, or_fail
+from sesindex.cli.fit_commands import fit_loaded, model_spec_from_options
 from sesindex.index.published import cutpoints_text
 
 #: The packaged specs ``publish`` fits: one year, or a panel.
@@ -48,14 +58,16 @@ def publish(from_scb: bool = typer.Option(False, "--from-scb", help="Build it fr
             overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
     """From SCB's tables to a publication: fetch TAB6586 and TAB6574, assemble (as 'data
     assemble'), check (as 'data check'), fit and write the publication tables
-    (publication.xlsx, publication_sv.csv, publication_en.csv) and report.html."""
+    (publication.xlsx, publication_sv.csv, publication_en.csv) and report.html.
+    """
     if not from_scb:
         fail("publish builds a publication from SCB's own tables: pass --from-scb (for data "
              "you have, 'sesindex fit --data FILE' writes the same publication)", 2)
-    wanted = parse_years(years)
-    model_spec = model_spec_from_options(spec or (SINGLE_YEAR_SPEC if len(wanted) == 1 else PANEL_SPEC),
-                             years=years, compare=None,
-                             sampler={"draws": draws, "tune": tune})
+    wanted = required_years(years)
+    default_spec = SINGLE_YEAR_SPEC if len(wanted) == 1 else PANEL_SPEC
+    model_spec = model_spec_from_options(spec or default_spec,
+                                         years=years, compare=None,
+                                         sampler={"draws": draws, "tune": tune})
     cuts = parse_cutpoints(cutpoints)
     refuse_earlier_run(out, overwrite)
     tables = _fetch(wanted, region, cache, national and cuts is None)
@@ -101,7 +113,8 @@ def _fetch(years, region: str, cache: Path, national: bool):
 def _national_cuts(tables, region: str, cuts):
     """The cut points of the types and notes on them: given ones, else from SCB's
     published index of every area when it was fetched (the notes say which years have
-    none and why)."""
+    none and why).
+    """
     if cuts is not None:
         return cuts, ["national cut points given with --cutpoints"]
     if tables.national is None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
-from sesindex.cli.app import (app, console, err, fail, steps, unreadable_spec,
-                             user_spec)
+from sesindex.cli.app import app, console, err, fail, steps, unreadable_spec, user_spec
 
 
 @app.command()
@@ -66,7 +66,8 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
 
 def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
     """Load ``spec``, or else every spec (study specs of ``specs_dir``, packaged index and
-    model specs), through its schema; exit 2 naming each that fails."""
+    model specs), through its schema; exit 2 naming each that fails.
+    """
     import tomllib
 
     from sesindex.bayes import load_model_spec
@@ -77,7 +78,8 @@ def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
     if spec is not None:
         _report_checks([(spec, StudySpec.load)])
         return
-    files = [(p, StudySpec.load) for p in sorted(Path(specs_dir).glob("*.toml"))]
+    files: list[tuple[Path, Callable]] = [(p, StudySpec.load)
+                                          for p in sorted(Path(specs_dir).glob("*.toml"))]
     for name in packaged_specs():
         path = resolve_spec(name)
         with open(path, "rb") as fh:
@@ -88,7 +90,8 @@ def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
 
 def _report_checks(files: list) -> None:
     """Each (path, loader) loaded; a line per spec (file, line and key of each problem),
-    exit 2 if any is refused, as a command given that spec would."""
+    exit 2 if any is refused, as a command given that spec would.
+    """
     from sesindex.spec_errors import SpecError
 
     bad = 0

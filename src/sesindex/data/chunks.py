@@ -143,7 +143,8 @@ def _region_blocks(table: tuple[str, ...], chosen: list[str], most: int,
     """(patterns, number of codes) per municipality: ``'1780*'`` when the selection holds
     every code that starts with those four digits, else its codes listed (in pieces of at
     most ``most`` codes and ``max_chars`` characters). Shorter codes (a county ``17``,
-    the country ``00``) are listed, never widened to a wildcard."""
+    the country ``00``) are listed, never widened to a wildcard.
+    """
     by_prefix: dict[str, list[str]] = {}
     for code in chosen:
         by_prefix.setdefault(code[:4], []).append(code)
@@ -167,7 +168,8 @@ def _region_blocks(table: tuple[str, ...], chosen: list[str], most: int,
 
 def _pack(blocks, most: int, max_chars: int) -> list[tuple[list[str], int]]:
     """Consecutive blocks joined while a request holds at most ``most`` region codes and
-    ``max_chars`` characters of them in its URL."""
+    ``max_chars`` characters of them in its URL.
+    """
     packs: list[tuple[list[str], int]] = []
     for patterns, n in blocks:
         if packs:

@@ -36,7 +36,7 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 API = "https://api.scb.se/ov0104/v2beta/api/v2"
@@ -185,22 +185,25 @@ class Transport:
 
 def default_transport() -> Transport:
     """The commands' transport: SCB's rate limit, 429s waited out, a dropped connection
-    tried 3 times (tests replace this function to serve fixtures)."""
+    tried 3 times (tests replace this function to serve fixtures).
+    """
     return Transport(tries=3)
 
 
 def _retry_after(exc: urllib.error.HTTPError, default: float) -> float:
     """Seconds from an HTTP 429's ``Retry-After`` header, else ``default``."""
+    value = exc.headers.get("Retry-After") if exc.headers is not None else None
     try:
-        return max(0.0, float((exc.headers or {}).get("Retry-After")))
-    except (TypeError, ValueError):
+        return max(0.0, float(value)) if value is not None else default
+    except ValueError:
         return default
 
 
 def _cached(url: str, path: Path, query: dict, *, what: str, transport: Transport,
             timeout: float, refresh: bool, need: tuple[str, ...]) -> Fetched:
     """``url``'s body cached at ``path`` (with a ``.query.json`` sidecar); ``need``: keys a
-    valid answer has. ``what`` names the request in errors."""
+    valid answer has. ``what`` names the request in errors.
+    """
     sidecar = path.with_suffix(".query.json")
     if path.exists() and sidecar.exists() and not refresh:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -227,7 +230,7 @@ def _cached(url: str, path: Path, query: dict, *, what: str, transport: Transpor
                          f"{str(parsed)[:300]}")
     cache.mkdir(parents=True, exist_ok=True)
     path.write_bytes(body)
-    retrieved = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    retrieved = datetime.now(UTC).isoformat(timespec="seconds")
     sidecar.write_text(json.dumps({"url": url, **query, "retrieved": retrieved}, indent=2,
                                   ensure_ascii=False), encoding="utf-8")
     return Fetched(path, url, retrieved, False)
@@ -258,7 +261,8 @@ def fetch_metadata(table: str, *, cache_dir: str | Path, lang: str = "sv",
                    refresh: bool = False, timeout: float = 60.0,
                    transport: Transport | None = None) -> Fetched:
     """Fetch (or reuse from cache) a table's dimensions and their codes (JSON-stat 2.0
-    without values): what a selection is split into chunks by."""
+    without values): what a selection is split into chunks by.
+    """
     url = metadata_url(table, lang)
     return _cached(url, Path(cache_dir) / f"{table}_metadata_{_key(url)}.json",
                    {"table": table, "metadata": True, "lang": lang},

@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,7 +91,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     """A CSV file as text columns, with its line numbers; the traps of hand-made files
-    (empty, not UTF-8, semicolons and decimal commas, a repeated header) named."""
+    (empty, not UTF-8, semicolons and decimal commas, a repeated header) named.
+    """
     import gzip
     import io
 
@@ -190,7 +192,8 @@ def input_provenance(data) -> dict:
     >>> loaded = load_data("synthetic", n_areas=40, years=(2023, 2024), seed=5)
     >>> got = input_provenance(loaded)
     >>> got["data"], got["data_options"], sorted(got["inputs"])[0]
-    ('synthetic', {'seed': 5, 'n_areas': 40, 'years': [2023, 2024]}, 'sesindex/data/resources/sweden_regso_2022.csv.gz')
+    ('synthetic', {'seed': 5, 'n_areas': 40, 'years': [2023, 2024]},
+    'sesindex/data/resources/sweden_regso_2022.csv.gz')
     >>> input_provenance(loaded.dataset.sel(area=loaded.dataset.area[:3])) == got
     True
     """
@@ -219,7 +222,8 @@ def _with_provenance(loaded: LoadedData, **options) -> LoadedData:
 def load_data(source: str, *, boundary_version: str | None = None, seed: int | None = None,
               years: tuple[int, ...] | None = None, n_areas: int | None = None) -> LoadedData:
     """Load a packaged dataset by name or a file by path (validated, nothing dropped);
-    where it came from is in its dataset's attrs (:func:`input_provenance`)."""
+    where it came from is in its dataset's attrs (:func:`input_provenance`).
+    """
     loaded = _load(source, boundary_version=boundary_version, seed=seed, years=years,
                    n_areas=n_areas)
     synthetic = source in ("synthetic", "synthetic-programme", "synthetic-deso")
@@ -234,14 +238,20 @@ def _load(source: str, *, boundary_version: str | None, seed: int | None,
     if source in ("synthetic", "synthetic-programme", "synthetic-deso"):
         from functools import partial
 
-        from sesindex.data.synthetic import PROGRAMME_DEMO, generate, generate_programme
+        from sesindex.data.synthetic import (
+            PROGRAMME_DEMO,
+            SyntheticData,
+            generate,
+            generate_programme,
+        )
 
         kw = {"seed": seed} if seed is not None else {}
         # RegSO as SCB serves it (RegSO 2025 from 2024); DeSO held at DeSO 2018
         kw["boundary_break"] = source != "synthetic-deso"
-        make = {"synthetic": generate, "synthetic-programme": generate_programme,
-                "synthetic-deso": partial(generate, division="deso")}[source]
-        syn = _subset(make(**kw), n_areas, years)  # one panel, whatever is asked of it
+        makers: dict[str, Callable[..., SyntheticData]] = {
+            "synthetic": generate, "synthetic-programme": generate_programme,
+            "synthetic-deso": partial(generate, division="deso")}
+        syn = _subset(makers[source](**kw), n_areas, years)  # one panel, whatever is asked of it
         notes = [f"synthetic national {'DeSO ' if source == 'synthetic-deso' else ''}"
                  f"panel, seed {syn.seed}: {syn.dataset.attrs['source']}; "
                  f"{syn.dataset.attrs['boundary_note']}"]
@@ -283,7 +293,8 @@ def _load(source: str, *, boundary_version: str | None, seed: int | None,
 
 def _subset(syn, n_areas: int | None, years):
     """Some areas (a seeded random subset) and years of a generated synthetic panel, so
-    every command and every ``--years`` sees the same numbers."""
+    every command and every ``--years`` sees the same numbers.
+    """
     from dataclasses import replace
 
     keep_years = list(years) if years is not None else syn.dataset["year"].values.tolist()

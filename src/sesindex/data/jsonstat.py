@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 
-
-
 @dataclass(frozen=True)
 class Dim:
+    """One dimension of a JSON-stat cube: its id, label, category codes and their labels."""
+
     id: str
     label: str
     codes: tuple[str, ...]
@@ -42,19 +42,24 @@ class Dim:
 
 @dataclass(frozen=True)
 class Cube:
+    """A parsed JSON-stat 2.0 dataset: its dimensions, values and status flags."""
+
     dims: tuple[Dim, ...]
     values: np.ndarray  # float, shape = sizes, NaN for null
     status: np.ndarray  # object, same shape, None where no status
     raw: dict
 
     def dim(self, dim_id: str) -> Dim:
+        """The dimension with id ``dim_id``."""
         return next(d for d in self.dims if d.id == dim_id)
 
     def axis(self, dim_id: str) -> int:
+        """The position of dimension ``dim_id`` among the cube's axes."""
         return [d.id for d in self.dims].index(dim_id)
 
 
 def load_json(source: str | os.PathLike | dict) -> tuple[dict, str | None]:
+    """A JSON-stat answer as a dict, with its path (None for a dict given)."""
     if isinstance(source, dict):
         return source, None
     if isinstance(source, (str, os.PathLike)):
@@ -65,6 +70,7 @@ def load_json(source: str | os.PathLike | dict) -> tuple[dict, str | None]:
 
 
 def categories(dim_id: str, dim: dict) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The category codes of a dimension in index order, and their labels."""
     cat = dim.get("category") or {}
     labels = {str(k): str(v) for k, v in (cat.get("label") or {}).items()}
     index = cat.get("index")
@@ -151,6 +157,7 @@ def cells_long(cube: Cube, keep: Sequence[str]) -> pd.DataFrame:
 
 
 def whole_years(dim: Dim) -> dict[str, int]:
+    """The year of each code of a time dimension (codes that are whole years)."""
     out = {}
     for code in dim.codes:
         if not re.fullmatch(r"\d{4}", code.strip()):

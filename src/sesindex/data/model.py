@@ -110,7 +110,7 @@ def require_denominators(ds: xr.Dataset, indicators: Sequence[str], purpose: str
     Count indicators have them; published percentages have them when the user attached
     them (a ``denominator`` column beside ``value``).
     """
-    kinds = dict(zip(ds["indicator"].values, ds["indicator_kind"].values))
+    kinds = dict(zip(ds["indicator"].values, ds["indicator_kind"].values, strict=True))
     lacking = lacking_denominators(ds, indicators)
     if lacking:
         raise ValueError(

@@ -51,13 +51,14 @@ def plant_jumps(rng, eta, alpha, lam, eps, cfg):
     """Shift the status of ``cfg.jump_share`` of the areas from a random year on, by the
     amount that moves the index by ``cfg.jump_index`` points in that year (upwards for
     areas whose index is below twice that size, which cannot fall so far; else a random
-    sign). Returns the new ``eta`` and each area's jump year (-1: none)."""
+    sign). Returns the new ``eta`` and each area's jump year (-1: none).
+    """
     n, t = eta.shape
     year = event_years(rng, n, t, cfg.jump_share)
     index = index_of(alpha, lam, eta, eps)
     eta = eta.copy()
-    for i in np.flatnonzero(year >= 0):
-        y = year[i]
+    for i in np.flatnonzero(year >= 0).tolist():
+        y = int(year[i])
         sign = 1.0 if index[i, y] < 2 * cfg.jump_index else rng.choice([-1.0, 1.0])
         eta[i, y:] += shift_for(alpha, lam, eta, eps, i, y, sign * cfg.jump_index)
     return eta, year
@@ -65,7 +66,8 @@ def plant_jumps(rng, eta, alpha, lam, eps, cfg):
 
 def shift_for(alpha, lam, eta, eps, i: int, y: int, change: float) -> float:
     """The shift of area i's status that moves its index in year y by ``change`` points
-    (bisection: the index is increasing in eta)."""
+    (bisection: the index is increasing in eta).
+    """
     target = index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1], eps[i:i + 1, y:y + 1]
                        )[0, 0] + change
     lo, hi = (0.0, 5.0) if change > 0 else (-5.0, 0.0)
@@ -79,7 +81,8 @@ def shift_for(alpha, lam, eta, eps, i: int, y: int, change: float) -> float:
 
 def plant_programme(eta, alpha, lam, eps, codes, years, cfg):
     """Shift the listed areas' status from ``cfg.programme_start`` on, each by what moves
-    its index by ``cfg.programme_index`` points in the start year."""
+    its index by ``cfg.programme_index`` points in the start year.
+    """
     missing = sorted(set(cfg.programme_areas) - set(codes))
     if missing:
         raise ValueError(f"programme areas not among the generated areas: {missing[:10]}")
@@ -88,15 +91,16 @@ def plant_programme(eta, alpha, lam, eps, codes, years, cfg):
                          f"after the first ({years[0]}-{years[-1]})")
     y = list(years).index(cfg.programme_start)
     eta = eta.copy()
-    for i in np.flatnonzero(np.isin(codes, cfg.programme_areas)):
+    for i in np.flatnonzero(np.isin(codes, cfg.programme_areas)).tolist():
         eta[i, y:] += shift_for(alpha, lam, eta, eps, i, y, cfg.programme_index)
     return eta
 
 
 def break_boundaries(seed, codes, years, eta, alpha, lam, eps, pop, denom, count):
-    """The 2024 boundary break (:mod:`sesindex.data.synthetic`): the changed areas' status, population,
-    denominators and counts from :data:`BREAK_YEAR` on, drawn from their own stream.
-    Returns (eta, p, pop, denom, count, changed) with the other cells untouched."""
+    """The 2024 boundary break (:mod:`sesindex.data.synthetic`): the changed areas' status,
+    population, denominators and counts from :data:`BREAK_YEAR` on, drawn from their own stream.
+    Returns (eta, p, pop, denom, count, changed) with the other cells untouched.
+    """
     rng = np.random.default_rng([seed, BREAK_YEAR])
     changed = np.isin(codes, changed_areas()["area_code"])
     shift = rng.normal(0.0, BREAK_STATUS_SD, len(codes))

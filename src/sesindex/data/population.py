@@ -66,7 +66,8 @@ def age_range(code: str, label: str = "") -> tuple[int, int] | None:
     >>> age_range("x")
     Traceback (most recent call last):
     ...
-    ValueError: age category 'x' is neither an age ('23'), a range ('20-24', '-4', '80-', '65+') nor a total ('totalt')
+    ValueError: age category 'x' is neither an age ('23'), a range ('20-24', '-4', '80-', '65+') nor
+    a total ('totalt')
     """
     text = code.strip().lower().replace("år", "").replace(" ", "")
     if text in ("tot", "totalt", "total", "tot1") or label.strip().lower().startswith("total"):
@@ -88,7 +89,7 @@ def _dim_named(cube: Cube, names: tuple[str, ...]) -> str | None:
 
 def _cell_names(cube: Cube, index: tuple[int, ...], skip: str) -> str:
     """``0114R001 2022 20-24``: the codes of one cell, without the dimension ``skip``."""
-    return " ".join(d.codes[i] for d, i in zip(cube.dims, index) if d.id != skip)
+    return " ".join(d.codes[i] for d, i in zip(cube.dims, index, strict=True) if d.id != skip)
 
 
 def _both_sexes(cube: Cube, sex: str) -> tuple[np.ndarray, list[str]]:
@@ -105,7 +106,7 @@ def _both_sexes(cube: Cube, sex: str) -> tuple[np.ndarray, list[str]]:
                          f"'{BOTH_SEXES}' or as '1' and '2' (men, women)")
     take = lambda c: np.take(cube.values, [codes.index(c)], axis=axis)  # noqa: E731
     parts = take(SEXES[0]) + take(SEXES[1]) if set(SEXES) <= set(codes) else None
-    if BOTH_SEXES not in codes:
+    if parts is not None and BOTH_SEXES not in codes:
         return parts, [f"both sexes = {sex} 1 + 2 (the response has no '{BOTH_SEXES}')"]
     both = take(BOTH_SEXES)
     notes = [f"both sexes = {sex} '{BOTH_SEXES}'"]
@@ -135,14 +136,15 @@ def age_groups(dim) -> tuple[list[str], list[str], list[str]]:
     """
     ranges = {c: age_range(c, dim.labels[c]) for c in dim.codes}
     totals = [c for c, r in ranges.items() if r is None]
-    bands = [c for c, r in ranges.items() if r is not None]
+    band_ranges = {c: r for c, r in ranges.items() if r is not None}
+    bands = list(band_ranges)
     if len(totals) > 1:
         raise ValueError(f"{dim.id} has {len(totals)} totals {totals}: expected one "
                          "('totalt')")
     lo, hi = WORKING_AGES
-    working = [c for c in bands if lo <= ranges[c][0] and ranges[c][1] <= hi]
-    straddle = [c for c in bands if c not in working and ranges[c][0] <= hi
-                and ranges[c][1] >= lo]
+    working = [c for c in bands if lo <= band_ranges[c][0] and band_ranges[c][1] <= hi]
+    straddle = [c for c in bands if c not in working and band_ranges[c][0] <= hi
+                and band_ranges[c][1] >= lo]
     if straddle:
         raise ValueError(f"age categories {straddle} straddle 20-64: ask SCB for ages that "
                          "split at 20 and 64 (the five-year bands 20-24 ... 60-64)")
@@ -191,14 +193,14 @@ def _from_jsonstat(source) -> tuple[pd.DataFrame, list[str]]:
     axis, ages = cube.axis(age), cube.dim(age).codes
     pick = lambda codes: np.take(summed, [ages.index(c) for c in codes],  # noqa: E731
                                  axis=axis).sum(axis=axis)  # NaN (a '..') propagates
-    frame = None
+    counted = []
     keep_dims = [d for d in cube.dims if d.id in (geo, time)]
     for name, data in (("population", pick(everyone)), ("population_20_64", pick(working))):
         sub = _region_time_cube(cube, data, keep_dims)
         cells = cells_long(sub, [geo, time]).rename(columns={"value": name, geo: "region"})
         cells["year"] = cells[time].map(whole_years(cube.dim(time)))
-        cells = cells[["region", "year", name]]
-        frame = cells if frame is None else frame.merge(cells, on=["region", "year"])
+        counted.append(cells[["region", "year", name]])
+    frame = counted[0].merge(counted[1], on=["region", "year"])
     regions, region_notes = area_regions(cube.dim(geo))
     frame = frame.merge(regions, on="region", how="left")
     frame = frame[frame["area_code"].notna()]
@@ -216,7 +218,7 @@ def _region_time_cube(cube: Cube, data: np.ndarray, dims) -> Cube:
 def _mask_validity(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Drop cells of a boundary version outside its years (SCB answers 0 there)."""
     valid = np.array([y in VERSION_YEARS.get(v, range(0)) for v, y in
-                      zip(frame["boundary_version"], frame["year"])], dtype=bool)
+                      zip(frame["boundary_version"], frame["year"], strict=True)], dtype=bool)
     dropped = frame[~valid]
     notes = []
     if len(dropped):
@@ -326,7 +328,7 @@ def assemble(rates: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
             tuple(dict.fromkeys(cells["area_code"])))])
     column = np.where(rows["indicator"] == "V1", "population", "population_20_64")
     rows["denominator"] = [keyed.at[(a, y), c] for a, y, c in
-                           zip(rows["area_code"], rows["year"], column)]
+                           zip(rows["area_code"], rows["year"], column, strict=True)]
     rows["count"] = np.nan  # a published percentage: value + its denominator
     out = rows.reset_index(drop=True)
     out.attrs["notes"] = notes
@@ -381,7 +383,8 @@ def assemble_loaded(loaded, population: pd.DataFrame, years=None) -> pd.DataFram
 def write_assembled(tidy: pd.DataFrame, out, manifest: dict):
     """Write fit-ready rows to ``out`` (CSV) and ``<out>.manifest.json`` beside it: the
     given ``manifest`` with the years, the denominators, the rounding as measurement
-    error, the notes and the number of rows. Returns the sidecar's path."""
+    error, the notes and the number of rows. Returns the sidecar's path.
+    """
     import json
     from pathlib import Path
 

@@ -51,14 +51,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
-from sesindex.data.regions import area_regions
 from sesindex.data.jsonstat import Cube, Dim, cells_long, load_json, parse_cube, whole_years
 from sesindex.data.pxweb_cells import cell_list, null_problems, split_nulls, status_notes
+from sesindex.data.regions import area_regions
 from sesindex.data.schema import (
     TIDY_COLUMNS,
     DataValidationError,
@@ -145,7 +145,16 @@ def _role_dim(cube: Cube, role: str, ids: set[str]) -> str | None:
     return found[0] if found else None
 
 
+@overload
+def find_dims(cube: Cube, *, need_metric: Literal[True]) -> tuple[str, str, str]: ...
+
+
+@overload
+def find_dims(cube: Cube, *, need_metric: bool) -> tuple[str, str, str | None]: ...
+
+
 def find_dims(cube: Cube, *, need_metric: bool) -> tuple[str, str, str | None]:
+    """The ids of the cube's time, region and (if any) metric dimensions."""
     time = _role_dim(cube, "time", _TIME_IDS)
     metric = _role_dim(cube, "metric", _METRIC_IDS)
     geo = _role_dim(cube, "geo", _GEO_IDS)

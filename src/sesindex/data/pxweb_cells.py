@@ -36,7 +36,7 @@ def split_nulls(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[s
     """
     null = cells["value"].isna()
     in_years = np.array([y in VERSION_YEARS.get(v, range(0)) for v, y in
-                         zip(cells["boundary_version"], cells["year"])], dtype=bool)
+                         zip(cells["boundary_version"], cells["year"], strict=True)], dtype=bool)
     structural = cells[null & ~in_years]
     notes = []
     if len(structural):
@@ -51,6 +51,7 @@ def split_nulls(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[s
 
 
 def cell_list(cells: pd.DataFrame, extra: str | None = None) -> str:
+    """The first cells of ``cells`` named in words (area, boundary version, year)."""
     parts = [f"{r.area_code} ({r.boundary_version}) {r.year}"
              + (f" {getattr(r, extra)}" if extra else "")
              for r in cells.head(SHOW_CELLS).itertuples()]
@@ -59,6 +60,7 @@ def cell_list(cells: pd.DataFrame, extra: str | None = None) -> str:
 
 
 def null_problems(missing: pd.DataFrame, extra: str | None = None) -> list[Problem]:
+    """The problems of null cells: suppressed ones and ones without a status."""
     problems = []
     marker = missing["status"].map(lambda s: s is not None and str(s).strip()
                                    in SUPPRESSION_MARKERS)
@@ -79,6 +81,7 @@ def null_problems(missing: pd.DataFrame, extra: str | None = None) -> list[Probl
 
 
 def status_notes(kept: pd.DataFrame) -> list[str]:
+    """Notes on the status flags of the cells kept."""
     flagged = kept["status"].dropna().astype(str)
     if flagged.empty:
         return []

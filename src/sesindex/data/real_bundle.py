@@ -186,4 +186,4 @@ def municipality_names() -> dict[str, str]:
     (290, 'Karlstad', 'Upplands Väsby')
     """
     frame = pd.read_parquet(resource(MUNICIPALITIES_FILE), columns=["kommun_kod", "kommun"])
-    return dict(zip(frame["kommun_kod"].astype(str), frame["kommun"].astype(str)))
+    return dict(zip(frame["kommun_kod"].astype(str), frame["kommun"].astype(str), strict=True))

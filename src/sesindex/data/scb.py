@@ -30,16 +30,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sesindex.data.chunks import Chunk, merge_responses, plan_chunks
-from sesindex.data.fetch import (INDEX_CONTENTS, INDEX_TABLE, POPULATION_CONTENTS,
-                                 POPULATION_TABLE, Fetched, Transport, fetch_metadata,
-                                 fetch_table)
+from sesindex.data.fetch import (
+    INDEX_CONTENTS,
+    INDEX_TABLE,
+    POPULATION_CONTENTS,
+    POPULATION_TABLE,
+    Fetched,
+    Transport,
+    fetch_metadata,
+    fetch_table,
+)
 from sesindex.data.jsonstat import Dim, categories, load_json
 
 
 @dataclass
 class Selection:
     """One table's selection as fetched: the joined response, its chunks and what each
-    came from (the cache or SCB)."""
+    came from (the cache or SCB).
+    """
 
     table: str
     path: Path
@@ -55,7 +63,7 @@ class Selection:
         """What a manifest records: the chunks' URLs and retrieval times."""
         return {"table": self.table, "file": str(self.path),
                 "chunks": [{"url": f.url, "retrieved": f.retrieved, "cells": c.cells}
-                           for c, f in zip(self.chunks, self.fetched)]}
+                           for c, f in zip(self.chunks, self.fetched, strict=True)]}
 
 
 def metadata_dims(table: str, *, cache_dir: Path, transport: Transport,
@@ -79,7 +87,8 @@ def fetch_selection(table: str, selection: dict[str, list[str]], *, cache_dir: P
     """Fetch ``selection`` of ``table`` in chunks within SCB's limits (each cached), and
     join them into one JSON-stat file in ``cache_dir``. ``on_chunk(i, n, chunk, got)`` is
     called after each chunk (progress); ``refresh`` asks SCB again for what is cached. A
-    chunk that cannot be fetched fails naming it; the chunks before it stay cached."""
+    chunk that cannot be fetched fails naming it; the chunks before it stay cached.
+    """
     cache_dir = Path(cache_dir)
     dims = dims or metadata_dims(table, cache_dir=cache_dir, transport=transport, lang=lang,
                                  refresh=refresh)
@@ -118,7 +127,8 @@ def population_selection(dims: dict[str, Dim], *, region: str,
     """TAB6574: the ages the denominators need (the total and the bands of 20-64, as
     :func:`sesindex.data.population.read_population` reads them), both sexes (``1+2``,
     else ``1`` and ``2``) and the number of residents (``000007Y7``; a table of one
-    other content, that one)."""
+    other content, that one).
+    """
     from sesindex.data.population import BOTH_SEXES, SEXES, age_groups
 
     lacking = [d for d in ("Alder", "ContentsCode") if d not in dims]
@@ -141,7 +151,8 @@ def population_selection(dims: dict[str, Dim], *, region: str,
 @dataclass
 class ScbTables:
     """What :func:`fetch_scb` fetched: the index table, the population table and, when
-    the region covers only some areas, SCB's published index of all areas."""
+    the region covers only some areas, SCB's published index of all areas.
+    """
 
     rates: Selection
     population: Selection
@@ -149,9 +160,11 @@ class ScbTables:
 
     @property
     def calls(self) -> int:
+        """Requests the three selections made to SCB (0 when all was cached)."""
         return sum(s.calls for s in (self.rates, self.population, self.national) if s)
 
     def provenance(self) -> list[dict]:
+        """What a manifest records of each selection fetched."""
         return [s.provenance() for s in (self.rates, self.population, self.national) if s]
 
 
@@ -160,7 +173,8 @@ def fetch_population(years: list[str], *, region: str = "*", cache_dir: Path,
                      max_cells: int | None = None, on_chunk=None,
                      refresh: bool = False) -> Selection:
     """The population table (TAB6574) for ``region`` and ``years``: the ages and sexes
-    the denominators need (:func:`population_selection`), in chunks, joined."""
+    the denominators need (:func:`population_selection`), in chunks, joined.
+    """
     dims = metadata_dims(table, cache_dir=Path(cache_dir), transport=transport, lang=lang,
                          refresh=refresh)
     return fetch_selection(table, population_selection(dims, region=region, years=years),
@@ -174,7 +188,8 @@ def fetch_scb(years: list[int], *, region: str = "*", cache_dir: Path,
               max_cells: int | None = None, on_chunk=None) -> ScbTables:
     """Fetch TAB6586 and TAB6574 for ``region`` (``'*'`` = every area, ``'1780*'`` =
     Karlstad's) and ``years``; with ``national`` and a region of only some areas, also
-    TAB6586's published index of every area (:func:`sesindex.index.published.national_cutpoints`)."""
+    TAB6586's published index of every area (:func:`sesindex.index.published.national_cutpoints`).
+    """
     codes = [str(y) for y in years]
     kw = {"cache_dir": Path(cache_dir), "transport": transport, "lang": lang,
           "max_cells": max_cells, "on_chunk": on_chunk}

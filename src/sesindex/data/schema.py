@@ -78,7 +78,7 @@ def _problem(check: str, message: str, frame: pd.DataFrame) -> Problem:
     """A problem naming the areas (and row numbers) of ``frame``'s rows."""
     codes = frame["area_code"] if "area_code" in frame else pd.Series(dtype=object)
     areas = tuple(dict.fromkeys(str(c) for c in codes if isinstance(c, str) and c))
-    lines = ()
+    lines: tuple[int, ...] = ()
     if "source_line" in frame:
         lines = tuple(sorted({int(x) for x in pd.to_numeric(frame["source_line"]).dropna()}))
     return Problem(check, message, areas, tuple(int(r) for r in frame.index), lines)
@@ -204,7 +204,9 @@ def _row_kind(d: pd.DataFrame) -> pd.Series:
 
 
 def indicator_kinds(df: pd.DataFrame) -> dict[str, str]:
-    """Kind of each indicator in a tidy frame: ``count``, ``percent``, ``continuous``, ``published``.
+    """Kind of each indicator in a tidy frame.
+
+    One of ``count``, ``percent``, ``continuous``, ``published``.
 
     Examples
     --------
@@ -353,7 +355,8 @@ def _missing_area_years(inputs: pd.DataFrame) -> list[Problem]:
 
 def _missing_indicators(inputs: pd.DataFrame) -> list[Problem]:
     """Every area-year must have every indicator that other areas have that year: each
-    absent (area, year, indicator) named, with the rows of those area-years."""
+    absent (area, year, indicator) named, with the rows of those area-years.
+    """
     grid = inputs[["area_code", "year"]].drop_duplicates().merge(
         inputs[["year", "indicator"]].drop_duplicates(), on="year")
     missing = _absent(grid, inputs)
@@ -384,7 +387,8 @@ def check_tidy(df: pd.DataFrame, *, boundary_version: str | None = None,
     no_code = df["area_code"].isna() | (df["area_code"] == "")
     if no_code.any():
         label = base.get("area_name", base.get("regso_label"))
-        hint = "" if label is None else f" (labels: {', '.join(map(str, label[no_code].unique()[:5]))})"
+        shown = ", ".join(map(str, label[no_code].unique()[:5])) if label is not None else ""
+        hint = "" if label is None else f" (labels: {shown})"
         problems.append(Problem("missing_area_code", f"rows without an area code{hint}",
                                 rows=tuple(int(i) for i in df.index[no_code])))
     coded = df[~no_code]

@@ -17,7 +17,8 @@ def year_spans(years) -> str:
     >>> year_spans([2011, 2012, 2013, 2015, 2017, 2018])
     '2011-2013, 2015, 2017-2018'
     """
-    spans, run = [], []
+    spans: list[list[int]] = []
+    run: list[int] = []
     for y in sorted(int(y) for y in years):
         if run and y != run[-1] + 1:
             spans.append(run)

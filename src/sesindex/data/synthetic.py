@@ -45,8 +45,14 @@ from scipy.stats import norm, rankdata
 
 from sesindex.data.boundary_change import BREAK_YEAR, VERSIONS
 from sesindex.data.model import from_tidy
-from sesindex.data.planted import (break_boundaries, event_years, index_of, plant_jumps,
-                                   plant_programme, student_t)
+from sesindex.data.planted import (
+    break_boundaries,
+    event_years,
+    index_of,
+    plant_jumps,
+    plant_programme,
+    student_t,
+)
 from sesindex.data.real_bundle import ATTRIBUTION, load_areas, load_deso_areas
 
 YEARS = tuple(range(2011, 2025))
@@ -114,7 +120,8 @@ def scenario_config(name: str, **overrides) -> SyntheticConfig:
     >>> scenario_config("drought")
     Traceback (most recent call last):
     ...
-    ValueError: unknown scenario 'drought': choose one of baseline, trends, jumps, second_factor, heavy_tails, static
+    ValueError: unknown scenario 'drought': choose one of baseline, trends, jumps, second_factor,
+    heavy_tails, static
     """
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}: choose one of {', '.join(SCENARIOS)}")
@@ -220,7 +227,8 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
 
 def _division_areas(rng, division: str, n_areas: int | None):
     """The division's packaged areas (a random subset of ``n_areas``, drawn first from
-    ``rng``), its boundary version and the population range the generator scales to."""
+    ``rng``), its boundary version and the population range the generator scales to.
+    """
     version, load_division, population_range = DIVISIONS[division]
     areas = load_division()
     population_range = population_range or (areas["population"].min(),
@@ -234,7 +242,8 @@ def _division_areas(rng, division: str, n_areas: int | None):
 def _latent_status(rng, areas: pd.DataFrame, t: int, cfg: SyntheticConfig) -> np.ndarray:
     """Each area's latent disadvantage eta per year (area, year): its real education
     share's normal score mixed with noise, right-skewed, then a random walk (each year's
-    drift centred) and the common drift."""
+    drift centred) and the common drift.
+    """
     n = len(areas)
     edu_share = (areas["edu_forgymnasial"] + areas["edu_missing"]) / areas[
         ["edu_forgymnasial", "edu_gymnasial", "edu_postgym_lt3y", "edu_postgym_ge3y",
@@ -253,7 +262,8 @@ def _latent_status(rng, areas: pd.DataFrame, t: int, cfg: SyntheticConfig) -> np
 def _populations(rng, areas: pd.DataFrame, years: tuple[int, ...], cfg: SyntheticConfig,
                  population_range) -> tuple[np.ndarray, np.ndarray]:
     """Population (area, year) and the three indicators' denominators (area, year, 3):
-    each area's real population grown at its own rate, kept in the division's range."""
+    each area's real population grown at its own rate, kept in the division's range.
+    """
     year_offset = np.asarray(years) - 2022
     growth = rng.normal(cfg.pop_growth, cfg.pop_growth_sd, size=(len(areas), 1))
     scale = np.exp(growth * year_offset[None, :])
@@ -267,7 +277,8 @@ def _populations(rng, areas: pd.DataFrame, years: tuple[int, ...], cfg: Syntheti
 def _tidy_counts(areas: pd.DataFrame, years: tuple[int, ...], count: np.ndarray,
                  denom: np.ndarray, version: str, boundary_break: bool) -> pd.DataFrame:
     """The counts as the tidy table (area, year, indicator) with each area's name,
-    municipality and boundary version."""
+    municipality and boundary version.
+    """
     grid = pd.MultiIndex.from_product([areas["area_code"].to_numpy(), years, INDICATORS],
                                       names=["area_code", "year", "indicator"])
     tidy = grid.to_frame(index=False)
@@ -287,7 +298,8 @@ def _truth_table(areas: pd.DataFrame, years: tuple[int, ...], eta: np.ndarray,
                  p: np.ndarray, pop: np.ndarray, jump_year: np.ndarray,
                  factor_year: np.ndarray, broken: np.ndarray) -> pd.DataFrame:
     """The truth behind the counts per area and year: eta, true rates, index and type,
-    population and the planted events."""
+    population and the planted events.
+    """
     codes, t = areas["area_code"].to_numpy(), len(years)
     true_rates = 100 * p
     true_index = true_rates.mean(axis=2)
@@ -313,8 +325,8 @@ PROGRAMME_DEMO = {"areas": 40, "start": 2018, "index": -1.0}
 
 
 def generate_programme(n_areas: int | None = None, years: tuple[int, ...] = YEARS,
-                       seed: int = 20240101, areas: int = PROGRAMME_DEMO["areas"],
-                       start: int = PROGRAMME_DEMO["start"],
+                       seed: int = 20240101, areas: int = int(PROGRAMME_DEMO["areas"]),
+                       start: int = int(PROGRAMME_DEMO["start"]),
                        effect: float = PROGRAMME_DEMO["index"], *,
                        boundary_break: bool = False) -> SyntheticData:
     """The default panel with a programme planted for evaluation walk-throughs.
@@ -332,7 +344,8 @@ def generate_programme(n_areas: int | None = None, years: tuple[int, ...] = YEAR
     >>> generate_programme(n_areas=40, years=(2019, 2020), start=2020, areas=20)
     Traceback (most recent call last):
     ...
-    ValueError: a programme of 20 areas is drawn from the worst quarter of the index in 2019, which holds 10 of the 40 areas: ask for fewer programme areas or more areas (n_areas >= 80)
+    ValueError: a programme of 20 areas is drawn from the worst quarter of the index in 2019, which
+    holds 10 of the 40 areas: ask for fewer programme areas or more areas (n_areas >= 80)
     """
     base = generate(n_areas=n_areas, years=years, seed=seed, boundary_break=boundary_break)
     before = base.truth[base.truth["year"] == start - 1]

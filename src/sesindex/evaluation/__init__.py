@@ -37,16 +37,27 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+import xarray as xr
 
 from sesindex.evaluation.contamination import departures
 from sesindex.evaluation.effects import (effect_draws, effects_table, note,
                                          pre_period_check, trajectories)
 from sesindex.evaluation.matching import match_controls
-from sesindex.evaluation.treated import (DEFAULT_PROGRAMME, EvaluationInputError,
-                                         check_programme, read_area_list, read_programmes,
-                                         read_treated)
+from sesindex.evaluation.treated import (
+    DEFAULT_PROGRAMME,
+    EvaluationInputError,
+    check_programme,
+    read_area_list,
+    read_programmes,
+    read_treated,
+)
+
+if TYPE_CHECKING:
+    from sesindex.bayes.fit import FitResult
+    from sesindex.bayes.spec import ModelSpec
 
 __all__ = ["EvaluationInputError", "EvaluationResult", "evaluate", "read_programmes",
            "read_treated"]
@@ -70,14 +81,15 @@ class EvaluationResult:
     balance: pd.DataFrame
     trajectories: pd.DataFrame
     starts: dict
-    fit: object  # the FitResult of the panel with programme effects
+    fit: FitResult  # the fit of the panel with programme effects
     info: dict = field(default_factory=dict)
     programmes: dict = field(default_factory=dict)  # treated area -> its programme
     inputs: dict = field(default_factory=dict)  # files of treated / comparison areas -> sha256
 
     def effect(self, estimand: str = "att_index", programme: str | None = None) -> dict:
         """One row of :attr:`effects` as a dict: ``programme``'s (needed when the
-        evaluation holds several)."""
+        evaluation holds several).
+        """
         rows = self.effects[self.effects["estimand"] == estimand]
         names = list(dict.fromkeys(self.effects["programme"]))
         if programme is None and len(names) > 1:
@@ -89,8 +101,9 @@ class EvaluationResult:
         return rows.iloc[0].to_dict()
 
     def to_tree(self):
-        """This evaluation as one labelled run tree
-        (:func:`sesindex.evaluation.output.evaluation_tree`)."""
+        """The evaluation as one labelled run tree
+        (:func:`sesindex.evaluation.output.evaluation_tree`).
+        """
         from sesindex.evaluation.output import evaluation_tree
 
         return evaluation_tree(self)
@@ -100,8 +113,8 @@ class EvaluationResult:
 class FittedRun:
     """What an evaluation needs of a fit: data, spec, latent means, gate, cut points."""
 
-    data: object
-    spec: object
+    data: xr.Dataset
+    spec: ModelSpec
     eta_mean: pd.DataFrame  # area x year posterior mean of eta (higher = lower status)
     fit_ok: bool
     cutpoints: dict | None  # year -> (mu, sigma) when the fit typed nationally
@@ -122,7 +135,8 @@ def _from_result(result) -> FittedRun:
 
 def _fitted_run(path) -> FittedRun:
     """A ``sesindex fit`` output directory as a :class:`FittedRun`, read through
-    :func:`sesindex.runs.read_run` (its data, manifest, areas and summary)."""
+    :func:`sesindex.runs.read_run` (its data, manifest, areas and summary).
+    """
     from sesindex.bayes.spec import ModelSpec
     from sesindex.runs import read_run
 
@@ -151,7 +165,8 @@ def _fitted_run(path) -> FittedRun:
 def _comparison(run: FittedRun, starts: dict, names: dict, controls, k: int, within: str,
                 excluded: list[str]) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
     """The comparison areas, their table (matched: one row per treated area and control)
-    and the balance table: never a treated area of any programme, never an excluded one."""
+    and the balance table: never a treated area of any programme, never an excluded one.
+    """
     eta = run.eta_mean.drop(index=excluded)
     never = [a for a in eta.index if a not in starts]
     if isinstance(controls, str) and controls == "matched":
@@ -181,7 +196,8 @@ def _comparison(run: FittedRun, starts: dict, names: dict, controls, k: int, wit
 
 def _excluded(run: FittedRun, exclude, plan: pd.DataFrame) -> list[str]:
     """The areas that must never be comparisons, refused by name and line if the data do
-    not hold them or they are treated."""
+    not hold them or they are treated.
+    """
     if exclude is None:
         return []
     rows = read_area_list(exclude, "excluded areas")
@@ -277,8 +293,8 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     """
     t0 = time.perf_counter()
     run, plan, years = _checked(run, treated, start, outcome, allow_failed_fit)
-    starts = dict(zip(plan["area_code"], plan["start_year"].astype(int)))
-    names = dict(zip(plan["area_code"], plan["programme"]))
+    starts = dict(zip(plan["area_code"], plan["start_year"].astype(int), strict=True))
+    names = dict(zip(plan["area_code"], plan["programme"], strict=True))
     excluded = _excluded(run, exclude, plan)
     comparison, controls_table, balance = _comparison(run, starts, names, controls, k,
                                                       within, excluded)
@@ -320,7 +336,8 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
 
 def _programme_tables(result, programmes: dict, comparison: list[str], cutpoints):
     """Effects, event study and trajectories of each programme, stacked, with a
-    ``programme`` column first."""
+    ``programme`` column first.
+    """
     tables: dict[str, list] = {"effects": [], "events": [], "paths": []}
     for name, own in programmes.items():
         effects, events = effects_table(effect_draws(result, own, cutpoints))
@@ -335,7 +352,8 @@ def _without_flagged(run, effects: pd.DataFrame, starts: dict, comparison: list[
                      ) -> tuple[pd.DataFrame, str]:
     """The effects with ``mean/lo95/hi95_without_flagged`` beside them: a second refit
     on the treated areas and the comparison areas not flagged (the model's
-    counterfactual without them)."""
+    counterfactual without them).
+    """
     clean = [a for a in comparison if a not in flagged]
     if len(clean) < MIN_CONTROLS:
         return effects, note("ev_not_refitted", n=len(clean), least=MIN_CONTROLS)
@@ -352,7 +370,8 @@ def _without_flagged(run, effects: pd.DataFrame, starts: dict, comparison: list[
 
 def _checked(run, treated, start, outcome: str, allow_failed_fit: bool):
     """The fitted run (read if a path), each treated area's start year and the run's
-    years, refusing what :func:`evaluate` cannot evaluate, with the reason."""
+    years, refusing what :func:`evaluate` cannot evaluate, with the reason.
+    """
     if outcome not in ("index", "ses", "type"):
         raise EvaluationInputError(f"--outcome {outcome!r}: choose index, ses or type")
     run = _fitted_run(run) if isinstance(run, (str, Path)) else _from_result(run)
@@ -362,10 +381,10 @@ def _checked(run, treated, start, outcome: str, allow_failed_fit: bool):
                                    "pass --allow-failed-fit / allow_failed_fit=True)")
     plan = _plan(treated, start)
     years = [int(y) for y in run.eta_mean.columns]
-    starts = dict(zip(plan["area_code"], plan["start_year"].astype(int)))
+    starts = dict(zip(plan["area_code"], plan["start_year"].astype(int), strict=True))
     check_programme(starts, run.data["area"].values.tolist(), run.eta_mean.index, years,
-                    programmes=dict(zip(plan["area_code"], plan["programme"])),
-                    lines=dict(zip(plan["area_code"], plan["line"])))
+                    programmes=dict(zip(plan["area_code"], plan["programme"], strict=True)),
+                    lines=dict(zip(plan["area_code"], plan["line"], strict=True)))
     if len(years) < 2:
         raise EvaluationInputError("evaluation needs a panel: the fit holds one year")
     if outcome == "type" and not run.cutpoints:
@@ -376,7 +395,8 @@ def _checked(run, treated, start, outcome: str, allow_failed_fit: bool):
 
 def _plan(treated, start: int | None) -> pd.DataFrame:
     """The treated areas as :func:`read_programmes` rows, from a file, a frame, a dict
-    area code -> start year, or programme name -> such a dict."""
+    area code -> start year, or programme name -> such a dict.
+    """
     if not isinstance(treated, dict):
         return read_programmes(treated, start)
     if all(isinstance(v, dict) for v in treated.values()):
@@ -417,7 +437,8 @@ def _refit(run, keep: list, years: list, programmes: dict, sampler: dict | None,
            progress: bool):
     """The run's model refitted on the treated and comparison areas ``keep`` with each
     programme's own shifts (its sampler settings, :func:`refit_length` long unless
-    ``sampler`` overrides them)."""
+    ``sampler`` overrides them).
+    """
     from sesindex.bayes import fit
 
     spec = run.spec

@@ -94,7 +94,8 @@ def walk_mean_variance(m: int) -> float:
 
 def _window_change(eta: np.ndarray, ref: int, length: int) -> np.ndarray:
     """Posterior mean over draws of mean(eta[ref+1 .. ref+length]) - eta[ref], per area
-    (``eta``: draw, area, year)."""
+    (``eta``: draw, area, year).
+    """
     return (eta[:, :, ref + 1:ref + 1 + length].mean(axis=2) - eta[:, :, ref]).mean(axis=0)
 
 

@@ -115,7 +115,10 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
     start = np.array([starts.get(a, 10**6) for a in areas])
     post_years = years[None, :] >= start[:, None]  # (area, year): treated and started
     out = {"att_index": effect[:, post_years].mean(axis=1)}
-    beta = _flat(group(result.idata, "posterior")["programme_effect"].sel(draw=post["draw"]))
+    sampled = group(result.idata, "posterior")
+    if sampled is None:
+        raise ValueError("the evaluation fit holds no posterior draws")
+    beta = _flat(sampled["programme_effect"].sel(draw=post["draw"]))
     shift = np.einsum("ate,se->sat", result.inputs.design, beta)
     scale = _flat(post["eta_scale"])[:, None]
     out["att_ses"] = -(shift[:, post_years] / scale).mean(axis=1)
@@ -129,7 +132,7 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
     for cohort in sorted(set(starts.values())):
         mask = post_years & (start == cohort)[:, None]
         out[f"att_index_cohort_{cohort}"] = effect[:, mask].mean(axis=1)
-    times = event_times(years, starts)  # this programme's (a fit may hold several)
+    times = event_times(years.tolist(), starts)  # this programme's (a fit may hold several)
     rel = years[None, :] - start[:, None]
     treated = np.isin(areas, list(starts))[:, None]
     times = sorted(times + [-1])  # the reference year: 0 by construction
@@ -141,7 +144,8 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
 
 def trajectories(result, starts: dict[str, int], controls: list[str]) -> pd.DataFrame:
     """Per year: the mean index of the treated areas, of their counterfactual and of the
-    comparison areas, with 90 % intervals (what the trajectory figure draws)."""
+    comparison areas, with 90 % intervals (what the trajectory figure draws).
+    """
     post = result.posterior
     areas = np.asarray([str(a) for a in result.inputs.areas])
     index, cf = _flat(post["index"]), _flat(post["index_counterfactual"])
@@ -196,7 +200,8 @@ def pre_period_check(event_study: pd.DataFrame) -> dict:
     ...                    "reference", "post"], "lo95": [-0.9, -0.2, 0.0, -1.5],
     ...                    "hi95": [-0.1, 0.3, 0.0, -0.5]})
     >>> pre_period_check(ev)["caution"]
-    'Caution: 1 of 2 pre-period 95 % intervals exclude 0 (event times -3): the comparison may not hold'
+    'Caution: 1 of 2 pre-period 95 % intervals exclude 0 (event times -3): the comparison may not
+    hold'
     """
     missing = {"event_time", "period", "lo95", "hi95"} - set(event_study.columns)
     if missing:

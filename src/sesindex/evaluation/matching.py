@@ -49,14 +49,15 @@ class Matching:
 
 def pre_features(eta: np.ndarray, years: Sequence[int], start: int) -> np.ndarray:
     """(area, 2): level (mean over the years before ``start``) and trend (last minus
-    first pre-period year) of each area's latent status ``eta`` (area, year)."""
+    first pre-period year) of each area's latent status ``eta`` (area, year).
+    """
     pre = np.asarray(years) < start
     level = eta[:, pre].mean(axis=1)
     trend = eta[:, pre][:, -1] - eta[:, pre][:, 0]
     return np.stack([level, trend], axis=1)
 
 
-def match_controls(eta: np.ndarray, years: Sequence[int], areas: Sequence[str],
+def match_controls(eta: np.ndarray, years: Sequence[int], areas: Sequence[str] | np.ndarray,
                    starts: Mapping[str, int], k: int = 5, within: str = "none",
                    municipality: Sequence[str] | None = None) -> Matching:
     """``k`` nearest never-treated areas per treated area (with replacement).
@@ -78,7 +79,8 @@ def match_controls(eta: np.ndarray, years: Sequence[int], areas: Sequence[str],
         raise EvaluationInputError(f"matching within {within} needs the areas' "
                                    "municipality codes")
     width = WITHIN[within]
-    group = np.array([str(m)[:width] for m in municipality] if width else [""] * len(areas))
+    codes = municipality if municipality is not None else [""] * len(areas)
+    group = np.array([str(m)[:width] for m in codes])  # width 0: one group
     rows = []
     for start in sorted(set(starts.values())):
         feats = pre_features(eta, years, start)
@@ -105,7 +107,8 @@ def balance_table(eta, years, areas, starts, controls: pd.DataFrame) -> pd.DataF
     """Standardised differences of the pre-period level and trend, treated minus
     comparison, against all never-treated areas and the matched ones; both over the
     same sd (of the treated and all never-treated areas, before matching), so the two
-    rows compare."""
+    rows compare.
+    """
     areas = np.asarray(areas)
     index = {a: i for i, a in enumerate(areas)}
     pool = np.flatnonzero(~np.isin(areas, list(starts)))

@@ -24,7 +24,8 @@ def evaluation_tree(result, *, command: str = "evaluate", inputs=None):
     ``/event_study``, ``/controls``, ``/balance``, ``/trajectories``; its provenance (the
     inputs: the fitted data's and the files of treated and comparison areas, and
     ``inputs`` given here; the treated areas, the evaluation's settings, the refit's gate,
-    the headline) in ``attrs["manifest"]``."""
+    the headline) in ``attrs["manifest"]``.
+    """
     from sesindex.data.io import input_provenance
     from sesindex.runs import run_tree
 

@@ -1,4 +1,4 @@
-"""The treated areas of a programme: read, check, and refuse what cannot be evaluated.
+r"""The treated areas of a programme: read, check, and refuse what cannot be evaluated.
 
 A treated-areas file is a CSV with a column ``area_code`` and, for staggered adoption, a
 column ``start_year`` (the programme's first year in that area); without it every area
@@ -12,7 +12,7 @@ duplicates, blank programme names, an area in two programmes.
 Examples
 --------
 >>> import io
->>> rows = io.StringIO("area_code,start_year\\n0114R001,2020\\n0114R002,2021\\n")
+>>> rows = io.StringIO("area_code,start_year\n0114R001,2020\n0114R002,2021\n")
 >>> read_treated(rows)
 {'0114R001': 2020, '0114R002': 2021}
 """
@@ -46,11 +46,11 @@ def read_treated(source, start: int | None = None) -> dict[str, int]:
     sesindex.evaluation.treated.EvaluationInputError: treated areas listed twice: A (lines 2, 3)
     """
     frame = read_programmes(source, start)
-    return dict(zip(frame["area_code"], frame["start_year"]))
+    return dict(zip(frame["area_code"], frame["start_year"], strict=True))
 
 
 def read_programmes(source, start: int | None = None) -> pd.DataFrame:
-    """The treated areas as rows ``area_code, start_year, programme, line`` (``line``:
+    r"""The treated areas as rows ``area_code, start_year, programme, line`` (``line``:
     the row's line in the file, the header being line 1), from a CSV path, a file object
     or a frame; refused with the offending lines: blank codes or programme names, an
     area listed twice (or in two programmes), start years that are not years.
@@ -58,13 +58,14 @@ def read_programmes(source, start: int | None = None) -> pd.DataFrame:
     Examples
     --------
     >>> import io
-    >>> rows = io.StringIO("area_code,start_year,programme\\nA,2020,p\\nB,2021,q\\n")
+    >>> rows = io.StringIO("area_code,start_year,programme\nA,2020,p\nB,2021,q\n")
     >>> read_programmes(rows)[["area_code", "programme", "line"]].values.tolist()
     [['A', 'p', 2], ['B', 'q', 3]]
-    >>> read_programmes(io.StringIO("area_code,programme\\nA,p\\nA,q\\n"), start=2020)
+    >>> read_programmes(io.StringIO("area_code,programme\nA,p\nA,q\n"), start=2020)
     Traceback (most recent call last):
     ...
-    sesindex.evaluation.treated.EvaluationInputError: areas in two programmes: A (line 2: p, line 3: q)
+    sesindex.evaluation.treated.EvaluationInputError: areas in two programmes: A (line 2: p, line 3:
+    q)
     """
     name = "the treated areas"
     if isinstance(source, pd.DataFrame):
@@ -132,7 +133,7 @@ def _refuse_twice(frame: pd.DataFrame, line: pd.Series) -> None:
 
 
 def read_area_list(source, what: str) -> pd.DataFrame:
-    """A list of area codes (comparison areas, excluded areas) as rows ``area_code,
+    r"""A list of area codes (comparison areas, excluded areas) as rows ``area_code,
     line``: from a CSV with a column ``area_code`` (path or file object), a frame with
     one, or a sequence of codes (``line``: the position from 1). ``what`` names the list
     in errors; blank codes and codes listed twice are refused with their lines.
@@ -142,10 +143,11 @@ def read_area_list(source, what: str) -> pd.DataFrame:
     >>> read_area_list(["A", "B"], "excluded areas")["line"].tolist()
     [1, 2]
     >>> import io
-    >>> read_area_list(io.StringIO("area_code\\nA\\nB\\nA\\n"), "excluded areas")
+    >>> read_area_list(io.StringIO("area_code\nA\nB\nA\n"), "excluded areas")
     Traceback (most recent call last):
     ...
-    sesindex.evaluation.treated.EvaluationInputError: excluded areas listed more than once: A (lines 2, 4)
+    sesindex.evaluation.treated.EvaluationInputError: excluded areas listed more than once: A (lines
+    2, 4)
     """
     if isinstance(source, pd.DataFrame) or hasattr(source, "read") or isinstance(
             source, (str, Path)):
@@ -187,12 +189,14 @@ def check_programme(starts: dict[str, int], known: Sequence[str], fitted: Sequen
     >>> check_programme({"A": 2019}, ["A"], ["A"], [2019, 2020])
     Traceback (most recent call last):
     ...
-    sesindex.evaluation.treated.EvaluationInputError: start year 2019 leaves no pre-period (the first fitted year is 2019): A
+    sesindex.evaluation.treated.EvaluationInputError: start year 2019 leaves no pre-period (the
+    first fitted year is 2019): A
     >>> check_programme({"A": 2019, "B": 2020}, ["A", "B"], ["A", "B"], [2019, 2020],
     ...                 programmes={"A": "p", "B": "q"}, lines={"A": 2, "B": 3})
     Traceback (most recent call last):
     ...
-    sesindex.evaluation.treated.EvaluationInputError: programme p: start year 2019 leaves no pre-period (the first fitted year is 2019): A (line 2)
+    sesindex.evaluation.treated.EvaluationInputError: programme p: start year 2019 leaves no
+    pre-period (the first fitted year is 2019): A (line 2)
     """
     years = [int(y) for y in years]
     lines = lines or {}

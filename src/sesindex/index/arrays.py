@@ -228,7 +228,8 @@ def moments(index: np.ndarray, population: np.ndarray | None = None,
     return mu, np.sqrt(var)
 
 
-def quantile_types(rank: np.ndarray, shares: Sequence[float] = OFFICIAL_TYPE_SHARES_2022
+def quantile_types(rank: np.ndarray,
+                   shares: Sequence[float] | np.ndarray = OFFICIAL_TYPE_SHARES_2022
                    ) -> np.ndarray:
     """Types 1-5 from ranks (1 = highest index) with fixed shares of areas per type.
 

@@ -18,12 +18,12 @@ Examples
 
 from __future__ import annotations
 
-from sesindex.data.spans import year_spans  # noqa: F401 - the notes' ranges of years
-
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from sesindex.data.spans import year_spans  # noqa: F401 - the notes' ranges of years
 
 #: the syntax, as every message about ``--cutpoints`` shows it
 CUTPOINTS_SYNTAX = ("decimal points, a comma between mu and sigma: '9.10,5.47' for every "
@@ -47,7 +47,9 @@ def parse_cutpoints(text: str | None) -> dict[int | None, tuple[float, float]] |
     >>> parse_cutpoints("2022:9.1")
     Traceback (most recent call last):
     ...
-    ValueError: --cutpoints '2022:9.1': '2022:9.1' is not 'mu,sigma' or 'YEAR:mu,sigma'; write decimal points, a comma between mu and sigma: '9.10,5.47' for every year, or '2022:9.10,5.47;2023:9.20,5.50' per year
+    ValueError: --cutpoints '2022:9.1': '2022:9.1' is not 'mu,sigma' or 'YEAR:mu,sigma'; write
+    decimal points, a comma between mu and sigma: '9.10,5.47' for every year, or
+    '2022:9.10,5.47;2023:9.20,5.50' per year
     """
     if text is None or not str(text).strip():
         return None
@@ -142,7 +144,8 @@ def types_note(key: str, **values) -> str:
 @dataclass
 class Typing:
     """How a run types its areas, per year: from the data's own national moments
-    (``national``), from supplied cut points (``mu``, ``sigma``) or not at all."""
+    (``national``), from supplied cut points (``mu``, ``sigma``) or not at all.
+    """
 
     years: list[int]
     national: np.ndarray  # bool per year: typed from the data's own mu and sigma

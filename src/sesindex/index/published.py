@@ -26,8 +26,8 @@ def national_cutpoints(source) -> tuple[dict[int, tuple[float, float]], list[str
     ({}, 'no national cut points for 2011-2024: the published index')
     """
     from sesindex.data.pxweb import read_jsonstat
-    from sesindex.index.arrays import moments
     from sesindex.data.spans import year_spans
+    from sesindex.index.arrays import moments
     from sesindex.index.run import DIVISION_SIZES
     from sesindex.index.spec import IndexSpec
 

@@ -52,11 +52,14 @@ def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
     >>> ds["count"].loc[{"area": "0114R001", "year": 2023}] = float("nan")
     >>> short, note = untyped_years(ds, ds["count"].sum("indicator", min_count=3))
     >>> short, note[:90]
-    ([2023], 'the data holds 3362 of 3363 RegSO2020 areas in 2023 (lacking 1 area of the data: 0114R001)')
+    ([2023], 'the data holds 3362 of 3363 RegSO2020 areas in 2023 (lacking 1 area of the data:
+    0114R001)')
     """
     from sesindex.index.cutpoints import year_spans
 
-    short, counts, known = [], {}, index.notnull()
+    short: list[int] = []
+    counts: dict[tuple[str, str], list[int]] = {}
+    known = index.notnull()
     for year in index["year"].values:
         present = known.sel(year=year)
         versions = set(ds["boundary_version"].sel(year=year).values[present.values]) - {None}
@@ -78,7 +81,8 @@ def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
 def _lacking(ds: xr.Dataset, known: xr.DataArray, present: xr.DataArray,
              version: str | None) -> str:
     """The areas of ``version`` that have a value in another year of the data but not in
-    this one (``present``), named; empty if none."""
+    this one (``present``), named; empty if none.
+    """
     if version is None:
         return ""
     of_version = ((ds["boundary_version"] == version) & known).any("year")

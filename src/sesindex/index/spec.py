@@ -30,7 +30,8 @@ class IndexSpec:
     description: str = ""
 
     @classmethod
-    def from_dict(cls, d: dict) -> "IndexSpec":
+    def from_dict(cls, d: dict) -> IndexSpec:
+        """An index spec from its ``[index]`` and ``[types]`` tables (checked)."""
         from sesindex.schemas import IndexTable, TypesTable, check_sections
 
         checked = check_sections(d, {"index": IndexTable, "types": TypesTable},
@@ -46,13 +47,15 @@ class IndexSpec:
         return cls(**kw)  # moments, ddof and over checked by TypesTable
 
     def to_dict(self) -> dict:
+        """The spec's fields as a dict."""
         return asdict(self)
 
 
 def load_spec(path: str | Path) -> IndexSpec:
     """Read an index spec from a TOML file (sections ``[index]`` and ``[types]``); a bad
     spec is refused naming the file, the line and the key
-    (:class:`~sesindex.spec_errors.SpecError`)."""
+    (:class:`~sesindex.spec_errors.SpecError`).
+    """
     from sesindex.spec_errors import load_toml_spec
 
     return load_toml_spec(path, IndexSpec.from_dict)

@@ -67,7 +67,8 @@ def _named(effects: pd.DataFrame, lang: str) -> pd.DataFrame:
 def write_evaluation_publication(run_dir: str | Path, tree=None) -> list[Path]:
     """``effects_sv.csv`` (semicolons, decimal commas, UTF-8 with BOM), ``effects_en.csv``
     and ``evaluation.xlsx`` (sheets Svenska, English, Om data) from ``effects.csv``;
-    ``tree``: the run as :func:`sesindex.runs.read_run` gives it (read if not given)."""
+    ``tree``: the run as :func:`sesindex.runs.read_run` gives it (read if not given).
+    """
     from sesindex.runs import TABLE_GROUPS, read_run, table_frame
 
     run = Path(run_dir) if run_dir is not None else None  # None: a tree in memory
@@ -154,7 +155,8 @@ def _contamination_note(controls: pd.DataFrame | None, info: dict, lang: str) ->
 
 def _pre_period_notes(events: pd.DataFrame | None, lang: str) -> list[str]:
     """The headline's caution for each programme whose event study strays from 0 before
-    its start (:func:`sesindex.evaluation.effects.pre_period_check`)."""
+    its start (:func:`sesindex.evaluation.effects.pre_period_check`).
+    """
     if events is None:
         return []
     if "programme" not in events:

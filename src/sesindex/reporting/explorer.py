@@ -62,7 +62,8 @@ def _interval(mid, lo, hi, lang: str, places: int) -> str:
 def _last_changes(areas: pd.DataFrame, changes: pd.DataFrame | None, year: int,
                   type_col: str | None) -> pd.DataFrame:
     """Each area's change of type into ``year``: from, to and the verdict (where the run
-    has one, ``changes.csv``), else from the previous year's types."""
+    has one, ``changes.csv``), else from the previous year's types.
+    """
     if changes is not None and {"type_from", "type_to"} <= set(changes) and (
             "year_to" not in changes or (changes["year_to"] == year).any()):
         d = changes if "year_to" not in changes else changes[changes["year_to"] == year]
@@ -112,7 +113,8 @@ def explorer_rows(areas: pd.DataFrame, changes: pd.DataFrame | None = None
     rlo, rhi = _column(d, "rank_lo90"), _column(d, "rank_hi90")
     moves = _last_changes(areas, changes, year, type_col).reindex(d["area_code"])
     places = 1 if status == "index" else 2
-    rows, cells = [], {lang: [] for lang in LANGUAGES}
+    rows: list[list] = []
+    cells: dict[str, list[list[str]]] = {lang: [] for lang in LANGUAGES}
     for i, code in enumerate(d["area_code"]):
         move = moves.iloc[i]
         moved = pd.notna(move["type_from"]) and move["type_from"] != move["type_to"]
@@ -178,9 +180,10 @@ def municipality_svg(fill: dict[str, str], names: dict[str, str]) -> str:
             f'xmlns="http://www.w3.org/2000/svg">{"".join(paths)}</svg>')
 
 
-def _fills(rows: list) -> tuple[dict[str, str], str, str]:
+def _fills(rows: list) -> tuple[dict[str, str], str, dict[str, str]]:
     """Each municipality's colour: its share of areas in types 1-2 (typed runs), else
-    its median index; which of the two (the map's hint); and the colour legend."""
+    its median index; which of the two (the map's hint); and the colour legend.
+    """
     import matplotlib
     from matplotlib.colors import to_hex
 
@@ -206,7 +209,8 @@ def _fills(rows: list) -> tuple[dict[str, str], str, str]:
 def explorer_page(areas: pd.DataFrame, changes: pd.DataFrame | None = None,
                   manifest: dict | None = None) -> str:
     """The explorer of ``areas`` (a run's ``areas`` table; ``changes`` its changes, for
-    each area's last change and its verdict) as one HTML page."""
+    each area's last change and its verdict) as one HTML page.
+    """
     from sesindex.data.real_bundle import municipality_names
     from sesindex.reporting.html import is_synthetic
 
@@ -304,14 +308,16 @@ th{background:#f3f3f3;cursor:pointer;white-space:normal;vertical-align:bottom} t
 td:nth-child(-n+2),th:last-child,td:last-child{text-align:left}
 td:first-child{white-space:normal;min-width:12em} td small{color:#777}
 .legend{display:flex;align-items:center;gap:.4em;font-size:.8em;color:#555}
-.legend i{display:inline-block;width:8em;height:.8em} .t{display:inline-block;width:.9em;height:.9em;border:1px solid #888;
+.legend i{display:inline-block;width:8em;height:.8em}
+.t{display:inline-block;width:.9em;height:.9em;border:1px solid #888;
 vertical-align:middle;margin-right:.3em} .t1{background:#b2182b}.t2{background:#ef8a62}
 .t3{background:#e6d7a3}.t4{background:#67a9cf}.t5{background:#2166ac}
 """
 
 _SCRIPT = r"""
 const D = __DATA__;
-const esc = s => String(s).replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+const esc = s => String(s).replace(/[&<>"]/g,
+  c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
 const fold = s => String(s).toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
 const state = {lang: 'sv', q: '', kommun: '', sort: null, desc: false};
 const params = new URLSearchParams((location.hash || location.search).replace(/^[#?]/, ''));
@@ -377,7 +383,9 @@ function render() {
     p.classList.toggle('on', p.dataset.code === state.kommun));
 }
 document.getElementById('q').value = state.q;
-document.getElementById('q').addEventListener('input', e => { state.q = e.target.value; render(); });
+document.getElementById('q').addEventListener('input', e => {
+  state.q = e.target.value; render();
+});
 document.querySelector('#areas thead').addEventListener('click', e => {
   const c = e.target.closest('th'); if (!c) return;
   const i = Number(c.dataset.c);

@@ -83,8 +83,9 @@ def has_type_counts(summary: pd.DataFrame) -> bool:
 
 
 def national_summary(summary: pd.DataFrame, lang: str = "en"):
-    """mu and sigma by year, and the share of areas of each type by year: only the
-    panels the run has something for (no types: no share panel); None with neither."""
+    """Mu and sigma by year, and the share of areas of each type by year: only the
+    panels the run has something for (no types: no share panel); None with neither.
+    """
     moments = "mu" not in summary or bool(summary["mu"].notna().any())  # eta: says so
     typed = has_type_counts(summary)
     panels = int(moments) + int(typed)
@@ -151,9 +152,10 @@ def caterpillar(areas: pd.DataFrame, year: int, value: str = "index", lang: str 
         mu = d["mu_mean" if "mu_mean" in d else "mu"].iloc[0]
         sd = d["sigma_mean" if "sigma_mean" in d else "sigma"].iloc[0]
         if np.isfinite(mu):
-            for k, ls in zip((-1, 0, 1, 2), (":", "--", ":", ":")):
+            for k, ls in zip((-1, 0, 1, 2), (":", "--", ":", ":"), strict=True):
                 ax.axhline(mu + k * sd, color="grey", ls=ls, lw=0.8)
-            ax.text(len(d) * 0.01, mu + 2 * sd, text("fig_type1_from", lang), va="bottom", fontsize=8)
+            ax.text(len(d) * 0.01, mu + 2 * sd, text("fig_type1_from", lang), va="bottom",
+                    fontsize=8)
     what = text("fig_index_axis" if value == "index" else "fig_eta_axis", lang)
     ax.set(title=text("fig_ranked_index" if value == "index" else "fig_ranked_eta", lang,
                       year=year), xlabel=text("fig_ranked_x", lang), ylabel=what)
@@ -170,7 +172,7 @@ def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20, lang: str = 
     fig, ax = plt.subplots(figsize=(11, 0.32 * len(d) + 1.2), constrained_layout=True)
     left = np.zeros(len(d))
     labels = (d["area_code"] + " " + d.get("area_name", "").fillna("").astype(str)).str[:40]
-    for k, c in zip(range(1, 6), cols):
+    for k, c in zip(range(1, 6), cols, strict=True):
         ax.barh(labels, d[c], left=left, color=TYPE_COLOURS[k], edgecolor="grey",
                 linewidth=0.3, label=text("fig_type", lang, k=k))
         left += d[c].to_numpy()

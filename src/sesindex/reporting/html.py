@@ -27,7 +27,7 @@ import base64
 import html
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -219,7 +219,8 @@ def build_reports(run: str | Path | xr.DataTree, out: str | Path | None = None,
     """Write the report of a run in each of ``langs`` (default Swedish and English) and
     return their paths. ``out``: the first language's file (the others beside it, named
     as :data:`REPORT_FILES`), or a directory; default: the run directory. Reports written
-    into a run directory join the files its manifest lists."""
+    into a run directory join the files its manifest lists.
+    """
     from sesindex.manifest import join_run
 
     paths = _write_reports(run, out, boundaries, langs)
@@ -240,7 +241,7 @@ def _write_reports(run, out, boundaries, langs) -> list[Path]:
     evaluation = table_frame(tree, "areas") is None and "effects" in tree.children
     if table_frame(tree, "areas") is None and not evaluation:
         raise FileNotFoundError(f"{run or 'the tree'} has no areas: not a sesindex run")
-    for lang, path in zip(langs, paths):
+    for lang, path in zip(langs, paths, strict=True):
         others = {other: paths[i].name if paths[i].parent == path.parent else None
                   for i, other in enumerate(langs) if other != lang}
         if evaluation:
@@ -254,11 +255,15 @@ def _write_reports(run, out, boundaries, langs) -> list[Path]:
 
 def _report_paths(run: Path | None, out, langs) -> list[Path]:
     """Where each language's report goes: ``out`` (a file: the first language's; a
-    directory: the files :data:`REPORT_FILES` names in it), else the run directory."""
+    directory: the files :data:`REPORT_FILES` names in it), else the run directory.
+    """
     for lang in langs:
         text("title", lang)  # refuses an unknown language
     if out is None or Path(out).is_dir():
         where = Path(out) if out is not None else run
+        if where is None:
+            raise ValueError("a run tree that is not in a directory needs out: where to "
+                             "write its report")
         return [where / REPORT_FILES[lang] for lang in langs]
     first = Path(out)
     return [first] + [first.with_name(f"{first.stem}_{lang}{first.suffix}")
@@ -277,6 +282,8 @@ def _page(tree: xr.DataTree, lang: str, boundaries, others: dict) -> str:
     from sesindex.runs import table_frame
 
     areas = table_frame(tree, "areas")
+    if areas is None:
+        raise ValueError("the run's tree holds no areas table: nothing to report")
     summary = table_frame(tree, "summary")
     changes = _latest_pair(table_frame(tree, "changes"))
     manifest = tree.attrs["manifest"]
@@ -338,7 +345,8 @@ def source_line(manifest: dict, lang: str) -> str:
 
 def _method(manifest: dict, lang: str) -> str:
     """The method in two sentences (a fit's: the model's), the fit gate's outcome and the
-    source."""
+    source.
+    """
     fit = manifest.get("command") == "fit" or "gate" in manifest
     parts = [f"<p>{text('method_fit' if fit else 'method_index', lang)}</p>"]
     gate = manifest.get("gate")
@@ -359,7 +367,8 @@ def _untyped_note(manifest: dict, year: int, lang: str) -> str:
 
 def _latest_pair(changes: pd.DataFrame | None) -> pd.DataFrame | None:
     """The changes of the latest consecutive pair of years, which the report tells
-    (``changes.csv`` may hold more pairs); their years in ``attrs["years"]``."""
+    (``changes.csv`` may hold more pairs); their years in ``attrs["years"]``.
+    """
     if changes is None or not {"year_from", "year_to"} <= set(changes):
         return changes
     pairs = changes if "pair" not in changes else changes[changes["pair"] == "consecutive"]
@@ -373,11 +382,12 @@ def _latest_pair(changes: pd.DataFrame | None) -> pd.DataFrame | None:
 def _header(manifest: dict, lang: str, untyped_year: int | None = None) -> list[str]:
     """The report's title, what run it shows, its source, and its warnings (the types'
     note, a failed fit gate); with ``untyped_year``, the year shown has no types: the
-    note says so, and why (:func:`_untyped_note`)."""
+    note says so, and why (:func:`_untyped_note`).
+    """
     run = text("run_line", lang, command=html.escape(manifest.get("command", "?")),
                data=html.escape(str(manifest.get("data", "?"))),
                created=html.escape(str(manifest.get("created", "?"))),
-               written=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}")
+               written=f"{datetime.now(UTC):%Y-%m-%d %H:%M}")
     sections = [f"<h1>{text('title', lang)}</h1><p class='muted'>{run} "
                 f"{source_line(manifest, lang)}</p>"]
     note = manifest.get("types_note")

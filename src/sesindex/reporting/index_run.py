@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
@@ -86,7 +87,7 @@ def index_run(loaded, spec=None, *, cutpoints=None, uncertainty_years: int = 0,
             extra, changes = bootstrap_uncertainty(loaded.dataset, spec, years=years,
                                                    seed=seed or 20240101)
         areas = areas.merge(extra, on=["area_code", "year"], how="left", validate="1:1")
-    published = {}
+    published: dict[str, Any] = {}
     if "published_index" in result:
         diff = abs(result["index"] - result["published_index"])
         where = diff.where(diff == diff.max(), drop=True)
@@ -111,10 +112,12 @@ def write_index_run(tree: xr.DataTree, out_dir: str | Path, *, loaded=None,
                     publish: bool = False, report: bool = True) -> list[Path]:
     """Write an :func:`index_run` tree into ``out_dir``: ``areas.csv`` (and ``.parquet``),
     ``summary.csv``, ``changes.csv``; with ``publish`` the publication of every area and
-    year (CSV per language, Excel: :func:`~sesindex.reporting.publish.publish_run`); with ``loaded`` its inputs (``data.csv``, and the truth of
-    synthetic data); then ``manifest.json`` and, with ``report``, the reports in Swedish and
-    English and the explorer (:func:`write_reader_pages`).
-    Returns the paths written (the manifest's ``outputs``)."""
+    year (CSV per language, Excel: :func:`~sesindex.reporting.publish.publish_run`); with
+    ``loaded`` its inputs (``data.csv``, and the truth of synthetic data); then
+    ``manifest.json`` and, with ``report``, the reports in Swedish and English and the
+    explorer (:func:`write_reader_pages`).
+    Returns the paths written (the manifest's ``outputs``).
+    """
     out = Path(out_dir)
     manifest = dict(tree.attrs.get("manifest", {}))
     paths = write_tables(tree, out, parquet=("areas",))
@@ -143,7 +146,8 @@ READER_FILES = ("report.html", "report_en.html", "explorer.html")
 def write_reader_pages(tree: xr.DataTree, out: Path) -> list[Path]:
     """The report in Swedish and English (:func:`~sesindex.reporting.html.build_reports`)
     and the explorer (:func:`~sesindex.reporting.explorer.write_explorer`) of a run's
-    tree, into the directory ``out``: the paths of :data:`READER_FILES`."""
+    tree, into the directory ``out``: the paths of :data:`READER_FILES`.
+    """
     from sesindex.reporting.explorer import write_explorer
     from sesindex.reporting.html import build_reports
 

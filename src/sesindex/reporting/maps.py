@@ -34,7 +34,8 @@ CODE_COLUMNS = ("area_code", "regso_code", "regsokod", "RegSO", "regso", "deso_c
 
 def read_boundaries(path):
     """Read a boundary file (or take a GeoDataFrame) and find its area-code column
-    (named in :data:`CODE_COLUMNS`)."""
+    (named in :data:`CODE_COLUMNS`).
+    """
     try:
         import geopandas as gpd
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
@@ -70,7 +71,8 @@ def check_boundary_codes(boundary_codes, area_codes, source="the boundary file")
     >>> check_boundary_codes(["0114R001", "0114R009"], ["0114R001", "0114R002"])
     Traceback (most recent call last):
     ...
-    ValueError: the boundary file does not match the run's areas: 1 of its codes are not areas of the run (0114R009); 1 areas of the run in its municipalities have no boundary (0114R002)
+    ValueError: the boundary file does not match the run's areas: 1 of its codes are not areas of
+    the run (0114R009); 1 areas of the run in its municipalities have no boundary (0114R002)
     """
     boundary_codes = {str(c) for c in boundary_codes}
     area_codes = {str(c) for c in area_codes}
@@ -94,7 +96,8 @@ def check_boundary_codes(boundary_codes, area_codes, source="the boundary file")
 def type_map(areas: pd.DataFrame, boundaries, year: int, lang: str = "en"):
     """Two maps side by side: area type and, when present, P(type differs) (uncertainty).
     Boundaries whose codes do not match the areas of ``year`` are refused
-    (:func:`check_boundary_codes`)."""
+    (:func:`check_boundary_codes`).
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
@@ -190,7 +193,7 @@ def municipality_boundaries() -> dict[str, list]:
 
     table = pq.read_table(resource(MUNICIPALITIES_FILE), columns=["kommun_kod", "geometry"])
     return {str(code): decode_wkb(wkb) for code, wkb in
-            zip(table["kommun_kod"].to_pylist(), table["geometry"].to_pylist())}
+            zip(table["kommun_kod"].to_pylist(), table["geometry"].to_pylist(), strict=True)}
 
 
 def municipality_summary(areas: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -226,11 +229,11 @@ def municipality_map(areas: pd.DataFrame, year: int, lang: str = "en"):
     """The municipality map every report carries (the packaged boundaries of SCB's 290
     municipalities, :func:`municipality_boundaries`; core install, no geopandas): share
     of areas in types 1-2 (when the areas have types) and, with intervals, the median
-    width of the areas' 90 % index intervals. None with neither."""
+    width of the areas' 90 % index intervals. None with neither.
+    """
     import matplotlib.pyplot as plt
     import numpy as np
     from matplotlib.collections import PolyCollection
-
     from matplotlib.ticker import FuncFormatter
 
     from sesindex.reporting.vocabulary import number, text
@@ -248,7 +251,7 @@ def municipality_map(areas: pd.DataFrame, year: int, lang: str = "en"):
     aspect = 1 / np.cos(np.radians(62))  # degrees of longitude are shorter in Sweden
     fig, axes = plt.subplots(1, len(columns), figsize=(5.5 * len(columns), 7),
                              constrained_layout=True, squeeze=False)
-    for ax, (col, title) in zip(axes[0], columns):
+    for ax, (col, title) in zip(axes[0], columns, strict=True):
         cmap = plt.get_cmap("Reds" if col.startswith("share") else "Purples").with_extremes(
             bad="0.92")
         values = np.ma.masked_invalid(summary[col].reindex(codes).to_numpy(float))
@@ -281,7 +284,7 @@ def regso_from_deso(deso_file: str | Path, key_file: str | Path):
         raise ValueError(f"{deso_file}: no DeSO code column among {list(deso.columns)}")
     key = pd.read_csv(key_file, dtype=str)
     key_code = "deso_code" if "deso_code" in key else "deso"
-    mapping = dict(zip(key[key_code], key["regso_code"]))
+    mapping = dict(zip(key[key_code], key["regso_code"], strict=True))
     missing = sorted(set(deso[code]) - set(mapping))
     if missing:
         raise ValueError(f"{len(missing)} DeSO codes of {deso_file} are not in the key: "

@@ -197,7 +197,8 @@ def _as_text(values: pd.Series, places: int, lang: str) -> pd.Series:
 
 def _headed(table: pd.DataFrame, lang: str, text: bool) -> pd.DataFrame:
     """A :func:`publication_frame` headed in ``lang``: the type's label after the type,
-    yes/no in words and, with ``text``, every number as text at its decimals."""
+    yes/no in words and, with ``text``, every number as text at its decimals.
+    """
     pos = _position(lang)
     yes, no = BOOLEANS[lang]
     out = {}
@@ -205,8 +206,8 @@ def _headed(table: pd.DataFrame, lang: str, text: bool) -> pd.DataFrame:
         values = table[col]
         if _is_boolean(values):
             values = values.map(lambda v: "" if pd.isna(v) else (yes if v else no))
-        elif text and decimals(col) is not None:
-            values = _as_text(values, decimals(col), lang)
+        elif text and (places := decimals(col)) is not None:
+            values = _as_text(values, places, lang)
         out[COLUMNS[col][pos]] = values
         if col in TYPE_COLUMNS:
             out[TYPE_LABEL_HEADING[lang]] = table[col].map(TYPE_LABELS[lang]).fillna("")
@@ -217,7 +218,8 @@ def publish_table(df: pd.DataFrame, lang: str = "en", *, text: bool = False) -> 
     """An area table as published in ``lang`` ('sv' or 'en'): the rows and columns of
     :func:`publication_frame`, headed in ``lang``, the type's label after the type,
     yes/no as Ja/Nej or Yes/No and, with ``text``, every number as text at its column's
-    fixed decimals (a decimal comma in Swedish): what the CSV files hold."""
+    fixed decimals (a decimal comma in Swedish): what the CSV files hold.
+    """
     _position(lang)
     return _headed(publication_frame(df), lang, text)
 
@@ -285,12 +287,12 @@ def write_workbook(path: str | Path, sheets) -> Path:
         ws.freeze_panes = "A2"
         columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist()
                    for c in frame.columns]
-        for i, (heading, values) in enumerate(zip(frame.columns, columns), start=1):
+        for i, (heading, values) in enumerate(zip(frame.columns, columns, strict=True), start=1):
             width = max(len(str(v)) for v in [heading, *values[:200]] if v is not None)
             ws.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 60)
         ws.append([str(c) for c in frame.columns])
-        for row in zip(*columns):
-            ws.append([_cell(ws, v, f) for v, f in zip(row, formats)])
+        for row in zip(*columns, strict=True):
+            ws.append([_cell(ws, v, f) for v, f in zip(row, formats, strict=True)])
     book.save(path)
     return Path(path)
 
@@ -337,7 +339,7 @@ def _about(table: pd.DataFrame, source: str, intervals: str, note: str) -> pd.Da
 
 def number_formats(ws, formats: list) -> None:
     """Apply each published column's number format to its cells (header excluded)."""
-    for col, fmt in zip(ws.iter_cols(min_row=2), formats):
+    for col, fmt in zip(ws.iter_cols(min_row=2), formats, strict=True):
         if fmt is None:
             continue
         for cell in col:

@@ -19,7 +19,8 @@ Examples
 >>> save(index_run(loaded), out)
 Traceback (most recent call last):
 ...
-sesindex.runs.EarlierRunError: ... holds an earlier run (index): choose another output directory, or overwrite it
+sesindex.runs.EarlierRunError: ... holds an earlier run (index): choose another output directory, or
+overwrite it
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ def save(result, out: str | Path, *, overwrite: bool = False, loaded=None,
 def write_fit_run(result, out: Path, *, loaded=None, report: bool = True) -> list[Path]:
     """A fit's files into ``out`` from its tree: posterior, tables, inputs, diagnostics,
     manifest, publication and (``report``) the reports in Swedish and English and the
-    explorer."""
+    explorer.
+    """
     from sesindex.bayes.output import fit_tree, write_fit
     from sesindex.manifest import add_outputs
     from sesindex.reporting.publish import publish_run
@@ -102,7 +104,8 @@ def write_fit_run(result, out: Path, *, loaded=None, report: bool = True) -> lis
 
 def write_evaluation_run(result, out: Path, *, inputs: dict | None = None) -> list[Path]:
     """An evaluation's files into ``out`` from its tree: tables, figures, manifest, the
-    bilingual effect tables and ``report.html``."""
+    bilingual effect tables and ``report.html``.
+    """
     from sesindex.evaluation.output import evaluation_tree, write_evaluation
     from sesindex.reporting.evaluation import publish_evaluation
 

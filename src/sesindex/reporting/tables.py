@@ -86,7 +86,8 @@ def summary_table(result: xr.Dataset) -> pd.DataFrame:
 
 def write_area_tables(result: xr.Dataset, out_dir: str | Path) -> list[Path]:
     """Write an index result's area table (CSV and Parquet) and yearly summary (CSV),
-    through its run tree (:func:`sesindex.runs.run_tree`, :func:`~sesindex.runs.write_tables`)."""
+    through its run tree (:func:`sesindex.runs.run_tree`, :func:`~sesindex.runs.write_tables`).
+    """
     from sesindex.runs import run_tree, write_tables
 
     tree = run_tree({"areas": area_table(result), "summary": summary_table(result)})

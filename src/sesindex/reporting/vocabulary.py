@@ -119,7 +119,8 @@ HEADINGS: dict[str, tuple[str, str]] = {
 
 def heading(column: str, lang: str) -> str:
     """The heading of ``column`` in ``lang``: the publication's (:data:`COLUMNS`), else
-    :data:`HEADINGS`, else the column's own name."""
+    :data:`HEADINGS`, else the column's own name.
+    """
     pos = _position(lang)
     pair = COLUMNS.get(column) or HEADINGS.get(column)
     return pair[pos] if pair else column

@@ -34,7 +34,10 @@ def resolve_spec(name_or_path: str | Path) -> Path:
     >>> resolve_spec("no_such_spec")
     Traceback (most recent call last):
     ...
-    FileNotFoundError: spec 'no_such_spec' is neither a file nor a packaged spec (latent_factor, latent_factor_binomial, latent_factor_real_bundle, latent_factor_single_year, minmax_geometric, official, official_population_weighted, pca, rank, real_bundle_proxy, weighted_income, zscore)
+    FileNotFoundError: spec 'no_such_spec' is neither a file nor a packaged spec (latent_factor,
+    latent_factor_binomial, latent_factor_real_bundle, latent_factor_single_year,
+    minmax_geometric, official, official_population_weighted, pca, rank, real_bundle_proxy,
+    weighted_income, zscore)
     """
     path = Path(name_or_path)
     if path.is_file():

@@ -45,8 +45,8 @@ import xarray as xr
 
 from sesindex.data.model import indicator_rates, require_denominators
 from sesindex.index.area_type import cut_points
-from sesindex.index.spec import IndexSpec
 from sesindex.index.arrays import BatchIndex, batch_index
+from sesindex.index.spec import IndexSpec
 
 METHODS = ("parametric", "beta", "areas")
 LEVELS = (0.5, 0.9, 0.95)
@@ -164,6 +164,8 @@ def _area_replicates(observed: BatchIndex, inputs: YearInputs, spec: IndexSpec,
     pick = rng.integers(0, n, size=(replicates, n))
     pop = None
     if spec.moments == "population":
+        if inputs.population is None:
+            raise ValueError("population-weighted cut points need the areas' populations")
         pop = inputs.population[pick]
     mu, sigma = moments(observed.index[pick], pop, spec.ddof)
     index = np.broadcast_to(observed.index, (replicates, n))
@@ -192,7 +194,7 @@ def bootstrap_year(ds: xr.Dataset, spec: IndexSpec, year: int, *, replicates: in
         raise ValueError(f"bootstrap method {method!r} unknown; choose from {METHODS}")
     inputs = year_inputs(ds, spec, year)
     fixed = list(fixed_indicators)
-    kinds = dict(zip(ds["indicator"].values, ds["indicator_kind"].values))
+    kinds = dict(zip(ds["indicator"].values, ds["indicator_kind"].values, strict=True))
     bad = [i for i in fixed if kinds.get(i) != "continuous"]
     if bad:
         raise ValueError(f"only continuous indicators can be held fixed; {bad} are not")
@@ -239,8 +241,8 @@ def area_summary(b: BootstrapResult, levels: Sequence[float] = LEVELS,
                         "index_se": 0.0 if fixed_index else b.index.std(axis=0, ddof=1)})
     qs = sorted({q for lv in levels for q in ((1 - lv) / 2, (1 + lv) / 2)})
     iq = dict(zip(qs, [obs.index] * len(qs) if fixed_index
-                  else np.quantile(b.index, qs, axis=0)))
-    rq = dict(zip(qs, np.quantile(b.rank, qs, axis=0)))
+                  else np.quantile(b.index, qs, axis=0), strict=True))
+    rq = dict(zip(qs, np.quantile(b.rank, qs, axis=0), strict=True))
     for lv in levels:
         tag = f"{round(100 * lv)}"
         out[f"index_lo{tag}"] = iq[(1 - lv) / 2]

@@ -43,8 +43,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from sesindex.index.area_type import area_types
-from sesindex.index.spec import IndexSpec
 from sesindex.index.arrays import indicator_directions
+from sesindex.index.spec import IndexSpec
 from sesindex.uncertainty.bootstrap import bootstrap_year, year_inputs
 
 COMPONENTS = ("own movement", "cut points (mu, sigma)", "both", "no change")
@@ -64,7 +64,7 @@ def decompose(type_y1: np.ndarray, type_y2: np.ndarray, type_y2_y1_cuts: np.ndar
     ['both']
     """
     out = []
-    for a, b, m in zip(type_y1, type_y2, type_y2_y1_cuts):
+    for a, b, m in zip(type_y1, type_y2, type_y2_y1_cuts, strict=True):
         if a == b:
             out.append("no change")
         elif m == b:
@@ -77,7 +77,7 @@ def decompose(type_y1: np.ndarray, type_y2: np.ndarray, type_y2_y1_cuts: np.ndar
 
 
 def linear_coefficients(spec: IndexSpec, rates: np.ndarray) -> np.ndarray:
-    """d index / d rate_j of a linear index (arithmetic; none, zscore or minmax), ``(J,)``.
+    """D index / d rate_j of a linear index (arithmetic; none, zscore or minmax), ``(J,)``.
 
     The normalisation constants (sd, range) of the year are held fixed.
 

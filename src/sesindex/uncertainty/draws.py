@@ -141,7 +141,8 @@ def joint_rank_set(rank: np.ndarray, level: float = 0.9) -> tuple[np.ndarray, np
     ...     np.arange(50.0) / 5, 1, (2000, 50)), axis=1), axis=1) + 1
     >>> lo, hi = joint_rank_set(r, 0.9)
     >>> inside = ((r >= lo) & (r <= hi)).all(axis=1).mean()
-    >>> bool(inside >= 0.9), bool((hi - lo).mean() > (np.quantile(r, .95, 0) - np.quantile(r, .05, 0)).mean())
+    >>> marginal = np.quantile(r, .95, 0) - np.quantile(r, .05, 0)
+    >>> bool(inside >= 0.9), bool((hi - lo).mean() > marginal.mean())
     (True, True)
     """
     rank = np.asarray(rank)
@@ -187,7 +188,8 @@ def rank_cutoffs(rank: np.ndarray, n_type1: float | None = None) -> dict[str, np
 
 def _per_year(typing, values, index: xr.DataArray) -> xr.DataArray:
     """One of ``typing``'s per-year arrays for the years of ``index``, by year label (a
-    slice of the years gets its own years' values)."""
+    slice of the years gets its own years' values).
+    """
     position = {int(y): k for k, y in enumerate(typing.years)}
     values = np.asarray(values)[[position[int(y)] for y in index["year"].values]]
     return xr.DataArray(values, dims="year", coords={"year": index["year"]})
@@ -235,7 +237,7 @@ def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | Non
         out[name] = xr.DataArray(np.stack([j[k] for j in joint], axis=-1),
                                  dims=("area", "year"), coords=out["rank_lo90"].coords)
     n_type1 = (types == 1).sum("area").mean("draw")
-    for y_pos, y in enumerate(index["year"].values):
+    for y in index["year"].values:
         cut = rank_cutoffs(rank.sel(year=y).transpose("draw", "area").values,
                            float(n_type1.sel(year=y)))
         for name, values in cut.items():
@@ -252,13 +254,13 @@ def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | Non
         typed = _per_year(typing, typing.typed, index)
         national = _per_year(typing, typing.national, index)
         ranked = _per_year(typing, typing.ranked, index)
-        for name in out.data_vars:
-            if name.startswith(("p_type", "type_mode")):
-                out[name] = out[name].where(typed, 0 if name == "type_mode" else np.nan)
-            elif name.startswith(("rank_", "p_rank_")):
-                out[name] = out[name].where(ranked)
-            elif name.startswith(("mu_", "sigma_")):
-                out[name] = out[name].where(national)
+        for var in map(str, out.data_vars):
+            if var.startswith(("p_type", "type_mode")):
+                out[var] = out[var].where(typed, 0 if var == "type_mode" else np.nan)
+            elif var.startswith(("rank_", "p_rank_")):
+                out[var] = out[var].where(ranked)
+            elif var.startswith(("mu_", "sigma_")):
+                out[var] = out[var].where(national)
     return out
 
 
@@ -280,7 +282,7 @@ def change_draws(index: xr.DataArray, year_from: int, year_to: int, ddof: int = 
     held = area_types(i1, m0, s0)
     d = i1 - i0
     out = summarise(d, "dI")
-    out["p_abs_change_gt_delta"] = (np.abs(d) > delta).mean("draw")
+    out["p_abs_change_gt_delta"] = (abs(d) > delta).mean("draw")
     out["p_increase"] = (d > 0).mean("draw")
     out["p_type_change"] = (t1 != t0).mean("draw")
     out["p_own_change"] = (held != t0).mean("draw")

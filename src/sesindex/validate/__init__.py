@@ -83,10 +83,9 @@ def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
         extra["engine"] = engine
     results = module.run(spec, study, out, **extra)
     spec_hash = None
-    if spec.path:
-        spec_hash = "sha256:" + hashlib.sha256(Path(spec.path).read_bytes()).hexdigest()
     inputs = dict(study.source_files)
     if spec.path:
+        spec_hash = "sha256:" + hashlib.sha256(Path(spec.path).read_bytes()).hexdigest()
         inputs[str(spec.path)] = spec_hash
     return write_manifest(
         out, command=f"validate {spec.path or spec.study}", spec=spec.raw, inputs=inputs,
@@ -99,13 +98,13 @@ def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
 
 
 def run_all(validation_dir="validation", out_root="results/validation") -> dict[str, dict]:
-    """Run every ``*.toml`` study spec in ``validation_dir`` into ``out_root/<stem>/``.
+    r"""Run every ``*.toml`` study spec in ``validation_dir`` into ``out_root/<stem>/``.
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "stability.toml").write_text("n_areas = 40\\nyears = [2022, 2023]\\n")
+    >>> _ = (d / "stability.toml").write_text("n_areas = 40\nyears = [2022, 2023]\n")
     >>> list(run_all(d, d / "out")), (d / "out" / "stability" / "manifest.json").exists()
     (['stability'], True)
     """

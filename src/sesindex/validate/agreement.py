@@ -22,8 +22,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sesindex.validate.concordance import (TYPES, bland_altman, compare, standardised,
-                                           transition_matrix, weighted_kappa)
+from sesindex.validate.concordance import (
+    TYPES,
+    bland_altman,
+    compare,
+    standardised,
+    transition_matrix,
+    weighted_kappa,
+)
 from sesindex.validate.inputs import compute
 from sesindex.validate.posterior import study_posterior
 
@@ -88,7 +94,7 @@ def _figures(out, ref: str, year: int, series: dict, title: str,
         fig, axes = out.figure(nrows, ncols, size=(4.2 * ncols, 3.6 * nrows))
         axes = np.atleast_1d(axes).ravel()
         z_ref = standardised(series[ref])
-        for ax, m in zip(axes, names):
+        for ax, m in zip(axes, names, strict=False):  # the grid may have spare axes
             z = standardised(series[m])
             ba = bland_altman(series[ref], series[m])
             ax.scatter((z_ref + z) / 2, z_ref - z, s=2, alpha=0.4)

@@ -10,8 +10,15 @@ import numpy as np
 import pandas as pd
 
 from sesindex.index.area_type import cut_points
-from sesindex.uncertainty.bootstrap import (LEVELS, METHODS, TYPES, BootstrapResult,
-                                            area_summary, bootstrap_year, year_summary)
+from sesindex.uncertainty.bootstrap import (
+    LEVELS,
+    METHODS,
+    TYPES,
+    BootstrapResult,
+    area_summary,
+    bootstrap_year,
+    year_summary,
+)
 
 
 def _figures(out, results: list[BootstrapResult], tables: dict, title: str) -> None:
@@ -19,7 +26,7 @@ def _figures(out, results: list[BootstrapResult], tables: dict, title: str) -> N
     year = results[0].year
     first = {b.method: b for b in results if b.year == year}
     fig, ax = out.figure()
-    for m, b in first.items():
+    for m in first:
         t = tables[(m, year)]
         ax.scatter(t["population"], t["index_hi90"] - t["index_lo90"], s=3, alpha=0.5,
                    color=colours[m], label=m)
@@ -32,7 +39,7 @@ def _figures(out, results: list[BootstrapResult], tables: dict, title: str) -> N
              "90% interval width of each area's index against its population")
 
     fig, ax = out.figure()
-    for m, b in first.items():
+    for m in first:
         t = tables[(m, year)]
         ax.scatter(t["distance_to_cut_sd"], t["p_type_differs"], s=3, alpha=0.5,
                    color=colours[m], label=m)

@@ -122,7 +122,7 @@ def _interval_rows(method, year, lo_hi: dict, truth_index, true_rank, rank_lo_hi
 
 def _figures(out, cov: pd.DataFrame, by_pop: pd.DataFrame, rel: dict, title: str) -> None:
     fig, axes = out.figure(1, 2, size=(10.5, 4.3))
-    for ax, target in zip(axes, ("index", "rank")):
+    for ax, target in zip(axes, ("index", "rank"), strict=True):
         g = cov[cov["target"] == target]
         for method, h in g.groupby("method", sort=False):
             ax.errorbar(h["level"], h["coverage"], yerr=h["tolerance_3se"], marker="o",
@@ -153,7 +153,8 @@ def _figures(out, cov: pd.DataFrame, by_pop: pd.DataFrame, rel: dict, title: str
 
 def plot_reliability(out, curves: dict, title: str, description: str) -> None:
     """``type_reliability.png``: binned predicted P(type = k) against the observed
-    frequency, one curve per method or scenario (``curves``: name -> reliability table)."""
+    frequency, one curve per method or scenario (``curves``: name -> reliability table).
+    """
     fig, ax = out.figure(size=(5.8, 5.2))
     for name, r in curves.items():
         ax.plot(r["mean_predicted"], r["observed_frequency"], marker="o", label=name)
@@ -176,7 +177,8 @@ def _score_types(rows: dict, method: str, year, probs: np.ndarray, truth: np.nda
 def _bootstrap_scores(rows: dict, spec, data, year, replicates: int, levels,
                       true_index: np.ndarray, true_type: np.ndarray) -> None:
     """Each bootstrap method's index and rank intervals and type probabilities of one
-    year against the truth, then the plug-in observed type's."""
+    year against the truth, then the plug-in observed type's.
+    """
     true_rank = competition_ranks(true_index)
     for method in spec.option("methods", ["parametric"]):
         b = bootstrap_year(data.dataset, spec.index, year, replicates=replicates,
@@ -198,7 +200,8 @@ def _bootstrap_scores(rows: dict, spec, data, year, replicates: int, levels,
 def _posterior_scores(rows: dict, draws: np.ndarray, year, levels, true_index: np.ndarray,
                       true_type: np.ndarray) -> None:
     """The posterior's index and rank intervals and type probabilities of one year
-    (``draws``: draw x area) against the truth."""
+    (``draws``: draw x area) against the truth.
+    """
     def bounds(x):
         return {lv: tuple(np.quantile(x, [(1 - lv) / 2, (1 + lv) / 2], axis=0))
                 for lv in levels}

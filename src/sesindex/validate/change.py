@@ -22,6 +22,7 @@ from scipy.stats import norm
 
 from sesindex.uncertainty.change import COMPONENTS, change_table
 
+
 def false_positive_rates(table: pd.DataFrame, alpha: float, true_type_changed=None
                          ) -> pd.DataFrame:
     """Rates of each "changed" rule on a panel where nothing truly changed.
@@ -114,7 +115,8 @@ def _figures(out, t: pd.DataFrame, fpr: pd.DataFrame, years, sigma: float, crit:
 
 def _truth_scores(t: pd.DataFrame, type_true: np.ndarray) -> dict:
     """Observed and flagged type changes scored against the true types of the two years:
-    adds ``true_type_changed`` to ``t`` and returns the counts, precision and recall."""
+    adds ``true_type_changed`` to ``t`` and returns the counts, precision and recall.
+    """
     t["true_type_changed"] = type_true[:, 0] != type_true[:, 1]
     ch, fl, real = t["type_changed"], t["significant_change"], t["true_type_changed"]
     return {"observed_type_changes": int(ch.sum()), "true_type_changes": int(real.sum()),
@@ -146,7 +148,8 @@ def _mdc_by_population(t: pd.DataFrame, out) -> dict:
 def _null_panel(spec, ref, years, kw: dict, out, key: dict) -> pd.DataFrame:
     """The no-change panel (same areas, seed and years; nothing truly changes): each
     rule's false-positive rate, written, summarised into ``key`` and returned (an empty
-    table when the study's data are not synthetic)."""
+    table when the study's data are not synthetic).
+    """
     from sesindex.validate.inputs import synthetic_data
 
     null_cfg = {"drift_sd": 0.0, "cell_sd": 0.0, "trend": [0.0, 0.0, 0.0],
@@ -202,7 +205,8 @@ def run(spec, data, out) -> dict:
               "P(|change| > delta), P(type change), MDC, cause of a type change")
     changed = t[t["type_changed"]]
     out.table("type_changes", changed, "areas whose observed type changed, with the share of "
-              "replicates in which the change persists (p_survives_noise) and the split into own movement vs the movement of mu and sigma")
+              "replicates in which the change persists (p_survives_noise) and the split into "
+              "own movement vs the movement of mu and sigma")
     comp = t.loc[t["type_changed"], "component"].value_counts().reindex(COMPONENTS[:3],
                                                                          fill_value=0)
     key["components"] = comp.to_dict()

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,8 @@ DEFAULTS = {"n_areas": 400, "start": 2021, "seeds": 6, "sizes": [10, 30, 100],
 
 def naive_did(index: np.ndarray, treated: np.ndarray, post: np.ndarray) -> dict:
     """Difference-in-differences of the observed index (area, year): each area's mean
-    post minus mean pre, treated against the rest, with a Welch 95 % interval."""
+    post minus mean pre, treated against the rest, with a Welch 95 % interval.
+    """
     change = index[:, post].mean(axis=1) - index[:, ~post].mean(axis=1)
     a, b = change[treated], change[~treated]
     diff = a.mean() - b.mean()
@@ -194,7 +196,8 @@ def _coverage_pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
     """Planted effects of every size and effect together, per method: how many intervals
     cover the true average effect on the treated (95 %, and 90 % for sesindex), with
     exact binomial 95 % intervals of the coverage (cells of one seed share its data, so
-    the interval is an approximation)."""
+    the interval is an approximation).
+    """
     planted = rows[rows["kind"] == "planted"]
     out = []
     for method, lo, hi, _ in methods if len(planted) else ():
@@ -244,7 +247,8 @@ def exact_interval(k: int, n: int) -> tuple[float, float]:
 def _pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
     """Placebo groups of every size together, per method and selection (and both
     selections). Groups of one data seed share its fit and overlap in their controls, so
-    the binomial interval, which takes them as independent, is an approximation."""
+    the binomial interval, which takes them as independent, is an approximation.
+    """
     placebo = rows[rows["kind"] == "placebo"]
     out = []
     for method, lo, hi, _ in methods:
@@ -310,11 +314,12 @@ TABLE_NOTES = {
 
 def _evaluate_job(job: tuple, *, years, opt, model_spec) -> tuple[list[dict], dict]:
     """One data seed's evaluations (a picklable unit for
-    :mod:`sesindex.validate.replicates`): its rows and its log entry."""
+    :mod:`sesindex.validate.replicates`): its rows and its log entry.
+    """
     kind, seed, size, effect = job
     t = time.perf_counter()
-    entry = {"status": "ok", "error": ""}
-    rows = []
+    entry: dict[str, Any] = {"status": "ok", "error": ""}
+    rows: list[dict] = []
     try:
         rows = _replicate(kind, seed, size, effect, years, opt, model_spec,
                           np.random.default_rng([seed, 11]))
@@ -329,7 +334,8 @@ def run(spec, data, out, engine=None) -> dict:
     ``start``, ``seeds`` (data seeds of both kinds, unless ``placebo_seeds`` or
     ``planted_seeds`` give each its own count), ``sizes``, ``effects``, ``k``,
     ``causalpy``, ``sampler``);
-    ``engine`` (:class:`sesindex.validate.replicates.Engine`): where the replicates run."""
+    ``engine`` (:class:`sesindex.validate.replicates.Engine`): where the replicates run.
+    """
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec

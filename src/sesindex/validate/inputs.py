@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,10 +85,11 @@ def _file_hash(name: str) -> str:
 def _synthetic(n_areas: int | None, seed: int, config_items: tuple) -> tuple:
     from sesindex.data.synthetic import SyntheticConfig, generate
 
-    options = dict(config_items)
+    options: dict[str, Any] = dict(config_items)
     years = tuple(options.pop("years", range(2011, 2025)))
-    config = SyntheticConfig(**{k: tuple(v) if isinstance(v, list) else v
-                                for k, v in options.items()})
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                              for k, v in options.items()}
+    config = SyntheticConfig(**fields)
     data = generate(n_areas=n_areas, years=years, seed=seed, config=config)
     return data.dataset, data.truth
 

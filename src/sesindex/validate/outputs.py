@@ -40,14 +40,14 @@ class StudyOutput:
 
     def table(self, name: str, frame: pd.DataFrame, description: str = "",
               index: bool = False) -> Path:
-        """Write ``frame`` as ``<name>.csv`` (UTF-8, comma separated).
+        r"""Write ``frame`` as ``<name>.csv`` (UTF-8, comma separated).
 
         Examples
         --------
         >>> import tempfile
         >>> out = StudyOutput(tempfile.mkdtemp())
         >>> out.table("t", pd.DataFrame({"x": [0.5]}), "a table").read_text()
-        'x\\n0.5\\n'
+        'x\n0.5\n'
         """
         path = self.dir / f"{name}.csv"
         frame.to_csv(path, index=index, float_format="%.6g")
@@ -94,7 +94,7 @@ class StudyOutput:
             fig.suptitle("\n".join(textwrap.wrap(sup, int(w_in * 9))))
 
     def save(self, fig, name: str, description: str = "") -> Path:
-        """Save ``fig`` as ``<name>.png`` with the source note at the bottom.
+        r"""Save ``fig`` as ``<name>.png`` with the source note at the bottom.
 
         Examples
         --------
@@ -102,7 +102,7 @@ class StudyOutput:
         >>> out = StudyOutput(tempfile.mkdtemp())
         >>> fig, ax = out.figure()
         >>> out.save(fig, "empty", "nothing").read_bytes()[:4]
-        b'\\x89PNG'
+        b'\x89PNG'
         """
         self._wrap(fig)
         engine = fig.get_layout_engine()

@@ -113,7 +113,7 @@ def _fit_index(ds: xr.Dataset, seed: int, options: dict | None) -> StudyPosterio
     draws = index.transpose("sample", "area", "year").to_numpy()
     draws.flags.writeable = False  # shared between the studies that ask for it
     gate = fitted.gate
-    fit = {"fit_ok": bool(gate["passed"]), "checks": gate["checks"],
-           "worst": gate["worst"], "divergences": gate["divergences"],
-           "timings_seconds": fitted.timings}
-    return StudyPosterior(draws, "", fit)
+    checked = {"fit_ok": bool(gate["passed"]), "checks": gate["checks"],
+               "worst": gate["worst"], "divergences": gate["divergences"],
+               "timings_seconds": fitted.timings}
+    return StudyPosterior(draws, "", checked)

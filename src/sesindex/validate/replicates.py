@@ -29,12 +29,16 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
 class Engine:
     """Where replicates run: in process (default), ``workers`` local processes, or the
-    cluster at ``scheduler``; ``retries``: re-runs of a failed replicate."""
+    cluster at ``scheduler``; ``retries``: re-runs of a failed replicate.
+    """
 
     workers: int | None = None
     scheduler: str | None = None
@@ -72,7 +76,8 @@ class ReplicateError:
         return self.message
 
 
-def _in_process(fn: Callable, jobs: list, retries: int) -> Iterator[tuple[int, object]]:
+def _in_process(fn: Callable[[Any], Result], jobs: list, retries: int
+                ) -> Iterator[tuple[int, Result | ReplicateError]]:
     for i, job in enumerate(jobs):
         for attempt in range(retries + 1):
             try:
@@ -145,7 +150,8 @@ def _client(engine: Engine):
     return Client(cluster), cluster
 
 
-def _on_dask(fn: Callable, jobs: list, engine: Engine) -> Iterator[tuple[int, object]]:
+def _on_dask(fn: Callable[[Any], Result], jobs: list, engine: Engine
+             ) -> Iterator[tuple[int, Result | ReplicateError]]:
     from distributed import as_completed
 
     client, cluster = _client(engine)
@@ -165,8 +171,8 @@ def _on_dask(fn: Callable, jobs: list, engine: Engine) -> Iterator[tuple[int, ob
             cluster.close()
 
 
-def map_replicates(fn: Callable, jobs: Iterable, engine: Engine | None = None
-                   ) -> Iterator[tuple[int, object]]:
+def map_replicates(fn: Callable[[Any], Result], jobs: Iterable, engine: Engine | None = None
+                   ) -> Iterator[tuple[int, Result | ReplicateError]]:
     """``(position, fn(job))`` for every job, as each finishes (see the module).
 
     Examples

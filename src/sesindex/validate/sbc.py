@@ -110,7 +110,7 @@ def run(spec, data, out, engine=None) -> dict:
         logs.append(res.replicates)
         key["designs"][name] = {
             **_design_key(res, ok, power), "bins": bins,
-            "p_values": dict(zip(table["quantity"], table["p_value"])),
+            "p_values": dict(zip(table["quantity"], table["p_value"], strict=True)),
             "uniformity": summary, "negative_control": control_summary}
     both = pd.concat(tables, ignore_index=True)
     out.table("uniformity", both, "per design and quantity: chi-square test of uniform "
@@ -135,7 +135,8 @@ def run(spec, data, out, engine=None) -> dict:
 
 def _write_design(out, res, name: str, bins: int, shift: float, title: str) -> None:
     """One design's ranks and truths (replicate x quantity) and its rank histograms, of
-    the SBC and of the negative control."""
+    the SBC and of the negative control.
+    """
     out.table(f"ranks_{name}", res.ranks(), f"SBC ranks (replicate x quantity) of design "
               f"{name}; L = {res.n_draws} kept draws, rank = draws below the truth; "
               "NaN: the replicate failed (replicates table)", index=True)
@@ -150,7 +151,8 @@ def _write_design(out, res, name: str, bins: int, shift: float, title: str) -> N
 
 def _design_key(res, ok: int, power: dict) -> dict:
     """One design's replicates in the study's key results: how many converged, failed or
-    were dropped, their divergences and diagnostics, and the detectable miscalibration."""
+    were dropped, their divergences and diagnostics, and the detectable miscalibration.
+    """
     rep = res.replicates
     dropped = int((rep["status"] == "not_converged").sum())
     return {**res.info, "replicates": int(len(rep)), "replicates_ok": ok,

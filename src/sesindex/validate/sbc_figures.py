@@ -1,5 +1,6 @@
 """Figures of the SBC study: rank histograms with their binomial band, and per-quantity
-p-values of the uniformity tests beside the negative control."""
+p-values of the uniformity tests beside the negative control.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sesindex.validate.ranks import bin_counts, binomial_band, uniformity
 def plot_ranks(out, res, bins: int, title: str, name: str,
                shift_sd: float = 0.0, level: float = 0.99) -> None:
     """Rank histograms of ``res`` (:class:`sesindex.validate.sbc_replicates.SBCResult`), one panel
-    per quantity, with the ``level`` binomial band."""
+    per quantity, with the ``level`` binomial band.
+    """
     ranks = res.ranks(shift_sd)
     used = int(ranks.notna().all(axis=1).sum())
     lo, hi = binomial_band(used, bins, level)
@@ -23,7 +25,8 @@ def plot_ranks(out, res, bins: int, title: str, name: str,
     axes = np.atleast_1d(axes).ravel()
     width = (res.n_draws + 1) / bins
     table = uniformity(ranks, res.n_draws, bins)
-    for i, (ax, q) in enumerate(zip(axes, res.quantities)):
+    # the grid's spare axes (past the quantities) are hidden below
+    for i, (ax, q) in enumerate(zip(axes, res.quantities, strict=False)):
         counts = bin_counts(ranks[q].to_numpy(float), res.n_draws, bins)
         edges = np.arange(bins) * width
         ax.axhspan(lo, hi, color="0.85", zorder=0)
@@ -50,9 +53,10 @@ def plot_ranks(out, res, bins: int, title: str, name: str,
 
 
 def plot_pvalues(out, tables: pd.DataFrame, alpha: float, title: str) -> None:
+    """Save a figure of each quantity's uniformity p-value, per design, against ``alpha``."""
     designs = list(dict.fromkeys(tables["design"]))
     fig, axes = out.figure(len(designs), 1, size=(10.0, 3.6 * len(designs) + 0.6))
-    for ax, design in zip(np.atleast_1d(axes), designs):
+    for ax, design in zip(np.atleast_1d(axes), designs, strict=True):
         g = tables[tables["design"] == design]
         names = list(dict.fromkeys(g["quantity"]))
         x = {q: i for i, q in enumerate(names)}

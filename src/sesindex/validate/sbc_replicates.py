@@ -23,8 +23,8 @@ import pandas as pd
 
 from sesindex.bayes.model.inputs import ModelInputs
 from sesindex.bayes.sampling.trace import as_trace, group
+from sesindex.bayes.spec import ModelSpec
 from sesindex.validate.ranks import rank_of
-
 
 #: Default sampler and SBC settings (the [sbc] table of a study spec overrides them).
 DEFAULTS = {"chains": 2, "tune": 300, "draws": 200, "posterior_draws": 99,
@@ -51,7 +51,8 @@ class SBCResult:
 
     def ranks(self, shift_sd: float = 0.0) -> pd.DataFrame:
         """Ranks (replicate x quantity); ``shift_sd`` shifts the draws by that many posterior
-        sds first (a deliberately wrong posterior, for the negative control)."""
+        sds first (a deliberately wrong posterior, for the negative control).
+        """
         d = self.draws
         if shift_sd:
             d = d + shift_sd * d.std(axis=-1, ddof=1, keepdims=True)
@@ -100,7 +101,7 @@ def _hyper_names(panel: bool, municipality: bool, jumps: bool) -> list[str]:
 
 
 def _truth_vector(truth: dict, names: list[str], eta_cells, index_cells) -> np.ndarray:
-    parts = [np.ravel(truth[n]) for n in names]
+    parts: list = [np.ravel(truth[n]) for n in names]
     parts.append([truth["eta"][a, t] for a, t in eta_cells])
     if index_cells:
         ix = truth["index"]
@@ -143,15 +144,18 @@ def _kept_draws(post, inputs: ModelInputs, names: list[str], eta_cells, index_ce
 
 def _diagnostics(idata, gate) -> dict:
     """The fit gate over the sampled parameters: worst R-hat, bulk and tail ESS,
-    divergences, and whether the replicate converged by the production gate."""
+    divergences, and whether the replicate converged by the production gate.
+    """
     from sesindex.bayes.fit import SAMPLED, divergences_of
     from sesindex.bayes.checks.gate import fit_gate
 
     trace = as_trace(idata)
-    post = group(trace, "posterior")
+    post, stats = group(trace, "posterior"), group(trace, "sample_stats")
+    if post is None or stats is None:
+        raise ValueError("the replicate's trace lacks its posterior or sample_stats group")
     post = post[[v for v in SAMPLED if v in post]]
     verdict = fit_gate(post, divergences_of(trace), gate)
-    steps = group(trace, "sample_stats").get("n_steps")
+    steps = stats.get("n_steps")
     return {"divergences": verdict["divergences"],
             "min_ess_bulk": verdict["worst"]["ess_bulk"]["value"],
             "min_ess_tail": verdict["worst"]["ess_tail"]["value"],
@@ -162,7 +166,8 @@ def _diagnostics(idata, gate) -> dict:
 
 def _model(model, opt: dict, panel: bool):
     """The model spec whose form and sampler the replicates use (``options`` of the
-    older interface override its sampler: tune, draws, chains, target_accept)."""
+    older interface override its sampler: tune, draws, chains, target_accept).
+    """
     from dataclasses import replace
 
     from sesindex.bayes.spec import ModelSpec, SamplerSpec, replicate_sampler
@@ -183,7 +188,7 @@ class _Design:
     """What every replicate of one design needs (sent to each replicate, picklable)."""
 
     template: ModelInputs
-    model: object  # ModelSpec: form, sampler, gate
+    model: ModelSpec  # form, sampler, gate
     seed: int
     prior: dict | None
     hyper: tuple[str, ...]
@@ -202,7 +207,8 @@ def _replicate(job: tuple[_Design, int]) -> dict:
 
     The model is compiled once per form in each process (:mod:`sesindex.bayes.sampling.compiled`)
     and the replicate's data swapped in, so in process and on every worker only the first
-    replicate of a design compiles."""
+    replicate of a design compiles.
+    """
     from sesindex.bayes.model.graph import model_data
     from sesindex.bayes.sampling.compiled import compiled_model
     from sesindex.bayes.sampling.samplers import nutpie_sample
@@ -289,7 +295,7 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     eta_cells = tuple((int(a), t) for a in eta_areas for t in range(n_year))
     official = tuple(template.indicators[:3]) == ("V1", "V2", "V3")
     names = quantity_names(template, panel, list(eta_cells), model,
-                           eta_cells if official else None)
+                           list(eta_cells) if official else None)
     design = _Design(template, model, seed, prior,
                      tuple(_hyper_names(panel, model.municipality, model.steps == "jumps")),
                      eta_cells, eta_cells if official else None, keep,
@@ -324,7 +330,8 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
 def _design_info(design: _Design, eta_areas, compile_seconds: list,
                  table: pd.DataFrame) -> dict:
     """What the SBC result records of its design: the template's size, the model's form,
-    the sampler, the gate, the ranked areas and the seconds spent."""
+    the sampler, the gate, the ranked areas and the seconds spent.
+    """
     template, model = design.template, design.model
     sampler, gate = model.sampler, model.gate
     return {"areas": template.z.shape[0], "municipalities": len(template.municipalities),

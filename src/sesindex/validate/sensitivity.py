@@ -42,12 +42,24 @@ import pandas as pd
 
 from sesindex.data.model import indicator_rates
 from sesindex.index.area_type import area_types
+from sesindex.index.arrays import (
+    OFFICIAL_TYPE_SHARES_2022,
+    batch_index,
+    competition_ranks,
+    indicator_directions,
+    moments,
+    normalise,
+    quantile_types,
+)
 from sesindex.index.spec import IndexSpec
-from sesindex.index.arrays import (OFFICIAL_TYPE_SHARES_2022, batch_index,
-                                   competition_ranks, indicator_directions, moments,
-                                   normalise, quantile_types)
-from sesindex.validate.sensitivity_factors import (AGGREGATIONS, CUT_RULES, NORMALISATIONS,
-                                                   OUTPUTS, TYPES, Factors)
+from sesindex.validate.sensitivity_factors import (
+    AGGREGATIONS,
+    CUT_RULES,
+    NORMALISATIONS,
+    OUTPUTS,
+    TYPES,
+    Factors,
+)
 from sesindex.validate.sensitivity_figures import sensitivity_figures
 
 __all__ = ["AGGREGATIONS", "CUT_RULES", "NORMALISATIONS", "OUTPUTS", "TYPES", "Context",
@@ -72,7 +84,7 @@ class Context:
 
     @classmethod
     def build(cls, ds, year: int, reference: IndexSpec, factors: Factors,
-              shares: Sequence[float] = OFFICIAL_TYPE_SHARES_2022) -> "Context":
+              shares: Sequence[float] = OFFICIAL_TYPE_SHARES_2022) -> Context:
         """Normalise the year's indicators once per normalisation; index the reference.
 
         Examples
@@ -229,9 +241,12 @@ def evaluate(ctx: Context, u: np.ndarray, *, n_jobs: int = 1, block: int = 256,
 
         parts = Parallel(n_jobs=n_jobs)(delayed(evaluate_block)(ctx, u[i:i + block],
                                                                 keep_areas) for i in starts)
-    cat = lambda f: None if getattr(parts[0], f) is None else np.concatenate(  # noqa: E731
-        [getattr(p, f) for p in parts])
-    return Evaluation(cat("outputs"), cat("ranks"), cat("types"))
+
+    def joined(kept: list) -> np.ndarray | None:
+        return None if kept[0] is None else np.concatenate(kept)
+
+    return Evaluation(np.concatenate([p.outputs for p in parts]),
+                      joined([p.ranks for p in parts]), joined([p.types for p in parts]))
 
 
 def sobol_indices(ctx: Context, base: int, seed: int, n_jobs: int = 1,
@@ -290,6 +305,8 @@ def _samples_table(ctx: Context, u: np.ndarray, ev: Evaluation, indicators) -> p
 
 
 def _area_table(ctx: Context, ev: Evaluation) -> pd.DataFrame:
+    if ev.ranks is None or ev.types is None:
+        raise ValueError("the evaluation kept no per-area ranks and types")
     q = np.quantile(ev.ranks, [0.05, 0.5, 0.95], axis=0)
     t = pd.DataFrame({"area_code": ctx.areas, "rank_reference": ctx.ref_rank,
                       "type_reference": ctx.ref_type, "rank_p05": q[0], "rank_median": q[1],

@@ -1,5 +1,6 @@
 """Figures of the sensitivity study: Sobol indices per output, type changes by method
-choice, and each area's rank interval over the sampled choices."""
+choice, and each area's rank interval over the sampled choices.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def sensitivity_figures(out, sobol: pd.DataFrame, samples: pd.DataFrame, areas: 
         fig, axes = out.figure(1, len(outs), size=(4.3 * len(outs), 4.2))
         axes = np.atleast_1d(axes)
         axes[0].set_ylabel("Sobol index (share of output variance)")
-        for ax, name in zip(axes, outs):
+        for ax, name in zip(axes, outs, strict=True):
             g = sobol[sobol["output"] == name]
             x = np.arange(len(g))
             ax.bar(x - 0.2, g["S1"], 0.4, yerr=g["S1_conf"], label="first order S1", capsize=2)
@@ -29,7 +30,7 @@ def sensitivity_figures(out, sobol: pd.DataFrame, samples: pd.DataFrame, areas: 
                  "bootstrap confidence intervals")
     fig, axes = out.figure(1, 3, size=(13, 4.2))
     axes[0].set_ylabel(f"Share of areas whose type differs from {ref}")
-    for ax, factor in zip(axes, ("normalisation", "aggregation", "cut_rule")):
+    for ax, factor in zip(axes, ("normalisation", "aggregation", "cut_rule"), strict=True):
         groups = [g["share_type_changed"].to_numpy() for _, g in samples.groupby(factor)]
         ax.boxplot(groups, tick_labels=[str(k) for k, _ in samples.groupby(factor)])
         ax.tick_params(axis="x", rotation=15)

@@ -85,7 +85,7 @@ class StudySpec:
     path: str | None = None
 
     @classmethod
-    def from_dict(cls, d: dict, *, path: str | Path | None = None) -> "StudySpec":
+    def from_dict(cls, d: dict, *, path: str | Path | None = None) -> StudySpec:
         """Check and complete a spec dict (``path`` supplies the default study name).
 
         Examples
@@ -124,14 +124,14 @@ class StudySpec:
                    raw=dict(d), path=str(path) if path else None)
 
     @classmethod
-    def load(cls, source: "str | Path | dict | StudySpec") -> "StudySpec":
-        """A spec from a TOML path, a dict or an existing spec.
+    def load(cls, source: str | Path | dict | StudySpec) -> StudySpec:
+        r"""A spec from a TOML path, a dict or an existing spec.
 
         Examples
         --------
         >>> import pathlib, tempfile
         >>> p = pathlib.Path(tempfile.mkdtemp()) / "change.toml"
-        >>> _ = p.write_text("seed = 7\\n[change]\\nreplicates = 10\\n")
+        >>> _ = p.write_text("seed = 7\n[change]\nreplicates = 10\n")
         >>> s = StudySpec.load(p)
         >>> s.study, s.seed, s.option("replicates"), StudySpec.load(s) is s
         ('change', 7, 10, True)

@@ -49,7 +49,7 @@ def year_pair_table(index: dict[int, np.ndarray], types: dict[int, np.ndarray],
     """
     years = sorted(index)
     rows = []
-    for y1, y2 in zip(years[:-1], years[1:]):
+    for y1, y2 in zip(years[:-1], years[1:], strict=True):
         row = {"year_from": y1, "year_to": y2,
                **compare(index[y1], index[y2], types[y1], types[y2])}
         if true_types is not None:
@@ -74,7 +74,7 @@ def transitions_long(types: dict[int, np.ndarray], label: str) -> pd.DataFrame:
     """
     years = sorted(types)
     frames = []
-    for y1, y2 in zip(years[:-1], years[1:]):
+    for y1, y2 in zip(years[:-1], years[1:], strict=True):
         m = transition_matrix(types[y1], types[y2]).stack().rename("areas").reset_index()
         frames.append(m.assign(method=label, year_from=y1, year_to=y2))
     return pd.concat(frames, ignore_index=True)[["method", "year_from", "year_to",

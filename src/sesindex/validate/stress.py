@@ -111,7 +111,8 @@ def flag_rows(changes: np.ndarray, truth: np.ndarray, pair: str, delta: float,
              "pairs": int(truth.size), "flagged": int(material.sum()),
              "false_positives": int((material & ~real).sum()), "negatives": int((~real).sum()),
              "true_positives": int((material & real).sum()), "positives": int(real.sum())},
-            {"pair": pair, "flag": "direction", "threshold": f"P(dI>0)>={p_sign:g} or <={1 - p_sign:.2g}",
+            {"pair": pair, "flag": "direction",
+             "threshold": f"P(dI>0)>={p_sign:g} or <={1 - p_sign:.2g}",
              "pairs": int(truth.size), "flagged": int((direction != 0).sum()),
              "false_positives": int(wrong.sum()), "negatives": int(truth.size),
              "true_positives": int(((direction != 0) & ~wrong & real).sum()),
@@ -156,7 +157,7 @@ def _jumped_rows(dix, dtrue, hit, areas, years) -> list[dict]:
     lo, hi = np.quantile(dix[:, a, t], [0.05, 0.95], axis=0)
     return [{"area_code": areas[i], "year": int(years[k + 1]), "true_change": dtrue[i, k],
              "posterior_mean": float(dix[:, i, k].mean()), "lo90": lo[n], "hi90": hi[n]}
-            for n, (i, k) in enumerate(zip(a, t))]
+            for n, (i, k) in enumerate(zip(a, t, strict=True))]
 
 
 def _fit_one(scenario: str, seed: int, n_areas, years, model_spec, opt) -> dict:
@@ -182,7 +183,7 @@ def _fit_one(scenario: str, seed: int, n_areas, years, model_spec, opt) -> dict:
                    **{f"seconds_{k}": v for k, v in res.timings.items()})
         post = group(res.idata, "posterior")
         for name in ("tau", "jump_sd", "jump_share"):
-            if name in post:
+            if post is not None and name in post:
                 row[f"{name}_mean"] = float(post[name].mean())
     except Exception as err:  # noqa: BLE001 - recorded in replicates.csv, never dropped
         scores = None
@@ -219,11 +220,11 @@ def _figures(out, cov: pd.DataFrame, rel: pd.DataFrame, jumped: pd.DataFrame,
         fig, ax = out.figure(size=(6.5, 5.2))
         order = np.argsort(jumped["true_change"].to_numpy())
         j = jumped.iloc[order]
-        x = np.arange(len(j))
-        ax.errorbar(x, j["posterior_mean"], yerr=[j["posterior_mean"] - j["lo90"],
+        pos = np.arange(len(j))
+        ax.errorbar(pos, j["posterior_mean"], yerr=[j["posterior_mean"] - j["lo90"],
                                                   j["hi90"] - j["posterior_mean"]],
                     fmt="o", ms=3, capsize=1, label="posterior mean, 90 % interval")
-        ax.plot(x, j["true_change"], "x", color="firebrick", label="true change")
+        ax.plot(pos, j["true_change"], "x", color="firebrick", label="true change")
         ax.set_xlabel("Jumped area-years (sorted by true change)")
         ax.set_ylabel("Change of the index (points)")
         ax.set_title(f"{title}: the planted jumps")
@@ -251,7 +252,8 @@ def _fit_job(job: tuple, *, years, model_spec, opt) -> dict:
 
 def _collect(jobs: list, done: dict) -> tuple:
     """The finished replicates' rows in job order: replicates, coverage counts, flags,
-    jumped areas, and the scores per scenario."""
+    jumped areas, and the scores per scenario.
+    """
     reps, cov_rows, flag_rows, jumped = [], [], [], []
     by_scenario: dict[str, list] = {}
     for i in sorted(done):
@@ -270,7 +272,8 @@ def _collect(jobs: list, done: dict) -> tuple:
 
 def _study_design(spec) -> tuple[list, object, dict]:
     """The stress study's fits (scenario, data seed, areas; None for national), the
-    model spec they fit and the scoring options, from ``[stress]``."""
+    model spec they fit and the scoring options, from ``[stress]``.
+    """
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec
@@ -289,7 +292,7 @@ def _study_design(spec) -> tuple[list, object, dict]:
     if unknown:
         raise ValueError(f"[stress] scenarios {unknown} unknown: choose from {list(SCENARIOS)}")
     n_areas = int(spec.option("n_areas", 300))
-    jobs = [(s, spec.seed + k, n_areas) for s in scenarios
+    jobs: list[tuple[str, int, int | None]] = [(s, spec.seed + k, n_areas) for s in scenarios
             for k in range(int(spec.option("seeds", 3)))]
     jobs += [("baseline", int(seed), None) for seed in spec.option("national_seeds", [])]
     return jobs, model_spec, opt
@@ -297,7 +300,8 @@ def _study_design(spec) -> tuple[list, object, dict]:
 
 def _write_tables(out, jobs: list, done: dict, title: str) -> tuple:
     """The finished study's tables and figures; returns coverage, flags, reliability and
-    the replicates' table for the key numbers."""
+    the replicates' table for the key numbers.
+    """
     reps, cov_rows, flag_rows_, jumped, by_scenario = _collect(jobs, done)
     rel = []
     for label, scores in by_scenario.items():

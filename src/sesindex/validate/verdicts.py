@@ -109,7 +109,7 @@ def verdict_precision(scored: pd.DataFrame, by=PAIR) -> pd.DataFrame:
     for key, g in moved.groupby([*by, "verdict"], sort=True):
         n, k = len(g), int(g["true_as_observed"].sum())
         lo, hi = exact_interval(k, n)
-        rows.append({**dict(zip([*by, "verdict"], key)), "observed_changes": n,
+        rows.append({**dict(zip([*by, "verdict"], key, strict=True)), "observed_changes": n,
                      "true_type_changed": int(g["true_type_changed"].sum()),
                      "true_as_observed": k, "precision": k / n, "precision_lo95": lo,
                      "precision_hi95": hi})
