@@ -95,10 +95,9 @@ def main() -> None:
     a = ap.parse_args()
 
     from sesindex.bayes import fit
-    from sesindex.bayes.aggregate import deso_to_regso
     from sesindex.bayes.output import write_fit
-    from sesindex.bayes.spec import load_model_spec
     from sesindex.bayes.posterior.aggregate import deso_to_regso
+    from sesindex.bayes.spec import load_model_spec
     from sesindex.data.synthetic import generate
 
     spec = load_model_spec(ROOT / "models" / "latent_factor.toml")

@@ -28,11 +28,11 @@ import numpy as np
 import nutpie
 from scipy import stats
 
-from sesindex.bayes.model.inputs import model_inputs
 from sesindex.bayes.fit import SAMPLED
-from sesindex.bayes.sampling.samplers import nutpie_options
 from sesindex.bayes.model.form import ModelForm
 from sesindex.bayes.model.graph import build_model
+from sesindex.bayes.model.inputs import model_inputs
+from sesindex.bayes.sampling.samplers import nutpie_options
 from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.synthetic import generate
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pymc as pm
 
-from sesindex.bayes.model.inputs import model_inputs
 from sesindex.bayes.model.form import ModelForm
 from sesindex.bayes.model.graph import build_model
+from sesindex.bayes.model.inputs import model_inputs
 from sesindex.data.synthetic import generate
 
 OUT = Path(__file__).parent / "results" / "pymc_rate.jsonl"

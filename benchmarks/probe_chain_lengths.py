@@ -27,8 +27,8 @@ def main() -> None:
     import nutpie
 
     from sesindex.bayes.model.form import ModelForm
-    from sesindex.bayes.sampling.compiled import compiled_model
     from sesindex.bayes.model.inputs import model_inputs
+    from sesindex.bayes.sampling.compiled import compiled_model
     from sesindex.data.synthetic import generate
 
     ap = argparse.ArgumentParser()

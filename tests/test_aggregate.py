@@ -6,8 +6,8 @@ import pytest
 from scipy.stats import binom
 
 from sesindex.bayes import ModelSpec, fit
-from sesindex.bayes.posterior.aggregate import area_groups, deso_to_regso, group_rates
 from sesindex.bayes.output import ROUNDING_ERROR
+from sesindex.bayes.posterior.aggregate import area_groups, deso_to_regso, group_rates
 from sesindex.bayes.spec import SamplerSpec
 from sesindex.data.real_bundle import load_deso_areas
 from sesindex.data.schema import DataValidationError
@@ -141,8 +141,8 @@ def test_a_deso_without_a_denominator_is_named_before_anything_is_sampled():
     # checks again, as its weights would silently lose that area's people
     from dataclasses import replace
 
-    from sesindex.bayes.posterior.aggregate import prepare_groups
     from sesindex.bayes.model.inputs import model_inputs
+    from sesindex.bayes.posterior.aggregate import prepare_groups
 
     ds = generate(n_areas=12, years=YEARS, seed=1, division="deso").dataset
     inputs = model_inputs(ds, ["V1", "V2", "V3"])

@@ -81,7 +81,8 @@ def test_the_model_density_with_breaks_is_the_kernel_and_the_graph_alike():
     assert kernel.compile_logp()(point) == pytest.approx(graph.compile_logp()(point),
                                                          rel=1e-12)
     # and the break matters: without it the density differs
-    plain = build_model(type(inputs)(**{**inputs.__dict__, "breaks": None}), ModelForm(municipality=True))
+    plain = build_model(type(inputs)(**{**inputs.__dict__, "breaks": None}),
+                        ModelForm(municipality=True))
     assert plain.compile_logp()(point) != pytest.approx(kernel.compile_logp()(point),
                                                         rel=1e-6)
 

@@ -1,5 +1,6 @@
 """Compile once per machine (``sampler.compile = "disk"``, :mod:`sesindex.bayes.sampling.cache`):
-the same log density as nutpie's own compilation, kept on disk for the next process."""
+the same log density as nutpie's own compilation, kept on disk for the next process.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +14,8 @@ import pymc as pm
 import pytest
 
 from sesindex.bayes.model.form import ModelForm
-from sesindex.bayes.sampling.cache import disk_cached_model
-from sesindex.bayes.sampling.compiled import compiled_model
 from sesindex.bayes.model.inputs import model_inputs
-from sesindex.bayes.model.graph import build_model
+from sesindex.bayes.sampling.compiled import compiled_model
 from sesindex.bayes.sampling.start import compiled_logp
 from sesindex.data.synthetic import generate
 

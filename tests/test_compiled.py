@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from sesindex.bayes.model.form import ModelForm
-from sesindex.bayes.sampling.compiled import compiled_model
-from sesindex.bayes.model.inputs import model_inputs
 from sesindex.bayes.model.graph import build_model
+from sesindex.bayes.model.inputs import model_inputs
+from sesindex.bayes.sampling.compiled import compiled_model
 from sesindex.data.synthetic import generate
 
 
@@ -26,7 +26,8 @@ def test_swapped_data_give_the_density_of_a_model_built_for_them(years_a, years_
     # data is baked into the graph (the number of years is: one level per year)
     a, b = _inputs(30, years_a, 1), _inputs(45, years_b, 2)
     assert len(a.municipalities) != len(b.municipalities) or a.z.shape != b.z.shape
-    model_a, model_b = build_model(a, ModelForm(municipality=True)), build_model(b, ModelForm(municipality=True))
+    form = ModelForm(municipality=True)
+    model_a, model_b = build_model(a, form), build_model(b, form)
     point = model_b.initial_point()
     logp_b = model_b.compile_logp(mode="FAST_COMPILE")(point)
     model_a["z"].set_value(b.z)

@@ -1,6 +1,7 @@
 """An evaluation's reports: Swedish (report.html) and English (report_en.html), each
 wholly in its language, both in the run's manifest and replaced by --overwrite; its
-figures' numbers as the language writes them. No refit: a small evaluation made by hand."""
+figures' numbers as the language writes them. No refit: a small evaluation made by hand.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ SWEDISH = ("7 behandlade områden mot 31 jämförelseområden", "procentenheter 
 
 def _evaluation() -> EvaluationResult:
     """An evaluation of one programme on 7 areas against 31, its pre-period straying
-    from 0 at two of three event times and one comparison area looking treated."""
+    from 0 at two of three event times and one comparison area looking treated.
+    """
     from sesindex.evaluation.effects import NOTES
 
     row = {"programme": "Lyftet", "sd": 0.2, "p_positive": 0.0, "p_negative": 1.0}

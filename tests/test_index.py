@@ -198,8 +198,8 @@ def test_percentile_rank_composites_that_tie_exactly_are_equal_bits():
 def test_a_year_lacking_an_area_says_which_in_the_index_and_the_fit():
     # an area absent from one year (a dataset built in Python: files are refused by
     # validation) leaves that year without national types; the note names the area
-    from sesindex.bayes.spec import ModelSpec
     from sesindex.bayes.posterior.tables import typing_of
+    from sesindex.bayes.spec import ModelSpec
     from sesindex.data.synthetic import generate
     from sesindex.index import IndexSpec, compute_index
 
@@ -231,8 +231,8 @@ def test_cutpoints_with_decimal_commas_are_read_when_unambiguous_else_refused():
 def test_a_partial_file_gets_no_ranks_as_a_fit_of_it_gets_none():
     # ranks among some areas are not national ranks: withheld (0) and said, with or
     # without national cut points (which give types only); the fit's rule is the same
-    from sesindex.bayes.spec import ModelSpec
     from sesindex.bayes.posterior.tables import typing_of
+    from sesindex.bayes.spec import ModelSpec
 
     ds = from_tidy(tidy_for([1, 10, 30]))
     for cuts, types in ((None, [0, 0, 0]), ((9.1, 5.47), [5, 3, 1])):

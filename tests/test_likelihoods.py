@@ -1,5 +1,6 @@
 """The exact binomial likelihood and the kernel's per-cell dispersion, against first
-principles."""
+principles.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ from dense_gaussian import dense_neg2loglik
 from scipy.special import expit
 
 from sesindex.bayes import ModelSpec, fit
-from sesindex.bayes.model.inputs import model_inputs
 from sesindex.bayes.likelihood.kernel import loglik_and_grad
 from sesindex.bayes.model.form import ModelForm
 from sesindex.bayes.model.graph import build_model
+from sesindex.bayes.model.inputs import model_inputs
 from sesindex.bayes.model.steps import step_sd
 from sesindex.bayes.spec import SamplerSpec
-from sesindex.bayes.steps import step_sd
 from sesindex.data.synthetic import generate
 
 
@@ -117,6 +117,9 @@ def test_binomial_model_density_is_binomial_counts_plus_gaussian_logits(n_year):
 def test_retired_forms_are_refused_by_name(table, key):
     with pytest.raises(ValueError, match=key):
         ModelSpec.from_dict(table)
+
+
+N_AREAS = 250
 
 
 @pytest.mark.slow

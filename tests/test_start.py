@@ -1,4 +1,6 @@
-"""Chains started about the mode (``sampler.init = "mode"``, :mod:`sesindex.bayes.sampling.start`)."""
+"""Chains started about the mode (``sampler.init = "mode"``,
+:mod:`sesindex.bayes.sampling.start`).
+"""
 
 from __future__ import annotations
 
@@ -35,8 +37,8 @@ def test_a_flat_direction_has_no_laplace_covariance():
 
 @pytest.fixture(scope="module")
 def small_model():
-    from sesindex.bayes.sampling.compiled import compiled_model
     from sesindex.bayes.model.inputs import model_inputs
+    from sesindex.bayes.sampling.compiled import compiled_model
     from sesindex.data.synthetic import generate
 
     inputs = model_inputs(generate(n_areas=60, years=(2022, 2023), seed=3).dataset,

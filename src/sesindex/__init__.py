@@ -30,13 +30,18 @@ Examples
 [('area', 40), ('indicator', 3), ('year', 2)]
 """
 
-from sesindex.api import (bootstrap, evaluate, fit, index_run, load, official_index,
-                          read_run, report, run_study, save)
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from sesindex.bayes.spec import ModelSpec
+from sesindex.api import (
+    bootstrap,
+    evaluate,
+    fit,
+    index_run,
+    load,
+    official_index,
+    read_run,
+    report,
+    run_study,
+    save,
+)
 
 __version__ = "0.1.0"
 __all__ = ["bootstrap", "evaluate", "fit", "index_run", "load", "official_index", "read_run",

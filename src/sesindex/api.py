@@ -114,8 +114,8 @@ def bootstrap(data, spec: str = "official", *, years=None, replicates: int = 100
     (60, 30)
     """
     from sesindex.index import load_spec
-    from sesindex.uncertainty import bootstrap_uncertainty
     from sesindex.specs import resolve_spec
+    from sesindex.uncertainty import bootstrap_uncertainty
 
     return bootstrap_uncertainty(_dataset(data), load_spec(resolve_spec(spec)), years=years,
                                  replicates=replicates, seed=seed)

@@ -27,9 +27,19 @@ from collections.abc import Mapping
 from difflib import get_close_matches
 from typing import Any, Literal, get_args
 
-from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat,
-                      PositiveInt, ValidationError, ValidationInfo, create_model,
-                      field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from sesindex.spec_errors import SpecError, SpecProblem
 

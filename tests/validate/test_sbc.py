@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sesindex.bayes.model.inputs import ModelInputs
 from sesindex.bayes.model.form import ModelForm
+from sesindex.bayes.model.inputs import ModelInputs
 from sesindex.bayes.simulate import simulate_prior, template_inputs
 from sesindex.bayes.spec import GateSpec, ModelSpec
 from sesindex.validate.ranks import overall
@@ -105,8 +105,8 @@ def test_prior_moments_over_replicates():
     assert (x >= 0).all() and mean_ok(x, 0.5 * half, 0.5 * hsd)
     assert np.allclose(get["dispersion"], get["sigma"] ** 2)
     # dispersion="variance": N(0, 0.5^2) truncated below at -floor
-    get["dispersion"] = np.array([simulate_prior(tpl, rng, ModelForm(municipality=True, dispersion="variance"),
-                                                 panel=True)[1]
+    variance = ModelForm(municipality=True, dispersion="variance")
+    get["dispersion"] = np.array([simulate_prior(tpl, rng, variance, panel=True)[1]
                                   ["dispersion"] for _ in range(4000)])
     floor = tpl.v.min(axis=(0, 1))
     for j in range(tpl.v.shape[-1]):

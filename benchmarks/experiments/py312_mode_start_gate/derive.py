@@ -7,6 +7,7 @@ R > 1.01  <=>  chi2_3 > 3 ESS (1.01^2 - 1 + 1/N) / 4.
 ESS = 2 D e, e the bulk ESS per kept draw of the slowest quantity (0.19-0.31 measured: README).
 """
 from scipy import stats
+
 K = 18  # slow sampled quantities (alpha, lam, sigma, dispersion, loading_scale/angle: 3 each), union bound
 for e in (0.19, 0.25, 0.29):
     for D in (1000, 2000, 3000, 4000):

@@ -1,13 +1,17 @@
 """Sampler efficiency on this stack: bulk/tail ESS per kept draw and worst R-hat of the test's fit."""
-import sys, json
+import json
+import sys
 from dataclasses import replace
+
 import numpy as np
-import nutpie, pymc
+import nutpie
+
 from sesindex.bayes import fit, load_model_spec
-from sesindex.bayes.sampling.trace import group
 from sesindex.bayes.checks.diagnostics import diagnostics
+from sesindex.bayes.sampling.trace import group
 from sesindex.data.synthetic import generate
 from sesindex.specs import resolve_spec
+
 init = sys.argv[1]; seeds = [int(s) for s in sys.argv[2].split(",")]; draws = int(sys.argv[3])
 spec = load_model_spec(resolve_spec("latent_factor_single_year"))
 ds = generate(n_areas=150, years=(2024,), seed=4).dataset

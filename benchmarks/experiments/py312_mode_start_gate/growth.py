@@ -1,7 +1,11 @@
 """eff.py with nutpie 0.16.11's mass-matrix window growth set (argv[1]; 0.16.11's default is 1.5)."""
-import sys, types, runpy
+import runpy
+import sys
+import types
 from pathlib import Path
+
 from nutpie import _lib
+
 mod = sys.modules["nutpie.sample"]
 growth = float(sys.argv.pop(1))
 class Settings:

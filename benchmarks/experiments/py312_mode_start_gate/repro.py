@@ -1,9 +1,14 @@
 """Reproduce test_start's mode-started fit; instrument the starts and the R-hat."""
-import sys, time, json
+import json
+import sys
+import time
 from dataclasses import replace
-import numpy as np
+
 import arviz as az
-import nutpie, pymc
+import numpy as np
+import nutpie
+import pymc
+
 import sesindex.bayes.sampling.start as start
 from sesindex.bayes import fit, load_model_spec
 from sesindex.bayes.sampling.trace import group

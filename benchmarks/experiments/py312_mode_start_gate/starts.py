@@ -1,12 +1,16 @@
 """The starts init='mode' gives on this stack: the mode, its log density, the Laplace sd."""
-import sys, json
+import json
+import sys
+
 import numpy as np
+
 from sesindex.bayes import load_model_spec
-from sesindex.bayes.sampling.compiled import compiled_model
 from sesindex.bayes.model.inputs import model_inputs
-from sesindex.bayes.sampling.start import climb, compiled_logp, start_near_mode
+from sesindex.bayes.sampling.compiled import compiled_model
+from sesindex.bayes.sampling.start import climb, compiled_logp
 from sesindex.data.synthetic import generate
 from sesindex.specs import resolve_spec
+
 spec = load_model_spec(resolve_spec("latent_factor_single_year"))
 ds = generate(n_areas=150, years=(2024,), seed=4).dataset
 inputs = model_inputs(ds, list(spec.indicators))

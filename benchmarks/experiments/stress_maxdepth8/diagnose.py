@@ -8,8 +8,8 @@ worst quantities. Run from the project root:
 from dataclasses import replace
 
 from sesindex.bayes import fit, load_model_spec
-from sesindex.bayes.spec import replicate_sampler
 from sesindex.bayes.sampling.trace import group
+from sesindex.bayes.spec import replicate_sampler
 from sesindex.data.synthetic import YEARS, generate, scenario_config
 
 spec = load_model_spec("models/latent_factor.toml")

@@ -59,8 +59,9 @@ class FitResult:
     # larger areas per draw (DeSO -> RegSO), when ``fit(..., groups=...)``
 
     def to_tree(self, loaded=None):
-        """This fit as one labelled run tree (:func:`sesindex.bayes.output.fit_tree`):
-        ``/areas``, ``/changes``, ``/summary``, ``/data``, ``/posterior``."""
+        """The fit as one labelled run tree (:func:`sesindex.bayes.output.fit_tree`):
+        ``/areas``, ``/changes``, ``/summary``, ``/data``, ``/posterior``.
+        """
         from sesindex.bayes.output import fit_tree
 
         return fit_tree(self, loaded)
@@ -69,7 +70,8 @@ class FitResult:
 def _sample(inputs: ModelInputs, spec: ModelSpec, timings: dict,
             progress: bool) -> xr.DataTree:
     """The spec's sampler (:data:`~sesindex.bayes.sampling.samplers.SAMPLERS`) on the
-    spec's model form, the posterior labelled with the fitted years and event times."""
+    spec's model form, the posterior labelled with the fitted years and event times.
+    """
     sampler = SAMPLERS[spec.sampler.backend]
     trace = sampler.sample(inputs, spec.form, spec.sampler, timings, progress)
     return _label_years(trace, inputs)
@@ -77,7 +79,8 @@ def _sample(inputs: ModelInputs, spec: ModelSpec, timings: dict,
 
 def _label_years(trace: xr.DataTree, inputs: ModelInputs) -> xr.DataTree:
     """The fitted years as the posterior's ``year`` labels (a compiled model reused for
-    other years of the same count keeps the labels it was compiled with)."""
+    other years of the same count keeps the labels it was compiled with).
+    """
     post = group(trace, "posterior")
     if "year" in post.dims:
         post = post.assign_coords(year=np.asarray(inputs.years))
@@ -120,7 +123,8 @@ def fit(ds: xr.Dataset, spec: ModelSpec, *, sampler: dict | None = None,
     coordinate beside ``event_time``). ``groups``
     (:class:`sesindex.bayes.posterior.aggregate.AreaGroups`, or a mapping area code -> larger area's
     code) aggregates every draw to the larger areas (DeSO -> RegSO:
-    :func:`sesindex.bayes.posterior.aggregate.deso_to_regso`); their tables are ``.grouped``."""
+    :func:`sesindex.bayes.posterior.aggregate.deso_to_regso`); their tables are ``.grouped``.
+    """
     overrides = dict(sampler or {})
     if seed is not None:
         overrides["seed"] = seed
@@ -165,7 +169,8 @@ def fit(ds: xr.Dataset, spec: ModelSpec, *, sampler: dict | None = None,
 def _fit_inputs(ds: xr.Dataset, spec: ModelSpec, programme: dict | None,
                 timings: dict) -> ModelInputs:
     """The model's inputs from ``ds``: the spec's indicators and years, the programme's
-    event-time design (if any) and, as the spec says, smoothed sampling variances."""
+    event-time design (if any) and, as the spec says, smoothed sampling variances.
+    """
     continuous = {c.indicator: c.transform for c in spec.continuous}
     inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
                           years=spec.years)
@@ -182,7 +187,8 @@ def _fit_inputs(ds: xr.Dataset, spec: ModelSpec, programme: dict | None,
 
 def _gate(idata, sampled_draws: xr.Dataset, posterior: xr.Dataset, spec: ModelSpec) -> dict:
     """The fit gate (:func:`sesindex.bayes.checks.gate.fit_gate`) on the sampled parameters,
-    eta and the index; an approximate backend never passes it."""
+    eta and the index; an approximate backend never passes it.
+    """
     checked = posterior[["eta"] + (["index"] if "index" in posterior else [])]
     sampled = sampled_draws[[v for v in SAMPLED if v in sampled_draws]]
     gate = fit_gate([sampled, checked], divergences_of(idata), spec.gate)

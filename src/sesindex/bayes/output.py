@@ -76,7 +76,8 @@ def _write_posterior(trace: xr.DataTree, path: Path, derived) -> None:
     """The trace (:mod:`sesindex.bayes.sampling.trace`) to ``path``: the posterior group with the
     shuffle filter and zlib, every other group as it is; then each ``derived`` variable
     (:func:`bitround`) appended to the posterior group on its own, so only one rounded
-    copy exists at a time (a national panel's eta or index: 0.56 GB in float32)."""
+    copy exists at a time (a national panel's eta or index: 0.56 GB in float32).
+    """
     from sesindex.bayes.sampling.trace import group, groups
 
     others = [g for g in groups(trace) if g != "posterior"]
@@ -117,7 +118,8 @@ def summary_table(result) -> pd.DataFrame:
 
 def _write_inputs(result, out: Path, loaded) -> list[Path]:
     """The data the fit used (``data.csv``, tidy: what ``sesindex evaluate`` refits) and,
-    for synthetic data, the truth behind them (``truth.csv``)."""
+    for synthetic data, the truth behind them (``truth.csv``).
+    """
     from sesindex.data.model import to_tidy
 
     tidy = loaded.tidy if loaded is not None and loaded.tidy is not None else None
@@ -143,7 +145,8 @@ def fit_tables(result, loaded=None) -> dict[str, pd.DataFrame]:
     area's name and municipality, from ``loaded`` or else the data fitted), ``changes``,
     ``summary``
     and, for a fit aggregated to larger areas (:mod:`sesindex.bayes.posterior.aggregate`), e.g.
-    ``regso_areas`` and ``regso_changes``."""
+    ``regso_areas`` and ``regso_changes``.
+    """
     areas = result.areas.copy()
     ds = loaded.dataset if loaded is not None else result.data
     for k, name in enumerate(("area_name", "municipality_code"), start=1):
@@ -181,7 +184,8 @@ def fit_tree(result, loaded=None) -> xr.DataTree:
 
 def _posterior_parts(result) -> tuple[xr.Dataset, xr.Dataset]:
     """The sampled draws kept (at the derived draws) and the derived draws kept (eta,
-    the index, a grouped fit's group_index): what ``posterior.nc``'s posterior holds."""
+    the index, a grouped fit's group_index): what ``posterior.nc``'s posterior holds.
+    """
     from sesindex.bayes.sampling.trace import group
 
     derived = result.posterior[[v for v in ("eta", "index", "group_index")
@@ -199,7 +203,8 @@ def _posterior_parts(result) -> tuple[xr.Dataset, xr.Dataset]:
 def posterior_tree(result) -> xr.DataTree:
     """The groups of ``posterior.nc`` in memory: ``posterior`` (the sampled and derived
     draws; unrounded here), ``sample_stats`` and the trace's other groups; what a run's
-    ``/posterior`` holds, in memory as read back (:func:`sesindex.runs.read_run`)."""
+    ``/posterior`` holds, in memory as read back (:func:`sesindex.runs.read_run`).
+    """
     from sesindex.bayes.sampling.trace import with_group
 
     sampled, derived = _posterior_parts(result)
@@ -211,7 +216,8 @@ def fit_manifest(result, loaded=None) -> dict:
     ``loaded``, else the fitted dataset's own, :func:`sesindex.data.io.input_provenance`), seed,
     timings, where the sampled model's code came from
     (:func:`sesindex.bayes.sampling.compiled.compile_origin`), the gate and whether it passed,
-    what was fitted, its source and what its intervals are (the publication's "Om data")."""
+    what was fitted, its source and what its intervals are (the publication's "Om data").
+    """
     compiled = result.idata.attrs.get(
         "model_compiled", f"compiled by {result.spec.sampler.backend} in this process")
     from sesindex.data.io import input_provenance
@@ -255,7 +261,8 @@ def write_fit(result, out_dir: str | Path, loaded=None, tree=None) -> list[Path]
     """Write every output of a fit from its tree (:func:`fit_tree`, built here unless
     given): ``posterior.nc`` (every sampled quantity, the derived draws rounded), the
     tables, the inputs, ``diagnostics.json`` and the manifest (last; it says whether the
-    fit gate passed, and joins the tree's attrs)."""
+    fit gate passed, and joins the tree's attrs).
+    """
     from sesindex.runs import with_manifest, write_tables
 
     out = Path(out_dir)

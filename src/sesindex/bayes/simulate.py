@@ -95,7 +95,8 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, form: ModelF
 def _draw_parameters(template: ModelInputs, rng, p: dict, panel: bool, form: ModelForm
                      ) -> dict:
     """The truth's parameters in the simulator's fixed order of draws: alpha, lam, the
-    dispersion, rho and, in panels, tau, kappa and gamma."""
+    dispersion, rho and, in panels, tau, kappa and gamma.
+    """
     n_area, n_year, n_ind = template.z.shape
     truth: dict = {}
     truth["alpha"] = rng.normal(0.0, p["alpha_sd"], (n_year, n_ind))
@@ -117,8 +118,9 @@ def _draw_parameters(template: ModelInputs, rng, p: dict, panel: bool, form: Mod
 
 
 def _draw_status(template: ModelInputs, rng, p: dict, truth: dict, jumps: bool):
-    """eta (area, year): the municipality effects ``m`` (into ``truth``), each area's
-    first year about them, then the random walk (with the jump mixture's jumps)."""
+    """Eta (area, year): the municipality effects ``m`` (into ``truth``), each area's
+    first year about them, then the random walk (with the jump mixture's jumps).
+    """
     n_area, n_year, _ = template.z.shape
     rho, tau = truth.get("rho", 0.0), truth.get("tau", 0.0)
     m = np.sqrt(rho) * rng.standard_normal(len(template.municipalities))
@@ -142,7 +144,8 @@ def _observe(template: ModelInputs, rng, truth: dict, likelihood: str) -> ModelI
     """The simulated inputs: each cell's true logit about the model's mean (its
     residual: the positive part of the dispersion), then the observation about it (the
     sampling variance less any under-dispersion; binomial counts for ``"binomial"``).
-    Adds the true official index to ``truth``."""
+    Adds the true official index to ``truth``.
+    """
     gamma = truth.get("gamma", np.zeros((template.z.shape[0], template.z.shape[2])))
     mean = truth["alpha"] + truth["lam"] * truth["eta"][:, :, None] + gamma[:, None, :]
     sampling, residual = split_dispersion(truth["dispersion"], template.v)

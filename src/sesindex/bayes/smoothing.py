@@ -58,7 +58,8 @@ def _unpack(x: np.ndarray, n_year: int, n_ind: int, panel: bool) -> dict:
 
 def _walk_steps(tau: float, breaks) -> np.ndarray | float:
     """The point estimate's step sd: ``tau``, widened at boundary breaks as in the model
-    (:func:`sesindex.bayes.model.steps.step_grid`; no floor, the optimiser keeps tau > 0)."""
+    (:func:`sesindex.bayes.model.steps.step_grid`; no floor, the optimiser keeps tau > 0).
+    """
     if breaks is None:
         return tau
     return np.sqrt(tau**2 + PRIOR["break_sd"] ** 2 * breaks)

@@ -156,6 +156,7 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelSpec:
+        """A spec from its TOML tables (``model``, ``sampler``, ``gate``), checked."""
         from sesindex.schemas import GateTable, ModelTable, SamplerTable, check_sections
 
         m = check_sections(d, {"model": ModelTable, "sampler": SamplerTable,
@@ -186,6 +187,7 @@ class ModelSpec:
                          graph=not self.sampler.kernel)
 
     def to_dict(self) -> dict:
+        """The spec as plain values (what a run's manifest records)."""
         return asdict(self)
 
     @classmethod

@@ -43,8 +43,13 @@ import pandas as pd
 import xarray as xr
 
 from sesindex.evaluation.contamination import departures
-from sesindex.evaluation.effects import (effect_draws, effects_table, note,
-                                         pre_period_check, trajectories)
+from sesindex.evaluation.effects import (
+    effect_draws,
+    effects_table,
+    note,
+    pre_period_check,
+    trajectories,
+)
 from sesindex.evaluation.matching import match_controls
 from sesindex.evaluation.treated import (
     DEFAULT_PROGRAMME,

@@ -55,7 +55,8 @@ def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None,
                      tree=None) -> list[Path]:
     """Write every table of an evaluation into ``out_dir`` from its tree
     (:func:`evaluation_tree`, built here unless given), then its manifest (last; it joins
-    the tree's attrs)."""
+    the tree's attrs).
+    """
     from sesindex.runs import with_manifest, write_tables
 
     out = Path(out_dir)

@@ -214,15 +214,16 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
     national = ranked & ~np.isfinite(mu)
     notes = []
     if np.isfinite(mu).any():
-        unranked = [y for y, s, r in zip(years, np.isfinite(mu), ranked) if s and not r]
+        unranked = [y for y, s, r in zip(years, np.isfinite(mu), ranked, strict=True)
+                    if s and not r]
+        supplied = [y for y, s in zip(years, np.isfinite(mu), strict=True) if s]
         notes.append(types_note(
-            "types_supplied", years=", ".join(str(y) for y, s in zip(years, np.isfinite(mu))
-                                              if s),
+            "types_supplied", years=", ".join(str(y) for y in supplied),
             unranked=types_note("types_supplied_unranked", years=year_spans(unranked))
             if unranked else ""))
     if given_areas:
         notes.append(types_note("types_given_areas"))
-    untyped = [y for y, t in zip(years, national | np.isfinite(mu)) if not t]
+    untyped = [y for y, t in zip(years, national | np.isfinite(mu), strict=True) if not t]
     if untyped:
         notes.append(types_note("types_none", years=year_spans(untyped),
                                 reason=reason or types_note("types_none_why")))

@@ -50,7 +50,8 @@ def effect_label(estimand: str, lang: str) -> str:
 
 def effects_table(effects: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The effects with headings and estimand names in ``lang`` ("sv" or "en"), rounded
-    (and each row's programme first, when the effects carry one)."""
+    (and each row's programme first, when the effects carry one).
+    """
     out = _named(effects, lang)[["programme", "effect", *DECIMALS]].round(DECIMALS)
     if "programme" not in effects:
         out = out.drop(columns="programme")
@@ -59,7 +60,8 @@ def effects_table(effects: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 def _named(effects: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The effects with each estimand's name in ``lang`` (``effect``) and a programme
-    (empty where the effects carry none)."""
+    (empty where the effects carry none).
+    """
     return effects.assign(effect=[effect_label(e, lang) for e in effects["estimand"]],
                           programme=effects.get("programme", ""))
 
@@ -121,7 +123,8 @@ def _signed(value, lang: str) -> str:
 
 def _headline_item(head: pd.Series, lang: str) -> str:
     """One programme's headline: its effect, 95 % interval and verdict, and the effect
-    without the comparison areas that look treated (when refitted)."""
+    without the comparison areas that look treated (when refitted).
+    """
     excludes = head["lo95"] > 0 or head["hi95"] < 0
     without = ""
     if pd.notna(head.get("mean_without_flagged", float("nan"))):
@@ -187,7 +190,8 @@ BALANCE_COLUMNS = {"programme": None, "start_year": 0, "feature": None, "compari
 def _shown(table: pd.DataFrame | None, columns: dict, lang: str) -> str:
     """The ``columns`` ``table`` has, as an HTML table in ``lang``: headings and its
     words (periods, measures, comparisons) from the vocabulary, programme names as
-    given, numbers at ``columns``' decimals in the language's format."""
+    given, numbers at ``columns``' decimals in the language's format.
+    """
     from sesindex.reporting.html import table_html
     from sesindex.reporting.vocabulary import TEXT
 
@@ -309,7 +313,8 @@ def publish_evaluation(run_dir: str | Path, tree=None) -> list[Path]:
     """The bilingual effect tables, the figures and the reports of an evaluation run in
     Swedish and English (``report.html``, ``report_en.html``), added to the manifest's
     list of outputs (the manifest is rewritten last). ``tree``: the run's tree
-    (:func:`sesindex.evaluation.output.evaluation_tree`), read back if not given."""
+    (:func:`sesindex.evaluation.output.evaluation_tree`), read back if not given.
+    """
     from sesindex.manifest import add_outputs
     from sesindex.reporting.html import REPORT_FILES
     from sesindex.runs import TABLE_GROUPS, read_run

@@ -50,7 +50,8 @@ def trajectories_figure(trajectories: pd.DataFrame, starts, lang: str = "en"):
     """The treated areas' mean index by year, without their programme (the
     counterfactual) and the comparison areas', with 90 % intervals; a dotted line
     before each start year in ``starts``. Several programmes: each in its colour, the
-    comparison areas (the same for all) once."""
+    comparison areas (the same for all) once.
+    """
     fig, ax = _figure()
     names = list(dict.fromkeys(trajectories["programme"]))
     several = len(names) > 1
@@ -72,7 +73,8 @@ def trajectories_figure(trajectories: pd.DataFrame, starts, lang: str = "en"):
 def event_study_figure(event_study: pd.DataFrame, lang: str = "en"):
     """Each year's effect relative to the programme's start with its 95 % interval:
     before the start (placebo checks) in grey, after it (the effect) in colour; several
-    programmes side by side, each in its colour."""
+    programmes side by side, each in its colour.
+    """
     fig, ax = _figure()
     names = list(dict.fromkeys(event_study["programme"]))
     for k, (programme, ev) in enumerate(event_study.groupby("programme", sort=False)):

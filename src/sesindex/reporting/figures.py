@@ -46,9 +46,11 @@ class DecimalComma(ScalarFormatter):
     """
 
     def __call__(self, x, pos=None) -> str:
+        """The tick label at ``x`` with a decimal comma."""
         return super().__call__(x, pos).replace(".", ",")
 
     def get_offset(self) -> str:
+        """The axis offset with a decimal comma."""
         return super().get_offset().replace(".", ",")
 
 
@@ -186,7 +188,8 @@ def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20, lang: str = 
 def change_scatter(changes: pd.DataFrame, rule, lang: str = "en"):
     """Observed type changes: the probability their verdict reads (``rule``, a
     :class:`sesindex.uncertainty.draws.VerdictRule`) against the index change, with the
-    rule's thresholds, in ``lang``."""
+    rule's thresholds, in ``lang``.
+    """
     from sesindex.reporting.vocabulary import measures, verdict
 
     fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)

@@ -37,8 +37,15 @@ import xarray as xr
 from sesindex.index.area_type import TYPE_LABELS
 from sesindex.reporting import figures
 from sesindex.reporting.tables import type_column
-from sesindex.reporting.vocabulary import (LANGUAGES, heading, measures, number, text,
-                                           types_note, verdict)
+from sesindex.reporting.vocabulary import (
+    LANGUAGES,
+    heading,
+    measures,
+    number,
+    text,
+    types_note,
+    verdict,
+)
 from sesindex.uncertainty.draws import BOOTSTRAP_VERDICT, verdict_rule
 
 CSS = """
@@ -66,7 +73,8 @@ def figure_html(fig) -> str:
 def _cells(values: pd.Series, lang: str, places: int | None = None) -> pd.Series:
     """A column's cells written in ``lang``: numbers at ``places`` decimals, else their
     published precision (:func:`~sesindex.reporting.publish.rounded`; two decimals
-    otherwise), years as they are, verdicts and yes/no in the language."""
+    otherwise), years as they are, verdicts and yes/no in the language.
+    """
     from sesindex.reporting.publish import BOOLEANS, decimals
 
     if values.name == "verdict":
@@ -360,7 +368,8 @@ def _method(manifest: dict, lang: str) -> str:
 
 def _untyped_note(manifest: dict, year: int, lang: str) -> str:
     """The one sentence a report without area types says instead of type charts and maps:
-    why (the run's types note)."""
+    why (the run's types note).
+    """
     why = types_note(manifest.get("types_note", ""), lang) or text("untyped_why", lang)
     return f"<p class='note'>{text('untyped', lang, year=year, why=html.escape(why))}</p>"
 

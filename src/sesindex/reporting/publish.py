@@ -314,7 +314,8 @@ def _number_format(places: int | None) -> str | None:
 
 def _about(table: pd.DataFrame, source: str, intervals: str, note: str) -> pd.DataFrame:
     """The workbook's "Om data" sheet: source, years, intervals, types (the types note in
-    Swedish, then English), precision."""
+    Swedish, then English), precision.
+    """
     from sesindex.reporting.vocabulary import types_note
 
     years = _years_with(table, ["year"])

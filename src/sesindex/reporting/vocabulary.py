@@ -467,7 +467,8 @@ def translated(sentence: str, lang: str, keys) -> str:
     >>> translated("no area types and no ranks for 2023-2024: the data do not hold every "
     ...            "area of the division (supply --cutpoints for types)", "sv",
     ...            ["types_none", "types_none_why"])
-    'inga områdestyper och ingen rang för 2023-2024: data innehåller inte alla områden i indelningen (ange --cutpoints för typer)'
+    'inga områdestyper och ingen rang för 2023-2024: data innehåller inte alla områden
+    i indelningen (ange --cutpoints för typer)'
     >>> translated("a note of its own", "sv", ["types_none"])
     'a note of its own'
     """

@@ -30,9 +30,9 @@ import inspect
 import time
 from pathlib import Path
 
+from sesindex.schemas import STUDIES
 from sesindex.validate.inputs import StudyData, load_study_data
 from sesindex.validate.outputs import StudyOutput, write_manifest
-from sesindex.schemas import STUDIES
 from sesindex.validate.spec import StudySpec
 
 __all__ = ["STUDIES", "StudySpec", "run_all", "run_study"]

@@ -146,8 +146,8 @@ def _diagnostics(idata, gate) -> dict:
     """The fit gate over the sampled parameters: worst R-hat, bulk and tail ESS,
     divergences, and whether the replicate converged by the production gate.
     """
-    from sesindex.bayes.fit import SAMPLED, divergences_of
     from sesindex.bayes.checks.gate import fit_gate
+    from sesindex.bayes.fit import SAMPLED, divergences_of
 
     trace = as_trace(idata)
     post, stats = group(trace, "posterior"), group(trace, "sample_stats")

@@ -32,7 +32,8 @@ def diagnostics(draws: np.ndarray, *, block: int = 256) -> dict[str, np.ndarray]
     """``rhat``, ``ess_bulk`` and ``ess_tail`` of ``draws`` (chain, draw, quantity...).
 
     Quantities are processed in blocks of ``block`` on a thread per core (the sorts and
-    FFTs release the GIL)."""
+    FFTs release the GIL).
+    """
     x = np.asarray(draws, dtype=float)
     shape = x.shape[2:]
     if x.shape[1] < 4:  # as ArviZ: too few draws for any of them
@@ -54,7 +55,8 @@ def _block(x: np.ndarray) -> dict[str, np.ndarray]:
 
 def split_chains(x: np.ndarray) -> np.ndarray:
     """Each chain's first and last halves as two chains (the middle draw of odd lengths
-    is dropped): (chain, draw, k) -> (2 chain, draw // 2, k)."""
+    is dropped): (chain, draw, k) -> (2 chain, draw // 2, k).
+    """
     half = x.shape[1] // 2
     return np.concatenate([x[:, :half], x[:, x.shape[1] - half:]], axis=0)
 
@@ -88,7 +90,8 @@ def rhat(x: np.ndarray, z_split: np.ndarray | None = None) -> np.ndarray:
     """Rank-normalised split R-hat: the larger of the bulk and the folded (tail) R-hat.
 
     ``z_split`` is ``z_scale(split_chains(x))`` when already computed. Not defined (NaN,
-    as in ArviZ) for a single chain."""
+    as in ArviZ) for a single chain.
+    """
     if x.shape[0] < 2:
         return np.full(x.shape[2], np.nan)
     split = split_chains(x)

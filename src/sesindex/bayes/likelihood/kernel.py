@@ -445,7 +445,7 @@ def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
                     panel: bool, municipality: bool, var0: float | None = None,
                     offset=None, scale=None, jump_sd: float | None = None,
                     jump_share: float = 0.0) -> tuple[float, dict]:
-    """log p(z | theta) (without 2 pi) and its gradient, from numpy (see the module).
+    """Log p(z | theta) (without 2 pi) and its gradient, from numpy (see the module).
 
     Without municipality effects pass ``rho = 0`` (any ``muni``); in a single year pass
     any ``tau`` and ``kappa`` (they are not used). ``alpha`` is one level per indicator

@@ -57,6 +57,7 @@ class MarginalLoglik(Op):
 
     def make_node(self, z, v, scale, muni, alpha, lam, dispersion, rho, var0, offset, tau,
                   kappa, jump_sd=0.0, jump_share=0.0):
+        """The Op applied to the model's tensors: the log-likelihood and its gradients."""
         inputs = [pt.as_tensor(a, dtype="float64") for a in (z, v, scale)]
         inputs.append(pt.as_tensor(muni, dtype="int64"))
         inputs += [pt.as_tensor(a, dtype="float64") for a in
@@ -72,6 +73,7 @@ class MarginalLoglik(Op):
         return Apply(self, inputs, outputs)
 
     def perform(self, node, inputs, output_storage):
+        """One pass of the compiled kernel over the areas: value and gradients."""
         (z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau, kappa, jump_sd,
          jump_share) = inputs
         n_muni = int(muni.max()) + 1 if muni.size else 1
@@ -83,7 +85,8 @@ class MarginalLoglik(Op):
 
     def L_op(self, inputs, outputs, output_grads):
         """The log-likelihood's gradient times its cotangent: the pass's own gradient
-        outputs (z: the last; the parameters: the middle ones); none for the data."""
+        outputs (z: the last; the parameters: the middle ones); none for the data.
+        """
         from pytensor.gradient import grad_undefined
 
         g = output_grads[0]

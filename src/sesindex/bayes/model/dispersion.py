@@ -50,7 +50,8 @@ def split_dispersion(dispersion, v, scale=1.0):
 def dispersion_prior(dispersion: str, data: dict):
     """The dispersion parameter (indicator) of the form ``dispersion`` (``"sd"`` or
     ``"variance"``: :func:`sesindex.bayes.model.graph.build_model`), in the model being
-    built."""
+    built.
+    """
     if dispersion == "variance":
         return variance_prior(-pm.Data("v_min", data["v_min"]))
     sigma = pm.HalfNormal("sigma", PRIOR["sigma_sd"], dims="indicator")

@@ -187,7 +187,8 @@ def build_model(inputs: ModelInputs, form: ModelForm = ModelForm()) -> pm.Model:
 def _walk_and_kappa(steps: str, z, n_year: int, n_ind: int, data: dict):
     """A panel's random-walk steps (:func:`sesindex.bayes.model.steps.walk_steps`: ``tau`` and,
     for jumps, their scale and share) and the persistent deviations' sds ``kappa``; in a
-    single year placeholders the likelihood does not use."""
+    single year placeholders the likelihood does not use.
+    """
     if n_year == 1:
         return {"tau": pt.ones((z.shape[0], 1))}, pt.ones(n_ind)
     breaks = (pm.Data("boundary_break", data["boundary_break"])
@@ -198,7 +199,8 @@ def _walk_and_kappa(steps: str, z, n_year: int, n_ind: int, data: dict):
 
 def _status_shifts(inputs: ModelInputs, data: dict, z):
     """The known shifts of each area's latent status per (area, year), as model
-    variables: programme effects (:mod:`sesindex.evaluation`), else zeros."""
+    variables: programme effects (:mod:`sesindex.evaluation`), else zeros.
+    """
     shifts = pt.zeros((z.shape[0], inputs.z.shape[1]))
     if inputs.design is not None:
         shifts = shifts + _programme_effects(data["programme_design"])
@@ -209,7 +211,8 @@ def _programme_effects(design: np.ndarray):
     """Programme (event-study) effects on eta: ``design`` (area, year, E) holds 0/1
     indicators of each area-year's year relative to its programme's start (E relative
     years; the reference year before the start is left out), so area i in year t is
-    shifted by ``sum_e D_ite beta_e``; beta_e ~ N(0, 1) (one sd of the latent status)."""
+    shifted by ``sum_e D_ite beta_e``; beta_e ~ N(0, 1) (one sd of the latent status).
+    """
     data = pm.Data("programme_design", design)
     beta = pm.Normal("programme_effect", 0.0, 1.0, shape=(int(design.shape[2]),))
     return pt.tensordot(data, beta, axes=[[2], [0]])

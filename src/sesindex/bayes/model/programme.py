@@ -98,7 +98,8 @@ def programmes_design(areas: Sequence[str], years: Sequence[int],
 def with_programme(inputs, programme: Mapping):
     """The model inputs with a programme's design: ``programme`` maps area codes to
     start years (one programme, :func:`programme_design`) or programme names to such
-    mappings (several, each with its own shifts: :func:`programmes_design`)."""
+    mappings (several, each with its own shifts: :func:`programmes_design`).
+    """
     if all(isinstance(v, Mapping) for v in programme.values()):
         design, cols = programmes_design(list(inputs.areas), list(inputs.years), programme)
         return replace(inputs, design=design, event_times=tuple(e for _, e in cols),

@@ -64,7 +64,8 @@ def step_grid(tau, breaks=None, xp=pt):
 def walk_steps(steps: str, n_area, n_year: int, breaks=None) -> dict:
     """The random walk's step sd (area, year) and, for ``steps = "jumps"``, the jump
     mixture's sd and share (:mod:`sesindex.bayes.likelihood.kernel`), as model variables.
-    ``breaks``: the boundary breaks as ``pm.Data`` (:func:`step_grid`), or None."""
+    ``breaks``: the boundary breaks as ``pm.Data`` (:func:`step_grid`), or None.
+    """
     tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
     out = {"tau": step_grid(tau, breaks) * pt.ones((n_area, n_year))}
     if steps == "jumps":

@@ -109,7 +109,8 @@ def regso_groups(ds: xr.Dataset) -> AreaGroups | None:
 
 def group_rates(rates: np.ndarray, weights: np.ndarray, groups: AreaGroups) -> np.ndarray:
     """Rates (area, year, indicator) of the groups: ``weights``-weighted means of their
-    areas' rates (with denominators as weights, the rate of the summed counts)."""
+    areas' rates (with denominators as weights, the rate of the summed counts).
+    """
     n = rates.shape[0]
     num = groups.members @ (rates * weights).reshape(n, -1)
     den = groups.members @ weights.reshape(n, -1)
@@ -119,7 +120,8 @@ def group_rates(rates: np.ndarray, weights: np.ndarray, groups: AreaGroups) -> n
 def rate_weights(inputs, official: list[int]) -> np.ndarray:
     """The official indicators' denominators (area, year, indicator) as aggregation
     weights; every one must be known (a missing denominator would drop its area's people
-    from the group's rate): otherwise :class:`DataValidationError` names the areas."""
+    from the group's rate): otherwise :class:`DataValidationError` names the areas.
+    """
     denominator = inputs.denominator[..., official]
     bad = ~np.isfinite(denominator) | (denominator <= 0)
     if bad.any():
@@ -133,7 +135,8 @@ def rate_weights(inputs, official: list[int]) -> np.ndarray:
 def prepare_groups(inputs, groups) -> AreaGroups:
     """``groups`` (an :class:`AreaGroups` or a mapping area -> group) checked against the
     fit's inputs before anything is sampled: the official three indicators present, every
-    area grouped, every denominator known."""
+    area grouped, every denominator known.
+    """
     from sesindex.indicators import official_positions
 
     official = official_positions(inputs.indicators)
@@ -165,7 +168,8 @@ def group_tables(posterior: xr.Dataset, ds: xr.Dataset, groups: AreaGroups, spec
                  fit_ok: bool, cutpoints=None) -> GroupTables:
     """The tables of the groups from the posterior's ``group_index`` draws, typed by the
     same rule as a fit of the groups' own data (national moments over the groups when
-    they are a whole division, else ``cutpoints``, else no types)."""
+    they are a whole division, else ``cutpoints``, else no types).
+    """
     from sesindex.bayes.posterior.tables import observed_types, tables, typing_of
 
     years = posterior["year"].values

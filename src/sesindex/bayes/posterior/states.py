@@ -66,7 +66,8 @@ def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau,
 
 def _params(post, c: int, d: int, inputs: ModelInputs) -> dict:
     """One draw's hyperparameters in the form :func:`draw_states` takes; programme
-    effects (:mod:`sesindex.evaluation`) enter as known shifts of eta per area and year."""
+    effects (:mod:`sesindex.evaluation`) enter as known shifts of eta per area and year.
+    """
     get = {k: post[k].values[c, d] for k in ("alpha", "lam", "dispersion")}
     rho = float(post["rho"].values[c, d]) if "rho" in post else 0.0
     get["tau"] = (step_grid(float(post["tau"].values[c, d]), inputs.breaks, xp=np)
@@ -101,7 +102,8 @@ def jump_probabilities(inputs: ModelInputs, p: dict, z=None, v=None) -> np.ndarr
 def draw_jumps(inputs: ModelInputs, p: dict, rng: np.random.Generator, **data) -> dict:
     """``p`` with each area's step sd (area, year) given a draw of its jump component:
     the chosen step's variance grows by ``jump_sd^2``, so :func:`draw_states` then
-    draws the latent states exactly from that component."""
+    draws the latent states exactly from that component.
+    """
     prob = jump_probabilities(inputs, p, **data)
     cum = np.cumsum(prob, axis=1)
     pick = (rng.uniform(size=(len(prob), 1)) > cum).sum(axis=1)  # 0 = no jump
@@ -218,9 +220,10 @@ def chain_draws(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
 def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
                rate_indicators: list[int], counterfactual: bool = False
                ) -> tuple[np.ndarray, ...]:
-    """eta (draw, area, year) and true rates in percent (draw, area, year,
+    """Eta (draw, area, year) and true rates in percent (draw, area, year,
     rate-indicator; float32), and with ``counterfactual`` the rates without the
-    programme: :func:`chain_draws` gathered into arrays."""
+    programme: :func:`chain_draws` gathered into arrays.
+    """
     n_area, n_year, _ = inputs.z.shape
     n_draw = post.sizes["draw"]
     eta = np.empty((n_draw, n_area, n_year))
@@ -236,7 +239,7 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
 
 def standardise(eta: np.ndarray, ref: int, inplace: bool = False
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """eta standardised per draw to mean 0, sd 1 over areas in year index ``ref``.
+    """Eta standardised per draw to mean 0, sd 1 over areas in year index ``ref``.
 
     Returns the standardised draws and the per-draw location and scale used; with
     ``inplace`` the draws are standardised where they are (no copy).

@@ -35,7 +35,8 @@ from sesindex.uncertainty.draws import (
 def observed_types(ds: xr.Dataset, indicators, years, spec: ModelSpec,
                    cutpoints) -> xr.DataArray | None:
     """Plug-in official types of the observed data (when the official three are among
-    ``indicators``), by the same typing rule as the posterior's."""
+    ``indicators``), by the same typing rule as the posterior's.
+    """
     if not set(official_indicators()) <= set(indicators):
         return None
     from sesindex.index import IndexSpec, compute_index
@@ -49,7 +50,8 @@ def typing_of(ds: xr.Dataset, years, spec: ModelSpec, cutpoints=None):
     """The typing rule of a fit of the areas of ``ds`` in ``years``
     (:func:`sesindex.index.cutpoints.typing_rule`): the data's own national moments only
     in years that hold every area of the division, else supplied ``cutpoints`` (parsed),
-    else no types or ranks."""
+    else no types or ranks.
+    """
     from sesindex.index.cutpoints import typing_rule
     from sesindex.index.run import untyped_years
 

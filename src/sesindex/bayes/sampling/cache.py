@@ -59,8 +59,9 @@ class DiskCachedModel(PyFuncModel):
     loaded_from_disk: bool = False
 
     def with_data(self, **updates):
-        """This model with some of its ``pm.Data`` replaced, cast to the model's dtypes
-        (as ``nutpie.compile_pymc_model``'s models do: a new dtype would compile anew)."""
+        """The model with some of its ``pm.Data`` replaced, cast to the model's dtypes
+        (as ``nutpie.compile_pymc_model``'s models do: a new dtype would compile anew).
+        """
         unknown = sorted(set(updates) - set(self._shared_data))
         if unknown:
             raise ValueError(f"the model has no data named {unknown}")
@@ -75,7 +76,8 @@ class DiskCachedModel(PyFuncModel):
 
     def logp_function(self):
         """The log density and its gradient on the unconstrained scale with this model's
-        data: ``x -> (logp, grad)``, as nutpie calls it."""
+        data: ``x -> (logp, grad)``, as nutpie calls it.
+        """
         return partial(self._make_logp_func(), **self._shared_data)
 
     @property
@@ -84,13 +86,14 @@ class DiskCachedModel(PyFuncModel):
         return self._make_initial_points
 
     def with_initial_points(self, initial_point):
-        """This model with each chain started at ``initial_point(seed)``."""
+        """The model with each chain started at ``initial_point(seed)``."""
         return replace(self, _make_initial_points=initial_point)
 
 
 def _releasing_linker():
     """PyTensor's numba linker, but jitting the whole function with ``nogil=True`` and
-    caching it under its own key (``..._nogil``) beside PyTensor's twin."""
+    caching it under its own key (``..._nogil``) beside PyTensor's twin.
+    """
     from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
     from pytensor.link.numba.dispatch.basic import numba_njit
     from pytensor.link.numba.linker import NumbaLinker

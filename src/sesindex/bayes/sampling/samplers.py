@@ -60,7 +60,8 @@ class Sampler:
 def _nutpie(inputs: ModelInputs, form: ModelForm, sampler, timings: dict,
             progress: bool) -> xr.DataTree:
     """NUTS by nutpie on the form's compiled model (compiled once per form and process,
-    or loaded from the disk cache: :mod:`sesindex.bayes.sampling.compiled`)."""
+    or loaded from the disk cache: :mod:`sesindex.bayes.sampling.compiled`).
+    """
     from sesindex.bayes.sampling.compiled import compiled_model
 
     origin: dict = {}

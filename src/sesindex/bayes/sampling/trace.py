@@ -25,7 +25,8 @@ import xarray as xr
 
 def as_trace(idata) -> xr.DataTree:
     """``idata`` (an ``arviz.InferenceData`` or an ``xarray.DataTree``) as a DataTree
-    with one child per group; a DataTree is returned as it is."""
+    with one child per group; a DataTree is returned as it is.
+    """
     if isinstance(idata, xr.DataTree):
         return idata
     return xr.DataTree.from_dict({f"/{g}": idata[g] for g in idata.groups()})
