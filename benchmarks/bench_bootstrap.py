@@ -53,8 +53,10 @@ def main() -> None:
     n_areas = ds.sizes["area"]
 
     _, one_best, one_med = timed(lambda: compute_index(ds, spec), repeat=11)
-    boot, vec_best, vec_med = timed(lambda: bootstrap_year(
-        ds, spec, args.year, replicates=args.replicates, seed=1), repeat=args.repeat)
+    boot, vec_best, vec_med = timed(
+        lambda: bootstrap_year(ds, spec, args.year, replicates=args.replicates, seed=1),
+        repeat=args.repeat,
+    )
     _, sum_best, sum_med = timed(lambda: area_summary(boot), repeat=args.repeat)
 
     # Naive loop: one compute_index per replicate on a dataset with redrawn counts.
@@ -73,7 +75,7 @@ def main() -> None:
 
     mus, naive_t, _ = timed(naive)
     # same draws (chunk of 250 >= naive replicates => identical stream) => same mu
-    same = np.allclose(mus, boot.mu[:args.naive], rtol=1e-12) if args.naive <= 250 else None
+    same = np.allclose(mus, boot.mu[: args.naive], rtol=1e-12) if args.naive <= 250 else None
     naive_scaled = naive_t / args.naive * args.replicates
 
     lines = [

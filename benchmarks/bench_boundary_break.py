@@ -32,25 +32,36 @@ def main() -> dict:
     broken = set(data.truth.query("year == 2024 and boundary_changed")["area_code"])
     spec = replace(load_model_spec(resolve_spec("latent_factor")), years=None)
     one = data.dataset.assign_coords(
-        boundary_version=data.dataset["boundary_version"] * 0 + "RegSO2020")
-    out = {"command": "python benchmarks/bench_boundary_break.py", "areas": 400,
-           "years": list(YEARS), "changed_areas": len(broken)}
+        boundary_version=data.dataset["boundary_version"] * 0 + "RegSO2020"
+    )
+    out = {
+        "command": "python benchmarks/bench_boundary_break.py",
+        "areas": 400,
+        "years": list(YEARS),
+        "changed_areas": len(broken),
+    }
     for label, ds in (("series_break", data.dataset), ("one_series", one)):
         res = fit(ds, spec)
-        ch = res.changes[(res.changes["year_from"] == 2023)
-                         & (res.changes["year_to"] == 2024)].set_index("area_code")
+        ch = res.changes[
+            (res.changes["year_from"] == 2023) & (res.changes["year_to"] == 2024)
+        ].set_index("area_code")
         true = (truth[2024] - truth[2023]).loc[ch.index]
         covered = (ch["dI_lo90"] <= true) & (true <= ch["dI_hi90"])
         width = ch["dI_hi90"] - ch["dI_lo90"]
         changed = ch.index.isin(broken)
-        out[label] = {"gate_passed": bool(res.gate["passed"]), "gate_checks": res.gate["checks"],
-                      "gate_worst": res.gate["worst"]}
+        out[label] = {
+            "gate_passed": bool(res.gate["passed"]),
+            "gate_checks": res.gate["checks"],
+            "gate_worst": res.gate["worst"],
+        }
         for group, rows in (("changed", changed), ("unchanged", ~changed)):
             out[label][group] = {
-                "slope_on_truth": round(float(np.polyfit(true[rows], ch["dI_mean"][rows],
-                                                         1)[0]), 3),
+                "slope_on_truth": round(
+                    float(np.polyfit(true[rows], ch["dI_mean"][rows], 1)[0]), 3
+                ),
                 "coverage90": round(float(covered[rows].mean()), 3),
-                "mean_width90": round(float(width[rows].mean()), 3)}
+                "mean_width90": round(float(width[rows].mean()), 3),
+            }
     return out
 
 

@@ -87,26 +87,40 @@ def main() -> None:
     first, last = (int(y) for y in a.years.split("-"))
     data = generate(n_areas=a.areas, years=tuple(range(first, last + 1)), seed=1).dataset
     inputs = model_inputs(data, ["V1", "V2", "V3"])
-    model = compiled_model(inputs, ModelForm(dispersion="variance", steps="jumps"),
-                           compile=a.compile)
-    row = {"areas": a.areas, "years": a.years, "compile": a.compile, "draws": a.draws,
-           "seed": a.seed,
-           "python": platform.python_version(),
-           **{p: version(p) for p in ("pymc", "pytensor", "nutpie", "numba", "numpy")}}
+    model = compiled_model(
+        inputs, ModelForm(dispersion="variance", steps="jumps"), compile=a.compile
+    )
+    row = {
+        "areas": a.areas,
+        "years": a.years,
+        "compile": a.compile,
+        "draws": a.draws,
+        "seed": a.seed,
+        "python": platform.python_version(),
+        **{p: version(p) for p in ("pymc", "pytensor", "nutpie", "numba", "numpy")},
+    }
     if a.compile == "disk":  # nutpie's own callbacks are not callable from Python
         row["threads_efficiency"] = round(thread_efficiency(model), 3)
     for cores in (1, 2):
         t = time.perf_counter()
-        trace = nutpie.sample(model, draws=a.draws, tune=a.draws, chains=2, cores=cores,
-                              seed=a.seed, progress_bar=False)
+        trace = nutpie.sample(
+            model,
+            draws=a.draws,
+            tune=a.draws,
+            chains=2,
+            cores=cores,
+            seed=a.seed,
+            progress_bar=False,
+        )
         seconds = time.perf_counter() - t
         row[f"cores{cores}_chain_steps"] = chain_steps(trace)
         steps = sum(row[f"cores{cores}_chain_steps"])
         row[f"cores{cores}_seconds"] = round(seconds, 2)
         row[f"cores{cores}_steps"] = steps
         row[f"cores{cores}_ms_per_step"] = round(1000 * seconds / steps, 4)
-    row["parallel_efficiency"] = round(row["cores1_ms_per_step"]
-                                       / (2 * row["cores2_ms_per_step"]), 3)
+    row["parallel_efficiency"] = round(
+        row["cores1_ms_per_step"] / (2 * row["cores2_ms_per_step"]), 3
+    )
     # On two cores the run lasts as long as its longer chain: with chains of unequal
     # length even perfect threads reach only (all steps) / (2 x the longer chain's).
     balance = sum(row["cores2_chain_steps"]) / (2 * max(row["cores2_chain_steps"]))

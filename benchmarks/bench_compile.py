@@ -78,9 +78,13 @@ print(json.dumps(row))
 
 
 def run(areas: int, years: int, mode: str, env: dict) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(areas), str(years),
-                          str(ROOT / "models"), mode], env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(areas), str(years), str(ROOT / "models"), mode],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     row = json.loads(out.stdout.strip().splitlines()[-1])
     log = out.stdout + out.stderr  # numba's cache messages go to stdout
     row["numba_cache_loads"] = log.count("data loaded from")
@@ -93,24 +97,40 @@ def main() -> None:
     ap.add_argument("--areas", type=int, default=600)
     ap.add_argument("--years", type=int, default=1)
     ap.add_argument("--warm", type=int, default=2, help="warm runs after the cold one")
-    ap.add_argument("--compile", choices=["disk", "process"], default="disk",
-                    help="the sampler setting compile (default: disk, the spec default)")
+    ap.add_argument(
+        "--compile",
+        choices=["disk", "process"],
+        default="disk",
+        help="the sampler setting compile (default: disk, the spec default)",
+    )
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_DEBUG_CACHE="1", NUMBA_CACHE_DIR=f"{cache}/numba",
-                   PYTENSOR_FLAGS=f"base_compiledir={cache}/pytensor")
+        env = dict(
+            os.environ,
+            NUMBA_DEBUG_CACHE="1",
+            NUMBA_CACHE_DIR=f"{cache}/numba",
+            PYTENSOR_FLAGS=f"base_compiledir={cache}/pytensor",
+        )
         runs = [dict(run(a.areas, a.years, a.compile, env), state="cold")]
-        runs += [dict(run(a.areas, a.years, a.compile, env), state="warm")
-                 for _ in range(a.warm)]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
-    print(json.dumps({"commit": commit, "areas": a.areas, "years": a.years,
-                      "compile": a.compile,
-                      "command": f"python benchmarks/bench_compile.py --areas {a.areas} "
-                                 f"--years {a.years} --compile {a.compile}"
-                                 + (f" --warm {a.warm}" if a.warm != 2 else ""),
-                      "runs": runs,
-                      "load_avg": os.getloadavg()}))
+        runs += [dict(run(a.areas, a.years, a.compile, env), state="warm") for _ in range(a.warm)]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        json.dumps(
+            {
+                "commit": commit,
+                "areas": a.areas,
+                "years": a.years,
+                "compile": a.compile,
+                "command": f"python benchmarks/bench_compile.py --areas {a.areas} "
+                f"--years {a.years} --compile {a.compile}"
+                + (f" --warm {a.warm}" if a.warm != 2 else ""),
+                "runs": runs,
+                "load_avg": os.getloadavg(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -57,8 +57,10 @@ def compiled_case(case: str):
     forms = {}
     for mode in ("disk", "process"):
         timings = {}
-        forms[mode] = (compiled_model(inputs, spec.form, compile=mode, timings=timings),
-                       timings["compile"])
+        forms[mode] = (
+            compiled_model(inputs, spec.form, compile=mode, timings=timings),
+            timings["compile"],
+        )
     return {"areas": areas, "years": years, "spec": name}, spec, forms
 
 
@@ -77,10 +79,18 @@ def measure(case: str, chains: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", nargs="+", default=["600x1", "300x14"],
-                    help="AREASxYEARS of the synthetic RegSO panel")
-    ap.add_argument("--chains", type=int, default=2,
-                    help="chains sampling at once, one per core (default 2, as a fit)")
+    ap.add_argument(
+        "--cases",
+        nargs="+",
+        default=["600x1", "300x14"],
+        help="AREASxYEARS of the synthetic RegSO panel",
+    )
+    ap.add_argument(
+        "--chains",
+        type=int,
+        default=2,
+        help="chains sampling at once, one per core (default 2, as a fit)",
+    )
     ap.add_argument("--child", choices=["compile", "measure"], help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child == "compile":
@@ -89,24 +99,44 @@ def main() -> None:
     if a.child == "measure":
         print(json.dumps(measure(a.cases[0], a.chains)))
         return
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
-                            capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
+    ).stdout.strip()
     for case in a.cases:
         with tempfile.TemporaryDirectory() as cache:
-            env = dict(os.environ, NUMBA_CACHE_DIR=f"{cache}/numba",
-                       PYTENSOR_FLAGS=f"base_compiledir={cache}/pytensor")
-            out = [subprocess.run([sys.executable, __file__, "--cases", case, "--chains",
-                                   str(a.chains), "--child", child], env=env, check=True,
-                                  capture_output=True, text=True).stdout
-                   for child in ("compile", "measure")]
+            env = dict(
+                os.environ,
+                NUMBA_CACHE_DIR=f"{cache}/numba",
+                PYTENSOR_FLAGS=f"base_compiledir={cache}/pytensor",
+            )
+            out = [
+                subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--cases",
+                        case,
+                        "--chains",
+                        str(a.chains),
+                        "--child",
+                        child,
+                    ],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                for child in ("compile", "measure")
+            ]
         row = {"commit": commit, **json.loads(out[1].strip().splitlines()[-1])}
-        row["command"] = "python benchmarks/bench_compile_modes.py " + shlex.join(
-            sys.argv[1:])
+        row["command"] = "python benchmarks/bench_compile_modes.py " + shlex.join(sys.argv[1:])
         row["load_avg"] = [round(x, 2) for x in os.getloadavg()]
-        print(f"{case:>8}: process {row['process_ms_per_step']:.4f} ms/step, disk "
-              f"{row['disk_ms_per_step']:.4f} ms/step: {row['disk_over_process']:.3f} x "
-              f"(compile in the second process: disk {row['disk_compile_s']} s, "
-              f"process {row['process_compile_s']} s)")
+        print(
+            f"{case:>8}: process {row['process_ms_per_step']:.4f} ms/step, disk "
+            f"{row['disk_ms_per_step']:.4f} ms/step: {row['disk_over_process']:.3f} x "
+            f"(compile in the second process: disk {row['disk_compile_s']} s, "
+            f"process {row['process_compile_s']} s)"
+        )
         with OUT.open("a") as f:
             f.write(json.dumps(row) + "\n")
 

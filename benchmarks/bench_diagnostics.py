@@ -40,14 +40,19 @@ def main() -> None:
 
     ds = xr.Dataset({"q": (("chain", "draw", "k"), x)})
     t = time.perf_counter()
-    ref = {"rhat": az.rhat(ds)["q"].values, "ess_bulk": az.ess(ds, method="bulk")["q"].values,
-           "ess_tail": az.ess(ds, method="tail")["q"].values}
+    ref = {
+        "rhat": az.rhat(ds)["q"].values,
+        "ess_bulk": az.ess(ds, method="bulk")["q"].values,
+        "ess_tail": az.ess(ds, method="tail")["q"].values,
+    }
     t_arviz = time.perf_counter() - t
 
     diff = max(float(np.max(np.abs(ours[k] / ref[k] - 1))) for k in ours)
     print(f"quantities {args.quantities}, 2 chains x {args.draws} draws, {os.cpu_count()} cores")
-    print(f"sesindex diagnostics: {t_ours:.2f} s; ArviZ: {t_arviz:.2f} s; "
-          f"ratio {t_arviz / t_ours:.1f}x; largest relative difference {diff:.1e}")
+    print(
+        f"sesindex diagnostics: {t_ours:.2f} s; ArviZ: {t_arviz:.2f} s; "
+        f"ratio {t_arviz / t_ours:.1f}x; largest relative difference {diff:.1e}"
+    )
 
 
 if __name__ == "__main__":

@@ -54,11 +54,13 @@ def compare(q: str, fast: pd.DataFrame, ref: pd.DataFrame, centre: str = "mean")
     width = (fast[f"{q}_hi90"] - fast[f"{q}_lo90"]) / width_ref
     c = ref[f"{q}_{centre}"]
     inside = (fast[f"{q}_lo90"] <= c) & (c <= fast[f"{q}_hi90"])
-    return {"mean_absdiff_in_sd": round(float(z.mean()), 3),
-            "max_absdiff_in_sd": round(float(z.max()), 3),
-            "width_ratio_median": round(float(width.median()), 3),
-            "width_ratio_mean": round(float(width.mean()), 3),
-            "coverage90_of_nuts_centre": round(float(inside.mean()), 3)}
+    return {
+        "mean_absdiff_in_sd": round(float(z.mean()), 3),
+        "max_absdiff_in_sd": round(float(z.max()), 3),
+        "width_ratio_median": round(float(width.median()), 3),
+        "width_ratio_mean": round(float(width.mean()), 3),
+        "coverage90_of_nuts_centre": round(float(inside.mean()), 3),
+    }
 
 
 def hyper(res) -> dict:
@@ -87,48 +89,73 @@ def main() -> None:
     res, wall = {}, {}
     for backend in ("advi", "nutpie"):
         t = time.perf_counter()
-        res[backend] = fit(ds, ModelSpec(years=years), seed=a.seed,
-                           sampler={"backend": backend, "tune": a.tune, "draws": a.draws})
+        res[backend] = fit(
+            ds,
+            ModelSpec(years=years),
+            seed=a.seed,
+            sampler={"backend": backend, "tune": a.tune, "draws": a.draws},
+        )
         wall[backend] = round(time.perf_counter() - t, 1)
     key = ["area_code", "year"]
     fast = res["advi"].areas.set_index(key).sort_index()
     ref = res["nutpie"].areas.set_index(key).loc[fast.index]
     p = [f"p_type_{k}" for k in range(1, 6)]
     dp = (fast[p] - ref[p]).abs()
-    out = {"ses": compare("ses", fast, ref), "index": compare("index", fast, ref),
-           "rank": compare("rank", fast, ref, centre="median"),
-           "types": {"mean_abs_dp": round(float(dp.to_numpy().mean()), 4),
-                     "mean_tv_distance": round(float(0.5 * dp.sum(axis=1).mean()), 4),
-                     "modal_type_agreement": round(float((fast["type_mode"]
-                                                          == ref["type_mode"]).mean()), 4)}}
+    out = {
+        "ses": compare("ses", fast, ref),
+        "index": compare("index", fast, ref),
+        "rank": compare("rank", fast, ref, centre="median"),
+        "types": {
+            "mean_abs_dp": round(float(dp.to_numpy().mean()), 4),
+            "mean_tv_distance": round(float(0.5 * dp.sum(axis=1).mean()), 4),
+            "modal_type_agreement": round(float((fast["type_mode"] == ref["type_mode"]).mean()), 4),
+        },
+    }
     hyp = {"advi": hyper(res["advi"]), "nutpie": hyper(res["nutpie"])}
     print(f"{len(fast)} area-years ({a.areas} areas, years {a.years}); wall s: {wall}")
     print(f"timings advi {res['advi'].timings}\ntimings nutpie {res['nutpie'].timings}")
     gate = res["nutpie"].gate
     print(f"nutpie gate passed: {gate['passed']}, worst {gate['worst']}")
-    print(f"\n{'quantity':8} {'mean|d|/sd':>10} {'max|d|/sd':>10} {'width ratio med':>15} "
-          f"{'mean':>6} {'ADVI 90% covers NUTS':>21}")
+    print(
+        f"\n{'quantity':8} {'mean|d|/sd':>10} {'max|d|/sd':>10} {'width ratio med':>15} "
+        f"{'mean':>6} {'ADVI 90% covers NUTS':>21}"
+    )
     for q in ("ses", "index", "rank"):
         r = out[q]
-        print(f"{q:8} {r['mean_absdiff_in_sd']:10.3f} {r['max_absdiff_in_sd']:10.3f} "
-              f"{r['width_ratio_median']:15.3f} {r['width_ratio_mean']:6.3f} "
-              f"{r['coverage90_of_nuts_centre']:21.3f}")
+        print(
+            f"{q:8} {r['mean_absdiff_in_sd']:10.3f} {r['max_absdiff_in_sd']:10.3f} "
+            f"{r['width_ratio_median']:15.3f} {r['width_ratio_mean']:6.3f} "
+            f"{r['coverage90_of_nuts_centre']:21.3f}"
+        )
     print(f"types: {out['types']}")
     print(f"\n{'hyperparameter':14} {'ADVI mean (sd)':>20} {'NUTS mean (sd)':>20}")
     for k, (m, s) in hyp["nutpie"].items():
         fm, fs = hyp["advi"].get(k, (float("nan"), float("nan")))
         print(f"{k:14} {fm:11.4f} ({fs:.4f}) {m:11.4f} ({s:.4f})")
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                            text=True, cwd=Path(__file__).parent).stdout.strip()
-    record = {"command": "python benchmarks/bench_fast_path.py " + shlex.join(sys.argv[1:]),
-              "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit, "cores": os.cpu_count(),
-              "loadavg_start": load0, "loadavg_end": os.getloadavg(), "area_years": len(fast),
-              "nutpie_compiled_with": getattr(res["nutpie"].spec.sampler, "compile_backend",
-                                              "numba"),
-              "wall_s": wall, "timings": {b: r.timings for b, r in res.items()},
-              "nutpie_gate": {"passed": res["nutpie"].gate["passed"],
-                              "worst": res["nutpie"].gate["worst"]},
-              **out, "hyperparameters_mean_sd": hyp}
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
+    ).stdout.strip()
+    record = {
+        "command": "python benchmarks/bench_fast_path.py " + shlex.join(sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": commit,
+        "cores": os.cpu_count(),
+        "loadavg_start": load0,
+        "loadavg_end": os.getloadavg(),
+        "area_years": len(fast),
+        "nutpie_compiled_with": getattr(res["nutpie"].spec.sampler, "compile_backend", "numba"),
+        "wall_s": wall,
+        "timings": {b: r.timings for b, r in res.items()},
+        "nutpie_gate": {
+            "passed": res["nutpie"].gate["passed"],
+            "worst": res["nutpie"].gate["worst"],
+        },
+        **out,
+        "hyperparameters_mean_sd": hyp,
+    }
     with OUT.open("a") as fh:
         fh.write(json.dumps(record, default=float) + "\n")
     print(f"\nload average start {load0}, end {record['loadavg_end']}; appended to {OUT}")

@@ -32,8 +32,7 @@ def main() -> None:
     years = tuple(range(int(lo), int(hi or lo) + 1))
     data = generate(n_areas=None if a.areas == 3363 else a.areas, years=years)
     t = time.perf_counter()
-    res = fit(data.dataset, ModelSpec(years=years, sampler=SamplerSpec(tune=a.tune,
-                                                                       draws=a.draws)))
+    res = fit(data.dataset, ModelSpec(years=years, sampler=SamplerSpec(tune=a.tune, draws=a.draws)))
     wall = time.perf_counter() - t
     m = res.areas.merge(data.truth, on=["area_code", "year"])
     ref = data.truth[data.truth["year"] == years[-1]]["eta_true"]
@@ -43,15 +42,20 @@ def main() -> None:
     probs = m[[f"p_type_{k}" for k in range(1, 6)]].to_numpy()
     plug = compute_index(data.dataset, IndexSpec(types_over="given_areas"))["type"]
     plug = plug.to_series().reindex(list(zip(m["area_code"], m["year"], strict=True))).to_numpy()
-    out = {"command": f"python benchmarks/bench_fit.py --areas {a.areas} --years {a.years} "
-                      f"--tune {a.tune} --draws {a.draws}",
-           "wall_s": round(wall, 1), "timings_s": res.timings, "gate_passed": res.gate["passed"],
-           "worst": res.gate["worst"], "divergences": res.gate["divergences"],
-           "coverage90_ses": cover("ses_lo90", "ses_hi90", ses_true),
-           "coverage90_index": cover("index_lo90", "index_hi90", m["index_true"]),
-           "corr_ses_truth": float(np.corrcoef(m["ses_mean"], ses_true)[0, 1]),
-           "brier_posterior": float(((probs - onehot) ** 2).sum(1).mean()),
-           "brier_plug_in": float(((np.eye(6)[plug][:, 1:] - onehot) ** 2).sum(1).mean())}
+    out = {
+        "command": f"python benchmarks/bench_fit.py --areas {a.areas} --years {a.years} "
+        f"--tune {a.tune} --draws {a.draws}",
+        "wall_s": round(wall, 1),
+        "timings_s": res.timings,
+        "gate_passed": res.gate["passed"],
+        "worst": res.gate["worst"],
+        "divergences": res.gate["divergences"],
+        "coverage90_ses": cover("ses_lo90", "ses_hi90", ses_true),
+        "coverage90_index": cover("index_lo90", "index_hi90", m["index_true"]),
+        "corr_ses_truth": float(np.corrcoef(m["ses_mean"], ses_true)[0, 1]),
+        "brier_posterior": float(((probs - onehot) ** 2).sum(1).mean()),
+        "brier_plug_in": float(((np.eye(6)[plug][:, 1:] - onehot) ** 2).sum(1).mean()),
+    }
     print(json.dumps(out, indent=1, default=str))
 
 

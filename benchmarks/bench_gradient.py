@@ -18,8 +18,9 @@ import argparse
 import os
 import time
 
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
-                                   "intra_op_parallelism_threads=1")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
 
 
 def timed_backend(model, mode: str, calls: int) -> tuple[float, float, float]:
@@ -54,22 +55,25 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=50)
     args = ap.parse_args()
     years = tuple(range(2024 - args.years + 1, 2025))
-    inputs = model_inputs(generate(n_areas=args.areas, years=years, seed=20240101).dataset,
-                          ["V1", "V2", "V3"])
-    results = {"kernel (numba)": timed_backend(build_model(inputs, FORM), "NUMBA", args.calls),
-               "graph (numba)": timed_backend(build_model(inputs, GRAPH), "NUMBA",
-                                              args.calls)}
+    inputs = model_inputs(
+        generate(n_areas=args.areas, years=years, seed=20240101).dataset, ["V1", "V2", "V3"]
+    )
+    results = {
+        "kernel (numba)": timed_backend(build_model(inputs, FORM), "NUMBA", args.calls),
+        "graph (numba)": timed_backend(build_model(inputs, GRAPH), "NUMBA", args.calls),
+    }
     try:
         import jax  # noqa: F401
     except ImportError:
         print("jax not installed: JAX skipped")
     else:
-        results["graph (JAX)"] = timed_backend(build_model(inputs, GRAPH), "JAX",
-                                               args.calls)
+        results["graph (JAX)"] = timed_backend(build_model(inputs, GRAPH), "JAX", args.calls)
     base = results["kernel (numba)"][1]
     for mode, (comp, ms, value) in results.items():
-        print(f"{mode}: compile {comp:.1f} s, {ms:.2f} ms per log density + gradient "
-              f"({ms / base:.1f}x the kernel), value {value!r}")
+        print(
+            f"{mode}: compile {comp:.1f} s, {ms:.2f} ms per log density + gradient "
+            f"({ms / base:.1f}x the kernel), value {value!r}"
+        )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,7 @@ def spec_inputs(division: str, n_years: int, spec, areas: int | None = None):
     from sesindex.bayes.smoothing import smooth_sampling_variances
     from sesindex.data.synthetic import YEARS, generate
 
-    ds = generate(n_areas=areas, years=YEARS[-n_years:], seed=20240101,
-                  division=division).dataset
+    ds = generate(n_areas=areas, years=YEARS[-n_years:], seed=20240101, division=division).dataset
     inputs = model_inputs(ds, list(spec.indicators))
     if spec.likelihood == "gaussian_logit":  # as fit does
         inputs = smooth_sampling_variances(inputs, spec.municipality)
@@ -103,13 +102,24 @@ def step_ms(compiled, spec, chains: int = 1) -> float:
     runs = {}
     for draws in (100, 1100):
         t = time.perf_counter()
-        idata = nutpie.sample(compiled, draws=draws, tune=200, chains=chains,
-                              cores=chains, seed=1,
-                              progress_bar=False, save_warmup=True,
-                              maxdepth=3, mindepth=3, **mass)
+        idata = nutpie.sample(
+            compiled,
+            draws=draws,
+            tune=200,
+            chains=chains,
+            cores=chains,
+            seed=1,
+            progress_bar=False,
+            save_warmup=True,
+            maxdepth=3,
+            mindepth=3,
+            **mass,
+        )
         seconds = time.perf_counter() - t
-        steps = float(idata.warmup_sample_stats["n_steps"].sum()
-                      + idata.sample_stats["n_steps"].sum()) / chains  # all equal
+        steps = (
+            float(idata.warmup_sample_stats["n_steps"].sum() + idata.sample_stats["n_steps"].sum())
+            / chains
+        )  # all equal
         runs[draws] = (seconds, steps)
     return (runs[1100][0] - runs[100][0]) / (runs[1100][1] - runs[100][1]) * 1e3
 
@@ -120,10 +130,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--years", type=int, nargs="+", default=[14])
     ap.add_argument("--calls", type=int, default=200)
-    ap.add_argument("--in-sampling", action="store_true",
-                    help="time a leapfrog step inside nutpie's sampling instead")
-    ap.add_argument("--chains", type=int, default=1,
-                    help="with --in-sampling: chains sampling at once, one per core")
+    ap.add_argument(
+        "--in-sampling",
+        action="store_true",
+        help="time a leapfrog step inside nutpie's sampling instead",
+    )
+    ap.add_argument(
+        "--chains",
+        type=int,
+        default=1,
+        help="with --in-sampling: chains sampling at once, one per core",
+    )
     a = ap.parse_args()
     spec = load_model_spec(HERE.parent / "models" / "latent_factor.toml")
     rows = []
@@ -131,26 +148,51 @@ def main() -> None:
         for division in ("regso", "deso"):
             inputs = spec_inputs(division, n_years, spec)  # built once per case
             cells = len(inputs.areas) * len(inputs.years)
-            ms = (time_step_in_sampling(inputs, spec, a.chains) if a.in_sampling
-                  else time_gradient(model_of(inputs, spec), a.calls))
-            rows.append({"division": division, "years": n_years, "area_years": cells,
-                         "ms_per_gradient": round(ms, 3),
-                         "measured": (f"in sampling, {a.chains} chain(s) at once"
-                                      if a.in_sampling else "initial point"),
-                         "us_per_area_year": round(ms * 1e3 / cells, 4)})
+            ms = (
+                time_step_in_sampling(inputs, spec, a.chains)
+                if a.in_sampling
+                else time_gradient(model_of(inputs, spec), a.calls)
+            )
+            rows.append(
+                {
+                    "division": division,
+                    "years": n_years,
+                    "area_years": cells,
+                    "ms_per_gradient": round(ms, 3),
+                    "measured": (
+                        f"in sampling, {a.chains} chain(s) at once"
+                        if a.in_sampling
+                        else "initial point"
+                    ),
+                    "us_per_area_year": round(ms * 1e3 / cells, 4),
+                }
+            )
     base = rows[0]["ms_per_gradient"]
     for r in rows:
         r["ratio_to_first"] = round(r["ms_per_gradient"] / base, 3)
-        print(f"{r['division']:6} {r['years']:2} years {r['area_years']:7} area-years: "
-              f"{r['ms_per_gradient']:8.3f} ms per gradient, {r['us_per_area_year']:.4f} us "
-              f"per area-year, {r['ratio_to_first']:.2f}x the first")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
-                            capture_output=True).stdout.strip()
+        print(
+            f"{r['division']:6} {r['years']:2} years {r['area_years']:7} area-years: "
+            f"{r['ms_per_gradient']:8.3f} ms per gradient, {r['us_per_area_year']:.4f} us "
+            f"per area-year, {r['ratio_to_first']:.2f}x the first"
+        )
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True, capture_output=True
+    ).stdout.strip()
     with OUT.open("a") as fh:
-        fh.write(json.dumps({"command": "python benchmarks/bench_gradient_cost.py "
-                             + shlex.join(sys.argv[1:]), "commit": commit,
-                             "date": time.strftime("%Y-%m-%d %H:%M"), "calls": a.calls,
-                             "load_avg": os.getloadavg(), "rows": rows}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "command": "python benchmarks/bench_gradient_cost.py "
+                    + shlex.join(sys.argv[1:]),
+                    "commit": commit,
+                    "date": time.strftime("%Y-%m-%d %H:%M"),
+                    "calls": a.calls,
+                    "load_avg": os.getloadavg(),
+                    "rows": rows,
+                }
+            )
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

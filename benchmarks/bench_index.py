@@ -45,8 +45,10 @@ def main() -> None:
     ours_min, ours_med = best_of(lambda: compute_index(ds))
     base_min, base_med = best_of(lambda: bare_numpy(count, denom))
     print(f"areas={ds.sizes['area']} years={years}")
-    print(f"compute_index: best {ours_min * 1e3:.1f} ms, median {ours_med * 1e3:.1f} ms "
-          f"({ours_med / years * 1e3:.2f} ms per year)")
+    print(
+        f"compute_index: best {ours_min * 1e3:.1f} ms, median {ours_med * 1e3:.1f} ms "
+        f"({ours_med / years * 1e3:.2f} ms per year)"
+    )
     print(f"bare numpy baseline: best {base_min * 1e3:.1f} ms, median {base_med * 1e3:.1f} ms")
     print(f"ratio compute_index / baseline (median): {ours_med / base_med:.1f}x")
 

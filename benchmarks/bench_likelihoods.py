@@ -38,8 +38,7 @@ from sesindex.data.synthetic import generate
 
 OUT = Path(__file__).parent / "results" / "likelihoods.jsonl"
 #: name: (model spec fields, sampler overrides)
-FITS = {"binomial": ({"likelihood": "binomial"}, {}),
-        "gaussian_logit": ({}, {})}
+FITS = {"binomial": ({"likelihood": "binomial"}, {}), "gaussian_logit": ({}, {})}
 
 
 def against_truth(areas, truth) -> dict:
@@ -51,8 +50,7 @@ def against_truth(areas, truth) -> dict:
         for q, true in (("index", a["index_true"]), ("ses", -eta)):
             inside = (a[f"{q}_lo{level}"] <= true) & (true <= a[f"{q}_hi{level}"])
             out[f"{q}_coverage{level}"] = round(float(inside.mean()), 4)
-    out["index_rmse"] = round(float(np.sqrt(((a["index_mean"] - a["index_true"]) ** 2)
-                                            .mean())), 4)
+    out["index_rmse"] = round(float(np.sqrt(((a["index_mean"] - a["index_true"]) ** 2).mean())), 4)
     probs = a[[f"p_type_{k}" for k in range(1, 6)]].to_numpy()
     onehot = np.eye(6)[a["type_true"].to_numpy()][:, 1:]
     out["brier_p_type"] = round(float(((probs - onehot) ** 2).sum(axis=1).mean()), 4)
@@ -73,37 +71,61 @@ def main() -> None:
     res, wall = {}, {}
     for name, (form, sampler) in FITS.items():
         t = time.perf_counter()
-        res[name] = fit(data.dataset, ModelSpec(years=years, **form), seed=a.seed,
-                        sampler={"tune": a.tune, "draws": a.draws, **sampler})
+        res[name] = fit(
+            data.dataset,
+            ModelSpec(years=years, **form),
+            seed=a.seed,
+            sampler={"tune": a.tune, "draws": a.draws, **sampler},
+        )
         wall[name] = round(time.perf_counter() - t, 1)
     key = ["area_code", "year"]
     ref = res["binomial"].areas.set_index(key).sort_index()
     p = [f"p_type_{k}" for k in range(1, 6)]
-    record = {"command": "python benchmarks/bench_likelihoods.py " + shlex.join(sys.argv[1:]),
-              "date": time.strftime("%Y-%m-%d %H:%M"),
-              "commit": subprocess.run(["git", "describe", "--always", "--dirty"],
-                                       capture_output=True, text=True,
-                                       cwd=Path(__file__).parent).stdout.strip(),
-              "cores": os.cpu_count(), "loadavg_start": load0, "area_years": len(ref),
-              "wall_s": wall, "fits": {}}
+    record = {
+        "command": "python benchmarks/bench_likelihoods.py " + shlex.join(sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip(),
+        "cores": os.cpu_count(),
+        "loadavg_start": load0,
+        "area_years": len(ref),
+        "wall_s": wall,
+        "fits": {},
+    }
     for name, r in res.items():
-        entry = {"timings": r.timings, "gate_passed": r.gate["passed"],
-                 "gate_worst": r.gate["worst"], "divergences": r.gate["divergences"],
-                 "truth": against_truth(r.areas, data.truth), "hyperparameters": hyper(r)}
+        entry = {
+            "timings": r.timings,
+            "gate_passed": r.gate["passed"],
+            "gate_worst": r.gate["worst"],
+            "divergences": r.gate["divergences"],
+            "truth": against_truth(r.areas, data.truth),
+            "hyperparameters": hyper(r),
+        }
         if name != "binomial":
             other = r.areas.set_index(key).loc[ref.index]
             dp = (other[p] - ref[p]).abs()
             entry["vs_binomial"] = {
-                "ses": compare("ses", other, ref), "index": compare("index", other, ref),
+                "ses": compare("ses", other, ref),
+                "index": compare("index", other, ref),
                 "rank": compare("rank", other, ref, centre="median"),
-                "types": {"mean_abs_dp": round(float(dp.to_numpy().mean()), 4),
-                          "mean_tv_distance": round(float(0.5 * dp.sum(axis=1).mean()), 4),
-                          "modal_type_agreement": round(float(
-                              (other["type_mode"] == ref["type_mode"]).mean()), 4)}}
+                "types": {
+                    "mean_abs_dp": round(float(dp.to_numpy().mean()), 4),
+                    "mean_tv_distance": round(float(0.5 * dp.sum(axis=1).mean()), 4),
+                    "modal_type_agreement": round(
+                        float((other["type_mode"] == ref["type_mode"]).mean()), 4
+                    ),
+                },
+            }
         record["fits"][name] = entry
         print(f"\n== {name}: wall {wall[name]} s, timings {r.timings}")
-        print(f"gate passed {r.gate['passed']}, divergences {r.gate['divergences']}, "
-              f"worst {r.gate['worst']}")
+        print(
+            f"gate passed {r.gate['passed']}, divergences {r.gate['divergences']}, "
+            f"worst {r.gate['worst']}"
+        )
         print("against the truth:", entry["truth"])
         for q, v in entry.get("vs_binomial", {}).items():
             print(f"vs exact binomial, {q}: {v}")

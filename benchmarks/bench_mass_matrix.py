@@ -39,23 +39,41 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
-    ds = generate(n_areas=None if a.areas == 3363 else a.areas, years=(a.year,),
-                  seed=a.seed).dataset
-    record = {"command": "python benchmarks/bench_mass_matrix.py " + shlex.join(sys.argv[1:]),
-              "date": time.strftime("%Y-%m-%d %H:%M"),
-              "commit": subprocess.run(["git", "describe", "--always", "--dirty"],
-                                       capture_output=True, text=True,
-                                       cwd=Path(__file__).parent).stdout.strip(),
-              "cores": os.cpu_count(), "loadavg_start": os.getloadavg(), "runs": {}}
+    ds = generate(
+        n_areas=None if a.areas == 3363 else a.areas, years=(a.year,), seed=a.seed
+    ).dataset
+    record = {
+        "command": "python benchmarks/bench_mass_matrix.py " + shlex.join(sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip(),
+        "cores": os.cpu_count(),
+        "loadavg_start": os.getloadavg(),
+        "runs": {},
+    }
     for mass in a.mass.split(","):
-        res = fit(ds, ModelSpec(years=(a.year,), likelihood=a.likelihood), seed=a.seed,
-                  sampler={"tune": a.tune, "draws": a.draws, "low_rank": mass == "lowrank"})
-        run = {"gate_passed": res.gate["passed"], "divergences": res.gate["divergences"],
-               "per_variable": res.gate["per_variable"], "timings": res.timings,
-               "steps_per_draw": round(float(res.idata.sample_stats["n_steps"].mean()), 1)}
+        res = fit(
+            ds,
+            ModelSpec(years=(a.year,), likelihood=a.likelihood),
+            seed=a.seed,
+            sampler={"tune": a.tune, "draws": a.draws, "low_rank": mass == "lowrank"},
+        )
+        run = {
+            "gate_passed": res.gate["passed"],
+            "divergences": res.gate["divergences"],
+            "per_variable": res.gate["per_variable"],
+            "timings": res.timings,
+            "steps_per_draw": round(float(res.idata.sample_stats["n_steps"].mean()), 1),
+        }
         record["runs"][mass] = run
-        print(f"\n== {a.likelihood}, {mass}: steps/draw {run['steps_per_draw']}, "
-              f"timings {res.timings}, gate passed {run['gate_passed']}")
+        print(
+            f"\n== {a.likelihood}, {mass}: steps/draw {run['steps_per_draw']}, "
+            f"timings {res.timings}, gate passed {run['gate_passed']}"
+        )
         for name, v in run["per_variable"].items():
             print(f"  {name:12s} " + ", ".join(f"{k} {x:.3f}" for k, x in v.items()))
     record["loadavg_end"] = os.getloadavg()

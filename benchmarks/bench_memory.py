@@ -80,18 +80,30 @@ def _value(text: str):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--areas", type=int, default=600, help="areas (3363 RegSO or 5984 "
-                    "DeSO: national)")
-    ap.add_argument("--division", choices=("regso", "deso"), default="regso",
-                    help="deso: the synthetic-deso panel, aggregated to RegSO per draw")
-    ap.add_argument("--draws", type=int, default=None, help="kept draws per chain "
-                    "(default: the spec's)")
-    ap.add_argument("--years", type=int, default=None, help="the last N years of the "
-                    "panel (default: all 14)")
+    ap.add_argument(
+        "--areas", type=int, default=600, help="areas (3363 RegSO or 5984 DeSO: national)"
+    )
+    ap.add_argument(
+        "--division",
+        choices=("regso", "deso"),
+        default="regso",
+        help="deso: the synthetic-deso panel, aggregated to RegSO per draw",
+    )
+    ap.add_argument(
+        "--draws", type=int, default=None, help="kept draws per chain (default: the spec's)"
+    )
+    ap.add_argument(
+        "--years", type=int, default=None, help="the last N years of the panel (default: all 14)"
+    )
     ap.add_argument("--label", default="", help="a name for this run in the output")
-    ap.add_argument("--sampler", action="append", default=[], metavar="KEY=VALUE",
-                    help="override one [sampler] setting of the spec (checked against "
-                    "its schema), e.g. early_window_switch_freq=50; repeatable")
+    ap.add_argument(
+        "--sampler",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one [sampler] setting of the spec (checked against "
+        "its schema), e.g. early_window_switch_freq=50; repeatable",
+    )
     a = ap.parse_args()
 
     from sesindex.bayes import fit
@@ -106,16 +118,19 @@ def main() -> None:
 
         overrides = dict(item.split("=", 1) for item in a.sampler)
         table = {k: _value(v) for k, v in overrides.items()}
-        checked = ModelSpec.from_dict({"sampler": {**dataclasses.asdict(spec.sampler),
-                                                   **table}})
+        checked = ModelSpec.from_dict({"sampler": {**dataclasses.asdict(spec.sampler), **table}})
         spec = dataclasses.replace(spec, sampler=checked.sampler)
     years = {"years": spec.years} if spec.years else {}  # default: the synthetic panel's
     if a.years:
         from sesindex.data.synthetic import YEARS
 
-        years = {"years": YEARS[-a.years:]}
-    ds = generate(n_areas=None if a.areas in (3363, 5984) else a.areas, seed=20240101,
-                  division=a.division, **years).dataset
+        years = {"years": YEARS[-a.years :]}
+    ds = generate(
+        n_areas=None if a.areas in (3363, 5984) else a.areas,
+        seed=20240101,
+        division=a.division,
+        **years,
+    ).dataset
     groups = deso_to_regso(ds["area"].values) if a.division == "deso" else None
     sampler = RSSSampler()
     sampler.start()
@@ -125,8 +140,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         write_fit(res, tmp)
         t_write = time.perf_counter()
-        hashes = {n: _hash(Path(tmp) / n) for n in ("areas.csv", "changes.csv",
-                                                    "regso_areas.csv") if (Path(tmp) / n).exists()}
+        hashes = {
+            n: _hash(Path(tmp) / n)
+            for n in ("areas.csv", "changes.csv", "regso_areas.csv")
+            if (Path(tmp) / n).exists()
+        }
         posterior_mb = round((Path(tmp) / "posterior.nc").stat().st_size / 1e6, 1)
     sampler.stop()
     peaks, start = {}, t0
@@ -138,31 +156,46 @@ def main() -> None:
     peaks["write"] = sampler.peak(t_fit, t_write)
     after = sum(res.timings.get(s, 0) for s in ("derive", "diagnostics", "tables"))
     before = sum(res.timings.get(s, 0) for s in ("compile", "sample"))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
-    print(json.dumps({
-        "label": a.label, "commit": commit, "areas": len(res.inputs.areas),
-        "years": len(res.inputs.years), "draws": int(res.posterior.sizes["draw"]),
-        "chains": int(res.posterior.sizes["chain"]),
-        "division": a.division,
-        "command": "python benchmarks/bench_memory.py --areas "
-                   f"{a.areas}" + (f" --division {a.division}" if a.division != "regso"
-                                   else "") + (f" --draws {a.draws}" if a.draws else "")
-                   + (f" --years {a.years}" if a.years else "")
-                   + (f" --label {a.label}" if a.label else "")
-                   + "".join(f" --sampler {item}" for item in a.sampler),
-        "sampler": dataclasses.asdict(spec.sampler),
-        "peak_rss_gb": peaks,
-        "peak_after_sampling_gb": max(peaks[s] for s in ("derive", "diagnostics", "tables",
-                                                          "write") if s in peaks),
-        "timings_s": res.timings, "write_s": round(t_write - t_fit, 1),
-        "post_over_compile_sample": round(after / before, 3) if before else None,
-        "posterior_nc_mb": posterior_mb, "hashes": hashes, "fit_ok": res.gate["passed"],
-        "gate_worst": res.gate["worst"], "gate_checks": res.gate["checks"],
-        "gate_thresholds": res.gate["thresholds"], "divergences": res.gate["divergences"],
-        "leapfrog_steps_per_draw": _steps(res.idata),
-        "load_avg": os.getloadavg(),
-    }))
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        json.dumps(
+            {
+                "label": a.label,
+                "commit": commit,
+                "areas": len(res.inputs.areas),
+                "years": len(res.inputs.years),
+                "draws": int(res.posterior.sizes["draw"]),
+                "chains": int(res.posterior.sizes["chain"]),
+                "division": a.division,
+                "command": "python benchmarks/bench_memory.py --areas "
+                f"{a.areas}"
+                + (f" --division {a.division}" if a.division != "regso" else "")
+                + (f" --draws {a.draws}" if a.draws else "")
+                + (f" --years {a.years}" if a.years else "")
+                + (f" --label {a.label}" if a.label else "")
+                + "".join(f" --sampler {item}" for item in a.sampler),
+                "sampler": dataclasses.asdict(spec.sampler),
+                "peak_rss_gb": peaks,
+                "peak_after_sampling_gb": max(
+                    peaks[s] for s in ("derive", "diagnostics", "tables", "write") if s in peaks
+                ),
+                "timings_s": res.timings,
+                "write_s": round(t_write - t_fit, 1),
+                "post_over_compile_sample": round(after / before, 3) if before else None,
+                "posterior_nc_mb": posterior_mb,
+                "hashes": hashes,
+                "fit_ok": res.gate["passed"],
+                "gate_worst": res.gate["worst"],
+                "gate_checks": res.gate["checks"],
+                "gate_thresholds": res.gate["thresholds"],
+                "divergences": res.gate["divergences"],
+                "leapfrog_steps_per_draw": _steps(res.idata),
+                "load_avg": os.getloadavg(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

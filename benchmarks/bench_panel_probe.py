@@ -45,34 +45,64 @@ def main() -> None:
     ap.add_argument("--backend", choices=["numba", "jax"], default="numba")
     ap.add_argument("--data-seed", type=int, default=1)
     ap.add_argument("--mass", default="diag", help="comma list of diag, lowrank")
-    ap.add_argument("--dispersion", choices=["sd", "variance"], default="sd",
-                    help="sd: sigma_j >= 0 (the default model); variance: s_j > -min v")
-    ap.add_argument("--likelihood", choices=["gaussian_logit", "binomial"],
-                    default="gaussian_logit", help="binomial: the exact model, every count "
-                    "cell's logit sampled")
+    ap.add_argument(
+        "--dispersion",
+        choices=["sd", "variance"],
+        default="sd",
+        help="sd: sigma_j >= 0 (the default model); variance: s_j > -min v",
+    )
+    ap.add_argument(
+        "--likelihood",
+        choices=["gaussian_logit", "binomial"],
+        default="gaussian_logit",
+        help="binomial: the exact model, every count cell's logit sampled",
+    )
     args = ap.parse_args()
     years = tuple(range(2024 - args.years + 1, 2025))
-    inputs = model_inputs(generate(n_areas=args.areas, years=years, seed=args.data_seed).dataset,
-                          ["V1", "V2", "V3"])
+    inputs = model_inputs(
+        generate(n_areas=args.areas, years=years, seed=args.data_seed).dataset, ["V1", "V2", "V3"]
+    )
     t = time.perf_counter()
     # the compiled kernel has only a numba implementation: JAX differentiates the graph
-    model = build_model(inputs, ModelForm(dispersion=args.dispersion, likelihood=args.likelihood,
-                                          municipality=True, graph=args.backend == "jax"))
-    compiled = (nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
-                if args.backend == "jax" else nutpie.compile_pymc_model(model))
+    model = build_model(
+        inputs,
+        ModelForm(
+            dispersion=args.dispersion,
+            likelihood=args.likelihood,
+            municipality=True,
+            graph=args.backend == "jax",
+        ),
+    )
+    compiled = (
+        nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
+        if args.backend == "jax"
+        else nutpie.compile_pymc_model(model)
+    )
     print("compile", round(time.perf_counter() - t, 1), "s", flush=True)
     for mass in args.mass.split(","):
         t = time.perf_counter()
-        trace = nutpie.sample(compiled, draws=args.draws, tune=args.draws, chains=2, cores=2,
-                              seed=1, progress_bar=False,
-                              **nutpie_options(SamplerSpec(low_rank=mass == "lowrank")))
+        trace = nutpie.sample(
+            compiled,
+            draws=args.draws,
+            tune=args.draws,
+            chains=2,
+            cores=2,
+            seed=1,
+            progress_bar=False,
+            **nutpie_options(SamplerSpec(low_rank=mass == "lowrank")),
+        )
         sample_stats = trace.sample_stats
-        print(mass, "sample", round(time.perf_counter() - t, 1), "s; steps per draw",
-              float(sample_stats.n_steps.mean()), "; divergences",
-              int(sample_stats.diverging.sum()))
+        print(
+            mass,
+            "sample",
+            round(time.perf_counter() - t, 1),
+            "s; steps per draw",
+            float(sample_stats.n_steps.mean()),
+            "; divergences",
+            int(sample_stats.diverging.sum()),
+        )
         names = [v for v in SAMPLED if v in trace.posterior]
-        print(az.summary(trace, var_names=names)[["mean", "sd", "ess_bulk", "ess_tail",
-                                                   "r_hat"]])
+        print(az.summary(trace, var_names=names)[["mean", "sd", "ess_bulk", "ess_tail", "r_hat"]])
         geometry(trace.posterior)
 
 
@@ -86,10 +116,16 @@ def geometry(post) -> None:
             names += [f"{v}[{k}]" for k in range(x.shape[1])]
     corr = np.corrcoef(np.array(cols))
     for i, name in enumerate(names):
-        strong = {names[j]: round(float(corr[i, j]), 2) for j in range(len(names))
-                  if j != i and abs(corr[i, j]) > 0.5}
-        print(f"  {name:18s} sd {np.std(cols[i]):.4f} skew {stats.skew(cols[i]):5.2f} "
-              f"correlated: {strong}")
+        strong = {
+            names[j]: round(float(corr[i, j]), 2)
+            for j in range(len(names))
+            if j != i and abs(corr[i, j]) > 0.5
+        }
+        print(
+            f"  {name:18s} sd {np.std(cols[i]):.4f} skew {stats.skew(cols[i]):5.2f} "
+            f"correlated: {strong}"
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -44,8 +44,9 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=25)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
-    ds = generate(n_areas=None if a.areas == 3363 else a.areas, years=(a.year,),
-                  seed=a.seed).dataset
+    ds = generate(
+        n_areas=None if a.areas == 3363 else a.areas, years=(a.year,), seed=a.seed
+    ).dataset
     inputs = model_inputs(ds, ["V1", "V2", "V3"], years=(a.year,))
     model = build_model(inputs, ModelForm(likelihood=a.likelihood, municipality=True))
     ticks: list[tuple[int, float]] = []
@@ -60,16 +61,30 @@ def main() -> None:
 
     with model:
         try:
-            pm.sample(draws=1000, tune=500, chains=1, cores=1, random_seed=a.seed,
-                      callback=callback, progressbar=False, compute_convergence_checks=False)
+            pm.sample(
+                draws=1000,
+                tune=500,
+                chains=1,
+                cores=1,
+                random_seed=a.seed,
+                callback=callback,
+                progressbar=False,
+                compute_convergence_checks=False,
+            )
         except Enough:
             pass
     n, secs = ticks[-1][0] + 1, ticks[-1][1]
     print(f"{n} draws in {secs} s: {secs / n:.2f} s per draw")
-    record = {"command": "python benchmarks/bench_pymc_rate.py " + shlex.join(sys.argv[1:]),
-              "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
-              "loadavg_end": os.getloadavg(), "draws": n, "seconds": secs,
-              "seconds_per_draw": round(secs / n, 2), "ticks": ticks}
+    record = {
+        "command": "python benchmarks/bench_pymc_rate.py " + shlex.join(sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "cores": os.cpu_count(),
+        "loadavg_end": os.getloadavg(),
+        "draws": n,
+        "seconds": secs,
+        "seconds_per_draw": round(secs / n, 2),
+        "ticks": ticks,
+    }
     with OUT.open("a") as fh:
         fh.write(json.dumps(record) + "\n")
 

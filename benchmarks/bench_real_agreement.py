@@ -35,8 +35,10 @@ def _agreement(score: np.ndarray, official: np.ndarray) -> dict:
     (1 = lowest status), and the share typed alike by the official rule.
     """
     types = area_types(score, score.mean(), score.std(ddof=1))
-    return {"spearman": round(float(-spearmanr(score, official).statistic), 4),
-            "share_same_type": round(float(np.mean(types == official)), 4)}
+    return {
+        "spearman": round(float(-spearmanr(score, official).statistic), 4),
+        "share_same_type": round(float(np.mean(types == official)), 4),
+    }
 
 
 def main() -> None:
@@ -45,22 +47,25 @@ def main() -> None:
     official = ds["value"].sel(indicator="published_type").transpose("area", "year")
     official = official.values[:, 0].astype(int)
     out = {"command": "python benchmarks/bench_real_agreement.py", "areas": int(len(official))}
-    for name, options in (("pca", {"aggregation": "pca"}),
-                          ("zscore", {"normalisation": "zscore"})):
+    for name, options in (("pca", {"aggregation": "pca"}), ("zscore", {"normalisation": "zscore"})):
         spec = IndexSpec(name=name, indicators=tuple(INDICATORS), **options)
         index = compute_index(ds, spec)["index"].transpose("area", "year").values[:, 0]
         out[name] = _agreement(index, official)
     base = load_model_spec(ROOT / "models" / "latent_factor_real_bundle.toml")
-    variants = {"bayes_packaged_spec": base,
-                "bayes_with_municipality_effects": replace(base, municipality=True)}
+    variants = {
+        "bayes_packaged_spec": base,
+        "bayes_with_municipality_effects": replace(base, municipality=True),
+    }
     for name, spec in variants.items():
         t = time.perf_counter()
         res = fit(ds, spec)
         areas = res.areas.set_index("area_code").loc[ds["area"].values]
-        out[name] = {**_agreement(-areas["ses_mean"].to_numpy(), official),
-                     "municipality": spec.municipality,
-                     "gate_passed": bool(res.gate["passed"]),
-                     "seconds": round(time.perf_counter() - t, 1)}
+        out[name] = {
+            **_agreement(-areas["ses_mean"].to_numpy(), official),
+            "municipality": spec.municipality,
+            "gate_passed": bool(res.gate["passed"]),
+            "seconds": round(time.perf_counter() - t, 1),
+        }
     path = ROOT / "benchmarks" / "results" / "real_agreement.json"
     path.write_text(json.dumps(out, indent=1) + "\n")
     print(json.dumps(out, indent=1))

@@ -66,11 +66,24 @@ def run(ds, years, backend: str, a, kernel: bool = True) -> dict:
     if backend == "nutpie" and a.compile_backend:
         extra["compile_backend"] = a.compile_backend
     t = time.perf_counter()
-    spec = (replace(load_model_spec(a.spec), years=years) if a.spec
-            else ModelSpec(years=years, likelihood=a.likelihood))
-    res = fit(ds, spec, seed=a.seed,
-              sampler={"backend": backend, "chains": a.chains, "tune": a.tune,
-                       "draws": a.draws, "kernel": kernel, **extra})
+    spec = (
+        replace(load_model_spec(a.spec), years=years)
+        if a.spec
+        else ModelSpec(years=years, likelihood=a.likelihood)
+    )
+    res = fit(
+        ds,
+        spec,
+        seed=a.seed,
+        sampler={
+            "backend": backend,
+            "chains": a.chains,
+            "tune": a.tune,
+            "draws": a.draws,
+            "kernel": kernel,
+            **extra,
+        },
+    )
     wall = time.perf_counter() - t
     if backend == "pymc":  # pm.sample's own clock covers tuning + draws only
         sampling = float(res.idata.sample_stats.attrs["sampling_time"])
@@ -78,14 +91,23 @@ def run(ds, years, backend: str, a, kernel: bool = True) -> dict:
     else:
         setup, sampling = res.timings["compile"], res.timings["sample"]
     per = res.gate["per_variable"]
-    compiled = getattr(res.spec.sampler, "compile_backend", "numba") if backend == "nutpie" \
+    compiled = (
+        getattr(res.spec.sampler, "compile_backend", "numba")
+        if backend == "nutpie"
         else ("kernel (perform)" if kernel else "graph (C)")
-    out = {"backend": backend, "compiled_with": compiled, "setup_s": round(setup, 1),
-           "sampling_s": round(sampling, 1),
-           "sampler_s": round(setup + sampling, 1), "fit_total_s": round(wall, 1),
-           "divergences": res.gate["divergences"], "rhat_max": res.gate["worst"]["rhat"],
-           "steps_per_draw": round(float(res.idata.sample_stats["n_steps"].mean()), 1),
-           "sampled": [v for v in SAMPLED if v in per]}
+    )
+    out = {
+        "backend": backend,
+        "compiled_with": compiled,
+        "setup_s": round(setup, 1),
+        "sampling_s": round(sampling, 1),
+        "sampler_s": round(setup + sampling, 1),
+        "fit_total_s": round(wall, 1),
+        "divergences": res.gate["divergences"],
+        "rhat_max": res.gate["worst"]["rhat"],
+        "steps_per_draw": round(float(res.idata.sample_stats["n_steps"].mean()), 1),
+        "sampled": [v for v in SAMPLED if v in per],
+    }
     for group, names in (("sampled", SAMPLED), ("derived", DERIVED)):
         names = [v for v in names if v in per]
         for kind in ("bulk", "tail"):
@@ -105,16 +127,23 @@ def ratios(nut: dict, pym: dict) -> dict:
 
 def label_of(r: dict) -> str:
     """A run's sampler and how its model was compiled."""
-    return f"nutpie/{r['compiled_with']}" if r["backend"] == "nutpie" else \
-        f"pymc/{r['compiled_with']}"
+    return (
+        f"nutpie/{r['compiled_with']}" if r["backend"] == "nutpie" else f"pymc/{r['compiled_with']}"
+    )
 
 
-COLUMNS = (("setup_s", "setup s", ".1f"), ("sampling_s", "sampling s", ".1f"),
-           ("steps_per_draw", "steps", ".1f"), ("divergences", "div", "d"),
-           ("sampled_ess_bulk", "ESS bulk", ".0f"), ("sampled_ess_tail", "ESS tail", ".0f"),
-           ("derived_ess_bulk", "eta/ix bulk", ".0f"), ("derived_ess_tail", "eta/ix tail", ".0f"),
-           ("sampled_ess_bulk_per_s", "bulk/s wall", ".2f"),
-           ("sampled_ess_bulk_per_sampling_s", "bulk/s sampl", ".2f"))
+COLUMNS = (
+    ("setup_s", "setup s", ".1f"),
+    ("sampling_s", "sampling s", ".1f"),
+    ("steps_per_draw", "steps", ".1f"),
+    ("divergences", "div", "d"),
+    ("sampled_ess_bulk", "ESS bulk", ".0f"),
+    ("sampled_ess_tail", "ESS tail", ".0f"),
+    ("derived_ess_bulk", "eta/ix bulk", ".0f"),
+    ("derived_ess_tail", "eta/ix tail", ".0f"),
+    ("sampled_ess_bulk_per_s", "bulk/s wall", ".2f"),
+    ("sampled_ess_bulk_per_sampling_s", "bulk/s sampl", ".2f"),
+)
 
 
 def show(label: str, rows: list[dict], ratio: dict) -> None:
@@ -124,36 +153,62 @@ def show(label: str, rows: list[dict], ratio: dict) -> None:
     for r in rows:
         print(f"{label_of(r):24}" + "".join(f"{r[k]:>13{f}}" for k, _, f in COLUMNS))
     for against, values in ratio.items():
-        print(f"ratio nutpie / {against} of min ESS per second: " + ", ".join(
-            f"{k.replace('_ess', '').replace('_per', ' per')} {v}x" for k, v in values.items()))
+        print(
+            f"ratio nutpie / {against} of min ESS per second: "
+            + ", ".join(
+                f"{k.replace('_ess', '').replace('_per', ' per')} {v}x" for k, v in values.items()
+            )
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--areas", type=int, default=600)
-    ap.add_argument("--years", nargs="+", default=["2024", "2023-2024"],
-                    help="one dataset per entry: 2024 or 2023-2024")
+    ap.add_argument(
+        "--years",
+        nargs="+",
+        default=["2024", "2023-2024"],
+        help="one dataset per entry: 2024 or 2023-2024",
+    )
     ap.add_argument("--tune", type=int, default=500)
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--chains", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=1, help="pairs per dataset")
-    ap.add_argument("--likelihood", default="gaussian_logit",
-                    choices=("gaussian_logit", "binomial"))
-    ap.add_argument("--pymc-graph", action="store_true",
-                    help="also run pm.sample on the pytensor graph of the same density")
-    ap.add_argument("--spec", default=None,
-                    help="a model spec file (e.g. models/latent_factor.toml: its model and "
-                         "target_accept for both samplers) instead of the default model")
-    ap.add_argument("--compile-backend", default=None,
-                    help="nutpie's compile backend (jax | numba); default: fit()'s default")
+    ap.add_argument(
+        "--likelihood", default="gaussian_logit", choices=("gaussian_logit", "binomial")
+    )
+    ap.add_argument(
+        "--pymc-graph",
+        action="store_true",
+        help="also run pm.sample on the pytensor graph of the same density",
+    )
+    ap.add_argument(
+        "--spec",
+        default=None,
+        help="a model spec file (e.g. models/latent_factor.toml: its model and "
+        "target_accept for both samplers) instead of the default model",
+    )
+    ap.add_argument(
+        "--compile-backend",
+        default=None,
+        help="nutpie's compile backend (jax | numba); default: fit()'s default",
+    )
     a = ap.parse_args()
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                            text=True, cwd=Path(__file__).parent).stdout.strip()
-    record = {"command": "python benchmarks/bench_samplers.py " + shlex.join(sys.argv[1:]),
-              "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit,
-              "loadavg_start": os.getloadavg(),
-              "cores": os.cpu_count(), "datasets": []}
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
+    ).stdout.strip()
+    record = {
+        "command": "python benchmarks/bench_samplers.py " + shlex.join(sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": commit,
+        "loadavg_start": os.getloadavg(),
+        "cores": os.cpu_count(),
+        "datasets": [],
+    }
     flip = False
     for spec in a.years:
         years = parse_years(spec)
@@ -169,18 +224,31 @@ def main() -> None:
             if a.pymc_graph:
                 rows["pymc_graph"] = run(ds, years, "pymc", a, kernel=False)
                 ratio["pymc/graph"] = ratios(rows["nutpie"], rows["pymc_graph"])
-            label = f"{a.areas} areas, years {spec}, {a.spec or a.likelihood}, " \
-                    f"{a.chains}x({a.tune}+{a.draws}), repeat {rep + 1}, " \
-                    f"order {' then '.join(rows)}"
+            label = (
+                f"{a.areas} areas, years {spec}, {a.spec or a.likelihood}, "
+                f"{a.chains}x({a.tune}+{a.draws}), repeat {rep + 1}, "
+                f"order {' then '.join(rows)}"
+            )
             show(label, list(rows.values()), ratio)
-            record["datasets"].append({"areas": a.areas, "years": list(years), "repeat": rep,
-                                       "likelihood": a.likelihood, "spec": a.spec,
-                                       "order": list(order), "runs": rows, "ratio": ratio})
+            record["datasets"].append(
+                {
+                    "areas": a.areas,
+                    "years": list(years),
+                    "repeat": rep,
+                    "likelihood": a.likelihood,
+                    "spec": a.spec,
+                    "order": list(order),
+                    "runs": rows,
+                    "ratio": ratio,
+                }
+            )
     record["loadavg_end"] = os.getloadavg()
     with OUT.open("a") as fh:
         fh.write(json.dumps(record, default=float) + "\n")
-    print(f"\nload average start {record['loadavg_start']}, end {record['loadavg_end']}; "
-          f"appended to {OUT}")
+    print(
+        f"\nload average start {record['loadavg_start']}, end {record['loadavg_end']}; "
+        f"appended to {OUT}"
+    )
 
 
 if __name__ == "__main__":

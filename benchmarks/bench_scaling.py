@@ -59,8 +59,18 @@ def run_missing() -> None:
     for areas, years in grid:  # cheapest first: an interrupted run keeps the most points
         if (areas, years) in have:
             continue
-        cmd = [sys.executable, str(HERE / "bench_memory.py"), "--areas", str(areas),
-               "--years", str(years), "--division", _division(areas), "--label", "scaling"]
+        cmd = [
+            sys.executable,
+            str(HERE / "bench_memory.py"),
+            "--areas",
+            str(areas),
+            "--years",
+            str(years),
+            "--division",
+            _division(areas),
+            "--label",
+            "scaling",
+        ]
         print("running", " ".join(cmd[1:]), flush=True)
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         with ROWS.open("a") as f:
@@ -69,17 +79,22 @@ def run_missing() -> None:
 
 def table() -> str:
     """The points as a markdown table (what RESULTS.md shows)."""
-    lines = ["| areas | years | sampling | whole fit + writing | leapfrog steps per draw | "
-             "peak after sampling | gate |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| areas | years | sampling | whole fit + writing | leapfrog steps per draw | "
+        "peak after sampling | gate |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for (areas, years), r in sorted(points().items(), key=lambda kv: (kv[0][1], kv[0][0])):
         if areas not in AREAS:
             continue
         steps = r.get("leapfrog_steps_per_draw")
-        lines.append(f"| {areas:,} | {years} | {r['timings_s']['sample']:.0f} s | "
-                     f"{r['timings_s']['total'] + r['write_s']:.0f} s | "
-                     f"{steps if steps is not None else 'not recorded'} | "
-                     f"{r['peak_after_sampling_gb']:.2f} GB | "
-                     f"{'passed' if r['fit_ok'] else 'failed'} |")
+        lines.append(
+            f"| {areas:,} | {years} | {r['timings_s']['sample']:.0f} s | "
+            f"{r['timings_s']['total'] + r['write_s']:.0f} s | "
+            f"{steps if steps is not None else 'not recorded'} | "
+            f"{r['peak_after_sampling_gb']:.2f} GB | "
+            f"{'passed' if r['fit_ok'] else 'failed'} |"
+        )
     return "\n".join(lines)
 
 
@@ -96,11 +111,17 @@ def plot(path: Path = HERE / "results" / "scaling.png") -> Path:
         rows = [have[(a, years)] for a in xs]
         total = [r["timings_s"]["total"] + r["write_s"] for r in rows]
         sample = [r["timings_s"].get("sample", 0.0) for r in rows]
-        line, = ax_t.plot(xs, total, "o-", label=f"{years} years: whole fit")
-        ax_t.plot(xs, sample, "o--", color=line.get_color(), alpha=0.6,
-                  label=f"{years} years: sampling")
-        ax_m.plot(xs, [r["peak_after_sampling_gb"] for r in rows], "o-",
-                  color=line.get_color(), label=f"{years} years")
+        (line,) = ax_t.plot(xs, total, "o-", label=f"{years} years: whole fit")
+        ax_t.plot(
+            xs, sample, "o--", color=line.get_color(), alpha=0.6, label=f"{years} years: sampling"
+        )
+        ax_m.plot(
+            xs,
+            [r["peak_after_sampling_gb"] for r in rows],
+            "o-",
+            color=line.get_color(),
+            label=f"{years} years",
+        )
     for ax in (ax_t, ax_m):
         ax.set_xscale("log")
         ax.set_xticks(AREAS, [f"{a:,}" for a in AREAS])
@@ -111,8 +132,10 @@ def plot(path: Path = HERE / "results" / "scaling.png") -> Path:
     ax_t.set_ylabel("seconds (2 cores)")
     ax_m.set_ylabel("peak resident memory after sampling (GB)")
     ax_m.axhline(8, color="grey", lw=0.8, ls=":")
-    fig.suptitle("sesindex fit, packaged 14-year spec, 2 chains x 1,500 draws "
-                 "(benchmarks/bench_scaling.py)", fontsize=9)
+    fig.suptitle(
+        "sesindex fit, packaged 14-year spec, 2 chains x 1,500 draws (benchmarks/bench_scaling.py)",
+        fontsize=9,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     return path

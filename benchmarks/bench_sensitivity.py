@@ -63,34 +63,55 @@ def main() -> None:
 
     vec, _, t_vec = timed(lambda: evaluate(ctx, u).outputs, a.repeats)
     shared, _, t_shared = timed(
-        lambda: np.concatenate([evaluate_block(ctx, u[i:i + 1]).outputs for i in range(k)]),
-        a.repeats)
+        lambda: np.concatenate([evaluate_block(ctx, u[i : i + 1]).outputs for i in range(k)]),
+        a.repeats,
+    )
     rebuilt, _, t_rebuilt = timed(
-        lambda: np.concatenate([evaluate_block(Context.build(ds, year, reference, factors),
-                                               u[i:i + 1]).outputs for i in range(k)]),
-        a.repeats)
+        lambda: np.concatenate(
+            [
+                evaluate_block(Context.build(ds, year, reference, factors), u[i : i + 1]).outputs
+                for i in range(k)
+            ]
+        ),
+        a.repeats,
+    )
     for name, got in (("shared", shared), ("rebuilt", rebuilt)):
         if not np.allclose(got, vec[:k], rtol=1e-12, atol=1e-12):
             raise SystemExit(f"the {name} loop's outputs differ from the vectorised ones")
 
-    per = {"vectorised": t_vec / a.samples, "loop_shared": t_shared / k,
-           "loop_rebuilt": t_rebuilt / k}
+    per = {
+        "vectorised": t_vec / a.samples,
+        "loop_shared": t_shared / k,
+        "loop_rebuilt": t_rebuilt / k,
+    }
     scaled = {name: v * a.samples for name, v in per.items()}
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                            text=True, cwd=Path(__file__).parent).stdout.strip()
-    record = {"command": "python benchmarks/bench_sensitivity.py " + shlex.join(sys.argv[1:]),
-              "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit,
-              "loadavg": os.getloadavg(), "areas": a.areas, "samples": a.samples,
-              "loop_samples": k, "repeats": a.repeats, "outputs_equal": True,
-              "ms_per_sample": {n: round(1e3 * v, 3) for n, v in per.items()},
-              "seconds_for_samples": {n: round(v, 2) for n, v in scaled.items()},
-              "speedup": {n: round(per[n] / per["vectorised"], 1)
-                          for n in ("loop_shared", "loop_rebuilt")}}
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
+    ).stdout.strip()
+    record = {
+        "command": "python benchmarks/bench_sensitivity.py " + shlex.join(sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": commit,
+        "loadavg": os.getloadavg(),
+        "areas": a.areas,
+        "samples": a.samples,
+        "loop_samples": k,
+        "repeats": a.repeats,
+        "outputs_equal": True,
+        "ms_per_sample": {n: round(1e3 * v, 3) for n, v in per.items()},
+        "seconds_for_samples": {n: round(v, 2) for n, v in scaled.items()},
+        "speedup": {
+            n: round(per[n] / per["vectorised"], 1) for n in ("loop_shared", "loop_rebuilt")
+        },
+    }
     for name, v in per.items():
-        print(f"{name:14} {1e3 * v:9.3f} ms per sample, {scaled[name]:8.2f} s for "
-              f"{a.samples} samples")
-    print("vectorised speed-up: " + ", ".join(f"{n} {v}x" for n, v in
-                                             record["speedup"].items()))
+        print(
+            f"{name:14} {1e3 * v:9.3f} ms per sample, {scaled[name]:8.2f} s for {a.samples} samples"
+        )
+    print("vectorised speed-up: " + ", ".join(f"{n} {v}x" for n, v in record["speedup"].items()))
     with OUT.open("a") as fh:
         fh.write(json.dumps(record) + "\n")
     print(f"appended to {OUT}")

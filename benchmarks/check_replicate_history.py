@@ -33,22 +33,22 @@ YEARS = (2022, 2023, 2024)
 
 def main() -> None:
     spec = load_model_spec(MODELS / "latent_factor.toml")
-    spec = replace(spec, sampler=replace(spec.sampler, tune=100, draws=100), years=None,
-                   delta=1.0)
+    spec = replace(spec, sampler=replace(spec.sampler, tune=100, draws=100), years=None, delta=1.0)
     opt = {"levels": LEVELS, "delta": 1.0, "p_material": 0.9, "p_sign": 0.95}
     before = sys.argv[1:]
     for job in before + ["jumps:1:40"]:
         scenario, seed, n = job.split(":")
         if scenario == "single":
-            one = replace(load_model_spec(MODELS / "latent_factor_single_year.toml"),
-                          years=None)
+            one = replace(load_model_spec(MODELS / "latent_factor_single_year.toml"), years=None)
             one = replace(one, sampler=replace(one.sampler, tune=100, draws=50))
             fit(generate(n_areas=int(n), years=(2024,), seed=int(seed)).dataset, one)
             continue
         got = _fit_one(scenario, int(seed), int(n), YEARS, spec, opt)
     digest = hashlib.sha1(repr(got["scores"]["coverage"]).encode()).hexdigest()[:12]
-    print(f"after {before or 'nothing'}: jumps:1:40 {got['row']['status']}, coverage rows "
-          f"{digest}, min bulk ESS {got['row']['min_ess_bulk']:.1f}")
+    print(
+        f"after {before or 'nothing'}: jumps:1:40 {got['row']['status']}, coverage rows "
+        f"{digest}, min bulk ESS {got['row']['min_ess_bulk']:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -21,17 +21,23 @@ def main(run_a: str, run_b: str) -> None:
     differ = (m["count_a"] != m["count_b"]) | (m["denominator_a"] != m["denominator_b"])
     bad = sorted(set(m.loc[differ, "area_code"]))
     print(f"data: {int(differ.sum())} of {len(m)} cells differ, in {len(bad)} areas {bad}")
-    a, b = (pd.read_csv(f"{r}/areas.csv", dtype={"area_code": str}).set_index(
-        ["area_code", "year"]) for r in (run_a, run_b))
+    a, b = (
+        pd.read_csv(f"{r}/areas.csv", dtype={"area_code": str}).set_index(["area_code", "year"])
+        for r in (run_a, run_b)
+    )
     b = b.loc[a.index]
     keep = ~a.index.get_level_values(0).isin(bad)
     print(f"areas with the same data: {int(keep.sum())}")
     for col in ("index_mean", "index_lo90", "index_hi90"):
         z = ((a[col] - b[col]).abs() / a["index_sd"])[keep]
-        print(f"|{col} A - B| in posterior sd: median {z.median():.4f}, "
-              f"99th percentile {z.quantile(0.99):.4f}, max {z.max():.4f}")
-    print(f"modal type equal: {(a['type_mode'] == b['type_mode'])[keep].mean():.4f}; "
-          f"max |P(type 1) A - B|: {(a['p_type_1'] - b['p_type_1']).abs()[keep].max():.4f}")
+        print(
+            f"|{col} A - B| in posterior sd: median {z.median():.4f}, "
+            f"99th percentile {z.quantile(0.99):.4f}, max {z.max():.4f}"
+        )
+    print(
+        f"modal type equal: {(a['type_mode'] == b['type_mode'])[keep].mean():.4f}; "
+        f"max |P(type 1) A - B|: {(a['p_type_1'] - b['p_type_1']).abs()[keep].max():.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,12 @@ def main() -> None:
     for name in ("rate", "index", "mu", "sigma", "rank", "type"):
         print(name, digest(out[name].values))
     _, counts = np.unique(out["index"].sel(year=2017).values, return_counts=True)
-    print("2017 tied index values:", int((counts > 1).sum()),
-          "areas in ties:", int(counts[counts > 1].sum()))
+    print(
+        "2017 tied index values:",
+        int((counts > 1).sum()),
+        "areas in ties:",
+        int(counts[counts > 1].sum()),
+    )
 
 
 if __name__ == "__main__":

@@ -69,50 +69,71 @@ def bootstrap_pairs(demo: pd.DataFrame, seed: int) -> pd.DataFrame:
     return table
 
 
-def pooled_and_latest(scored: pd.DataFrame, column: str, event: str, only_observed: bool
-                      ) -> list[tuple[str, pd.DataFrame, float]]:
+def pooled_and_latest(
+    scored: pd.DataFrame, column: str, event: str, only_observed: bool
+) -> list[tuple[str, pd.DataFrame, float]]:
     """Calibration of ``column`` against ``event`` pooled over pairs and for 2023-2024."""
     rows = scored[scored["observed_change"]] if only_observed else scored
     latest = rows[(rows["year_from"] == LATEST[0]) & (rows["year_to"] == LATEST[1])]
-    return [(name, *calibration(part[column], part[event]))
-            for name, part in (("pooled over pairs", rows),
-                               (f"{LATEST[0]}-{LATEST[1]}", latest)) if len(part)]
+    return [
+        (name, *calibration(part[column], part[event]))
+        for name, part in (("pooled over pairs", rows), (f"{LATEST[0]}-{LATEST[1]}", latest))
+        if len(part)
+    ]
 
 
 def section(title: str, body) -> str:
-    text = body if isinstance(body, str) else body.to_string(index=False, float_format=(
-        lambda v: f"{v:.3f}"))
+    text = (
+        body
+        if isinstance(body, str)
+        else body.to_string(index=False, float_format=(lambda v: f"{v:.3f}"))
+    )
     return f"\n## {title}\n{text}\n"
 
 
 def calibration_sections(label: str, scored, column, event, only_observed) -> list[str]:
     out = []
     for name, table, brier in pooled_and_latest(scored, column, event, only_observed):
-        out.append(section(f"{label}: calibration of {column} against {event}, {name} "
-                           f"(Brier {brier:.4f}, n = {int(table['n'].sum())})", table))
+        out.append(
+            section(
+                f"{label}: calibration of {column} against {event}, {name} "
+                f"(Brier {brier:.4f}, n = {int(table['n'].sum())})",
+                table,
+            )
+        )
     return out
 
 
 def precision_sections(label: str, scored: pd.DataFrame) -> list[str]:
     pooled = verdict_precision(scored, by=())
-    return [section(f"{label}: per verdict, observed type changes and how many truly "
-                    "moved as observed (precision), per pair of years",
-                    verdict_precision(scored)),
-            section(f"{label}: per verdict, pooled over pairs", pooled)]
+    return [
+        section(
+            f"{label}: per verdict, observed type changes and how many truly "
+            "moved as observed (precision), per pair of years",
+            verdict_precision(scored),
+        ),
+        section(f"{label}: per verdict, pooled over pairs", pooled),
+    ]
 
 
 def bootstrap_report(scored: pd.DataFrame) -> list[str]:
     out = ["\n# Bootstrap around the observed index (sesindex demo)"]
     out += precision_sections("bootstrap", scored)
     sig = scored[scored["observed_change"]].assign(
-        verdict=scored["significant_change"].map({True: "significant_change",
-                                                  False: "not significant"}))
-    out.append(section("bootstrap: significant_change (type changed and z test rejects "
-                       "no change), pooled", verdict_precision(sig, by=())))
-    out += calibration_sections("bootstrap", scored, BOOTSTRAP_VERDICT.column,
-                                "true_as_observed", True)
-    out += calibration_sections("bootstrap", scored, "p_type_change", "true_type_changed",
-                                False)
+        verdict=scored["significant_change"].map(
+            {True: "significant_change", False: "not significant"}
+        )
+    )
+    out.append(
+        section(
+            "bootstrap: significant_change (type changed and z test rejects no change), pooled",
+            verdict_precision(sig, by=()),
+        )
+    )
+    out += calibration_sections(
+        "bootstrap", scored, BOOTSTRAP_VERDICT.column, "true_as_observed", True
+    )
+    out += calibration_sections("bootstrap", scored, "p_type_change", "true_type_changed", False)
     return out
 
 
@@ -122,18 +143,25 @@ def fit_report(scored: pd.DataFrame) -> list[str]:
     scored = scored.assign(verdict=POSTERIOR_VERDICT(scored[POSTERIOR_VERDICT.column]))
     out += precision_sections("fit", scored)
     at = precision_at(scored, POSTERIOR_VERDICT.column, THRESHOLDS)
-    out.append(section(f"fit: precision of {POSTERIOR_VERDICT.column} >= t, pooled "
-                       "('all') and per pair", at))
+    out.append(
+        section(
+            f"fit: precision of {POSTERIOR_VERDICT.column} >= t, pooled ('all') and per pair", at
+        )
+    )
     out += calibration_sections("fit", scored, "p_type_change", "true_type_changed", False)
-    out += calibration_sections("fit", scored, POSTERIOR_VERDICT.column, "true_as_observed",
-                                True)
+    out += calibration_sections("fit", scored, POSTERIOR_VERDICT.column, "true_as_observed", True)
     return out
 
 
 def commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True, cwd=Path(__file__).parent).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -142,10 +170,17 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--demo", type=Path, help="a sesindex demo directory")
     ap.add_argument("--fit", type=Path, help="a sesindex fit directory (synthetic data)")
-    ap.add_argument("--seed", type=int, default=20240101,
-                    help="the synthetic panel's seed (a demo's manifest has it)")
-    ap.add_argument("--bootstrap-pairs", action="store_true",
-                    help="bootstrap every consecutive pair, not only the demo's")
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=20240101,
+        help="the synthetic panel's seed (a demo's manifest has it)",
+    )
+    ap.add_argument(
+        "--bootstrap-pairs",
+        action="store_true",
+        help="bootstrap every consecutive pair, not only the demo's",
+    )
     ap.add_argument("--out", type=Path, help="write the report here too")
     args = ap.parse_args(argv)
     if not (args.demo or args.fit):
@@ -153,16 +188,24 @@ def main(argv=None) -> None:
     manifest = json.loads((args.demo / "manifest.json").read_text()) if args.demo else {}
     seed = int(manifest.get("seed", args.seed))
     truth = load_data("synthetic", seed=seed).truth
-    text = [f"# python {' '.join(sys.argv)}",
-            f"# (Python {platform.python_version()}, commit {commit()}; synthetic national "
-            f"panel, seed {seed}; consecutive pairs on unchanged boundaries; "
-            "'true_as_observed': the true type moved the way the observed type did)",
-            *([f"# demo: {args.demo} (sesindex {manifest['command']}, seed {seed})"]
-              if args.demo else []),
-            *([f"# fit: {args.fit} (changes.csv; verdicts recomputed by today's rule)"]
-              if args.fit else []),
-            f"# bootstrap rule: {BOOTSTRAP_VERDICT.text}",
-            f"# posterior rule: {POSTERIOR_VERDICT.text}"]
+    text = [
+        f"# python {' '.join(sys.argv)}",
+        f"# (Python {platform.python_version()}, commit {commit()}; synthetic national "
+        f"panel, seed {seed}; consecutive pairs on unchanged boundaries; "
+        "'true_as_observed': the true type moved the way the observed type did)",
+        *(
+            [f"# demo: {args.demo} (sesindex {manifest['command']}, seed {seed})"]
+            if args.demo
+            else []
+        ),
+        *(
+            [f"# fit: {args.fit} (changes.csv; verdicts recomputed by today's rule)"]
+            if args.fit
+            else []
+        ),
+        f"# bootstrap rule: {BOOTSTRAP_VERDICT.text}",
+        f"# posterior rule: {POSTERIOR_VERDICT.text}",
+    ]
     if args.demo:
         demo = read_changes(args.demo)
         boot = bootstrap_pairs(demo, seed) if args.bootstrap_pairs else demo

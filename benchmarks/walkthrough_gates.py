@@ -62,11 +62,32 @@ def commands(name: str, seed: int, out: Path) -> tuple[Path, list[str]]:
         return run, [*fit_arguments(counts, run), "--seed", str(seed)]
     panel = out / f"panel_{PACKAGED_SEED}"
     if name == "panel":
-        return run, ["fit", "--spec", "latent_factor", "--data", "synthetic-programme",
-                     "--areas", "600", "--out", str(run), "--overwrite",
-                     "--seed", str(seed)]
-    return run, ["evaluate", "--run", str(panel), "--treated", str(panel / "programme.csv"),
-                 "--out", str(run), "--overwrite", "--seed", str(seed)]
+        return run, [
+            "fit",
+            "--spec",
+            "latent_factor",
+            "--data",
+            "synthetic-programme",
+            "--areas",
+            "600",
+            "--out",
+            str(run),
+            "--overwrite",
+            "--seed",
+            str(seed),
+        ]
+    return run, [
+        "evaluate",
+        "--run",
+        str(panel),
+        "--treated",
+        str(panel / "programme.csv"),
+        "--out",
+        str(run),
+        "--overwrite",
+        "--seed",
+        str(seed),
+    ]
 
 
 def gate_row(name: str, seed: int, run: Path, wall: float) -> dict:
@@ -74,14 +95,21 @@ def gate_row(name: str, seed: int, run: Path, wall: float) -> dict:
     manifest = json.loads((run / "manifest.json").read_text())
     gate, sampler = manifest["gate"], manifest["spec"]["sampler"]
     worst = gate["worst"]
-    return {"fit": name, "seed": seed, "tune": sampler["tune"], "draws": sampler["draws"],
-            "wall_s": round(wall),
-            "rhat": round(worst["rhat"]["value"], 4), "rhat_at": worst["rhat"]["quantity"],
-            "ess_bulk": round(worst["ess_bulk"]["value"]),
-            "bulk_at": worst["ess_bulk"]["quantity"],
-            "ess_tail": round(worst["ess_tail"]["value"]),
-            "tail_at": worst["ess_tail"]["quantity"], "divergences": gate["divergences"],
-            "passed": gate["passed"]}
+    return {
+        "fit": name,
+        "seed": seed,
+        "tune": sampler["tune"],
+        "draws": sampler["draws"],
+        "wall_s": round(wall),
+        "rhat": round(worst["rhat"]["value"], 4),
+        "rhat_at": worst["rhat"]["quantity"],
+        "ess_bulk": round(worst["ess_bulk"]["value"]),
+        "bulk_at": worst["ess_bulk"]["quantity"],
+        "ess_tail": round(worst["ess_tail"]["value"]),
+        "tail_at": worst["ess_tail"]["quantity"],
+        "divergences": gate["divergences"],
+        "passed": gate["passed"],
+    }
 
 
 def main() -> None:
@@ -102,8 +130,21 @@ def main() -> None:
             rows.append(gate_row(name, seed, run, float(timing.read_text())))
     print(f"\n$ python benchmarks/walkthrough_gates.py --seeds {a.seeds} --only {a.only}")
     print("gate: R-hat <= 1.01, bulk and tail ESS >= 400, 0 divergences")
-    head = ("fit", "seed", "tune", "draws", "wall_s", "rhat", "rhat_at", "ess_bulk",
-            "bulk_at", "ess_tail", "tail_at", "divergences", "passed")
+    head = (
+        "fit",
+        "seed",
+        "tune",
+        "draws",
+        "wall_s",
+        "rhat",
+        "rhat_at",
+        "ess_bulk",
+        "bulk_at",
+        "ess_tail",
+        "tail_at",
+        "divergences",
+        "passed",
+    )
     width = {h: max(len(h), *(len(str(r[h])) for r in rows)) for h in head}
     print("  ".join(h.ljust(width[h]) for h in head))
     for r in rows:

@@ -35,8 +35,20 @@ def fit_arguments(counts: Path, fit: Path) -> list[str]:
     """The walk-through's ``sesindex fit`` arguments (benchmarks/walkthrough_gates.py
     reruns them at a second seed).
     """
-    return ["fit", "--spec", "latent_factor_single_year", "--data", str(counts), "--years",
-            "2022", "--cutpoints", CUTPOINTS, "--out", str(fit), "--overwrite"]
+    return [
+        "fit",
+        "--spec",
+        "latent_factor_single_year",
+        "--data",
+        str(counts),
+        "--years",
+        "2022",
+        "--cutpoints",
+        CUTPOINTS,
+        "--out",
+        str(fit),
+        "--overwrite",
+    ]
 
 
 def assemble(out: Path) -> Path:
@@ -46,11 +58,21 @@ def assemble(out: Path) -> Path:
     karlstad = areas[areas["area_code"].str.startswith("1780")]
     population = out / "karlstad_population_2022.csv"
     karlstad.assign(year=2022).rename(columns={"pop_20_64": "population_20_64"})[
-        ["area_code", "year", "population", "population_20_64"]].to_csv(population,
-                                                                         index=False)
+        ["area_code", "year", "population", "population_20_64"]
+    ].to_csv(population, index=False)
     counts = out / "karlstad_2022.csv"
-    sesindex("data", "assemble", "--rates", "karlstad-tab6586", "--population",
-             str(population), "--years", "2022", "--out", str(counts))
+    sesindex(
+        "data",
+        "assemble",
+        "--rates",
+        "karlstad-tab6586",
+        "--population",
+        str(population),
+        "--years",
+        "2022",
+        "--out",
+        str(counts),
+    )
     sesindex("data", "check", str(counts))
     return counts
 
@@ -70,10 +92,12 @@ def main(out: Path) -> dict:
         "areas": len(fitted),
         "gate_passed": manifest["gate"]["passed"],
         "modal_type_equals_published": round(float((fitted["type_mode"] == kind).mean()), 3),
-        "published_index_in_90pct_interval": round(float(
-            ((fitted["index_lo90"] <= index) & (index <= fitted["index_hi90"])).mean()), 3),
-        "median_index_interval_width90": round(float(
-            (fitted["index_hi90"] - fitted["index_lo90"]).median()), 2),
+        "published_index_in_90pct_interval": round(
+            float(((fitted["index_lo90"] <= index) & (index <= fitted["index_hi90"])).mean()), 3
+        ),
+        "median_index_interval_width90": round(
+            float((fitted["index_hi90"] - fitted["index_lo90"]).median()), 2
+        ),
         "areas_with_p_type_differs_over_0.2": int((fitted["p_type_differs"] > 0.2).sum()),
         "publication": sorted(p.name for p in fit.glob("publication*")),
     }

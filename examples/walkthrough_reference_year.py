@@ -35,13 +35,22 @@ def main() -> dict:
     true_rest = truth[~is_treated].groupby("year")["index_true"].mean()
     reference = PROGRAMME_DEMO["start"] - 1
     gap = true_t - true_rest
-    rows = [{"year": int(y), "observed": round(float(obs[y]), 2),
-             "true": round(float(true_t[y]), 2),
-             "observed_minus_true": round(float(obs[y] - true_t[y]), 2),
-             "true_gap_to_other_areas_vs_reference": round(float(gap[y] - gap[reference]), 2)}
-            for y in true_t.index]
-    result = {"command": "python examples/walkthrough_reference_year.py",
-              "treated_areas": treated, "reference_year": reference, "years": rows}
+    rows = [
+        {
+            "year": int(y),
+            "observed": round(float(obs[y]), 2),
+            "true": round(float(true_t[y]), 2),
+            "observed_minus_true": round(float(obs[y] - true_t[y]), 2),
+            "true_gap_to_other_areas_vs_reference": round(float(gap[y] - gap[reference]), 2),
+        }
+        for y in true_t.index
+    ]
+    result = {
+        "command": "python examples/walkthrough_reference_year.py",
+        "treated_areas": treated,
+        "reference_year": reference,
+        "years": rows,
+    }
     OUT.write_text(json.dumps(result, indent=1) + "\n")
     return result
 

@@ -24,11 +24,11 @@ def subset(obj: dict, value_codes: dict[str, list[str]]) -> dict:
     keep = {}
     for d in cube.dims:
         patterns = value_codes.get(d.id, ["*"])
-        keep[d.id] = [i for i, c in enumerate(d.codes) if any(fnmatchcase(c, p)
-                                                              for p in patterns)]
+        keep[d.id] = [i for i, c in enumerate(d.codes) if any(fnmatchcase(c, p) for p in patterns)]
         if not keep[d.id]:
-            raise urllib.error.HTTPError("fake", 400, f"no {d.id} {patterns}", {},
-                                         io.BytesIO(b'{"title": "no such codes"}'))
+            raise urllib.error.HTTPError(
+                "fake", 400, f"no {d.id} {patterns}", {}, io.BytesIO(b'{"title": "no such codes"}')
+            )
     at = np.ix_(*[keep[d.id] for d in cube.dims])
     values, status = cube.values[at], cube.status[at]
     out = {k: v for k, v in obj.items() if k not in ("value", "status")}
@@ -51,8 +51,9 @@ def metadata(obj: dict) -> dict:
 
 
 def too_many_requests(url: str) -> urllib.error.HTTPError:
-    return urllib.error.HTTPError(url, 429, "Too Many Requests", {"Retry-After": "3"},
-                                  io.BytesIO(b""))
+    return urllib.error.HTTPError(
+        url, 429, "Too Many Requests", {"Retry-After": "3"}, io.BytesIO(b"")
+    )
 
 
 class FakeSCB:
@@ -87,6 +88,9 @@ class FakeSCB:
         obj = self.tables[table]
         if kind == "metadata":
             return json.dumps(metadata(obj), ensure_ascii=False).encode()
-        codes = {k[len("valueCodes["):-1]: v.split(",")
-                 for k, v in urllib.parse.parse_qsl(query) if k.startswith("valueCodes[")}
+        codes = {
+            k[len("valueCodes[") : -1]: v.split(",")
+            for k, v in urllib.parse.parse_qsl(query)
+            if k.startswith("valueCodes[")
+        }
         return json.dumps(subset(obj, codes), ensure_ascii=False).encode()

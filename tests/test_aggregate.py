@@ -46,9 +46,10 @@ def test_group_rates_are_the_rates_of_the_summed_counts():
     rng = np.random.default_rng(1)
     denom = rng.integers(100, 2000, size=(6, 2, 3)).astype(float)
     count = rng.binomial(denom.astype(int), 0.2).astype(float)
-    groups = area_groups([f"a{i}" for i in range(6)],
-                         {"a0": "g1", "a1": "g1", "a2": "g2", "a3": "g1", "a4": "g2",
-                          "a5": "g3"})
+    groups = area_groups(
+        [f"a{i}" for i in range(6)],
+        {"a0": "g1", "a1": "g1", "a2": "g2", "a3": "g1", "a4": "g2", "a5": "g3"},
+    )
     got = group_rates(100 * count / denom, denom, groups)
     members = {"g1": [0, 1, 3], "g2": [2, 4], "g3": [5]}
     for g, rows in members.items():
@@ -70,9 +71,11 @@ def test_a_one_deso_regso_has_its_deso_index_in_every_draw(deso_fit):
     assert len(single) >= 5
     area_of = dict(zip(key.of_area, ds["area"].values, strict=True))
     for g in single:
-        np.testing.assert_allclose(res.posterior["group_index"].sel(group=g).values,
-                                   res.posterior["index"].sel(area=area_of[g]).values,
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            res.posterior["group_index"].sel(group=g).values,
+            res.posterior["index"].sel(area=area_of[g]).values,
+            rtol=1e-12,
+        )
 
 
 @pytest.mark.slow
@@ -80,9 +83,12 @@ def test_regso_intervals_cover_the_true_regso_index(deso_fit):
     syn, ds, res = deso_fit
     truth = syn.truth[syn.truth["area_code"].isin(ds["area"].values)]
     tidy = syn.tidy[syn.tidy["area_code"].isin(ds["area"].values)]
-    true_rate = truth.melt(["area_code", "regso_code", "year"],
-                           [f"rate_{j}_true" for j in ("V1", "V2", "V3")],
-                           var_name="indicator", value_name="rate")
+    true_rate = truth.melt(
+        ["area_code", "regso_code", "year"],
+        [f"rate_{j}_true" for j in ("V1", "V2", "V3")],
+        var_name="indicator",
+        value_name="rate",
+    )
     true_rate["indicator"] = true_rate["indicator"].str[5:7]
     cells = true_rate.merge(tidy[["area_code", "year", "indicator", "denominator"]])
     cells["w_rate"] = cells["rate"] * cells["denominator"]
@@ -121,9 +127,25 @@ def test_sesindex_fit_on_deso_data_also_writes_their_regso_areas(tmp_path):
 
     from sesindex.cli import app
 
-    res = CliRunner().invoke(app, ["fit", "--data", "synthetic-deso", "--areas", "60",
-                                   "--years", "2023,2024", "--draws", "100", "--tune", "100",
-                                   "--no-report", "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "fit",
+            "--data",
+            "synthetic-deso",
+            "--areas",
+            "60",
+            "--years",
+            "2023,2024",
+            "--draws",
+            "100",
+            "--tune",
+            "100",
+            "--no-report",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert res.exit_code in (0, 3), res.output  # 3: the short run's gate may fail, loudly
     deso = pd.read_csv(tmp_path / "areas.csv", dtype={"area_code": str})
     regso = pd.read_csv(tmp_path / "regso_areas.csv", dtype={"area_code": str})
@@ -149,7 +171,6 @@ def test_a_deso_without_a_denominator_is_named_before_anything_is_sampled():
     denominator = inputs.denominator.copy()
     denominator[4, 1, 1] = np.nan
     with pytest.raises(DataValidationError, match=str(inputs.areas[4])):
-        prepare_groups(replace(inputs, denominator=denominator),
-                       deso_to_regso(inputs.areas))
+        prepare_groups(replace(inputs, denominator=denominator), deso_to_regso(inputs.areas))
     with pytest.raises(ValueError, match="official three"):
         prepare_groups(model_inputs(ds, ["V1", "V3"]), deso_to_regso(inputs.areas))

@@ -18,8 +18,7 @@ def _problems(path) -> str:
 
 def test_percentages_given_as_fractions_are_refused_with_the_fix(tmp_path):
     f = tmp_path / "fractions.csv"
-    f.write_text("area_code,year,indicator,value\n0114R001,2022,V1,0.12\n"
-                 "0114R002,2022,V1,0.30\n")
+    f.write_text("area_code,year,indicator,value\n0114R001,2022,V1,0.12\n0114R002,2022,V1,0.30\n")
     text = _problems(f)
     assert "multiply by 100" in text and "V1" in text and "lines: 2, 3" in text
 
@@ -34,16 +33,19 @@ def test_semicolons_and_decimal_commas_are_read_and_said(tmp_path):
 
 def test_a_file_that_is_not_utf8_names_its_line(tmp_path):
     f = tmp_path / "latin1.csv"
-    f.write_bytes((HEADER + "0114R001,2022,V1,1,10\n").encode() + "Kå,2022,V1,1,10\n"
-                  .encode("latin-1"))
+    f.write_bytes(
+        (HEADER + "0114R001,2022,V1,1,10\n").encode() + "Kå,2022,V1,1,10\n".encode("latin-1")
+    )
     text = _problems(f)
     assert "line 3 is not UTF-8" in text and "CSV UTF-8" in text
 
 
 def test_an_unknown_indicator_in_a_wide_file_is_named(tmp_path):
     f = tmp_path / "wide.csv"
-    f.write_text("area_code,year,V1_count,V1_denominator,V4_count,V4_denominator\n"
-                 "0114R001,2022,10,100,1,10\n")
+    f.write_text(
+        "area_code,year,V1_count,V1_denominator,V4_count,V4_denominator\n"
+        "0114R001,2022,10,100,1,10\n"
+    )
     text = _problems(f)
     assert "unknown indicator(s) V4" in text and "lines: 2" in text
 

@@ -20,16 +20,28 @@ def fitted():
     data = generate(n_areas=N_AREAS, years=(2022,), seed=5)
     # 250 of the 3,363 areas: typed relative to them (an explicit opt-in; the default
     # rule gives a partial set of areas no types, see the typing tests below)
-    spec = ModelSpec(years=(2022,), types_over="given_areas",
-                     sampler=SamplerSpec(tune=400, draws=500, seed=3))
+    spec = ModelSpec(
+        years=(2022,), types_over="given_areas", sampler=SamplerSpec(tune=400, draws=500, seed=3)
+    )
     return data, fit(data.dataset, spec)
 
 
 def test_outputs_have_the_documented_columns(fitted):
     _, res = fitted
-    need = {"area_code", "year", "ses_mean", "ses_lo90", "ses_hi90", "index_mean",
-            "index_lo90", "index_hi90", "rank_lo90", "rank_hi90", "fit_ok",
-            *[f"p_type_{k}" for k in range(1, 6)]}
+    need = {
+        "area_code",
+        "year",
+        "ses_mean",
+        "ses_lo90",
+        "ses_hi90",
+        "index_mean",
+        "index_lo90",
+        "index_hi90",
+        "rank_lo90",
+        "rank_hi90",
+        "fit_ok",
+        *[f"p_type_{k}" for k in range(1, 6)],
+    }
     assert need <= set(res.areas.columns)
     probs = res.areas[[f"p_type_{k}" for k in range(1, 6)]].sum(axis=1)
     assert np.allclose(probs, 1.0)
@@ -45,8 +57,10 @@ def test_recovers_truth_with_calibrated_intervals(fitted):
     # 90% intervals over 250 areas: binomial sd of the coverage is sqrt(.9*.1/250) = 0.019;
     # allow three sd either side
     tol = 3 * np.sqrt(0.9 * 0.1 / N_AREAS)
-    for lo, hi, truth in (("ses_lo90", "ses_hi90", truth_ses),
-                          ("index_lo90", "index_hi90", a["index_true"])):
+    for lo, hi, truth in (
+        ("ses_lo90", "ses_hi90", truth_ses),
+        ("index_lo90", "index_hi90", a["index_true"]),
+    ):
         cover = ((a[lo] <= truth) & (truth <= a[hi])).mean()
         assert abs(cover - 0.9) < tol, (lo, cover)
 
@@ -90,9 +104,14 @@ def test_percent_only_data_is_refused_with_instructions():
 
     from sesindex.data import from_tidy
 
-    df = pd.DataFrame({"area_code": ["1780R001", "1780R002"] * 3, "year": 2022,
-                       "indicator": ["V1", "V1", "V2", "V2", "V3", "V3"],
-                       "value": [10.0, 12.0, 8.0, 7.0, 2.0, 3.0]})
+    df = pd.DataFrame(
+        {
+            "area_code": ["1780R001", "1780R002"] * 3,
+            "year": 2022,
+            "indicator": ["V1", "V1", "V2", "V2", "V3", "V3"],
+            "value": [10.0, 12.0, 8.0, 7.0, 2.0, 3.0],
+        }
+    )
     with pytest.raises(ValueError, match="population tables"):
         fit(from_tidy(df), ModelSpec(years=(2022,)))
 
@@ -119,9 +138,24 @@ def test_cli_fit_marks_a_failed_gate_loudly(tmp_path):
 
     from sesindex.cli import app
 
-    res = CliRunner().invoke(app, ["fit", "--spec", "models/latent_factor_single_year.toml",
-                                   "--areas", "120", "--draws", "60", "--tune", "60",
-                                   "--maxdepth", "6", "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "fit",
+            "--spec",
+            "models/latent_factor_single_year.toml",
+            "--areas",
+            "120",
+            "--draws",
+            "60",
+            "--tune",
+            "60",
+            "--maxdepth",
+            "6",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     # 60 draws cannot give ESS >= 400: the gate must fail, loudly, and say so everywhere
     assert res.exit_code == 3, res.output
     assert "FIT GATE FAILED" in res.output
@@ -129,8 +163,9 @@ def test_cli_fit_marks_a_failed_gate_loudly(tmp_path):
     assert manifest["status"] == "failed" and manifest["fit_ok"] is False
     assert manifest["spec"]["sampler"]["maxdepth"] == 6  # --maxdepth reached the spec
     # whether this run's draws repeat bit for bit elsewhere (bayes.compiled.compile_origin)
-    assert manifest["model_compiled"].startswith(("loaded from PyTensor's disk cache",
-                                                  "compiled in this process"))
+    assert manifest["model_compiled"].startswith(
+        ("loaded from PyTensor's disk cache", "compiled in this process")
+    )
     areas = pd.read_csv(tmp_path / "areas.csv")
     assert len(areas) == 120 and not areas["fit_ok"].any()
     assert (tmp_path / "posterior.nc").exists() and (tmp_path / "report.html").exists()
@@ -141,8 +176,7 @@ def test_cli_fit_marks_a_failed_gate_loudly(tmp_path):
     assert "klarade inte sin anpassningskontroll" in (tmp_path / "explorer.html").read_text()
 
 
-def test_posterior_file_keeps_sampled_values_exactly_and_derived_draws_to_2_pow_minus_13(
-        tmp_path):
+def test_posterior_file_keeps_sampled_values_exactly_and_derived_draws_to_2_pow_minus_13(tmp_path):
     import xarray as xr
 
     from sesindex.bayes import ModelSpec, fit
@@ -166,15 +200,18 @@ def test_posterior_file_keeps_sampled_values_exactly_and_derived_draws_to_2_pow_
         np.testing.assert_allclose(a[floats], b[floats], rtol=5e-6, equal_nan=True)
     # /posterior holds posterior.nc's groups, in memory as on disk (there rounded)
     assert set(tree["posterior"].children) == set(written["posterior"].children)
-    np.testing.assert_array_equal(tree["posterior"]["posterior"]["index"].values,
-                                  res.posterior["index"].values)
-    np.testing.assert_allclose(written["posterior"]["posterior"]["index"].values,
-                               res.posterior["index"].values, rtol=ROUNDING_ERROR)
+    np.testing.assert_array_equal(
+        tree["posterior"]["posterior"]["index"].values, res.posterior["index"].values
+    )
+    np.testing.assert_allclose(
+        written["posterior"]["posterior"]["index"].values,
+        res.posterior["index"].values,
+        rtol=ROUNDING_ERROR,
+    )
     back = xr.open_datatree(tmp_path / "posterior.nc")
     assert set(back.children) == set(res.idata.children)
     for name in ("alpha", "lam", "dispersion", "tau"):  # sampled: exact
-        np.testing.assert_array_equal(back.posterior[name].values,
-                                      res.idata.posterior[name].values)
+        np.testing.assert_array_equal(back.posterior[name].values, res.idata.posterior[name].values)
     for name in ("eta", "index"):  # derived: float32, mantissa rounded to 12 bits
         got, want = back.posterior[name].values, res.posterior[name].values
         assert got.dtype == np.float32 and got.shape == want.shape
@@ -196,10 +233,16 @@ def test_marginal_likelihood_equals_the_dense_gaussian(n_year, tau):
     r, d = rng.normal(size=shape), rng.uniform(0.05, 0.5, size=shape)
     lam, kappa = np.array([0.6, 0.5, 0.9]), np.array([0.2, 0.1, 0.3])
     rho, muni = 0.3, np.array([0, 0, 1, 1, 1])
-    graph = marginal_neg2loglik(pt.as_tensor(r), pt.as_tensor(d), pt.as_tensor(lam),
-                                pt.as_tensor(tau),
-                                pt.as_tensor(kappa) if n_year > 1 else None,
-                                pt.as_tensor(rho), pt.as_tensor(muni), n_ind=3)
+    graph = marginal_neg2loglik(
+        pt.as_tensor(r),
+        pt.as_tensor(d),
+        pt.as_tensor(lam),
+        pt.as_tensor(tau),
+        pt.as_tensor(kappa) if n_year > 1 else None,
+        pt.as_tensor(rho),
+        pt.as_tensor(muni),
+        n_ind=3,
+    )
     got = pytensor.function([], graph, mode="FAST_COMPILE")()
     want = dense_neg2loglik(r, d, lam, tau, kappa, rho, muni)
     assert got == pytest.approx(want, rel=1e-9)
@@ -220,9 +263,14 @@ def test_state_draws_match_the_dense_gaussian_posterior(spatial):
     muni = np.array([0, 0, 1])
     z = rng.normal(size=(n_area, n_year, n_ind))
     v = rng.uniform(0.05, 0.3, size=z.shape)
-    p = {"alpha": np.array([0.1, -0.2, 0.3]), "lam": np.array([0.6, 0.5, 0.9]),
-         "dispersion": np.array([0.04, -0.01, 0.09]), "rho": 0.4, "tau": 0.3,
-         "kappa": np.array([0.2, 0.15, 0.3])}
+    p = {
+        "alpha": np.array([0.1, -0.2, 0.3]),
+        "lam": np.array([0.6, 0.5, 0.9]),
+        "dispersion": np.array([0.04, -0.01, 0.09]),
+        "rho": 0.4,
+        "tau": 0.3,
+        "kappa": np.array([0.2, 0.15, 0.3]),
+    }
     offset = np.array([0.4, -0.3, 0.1]) if spatial else np.zeros(n_area)
     var0 = 0.35 if spatial else 1 - p["rho"]
     if spatial:
@@ -267,8 +315,9 @@ def test_state_draws_match_the_dense_gaussian_posterior(spatial):
 def test_an_advi_fit_never_passes_the_gate():
     # independent draws from an approximation would pass R-hat/ESS trivially
     data = generate(n_areas=30, years=(2022,), seed=2)
-    spec = ModelSpec(years=(2022,), sampler=SamplerSpec(backend="advi", draws=100,
-                                                        advi_iterations=2000, seed=1))
+    spec = ModelSpec(
+        years=(2022,), sampler=SamplerSpec(backend="advi", draws=100, advi_iterations=2000, seed=1)
+    )
     res = fit(data.dataset, spec)
     assert res.gate["checks"]["exact_sampler"] is False
     assert not res.gate["passed"] and not res.areas["fit_ok"].any()
@@ -293,7 +342,7 @@ def test_bitround_errs_by_at_most_its_bound_and_the_bound_is_reached():
     assert err.max() <= ROUNDING_ERROR
     # below a tie in float64, a tie in float32: the two roundings add up beyond half a
     # unit of the kept bits, so no bound of 2**-(KEEP_BITS + 1) alone would hold
-    edge = 1 + 2.0 ** -(KEEP_BITS + 1) - 2.0 ** -26
+    edge = 1 + 2.0 ** -(KEEP_BITS + 1) - 2.0**-26
     got = float(bitround(np.array([edge]))[0])
-    assert got == 1 + 2.0 ** -KEEP_BITS
+    assert got == 1 + 2.0**-KEEP_BITS
     assert 2.0 ** -(KEEP_BITS + 1) * edge < got - edge <= ROUNDING_ERROR * edge

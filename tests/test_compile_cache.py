@@ -21,8 +21,9 @@ from sesindex.data.synthetic import generate
 
 
 def _inputs(n_areas=40, years=(2022, 2023, 2024), seed=3):
-    return model_inputs(generate(n_areas=n_areas, years=years, seed=seed).dataset,
-                        ["V1", "V2", "V3"])
+    return model_inputs(
+        generate(n_areas=n_areas, years=years, seed=seed).dataset, ["V1", "V2", "V3"]
+    )
 
 
 # the packaged 14-year spec's form: variance dispersion (a truncated normal), jumps
@@ -61,16 +62,25 @@ def test_the_variance_prior_is_pymcs_truncated_normal():
     with pm.Model(coords=coords) as ours:
         variance_prior(-pm.Data("v_min", v_min))
     with pm.Model(coords=coords) as reference:
-        pm.TruncatedNormal("dispersion", 0.0, PRIOR["dispersion_sd"],
-                           lower=-pm.Data("v_min", v_min), dims="indicator")
-    np.testing.assert_array_equal(ours.initial_point()["dispersion_interval__"],
-                                  reference.initial_point()["dispersion_interval__"])
+        pm.TruncatedNormal(
+            "dispersion",
+            0.0,
+            PRIOR["dispersion_sd"],
+            lower=-pm.Data("v_min", v_min),
+            dims="indicator",
+        )
+    np.testing.assert_array_equal(
+        ours.initial_point()["dispersion_interval__"],
+        reference.initial_point()["dispersion_interval__"],
+    )
     for x in ([-1.0, 0.2, 2.0], [-9.0, -3.0, 0.0]):  # log(s + v_min)
         point = {"dispersion_interval__": np.array(x)}
         assert ours.compile_logp()(point) == pytest.approx(
-            reference.compile_logp()(point), rel=1e-13)
-        np.testing.assert_allclose(ours.compile_dlogp()(point),
-                                   reference.compile_dlogp()(point), rtol=1e-13)
+            reference.compile_logp()(point), rel=1e-13
+        )
+        np.testing.assert_allclose(
+            ours.compile_dlogp()(point), reference.compile_dlogp()(point), rtol=1e-13
+        )
 
 
 def test_with_data_casts_and_names_what_it_does_not_know():
@@ -97,11 +107,19 @@ print(json.dumps({"cached": m.cached_on_disk, "loaded": m.loaded_from_disk,
 
 @pytest.mark.slow
 def test_a_second_process_loads_the_density_from_disk(tmp_path):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
-               PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}")
-    runs = [json.loads(subprocess.run([sys.executable, "-c", CHILD], env=env, check=True,
-                                      capture_output=True, text=True).stdout.splitlines()[-1])
-            for _ in range(2)]
+    env = dict(
+        os.environ,
+        NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+        PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}",
+    )
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", CHILD], env=env, check=True, capture_output=True, text=True
+            ).stdout.splitlines()[-1]
+        )
+        for _ in range(2)
+    ]
     assert [r["loaded"] for r in runs] == [False, True]
     assert runs[0]["cached"] and runs[1]["cached"]
     assert runs[0]["logp"] == runs[1]["logp"]
@@ -109,14 +127,27 @@ def test_a_second_process_loads_the_density_from_disk(tmp_path):
 
 @pytest.mark.slow
 def test_processes_compiling_at_once_leave_a_cache_the_next_one_loads(tmp_path):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
-               PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}")
-    at_once = [subprocess.Popen([sys.executable, "-c", CHILD], env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-               for _ in range(2)]
+    env = dict(
+        os.environ,
+        NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+        PYTENSOR_FLAGS=f"base_compiledir={tmp_path / 'pytensor'}",
+    )
+    at_once = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     first = [json.loads(p.communicate()[0].splitlines()[-1]) for p in at_once]
     assert all(p.returncode == 0 for p in at_once)
-    then = json.loads(subprocess.run([sys.executable, "-c", CHILD], env=env, check=True,
-                                     capture_output=True, text=True).stdout.splitlines()[-1])
+    then = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", CHILD], env=env, check=True, capture_output=True, text=True
+        ).stdout.splitlines()[-1]
+    )
     assert then["loaded"]
     assert {r["logp"] for r in first} == {then["logp"]}

@@ -15,12 +15,14 @@ from sesindex.data.synthetic import generate
 
 
 def _inputs(n_areas, years, seed):
-    return model_inputs(generate(n_areas=n_areas, years=years, seed=seed).dataset,
-                        ["V1", "V2", "V3"])
+    return model_inputs(
+        generate(n_areas=n_areas, years=years, seed=seed).dataset, ["V1", "V2", "V3"]
+    )
 
 
-@pytest.mark.parametrize("years_a,years_b", [((2023,), (2024,)),
-                                             ((2022, 2023, 2024), (2019, 2020, 2021))])
+@pytest.mark.parametrize(
+    "years_a,years_b", [((2023,), (2024,)), ((2022, 2023, 2024), (2019, 2020, 2021))]
+)
 def test_swapped_data_give_the_density_of_a_model_built_for_them(years_a, years_b):
     # the property with_data relies on: no number of areas or municipalities of the first
     # data is baked into the graph (the number of years is: one level per year)
@@ -44,8 +46,11 @@ def test_one_compilation_per_form(monkeypatch, compile):
 
     import sesindex.bayes.sampling.cache as compile_cache
 
-    owner, name = ((compile_cache, "disk_cached_model") if compile == "disk"
-                   else (nutpie, "compile_pymc_model"))
+    owner, name = (
+        (compile_cache, "disk_cached_model")
+        if compile == "disk"
+        else (nutpie, "compile_pymc_model")
+    )
     calls = []
     real = getattr(owner, name)
     monkeypatch.setattr(owner, name, lambda model, **kw: calls.append(1) or real(model, **kw))
@@ -57,8 +62,10 @@ def test_one_compilation_per_form(monkeypatch, compile):
     second = compiled_model(b, form, compile=compile, origin=origins[1])
     assert len(calls) <= 1  # 0 when an earlier test compiled this form already
     # what a fit's manifest records: where the code came from, and the second reuses it
-    made = {"disk": ("loaded from PyTensor's disk cache", "compiled in this process"),
-            "process": ("compiled by nutpie in this process",)}[compile]
+    made = {
+        "disk": ("loaded from PyTensor's disk cache", "compiled in this process"),
+        "process": ("compiled by nutpie in this process",),
+    }[compile]
     assert origins[1]["model_compiled"].removesuffix(", reused") in made
     assert origins[1]["model_compiled"].endswith(", reused")
     assert origins[0]["model_compiled"].endswith(", reused") == (len(calls) == 0)

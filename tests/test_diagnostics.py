@@ -12,9 +12,11 @@ def _arviz(x: np.ndarray) -> dict[str, np.ndarray]:
     # tail ESS at the 5 % and 95 % quantiles (Vehtari et al. 2021; ArviZ 0.x's default,
     # ArviZ 1.x's default is its 94 % interval: 3 % and 97 %), so named for both
     ds = xr.Dataset({"q": (("chain", "draw", "k"), x)})
-    return {"rhat": az.rhat(ds)["q"].values,
-            "ess_bulk": az.ess(ds, method="bulk")["q"].values,
-            "ess_tail": az.ess(ds, method="tail", prob=(0.05, 0.95))["q"].values}
+    return {
+        "rhat": az.rhat(ds)["q"].values,
+        "ess_bulk": az.ess(ds, method="bulk")["q"].values,
+        "ess_tail": az.ess(ds, method="tail", prob=(0.05, 0.95))["q"].values,
+    }
 
 
 def _chains(rng, n_chain, n_draw, k, phi):

@@ -32,8 +32,10 @@ def test_a_planted_national_trend_is_recovered():
 
     cfg = SyntheticConfig(trend=(0.1, -0.15, 0.06), common_drift=-0.06)
     data = generate(n_areas=150, years=tuple(range(2019, 2025)), seed=11, config=cfg)
-    res = fit(data.dataset, ModelSpec(municipality=False, sampler=SamplerSpec(
-        tune=300, draws=300, seed=3)))
+    res = fit(
+        data.dataset,
+        ModelSpec(municipality=False, sampler=SamplerSpec(tune=300, draws=300, seed=3)),
+    )
     ix = _index_draws(res)
     true = _grid(data.truth, res, "index_true")
     move = ix.mean(axis=1)[:, -1] - ix.mean(axis=1)[:, 0]
@@ -54,8 +56,12 @@ def test_a_planted_jump_gets_through_and_one_tau_shrinks_it():
     data = generate(n_areas=100, years=tuple(range(2017, 2025)), seed=5, config=cfg)
     results = {}
     for steps in ("jumps", "normal"):
-        res = fit(data.dataset, ModelSpec(steps=steps, municipality=False,
-                                          sampler=SamplerSpec(tune=300, draws=300, seed=4)))
+        res = fit(
+            data.dataset,
+            ModelSpec(
+                steps=steps, municipality=False, sampler=SamplerSpec(tune=300, draws=300, seed=4)
+            ),
+        )
         hit = _grid(data.truth, res, "jump")[:, 1:].astype(bool)
         true = np.diff(_grid(data.truth, res, "index_true"), axis=1)[hit]
         results[steps] = (np.diff(_index_draws(res), axis=2)[:, hit], true)
@@ -78,11 +84,18 @@ def test_smoothed_sampling_variances_remove_the_count_weighting_bias():
         data = generate(n_areas=300, years=(2022, 2023, 2024), seed=seed)
         inputs = model_inputs(data.dataset, ["V1", "V2", "V3"])
         truth = data.truth.set_index(["area_code", "year"])
-        p = np.stack([truth[f"rate_{j}_true"].unstack().loc[inputs.areas, inputs.years]
-                      .to_numpy() / 100 for j in ("V1", "V2", "V3")], axis=-1)
+        p = np.stack(
+            [
+                truth[f"rate_{j}_true"].unstack().loc[inputs.areas, inputs.years].to_numpy() / 100
+                for j in ("V1", "V2", "V3")
+            ],
+            axis=-1,
+        )
         err = inputs.z - np.log(p / (1 - p))
-        for name, v in (("observed", inputs.v),
-                        ("smoothed", smooth_sampling_variances(inputs, False).v)):
+        for name, v in (
+            ("observed", inputs.v),
+            ("smoothed", smooth_sampling_variances(inputs, False).v),
+        ):
             biases[name].append(np.sum(err / v) / np.sum(1 / v))
     for name, limit, above in (("observed", 4, True), ("smoothed", 2, False)):
         b = np.asarray(biases[name])

@@ -18,9 +18,15 @@ MODELS = __import__("pathlib").Path(__file__).parents[1] / "models"
 
 def rates(values, indicators=("V1", "V2", "V3")):
     a = np.asarray(values, float)[:, None, :]
-    return xr.DataArray(a, dims=("area", "year", "indicator"),
-                        coords={"indicator": list(indicators), "year": [2022],
-                                "area": [f"0114R{i + 1:03d}" for i in range(a.shape[0])]})
+    return xr.DataArray(
+        a,
+        dims=("area", "year", "indicator"),
+        coords={
+            "indicator": list(indicators),
+            "year": [2022],
+            "area": [f"0114R{i + 1:03d}" for i in range(a.shape[0])],
+        },
+    )
 
 
 def test_official_index_is_plain_mean_of_percentages():
@@ -107,8 +113,15 @@ def tidy_for(index_values):
     rows = []
     for i, v in enumerate(index_values):
         for ind in ("V1", "V2", "V3"):
-            rows.append({"area_code": f"0114R{i + 1:03d}", "year": 2022, "indicator": ind,
-                         "count": v * 10, "denominator": 1000})
+            rows.append(
+                {
+                    "area_code": f"0114R{i + 1:03d}",
+                    "year": 2022,
+                    "indicator": ind,
+                    "count": v * 10,
+                    "denominator": 1000,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -136,8 +149,9 @@ def test_supplied_cutpoints_type_partial_data():
 
 
 def test_population_weighted_spec_needs_denominators():
-    df = tidy_for([1, 2, 3]).assign(value=lambda d: d["count"] / 10,
-                                    count=np.nan, denominator=np.nan)
+    df = tidy_for([1, 2, 3]).assign(
+        value=lambda d: d["count"] / 10, count=np.nan, denominator=np.nan
+    )
     with pytest.raises(ValueError, match="population"):
         compute_index(from_tidy(df), IndexSpec(moments="population"))
 
@@ -183,16 +197,17 @@ def test_percentile_rank_composites_that_tie_exactly_are_equal_bits():
     rates = np.random.default_rng(1).integers(0, 50, size=(3363, 3)).astype(float)
     doubled = (2 * rankdata(rates, axis=0)).astype(np.int64)
     for weights, whole in ((None, (1, 1, 1)), ((0.5, 0.25, 0.25), (2, 1, 1))):
-        got = composite(rates, IndexSpec(normalisation="rank", weights=weights),
-                        ["V1", "V2", "V3"])
+        got = composite(rates, IndexSpec(normalisation="rank", weights=weights), ["V1", "V2", "V3"])
         exact = doubled @ np.array(whole)
         assert np.unique(got).size == np.unique(exact).size
         assert np.array_equal(np.argsort(got, kind="stable"), np.argsort(exact, kind="stable"))
     # weights that cannot be made whole: the usual sum, equal within rounding
-    approx = composite(rates, IndexSpec(normalisation="rank", weights=(0.3, 0.3, 0.3)),
-                       ["V1", "V2", "V3"])
-    assert np.allclose(approx, (doubled.sum(axis=1) / (6 * 3363)), rtol=0,
-                       atol=4 * np.finfo(float).eps)
+    approx = composite(
+        rates, IndexSpec(normalisation="rank", weights=(0.3, 0.3, 0.3)), ["V1", "V2", "V3"]
+    )
+    assert np.allclose(
+        approx, (doubled.sum(axis=1) / (6 * 3363)), rtol=0, atol=4 * np.finfo(float).eps
+    )
 
 
 def test_a_year_lacking_an_area_says_which_in_the_index_and_the_fit():

@@ -35,8 +35,9 @@ def test_long_csv_and_parquet_give_the_same_dataset(tmp_path, clean):
 
 
 def test_wide_csv(tmp_path, clean):
-    wide = clean.pivot(index=["area_code", "year"], columns="indicator",
-                       values=["count", "denominator"])
+    wide = clean.pivot(
+        index=["area_code", "year"], columns="indicator", values=["count", "denominator"]
+    )
     wide.columns = [f"{ind}_{what}" for what, ind in wide.columns]
     wide.reset_index().to_csv(tmp_path / "w.csv", index=False)
     ds = load_data(str(tmp_path / "w.csv")).dataset
@@ -74,16 +75,29 @@ def test_real_bundle_education_share_is_a_sum_not_a_mean_of_percentages():
     deso = pd.read_csv
     ds = load_data("sweden-regso-2022").dataset
     c = ds["count"].sel(indicator="forgymnasial_25_64", year=2022)
-    assert c.sel(area="0114R001").item() == a.loc["0114R001", "edu_forgymnasial"] + a.loc[
-        "0114R001", "edu_missing"]
+    assert (
+        c.sel(area="0114R001").item()
+        == a.loc["0114R001", "edu_forgymnasial"] + a.loc["0114R001", "edu_missing"]
+    )
     del deso
 
 
 def test_deso_aggregation_sums_counts():
-    t = pd.DataFrame({"area_code": ["0114C1010", "0114C1030", "0114C1050"], "year": 2022,
-                      "indicator": "V2", "count": [5, 15, 2], "denominator": [50, 50, 40]})
-    k = pd.DataFrame({"deso_code": ["0114C1010", "0114C1030", "0114C1050"],
-                      "regso_code": ["0114R001", "0114R001", "0114R002"]})
+    t = pd.DataFrame(
+        {
+            "area_code": ["0114C1010", "0114C1030", "0114C1050"],
+            "year": 2022,
+            "indicator": "V2",
+            "count": [5, 15, 2],
+            "denominator": [50, 50, 40],
+        }
+    )
+    k = pd.DataFrame(
+        {
+            "deso_code": ["0114C1010", "0114C1030", "0114C1050"],
+            "regso_code": ["0114R001", "0114R001", "0114R002"],
+        }
+    )
     out = deso_to_regso_tidy(t, k).set_index("area_code")
     assert out.loc["0114R001", "count"] == 20 and out.loc["0114R001", "denominator"] == 100
     # 20/100 = 20 %, whereas the mean of the DeSO percentages would be (10 + 30) / 2 = 20 too;
@@ -98,15 +112,24 @@ def test_deso_aggregation_names_unknown_and_refuses_percentages():
     d = pd.DataFrame({"deso_code": ["0114C1010", "9999C9999"], "n": [1, 2]})
     with pytest.raises(DataValidationError, match="9999C9999"):
         aggregate_counts(d, k, columns=["n"])
-    pct = pd.DataFrame({"area_code": ["0114C1010"], "year": 2022, "indicator": "V1",
-                        "count": [np.nan], "denominator": [np.nan], "value": [12.0]})
+    pct = pd.DataFrame(
+        {
+            "area_code": ["0114C1010"],
+            "year": 2022,
+            "indicator": "V1",
+            "count": [np.nan],
+            "denominator": [np.nan],
+            "value": [12.0],
+        }
+    )
     with pytest.raises(DataValidationError, match="cannot be summed"):
         deso_to_regso_tidy(pct, k)
 
 
 def test_percent_only_data_says_how_to_supply_denominators():
-    df = pd.DataFrame({"area_code": ["1780R001"], "year": [2022], "indicator": ["V1"],
-                       "value": [12.3]})
+    df = pd.DataFrame(
+        {"area_code": ["1780R001"], "year": [2022], "indicator": ["V1"], "value": [12.3]}
+    )
     from sesindex.data import from_tidy
 
     with pytest.raises(ValueError, match="population tables"):

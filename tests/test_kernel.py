@@ -15,40 +15,67 @@ def _graph_value_and_grad(z, v, muni, theta, panel, municipality):
 
     from sesindex.bayes.likelihood.reference import marginal_neg2loglik
 
-    sym = {"alpha": pt.dmatrix(), "lam": pt.dvector(), "dispersion": pt.dvector(),
-           "rho": pt.dscalar(), "tau": pt.dmatrix(), "kappa": pt.dvector()}
-    neg2 = marginal_neg2loglik(z - sym["alpha"], sym["dispersion"] + v, sym["lam"],
-                               sym["tau"] if panel else pt.as_tensor(0.0),
-                               sym["kappa"] if panel else None,
-                               sym["rho"] if municipality else pt.as_tensor(0.0),
-                               muni if municipality else None, n_ind=z.shape[-1])
-    wrt = ["alpha", "lam", "dispersion"] + (["rho"] if municipality else []) + (
-        ["tau", "kappa"] if panel else [])
+    sym = {
+        "alpha": pt.dmatrix(),
+        "lam": pt.dvector(),
+        "dispersion": pt.dvector(),
+        "rho": pt.dscalar(),
+        "tau": pt.dmatrix(),
+        "kappa": pt.dvector(),
+    }
+    neg2 = marginal_neg2loglik(
+        z - sym["alpha"],
+        sym["dispersion"] + v,
+        sym["lam"],
+        sym["tau"] if panel else pt.as_tensor(0.0),
+        sym["kappa"] if panel else None,
+        sym["rho"] if municipality else pt.as_tensor(0.0),
+        muni if municipality else None,
+        n_ind=z.shape[-1],
+    )
+    wrt = (
+        ["alpha", "lam", "dispersion"]
+        + (["rho"] if municipality else [])
+        + (["tau", "kappa"] if panel else [])
+    )
     logp = -0.5 * neg2
-    f = pytensor.function(list(sym.values()), [logp, *pytensor.grad(logp, [sym[k] for k in wrt])],
-                          on_unused_input="ignore", mode="FAST_COMPILE")
+    f = pytensor.function(
+        list(sym.values()),
+        [logp, *pytensor.grad(logp, [sym[k] for k in wrt])],
+        on_unused_input="ignore",
+        mode="FAST_COMPILE",
+    )
     out = f(*(theta[k] for k in sym))
     return float(out[0]), dict(zip(wrt, out[1:], strict=True))
 
 
-@pytest.mark.parametrize(("panel", "municipality", "n_year"),
-                         [pytest.param(True, True, 4, marks=pytest.mark.slow),
-                          (True, False, 3), (False, True, 1), (False, False, 1),
-                          (True, True, 2)])
+@pytest.mark.parametrize(
+    ("panel", "municipality", "n_year"),
+    [
+        pytest.param(True, True, 4, marks=pytest.mark.slow),
+        (True, False, 3),
+        (False, True, 1),
+        (False, False, 1),
+        (True, True, 2),
+    ],
+)
 def test_value_and_gradient_equal_the_graph(panel, municipality, n_year):
     rng = np.random.default_rng(n_year + 10 * panel + 100 * municipality)
     z = rng.normal(size=(7, n_year, 3))
     v = rng.uniform(0.05, 0.3, size=z.shape)
     muni = np.array([0, 0, 1, 2, 2, 2, 1])
     # a level per year and indicator, a random-walk sd per area and step
-    theta = {"alpha": rng.normal(size=(n_year, 3)), "lam": rng.uniform(0.3, 1.0, 3),
-             # one indicator under-dispersed (negative dispersion above -min v)
-             "dispersion": np.array([0.04, -0.01, 0.09]),
-             "rho": 0.35 if municipality else 0.0, "tau": rng.uniform(0.1, 0.4, (7, n_year)),
-             "kappa": rng.uniform(0.1, 0.4, 3)}
+    theta = {
+        "alpha": rng.normal(size=(n_year, 3)),
+        "lam": rng.uniform(0.3, 1.0, 3),
+        # one indicator under-dispersed (negative dispersion above -min v)
+        "dispersion": np.array([0.04, -0.01, 0.09]),
+        "rho": 0.35 if municipality else 0.0,
+        "tau": rng.uniform(0.1, 0.4, (7, n_year)),
+        "kappa": rng.uniform(0.1, 0.4, 3),
+    }
     want, want_grad = _graph_value_and_grad(z, v, muni, theta, panel, municipality)
-    got, got_grad = loglik_and_grad(z, v, muni, **theta, panel=panel,
-                                    municipality=municipality)
+    got, got_grad = loglik_and_grad(z, v, muni, **theta, panel=panel, municipality=municipality)
     assert got == pytest.approx(want, rel=1e-12)
     got_grad["rho"] = got_grad["rho"] - got_grad["var0"]  # var0 = 1 - rho in the graph
     if panel:  # the step into year 0 does not exist: its gradient is 0 in both
@@ -63,13 +90,17 @@ def test_gradient_matches_finite_differences_at_a_small_random_walk_sd():
     rng = np.random.default_rng(7)
     z, v = rng.normal(size=(6, 5, 3)), rng.uniform(0.01, 0.1, size=(6, 5, 3))
     muni = np.array([0, 1, 1, 2, 2, 0])
-    theta = {"alpha": np.zeros(3), "lam": np.array([0.5, 0.7, 0.9]),
-             "dispersion": np.array([0.001, 0.0, 0.02]), "rho": 0.2, "tau": 0.01,
-             "kappa": np.array([0.2, 0.3, 0.1])}
+    theta = {
+        "alpha": np.zeros(3),
+        "lam": np.array([0.5, 0.7, 0.9]),
+        "dispersion": np.array([0.001, 0.0, 0.02]),
+        "rho": 0.2,
+        "tau": 0.01,
+        "kappa": np.array([0.2, 0.3, 0.1]),
+    }
 
     def value(**kw):
-        return loglik_and_grad(z, v, muni, **{**theta, **kw}, panel=True,
-                               municipality=True)[0]
+        return loglik_and_grad(z, v, muni, **{**theta, **kw}, panel=True, municipality=True)[0]
 
     _, grad = loglik_and_grad(z, v, muni, **theta, panel=True, municipality=True)
     grad["rho"] = grad["rho"] - grad["var0"]  # var0 = 1 - rho by default
@@ -89,16 +120,16 @@ def test_model_density_is_the_kernel_and_the_graph_alike(dispersion):
     from sesindex.bayes.model.inputs import model_inputs
     from sesindex.data.synthetic import generate
 
-    inputs = model_inputs(generate(n_areas=40, years=(2021, 2022, 2023), seed=3).dataset,
-                          ["V1", "V2", "V3"])
+    inputs = model_inputs(
+        generate(n_areas=40, years=(2021, 2022, 2023), seed=3).dataset, ["V1", "V2", "V3"]
+    )
     kernel = build_model(inputs, ModelForm(municipality=True, dispersion=dispersion))
-    graph = build_model(inputs, ModelForm(municipality=True, dispersion=dispersion,
-                                          graph=True))
+    graph = build_model(inputs, ModelForm(municipality=True, dispersion=dispersion, graph=True))
     point = {k: x + 0.1 for k, x in kernel.initial_point().items()}
-    assert kernel.compile_logp()(point) == pytest.approx(graph.compile_logp()(point),
-                                                         rel=1e-12)
-    np.testing.assert_allclose(kernel.compile_dlogp()(point), graph.compile_dlogp()(point),
-                               rtol=1e-9)
+    assert kernel.compile_logp()(point) == pytest.approx(graph.compile_logp()(point), rel=1e-12)
+    np.testing.assert_allclose(
+        kernel.compile_dlogp()(point), graph.compile_dlogp()(point), rtol=1e-9
+    )
 
 
 def test_spatial_offset_and_first_year_variance_gradients_match_finite_differences():
@@ -107,14 +138,19 @@ def test_spatial_offset_and_first_year_variance_gradients_match_finite_differenc
     rng = np.random.default_rng(8)
     z, v = rng.normal(size=(6, 3, 3)), rng.uniform(0.02, 0.2, size=(6, 3, 3))
     muni = np.array([0, 1, 1, 2, 2, 0])
-    base = {"alpha": rng.normal(size=3), "lam": np.array([0.5, 0.7, 0.9]),
-            "dispersion": np.array([0.01, 0.0, 0.02]), "rho": 0.2, "tau": 0.1,
-            "kappa": np.array([0.2, 0.3, 0.1]), "var0": 0.45,
-            "offset": rng.normal(0, 0.5, 6)}
+    base = {
+        "alpha": rng.normal(size=3),
+        "lam": np.array([0.5, 0.7, 0.9]),
+        "dispersion": np.array([0.01, 0.0, 0.02]),
+        "rho": 0.2,
+        "tau": 0.1,
+        "kappa": np.array([0.2, 0.3, 0.1]),
+        "var0": 0.45,
+        "offset": rng.normal(0, 0.5, 6),
+    }
 
     def value(**kw):
-        return loglik_and_grad(z, v, muni, **{**base, **kw}, panel=True,
-                               municipality=True)[0]
+        return loglik_and_grad(z, v, muni, **{**base, **kw}, panel=True, municipality=True)[0]
 
     _, grad = loglik_and_grad(z, v, muni, **base, panel=True, municipality=True)
     h = 1e-6
@@ -146,10 +182,19 @@ def test_extreme_parameters_give_a_non_finite_density_not_an_exception():
     # samplers probe wild values on divergent trajectories: the kernel must answer with
     # inf/nan (a divergence), as the pytensor graph does, never raise
     z, v = np.zeros((3, 1, 3)), np.full((3, 1, 3), 0.1)
-    value, _ = loglik_and_grad(z, v, np.array([0, 0, 1]), alpha=np.zeros(3),
-                               lam=np.array([1e98, 0.0, np.inf]),
-                               dispersion=np.array([1e10, 1e79, 1e172]), rho=1.0, tau=1.0,
-                               kappa=np.ones(3), panel=False, municipality=True)
+    value, _ = loglik_and_grad(
+        z,
+        v,
+        np.array([0, 0, 1]),
+        alpha=np.zeros(3),
+        lam=np.array([1e98, 0.0, np.inf]),
+        dispersion=np.array([1e10, 1e79, 1e172]),
+        rho=1.0,
+        tau=1.0,
+        kappa=np.ones(3),
+        panel=False,
+        municipality=True,
+    )
     assert not np.isfinite(value)
 
 
@@ -157,11 +202,18 @@ def _jump_problem(seed: int = 1):
     rng = np.random.default_rng(seed)
     n_area, n_year = 6, 5
     z, v = rng.normal(size=(n_area, n_year, 3)), rng.uniform(0.05, 0.3, (n_area, n_year, 3))
-    theta = {"alpha": rng.normal(size=(n_year, 3)), "lam": rng.uniform(0.3, 1.0, 3),
-             "dispersion": np.array([0.04, -0.01, 0.09]), "rho": 0.0,
-             "tau": rng.uniform(0.1, 0.5, (n_area, n_year)),
-             "kappa": rng.uniform(0.1, 0.4, 3), "var0": 0.7,
-             "offset": rng.normal(0, 0.3, n_area), "jump_sd": 0.8, "jump_share": 0.2}
+    theta = {
+        "alpha": rng.normal(size=(n_year, 3)),
+        "lam": rng.uniform(0.3, 1.0, 3),
+        "dispersion": np.array([0.04, -0.01, 0.09]),
+        "rho": 0.0,
+        "tau": rng.uniform(0.1, 0.5, (n_area, n_year)),
+        "kappa": rng.uniform(0.1, 0.4, 3),
+        "var0": 0.7,
+        "offset": rng.normal(0, 0.3, n_area),
+        "jump_sd": 0.8,
+        "jump_share": 0.2,
+    }
     return z, v, np.zeros(n_area, np.int64), theta
 
 
@@ -177,11 +229,19 @@ def test_jump_mixture_is_the_sum_over_its_components():
     plain = {**theta, "jump_sd": None, "jump_share": 0.0}
 
     def per_area(tau):
-        return np.array([loglik_and_grad(z[i:i + 1], v[i:i + 1], muni[i:i + 1],
-                                         **{**plain, "tau": tau[i:i + 1],
-                                            "offset": theta["offset"][i:i + 1]},
-                                         panel=True, municipality=False)[0]
-                         for i in range(n_area)])
+        return np.array(
+            [
+                loglik_and_grad(
+                    z[i : i + 1],
+                    v[i : i + 1],
+                    muni[i : i + 1],
+                    **{**plain, "tau": tau[i : i + 1], "offset": theta["offset"][i : i + 1]},
+                    panel=True,
+                    municipality=False,
+                )[0]
+                for i in range(n_area)
+            ]
+        )
 
     parts = [np.log(1 - theta["jump_share"]) + per_area(theta["tau"])]
     for k in range(1, n_year):
@@ -190,8 +250,9 @@ def test_jump_mixture_is_the_sum_over_its_components():
         parts.append(np.log(theta["jump_share"] / (n_year - 1)) + per_area(tau))
     parts = np.array(parts)
     assert got == pytest.approx(logsumexp(parts, axis=0).sum(), rel=1e-12)
-    np.testing.assert_allclose(grads["responsibility"],
-                               np.exp(parts - logsumexp(parts, axis=0)).T, rtol=1e-10)
+    np.testing.assert_allclose(
+        grads["responsibility"], np.exp(parts - logsumexp(parts, axis=0)).T, rtol=1e-10
+    )
 
 
 def test_jump_mixture_gradient_matches_finite_differences():
@@ -199,16 +260,23 @@ def test_jump_mixture_gradient_matches_finite_differences():
     _, grads = loglik_and_grad(z, v, muni, **theta, panel=True, municipality=False)
 
     def value(**kw):
-        return loglik_and_grad(z, v, muni, **{**theta, **kw}, panel=True,
-                               municipality=False)[0]
+        return loglik_and_grad(z, v, muni, **{**theta, **kw}, panel=True, municipality=False)[0]
 
     h = 1e-6
     for name in ("jump_sd", "jump_share", "var0"):
         fd = (value(**{name: theta[name] + h}) - value(**{name: theta[name] - h})) / (2 * h)
         assert grads[name] == pytest.approx(fd, rel=1e-6), name
-    for name, idx in [("tau", (0, 1)), ("tau", (3, 4)), ("tau", (5, 2)), ("alpha", (0, 0)),
-                      ("alpha", (4, 2)), ("lam", (1,)), ("dispersion", (1,)),
-                      ("kappa", (2,)), ("offset", (3,))]:
+    for name, idx in [
+        ("tau", (0, 1)),
+        ("tau", (3, 4)),
+        ("tau", (5, 2)),
+        ("alpha", (0, 0)),
+        ("alpha", (4, 2)),
+        ("lam", (1,)),
+        ("dispersion", (1,)),
+        ("kappa", (2,)),
+        ("offset", (3,)),
+    ]:
         up, down = np.array(theta[name], float), np.array(theta[name], float)
         up[idx] += h
         down[idx] -= h

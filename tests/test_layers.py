@@ -40,8 +40,7 @@ def _imports(path: Path):
 
 def _stage(path: Path) -> str | None:
     rel = path.relative_to(SRC)
-    return "cli" if rel.name == "cli.py" else (rel.parts[0] if rel.parts[0] in STAGES
-                                               else None)
+    return "cli" if rel.name == "cli.py" else (rel.parts[0] if rel.parts[0] in STAGES else None)
 
 
 def _violations():

@@ -37,17 +37,24 @@ def test_polar_prior_is_the_halfnormal_pair_times_its_jacobian(template):
         lam, sigma = polar_to_cartesian([sj, tj])
         # |det d(lam, sigma)/d(s, theta)| by central differences, not the closed form
         h = 1e-6
-        jac = np.column_stack([(polar_to_cartesian([sj + h, tj])
-                                - polar_to_cartesian([sj - h, tj])) / (2 * h),
-                               (polar_to_cartesian([sj, tj + h])
-                                - polar_to_cartesian([sj, tj - h])) / (2 * h)])
-        want += (stats.halfnorm.logpdf(lam, scale=1.0)
-                 + stats.halfnorm.logpdf(sigma, scale=0.5) + np.log(abs(np.linalg.det(jac))))
+        jac = np.column_stack(
+            [
+                (polar_to_cartesian([sj + h, tj]) - polar_to_cartesian([sj - h, tj])) / (2 * h),
+                (polar_to_cartesian([sj, tj + h]) - polar_to_cartesian([sj, tj - h])) / (2 * h),
+            ]
+        )
+        want += (
+            stats.halfnorm.logpdf(lam, scale=1.0)
+            + stats.halfnorm.logpdf(sigma, scale=0.5)
+            + np.log(abs(np.linalg.det(jac)))
+        )
     assert got == pytest.approx(want, abs=1e-6)
     # the whole density of (s, theta): the radius flat, the angle uniform on (0, pi/2),
     # so nothing but the potential shapes them
-    joint = model.compile_logp(vars=[model["loading_scale"], model["loading_angle"],
-                                     model["loading_prior"]], jacobian=False)
+    joint = model.compile_logp(
+        vars=[model["loading_scale"], model["loading_angle"], model["loading_prior"]],
+        jacobian=False,
+    )
     assert float(joint(point)) == pytest.approx(want + 3 * np.log(2 / np.pi), abs=1e-6)
 
 
@@ -61,9 +68,14 @@ def test_weakly_loading_indicators_pass_the_gate_at_production_settings(template
     # that hardly measures status, where the (lambda, sigma) form failed the gate in 24 of
     # 40 SBC fits at target_accept 0.8 (23 by divergences) and 8 of 40 at 0.95 (5);
     # benchmarks/experiments/sbc_polar_loadings
-    res = run_sbc(template, replicates=6, seed=7, model=load_model_spec(
-        resolve_spec("latent_factor_single_year")), prior={"lam_sd": 0.1, "sigma_sd": 0.8},
-        options={"posterior_draws": 19})
+    res = run_sbc(
+        template,
+        replicates=6,
+        seed=7,
+        model=load_model_spec(resolve_spec("latent_factor_single_year")),
+        prior={"lam_sd": 0.1, "sigma_sd": 0.8},
+        options={"posterior_draws": 19},
+    )
     rep = res.replicates
     assert rep["status"].tolist() == ["ok"] * 6, rep.to_string()
     assert int(rep["divergences"].sum()) == 0

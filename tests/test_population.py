@@ -31,8 +31,9 @@ def test_scb_zeros_outside_a_boundary_version_are_masked_not_data():
 
 def test_a_zero_inside_the_validity_years_is_a_problem_named(tmp_path):
     bad = tmp_path / "pop.csv"
-    bad.write_text("area_code,year,population,population_20_64\n1780R001,2022,2400,1400\n"
-                   "1780R002,2022,0,0\n")
+    bad.write_text(
+        "area_code,year,population,population_20_64\n1780R001,2022,2400,1400\n1780R002,2022,0,0\n"
+    )
     with pytest.raises(DataValidationError) as err:
         read_population(bad)
     text = " ".join(str(p) for p in err.value.problems)
@@ -44,13 +45,16 @@ def test_assemble_gives_each_percentage_its_denominator():
 
     rates = load_data("karlstad-tab6586").tidy
     pop = read_population(ZEROS)
-    both = rates[rates["area_code"].isin(["1780R001", "1780R002"])
-                 & rates["year"].isin([2022, 2023, 2024])]
+    both = rates[
+        rates["area_code"].isin(["1780R001", "1780R002"]) & rates["year"].isin([2022, 2023, 2024])
+    ]
     tidy = assemble(both, pop)
-    v1 = tidy[(tidy["indicator"] == "V1") & (tidy["year"] == 2022)
-              & (tidy["area_code"] == "1780R001")].iloc[0]
-    v2 = tidy[(tidy["indicator"] == "V2") & (tidy["year"] == 2022)
-              & (tidy["area_code"] == "1780R001")].iloc[0]
+    v1 = tidy[
+        (tidy["indicator"] == "V1") & (tidy["year"] == 2022) & (tidy["area_code"] == "1780R001")
+    ].iloc[0]
+    v2 = tidy[
+        (tidy["indicator"] == "V2") & (tidy["year"] == 2022) & (tidy["area_code"] == "1780R001")
+    ].iloc[0]
     assert v1["denominator"] == 2406 and v2["denominator"] == 1396
     with pytest.raises(DataValidationError, match="1780R003"):
         assemble(rates[rates["area_code"] == "1780R003"], pop)
@@ -67,11 +71,14 @@ def test_cli_assembles_fit_ready_data_with_a_manifest(tmp_path):
     from sesindex.data.io import load_data
 
     tidy = load_data("karlstad-tab6586").tidy
-    tidy[tidy["area_code"].isin(["1780R001", "1780R002"]) & tidy["year"].isin(
-        [2022, 2023, 2024])].to_csv(rates, index=False)
+    tidy[
+        tidy["area_code"].isin(["1780R001", "1780R002"]) & tidy["year"].isin([2022, 2023, 2024])
+    ].to_csv(rates, index=False)
     out = tmp_path / "fit_ready.csv"
-    got = CliRunner().invoke(app, ["data", "assemble", "--rates", str(rates), "--population",
-                                   str(csv), "--out", str(out)])
+    got = CliRunner().invoke(
+        app,
+        ["data", "assemble", "--rates", str(rates), "--population", str(csv), "--out", str(out)],
+    )
     assert got.exit_code == 0, got.output
     header = out.read_text().splitlines()[0].split(",")
     assert len(header) == len(set(header)) and header.count("boundary_version") == 1, header
@@ -105,8 +112,10 @@ def _cell(obj, region, age, sex, year):
     from sesindex.data.jsonstat import parse_cube
 
     cube = parse_cube(obj)
-    at = tuple(cube.dim(d).codes.index(c) for d, c in
-               zip(cube.raw["id"], (region, age, sex, "000007Y7", year), strict=True))
+    at = tuple(
+        cube.dim(d).codes.index(c)
+        for d, c in zip(cube.raw["id"], (region, age, sex, "000007Y7", year), strict=True)
+    )
     return cube.values[at]
 
 
@@ -118,8 +127,7 @@ def test_tab6574_reads_totalt_for_everyone_and_the_nine_bands_for_20_64():
     pop = read_population(obj).set_index(["area_code", "year"])
     row = pop.loc[("1780R001", 2023)]
     assert row["population"] == _cell(obj, "1780R001", "totalt", "1+2", "2023")
-    assert row["population_20_64"] == sum(_cell(obj, "1780R001", a, "1+2", "2023")
-                                          for a in WORKING)
+    assert row["population_20_64"] == sum(_cell(obj, "1780R001", a, "1+2", "2023") for a in WORKING)
     # RegSO and DeSO kept apart; the suffixed codes are the 2025 versions
     versions = pop.groupby("area_code")["boundary_version"].agg(set).to_dict()
     assert versions["1780R001"] == {"RegSO2020", "RegSO2025"}
@@ -166,16 +174,17 @@ def test_one_sex_alone_is_refused():
 
 def test_bands_that_leave_part_of_20_64_uncovered_are_refused():
     with pytest.raises(ValueError, match="leave ages 45-64 of 20-64 uncovered"):
-        read_population(_tab6574(Alder=["totalt", "20-24", "25-29", "30-34", "35-39",
-                                         "40-44"]))
+        read_population(_tab6574(Alder=["totalt", "20-24", "25-29", "30-34", "35-39", "40-44"]))
 
 
 def test_a_regso_assembly_sets_the_deso_rows_aside_and_says_how_many():
     from sesindex.data.io import load_data
 
     rates = load_data("karlstad-tab6586").tidy
-    rates = rates[rates["area_code"].isin(["1780R001", "1780R002", "1780R003"])
-                  & rates["year"].isin([2023, 2024])]
+    rates = rates[
+        rates["area_code"].isin(["1780R001", "1780R002", "1780R003"])
+        & rates["year"].isin([2023, 2024])
+    ]
     tidy = assemble(rates, read_population(TAB6574))
     assert set(tidy["area_code"]) == {"1780R001", "1780R002", "1780R003"}
     note = "set aside 4 population rows of 2 DeSO areas: the rates are RegSO"

@@ -24,8 +24,13 @@ def demo_like(tmp_path_factory):
     from sesindex.reporting.index_run import index_run
 
     loaded = load_data("synthetic", n_areas=40, years=YEARS, seed=3)
-    tree = index_run(loaded, cutpoints={y: (9.1, 5.5) for y in YEARS},
-                     uncertainty_years=2, seed=7, command="demo")
+    tree = index_run(
+        loaded,
+        cutpoints={y: (9.1, 5.5) for y in YEARS},
+        uncertainty_years=2,
+        seed=7,
+        command="demo",
+    )
     out = tmp_path_factory.mktemp("demo")
     publish_run(tree, out)
     return out, len(loaded.dataset["area"])
@@ -45,16 +50,30 @@ def fit_like(tmp_path_factory):
         probs[0] = [0.0, 0.0, 0.0, 1.0, 0.0]  # a certain area: 0,00 and 1,00
         index = rng.uniform(2, 30, len(codes))
         for i, code in enumerate(codes):
-            rows.append({"area_code": code, "area_name": f"area {i}",
-                         "municipality_code": code[:4] if i % 2 else np.nan, "year": year,
-                         "ses_mean": -index[i] / 10, "ses_lo90": -index[i] / 10 - 0.3,
-                         "ses_hi90": -index[i] / 10 + 0.3, "index_mean": index[i],
-                         "index_lo90": index[i] - 1, "index_hi90": index[i] + 1,
-                         "rank_median": float(i + 1), "rank_lo90": 1.0, "rank_hi90": 4.0,
-                         **{f"p_type_{k}": probs[i, k - 1] for k in range(1, 6)},
-                         "type_mode": int(probs[i].argmax()) + 1, "fit_ok": True})
-    tree = run_tree({"areas": pd.DataFrame(rows)},
-                    manifest={"command": "fit", "source": "test", "intervals": "credible"})
+            rows.append(
+                {
+                    "area_code": code,
+                    "area_name": f"area {i}",
+                    "municipality_code": code[:4] if i % 2 else np.nan,
+                    "year": year,
+                    "ses_mean": -index[i] / 10,
+                    "ses_lo90": -index[i] / 10 - 0.3,
+                    "ses_hi90": -index[i] / 10 + 0.3,
+                    "index_mean": index[i],
+                    "index_lo90": index[i] - 1,
+                    "index_hi90": index[i] + 1,
+                    "rank_median": float(i + 1),
+                    "rank_lo90": 1.0,
+                    "rank_hi90": 4.0,
+                    **{f"p_type_{k}": probs[i, k - 1] for k in range(1, 6)},
+                    "type_mode": int(probs[i].argmax()) + 1,
+                    "fit_ok": True,
+                }
+            )
+    tree = run_tree(
+        {"areas": pd.DataFrame(rows)},
+        manifest={"command": "fit", "source": "test", "intervals": "credible"},
+    )
     out = tmp_path_factory.mktemp("fit")
     publish_run(tree, out)
     return out, len(codes)
@@ -62,8 +81,13 @@ def fit_like(tmp_path_factory):
 
 def _csv(out, lang):
     if lang == "sv":
-        return pd.read_csv(out / "publication_sv.csv", sep=";", dtype=str,
-                           keep_default_na=False, encoding="utf-8-sig")
+        return pd.read_csv(
+            out / "publication_sv.csv",
+            sep=";",
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+        )
     return pd.read_csv(out / "publication_en.csv", dtype=str, keep_default_na=False)
 
 
@@ -71,8 +95,9 @@ def _csv(out, lang):
 def test_every_area_and_year_with_its_municipality_code_and_name(run, request):
     out, n_areas = request.getfixturevalue(run)
     for lang, (code, name, year, area) in (
-            ("sv", ("Kommunkod", "Kommun", "År", "Områdeskod")),
-            ("en", ("Municipality code", "Municipality", "Year", "Area code"))):
+        ("sv", ("Kommunkod", "Kommun", "År", "Områdeskod")),
+        ("en", ("Municipality code", "Municipality", "Year", "Area code")),
+    ):
         table = _csv(out, lang)
         years = YEARS if run == "demo_like" else YEARS[:2]
         assert len(table) == n_areas * len(years)  # every year, not only the latest
@@ -102,16 +127,28 @@ def test_demo_and_fit_share_one_layout(demo_like, fit_like):
     shared = [h for h in demo if h in fit]
     assert shared == [h for h in fit if h in demo]  # the same order
     assert shared[:4] == ["Områdeskod", "Områdesnamn", "Kommunkod", "Kommun"]
-    assert {"Områdestyp (text)", "Sannolikhet områdestyp 1", "Index, 90 % intervall nedre",
-            "Rang, 90 % intervall nedre"} <= set(shared)
+    assert {
+        "Områdestyp (text)",
+        "Sannolikhet områdestyp 1",
+        "Index, 90 % intervall nedre",
+        "Rang, 90 % intervall nedre",
+    } <= set(shared)
     # identity, then index, type, rank, then the uncertainty columns
     for headings in (demo, fit):
         index = next(h for h in headings if h.startswith("Socioekonomiskt index"))
         type_ = next(h for h in headings if h.startswith("Områdestyp"))
         rank = next(h for h in headings if h.startswith("Rang"))
-        order = [headings.index(h) for h in ("År", index, type_, rank,
-                                             "Index, 90 % intervall nedre",
-                                             "Sannolikhet områdestyp 1")]
+        order = [
+            headings.index(h)
+            for h in (
+                "År",
+                index,
+                type_,
+                rank,
+                "Index, 90 % intervall nedre",
+                "Sannolikhet områdestyp 1",
+            )
+        ]
         assert order == sorted(order), headings
     # the fit's estimates stand where the demo has the observed ones
     assert fit.index("Områdestyp (mest sannolik)") + 1 == fit.index("Områdestyp (text)")
@@ -123,8 +160,7 @@ def test_fixed_decimals_per_column_kind_in_csv_and_workbook(run, request):
     out, _ = request.getfixturevalue(run)
     pattern = {2: r"^-?\d+{point}\d\d$", 1: r"^-?\d+{point}\d$", 0: r"^-?\d+$"}
     kinds = {"p_type_1": 2, "p_type_4": 2, "index_lo90": 1, "rank_lo90": 0, "year": 0}
-    kinds.update({"V1": 1, "index": 1} if run == "demo_like" else
-                 {"index_mean": 1, "ses_mean": 2})
+    kinds.update({"V1": 1, "index": 1} if run == "demo_like" else {"index_mean": 1, "ses_mean": 2})
     for lang, point in (("sv", ","), ("en", r"\.")):
         table = _csv(out, lang)
         for col, places in kinds.items():
@@ -142,9 +178,12 @@ def test_fixed_decimals_per_column_kind_in_csv_and_workbook(run, request):
     # the workbook: numbers, with each column's decimals as its number format
     ws = load_workbook(out / "publication.xlsx")["English"]
     columns = {col[0].value: col[1:] for col in ws.iter_cols()}
-    for heading, fmt in (("Probability of type 1", "0.00"), ("Year", "0"),
-                         ("Index, 90% interval lower", "0.0"),
-                         ("Rank, 90% interval lower", "0")):
+    for heading, fmt in (
+        ("Probability of type 1", "0.00"),
+        ("Year", "0"),
+        ("Index, 90% interval lower", "0.0"),
+        ("Rank, 90% interval lower", "0"),
+    ):
         cells = [c for c in columns[heading] if c.value is not None]
         assert cells and all(isinstance(c.value, (int, float)) for c in cells), heading
         assert {c.number_format for c in cells} == {fmt}, heading

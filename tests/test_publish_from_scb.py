@@ -35,21 +35,31 @@ def national_tab6586() -> dict:
     made_up = [f"{9000 + k // 100}R{k % 100 + 1:03d}" for k in range(3363 - len(KARLSTAD))]
     codes = regions + [c for a in made_up for c in (a, f"{a}_RegSO2025")]
     values = np.full((len(codes), 5, len(YEARS)), np.nan)
-    values[:len(regions)] = cube.values
+    values[: len(regions)] = cube.values
     rng = np.random.default_rng(6586)
     contents = cube.dim("ContentsCode").codes
-    for r, code in enumerate(codes[len(regions):], len(regions)):
+    for r, code in enumerate(codes[len(regions) :], len(regions)):
         t = 1 if code.endswith("_RegSO2025") else 0
         v = np.round(rng.gamma(2.0, 4.5, size=3), 1)
-        row = {"000008IW": v[0], "000008IV": v[1], "000008IX": v[2],
-               "000008IT": round(v.mean(), 1), "000008IU": 3}
+        row = {
+            "000008IW": v[0],
+            "000008IV": v[1],
+            "000008IX": v[2],
+            "000008IT": round(v.mean(), 1),
+            "000008IU": 3,
+        }
         values[r, :, t] = [row[c] for c in contents]
     out = dict(karlstad)
     out["size"] = [len(codes), 5, len(YEARS)]
     labels = dict(karlstad["dimension"]["Region"]["category"]["label"])
-    labels.update({c: f"{c[:4]} Påhittad ({c[:8]})" for c in codes[len(regions):]})
-    out["dimension"] = {**karlstad["dimension"], "Region": {"label": "region", "category": {
-        "index": {c: i for i, c in enumerate(codes)}, "label": labels}}}
+    labels.update({c: f"{c[:4]} Påhittad ({c[:8]})" for c in codes[len(regions) :]})
+    out["dimension"] = {
+        **karlstad["dimension"],
+        "Region": {
+            "label": "region",
+            "category": {"index": {c: i for i, c in enumerate(codes)}, "label": labels},
+        },
+    }
     out["value"] = [None if np.isnan(v) else float(v) for v in values.ravel()]
     out["status"] = {str(i): ".." for i, v in enumerate(values.ravel()) if np.isnan(v)}
     return out
@@ -67,8 +77,12 @@ def fake_transport(fake, slept):
         slept.append(seconds)
         clock[0] += seconds
 
-    return Transport(fake, tries=3, sleep=sleep,
-                     limiter=RateLimiter(30, 10.0, clock=lambda: clock[0], sleep=sleep))
+    return Transport(
+        fake,
+        tries=3,
+        sleep=sleep,
+        limiter=RateLimiter(30, 10.0, clock=lambda: clock[0], sleep=sleep),
+    )
 
 
 def publish(args, fake, monkeypatch, slept):
@@ -82,22 +96,42 @@ def publish(args, fake, monkeypatch, slept):
 
 
 @pytest.mark.slow
-def test_publish_from_scb_fetches_assembles_checks_fits_and_publishes(scb, tmp_path,
-                                                                      monkeypatch):
-    fake = FakeSCB(scb).fail(too_many_requests, when="/data?").fail(
-        lambda url: http.client.RemoteDisconnected("closed"), when="TAB6574/data?")
+def test_publish_from_scb_fetches_assembles_checks_fits_and_publishes(scb, tmp_path, monkeypatch):
+    fake = (
+        FakeSCB(scb)
+        .fail(too_many_requests, when="/data?")
+        .fail(lambda url: http.client.RemoteDisconnected("closed"), when="TAB6574/data?")
+    )
     slept: list[float] = []
     out, cache = tmp_path / "out", tmp_path / "cache"
-    args = ["--years", "2023-2024", "--region", "1780*", "--out", str(out), "--cache",
-            str(cache), "--draws", "40", "--tune", "60"]
+    args = [
+        "--years",
+        "2023-2024",
+        "--region",
+        "1780*",
+        "--out",
+        str(out),
+        "--cache",
+        str(cache),
+        "--draws",
+        "40",
+        "--tune",
+        "60",
+    ]
     res = publish(args, fake, monkeypatch, slept)
     assert res.exit_code in (0, 3), res.output  # 3: the short chains miss the fit gate
     assert 3.0 in slept and 2.0 in slept  # the 429's Retry-After, the dropped connection's backoff
     national = [u for u in fake.data_calls if "000008IT" in u and "9000" in u]
     assert national  # the national index, in chunks of at most 4,000 cells
-    for name in ("publication.xlsx", "publication_sv.csv", "publication_en.csv",
-                 "report.html", "areas.csv", "scb_fit_ready.csv",
-                 "scb_fit_ready.manifest.json"):
+    for name in (
+        "publication.xlsx",
+        "publication_sv.csv",
+        "publication_en.csv",
+        "report.html",
+        "areas.csv",
+        "scb_fit_ready.csv",
+        "scb_fit_ready.manifest.json",
+    ):
         assert (out / name).exists(), name
     areas = pd.read_csv(out / "areas.csv", dtype={"area_code": str})
     assert set(areas["area_code"]) == set(KARLSTAD)
@@ -116,12 +150,31 @@ def test_publish_from_scb_fetches_assembles_checks_fits_and_publishes(scb, tmp_p
 
 
 @pytest.mark.slow
-def test_publish_without_national_cut_points_gives_no_types_and_says_why(scb, tmp_path,
-                                                                         monkeypatch):
+def test_publish_without_national_cut_points_gives_no_types_and_says_why(
+    scb, tmp_path, monkeypatch
+):
     fake = FakeSCB(scb)
-    res = publish(["--years", "2023", "--region", "1780*", "--no-national", "--out",
-                   str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "--draws", "20",
-                   "--tune", "20", "--no-report"], fake, monkeypatch, [])
+    res = publish(
+        [
+            "--years",
+            "2023",
+            "--region",
+            "1780*",
+            "--no-national",
+            "--out",
+            str(tmp_path / "out"),
+            "--cache",
+            str(tmp_path / "cache"),
+            "--draws",
+            "20",
+            "--tune",
+            "20",
+            "--no-report",
+        ],
+        fake,
+        monkeypatch,
+        [],
+    )
     assert res.exit_code in (0, 3), res.output
     assert not [u for u in fake.data_calls if "9000" in u]
     assert "no national cut points" in res.output
@@ -146,8 +199,7 @@ def test_national_cut_points_are_the_mean_and_sd_of_the_published_index_of_every
         values = index.values[:, at, t]
         values = values[~np.isnan(values)]
         assert len(values) == 3363
-        assert cuts[int(year)] == pytest.approx((values.mean(), values.std(ddof=1)),
-                                                abs=1e-4)
+        assert cuts[int(year)] == pytest.approx((values.mean(), values.std(ddof=1)), abs=1e-4)
     assert notes[0].startswith("national cut points from SCB's published index")
     # one area short in 2024: that year gets none, and the note says why
     codes = index.dim("Region").codes

@@ -74,8 +74,14 @@ def unpack(d: dict) -> dict:
     return {"dims": dims, "values": values.reshape(size), "status": status.reshape(size)}
 
 
-def pack(template: dict, cube: dict, *, status_as: str = "dict", index_as: str = "dict",
-         values_as: str = "list") -> dict:
+def pack(
+    template: dict,
+    cube: dict,
+    *,
+    status_as: str = "dict",
+    index_as: str = "dict",
+    values_as: str = "list",
+) -> dict:
     """A JSON-stat 2.0 dataset with ``template``'s metadata and ``cube``'s dimensions/cells."""
     out = copy.deepcopy(template)
     dims = cube["dims"]
@@ -86,12 +92,14 @@ def pack(template: dict, cube: dict, *, status_as: str = "dict", index_as: str =
     for x in dims:
         base = copy.deepcopy(old.get(x.get("was", x["id"]), {"label": x["id"]}))
         cat = base.setdefault("category", {})
-        cat["index"] = (list(x["codes"]) if index_as == "list"
-                        else {c: i for i, c in enumerate(x["codes"])})
+        cat["index"] = (
+            list(x["codes"]) if index_as == "list" else {c: i for i, c in enumerate(x["codes"])}
+        )
         cat["label"] = {c: x["labels"].get(c, c) for c in x["codes"]}
         if "unit" in cat:
-            cat["unit"] = {c: cat["unit"].get(c, {"base": "andel", "decimals": 1})
-                           for c in x["codes"]}
+            cat["unit"] = {
+                c: cat["unit"].get(c, {"base": "andel", "decimals": 1}) for c in x["codes"]
+            }
         out["dimension"][x["id"]] = base
     values = [None if v is None else float(v) for v in cube["values"].ravel()]
     status = list(cube["status"].ravel())
@@ -122,8 +130,11 @@ def take(cube: dict, dim_id: str, codes: list[str]) -> dict:
     idx = [pos(cube, dim_id, c) for c in codes]
     dims = copy.deepcopy(cube["dims"])
     dims[ax]["codes"] = list(codes)
-    return {"dims": dims, "values": np.take(cube["values"], idx, axis=ax),
-            "status": np.take(cube["status"], idx, axis=ax)}
+    return {
+        "dims": dims,
+        "values": np.take(cube["values"], idx, axis=ax),
+        "status": np.take(cube["status"], idx, axis=ax),
+    }
 
 
 def set_cell(cube: dict, value, status, **where: str) -> None:
@@ -151,9 +162,17 @@ def test_fixture_is_the_real_file_with_bom():
 
 def test_real_areas_years_and_versions(real):
     t = real.tidy
-    assert list(t.columns) == ["area_code", "year", "indicator", "count", "denominator",
-                               "value", "area_name", "municipality_code",
-                               "boundary_version"]
+    assert list(t.columns) == [
+        "area_code",
+        "year",
+        "indicator",
+        "count",
+        "denominator",
+        "value",
+        "area_name",
+        "municipality_code",
+        "boundary_version",
+    ]
     assert t["area_code"].nunique() == 31
     assert sorted(t["year"].unique()) == list(range(2011, 2025))
     assert set(t["municipality_code"]) == {"1780"}
@@ -187,20 +206,27 @@ def test_real_structural_note_counts_the_null_cells(real):
 def test_real_contents_are_mapped_by_code(real):
     d = raw()
     assert list(d["dimension"]["ContentsCode"]["category"]["index"]) == [
-        "000008IT", "000008IU", "000008IV", "000008IW", "000008IX"]
+        "000008IT",
+        "000008IU",
+        "000008IV",
+        "000008IW",
+        "000008IX",
+    ]
     t = real.tidy.set_index(["area_code", "year", "indicator"])["value"]
     # 1780R001, 2011 in the raw cube: Region 0, each ContentsCode, Tid 0.
     cube = unpack(d)
     for code, ind in CONTENTS_CODES.items():
-        v = cube["values"][pos(cube, "Region", "1780R001"), pos(cube, "ContentsCode", code),
-                           pos(cube, "Tid", "2011")]
+        v = cube["values"][
+            pos(cube, "Region", "1780R001"),
+            pos(cube, "ContentsCode", code),
+            pos(cube, "Tid", "2011"),
+        ]
         assert t[("1780R001", 2011, ind)] == pytest.approx(v)
     assert real.meta["contents"]["000008IW"]["indicator"] == "V1"
 
 
 def test_real_mean_of_v_is_published_index(real):
-    wide = real.tidy.pivot_table(index=["area_code", "year"], columns="indicator",
-                                 values="value")
+    wide = real.tidy.pivot_table(index=["area_code", "year"], columns="indicator", values="value")
     assert len(wide) == 31 * 14 and wide.notna().all().all()
     err = (wide[["V1", "V2", "V3"]].mean(axis=1) - wide["published_index"]).abs()
     print(f"\nmax |mean(V1..V3) - published_index| = {err.max():.4f} at {err.idxmax()}")
@@ -232,10 +258,16 @@ def test_real_meta(real):
 
 def test_real_into_data_model_and_index(real):
     ds = from_tidy(real.tidy)
-    kinds = dict(zip(ds["indicator"].values.tolist(), ds["indicator_kind"].values.tolist(),
-                     strict=True))
-    assert kinds == {"V1": "percent", "V2": "percent", "V3": "percent",
-                     "published_index": "published", "published_type": "published"}
+    kinds = dict(
+        zip(ds["indicator"].values.tolist(), ds["indicator_kind"].values.tolist(), strict=True)
+    )
+    assert kinds == {
+        "V1": "percent",
+        "V2": "percent",
+        "V3": "percent",
+        "published_index": "published",
+        "published_type": "published",
+    }
     assert ds.sizes["area"] == 31
     out = compute_index(ds)
     assert int(np.abs(out["type"]).max()) == 0
@@ -285,8 +317,7 @@ def test_suppressed_inside_valid_years_is_a_problem(real):
     d = raw()
     cube = unpack(d)
     set_cell(cube, None, "..", Region="1780R005", ContentsCode=CODE["V2"], Tid="2015")
-    set_cell(cube, None, "..", Region="1780R012_RegSO2025", ContentsCode=CODE["V1"],
-             Tid="2024")
+    set_cell(cube, None, "..", Region="1780R012_RegSO2025", ContentsCode=CODE["V1"], Tid="2024")
     t = read_jsonstat(pack(d, cube))
     sup = [p for p in t.problems if p.check == "suppressed"]
     assert len(sup) == 1
@@ -294,8 +325,11 @@ def test_suppressed_inside_valid_years_is_a_problem(real):
     assert "1780R005 (RegSO2020) 2015 V2" in sup[0].message
     assert "1780R012 (RegSO2025) 2024 V1" in sup[0].message
     assert len(t.tidy) == len(real.tidy) - 2
-    assert not ((t.tidy["area_code"] == "1780R005") & (t.tidy["year"] == 2015)
-                & (t.tidy["indicator"] == "V2")).any()
+    assert not (
+        (t.tidy["area_code"] == "1780R005")
+        & (t.tidy["year"] == 2015)
+        & (t.tidy["indicator"] == "V2")
+    ).any()
     # The structural note still counts only the structural cells.
     assert any("dropped 2,170 structural" in n for n in t.notes)
     with pytest.raises(DataValidationError) as err:
@@ -308,9 +342,14 @@ def test_marker_written_as_value_is_suppressed():
     cube = unpack(d)
     set_cell(cube, None, None, Region="1780R009", ContentsCode=CODE["V1"], Tid="2013")
     j = pack(d, cube)
-    flat = np.ravel_multi_index((pos(cube, "Region", "1780R009"),
-                                 pos(cube, "ContentsCode", CODE["V1"]),
-                                 pos(cube, "Tid", "2013")), j["size"])
+    flat = np.ravel_multi_index(
+        (
+            pos(cube, "Region", "1780R009"),
+            pos(cube, "ContentsCode", CODE["V1"]),
+            pos(cube, "Tid", "2013"),
+        ),
+        j["size"],
+    )
     j["value"][flat] = ".."
     t = read_jsonstat(j)
     sup = [p for p in t.problems if p.check == "suppressed"]
@@ -374,7 +413,8 @@ def test_unmappable_contents_code_raises():
 def test_label_contradicting_code_raises():
     d = raw()
     d["dimension"]["ContentsCode"]["category"]["label"]["000008IW"] = (
-        "Andelen med förgymnasial utbildning")
+        "Andelen med förgymnasial utbildning"
+    )
     with pytest.raises(ValueError, match="'000008IW' is V1.*names V2"):
         read_jsonstat(d)
 
@@ -392,8 +432,10 @@ def test_municipality_and_country_regions_are_skipped(real):
     t = read_jsonstat(pack(d, cube))
     pd.testing.assert_frame_equal(t.tidy, real.tidy)
     skip = [n for n in t.notes if n.startswith("skipped")]
-    assert skip == ["skipped 2 region(s) that are not RegSO/DeSO areas: "
-                    "1780 Karlstad (municipality); 00 Riket (country)"]
+    assert skip == [
+        "skipped 2 region(s) that are not RegSO/DeSO areas: "
+        "1780 Karlstad (municipality); 00 Riket (country)"
+    ]
 
 
 def test_status_as_list_dict_or_absent(real):
@@ -440,8 +482,9 @@ def test_extra_dimension_needs_one_category(real):
     cube = unpack(d)
     for n, ok in ((1, True), (2, False)):
         c = copy.deepcopy(cube)
-        c["dims"].append({"id": "Kon", "codes": ["1", "2"][:n],
-                          "labels": {"1": "män", "2": "kvinnor"}})
+        c["dims"].append(
+            {"id": "Kon", "codes": ["1", "2"][:n], "labels": {"1": "män", "2": "kvinnor"}}
+        )
         c["values"] = np.repeat(c["values"][..., None], n, axis=-1)
         c["status"] = np.repeat(c["status"][..., None], n, axis=-1)
         if ok:
@@ -456,8 +499,7 @@ def test_deso_codes():
     cube = take(unpack(d), "Region", ["1780R001", "1780R001_RegSO2025"])
     ri = axis(cube, "Region")
     cube["dims"][ri]["codes"] = ["0114C1010", "0114C1010_DeSO2025"]
-    cube["dims"][ri]["labels"] = {"0114C1010": "0114C1010",
-                                  "0114C1010_DeSO2025": "0114C1010"}
+    cube["dims"][ri]["labels"] = {"0114C1010": "0114C1010", "0114C1010_DeSO2025": "0114C1010"}
     t = read_jsonstat(pack(d, cube))
     assert t.problems == []
     assert set(t.tidy["area_code"]) == {"0114C1010"}
@@ -491,8 +533,11 @@ def test_values_under_two_versions_for_one_year_are_a_problem(real):
 def test_status_flag_on_a_value_is_noted():
     d = raw()
     cube = unpack(d)
-    ix = (pos(cube, "Region", "1780R002"), pos(cube, "ContentsCode", CODE["V1"]),
-          pos(cube, "Tid", "2023"))
+    ix = (
+        pos(cube, "Region", "1780R002"),
+        pos(cube, "ContentsCode", CODE["V1"]),
+        pos(cube, "Tid", "2023"),
+    )
     cube["status"][ix] = "p"
     t = read_jsonstat(pack(d, cube))
     assert any("1 value(s) carry an SCB status flag ('p': 1)" in n for n in t.notes)
@@ -514,26 +559,43 @@ def test_handmade_english_fixture():
     t = read_jsonstat(HANDMADE_EN)
     assert t.problems == []
     got = t.tidy.set_index(["year", "indicator"])["value"].to_dict()
-    assert got == {(2023, "V1"): 5.5, (2023, "V2"): 6.0, (2023, "V3"): 3.5,
-                   (2023, "published_index"): 5.0, (2023, "published_type"): 4.0,
-                   (2024, "V1"): 5.6, (2024, "V2"): 6.3, (2024, "V3"): 3.7,
-                   (2024, "published_index"): 5.2, (2024, "published_type"): 4.0}
+    assert got == {
+        (2023, "V1"): 5.5,
+        (2023, "V2"): 6.0,
+        (2023, "V3"): 3.5,
+        (2023, "published_index"): 5.0,
+        (2023, "published_type"): 4.0,
+        (2024, "V1"): 5.6,
+        (2024, "V2"): 6.3,
+        (2024, "V3"): 3.7,
+        (2024, "published_index"): 5.2,
+        (2024, "published_type"): 4.0,
+    }
     assert t.tidy.groupby("year")["boundary_version"].first().to_dict() == {
-        2023: "RegSO2020", 2024: "RegSO2025"}
+        2023: "RegSO2020",
+        2024: "RegSO2025",
+    }
     assert set(t.tidy["area_name"]) == {"Alster-Skattkärr-Skattkärrs omland"}
-    assert t.notes[0] == ("dropped 10 structural '..' cells (a boundary version outside its "
-                          "years): RegSO2020 codes have none for 2024; RegSO2025 codes have "
-                          "none for 2023")
-    assert any("X_LOW 'Share of persons with low economic standard (regardless of age)' -> V1"
-               in n for n in t.notes)
+    assert t.notes[0] == (
+        "dropped 10 structural '..' cells (a boundary version outside its "
+        "years): RegSO2020 codes have none for 2024; RegSO2025 codes have "
+        "none for 2023"
+    )
+    assert any(
+        "X_LOW 'Share of persons with low economic standard (regardless of age)' -> V1" in n
+        for n in t.notes
+    )
     assert any(n.endswith("1780 Karlstad (municipality)") for n in t.notes)
 
 
 def test_counts_table_summed_over_age_and_sex():
-    den = read_counts_table(POPULATION, indicator="V2", role="denominator",
-                            sum_over=["Alder", "Kon"])
+    den = read_counts_table(
+        POPULATION, indicator="V2", role="denominator", sum_over=["Alder", "Kon"]
+    )
     assert den[["area_code", "year", "boundary_version", "denominator"]].values.tolist() == [
-        ["1780R001", 2023, "RegSO2020", 1590.0], ["1780R001", 2024, "RegSO2025", 1620.0]]
+        ["1780R001", 2023, "RegSO2020", 1590.0],
+        ["1780R001", 2024, "RegSO2025", 1620.0],
+    ]
     assert den["count"].isna().all() and den["value"].isna().all()
     assert (den["indicator"] == "V2").all()
     notes = den.attrs["notes"]
@@ -565,8 +627,7 @@ def test_counts_and_denominators_combine_into_count_indicator():
     num = read_counts_table(num_json, indicator="V2", role="count", sum_over=["Alder", "Kon"])
     k = ["area_code", "year", "indicator"]
     both = num.set_index(k).combine_first(den.set_index(k)).reset_index()
-    assert both[["count", "denominator"]].values.tolist() == [[159.0, 1590.0],
-                                                             [161.0, 1620.0]]
+    assert both[["count", "denominator"]].values.tolist() == [[159.0, 1590.0], [161.0, 1620.0]]
     ds = from_tidy(both)
     assert ds["indicator_kind"].sel(indicator="V2").item() == "count"
 
@@ -577,7 +638,6 @@ def test_counts_null_inside_years_is_kept_and_reported():
     d["status"]["4"] = ".."
     den = read_counts_table(d, indicator="V1", role="denominator", sum_over=["Alder", "Kon"])
     assert np.isnan(den.loc[den["year"] == 2023, "denominator"]).all()
-    assert any("kept as NaN" in n and "1780R001 (RegSO2020) 2023" in n
-               for n in den.attrs["notes"])
+    assert any("kept as NaN" in n and "1780R001 (RegSO2020) 2023" in n for n in den.attrs["notes"])
     problems = check_tidy(den)
     assert any(p.check == "missing_value" and p.areas == ("1780R001",) for p in problems)

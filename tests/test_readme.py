@@ -33,11 +33,11 @@ def readme_blocks() -> list[tuple[str, list[tuple[str, str]]]]:
     end = 0
     for match in FENCE.finditer(text):
         lang, code = match.group(1), match.group(2)
-        between, end = text[end:match.start()], match.end()
+        between, end = text[end : match.start()], match.end()
         if "python3 -m venv" in code:
             continue
         if not groups or re.search(r"^\*\*", between, re.MULTILINE):
-            line = text[:match.start()].count("\n") + 1
+            line = text[: match.start()].count("\n") + 1
             groups.append((f"README.md:{line}", []))
         groups[-1][1].append((lang, code))
     return groups
@@ -47,12 +47,17 @@ def _slow(blocks: list[tuple[str, str]]) -> bool:
     """A block that fits, evaluates, runs an example or the national demo: the slow tier,
     as the tests of those commands.
     """
-    return any(word in code for _, code in blocks
-               for word in ("sesindex fit", "sesindex evaluate", "sesindex demo", "examples/"))
+    return any(
+        word in code
+        for _, code in blocks
+        for word in ("sesindex fit", "sesindex evaluate", "sesindex demo", "examples/")
+    )
 
 
-BLOCKS = [pytest.param(blocks, id=name, marks=[pytest.mark.slow] if _slow(blocks) else [])
-          for name, blocks in readme_blocks()]
+BLOCKS = [
+    pytest.param(blocks, id=name, marks=[pytest.mark.slow] if _slow(blocks) else [])
+    for name, blocks in readme_blocks()
+]
 
 
 def test_the_readme_has_blocks_beyond_the_set_up():
@@ -81,6 +86,7 @@ def test_readme_blocks_run_as_pasted(blocks, tmp_path):
             lines = [ln for ln in code.splitlines() if ln.strip() and not ln.startswith("#")]
             commands = [["bash", "-euo", "pipefail", "-c", line] for line in lines]
         for command in commands:
-            got = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True,
-                                 text=True, timeout=3000)
+            got = subprocess.run(
+                command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=3000
+            )
             assert got.returncode == 0, (command[-1], got.stdout[-3000:], got.stderr[-3000:])

@@ -23,8 +23,7 @@ def refit_spec(monkeypatch):
 
     asked = {}
     monkeypatch.setattr(bayes, "fit", lambda data, spec, **kw: asked.update(spec=spec))
-    run = SimpleNamespace(data=_Data(), spec=ModelSpec(sampler=SamplerSpec(tune=500,
-                                                                          draws=1500)))
+    run = SimpleNamespace(data=_Data(), spec=ModelSpec(sampler=SamplerSpec(tune=500, draws=1500)))
 
     def spec(areas: int, sampler=None):
         keep = [f"a{i}" for i in range(areas)]

@@ -22,9 +22,20 @@ def read_manifest_outputs(run_dir):
 def _karlstad_index_run(tmp_path):
     """``sesindex index`` on SCB's packaged Karlstad table; its run directory."""
     out = tmp_path / "run"
-    res = CliRunner().invoke(app, ["index", "--spec", "official", "--data",
-                                   "karlstad-tab6586", "--out", str(out),
-                                   "--cutpoints", "9.10,5.47"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "index",
+            "--spec",
+            "official",
+            "--data",
+            "karlstad-tab6586",
+            "--out",
+            str(out),
+            "--cutpoints",
+            "9.10,5.47",
+        ],
+    )
     assert res.exit_code == 0, res.output
     return out
 
@@ -94,17 +105,31 @@ def test_an_evaluation_reads_back_in_its_files_order_and_reports(tmp_path):
     from sesindex.reporting.html import build_report
     from sesindex.runs import table_frame
 
-    effects = pd.DataFrame({"estimand": ["att_index", "att_ses", "att_share_types_1_2"],
-                            "mean": [-1.0, 0.4, -0.05], "sd": 0.2, "lo90": [-1.3, 0.1, -0.1],
-                            "hi90": [-0.7, 0.7, 0.0], "lo95": [-1.4, 0.0, -0.12],
-                            "hi95": [-0.6, 0.8, 0.02], "p_positive": [0.0, 0.97, 0.1],
-                            "p_negative": [1.0, 0.03, 0.9]})
+    effects = pd.DataFrame(
+        {
+            "estimand": ["att_index", "att_ses", "att_share_types_1_2"],
+            "mean": [-1.0, 0.4, -0.05],
+            "sd": 0.2,
+            "lo90": [-1.3, 0.1, -0.1],
+            "hi90": [-0.7, 0.7, 0.0],
+            "lo95": [-1.4, 0.0, -0.12],
+            "hi95": [-0.6, 0.8, 0.02],
+            "p_positive": [0.0, 0.97, 0.1],
+            "p_negative": [1.0, 0.03, 0.9],
+        }
+    )
     # a row whose values are all missing is still a row of the file
     effects.loc[3] = ["att_rank"] + [float("nan")] * (effects.shape[1] - 1)
     effects.to_csv(tmp_path / "effects.csv", index=False)
-    (tmp_path / "manifest.json").write_text(json.dumps({
-        "command": "evaluate", "treated": {"A": 2021, "B": 2021},
-        "evaluation": {"comparison_areas": 6}}))
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "command": "evaluate",
+                "treated": {"A": 2021, "B": 2021},
+                "evaluation": {"comparison_areas": 6},
+            }
+        )
+    )
     tree = sesindex.read_run(tmp_path)
     pd.testing.assert_frame_equal(table_frame(tree, "effects"), effects)
     page = build_report(tmp_path).read_text()  # Swedish, as every report by default
@@ -123,8 +148,9 @@ def _close(a, b):
     assert list(a.columns) == list(b.columns) and len(a) == len(b)
     for column in a:
         if pd.api.types.is_float_dtype(a[column]):
-            np.testing.assert_allclose(a[column], b[column], rtol=5e-6, atol=0,
-                                       equal_nan=True, err_msg=column)
+            np.testing.assert_allclose(
+                a[column], b[column], rtol=5e-6, atol=0, equal_nan=True, err_msg=column
+            )
         else:
             text = [a[column].fillna("").tolist(), b[column].fillna("").tolist()]
             assert text[0] == text[1], column
@@ -136,24 +162,26 @@ def test_an_index_run_is_one_tree_in_memory_and_the_same_tree_on_disk(tmp_path):
     from sesindex.runs import read_run, table_frame
 
     loaded = load_data("synthetic", n_areas=60, years=(2023, 2024), seed=3)
-    tree = index_run(loaded, cutpoints={2023: (9.1, 5.5), 2024: (9.0, 5.4)},
-                     uncertainty_years=2, seed=7)
+    tree = index_run(
+        loaded, cutpoints={2023: (9.1, 5.5), 2024: (9.0, 5.4)}, uncertainty_years=2, seed=7
+    )
     assert {"areas", "summary", "changes", "data"} <= set(tree.children)
     paths = write_index_run(tree, tmp_path, loaded=loaded, publish=True)
     assert (tmp_path / "report.html") in paths and (tmp_path / "publication.xlsx") in paths
     back = read_run(tmp_path)
     # the manifest lists every file the writers wrote, itself included
-    assert sorted(back.attrs["manifest"]["outputs"]) == sorted(
-        p.name for p in tmp_path.iterdir())
+    assert sorted(back.attrs["manifest"]["outputs"]) == sorted(p.name for p in tmp_path.iterdir())
     assert {"report.html", "report_en.html", "explorer.html"} <= set(
-        back.attrs["manifest"]["outputs"])
+        back.attrs["manifest"]["outputs"]
+    )
     assert tree.attrs["manifest"] == back.attrs["manifest"]  # the written manifest joined
     for group in ("areas", "summary", "changes"):
         _close(table_frame(tree, group), table_frame(back, group))
     # labelled: an area's bootstrap interval is the same cell in memory and on disk
     area = str(tree["areas"]["area"].values[17])
     assert float(tree["areas"]["index_hi90"].sel(area=area, year=2024)) == pytest.approx(
-        float(back["areas"]["index_hi90"].sel(area=area, year=2024)), rel=5e-6)
+        float(back["areas"]["index_hi90"].sel(area=area, year=2024)), rel=5e-6
+    )
 
 
 def test_a_tree_refuses_an_unknown_table_and_a_report_of_a_tree_needs_a_file(tmp_path):
@@ -188,11 +216,12 @@ def test_a_notebook_saves_a_fit_as_the_cli_writes_it_and_never_over_another(tmp_
     from sesindex.reporting.save import write_fit_run
 
     written = write_fit_run(res, tmp_path / "direct", loaded=loaded)
-    assert sorted(back.attrs["manifest"]["outputs"]) == sorted(
-        p.name for p in out.iterdir())
-    assert sorted(read_manifest_outputs(tmp_path / "direct")) == sorted(
-        [p.name for p in written] + ["manifest.json"]) == sorted(
-        p.name for p in (tmp_path / "direct").iterdir())
+    assert sorted(back.attrs["manifest"]["outputs"]) == sorted(p.name for p in out.iterdir())
+    assert (
+        sorted(read_manifest_outputs(tmp_path / "direct"))
+        == sorted([p.name for p in written] + ["manifest.json"])
+        == sorted(p.name for p in (tmp_path / "direct").iterdir())
+    )
     assert table_frame(back, "areas")["area_name"].notna().all()  # named from `loaded`
     # the inputs are recorded whether or not `loaded` is given: the fitted data know them
     bare = read_manifest(sesindex.save(res, tmp_path / "bare", report=False))
@@ -216,8 +245,14 @@ def test_given_comparison_areas_are_labelled_by_themselves(tmp_path):
     from sesindex.runs import read_run, run_tree, table_frame, write_tables
 
     given = pd.DataFrame({"control": ["0114R002", "0114R001", "0180R007"]})
-    matched = pd.DataFrame({"area_code": ["0114R001"] * 2, "start_year": [2021, 2021],
-                            "control": ["0180R007", "0114R002"], "distance": [0.1, 0.2]})
+    matched = pd.DataFrame(
+        {
+            "area_code": ["0114R001"] * 2,
+            "start_year": [2021, 2021],
+            "control": ["0180R007", "0114R002"],
+            "distance": [0.1, 0.2],
+        }
+    )
     for table in (given, matched):
         tree = run_tree({"controls": table})
         write_tables(tree, tmp_path)
@@ -227,15 +262,15 @@ def test_given_comparison_areas_are_labelled_by_themselves(tmp_path):
         run_tree({"controls": pd.DataFrame({"area": ["a"]})})
 
 
-
 def test_other_aggregation_levels_round_trip_and_a_fit_tree_is_saved_as_its_result(tmp_path):
     import pandas as pd
 
     from sesindex.reporting.save import save
     from sesindex.runs import read_run, run_tree, table_frame, write_tables
 
-    kommun = pd.DataFrame({"area_code": ["0114", "0180"], "year": [2024, 2024],
-                           "index_mean": [7.5, 12.25]})
+    kommun = pd.DataFrame(
+        {"area_code": ["0114", "0180"], "year": [2024, 2024], "index_mean": [7.5, 12.25]}
+    )
     tree = run_tree({"kommun_areas": kommun})
     assert [p.name for p in write_tables(tree, tmp_path / "k")] == ["kommun_areas.csv"]
     assert table_frame(read_run(tmp_path / "k"), "kommun_areas").equals(kommun)
@@ -245,9 +280,21 @@ def test_other_aggregation_levels_round_trip_and_a_fit_tree_is_saved_as_its_resu
 
 
 def _index_cli(out, *extra):
-    return CliRunner().invoke(app, ["index", "--spec", "official", "--data",
-                                    "karlstad-tab6586", "--out", str(out),
-                                    "--cutpoints", "9.10,5.47", *extra])
+    return CliRunner().invoke(
+        app,
+        [
+            "index",
+            "--spec",
+            "official",
+            "--data",
+            "karlstad-tab6586",
+            "--out",
+            str(out),
+            "--cutpoints",
+            "9.10,5.47",
+            *extra,
+        ],
+    )
 
 
 def test_a_folder_of_other_files_is_never_replaced_not_even_with_overwrite(tmp_path):
@@ -332,8 +379,9 @@ def test_a_file_that_appears_while_a_run_is_written_is_kept_and_so_is_the_run(tm
     assert (out / "late.txt").read_text() == "written meanwhile"
     assert (out / "areas.csv").read_text() == "first"
     kept = [p for p in tmp_path.iterdir() if p.name.startswith(".run.partial")]
-    assert len(kept) == 1 and json.loads((kept[0] / "manifest.json").read_text())[
-        "outputs"] == ["manifest.json"]
+    assert len(kept) == 1 and json.loads((kept[0] / "manifest.json").read_text())["outputs"] == [
+        "manifest.json"
+    ]
 
 
 def test_a_manifest_listing_files_outside_its_folder_deletes_nothing_outside(tmp_path):
@@ -354,8 +402,9 @@ def test_a_manifest_listing_files_outside_its_folder_deletes_nothing_outside(tmp
 def test_save_from_python_records_the_inputs_as_the_command_line_does(tmp_path):
     out = _karlstad_index_run(tmp_path)  # sesindex index --data karlstad-tab6586
     loaded = sesindex.load("karlstad-tab6586")
-    saved = sesindex.save(sesindex.index_run(loaded, cutpoints="9.10,5.47"),
-                          tmp_path / "notebook", loaded=loaded)
+    saved = sesindex.save(
+        sesindex.index_run(loaded, cutpoints="9.10,5.47"), tmp_path / "notebook", loaded=loaded
+    )
     cli, python = read_manifest(out), read_manifest(saved)
     assert cli["inputs"] and [k for k in cli["inputs"] if k.endswith(".json")]
     for key in ("inputs", "data", "data_options"):
@@ -363,12 +412,14 @@ def test_save_from_python_records_the_inputs_as_the_command_line_does(tmp_path):
     # a user's file: its path and hash, the same from either
     csv = tmp_path / "mine.csv"
     loaded.tidy.to_csv(csv, index=False)
-    got = CliRunner().invoke(app, ["index", "--spec", "official", "--data", str(csv),
-                                   "--out", str(tmp_path / "csv_cli")])
+    got = CliRunner().invoke(
+        app, ["index", "--spec", "official", "--data", str(csv), "--out", str(tmp_path / "csv_cli")]
+    )
     assert got.exit_code == 0, got.output
     mine = sesindex.load(str(csv))
     python = read_manifest(sesindex.save(sesindex.index_run(mine), tmp_path / "csv_py"))
     from sesindex.data.io import sha256
 
-    assert python["inputs"] == read_manifest(tmp_path / "csv_cli")["inputs"] == {
-        str(csv): sha256(csv)}
+    assert (
+        python["inputs"] == read_manifest(tmp_path / "csv_cli")["inputs"] == {str(csv): sha256(csv)}
+    )

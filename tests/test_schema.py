@@ -21,8 +21,9 @@ def test_clean_frame_has_no_problems(clean):
 
 def test_roundtrip_tidy_dataset_is_lossless(clean):
     back = to_tidy(from_tidy(clean))
-    expected = validate_tidy(clean).sort_values(["area_code", "year", "indicator"],
-                                                ignore_index=True)
+    expected = validate_tidy(clean).sort_values(
+        ["area_code", "year", "indicator"], ignore_index=True
+    )
     pd.testing.assert_frame_equal(back, expected[back.columns], check_dtype=False)
 
 
@@ -135,8 +136,9 @@ def test_non_integer_counts(clean):
 
 
 def test_percent_above_100():
-    df = pd.DataFrame({"area_code": ["1780R001"], "year": [2022], "indicator": ["V1"],
-                       "value": [101.0]})
+    df = pd.DataFrame(
+        {"area_code": ["1780R001"], "year": [2022], "indicator": ["V1"], "value": [101.0]}
+    )
     only(check_tidy(df), "percent_above_100")
 
 
@@ -197,8 +199,9 @@ def test_all_problems_reported_at_once(clean):
 
 def test_many_areas_are_summarised_in_message():
     codes = [f"0114R{i:03d}" for i in range(1, 31)]
-    df = pd.DataFrame({"area_code": codes, "year": 2022, "indicator": "V1", "count": -1,
-                       "denominator": 10})
+    df = pd.DataFrame(
+        {"area_code": codes, "year": 2022, "indicator": "V1", "count": -1, "denominator": 10}
+    )
     text = str(only(check_tidy(df), "negative"))
     assert "and 18 more" in text and "0114R001" in text
 
@@ -210,8 +213,15 @@ def test_validation_never_drops_rows(clean):
 def test_published_percent_may_carry_its_denominator():
     from sesindex.data.model import lacking_denominators
 
-    df = pd.DataFrame({"area_code": ["1780R001", "1780R002"], "year": 2022,
-                       "indicator": "V1", "value": [12.3, 4.5], "denominator": [5000, 4000]})
+    df = pd.DataFrame(
+        {
+            "area_code": ["1780R001", "1780R002"],
+            "year": 2022,
+            "indicator": "V1",
+            "value": [12.3, 4.5],
+            "denominator": [5000, 4000],
+        }
+    )
     assert check_tidy(df) == []
     ds = from_tidy(df)
     assert ds["indicator_kind"].item() == "percent" and lacking_denominators(ds, ["V1"]) == []

@@ -10,34 +10,59 @@ from sesindex.index.spec import IndexSpec
 from sesindex.validate.spec import StudySpec
 
 
-@pytest.mark.parametrize(("build", "named"), [
-    (lambda: IndexSpec.from_dict({"index": {"normalisation": "zscor"}}), "index.normalisation"),
-    (lambda: IndexSpec.from_dict({"index": {"weights": [1, 2]}}), "weights has 2 entries"),
-    (lambda: IndexSpec.from_dict({"types": {"moments": "weighted"}}), "types.moments"),
-    (lambda: ModelSpec.from_dict({"sampler": {"chains": "two"}}), "sampler.chains"),
-    (lambda: ModelSpec.from_dict({"sampler": {"draws": -5}}), "sampler.draws"),
-    (lambda: ModelSpec.from_dict({"sampler": {"backend": "pymc", "init": "mode"}}),
-     "sampler.init: a nutpie setting"),
-    (lambda: ModelSpec.from_dict({"sampler": {"advi_iterations": 10}}),
-     "sampler.advi_iterations: a advi setting"),
-    (lambda: ModelSpec.from_dict({"model": {"steps": "jumps", "municipality": True}}),
-     "goes with municipality = false"),
-    (lambda: ModelSpec.from_dict({"sampler": {"maxdepth": 0}}), "sampler.maxdepth"),
-    (lambda: ModelSpec.from_dict({"sampler": {"backend": "advi", "maxdepth": 8}}),
-     "sampler.maxdepth: a nutpie setting"),
-    (lambda: ModelSpec.from_dict({"model": {"steps": "t"}}), "model.steps"),
-    (lambda: ModelSpec.from_dict({"gate": {"rhat": 1.01}}), "gate.rhat"),
-    (lambda: StudySpec.from_dict({"study": "bootstrap", "bootstrap": {"replicate": 10}}),
-     "bootstrap.replicate: unknown key"),
-    (lambda: StudySpec.from_dict({"study": "stress", "stress": {"scenarios": ["drought"]}}),
-     "stress.scenarios.0"),
-    (lambda: StudySpec.from_dict({"study": "stress", "stress": {"sampler": {"init": "mod"}}}),
-     "stress.sampler.init"),
-    (lambda: StudySpec.from_dict({"study": "evaluate", "evaluate": {"sampler": {"drawz": 9}}}),
-     "evaluate.sampler.drawz: unknown key"),
-    (lambda: StudySpec.from_dict({"study": "agreement", "agreement": {"bayes": "yes"}}),
-     "agreement.bayes"),
-])
+@pytest.mark.parametrize(
+    ("build", "named"),
+    [
+        (lambda: IndexSpec.from_dict({"index": {"normalisation": "zscor"}}), "index.normalisation"),
+        (lambda: IndexSpec.from_dict({"index": {"weights": [1, 2]}}), "weights has 2 entries"),
+        (lambda: IndexSpec.from_dict({"types": {"moments": "weighted"}}), "types.moments"),
+        (lambda: ModelSpec.from_dict({"sampler": {"chains": "two"}}), "sampler.chains"),
+        (lambda: ModelSpec.from_dict({"sampler": {"draws": -5}}), "sampler.draws"),
+        (
+            lambda: ModelSpec.from_dict({"sampler": {"backend": "pymc", "init": "mode"}}),
+            "sampler.init: a nutpie setting",
+        ),
+        (
+            lambda: ModelSpec.from_dict({"sampler": {"advi_iterations": 10}}),
+            "sampler.advi_iterations: a advi setting",
+        ),
+        (
+            lambda: ModelSpec.from_dict({"model": {"steps": "jumps", "municipality": True}}),
+            "goes with municipality = false",
+        ),
+        (lambda: ModelSpec.from_dict({"sampler": {"maxdepth": 0}}), "sampler.maxdepth"),
+        (
+            lambda: ModelSpec.from_dict({"sampler": {"backend": "advi", "maxdepth": 8}}),
+            "sampler.maxdepth: a nutpie setting",
+        ),
+        (lambda: ModelSpec.from_dict({"model": {"steps": "t"}}), "model.steps"),
+        (lambda: ModelSpec.from_dict({"gate": {"rhat": 1.01}}), "gate.rhat"),
+        (
+            lambda: StudySpec.from_dict({"study": "bootstrap", "bootstrap": {"replicate": 10}}),
+            "bootstrap.replicate: unknown key",
+        ),
+        (
+            lambda: StudySpec.from_dict({"study": "stress", "stress": {"scenarios": ["drought"]}}),
+            "stress.scenarios.0",
+        ),
+        (
+            lambda: StudySpec.from_dict(
+                {"study": "stress", "stress": {"sampler": {"init": "mod"}}}
+            ),
+            "stress.sampler.init",
+        ),
+        (
+            lambda: StudySpec.from_dict(
+                {"study": "evaluate", "evaluate": {"sampler": {"drawz": 9}}}
+            ),
+            "evaluate.sampler.drawz: unknown key",
+        ),
+        (
+            lambda: StudySpec.from_dict({"study": "agreement", "agreement": {"bayes": "yes"}}),
+            "agreement.bayes",
+        ),
+    ],
+)
 def test_bad_specs_are_refused_with_the_key_named(build, named):
     with pytest.raises(ValueError, match=named.replace("(", r"\(")):
         build()
@@ -54,8 +79,13 @@ def test_the_bayes_option_means_what_its_schema_says(monkeypatch):
     from sesindex.validate.posterior import study_posterior
 
     fitted = []
-    monkeypatch.setattr(posterior, "posterior_index", lambda ds, **kw: fitted.append(ds)
-                        or SimpleNamespace(index=None, reason="not fitted in this test"))
+    monkeypatch.setattr(
+        posterior,
+        "posterior_index",
+        lambda ds, **kw: (
+            fitted.append(ds) or SimpleNamespace(index=None, reason="not fitted in this test")
+        ),
+    )
 
     key = {}
     omitted = StudySpec.from_dict({"study": "agreement"})
@@ -134,10 +164,17 @@ def test_another_backend_drops_the_specs_nutpie_tuning_but_keeps_the_rest():
     for backend in ("pymc", "advi"):
         moved = override_sampler(tuned, {"backend": backend, "draws": 7})
         assert (moved.backend, moved.draws) == (backend, 7)
-        assert (moved.maxdepth, moved.init, moved.compile) \
-            == (None, "jitter", "disk")  # nutpie's tuning does not travel
-        assert (moved.target_accept, moved.tune, moved.chains, moved.seed) == \
-            (packaged.target_accept, packaged.tune, packaged.chains, packaged.seed)
+        assert (moved.maxdepth, moved.init, moved.compile) == (
+            None,
+            "jitter",
+            "disk",
+        )  # nutpie's tuning does not travel
+        assert (moved.target_accept, moved.tune, moved.chains, moved.seed) == (
+            packaged.target_accept,
+            packaged.tune,
+            packaged.chains,
+            packaged.seed,
+        )
     kept = override_sampler(tuned, {"draws": 7})  # still nutpie: its tuning stays
     assert (kept.maxdepth, kept.init, kept.compile) == (8, "mode", "process")
     with pytest.raises(ValueError, match="sampler.init: a nutpie setting"):

@@ -29,7 +29,7 @@ def test_climb_gives_the_exact_gaussian_mode_and_covariance():
 
 def test_a_flat_direction_has_no_laplace_covariance():
     def logp(x):  # x[1] does not enter: the Hessian is singular
-        return -x[0] ** 2, np.array([-2 * x[0], 0.0])
+        return -(x[0] ** 2), np.array([-2 * x[0], 0.0])
 
     mode, cov = climb(logp, np.array([3.0, 1.0]))
     assert abs(mode[0]) < 1e-6 and cov is None
@@ -41,8 +41,9 @@ def small_model():
     from sesindex.bayes.sampling.compiled import compiled_model
     from sesindex.data.synthetic import generate
 
-    inputs = model_inputs(generate(n_areas=60, years=(2022, 2023), seed=3).dataset,
-                          ["V1", "V2", "V3"])
+    inputs = model_inputs(
+        generate(n_areas=60, years=(2022, 2023), seed=3).dataset, ["V1", "V2", "V3"]
+    )
     return compiled_model(inputs, ModelForm(dispersion="variance", steps="jumps"))
 
 
@@ -71,7 +72,8 @@ def test_each_chain_starts_apart_near_the_mode_of_the_model(small_model):
 
 
 def test_a_climb_without_a_laplace_approximation_starts_at_the_climbed_point(
-        small_model, monkeypatch):
+    small_model, monkeypatch
+):
     import sesindex.bayes.sampling.start as start
 
     x0 = np.asarray(small_model.initial_point_func(5))
@@ -82,8 +84,7 @@ def test_a_climb_without_a_laplace_approximation_starts_at_the_climbed_point(
     np.testing.assert_array_equal(got, climbed)
 
 
-def test_a_climb_to_a_non_finite_density_starts_where_nutpie_would(small_model,
-                                                                   monkeypatch):
+def test_a_climb_to_a_non_finite_density_starts_where_nutpie_would(small_model, monkeypatch):
     import sesindex.bayes.sampling.start as start
 
     x0 = np.asarray(small_model.initial_point_func(5))
@@ -117,9 +118,10 @@ def test_a_fit_started_at_the_mode_agrees_with_one_started_by_nutpie():
     # stacks and with either start. At D = 4000 and e = 0.19: ESS 1,520 and P < 3.2e-5
     # per quantity, so < 0.12 % that any of 18 slow quantities in either fit misses
     # (benchmarks/experiments/py312_mode_start_gate).
-    fits = {init: fit(ds, replace(spec, sampler=replace(spec.sampler, draws=4000,
-                                                        init=init)))
-            for init in ("jitter", "mode")}
+    fits = {
+        init: fit(ds, replace(spec, sampler=replace(spec.sampler, draws=4000, init=init)))
+        for init in ("jitter", "mode")
+    }
     means, mcse = {}, {}
     for init, res in fits.items():
         assert res.gate["passed"], (init, res.gate["worst"])

@@ -17,33 +17,42 @@ from sesindex.uncertainty.draws import BOOTSTRAP_VERDICT, POSTERIOR_VERDICT, ver
 
 def test_the_bootstrap_changes_table_never_says_real():
     ds = generate(n_areas=80, years=(2022, 2023), seed=1).dataset
-    _, changes = bootstrap_uncertainty(ds, IndexSpec(types_over="given_areas"),
-                                       replicates=60, seed=2)
+    _, changes = bootstrap_uncertainty(
+        ds, IndexSpec(types_over="given_areas"), replicates=60, seed=2
+    )
     assert not [c for c in changes.columns if "real" in c.lower()]
     assert not changes["verdict"].str.contains("real", case=False).any()
     moved = changes["type_from"] != changes["type_to"]
     assert moved.any() and changes.loc[moved, "verdict"].isin(BOOTSTRAP_VERDICT.labels).all()
     # the verdict reads the column it is named after
-    assert (changes.loc[moved, "verdict"]
-            == BOOTSTRAP_VERDICT(changes.loc[moved, "p_survives_noise"])).all()
+    assert (
+        changes.loc[moved, "verdict"] == BOOTSTRAP_VERDICT(changes.loc[moved, "p_survives_noise"])
+    ).all()
     assert verdict_rule(changes) is BOOTSTRAP_VERDICT
     assert "sesindex fit" in BOOTSTRAP_VERDICT.text and "real" not in BOOTSTRAP_VERDICT.text
 
 
 def _changes(**columns) -> pd.DataFrame:
     n = 4
-    return pd.DataFrame({"area_code": [f"0114R00{i}" for i in range(n)],
-                         "area_name": "x", "type_from": [3, 3, 4, 4],
-                         "type_to": [4, 2, 3, 5], "dI_mean": [1.0, -1.0, 2.0, -2.0],
-                         **columns})
+    return pd.DataFrame(
+        {
+            "area_code": [f"0114R00{i}" for i in range(n)],
+            "area_name": "x",
+            "type_from": [3, 3, 4, 4],
+            "type_to": [4, 2, 3, 5],
+            "dI_mean": [1.0, -1.0, 2.0, -2.0],
+            **columns,
+        }
+    )
 
 
 def test_the_report_classifies_and_sorts_by_the_column_it_shows():
     from sesindex.reporting.html import _change_view
 
     # the posterior's P(type change) ranks the other way round from its verdict's column
-    changes = _changes(p_type_change=[0.99, 0.98, 0.97, 0.2],
-                       p_type_change_as_observed=[0.2, 0.95, 0.99, 0.3])
+    changes = _changes(
+        p_type_change=[0.99, 0.98, 0.97, 0.2], p_type_change_as_observed=[0.2, 0.95, 0.99, 0.3]
+    )
     page = _change_view(changes, pd.DataFrame(), "en")
     real = page.split("<h3>Probably real</h3>")[1].split("<h3>")[0]
     assert "Probability the type truly moved as observed" in real  # its column, headed
@@ -61,6 +70,5 @@ def test_the_report_classifies_and_sorts_by_the_column_it_shows():
 
 def test_one_rule_per_family():
     assert POSTERIOR_VERDICT.column == "p_type_change_as_observed"
-    assert verdict_rule(pd.DataFrame(columns=["p_type_change_as_observed"])) \
-        is POSTERIOR_VERDICT
+    assert verdict_rule(pd.DataFrame(columns=["p_type_change_as_observed"])) is POSTERIOR_VERDICT
     assert POSTERIOR_VERDICT(np.array([np.nan])).tolist() == [""]

@@ -36,14 +36,24 @@ def compare(run: Path, label: str) -> pd.DataFrame:
     old = coverage(COMMITTED / "coverage_by_seed.csv")
     same = old[old.seed.isin(new.seed.unique())]
     spread = old.groupby(KEY).coverage.agg(seeds_min="min", seeds_max="max").reset_index()
-    table = (new.merge(same, on=KEY + ["seed", "areas", "cells"],
-                       suffixes=(f"_{label}", "_committed"))
-             .merge(spread, on=KEY))
+    table = new.merge(
+        same, on=KEY + ["seed", "areas", "cells"], suffixes=(f"_{label}", "_committed")
+    ).merge(spread, on=KEY)
     table["difference"] = table[f"coverage_{label}"] - table.coverage_committed
-    table["in_seed_spread"] = table[f"coverage_{label}"].between(table.seeds_min,
-                                                                 table.seeds_max)
-    return table[KEY + ["seed", "cells", f"coverage_{label}", "coverage_committed",
-                        "difference", "seeds_min", "seeds_max", "in_seed_spread"]]
+    table["in_seed_spread"] = table[f"coverage_{label}"].between(table.seeds_min, table.seeds_max)
+    return table[
+        KEY
+        + [
+            "seed",
+            "cells",
+            f"coverage_{label}",
+            "coverage_committed",
+            "difference",
+            "seeds_min",
+            "seeds_max",
+            "in_seed_spread",
+        ]
+    ]
 
 
 def main() -> None:
@@ -55,10 +65,17 @@ def main() -> None:
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         print(table.round(3).to_string(index=False))
         print("\nby quantity (index, change, change_first_last: per area cell):")
-        print(table.groupby("quantity").agg(
-            rows=("difference", "size"), mean_difference=("difference", "mean"),
-            largest_abs=("difference", lambda d: d.abs().max()),
-            in_seed_spread=("in_seed_spread", "sum")).round(3).to_string())
+        print(
+            table.groupby("quantity")
+            .agg(
+                rows=("difference", "size"),
+                mean_difference=("difference", "mean"),
+                largest_abs=("difference", lambda d: d.abs().max()),
+                in_seed_spread=("in_seed_spread", "sum"),
+            )
+            .round(3)
+            .to_string()
+        )
 
 
 if __name__ == "__main__":

@@ -44,5 +44,15 @@ from sesindex.api import (
 )
 
 __version__ = "0.1.0"
-__all__ = ["bootstrap", "evaluate", "fit", "index_run", "load", "official_index", "read_run",
-           "report", "run_study", "save"]
+__all__ = [
+    "bootstrap",
+    "evaluate",
+    "fit",
+    "index_run",
+    "load",
+    "official_index",
+    "read_run",
+    "report",
+    "run_study",
+    "save",
+]

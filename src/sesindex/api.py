@@ -19,8 +19,14 @@ def _dataset(data):
     return getattr(data, "dataset", data)
 
 
-def load(source: str, *, n_areas: int | None = None, years: tuple[int, ...] | None = None,
-         seed: int | None = None, boundary_version: str | None = None):
+def load(
+    source: str,
+    *,
+    n_areas: int | None = None,
+    years: tuple[int, ...] | None = None,
+    seed: int | None = None,
+    boundary_version: str | None = None,
+):
     """Load a packaged dataset by name or a data file, validated.
 
     Parameters
@@ -48,8 +54,9 @@ def load(source: str, *, n_areas: int | None = None, years: tuple[int, ...] | No
     """
     from sesindex.data.io import load_data
 
-    return load_data(source, n_areas=n_areas, years=years, seed=seed,
-                     boundary_version=boundary_version)
+    return load_data(
+        source, n_areas=n_areas, years=years, seed=seed, boundary_version=boundary_version
+    )
 
 
 def official_index(data, spec: str = "official", *, cutpoints=None):
@@ -85,8 +92,9 @@ def official_index(data, spec: str = "official", *, cutpoints=None):
     return compute_index(_dataset(data), load_spec(resolve_spec(spec)), cutpoints=cutpoints)
 
 
-def bootstrap(data, spec: str = "official", *, years=None, replicates: int = 1000,
-              seed: int = 20240101):
+def bootstrap(
+    data, spec: str = "official", *, years=None, replicates: int = 1000, seed: int = 20240101
+):
     """Binomial-noise uncertainty of the deterministic index (parametric bootstrap).
 
     Parameters
@@ -108,8 +116,7 @@ def bootstrap(data, spec: str = "official", *, years=None, replicates: int = 100
 
     Examples
     --------
-    >>> areas, changes = bootstrap(load("synthetic", n_areas=30, years=(2023, 2024)),
-    ...                            replicates=50)
+    >>> areas, changes = bootstrap(load("synthetic", n_areas=30, years=(2023, 2024)), replicates=50)
     >>> len(areas), len(changes)
     (60, 30)
     """
@@ -117,13 +124,23 @@ def bootstrap(data, spec: str = "official", *, years=None, replicates: int = 100
     from sesindex.specs import resolve_spec
     from sesindex.uncertainty import bootstrap_uncertainty
 
-    return bootstrap_uncertainty(_dataset(data), load_spec(resolve_spec(spec)), years=years,
-                                 replicates=replicates, seed=seed)
+    return bootstrap_uncertainty(
+        _dataset(data), load_spec(resolve_spec(spec)), years=years, replicates=replicates, seed=seed
+    )
 
 
-def fit(data, spec="latent_factor", *, seed: int | None = None, draws: int | None = None,
-        tune: int | None = None, cutpoints=None, programme: Mapping | None = None,
-        groups=AUTO, progress: bool = False):
+def fit(
+    data,
+    spec="latent_factor",
+    *,
+    seed: int | None = None,
+    draws: int | None = None,
+    tune: int | None = None,
+    cutpoints=None,
+    programme: Mapping | None = None,
+    groups=AUTO,
+    progress: bool = False,
+):
     """Fit the Bayesian latent-factor model (see :mod:`sesindex.bayes`).
 
     Parameters
@@ -176,16 +193,35 @@ def fit(data, spec="latent_factor", *, seed: int | None = None, draws: int | Non
         from sesindex.index.cutpoints import parse_cutpoints
 
         cutpoints = parse_cutpoints(cutpoints)
-    sampler = {k: v for k, v in {"seed": seed, "draws": draws, "tune": tune}.items()
-               if v is not None}
-    return fit_model(ds, spec, sampler=sampler, cutpoints=cutpoints, programme=programme,
-                     groups=groups, progress=progress)
+    sampler = {
+        k: v for k, v in {"seed": seed, "draws": draws, "tune": tune}.items() if v is not None
+    }
+    return fit_model(
+        ds,
+        spec,
+        sampler=sampler,
+        cutpoints=cutpoints,
+        programme=programme,
+        groups=groups,
+        progress=progress,
+    )
 
 
-def evaluate(fit_result, treated, *, start: int | None = None, controls="matched",
-             exclude=None, outcome: str = "index", k: int = 5, within: str = "none",
-             sampler: dict | None = None, allow_failed_fit: bool = False,
-             refit_without_flagged: bool = False, progress: bool = False):
+def evaluate(
+    fit_result,
+    treated,
+    *,
+    start: int | None = None,
+    controls="matched",
+    exclude=None,
+    outcome: str = "index",
+    k: int = 5,
+    within: str = "none",
+    sampler: dict | None = None,
+    allow_failed_fit: bool = False,
+    refit_without_flagged: bool = False,
+    progress: bool = False,
+):
     """Effects of a programme on its treated areas (see :mod:`sesindex.evaluation`).
 
     Parameters
@@ -232,14 +268,30 @@ def evaluate(fit_result, treated, *, start: int | None = None, controls="matched
     """
     from sesindex.evaluation import evaluate as run_evaluation
 
-    return run_evaluation(fit_result, treated, start=start, controls=controls,
-                          exclude=exclude, outcome=outcome, k=k, within=within,
-                          sampler=sampler, allow_failed_fit=allow_failed_fit,
-                          refit_without_flagged=refit_without_flagged, progress=progress)
+    return run_evaluation(
+        fit_result,
+        treated,
+        start=start,
+        controls=controls,
+        exclude=exclude,
+        outcome=outcome,
+        k=k,
+        within=within,
+        sampler=sampler,
+        allow_failed_fit=allow_failed_fit,
+        refit_without_flagged=refit_without_flagged,
+        progress=progress,
+    )
 
 
-def index_run(data, spec: str = "official", *, cutpoints=None, uncertainty_years: int = 0,
-              seed: int | None = None):
+def index_run(
+    data,
+    spec: str = "official",
+    *,
+    cutpoints=None,
+    uncertainty_years: int = 0,
+    seed: int | None = None,
+):
     """The deterministic index as one run tree: what ``sesindex index`` (and, with
     ``uncertainty_years=2``, ``sesindex demo``) compute.
 
@@ -276,12 +328,18 @@ def index_run(data, spec: str = "official", *, cutpoints=None, uncertainty_years
     loaded = load(data) if isinstance(data, str) else data
     if isinstance(cutpoints, str):
         cutpoints = parse_cutpoints(cutpoints)
-    return run(loaded, load_spec(resolve_spec(spec)), cutpoints=cutpoints,
-               uncertainty_years=uncertainty_years, seed=seed)
+    return run(
+        loaded,
+        load_spec(resolve_spec(spec)),
+        cutpoints=cutpoints,
+        uncertainty_years=uncertainty_years,
+        seed=seed,
+    )
 
 
-def save(result, out, *, overwrite: bool = False, loaded=None, publish: bool = False,
-         report: bool = True):
+def save(
+    result, out, *, overwrite: bool = False, loaded=None, publish: bool = False, report: bool = True
+):
     """Write a result as its run directory, whole or not at all (what the commands write).
 
     Parameters
@@ -311,14 +369,14 @@ def save(result, out, *, overwrite: bool = False, loaded=None, publish: bool = F
 
     Examples
     --------
-    >>> save(fit(load("synthetic", n_areas=40, years=(2023, 2024))),
-    ...      "results/my_fit")  # doctest: +SKIP
+    >>> save(
+    ...     fit(load("synthetic", n_areas=40, years=(2023, 2024))), "results/my_fit"
+    ... )  # doctest: +SKIP
     PosixPath('results/my_fit')
     """
     from sesindex.reporting.save import save as write
 
-    return write(result, out, overwrite=overwrite, loaded=loaded, publish=publish,
-                 report=report)
+    return write(result, out, overwrite=overwrite, loaded=loaded, publish=publish, report=report)
 
 
 def run_study(spec, out, *, data=None):
@@ -372,8 +430,7 @@ def report(result, path=None, *, boundaries=None, lang="sv"):
     --------
     >>> report("results/demo")  # doctest: +SKIP
     PosixPath('results/demo/report.html')
-    >>> report(fit(load("synthetic", n_areas=40, years=(2023, 2024))),
-    ...        "fit.html")  # doctest: +SKIP
+    >>> report(fit(load("synthetic", n_areas=40, years=(2023, 2024))), "fit.html")  # doctest: +SKIP
     PosixPath('fit.html')
     """
     from sesindex.reporting.html import build_report

@@ -16,16 +16,20 @@ import numpy as np
 import xarray as xr
 
 TYPE_LABELS = {
-    "sv": {1: "Områdestyp 1 – områden med stora socioekonomiska utmaningar",
-           2: "Områdestyp 2 – områden med socioekonomiska utmaningar",
-           3: "Områdestyp 3 – socioekonomiskt blandade områden",
-           4: "Områdestyp 4 – områden med goda socioekonomiska förutsättningar",
-           5: "Områdestyp 5 – områden med mycket goda socioekonomiska förutsättningar"},
-    "en": {1: "Type 1 – major socioeconomic challenges",
-           2: "Type 2 – socioeconomic challenges",
-           3: "Type 3 – socioeconomically mixed",
-           4: "Type 4 – good socioeconomic conditions",
-           5: "Type 5 – very good socioeconomic conditions"},
+    "sv": {
+        1: "Områdestyp 1 – områden med stora socioekonomiska utmaningar",
+        2: "Områdestyp 2 – områden med socioekonomiska utmaningar",
+        3: "Områdestyp 3 – socioekonomiskt blandade områden",
+        4: "Områdestyp 4 – områden med goda socioekonomiska förutsättningar",
+        5: "Områdestyp 5 – områden med mycket goda socioekonomiska förutsättningar",
+    },
+    "en": {
+        1: "Type 1 – major socioeconomic challenges",
+        2: "Type 2 – socioeconomic challenges",
+        3: "Type 3 – socioeconomically mixed",
+        4: "Type 4 – good socioeconomic conditions",
+        5: "Type 5 – very good socioeconomic conditions",
+    },
 }
 #: Multiples of sigma above mu at which types 4, 3, 2, 1 begin.
 CUT_MULTIPLES = (-1.0, 0.0, 1.0, 2.0)

@@ -44,23 +44,48 @@ class Indicator:
 
 
 _ALL = (
-    Indicator("V1", "Andelen personer med låg ekonomisk standard (oavsett ålder)",
-              "Share of residents with low economic standard (any age)", official=True),
-    Indicator("V2", "Andelen med förgymnasial utbildning (20-64 år)",
-              "Share aged 20-64 with compulsory (förgymnasial) education only", official=True),
-    Indicator("V3", "Andelen med ekonomiskt bistånd och/eller långtidsarbetslösa (20-64 år)",
-              "Share aged 20-64 with long-term income support and/or long-term unemployment",
-              official=True),
-    Indicator("forgymnasial_25_64", "Andelen 25-64 år med förgymnasial eller okänd utbildning",
-              "Share aged 25-64 with compulsory (förgymnasial) or unknown education"),
-    Indicator("median_income", "Medianinkomst (tkr)", "Median total income (thousand SEK)",
-              direction=-1, unit="thousand SEK"),
-    Indicator("mean_wage_income", "Medelförvärvsinkomst (tkr)",
-              "Mean wage income of all persons (thousand SEK)", direction=-1, unit="thousand SEK"),
+    Indicator(
+        "V1",
+        "Andelen personer med låg ekonomisk standard (oavsett ålder)",
+        "Share of residents with low economic standard (any age)",
+        official=True,
+    ),
+    Indicator(
+        "V2",
+        "Andelen med förgymnasial utbildning (20-64 år)",
+        "Share aged 20-64 with compulsory (förgymnasial) education only",
+        official=True,
+    ),
+    Indicator(
+        "V3",
+        "Andelen med ekonomiskt bistånd och/eller långtidsarbetslösa (20-64 år)",
+        "Share aged 20-64 with long-term income support and/or long-term unemployment",
+        official=True,
+    ),
+    Indicator(
+        "forgymnasial_25_64",
+        "Andelen 25-64 år med förgymnasial eller okänd utbildning",
+        "Share aged 25-64 with compulsory (förgymnasial) or unknown education",
+    ),
+    Indicator(
+        "median_income",
+        "Medianinkomst (tkr)",
+        "Median total income (thousand SEK)",
+        direction=-1,
+        unit="thousand SEK",
+    ),
+    Indicator(
+        "mean_wage_income",
+        "Medelförvärvsinkomst (tkr)",
+        "Mean wage income of all persons (thousand SEK)",
+        direction=-1,
+        unit="thousand SEK",
+    ),
     Indicator("rental_dwellings", "Andel hyresrätter", "Share of dwellings that are rented"),
     Indicator("foreign_born", "Andel utrikes födda", "Share of residents born abroad"),
-    Indicator("published_index", "Socioekonomiskt index (publicerat)",
-              "Socioeconomic index (published)"),
+    Indicator(
+        "published_index", "Socioekonomiskt index (publicerat)", "Socioeconomic index (published)"
+    ),
     Indicator("published_type", "Områdestyp (publicerad)", "Area type (published)", unit="type"),
 )
 

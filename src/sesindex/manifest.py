@@ -20,8 +20,20 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("sesindex", "numpy", "pandas", "xarray", "scipy", "pandera", "pymc", "pytensor",
-            "nutpie", "arviz", "scikit-learn", "SALib")
+PACKAGES = (
+    "sesindex",
+    "numpy",
+    "pandas",
+    "xarray",
+    "scipy",
+    "pandera",
+    "pymc",
+    "pytensor",
+    "nutpie",
+    "arviz",
+    "scikit-learn",
+    "SALib",
+)
 
 
 def package_versions() -> dict[str, str]:
@@ -51,9 +63,15 @@ class Timer:
             self.seconds[name] = round(time.perf_counter() - start, 4)
 
 
-def manifest_of(*, command: str, spec: dict, inputs: dict[str, str],
-                seed: int | None = None, timings: dict[str, float] | None = None,
-                **extra) -> dict:
+def manifest_of(
+    *,
+    command: str,
+    spec: dict,
+    inputs: dict[str, str],
+    seed: int | None = None,
+    timings: dict[str, float] | None = None,
+    **extra,
+) -> dict:
     """A run's manifest as it will be written (JSON types: tuples become lists), the time
     it was made and the installed packages included; what a run's tree carries in
     ``attrs["manifest"]`` before it is written (:func:`save_manifest`).
@@ -82,8 +100,7 @@ def save_manifest(out_dir: str | Path, manifest: dict, **extra) -> dict:
     ``out_dir/manifest.json``, stamped with the time of writing; returns it as written.
     ``outputs`` (every file the run wrote) always lists ``manifest.json`` itself.
     """
-    manifest = {**manifest, **extra,
-                "created": datetime.now(UTC).isoformat(timespec="seconds")}
+    manifest = {**manifest, **extra, "created": datetime.now(UTC).isoformat(timespec="seconds")}
     if "outputs" in manifest:
         manifest["outputs"] = list(dict.fromkeys([*manifest["outputs"], "manifest.json"]))
     text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
@@ -93,12 +110,21 @@ def save_manifest(out_dir: str | Path, manifest: dict, **extra) -> dict:
     return json.loads(text)  # as written: what reading it back gives
 
 
-def write_manifest(out_dir: str | Path, *, command: str, spec: dict, inputs: dict[str, str],
-                   seed: int | None = None, timings: dict[str, float] | None = None,
-                   **extra) -> dict:
+def write_manifest(
+    out_dir: str | Path,
+    *,
+    command: str,
+    spec: dict,
+    inputs: dict[str, str],
+    seed: int | None = None,
+    timings: dict[str, float] | None = None,
+    **extra,
+) -> dict:
     """Write ``manifest.json`` into ``out_dir`` and return it as written."""
-    return save_manifest(out_dir, manifest_of(command=command, spec=spec, inputs=inputs,
-                                              seed=seed, timings=timings, **extra))
+    return save_manifest(
+        out_dir,
+        manifest_of(command=command, spec=spec, inputs=inputs, seed=seed, timings=timings, **extra),
+    )
 
 
 def add_outputs(out_dir: str | Path, paths, tree=None) -> dict:
@@ -115,8 +141,11 @@ def add_outputs(out_dir: str | Path, paths, tree=None) -> dict:
     """
     out = Path(out_dir)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    manifest = save_manifest(out, manifest, outputs=list(dict.fromkeys(
-        [*manifest.get("outputs", []), *(Path(p).name for p in paths)])))
+    manifest = save_manifest(
+        out,
+        manifest,
+        outputs=list(dict.fromkeys([*manifest.get("outputs", []), *(Path(p).name for p in paths)])),
+    )
     if tree is not None:
         from sesindex.runs import with_manifest
 

@@ -31,8 +31,9 @@ Examples
 >>> import pathlib, tempfile
 >>> import pandas as pd
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> pd.DataFrame({"area_code": ["0114R001", "0114R002"], "year": [2024, 2024],
-...               "index": [7.5, 12.0]}).to_csv(d / "areas.csv", index=False)
+>>> pd.DataFrame(
+...     {"area_code": ["0114R001", "0114R002"], "year": [2024, 2024], "index": [7.5, 12.0]}
+... ).to_csv(d / "areas.csv", index=False)
 >>> _ = (d / "manifest.json").write_text('{"command": "index", "status": "ok"}')
 >>> tree = read_run(d)
 >>> tree.attrs["command"], float(tree["areas"]["index"].sel(area="0114R002", year=2024))
@@ -56,20 +57,34 @@ import xarray as xr
 TABLES = {
     "areas.csv": ("areas", ["area_code", "year"], ["area", "year"]),
     "summary.csv": ("summary", ["year"], ["year"]),
-    "changes.csv": ("changes", ["area_code", "year_from", "year_to"],
-                    ["area", "year_from", "year_to"]),
+    "changes.csv": (
+        "changes",
+        ["area_code", "year_from", "year_to"],
+        ["area", "year_from", "year_to"],
+    ),
     "regso_areas.csv": ("regso_areas", ["area_code", "year"], ["area", "year"]),
-    "regso_changes.csv": ("regso_changes", ["area_code", "year_from", "year_to"],
-                          ["area", "year_from", "year_to"]),
+    "regso_changes.csv": (
+        "regso_changes",
+        ["area_code", "year_from", "year_to"],
+        ["area", "year_from", "year_to"],
+    ),
     "effects.csv": ("effects", ["programme", "estimand"], ["programme", "estimand"]),
-    "event_study.csv": ("event_study", ["programme", "event_time"],
-                        ["programme", "event_time"]),
-    "controls.csv": ("controls", ["area_code", "start_year", "control"],
-                     ["area", "start_year", "control"]),
-    "balance.csv": ("balance", ["programme", "start_year", "feature", "comparison"],
-                    ["programme", "start_year", "feature", "comparison"]),
-    "trajectories.csv": ("trajectories", ["programme", "group", "year"],
-                         ["programme", "group", "year"]),
+    "event_study.csv": ("event_study", ["programme", "event_time"], ["programme", "event_time"]),
+    "controls.csv": (
+        "controls",
+        ["area_code", "start_year", "control"],
+        ["area", "start_year", "control"],
+    ),
+    "balance.csv": (
+        "balance",
+        ["programme", "start_year", "feature", "comparison"],
+        ["programme", "start_year", "feature", "comparison"],
+    ),
+    "trajectories.csv": (
+        "trajectories",
+        ["programme", "group", "year"],
+        ["programme", "group", "year"],
+    ),
 }
 #: tree group -> its table file
 TABLE_FILES = {group: name for name, (group, _, _) in TABLES.items()}
@@ -92,8 +107,10 @@ def table_spec(group: str) -> tuple[str, list[str], list[str]]:
     level, _, kind = group.rpartition("_")
     if level.isalpha() and level.islower() and kind in ("areas", "changes"):
         return (f"{group}.csv", *TABLES[f"{kind}.csv"][1:])
-    raise KeyError(f"{group!r} is not a table group of a run ({sorted(TABLE_FILES)}, or "
-                   "<level>_areas / <level>_changes)")
+    raise KeyError(
+        f"{group!r} is not a table group of a run ({sorted(TABLE_FILES)}, or "
+        "<level>_areas / <level>_changes)"
+    )
 
 
 #: the variable of each table group holding every cell's line in its file (NaN: a cell of
@@ -104,16 +121,18 @@ FILE_LINE = "file_line"
 #: tables whose rows may carry other labels: an evaluation against given comparison
 #: areas lists them alone (no treated area or start year beside each); an evaluation
 #: written before tables had a programme column
-OTHER_LABELS = {"controls": (["control"], ["control"]),
-                "effects": (["estimand"], ["estimand"]),
-                "event_study": (["event_time"], ["event_time"]),
-                "balance": (["start_year", "feature", "comparison"],
-                            ["start_year", "feature", "comparison"]),
-                "trajectories": (["group", "year"], ["group", "year"])}
+OTHER_LABELS = {
+    "controls": (["control"], ["control"]),
+    "effects": (["estimand"], ["estimand"]),
+    "event_study": (["event_time"], ["event_time"]),
+    "balance": (["start_year", "feature", "comparison"], ["start_year", "feature", "comparison"]),
+    "trajectories": (["group", "year"], ["group", "year"]),
+}
 
 
-def _labelled(frame: pd.DataFrame, index: list[str], dims: list[str],
-              where: str, group: str | None = None) -> xr.Dataset:
+def _labelled(
+    frame: pd.DataFrame, index: list[str], dims: list[str], where: str, group: str | None = None
+) -> xr.Dataset:
     """A table's rows as a Dataset on its labels, each cell remembering its line in the
     file (``where`` names the table in errors); the labels used are in its attrs.
     """
@@ -124,13 +143,17 @@ def _labelled(frame: pd.DataFrame, index: list[str], dims: list[str],
     if missing:
         raise ValueError(f"{where} lacks the column(s) {missing} that label its rows")
     if FILE_LINE in frame:
-        raise ValueError(f"{where} has a column {FILE_LINE!r}, the name the run's tree "
-                         "gives each row's line in its file")
+        raise ValueError(
+            f"{where} has a column {FILE_LINE!r}, the name the run's tree "
+            "gives each row's line in its file"
+        )
     frame = frame.reset_index(drop=True)
     twice = frame.duplicated(index, keep=False)
     if twice.any():
-        raise ValueError(f"{where}: rows {[int(i) + 2 for i in frame.index[twice][:10]]} "
-                         f"repeat the same {index} (file line numbers)")
+        raise ValueError(
+            f"{where}: rows {[int(i) + 2 for i in frame.index[twice][:10]]} "
+            f"repeat the same {index} (file line numbers)"
+        )
     ds = frame.assign(**{FILE_LINE: frame.index + 2}).set_index(index).to_xarray()
     ds.attrs["table_columns"] = list(frame.columns)
     ds.attrs["table_dtypes"] = [str(t) for t in frame.dtypes]
@@ -139,8 +162,7 @@ def _labelled(frame: pd.DataFrame, index: list[str], dims: list[str],
 
 
 def _table(path: Path, index: list[str], dims: list[str], group: str) -> xr.Dataset:
-    frame = pd.read_csv(path, dtype={"area_code": str, "municipality_code": str,
-                                     "control": str})
+    frame = pd.read_csv(path, dtype={"area_code": str, "municipality_code": str, "control": str})
     return _labelled(frame, index, dims, str(path), group)
 
 
@@ -152,11 +174,17 @@ def table_frame(tree: xr.DataTree, group: str) -> pd.DataFrame | None:
 
     Examples
     --------
-    >>> ds = xr.Dataset({"x": (("area", "year"), [[1.0, float("nan")], [2.0, 3.0]]),
-    ...                  "file_line": (("area", "year"), [[3.0, float("nan")], [2.0, 4.0]])},
-    ...                 coords={"area": ["a", "b"], "year": [2023, 2024]},
-    ...                 attrs={"table_columns": ["area_code", "year", "x"],
-    ...                        "table_dtypes": ["object", "int64", "float64"]})
+    >>> ds = xr.Dataset(
+    ...     {
+    ...         "x": (("area", "year"), [[1.0, float("nan")], [2.0, 3.0]]),
+    ...         "file_line": (("area", "year"), [[3.0, float("nan")], [2.0, 4.0]]),
+    ...     },
+    ...     coords={"area": ["a", "b"], "year": [2023, 2024]},
+    ...     attrs={
+    ...         "table_columns": ["area_code", "year", "x"],
+    ...         "table_dtypes": ["object", "int64", "float64"],
+    ...     },
+    ... )
     >>> table_frame(xr.DataTree.from_dict({"/areas": ds}), "areas").values.tolist()
     [['b', 2023, 2.0], ['a', 2023, 1.0], ['b', 2024, 3.0]]
     """
@@ -197,13 +225,19 @@ def read_run(run_dir: str | Path, *, groups=None) -> xr.DataTree:
     if unknown:
         raise ValueError(f"unknown group(s) {unknown} of a run; choose from {list(GROUPS)}")
     manifest_path = run / "manifest.json"
-    if not manifest_path.exists() and not any((run / name).exists() for name in TABLES) \
-            and not any(run.glob("*_areas.csv")):
-        raise FileNotFoundError(f"{run} has neither manifest.json nor a table "
-                                f"({', '.join(TABLES)}): not a sesindex run directory")
+    if (
+        not manifest_path.exists()
+        and not any((run / name).exists() for name in TABLES)
+        and not any(run.glob("*_areas.csv"))
+    ):
+        raise FileNotFoundError(
+            f"{run} has neither manifest.json nor a table "
+            f"({', '.join(TABLES)}): not a sesindex run directory"
+        )
     # tables written by the writers alone (no command) have no manifest
-    manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
-                if manifest_path.exists() else {})
+    manifest = (
+        json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    )
     found: dict[str, xr.Dataset] = {}
     for name, (group, index, dims) in TABLES.items():
         if group in wanted and (run / name).exists():
@@ -238,14 +272,14 @@ def with_manifest(tree: xr.DataTree, manifest: dict) -> xr.DataTree:
     """``tree`` with the run's manifest in its attrs: whole under ``"manifest"``, and its
     plain values (command, created, status, seed, ...) as attrs of their own.
     """
-    tree.attrs.update({k: v for k, v in manifest.items()
-                       if isinstance(v, (str, int, float, bool))})
+    tree.attrs.update({k: v for k, v in manifest.items() if isinstance(v, (str, int, float, bool))})
     tree.attrs["manifest"] = manifest
     return tree
 
 
-def run_tree(tables, *, data: xr.Dataset | None = None, posterior=None,
-             manifest: dict | None = None) -> xr.DataTree:
+def run_tree(
+    tables, *, data: xr.Dataset | None = None, posterior=None, manifest: dict | None = None
+) -> xr.DataTree:
     """A run's results as its tree, in memory: the same tree :func:`read_run` gives back
     once :func:`write_tables` has written it (tables labelled by area, year, ...; each
     cell's ``file_line`` the line it is written to).
@@ -268,8 +302,9 @@ def run_tree(tables, *, data: xr.Dataset | None = None, posterior=None,
 
     Examples
     --------
-    >>> areas = pd.DataFrame({"area_code": ["0114R002", "0114R001"], "year": [2024, 2024],
-    ...                       "index": [12.0, 7.5]})
+    >>> areas = pd.DataFrame(
+    ...     {"area_code": ["0114R002", "0114R001"], "year": [2024, 2024], "index": [12.0, 7.5]}
+    ... )
     >>> tree = run_tree({"areas": areas, "changes": None}, manifest={"command": "index"})
     >>> sorted(tree.children), float(tree["areas"]["index"].sel(area="0114R001", year=2024))
     (['areas'], 7.5)
@@ -288,8 +323,9 @@ def run_tree(tables, *, data: xr.Dataset | None = None, posterior=None,
     return with_manifest(tree, manifest or {})
 
 
-def write_tables(tree: xr.DataTree, out_dir: str | Path, *,
-                 parquet: tuple[str, ...] = ()) -> list[Path]:
+def write_tables(
+    tree: xr.DataTree, out_dir: str | Path, *, parquet: tuple[str, ...] = ()
+) -> list[Path]:
     """Write every table group of ``tree`` as its CSV file (:data:`TABLE_FILES`; floats
     to 6 significant digits), and the groups in ``parquet`` also as Parquet (full
     precision). Returns the paths written, in :data:`TABLES` order.
@@ -307,8 +343,9 @@ def write_tables(tree: xr.DataTree, out_dir: str | Path, *,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    others = [g for g in tree.children if g not in TABLE_FILES and g.endswith(
-        ("_areas", "_changes"))]
+    others = [
+        g for g in tree.children if g not in TABLE_FILES and g.endswith(("_areas", "_changes"))
+    ]
     for group in [g for g, _, _ in TABLES.values()] + others:
         frame = table_frame(tree, group)
         if frame is None:
@@ -333,8 +370,9 @@ class EarlierRunError(FileExistsError):
     files only); ``foreign``: the files no run's manifest lists.
     """
 
-    def __init__(self, message: str, *, replaceable: bool = False,
-                 foreign: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, message: str, *, replaceable: bool = False, foreign: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.replaceable, self.foreign = replaceable, tuple(foreign)
 
@@ -392,8 +430,7 @@ def foreign_files(run_dir: str | Path) -> list[str]:
 
 def _names(names: list[str]) -> str:
     shown = ", ".join(names[:NAMES_SHOWN])
-    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN
-                    else "")
+    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
 
 
 def refuse_foreign(out: str | Path) -> None:
@@ -403,19 +440,21 @@ def refuse_foreign(out: str | Path) -> None:
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise EarlierRunError(f"{out} is a file, not a directory: choose an output "
-                              "directory")
+        raise EarlierRunError(f"{out} is a file, not a directory: choose an output directory")
     foreign = foreign_files(out)
     if not foreign:
         return
-    what = ("files that its manifest.json does not list as an earlier run's"
-            if (out / MANIFEST).exists() else "files but no sesindex run (no manifest.json "
-            "listing a run's files)")
+    what = (
+        "files that its manifest.json does not list as an earlier run's"
+        if (out / MANIFEST).exists()
+        else "files but no sesindex run (no manifest.json listing a run's files)"
+    )
     raise EarlierRunError(
         f"{out} holds {what}: {_names(foreign)} ({len(foreign)} in all). sesindex replaces "
         "only the files of an earlier run, never others, even when told to overwrite: "
         "move those files elsewhere or choose an empty or new output directory",
-        foreign=tuple(foreign))
+        foreign=tuple(foreign),
+    )
 
 
 def check_out(out: str | Path, overwrite: bool = False, replaces: str | None = None) -> None:
@@ -456,9 +495,11 @@ def check_out(out: str | Path, overwrite: bool = False, replaces: str | None = N
         earlier = {}
     if replaces is not None and earlier.get("command") == replaces:
         return
-    raise EarlierRunError(f"{out} holds an earlier run ({earlier.get('command', 'files')}): "
-                          "choose another output directory, or overwrite it",
-                          replaceable=True)
+    raise EarlierRunError(
+        f"{out} holds an earlier run ({earlier.get('command', 'files')}): "
+        "choose another output directory, or overwrite it",
+        replaceable=True,
+    )
 
 
 def _list_outputs(run_dir: Path) -> None:
@@ -473,8 +514,9 @@ def _list_outputs(run_dir: Path) -> None:
     missing = [name for name in _present(run_dir) if name not in {*outputs}]
     if missing:
         manifest["outputs"] = outputs + missing
-        path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str)
-                        + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        )
 
 
 def _remove_run(run_dir: Path, listed: set[str]) -> list[str]:
@@ -530,8 +572,9 @@ def run_directory(out: str | Path):
     try:
         refuse_foreign(out)
     except EarlierRunError as exc:
-        raise EarlierRunError(f"{exc}. The finished run is kept in {tmp}",
-                              foreign=exc.foreign) from None
+        raise EarlierRunError(
+            f"{exc}. The finished run is kept in {tmp}", foreign=exc.foreign
+        ) from None
     old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
     listed = listed_files(out)
     if out.exists():
@@ -542,5 +585,8 @@ def run_directory(out: str | Path):
         if left:
             import warnings
 
-            warnings.warn(f"{old} keeps {_names(left)}: they appeared in {out} while the "
-                          "run was written, and are not the earlier run's", stacklevel=2)
+            warnings.warn(
+                f"{old} keeps {_names(left)}: they appeared in {out} while the "
+                "run was written, and are not the earlier run's",
+                stacklevel=2,
+            )

@@ -49,7 +49,6 @@ def level(default: float):
     return Field(default, gt=0.0, lt=1.0)
 
 
-
 class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
 
@@ -74,8 +73,11 @@ def check_sections(spec: dict, schemas: dict[str, type[BaseModel]], kind: str) -
 
     Examples
     --------
-    >>> check_sections({"index": {"normalisation": "z"}, "type": {}},
-    ...                {"index": IndexTable, "types": TypesTable}, "an index spec")
+    >>> check_sections(
+    ...     {"index": {"normalisation": "z"}, "type": {}},
+    ...     {"index": IndexTable, "types": TypesTable},
+    ...     "an index spec",
+    ... )
     Traceback (most recent call last):
     ...
     sesindex.spec_errors.SpecError: index.normalisation: Input should be 'none', 'zscore', 'minmax'
@@ -90,8 +92,10 @@ def check_sections(spec: dict, schemas: dict[str, type[BaseModel]], kind: str) -
             check(section, schema, sections[section])
         except SpecError as exc:
             problems.extend(exc.problems)
-    problems += [unknown_key(key, schemas, f"unknown section of {kind}")
-                 for key in sorted(set(spec) - set(schemas))]
+    problems += [
+        unknown_key(key, schemas, f"unknown section of {kind}")
+        for key in sorted(set(spec) - set(schemas))
+    ]
     if problems:
         raise SpecError(problems)
     return sections
@@ -198,8 +202,10 @@ class ModelTable(_Table):
     @model_validator(mode="after")
     def _jumps_without_municipality(self):
         if self.steps == "jumps" and self.municipality:
-            raise ValueError("steps = 'jumps' integrates each area's jump out given its "
-                             "municipality's level, so it goes with municipality = false")
+            raise ValueError(
+                "steps = 'jumps' integrates each area's jump out given its "
+                "municipality's level, so it goes with municipality = false"
+            )
         return self
 
 
@@ -272,8 +278,9 @@ class SensitivityOptions(_Table):
     year: int | None = None
     normalisations: list[Literal["none", "zscore", "minmax", "rank"]] | None = None
     aggregations: list[Literal["arithmetic", "geometric", "pca"]] | None = None
-    cut_rules: list[Literal["sd_unweighted", "sd_population",
-                            "quantile_official_shares"]] | None = None
+    cut_rules: (
+        list[Literal["sd_unweighted", "sd_population", "quantile_official_shares"]] | None
+    ) = None
     dirichlet_concentration: PositiveFloat = 20.0
     monte_carlo: PositiveInt = 1000
     sobol_base: PositiveInt = 512
@@ -320,8 +327,10 @@ class StressOptions(_Table):
     """The ``[stress]`` table of a study spec."""
 
     model: str = "models/latent_factor.toml"
-    scenarios: list[Literal["baseline", "trends", "jumps", "second_factor", "heavy_tails",
-                            "static"]] | None = None
+    scenarios: (
+        list[Literal["baseline", "trends", "jumps", "second_factor", "heavy_tails", "static"]]
+        | None
+    ) = None
     seeds: PositiveInt = 3
     n_areas: PositiveInt = 300
     national_seeds: list[int] = []
@@ -353,10 +362,16 @@ class EvaluateOptions(_Table):
 #: The options table of each study (``[<study>]`` in its spec), in the order studies are
 #: listed to users.
 STUDY_OPTIONS: dict[str, type[BaseModel]] = {
-    "stability": StabilityOptions, "bootstrap": BootstrapOptions,
-    "sensitivity": SensitivityOptions, "agreement": AgreementOptions,
-    "calibration": CalibrationOptions, "change": ChangeOptions, "sbc": SBCOptions,
-    "stress": StressOptions, "evaluate": EvaluateOptions}
+    "stability": StabilityOptions,
+    "bootstrap": BootstrapOptions,
+    "sensitivity": SensitivityOptions,
+    "agreement": AgreementOptions,
+    "calibration": CalibrationOptions,
+    "change": ChangeOptions,
+    "sbc": SBCOptions,
+    "stress": StressOptions,
+    "evaluate": EvaluateOptions,
+}
 #: The studies a spec may name.
 STUDIES = tuple(STUDY_OPTIONS)
 #: The data a study may run on.
@@ -400,5 +415,8 @@ def study_schema(study: str) -> type[StudyTable]:
     >>> sorted(study_schema("change").model_fields)[:4]
     ['change', 'data', 'description', 'index']
     """
-    return create_model(f"{study.capitalize()}Spec", __base__=StudyTable,
-                        **{study: (STUDY_OPTIONS[study], STUDY_OPTIONS[study]())})
+    return create_model(
+        f"{study.capitalize()}Spec",
+        __base__=StudyTable,
+        **{study: (STUDY_OPTIONS[study], STUDY_OPTIONS[study]())},
+    )

@@ -58,8 +58,9 @@ class SpecError(ValueError):
 
     Examples
     --------
-    >>> raise SpecError([SpecProblem("index.normalisation", "unknown", "zscor",
-    ...                              "none, zscore")], path="my.toml")
+    >>> raise SpecError(
+    ...     [SpecProblem("index.normalisation", "unknown", "zscor", "none, zscore")], path="my.toml"
+    ... )
     Traceback (most recent call last):
     ...
     sesindex.spec_errors.SpecError: my.toml: index.normalisation: unknown (got 'zscor'); allowed:
@@ -72,8 +73,7 @@ class SpecError(ValueError):
         super().__init__("\n".join(self._where(p) + str(p) for p in self.problems))
 
     @classmethod
-    def one(cls, key: str, reason: str, value: Any = NOT_GIVEN,
-            allowed: str = "") -> SpecError:
+    def one(cls, key: str, reason: str, value: Any = NOT_GIVEN, allowed: str = "") -> SpecError:
         """The error of a single offending key.
 
         Examples
@@ -93,8 +93,9 @@ class SpecError(ValueError):
         of the key, else of the nearest table that holds it).
         """
         lines = key_lines(text)
-        return SpecError([replace(p, line=p.line or _line_of(p.key, lines))
-                          for p in self.problems], path)
+        return SpecError(
+            [replace(p, line=p.line or _line_of(p.key, lines)) for p in self.problems], path
+        )
 
     def rekeyed(self, old: str, new: str) -> SpecError:
         """The same problems with the leading key part ``old`` read as ``new`` (a table
@@ -105,8 +106,10 @@ class SpecError(ValueError):
         >>> str(SpecError.one("index.weights", "too many").rekeyed("index", "variants.1"))
         'variants.1.weights: too many'
         """
+
         def key(k: str) -> str:
-            return new + k[len(old):] if k == old or k.startswith(old + ".") else k
+            return new + k[len(old) :] if k == old or k.startswith(old + ".") else k
+
         return SpecError([replace(p, key=key(p.key)) for p in self.problems], self.path)
 
 
@@ -141,7 +144,7 @@ def _syntax_error(path: str | Path, exc: tomllib.TOMLDecodeError) -> SpecError:
     at = re.search(r" \(at line (\d+), column (\d+)\)$", message)
     line = int(at.group(1)) if at else None
     if at:
-        message = f"{message[:at.start()]} (column {at.group(2)})"
+        message = f"{message[: at.start()]} (column {at.group(2)})"
     return SpecError([SpecProblem("TOML syntax", message, line=line)], path)
 
 

@@ -19,8 +19,9 @@ SPECS = [
 ]
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.normalisation}-{s.aggregation}-"
-                         f"{s.moments}-{s.weights}")
+@pytest.mark.parametrize(
+    "spec", SPECS, ids=lambda s: f"{s.normalisation}-{s.aggregation}-{s.moments}-{s.weights}"
+)
 def test_batch_index_matches_compute_index(small, spec):
     ds = small.dataset
     ref = compute_index(ds, spec)

@@ -27,8 +27,9 @@ def test_parametric_se_of_a_rate_is_binomial(small):
     rel_se = 1 / np.sqrt(2 * (r - 1))
     assert np.all(np.abs(ratio - 1) < 5 * rel_se)
     assert abs(ratio.mean() - 1) < 3 * rel_se / np.sqrt(keep.sum())
-    assert np.allclose(draws.mean(axis=0), 100 * p, atol=5 * 100 * np.sqrt(p * (1 - p) / n[keep]
-                                                                              / r))
+    assert np.allclose(
+        draws.mean(axis=0), 100 * p, atol=5 * 100 * np.sqrt(p * (1 - p) / n[keep] / r)
+    )
 
 
 def test_type_probabilities_sum_to_one_and_agree_with_flips(small):
@@ -58,10 +59,14 @@ def test_area_resampling_moves_only_the_cut_points(small):
 
 
 def test_percent_only_data_raises_the_denominator_error():
-    tidy = __import__("pandas").DataFrame({
-        "area_code": ["0114R001", "0114R002"] * 3, "year": 2022,
-        "indicator": ["V1", "V1", "V2", "V2", "V3", "V3"],
-        "value": [10.0, 12.0, 8.0, 9.0, 3.0, 4.0]})
+    tidy = __import__("pandas").DataFrame(
+        {
+            "area_code": ["0114R001", "0114R002"] * 3,
+            "year": 2022,
+            "indicator": ["V1", "V1", "V2", "V2", "V3", "V3"],
+            "value": [10.0, 12.0, 8.0, 9.0, 3.0, 4.0],
+        }
+    )
     ds = from_tidy(tidy)
     with pytest.raises(ValueError, match="needs counts and denominators"):
         bootstrap_year(ds, GIVEN, 2022, replicates=10)
@@ -74,8 +79,10 @@ def test_continuous_indicators_are_held_fixed_only_when_declared():
     from sesindex.validate.spec import StudySpec
 
     data = real_data(StudySpec.from_dict({"study": "bootstrap", "data": "sweden-regso-2022"}))
-    spec = IndexSpec(indicators=("forgymnasial_25_64", "rental_dwellings", "median_income"),
-                     normalisation="zscore")
+    spec = IndexSpec(
+        indicators=("forgymnasial_25_64", "rental_dwellings", "median_income"),
+        normalisation="zscore",
+    )
     with pytest.raises(ValueError, match="median_income"):
         bootstrap_year(data.dataset, spec, 2022, replicates=5)
     b = bootstrap_year(data.dataset, spec, 2022, replicates=20, fixed_indicators=["median_income"])

@@ -12,7 +12,8 @@ def test_brier_score_known_values():
     assert brier(one_hot(truth), truth) == 0.0
     assert brier(one_hot(np.array([2, 3, 4])), truth) == 2.0
     assert brier(np.full((3, 5), 0.2), truth) == np.float64(0.8) or np.isclose(
-        brier(np.full((3, 5), 0.2), truth), 0.8)
+        brier(np.full((3, 5), 0.2), truth), 0.8
+    )
 
 
 def test_bootstrap_intervals_cover_the_true_index_at_the_nominal_rate(small):
@@ -20,8 +21,7 @@ def test_bootstrap_intervals_cover_the_true_index_at_the_nominal_rate(small):
     from sesindex.data.synthetic import generate
 
     d = generate(n_areas=300, years=(2022,), seed=21)
-    b = bootstrap_year(d.dataset, IndexSpec(types_over="given_areas"), 2022,
-                       replicates=400, seed=2)
+    b = bootstrap_year(d.dataset, IndexSpec(types_over="given_areas"), 2022, replicates=400, seed=2)
     s = area_summary(b)
     truth = d.truth.set_index("area_code").loc[s["area_code"], "index_true"].to_numpy()
     for level in (0.5, 0.9, 0.95):

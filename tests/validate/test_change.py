@@ -46,16 +46,19 @@ def test_analytic_se_matches_bootstrap_se(null_table):
 def test_decomposition_by_construction():
     # own movement: new index alone crosses; cut points: old index under new cuts
     t1, t2, cross = np.array([3, 3, 4, 2]), np.array([2, 4, 4, 4]), np.array([2, 3, 4, 3])
-    assert decompose(t1, t2, cross) == ["own movement", "cut points (mu, sigma)", "no change",
-                                        "both"]
+    assert decompose(t1, t2, cross) == [
+        "own movement",
+        "cut points (mu, sigma)",
+        "no change",
+        "both",
+    ]
 
 
 def test_decomposition_in_the_table(small):
     t = change_table(small.dataset, GIVEN, (2022, 2023), **KW)
     own = t["component"] == "own movement"
     assert (t.loc[own, "type_y2_index_y1_cuts"] == t.loc[own, "type_2023"]).all()
-    assert set(t["component"]) <= {"own movement", "cut points (mu, sigma)", "both",
-                                   "no change"}
+    assert set(t["component"]) <= {"own movement", "cut points (mu, sigma)", "both", "no change"}
     assert ((t["component"] == "no change") == ~t["type_changed"]).all()
 
 

@@ -75,13 +75,19 @@ def test_the_workers_of_a_machine_share_one_compile_directory(tmp_path):
     def setup(flags: str | None) -> list:
         env = {k: v for k, v in os.environ.items() if k != "PYTENSOR_FLAGS"}
         env.update({"PYTENSOR_FLAGS": flags} if flags is not None else {})
-        done = subprocess.run([sys.executable, "-c", WORKER_SETUP], env=env, check=True,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-c", WORKER_SETUP],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return json.loads(done.stdout.splitlines()[-1])
 
     first, again, flags = setup(None)
-    assert first == again and first.endswith(os.path.join("sesindex-pytensor",
-                                                          socket.gethostname()))
+    assert first == again and first.endswith(
+        os.path.join("sesindex-pytensor", socket.gethostname())
+    )
     assert flags == f"base_compiledir={first}"
     assert setup(None)[0] == first  # another worker: the same directory
     chosen = str(tmp_path / "shared")
@@ -97,8 +103,11 @@ def compile_caches(tmp_path_factory):
     import os
 
     root = tmp_path_factory.mktemp("compile_caches")
-    flags = [f for f in os.environ.get("PYTENSOR_FLAGS", "").split(",")
-             if f and f.split("=", 1)[0].strip() not in ("compiledir", "base_compiledir")]
+    flags = [
+        f
+        for f in os.environ.get("PYTENSOR_FLAGS", "").split(",")
+        if f and f.split("=", 1)[0].strip() not in ("compiledir", "base_compiledir")
+    ]
     patch = pytest.MonkeyPatch()
     patch.setenv("PYTENSOR_FLAGS", ",".join(flags + [f"base_compiledir={root / 'pytensor'}"]))
     patch.setenv("NUMBA_CACHE_DIR", str(root / "numba"))
@@ -109,8 +118,9 @@ def compile_caches(tmp_path_factory):
 @pytest.fixture(scope="module")
 def cluster(compile_caches):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as c:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as c:
         yield c
 
 
@@ -122,7 +132,9 @@ def test_a_cluster_returns_every_replicate_and_reports_failures(cluster):
 
 
 STUDIES = {
-    "stress": (["coverage_by_seed.csv"], """study = "stress"
+    "stress": (
+        ["coverage_by_seed.csv"],
+        """study = "stress"
 years = [2022, 2023, 2024]
 n_areas = 40
 
@@ -132,8 +144,11 @@ scenarios = ["jumps", "trends"]
 seeds = 1
 n_areas = 40
 sampler = { tune = 100, draws = 100 }
-"""),
-    "sbc": (["ranks_one.csv"], """study = "sbc"
+""",
+    ),
+    "sbc": (
+        ["ranks_one.csv"],
+        """study = "sbc"
 years = [2024]
 n_areas = 12
 
@@ -143,8 +158,11 @@ tune = 100
 draws = 50
 posterior_draws = 19
 designs = [{ name = "one", years = [2024], replicates = 4 }]
-"""),
-    "sensitivity": (["samples.csv", "sobol_indices.csv"], """study = "sensitivity"
+""",
+    ),
+    "sensitivity": (
+        ["samples.csv", "sobol_indices.csv"],
+        """study = "sensitivity"
 years = [2022]
 n_areas = 60
 
@@ -152,7 +170,8 @@ n_areas = 60
 monte_carlo = 600   # 3 blocks of 256 samples
 sobol_base = 8
 sobol_resamples = 20
-"""),
+""",
+    ),
 }
 
 
@@ -182,9 +201,20 @@ def test_a_study_on_a_cluster_equals_the_same_study_run_alone(cluster, tmp_path,
     with Client(cluster.scheduler_address) as client:
         client.restart(timeout=600)  # fresh workers: none holds a model compiled in it
     # a hang guard only: on a loaded 2-core machine a study alone can take many minutes
-    alone = subprocess.run([sys.executable, "-m", "sesindex.cli", "validate", str(spec),
-                            "--out", str(tmp_path / "alone")], capture_output=True,
-                           text=True, timeout=3600)
+    alone = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sesindex.cli",
+            "validate",
+            str(spec),
+            "--out",
+            str(tmp_path / "alone"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     assert alone.returncode == 0, alone.stderr[-2000:]
     remote = run_study(spec, tmp_path / "cluster", engine=engine)
     assert remote["replicates_ran"].startswith("dask cluster at tcp://127.0.0.1")

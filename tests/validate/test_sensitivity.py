@@ -28,16 +28,19 @@ def test_choices_that_do_not_act_have_zero_sobol_indices(small):
 
 
 def test_cut_rule_never_moves_ranks(small):
-    s = _sobol(small, Factors(normalisations=("none", "zscore"),
-                              aggregations=("arithmetic",)))
+    s = _sobol(small, Factors(normalisations=("none", "zscore"), aggregations=("arithmetic",)))
     assert s.loc[("spearman", "cut_rule"), "ST"] == pytest.approx(0, abs=1e-12)
     assert s.loc[("mean_abs_rank_shift", "weights"), "ST"] > 0.1
 
 
 def test_reference_choice_reproduces_the_reference(small):
     """Equal weights, no normalisation, arithmetic, SCB's sd rule = the official index."""
-    f = Factors(normalisations=("none",), aggregations=("arithmetic",),
-                cut_rules=("sd_unweighted",), vary_weights=False)
+    f = Factors(
+        normalisations=("none",),
+        aggregations=("arithmetic",),
+        cut_rules=("sd_unweighted",),
+        vary_weights=False,
+    )
     ctx = Context.build(small.dataset, 2022, GIVEN, f)
     ev = evaluate(ctx, np.zeros((3, f.dimension)), keep_areas=True)
     assert np.allclose(ev.outputs, [[0.0, 0.0, 1.0]] * 3)

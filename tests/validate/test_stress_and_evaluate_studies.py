@@ -12,8 +12,7 @@ from sesindex.validate.stress import coverage_rows, flag_rows
 def test_coverage_rows_count_what_the_intervals_cover():
     draws = np.tile(np.linspace(-1, 1, 101)[:, None], (1, 3))  # the same draws per cell
     rows = coverage_rows("x", draws, np.array([0.0, 0.95, np.nan]), (0.5, 0.9))
-    assert [(r["level"], r["covered"], r["cells"]) for r in rows] == [(0.5, 1, 2),
-                                                                     (0.9, 1, 2)]
+    assert [(r["level"], r["covered"], r["cells"]) for r in rows] == [(0.5, 1, 2), (0.9, 1, 2)]
 
 
 def test_change_flags_score_false_positives_and_power():
@@ -30,10 +29,18 @@ def test_change_flags_score_false_positives_and_power():
 def test_stress_study_runs_and_writes_its_tables(tmp_path):
     from sesindex.validate import run_study
 
-    spec = {"study": "stress", "years": [2021, 2022, 2023, 2024], "n_areas": 40,
-            "stress": {"model": "models/latent_factor.toml", "scenarios": ["static", "jumps"],
-                       "seeds": 1, "n_areas": 60,
-                       "sampler": {"tune": 150, "draws": 150}}}
+    spec = {
+        "study": "stress",
+        "years": [2021, 2022, 2023, 2024],
+        "n_areas": 40,
+        "stress": {
+            "model": "models/latent_factor.toml",
+            "scenarios": ["static", "jumps"],
+            "seeds": 1,
+            "n_areas": 60,
+            "sampler": {"tune": 150, "draws": 150},
+        },
+    }
     m = run_study(spec, tmp_path)
     cov = pd.read_csv(tmp_path / "coverage.csv")
     assert {"scenario", "quantity", "level", "coverage"} <= set(cov.columns)
@@ -42,8 +49,9 @@ def test_stress_study_runs_and_writes_its_tables(tmp_path):
     assert (cov["coverage"].between(0, 1)).all()
     # the static panel has no change at all: its change intervals should hold 0 nearly
     # always (the truth sits where the model's small steps put most mass)
-    static = cov[(cov["scenario"] == "static") & (cov["quantity"] == "change")
-                 & (cov["level"] == 0.95)]
+    static = cov[
+        (cov["scenario"] == "static") & (cov["quantity"] == "change") & (cov["level"] == 0.95)
+    ]
     assert static["coverage"].iloc[0] > 0.9
     assert m["results"]["fits"] == 2 and (tmp_path / "coverage.png").exists()
 
@@ -55,10 +63,21 @@ def test_evaluation_study_runs_with_causalpy_beside_it(tmp_path):
     pytest.importorskip("causalpy", reason="CausalPy is not installed (the dev extra)")
     from sesindex.validate import run_study
 
-    spec = {"study": "evaluate", "years": [2019, 2020, 2021, 2022, 2023], "n_areas": 40,
-            "evaluate": {"n_areas": 80, "start": 2022, "seeds": 1, "sizes": [8],
-                         "effects": [-2.0], "k": 2, "causalpy": True,
-                         "sampler": {"tune": 150, "draws": 150}}}
+    spec = {
+        "study": "evaluate",
+        "years": [2019, 2020, 2021, 2022, 2023],
+        "n_areas": 40,
+        "evaluate": {
+            "n_areas": 80,
+            "start": 2022,
+            "seeds": 1,
+            "sizes": [8],
+            "effects": [-2.0],
+            "k": 2,
+            "causalpy": True,
+            "sampler": {"tune": 150, "draws": 150},
+        },
+    }
     m = run_study(spec, tmp_path)
     est = pd.read_csv(tmp_path / "estimates.csv")
     assert set(est["kind"]) == {"placebo", "planted"}
@@ -73,13 +92,24 @@ def test_placebo_false_positives_are_counted_with_exact_intervals():
     from sesindex.validate.evaluate import summary_tables
 
     # 12 placebo groups over 2 seeds: one interval excludes 0 (a false positive)
-    rows = pd.DataFrame({
-        "kind": "placebo", "selection": ["worst_quarter", "random"] * 6,
-        "size": [10, 10, 30, 30, 100, 100] * 2, "effect": 0.0,
-        "seed": [1] * 6 + [2] * 6, "true_att": 0.0, "estimate": 0.0,
-        "lo90": -0.5, "hi90": 0.5, "lo95": [-1.0] * 11 + [0.1],
-        "hi95": [1.0] * 11 + [0.9], "naive_estimate": 0.0, "naive_lo95": -1.0,
-        "naive_hi95": 1.0})
+    rows = pd.DataFrame(
+        {
+            "kind": "placebo",
+            "selection": ["worst_quarter", "random"] * 6,
+            "size": [10, 10, 30, 30, 100, 100] * 2,
+            "effect": 0.0,
+            "seed": [1] * 6 + [2] * 6,
+            "true_att": 0.0,
+            "estimate": 0.0,
+            "lo90": -0.5,
+            "hi90": 0.5,
+            "lo95": [-1.0] * 11 + [0.1],
+            "hi95": [1.0] * 11 + [0.9],
+            "naive_estimate": 0.0,
+            "naive_lo95": -1.0,
+            "naive_hi95": 1.0,
+        }
+    )
     tables = summary_tables(rows)
     assert tables["planted"].empty  # a placebo-only study has no planted table
     pooled = tables["false_positives_pooled"].set_index(["method", "selection"])
@@ -101,12 +131,24 @@ def test_planted_coverage_is_pooled_over_cells_with_exact_intervals(tmp_path):
 
     # 6 planted cells over 3 seeds, true effect -1: the 95 % interval misses once, the
     # 90 % twice; the naive interval misses every cell
-    rows = pd.DataFrame({
-        "kind": "planted", "selection": "worst_quarter", "size": [10, 30] * 3,
-        "effect": -1.0, "seed": [1, 1, 2, 2, 3, 3], "true_att": -1.0, "estimate": -1.0,
-        "lo90": [-1.5] * 4 + [-0.9, -0.8], "hi90": -0.5,
-        "lo95": [-1.6] * 5 + [-0.9], "hi95": -0.4,
-        "naive_estimate": -2.0, "naive_lo95": -2.5, "naive_hi95": -1.5})
+    rows = pd.DataFrame(
+        {
+            "kind": "planted",
+            "selection": "worst_quarter",
+            "size": [10, 30] * 3,
+            "effect": -1.0,
+            "seed": [1, 1, 2, 2, 3, 3],
+            "true_att": -1.0,
+            "estimate": -1.0,
+            "lo90": [-1.5] * 4 + [-0.9, -0.8],
+            "hi90": -0.5,
+            "lo95": [-1.6] * 5 + [-0.9],
+            "hi95": -0.4,
+            "naive_estimate": -2.0,
+            "naive_lo95": -2.5,
+            "naive_hi95": -1.5,
+        }
+    )
     tables = summary_tables(rows)
     assert tables["false_positives"].empty  # a planted-only study: no placebo table, and
     from sesindex.validate.evaluate import _figures  # its figure says so
@@ -129,7 +171,12 @@ def test_an_evaluate_study_with_no_data_seeds_is_refused_before_fitting(tmp_path
     from sesindex.validate.outputs import StudyOutput
     from sesindex.validate.spec import StudySpec
 
-    spec = StudySpec.from_dict({"study": "evaluate", "years": [2019, 2020, 2021, 2022],
-                                "evaluate": {"placebo_seeds": 0, "planted_seeds": 0}})
+    spec = StudySpec.from_dict(
+        {
+            "study": "evaluate",
+            "years": [2019, 2020, 2021, 2022],
+            "evaluate": {"placebo_seeds": 0, "planted_seeds": 0},
+        }
+    )
     with pytest.raises(ValueError, match="no data seeds"):
         run(spec, None, StudyOutput(tmp_path))

@@ -10,10 +10,14 @@ from sesindex.validate import run_all, run_study
 from sesindex.validate.spec import StudySpec
 
 ROOT = Path(__file__).resolve().parents[2]
-SMALL = {"stability": {}, "bootstrap": {"replicates": 60},
-         "sensitivity": {"monte_carlo": 40, "sobol_base": 16, "sobol_resamples": 10},
-         "agreement": {"bayes": "off"}, "calibration": {"replicates": 60, "bayes": "off"},
-         "change": {"replicates": 60}}  # the Bayesian path is tested in tests/test_bayes.py
+SMALL = {
+    "stability": {},
+    "bootstrap": {"replicates": 60},
+    "sensitivity": {"monte_carlo": 40, "sobol_base": 16, "sobol_resamples": 10},
+    "agreement": {"bayes": "off"},
+    "calibration": {"replicates": 60, "bayes": "off"},
+    "change": {"replicates": 60},
+}  # the Bayesian path is tested in tests/test_bayes.py
 
 
 def _small_spec(name: str) -> dict:
@@ -38,8 +42,9 @@ def runs(tmp_path_factory):
 def test_study_runs_on_small_data(name, runs):
     m, folder = runs[name]
     assert m["study"] == name and m["areas"] == 120
-    assert any(f.endswith(".png") for f in m["files"]) and any(f.endswith(".csv")
-                                                              for f in m["files"])
+    assert any(f.endswith(".png") for f in m["files"]) and any(
+        f.endswith(".csv") for f in m["files"]
+    )
     for f in m["files"]:
         assert (folder / f).exists(), f
     saved = json.loads((folder / "manifest.json").read_text())
@@ -67,8 +72,9 @@ def test_stability_transition_rows_sum_to_type_counts(runs):
     from sesindex.validate.inputs import compute, load_study_data
 
     m = pd.read_csv(runs["stability"][1] / "transition_2022_2023.csv", index_col=0)
-    types = compute(load_study_data(StudySpec.from_dict(_small_spec("stability"))),
-                    IndexSpec())["type"]
+    types = compute(load_study_data(StudySpec.from_dict(_small_spec("stability"))), IndexSpec())[
+        "type"
+    ]
     for year, sums in ((2022, m.sum(axis=1)), (2023, m.sum(axis=0))):
         counts = np.bincount(types.sel(year=year).values, minlength=6)[1:]
         assert sums.tolist() == counts.tolist()
@@ -91,9 +97,10 @@ def test_supplied_data_replaces_the_specs(small, tmp_path):
 def test_run_all_runs_every_spec(tmp_path):
     specs = tmp_path / "specs"
     specs.mkdir()
-    (specs / "stability.toml").write_text('n_areas = 50\nyears = [2022, 2023]\n')
-    (specs / "bootstrap.toml").write_text('n_areas = 50\nyears = [2022]\n'
-                                          '[bootstrap]\nreplicates = 20\n')
+    (specs / "stability.toml").write_text("n_areas = 50\nyears = [2022, 2023]\n")
+    (specs / "bootstrap.toml").write_text(
+        "n_areas = 50\nyears = [2022]\n[bootstrap]\nreplicates = 20\n"
+    )
     out = run_all(specs, tmp_path / "out")
     assert sorted(out) == ["bootstrap", "stability"]
     assert (tmp_path / "out" / "bootstrap" / "manifest.json").exists()
@@ -106,4 +113,3 @@ def test_bad_specs_fail_clearly():
         StudySpec.from_dict({"study": "bootstrap", "replicate": 5})
     with pytest.raises(ValueError, match="only to data = 'synthetic'"):
         StudySpec.from_dict({"study": "bootstrap", "data": "sweden-regso-2022", "n_areas": 5})
-

@@ -30,8 +30,23 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-FIT = ["fit", "--spec", "latent_factor", "--data", "synthetic", "--areas", "150",
-       "--years", "2019-2024", "--draws", "200", "--tune", "200", "--no-report", "--overwrite"]
+FIT = [
+    "fit",
+    "--spec",
+    "latent_factor",
+    "--data",
+    "synthetic",
+    "--areas",
+    "150",
+    "--years",
+    "2019-2024",
+    "--draws",
+    "200",
+    "--tune",
+    "200",
+    "--no-report",
+    "--overwrite",
+]
 
 #: Run in the child: the fit, with a digest of the compiled model it samples.
 CHILD = """
@@ -57,11 +72,18 @@ app(sys.argv[1:])
 
 
 def run(work: Path, name: str, pytensor_dir: str, numba_dir: str) -> tuple[str, np.ndarray]:
-    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={work / pytensor_dir}",
-           "NUMBA_CACHE_DIR": str(work / numba_dir)}
+    env = {
+        **os.environ,
+        "PYTENSOR_FLAGS": f"base_compiledir={work / pytensor_dir}",
+        "NUMBA_CACHE_DIR": str(work / numba_dir),
+    }
     out = work / name
-    done = subprocess.run([sys.executable, "-c", CHILD, *FIT, "--out", str(out)], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, *FIT, "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode not in (0, 3):  # 3: written, but the short fit missed its gate
         raise RuntimeError(done.stderr)
     digest = next(line for line in done.stdout.splitlines() if line.startswith("DIGEST"))
@@ -73,19 +95,23 @@ def main(workdir: str) -> None:
     work = Path(workdir)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    states = [("1 both caches empty", "pt_a", "nb_a"),
-              ("2 run 1's caches", "pt_a", "nb_a"),
-              ("3 empty PyTensor cache, run 1's kernel cache", "pt_b", "nb_a"),
-              ("4 run 3's caches", "pt_b", "nb_a")]
+    states = [
+        ("1 both caches empty", "pt_a", "nb_a"),
+        ("2 run 1's caches", "pt_a", "nb_a"),
+        ("3 empty PyTensor cache, run 1's kernel cache", "pt_b", "nb_a"),
+        ("4 run 3's caches", "pt_b", "nb_a"),
+    ]
     first = None
     for k, (label, pytensor_dir, numba_dir) in enumerate(states, 1):
         digest, alpha, logp = run(work, f"run{k}", pytensor_dir, numba_dir)
         first = (alpha, logp) if first is None else first
         rel = np.abs(logp - first[1]) / np.abs(first[1]).clip(1e-300)
-        print(f"{label}: {digest}; log density and gradient vs run 1's: largest relative "
-              f"difference {rel.max():.2g}, {int((rel > 0).sum())} of {rel.size} values "
-              f"differ; max |alpha - run 1's| over kept draws "
-              f"{np.abs(alpha - first[0]).max():.3g}")
+        print(
+            f"{label}: {digest}; log density and gradient vs run 1's: largest relative "
+            f"difference {rel.max():.2g}, {int((rel > 0).sum())} of {rel.size} values "
+            f"differ; max |alpha - run 1's| over kept draws "
+            f"{np.abs(alpha - first[0]).max():.3g}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Reproduce test_start's mode-started fit; instrument the starts and the R-hat."""
+
 import json
 import sys
 import time
@@ -21,17 +22,36 @@ draws = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
 
 calls = []
 orig = start.start_near_mode
+
+
 def spy(compiled):
     started = orig(compiled)
     f = started.initial_point_func
+
     def logged(seed):
         x = f(seed)
         calls.append((seed, np.asarray(x).copy()))
         return x
-    return started.with_initial_points(logged) if hasattr(started, "with_initial_points") else replace(started, initial_point_func=logged)
+
+    return (
+        started.with_initial_points(logged)
+        if hasattr(started, "with_initial_points")
+        else replace(started, initial_point_func=logged)
+    )
+
+
 start.start_near_mode = spy
 
-print("stack", sys.version.split()[0], "pymc", pymc.__version__, "nutpie", nutpie.__version__, "arviz", az.__version__)
+print(
+    "stack",
+    sys.version.split()[0],
+    "pymc",
+    pymc.__version__,
+    "nutpie",
+    nutpie.__version__,
+    "arviz",
+    az.__version__,
+)
 spec = load_model_spec(resolve_spec("latent_factor_single_year"))
 ds = generate(n_areas=150, years=(2024,), seed=4).dataset
 for init in inits:
@@ -49,14 +69,31 @@ for init in inits:
         cm = a.mean("draw").values  # chain, indicator
         azr = az.rhat(post[["alpha", "lam", "dispersion"]])
         azr_max = float(max(float(azr[v].max()) for v in azr.data_vars))
-        print(json.dumps({"init": init, "seed": s.seed, "draws": draws, "secs": round(el, 1),
-               "passed": res.gate["passed"], "worst_rhat": w["rhat"], "worst_tail": w["ess_tail"],
-               "worst_bulk": w["ess_bulk"], "div": res.gate["divergences"],
-               "az_rhat_max_alpha_lam_disp": round(azr_max, 4),
-               "alpha_chain_means": np.round(cm, 4).tolist(),
-               "post_dims": dict(post.sizes), "chain_coord": post["chain"].values.tolist(),
-               "draw0_to2": post["draw"].values[:3].tolist(),
-               "chains_identical": bool(np.allclose(a.isel(chain=0).values, a.isel(chain=1).values)),
-               "init_calls_seeds": [c[0] for c in calls],
-               "start_dist": float(np.linalg.norm(calls[0][1] - calls[1][1])) if len(calls) > 1 else None,
-               }), flush=True)
+        print(
+            json.dumps(
+                {
+                    "init": init,
+                    "seed": s.seed,
+                    "draws": draws,
+                    "secs": round(el, 1),
+                    "passed": res.gate["passed"],
+                    "worst_rhat": w["rhat"],
+                    "worst_tail": w["ess_tail"],
+                    "worst_bulk": w["ess_bulk"],
+                    "div": res.gate["divergences"],
+                    "az_rhat_max_alpha_lam_disp": round(azr_max, 4),
+                    "alpha_chain_means": np.round(cm, 4).tolist(),
+                    "post_dims": dict(post.sizes),
+                    "chain_coord": post["chain"].values.tolist(),
+                    "draw0_to2": post["draw"].values[:3].tolist(),
+                    "chains_identical": bool(
+                        np.allclose(a.isel(chain=0).values, a.isel(chain=1).values)
+                    ),
+                    "init_calls_seeds": [c[0] for c in calls],
+                    "start_dist": float(np.linalg.norm(calls[0][1] - calls[1][1]))
+                    if len(calls) > 1
+                    else None,
+                }
+            ),
+            flush=True,
+        )

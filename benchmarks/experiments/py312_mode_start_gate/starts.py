@@ -1,4 +1,5 @@
 """The starts init='mode' gives on this stack: the mode, its log density, the Laplace sd."""
+
 import json
 import sys
 
@@ -23,8 +24,11 @@ for seed in (1, 2, 3):
     x0 = np.asarray(c.initial_point_func(seed))
     mode, cov = climb(logp, x0)
     modes.append(mode)
-    out[f"seed{seed}"] = {"x0_head": np.round(x0[:3], 4).tolist(), "logp_mode": round(float(logp(mode)[0]), 6),
-                          "sd_min_max": [float(np.sqrt(np.diag(cov)).min()), float(np.sqrt(np.diag(cov)).max())]}
+    out[f"seed{seed}"] = {
+        "x0_head": np.round(x0[:3], 4).tolist(),
+        "logp_mode": round(float(logp(mode)[0]), 6),
+        "sd_min_max": [float(np.sqrt(np.diag(cov)).min()), float(np.sqrt(np.diag(cov)).max())],
+    }
 out["mode_spread_in_sd"] = float(np.max(np.abs(modes[0] - modes[1]) / np.sqrt(np.diag(cov))))
 np.save(sys.argv[1], modes[0])
 print(json.dumps(out))

@@ -31,10 +31,18 @@ inputs = model_inputs(data.dataset, ["V1", "V2", "V3"], years=[int(y) for y in d
 template = assign_municipalities(inputs, 8, spec.seed)
 model = load_model_spec(d["model"])
 t = time.time()
-res = run_sbc(template, replicates=n, seed=spec.seed + 1000 * i, name=design, options=opts,
-              model=model)
+res = run_sbc(
+    template, replicates=n, seed=spec.seed + 1000 * i, name=design, options=opts, model=model
+)
 r = res.replicates
-print(design, opts, r["status"].value_counts().to_dict(),
-      "with divergences", int((r["divergences"] > 0).sum()),
-      "tail ESS < 400", int((r["min_ess_tail"] < 400).sum()), f"{time.time() - t:.0f} s")
+print(
+    design,
+    opts,
+    r["status"].value_counts().to_dict(),
+    "with divergences",
+    int((r["divergences"] > 0).sum()),
+    "tail ESS < 400",
+    int((r["min_ess_tail"] < 400).sum()),
+    f"{time.time() - t:.0f} s",
+)
 r.to_csv(out, index=False)

@@ -3,6 +3,7 @@ refitted alone: the gate's worst quantities and, per sampled parameter, R-hat an
 chain's mean (first four elements). Run from the project root:
 ``python benchmarks/experiments/stress_init_mode/diagnose.py`` (about a minute on 2 cores).
 """
+
 from dataclasses import replace
 
 import arviz as az

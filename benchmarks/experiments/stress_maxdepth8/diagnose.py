@@ -5,6 +5,7 @@ worst quantities. Run from the project root:
 ``python benchmarks/experiments/stress_maxdepth8/diagnose.py`` (two fits, a few minutes on
 2 cores).
 """
+
 from dataclasses import replace
 
 from sesindex.bayes import fit, load_model_spec
@@ -16,11 +17,13 @@ spec = load_model_spec("models/latent_factor.toml")
 data = generate(n_areas=300, years=YEARS, seed=20240102, config=scenario_config("static"))
 for target_accept in (0.8, 0.95):
     # as the study's replicates are sampled (compile = "process")
-    sampler = replicate_sampler(spec.sampler, {"target_accept": target_accept,
-                                               "maxdepth": 8})
+    sampler = replicate_sampler(spec.sampler, {"target_accept": target_accept, "maxdepth": 8})
     res = fit(data.dataset, replace(spec, sampler=sampler))
     stats = group(res.idata, "sample_stats")
     steps = float(stats["n_steps"].mean())
-    print(f"target_accept {target_accept}: divergences {res.gate['divergences']}, "
-          f"{steps:.1f} leapfrog steps a draw, gate passed {res.gate['passed']}, "
-          f"worst {res.gate['worst']}", flush=True)
+    print(
+        f"target_accept {target_accept}: divergences {res.gate['divergences']}, "
+        f"{steps:.1f} leapfrog steps a draw, gate passed {res.gate['passed']}, "
+        f"worst {res.gate['worst']}",
+        flush=True,
+    )

@@ -22,7 +22,8 @@ HERE = Path(__file__).resolve().parent
 RERUN = Path("benchmarks/experiments/studies_pymc6")
 
 spec = importlib.util.spec_from_file_location(
-    "maxdepth8_compare", HERE.parent / "maxdepth8_default" / "compare.py")
+    "maxdepth8_compare", HERE.parent / "maxdepth8_default" / "compare.py"
+)
 studies = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(studies)
 
@@ -31,8 +32,10 @@ def main() -> None:
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.max_colwidth", 120)
-    for label, source in (("committed (Python 3.11, PyMC 5.28, ArviZ 0.23)", None),
-                          ("rerun (Python 3.12, PyMC 6.4, ArviZ 1.3)", RERUN)):
+    for label, source in (
+        ("committed (Python 3.11, PyMC 5.28, ArviZ 0.23)", None),
+        ("rerun (Python 3.12, PyMC 6.4, ArviZ 1.3)", RERUN),
+    ):
         print(f"==== {label}")
         root = Path(source or studies.ROOT)
         if (root / "sbc").is_dir():
@@ -61,10 +64,13 @@ def placebos(source) -> pd.Series:
     pooled = studies.table(source, "evaluate_placebos", "false_positives_pooled.csv")
     est = studies.table(source, "evaluate_placebos", "estimates.csv")
     flagged = est[(est["lo95"] > 0) | (est["hi95"] < 0)]
-    out = {f"{r.method} {r.selection}": f"{r.false_positives} of {r.groups}"
-           for r in pooled.itertuples()}
-    out["sesindex flagged"] = [[r.selection, r.size, r.seed, round(r.estimate, 3)]
-                               for r in flagged.itertuples()]
+    out = {
+        f"{r.method} {r.selection}": f"{r.false_positives} of {r.groups}"
+        for r in pooled.itertuples()
+    }
+    out["sesindex flagged"] = [
+        [r.selection, r.size, r.seed, round(r.estimate, 3)] for r in flagged.itertuples()
+    ]
     out["fit_ok"] = f"{int(est['fit_ok'].sum())} of {len(est)}"
     return pd.Series(out)
 

@@ -23,15 +23,27 @@ import numpy as np
 import pandas as pd
 
 COMMITTED = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("results/validation")
-STUDIES = ("agreement", "agreement_regso2022", "bootstrap", "calibration", "change",
-           "sensitivity", "stability")
+STUDIES = (
+    "agreement",
+    "agreement_regso2022",
+    "bootstrap",
+    "calibration",
+    "change",
+    "sensitivity",
+    "stability",
+)
 
 
 def compare(committed: pd.DataFrame, rerun: pd.DataFrame) -> dict:
     """How two versions of one table differ."""
     if committed.shape != rerun.shape or list(committed.columns) != list(rerun.columns):
-        return {"same shape": False, "text equal": "", "largest difference": np.nan,
-                "in column": "", "cells > 1e-9": ""}
+        return {
+            "same shape": False,
+            "text equal": "",
+            "largest difference": np.nan,
+            "in column": "",
+            "cells > 1e-9": "",
+        }
     numeric = committed.select_dtypes("number").columns
     text = [c for c in committed.columns if c not in numeric]
     same_text = committed[text].astype(str).equals(rerun[text].astype(str))
@@ -41,9 +53,13 @@ def compare(committed: pd.DataFrame, rerun: pd.DataFrame) -> dict:
     diff = diff.where(~both_missing, 0.0).where(~one_missing, np.inf)
     largest = diff.max()
     column = largest.idxmax() if len(numeric) else ""
-    return {"same shape": True, "text equal": same_text,
-            "largest difference": float(largest.max()) if len(numeric) else 0.0,
-            "in column": column, "cells > 1e-9": int((diff > 1e-9).sum().sum())}
+    return {
+        "same shape": True,
+        "text equal": same_text,
+        "largest difference": float(largest.max()) if len(numeric) else 0.0,
+        "in column": column,
+        "cells > 1e-9": int((diff > 1e-9).sum().sum()),
+    }
 
 
 def main(rerun_root: Path) -> None:

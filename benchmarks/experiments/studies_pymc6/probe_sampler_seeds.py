@@ -32,8 +32,9 @@ YEARS = tuple(range(2011, 2025))
 
 def main() -> None:
     base = load_model_spec("models/latent_factor.toml")
-    base = replace(base, sampler=replicate_sampler(base.sampler, {"target_accept": 0.8}),
-                   years=None, delta=1.0)
+    base = replace(
+        base, sampler=replicate_sampler(base.sampler, {"target_accept": 0.8}), years=None, delta=1.0
+    )
     opt = {"levels": LEVELS, "delta": 1.0, "p_material": 0.9, "p_sign": 0.95}
     args = sys.argv[1:]
     if args[:1] == ["--data"]:
@@ -52,12 +53,21 @@ def main() -> None:
         got = _fit_one("trends", 20240103, 300, YEARS, spec, opt)
         cov = pd.DataFrame(got["scores"]["coverage"])
         cov = cov[cov.quantity.isin(["index", "change"])]
-        rows += [{"sampler_seed": s, "gate_passed": got["row"]["gate_passed"],
-                  "quantity": r.quantity, "level": r.level, "covered": r.covered,
-                  "cells": r.cells} for r in cov.itertuples()]
+        rows += [
+            {
+                "sampler_seed": s,
+                "gate_passed": got["row"]["gate_passed"],
+                "quantity": r.quantity,
+                "level": r.level,
+                "covered": r.covered,
+                "cells": r.cells,
+            }
+            for r in cov.itertuples()
+        ]
         print(f"sampler seed {s}: done", flush=True)
-    table = pd.DataFrame(rows).pivot_table(index=["quantity", "level"],
-                                           columns="sampler_seed", values="covered")
+    table = pd.DataFrame(rows).pivot_table(
+        index=["quantity", "level"], columns="sampler_seed", values="covered"
+    )
     print(table.to_string())
 
 

@@ -58,20 +58,34 @@ def diagnose(idata, window: int = 25) -> dict:
         rows = []
         for w in range(n_win):
             sl = slice(w * window, (w + 1) * window)
-            z = {k: round((float(np.median(v[c, sl])) - centre[k]) / scale[k], 1)
-                 for k, v in warm_post.items()}
+            z = {
+                k: round((float(np.median(v[c, sl])) - centre[k]) / scale[k], 1)
+                for k, v in warm_post.items()
+            }
             far = sorted(z, key=lambda k: -abs(z[k]))[:3]
-            rows.append({"draws": f"{w * window}-{(w + 1) * window - 1}",
-                         "mean_steps": round(float(steps[c, sl].mean()), 1),
-                         "at_limit": int((steps[c, sl] >= 1023).sum()),
-                         "step_size": round(float(step_size[c, sl].mean()), 4),
-                         "farthest_sd": {k: z[k] for k in far}})
-        chains.append({"chain": c, "warmup_steps": int(steps[c].sum()),
-                       "kept_steps": int(idata.sample_stats["n_steps"].values[c].sum()),
-                       "windows": rows})
-    return {"chains": chains,
-            "kept_step_size": [round(float(x), 4) for x in
-                               idata.sample_stats["step_size"].values[:, -1]]}
+            rows.append(
+                {
+                    "draws": f"{w * window}-{(w + 1) * window - 1}",
+                    "mean_steps": round(float(steps[c, sl].mean()), 1),
+                    "at_limit": int((steps[c, sl] >= 1023).sum()),
+                    "step_size": round(float(step_size[c, sl].mean()), 4),
+                    "farthest_sd": {k: z[k] for k in far},
+                }
+            )
+        chains.append(
+            {
+                "chain": c,
+                "warmup_steps": int(steps[c].sum()),
+                "kept_steps": int(idata.sample_stats["n_steps"].values[c].sum()),
+                "windows": rows,
+            }
+        )
+    return {
+        "chains": chains,
+        "kept_step_size": [
+            round(float(x), 4) for x in idata.sample_stats["step_size"].values[:, -1]
+        ],
+    }
 
 
 def main() -> None:
@@ -92,17 +106,33 @@ def main() -> None:
     spec = load_model_spec(ROOT / "models" / "latent_factor.toml")
     inputs = spec_inputs("regso", a.years, spec, a.areas)
     compiled = compiled_of(inputs, spec)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                            capture_output=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True, capture_output=True
+    ).stdout.strip()
     for seed in a.seeds:
         s = replace(spec.sampler, seed=seed)
-        idata = nutpie.sample(compiled, draws=a.draws, tune=s.tune, chains=s.chains,
-                              cores=min(s.chains, 2), seed=s.seed, progress_bar=False,
-                              save_warmup=True, **nutpie_options(s))
-        row = {"command": "python benchmarks/experiments/warmup_diagnosis/run.py "
-                          + " ".join(sys.argv[1:]),
-               "commit": commit, "areas": a.areas, "years": a.years, "seed": seed,
-               "tune": s.tune, "draws": a.draws, **diagnose(idata)}
+        idata = nutpie.sample(
+            compiled,
+            draws=a.draws,
+            tune=s.tune,
+            chains=s.chains,
+            cores=min(s.chains, 2),
+            seed=s.seed,
+            progress_bar=False,
+            save_warmup=True,
+            **nutpie_options(s),
+        )
+        row = {
+            "command": "python benchmarks/experiments/warmup_diagnosis/run.py "
+            + " ".join(sys.argv[1:]),
+            "commit": commit,
+            "areas": a.areas,
+            "years": a.years,
+            "seed": seed,
+            "tune": s.tune,
+            "draws": a.draws,
+            **diagnose(idata),
+        }
         print(json.dumps(row), flush=True)
 
 

@@ -13,5 +13,12 @@ from sesindex.bayes.fit import FitResult, fit
 from sesindex.bayes.model.form import ModelForm
 from sesindex.bayes.spec import ModelSpec, SamplerSpec, load_model_spec
 
-__all__ = ["FitResult", "GateSpec", "ModelForm", "ModelSpec", "SamplerSpec", "fit",
-           "load_model_spec"]
+__all__ = [
+    "FitResult",
+    "GateSpec",
+    "ModelForm",
+    "ModelSpec",
+    "SamplerSpec",
+    "fit",
+    "load_model_spec",
+]

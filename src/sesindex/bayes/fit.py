@@ -35,8 +35,20 @@ from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec, override_sampler
 from sesindex.indicators import official_positions
 
-SAMPLED = ("alpha", "lam", "sigma", "dispersion", "loading_scale", "loading_angle", "rho",
-           "tau", "jump_sd", "jump_share", "kappa", "programme_effect")
+SAMPLED = (
+    "alpha",
+    "lam",
+    "sigma",
+    "dispersion",
+    "loading_scale",
+    "loading_angle",
+    "rho",
+    "tau",
+    "jump_sd",
+    "jump_share",
+    "kappa",
+    "programme_effect",
+)
 
 
 @dataclass
@@ -67,8 +79,7 @@ class FitResult:
         return fit_tree(self, loaded)
 
 
-def _sample(inputs: ModelInputs, spec: ModelSpec, timings: dict,
-            progress: bool) -> xr.DataTree:
+def _sample(inputs: ModelInputs, spec: ModelSpec, timings: dict, progress: bool) -> xr.DataTree:
     """The spec's sampler (:data:`~sesindex.bayes.sampling.samplers.SAMPLERS`) on the
     spec's model form, the posterior labelled with the fitted years and event times.
     """
@@ -86,11 +97,9 @@ def _label_years(trace: xr.DataTree, inputs: ModelInputs) -> xr.DataTree:
         post = post.assign_coords(year=np.asarray(inputs.years))
     if "programme_effect" in post:
         dim = post["programme_effect"].dims[-1]
-        post = post.rename({dim: "event_time"}).assign_coords(
-            event_time=list(inputs.event_times))
+        post = post.rename({dim: "event_time"}).assign_coords(event_time=list(inputs.event_times))
         if inputs.event_programmes:  # several programmes: each shift's programme
-            post = post.assign_coords(programme=("event_time",
-                                                 list(inputs.event_programmes)))
+            post = post.assign_coords(programme=("event_time", list(inputs.event_programmes)))
     return with_group(trace, "posterior", post)
 
 
@@ -105,9 +114,17 @@ def divergences_of(idata) -> int:
     return 0
 
 
-def fit(ds: xr.Dataset, spec: ModelSpec, *, sampler: dict | None = None,
-        seed: int | None = None, progress: bool = False, cutpoints=None,
-        programme: dict | None = None, groups=None) -> FitResult:
+def fit(
+    ds: xr.Dataset,
+    spec: ModelSpec,
+    *,
+    sampler: dict | None = None,
+    seed: int | None = None,
+    progress: bool = False,
+    cutpoints=None,
+    programme: dict | None = None,
+    groups=None,
+) -> FitResult:
     """Fit ``spec`` to the dataset.
 
     ``sampler``: overrides of the spec's sampler settings (``{"draws": 200}``), checked
@@ -141,8 +158,7 @@ def fit(ds: xr.Dataset, spec: ModelSpec, *, sampler: dict | None = None,
     sampled_draws = group(idata, "posterior")
     t = time.perf_counter()
     every = max(spec.sampler.thin_derived, 1)
-    posterior = derive(sampled_draws.isel(draw=slice(None, None, every)), inputs, spec,
-                       groups)
+    posterior = derive(sampled_draws.isel(draw=slice(None, None, every)), inputs, spec, groups)
     timings["derive"] = time.perf_counter() - t
     t = time.perf_counter()
     gate = _gate(idata, sampled_draws, posterior, spec)
@@ -151,29 +167,48 @@ def fit(ds: xr.Dataset, spec: ModelSpec, *, sampler: dict | None = None,
     if isinstance(cutpoints, tuple):
         cutpoints = {None: cutpoints}
     typing = typing_of(ds.sel(area=list(inputs.areas)), inputs.years, spec, cutpoints)
-    areas, changes = tables(posterior, spec,
-                            observed_types(ds, inputs.indicators, inputs.years, spec,
-                                           cutpoints), gate["passed"], typing, _breaks(inputs))
+    areas, changes = tables(
+        posterior,
+        spec,
+        observed_types(ds, inputs.indicators, inputs.years, spec, cutpoints),
+        gate["passed"],
+        typing,
+        _breaks(inputs),
+    )
     grouped = None
     if groups is not None:
         from sesindex.bayes.posterior.aggregate import group_tables
 
-        grouped = group_tables(posterior, ds.sel(area=list(inputs.areas)), groups, spec,
-                               gate["passed"], cutpoints)
+        grouped = group_tables(
+            posterior, ds.sel(area=list(inputs.areas)), groups, spec, gate["passed"], cutpoints
+        )
     timings["tables"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
-    return FitResult(spec, inputs, idata, posterior, areas, changes, gate,
-                     {k: round(v, 2) for k, v in timings.items()}, typing, ds, grouped)
+    return FitResult(
+        spec,
+        inputs,
+        idata,
+        posterior,
+        areas,
+        changes,
+        gate,
+        {k: round(v, 2) for k, v in timings.items()},
+        typing,
+        ds,
+        grouped,
+    )
 
 
-def _fit_inputs(ds: xr.Dataset, spec: ModelSpec, programme: dict | None,
-                timings: dict) -> ModelInputs:
+def _fit_inputs(
+    ds: xr.Dataset, spec: ModelSpec, programme: dict | None, timings: dict
+) -> ModelInputs:
     """The model's inputs from ``ds``: the spec's indicators and years, the programme's
     event-time design (if any) and, as the spec says, smoothed sampling variances.
     """
     continuous = {c.indicator: c.transform for c in spec.continuous}
-    inputs = model_inputs(ds, list(spec.indicators) + list(continuous), continuous,
-                          years=spec.years)
+    inputs = model_inputs(
+        ds, list(spec.indicators) + list(continuous), continuous, years=spec.years
+    )
     if programme:
         from sesindex.bayes.model.programme import with_programme
 
@@ -197,14 +232,15 @@ def _gate(idata, sampled_draws: xr.Dataset, posterior: xr.Dataset, spec: ModelSp
         # they certify nothing about the posterior, so an approximate fit never passes
         gate["checks"]["exact_sampler"] = False
         gate["passed"] = False
-        gate["note"] = (f"{spec.sampler.backend} is an approximation for exploration "
-                        "(its disagreement from NUTS: benchmarks/RESULTS-samplers.md); "
-                        "refit with backend = 'nutpie' to publish")
+        gate["note"] = (
+            f"{spec.sampler.backend} is an approximation for exploration "
+            "(its disagreement from NUTS: benchmarks/RESULTS-samplers.md); "
+            "refit with backend = 'nutpie' to publish"
+        )
     return gate
 
 
-def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None
-           ) -> xr.Dataset:
+def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None) -> xr.Dataset:
     """Draws of eta (standardised in the reference year; ses = -eta) and the index, and
     with ``groups`` (:class:`sesindex.bayes.posterior.aggregate.AreaGroups`) ``group_index``: the
     index of the larger areas, from each draw's rates weighted by their denominators.
@@ -224,8 +260,9 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None
     official = official_positions(inputs.indicators)
     has_index = len(official) == 3
     programme = inputs.design is not None and has_index
-    names = ["eta"] + (["index"] if has_index else []) + (
-        ["index_counterfactual"] if programme else [])
+    names = (
+        ["eta"] + (["index"] if has_index else []) + (["index_counterfactual"] if programme else [])
+    )
     shape = (post.sizes["chain"], post.sizes["draw"], len(inputs.areas), len(years))
     arrays = {name: np.empty(shape) for name in names}
     if groups is not None:
@@ -239,35 +276,45 @@ def derive(post: xr.Dataset, inputs: ModelInputs, spec: ModelSpec, groups=None
         rng = np.random.default_rng([spec.sampler.seed, 7, c])
         eta = arrays["eta"][c]
         for d, eta_d, rates, rates_cf in chain_draws(
-                post, inputs, c, rng, official if has_index else [],
-                counterfactual=programme):
+            post, inputs, c, rng, official if has_index else [], counterfactual=programme
+        ):
             eta[d] = eta_d
             if has_index:
                 arrays["index"][c, d] = index_of_rates(rates)
             if groups is not None:
-                arrays["group_index"][c, d] = index_of_rates(
-                    group_rates(rates, weights, groups))
+                arrays["group_index"][c, d] = index_of_rates(group_rates(rates, weights, groups))
             if programme:
                 arrays["index_counterfactual"][c, d] = index_of_rates(rates_cf)
         eta_scale[c] = standardise(eta, years.index(ref_year), inplace=True)[2]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(one_chain, range(shape[0])))
-    coords = {"chain": post["chain"].values, "draw": post["draw"].values,
-              "area": inputs.areas, "year": inputs.years}
+    coords = {
+        "chain": post["chain"].values,
+        "draw": post["draw"].values,
+        "area": inputs.areas,
+        "year": inputs.years,
+    }
     dims = ("chain", "draw", "area", "year")
-    out = xr.Dataset({name: (("chain", "draw", "group", "year") if name == "group_index"
-                             else dims, values) for name, values in arrays.items()},
-                     coords=coords)
+    out = xr.Dataset(
+        {
+            name: (("chain", "draw", "group", "year") if name == "group_index" else dims, values)
+            for name, values in arrays.items()
+        },
+        coords=coords,
+    )
     if groups is not None:
         out = out.assign_coords(group=groups.codes)
         out["group_index"].attrs["level"] = groups.level
     # the raw eta's sd over areas in the reference year, per draw: what one unit of
     # the standardised eta is on the model's scale (programme effects are on that scale)
     out["eta_scale"] = (("chain", "draw"), eta_scale)
-    out.attrs.update(reference_year=int(ref_year), eta="latent disadvantage, standardised "
-                     "to mean 0 and sd 1 over areas in the reference year; ses = -eta "
-                     "(higher = higher socioeconomic status)")
+    out.attrs.update(
+        reference_year=int(ref_year),
+        eta="latent disadvantage, standardised "
+        "to mean 0 and sd 1 over areas in the reference year; ses = -eta "
+        "(higher = higher socioeconomic status)",
+    )
     return out
 
 
@@ -286,7 +333,7 @@ def index_of_rates(rates: np.ndarray) -> np.ndarray:
 def _breaks(inputs: ModelInputs) -> xr.DataArray:
     """The inputs' boundary breaks (area, year) as a labelled boolean array."""
     shape = (len(inputs.areas), len(inputs.years))
-    values = (np.zeros(shape, bool) if inputs.breaks is None
-              else np.asarray(inputs.breaks, bool))
-    return xr.DataArray(values, dims=("area", "year"),
-                        coords={"area": inputs.areas, "year": inputs.years})
+    values = np.zeros(shape, bool) if inputs.breaks is None else np.asarray(inputs.breaks, bool)
+    return xr.DataArray(
+        values, dims=("area", "year"), coords={"area": inputs.areas, "year": inputs.years}
+    )

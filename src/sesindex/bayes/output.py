@@ -38,7 +38,7 @@ KEEP_BITS = 12
 #: The largest relative error of :func:`bitround` on float64 values: float32's own
 #: rounding (2**-24) followed by rounding to the nearest of ``KEEP_BITS`` bits (2**-13).
 #: The two add: 1 + 2**-13 - 2**-26 becomes 1 + 2**-13 in float32, a tie that rounds up.
-ROUNDING_ERROR = 2.0 ** -(KEEP_BITS + 1) + 2.0 ** -24
+ROUNDING_ERROR = 2.0 ** -(KEEP_BITS + 1) + 2.0**-24
 
 
 def bitround(values, keep_bits: int = KEEP_BITS, chunk: int = 1 << 22) -> np.ndarray:
@@ -65,7 +65,7 @@ def bitround(values, keep_bits: int = KEEP_BITS, chunk: int = 1 << 22) -> np.nda
     mask = np.uint32((0xFFFFFFFF << drop) & 0xFFFFFFFF)
     flat = out.reshape(-1)
     for start in range(0, flat.size, chunk):
-        part = flat[start:start + chunk]
+        part = flat[start : start + chunk]
         finite = np.isfinite(part)
         bits = part.view(np.uint32)
         bits[finite] = (bits[finite] + half) & mask
@@ -83,16 +83,25 @@ def _write_posterior(trace: xr.DataTree, path: Path, derived) -> None:
     others = [g for g in groups(trace) if g != "posterior"]
     if others:
         xr.DataTree.from_dict({f"/{g}": group(trace, g) for g in others}).to_netcdf(
-            path, engine="h5netcdf")
+            path, engine="h5netcdf"
+        )
     compress = {"zlib": True, "complevel": 4, "shuffle": True}
     post = group(trace, "posterior")
-    post.to_netcdf(path, mode="a" if others else "w", group="posterior",
-                   engine="h5netcdf", encoding={v: compress for v in post.data_vars})
+    post.to_netcdf(
+        path,
+        mode="a" if others else "w",
+        group="posterior",
+        engine="h5netcdf",
+        encoding={v: compress for v in post.data_vars},
+    )
     for name, da in derived.items():
-        rounded = xr.Dataset({name: (da.dims, bitround(da.values))},
-                             coords={d: da[d].values for d in da.dims if d not in post.coords})
-        rounded.to_netcdf(path, mode="a", group="posterior", engine="h5netcdf",
-                          encoding={name: compress})
+        rounded = xr.Dataset(
+            {name: (da.dims, bitround(da.values))},
+            coords={d: da[d].values for d in da.dims if d not in post.coords},
+        )
+        rounded.to_netcdf(
+            path, mode="a", group="posterior", engine="h5netcdf", encoding={name: compress}
+        )
         del rounded
 
 
@@ -151,8 +160,7 @@ def fit_tables(result, loaded=None) -> dict[str, pd.DataFrame]:
     ds = loaded.dataset if loaded is not None else result.data
     for k, name in enumerate(("area_name", "municipality_code"), start=1):
         known = ds is not None and name in ds
-        areas.insert(k, name, areas["area_code"].map(ds[name].to_series()) if known
-                     else np.nan)
+        areas.insert(k, name, areas["area_code"].map(ds[name].to_series()) if known else np.nan)
     tables = {"areas": areas, "changes": result.changes, "summary": summary_table(result)}
     if result.grouped is not None:
         prefix = "".join(c for c in result.grouped.level.lower() if c.isalpha())
@@ -178,8 +186,12 @@ def fit_tree(result, loaded=None) -> xr.DataTree:
     """
     from sesindex.runs import run_tree
 
-    return run_tree(fit_tables(result, loaded), data=result.data,
-                    posterior=posterior_tree(result), manifest=fit_manifest(result, loaded))
+    return run_tree(
+        fit_tables(result, loaded),
+        data=result.data,
+        posterior=posterior_tree(result),
+        manifest=fit_manifest(result, loaded),
+    )
 
 
 def _posterior_parts(result) -> tuple[xr.Dataset, xr.Dataset]:
@@ -188,8 +200,9 @@ def _posterior_parts(result) -> tuple[xr.Dataset, xr.Dataset]:
     """
     from sesindex.bayes.sampling.trace import group
 
-    derived = result.posterior[[v for v in ("eta", "index", "group_index")
-                                if v in result.posterior]]
+    derived = result.posterior[
+        [v for v in ("eta", "index", "group_index") if v in result.posterior]
+    ]
     # the exact binomial model's sampled logits (one per count cell and draw: 320 MB for
     # a national year) are not kept, the true rates they give enter the index draws; the
     # beta-binomial model's sampled eta is kept standardised, as "eta"
@@ -219,26 +232,37 @@ def fit_manifest(result, loaded=None) -> dict:
     what was fitted, its source and what its intervals are (the publication's "Om data").
     """
     compiled = result.idata.attrs.get(
-        "model_compiled", f"compiled by {result.spec.sampler.backend} in this process")
+        "model_compiled", f"compiled by {result.spec.sampler.backend} in this process"
+    )
     from sesindex.data.io import input_provenance
+
     data = loaded.dataset if loaded is not None else result.data
-    source = (data.attrs.get("source", getattr(loaded, "name", "dataset"))
-              if data is not None else "dataset")
+    source = (
+        data.attrs.get("source", getattr(loaded, "name", "dataset"))
+        if data is not None
+        else "dataset"
+    )
 
     return manifest_of(
-        command="fit", spec=result.spec.to_dict(),
+        command="fit",
+        spec=result.spec.to_dict(),
         **input_provenance(loaded if loaded is not None else result.data),
-        seed=result.spec.sampler.seed, timings=result.timings,
+        seed=result.spec.sampler.seed,
+        timings=result.timings,
         model_compiled=compiled,
         status="ok" if result.gate["passed"] else "failed",
-        fit_ok=bool(result.gate["passed"]), gate=result.gate,
-        areas=int(len(result.inputs.areas)), years=[int(y) for y in result.inputs.years],
+        fit_ok=bool(result.gate["passed"]),
+        gate=result.gate,
+        areas=int(len(result.inputs.areas)),
+        years=[int(y) for y in result.inputs.years],
         indicators=list(result.inputs.indicators),
         types_note=getattr(result.typing, "note", ""),
         types_warnings=getattr(result.typing, "warnings", []),
         denominators="count indicators: their own denominators (all residents for V1, "
         "residents aged 20-64 for V2 and V3 in the synthetic data)",
-        source=source, intervals=fit_intervals(result))
+        source=source,
+        intervals=fit_intervals(result),
+    )
 
 
 def fit_intervals(result) -> str:
@@ -251,10 +275,12 @@ def fit_intervals(result) -> str:
     """
     spec, sampler = result.spec, result.spec.sampler
     gate = "passed" if result.gate["passed"] else "FAILED: do not publish"
-    return (f"90 % credible intervals of the Bayesian latent-factor model (spec "
-            f"{spec.name}, {len(result.inputs.years)} year(s) fitted, {sampler.chains} x "
-            f"{sampler.draws} posterior draws, fit gate {gate}); types and ranks in every "
-            "draw over that draw's national mean and sd, so their uncertainty is included")
+    return (
+        f"90 % credible intervals of the Bayesian latent-factor model (spec "
+        f"{spec.name}, {len(result.inputs.years)} year(s) fitted, {sampler.chains} x "
+        f"{sampler.draws} posterior draws, fit gate {gate}); types and ranks in every "
+        "draw over that draw's national mean and sd, so their uncertainty is included"
+    )
 
 
 def write_fit(result, out_dir: str | Path, loaded=None, tree=None) -> list[Path]:

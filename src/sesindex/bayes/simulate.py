@@ -32,8 +32,9 @@ Examples
 --------
 >>> import numpy as np
 >>> tpl = template_inputs(40, 8, (2022, 2023, 2024), seed=1)
->>> sim, truth = simulate_prior(tpl, np.random.default_rng(0), ModelForm(municipality=True),
-...                             panel=True)
+>>> sim, truth = simulate_prior(
+...     tpl, np.random.default_rng(0), ModelForm(municipality=True), panel=True
+... )
 >>> sim.z.shape, truth["eta"].shape, truth["m"].shape, truth["gamma"].shape
 ((40, 3, 3), (40, 3), (8,), (40, 3))
 >>> bool(np.array_equal(sim.v, tpl.v)), sorted(truth)
@@ -53,8 +54,14 @@ from sesindex.bayes.model.inputs import ModelInputs, empirical_logit
 from sesindex.bayes.model.priors import PRIOR
 
 
-def simulate_prior(template: ModelInputs, rng: np.random.Generator, form: ModelForm, *,
-                   panel: bool, prior: dict | None = None) -> tuple[ModelInputs, dict]:
+def simulate_prior(
+    template: ModelInputs,
+    rng: np.random.Generator,
+    form: ModelForm,
+    *,
+    panel: bool,
+    prior: dict | None = None,
+) -> tuple[ModelInputs, dict]:
     """One draw of all parameters from the prior and of ``z`` given them.
 
     ``template`` supplies the shape (area, year, indicator), the known sampling
@@ -85,15 +92,16 @@ def simulate_prior(template: ModelInputs, rng: np.random.Generator, form: ModelF
     p = {**PRIOR, **(prior or {})}
     n_year = template.z.shape[1]
     if panel != (n_year > 1):
-        raise ValueError(f"panel={panel} needs {'more than one year' if panel else 'one year'}"
-                         f" (the template has {n_year})")
+        raise ValueError(
+            f"panel={panel} needs {'more than one year' if panel else 'one year'}"
+            f" (the template has {n_year})"
+        )
     truth = _draw_parameters(template, rng, p, panel, form)
     truth["eta"] = _draw_status(template, rng, p, truth, panel and form.steps == "jumps")
     return _observe(template, rng, truth, form.likelihood), truth
 
 
-def _draw_parameters(template: ModelInputs, rng, p: dict, panel: bool, form: ModelForm
-                     ) -> dict:
+def _draw_parameters(template: ModelInputs, rng, p: dict, panel: bool, form: ModelForm) -> dict:
     """The truth's parameters in the simulator's fixed order of draws: alpha, lam, the
     dispersion, rho and, in panels, tau, kappa and gamma.
     """
@@ -106,8 +114,7 @@ def _draw_parameters(template: ModelInputs, rng, p: dict, panel: bool, form: Mod
         truth["dispersion"] = truth["sigma"] ** 2
     else:
         floor = 0.0 * template.v if form.likelihood == "binomial" else template.v  # as the model
-        truth["dispersion"] = truncated_normal(p["dispersion_sd"], -dispersion_floor(floor),
-                                               rng)
+        truth["dispersion"] = truncated_normal(p["dispersion_sd"], -dispersion_floor(floor), rng)
     if form.municipality:  # without municipality effects eta_i0 ~ N(0, 1)
         truth["rho"] = float(rng.beta(*p["rho_ab"]))
     if panel:
@@ -128,15 +135,15 @@ def _draw_status(template: ModelInputs, rng, p: dict, truth: dict, jumps: bool):
         truth["m"] = m
     step_sd = np.full((n_area, n_year), float(np.hypot(tau, p["tau_min"])))
     if jumps:
-        truth["jump_sd"] = float(p["jump_sd"] * np.exp(p["jump_sd_log_sd"]
-                                                       * rng.standard_normal()))
+        truth["jump_sd"] = float(p["jump_sd"] * np.exp(p["jump_sd_log_sd"] * rng.standard_normal()))
         truth["jump_share"] = float(rng.beta(*p["jump_share_ab"]))
         jumped = np.flatnonzero(rng.uniform(size=n_area) < truth["jump_share"])
         year = rng.integers(1, n_year, size=len(jumped))
         step_sd[jumped, year] = np.hypot(step_sd[jumped, year], truth["jump_sd"])
     walk = step_sd * rng.standard_normal((n_area, n_year))
-    walk[:, 0] = (m[np.asarray(template.municipality)]
-                  + np.sqrt(1.0 - rho) * rng.standard_normal(n_area))
+    walk[:, 0] = m[np.asarray(template.municipality)] + np.sqrt(1.0 - rho) * rng.standard_normal(
+        n_area
+    )
     return np.cumsum(walk, axis=1)
 
 
@@ -197,9 +204,13 @@ def truncated_normal(sd: float, lower: np.ndarray, rng: np.random.Generator) -> 
     return sd * ndtri(lo + (1 - lo) * rng.uniform(size=np.shape(lower)))
 
 
-def template_inputs(n_areas: int, n_municipalities: int, years: tuple[int, ...],
-                    seed: int, indicators: tuple[str, ...] = ("V1", "V2", "V3")
-                    ) -> ModelInputs:
+def template_inputs(
+    n_areas: int,
+    n_municipalities: int,
+    years: tuple[int, ...],
+    seed: int,
+    indicators: tuple[str, ...] = ("V1", "V2", "V3"),
+) -> ModelInputs:
     """Small model inputs with realistic sampling variances, for prior simulation.
 
     ``v`` comes from the synthetic panel's counts (:func:`sesindex.data.synthetic.generate`
@@ -223,8 +234,7 @@ def template_inputs(n_areas: int, n_municipalities: int, years: tuple[int, ...],
     return assign_municipalities(model_inputs(ds, list(indicators)), n_municipalities, seed)
 
 
-def assign_municipalities(inputs: ModelInputs, n_municipalities: int, seed: int
-                          ) -> ModelInputs:
+def assign_municipalities(inputs: ModelInputs, n_municipalities: int, seed: int) -> ModelInputs:
     """``inputs`` with its areas dealt at random to ``n_municipalities`` (each gets one).
 
     Examples
@@ -236,10 +246,12 @@ def assign_municipalities(inputs: ModelInputs, n_municipalities: int, seed: int
     """
     n_areas = inputs.z.shape[0]
     if not 1 <= n_municipalities <= n_areas:
-        raise ValueError(f"n_municipalities must be in 1..{n_areas} (the areas), "
-                         f"got {n_municipalities}")
+        raise ValueError(
+            f"n_municipalities must be in 1..{n_areas} (the areas), got {n_municipalities}"
+        )
     rng = np.random.default_rng([seed, 17])
-    muni = np.concatenate([np.arange(n_municipalities),
-                           rng.integers(0, n_municipalities, n_areas - n_municipalities)])
+    muni = np.concatenate(
+        [np.arange(n_municipalities), rng.integers(0, n_municipalities, n_areas - n_municipalities)]
+    )
     names = np.array([f"M{k + 1:02d}" for k in range(n_municipalities)])
     return replace(inputs, municipality=rng.permutation(muni), municipalities=names)

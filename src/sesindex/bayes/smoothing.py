@@ -24,8 +24,9 @@ Examples
 --------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.bayes.model.inputs import model_inputs
->>> inputs = model_inputs(generate(n_areas=60, years=(2022, 2023), seed=1).dataset,
-...                       ["V1", "V2", "V3"])
+>>> inputs = model_inputs(
+...     generate(n_areas=60, years=(2022, 2023), seed=1).dataset, ["V1", "V2", "V3"]
+... )
 >>> smoothed = smooth_sampling_variances(inputs)
 >>> smoothed.v.shape == inputs.v.shape, bool((smoothed.v > 0).all())
 (True, True)
@@ -48,11 +49,15 @@ from sesindex.bayes.posterior.states import draw_states
 def _unpack(x: np.ndarray, n_year: int, n_ind: int, panel: bool) -> dict:
     """Parameters from the optimiser's unconstrained vector (see :func:`point_estimate`)."""
     k = n_year * n_ind
-    p = {"alpha": x[:k].reshape(n_year, n_ind), "lam": np.exp(x[k:k + n_ind]),
-         "sigma": np.exp(x[k + n_ind:k + 2 * n_ind]), "rho": float(expit(x[k + 2 * n_ind]))}
+    p = {
+        "alpha": x[:k].reshape(n_year, n_ind),
+        "lam": np.exp(x[k : k + n_ind]),
+        "sigma": np.exp(x[k + n_ind : k + 2 * n_ind]),
+        "rho": float(expit(x[k + 2 * n_ind])),
+    }
     p["dispersion"] = p["sigma"] ** 2
     p["tau"] = float(np.exp(x[k + 2 * n_ind + 1])) if panel else 1.0
-    p["kappa"] = np.exp(x[k + 2 * n_ind + 2:]) if panel else np.ones(n_ind)
+    p["kappa"] = np.exp(x[k + 2 * n_ind + 2 :]) if panel else np.ones(n_ind)
     return p
 
 
@@ -71,22 +76,33 @@ def _objective(x, inputs: ModelInputs, municipality: bool, panel: bool):
     p = _unpack(x, n_year, n_ind, panel)
     rho = p["rho"] if municipality else 0.0
     steps = _walk_steps(p["tau"], inputs.breaks) * np.ones(inputs.z.shape[:2])
-    value, g = loglik_and_grad(inputs.z, inputs.v, inputs.municipality, p["alpha"],
-                               p["lam"], p["dispersion"], rho, steps, p["kappa"],
-                               panel=panel, municipality=municipality)
+    value, g = loglik_and_grad(
+        inputs.z,
+        inputs.v,
+        inputs.municipality,
+        p["alpha"],
+        p["lam"],
+        p["dispersion"],
+        rho,
+        steps,
+        p["kappa"],
+        panel=panel,
+        municipality=municipality,
+    )
     # weak priors keep the scales off their boundaries (the model's own prior sds)
     value -= 0.5 * np.sum((p["sigma"] / PRIOR["sigma_sd"]) ** 2)
     value -= 0.5 * np.sum((p["lam"] / PRIOR["lam_sd"]) ** 2)
-    grad = [g["alpha"].ravel(), (g["lam"] - p["lam"] / PRIOR["lam_sd"] ** 2) * p["lam"],
-            (g["dispersion"] * 2 * p["sigma"] - p["sigma"] / PRIOR["sigma_sd"] ** 2)
-            * p["sigma"]]
+    grad = [
+        g["alpha"].ravel(),
+        (g["lam"] - p["lam"] / PRIOR["lam_sd"] ** 2) * p["lam"],
+        (g["dispersion"] * 2 * p["sigma"] - p["sigma"] / PRIOR["sigma_sd"] ** 2) * p["sigma"],
+    ]
     g_rho = (g["rho"] - g["var0"]) if municipality else 0.0
     grad.append([g_rho * rho * (1 - rho)])
     if panel:
         value -= 0.5 * (p["tau"] / PRIOR["tau_sd"]) ** 2
         value -= 0.5 * np.sum((p["kappa"] / PRIOR["kappa_sd"]) ** 2)
-        g_tau = ((g["tau"] * p["tau"] / steps)[:, 1:].sum()
-                 - p["tau"] / PRIOR["tau_sd"] ** 2)
+        g_tau = (g["tau"] * p["tau"] / steps)[:, 1:].sum() - p["tau"] / PRIOR["tau_sd"] ** 2
         grad.append([g_tau * p["tau"]])
         grad.append((g["kappa"] - p["kappa"] / PRIOR["kappa_sd"] ** 2) * p["kappa"])
     grad = np.concatenate([np.ravel(a) for a in grad])
@@ -104,13 +120,23 @@ def point_estimate(inputs: ModelInputs, municipality: bool = True) -> dict:
     """
     n_area, n_year, n_ind = inputs.z.shape
     panel = n_year > 1
-    x0 = [inputs.z.mean(axis=0).ravel(), np.log(np.maximum(inputs.z.std(axis=(0, 1)), 0.05)),
-          np.full(n_ind, np.log(0.1)), [0.0]]
+    x0 = [
+        inputs.z.mean(axis=0).ravel(),
+        np.log(np.maximum(inputs.z.std(axis=(0, 1)), 0.05)),
+        np.full(n_ind, np.log(0.1)),
+        [0.0],
+    ]
     if panel:
         x0 += [[np.log(0.05)], np.full(n_ind, np.log(0.2))]
     x0 = np.concatenate([np.ravel(a) for a in x0])
-    res = minimize(_objective, x0, args=(inputs, municipality, panel), jac=True,
-                   method="L-BFGS-B", options={"maxiter": 500})
+    res = minimize(
+        _objective,
+        x0,
+        args=(inputs, municipality, panel),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 500},
+    )
     p = _unpack(res.x, n_year, n_ind, panel)
     p["kappa"] = p["kappa"] if panel else None
     p["tau"] = _walk_steps(p["tau"], inputs.breaks) if panel else 0.0
@@ -126,8 +152,9 @@ def fitted_logits(inputs: ModelInputs, p: dict) -> np.ndarray:
     return p["alpha"] + p["lam"] * eta[:, :, None] + panel_gamma
 
 
-def empirical_logit_variance(n: np.ndarray, p: np.ndarray, width: float = 9.0,
-                             large: float = 400.0) -> np.ndarray:
+def empirical_logit_variance(
+    n: np.ndarray, p: np.ndarray, width: float = 9.0, large: float = 400.0
+) -> np.ndarray:
     """The exact variance of the empirical logit ``log((Y + 1/2)/(n - Y + 1/2))`` for
     Y ~ Binomial(n, p), elementwise.
 
@@ -161,8 +188,13 @@ def empirical_logit_variance(n: np.ndarray, p: np.ndarray, width: float = 9.0,
         y = np.rint(nb * pb) + np.arange(-half, half + 1)[None, :]
         inside = (y >= 0) & (y <= nb)
         y = np.clip(y, 0, nb)
-        logw = (gammaln(nb + 1) - gammaln(y + 1) - gammaln(nb - y + 1)
-                + y * np.log(pb) + (nb - y) * np.log1p(-pb))
+        logw = (
+            gammaln(nb + 1)
+            - gammaln(y + 1)
+            - gammaln(nb - y + 1)
+            + y * np.log(pb)
+            + (nb - y) * np.log1p(-pb)
+        )
         w = np.where(inside, np.exp(logw), 0.0)
         w /= w.sum(axis=1, keepdims=True)
         z = np.log((y + 0.5) / (nb - y + 0.5))
@@ -171,8 +203,9 @@ def empirical_logit_variance(n: np.ndarray, p: np.ndarray, width: float = 9.0,
     return out.reshape(shape)
 
 
-def smooth_sampling_variances(inputs: ModelInputs, municipality: bool = True,
-                              rounds: int = 2) -> ModelInputs:
+def smooth_sampling_variances(
+    inputs: ModelInputs, municipality: bool = True, rounds: int = 2
+) -> ModelInputs:
     """``inputs`` with each count cell's sampling variance taken at its smoothed rate.
 
     ``v`` = the exact variance of the empirical logit of a Binomial(n, p~) count

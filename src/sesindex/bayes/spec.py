@@ -63,9 +63,11 @@ def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
         for key in other.own_settings:
             changed = getattr(sampler, key) != getattr(SamplerSpec, key)
             if changed and sampler.backend != other.name:
-                raise SpecError.one(f"sampler.{key}", f"a {other.name} setting, but "
-                                    f"sampler.backend is {sampler.backend!r}",
-                                    getattr(sampler, key))
+                raise SpecError.one(
+                    f"sampler.{key}",
+                    f"a {other.name} setting, but sampler.backend is {sampler.backend!r}",
+                    getattr(sampler, key),
+                )
     return sampler
 
 
@@ -159,8 +161,9 @@ class ModelSpec:
         """A spec from its TOML tables (``model``, ``sampler``, ``gate``), checked."""
         from sesindex.schemas import GateTable, ModelTable, SamplerTable, check_sections
 
-        m = check_sections(d, {"model": ModelTable, "sampler": SamplerTable,
-                               "gate": GateTable}, "a model spec")["model"]
+        m = check_sections(
+            d, {"model": ModelTable, "sampler": SamplerTable, "gate": GateTable}, "a model spec"
+        )["model"]
         for key in ("indicators", "years"):
             if m.get(key) is not None:
                 m[key] = tuple(m[key])
@@ -168,8 +171,9 @@ class ModelSpec:
             if m.get(key) is not None:
                 m[key] = tuple(tuple(int(y) for y in p) for p in m[key])
         m["continuous"] = tuple(ContinuousSpec(**c) for c in m.get("continuous", ()))
-        spec = cls(**m, sampler=SamplerSpec(**d.get("sampler", {})),
-                   gate=GateSpec(**d.get("gate", {})))
+        spec = cls(
+            **m, sampler=SamplerSpec(**d.get("sampler", {})), gate=GateSpec(**d.get("gate", {}))
+        )
         check_sampler(spec.sampler)
         return spec
 
@@ -182,9 +186,13 @@ class ModelSpec:
         >>> ModelSpec(municipality=True).form.municipality
         True
         """
-        return ModelForm(likelihood=self.likelihood, dispersion=self.dispersion,
-                         steps=self.steps, municipality=self.municipality,
-                         graph=not self.sampler.kernel)
+        return ModelForm(
+            likelihood=self.likelihood,
+            dispersion=self.dispersion,
+            steps=self.steps,
+            municipality=self.municipality,
+            graph=not self.sampler.kernel,
+        )
 
     def to_dict(self) -> dict:
         """The spec as plain values (what a run's manifest records)."""
@@ -207,8 +215,12 @@ class ModelSpec:
 
 #: Options earlier runs' manifests may hold, with the one value the model still has
 #: (CHANGELOG.md says why each went): a run that used another value cannot be refitted.
-RETIRED = {"temporal": ("random_walk", "none"), "sampling_variance": ("smoothed",),
-           "adjacency": (None,), "early_window_switch_freq": (None,)}
+RETIRED = {
+    "temporal": ("random_walk", "none"),
+    "sampling_variance": ("smoothed",),
+    "adjacency": (None,),
+    "early_window_switch_freq": (None,),
+}
 
 
 def _without_retired(table: dict) -> dict:

@@ -12,14 +12,22 @@ commands live by job: :mod:`sesindex.cli.index_commands` (demo, index, report),
 # importing the command modules registers their commands on ``app``
 # (in the order --help lists them)
 from sesindex.cli import (
-                          data_commands,
-                          fit_commands,
-                          index_commands,
-                          publish_commands,
-                          study_commands,
+    data_commands,
+    fit_commands,
+    index_commands,
+    publish_commands,
+    study_commands,
 )
 from sesindex.cli.app import app, main
 from sesindex.runs import run_directory
 
-__all__ = ["app", "main", "run_directory", "data_commands", "fit_commands",
-           "index_commands", "publish_commands", "study_commands"]
+__all__ = [
+    "app",
+    "main",
+    "run_directory",
+    "data_commands",
+    "fit_commands",
+    "index_commands",
+    "publish_commands",
+    "study_commands",
+]

@@ -19,8 +19,11 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(help="Swedish socioeconomic area index with honest uncertainty.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Swedish socioeconomic area index with honest uncertainty.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 def _version(value: bool) -> None:
@@ -32,25 +35,38 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version,
-                                       is_eager=True, help="Print the version and exit.")):
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+):
     """Swedish socioeconomic area index with honest uncertainty."""
+
+
 data_app = typer.Typer(help="Inspect and validate input data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-DATA_HELP = ("Packaged dataset (synthetic, synthetic-programme, synthetic-deso, "
-             "sweden-regso-2022, "
-             "karlstad-tab6586) or a file: "
-             "tidy CSV/Parquet, or a PxWeb JSON-stat 2.0 response.")
+DATA_HELP = (
+    "Packaged dataset (synthetic, synthetic-programme, synthetic-deso, "
+    "sweden-regso-2022, "
+    "karlstad-tab6586) or a file: "
+    "tidy CSV/Parquet, or a PxWeb JSON-stat 2.0 response."
+)
 
 
 @contextmanager
 def steps():
     """A Rich progress display; ``step(label)`` is a context manager per stage."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=False) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+
         @contextmanager
         def step(label: str):
             task = progress.add_task(label, total=1)
@@ -60,6 +76,7 @@ def steps():
                 progress.update(task, completed=1, description=f"[red]✗[/] {label}")
                 raise
             progress.update(task, completed=1, description=f"[green]✓[/] {label}")
+
         yield step
 
 
@@ -72,8 +89,10 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-CUTPOINTS_HELP = ("National cut points when the data hold only some areas: 'mu,sigma' "
-                  "for every year or 'YEAR:mu,sigma;YEAR:mu,sigma' (e.g. 2022:9.10,5.47).")
+CUTPOINTS_HELP = (
+    "National cut points when the data hold only some areas: 'mu,sigma' "
+    "for every year or 'YEAR:mu,sigma;YEAR:mu,sigma' (e.g. 2022:9.10,5.47)."
+)
 
 
 def parse_cutpoints(text: str | None) -> dict | None:
@@ -95,9 +114,13 @@ def verdict_counts(changes, labels=()) -> tuple[int, dict[str, int]]:
     Examples
     --------
     >>> import pandas as pd
-    >>> ch = pd.DataFrame({"type_from": [3, 3, 2, 4, 1], "type_to": [3, 2, 3, 2, 2],
-    ...                    "verdict": ["", "uncertain", "probably real",
-    ...                                "boundary changed", None]})
+    >>> ch = pd.DataFrame(
+    ...     {
+    ...         "type_from": [3, 3, 2, 4, 1],
+    ...         "type_to": [3, 2, 3, 2, 2],
+    ...         "verdict": ["", "uncertain", "probably real", "boundary changed", None],
+    ...     }
+    ... )
     >>> verdict_counts(ch, ("probably real", "uncertain", "probably noise"))
     (4, {'probably real': 1, 'uncertain': 1, 'boundary changed': 1, 'no verdict': 1})
     """
@@ -125,20 +148,33 @@ def print_verdicts(changes, method: str) -> None:
     if "verdict" not in changes:
         return
     pairs = changes[["year_from", "year_to"]].drop_duplicates().to_numpy()
-    y0, y1 = (int(v) for v in pairs[-1]) if "pair" not in changes else (
-        int(v) for v in changes.loc[changes["pair"] == "consecutive",
-                                    ["year_from", "year_to"]].iloc[-1])
+    y0, y1 = (
+        (int(v) for v in pairs[-1])
+        if "pair" not in changes
+        else (
+            int(v)
+            for v in changes.loc[changes["pair"] == "consecutive", ["year_from", "year_to"]].iloc[
+                -1
+            ]
+        )
+    )
     last = changes[(changes["year_from"] == y0) & (changes["year_to"] == y1)]
     rule = verdict_rule(changes)
     moved, counts = verdict_counts(last, rule.labels)
     each = ", ".join(f"{n} {verdict}" for verdict, n in counts.items()) or "none"
-    console.print(f"{y0}->{y1}: {moved} areas changed their observed type; by {method}: "
-                  f"{each} ({rule.text}; see changes.csv)", highlight=False)
+    console.print(
+        f"{y0}->{y1}: {moved} areas changed their observed type; by {method}: "
+        f"{each} ({rule.text}; see changes.csv)",
+        highlight=False,
+    )
     crossed = int(last["boundary_changed"].sum()) if "boundary_changed" in last else 0
     if crossed:
-        console.print(f"{crossed} areas' boundaries changed between {y0} and {y1} (SCB's "
-                      "RegSO 2025): their comparisons are marked 'boundary changed', not "
-                      "counted as their own movement", highlight=False)
+        console.print(
+            f"{crossed} areas' boundaries changed between {y0} and {y1} (SCB's "
+            "RegSO 2025): their comparisons are marked 'boundary changed', not "
+            "counted as their own movement",
+            highlight=False,
+        )
 
 
 def print_typing(note: str, warnings) -> None:
@@ -163,8 +199,10 @@ def print_types(summary, title: str) -> None:
         c = int(last[f"type_{k}"])
         table.add_row(str(k), TYPE_LABELS["en"][k], str(c), f"{100 * c / max(n, 1):.1f}")
     console.print(table)
-    console.print(f"year {int(last['year'])}: {n} areas, national mu = {last['mu']:.2f}, "
-                  f"sigma = {last['sigma']:.2f} (percentage points)")
+    console.print(
+        f"year {int(last['year'])}: {n} areas, national mu = {last['mu']:.2f}, "
+        f"sigma = {last['sigma']:.2f} (percentage points)"
+    )
 
 
 def refuse_earlier_run(out: Path, overwrite: bool, replaces: str | None = None) -> None:
@@ -284,18 +322,18 @@ def year_list(text: str) -> tuple[int, ...]:
     """
     first, dash, last = text.partition("-")
     try:
-        years = (tuple(range(int(first), int(last) + 1)) if dash
-                 else tuple(int(v) for v in text.split(",")))
+        years = (
+            tuple(range(int(first), int(last) + 1))
+            if dash
+            else tuple(int(v) for v in text.split(","))
+        )
     except ValueError:
-        raise ValueError("not years: write a range (2011-2024) or a list (2015,2024)"
-                         ) from None
+        raise ValueError("not years: write a range (2011-2024) or a list (2015,2024)") from None
     if not years:
-        raise ValueError(f"the range runs backwards ({first} after {last}): write "
-                         f"{last}-{first}")
+        raise ValueError(f"the range runs backwards ({first} after {last}): write {last}-{first}")
     return years
 
 
 def main() -> None:  # pragma: no cover
     """Run the ``sesindex`` command line."""
     app(prog_name="sesindex")
-

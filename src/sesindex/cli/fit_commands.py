@@ -28,66 +28,109 @@ from sesindex.cli.app import (
 
 
 @app.command()
-def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged name "
-                                 "(latent_factor, latent_factor_single_year, ...) or a "
-                                 "TOML file."),
-        data: str = typer.Option("synthetic", help=DATA_HELP),
-        years: str = typer.Option(None, help="Years to fit: '2022,2023' or '2011-2024' "
-                                  "(default: the spec's, else all)."),
-        areas: int = typer.Option(None, min=1, help="Synthetic data only: a random subset "
-                                  "of N areas (quick looks; no ranks, and no types without "
-                                  "--cutpoints)."),
-        draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
-        tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),
-        seed: int = typer.Option(None, help="Override the spec's sampler seed (a second "
-                                 "seed checks that the gate does not rest on one)."),
-        backend: str = typer.Option(None, help="nutpie (default), pymc or advi."),
-        init: str = typer.Option(None, help="Where the chains start: jitter (nutpie's "
-                                 "jittered support point) or mode (dispersed about the "
-                                 "mode: a shorter warm-up; docs/model.md)."),
-        maxdepth: int = typer.Option(None, help="The deepest NUTS tree (nutpie only): at "
-                                     "most 2^maxdepth - 1 leapfrog steps a draw (nutpie's "
-                                     "default 10); 8 shortens the longest warm-ups of "
-                                     "national panels (benchmarks/RESULTS.md)."),
-        compile: str = typer.Option(None, help="How nutpie's model is compiled: disk "
-                                    "(default; cached on disk, so a later run of the same "
-                                    "model form starts sampling in about a second) or "
-                                    "process (nutpie's C callbacks, compiled in every run)."),
-        out: Path = typer.Option(Path("runs/fit"), help="Output directory."),
-        overwrite: bool = typer.Option(False, help="Replace an earlier run in --out."),
-        cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
-        compare: list[str] = typer.Option(None, help="Also compare these two years in "
-                                          "changes.csv: '2015,2024' (repeatable)."),
-        report: bool = typer.Option(True, help="Also write the reports (report.html in Swedish, "
-                                    "report_en.html) and explorer.html."),
-        regso: bool = typer.Option(True, help="DeSO 2018 data: also give their RegSO 2020 "
-                                   "areas' index, types, ranks and changes, aggregated in "
-                                   "every draw (regso_areas.csv, regso_changes.csv).")):
+def fit(
+    spec: str = typer.Option(
+        "latent_factor",
+        help="Model spec: a packaged name "
+        "(latent_factor, latent_factor_single_year, ...) or a "
+        "TOML file.",
+    ),
+    data: str = typer.Option("synthetic", help=DATA_HELP),
+    years: str = typer.Option(
+        None, help="Years to fit: '2022,2023' or '2011-2024' (default: the spec's, else all)."
+    ),
+    areas: int = typer.Option(
+        None,
+        min=1,
+        help="Synthetic data only: a random subset "
+        "of N areas (quick looks; no ranks, and no types without "
+        "--cutpoints).",
+    ),
+    draws: int = typer.Option(None, help="Override the spec's kept draws per chain."),
+    tune: int = typer.Option(None, help="Override the spec's tuning draws per chain."),
+    seed: int = typer.Option(
+        None,
+        help="Override the spec's sampler seed (a second "
+        "seed checks that the gate does not rest on one).",
+    ),
+    backend: str = typer.Option(None, help="nutpie (default), pymc or advi."),
+    init: str = typer.Option(
+        None,
+        help="Where the chains start: jitter (nutpie's "
+        "jittered support point) or mode (dispersed about the "
+        "mode: a shorter warm-up; docs/model.md).",
+    ),
+    maxdepth: int = typer.Option(
+        None,
+        help="The deepest NUTS tree (nutpie only): at "
+        "most 2^maxdepth - 1 leapfrog steps a draw (nutpie's "
+        "default 10); 8 shortens the longest warm-ups of "
+        "national panels (benchmarks/RESULTS.md).",
+    ),
+    compile: str = typer.Option(
+        None,
+        help="How nutpie's model is compiled: disk "
+        "(default; cached on disk, so a later run of the same "
+        "model form starts sampling in about a second) or "
+        "process (nutpie's C callbacks, compiled in every run).",
+    ),
+    out: Path = typer.Option(Path("runs/fit"), help="Output directory."),
+    overwrite: bool = typer.Option(False, help="Replace an earlier run in --out."),
+    cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
+    compare: list[str] = typer.Option(
+        None, help="Also compare these two years in changes.csv: '2015,2024' (repeatable)."
+    ),
+    report: bool = typer.Option(
+        True,
+        help="Also write the reports (report.html in Swedish, report_en.html) and explorer.html.",
+    ),
+    regso: bool = typer.Option(
+        True,
+        help="DeSO 2018 data: also give their RegSO 2020 "
+        "areas' index, types, ranks and changes, aggregated in "
+        "every draw (regso_areas.csv, regso_changes.csv).",
+    ),
+):
     """Fit the Bayesian latent-factor model: status, index, ranks, types and changes with
     credible intervals (higher ses_mean = higher socioeconomic status).
     """
-    model_spec = model_spec_from_options(spec, years=years, compare=compare,
-                             sampler={"draws": draws, "tune": tune, "seed": seed,
-                                      "backend": backend,
-                                      "init": init, "maxdepth": maxdepth,
-                                      "compile": compile})
+    model_spec = model_spec_from_options(
+        spec,
+        years=years,
+        compare=compare,
+        sampler={
+            "draws": draws,
+            "tune": tune,
+            "seed": seed,
+            "backend": backend,
+            "init": init,
+            "maxdepth": maxdepth,
+            "compile": compile,
+        },
+    )
     cuts = parse_cutpoints(cutpoints)
     synthetic = data.startswith("synthetic")
     if areas is not None and not synthetic:
-        fail(f"--areas {areas}: a random subset of synthetic data only; --data {data} is "
-             "not synthetic (fit a file holding only the areas wanted)")
+        fail(
+            f"--areas {areas}: a random subset of synthetic data only; --data {data} is "
+            "not synthetic (fit a file holding only the areas wanted)"
+        )
     refuse_earlier_run(out, overwrite)
     with steps() as step:
         with step(f"load {data}"):
-            loaded = load_user_data(data, n_areas=areas, years=model_spec.years
-                                    if synthetic and model_spec.years else None)
+            loaded = load_user_data(
+                data,
+                n_areas=areas,
+                years=model_spec.years if synthetic and model_spec.years else None,
+            )
     for note in loaded.notes:
         err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
     fit_loaded(loaded, model_spec, cuts, out, report=report, regso=regso)
 
 
-def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
-               regso: bool = True, extra=None) -> None:
+def fit_loaded(
+    loaded, model_spec, cuts, out: Path, *, report: bool = True, regso: bool = True, extra=None
+) -> None:
     """``fit``'s work once the data are loaded: fit, write the run to ``out`` (tables,
     publication, ``report``; ``extra(tmp)`` writes more files into it and returns their
     paths), say how areas are typed, the verdicts, the gate and the timings; exit 3 when
@@ -100,8 +143,13 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
     with steps() as step:
         try:
             with step(f"compile, sample ({model_spec.sampler.backend}), derive"):
-                result = fit(loaded, model_spec, progress=True, cutpoints=cuts,
-                             groups=AUTO if regso else None)
+                result = fit(
+                    loaded,
+                    model_spec,
+                    progress=True,
+                    cutpoints=cuts,
+                    groups=AUTO if regso else None,
+                )
         except ValueError as exc:
             fail(str(exc))
         with step(f"write {out}"), written_whole(out) as tmp:
@@ -118,8 +166,9 @@ def fit_loaded(loaded, model_spec, cuts, out: Path, *, report: bool = True,
         raise typer.Exit(3)
 
 
-def model_spec_from_options(spec: str, *, years: str | None,
-                compare: list[str] | None, sampler: dict):
+def model_spec_from_options(
+    spec: str, *, years: str | None, compare: list[str] | None, sampler: dict
+):
     """The model spec named by ``--spec`` with the command line's overrides (the sampler's
     checked against its schema like a spec's), or exit saying what is wrong.
     """
@@ -133,8 +182,7 @@ def model_spec_from_options(spec: str, *, years: str | None,
         from sesindex.bayes.spec import override_sampler
 
         try:
-            model_spec = replace(model_spec, sampler=override_sampler(model_spec.sampler,
-                                                                      sampler))
+            model_spec = replace(model_spec, sampler=override_sampler(model_spec.sampler, sampler))
         except ValueError as exc:
             fail(str(exc))
     if years:
@@ -155,8 +203,9 @@ def _print_pre_period(event_study) -> None:
 
     caution = pre_period_check(event_study)["caution"]
     if caution:
-        console.print(f"[bold yellow]{escape(caution)}[/] (event_study.csv, report.html)",
-                      highlight=False)
+        console.print(
+            f"[bold yellow]{escape(caution)}[/] (event_study.csv, report.html)", highlight=False
+        )
 
 
 def _year_pairs(compare: list[str]) -> tuple[tuple[int, int], ...]:
@@ -173,49 +222,74 @@ def _year_pairs(compare: list[str]) -> tuple[tuple[int, int], ...]:
 def _print_gate(gate: dict) -> None:
     """The fit gate's verdict: its worst diagnostics, or loudly that it failed."""
     if gate["passed"]:
-        console.print(f"[green]fit gate passed[/]: max R-hat {gate['worst']['rhat']['value']:.4f}"
-                      f", min bulk ESS {gate['worst']['ess_bulk']['value']:.0f}, min tail ESS "
-                      f"{gate['worst']['ess_tail']['value']:.0f}, {gate['divergences']} "
-                      "divergences", highlight=False)
+        console.print(
+            f"[green]fit gate passed[/]: max R-hat {gate['worst']['rhat']['value']:.4f}"
+            f", min bulk ESS {gate['worst']['ess_bulk']['value']:.0f}, min tail ESS "
+            f"{gate['worst']['ess_tail']['value']:.0f}, {gate['divergences']} "
+            "divergences",
+            highlight=False,
+        )
     else:
-        err.print("[bold red]FIT GATE FAILED[/] — the run is marked failed and every table "
-                  f"carries fit_ok = false: {escape(str(gate['checks']))}; worst "
-                  f"{escape(str(gate['worst']))}", highlight=False)
+        err.print(
+            "[bold red]FIT GATE FAILED[/] — the run is marked failed and every table "
+            f"carries fit_ok = false: {escape(str(gate['checks']))}; worst "
+            f"{escape(str(gate['worst']))}",
+            highlight=False,
+        )
 
 
 @app.command()
-def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
-                                      help="A fit run directory (sesindex fit --out)."),
-             treated: Path = typer.Option(..., exists=True, dir_okay=False,
-                                          help="CSV with a column area_code (and "
-                                          "optionally start_year and programme per "
-                                          "area: several programmes are evaluated in "
-                                          "one refit, each with its own effects)."),
-             start: int = typer.Option(None, help="The programme's first year, when the "
-                                       "file has no start_year column."),
-             controls: str = typer.Option("matched", help="matched (nearest never-treated "
-                                          "areas on the pre-period latent level and "
-                                          "trend), all, or a CSV of area codes."),
-             exclude: Path = typer.Option(None, exists=True, dir_okay=False,
-                                          help="CSV with a column area_code: areas that "
-                                          "must never be comparisons (e.g. where "
-                                          "another programme ran)."),
-             refit_without_flagged: bool = typer.Option(
-                 False, help="If comparison areas look treated, refit without them too "
-                 "and report those effects beside the others (a second refit)."),
-             outcome: str = typer.Option("index", help="Headline estimand: index (points), "
-                                         "ses (latent sd) or type (share in types 1-2)."),
-             k: int = typer.Option(5, help="Matched controls per treated area."),
-             within: str = typer.Option("none", help="Match within: none, county or "
-                                        "municipality."),
-             draws: int = typer.Option(None, help="Override the evaluation fit's draws per "
-                                       "chain."),
-             seed: int = typer.Option(None, help="Override the evaluation fit's sampler "
-                                      "seed (default: the run's)."),
-             allow_failed_fit: bool = typer.Option(False, help="Evaluate a fit that missed "
-                                                   "its gate (refused by default)."),
-             out: Path = typer.Option(Path("runs/evaluate"), help="Output directory."),
-             overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
+def evaluate(
+    run: Path = typer.Option(
+        ..., exists=True, file_okay=False, help="A fit run directory (sesindex fit --out)."
+    ),
+    treated: Path = typer.Option(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="CSV with a column area_code (and "
+        "optionally start_year and programme per "
+        "area: several programmes are evaluated in "
+        "one refit, each with its own effects).",
+    ),
+    start: int = typer.Option(
+        None, help="The programme's first year, when the file has no start_year column."
+    ),
+    controls: str = typer.Option(
+        "matched",
+        help="matched (nearest never-treated "
+        "areas on the pre-period latent level and "
+        "trend), all, or a CSV of area codes.",
+    ),
+    exclude: Path = typer.Option(
+        None,
+        exists=True,
+        dir_okay=False,
+        help="CSV with a column area_code: areas that "
+        "must never be comparisons (e.g. where "
+        "another programme ran).",
+    ),
+    refit_without_flagged: bool = typer.Option(
+        False,
+        help="If comparison areas look treated, refit without them too "
+        "and report those effects beside the others (a second refit).",
+    ),
+    outcome: str = typer.Option(
+        "index",
+        help="Headline estimand: index (points), ses (latent sd) or type (share in types 1-2).",
+    ),
+    k: int = typer.Option(5, help="Matched controls per treated area."),
+    within: str = typer.Option("none", help="Match within: none, county or municipality."),
+    draws: int = typer.Option(None, help="Override the evaluation fit's draws per chain."),
+    seed: int = typer.Option(
+        None, help="Override the evaluation fit's sampler seed (default: the run's)."
+    ),
+    allow_failed_fit: bool = typer.Option(
+        False, help="Evaluate a fit that missed its gate (refused by default)."
+    ),
+    out: Path = typer.Option(Path("runs/evaluate"), help="Output directory."),
+    overwrite: bool = typer.Option(False, help="Replace an earlier run in --out."),
+):
     """Did the programme work? Effects on the treated areas (ATT on the index, the latent
     status and the share in types 1-2, cohorts, event study) with credible intervals.
     """
@@ -230,38 +304,62 @@ def evaluate(run: Path = typer.Option(..., exists=True, file_okay=False,
     with steps() as step:
         try:
             with step(f"match, refit with programme effects, derive ({run})"):
-                result = run_evaluation(run, treated, start=start, controls=choice,
-                                        exclude=exclude, outcome=outcome, k=k,
-                                        within=within,
-                                        refit_without_flagged=refit_without_flagged,
-                                        sampler=_sampler_overrides(draws=draws, seed=seed),
-                                        allow_failed_fit=allow_failed_fit)
+                result = run_evaluation(
+                    run,
+                    treated,
+                    start=start,
+                    controls=choice,
+                    exclude=exclude,
+                    outcome=outcome,
+                    k=k,
+                    within=within,
+                    refit_without_flagged=refit_without_flagged,
+                    sampler=_sampler_overrides(draws=draws, seed=seed),
+                    allow_failed_fit=allow_failed_fit,
+                )
         except (EvaluationInputError, ValueError) as exc:
             fail(str(exc))
         with step(f"write {out}"), written_whole(out) as tmp:
             files = write_evaluation_run(result, tmp)
-    table = Table(title=f"Programme effect on {len(result.starts)} treated areas "
-                  f"({result.info['comparison_areas']} comparison areas)")
+    table = Table(
+        title=f"Programme effect on {len(result.starts)} treated areas "
+        f"({result.info['comparison_areas']} comparison areas)"
+    )
     for col in ("programme", "estimand", "mean", "90% interval", "P(< 0)"):
         table.add_column(col, justify="left" if col in ("programme", "estimand") else "right")
     for r in result.effects.itertuples():
-        table.add_row(r.programme, r.estimand, f"{r.mean:.3f}",
-                      f"[{r.lo90:.3f}, {r.hi90:.3f}]", f"{r.p_negative:.3f}")
+        table.add_row(
+            r.programme,
+            r.estimand,
+            f"{r.mean:.3f}",
+            f"[{r.lo90:.3f}, {r.hi90:.3f}]",
+            f"{r.p_negative:.3f}",
+        )
     console.print(table)
     for name in dict.fromkeys(result.effects["programme"]):
         head = result.effect(result.info["headline"], name)
-        console.print(f"{name}: headline {result.info['headline']}: {head['mean']:.3f} "
-                      f"(90% {head['lo90']:.3f} to {head['hi90']:.3f}); a negative index "
-                      "effect is an improvement", highlight=False)
+        console.print(
+            f"{name}: headline {result.info['headline']}: {head['mean']:.3f} "
+            f"(90% {head['lo90']:.3f} to {head['hi90']:.3f}); a negative index "
+            "effect is an improvement",
+            highlight=False,
+        )
         _print_pre_period(result.event_study[result.event_study["programme"] == name])
     if result.info["looks_treated"]:
-        err.print(f"[bold yellow]{len(result.info['looks_treated'])} comparison area(s) look "
-                  f"treated[/] (controls.csv, looks_treated): "
-                  f"{escape(', '.join(result.info['looks_treated'][:12]))}; effects without "
-                  f"them: {escape(result.info['without_flagged'])}", highlight=False)
-    console.print(f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}",
-                      highlight=False)
+        err.print(
+            f"[bold yellow]{len(result.info['looks_treated'])} comparison area(s) look "
+            f"treated[/] (controls.csv, looks_treated): "
+            f"{escape(', '.join(result.info['looks_treated'][:12]))}; effects without "
+            f"them: {escape(result.info['without_flagged'])}",
+            highlight=False,
+        )
+    console.print(
+        f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}", highlight=False
+    )
     if not result.fit.gate["passed"]:
-        err.print("[bold red]EVALUATION FIT FAILED ITS GATE[/] — the manifest says so: "
-                  f"{escape(str(result.fit.gate['worst']))}", highlight=False)
+        err.print(
+            "[bold red]EVALUATION FIT FAILED ITS GATE[/] — the manifest says so: "
+            f"{escape(str(result.fit.gate['worst']))}",
+            highlight=False,
+        )
         raise typer.Exit(3)

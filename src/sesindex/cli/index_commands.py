@@ -26,10 +26,18 @@ from sesindex.cli.app import (
 )
 
 
-def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | None,
-               command: str, write_inputs: bool = False, seed: int | None = None,
-               uncertainty_years: int = 0, publish: bool = False,
-               overwrite: bool = False) -> Path:
+def _run_index(
+    data: str,
+    spec_path: str | None,
+    out: Path,
+    cutpoints: str | None,
+    command: str,
+    write_inputs: bool = False,
+    seed: int | None = None,
+    uncertainty_years: int = 0,
+    publish: bool = False,
+    overwrite: bool = False,
+) -> Path:
     """Load, then :func:`~sesindex.reporting.index_run.index_run` and
     :func:`~sesindex.reporting.index_run.write_index_run` (written whole or not at all).
     """
@@ -49,32 +57,49 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
         for note in loaded.notes:
             err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
         try:
-            tree = index_run(loaded, spec, cutpoints=cuts,
-                             uncertainty_years=uncertainty_years, seed=seed,
-                             command=command, step=step)
+            tree = index_run(
+                loaded,
+                spec,
+                cutpoints=cuts,
+                uncertainty_years=uncertainty_years,
+                seed=seed,
+                command=command,
+                step=step,
+            )
         except ValueError as exc:
             fail(str(exc))
         manifest = tree.attrs["manifest"]
         manifest["timings_seconds"] = {**timer.seconds, **manifest["timings_seconds"]}
         with step(f"write {out}"):
             try:
-                save(tree, out, overwrite=overwrite,
-                     loaded=loaded if write_inputs else None, publish=publish,
-                     report=publish, replaces=command if command == "demo" else None)
+                save(
+                    tree,
+                    out,
+                    overwrite=overwrite,
+                    loaded=loaded if write_inputs else None,
+                    publish=publish,
+                    report=publish,
+                    replaces=command if command == "demo" else None,
+                )
             except EarlierRunError as exc:
                 refuse_out(exc)
     manifest = tree.attrs["manifest"]  # as written
     summary, changes = table_frame(tree, "summary"), table_frame(tree, "changes")
     print_typing(manifest["types_note"], manifest["types_warnings"])
     if manifest["types_note"] and "published_type" in tree["areas"]:
-        err.print("[yellow]types:[/] the table carries SCB's published types "
-                  "(published_type) instead.", highlight=False)
+        err.print(
+            "[yellow]types:[/] the table carries SCB's published types (published_type) instead.",
+            highlight=False,
+        )
     published = manifest.get("recomputed_vs_published")
     if published:
-        console.print(f"recomputed vs published index: largest difference "
-                      f"{published['largest_difference']:.4f} points ({published['area']}, "
-                      f"{published['year']}); published V1-V3 are rounded to 0.1, so up to "
-                      "0.05 is rounding", highlight=False)
+        console.print(
+            f"recomputed vs published index: largest difference "
+            f"{published['largest_difference']:.4f} points ({published['area']}, "
+            f"{published['year']}); published V1-V3 are rounded to 0.1, so up to "
+            "0.05 is rounding",
+            highlight=False,
+        )
     if summary is not None and summary[[f"type_{k}" for k in range(1, 6)]].to_numpy().sum():
         print_types(summary, f"Area types ({spec.name})")
     if changes is not None:
@@ -85,45 +110,81 @@ def _run_index(data: str, spec_path: str | None, out: Path, cutpoints: str | Non
 
 
 @app.command()
-def demo(out: Path = typer.Option(Path("results/demo"), help="Output directory."),
-         seed: int = typer.Option(20240101, help="Seed of the synthetic national panel."),
-         overwrite: bool = typer.Option(False, help="Replace an earlier run in --out that "
-                                        "is not a demo (an earlier demo is replaced).")):
+def demo(
+    out: Path = typer.Option(Path("results/demo"), help="Output directory."),
+    seed: int = typer.Option(20240101, help="Seed of the synthetic national panel."),
+    overwrite: bool = typer.Option(
+        False,
+        help="Replace an earlier run in --out that is not a demo (an earlier demo is replaced).",
+    ),
+):
     """National demo: calibrated synthetic RegSO data -> official index, types, ranks,
     bootstrap uncertainty of the last two years, publication tables and the HTML report.
     """
-    _run_index("synthetic", None, out, None, "demo", write_inputs=True, seed=seed,
-               uncertainty_years=2, publish=True, overwrite=overwrite)
+    _run_index(
+        "synthetic",
+        None,
+        out,
+        None,
+        "demo",
+        write_inputs=True,
+        seed=seed,
+        uncertainty_years=2,
+        publish=True,
+        overwrite=overwrite,
+    )
 
 
 @app.command()
-def index(spec: str = typer.Option(..., help="Index spec: a packaged name (official, "
-                                   "zscore, pca, ...) or a TOML file, e.g. "
-                                    "models/official.toml."),
-          data: str = typer.Option("synthetic", help=DATA_HELP),
-          out: Path = typer.Option(Path("runs/index"), help="Output directory."),
-          cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
-          overwrite: bool = typer.Option(False, help="Replace an earlier run in --out.")):
+def index(
+    spec: str = typer.Option(
+        ...,
+        help="Index spec: a packaged name (official, "
+        "zscore, pca, ...) or a TOML file, e.g. "
+        "models/official.toml.",
+    ),
+    data: str = typer.Option("synthetic", help=DATA_HELP),
+    out: Path = typer.Option(Path("runs/index"), help="Output directory."),
+    cutpoints: str = typer.Option(None, help=CUTPOINTS_HELP),
+    overwrite: bool = typer.Option(False, help="Replace an earlier run in --out."),
+):
     """Compute a deterministic index variant with area types and ranks."""
     _run_index(data, spec, out, cutpoints, "index", overwrite=overwrite)
 
 
 @app.command()
-def report(run: Path = typer.Option(..., exists=True, file_okay=False,
-                                    help="A run directory (demo, index or fit output)."),
-           out: Path = typer.Option(None, help="Where to write: a file (the first "
-                                    "language's report; the other beside it, e.g. "
-                                    "x_en.html) or a directory (default: RUN)."),
-           lang: str = typer.Option(None, help="sv or en: only that language's report "
-                                    "(default both: report.html in Swedish, "
-                                    "report_en.html in English)."),
-           boundaries: Path = typer.Option(None, exists=True, help="Optional GeoPackage/"
-                                           "GeoJSON/shapefile of the areas: adds an area "
-                                           "map (needs geopandas, the maps extra); its "
-                                           "codes must match the run's areas."),
-           deso_key: Path = typer.Option(None, exists=True, help="With DeSO boundaries: "
-                                         "SCB's DeSO -> RegSO key (deso_regso_key.csv), to "
-                                         "dissolve them into RegSO areas.")):
+def report(
+    run: Path = typer.Option(
+        ..., exists=True, file_okay=False, help="A run directory (demo, index or fit output)."
+    ),
+    out: Path = typer.Option(
+        None,
+        help="Where to write: a file (the first "
+        "language's report; the other beside it, e.g. "
+        "x_en.html) or a directory (default: RUN).",
+    ),
+    lang: str = typer.Option(
+        None,
+        help="sv or en: only that language's report "
+        "(default both: report.html in Swedish, "
+        "report_en.html in English).",
+    ),
+    boundaries: Path = typer.Option(
+        None,
+        exists=True,
+        help="Optional GeoPackage/"
+        "GeoJSON/shapefile of the areas: adds an area "
+        "map (needs geopandas, the maps extra); its "
+        "codes must match the run's areas.",
+    ),
+    deso_key: Path = typer.Option(
+        None,
+        exists=True,
+        help="With DeSO boundaries: "
+        "SCB's DeSO -> RegSO key (deso_regso_key.csv), to "
+        "dissolve them into RegSO areas.",
+    ),
+):
     """Write the self-contained HTML reports (figures embedded; Swedish and English) and
     the explorer (explorer.html: search, sort, map) of a run directory.
     """
@@ -142,8 +203,11 @@ def report(run: Path = typer.Option(..., exists=True, file_okay=False,
                 boundaries = regso_from_deso(boundaries, deso_key)
             paths = build_reports(run, out, boundaries, langs=(lang,) if lang else LANGUAGES)
             if not (run / "effects.csv").exists():  # an evaluation has no areas to explore
-                where = out if out is not None and out.is_dir() else (
-                    paths[0].parent if out is not None else run)
+                where = (
+                    out
+                    if out is not None and out.is_dir()
+                    else (paths[0].parent if out is not None else run)
+                )
                 paths.append(write_explorer(run, where / "explorer.html"))
     except (FileNotFoundError, ImportError, ValueError) as exc:
         fail(str(exc))

@@ -12,21 +12,29 @@ from sesindex.cli.app import app, console, err, fail, steps, unreadable_spec, us
 
 
 @app.command()
-def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
-                                         "validation/bootstrap.toml."),
-             all_: bool = typer.Option(False, "--all", help="Run every spec in "
-                                       "validation/."),
-             specs_dir: Path = typer.Option(Path("validation"), help="Where --all looks."),
-             out: Path = typer.Option(Path("results/validation"), help="Output root."),
-             check: bool = typer.Option(False, "--check", help="Check the study spec given, "
-                                        "or else every study spec in --specs-dir and every "
-                                        "packaged index and model spec, against its schema, "
-                                        "without running."),
-             workers: int = typer.Option(None, help="Run the study's replicates (stress, "
-                                         "evaluate, sbc, sensitivity) on a local Dask "
-                                         "cluster of N worker processes."),
-             scheduler: str = typer.Option(None, help="Run them on an existing Dask cluster: "
-                                           "its scheduler address, tcp://HOST:PORT.")):
+def validate(
+    spec: Path = typer.Argument(None, help="A study spec, e.g. validation/bootstrap.toml."),
+    all_: bool = typer.Option(False, "--all", help="Run every spec in validation/."),
+    specs_dir: Path = typer.Option(Path("validation"), help="Where --all looks."),
+    out: Path = typer.Option(Path("results/validation"), help="Output root."),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Check the study spec given, "
+        "or else every study spec in --specs-dir and every "
+        "packaged index and model spec, against its schema, "
+        "without running.",
+    ),
+    workers: int = typer.Option(
+        None,
+        help="Run the study's replicates (stress, "
+        "evaluate, sbc, sensitivity) on a local Dask "
+        "cluster of N worker processes.",
+    ),
+    scheduler: str = typer.Option(
+        None, help="Run them on an existing Dask cluster: its scheduler address, tcp://HOST:PORT."
+    ),
+):
     """Run a validation study (tables, figures, manifest in results/validation/<study>/)."""
     from sesindex.validate import StudySpec, run_study
     from sesindex.validate.replicates import Engine
@@ -56,12 +64,15 @@ def validate(spec: Path = typer.Argument(None, help="A study spec, e.g. "
     import json
 
     for name, manifest in results.items():
-        console.print(f"[bold]{name}[/]: {len(manifest.get('files', []))} files in "
-                      f"{out / name}", highlight=False)
+        console.print(
+            f"[bold]{name}[/]: {len(manifest.get('files', []))} files in {out / name}",
+            highlight=False,
+        )
         for k, v in manifest.get("results", {}).items():
             text = json.dumps(v, default=str)
-            console.print(f"  {k}: {escape(text[:160])}{'…' if len(text) > 160 else ''}",
-                          highlight=False)
+            console.print(
+                f"  {k}: {escape(text[:160])}{'…' if len(text) > 160 else ''}", highlight=False
+            )
 
 
 def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
@@ -78,8 +89,9 @@ def _check_specs(specs_dir: Path, spec: Path | None = None) -> None:
     if spec is not None:
         _report_checks([(spec, StudySpec.load)])
         return
-    files: list[tuple[Path, Callable]] = [(p, StudySpec.load)
-                                          for p in sorted(Path(specs_dir).glob("*.toml"))]
+    files: list[tuple[Path, Callable]] = [
+        (p, StudySpec.load) for p in sorted(Path(specs_dir).glob("*.toml"))
+    ]
     for name in packaged_specs():
         path = resolve_spec(name)
         with open(path, "rb") as fh:

@@ -78,8 +78,11 @@ def boundary_breaks(ds: xr.Dataset) -> xr.DataArray:
     (False, True)
     """
     shape = (ds.sizes["area"], ds.sizes["year"])
-    out = xr.DataArray(np.zeros(shape, bool), dims=("area", "year"),
-                       coords={"area": ds["area"].values, "year": ds["year"].values})
+    out = xr.DataArray(
+        np.zeros(shape, bool),
+        dims=("area", "year"),
+        coords={"area": ds["area"].values, "year": ds["year"].values},
+    )
     if "boundary_version" not in ds.coords or shape[1] < 2:
         return out
     version = ds["boundary_version"].transpose("area", "year").values.astype(str)
@@ -97,10 +100,14 @@ def crosses_break(breaks: xr.DataArray, area, year_from, year_to) -> np.ndarray:
 
     Examples
     --------
-    >>> b = xr.DataArray([[False, False, True], [False, False, False]], dims=("area", "year"),
-    ...                  coords={"area": ["a", "b"], "year": [2022, 2023, 2024]})
-    >>> crosses_break(b, ["a", "a", "a", "b"], [2022, 2024, 2023, 2023],
-    ...               [2023, 2022, 2024, 2024]).tolist()
+    >>> b = xr.DataArray(
+    ...     [[False, False, True], [False, False, False]],
+    ...     dims=("area", "year"),
+    ...     coords={"area": ["a", "b"], "year": [2022, 2023, 2024]},
+    ... )
+    >>> crosses_break(
+    ...     b, ["a", "a", "a", "b"], [2022, 2024, 2023, 2023], [2023, 2022, 2024, 2024]
+    ... ).tolist()
     [False, True, True, False]
     """
     counted = breaks.astype(int).cumsum("year")  # breaks up to and including each year
@@ -119,10 +126,17 @@ def mark_boundary_changes(changes: pd.DataFrame, breaks: xr.DataArray) -> pd.Dat
 
     Examples
     --------
-    >>> b = xr.DataArray([[False, True]], dims=("area", "year"),
-    ...                  coords={"area": ["a"], "year": [2023, 2024]})
-    >>> rows = pd.DataFrame({"area_code": ["a"], "year_from": [2023], "year_to": [2024],
-    ...                      "verdict": ["probably real"]})
+    >>> b = xr.DataArray(
+    ...     [[False, True]], dims=("area", "year"), coords={"area": ["a"], "year": [2023, 2024]}
+    ... )
+    >>> rows = pd.DataFrame(
+    ...     {
+    ...         "area_code": ["a"],
+    ...         "year_from": [2023],
+    ...         "year_to": [2024],
+    ...         "verdict": ["probably real"],
+    ...     }
+    ... )
     >>> mark_boundary_changes(rows, b)[["boundary_changed", "verdict"]].values.tolist()
     [[True, 'boundary changed']]
     """
@@ -130,9 +144,9 @@ def mark_boundary_changes(changes: pd.DataFrame, breaks: xr.DataArray) -> pd.Dat
     if not len(out):
         out["boundary_changed"] = pd.Series(dtype=bool)
         return out
-    out["boundary_changed"] = crosses_break(breaks, out["area_code"].to_numpy(),
-                                            out["year_from"].to_numpy(),
-                                            out["year_to"].to_numpy())
+    out["boundary_changed"] = crosses_break(
+        breaks, out["area_code"].to_numpy(), out["year_from"].to_numpy(), out["year_to"].to_numpy()
+    )
     if "verdict" in out:
         out.loc[out["boundary_changed"] & (out["verdict"] != ""), "verdict"] = BOUNDARY_VERDICT
     return out

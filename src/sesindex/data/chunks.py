@@ -9,10 +9,12 @@ joins the chunks' JSON-stat answers into one response, as if it had been one req
 
 Examples
 --------
->>> dims = {"Region": ("1780R001", "1780R002", "1781R001"), "Tid": ("2022", "2023"),
-...         "ContentsCode": ("A", "B")}
->>> chunks = plan_chunks(dims, {"Region": ["*"], "Tid": ["*"], "ContentsCode": ["*"]},
-...                      max_cells=4)
+>>> dims = {
+...     "Region": ("1780R001", "1780R002", "1781R001"),
+...     "Tid": ("2022", "2023"),
+...     "ContentsCode": ("A", "B"),
+... }
+>>> chunks = plan_chunks(dims, {"Region": ["*"], "Tid": ["*"], "ContentsCode": ["*"]}, max_cells=4)
 >>> for chunk in chunks:
 ...     print(chunk.describe())
 Region 1780* (2 codes), Tid 2022, ContentsCode * (2 codes) (4 cells)
@@ -44,12 +46,12 @@ def table_dimensions(metadata: dict) -> dict[str, tuple[str, ...]]:
 
     Examples
     --------
-    >>> table_dimensions({"id": ["Tid"], "dimension": {"Tid": {"category": {
-    ...     "index": {"2022": 0, "2023": 1}}}}})
+    >>> table_dimensions(
+    ...     {"id": ["Tid"], "dimension": {"Tid": {"category": {"index": {"2022": 0, "2023": 1}}}}}
+    ... )
     {'Tid': ('2022', '2023')}
     """
-    return {str(d): categories(str(d), metadata["dimension"][str(d)])[0]
-            for d in metadata["id"]}
+    return {str(d): categories(str(d), metadata["dimension"][str(d)])[0] for d in metadata["id"]}
 
 
 def expand(codes: tuple[str, ...], patterns: list[str], dim: str) -> list[str]:
@@ -64,8 +66,9 @@ def expand(codes: tuple[str, ...], patterns: list[str], dim: str) -> list[str]:
     hits = {p: [c for c in codes if fnmatchcase(c, p)] for p in patterns}
     empty = [p for p, h in hits.items() if not h]
     if empty:
-        raise ValueError(f"{dim} {empty} select(s) none of the table's codes (e.g. "
-                         f"{', '.join(codes[:6])})")
+        raise ValueError(
+            f"{dim} {empty} select(s) none of the table's codes (e.g. {', '.join(codes[:6])})"
+        )
     chosen = {c for h in hits.values() for c in h}
     return [c for c in codes if c in chosen]
 
@@ -90,9 +93,15 @@ class Chunk:
         return ", ".join(parts) + f" ({self.cells:,} cells)"
 
 
-def plan_chunks(dims: dict[str, tuple[str, ...]], selection: dict[str, list[str]], *,
-                region: str = "Region", time: str = "Tid", max_cells: int | None = None,
-                max_chars: int = MAX_CODE_CHARS) -> list[Chunk]:
+def plan_chunks(
+    dims: dict[str, tuple[str, ...]],
+    selection: dict[str, list[str]],
+    *,
+    region: str = "Region",
+    time: str = "Tid",
+    max_cells: int | None = None,
+    max_chars: int = MAX_CODE_CHARS,
+) -> list[Chunk]:
     """Requests that together ask for ``selection`` of a table with dimensions ``dims``,
     each of at most ``max_cells`` cells (default :data:`MAX_CELLS`).
 
@@ -104,9 +113,11 @@ def plan_chunks(dims: dict[str, tuple[str, ...]], selection: dict[str, list[str]
     unselected = [d for d in dims if d not in selection]
     unknown = [d for d in selection if d not in dims]
     if unselected or unknown:
-        raise ValueError(f"the selection must name every dimension of the table "
-                         f"{list(dims)}: {unselected or unknown} "
-                         f"{'missing' if unselected else 'unknown'}")
+        raise ValueError(
+            f"the selection must name every dimension of the table "
+            f"{list(dims)}: {unselected or unknown} "
+            f"{'missing' if unselected else 'unknown'}"
+        )
     chosen = {d: expand(dims[d], selection[d], d) for d in dims}
     sizes = {d: len(c) for d, c in chosen.items()}
     total = math.prod(sizes.values())
@@ -116,19 +127,23 @@ def plan_chunks(dims: dict[str, tuple[str, ...]], selection: dict[str, list[str]
     blocks = _region_blocks(dims[region], chosen[region], max(1, max_cells // per), max_chars)
     widest = max(n for _, n in blocks)
     if per * widest > max_cells:
-        raise ValueError(f"one region and one year of this selection are {per:,} cells, "
-                         f"more than SCB's {max_cells:,}: select fewer codes of "
-                         f"{[d for d in dims if d not in (region, time)]}")
+        raise ValueError(
+            f"one region and one year of this selection are {per:,} cells, "
+            f"more than SCB's {max_cells:,}: select fewer codes of "
+            f"{[d for d in dims if d not in (region, time)]}"
+        )
     years = chosen[time]
     span = max(1, min(len(years), max_cells // (per * widest)))
-    year_blocks = [years[i:i + span] for i in range(0, len(years), span)]
+    year_blocks = [years[i : i + span] for i in range(0, len(years), span)]
     packs = _pack(blocks, max(1, max_cells // (per * span)), max_chars)
     chunks = []
     for patterns, n in packs:
         for ys in year_blocks:
             codes = {**sizes, region: n, time: len(ys)}
-            value_codes = {d: (patterns if d == region else list(ys) if d == time
-                               else list(selection[d])) for d in dims}
+            value_codes = {
+                d: (patterns if d == region else list(ys) if d == time else list(selection[d]))
+                for d in dims
+            }
             chunks.append(Chunk(value_codes, math.prod(codes.values()), codes))
     return chunks
 
@@ -138,8 +153,9 @@ def _url_chars(codes: list[str]) -> int:
     return len(quote(",".join(codes), safe=""))
 
 
-def _region_blocks(table: tuple[str, ...], chosen: list[str], most: int,
-                   max_chars: int) -> list[tuple[list[str], int]]:
+def _region_blocks(
+    table: tuple[str, ...], chosen: list[str], most: int, max_chars: int
+) -> list[tuple[list[str], int]]:
     """(patterns, number of codes) per municipality: ``'1780*'`` when the selection holds
     every code that starts with those four digits, else its codes listed (in pieces of at
     most ``most`` codes and ``max_chars`` characters). Shorter codes (a county ``17``,
@@ -181,8 +197,7 @@ def _pack(blocks, most: int, max_chars: int) -> list[tuple[list[str], int]]:
     return packs
 
 
-def merge_responses(responses: list[dict], *, region: str = "Region",
-                    time: str = "Tid") -> dict:
+def merge_responses(responses: list[dict], *, region: str = "Region", time: str = "Tid") -> dict:
     """The JSON-stat 2.0 answers of the chunks of one selection as one answer: regions
     and years joined (years in order), every other dimension the same in each; a cell
     given twice must agree.
@@ -190,10 +205,16 @@ def merge_responses(responses: list[dict], *, region: str = "Region",
     Examples
     --------
     >>> def answer(region, year, value):
-    ...     return {"class": "dataset", "id": ["Region", "Tid"], "size": [1, 1],
-    ...             "dimension": {"Region": {"category": {"index": {region: 0}}},
-    ...                           "Tid": {"category": {"index": {year: 0}}}},
-    ...             "value": [value]}
+    ...     return {
+    ...         "class": "dataset",
+    ...         "id": ["Region", "Tid"],
+    ...         "size": [1, 1],
+    ...         "dimension": {
+    ...             "Region": {"category": {"index": {region: 0}}},
+    ...             "Tid": {"category": {"index": {year: 0}}},
+    ...         },
+    ...         "value": [value],
+    ...     }
     >>> both = merge_responses([answer("A", "2023", 1), answer("B", "2022", None)])
     >>> both["id"], both["size"], both["value"]
     (['Region', 'Tid'], [2, 2], [None, 1.0, None, None])
@@ -209,12 +230,14 @@ def merge_responses(responses: list[dict], *, region: str = "Region",
         seen: dict[str, str] = {}
         for cube in cubes:
             if [x.id for x in cube.dims] != ids:
-                raise ValueError(f"chunks have different dimensions: {ids} and "
-                                 f"{[x.id for x in cube.dims]}")
+                raise ValueError(
+                    f"chunks have different dimensions: {ids} and {[x.id for x in cube.dims]}"
+                )
             dim = cube.dim(d)
             if d not in (region, time) and dim.codes != first.dim(d).codes:
-                raise ValueError(f"chunks differ in {d}: {list(first.dim(d).codes)} and "
-                                 f"{list(dim.codes)}")
+                raise ValueError(
+                    f"chunks differ in {d}: {list(first.dim(d).codes)} and {list(dim.codes)}"
+                )
             seen.update({c: dim.labels[c] for c in dim.codes if c not in seen})
         codes[d] = sorted(seen) if d == time else list(seen)
         labels[d] = seen
@@ -231,9 +254,17 @@ def merge_responses(responses: list[dict], *, region: str = "Region",
         values[at], status[at], given[at] = new, cube.status, True
     merged = {k: v for k, v in responses[0].items() if k not in ("value", "status")}
     merged["id"], merged["size"] = ids, shape
-    merged["dimension"] = {d: {**responses[0]["dimension"][d], "category": {
-        **(responses[0]["dimension"][d].get("category") or {}),
-        "index": {c: i for i, c in enumerate(codes[d])}, "label": labels[d]}} for d in ids}
+    merged["dimension"] = {
+        d: {
+            **responses[0]["dimension"][d],
+            "category": {
+                **(responses[0]["dimension"][d].get("category") or {}),
+                "index": {c: i for i, c in enumerate(codes[d])},
+                "label": labels[d],
+            },
+        }
+        for d in ids
+    }
     flat = values.ravel()
     merged["value"] = [None if np.isnan(v) else float(v) for v in flat]
     merged["status"] = {str(i): s for i, s in enumerate(status.ravel()) if s is not None}

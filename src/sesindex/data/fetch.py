@@ -83,8 +83,9 @@ def metadata_url(table: str, lang: str = "sv") -> str:
 
 
 def _default_opener(url: str, timeout: float) -> bytes:
-    request = urllib.request.Request(url, headers={"Accept": "application/json",
-                                                   "User-Agent": "sesindex"})
+    request = urllib.request.Request(
+        url, headers={"Accept": "application/json", "User-Agent": "sesindex"}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
         return response.read()
 
@@ -97,8 +98,9 @@ class RateLimiter:
     Examples
     --------
     >>> now = [0.0]
-    >>> limiter = RateLimiter(2, 10.0, clock=lambda: now[0],
-    ...                       sleep=lambda s: now.__setitem__(0, now[0] + s))
+    >>> limiter = RateLimiter(
+    ...     2, 10.0, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s)
+    ... )
     >>> for _ in range(3):
     ...     limiter.wait()
     >>> now[0]  # the third call waited until the first left the window
@@ -128,8 +130,7 @@ class RateLimiter:
 
 
 #: What a dropped connection looks like (``RemoteDisconnected`` is a ``ConnectionResetError``).
-DROPPED = (urllib.error.URLError, ConnectionError, http.client.RemoteDisconnected,
-           TimeoutError)
+DROPPED = (urllib.error.URLError, ConnectionError, http.client.RemoteDisconnected, TimeoutError)
 
 
 @dataclass
@@ -199,8 +200,17 @@ def _retry_after(exc: urllib.error.HTTPError, default: float) -> float:
         return default
 
 
-def _cached(url: str, path: Path, query: dict, *, what: str, transport: Transport,
-            timeout: float, refresh: bool, need: tuple[str, ...]) -> Fetched:
+def _cached(
+    url: str,
+    path: Path,
+    query: dict,
+    *,
+    what: str,
+    transport: Transport,
+    timeout: float,
+    refresh: bool,
+    need: tuple[str, ...],
+) -> Fetched:
     """``url``'s body cached at ``path`` (with a ``.query.json`` sidecar); ``need``: keys a
     valid answer has. ``what`` names the request in errors.
     """
@@ -213,26 +223,33 @@ def _cached(url: str, path: Path, query: dict, *, what: str, transport: Transpor
         body = transport.get(url, timeout)
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:300].decode("utf-8", "replace") if exc.fp else ""
-        raise FetchError(f"SCB answered HTTP {exc.code} for {what}: {detail.strip()} "
-                         f"(url: {url})") from exc
+        raise FetchError(
+            f"SCB answered HTTP {exc.code} for {what}: {detail.strip()} (url: {url})"
+        ) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         tried = " ".join(getattr(exc, "__notes__", []))
-        raise FetchError(f"cannot reach SCB's API for {what} ({exc}) {tried}; are you "
-                         f"offline? What was fetched stays cached in {cache}: run again "
-                         "to resume, or use a cached table with --data <file>.") from exc
+        raise FetchError(
+            f"cannot reach SCB's API for {what} ({exc}) {tried}; are you "
+            f"offline? What was fetched stays cached in {cache}: run again "
+            "to resume, or use a cached table with --data <file>."
+        ) from exc
     try:
         parsed = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FetchError(f"SCB's answer for {what} is not JSON: {body[:200]!r}") from exc
-    if not isinstance(parsed, dict) or any(k not in parsed for k in need) or (
-            "class" in need and parsed.get("class") != "dataset"):
-        raise FetchError(f"SCB's answer for {what} is not a JSON-stat dataset: "
-                         f"{str(parsed)[:300]}")
+    if (
+        not isinstance(parsed, dict)
+        or any(k not in parsed for k in need)
+        or ("class" in need and parsed.get("class") != "dataset")
+    ):
+        raise FetchError(f"SCB's answer for {what} is not a JSON-stat dataset: {str(parsed)[:300]}")
     cache.mkdir(parents=True, exist_ok=True)
     path.write_bytes(body)
     retrieved = datetime.now(UTC).isoformat(timespec="seconds")
-    sidecar.write_text(json.dumps({"url": url, **query, "retrieved": retrieved}, indent=2,
-                                  ensure_ascii=False), encoding="utf-8")
+    sidecar.write_text(
+        json.dumps({"url": url, **query, "retrieved": retrieved}, indent=2, ensure_ascii=False),
+        encoding="utf-8",
+    )
     return Fetched(path, url, retrieved, False)
 
 
@@ -240,10 +257,18 @@ def _key(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:12]
 
 
-def fetch_table(table: str, value_codes: dict[str, list[str]], *, cache_dir: str | Path,
-                lang: str = "sv", refresh: bool = False, timeout: float = 60.0,
-                opener: Callable[[str, float], bytes] | None = None,
-                transport: Transport | None = None, what: str | None = None) -> Fetched:
+def fetch_table(
+    table: str,
+    value_codes: dict[str, list[str]],
+    *,
+    cache_dir: str | Path,
+    lang: str = "sv",
+    refresh: bool = False,
+    timeout: float = 60.0,
+    opener: Callable[[str, float], bytes] | None = None,
+    transport: Transport | None = None,
+    what: str | None = None,
+) -> Fetched:
     """Fetch (or reuse from cache) one table selection as JSON-stat 2.0.
 
     ``transport`` (default: one try through ``opener``, no rate limit) makes the call;
@@ -251,21 +276,38 @@ def fetch_table(table: str, value_codes: dict[str, list[str]], *, cache_dir: str
     """
     url = build_url(table, value_codes, lang)
     transport = transport or Transport(opener, limiter=None)
-    return _cached(url, Path(cache_dir) / f"{table}_{_key(url)}.json",
-                   {"table": table, "value_codes": value_codes, "lang": lang},
-                   what=what or f"table {table}", transport=transport, timeout=timeout,
-                   refresh=refresh, need=("class",))
+    return _cached(
+        url,
+        Path(cache_dir) / f"{table}_{_key(url)}.json",
+        {"table": table, "value_codes": value_codes, "lang": lang},
+        what=what or f"table {table}",
+        transport=transport,
+        timeout=timeout,
+        refresh=refresh,
+        need=("class",),
+    )
 
 
-def fetch_metadata(table: str, *, cache_dir: str | Path, lang: str = "sv",
-                   refresh: bool = False, timeout: float = 60.0,
-                   transport: Transport | None = None) -> Fetched:
+def fetch_metadata(
+    table: str,
+    *,
+    cache_dir: str | Path,
+    lang: str = "sv",
+    refresh: bool = False,
+    timeout: float = 60.0,
+    transport: Transport | None = None,
+) -> Fetched:
     """Fetch (or reuse from cache) a table's dimensions and their codes (JSON-stat 2.0
     without values): what a selection is split into chunks by.
     """
     url = metadata_url(table, lang)
-    return _cached(url, Path(cache_dir) / f"{table}_metadata_{_key(url)}.json",
-                   {"table": table, "metadata": True, "lang": lang},
-                   what=f"the metadata of table {table}",
-                   transport=transport or Transport(limiter=None), timeout=timeout,
-                   refresh=refresh, need=("id", "dimension"))
+    return _cached(
+        url,
+        Path(cache_dir) / f"{table}_metadata_{_key(url)}.json",
+        {"table": table, "metadata": True, "lang": lang},
+        what=f"the metadata of table {table}",
+        transport=transport or Transport(limiter=None),
+        timeout=timeout,
+        refresh=refresh,
+        need=("id", "dimension"),
+    )

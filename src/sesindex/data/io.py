@@ -40,10 +40,20 @@ from sesindex.data.schema import (
     Problem,
 )
 
-PACKAGED = ("synthetic", "synthetic-programme", "synthetic-deso", "sweden-regso-2022",
-            "karlstad-tab6586")
-_TEXT = {"area_code": str, "municipality_code": str, "area_name": str, "indicator": str,
-         "boundary_version": str}
+PACKAGED = (
+    "synthetic",
+    "synthetic-programme",
+    "synthetic-deso",
+    "sweden-regso-2022",
+    "karlstad-tab6586",
+)
+_TEXT = {
+    "area_code": str,
+    "municipality_code": str,
+    "area_name": str,
+    "indicator": str,
+    "boundary_version": str,
+}
 
 
 @dataclass
@@ -81,8 +91,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
     elif path.suffix.lower() in (".csv", ".txt", ".gz"):
         raw = _read_csv(path)
     else:
-        raise ValueError(f"{path}: unsupported file type {path.suffix!r} "
-                         "(use .csv, .parquet or a PxWeb .json)")
+        raise ValueError(
+            f"{path}: unsupported file type {path.suffix!r} (use .csv, .parquet or a PxWeb .json)"
+        )
     notes = raw.attrs.get("notes", [])
     out = raw if "indicator" in raw.columns else wide_to_long(raw)
     out.attrs["notes"] = notes
@@ -100,22 +111,40 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".gz":
         data = gzip.decompress(data)
     if not data.strip():
-        raise DataValidationError([Problem("empty_file", f"{path} is empty: a CSV needs a "
-                                           "header row and one row per area, year and "
-                                           "indicator")])
+        raise DataValidationError(
+            [
+                Problem(
+                    "empty_file",
+                    f"{path} is empty: a CSV needs a "
+                    "header row and one row per area, year and "
+                    "indicator",
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise DataValidationError([Problem(
-            "not_utf8", f"{path}: line {line} is not UTF-8 (byte 0x{data[exc.start]:02x}, "
-            "likely Latin-1/Windows-1252 from Excel): save the file as UTF-8 (in Excel: "
-            "'CSV UTF-8 (comma delimited)')")]) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataValidationError(
+            [
+                Problem(
+                    "not_utf8",
+                    f"{path}: line {line} is not UTF-8 (byte 0x{data[exc.start]:02x}, "
+                    "likely Latin-1/Windows-1252 from Excel): save the file as UTF-8 (in Excel: "
+                    "'CSV UTF-8 (comma delimited)')",
+                )
+            ]
+        ) from None
     header = text.splitlines()[0]
     semicolons = header.count(";") > header.count(",")
-    raw = pd.read_csv(io.StringIO(text), sep=";" if semicolons else ",", dtype=str,
-                      keep_default_na=False, na_values=["", "NA", "NaN", "nan"],
-                      skip_blank_lines=False)
+    raw = pd.read_csv(
+        io.StringIO(text),
+        sep=";" if semicolons else ",",
+        dtype=str,
+        keep_default_na=False,
+        na_values=["", "NA", "NaN", "nan"],
+        skip_blank_lines=False,
+    )
     raw["source_line"] = np.arange(len(raw)) + 2
     raw = raw[raw.drop(columns="source_line").notna().any(axis=1)]  # blank lines
     notes = []
@@ -123,15 +152,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
         text_cols = set(_TEXT) | {"regso_label", "source_line"}
         numeric = [c for c in raw.columns if c not in text_cols]
         raw[numeric] = raw[numeric].apply(lambda col: col.str.replace(",", ".", regex=False))
-        notes.append(f"{path.name} is semicolon-separated with decimal commas (the Swedish "
-                     "Excel convention): read as such")
+        notes.append(
+            f"{path.name} is semicolon-separated with decimal commas (the Swedish "
+            "Excel convention): read as such"
+        )
     first = raw.columns[0]
     repeated = raw[first].astype(str).str.strip() == str(first).strip()
     if repeated.any():
-        raise DataValidationError([Problem(
-            "repeated_header", f"{path}: the header row is repeated on line(s) "
-            f"{', '.join(map(str, raw.loc[repeated, 'source_line']))} (files pasted "
-            "together?): remove those lines")])
+        raise DataValidationError(
+            [
+                Problem(
+                    "repeated_header",
+                    f"{path}: the header row is repeated on line(s) "
+                    f"{', '.join(map(str, raw.loc[repeated, 'source_line']))} (files pasted "
+                    "together?): remove those lines",
+                )
+            ]
+        )
     for col, kind in _TEXT.items():
         if col in raw:
             raw[col] = raw[col].astype(kind)
@@ -144,17 +181,29 @@ def wide_to_long(wide: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> w = pd.DataFrame({"area_code": ["0114R001"], "year": [2022], "V2_count": [5],
-    ...                   "V2_denominator": [50], "median_income": [310.0]})
+    >>> w = pd.DataFrame(
+    ...     {
+    ...         "area_code": ["0114R001"],
+    ...         "year": [2022],
+    ...         "V2_count": [5],
+    ...         "V2_denominator": [50],
+    ...         "median_income": [310.0],
+    ...     }
+    ... )
     >>> wide_to_long(w)[["indicator", "count", "denominator", "value"]].values.tolist()
     [['V2', 5.0, 50.0, nan], ['median_income', nan, nan, 310.0]]
     """
-    keys = [c for c in ("area_code", "year", *META_COLUMNS, "source_line")
-            if c in wide.columns]
+    keys = [c for c in ("area_code", "year", *META_COLUMNS, "source_line") if c in wide.columns]
     if not {"area_code", "year"} <= set(keys):
-        raise DataValidationError([Problem(
-            "missing_columns", f"a wide table needs area_code and year columns; has "
-            f"{list(wide.columns)} (a long table needs an 'indicator' column)")])
+        raise DataValidationError(
+            [
+                Problem(
+                    "missing_columns",
+                    f"a wide table needs area_code and year columns; has "
+                    f"{list(wide.columns)} (a long table needs an 'indicator' column)",
+                )
+            ]
+        )
     frames = []
     measure = [c for c in wide.columns if c not in keys]
     done: set[str] = set()
@@ -164,12 +213,14 @@ def wide_to_long(wide: pd.DataFrame) -> pd.DataFrame:
         if col.endswith(("_count", "_denominator")):
             ind = col.rsplit("_", 1)[0]
             c, d = f"{ind}_count", f"{ind}_denominator"
-            part = wide[keys].assign(indicator=ind, count=wide.get(c), denominator=wide.get(d),
-                                     value=float("nan"))
+            part = wide[keys].assign(
+                indicator=ind, count=wide.get(c), denominator=wide.get(d), value=float("nan")
+            )
             done |= {c, d}
         else:
-            part = wide[keys].assign(indicator=col, count=float("nan"),
-                                     denominator=float("nan"), value=wide[col])
+            part = wide[keys].assign(
+                indicator=col, count=float("nan"), denominator=float("nan"), value=wide[col]
+            )
             done.add(col)
         frames.append(part)
     return pd.concat(frames, ignore_index=True)[[*ID_COLUMNS, *NUMERIC_COLUMNS, *keys[2:]]]
@@ -212,29 +263,45 @@ def _with_provenance(loaded: LoadedData, **options) -> LoadedData:
     """``loaded`` with its provenance (:func:`input_provenance`) in its dataset's attrs."""
     import json
 
-    options = {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items()
-               if v is not None}
+    options = {
+        k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items() if v is not None
+    }
     loaded.dataset.attrs[PROVENANCE] = json.dumps(
-        {"inputs": loaded.files, "data": loaded.name, "data_options": options})
+        {"inputs": loaded.files, "data": loaded.name, "data_options": options}
+    )
     return loaded
 
 
-def load_data(source: str, *, boundary_version: str | None = None, seed: int | None = None,
-              years: tuple[int, ...] | None = None, n_areas: int | None = None) -> LoadedData:
+def load_data(
+    source: str,
+    *,
+    boundary_version: str | None = None,
+    seed: int | None = None,
+    years: tuple[int, ...] | None = None,
+    n_areas: int | None = None,
+) -> LoadedData:
     """Load a packaged dataset by name or a file by path (validated, nothing dropped);
     where it came from is in its dataset's attrs (:func:`input_provenance`).
     """
-    loaded = _load(source, boundary_version=boundary_version, seed=seed, years=years,
-                   n_areas=n_areas)
+    loaded = _load(
+        source, boundary_version=boundary_version, seed=seed, years=years, n_areas=n_areas
+    )
     synthetic = source in ("synthetic", "synthetic-programme", "synthetic-deso")
     # a synthetic panel: the seed it was drawn with, given or not
     seed = int(loaded.dataset.attrs["seed"]) if synthetic else None
-    return _with_provenance(loaded, seed=seed, n_areas=n_areas, years=years,
-                            boundary_version=boundary_version)
+    return _with_provenance(
+        loaded, seed=seed, n_areas=n_areas, years=years, boundary_version=boundary_version
+    )
 
 
-def _load(source: str, *, boundary_version: str | None, seed: int | None,
-          years: tuple[int, ...] | None, n_areas: int | None) -> LoadedData:
+def _load(
+    source: str,
+    *,
+    boundary_version: str | None,
+    seed: int | None,
+    years: tuple[int, ...] | None,
+    n_areas: int | None,
+) -> LoadedData:
     if source in ("synthetic", "synthetic-programme", "synthetic-deso"):
         from functools import partial
 
@@ -249,41 +316,53 @@ def _load(source: str, *, boundary_version: str | None, seed: int | None,
         # RegSO as SCB serves it (RegSO 2025 from 2024); DeSO held at DeSO 2018
         kw["boundary_break"] = source != "synthetic-deso"
         makers: dict[str, Callable[..., SyntheticData]] = {
-            "synthetic": generate, "synthetic-programme": generate_programme,
-            "synthetic-deso": partial(generate, division="deso")}
+            "synthetic": generate,
+            "synthetic-programme": generate_programme,
+            "synthetic-deso": partial(generate, division="deso"),
+        }
         syn = _subset(makers[source](**kw), n_areas, years)  # one panel, whatever is asked of it
-        notes = [f"synthetic national {'DeSO ' if source == 'synthetic-deso' else ''}"
-                 f"panel, seed {syn.seed}: {syn.dataset.attrs['source']}; "
-                 f"{syn.dataset.attrs['boundary_note']}"]
+        notes = [
+            f"synthetic national {'DeSO ' if source == 'synthetic-deso' else ''}"
+            f"panel, seed {syn.seed}: {syn.dataset.attrs['source']}; "
+            f"{syn.dataset.attrs['boundary_note']}"
+        ]
         if n_areas is not None or years is not None:
-            notes.append(f"{syn.dataset.sizes['area']} areas x {syn.dataset.sizes['year']} "
-                         "years of that panel")
+            notes.append(
+                f"{syn.dataset.sizes['area']} areas x {syn.dataset.sizes['year']} "
+                "years of that panel"
+            )
         if source == "synthetic-programme":
-            notes.append(f"a programme is planted: {PROGRAMME_DEMO['areas']} worse-off areas "
-                         f"improve by {-PROGRAMME_DEMO['index']:g} index point(s) from "
-                         f"{PROGRAMME_DEMO['start']} (programme.csv lists them)")
-        return LoadedData(source, syn.dataset, notes, _packaged_hashes(), syn.truth,
-                          syn.tidy)
+            notes.append(
+                f"a programme is planted: {PROGRAMME_DEMO['areas']} worse-off areas "
+                f"improve by {-PROGRAMME_DEMO['index']:g} index point(s) from "
+                f"{PROGRAMME_DEMO['start']} (programme.csv lists them)"
+            )
+        return LoadedData(source, syn.dataset, notes, _packaged_hashes(), syn.truth, syn.tidy)
     if source == "sweden-regso-2022":
         from sesindex.data.real_bundle import ATTRIBUTION, regso_2022_tidy
 
         tidy = regso_2022_tidy()
         ds = from_tidy(tidy, attrs={"source": f"packaged RegSO bundle 2022. {ATTRIBUTION}"})
-        return LoadedData(source, ds, [f"real RegSO 2020 bundle, 2022 ({ATTRIBUTION})"],
-                          _packaged_hashes(), tidy=tidy)
+        return LoadedData(
+            source,
+            ds,
+            [f"real RegSO 2020 bundle, 2022 ({ATTRIBUTION})"],
+            _packaged_hashes(),
+            tidy=tidy,
+        )
     if source == "karlstad-tab6586":
         from sesindex.data.real_bundle import resource
 
         return _load_pxweb(resource("TAB6586_region1780_jsonstat2.json"), name=source)
     path = Path(source)
     if not path.exists():
-        raise FileNotFoundError(f"--data {source!r} is neither a packaged dataset "
-                                f"{list(PACKAGED)} nor an existing file")
+        raise FileNotFoundError(
+            f"--data {source!r} is neither a packaged dataset {list(PACKAGED)} nor an existing file"
+        )
     if path.suffix.lower() == ".json":
         return _load_pxweb(path, name=str(path))
     tidy = read_table(path)
-    ds = from_tidy(tidy, boundary_version=boundary_version,
-                   attrs={"source": str(path)})
+    ds = from_tidy(tidy, boundary_version=boundary_version, attrs={"source": str(path)})
     notes = list(tidy.attrs.get("notes", []))
     tidy = tidy.drop(columns="source_line", errors="ignore")
     if "boundary_version" not in tidy.columns:
@@ -300,17 +379,22 @@ def _subset(syn, n_areas: int | None, years):
     keep_years = list(years) if years is not None else syn.dataset["year"].values.tolist()
     missing = sorted(set(keep_years) - set(syn.dataset["year"].values.tolist()))
     if missing:
-        raise ValueError(f"years {missing} are outside the synthetic panel "
-                         f"({int(syn.dataset.year.min())}-{int(syn.dataset.year.max())})")
+        raise ValueError(
+            f"years {missing} are outside the synthetic panel "
+            f"({int(syn.dataset.year.min())}-{int(syn.dataset.year.max())})"
+        )
     areas = syn.dataset["area"].values
     if n_areas is not None:
         rng = np.random.default_rng([syn.seed, 3])
         areas = np.sort(rng.choice(areas, size=n_areas, replace=False))
     in_truth = syn.truth["area_code"].isin(areas) & syn.truth["year"].isin(keep_years)
     in_tidy = syn.tidy["area_code"].isin(areas) & syn.tidy["year"].isin(keep_years)
-    return replace(syn, dataset=syn.dataset.sel(area=areas, year=keep_years),
-                   truth=syn.truth[in_truth].reset_index(drop=True),
-                   tidy=syn.tidy[in_tidy].reset_index(drop=True))
+    return replace(
+        syn,
+        dataset=syn.dataset.sel(area=areas, year=keep_years),
+        truth=syn.truth[in_truth].reset_index(drop=True),
+        tidy=syn.tidy[in_tidy].reset_index(drop=True),
+    )
 
 
 def _load_pxweb(path: Path, name: str) -> LoadedData:
@@ -318,8 +402,13 @@ def _load_pxweb(path: Path, name: str) -> LoadedData:
 
     table = read_jsonstat(path)
     table.raise_on_problems()
-    ds = from_tidy(table.tidy, attrs={"source": f"{table.meta.get('source', 'SCB')} "
-                                      f"{table.meta.get('table_id', '')} ({path.name})"})
+    ds = from_tidy(
+        table.tidy,
+        attrs={
+            "source": f"{table.meta.get('source', 'SCB')} "
+            f"{table.meta.get('table_id', '')} ({path.name})"
+        },
+    )
     return LoadedData(name, ds, list(table.notes), {str(path): sha256(path)}, tidy=table.tidy)
 
 

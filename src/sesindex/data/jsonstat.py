@@ -5,10 +5,19 @@ SCB-specific meaning (region codes, contents, boundary versions) is in
 
 Examples
 --------
->>> cube = parse_cube({"class": "dataset", "id": ["Region", "Tid"], "size": [1, 2],
-...                    "dimension": {"Region": {"category": {"index": ["A"]}},
-...                                  "Tid": {"category": {"index": ["2022", "2023"]}}},
-...                    "value": [1.0, None], "status": {"1": ".."}})
+>>> cube = parse_cube(
+...     {
+...         "class": "dataset",
+...         "id": ["Region", "Tid"],
+...         "size": [1, 2],
+...         "dimension": {
+...             "Region": {"category": {"index": ["A"]}},
+...             "Tid": {"category": {"index": ["2022", "2023"]}},
+...         },
+...         "value": [1.0, None],
+...         "status": {"1": ".."},
+...     }
+... )
 >>> cube.values.tolist(), cube.status.tolist()
 ([[1.0, nan]], [[None, '..']])
 >>> cells_long(cube, ["Region", "Tid"])["value"].tolist()
@@ -76,16 +85,16 @@ def categories(dim_id: str, dim: dict) -> tuple[tuple[str, ...], dict[str, str]]
     index = cat.get("index")
     if index is None:
         if len(labels) != 1:
-            raise ValueError(f"dimension {dim_id!r} has no category.index and "
-                             f"{len(labels)} labels")
+            raise ValueError(f"dimension {dim_id!r} has no category.index and {len(labels)} labels")
         codes = tuple(labels)
     elif isinstance(index, list):
         codes = tuple(str(c) for c in index)
     else:
         order = sorted(index.items(), key=lambda kv: int(kv[1]))
         if [int(p) for _, p in order] != list(range(len(order))):
-            raise ValueError(f"dimension {dim_id!r}: category.index positions are not "
-                             f"0..{len(order) - 1}")
+            raise ValueError(
+                f"dimension {dim_id!r}: category.index positions are not 0..{len(order) - 1}"
+            )
         codes = tuple(str(c) for c, _ in order)
     return codes, {c: labels.get(c, c) for c in codes}
 
@@ -116,8 +125,10 @@ def flat_values(data: Any, n: int, what: str, fill: Any) -> list:
 def parse_cube(obj: dict) -> Cube:
     """The JSON-stat 2.0 dataset as a numpy cube (values row-major in ``id`` order)."""
     if obj.get("class", "dataset") != "dataset" or "id" not in obj or "dimension" not in obj:
-        raise ValueError("not a JSON-stat 2.0 dataset (need class 'dataset', 'id', 'size', "
-                         f"'dimension'); got keys {sorted(obj)[:10]}")
+        raise ValueError(
+            "not a JSON-stat 2.0 dataset (need class 'dataset', 'id', 'size', "
+            f"'dimension'); got keys {sorted(obj)[:10]}"
+        )
     ids = [str(i) for i in obj["id"]]
     sizes = [int(s) for s in obj["size"]]
     dims = []
@@ -125,8 +136,7 @@ def parse_cube(obj: dict) -> Cube:
         raw = obj["dimension"][dim_id]
         codes, labels = categories(dim_id, raw)
         if len(codes) != size:
-            raise ValueError(f"dimension {dim_id!r} has {len(codes)} categories, size says "
-                             f"{size}")
+            raise ValueError(f"dimension {dim_id!r} has {len(codes)} categories, size says {size}")
         dims.append(Dim(dim_id, str(raw.get("label", dim_id)), codes, labels, raw))
     n = int(np.prod(sizes))
     raw_values = flat_values(obj.get("value"), n, "value", None)
@@ -152,8 +162,9 @@ def cells_long(cube: Cube, keep: Sequence[str]) -> pd.DataFrame:
         status = status.squeeze(axis=tuple(drop))
     order = [d for d in cube.dims if d.id in keep]
     index = pd.MultiIndex.from_product([d.codes for d in order], names=[d.id for d in order])
-    return pd.DataFrame({"value": values.ravel(), "status": status.ravel()},
-                        index=index).reset_index()
+    return pd.DataFrame(
+        {"value": values.ravel(), "status": status.ravel()}, index=index
+    ).reset_index()
 
 
 def whole_years(dim: Dim) -> dict[str, int]:
@@ -161,7 +172,9 @@ def whole_years(dim: Dim) -> dict[str, int]:
     out = {}
     for code in dim.codes:
         if not re.fullmatch(r"\d{4}", code.strip()):
-            raise ValueError(f"time dimension {dim.id!r} has code {code!r}: only whole years "
-                             "(e.g. 2022) are supported")
+            raise ValueError(
+                f"time dimension {dim.id!r} has code {code!r}: only whole years "
+                "(e.g. 2022) are supported"
+            )
         out[code] = int(code)
     return out

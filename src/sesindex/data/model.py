@@ -9,9 +9,15 @@ Coordinates: ``area_name``, ``municipality_code`` (per area), ``boundary_version
 Examples
 --------
 >>> import pandas as pd
->>> tidy = pd.DataFrame({"area_code": ["0114R001", "0114R002"], "year": [2022, 2022],
-...                      "indicator": ["V2", "V2"], "count": [50, 120],
-...                      "denominator": [1000, 800]})
+>>> tidy = pd.DataFrame(
+...     {
+...         "area_code": ["0114R001", "0114R002"],
+...         "year": [2022, 2022],
+...         "indicator": ["V2", "V2"],
+...         "count": [50, 120],
+...         "denominator": [1000, 800],
+...     }
+... )
 >>> ds = from_tidy(tidy)
 >>> ds["count"].sizes["area"], float(indicator_rates(ds).sel(area="0114R002").item())
 (2, 15.0)
@@ -34,8 +40,13 @@ from sesindex.data.schema import (
 )
 
 
-def from_tidy(tidy: pd.DataFrame, *, boundary_version: str | None = None,
-              validate: bool = True, attrs: dict | None = None) -> xr.Dataset:
+def from_tidy(
+    tidy: pd.DataFrame,
+    *,
+    boundary_version: str | None = None,
+    validate: bool = True,
+    attrs: dict | None = None,
+) -> xr.Dataset:
     """Build the dataset from a tidy frame, validating it first (see :mod:`.schema`)."""
     df = validate_tidy(tidy, boundary_version=boundary_version) if validate else tidy
     text = [c for c in df.columns if c not in NUMERIC_COLUMNS and c != "year"]
@@ -46,13 +57,19 @@ def from_tidy(tidy: pd.DataFrame, *, boundary_version: str | None = None,
     areas = df.drop_duplicates("area_code").set_index("area_code")
     ds = ds.assign_coords(
         area_name=("area", areas["area_name"].reindex(ds["area"].values).to_numpy(object)),
-        municipality_code=("area", areas["municipality_code"].reindex(ds["area"].values)
-                           .to_numpy(object)),
+        municipality_code=(
+            "area",
+            areas["municipality_code"].reindex(ds["area"].values).to_numpy(object),
+        ),
         indicator_kind=("indicator", [kinds[i] for i in ds["indicator"].values]),
     )
-    version = (df.drop_duplicates(["area_code", "year"])
-               .set_index(["area_code", "year"])["boundary_version"].astype(object)
-               .to_xarray().rename(area_code="area"))
+    version = (
+        df.drop_duplicates(["area_code", "year"])
+        .set_index(["area_code", "year"])["boundary_version"]
+        .astype(object)
+        .to_xarray()
+        .rename(area_code="area")
+    )
     ds = ds.assign_coords(boundary_version=version.reindex_like(ds["count"].isel(indicator=0)))
     ds["area"] = ds["area"].astype(str)
     ds["indicator"] = ds["indicator"].astype(str)
@@ -65,16 +82,21 @@ def to_tidy(ds: xr.Dataset) -> pd.DataFrame:
     cells = ds[list(NUMERIC_COLUMNS)].to_dataframe()[list(NUMERIC_COLUMNS)]
     cells = cells[cells.notna().any(axis=1)].reset_index()
     cells = cells.rename(columns={"area": "area_code"})
-    area_meta = pd.DataFrame({"area_code": ds["area"].values,
-                              "area_name": ds["area_name"].values,
-                              "municipality_code": ds["municipality_code"].values})
+    area_meta = pd.DataFrame(
+        {
+            "area_code": ds["area"].values,
+            "area_name": ds["area_name"].values,
+            "municipality_code": ds["municipality_code"].values,
+        }
+    )
     # the series alone: a coordinate's frame would repeat it beside the other coordinates
     version = ds["boundary_version"].to_series().rename("boundary_version").reset_index()
     version = version.rename(columns={"area": "area_code"})
     out = cells.merge(area_meta, on="area_code").merge(version, on=["area_code", "year"])
     out["year"] = out["year"].astype("int64")
-    return out[list(TIDY_COLUMNS)].sort_values(["area_code", "year", "indicator"],
-                                               ignore_index=True)
+    return out[list(TIDY_COLUMNS)].sort_values(
+        ["area_code", "year", "indicator"], ignore_index=True
+    )
 
 
 def indicator_rates(ds: xr.Dataset, indicators: Sequence[str] | None = None) -> xr.DataArray:
@@ -118,4 +140,5 @@ def require_denominators(ds: xr.Dataset, indicators: Sequence[str], purpose: str
             f"published only as {', '.join(sorted({kinds.get(i, 'absent') for i in lacking}))}. "
             "Supply denominators from SCB's population tables (all residents for V1, residents "
             "aged 20-64 for V2 and V3) as a tidy file with count and denominator columns; "
-            "sesindex never invents them.")
+            "sesindex never invents them."
+        )

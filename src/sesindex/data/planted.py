@@ -11,8 +11,9 @@ Examples
 >>> eta, eps = np.zeros((1, 2)), np.zeros((1, 2, 3))
 >>> index_of(alpha, lam, eta, eps).tolist()
 [[50.0, 50.0]]
->>> round(float(index_of(alpha, lam, eta + shift_for(alpha, lam, eta, eps, 0, 1, 5.0),
-...                      eps)[0, 1]), 6)
+>>> round(
+...     float(index_of(alpha, lam, eta + shift_for(alpha, lam, eta, eps, 0, 1, 5.0), eps)[0, 1]), 6
+... )
 55.0
 """
 
@@ -68,13 +69,18 @@ def shift_for(alpha, lam, eta, eps, i: int, y: int, change: float) -> float:
     """The shift of area i's status that moves its index in year y by ``change`` points
     (bisection: the index is increasing in eta).
     """
-    target = index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1], eps[i:i + 1, y:y + 1]
-                       )[0, 0] + change
+    target = (
+        index_of(alpha[:, y : y + 1], lam, eta[i : i + 1, y : y + 1], eps[i : i + 1, y : y + 1])[
+            0, 0
+        ]
+        + change
+    )
     lo, hi = (0.0, 5.0) if change > 0 else (-5.0, 0.0)
     for _ in range(60):
         mid = (lo + hi) / 2
-        moved = index_of(alpha[:, y:y + 1], lam, eta[i:i + 1, y:y + 1] + mid,
-                          eps[i:i + 1, y:y + 1])[0, 0]
+        moved = index_of(
+            alpha[:, y : y + 1], lam, eta[i : i + 1, y : y + 1] + mid, eps[i : i + 1, y : y + 1]
+        )[0, 0]
         lo, hi = (mid, hi) if moved < target else (lo, mid)
     return (lo + hi) / 2
 
@@ -87,8 +93,10 @@ def plant_programme(eta, alpha, lam, eps, codes, years, cfg):
     if missing:
         raise ValueError(f"programme areas not among the generated areas: {missing[:10]}")
     if cfg.programme_start not in years[1:]:
-        raise ValueError(f"programme_start {cfg.programme_start} must be a generated year "
-                         f"after the first ({years[0]}-{years[-1]})")
+        raise ValueError(
+            f"programme_start {cfg.programme_start} must be a generated year "
+            f"after the first ({years[0]}-{years[-1]})"
+        )
     y = list(years).index(cfg.programme_start)
     eta = eta.copy()
     for i in np.flatnonzero(np.isin(codes, cfg.programme_areas)).tolist():
@@ -109,8 +117,9 @@ def break_boundaries(seed, codes, years, eta, alpha, lam, eps, pop, denom, count
     eta = eta + np.where(cells, shift[:, None], 0.0)
     p = expit(alpha + lam * eta[:, :, None] + eps)
     pop = np.where(cells, np.rint(pop * factor[:, None]), pop)
-    denom = np.where(cells[:, :, None], np.maximum(np.rint(denom * factor[:, None, None]), 1),
-                     denom)
+    denom = np.where(
+        cells[:, :, None], np.maximum(np.rint(denom * factor[:, None, None]), 1), denom
+    )
     redrawn = rng.binomial(denom[cells].astype(np.int64), p[cells]).astype(float)
     count = count.copy()
     count[cells] = redrawn

@@ -27,8 +27,14 @@ reported as a problem.
 
 Examples
 --------
->>> frame = pd.DataFrame({"area_code": ["0114R001"], "year": [2022], "population": [2100],
-...                       "population_20_64": [1200]})
+>>> frame = pd.DataFrame(
+...     {
+...         "area_code": ["0114R001"],
+...         "year": [2022],
+...         "population": [2100],
+...         "population_20_64": [1200],
+...     }
+... )
 >>> read_population(frame)[["area_code", "population", "population_20_64"]].values.tolist()
 [['0114R001', 2100, 1200]]
 """
@@ -72,15 +78,19 @@ def age_range(code: str, label: str = "") -> tuple[int, int] | None:
     text = code.strip().lower().replace("år", "").replace(" ", "")
     if text in ("tot", "totalt", "total", "tot1") or label.strip().lower().startswith("total"):
         return None
-    for pattern, make in ((r"(\d+)-(\d+)", lambda m: (int(m[1]), int(m[2]))),
-                          (r"(\d+)[+-]", lambda m: (int(m[1]), OPEN_END)),
-                          (r"-(\d+)", lambda m: (0, int(m[1]))),
-                          (r"(\d+)", lambda m: (int(m[1]), int(m[1])))):
+    for pattern, make in (
+        (r"(\d+)-(\d+)", lambda m: (int(m[1]), int(m[2]))),
+        (r"(\d+)[+-]", lambda m: (int(m[1]), OPEN_END)),
+        (r"-(\d+)", lambda m: (0, int(m[1]))),
+        (r"(\d+)", lambda m: (int(m[1]), int(m[1]))),
+    ):
         m = re.fullmatch(pattern, text)
         if m:
             return make(m)
-    raise ValueError(f"age category {code!r} is neither an age ('23'), a range ('20-24', "
-                     "'-4', '80-', '65+') nor a total ('totalt')")
+    raise ValueError(
+        f"age category {code!r} is neither an age ('23'), a range ('20-24', "
+        "'-4', '80-', '65+') nor a total ('totalt')"
+    )
 
 
 def _dim_named(cube: Cube, names: tuple[str, ...]) -> str | None:
@@ -102,8 +112,10 @@ def _both_sexes(cube: Cube, sex: str) -> tuple[np.ndarray, list[str]]:
     codes = list(dim.codes)
     unknown = [c for c in codes if c not in (BOTH_SEXES, *SEXES)]
     if unknown or not (BOTH_SEXES in codes or set(SEXES) <= set(codes)):
-        raise ValueError(f"{sex} holds {codes}: the denominators need both sexes, as "
-                         f"'{BOTH_SEXES}' or as '1' and '2' (men, women)")
+        raise ValueError(
+            f"{sex} holds {codes}: the denominators need both sexes, as "
+            f"'{BOTH_SEXES}' or as '1' and '2' (men, women)"
+        )
     take = lambda c: np.take(cube.values, [codes.index(c)], axis=axis)  # noqa: E731
     parts = take(SEXES[0]) + take(SEXES[1]) if set(SEXES) <= set(codes) else None
     if parts is not None and BOTH_SEXES not in codes:
@@ -112,13 +124,18 @@ def _both_sexes(cube: Cube, sex: str) -> tuple[np.ndarray, list[str]]:
     notes = [f"both sexes = {sex} '{BOTH_SEXES}'"]
     if parts is not None:
         bad = np.isfinite(both) & np.isfinite(parts) & (both != parts)
-        notes[0] += " (checked against 1 + 2: " + ("equal everywhere both are given)"
-                                                   if not bad.any() else "see below)")
+        notes[0] += " (checked against 1 + 2: " + (
+            "equal everywhere both are given)" if not bad.any() else "see below)"
+        )
         if bad.any():
-            cells = [f"{_cell_names(cube, tuple(i), sex)}: {both[tuple(i)]:g} vs "
-                     f"{parts[tuple(i)]:g}" for i in np.argwhere(bad)[:12]]
-            notes.append(f"{int(bad.sum())} cell(s) where {sex} '{BOTH_SEXES}' differs from "
-                         f"1 + 2 ('{BOTH_SEXES}' used): " + "; ".join(cells))
+            cells = [
+                f"{_cell_names(cube, tuple(i), sex)}: {both[tuple(i)]:g} vs {parts[tuple(i)]:g}"
+                for i in np.argwhere(bad)[:12]
+            ]
+            notes.append(
+                f"{int(bad.sum())} cell(s) where {sex} '{BOTH_SEXES}' differs from "
+                f"1 + 2 ('{BOTH_SEXES}' used): " + "; ".join(cells)
+            )
     return both, notes
 
 
@@ -139,25 +156,31 @@ def age_groups(dim) -> tuple[list[str], list[str], list[str]]:
     band_ranges = {c: r for c, r in ranges.items() if r is not None}
     bands = list(band_ranges)
     if len(totals) > 1:
-        raise ValueError(f"{dim.id} has {len(totals)} totals {totals}: expected one "
-                         "('totalt')")
+        raise ValueError(f"{dim.id} has {len(totals)} totals {totals}: expected one ('totalt')")
     lo, hi = WORKING_AGES
     working = [c for c in bands if lo <= band_ranges[c][0] and band_ranges[c][1] <= hi]
-    straddle = [c for c in bands if c not in working and band_ranges[c][0] <= hi
-                and band_ranges[c][1] >= lo]
+    straddle = [
+        c for c in bands if c not in working and band_ranges[c][0] <= hi and band_ranges[c][1] >= lo
+    ]
     if straddle:
-        raise ValueError(f"age categories {straddle} straddle 20-64: ask SCB for ages that "
-                         "split at 20 and 64 (the five-year bands 20-24 ... 60-64)")
+        raise ValueError(
+            f"age categories {straddle} straddle 20-64: ask SCB for ages that "
+            "split at 20 and 64 (the five-year bands 20-24 ... 60-64)"
+        )
     gaps = _uncovered([ranges[c] for c in working], lo, hi)
     if gaps:
-        raise ValueError(f"{dim.id}: the bands {working or 'given'} leave ages {gaps} of "
-                         "20-64 uncovered: ask for the bands 20-24 ... 60-64")
+        raise ValueError(
+            f"{dim.id}: the bands {working or 'given'} leave ages {gaps} of "
+            "20-64 uncovered: ask for the bands 20-24 ... 60-64"
+        )
     if totals:
         return totals, working, []
     gaps = _uncovered([ranges[c] for c in bands], 0, OPEN_END)
     if gaps:
-        raise ValueError(f"{dim.id} has no total ('totalt') and its bands leave ages {gaps} "
-                         "uncovered: all residents cannot be counted")
+        raise ValueError(
+            f"{dim.id} has no total ('totalt') and its bands leave ages {gaps} "
+            "uncovered: all residents cannot be counted"
+        )
     return bands, working, [f"population = the sum of {len(bands)} age bands"]
 
 
@@ -165,7 +188,7 @@ def _uncovered(ranges, lo: int, hi: int) -> str:
     """The ages in ``lo..hi`` that no range covers (or that two cover), as text."""
     count = np.zeros(hi - lo + 1, dtype=int)
     for a, b in ranges:
-        count[max(a, lo) - lo:min(b, hi) - lo + 1] += 1
+        count[max(a, lo) - lo : min(b, hi) - lo + 1] += 1
     wrong = [lo + i for i in np.flatnonzero(count != 1)]
     from sesindex.data.spans import year_spans  # consecutive ages as ranges
 
@@ -179,20 +202,26 @@ def _from_jsonstat(source) -> tuple[pd.DataFrame, list[str]]:
     geo, time, _ = find_dims(cube, need_metric=False)
     age = _dim_named(cube, ("alder", "ålder", "age"))
     if age is None:
-        raise ValueError("the population response has no age dimension ('Alder'): V2 and V3 "
-                         "need residents aged 20-64")
+        raise ValueError(
+            "the population response has no age dimension ('Alder'): V2 and V3 "
+            "need residents aged 20-64"
+        )
     sex = _dim_named(cube, ("kon", "kön", "sex"))
     values, notes = _both_sexes(cube, sex) if sex else (cube.values, [])
     others = [d for d in cube.dims if d.id not in (geo, time, age, sex)]
     several = [f"{d.id} ({', '.join(d.codes)})" for d in others if len(d.codes) > 1]
     if several:
-        raise ValueError(f"dimension(s) {'; '.join(several)} have more than one category: "
-                         "ask for one (the population, ContentsCode 000007Y7)")
+        raise ValueError(
+            f"dimension(s) {'; '.join(several)} have more than one category: "
+            "ask for one (the population, ContentsCode 000007Y7)"
+        )
     summed = values.sum(axis=tuple(cube.axis(d.id) for d in others), keepdims=True)
     everyone, working, age_notes = age_groups(cube.dim(age))
     axis, ages = cube.axis(age), cube.dim(age).codes
-    pick = lambda codes: np.take(summed, [ages.index(c) for c in codes],  # noqa: E731
-                                 axis=axis).sum(axis=axis)  # NaN (a '..') propagates
+
+    def pick(codes):  # NaN (a '..') propagates
+        return np.take(summed, [ages.index(c) for c in codes], axis=axis).sum(axis=axis)
+
     counted = []
     keep_dims = [d for d in cube.dims if d.id in (geo, time)]
     for name, data in (("population", pick(everyone)), ("population_20_64", pick(working))):
@@ -204,8 +233,9 @@ def _from_jsonstat(source) -> tuple[pd.DataFrame, list[str]]:
     regions, region_notes = area_regions(cube.dim(geo))
     frame = frame.merge(regions, on="region", how="left")
     frame = frame[frame["area_code"].notna()]
-    return frame[["area_code", "year", "boundary_version", "population",
-                  "population_20_64"]], notes + age_notes + region_notes
+    return frame[
+        ["area_code", "year", "boundary_version", "population", "population_20_64"]
+    ], notes + age_notes + region_notes
 
 
 def _region_time_cube(cube: Cube, data: np.ndarray, dims) -> Cube:
@@ -217,14 +247,21 @@ def _region_time_cube(cube: Cube, data: np.ndarray, dims) -> Cube:
 
 def _mask_validity(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Drop cells of a boundary version outside its years (SCB answers 0 there)."""
-    valid = np.array([y in VERSION_YEARS.get(v, range(0)) for v, y in
-                      zip(frame["boundary_version"], frame["year"], strict=True)], dtype=bool)
+    valid = np.array(
+        [
+            y in VERSION_YEARS.get(v, range(0))
+            for v, y in zip(frame["boundary_version"], frame["year"], strict=True)
+        ],
+        dtype=bool,
+    )
     dropped = frame[~valid]
     notes = []
     if len(dropped):
         zeros = int((dropped["population"].fillna(0) == 0).sum())
-        notes.append(f"masked {len(dropped):,} population cells of a boundary version "
-                     f"outside its years ({zeros:,} of them SCB's 0s): never used as data")
+        notes.append(
+            f"masked {len(dropped):,} population cells of a boundary version "
+            f"outside its years ({zeros:,} of them SCB's 0s): never used as data"
+        )
     return frame[valid], notes
 
 
@@ -245,9 +282,16 @@ def read_population(source) -> pd.DataFrame:
         frame["source_line"] = np.arange(len(frame)) + 2
     missing = [c for c in COLUMNS if c not in frame]
     if missing:
-        raise DataValidationError([Problem("missing_columns", f"the population table needs "
-                                           f"columns {list(COLUMNS)}; {missing} are absent "
-                                           f"(has {list(frame.columns)})")])
+        raise DataValidationError(
+            [
+                Problem(
+                    "missing_columns",
+                    f"the population table needs "
+                    f"columns {list(COLUMNS)}; {missing} are absent "
+                    f"(has {list(frame.columns)})",
+                )
+            ]
+        )
     if "boundary_version" not in frame:
         frame["boundary_version"] = np.where(frame["year"] >= 2024, "RegSO2025", "RegSO2020")
     frame, masked = _mask_validity(frame)
@@ -257,15 +301,24 @@ def read_population(source) -> pd.DataFrame:
         bad = frame[frame[col].isna() | (frame[col] <= 0)]
         if len(bad):
             where = ", ".join(f"{r.area_code} {r.year}" for r in bad.head(12).itertuples())
-            problems.append(Problem("population_missing", f"{col} is missing or 0 inside its "
-                                    f"boundary version's years: {where}",
-                                    tuple(dict.fromkeys(bad["area_code"])),
-                                    lines=tuple(bad.get("source_line", pd.Series(dtype=int)))))
+            problems.append(
+                Problem(
+                    "population_missing",
+                    f"{col} is missing or 0 inside its boundary version's years: {where}",
+                    tuple(dict.fromkeys(bad["area_code"])),
+                    lines=tuple(bad.get("source_line", pd.Series(dtype=int))),
+                )
+            )
     over = frame[frame["population_20_64"] > frame["population"]]
     if len(over):
-        problems.append(Problem("population_20_64_exceeds", "more residents aged 20-64 than "
-                                "residents", tuple(dict.fromkeys(over["area_code"])),
-                                lines=tuple(over.get("source_line", pd.Series(dtype=int)))))
+        problems.append(
+            Problem(
+                "population_20_64_exceeds",
+                "more residents aged 20-64 than residents",
+                tuple(dict.fromkeys(over["area_code"])),
+                lines=tuple(over.get("source_line", pd.Series(dtype=int))),
+            )
+        )
     if problems:
         raise DataValidationError(problems)
     frame = frame.astype({"population": "int64", "population_20_64": "int64"})
@@ -283,8 +336,7 @@ def division(area_code: str) -> str:
     return "RegSO" if str(area_code)[4:5] == "R" else "DeSO"
 
 
-def _same_division(rates: pd.DataFrame, population: pd.DataFrame
-                   ) -> tuple[pd.DataFrame, list[str]]:
+def _same_division(rates: pd.DataFrame, population: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The population rows of the rates' division, and a note on the rows set aside."""
     wanted = set(rates["area_code"].map(division))
     kinds = population["area_code"].map(division)
@@ -292,8 +344,10 @@ def _same_division(rates: pd.DataFrame, population: pd.DataFrame
     if not len(aside):
         return population, []
     other = ", ".join(sorted(set(kinds[aside.index]) - wanted))
-    note = (f"set aside {len(aside):,} population rows of {aside['area_code'].nunique():,} "
-            f"{other} areas: the rates are {', '.join(sorted(wanted))}")
+    note = (
+        f"set aside {len(aside):,} population rows of {aside['area_code'].nunique():,} "
+        f"{other} areas: the rates are {', '.join(sorted(wanted))}"
+    )
     return population[kinds.isin(wanted)], [note]
 
 
@@ -306,10 +360,17 @@ def assemble(rates: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> rates = pd.DataFrame({"area_code": ["0114R001"], "year": [2022], "indicator": ["V1"],
-    ...                       "value": [12.5]})
-    >>> pop = pd.DataFrame({"area_code": ["0114R001", "0114A0010"], "year": [2022, 2022],
-    ...                     "population": [2100, 900], "population_20_64": [1200, 500]})
+    >>> rates = pd.DataFrame(
+    ...     {"area_code": ["0114R001"], "year": [2022], "indicator": ["V1"], "value": [12.5]}
+    ... )
+    >>> pop = pd.DataFrame(
+    ...     {
+    ...         "area_code": ["0114R001", "0114A0010"],
+    ...         "year": [2022, 2022],
+    ...         "population": [2100, 900],
+    ...         "population_20_64": [1200, 500],
+    ...     }
+    ... )
     >>> out = assemble(rates, pop)
     >>> out[["area_code", "denominator"]].values.tolist(), out.attrs["notes"]
     ([['0114R001', 2100]], ['set aside 1 population rows of 1 DeSO areas: the rates are RegSO'])
@@ -322,13 +383,20 @@ def assemble(rates: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
     if lacking.any():
         cells = rows.loc[lacking, ["area_code", "year"]].drop_duplicates()
         where = ", ".join(f"{r.area_code} {r.year}" for r in cells.head(12).itertuples())
-        raise DataValidationError([Problem(
-            "population_missing", f"{len(cells)} area-year(s) of the rates have no population "
-            f"(fetch the population table for them): {where}",
-            tuple(dict.fromkeys(cells["area_code"])))])
+        raise DataValidationError(
+            [
+                Problem(
+                    "population_missing",
+                    f"{len(cells)} area-year(s) of the rates have no population "
+                    f"(fetch the population table for them): {where}",
+                    tuple(dict.fromkeys(cells["area_code"])),
+                )
+            ]
+        )
     column = np.where(rows["indicator"] == "V1", "population", "population_20_64")
-    rows["denominator"] = [keyed.at[(a, y), c] for a, y, c in
-                           zip(rows["area_code"], rows["year"], column, strict=True)]
+    rows["denominator"] = [
+        keyed.at[(a, y), c] for a, y, c in zip(rows["area_code"], rows["year"], column, strict=True)
+    ]
     rows["count"] = np.nan  # a published percentage: value + its denominator
     out = rows.reset_index(drop=True)
     out.attrs["notes"] = notes
@@ -338,10 +406,10 @@ def assemble(rates: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
 #: What a fit-ready file's manifest says of its denominators and SCB's rounding.
 ASSEMBLY_NOTES = {
     "denominators": "V1: all residents (population); V2, V3: residents aged 20-64 "
-                    "(population_20_64)",
+    "(population_20_64)",
     "measurement_error": "V1-V3 are SCB's percentages rounded to 0.1: the fit carries "
-                         "the rounding as known measurement error (uniform, +-0.05 "
-                         "points; sesindex.bayes.model.inputs.ROUNDING_SD_PROPORTION)",
+    "the rounding as known measurement error (uniform, +-0.05 "
+    "points; sesindex.bayes.model.inputs.ROUNDING_SD_PROPORTION)",
 }
 
 
@@ -357,8 +425,9 @@ def assemble_loaded(loaded, population: pd.DataFrame, years=None) -> pd.DataFram
     >>> from sesindex.data.io import load_data
     >>> rates = load_data("karlstad-tab6586")
     >>> codes = sorted(set(rates.tidy["area_code"]))
-    >>> pop = pd.DataFrame({"area_code": codes, "year": 2022, "population": 2000,
-    ...                     "population_20_64": 1200})
+    >>> pop = pd.DataFrame(
+    ...     {"area_code": codes, "year": 2022, "population": 2000, "population_20_64": 1200}
+    ... )
     >>> tidy = assemble_loaded(rates, pop, [2022])
     >>> tidy.groupby("indicator")["denominator"].first().to_dict()
     {'V1': 2000.0, 'V2': 1200.0, 'V3': 1200.0, 'published_index': nan, 'published_type': nan}
@@ -369,14 +438,18 @@ def assemble_loaded(loaded, population: pd.DataFrame, years=None) -> pd.DataFram
     if years is not None:
         absent = sorted(set(years) - set(given["year"]))
         if absent:
-            raise ValueError(f"years {absent} are not in the rates (they hold "
-                             f"{sorted(set(given['year']))})")
+            raise ValueError(
+                f"years {absent} are not in the rates (they hold {sorted(set(given['year']))})"
+            )
         given = given[given["year"].isin(list(years))]
     with_denominators = assemble(given, population)
     published = given[~given["indicator"].isin(["V1", "V2", "V3"])]
     tidy = pd.concat([with_denominators, published], ignore_index=True)
-    tidy.attrs["notes"] = (list(loaded.notes) + list(population.attrs.get("notes", []))
-                           + with_denominators.attrs["notes"])
+    tidy.attrs["notes"] = (
+        list(loaded.notes)
+        + list(population.attrs.get("notes", []))
+        + with_denominators.attrs["notes"]
+    )
     return tidy
 
 
@@ -392,8 +465,18 @@ def write_assembled(tidy: pd.DataFrame, out, manifest: dict):
     out.parent.mkdir(parents=True, exist_ok=True)
     tidy.to_csv(out, index=False)
     sidecar = out.with_suffix(".manifest.json")
-    sidecar.write_text(json.dumps({
-        **manifest, "years": sorted(int(y) for y in tidy["year"].unique()),
-        **ASSEMBLY_NOTES, "notes": list(tidy.attrs.get("notes", [])), "rows": len(tidy)},
-        indent=1, ensure_ascii=False) + "\n")
+    sidecar.write_text(
+        json.dumps(
+            {
+                **manifest,
+                "years": sorted(int(y) for y in tidy["year"].unique()),
+                **ASSEMBLY_NOTES,
+                "notes": list(tidy.attrs.get("notes", [])),
+                "rows": len(tidy),
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     return sidecar

@@ -82,19 +82,33 @@ CONTENTS_CODES: dict[str, str] = {
 #: and English. A label must match exactly one indicator to be mapped.
 LABEL_KEYWORDS: dict[str, tuple[str, ...]] = {
     "V1": ("låg ekonomisk standard", "low economic standard"),
-    "V2": ("förgymnasial", "pre-upper secondary", "compulsory education",
-           "compulsory school"),
-    "V3": ("ekonomiskt bistånd", "långtidsarbetslös", "financial assistance",
-           "income support", "social assistance", "long-term unemploy"),
-    "published_index": ("socioekonomiskt index", "socioeconomic index",
-                        "socio-economic index"),
+    "V2": ("förgymnasial", "pre-upper secondary", "compulsory education", "compulsory school"),
+    "V3": (
+        "ekonomiskt bistånd",
+        "långtidsarbetslös",
+        "financial assistance",
+        "income support",
+        "social assistance",
+        "long-term unemploy",
+    ),
+    "published_index": ("socioekonomiskt index", "socioeconomic index", "socio-economic index"),
     "published_type": ("områdestyp", "area type"),
 }
 
 _TIME_IDS = {"tid", "time", "year", "years", "år", "ar"}
 _METRIC_IDS = {"contentscode", "contents", "tabellinnehåll", "table contents"}
-_GEO_IDS = {"region", "regions", "area", "areas", "område", "omrade", "regso", "deso",
-            "geo", "geography"}
+_GEO_IDS = {
+    "region",
+    "regions",
+    "area",
+    "areas",
+    "område",
+    "omrade",
+    "regso",
+    "deso",
+    "geo",
+    "geography",
+}
 
 
 @dataclass
@@ -193,7 +207,7 @@ def indicator_for_label(label: str) -> str | None:
 
 def _map_contents(dim: Dim) -> tuple[dict[str, str], list[str]]:
     """Content code -> indicator id, by code, else by label (never by position)."""
-    alt = ((dim.raw.get("extension") or {}).get("alternativeText") or {})
+    alt = (dim.raw.get("extension") or {}).get("alternativeText") or {}
     mapping, notes, by_label = {}, [], []
     for code in dim.codes:
         labels = [dim.labels[code]] + ([str(alt[code])] if code in alt else [])
@@ -204,7 +218,8 @@ def _map_contents(dim: Dim) -> tuple[dict[str, str], list[str]]:
                 raise ValueError(
                     f"ContentsCode {code!r} is {ind} in TAB6586, but its label "
                     f"{dim.labels[code]!r} names {from_label}: the table's codes have changed; "
-                    "refusing to guess")
+                    "refusing to guess"
+                )
         elif from_label:
             ind = from_label
             by_label.append(f"{code} {dim.labels[code]!r} -> {ind}")
@@ -214,7 +229,8 @@ def _map_contents(dim: Dim) -> tuple[dict[str, str], list[str]]:
                 f"indicator: not a known TAB6586 code {sorted(CONTENTS_CODES)} and its label "
                 "names none of V1 (låg ekonomisk standard), V2 (förgymnasial utbildning), "
                 "V3 (ekonomiskt bistånd/långtidsarbetslösa), socioekonomiskt index, "
-                "områdestyp")
+                "områdestyp"
+            )
         mapping[code] = ind
     dup = pd.Series(mapping).loc[lambda s: s.duplicated(keep=False)]
     if len(dup):
@@ -227,21 +243,26 @@ def _map_contents(dim: Dim) -> tuple[dict[str, str], list[str]]:
 # --------------------------------------------------------------------------- long form
 
 
-def _extra_dims(cube: Cube, used: Sequence[str], sum_over: Sequence[str] = (), *,
-                summable: bool = False) -> list[str]:
-    extra = [d for d in cube.dims if d.id not in used and d.id not in sum_over
-             and len(d.codes) > 1]
+def _extra_dims(
+    cube: Cube, used: Sequence[str], sum_over: Sequence[str] = (), *, summable: bool = False
+) -> list[str]:
+    extra = [d for d in cube.dims if d.id not in used and d.id not in sum_over and len(d.codes) > 1]
     if extra:
-        desc = ", ".join(f"{d.id} ({len(d.codes)} categories: {', '.join(d.codes[:5])}"
-                         f"{', ...' if len(d.codes) > 5 else ''})" for d in extra)
+        desc = ", ".join(
+            f"{d.id} ({len(d.codes)} categories: {', '.join(d.codes[:5])}"
+            f"{', ...' if len(d.codes) > 5 else ''})"
+            for d in extra
+        )
         hint = " or pass sum_over=[...]" if summable else ""
-        raise ValueError(f"dimension(s) {desc} have more than one category: select one "
-                         f"category in the query{hint}")
+        raise ValueError(
+            f"dimension(s) {desc} have more than one category: select one "
+            f"category in the query{hint}"
+        )
     return [d.id for d in cube.dims if d.id not in used and d.id not in sum_over]
 
 
 def _meta(cube: Cube, path: str | None, roles: dict[str, str]) -> dict[str, Any]:
-    px = ((cube.raw.get("extension") or {}).get("px") or {})
+    px = (cube.raw.get("extension") or {}).get("px") or {}
     return {
         "table_id": px.get("tableid") or px.get("matrix"),
         "label": cube.raw.get("label"),
@@ -250,8 +271,15 @@ def _meta(cube: Cube, path: str | None, roles: dict[str, str]) -> dict[str, Any]
         "source": cube.raw.get("source"),
         "path": path,
         "table_notes": list(cube.raw.get("note") or []),
-        "dimensions": {d.id: {"label": d.label, "role": roles.get(d.id), "size": len(d.codes),
-                              "codes": list(d.codes)} for d in cube.dims},
+        "dimensions": {
+            d.id: {
+                "label": d.label,
+                "role": roles.get(d.id),
+                "size": len(d.codes),
+                "codes": list(d.codes),
+            }
+            for d in cube.dims
+        },
     }
 
 
@@ -296,10 +324,15 @@ def read_jsonstat(source: str | os.PathLike | dict) -> PxWebTable:
     key = ["area_code", "year", "indicator"]
     twice = kept[kept.duplicated(key, keep=False)]
     if len(twice):
-        problems.append(Problem(
-            "duplicate_versions", f"{len(twice)} cell(s) have values under more than one "
-            f"boundary version for the same year: {cell_list(twice, 'indicator')}; "
-            "left out of the data", tuple(dict.fromkeys(twice["area_code"]))))
+        problems.append(
+            Problem(
+                "duplicate_versions",
+                f"{len(twice)} cell(s) have values under more than one "
+                f"boundary version for the same year: {cell_list(twice, 'indicator')}; "
+                "left out of the data",
+                tuple(dict.fromkeys(twice["area_code"])),
+            )
+        )
         kept = kept.drop(twice.index)
 
     tidy = kept.assign(count=np.nan, denominator=np.nan)[list(TIDY_COLUMNS)]
@@ -309,8 +342,9 @@ def read_jsonstat(source: str | os.PathLike | dict) -> PxWebTable:
     absent = [i for i in official_indicators() if i not in mapping.values()]
     if absent:
         names = ", ".join(f"{i} ({INDICATORS[i].label_en})" for i in absent)
-        notes.append(f"the response lacks {names}: the official index (V1-V3) cannot be "
-                     "computed from it")
+        notes.append(
+            f"the response lacks {names}: the official index (V1-V3) cannot be computed from it"
+        )
     if len(tidy):
         problems += check_tidy(tidy)
     else:
@@ -318,15 +352,20 @@ def read_jsonstat(source: str | os.PathLike | dict) -> PxWebTable:
 
     roles = {geo: "geo", time: "time", metric: "metric"}
     meta = _meta(cube, path, roles)
-    meta["contents"] = {c: {"label": cube.dim(metric).labels[c], "indicator": i,
-                            "unit": ((cube.dim(metric).raw.get("category") or {})
-                                     .get("unit") or {}).get(c)}
-                        for c, i in mapping.items()}
+    meta["contents"] = {
+        c: {
+            "label": cube.dim(metric).labels[c],
+            "indicator": i,
+            "unit": ((cube.dim(metric).raw.get("category") or {}).get("unit") or {}).get(c),
+        }
+        for c, i in mapping.items()
+    }
     return PxWebTable(tidy, notes, problems, meta)
 
 
-def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role: str,
-                      sum_over: Sequence[str] = ()) -> pd.DataFrame:
+def read_counts_table(
+    source: str | os.PathLike | dict, *, indicator: str, role: str, sum_over: Sequence[str] = ()
+) -> pd.DataFrame:
     """Tidy rows of one indicator's ``count`` or ``denominator`` from a counts table.
 
     For SCB tables of counts by region and year (e.g. population: TAB6574, ContentsCode
@@ -338,14 +377,25 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
 
     Examples
     --------
-    >>> pop = {"version": "2.0", "class": "dataset", "id": ["Region", "Alder", "Tid"],
-    ...   "size": [2, 2, 1], "role": {"time": ["Tid"]},
-    ...   "dimension": {
-    ...     "Region": {"label": "region", "category": {"index": ["1780R001", "1780"],
-    ...                "label": {"1780R001": "Karlstad (Alster)", "1780": "Karlstad"}}},
-    ...     "Alder": {"label": "ålder", "category": {"index": {"20-39": 0, "40-64": 1}}},
-    ...     "Tid": {"label": "år", "category": {"index": {"2022": 0}}}},
-    ...   "value": [700, 900, 40000, 50000]}
+    >>> pop = {
+    ...     "version": "2.0",
+    ...     "class": "dataset",
+    ...     "id": ["Region", "Alder", "Tid"],
+    ...     "size": [2, 2, 1],
+    ...     "role": {"time": ["Tid"]},
+    ...     "dimension": {
+    ...         "Region": {
+    ...             "label": "region",
+    ...             "category": {
+    ...                 "index": ["1780R001", "1780"],
+    ...                 "label": {"1780R001": "Karlstad (Alster)", "1780": "Karlstad"},
+    ...             },
+    ...         },
+    ...         "Alder": {"label": "ålder", "category": {"index": {"20-39": 0, "40-64": 1}}},
+    ...         "Tid": {"label": "år", "category": {"index": {"2022": 0}}},
+    ...     },
+    ...     "value": [700, 900, 40000, 50000],
+    ... }
     >>> den = read_counts_table(pop, indicator="V2", role="denominator", sum_over=["Alder"])
     >>> den[["area_code", "year", "indicator", "count", "denominator"]].values.tolist()
     [['1780R001', 2022, 'V2', nan, 1600.0]]
@@ -369,8 +419,10 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
     ids = [d.id for d in cube.dims]
     unknown = [d for d in sum_over if d not in ids]
     if unknown or geo in sum_over or time in sum_over:
-        raise ValueError(f"sum_over={list(sum_over)}: can sum only over dimensions other "
-                         f"than region {geo!r} and time {time!r}; the table has {ids}")
+        raise ValueError(
+            f"sum_over={list(sum_over)}: can sum only over dimensions other "
+            f"than region {geo!r} and time {time!r}; the table has {ids}"
+        )
     _extra_dims(cube, [geo, time], sum_over, summable=True)
     meta = _meta(cube, path, {geo: "geo", time: "time"})
     if sum_over:
@@ -378,8 +430,10 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
         summed = cube.values.sum(axis=axes, keepdims=True)  # NaN propagates
         status = np.full(summed.shape, None, dtype=object)
         status[np.isnan(summed)] = ".."
-        dims = tuple(Dim(d.id, d.label, ("total",), {"total": "total"}, d.raw)
-                     if d.id in sum_over else d for d in cube.dims)
+        dims = tuple(
+            Dim(d.id, d.label, ("total",), {"total": "total"}, d.raw) if d.id in sum_over else d
+            for d in cube.dims
+        )
         cube = Cube(dims, summed, status, cube.raw)
     regions, notes = area_regions(cube.dim(geo))
     cells = cells_long(cube, [geo, time]).rename(columns={geo: "region"})
@@ -389,15 +443,18 @@ def read_counts_table(source: str | os.PathLike | dict, *, indicator: str, role:
     kept, missing, null_notes = split_nulls(cells)
     cells = pd.concat([kept, missing]).sort_values(["area_code", "year"], ignore_index=True)
     if len(missing):
-        null_notes.append(f"{len(missing)} null cell(s) inside their boundary version's years "
-                          f"kept as NaN (validation will report them): {cell_list(missing)}")
+        null_notes.append(
+            f"{len(missing)} null cell(s) inside their boundary version's years "
+            f"kept as NaN (validation will report them): {cell_list(missing)}"
+        )
     out = cells.assign(indicator=indicator, count=np.nan, denominator=np.nan)
     out[role] = cells["value"].to_numpy()
     out = out.assign(value=np.nan)[list(TIDY_COLUMNS)]
     out["year"] = out["year"].astype("int64")
     if sum_over:
-        notes.append(f"summed over {', '.join(sum_over)} (cell counts in these notes are "
-                     "after summing)")
+        notes.append(
+            f"summed over {', '.join(sum_over)} (cell counts in these notes are after summing)"
+        )
     out.attrs["notes"] = null_notes + notes
     out.attrs["meta"] = {k: v for k, v in meta.items() if k != "table_notes"}
     return out

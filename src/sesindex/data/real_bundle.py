@@ -26,11 +26,22 @@ ATTRIBUTION = "Source: Statistics Sweden (SCB)"
 AREAS_FILE = "sweden_regso_2022.csv.gz"
 PANEL_FILE = "sweden_regso_panel_2020_2023.csv.gz"
 DESO_FILE = "sweden_deso_2018.csv.gz"
-_EDU = ["edu_forgymnasial", "edu_gymnasial", "edu_postgym_lt3y", "edu_postgym_ge3y",
-        "edu_missing"]
-_SUMMED = ["population", "pop_0_19", "pop_20_64", "pop_65_plus", *_EDU, "income_persons",
-           "foreign_born", "swedish_born", "dwellings_rental", "dwellings_condo",
-           "dwellings_owned", "dwellings_unknown", "total_households"]
+_EDU = ["edu_forgymnasial", "edu_gymnasial", "edu_postgym_lt3y", "edu_postgym_ge3y", "edu_missing"]
+_SUMMED = [
+    "population",
+    "pop_0_19",
+    "pop_20_64",
+    "pop_65_plus",
+    *_EDU,
+    "income_persons",
+    "foreign_born",
+    "swedish_born",
+    "dwellings_rental",
+    "dwellings_condo",
+    "dwellings_owned",
+    "dwellings_unknown",
+    "total_households",
+]
 
 
 def resource(name: str) -> Path:
@@ -60,8 +71,9 @@ def load_deso_areas() -> pd.DataFrame:
     >>> len(deso), deso["regso_code"].nunique(), bool((deso["area_code"].str[4] != "R").all())
     (5984, 3363, True)
     """
-    return pd.read_csv(resource(DESO_FILE), dtype={"area_code": str, "regso_code": str,
-                                                   "municipality_code": str})
+    return pd.read_csv(
+        resource(DESO_FILE), dtype={"area_code": str, "regso_code": str, "municipality_code": str}
+    )
 
 
 def load_panel() -> pd.DataFrame:
@@ -79,8 +91,9 @@ def _aggregate_deso(shared: Path) -> pd.DataFrame:
     w = deso.merge(key[["deso_code", "regso_code"]], on="deso_code")
     w["_w"] = w["median_income_tkr"] * w["income_persons"]
     med = w.groupby("regso_code")[["_w", "income_persons"]].sum()
-    regso["median_income_tkr"] = (med["_w"] / med["income_persons"]).round(1).reindex(
-        regso.index).values
+    regso["median_income_tkr"] = (
+        (med["_w"] / med["income_persons"]).round(1).reindex(regso.index).values
+    )
     return regso
 
 
@@ -92,12 +105,26 @@ def _build_deso(shared: Path, out: Path) -> None:
     lonely = both.loc[both["_merge"] != "both", "deso_code"]
     if len(lonely):
         raise ValueError(f"DeSO codes in only one of key and snapshot: {sorted(lonely)[:12]}")
-    table = both.rename(columns={"deso_code": "area_code", "regso_name": "area_name",
-                                 "kommun_code": "municipality_code",
-                                 "kommun_name": "municipality_name"})
-    table[["area_code", "area_name", "regso_code", "municipality_code", "municipality_name",
-           "population", "pop_20_64", *_EDU]].sort_values("area_code").to_csv(
-        out / DESO_FILE, index=False)
+    table = both.rename(
+        columns={
+            "deso_code": "area_code",
+            "regso_name": "area_name",
+            "kommun_code": "municipality_code",
+            "kommun_name": "municipality_name",
+        }
+    )
+    table[
+        [
+            "area_code",
+            "area_name",
+            "regso_code",
+            "municipality_code",
+            "municipality_name",
+            "population",
+            "pop_20_64",
+            *_EDU,
+        ]
+    ].sort_values("area_code").to_csv(out / DESO_FILE, index=False)
 
 
 def build_bundle(shared: Path, out: Path | None = None) -> dict[str, str]:
@@ -106,8 +133,7 @@ def build_bundle(shared: Path, out: Path | None = None) -> dict[str, str]:
     key = pd.read_csv(shared / "deso_regso_key.csv", dtype=str)
     meta = key.drop_duplicates("regso_code").set_index("regso_code")
     areas = _aggregate_deso(shared)
-    types = pd.read_csv(shared / "official_area_types_2022.csv", dtype=str).set_index(
-        "regso_code")
+    types = pd.read_csv(shared / "official_area_types_2022.csv", dtype=str).set_index("regso_code")
     areas.insert(0, "area_name", meta["regso_name"].reindex(areas.index))
     areas.insert(1, "municipality_code", meta["kommun_code"].reindex(areas.index))
     areas.insert(2, "municipality_name", meta["kommun_name"].reindex(areas.index))
@@ -127,13 +153,16 @@ def build_bundle(shared: Path, out: Path | None = None) -> dict[str, str]:
             codes = set(meta.index[meta["kommun_name"] == kommun])
             free = sorted(codes - set(panel["regso_code"].dropna()))
             if len(free) != 1:
-                raise ValueError(f"panel label {label!r} matches no RegSO code unambiguously "
-                                 f"(candidates {free})")
+                raise ValueError(
+                    f"panel label {label!r} matches no RegSO code unambiguously (candidates {free})"
+                )
             fixes[label] = free[0]
         panel.loc[unmatched, "regso_code"] = panel.loc[unmatched, "regso_label"].map(fixes)
         report["unmatched_panel_labels"] = "; ".join(
             f"{k!r} -> {v} (only code of its municipality absent from the panel; key spells "
-            f"it {meta.loc[v, 'regso_label']!r})" for k, v in fixes.items())
+            f"it {meta.loc[v, 'regso_label']!r})"
+            for k, v in fixes.items()
+        )
     panel = panel.rename(columns={"regso_code": "area_code"}).drop(columns="regso_label")
     panel.to_csv(out / PANEL_FILE, index=False)
     report["areas"] = str(len(areas))
@@ -152,23 +181,37 @@ def regso_2022_tidy() -> pd.DataFrame:
     a = load_areas()
     p = load_panel()
     p = p[p["year"] == 2022].set_index("area_code").reindex(a["area_code"])
-    dwellings = a[["dwellings_rental", "dwellings_condo", "dwellings_owned",
-                   "dwellings_unknown"]].sum(axis=1)
+    dwellings = a[
+        ["dwellings_rental", "dwellings_condo", "dwellings_owned", "dwellings_unknown"]
+    ].sum(axis=1)
     columns = {
-        "forgymnasial_25_64": (a["edu_forgymnasial"] + a["edu_missing"], a[_EDU].sum(axis=1),
-                               np.nan),
+        "forgymnasial_25_64": (
+            a["edu_forgymnasial"] + a["edu_missing"],
+            a[_EDU].sum(axis=1),
+            np.nan,
+        ),
         "rental_dwellings": (a["dwellings_rental"], dwellings, np.nan),
         "foreign_born": (a["foreign_born"], a["population"], np.nan),
         "median_income": (np.nan, np.nan, a["median_income_tkr"]),
         "mean_wage_income": (np.nan, np.nan, p["mean_wage_income_tkr"].to_numpy()),
         "published_type": (np.nan, np.nan, a["official_type_2022"]),
     }
-    frames = [pd.DataFrame({"area_code": a["area_code"], "year": 2022, "indicator": ind,
-                            "count": c, "denominator": n, "value": v,
-                            "area_name": a["area_name"],
-                            "municipality_code": a["municipality_code"],
-                            "boundary_version": "RegSO2020"})
-              for ind, (c, n, v) in columns.items()]
+    frames = [
+        pd.DataFrame(
+            {
+                "area_code": a["area_code"],
+                "year": 2022,
+                "indicator": ind,
+                "count": c,
+                "denominator": n,
+                "value": v,
+                "area_name": a["area_name"],
+                "municipality_code": a["municipality_code"],
+                "boundary_version": "RegSO2020",
+            }
+        )
+        for ind, (c, n, v) in columns.items()
+    ]
     return pd.concat(frames, ignore_index=True)
 
 

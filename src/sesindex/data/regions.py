@@ -29,8 +29,7 @@ VERSION_YEARS: dict[str, range] = {
 }
 _BASE_VERSION = {"RegSO": "RegSO2020", "DeSO": "DeSO2018"}
 
-_AREA_CODE = re.compile(
-    r"^(?P<code>\d{4}(?:R\d{3}|[A-C]\d{4}))(?:_(?P<suffix>[A-Za-z]+\d{4}))?$")
+_AREA_CODE = re.compile(r"^(?P<code>\d{4}(?:R\d{3}|[A-C]\d{4}))(?:_(?P<suffix>[A-Za-z]+\d{4}))?$")
 _NON_AREA = (
     (re.compile(r"^(00|SE|Riket)$", re.I), "country"),
     (re.compile(r"^\d{2}$"), "county"),
@@ -70,8 +69,10 @@ def area_regions(dim: Dim) -> tuple[pd.DataFrame, list[str]]:
             kind = "RegSO" if "R" in m["code"] else "DeSO"
             version = _BASE_VERSION[kind] if m["suffix"] is None else m["suffix"]
             if version not in CODE_PATTERNS or not version.startswith(kind):
-                raise ValueError(f"region {code!r} ({label!r}): unknown boundary version "
-                                 f"suffix {m['suffix']!r} (known: {sorted(CODE_PATTERNS)})")
+                raise ValueError(
+                    f"region {code!r} ({label!r}): unknown boundary version "
+                    f"suffix {m['suffix']!r} (known: {sorted(CODE_PATTERNS)})"
+                )
             lm = _LABEL.match(label)
             name = lm["name"].strip() if lm else re.sub(rf"^{m['code']}\s*", "", label).strip()
             rows.append((code, m["code"], version, name or None, m["code"][:4]))
@@ -83,13 +84,17 @@ def area_regions(dim: Dim) -> tuple[pd.DataFrame, list[str]]:
         else:
             bad.append(f"{code!r} ({label!r})")
     if bad:
-        raise ValueError(f"region code(s) {', '.join(bad)} are neither RegSO/DeSO area codes "
-                         "(e.g. 1780R001, 1780R001_RegSO2025, 0114C1010) nor country, county "
-                         "or municipality codes")
+        raise ValueError(
+            f"region code(s) {', '.join(bad)} are neither RegSO/DeSO area codes "
+            "(e.g. 1780R001, 1780R001_RegSO2025, 0114C1010) nor country, county "
+            "or municipality codes"
+        )
     notes = []
     if skipped:
-        notes.append(f"skipped {len(skipped)} region(s) that are not RegSO/DeSO areas: "
-                     + "; ".join(skipped))
-    frame = pd.DataFrame(rows, columns=["region", "area_code", "boundary_version",
-                                        "area_name", "municipality_code"])
+        notes.append(
+            f"skipped {len(skipped)} region(s) that are not RegSO/DeSO areas: " + "; ".join(skipped)
+        )
+    frame = pd.DataFrame(
+        rows, columns=["region", "area_code", "boundary_version", "area_name", "municipality_code"]
+    )
     return frame, notes

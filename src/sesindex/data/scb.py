@@ -12,11 +12,25 @@ run with the same cache makes no calls for what is cached; an interrupted run re
 Examples
 --------
 >>> from sesindex.data.jsonstat import Dim
->>> ages = ("totalt", "-4", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54",
-...         "55-59", "60-64", "80-")
->>> dims = {"Alder": Dim("Alder", "ålder", ages, {a: a for a in ages}, {}),
-...         "Kon": Dim("Kon", "kön", ("1", "2", "1+2"), {}, {}),
-...         "ContentsCode": Dim("ContentsCode", "", ("000007Y7",), {}, {})}
+>>> ages = (
+...     "totalt",
+...     "-4",
+...     "20-24",
+...     "25-29",
+...     "30-34",
+...     "35-39",
+...     "40-44",
+...     "45-49",
+...     "50-54",
+...     "55-59",
+...     "60-64",
+...     "80-",
+... )
+>>> dims = {
+...     "Alder": Dim("Alder", "ålder", ages, {a: a for a in ages}, {}),
+...     "Kon": Dim("Kon", "kön", ("1", "2", "1+2"), {}, {}),
+...     "ContentsCode": Dim("ContentsCode", "", ("000007Y7",), {}, {}),
+... }
 >>> sel = population_selection(dims, region="1780*", years=["2023"])
 >>> sel["Alder"][:3], sel["Kon"], sel["ContentsCode"]
 (['totalt', '20-24', '25-29'], ['1+2'], ['000007Y7'])
@@ -61,16 +75,23 @@ class Selection:
 
     def provenance(self) -> dict:
         """What a manifest records: the chunks' URLs and retrieval times."""
-        return {"table": self.table, "file": str(self.path),
-                "chunks": [{"url": f.url, "retrieved": f.retrieved, "cells": c.cells}
-                           for c, f in zip(self.chunks, self.fetched, strict=True)]}
+        return {
+            "table": self.table,
+            "file": str(self.path),
+            "chunks": [
+                {"url": f.url, "retrieved": f.retrieved, "cells": c.cells}
+                for c, f in zip(self.chunks, self.fetched, strict=True)
+            ],
+        }
 
 
-def metadata_dims(table: str, *, cache_dir: Path, transport: Transport,
-                  lang: str = "sv", refresh: bool = False) -> dict[str, Dim]:
+def metadata_dims(
+    table: str, *, cache_dir: Path, transport: Transport, lang: str = "sv", refresh: bool = False
+) -> dict[str, Dim]:
     """A table's dimensions (codes and labels) from its cached metadata."""
-    meta = fetch_metadata(table, cache_dir=cache_dir, transport=transport, lang=lang,
-                          refresh=refresh)
+    meta = fetch_metadata(
+        table, cache_dir=cache_dir, transport=transport, lang=lang, refresh=refresh
+    )
     obj, _ = load_json(meta.path)
     dims = {}
     for d in obj["id"]:
@@ -80,25 +101,39 @@ def metadata_dims(table: str, *, cache_dir: Path, transport: Transport,
     return dims
 
 
-def fetch_selection(table: str, selection: dict[str, list[str]], *, cache_dir: Path,
-                    transport: Transport, dims: dict[str, Dim] | None = None,
-                    lang: str = "sv", max_cells: int | None = None,
-                    on_chunk=None, refresh: bool = False) -> Selection:
+def fetch_selection(
+    table: str,
+    selection: dict[str, list[str]],
+    *,
+    cache_dir: Path,
+    transport: Transport,
+    dims: dict[str, Dim] | None = None,
+    lang: str = "sv",
+    max_cells: int | None = None,
+    on_chunk=None,
+    refresh: bool = False,
+) -> Selection:
     """Fetch ``selection`` of ``table`` in chunks within SCB's limits (each cached), and
     join them into one JSON-stat file in ``cache_dir``. ``on_chunk(i, n, chunk, got)`` is
     called after each chunk (progress); ``refresh`` asks SCB again for what is cached. A
     chunk that cannot be fetched fails naming it; the chunks before it stay cached.
     """
     cache_dir = Path(cache_dir)
-    dims = dims or metadata_dims(table, cache_dir=cache_dir, transport=transport, lang=lang,
-                                 refresh=refresh)
-    chunks = plan_chunks({d: x.codes for d, x in dims.items()}, selection,
-                         max_cells=max_cells)
+    dims = dims or metadata_dims(
+        table, cache_dir=cache_dir, transport=transport, lang=lang, refresh=refresh
+    )
+    chunks = plan_chunks({d: x.codes for d, x in dims.items()}, selection, max_cells=max_cells)
     fetched = []
     for i, chunk in enumerate(chunks, 1):
-        got = fetch_table(table, chunk.value_codes, cache_dir=cache_dir, lang=lang,
-                          transport=transport, refresh=refresh,
-                          what=f"chunk {i}/{len(chunks)} of {table} ({chunk.describe()})")
+        got = fetch_table(
+            table,
+            chunk.value_codes,
+            cache_dir=cache_dir,
+            lang=lang,
+            transport=transport,
+            refresh=refresh,
+            what=f"chunk {i}/{len(chunks)} of {table} ({chunk.describe()})",
+        )
         fetched.append(got)
         if on_chunk:
             on_chunk(i, len(chunks), chunk, got)
@@ -122,8 +157,9 @@ def index_selection(region: str, years: list[str]) -> dict[str, list[str]]:
     return {"Region": region.split(","), "ContentsCode": ["*"], "Tid": list(years)}
 
 
-def population_selection(dims: dict[str, Dim], *, region: str,
-                         years: list[str]) -> dict[str, list[str]]:
+def population_selection(
+    dims: dict[str, Dim], *, region: str, years: list[str]
+) -> dict[str, list[str]]:
     """TAB6574: the ages the denominators need (the total and the bands of 20-64, as
     :func:`sesindex.data.population.read_population` reads them), both sexes (``1+2``,
     else ``1`` and ``2``) and the number of residents (``000007Y7``; a table of one
@@ -133,19 +169,28 @@ def population_selection(dims: dict[str, Dim], *, region: str,
 
     lacking = [d for d in ("Alder", "ContentsCode") if d not in dims]
     if lacking:
-        raise ValueError(f"the table does not read as a population table: it has no "
-                         f"{' or '.join(lacking)} (its dimensions: {', '.join(dims)})")
+        raise ValueError(
+            f"the table does not read as a population table: it has no "
+            f"{' or '.join(lacking)} (its dimensions: {', '.join(dims)})"
+        )
     everyone, working, _ = age_groups(dims["Alder"])
     sexes = dims["Kon"].codes if "Kon" in dims else ()
     kon = {"Kon": [BOTH_SEXES] if BOTH_SEXES in sexes else list(SEXES)} if sexes else {}
     contents = dims["ContentsCode"].codes
     if POPULATION_CONTENTS not in contents and len(contents) != 1:
-        raise ValueError(f"the population table's ContentsCode has {list(contents)}, not "
-                         f"{POPULATION_CONTENTS} (TAB6574's number of residents)")
+        raise ValueError(
+            f"the population table's ContentsCode has {list(contents)}, not "
+            f"{POPULATION_CONTENTS} (TAB6574's number of residents)"
+        )
     content = POPULATION_CONTENTS if POPULATION_CONTENTS in contents else contents[0]
     ages = list(dict.fromkeys([*everyone, *working]))
-    return {"Region": region.split(","), "Alder": ages, **kon,
-            "ContentsCode": [content], "Tid": list(years)}
+    return {
+        "Region": region.split(","),
+        "Alder": ages,
+        **kon,
+        "ContentsCode": [content],
+        "Tid": list(years),
+    }
 
 
 @dataclass
@@ -168,35 +213,65 @@ class ScbTables:
         return [s.provenance() for s in (self.rates, self.population, self.national) if s]
 
 
-def fetch_population(years: list[str], *, region: str = "*", cache_dir: Path,
-                     transport: Transport, table: str = POPULATION_TABLE, lang: str = "sv",
-                     max_cells: int | None = None, on_chunk=None,
-                     refresh: bool = False) -> Selection:
+def fetch_population(
+    years: list[str],
+    *,
+    region: str = "*",
+    cache_dir: Path,
+    transport: Transport,
+    table: str = POPULATION_TABLE,
+    lang: str = "sv",
+    max_cells: int | None = None,
+    on_chunk=None,
+    refresh: bool = False,
+) -> Selection:
     """The population table (TAB6574) for ``region`` and ``years``: the ages and sexes
     the denominators need (:func:`population_selection`), in chunks, joined.
     """
-    dims = metadata_dims(table, cache_dir=Path(cache_dir), transport=transport, lang=lang,
-                         refresh=refresh)
-    return fetch_selection(table, population_selection(dims, region=region, years=years),
-                           cache_dir=Path(cache_dir), transport=transport, dims=dims,
-                           lang=lang, max_cells=max_cells, on_chunk=on_chunk,
-                           refresh=refresh)
+    dims = metadata_dims(
+        table, cache_dir=Path(cache_dir), transport=transport, lang=lang, refresh=refresh
+    )
+    return fetch_selection(
+        table,
+        population_selection(dims, region=region, years=years),
+        cache_dir=Path(cache_dir),
+        transport=transport,
+        dims=dims,
+        lang=lang,
+        max_cells=max_cells,
+        on_chunk=on_chunk,
+        refresh=refresh,
+    )
 
 
-def fetch_scb(years: list[int], *, region: str = "*", cache_dir: Path,
-              transport: Transport, national: bool = True, lang: str = "sv",
-              max_cells: int | None = None, on_chunk=None) -> ScbTables:
+def fetch_scb(
+    years: list[int],
+    *,
+    region: str = "*",
+    cache_dir: Path,
+    transport: Transport,
+    national: bool = True,
+    lang: str = "sv",
+    max_cells: int | None = None,
+    on_chunk=None,
+) -> ScbTables:
     """Fetch TAB6586 and TAB6574 for ``region`` (``'*'`` = every area, ``'1780*'`` =
     Karlstad's) and ``years``; with ``national`` and a region of only some areas, also
     TAB6586's published index of every area (:func:`sesindex.index.published.national_cutpoints`).
     """
     codes = [str(y) for y in years]
-    kw = {"cache_dir": Path(cache_dir), "transport": transport, "lang": lang,
-          "max_cells": max_cells, "on_chunk": on_chunk}
+    kw = {
+        "cache_dir": Path(cache_dir),
+        "transport": transport,
+        "lang": lang,
+        "max_cells": max_cells,
+        "on_chunk": on_chunk,
+    }
     rates = fetch_selection(INDEX_TABLE, index_selection(region, codes), **kw)
     population = fetch_population(codes, region=region, **kw)
     whole = None
     if national and region != "*":
-        whole = fetch_selection(INDEX_TABLE, {"Region": ["*"], "ContentsCode":
-                                              [INDEX_CONTENTS], "Tid": codes}, **kw)
+        whole = fetch_selection(
+            INDEX_TABLE, {"Region": ["*"], "ContentsCode": [INDEX_CONTENTS], "Tid": codes}, **kw
+        )
     return ScbTables(rates, population, whole)

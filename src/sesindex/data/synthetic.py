@@ -62,8 +62,10 @@ POPULATION_RANGE = (663, 22622)
 #: The divisions a panel can be generated on: boundary version, the packaged area table
 #: and the population range its areas stay in (RegSO: SCB's published range; DeSO, None:
 #: the packaged DeSO 2018 counts' own range).
-DIVISIONS = {"regso": ("RegSO2020", load_areas, POPULATION_RANGE),
-             "deso": ("DeSO2018", load_deso_areas, None)}
+DIVISIONS = {
+    "regso": ("RegSO2020", load_areas, POPULATION_RANGE),
+    "deso": ("DeSO2018", load_deso_areas, None),
+}
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,13 @@ SCENARIOS: dict[str, dict] = {
     "jumps": {"jump_share": 0.05, "jump_index": 2.0},
     "second_factor": {"second_factor_share": 0.05, "second_factor_logit": 0.5},
     "heavy_tails": {"gamma_df": 3.0},
-    "static": {"drift_sd": 0.0, "cell_sd": 0.0, "trend": (0.0, 0.0, 0.0),
-               "pop_growth_sd": 0.0, "pop_growth": 0.0},
+    "static": {
+        "drift_sd": 0.0,
+        "cell_sd": 0.0,
+        "trend": (0.0, 0.0, 0.0),
+        "pop_growth_sd": 0.0,
+        "pop_growth": 0.0,
+    },
 }
 
 
@@ -147,9 +154,15 @@ def _true_types(index: np.ndarray) -> np.ndarray:
     return area_types(index, mu, sd)
 
 
-def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: int = 20240101,
-             config: SyntheticConfig | None = None, *,
-             boundary_break: bool = False, division: str = "regso") -> SyntheticData:
+def generate(
+    n_areas: int | None = None,
+    years: tuple[int, ...] = YEARS,
+    seed: int = 20240101,
+    config: SyntheticConfig | None = None,
+    *,
+    boundary_break: bool = False,
+    division: str = "regso",
+) -> SyntheticData:
     """Generate the synthetic panel; ``n_areas`` draws a random subset of the real areas.
 
     ``boundary_break``: rows from 2024 on RegSO 2025, with the changed areas moved as the
@@ -168,19 +181,26 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     if division not in DIVISIONS:
         raise ValueError(f"division {division!r} is not one of {sorted(DIVISIONS)}")
     if boundary_break and division != "regso":
-        raise ValueError("the 2024 boundary break is modelled for RegSO only; a DeSO panel "
-                         "is held at DeSO 2018 boundaries (boundary_break=False)")
+        raise ValueError(
+            "the 2024 boundary break is modelled for RegSO only; a DeSO panel "
+            "is held at DeSO 2018 boundaries (boundary_break=False)"
+        )
     cfg = config or SyntheticConfig()
     rng = np.random.default_rng(seed)
     areas, version, population_range = _division_areas(rng, division, n_areas)
     n, years = len(areas), tuple(int(y) for y in years)
     t = len(years)
     eta = _latent_status(rng, areas, t, cfg)
-    alpha = np.asarray(cfg.alpha)[None, None, :] + np.outer(
-        np.arange(t) - (t - 1) / 2, cfg.trend)[None, :, :]
+    alpha = (
+        np.asarray(cfg.alpha)[None, None, :]
+        + np.outer(np.arange(t) - (t - 1) / 2, cfg.trend)[None, :, :]
+    )
     lam = np.asarray(cfg.loading)[None, None, :]
-    persistent = (rng.normal(0, cfg.indicator_sd, size=(n, 1, 3)) if cfg.gamma_df is None
-                  else student_t(rng, cfg.gamma_df, cfg.indicator_sd, (n, 1, 3)))
+    persistent = (
+        rng.normal(0, cfg.indicator_sd, size=(n, 1, 3))
+        if cfg.gamma_df is None
+        else student_t(rng, cfg.gamma_df, cfg.indicator_sd, (n, 1, 3))
+    )
     eps = persistent + rng.normal(0, cfg.cell_sd, size=(n, t, 3))
     jump_year = np.full(n, -1)
     factor_year = np.full(n, -1)
@@ -189,8 +209,7 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     without_programme = None
     if cfg.programme_areas:
         without_programme = eta
-        eta = plant_programme(eta, alpha, lam, eps, areas["area_code"].to_numpy(), years,
-                               cfg)
+        eta = plant_programme(eta, alpha, lam, eps, areas["area_code"].to_numpy(), years, cfg)
     if t > 1 and cfg.second_factor_share > 0:
         factor_year = event_years(rng, n, t, cfg.second_factor_share)
         hit = factor_year >= 0
@@ -205,23 +224,31 @@ def generate(n_areas: int | None = None, years: tuple[int, ...] = YEARS, seed: i
     if boundary_break:
         unbroken = eta
         eta, p, pop, denom, count, broken = break_boundaries(
-            seed, codes, years, eta, alpha, lam, eps, pop, denom, count)
+            seed, codes, years, eta, alpha, lam, eps, pop, denom, count
+        )
         if without_programme is not None:  # the counterfactual moves with the boundary
             without_programme = without_programme + (eta - unbroken)
     tidy = _tidy_counts(areas, years, count, denom, version, boundary_break)
     truth = _truth_table(areas, years, eta, p, pop, jump_year, factor_year, broken)
     if without_programme is not None:  # the planted programme's truth
-        started = (np.isin(codes, cfg.programme_areas)[:, None]
-                   & (np.asarray(years)[None, :] >= cfg.programme_start))
+        started = np.isin(codes, cfg.programme_areas)[:, None] & (
+            np.asarray(years)[None, :] >= cfg.programme_start
+        )
         truth["programme"] = started.ravel()
-        truth["index_counterfactual_true"] = index_of(alpha, lam, without_programme,
-                                                       eps).ravel()
-    boundaries = (f"RegSO 2020 boundaries to {BREAK_YEAR - 1}, RegSO 2025 from {BREAK_YEAR} "
-                  f"({int(broken.any(axis=1).sum())} areas' boundaries changed)"
-                  if boundary_break else f"{version} boundaries held fixed for every year")
-    attrs = {"source": f"sesindex synthetic generator (seed {seed}); areas, names and "
-             f"populations from the packaged {version} bundle ({ATTRIBUTION})",
-             "boundary_note": boundaries, "seed": seed, "config": str(asdict(cfg))}
+        truth["index_counterfactual_true"] = index_of(alpha, lam, without_programme, eps).ravel()
+    boundaries = (
+        f"RegSO 2020 boundaries to {BREAK_YEAR - 1}, RegSO 2025 from {BREAK_YEAR} "
+        f"({int(broken.any(axis=1).sum())} areas' boundaries changed)"
+        if boundary_break
+        else f"{version} boundaries held fixed for every year"
+    )
+    attrs = {
+        "source": f"sesindex synthetic generator (seed {seed}); areas, names and "
+        f"populations from the packaged {version} bundle ({ATTRIBUTION})",
+        "boundary_note": boundaries,
+        "seed": seed,
+        "config": str(asdict(cfg)),
+    }
     return SyntheticData(from_tidy(tidy, attrs=attrs), tidy, truth, cfg, seed)
 
 
@@ -231,8 +258,7 @@ def _division_areas(rng, division: str, n_areas: int | None):
     """
     version, load_division, population_range = DIVISIONS[division]
     areas = load_division()
-    population_range = population_range or (areas["population"].min(),
-                                            areas["population"].max())
+    population_range = population_range or (areas["population"].min(), areas["population"].max())
     if n_areas is not None:
         keep = np.sort(rng.choice(len(areas), size=n_areas, replace=False))
         areas = areas.iloc[keep].reset_index(drop=True)
@@ -246,8 +272,8 @@ def _latent_status(rng, areas: pd.DataFrame, t: int, cfg: SyntheticConfig) -> np
     """
     n = len(areas)
     edu_share = (areas["edu_forgymnasial"] + areas["edu_missing"]) / areas[
-        ["edu_forgymnasial", "edu_gymnasial", "edu_postgym_lt3y", "edu_postgym_ge3y",
-         "edu_missing"]].sum(axis=1)
+        ["edu_forgymnasial", "edu_gymnasial", "edu_postgym_lt3y", "edu_postgym_ge3y", "edu_missing"]
+    ].sum(axis=1)
     real_score = norm.ppf((rankdata(edu_share) - 0.5) / n)
     u = cfg.real_weight * real_score + np.sqrt(1 - cfg.real_weight**2) * rng.standard_normal(n)
     u = u + cfg.skew * (u**2 - 1)  # right skew: a long tail of disadvantaged areas
@@ -259,8 +285,9 @@ def _latent_status(rng, areas: pd.DataFrame, t: int, cfg: SyntheticConfig) -> np
     return eta + cfg.common_drift * (np.arange(t) - (t - 1) / 2)
 
 
-def _populations(rng, areas: pd.DataFrame, years: tuple[int, ...], cfg: SyntheticConfig,
-                 population_range) -> tuple[np.ndarray, np.ndarray]:
+def _populations(
+    rng, areas: pd.DataFrame, years: tuple[int, ...], cfg: SyntheticConfig, population_range
+) -> tuple[np.ndarray, np.ndarray]:
     """Population (area, year) and the three indicators' denominators (area, year, 3):
     each area's real population grown at its own rate, kept in the division's range.
     """
@@ -274,13 +301,20 @@ def _populations(rng, areas: pd.DataFrame, years: tuple[int, ...], cfg: Syntheti
     return pop, np.stack([np.rint(pop * cfg.adult_share_v1), adults, adults], axis=-1)
 
 
-def _tidy_counts(areas: pd.DataFrame, years: tuple[int, ...], count: np.ndarray,
-                 denom: np.ndarray, version: str, boundary_break: bool) -> pd.DataFrame:
+def _tidy_counts(
+    areas: pd.DataFrame,
+    years: tuple[int, ...],
+    count: np.ndarray,
+    denom: np.ndarray,
+    version: str,
+    boundary_break: bool,
+) -> pd.DataFrame:
     """The counts as the tidy table (area, year, indicator) with each area's name,
     municipality and boundary version.
     """
-    grid = pd.MultiIndex.from_product([areas["area_code"].to_numpy(), years, INDICATORS],
-                                      names=["area_code", "year", "indicator"])
+    grid = pd.MultiIndex.from_product(
+        [areas["area_code"].to_numpy(), years, INDICATORS], names=["area_code", "year", "indicator"]
+    )
     tidy = grid.to_frame(index=False)
     tidy["count"] = count.ravel()
     tidy["denominator"] = denom.ravel()
@@ -294,26 +328,38 @@ def _tidy_counts(areas: pd.DataFrame, years: tuple[int, ...], count: np.ndarray,
     return tidy
 
 
-def _truth_table(areas: pd.DataFrame, years: tuple[int, ...], eta: np.ndarray,
-                 p: np.ndarray, pop: np.ndarray, jump_year: np.ndarray,
-                 factor_year: np.ndarray, broken: np.ndarray) -> pd.DataFrame:
+def _truth_table(
+    areas: pd.DataFrame,
+    years: tuple[int, ...],
+    eta: np.ndarray,
+    p: np.ndarray,
+    pop: np.ndarray,
+    jump_year: np.ndarray,
+    factor_year: np.ndarray,
+    broken: np.ndarray,
+) -> pd.DataFrame:
     """The truth behind the counts per area and year: eta, true rates, index and type,
     population and the planted events.
     """
     codes, t = areas["area_code"].to_numpy(), len(years)
     true_rates = 100 * p
     true_index = true_rates.mean(axis=2)
-    truth = pd.DataFrame({
-        "area_code": np.repeat(codes, t), "year": np.tile(years, len(codes)),
-        "eta_true": eta.ravel(), "ses_true": -eta.ravel(),
-        **{f"rate_{j}_true": true_rates[:, :, k].ravel() for k, j in enumerate(INDICATORS)},
-        "index_true": true_index.ravel(), "type_true": _true_types(true_index).ravel(),
-        "population": pop.ravel(),
-        # the planted events: the year an area's status jumps / its V1 alone moves
-        "jump": (jump_year[:, None] == np.arange(t)[None, :]).ravel(),
-        "second_factor": (factor_year[:, None] == np.arange(t)[None, :]).ravel(),
-        "boundary_changed": broken.ravel(),  # on changed RegSO 2025 boundaries
-    })
+    truth = pd.DataFrame(
+        {
+            "area_code": np.repeat(codes, t),
+            "year": np.tile(years, len(codes)),
+            "eta_true": eta.ravel(),
+            "ses_true": -eta.ravel(),
+            **{f"rate_{j}_true": true_rates[:, :, k].ravel() for k, j in enumerate(INDICATORS)},
+            "index_true": true_index.ravel(),
+            "type_true": _true_types(true_index).ravel(),
+            "population": pop.ravel(),
+            # the planted events: the year an area's status jumps / its V1 alone moves
+            "jump": (jump_year[:, None] == np.arange(t)[None, :]).ravel(),
+            "second_factor": (factor_year[:, None] == np.arange(t)[None, :]).ravel(),
+            "boundary_changed": broken.ravel(),  # on changed RegSO 2025 boundaries
+        }
+    )
     if "regso_code" in areas:  # a DeSO panel: the RegSO each area lies in
         truth.insert(1, "regso_code", np.repeat(areas["regso_code"].to_numpy(), t))
     return truth
@@ -324,11 +370,16 @@ def _truth_table(areas: pd.DataFrame, years: tuple[int, ...], eta: np.ndarray,
 PROGRAMME_DEMO = {"areas": 40, "start": 2018, "index": -1.0}
 
 
-def generate_programme(n_areas: int | None = None, years: tuple[int, ...] = YEARS,
-                       seed: int = 20240101, areas: int = int(PROGRAMME_DEMO["areas"]),
-                       start: int = int(PROGRAMME_DEMO["start"]),
-                       effect: float = PROGRAMME_DEMO["index"], *,
-                       boundary_break: bool = False) -> SyntheticData:
+def generate_programme(
+    n_areas: int | None = None,
+    years: tuple[int, ...] = YEARS,
+    seed: int = 20240101,
+    areas: int = int(PROGRAMME_DEMO["areas"]),
+    start: int = int(PROGRAMME_DEMO["start"]),
+    effect: float = PROGRAMME_DEMO["index"],
+    *,
+    boundary_break: bool = False,
+) -> SyntheticData:
     """The default panel with a programme planted for evaluation walk-throughs.
 
     ``areas`` areas drawn at random among the worst quarter of the true index in the year
@@ -351,12 +402,20 @@ def generate_programme(n_areas: int | None = None, years: tuple[int, ...] = YEAR
     before = base.truth[base.truth["year"] == start - 1]
     worst = before[before["index_true"] >= before["index_true"].quantile(0.75)]
     if len(worst) < areas:
-        raise ValueError(f"a programme of {areas} areas is drawn from the worst quarter of "
-                         f"the index in {start - 1}, which holds {len(worst)} of the "
-                         f"{before['area_code'].nunique()} areas: ask for fewer programme "
-                         f"areas or more areas (n_areas >= {4 * areas})")
+        raise ValueError(
+            f"a programme of {areas} areas is drawn from the worst quarter of "
+            f"the index in {start - 1}, which holds {len(worst)} of the "
+            f"{before['area_code'].nunique()} areas: ask for fewer programme "
+            f"areas or more areas (n_areas >= {4 * areas})"
+        )
     rng = np.random.default_rng([seed, 18])
     picked = tuple(sorted(rng.choice(worst["area_code"].to_numpy(), areas, replace=False)))
-    return generate(n_areas=n_areas, years=years, seed=seed, config=SyntheticConfig(
-        programme_areas=picked, programme_start=start, programme_index=effect),
-        boundary_break=boundary_break)
+    return generate(
+        n_areas=n_areas,
+        years=years,
+        seed=seed,
+        config=SyntheticConfig(
+            programme_areas=picked, programme_start=start, programme_index=effect
+        ),
+        boundary_break=boundary_break,
+    )

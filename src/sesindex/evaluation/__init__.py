@@ -64,8 +64,13 @@ if TYPE_CHECKING:
     from sesindex.bayes.fit import FitResult
     from sesindex.bayes.spec import ModelSpec
 
-__all__ = ["EvaluationInputError", "EvaluationResult", "evaluate", "read_programmes",
-           "read_treated"]
+__all__ = [
+    "EvaluationInputError",
+    "EvaluationResult",
+    "evaluate",
+    "read_programmes",
+    "read_treated",
+]
 
 #: Fewest comparison areas an evaluation accepts.
 MIN_CONTROLS = 5
@@ -101,8 +106,7 @@ class EvaluationResult:
             raise ValueError(f"this evaluation holds several programmes {names}: name one")
         rows = rows[rows["programme"] == (programme or names[0])]
         if rows.empty:
-            raise KeyError(f"no estimand {estimand!r} for programme "
-                           f"{programme or names[0]!r}")
+            raise KeyError(f"no estimand {estimand!r} for programme {programme or names[0]!r}")
         return rows.iloc[0].to_dict()
 
     def to_tree(self):
@@ -134,8 +138,9 @@ def _from_result(result) -> FittedRun:
     cuts = None
     if "mu" in summary and summary["mu"].notna().all():
         cuts = {int(r.year): (float(r.mu), float(r.sigma)) for r in summary.itertuples()}
-    return FittedRun(result.data, result.spec, -areas, bool(result.gate["passed"]), cuts,
-                     "fit result")
+    return FittedRun(
+        result.data, result.spec, -areas, bool(result.gate["passed"]), cuts, "fit result"
+    )
 
 
 def _fitted_run(path) -> FittedRun:
@@ -148,27 +153,40 @@ def _fitted_run(path) -> FittedRun:
     path = Path(path)
     need = [p for p in ("manifest.json", "areas.csv", "data.csv") if not (path / p).exists()]
     if need:
-        raise EvaluationInputError(f"{path} is not a complete fit run: {need} missing "
-                                   "(run sesindex fit ... --out DIR first)")
+        raise EvaluationInputError(
+            f"{path} is not a complete fit run: {need} missing "
+            "(run sesindex fit ... --out DIR first)"
+        )
     tree = read_run(path, groups=["areas", "summary", "data"])
     manifest = tree.attrs["manifest"]
     if manifest.get("command") != "fit":
-        raise EvaluationInputError(f"{path} holds a '{manifest.get('command')}' run; "
-                                   "evaluate needs a Bayesian panel fit (sesindex fit)")
+        raise EvaluationInputError(
+            f"{path} holds a '{manifest.get('command')}' run; "
+            "evaluate needs a Bayesian panel fit (sesindex fit)"
+        )
     cuts = None
     if "summary" in tree.children and "mu" in tree["summary"]:
         summary = tree["summary"].to_dataset()
         if bool(summary["mu"].notnull().all()):
-            cuts = {int(y): (float(summary["mu"].sel(year=y)), float(summary["sigma"].sel(
-                year=y))) for y in summary["year"].values}
+            cuts = {
+                int(y): (float(summary["mu"].sel(year=y)), float(summary["sigma"].sel(year=y)))
+                for y in summary["year"].values
+            }
     eta = -tree["areas"]["ses_mean"].to_pandas()
     eta.index.name, eta.columns.name = "area_code", "year"
-    return FittedRun(tree["data"].to_dataset(), ModelSpec.from_flat(manifest["spec"]), eta,
-                     bool(manifest.get("fit_ok", False)), cuts, str(path))
+    return FittedRun(
+        tree["data"].to_dataset(),
+        ModelSpec.from_flat(manifest["spec"]),
+        eta,
+        bool(manifest.get("fit_ok", False)),
+        cuts,
+        str(path),
+    )
 
 
-def _comparison(run: FittedRun, starts: dict, names: dict, controls, k: int, within: str,
-                excluded: list[str]) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+def _comparison(
+    run: FittedRun, starts: dict, names: dict, controls, k: int, within: str, excluded: list[str]
+) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
     """The comparison areas, their table (matched: one row per treated area and control)
     and the balance table: never a treated area of any programme, never an excluded one.
     """
@@ -179,20 +197,31 @@ def _comparison(run: FittedRun, starts: dict, names: dict, controls, k: int, wit
         tables, balances = [], []
         for name, own in _by_programme(starts, names).items():
             pool = eta.drop(index=[a for a in starts if a not in own])
-            matching = match_controls(pool.to_numpy(), list(pool.columns), list(pool.index),
-                                      own, k=k, within=within,
-                                      municipality=muni.reindex(pool.index).tolist())
+            matching = match_controls(
+                pool.to_numpy(),
+                list(pool.columns),
+                list(pool.index),
+                own,
+                k=k,
+                within=within,
+                municipality=muni.reindex(pool.index).tolist(),
+            )
             tables.append(matching.controls.assign(programme=name))
             balances.append(matching.balance.assign(programme=name))
         table = _programme_first(pd.concat(tables, ignore_index=True))
-        return (sorted(set(table["control"])), table,
-                _programme_first(pd.concat(balances, ignore_index=True)))
+        return (
+            sorted(set(table["control"])),
+            table,
+            _programme_first(pd.concat(balances, ignore_index=True)),
+        )
     if isinstance(controls, str) and controls == "all":
         return never, pd.DataFrame({"control": never}), pd.DataFrame()
     given = read_area_list(controls, "comparison areas")
-    for label, bad in (("also treated", given["area_code"].isin(starts)),
-                       ("excluded (--exclude)", given["area_code"].isin(excluded)),
-                       ("not in the fit", ~given["area_code"].isin(run.eta_mean.index))):
+    for label, bad in (
+        ("also treated", given["area_code"].isin(starts)),
+        ("excluded (--exclude)", given["area_code"].isin(excluded)),
+        ("not in the fit", ~given["area_code"].isin(run.eta_mean.index)),
+    ):
         if bad.any():
             raise EvaluationInputError(f"comparison areas {label}: {_with_lines(given[bad])}")
     codes = given["area_code"].tolist()
@@ -208,21 +237,23 @@ def _excluded(run: FittedRun, exclude, plan: pd.DataFrame) -> list[str]:
     rows = read_area_list(exclude, "excluded areas")
     unknown = ~rows["area_code"].isin(run.data["area"].values.tolist())
     if unknown.any():
-        raise EvaluationInputError(f"excluded areas not in the data: "
-                                   f"{_with_lines(rows[unknown])}")
+        raise EvaluationInputError(f"excluded areas not in the data: {_with_lines(rows[unknown])}")
     treated = plan.set_index("area_code")["line"]
     both = rows[rows["area_code"].isin(treated.index)]
     if len(both):
-        raise EvaluationInputError("areas both treated and excluded: " + ", ".join(
-            f"{r.area_code} (excluded line {r.line}, treated line {treated[r.area_code]})"
-            for r in both.itertuples()))
+        raise EvaluationInputError(
+            "areas both treated and excluded: "
+            + ", ".join(
+                f"{r.area_code} (excluded line {r.line}, treated line {treated[r.area_code]})"
+                for r in both.itertuples()
+            )
+        )
     return [a for a in rows["area_code"] if a in run.eta_mean.index]
 
 
 def _with_lines(rows: pd.DataFrame, limit: int = 12) -> str:
     more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
-    return ", ".join(f"{r.area_code} (line {r.line})"
-                     for r in rows.head(limit).itertuples()) + more
+    return ", ".join(f"{r.area_code} (line {r.line})" for r in rows.head(limit).itertuples()) + more
 
 
 def _by_programme(starts: dict, names: dict) -> dict[str, dict[str, int]]:
@@ -237,11 +268,21 @@ def _programme_first(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[["programme"] + [c for c in frame.columns if c != "programme"]]
 
 
-def evaluate(run, treated, *, start: int | None = None, controls="matched",
-             exclude=None, outcome: str = "index", k: int = 5, within: str = "none",
-             sampler: dict | None = None, allow_failed_fit: bool = False,
-             refit_without_flagged: bool = False, progress: bool = False
-             ) -> EvaluationResult:
+def evaluate(
+    run,
+    treated,
+    *,
+    start: int | None = None,
+    controls="matched",
+    exclude=None,
+    outcome: str = "index",
+    k: int = 5,
+    within: str = "none",
+    sampler: dict | None = None,
+    allow_failed_fit: bool = False,
+    refit_without_flagged: bool = False,
+    progress: bool = False,
+) -> EvaluationResult:
     """Effects of one or several programmes on their treated areas (see the module for
     the method).
 
@@ -301,42 +342,61 @@ def evaluate(run, treated, *, start: int | None = None, controls="matched",
     starts = dict(zip(plan["area_code"], plan["start_year"].astype(int), strict=True))
     names = dict(zip(plan["area_code"], plan["programme"], strict=True))
     excluded = _excluded(run, exclude, plan)
-    comparison, controls_table, balance = _comparison(run, starts, names, controls, k,
-                                                      within, excluded)
+    comparison, controls_table, balance = _comparison(
+        run, starts, names, controls, k, within, excluded
+    )
     if len(comparison) < MIN_CONTROLS:
-        raise EvaluationInputError(f"only {len(comparison)} comparison areas; at least "
-                                   f"{MIN_CONTROLS} are needed")
+        raise EvaluationInputError(
+            f"only {len(comparison)} comparison areas; at least {MIN_CONTROLS} are needed"
+        )
     programmes = _by_programme(starts, names)
-    result = _refit(run, sorted(set(starts) | set(comparison)), years, programmes, sampler,
-                    progress)
+    result = _refit(
+        run, sorted(set(starts) | set(comparison)), years, programmes, sampler, progress
+    )
     effects, events, paths = _programme_tables(result, programmes, comparison, run.cutpoints)
     eta = result.posterior["eta"].sel(area=comparison).transpose("chain", "draw", ...)
-    flags = departures(eta.values.reshape(-1, *eta.shape[2:]), years, comparison,
-                       set(starts.values()))
+    flags = departures(
+        eta.values.reshape(-1, *eta.shape[2:]), years, comparison, set(starts.values())
+    )
     flagged = flags.loc[flags["looks_treated"], "control"].tolist()
     controls_table = controls_table.merge(flags, on="control", how="left")
     again = note("ev_not_asked" if flagged else "ev_nothing_flagged")
     if flagged and refit_without_flagged:
-        effects, again = _without_flagged(run, effects, starts, comparison, flagged, years,
-                                          programmes, sampler, progress)
+        effects, again = _without_flagged(
+            run, effects, starts, comparison, flagged, years, programmes, sampler, progress
+        )
     headline = {"index": "att_index", "ses": "att_ses", "type": "att_share_type_1_2"}
-    info = {"headline": headline[outcome], "controls": controls if isinstance(controls, str)
-            else "given", "k": k, "within": within, "treated": len(starts),
-            "programmes": {n: len(a) for n, a in programmes.items()},
-            "comparison_areas": len(comparison), "excluded": len(excluded),
-            "cohorts": sorted(set(starts.values())),
-            "looks_treated": flagged, "looks_treated_bar": float(flags["bar"].iloc[0]),
-            "without_flagged": again,
-            "counterfactual": note("ev_counterfactual"), "fit_ok": bool(result.gate["passed"]),
-            "run": run.source, "seconds": round(time.perf_counter() - t0, 1),
-            "pre_period": {name: pre_period_check(events[events["programme"] == name])
-                           for name in programmes}}
+    info = {
+        "headline": headline[outcome],
+        "controls": controls if isinstance(controls, str) else "given",
+        "k": k,
+        "within": within,
+        "treated": len(starts),
+        "programmes": {n: len(a) for n, a in programmes.items()},
+        "comparison_areas": len(comparison),
+        "excluded": len(excluded),
+        "cohorts": sorted(set(starts.values())),
+        "looks_treated": flagged,
+        "looks_treated_bar": float(flags["bar"].iloc[0]),
+        "without_flagged": again,
+        "counterfactual": note("ev_counterfactual"),
+        "fit_ok": bool(result.gate["passed"]),
+        "run": run.source,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "pre_period": {
+            name: pre_period_check(events[events["programme"] == name]) for name in programmes
+        },
+    }
     from sesindex.data.io import sha256
 
-    files = {str(f): sha256(f) for f in (treated, controls, exclude)  # the files read, hashed
-             if isinstance(f, (str, Path)) and f not in ("matched", "all")}
-    return EvaluationResult(effects, events, controls_table, balance, paths, starts,
-                            result, info, names, files)
+    files = {
+        str(f): sha256(f)
+        for f in (treated, controls, exclude)  # the files read, hashed
+        if isinstance(f, (str, Path)) and f not in ("matched", "all")
+    }
+    return EvaluationResult(
+        effects, events, controls_table, balance, paths, starts, result, info, names, files
+    )
 
 
 def _programme_tables(result, programmes: dict, comparison: list[str], cutpoints):
@@ -352,9 +412,17 @@ def _programme_tables(result, programmes: dict, comparison: list[str], cutpoints
     return tuple(_programme_first(pd.concat(v, ignore_index=True)) for v in tables.values())
 
 
-def _without_flagged(run, effects: pd.DataFrame, starts: dict, comparison: list[str],
-                     flagged: list[str], years: list, programmes: dict, sampler, progress
-                     ) -> tuple[pd.DataFrame, str]:
+def _without_flagged(
+    run,
+    effects: pd.DataFrame,
+    starts: dict,
+    comparison: list[str],
+    flagged: list[str],
+    years: list,
+    programmes: dict,
+    sampler,
+    progress,
+) -> tuple[pd.DataFrame, str]:
     """The effects with ``mean/lo95/hi95_without_flagged`` beside them: a second refit
     on the treated areas and the comparison areas not flagged (the model's
     counterfactual without them).
@@ -362,14 +430,17 @@ def _without_flagged(run, effects: pd.DataFrame, starts: dict, comparison: list[
     clean = [a for a in comparison if a not in flagged]
     if len(clean) < MIN_CONTROLS:
         return effects, note("ev_not_refitted", n=len(clean), least=MIN_CONTROLS)
-    again = _refit(run, sorted(set(starts) | set(clean)), years, programmes, sampler,
-                   progress)
+    again = _refit(run, sorted(set(starts) | set(clean)), years, programmes, sampler, progress)
     other, _, _ = _programme_tables(again, programmes, clean, run.cutpoints)
     cols = ["mean", "lo95", "hi95"]
     other = other[["programme", "estimand"] + cols].rename(
-        columns={c: f"{c}_without_flagged" for c in cols})
-    said = note("ev_refitted", n=len(clean), gate=note(
-        "ev_gate_passed" if again.gate["passed"] else "ev_gate_failed"))
+        columns={c: f"{c}_without_flagged" for c in cols}
+    )
+    said = note(
+        "ev_refitted",
+        n=len(clean),
+        gate=note("ev_gate_passed" if again.gate["passed"] else "ev_gate_failed"),
+    )
     return effects.merge(other, on=["programme", "estimand"], how="left"), said
 
 
@@ -381,20 +452,29 @@ def _checked(run, treated, start, outcome: str, allow_failed_fit: bool):
         raise EvaluationInputError(f"--outcome {outcome!r}: choose index, ses or type")
     run = _fitted_run(run) if isinstance(run, (str, Path)) else _from_result(run)
     if not run.fit_ok and not allow_failed_fit:
-        raise EvaluationInputError(f"the fit ({run.source}) failed its gate: its posterior "
-                                   "is not trustworthy; refit it with more draws (or "
-                                   "pass --allow-failed-fit / allow_failed_fit=True)")
+        raise EvaluationInputError(
+            f"the fit ({run.source}) failed its gate: its posterior "
+            "is not trustworthy; refit it with more draws (or "
+            "pass --allow-failed-fit / allow_failed_fit=True)"
+        )
     plan = _plan(treated, start)
     years = [int(y) for y in run.eta_mean.columns]
     starts = dict(zip(plan["area_code"], plan["start_year"].astype(int), strict=True))
-    check_programme(starts, run.data["area"].values.tolist(), run.eta_mean.index, years,
-                    programmes=dict(zip(plan["area_code"], plan["programme"], strict=True)),
-                    lines=dict(zip(plan["area_code"], plan["line"], strict=True)))
+    check_programme(
+        starts,
+        run.data["area"].values.tolist(),
+        run.eta_mean.index,
+        years,
+        programmes=dict(zip(plan["area_code"], plan["programme"], strict=True)),
+        lines=dict(zip(plan["area_code"], plan["line"], strict=True)),
+    )
     if len(years) < 2:
         raise EvaluationInputError("evaluation needs a panel: the fit holds one year")
     if outcome == "type" and not run.cutpoints:
-        raise EvaluationInputError("--outcome type needs national types: the fit holds "
-                                   "only some areas (fit all areas, or use index or ses)")
+        raise EvaluationInputError(
+            "--outcome type needs national types: the fit holds "
+            "only some areas (fit all areas, or use index or ses)"
+        )
     return run, plan, years
 
 
@@ -408,8 +488,9 @@ def _plan(treated, start: int | None) -> pd.DataFrame:
         rows = [(a, s, name) for name, own in treated.items() for a, s in own.items()]
     else:
         rows = [(a, s, DEFAULT_PROGRAMME) for a, s in treated.items()]
-    return read_programmes(pd.DataFrame(rows, columns=["area_code", "start_year",
-                                                       "programme"]).astype(str))
+    return read_programmes(
+        pd.DataFrame(rows, columns=["area_code", "start_year", "programme"]).astype(str)
+    )
 
 
 def refit_length(sampler, areas: int) -> dict:
@@ -438,8 +519,7 @@ def refit_length(sampler, areas: int) -> dict:
     return {key: getattr(sampler, key) * k for key, k in factor.items()}
 
 
-def _refit(run, keep: list, years: list, programmes: dict, sampler: dict | None,
-           progress: bool):
+def _refit(run, keep: list, years: list, programmes: dict, sampler: dict | None, progress: bool):
     """The run's model refitted on the treated and comparison areas ``keep`` with each
     programme's own shifts (its sampler settings, :func:`refit_length` long unless
     ``sampler`` overrides them).

@@ -76,8 +76,9 @@ def bar(areas: int, starts: int = 1, alpha: float = ALPHA) -> float:
     3.91
     """
     tests, n = max(int(areas) * int(starts), 1), max(int(areas), 3)
-    return round(float(stats.t.ppf(1.0 - alpha / tests, n - 1)
-                       * np.sqrt(1.0 + QUARTILE_VARIANCE / n)), 3)
+    return round(
+        float(stats.t.ppf(1.0 - alpha / tests, n - 1) * np.sqrt(1.0 + QUARTILE_VARIANCE / n)), 3
+    )
 
 
 def walk_mean_variance(m: int) -> float:
@@ -96,7 +97,7 @@ def _window_change(eta: np.ndarray, ref: int, length: int) -> np.ndarray:
     """Posterior mean over draws of mean(eta[ref+1 .. ref+length]) - eta[ref], per area
     (``eta``: draw, area, year).
     """
-    return (eta[:, :, ref + 1:ref + 1 + length].mean(axis=2) - eta[:, :, ref]).mean(axis=0)
+    return (eta[:, :, ref + 1 : ref + 1 + length].mean(axis=2) - eta[:, :, ref]).mean(axis=0)
 
 
 def departures(eta: np.ndarray, years, controls, start_years) -> pd.DataFrame:
@@ -149,6 +150,12 @@ def departures(eta: np.ndarray, years, controls, start_years) -> pd.DataFrame:
         z[k] = (change[k] - centre) / scale if scale > 0 else 0.0
     worst = np.nan_to_num(z, nan=np.inf).argmin(axis=0)
     cols = np.arange(len(controls))
-    return pd.DataFrame({"control": list(controls), "departure": change[worst, cols],
-                         "departure_z": z[worst, cols], "looks_treated": z[worst, cols] < -cut,
-                         "bar": cut})
+    return pd.DataFrame(
+        {
+            "control": list(controls),
+            "departure": change[worst, cols],
+            "departure_z": z[worst, cols],
+            "looks_treated": z[worst, cols] < -cut,
+            "bar": cut,
+        }
+    )

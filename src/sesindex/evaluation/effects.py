@@ -39,12 +39,18 @@ from sesindex.index.area_type import area_types
 
 #: Labels of the estimands for published tables.
 LABELS = {
-    "att_index": ("Genomsnittlig effekt på index (procentenheter)",
-                  "Average effect on the index (percentage points)"),
-    "att_ses": ("Genomsnittlig effekt på socioekonomisk status (standardavvikelser)",
-                "Average effect on socioeconomic status (standard deviations)"),
-    "att_share_type_1_2": ("Effekt på andelen i områdestyp 1-2 (procentenheter)",
-                           "Effect on the share in area types 1-2 (percentage points)"),
+    "att_index": (
+        "Genomsnittlig effekt på index (procentenheter)",
+        "Average effect on the index (percentage points)",
+    ),
+    "att_ses": (
+        "Genomsnittlig effekt på socioekonomisk status (standardavvikelser)",
+        "Average effect on socioeconomic status (standard deviations)",
+    ),
+    "att_share_type_1_2": (
+        "Effekt på andelen i områdestyp 1-2 (procentenheter)",
+        "Effect on the share in area types 1-2 (percentage points)",
+    ),
 }
 #: The evaluation's sentences in Swedish and English (the English ones go into its
 #: results and manifest; the reports say them in their language).
@@ -53,21 +59,26 @@ NOTES = {
         "Varning: {n} av {pre} 95 %-intervall före starten utesluter 0 (händelsetider "
         "{times}): jämförelsen kanske inte håller",
         "Caution: {n} of {pre} pre-period 95 % intervals exclude 0 (event times {times}): "
-        "the comparison may not hold"),
+        "the comparison may not hold",
+    ),
     "ev_counterfactual": (
         "modellens eget: varje behandlat områdes index i varje dragning utan programmets "
         "förskjutning av den latenta statusen, ur en panel skattad på de behandlade "
         "områdena och jämförelseområdena",
         "the model's own: each treated area's index in each draw without its programme's "
         "shift of the latent status, from a panel fitted on the treated and comparison "
-        "areas"),
-    "ev_not_asked": ("inte begärd (refit_without_flagged)",
-                     "not asked (refit_without_flagged)"),
+        "areas",
+    ),
+    "ev_not_asked": ("inte begärd (refit_without_flagged)", "not asked (refit_without_flagged)"),
     "ev_nothing_flagged": ("inget område flaggat", "nothing flagged"),
-    "ev_not_refitted": ("inte omskattad: {n} jämförelseområden kvar, färre än {least}",
-                        "not refitted: {n} comparison areas left, fewer than {least}"),
-    "ev_refitted": ("omskattad på {n} jämförelseområden (anpassningskontroll {gate})",
-                    "refitted on {n} comparison areas (fit gate {gate})"),
+    "ev_not_refitted": (
+        "inte omskattad: {n} jämförelseområden kvar, färre än {least}",
+        "not refitted: {n} comparison areas left, fewer than {least}",
+    ),
+    "ev_refitted": (
+        "omskattad på {n} jämförelseområden (anpassningskontroll {gate})",
+        "refitted on {n} comparison areas (fit gate {gate})",
+    ),
     "ev_gate_passed": ("godkänd", "passed"),
     "ev_gate_failed": ("EJ GODKÄND", "FAILED"),
 }
@@ -89,10 +100,19 @@ def summarise_draws(draws: np.ndarray, estimand: str) -> dict:
     d = np.asarray(draws, float)
     q = np.quantile(d, [0.05, 0.95, 0.025, 0.975])
     sv, en = LABELS.get(estimand, ("", ""))
-    return {"estimand": estimand, "mean": float(d.mean()), "sd": float(d.std(ddof=1)),
-            "lo90": float(q[0]), "hi90": float(q[1]), "lo95": float(q[2]),
-            "hi95": float(q[3]), "p_positive": float((d > 0).mean()),
-            "p_negative": float((d < 0).mean()), "label_sv": sv, "label_en": en}
+    return {
+        "estimand": estimand,
+        "mean": float(d.mean()),
+        "sd": float(d.std(ddof=1)),
+        "lo90": float(q[0]),
+        "hi90": float(q[1]),
+        "lo95": float(q[2]),
+        "hi95": float(q[3]),
+        "p_positive": float((d > 0).mean()),
+        "p_negative": float((d < 0).mean()),
+        "label_sv": sv,
+        "label_en": en,
+    }
 
 
 def _flat(da) -> np.ndarray:
@@ -127,8 +147,9 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
         sigma = np.array([cutpoints[int(y)][1] for y in years])
         low = area_types(index, mu, sigma) <= 2
         low_cf = area_types(cf, mu, sigma) <= 2
-        out["att_share_type_1_2"] = 100 * (low[:, post_years].mean(axis=1)
-                                           - low_cf[:, post_years].mean(axis=1))
+        out["att_share_type_1_2"] = 100 * (
+            low[:, post_years].mean(axis=1) - low_cf[:, post_years].mean(axis=1)
+        )
     for cohort in sorted(set(starts.values())):
         mask = post_years & (start == cohort)[:, None]
         out[f"att_index_cohort_{cohort}"] = effect[:, mask].mean(axis=1)
@@ -136,8 +157,10 @@ def effect_draws(result, starts: dict[str, int], cutpoints: dict | None = None) 
     rel = years[None, :] - start[:, None]
     treated = np.isin(areas, list(starts))[:, None]
     times = sorted(times + [-1])  # the reference year: 0 by construction
-    study = [np.zeros(len(effect)) if e == -1 else effect[:, (rel == e) & treated].mean(axis=1)
-             for e in times]
+    study = [
+        np.zeros(len(effect)) if e == -1 else effect[:, (rel == e) & treated].mean(axis=1)
+        for e in times
+    ]
     out["event_study"] = (times, np.stack(study, axis=1))
     return out
 
@@ -149,16 +172,26 @@ def trajectories(result, starts: dict[str, int], controls: list[str]) -> pd.Data
     post = result.posterior
     areas = np.asarray([str(a) for a in result.inputs.areas])
     index, cf = _flat(post["index"]), _flat(post["index_counterfactual"])
-    groups = {"treated": (index, np.isin(areas, list(starts))),
-              "treated_without_programme": (cf, np.isin(areas, list(starts))),
-              "comparison": (index, np.isin(areas, controls))}
+    groups = {
+        "treated": (index, np.isin(areas, list(starts))),
+        "treated_without_programme": (cf, np.isin(areas, list(starts))),
+        "comparison": (index, np.isin(areas, controls)),
+    }
     rows = []
     for name, (draws, mask) in groups.items():
         mean = draws[:, mask, :].mean(axis=1)  # (draw, year)
         lo, hi = np.quantile(mean, [0.05, 0.95], axis=0)
         for t, year in enumerate(result.inputs.years):
-            rows.append({"group": name, "year": int(year), "mean": float(mean[:, t].mean()),
-                         "lo90": float(lo[t]), "hi90": float(hi[t]), "areas": int(mask.sum())})
+            rows.append(
+                {
+                    "group": name,
+                    "year": int(year),
+                    "mean": float(mean[:, t].mean()),
+                    "lo90": float(lo[t]),
+                    "hi90": float(hi[t]),
+                    "areas": int(mask.sum()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -166,10 +199,16 @@ def effects_table(draws: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``effects`` (one row per estimand) and ``event_study`` (one row per event time)."""
     rows = [summarise_draws(v, k) for k, v in draws.items() if k != "event_study"]
     times, study = draws["event_study"]
-    events = pd.DataFrame([{"event_time": e, "period": "reference" if e == -1 else
-                            ("pre" if e < -1 else "post"),
-                            **summarise_draws(study[:, k], "event_index")}
-                           for k, e in enumerate(times)])
+    events = pd.DataFrame(
+        [
+            {
+                "event_time": e,
+                "period": "reference" if e == -1 else ("pre" if e < -1 else "post"),
+                **summarise_draws(study[:, k], "event_index"),
+            }
+            for k, e in enumerate(times)
+        ]
+    )
     return pd.DataFrame(rows), events
 
 
@@ -196,9 +235,14 @@ def pre_period_check(event_study: pd.DataFrame) -> dict:
 
     Examples
     --------
-    >>> ev = pd.DataFrame({"event_time": [-3, -2, -1, 0], "period": ["pre", "pre",
-    ...                    "reference", "post"], "lo95": [-0.9, -0.2, 0.0, -1.5],
-    ...                    "hi95": [-0.1, 0.3, 0.0, -0.5]})
+    >>> ev = pd.DataFrame(
+    ...     {
+    ...         "event_time": [-3, -2, -1, 0],
+    ...         "period": ["pre", "pre", "reference", "post"],
+    ...         "lo95": [-0.9, -0.2, 0.0, -1.5],
+    ...         "hi95": [-0.1, 0.3, 0.0, -0.5],
+    ...     }
+    ... )
     >>> pre_period_check(ev)["caution"]
     'Caution: 1 of 2 pre-period 95 % intervals exclude 0 (event times -3): the comparison may not
     hold'
@@ -211,6 +255,7 @@ def pre_period_check(event_study: pd.DataFrame) -> dict:
     times = [int(e) for e in off["event_time"]]
     caution = None
     if times:
-        caution = note("ev_pre_period_caution", n=len(times), pre=len(pre),
-                       times=", ".join(map(str, times)))
+        caution = note(
+            "ev_pre_period_caution", n=len(times), pre=len(pre), times=", ".join(map(str, times))
+        )
     return {"pre_periods": len(pre), "excluding_0": times, "caution": caution}

@@ -57,27 +57,34 @@ def pre_features(eta: np.ndarray, years: Sequence[int], start: int) -> np.ndarra
     return np.stack([level, trend], axis=1)
 
 
-def match_controls(eta: np.ndarray, years: Sequence[int], areas: Sequence[str] | np.ndarray,
-                   starts: Mapping[str, int], k: int = 5, within: str = "none",
-                   municipality: Sequence[str] | None = None) -> Matching:
+def match_controls(
+    eta: np.ndarray,
+    years: Sequence[int],
+    areas: Sequence[str] | np.ndarray,
+    starts: Mapping[str, int],
+    k: int = 5,
+    within: str = "none",
+    municipality: Sequence[str] | None = None,
+) -> Matching:
     """``k`` nearest never-treated areas per treated area (with replacement).
 
     ``eta``: posterior mean latent status (area, year) of the fit; ``within``: "none",
     "county" or "municipality" (needs ``municipality``, the areas' codes).
     """
     if within not in WITHIN:
-        raise EvaluationInputError(f"matching within {within!r} unknown: choose "
-                                   f"{', '.join(WITHIN)}")
+        raise EvaluationInputError(
+            f"matching within {within!r} unknown: choose {', '.join(WITHIN)}"
+        )
     areas = np.asarray(areas)
     index = {a: i for i, a in enumerate(areas)}
     treated = np.isin(areas, list(starts))
     pool = np.flatnonzero(~treated)
     if len(pool) < k:
-        raise EvaluationInputError(f"only {len(pool)} never-treated areas for {k} "
-                                   "controls per treated area")
+        raise EvaluationInputError(
+            f"only {len(pool)} never-treated areas for {k} controls per treated area"
+        )
     if within != "none" and municipality is None:
-        raise EvaluationInputError(f"matching within {within} needs the areas' "
-                                   "municipality codes")
+        raise EvaluationInputError(f"matching within {within} needs the areas' municipality codes")
     width = WITHIN[within]
     codes = municipality if municipality is not None else [""] * len(areas)
     group = np.array([str(m)[:width] for m in codes])  # width 0: one group
@@ -94,11 +101,19 @@ def match_controls(eta: np.ndarray, years: Sequence[int], areas: Sequence[str] |
                 raise EvaluationInputError(
                     f"area {area}: only {len(cand)} never-treated areas in its {within} "
                     f"({group[i]}) for {k} controls; match within a wider region or "
-                    "ask for fewer controls")
+                    "ask for fewer controls"
+                )
             dist = np.sqrt(((feats[cand] - feats[i]) ** 2).sum(axis=1))
             best = cand[np.argsort(dist, kind="stable")[:k]]
-            rows += [{"area_code": area, "start_year": start, "control": areas[c],
-                      "distance": float(dist[cand == c][0])} for c in best]
+            rows += [
+                {
+                    "area_code": area,
+                    "start_year": start,
+                    "control": areas[c],
+                    "distance": float(dist[cand == c][0]),
+                }
+                for c in best
+            ]
     controls = pd.DataFrame(rows)
     return Matching(controls, balance_table(eta, years, areas, starts, controls))
 
@@ -121,8 +136,16 @@ def balance_table(eta, years, areas, starts, controls: pd.DataFrame) -> pd.DataF
             sd = feats[np.r_[t, pool], f].std(ddof=1)
             for label, comp in (("all_never_treated", pool), ("matched", c)):
                 a, b = feats[t, f], feats[comp, f]
-                rows.append({"start_year": start, "feature": name, "comparison": label,
-                             "treated_mean": float(a.mean()), "comparison_mean": float(b.mean()),
-                             "std_difference": float((a.mean() - b.mean()) / sd) if sd else 0.0,
-                             "treated": len(t), "comparison_areas": len(set(comp))})
+                rows.append(
+                    {
+                        "start_year": start,
+                        "feature": name,
+                        "comparison": label,
+                        "treated_mean": float(a.mean()),
+                        "comparison_mean": float(b.mean()),
+                        "std_difference": float((a.mean() - b.mean()) / sd) if sd else 0.0,
+                        "treated": len(t),
+                        "comparison_areas": len(set(comp)),
+                    }
+                )
     return pd.DataFrame(rows)

@@ -33,26 +33,37 @@ def evaluation_tree(result, *, command: str = "evaluate", inputs=None):
     data = input_provenance(result.fit.data)
     data["inputs"] = {**data["inputs"], **result.inputs, **(inputs or {})}
     manifest = manifest_of(
-        command=command, spec=result.fit.spec.to_dict(), **data,
-        seed=result.fit.spec.sampler.seed, timings=result.fit.timings,
-        status="ok" if gate["passed"] else "failed", fit_ok=bool(gate["passed"]),
-        gate=gate, treated={a: int(s) for a, s in result.starts.items()},
-        evaluation=result.info, headline=_headline(result))
+        command=command,
+        spec=result.fit.spec.to_dict(),
+        **data,
+        seed=result.fit.spec.sampler.seed,
+        timings=result.fit.timings,
+        status="ok" if gate["passed"] else "failed",
+        fit_ok=bool(gate["passed"]),
+        gate=gate,
+        treated={a: int(s) for a, s in result.starts.items()},
+        evaluation=result.info,
+        headline=_headline(result),
+    )
     return run_tree({name: getattr(result, name) for name in TABLES}, manifest=manifest)
 
 
 def _headline(result) -> dict:
     """The headline estimand's row (several programmes: programme name -> its row)."""
+
     def row(name):
-        return {k: (float(v) if isinstance(v, (float, np.floating)) else v)
-                for k, v in result.effect(result.info["headline"], name).items()}
+        return {
+            k: (float(v) if isinstance(v, (float, np.floating)) else v)
+            for k, v in result.effect(result.info["headline"], name).items()
+        }
 
     names = list(dict.fromkeys(result.effects["programme"]))
     return row(names[0]) if len(names) == 1 else {name: row(name) for name in names}
 
 
-def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None,
-                     tree=None) -> list[Path]:
+def write_evaluation(
+    result, out_dir, *, command: str = "evaluate", inputs=None, tree=None
+) -> list[Path]:
     """Write every table of an evaluation into ``out_dir`` from its tree
     (:func:`evaluation_tree`, built here unless given), then its manifest (last; it joins
     the tree's attrs).
@@ -63,6 +74,5 @@ def write_evaluation(result, out_dir, *, command: str = "evaluate", inputs=None,
     if tree is None:
         tree = evaluation_tree(result, command=command, inputs=inputs)
     paths = write_tables(tree, out)
-    with_manifest(tree, save_manifest(out, tree.attrs["manifest"],
-                                      outputs=[p.name for p in paths]))
+    with_manifest(tree, save_manifest(out, tree.attrs["manifest"], outputs=[p.name for p in paths]))
     return paths

@@ -75,26 +75,26 @@ def read_programmes(source, start: int | None = None) -> pd.DataFrame:
         try:
             frame = pd.read_csv(source, dtype=str, keep_default_na=False)
         except pd.errors.EmptyDataError:
-            raise EvaluationInputError(f"{name} is empty: give a CSV with a column "
-                                       "area_code (and optionally start_year)") from None
+            raise EvaluationInputError(
+                f"{name} is empty: give a CSV with a column area_code (and optionally start_year)"
+            ) from None
     if "area_code" not in frame.columns:
-        raise EvaluationInputError(f"{name} has no column 'area_code' (columns: "
-                                   f"{list(frame.columns)})")
+        raise EvaluationInputError(
+            f"{name} has no column 'area_code' (columns: {list(frame.columns)})"
+        )
     frame = frame.reset_index(drop=True)
     frame["area_code"] = frame["area_code"].astype(str).str.strip()
     line = pd.Series(frame.index + 2, index=frame.index)  # header is line 1
     blank = frame["area_code"] == ""
     if blank.any():
-        raise EvaluationInputError(f"{name}: empty area_code on line(s) "
-                                   f"{_lines(line[blank])}")
+        raise EvaluationInputError(f"{name}: empty area_code on line(s) {_lines(line[blank])}")
     if frame.empty:
         raise EvaluationInputError(f"{name} lists no areas")
     if "programme" in frame.columns:
         frame["programme"] = frame["programme"].fillna("").astype(str).str.strip()
         blank = frame["programme"] == ""
         if blank.any():
-            raise EvaluationInputError(f"{name}: empty programme on line(s) "
-                                       f"{_lines(line[blank])}")
+            raise EvaluationInputError(f"{name}: empty programme on line(s) {_lines(line[blank])}")
     else:
         frame["programme"] = DEFAULT_PROGRAMME
     _refuse_twice(frame, line)
@@ -102,11 +102,13 @@ def read_programmes(source, start: int | None = None) -> pd.DataFrame:
         years = pd.to_numeric(frame["start_year"], errors="coerce")
         bad = years.isna() | (years != years.round())
         if bad.any():
-            raise EvaluationInputError(f"{name}: start_year is not a year on line(s) "
-                                       f"{_lines(line[bad])}")
+            raise EvaluationInputError(
+                f"{name}: start_year is not a year on line(s) {_lines(line[bad])}"
+            )
         if start is not None:
-            raise EvaluationInputError(f"{name} has a start_year column and --start "
-                                       f"{start} was given too: use one")
+            raise EvaluationInputError(
+                f"{name} has a start_year column and --start {start} was given too: use one"
+            )
         frame["start_year"] = years.astype(int)
     elif start is None:
         raise EvaluationInputError(f"{name} has no start_year column: give --start YEAR")
@@ -124,9 +126,15 @@ def _refuse_twice(frame: pd.DataFrame, line: pd.Series) -> None:
     codes = list(dict.fromkeys(frame.loc[dup, "area_code"]))
     split = [c for c in codes if frame.loc[frame["area_code"] == c, "programme"].nunique() > 1]
     if split:
-        parts = [f"{c} (" + ", ".join(f"line {line[i]}: {frame.at[i, 'programme']}"
-                                      for i in frame.index[frame["area_code"] == c]) + ")"
-                 for c in split]
+        parts = [
+            f"{c} ("
+            + ", ".join(
+                f"line {line[i]}: {frame.at[i, 'programme']}"
+                for i in frame.index[frame["area_code"] == c]
+            )
+            + ")"
+            for c in split
+        ]
         raise EvaluationInputError(f"areas in two programmes: {'; '.join(parts)}")
     parts = [f"{code} (lines {_lines(line[frame['area_code'] == code])})" for code in codes]
     raise EvaluationInputError(f"treated areas listed twice: {'; '.join(parts)}")
@@ -149,14 +157,21 @@ def read_area_list(source, what: str) -> pd.DataFrame:
     sesindex.evaluation.treated.EvaluationInputError: excluded areas listed more than once: A (lines
     2, 4)
     """
-    if isinstance(source, pd.DataFrame) or hasattr(source, "read") or isinstance(
-            source, (str, Path)):
+    if (
+        isinstance(source, pd.DataFrame)
+        or hasattr(source, "read")
+        or isinstance(source, (str, Path))
+    ):
         name = f"{what} ({source})" if isinstance(source, (str, Path)) else what
-        frame = source.copy() if isinstance(source, pd.DataFrame) else pd.read_csv(
-            source, dtype=str, keep_default_na=False)
+        frame = (
+            source.copy()
+            if isinstance(source, pd.DataFrame)
+            else pd.read_csv(source, dtype=str, keep_default_na=False)
+        )
         if "area_code" not in frame:
-            raise EvaluationInputError(f"{name} has no column 'area_code' (columns: "
-                                       f"{list(frame.columns)})")
+            raise EvaluationInputError(
+                f"{name} has no column 'area_code' (columns: {list(frame.columns)})"
+            )
         frame = frame.reset_index(drop=True)
         line = pd.Series(frame.index + 2, index=frame.index)  # header is line 1
     else:
@@ -165,8 +180,7 @@ def read_area_list(source, what: str) -> pd.DataFrame:
     codes = frame["area_code"].astype(str).str.strip()
     blank = codes == ""
     if blank.any():
-        raise EvaluationInputError(f"{name}: empty area_code on line(s) "
-                                   f"{_lines(line[blank])}")
+        raise EvaluationInputError(f"{name}: empty area_code on line(s) {_lines(line[blank])}")
     dup = codes.duplicated(keep=False)
     if dup.any():
         parts = [f"{c} (lines {_lines(line[codes == c])})" for c in dict.fromkeys(codes[dup])]
@@ -174,9 +188,14 @@ def read_area_list(source, what: str) -> pd.DataFrame:
     return pd.DataFrame({"area_code": codes, "line": line})
 
 
-def check_programme(starts: dict[str, int], known: Sequence[str], fitted: Sequence[str],
-                    years: Sequence[int], programmes: dict[str, str] | None = None,
-                    lines: dict[str, int] | None = None) -> None:
+def check_programme(
+    starts: dict[str, int],
+    known: Sequence[str],
+    fitted: Sequence[str],
+    years: Sequence[int],
+    programmes: dict[str, str] | None = None,
+    lines: dict[str, int] | None = None,
+) -> None:
     """Refuse treated areas the data or the fit do not hold, and start years that leave no
     pre-period or fall outside the fitted years.
 
@@ -191,8 +210,14 @@ def check_programme(starts: dict[str, int], known: Sequence[str], fitted: Sequen
     ...
     sesindex.evaluation.treated.EvaluationInputError: start year 2019 leaves no pre-period (the
     first fitted year is 2019): A
-    >>> check_programme({"A": 2019, "B": 2020}, ["A", "B"], ["A", "B"], [2019, 2020],
-    ...                 programmes={"A": "p", "B": "q"}, lines={"A": 2, "B": 3})
+    >>> check_programme(
+    ...     {"A": 2019, "B": 2020},
+    ...     ["A", "B"],
+    ...     ["A", "B"],
+    ...     [2019, 2020],
+    ...     programmes={"A": "p", "B": "q"},
+    ...     lines={"A": 2, "B": 3},
+    ... )
     Traceback (most recent call last):
     ...
     sesindex.evaluation.treated.EvaluationInputError: programme p: start year 2019 leaves no
@@ -202,23 +227,32 @@ def check_programme(starts: dict[str, int], known: Sequence[str], fitted: Sequen
     lines = lines or {}
     unknown = sorted(set(starts) - set(known))
     if unknown:
-        raise EvaluationInputError(f"{len(unknown)} treated area code(s) are not in the data: "
-                                   f"{_codes(unknown, lines=lines)}")
+        raise EvaluationInputError(
+            f"{len(unknown)} treated area code(s) are not in the data: "
+            f"{_codes(unknown, lines=lines)}"
+        )
     missing = sorted(set(starts) - set(fitted))
     if missing:
-        raise EvaluationInputError(f"{len(missing)} treated area(s) are not in the fit: "
-                                   f"{_codes(missing, lines=lines)}")
+        raise EvaluationInputError(
+            f"{len(missing)} treated area(s) are not in the fit: {_codes(missing, lines=lines)}"
+        )
     names = programmes or {}
     for name, year in sorted({(names.get(a, ""), s) for a, s in starts.items()}):
-        areas = _codes(sorted(a for a, s in starts.items()
-                              if s == year and names.get(a, "") == name), lines=lines)
+        areas = _codes(
+            sorted(a for a, s in starts.items() if s == year and names.get(a, "") == name),
+            lines=lines,
+        )
         which = f"programme {name}: " if programmes else ""
         if year > years[-1] or year < years[0]:
-            raise EvaluationInputError(f"{which}start year {year} is outside the fitted "
-                                       f"years {years[0]}-{years[-1]}: {areas}")
+            raise EvaluationInputError(
+                f"{which}start year {year} is outside the fitted "
+                f"years {years[0]}-{years[-1]}: {areas}"
+            )
         if year == years[0]:
-            raise EvaluationInputError(f"{which}start year {year} leaves no pre-period (the "
-                                       f"first fitted year is {years[0]}): {areas}")
+            raise EvaluationInputError(
+                f"{which}start year {year} leaves no pre-period (the "
+                f"first fitted year is {years[0]}): {areas}"
+            )
 
 
 def _lines(lines: pd.Series) -> str:
@@ -229,5 +263,4 @@ def _codes(codes: Sequence[str], limit: int = 12, lines: dict | None = None) -> 
     codes = list(codes)
     more = f" and {len(codes) - limit} more" if len(codes) > limit else ""
     lines = lines or {}
-    return ", ".join(f"{c} (line {lines[c]})" if c in lines else c
-                     for c in codes[:limit]) + more
+    return ", ".join(f"{c} (line {lines[c]})" if c in lines else c for c in codes[:limit]) + more

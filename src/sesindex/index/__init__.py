@@ -6,5 +6,13 @@ from sesindex.index.ranks import ranks
 from sesindex.index.run import compute_index
 from sesindex.index.spec import IndexSpec, load_spec
 
-__all__ = ["TYPE_LABELS", "IndexSpec", "area_types", "composite_index", "compute_index",
-           "load_spec", "national_moments", "ranks"]
+__all__ = [
+    "TYPE_LABELS",
+    "IndexSpec",
+    "area_types",
+    "composite_index",
+    "compute_index",
+    "load_spec",
+    "national_moments",
+    "ranks",
+]

@@ -4,8 +4,7 @@
 Examples
 --------
 >>> import xarray as xr
->>> [round(float(v), 4) for v in national_moments(xr.DataArray([1.0, 2.0, 3.0, 4.0],
-...                                                            dims="area"))]
+>>> [round(float(v), 4) for v in national_moments(xr.DataArray([1.0, 2.0, 3.0, 4.0], dims="area"))]
 [2.5, 1.291]
 """
 
@@ -18,8 +17,9 @@ from sesindex.area_types import CUT_MULTIPLES, TYPE_LABELS, area_types, cut_poin
 __all__ = ["CUT_MULTIPLES", "TYPE_LABELS", "area_types", "cut_points", "national_moments"]
 
 
-def national_moments(index: xr.DataArray, weights: xr.DataArray | None = None,
-                     ddof: int = 1, dim: str = "area") -> tuple[xr.DataArray, xr.DataArray]:
+def national_moments(
+    index: xr.DataArray, weights: xr.DataArray | None = None, ddof: int = 1, dim: str = "area"
+) -> tuple[xr.DataArray, xr.DataArray]:
     """Mean and standard deviation of the index over areas (per year).
 
     Unweighted by default (``ddof`` 1, the sample standard deviation). With ``weights``

@@ -77,8 +77,7 @@ def indicator_directions(indicators: Sequence[str]) -> np.ndarray:
     >>> indicator_directions(["V1", "median_income"]).tolist()
     [1.0, -1.0]
     """
-    return np.array([INDICATORS[i].direction if i in INDICATORS else 1 for i in indicators],
-                    float)
+    return np.array([INDICATORS[i].direction if i in INDICATORS else 1 for i in indicators], float)
 
 
 def _doubled_ranks(rates: np.ndarray, directions: np.ndarray) -> np.ndarray:
@@ -87,8 +86,9 @@ def _doubled_ranks(rates: np.ndarray, directions: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> _doubled_ranks(np.array([[1.0, 1.0], [3.0, 3.0], [3.0, 5.0]]),
-    ...                np.array([1.0, -1.0])).tolist()
+    >>> _doubled_ranks(
+    ...     np.array([[1.0, 1.0], [3.0, 3.0], [3.0, 5.0]]), np.array([1.0, -1.0])
+    ... ).tolist()
     [[2.0, 6.0], [5.0, 4.0], [5.0, 2.0]]
     """
     from scipy.stats import rankdata
@@ -109,12 +109,15 @@ def normalise(rates: np.ndarray, method: str, directions: np.ndarray) -> np.ndar
     """
     if method == "none":
         if (directions < 0).any():
-            raise ValueError("indicators that point the other way (higher = better) need a "
-                             "normalisation (zscore, minmax, rank) to be combined")
+            raise ValueError(
+                "indicators that point the other way (higher = better) need a "
+                "normalisation (zscore, minmax, rank) to be combined"
+            )
         return rates
     if method == "zscore":
         z = (rates - np.nanmean(rates, axis=-2, keepdims=True)) / np.nanstd(
-            rates, axis=-2, ddof=1, keepdims=True)
+            rates, axis=-2, ddof=1, keepdims=True
+        )
         return z * directions
     if method == "minmax":
         lo = np.nanmin(rates, axis=-2, keepdims=True)
@@ -127,8 +130,9 @@ def normalise(rates: np.ndarray, method: str, directions: np.ndarray) -> np.ndar
     raise ValueError(f"normalisation {method!r} unknown")
 
 
-def _whole_rank_composite(rates: np.ndarray, weights: np.ndarray,
-                          directions: np.ndarray) -> np.ndarray | None:
+def _whole_rank_composite(
+    rates: np.ndarray, weights: np.ndarray, directions: np.ndarray
+) -> np.ndarray | None:
     """The arithmetic composite of percentile ranks, computed exactly; None where it
     cannot be (weights that are neither whole numbers nor binary fractions such as 0.25,
     or indicators with different numbers of areas).
@@ -180,8 +184,9 @@ def composite(rates: np.ndarray, spec: IndexSpec, indicators: Sequence[str]) -> 
 
     Examples
     --------
-    >>> composite(np.array([[10.0, 20.0, 30.0]]), IndexSpec(weights=(2, 1, 1)),
-    ...           ["V1", "V2", "V3"]).tolist()
+    >>> composite(
+    ...     np.array([[10.0, 20.0, 30.0]]), IndexSpec(weights=(2, 1, 1)), ["V1", "V2", "V3"]
+    ... ).tolist()
     [17.5]
     """
     directions = indicator_directions(indicators)
@@ -209,8 +214,9 @@ def composite(rates: np.ndarray, spec: IndexSpec, indicators: Sequence[str]) -> 
     return np.exp(np.log(x) @ w)
 
 
-def moments(index: np.ndarray, population: np.ndarray | None = None,
-            ddof: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def moments(
+    index: np.ndarray, population: np.ndarray | None = None, ddof: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation over areas (last axis), optionally population-weighted.
 
     Examples
@@ -228,9 +234,9 @@ def moments(index: np.ndarray, population: np.ndarray | None = None,
     return mu, np.sqrt(var)
 
 
-def quantile_types(rank: np.ndarray,
-                   shares: Sequence[float] | np.ndarray = OFFICIAL_TYPE_SHARES_2022
-                   ) -> np.ndarray:
+def quantile_types(
+    rank: np.ndarray, shares: Sequence[float] | np.ndarray = OFFICIAL_TYPE_SHARES_2022
+) -> np.ndarray:
     """Types 1-5 from ranks (1 = highest index) with fixed shares of areas per type.
 
     Examples
@@ -245,9 +251,15 @@ def quantile_types(rank: np.ndarray,
     return np.where(rank > 0, t, 0).astype(np.int8)
 
 
-def batch_index(rates: np.ndarray, spec: IndexSpec, indicators: Sequence[str], *,
-                population: np.ndarray | None = None, cut_rule: str = "sd",
-                shares: Sequence[float] = OFFICIAL_TYPE_SHARES_2022) -> BatchIndex:
+def batch_index(
+    rates: np.ndarray,
+    spec: IndexSpec,
+    indicators: Sequence[str],
+    *,
+    population: np.ndarray | None = None,
+    cut_rule: str = "sd",
+    shares: Sequence[float] = OFFICIAL_TYPE_SHARES_2022,
+) -> BatchIndex:
     """Index, moments, types and ranks of rates ``(..., area, indicator)``.
 
     ``population`` (area weights) is needed when ``spec.moments == "population"``; the

@@ -20,9 +20,11 @@ compares it with (OECD/JRC *Handbook on Constructing Composite Indicators*):
 Examples
 --------
 >>> import numpy as np, xarray as xr
->>> r = xr.DataArray(np.array([[[10.0, 20.0, 30.0]], [[1.0, 2.0, 3.0]]]),
-...                  dims=("area", "year", "indicator"),
-...                  coords={"indicator": ["V1", "V2", "V3"]})
+>>> r = xr.DataArray(
+...     np.array([[[10.0, 20.0, 30.0]], [[1.0, 2.0, 3.0]]]),
+...     dims=("area", "year", "indicator"),
+...     coords={"indicator": ["V1", "V2", "V3"]},
+... )
 >>> composite_index(r).values.ravel().tolist()
 [20.0, 2.0]
 """
@@ -53,20 +55,27 @@ def normalise(rates: xr.DataArray, method: str = "none", dim: str = "area") -> x
     return r.copy(data=x).transpose(*rates.dims)
 
 
-def composite_index(rates: xr.DataArray, *, normalisation: str = "none",
-                    weights: Sequence[float] | None = None,
-                    aggregation: str = "arithmetic", dim: str = "area") -> xr.DataArray:
+def composite_index(
+    rates: xr.DataArray,
+    *,
+    normalisation: str = "none",
+    weights: Sequence[float] | None = None,
+    aggregation: str = "arithmetic",
+    dim: str = "area",
+) -> xr.DataArray:
     """Combine indicator values (``area × year × indicator``) into one index per area-year."""
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"aggregation {aggregation!r} unknown; choose from {AGGREGATIONS}")
     if normalisation not in NORMALISATIONS:
-        raise ValueError(f"normalisation {normalisation!r} unknown; choose from "
-                         f"{NORMALISATIONS}")
+        raise ValueError(f"normalisation {normalisation!r} unknown; choose from {NORMALISATIONS}")
     r = _last(rates, dim)
     indicators = list(r["indicator"].values)
-    spec = IndexSpec(indicators=tuple(indicators), normalisation=normalisation,
-                     weights=None if weights is None else tuple(weights),
-                     aggregation=aggregation)
+    spec = IndexSpec(
+        indicators=tuple(indicators),
+        normalisation=normalisation,
+        weights=None if weights is None else tuple(weights),
+        aggregation=aggregation,
+    )
     index = arrays.composite(r.values, spec, indicators)
     out = r.isel(indicator=0, drop=True).copy(data=index)
     keep = [d for d in rates.dims if d != "indicator"]

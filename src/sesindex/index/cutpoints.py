@@ -26,8 +26,10 @@ import numpy as np
 from sesindex.data.spans import year_spans  # noqa: F401 - the notes' ranges of years
 
 #: the syntax, as every message about ``--cutpoints`` shows it
-CUTPOINTS_SYNTAX = ("decimal points, a comma between mu and sigma: '9.10,5.47' for every "
-                    "year, or '2022:9.10,5.47;2023:9.20,5.50' per year")
+CUTPOINTS_SYNTAX = (
+    "decimal points, a comma between mu and sigma: '9.10,5.47' for every "
+    "year, or '2022:9.10,5.47;2023:9.20,5.50' per year"
+)
 #: one number written with a decimal comma (Swedish style), e.g. 9,10
 _DECIMAL_COMMA = re.compile(r"^\s*\d+,\d+\s*$")
 
@@ -60,16 +62,20 @@ def parse_cutpoints(text: str | None) -> dict[int | None, tuple[float, float]] |
     try:
         return _pairs(text, text)
     except ValueError:
-        if "." not in text and (re.search(r"\d,\d+\s*;\s*\d", text)
-                                or text.count(",") > text.count(";") + 1):
-            raise ValueError(f"--cutpoints {text!r} looks written with decimal commas "
-                             f"(Swedish style), which cannot be read unambiguously here; "
-                             f"write {CUTPOINTS_SYNTAX}") from None
+        if "." not in text and (
+            re.search(r"\d,\d+\s*;\s*\d", text) or text.count(",") > text.count(";") + 1
+        ):
+            raise ValueError(
+                f"--cutpoints {text!r} looks written with decimal commas "
+                f"(Swedish style), which cannot be read unambiguously here; "
+                f"write {CUTPOINTS_SYNTAX}"
+            ) from None
         raise
 
 
 def _pairs(given: str, text: str) -> dict[int | None, tuple[float, float]]:
     """The pairs of ``text`` (``given``: what the user wrote, for the messages)."""
+
     def refuse(what: str) -> ValueError:
         return ValueError(f"--cutpoints {given!r}: {what}; write {CUTPOINTS_SYNTAX}")
 
@@ -88,44 +94,60 @@ def _pairs(given: str, text: str) -> dict[int | None, tuple[float, float]]:
             raise refuse(f"{'every year' if key is None else key} is given twice")
         out[key] = (mu, sigma)
     if None in out and len(out) > 1:
-        raise refuse("give either one 'mu,sigma' for every year or one 'YEAR:mu,sigma' per "
-                     "year, not both")
+        raise refuse(
+            "give either one 'mu,sigma' for every year or one 'YEAR:mu,sigma' per year, not both"
+        )
     return out
 
 
 #: The parts of a run's types note in Swedish and English: the note is said in English
 #: (:func:`types_note`), the reports say it in their language.
 TYPES_NOTES = {
-    "types_supplied": ("typer från de angivna nationella gränsvärdena för {years}{unranked}",
-                       "types from the supplied national cut points in {years}{unranked}"),
-    "types_supplied_unranked": (" (ingen rang för {years}: rang bland de givna områdena är "
-                                "inte nationell rang)", " (no ranks in {years}: ranks among "
-                                "the areas given are not national ranks)"),
-    "types_given_areas": ("typer och rang i förhållande till de givna områdena (inte den "
-                          "nationella regeln)", "types and ranks relative to the areas "
-                          "given (not the national rule)"),
-    "types_none": ("inga områdestyper och ingen rang för {years}: {reason}",
-                   "no area types and no ranks for {years}: {reason}"),
-    "types_none_why": ("data innehåller inte alla områden i indelningen (ange --cutpoints "
-                       "för typer)", "the data do not hold every area of the division "
-                       "(supply --cutpoints for types)"),
-    "types_short": ("data innehåller {held}, och de officiella typerna och den nationella "
-                    "rangen vilar på alla områden i indelningen (typerna på deras nationella "
-                    "medelvärde och standardavvikelse), vilket dessa data inte kan ge "
-                    "(--cutpoints mu,sigma eller ÅR:mu,sigma;... anger SCB:s mu och sigma för "
-                    "typer; rang kräver alla områden)",
-                    "the data holds {held}, and the official types and national ranks rest "
-                    "on all areas of the division (the types on their national mean and "
-                    "standard deviation), which this data cannot give (--cutpoints mu,sigma "
-                    "or YEAR:mu,sigma;... supplies SCB's mu and sigma for types; ranks need "
-                    "every area)"),
-    "types_held": ("{n} av {size} områden i {version} år {years}{lacking}",
-                   "{n} of {size} {version} areas in {years}{lacking}"),
+    "types_supplied": (
+        "typer från de angivna nationella gränsvärdena för {years}{unranked}",
+        "types from the supplied national cut points in {years}{unranked}",
+    ),
+    "types_supplied_unranked": (
+        " (ingen rang för {years}: rang bland de givna områdena är inte nationell rang)",
+        " (no ranks in {years}: ranks among the areas given are not national ranks)",
+    ),
+    "types_given_areas": (
+        "typer och rang i förhållande till de givna områdena (inte den nationella regeln)",
+        "types and ranks relative to the areas given (not the national rule)",
+    ),
+    "types_none": (
+        "inga områdestyper och ingen rang för {years}: {reason}",
+        "no area types and no ranks for {years}: {reason}",
+    ),
+    "types_none_why": (
+        "data innehåller inte alla områden i indelningen (ange --cutpoints för typer)",
+        "the data do not hold every area of the division (supply --cutpoints for types)",
+    ),
+    "types_short": (
+        "data innehåller {held}, och de officiella typerna och den nationella "
+        "rangen vilar på alla områden i indelningen (typerna på deras nationella "
+        "medelvärde och standardavvikelse), vilket dessa data inte kan ge "
+        "(--cutpoints mu,sigma eller ÅR:mu,sigma;... anger SCB:s mu och sigma för "
+        "typer; rang kräver alla områden)",
+        "the data holds {held}, and the official types and national ranks rest "
+        "on all areas of the division (the types on their national mean and "
+        "standard deviation), which this data cannot give (--cutpoints mu,sigma "
+        "or YEAR:mu,sigma;... supplies SCB's mu and sigma for types; ranks need "
+        "every area)",
+    ),
+    "types_held": (
+        "{n} av {size} områden i {version} år {years}{lacking}",
+        "{n} of {size} {version} areas in {years}{lacking}",
+    ),
     "types_mixed_version": ("blandad indelning", "mixed-version"),
-    "types_lacking_one": (" (saknar {n} område som finns i data: {named}{more})",
-                          " (lacking {n} area of the data: {named}{more})"),
-    "types_lacking": (" (saknar {n} områden som finns i data: {named}{more})",
-                      " (lacking {n} areas of the data: {named}{more})"),
+    "types_lacking_one": (
+        " (saknar {n} område som finns i data: {named}{more})",
+        " (lacking {n} area of the data: {named}{more})",
+    ),
+    "types_lacking": (
+        " (saknar {n} områden som finns i data: {named}{more})",
+        " (lacking {n} areas of the data: {named}{more})",
+    ),
     "types_more": (" och {n} till", " and {n} more"),
 }
 
@@ -172,8 +194,9 @@ class Typing:
         return self.national | self.supplied
 
 
-def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
-                reason: str = "") -> Typing:
+def typing_rule(
+    years, national_years, cutpoints, given_areas: bool = False, reason: str = ""
+) -> Typing:
     """Which years get types, and from what.
 
     ``national_years``: the years whose data hold the whole division; ``cutpoints``: the
@@ -197,16 +220,19 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
         if None in cutpoints:
             mu[:], sigma[:] = cutpoints[None]
             if n > 1:
-                warnings.append(f"one --cutpoints pair (mu {cutpoints[None][0]:g}, sigma "
-                                f"{cutpoints[None][1]:g}) is applied to {n} years "
-                                f"({years[0]}-{years[-1]}); national mu and sigma move "
-                                "from year to year: give one pair per year "
-                                "('2022:9.10,5.47;2023:...')")
+                warnings.append(
+                    f"one --cutpoints pair (mu {cutpoints[None][0]:g}, sigma "
+                    f"{cutpoints[None][1]:g}) is applied to {n} years "
+                    f"({years[0]}-{years[-1]}); national mu and sigma move "
+                    "from year to year: give one pair per year "
+                    "('2022:9.10,5.47;2023:...')"
+                )
         else:
             unknown = sorted(set(cutpoints) - set(years))
             if unknown:
-                raise ValueError(f"--cutpoints names years {unknown} that are not in the "
-                                 f"data ({years})")
+                raise ValueError(
+                    f"--cutpoints names years {unknown} that are not in the data ({years})"
+                )
             for k, y in enumerate(years):
                 if y in cutpoints:
                     mu[k], sigma[k] = cutpoints[y]
@@ -214,17 +240,28 @@ def typing_rule(years, national_years, cutpoints, given_areas: bool = False,
     national = ranked & ~np.isfinite(mu)
     notes = []
     if np.isfinite(mu).any():
-        unranked = [y for y, s, r in zip(years, np.isfinite(mu), ranked, strict=True)
-                    if s and not r]
+        unranked = [
+            y for y, s, r in zip(years, np.isfinite(mu), ranked, strict=True) if s and not r
+        ]
         supplied = [y for y, s in zip(years, np.isfinite(mu), strict=True) if s]
-        notes.append(types_note(
-            "types_supplied", years=", ".join(str(y) for y in supplied),
-            unranked=types_note("types_supplied_unranked", years=year_spans(unranked))
-            if unranked else ""))
+        notes.append(
+            types_note(
+                "types_supplied",
+                years=", ".join(str(y) for y in supplied),
+                unranked=types_note("types_supplied_unranked", years=year_spans(unranked))
+                if unranked
+                else "",
+            )
+        )
     if given_areas:
         notes.append(types_note("types_given_areas"))
     untyped = [y for y, t in zip(years, national | np.isfinite(mu), strict=True) if not t]
     if untyped:
-        notes.append(types_note("types_none", years=year_spans(untyped),
-                                reason=reason or types_note("types_none_why")))
+        notes.append(
+            types_note(
+                "types_none",
+                years=year_spans(untyped),
+                reason=reason or types_note("types_none_why"),
+            )
+        )
     return Typing(years, national, mu, sigma, "; ".join(notes), warnings, ranked)

@@ -46,13 +46,18 @@ def national_cutpoints(source) -> tuple[dict[int, tuple[float, float]], list[str
         cuts[int(year)] = (round(float(mu), 4), round(float(sigma), 4))
     notes = []
     if cuts:
-        notes.append("national cut points from SCB's published index of every area "
-                     "(TAB6586, rounded to 0.1): " + "; ".join(
-                         f"{y}: mu {m:.2f}, sigma {s:.2f}" for y, (m, s) in cuts.items()))
+        notes.append(
+            "national cut points from SCB's published index of every area "
+            "(TAB6586, rounded to 0.1): "
+            + "; ".join(f"{y}: mu {m:.2f}, sigma {s:.2f}" for y, (m, s) in cuts.items())
+        )
     if short:
-        notes.append(f"no national cut points for {year_spans(short)}: the published "
-                     "index covers " + "; ".join(f"{y}: {t} areas" for y, t in short.items())
-                     + " (every area is needed for the national mean and sd)")
+        notes.append(
+            f"no national cut points for {year_spans(short)}: the published "
+            "index covers "
+            + "; ".join(f"{y}: {t} areas" for y, t in short.items())
+            + " (every area is needed for the national mean and sd)"
+        )
     return cuts, notes
 
 
@@ -64,5 +69,7 @@ def cutpoints_text(cuts: dict[int | None, tuple[float, float]]) -> str | None:
     >>> cutpoints_text({None: (9.1, 5.47)})
     '9.1,5.47'
     """
-    return ";".join(("" if y is None else f"{y}:") + f"{m:g},{s:g}"
-                    for y, (m, s) in cuts.items()) or None
+    return (
+        ";".join(("" if y is None else f"{y}:") + f"{m:g},{s:g}" for y, (m, s) in cuts.items())
+        or None
+    )

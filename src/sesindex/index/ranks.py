@@ -24,5 +24,8 @@ def rank_array(values: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def ranks(index: xr.DataArray, dim: str = "area") -> xr.DataArray:
     """Rank of each area along ``dim`` (all other dims are kept)."""
-    return xr.apply_ufunc(rank_array, index, input_core_dims=[[dim]],
-                          output_core_dims=[[dim]]).transpose(*index.dims).rename("rank")
+    return (
+        xr.apply_ufunc(rank_array, index, input_core_dims=[[dim]], output_core_dims=[[dim]])
+        .transpose(*index.dims)
+        .rename("rank")
+    )

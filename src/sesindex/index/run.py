@@ -67,19 +67,27 @@ def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
         n, size = int(present.sum()), DIVISION_SIZES.get(version or "", 0)
         if n != size:
             short.append(int(year))
-            held = (n, size or "?", version or types_note("types_mixed_version"),
-                    _lacking(ds, known, present, version))
+            held = (
+                n,
+                size or "?",
+                version or types_note("types_mixed_version"),
+                _lacking(ds, known, present, version),
+            )
             counts.setdefault(held, []).append(int(year))
     if not short:
         return [], ""
-    counts = [types_note("types_held", n=n, size=size, version=version,
-                         years=year_spans(years), lacking=lacking)
-              for (n, size, version, lacking), years in counts.items()]
+    counts = [
+        types_note(
+            "types_held", n=n, size=size, version=version, years=year_spans(years), lacking=lacking
+        )
+        for (n, size, version, lacking), years in counts.items()
+    ]
     return short, types_note("types_short", held=" / ".join(counts))
 
 
-def _lacking(ds: xr.Dataset, known: xr.DataArray, present: xr.DataArray,
-             version: str | None) -> str:
+def _lacking(
+    ds: xr.Dataset, known: xr.DataArray, present: xr.DataArray, version: str | None
+) -> str:
     """The areas of ``version`` that have a value in another year of the data but not in
     this one (``present``), named; empty if none.
     """
@@ -90,14 +98,23 @@ def _lacking(ds: xr.Dataset, known: xr.DataArray, present: xr.DataArray,
     if not lacking:
         return ""
     named = ", ".join(lacking[:AREAS_NAMED])
-    more = (types_note("types_more", n=len(lacking) - AREAS_NAMED)
-            if len(lacking) > AREAS_NAMED else "")
-    return types_note("types_lacking" if len(lacking) > 1 else "types_lacking_one",
-                      n=len(lacking), named=named, more=more)
+    more = (
+        types_note("types_more", n=len(lacking) - AREAS_NAMED) if len(lacking) > AREAS_NAMED else ""
+    )
+    return types_note(
+        "types_lacking" if len(lacking) > 1 else "types_lacking_one",
+        n=len(lacking),
+        named=named,
+        more=more,
+    )
 
 
-def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
-                  cutpoints: tuple[float, float] | dict | None = None) -> xr.Dataset:
+def compute_index(
+    ds: xr.Dataset,
+    spec: IndexSpec | None = None,
+    *,
+    cutpoints: tuple[float, float] | dict | None = None,
+) -> xr.Dataset:
     """Index, national moments, area types and ranks for every area and year.
 
     ``cutpoints``: national (mu, sigma) for every year, or a dict year -> (mu, sigma)
@@ -107,17 +124,22 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
     spec = spec or IndexSpec()
     missing = _missing_indicators(ds, spec)
     if missing:
-        raise ValueError(f"spec {spec.name!r} needs indicators {missing}, which the data lacks "
-                         f"(it has {list(ds['indicator'].values)})")
+        raise ValueError(
+            f"spec {spec.name!r} needs indicators {missing}, which the data lacks "
+            f"(it has {list(ds['indicator'].values)})"
+        )
     rate = indicator_rates(ds, spec.indicators).reset_coords(drop=True)
-    index = composite_index(rate, normalisation=spec.normalisation, weights=spec.weights,
-                            aggregation=spec.aggregation)
+    index = composite_index(
+        rate, normalisation=spec.normalisation, weights=spec.weights, aggregation=spec.aggregation
+    )
     weights = None
     if spec.moments == "population":
         first = spec.indicators[0]
         if ds["indicator_kind"].sel(indicator=first) != "count":
-            raise ValueError("population-weighted moments need a population: the first "
-                             f"indicator {first!r} has no denominator")
+            raise ValueError(
+                "population-weighted moments need a population: the first "
+                f"indicator {first!r} has no denominator"
+            )
         weights = ds["denominator"].sel(indicator=first, drop=True).reset_coords(drop=True)
     mu, sigma = national_moments(index, weights, ddof=spec.ddof)
     out = xr.Dataset({"rate": rate, "index": index, "rank": ranks(index)})
@@ -125,12 +147,16 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
         cutpoints = {None: cutpoints}
     years = [int(y) for y in index["year"].values]
     short, short_note = untyped_years(ds, index)
-    rule = typing_rule(years, [y for y in years if y not in short], cutpoints,
-                       given_areas=spec.types_over == "given_areas", reason=short_note)
+    rule = typing_rule(
+        years,
+        [y for y in years if y not in short],
+        cutpoints,
+        given_areas=spec.types_over == "given_areas",
+        reason=short_note,
+    )
     supplied = xr.DataArray(rule.supplied, dims="year", coords={"year": index["year"]})
     mu = mu.where(~supplied, xr.DataArray(rule.mu, dims="year", coords=supplied.coords))
-    sigma = sigma.where(~supplied, xr.DataArray(rule.sigma, dims="year",
-                                                coords=supplied.coords))
+    sigma = sigma.where(~supplied, xr.DataArray(rule.sigma, dims="year", coords=supplied.coords))
     typed = xr.DataArray(rule.typed, dims="year", coords=supplied.coords)
     # ranks only among the whole division (or the areas given, when asked): ranks of a
     # part of the country are not national ranks, whether or not cut points type it
@@ -143,7 +169,12 @@ def compute_index(ds: xr.Dataset, spec: IndexSpec | None = None, *,
         if name in ds["indicator"].values:
             out[name] = ds["value"].sel(indicator=name, drop=True)
     out["typed"] = typed
-    out.attrs.update(spec=spec.name, types_note=note, types_warnings=rule.warnings,
-                     mu_sigma="population-weighted" if weights is not None else "unweighted")
-    return out.assign_coords({c: ds[c] for c in ("area_name", "municipality_code",
-                                                 "boundary_version") if c in ds.coords})
+    out.attrs.update(
+        spec=spec.name,
+        types_note=note,
+        types_warnings=rule.warnings,
+        mu_sigma="population-weighted" if weights is not None else "unweighted",
+    )
+    return out.assign_coords(
+        {c: ds[c] for c in ("area_name", "municipality_code", "boundary_version") if c in ds.coords}
+    )

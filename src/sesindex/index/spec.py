@@ -34,8 +34,7 @@ class IndexSpec:
         """An index spec from its ``[index]`` and ``[types]`` tables (checked)."""
         from sesindex.schemas import IndexTable, TypesTable, check_sections
 
-        checked = check_sections(d, {"index": IndexTable, "types": TypesTable},
-                                 "an index spec")
+        checked = check_sections(d, {"index": IndexTable, "types": TypesTable}, "an index spec")
         ix, ty = checked["index"], checked["types"]
         kw = {k: v for k, v in ix.items()}
         for k in ("indicators", "weights"):

@@ -7,9 +7,19 @@ string from :mod:`sesindex.reporting.vocabulary`, every number in the language's
 Examples
 --------
 >>> import pandas as pd
->>> effects = pd.DataFrame({"estimand": ["att_index_cohort_2018"], "mean": [-1.04],
-...                         "sd": [0.2], "lo90": [-1.4], "hi90": [-0.7], "lo95": [-1.5],
-...                         "hi95": [-0.6], "p_positive": [0.0], "p_negative": [1.0]})
+>>> effects = pd.DataFrame(
+...     {
+...         "estimand": ["att_index_cohort_2018"],
+...         "mean": [-1.04],
+...         "sd": [0.2],
+...         "lo90": [-1.4],
+...         "hi90": [-0.7],
+...         "lo95": [-1.5],
+...         "hi95": [-0.6],
+...         "p_positive": [0.0],
+...         "p_negative": [1.0],
+...     }
+... )
 >>> effects_table(effects, "sv").iloc[0, 0]
 'Effekt på index, start 2018 (procentenheter)'
 >>> effects_table(effects, "en").columns.tolist()[:3]
@@ -29,8 +39,7 @@ from sesindex.reporting.publish import number_formats
 from sesindex.reporting.vocabulary import heading, number, text, translated
 
 #: decimals of the published numbers: effects to two, probabilities to three
-DECIMALS = {"mean": 2, "lo90": 2, "hi90": 2, "lo95": 2, "hi95": 2, "p_positive": 3,
-            "p_negative": 3}
+DECIMALS = {"mean": 2, "lo90": 2, "hi90": 2, "lo95": 2, "hi95": 2, "p_positive": 3, "p_negative": 3}
 STEMS = ("effects_sv.csv", "effects_en.csv", "evaluation.xlsx")
 #: The figures every evaluation run holds (in English; each report draws its own).
 FIGURES = ("trajectories.png", "event_study.png")
@@ -43,8 +52,10 @@ def effect_label(estimand: str, lang: str) -> str:
         return LABELS[estimand][pos]
     if estimand.startswith("att_index_cohort_"):
         year = estimand.rsplit("_", 1)[1]
-        return (f"Effekt på index, start {year} (procentenheter)",
-                f"Effect on the index, start {year} (percentage points)")[pos]
+        return (
+            f"Effekt på index, start {year} (procentenheter)",
+            f"Effect on the index, start {year} (percentage points)",
+        )[pos]
     return estimand
 
 
@@ -62,8 +73,10 @@ def _named(effects: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The effects with each estimand's name in ``lang`` (``effect``) and a programme
     (empty where the effects carry none).
     """
-    return effects.assign(effect=[effect_label(e, lang) for e in effects["estimand"]],
-                          programme=effects.get("programme", ""))
+    return effects.assign(
+        effect=[effect_label(e, lang) for e in effects["estimand"]],
+        programme=effects.get("programme", ""),
+    )
 
 
 def write_evaluation_publication(run_dir: str | Path, tree=None) -> list[Path]:
@@ -83,24 +96,32 @@ def write_evaluation_publication(run_dir: str | Path, tree=None) -> list[Path]:
     sv.to_csv(paths[0], index=False, sep=";", decimal=",", encoding="utf-8-sig")
     en.to_csv(paths[1], index=False)
     gate = "godkänd / passed" if manifest.get("fit_ok") else "EJ godkänd / FAILED"
-    about = pd.DataFrame({"Om data / About": [
-        f"Behandlade områden / Treated areas: {len(manifest.get('treated', {}))}",
-        f"Jämförelseområden / Comparison areas: {info.get('comparison_areas', '?')} "
-        f"(uteslutna / excluded: {info.get('excluded', 0)}; ser behandlade ut / look "
-        f"treated: {len(info.get('looks_treated', []))})",
-        f"Kontrafaktiskt: {translated(info.get('counterfactual', ''), 'sv', NOTES)} / "
-        f"Counterfactual: {info.get('counterfactual', '')}",
-        "Intervall: centrala kredibilitetsintervall ur den bayesianska panelmodellens "
-        "posteriorfördelning / Intervals: central credible intervals from the Bayesian "
-        f"panel model's posterior; modellanpassning / fit gate: {gate}",
-        "Negativ effekt på index = förbättring / A negative effect on the index = an "
-        "improvement (higher index = lower socioeconomic status)",
-        "Källa / Source: Statistics Sweden (SCB) data; sesindex evaluate"]})
+    about = pd.DataFrame(
+        {
+            "Om data / About": [
+                f"Behandlade områden / Treated areas: {len(manifest.get('treated', {}))}",
+                f"Jämförelseområden / Comparison areas: {info.get('comparison_areas', '?')} "
+                f"(uteslutna / excluded: {info.get('excluded', 0)}; ser behandlade ut / look "
+                f"treated: {len(info.get('looks_treated', []))})",
+                f"Kontrafaktiskt: {translated(info.get('counterfactual', ''), 'sv', NOTES)} / "
+                f"Counterfactual: {info.get('counterfactual', '')}",
+                "Intervall: centrala kredibilitetsintervall ur den bayesianska panelmodellens "
+                "posteriorfördelning / Intervals: central credible intervals from the Bayesian "
+                f"panel model's posterior; modellanpassning / fit gate: {gate}",
+                "Negativ effekt på index = förbättring / A negative effect on the index = an "
+                "improvement (higher index = lower socioeconomic status)",
+                "Källa / Source: Statistics Sweden (SCB) data; sesindex evaluate",
+            ]
+        }
+    )
     with pd.ExcelWriter(paths[2], engine="openpyxl") as xl:
         for name, frame in (("Svenska", sv), ("English", en)):
             frame.to_excel(xl, sheet_name=name, index=False)
-            number_formats(xl.book[name], [None] * (frame.shape[1] - len(DECIMALS)) + [
-                "0.00" if DECIMALS[c] == 2 else "0.000" for c in DECIMALS])
+            number_formats(
+                xl.book[name],
+                [None] * (frame.shape[1] - len(DECIMALS))
+                + ["0.00" if DECIMALS[c] == 2 else "0.000" for c in DECIMALS],
+            )
             xl.book[name].column_dimensions["A"].width = 60
         about.to_excel(xl, sheet_name="Om data", index=False)
         xl.book["Om data"].column_dimensions["A"].width = 110
@@ -128,16 +149,29 @@ def _headline_item(head: pd.Series, lang: str) -> str:
     excludes = head["lo95"] > 0 or head["hi95"] < 0
     without = ""
     if pd.notna(head.get("mean_without_flagged", float("nan"))):
-        without = text("ev_without_flagged", lang,
-                       mean=_signed(head["mean_without_flagged"], lang),
-                       lo=_signed(head["lo95_without_flagged"], lang),
-                       hi=_signed(head["hi95_without_flagged"], lang))
+        without = text(
+            "ev_without_flagged",
+            lang,
+            mean=_signed(head["mean_without_flagged"], lang),
+            lo=_signed(head["lo95_without_flagged"], lang),
+            hi=_signed(head["hi95_without_flagged"], lang),
+        )
     name = f"{html.escape(str(head['programme']))}: " if head["programme"] else ""
     verdict = text("ev_excludes_0" if excludes else "ev_includes_0", lang)
-    return "<li>" + text("ev_headline_item", lang, name=name,
-                         mean=_signed(head["mean"], lang), lo=_signed(head["lo95"], lang),
-                         hi=_signed(head["hi95"], lang), verdict=verdict,
-                         without=without) + "</li>"
+    return (
+        "<li>"
+        + text(
+            "ev_headline_item",
+            lang,
+            name=name,
+            mean=_signed(head["mean"], lang),
+            lo=_signed(head["lo95"], lang),
+            hi=_signed(head["hi95"], lang),
+            verdict=verdict,
+            without=without,
+        )
+        + "</li>"
+    )
 
 
 def _contamination_note(controls: pd.DataFrame | None, info: dict, lang: str) -> str:
@@ -150,10 +184,18 @@ def _contamination_note(controls: pd.DataFrame | None, info: dict, lang: str) ->
     if not len(flagged):
         return f"<p class='muted'>{text('ev_none_look_treated', lang, bar=bar)}</p>"
     without = translated(str(info.get("without_flagged", "")), lang, NOTES)
-    return ("<p class='note fail'>" + text(
-        "ev_look_treated", lang, n=number(len(flagged), lang), bar=bar,
-        areas=html.escape(", ".join(map(str, flagged))), without=html.escape(without))
-        + "</p>")
+    return (
+        "<p class='note fail'>"
+        + text(
+            "ev_look_treated",
+            lang,
+            n=number(len(flagged), lang),
+            bar=bar,
+            areas=html.escape(", ".join(map(str, flagged))),
+            without=html.escape(without),
+        )
+        + "</p>"
+    )
 
 
 def _pre_period_notes(events: pd.DataFrame | None, lang: str) -> list[str]:
@@ -170,21 +212,44 @@ def _pre_period_notes(events: pd.DataFrame | None, lang: str) -> list[str]:
         check = pre_period_check(own)
         if check["caution"]:
             label = f"{html.escape(str(name))}: " if several else ""
-            caution = text("ev_pre_period_caution", lang, n=number(len(check["excluding_0"]),
-                                                                  lang),
-                           pre=number(check["pre_periods"], lang),
-                           times=", ".join(map(str, check["excluding_0"])))
-            notes.append(f"<p class='note pre-period'>{label}{html.escape(caution)}"
-                         f"{text('ev_pre_period_see', lang)}</p>")
+            caution = text(
+                "ev_pre_period_caution",
+                lang,
+                n=number(len(check["excluding_0"]), lang),
+                pre=number(check["pre_periods"], lang),
+                times=", ".join(map(str, check["excluding_0"])),
+            )
+            notes.append(
+                f"<p class='note pre-period'>{label}{html.escape(caution)}"
+                f"{text('ev_pre_period_see', lang)}</p>"
+            )
     return notes
 
 
 #: The columns of the event study and the balance the report shows, and their decimals.
-EVENT_COLUMNS = {"programme": None, "event_time": 0, "period": None, "mean": 2, "lo90": 2,
-                 "hi90": 2, "lo95": 2, "hi95": 2, "p_positive": 3, "p_negative": 3}
-BALANCE_COLUMNS = {"programme": None, "start_year": 0, "feature": None, "comparison": None,
-                   "treated_mean": 3, "comparison_mean": 3, "std_difference": 3,
-                   "treated": 0, "comparison_areas": 0}
+EVENT_COLUMNS = {
+    "programme": None,
+    "event_time": 0,
+    "period": None,
+    "mean": 2,
+    "lo90": 2,
+    "hi90": 2,
+    "lo95": 2,
+    "hi95": 2,
+    "p_positive": 3,
+    "p_negative": 3,
+}
+BALANCE_COLUMNS = {
+    "programme": None,
+    "start_year": 0,
+    "feature": None,
+    "comparison": None,
+    "treated_mean": 3,
+    "comparison_mean": 3,
+    "std_difference": 3,
+    "treated": 0,
+    "comparison_areas": 0,
+}
 
 
 def _shown(table: pd.DataFrame | None, columns: dict, lang: str) -> str:
@@ -200,8 +265,9 @@ def _shown(table: pd.DataFrame | None, columns: dict, lang: str) -> str:
     shown = table[[c for c in columns if c in table]].copy()
     for col in ("period", "feature", "comparison"):
         if col in shown:
-            shown[col] = shown[col].map(lambda v: text(f"ev_value_{v}", lang)
-                                        if f"ev_value_{v}" in TEXT else v)
+            shown[col] = shown[col].map(
+                lambda v: text(f"ev_value_{v}", lang) if f"ev_value_{v}" in TEXT else v
+            )
     return table_html(shown, lang, {c: p for c, p in columns.items() if p is not None})
 
 
@@ -212,10 +278,18 @@ def _figures(tree, lang: str) -> dict:
 
     paths, events = table_frame(tree, "trajectories"), table_frame(tree, "event_study")
     starts = tree.attrs["manifest"].get("treated", {}).values()
-    return {"trajectories": None if paths is None else trajectories_figure(
-                paths.assign(programme=paths.get("programme", "programme")), starts, lang),
-            "event_study": None if events is None else event_study_figure(
-                events.assign(programme=events.get("programme", "programme")), lang)}
+    return {
+        "trajectories": None
+        if paths is None
+        else trajectories_figure(
+            paths.assign(programme=paths.get("programme", "programme")), starts, lang
+        ),
+        "event_study": None
+        if events is None
+        else event_study_figure(
+            events.assign(programme=events.get("programme", "programme")), lang
+        ),
+    }
 
 
 def _page(tree, lang: str, others: dict) -> str:
@@ -228,13 +302,17 @@ def _page(tree, lang: str, others: dict) -> str:
     info = manifest.get("evaluation", {})
     comparison = info.get("comparison_areas")
     sections = [
-        language_links(others, lang), f"<h1>{text('ev_title', lang)}</h1>",
-        "<p>" + text("ev_headline", lang, treated=number(len(manifest.get("treated", {})),
-                                                         lang),
-                     comparison=number(comparison, lang) if comparison is not None else "?")
+        language_links(others, lang),
+        f"<h1>{text('ev_title', lang)}</h1>",
+        "<p>"
+        + text(
+            "ev_headline",
+            lang,
+            treated=number(len(manifest.get("treated", {})), lang),
+            comparison=number(comparison, lang) if comparison is not None else "?",
+        )
         + "</p>",
-        "<ul>" + "".join(_headline_item(head, lang) for head in _headlines(effects))
-        + "</ul>",
+        "<ul>" + "".join(_headline_item(head, lang) for head in _headlines(effects)) + "</ul>",
         _contamination_note(table_frame(tree, "controls"), info, lang),
     ]
     events = table_frame(tree, "event_study")
@@ -243,31 +321,58 @@ def _page(tree, lang: str, others: dict) -> str:
         sections.append(f"<p class='note fail'>{text('ev_gate_failed', lang)}</p>")
     if info.get("counterfactual"):
         said = translated(str(info["counterfactual"]), lang, NOTES)
-        sections.append("<p class='muted'>" + text("ev_counterfactual_is", lang,
-                                                   counterfactual=html.escape(said)) + "</p>")
+        sections.append(
+            "<p class='muted'>"
+            + text("ev_counterfactual_is", lang, counterfactual=html.escape(said))
+            + "</p>"
+        )
     named = _named(effects, lang)
-    sections += [f"<h2>{text('ev_effects', lang)}</h2>", _shown(
-        named if "programme" in effects else named.drop(columns="programme"),
-        {"programme": None, "effect": None, **DECIMALS}, lang)]
+    sections += [
+        f"<h2>{text('ev_effects', lang)}</h2>",
+        _shown(
+            named if "programme" in effects else named.drop(columns="programme"),
+            {"programme": None, "effect": None, **DECIMALS},
+            lang,
+        ),
+    ]
     drawn = _figures(tree, lang)
     for name, key in (("event_study", "ev_event_study"), ("trajectories", "ev_trajectories")):
         if drawn[name] is not None:
             sections += [f"<h2>{text(key, lang)}</h2>", figure_html(drawn[name])]
-    for key, table, columns in (("ev_event_table", events, EVENT_COLUMNS),
-                                ("ev_balance", table_frame(tree, "balance"), BALANCE_COLUMNS)):
+    for key, table, columns in (
+        ("ev_event_table", events, EVENT_COLUMNS),
+        ("ev_balance", table_frame(tree, "balance"), BALANCE_COLUMNS),
+    ):
         if table is not None:
             sections += [f"<h2>{text(key, lang)}</h2>", _shown(table, columns, lang)]
-    sections += [f"<h2>{text('ev_provenance', lang)}</h2>", "<pre>" + html.escape(json.dumps(
-        {k: manifest.get(k) for k in ("command", "created", "inputs", "seed", "gate")
-         if k in manifest}, indent=1, ensure_ascii=False, default=str)) + "</pre>",
-                 f"<p class='muted'>{source_line(manifest, lang)}</p>"]
-    return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>"
-            f"{text('ev_page_title', lang)}</title><style>{CSS}</style></head><body>"
-            f"{''.join(sections)}</body></html>")
+    sections += [
+        f"<h2>{text('ev_provenance', lang)}</h2>",
+        "<pre>"
+        + html.escape(
+            json.dumps(
+                {
+                    k: manifest.get(k)
+                    for k in ("command", "created", "inputs", "seed", "gate")
+                    if k in manifest
+                },
+                indent=1,
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+        + "</pre>",
+        f"<p class='muted'>{source_line(manifest, lang)}</p>",
+    ]
+    return (
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>"
+        f"{text('ev_page_title', lang)}</title><style>{CSS}</style></head><body>"
+        f"{''.join(sections)}</body></html>"
+    )
 
 
-def build_evaluation_report(run_dir: str | Path | None, tree=None, out=None, lang="sv",
-                            others: dict | None = None) -> Path:
+def build_evaluation_report(
+    run_dir: str | Path | None, tree=None, out=None, lang="sv", others: dict | None = None
+) -> Path:
     """The report of an evaluation run in ``lang`` ("sv" or "en"): headline, effects,
     event study, figures, comparison areas and balance, provenance; every string from
     the vocabulary, every number in the language's format. ``tree``: the run as
@@ -279,9 +384,19 @@ def build_evaluation_report(run_dir: str | Path | None, tree=None, out=None, lan
     --------
     >>> import tempfile
     >>> from sesindex.runs import run_tree
-    >>> effects = pd.DataFrame({"estimand": ["att_index"], "mean": [-1.5], "sd": [0.2],
-    ...                         "lo90": [-1.8], "hi90": [-1.2], "lo95": [-1.9],
-    ...                         "hi95": [-1.1], "p_positive": [0.0], "p_negative": [1.0]})
+    >>> effects = pd.DataFrame(
+    ...     {
+    ...         "estimand": ["att_index"],
+    ...         "mean": [-1.5],
+    ...         "sd": [0.2],
+    ...         "lo90": [-1.8],
+    ...         "hi90": [-1.2],
+    ...         "lo95": [-1.9],
+    ...         "hi95": [-1.1],
+    ...         "p_positive": [0.0],
+    ...         "p_negative": [1.0],
+    ...     }
+    ... )
     >>> tree = run_tree({"effects": effects}, manifest={"treated": {"0114R001": 2018}})
     >>> page = build_evaluation_report(None, tree, Path(tempfile.mkdtemp()) / "r.html")
     >>> "<b>-1,50</b> procentenheter" in page.read_text()
@@ -300,8 +415,11 @@ def build_evaluation_report(run_dir: str | Path | None, tree=None, out=None, lan
 def write_evaluation_figures(tree, out: str | Path) -> list[Path]:
     """An evaluation's figures (:data:`FIGURES`, in English) into the directory ``out``."""
     figures = _figures(tree, "en")
-    return [_saved(figures[Path(name).stem], Path(out) / name) for name in FIGURES
-            if figures[Path(name).stem] is not None]
+    return [
+        _saved(figures[Path(name).stem], Path(out) / name)
+        for name in FIGURES
+        if figures[Path(name).stem] is not None
+    ]
 
 
 def _saved(fig, path: Path) -> Path:

@@ -5,9 +5,16 @@ areas' trajectories, and the event study. Programme names are shown as given.
 Examples
 --------
 >>> import pandas as pd
->>> events = pd.DataFrame({"programme": "p", "event_time": [-2, -1, 0],
-...                        "period": ["pre", "reference", "post"], "mean": [0.1, 0.0, -1.5],
-...                        "lo95": [-0.4, 0.0, -2.0], "hi95": [0.6, 0.0, -1.0]})
+>>> events = pd.DataFrame(
+...     {
+...         "programme": "p",
+...         "event_time": [-2, -1, 0],
+...         "period": ["pre", "reference", "post"],
+...         "mean": [0.1, 0.0, -1.5],
+...         "lo95": [-0.4, 0.0, -2.0],
+...         "hi95": [0.6, 0.0, -1.0],
+...     }
+... )
 >>> event_study_figure(events, "sv").axes[0].get_title()
 'Händelsestudie'
 """
@@ -20,8 +27,11 @@ from sesindex.reporting.figures import localised
 from sesindex.reporting.vocabulary import text
 
 #: Colours of a single programme's groups, and line styles.
-STYLES = {"treated": ("#b5443a", "-"), "treated_without_programme": ("#b5443a", "--"),
-          "comparison": ("#3a6fb5", "-")}
+STYLES = {
+    "treated": ("#b5443a", "-"),
+    "treated_without_programme": ("#b5443a", "--"),
+    "comparison": ("#3a6fb5", "-"),
+}
 #: Colours of several programmes, in their order.
 PROGRAMME_COLOURS = ("#b5443a", "#3a9b5b", "#8a5ab5", "#c58a1f", "#2f8fa8")
 
@@ -66,8 +76,7 @@ def trajectories_figure(trajectories: pd.DataFrame, starts, lang: str = "en"):
         ax.fill_between(g["year"], g["lo90"], g["hi90"], color=color, alpha=0.15)
     for start in sorted(set(starts)):
         ax.axvline(start - 0.5, color="0.5", lw=0.8, ls=":")
-    return _labelled(fig, ax, lang, "ev_fig_year", "ev_fig_mean_index",
-                     "ev_fig_trajectories")
+    return _labelled(fig, ax, lang, "ev_fig_year", "ev_fig_mean_index", "ev_fig_trajectories")
 
 
 def event_study_figure(event_study: pd.DataFrame, lang: str = "en"):
@@ -80,15 +89,19 @@ def event_study_figure(event_study: pd.DataFrame, lang: str = "en"):
     for k, (programme, ev) in enumerate(event_study.groupby("programme", sort=False)):
         pre = ev["event_time"] < 0
         shift = 0.12 * (k - (len(names) - 1) / 2)  # programmes side by side
-        for mask, color, key in ((pre, "0.45", "ev_fig_before"),
-                                 (~pre, "#b5443a", "ev_fig_after")):
+        for mask, color, key in ((pre, "0.45", "ev_fig_before"), (~pre, "#b5443a", "ev_fig_after")):
             name = text(key, lang)
             if len(names) > 1:
                 color, name = _programme_colour(names.index(programme)), f"{programme}, {name}"
             e = ev[mask]
-            ax.errorbar(e["event_time"] + shift, e["mean"],
-                        yerr=[e["mean"] - e["lo95"], e["hi95"] - e["mean"]],
-                        fmt="o", color=color, capsize=3, label=name)
+            ax.errorbar(
+                e["event_time"] + shift,
+                e["mean"],
+                yerr=[e["mean"] - e["lo95"], e["hi95"] - e["mean"]],
+                fmt="o",
+                color=color,
+                capsize=3,
+                label=name,
+            )
     ax.axhline(0, color="k", lw=0.8)
-    return _labelled(fig, ax, lang, "ev_fig_event_time", "ev_fig_effect",
-                     "ev_fig_event_study")
+    return _labelled(fig, ax, lang, "ev_fig_event_time", "ev_fig_effect", "ev_fig_event_study")

@@ -33,15 +33,33 @@ from sesindex.index.area_type import TYPE_LABELS
 from sesindex.reporting.vocabulary import LANGUAGES, heading, number, text, verdict, vocabulary
 
 #: The explorer's strings (:data:`sesindex.reporting.vocabulary.TEXT`).
-STRINGS = ("explorer_title", "explorer_search", "explorer_shown", "explorer_filter",
-           "explorer_clear", "explorer_map_hint", "explorer_map_hint_index", "explorer_sort",
-           "source_scb", "source_synthetic", "method_index", "method_fit", "gate_passed",
-           "gate_failed")
+STRINGS = (
+    "explorer_title",
+    "explorer_search",
+    "explorer_shown",
+    "explorer_filter",
+    "explorer_clear",
+    "explorer_map_hint",
+    "explorer_map_hint_index",
+    "explorer_sort",
+    "source_scb",
+    "source_synthetic",
+    "method_index",
+    "method_fit",
+    "gate_passed",
+    "gate_failed",
+)
 #: The table's columns: key, the heading's column (:func:`~sesindex.reporting.vocabulary.
 #: heading`), whether it sorts as text.
-TABLE = (("name", "area_name", True), ("municipality", "municipality_name", True),
-         ("index", "index", False), ("type", "type", False), ("p", "p_type", False),
-         ("rank", "rank", False), ("change", "last_change", True))
+TABLE = (
+    ("name", "area_name", True),
+    ("municipality", "municipality_name", True),
+    ("index", "index", False),
+    ("type", "type", False),
+    ("p", "p_type", False),
+    ("rank", "rank", False),
+    ("change", "last_change", True),
+)
 #: The map's drawing: width of the SVG's view box, and the grid its points are rounded to.
 MAP_WIDTH, MAP_GRID = 300, 0.5
 
@@ -55,22 +73,25 @@ def _column(d: pd.DataFrame, *names: str) -> pd.Series:
 def _interval(mid, lo, hi, lang: str, places: int) -> str:
     if pd.isna(lo) or pd.isna(hi):
         return number(mid, lang, places)
-    return (f"{number(mid, lang, places)} ({number(lo, lang, places)}–"
-            f"{number(hi, lang, places)})")
+    return f"{number(mid, lang, places)} ({number(lo, lang, places)}–{number(hi, lang, places)})"
 
 
-def _last_changes(areas: pd.DataFrame, changes: pd.DataFrame | None, year: int,
-                  type_col: str | None) -> pd.DataFrame:
+def _last_changes(
+    areas: pd.DataFrame, changes: pd.DataFrame | None, year: int, type_col: str | None
+) -> pd.DataFrame:
     """Each area's change of type into ``year``: from, to and the verdict (where the run
     has one, ``changes.csv``), else from the previous year's types.
     """
-    if changes is not None and {"type_from", "type_to"} <= set(changes) and (
-            "year_to" not in changes or (changes["year_to"] == year).any()):
+    if (
+        changes is not None
+        and {"type_from", "type_to"} <= set(changes)
+        and ("year_to" not in changes or (changes["year_to"] == year).any())
+    ):
         d = changes if "year_to" not in changes else changes[changes["year_to"] == year]
         if "year_from" in d:
             d = d[d["year_from"] == d["year_from"].max()]
         out = d.set_index("area_code")[["type_from", "type_to"]].copy()
-        out["verdict"] = (d.set_index("area_code")["verdict"] if "verdict" in d else "")
+        out["verdict"] = d.set_index("area_code")["verdict"] if "verdict" in d else ""
         if "boundary_changed" in d:
             crossed = d.set_index("area_code")["boundary_changed"].fillna(False).astype(bool)
             out.loc[crossed, "verdict"] = "boundary changed"
@@ -83,16 +104,24 @@ def _last_changes(areas: pd.DataFrame, changes: pd.DataFrame | None, year: int,
     return pd.DataFrame({"type_from": before, "type_to": now, "verdict": ""}).dropna()
 
 
-def explorer_rows(areas: pd.DataFrame, changes: pd.DataFrame | None = None
-                  ) -> tuple[list, dict, int]:
+def explorer_rows(
+    areas: pd.DataFrame, changes: pd.DataFrame | None = None
+) -> tuple[list, dict, int]:
     """The latest year's areas as the explorer shows them: a row of values to search and
     sort on per area, the same rows' cells written in each language, and the year.
 
     Examples
     --------
-    >>> a = pd.DataFrame({"area_code": ["1780R001", "1780R002"], "area_name": ["A", "B"],
-    ...                   "year": 2024, "index": [3363.25, 9.1], "type": [5, 3],
-    ...                   "rank": [1, 2]})
+    >>> a = pd.DataFrame(
+    ...     {
+    ...         "area_code": ["1780R001", "1780R002"],
+    ...         "area_name": ["A", "B"],
+    ...         "year": 2024,
+    ...         "index": [3363.25, 9.1],
+    ...         "type": [5, 3],
+    ...         "rank": [1, 2],
+    ...     }
+    ... )
     >>> rows, cells, year = explorer_rows(a)
     >>> rows[0][:4], cells["sv"][0][0], cells["en"][0][0], year
     (['1780R001', 'A', '1780', 'Karlstad'], '3\u202f363,2', '3,363.2', 2024)
@@ -107,8 +136,14 @@ def explorer_rows(areas: pd.DataFrame, changes: pd.DataFrame | None = None
     lo, hi = _column(d, f"{status}_lo90"), _column(d, f"{status}_hi90")
     type_col = type_column(d)
     kind = _column(d, *(c for c in (type_col,) if c)).fillna(0).astype(int)
-    p = pd.Series([d[f"p_type_{k}"].iat[i] if f"p_type_{k}" in d and k > 0 else np.nan
-                   for i, k in enumerate(kind)], index=d.index, dtype=float)
+    p = pd.Series(
+        [
+            d[f"p_type_{k}"].iat[i] if f"p_type_{k}" in d and k > 0 else np.nan
+            for i, k in enumerate(kind)
+        ],
+        index=d.index,
+        dtype=float,
+    )
     rank = _column(d, "rank", "rank_median")
     rlo, rhi = _column(d, "rank_lo90"), _column(d, "rank_hi90")
     moves = _last_changes(areas, changes, year, type_col).reindex(d["area_code"])
@@ -118,21 +153,38 @@ def explorer_rows(areas: pd.DataFrame, changes: pd.DataFrame | None = None
     for i, code in enumerate(d["area_code"]):
         move = moves.iloc[i]
         moved = pd.notna(move["type_from"]) and move["type_from"] != move["type_to"]
-        rows.append([code, str(d["area_name"].iat[i]) if "area_name" in d and
-                     pd.notna(d["area_name"].iat[i]) else "",
-                     str(d["municipality_code"].iat[i] or ""),
-                     str(d["municipality_name"].iat[i]) if pd.notna(
-                         d["municipality_name"].iat[i]) else "",
-                     _plain(value.iat[i]), int(kind.iat[i]), _plain(p.iat[i]),
-                     _plain(rank.iat[i]), int(moved)])
+        rows.append(
+            [
+                code,
+                str(d["area_name"].iat[i])
+                if "area_name" in d and pd.notna(d["area_name"].iat[i])
+                else "",
+                str(d["municipality_code"].iat[i] or ""),
+                str(d["municipality_name"].iat[i])
+                if pd.notna(d["municipality_name"].iat[i])
+                else "",
+                _plain(value.iat[i]),
+                int(kind.iat[i]),
+                _plain(p.iat[i]),
+                _plain(rank.iat[i]),
+                int(moved),
+            ]
+        )
         for lang in LANGUAGES:
-            change = (f"{int(move['type_from'])}→{int(move['type_to'])}"
-                      + (f" · {verdict(str(move['verdict']), lang)}"
-                         if move["verdict"] else "") if moved else "")
-            cells[lang].append([_interval(value.iat[i], lo.iat[i], hi.iat[i], lang, places),
-                                number(p.iat[i], lang, 2) if pd.notna(p.iat[i]) else "",
-                                _interval(rank.iat[i], rlo.iat[i], rhi.iat[i], lang, 0),
-                                change])
+            change = (
+                f"{int(move['type_from'])}→{int(move['type_to'])}"
+                + (f" · {verdict(str(move['verdict']), lang)}" if move["verdict"] else "")
+                if moved
+                else ""
+            )
+            cells[lang].append(
+                [
+                    _interval(value.iat[i], lo.iat[i], hi.iat[i], lang, places),
+                    number(p.iat[i], lang, 2) if pd.notna(p.iat[i]) else "",
+                    _interval(rank.iat[i], rlo.iat[i], rhi.iat[i], lang, 0),
+                    change,
+                ]
+            )
     return rows, cells, year
 
 
@@ -155,8 +207,9 @@ def municipality_svg(fill: dict[str, str], names: dict[str, str]) -> str:
     from sesindex.reporting.maps import municipality_boundaries
 
     shapes = municipality_boundaries()
-    points = np.concatenate([ring for polygons in shapes.values() for polygon in polygons
-                             for ring in polygon])
+    points = np.concatenate(
+        [ring for polygons in shapes.values() for polygon in polygons for ring in polygon]
+    )
     squeeze = np.cos(np.radians(62))
     x0, y1 = points[:, 0].min(), points[:, 1].max()
     scale = MAP_WIDTH / ((points[:, 0].max() - x0) * squeeze)
@@ -166,18 +219,23 @@ def municipality_svg(fill: dict[str, str], names: dict[str, str]) -> str:
         rings = []
         for polygon in polygons:
             for ring in polygon:
-                xy = np.column_stack([(ring[:, 0] - x0) * squeeze * scale,
-                                      (y1 - ring[:, 1]) * scale])
+                xy = np.column_stack(
+                    [(ring[:, 0] - x0) * squeeze * scale, (y1 - ring[:, 1]) * scale]
+                )
                 xy = np.round(xy / MAP_GRID) * MAP_GRID
                 keep = np.r_[True, np.any(np.diff(xy, axis=0) != 0, axis=1)]
                 xy = xy[keep]
                 if len(xy) >= 3:
                     rings.append("M" + "L".join(f"{x:g} {y:g}" for x, y in xy) + "Z")
         name = html.escape(names.get(code, code))
-        paths.append(f'<path data-code="{code}" fill="{fill.get(code, "#eeeeee")}" '
-                     f'd="{"".join(rings)}"><title>{name} ({code})</title></path>')
-    return (f'<svg id="map" viewBox="0 0 {MAP_WIDTH} {height:.0f}" role="img" '
-            f'xmlns="http://www.w3.org/2000/svg">{"".join(paths)}</svg>')
+        paths.append(
+            f'<path data-code="{code}" fill="{fill.get(code, "#eeeeee")}" '
+            f'd="{"".join(rings)}"><title>{name} ({code})</title></path>'
+        )
+    return (
+        f'<svg id="map" viewBox="0 0 {MAP_WIDTH} {height:.0f}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg">{"".join(paths)}</svg>'
+    )
 
 
 def _fills(rows: list) -> tuple[dict[str, str], str, dict[str, str]]:
@@ -199,15 +257,21 @@ def _fills(rows: list) -> tuple[dict[str, str], str, dict[str, str]]:
     fills = {code: to_hex(cmap(0.08 + 0.85 * s)) for code, s in scaled.dropna().items()}
     ends = [0.0, float(by.max())] if typed else [float(by.min()), float(by.max())]
     ramp = ",".join(to_hex(cmap(0.08 + 0.85 * s)) for s in (0, 0.5, 1))
-    legend = {lang: (f"<span>{number(100 * ends[0] if typed else ends[0], lang, 0)}</span>"
-                     f"<i style='background:linear-gradient(90deg,{ramp})'></i><span>"
-                     f"{number(100 * ends[1] if typed else ends[1], lang, 0)}"
-                     f"{' %' if typed else ''}</span>") for lang in LANGUAGES}
+    legend = {
+        lang: (
+            f"<span>{number(100 * ends[0] if typed else ends[0], lang, 0)}</span>"
+            f"<i style='background:linear-gradient(90deg,{ramp})'></i><span>"
+            f"{number(100 * ends[1] if typed else ends[1], lang, 0)}"
+            f"{' %' if typed else ''}</span>"
+        )
+        for lang in LANGUAGES
+    }
     return fills, "explorer_map_hint" if typed else "explorer_map_hint_index", legend
 
 
-def explorer_page(areas: pd.DataFrame, changes: pd.DataFrame | None = None,
-                  manifest: dict | None = None) -> str:
+def explorer_page(
+    areas: pd.DataFrame, changes: pd.DataFrame | None = None, manifest: dict | None = None
+) -> str:
     """The explorer of ``areas`` (a run's ``areas`` table; ``changes`` its changes, for
     each area's last change and its verdict) as one HTML page.
     """
@@ -224,34 +288,44 @@ def explorer_page(areas: pd.DataFrame, changes: pd.DataFrame | None = None,
     gate = manifest.get("gate")
     fit = manifest.get("command") == "fit" or bool(gate)
     data = {
-        "rows": rows, "cells": cells, "year": year, "hint": hint, "legend": legend,
+        "rows": rows,
+        "cells": cells,
+        "year": year,
+        "hint": hint,
+        "legend": legend,
         "source": "source_synthetic" if is_synthetic(manifest) else "source_scb",
         "method": "method_fit" if fit else "method_index",
         "gate": None if not gate else ("gate_passed" if gate.get("passed") else "gate_failed"),
         "columns": [[key, sortable] for key, _, sortable in TABLE],
-        "text": {lang: {**vocabulary(lang, STRINGS),
-                        "headings": [heading(columns.get(key, col), lang)
-                                     for key, col, _ in TABLE],
-                        "types": {str(k): v for k, v in TYPE_LABELS[lang].items()},
-                        "thousands": number(1000, lang)[1]}
-                 for lang in LANGUAGES},
+        "text": {
+            lang: {
+                **vocabulary(lang, STRINGS),
+                "headings": [heading(columns.get(key, col), lang) for key, col, _ in TABLE],
+                "types": {str(k): v for k, v in TYPE_LABELS[lang].items()},
+                "thousands": number(1000, lang)[1],
+            }
+            for lang in LANGUAGES
+        },
     }
-    script = (_SCRIPT.replace("__DATA__", json.dumps(data, ensure_ascii=False,
-                                                     separators=(",", ":"))
-                              .replace("</", "<\\/")))
-    return (f"<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
-            f"<title>{html.escape(text('explorer_title', 'sv', year=year))}</title>"
-            f"<style>{_CSS}</style></head><body>"
-            "<header><h1 id='title'></h1><span class='langs'>"
-            "<button data-lang='sv'>Svenska</button><button data-lang='en'>English</button>"
-            "</span></header><p id='about' class='muted'></p><main><section id='left'>"
-            "<input id='q' type='search' autocomplete='off'> <span id='filter'></span>"
-            "<p id='count' class='muted'></p><table id='areas'><thead><tr></tr></thead>"
-            "<tbody></tbody></table></section><aside><p id='hint' class='muted'></p>"
-            f"{municipality_svg(fills, municipality_names())}<p id='legend' class='legend'>"
-            "</p></aside></main>"
-            f"<script>{script}</script></body></html>")
+    script = _SCRIPT.replace(
+        "__DATA__",
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/"),
+    )
+    return (
+        f"<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<title>{html.escape(text('explorer_title', 'sv', year=year))}</title>"
+        f"<style>{_CSS}</style></head><body>"
+        "<header><h1 id='title'></h1><span class='langs'>"
+        "<button data-lang='sv'>Svenska</button><button data-lang='en'>English</button>"
+        "</span></header><p id='about' class='muted'></p><main><section id='left'>"
+        "<input id='q' type='search' autocomplete='off'> <span id='filter'></span>"
+        "<p id='count' class='muted'></p><table id='areas'><thead><tr></tr></thead>"
+        "<tbody></tbody></table></section><aside><p id='hint' class='muted'></p>"
+        f"{municipality_svg(fills, municipality_names())}<p id='legend' class='legend'>"
+        "</p></aside></main>"
+        f"<script>{script}</script></body></html>"
+    )
 
 
 def write_explorer(run: str | Path | xr.DataTree, out: str | Path | None = None) -> Path:
@@ -280,11 +354,12 @@ def write_explorer(run: str | Path | xr.DataTree, out: str | Path | None = None)
         tree = read_run(Path(run), groups=TABLE_GROUPS)
     areas = table_frame(tree, "areas")
     if areas is None:
-        raise FileNotFoundError(f"{run if out is None else out}: the run has no areas to "
-                                "explore")
+        raise FileNotFoundError(f"{run if out is None else out}: the run has no areas to explore")
     path = Path(out) if out is not None else Path(run) / "explorer.html"
-    path.write_text(explorer_page(areas, table_frame(tree, "changes"),
-                                  tree.attrs.get("manifest", {})), encoding="utf-8")
+    path.write_text(
+        explorer_page(areas, table_frame(tree, "changes"), tree.attrs.get("manifest", {})),
+        encoding="utf-8",
+    )
     if not isinstance(run, xr.DataTree):
         from sesindex.manifest import join_run
 

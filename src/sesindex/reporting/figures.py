@@ -7,8 +7,14 @@ Each function takes tidy tables from a run directory and returns a matplotlib Fi
 Examples
 --------
 >>> import pandas as pd
->>> s = pd.DataFrame({"year": [2022, 2023], "mu": [9.1, 9.0], "sigma": [5.5, 5.4],
-...                   **{f"type_{k}": [1, 1] for k in range(1, 6)}})
+>>> s = pd.DataFrame(
+...     {
+...         "year": [2022, 2023],
+...         "mu": [9.1, 9.0],
+...         "sigma": [5.5, 5.4],
+...         **{f"type_{k}": [1, 1] for k in range(1, 6)},
+...     }
+... )
 >>> national_summary(s).axes[0].get_title()
 'National mean and standard deviation of the index'
 """
@@ -93,8 +99,9 @@ def national_summary(summary: pd.DataFrame, lang: str = "en"):
     panels = int(moments) + int(typed)
     if not panels:
         return None
-    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 3.8),
-                             constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, panels, figsize=(5.5 * panels, 3.8), constrained_layout=True, squeeze=False
+    )
     if moments:
         _moments_panel(axes[0, 0], summary, lang)
     if typed:
@@ -117,10 +124,14 @@ def _moments_panel(a, summary: pd.DataFrame, lang: str) -> None:
         if len(summary) == 1:
             _year_ticks(a, summary["year"])
     else:  # a model without the official three indicators has no index
-        a.text(0.5, 0.5, text("fig_no_index", lang), ha="center", va="center",
-               transform=a.transAxes)
-    a.set(title=text("fig_moments", lang), xlabel=text("fig_year", lang),
-          ylabel=text("fig_points", lang))
+        a.text(
+            0.5, 0.5, text("fig_no_index", lang), ha="center", va="center", transform=a.transAxes
+        )
+    a.set(
+        title=text("fig_moments", lang),
+        xlabel=text("fig_year", lang),
+        ylabel=text("fig_points", lang),
+    )
 
 
 def _type_shares_panel(b, summary: pd.DataFrame, lang: str) -> None:
@@ -128,12 +139,22 @@ def _type_shares_panel(b, summary: pd.DataFrame, lang: str) -> None:
     shares = 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     bottom = np.zeros(len(summary))
     for k in range(1, 6):
-        b.bar(summary["year"], shares[:, k - 1], bottom=bottom, color=TYPE_COLOURS[k],
-              edgecolor="grey", linewidth=0.3, label=text("fig_type", lang, k=k))
+        b.bar(
+            summary["year"],
+            shares[:, k - 1],
+            bottom=bottom,
+            color=TYPE_COLOURS[k],
+            edgecolor="grey",
+            linewidth=0.3,
+            label=text("fig_type", lang, k=k),
+        )
         bottom += shares[:, k - 1]
-    b.set(title=text("fig_type_shares", lang), xlabel=text("fig_year", lang),
-          ylabel=text("fig_share_areas", lang),
-          ylim=(0, 100))
+    b.set(
+        title=text("fig_type_shares", lang),
+        xlabel=text("fig_year", lang),
+        ylabel=text("fig_share_areas", lang),
+        ylim=(0, 100),
+    )
     _year_ticks(b, summary["year"])
     # beside the plot, never over the bars
     b.legend(ncol=1, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
@@ -147,8 +168,14 @@ def caterpillar(areas: pd.DataFrame, year: int, value: str = "index", lang: str 
     fig, ax = plt.subplots(figsize=(11, 4), constrained_layout=True)
     x = np.arange(len(d))
     if f"{value}_lo90" in d:
-        ax.fill_between(x, d[f"{value}_lo90"], d[f"{value}_hi90"], color="#9ecae1",
-                        label=text("fig_interval", lang), step="mid")
+        ax.fill_between(
+            x,
+            d[f"{value}_lo90"],
+            d[f"{value}_hi90"],
+            color="#9ecae1",
+            label=text("fig_interval", lang),
+            step="mid",
+        )
     ax.plot(x, d[mean], color="#08519c", lw=1, label=text("fig_estimate", lang))
     if "mu_mean" in d or "mu" in d:
         mu = d["mu_mean" if "mu_mean" in d else "mu"].iloc[0]
@@ -156,11 +183,15 @@ def caterpillar(areas: pd.DataFrame, year: int, value: str = "index", lang: str 
         if np.isfinite(mu):
             for k, ls in zip((-1, 0, 1, 2), (":", "--", ":", ":"), strict=True):
                 ax.axhline(mu + k * sd, color="grey", ls=ls, lw=0.8)
-            ax.text(len(d) * 0.01, mu + 2 * sd, text("fig_type1_from", lang), va="bottom",
-                    fontsize=8)
+            ax.text(
+                len(d) * 0.01, mu + 2 * sd, text("fig_type1_from", lang), va="bottom", fontsize=8
+            )
     what = text("fig_index_axis" if value == "index" else "fig_eta_axis", lang)
-    ax.set(title=text("fig_ranked_index" if value == "index" else "fig_ranked_eta", lang,
-                      year=year), xlabel=text("fig_ranked_x", lang), ylabel=what)
+    ax.set(
+        title=text("fig_ranked_index" if value == "index" else "fig_ranked_eta", lang, year=year),
+        xlabel=text("fig_ranked_x", lang),
+        ylabel=what,
+    )
     ax.legend(loc="upper left")
     return localised(fig, lang)
 
@@ -175,11 +206,21 @@ def type_probabilities(areas: pd.DataFrame, year: int, n: int = 20, lang: str = 
     left = np.zeros(len(d))
     labels = (d["area_code"] + " " + d.get("area_name", "").fillna("").astype(str)).str[:40]
     for k, c in zip(range(1, 6), cols, strict=True):
-        ax.barh(labels, d[c], left=left, color=TYPE_COLOURS[k], edgecolor="grey",
-                linewidth=0.3, label=text("fig_type", lang, k=k))
+        ax.barh(
+            labels,
+            d[c],
+            left=left,
+            color=TYPE_COLOURS[k],
+            edgecolor="grey",
+            linewidth=0.3,
+            label=text("fig_type", lang, k=k),
+        )
         left += d[c].to_numpy()
-    ax.set(title=text("fig_type_probabilities", lang, year=year, n=len(d)),
-           xlabel=text("fig_probability", lang), xlim=(0, 1))
+    ax.set(
+        title=text("fig_type_probabilities", lang, year=year, n=len(d)),
+        xlabel=text("fig_probability", lang),
+        xlim=(0, 1),
+    )
     ax.legend(ncol=5, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08))
     ax.invert_yaxis()
     return localised(fig, lang)
@@ -194,13 +235,24 @@ def change_scatter(changes: pd.DataFrame, rule, lang: str = "en"):
 
     fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
     ax.scatter(changes["dI_mean"], changes[rule.column], s=6, alpha=0.5)
-    for threshold, label, side in ((rule.high, rule.labels[0], "bottom"),
-                                   (rule.low, rule.labels[2], "top")):  # above / below
+    for threshold, label, side in (
+        (rule.high, rule.labels[0], "bottom"),
+        (rule.low, rule.labels[2], "top"),
+    ):  # above / below
         ax.axhline(threshold, color="grey", ls="--", lw=0.8)
-        ax.annotate(verdict(label, lang), (1.0, threshold),
-                    xycoords=("axes fraction", "data"), ha="right", va=side, fontsize=8,
-                    color="grey")
-    ax.set(title=f"{text('fig_change', lang)}: {rule.column}",
-           xlabel=text("fig_change_x", lang), ylabel=textwrap.fill(measures(rule, lang), 40),
-           ylim=(-0.02, 1.02))
+        ax.annotate(
+            verdict(label, lang),
+            (1.0, threshold),
+            xycoords=("axes fraction", "data"),
+            ha="right",
+            va=side,
+            fontsize=8,
+            color="grey",
+        )
+    ax.set(
+        title=f"{text('fig_change', lang)}: {rule.column}",
+        xlabel=text("fig_change_x", lang),
+        ylabel=textwrap.fill(measures(rule, lang), 40),
+        ylim=(-0.02, 1.02),
+    )
     return localised(fig, lang)

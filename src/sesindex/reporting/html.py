@@ -14,8 +14,10 @@ Examples
 >>> from sesindex.index import IndexSpec, compute_index
 >>> from sesindex.reporting.tables import write_area_tables
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> res = compute_index(generate(n_areas=60, years=(2022, 2023), seed=1).dataset,
-...                     IndexSpec(types_over="given_areas"))
+>>> res = compute_index(
+...     generate(n_areas=60, years=(2022, 2023), seed=1).dataset,
+...     IndexSpec(types_over="given_areas"),
+... )
 >>> _ = write_area_tables(res, d)
 >>> [p.name for p in build_reports(d)]
 ['report.html', 'report_en.html']
@@ -98,14 +100,12 @@ def table_html(df: pd.DataFrame, lang: str, places: dict | None = None) -> str:
 
     Examples
     --------
-    >>> table = table_html(pd.DataFrame({"mean": [-1.5], "p_type_1": [0.25]}), "sv",
-    ...                    {"mean": 2})
+    >>> table = table_html(pd.DataFrame({"mean": [-1.5], "p_type_1": [0.25]}), "sv", {"mean": 2})
     >>> "<th>Medelvärde</th>" in table, "<td>-1,50</td>" in table, "<td>0,25</td>" in table
     (True, True, True)
     """
     places = places or {}
-    shown = pd.DataFrame({heading(c, lang): _cells(df[c], lang, places.get(c))
-                          for c in df.columns})
+    shown = pd.DataFrame({heading(c, lang): _cells(df[c], lang, places.get(c)) for c in df.columns})
     return shown.to_html(index=False, border=0, escape=True)
 
 
@@ -129,15 +129,31 @@ def _municipality_view(areas: pd.DataFrame, year: int, lang: str) -> str:
         counts = ""
         if type_col:
             c = g[type_col].value_counts()
-            counts = " · ".join(text("type_count", lang, k=k, n=number(int(c.get(k, 0)), lang))
-                                for k in range(1, 6))
-        cols = [c for c in ("area_code", "area_name", value, f"{status}_lo90", f"{status}_hi90",
-                            type_col, "rank", "rank_lo90", "rank_hi90") if c and c in g]
+            counts = " · ".join(
+                text("type_count", lang, k=k, n=number(int(c.get(k, 0)), lang)) for k in range(1, 6)
+            )
+        cols = [
+            c
+            for c in (
+                "area_code",
+                "area_name",
+                value,
+                f"{status}_lo90",
+                f"{status}_hi90",
+                type_col,
+                "rank",
+                "rank_lo90",
+                "rank_hi90",
+            )
+            if c and c in g
+        ]
         label = f"{names.get(str(code), '?')} ({code})"
         n = text("municipality_areas", lang, n=number(len(g), lang))
-        parts.append(f"<details><summary>{html.escape(label)} — {n}"
-                     f"{' — ' + counts if counts else ''}</summary>"
-                     f"{table_html(g.sort_values(value, ascending=False)[cols], lang)}</details>")
+        parts.append(
+            f"<details><summary>{html.escape(label)} — {n}"
+            f"{' — ' + counts if counts else ''}</summary>"
+            f"{table_html(g.sort_values(value, ascending=False)[cols], lang)}</details>"
+        )
     return "\n".join(parts)
 
 
@@ -150,41 +166,82 @@ def _change_view(changes: pd.DataFrame | None, areas: pd.DataFrame, lang: str) -
         a = areas[areas["year"] == years[-2]].set_index("area_code")
         b = areas[areas["year"] == years[-1]].set_index("area_code")
         moved = (a[col] != b[col]) & (a[col] > 0)
-        return ("<p class='note'>" + text("areas_changed_type", lang,
-                                          changed=number(int(moved.sum()), lang),
-                                          areas=number(len(a), lang), y0=years[-2],
-                                          y1=years[-1])
-                + text("no_uncertainty", lang) + "</p>")
+        return (
+            "<p class='note'>"
+            + text(
+                "areas_changed_type",
+                lang,
+                changed=number(int(moved.sum()), lang),
+                areas=number(len(a), lang),
+                y0=years[-2],
+                y1=years[-1],
+            )
+            + text("no_uncertainty", lang)
+            + "</p>"
+        )
     y0, y1 = changes.attrs.get("years", ("", ""))
     rule = verdict_rule(changes)  # the column it classifies by is the column shown and sorted
     if rule.column not in changes:
         return f"<p class='note'>{text('no_verdict_column', lang, column=rule.column)}</p>"
-    cols = [c for c in ("area_code", "area_name", "type_from", "type_to", "dI_mean",
-                        rule.column, "p_own_change", "p_cut_change") if c in changes]
-    observed = changes[changes["type_from"] != changes["type_to"]] if "type_from" in changes \
-        else changes
-    verdicts = (observed["verdict"] if "verdict" in observed else
-                pd.Series(rule(observed[rule.column]), index=observed.index))
+    cols = [
+        c
+        for c in (
+            "area_code",
+            "area_name",
+            "type_from",
+            "type_to",
+            "dI_mean",
+            rule.column,
+            "p_own_change",
+            "p_cut_change",
+        )
+        if c in changes
+    ]
+    observed = (
+        changes[changes["type_from"] != changes["type_to"]] if "type_from" in changes else changes
+    )
+    verdicts = (
+        observed["verdict"]
+        if "verdict" in observed
+        else pd.Series(rule(observed[rule.column]), index=observed.index)
+    )
     above, between, below = rule.labels
     high = observed[verdicts == above].sort_values(rule.column, ascending=False)
     low = observed[verdicts == below].sort_values(rule.column, ascending=False)
     crossed = int(changes["boundary_changed"].sum()) if "boundary_changed" in changes else 0
-    said = text("verdict_rule_in_words", lang, above=verdict(above, lang),
-                measures=measures(rule, lang), high=number(rule.high, lang, 1),
-                below=verdict(below, lang), low=number(rule.low, lang, 1),
-                between=verdict(between, lang))
-    return ("<p>" + text("changes_verdicts", lang, observed=number(len(observed), lang),
-                         years=y0 and f" ({y0}→{y1})", high=number(len(high), lang),
-                         above=verdict(above, lang), low=number(len(low), lang),
-                         below=verdict(below, lang), rule=html.escape(said))
-            + (text("bootstrap_is_noise", lang) if rule is BOOTSTRAP_VERDICT else "")
-            + (text("boundary_changes", lang, n=number(crossed, lang)) if crossed else "")
-            + text("change_probabilities", lang) + "</p>"
-            + figure_html(figures.change_scatter(observed, rule, lang))
-            + f"<h3>{verdict(above, lang).capitalize()}</h3>"
-            + table_html(high[cols].head(60), lang)
-            + f"<h3>{verdict(below, lang).capitalize()}</h3>"
-            + table_html(low[cols].head(60), lang))
+    said = text(
+        "verdict_rule_in_words",
+        lang,
+        above=verdict(above, lang),
+        measures=measures(rule, lang),
+        high=number(rule.high, lang, 1),
+        below=verdict(below, lang),
+        low=number(rule.low, lang, 1),
+        between=verdict(between, lang),
+    )
+    return (
+        "<p>"
+        + text(
+            "changes_verdicts",
+            lang,
+            observed=number(len(observed), lang),
+            years=y0 and f" ({y0}→{y1})",
+            high=number(len(high), lang),
+            above=verdict(above, lang),
+            low=number(len(low), lang),
+            below=verdict(below, lang),
+            rule=html.escape(said),
+        )
+        + (text("bootstrap_is_noise", lang) if rule is BOOTSTRAP_VERDICT else "")
+        + (text("boundary_changes", lang, n=number(crossed, lang)) if crossed else "")
+        + text("change_probabilities", lang)
+        + "</p>"
+        + figure_html(figures.change_scatter(observed, rule, lang))
+        + f"<h3>{verdict(above, lang).capitalize()}</h3>"
+        + table_html(high[cols].head(60), lang)
+        + f"<h3>{verdict(below, lang).capitalize()}</h3>"
+        + table_html(low[cols].head(60), lang)
+    )
 
 
 def _diagnostics(manifest: dict, lang: str) -> str:
@@ -193,12 +250,15 @@ def _diagnostics(manifest: dict, lang: str) -> str:
     if gate:
         cls = "ok" if gate.get("passed") else "fail"
         said = text("gate_passed" if gate.get("passed") else "gate_failed", lang)
-        parts.append(f"<p class='{cls}'>{said}</p><pre>{html.escape(json.dumps(gate, indent=1))}"
-                     "</pre>")
+        parts.append(
+            f"<p class='{cls}'>{said}</p><pre>{html.escape(json.dumps(gate, indent=1))}</pre>"
+        )
     for key in ("calibration", "agreement", "validation"):
         if key in manifest:
-            parts.append(f"<h3>{text(key, lang)}</h3><pre>"
-                         f"{html.escape(json.dumps(manifest[key], indent=1))}</pre>")
+            parts.append(
+                f"<h3>{text(key, lang)}</h3><pre>"
+                f"{html.escape(json.dumps(manifest[key], indent=1))}</pre>"
+            )
     return "\n".join(parts) or f"<p>{text('no_diagnostics', lang)}</p>"
 
 
@@ -206,8 +266,9 @@ def _diagnostics(manifest: dict, lang: str) -> str:
 REPORT_FILES = {"sv": "report.html", "en": "report_en.html"}
 
 
-def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
-                 boundaries=None, lang: str = "sv") -> Path:
+def build_report(
+    run: str | Path | xr.DataTree, out: str | Path | None = None, boundaries=None, lang: str = "sv"
+) -> Path:
     """Write the report of a run in one language (``"sv"`` or ``"en"``) and return its path.
 
     ``run`` is a run directory (read with :func:`sesindex.runs.read_run`; the report goes
@@ -222,8 +283,9 @@ def build_report(run: str | Path | xr.DataTree, out: str | Path | None = None,
     return build_reports(run, out, boundaries, langs=(lang,))[0]
 
 
-def build_reports(run: str | Path | xr.DataTree, out: str | Path | None = None,
-                  boundaries=None, langs=LANGUAGES) -> list[Path]:
+def build_reports(
+    run: str | Path | xr.DataTree, out: str | Path | None = None, boundaries=None, langs=LANGUAGES
+) -> list[Path]:
     """Write the report of a run in each of ``langs`` (default Swedish and English) and
     return their paths. ``out``: the first language's file (the others beside it, named
     as :data:`REPORT_FILES`), or a directory; default: the run directory. Reports written
@@ -250,8 +312,11 @@ def _write_reports(run, out, boundaries, langs) -> list[Path]:
     if table_frame(tree, "areas") is None and not evaluation:
         raise FileNotFoundError(f"{run or 'the tree'} has no areas: not a sesindex run")
     for lang, path in zip(langs, paths, strict=True):
-        others = {other: paths[i].name if paths[i].parent == path.parent else None
-                  for i, other in enumerate(langs) if other != lang}
+        others = {
+            other: paths[i].name if paths[i].parent == path.parent else None
+            for i, other in enumerate(langs)
+            if other != lang
+        }
         if evaluation:
             from sesindex.reporting.evaluation import build_evaluation_report
 
@@ -270,18 +335,21 @@ def _report_paths(run: Path | None, out, langs) -> list[Path]:
     if out is None or Path(out).is_dir():
         where = Path(out) if out is not None else run
         if where is None:
-            raise ValueError("a run tree that is not in a directory needs out: where to "
-                             "write its report")
+            raise ValueError(
+                "a run tree that is not in a directory needs out: where to write its report"
+            )
         return [where / REPORT_FILES[lang] for lang in langs]
     first = Path(out)
-    return [first] + [first.with_name(f"{first.stem}_{lang}{first.suffix}")
-                      for lang in langs[1:]]
+    return [first] + [first.with_name(f"{first.stem}_{lang}{first.suffix}") for lang in langs[1:]]
 
 
 def language_links(others: dict, lang: str) -> str:
     """Links to the report in the other language (two languages: its name in that one)."""
-    links = [f"<a href='{html.escape(name)}' hreflang='{other}'>"
-             f"{text('other_language', lang)}</a>" for other, name in others.items() if name]
+    links = [
+        f"<a href='{html.escape(name)}' hreflang='{other}'>{text('other_language', lang)}</a>"
+        for other, name in others.items()
+        if name
+    ]
     return f"<p class='muted' style='float:right'>{' · '.join(links)}</p>" if links else ""
 
 
@@ -297,43 +365,57 @@ def _page(tree: xr.DataTree, lang: str, boundaries, others: dict) -> str:
     manifest = tree.attrs["manifest"]
     year = int(areas["year"].max())
     typed = type_column(areas[areas["year"] == year]) is not None
-    sections = [language_links(others, lang)] + _header(manifest, lang,
-                                                   None if typed else year)
+    sections = [language_links(others, lang)] + _header(manifest, lang, None if typed else year)
     if summary is not None:
         national = figures.national_summary(summary, lang)
-        sections += [f"<h2>{text('h_summary', lang)}</h2>",
-                     figure_html(national) if national is not None else "",
-                     table_html(summary, lang)]
+        sections += [
+            f"<h2>{text('h_summary', lang)}</h2>",
+            figure_html(national) if national is not None else "",
+            table_html(summary, lang),
+        ]
     from sesindex.reporting.maps import municipality_map, type_map
 
     municipalities = municipality_map(areas, year, lang)
     if municipalities is not None:
-        sections += [f"<h2>{text('h_municipality_map', lang, year=year)}</h2>",
-                     figure_html(municipalities)]
+        sections += [
+            f"<h2>{text('h_municipality_map', lang, year=year)}</h2>",
+            figure_html(municipalities),
+        ]
     if boundaries is not None and typed:
-        sections += [f"<h2>{text('h_area_map', lang, year=year)}</h2>",
-                     figure_html(type_map(areas, boundaries, year, lang))]
-    sections += [f"<h2>{text('h_ranked', lang, year=year)}</h2>",
-                 figure_html(figures.caterpillar(areas, year, _status(areas), lang))]
+        sections += [
+            f"<h2>{text('h_area_map', lang, year=year)}</h2>",
+            figure_html(type_map(areas, boundaries, year, lang)),
+        ]
+    sections += [
+        f"<h2>{text('h_ranked', lang, year=year)}</h2>",
+        figure_html(figures.caterpillar(areas, year, _status(areas), lang)),
+    ]
     if _status(areas) == "eta":
         sections.append(f"<p class='note'>{text('eta_note', lang)}</p>")
     if "index_lo90" not in areas:
         sections.append(f"<p class='muted'>{text('no_intervals', lang)}</p>")
-    if typed and "p_type_1" in areas and areas.loc[areas["year"] == year,
-                                                   "p_type_1"].notna().any():
-        sections += [f"<h2>{text('h_type_probabilities', lang, year=year)}</h2>",
-                     figure_html(figures.type_probabilities(areas, year, lang=lang))]
-    sections += [f"<h2>{text('h_municipalities', lang, year=year)}</h2>",
-                 _municipality_view(areas, year, lang),
-                 f"<h2>{text('h_change', lang)}</h2>", _change_view(changes, areas, lang),
-                 f"<h2>{text('h_diagnostics', lang)}</h2>", _diagnostics(manifest, lang),
-                 f"<h2>{text('h_method', lang)}</h2>", _method(manifest, lang),
-                 "<p>" + text("area_types", lang,
-                              labels="; ".join(TYPE_LABELS[lang].values())) + "</p>",
-                 _provenance(manifest)]
-    return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>"
-            f"{text('title', lang)}</title><style>{CSS}</style></head><body>"
-            f"{''.join(sections)}</body></html>")
+    if typed and "p_type_1" in areas and areas.loc[areas["year"] == year, "p_type_1"].notna().any():
+        sections += [
+            f"<h2>{text('h_type_probabilities', lang, year=year)}</h2>",
+            figure_html(figures.type_probabilities(areas, year, lang=lang)),
+        ]
+    sections += [
+        f"<h2>{text('h_municipalities', lang, year=year)}</h2>",
+        _municipality_view(areas, year, lang),
+        f"<h2>{text('h_change', lang)}</h2>",
+        _change_view(changes, areas, lang),
+        f"<h2>{text('h_diagnostics', lang)}</h2>",
+        _diagnostics(manifest, lang),
+        f"<h2>{text('h_method', lang)}</h2>",
+        _method(manifest, lang),
+        "<p>" + text("area_types", lang, labels="; ".join(TYPE_LABELS[lang].values())) + "</p>",
+        _provenance(manifest),
+    ]
+    return (
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>"
+        f"{text('title', lang)}</title><style>{CSS}</style></head><body>"
+        f"{''.join(sections)}</body></html>"
+    )
 
 
 def is_synthetic(manifest: dict) -> bool:
@@ -342,8 +424,9 @@ def is_synthetic(manifest: dict) -> bool:
     >>> is_synthetic({"data": "synthetic"}), is_synthetic({"data": "karlstad-tab6586"})
     (True, False)
     """
-    return (str(manifest.get("data", "")).startswith("synthetic")
-            or str(manifest.get("source", "")).startswith("sesindex synthetic"))
+    return str(manifest.get("data", "")).startswith("synthetic") or str(
+        manifest.get("source", "")
+    ).startswith("sesindex synthetic")
 
 
 def source_line(manifest: dict, lang: str) -> str:
@@ -360,8 +443,10 @@ def _method(manifest: dict, lang: str) -> str:
     gate = manifest.get("gate")
     if gate:
         cls = "ok" if gate.get("passed") else "fail"
-        parts.append(f"<p class='{cls}'>"
-                     f"{text('gate_passed' if gate.get('passed') else 'gate_failed', lang)}</p>")
+        parts.append(
+            f"<p class='{cls}'>"
+            f"{text('gate_passed' if gate.get('passed') else 'gate_failed', lang)}</p>"
+        )
     parts.append(f"<p><b>{source_line(manifest, lang)}</b></p>")
     return "".join(parts)
 
@@ -393,12 +478,17 @@ def _header(manifest: dict, lang: str, untyped_year: int | None = None) -> list[
     note, a failed fit gate); with ``untyped_year``, the year shown has no types: the
     note says so, and why (:func:`_untyped_note`).
     """
-    run = text("run_line", lang, command=html.escape(manifest.get("command", "?")),
-               data=html.escape(str(manifest.get("data", "?"))),
-               created=html.escape(str(manifest.get("created", "?"))),
-               written=f"{datetime.now(UTC):%Y-%m-%d %H:%M}")
-    sections = [f"<h1>{text('title', lang)}</h1><p class='muted'>{run} "
-                f"{source_line(manifest, lang)}</p>"]
+    run = text(
+        "run_line",
+        lang,
+        command=html.escape(manifest.get("command", "?")),
+        data=html.escape(str(manifest.get("data", "?"))),
+        created=html.escape(str(manifest.get("created", "?"))),
+        written=f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
+    )
+    sections = [
+        f"<h1>{text('title', lang)}</h1><p class='muted'>{run} {source_line(manifest, lang)}</p>"
+    ]
     note = manifest.get("types_note")
     if untyped_year is not None:
         sections.append(_untyped_note(manifest, untyped_year, lang))
@@ -410,8 +500,7 @@ def _header(manifest: dict, lang: str, untyped_year: int | None = None) -> list[
 
 
 #: The manifest's entries the report's provenance section shows.
-PROVENANCE = ("spec", "inputs", "seed", "model_compiled", "notes", "packages",
-              "timings_seconds")
+PROVENANCE = ("spec", "inputs", "seed", "model_compiled", "notes", "packages", "timings_seconds")
 
 
 def _provenance(manifest: dict) -> str:

@@ -32,17 +32,26 @@ from sesindex.manifest import Timer, manifest_of, save_manifest
 from sesindex.runs import run_tree, with_manifest, write_tables
 
 #: what the demo's intervals are (the publication's "Om data" sheet)
-BOOTSTRAP_INTERVALS = ("90 % intervals from 1,000 parametric bootstrap replicates of each "
-                       "area's binomial noise (sesindex demo, official method)")
+BOOTSTRAP_INTERVALS = (
+    "90 % intervals from 1,000 parametric bootstrap replicates of each "
+    "area's binomial noise (sesindex demo, official method)"
+)
 
 
 def _no_step(label: str):
     return nullcontext()
 
 
-def index_run(loaded, spec=None, *, cutpoints=None, uncertainty_years: int = 0,
-              seed: int | None = None, command: str = "index", step=_no_step
-              ) -> xr.DataTree:
+def index_run(
+    loaded,
+    spec=None,
+    *,
+    cutpoints=None,
+    uncertainty_years: int = 0,
+    seed: int | None = None,
+    command: str = "index",
+    step=_no_step,
+) -> xr.DataTree:
     """The deterministic index of ``loaded`` as one run tree.
 
     Parameters
@@ -82,34 +91,53 @@ def index_run(loaded, spec=None, *, cutpoints=None, uncertainty_years: int = 0,
         from sesindex.uncertainty import bootstrap_uncertainty
 
         years = result["year"].values[-uncertainty_years:]
-        with step(f"bootstrap uncertainty {years[0]}-{years[-1]} (1,000 replicates)"), \
-                timer("bootstrap"):
-            extra, changes = bootstrap_uncertainty(loaded.dataset, spec, years=years,
-                                                   seed=seed or 20240101)
+        with (
+            step(f"bootstrap uncertainty {years[0]}-{years[-1]} (1,000 replicates)"),
+            timer("bootstrap"),
+        ):
+            extra, changes = bootstrap_uncertainty(
+                loaded.dataset, spec, years=years, seed=seed or 20240101
+            )
         areas = areas.merge(extra, on=["area_code", "year"], how="left", validate="1:1")
     published: dict[str, Any] = {}
     if "published_index" in result:
         diff = abs(result["index"] - result["published_index"])
         where = diff.where(diff == diff.max(), drop=True)
-        published = {"largest_difference": float(diff.max()),
-                      "area": str(where["area"].values[0]),
-                      "year": int(where["year"].values[0])}
+        published = {
+            "largest_difference": float(diff.max()),
+            "area": str(where["area"].values[0]),
+            "year": int(where["year"].values[0]),
+        }
     from sesindex.data.io import input_provenance
 
     manifest = manifest_of(
-        command=command, spec=spec.to_dict(), **input_provenance(loaded), seed=seed,
-        timings=timer.seconds, notes=loaded.notes,
+        command=command,
+        spec=spec.to_dict(),
+        **input_provenance(loaded),
+        seed=seed,
+        timings=timer.seconds,
+        notes=loaded.notes,
         types_note=result.attrs.get("types_note", ""),
         types_warnings=list(result.attrs.get("types_warnings") or []),
         source=loaded.dataset.attrs.get("source", loaded.name),
         intervals=BOOTSTRAP_INTERVALS if uncertainty_years else "",
-        **({"recomputed_vs_published": published} if published else {}))
-    return run_tree({"areas": areas, "summary": summary_table(result), "changes": changes},
-                    data=loaded.dataset, manifest=manifest)
+        **({"recomputed_vs_published": published} if published else {}),
+    )
+    return run_tree(
+        {"areas": areas, "summary": summary_table(result), "changes": changes},
+        data=loaded.dataset,
+        manifest=manifest,
+    )
 
 
-def write_index_run(tree: xr.DataTree, out_dir: str | Path, *, loaded=None,
-                    publish: bool = False, report: bool = True) -> list[Path]:
+def write_index_run(
+    tree: xr.DataTree,
+    out_dir: str | Path,
+    *,
+    loaded=None,
+    publish: bool = False,
+    report: bool = True,
+) -> list[Path]:
     """Write an :func:`index_run` tree into ``out_dir``: ``areas.csv`` (and ``.parquet``),
     ``summary.csv``, ``changes.csv``; with ``publish`` the publication of every area and
     year (CSV per language, Excel: :func:`~sesindex.reporting.publish.publish_run`); with
@@ -131,8 +159,12 @@ def write_index_run(tree: xr.DataTree, out_dir: str | Path, *, loaded=None,
         if loaded.truth is not None:
             paths.append(out / "truth.csv")
             loaded.truth.to_csv(paths[-1], index=False, float_format="%.6g")
-    with_manifest(tree, save_manifest(out, manifest, outputs=[p.name for p in paths] + (
-        list(READER_FILES) if report else [])))
+    with_manifest(
+        tree,
+        save_manifest(
+            out, manifest, outputs=[p.name for p in paths] + (list(READER_FILES) if report else [])
+        ),
+    )
     if report:
         paths += write_reader_pages(tree, out)
     return paths

@@ -11,10 +11,17 @@ Examples
 --------
 >>> import json, tempfile, pathlib, pandas as pd
 >>> square = lambda x: [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]]
->>> gj = {"type": "FeatureCollection", "features": [
-...     {"type": "Feature", "properties": {"regso_code": c},
-...      "geometry": {"type": "Polygon", "coordinates": square(i)}}
-...     for i, c in enumerate(["0114R001", "0114R002"])]}
+>>> gj = {
+...     "type": "FeatureCollection",
+...     "features": [
+...         {
+...             "type": "Feature",
+...             "properties": {"regso_code": c},
+...             "geometry": {"type": "Polygon", "coordinates": square(i)},
+...         }
+...         for i, c in enumerate(["0114R001", "0114R002"])
+...     ],
+... }
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "b.geojson"
 >>> _ = path.write_text(json.dumps(gj))
 >>> areas = pd.DataFrame({"area_code": ["0114R001", "0114R002"], "year": 2024, "type": [4, 1]})
@@ -39,13 +46,17 @@ def read_boundaries(path):
     try:
         import geopandas as gpd
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
-        raise ImportError("an area map from a boundary file needs geopandas (the optional "
-                          "maps extra): pip install -e '.[maps]'") from exc
+        raise ImportError(
+            "an area map from a boundary file needs geopandas (the optional "
+            "maps extra): pip install -e '.[maps]'"
+        ) from exc
     gdf = path if isinstance(path, gpd.GeoDataFrame) else gpd.read_file(path)
     col = next((c for c in CODE_COLUMNS if c in gdf.columns), None)
     if col is None:
-        raise ValueError(f"{path}: no area-code column among {list(gdf.columns)}; "
-                         f"expected one of {list(CODE_COLUMNS)}")
+        raise ValueError(
+            f"{path}: no area-code column among {list(gdf.columns)}; "
+            f"expected one of {list(CODE_COLUMNS)}"
+        )
     return gdf.rename(columns={col: "area_code"})[["area_code", "geometry"]]
 
 
@@ -84,11 +95,14 @@ def check_boundary_codes(boundary_codes, area_codes, source="the boundary file")
     unmapped = {c for c in area_codes - boundary_codes if c[:4] in covered}
     problems = []
     if unknown:
-        problems.append(f"{len(unknown)} of its codes are not areas of the run "
-                        f"({_listed(unknown)})")
+        problems.append(
+            f"{len(unknown)} of its codes are not areas of the run ({_listed(unknown)})"
+        )
     if unmapped:
-        problems.append(f"{len(unmapped)} areas of the run in its municipalities have no "
-                        f"boundary ({_listed(unmapped)})")
+        problems.append(
+            f"{len(unmapped)} areas of the run in its municipalities have no "
+            f"boundary ({_listed(unmapped)})"
+        )
     if problems:
         raise ValueError(f"{source} does not match the run's areas: {'; '.join(problems)}")
 
@@ -106,20 +120,43 @@ def type_map(areas: pd.DataFrame, boundaries, year: int, lang: str = "en"):
 
     gdf = read_boundaries(boundaries)
     d = areas[areas["year"] == year]
-    check_boundary_codes(gdf["area_code"], d["area_code"],
-                         boundaries if isinstance(boundaries, (str, Path)) else
-                         "the boundary file")
+    check_boundary_codes(
+        gdf["area_code"],
+        d["area_code"],
+        boundaries if isinstance(boundaries, (str, Path)) else "the boundary file",
+    )
     merged = gdf.merge(d, on="area_code", how="left")
     has_unc = "p_type_differs" in d
-    fig, axes = plt.subplots(1, 2 if has_unc else 1, figsize=(11 if has_unc else 6, 6),
-                             constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        2 if has_unc else 1,
+        figsize=(11 if has_unc else 6, 6),
+        constrained_layout=True,
+        squeeze=False,
+    )
     cmap = ListedColormap([TYPE_COLOURS[k] for k in range(1, 6)])
-    merged.plot(column="type", ax=axes[0, 0], cmap=cmap, vmin=0.5, vmax=5.5,
-                edgecolor="grey", linewidth=0.1, legend=True)
+    merged.plot(
+        column="type",
+        ax=axes[0, 0],
+        cmap=cmap,
+        vmin=0.5,
+        vmax=5.5,
+        edgecolor="grey",
+        linewidth=0.1,
+        legend=True,
+    )
     axes[0, 0].set_title(text("map_area_type", lang, year=year))
     if has_unc:
-        merged.plot(column="p_type_differs", ax=axes[0, 1], cmap="Purples", vmin=0, vmax=1,
-                    legend=True, edgecolor="grey", linewidth=0.1)
+        merged.plot(
+            column="p_type_differs",
+            ax=axes[0, 1],
+            cmap="Purples",
+            vmin=0,
+            vmax=1,
+            legend=True,
+            edgecolor="grey",
+            linewidth=0.1,
+        )
         axes[0, 1].set_title(text("map_p_type_differs", lang, year=year))
     for ax in axes.ravel():
         ax.set_axis_off()
@@ -154,8 +191,9 @@ def decode_wkb(data: bytes) -> list[list]:
         for _ in range(n_rings):
             (n,) = struct.unpack_from(order + "I", data, offset)
             offset += 4
-            rings.append(np.frombuffer(data, dtype=order + "f8", count=2 * n,
-                                       offset=offset).reshape(n, 2))
+            rings.append(
+                np.frombuffer(data, dtype=order + "f8", count=2 * n, offset=offset).reshape(n, 2)
+            )
             offset += 16 * n
         return rings, offset
 
@@ -163,8 +201,7 @@ def decode_wkb(data: bytes) -> list[list]:
     if kind == 3:
         return [polygon(offset, order)[0]]
     if kind != 6:
-        raise ValueError(f"WKB geometry type {kind} is not a 2-D Polygon (3) or "
-                         "MultiPolygon (6)")
+        raise ValueError(f"WKB geometry type {kind} is not a 2-D Polygon (3) or MultiPolygon (6)")
     (n_polygons,) = struct.unpack_from(order + "I", data, offset)
     offset += 4
     polygons = []
@@ -192,16 +229,26 @@ def municipality_boundaries() -> dict[str, list]:
     from sesindex.data.real_bundle import MUNICIPALITIES_FILE, resource
 
     table = pq.read_table(resource(MUNICIPALITIES_FILE), columns=["kommun_kod", "geometry"])
-    return {str(code): decode_wkb(wkb) for code, wkb in
-            zip(table["kommun_kod"].to_pylist(), table["geometry"].to_pylist(), strict=True)}
+    return {
+        str(code): decode_wkb(wkb)
+        for code, wkb in zip(
+            table["kommun_kod"].to_pylist(), table["geometry"].to_pylist(), strict=True
+        )
+    }
 
 
 def municipality_summary(areas: pd.DataFrame, year: int) -> pd.DataFrame:
     """Per municipality: areas, the share in types 1-2 (when the areas have types) and
     the median width of the areas' 90 % index intervals (when the run has intervals).
 
-    >>> a = pd.DataFrame({"area_code": ["0114R001", "0114R002", "1780R001"], "year": 2024,
-    ...                   "municipality_code": ["0114", "0114", "1780"], "type": [1, 4, 3]})
+    >>> a = pd.DataFrame(
+    ...     {
+    ...         "area_code": ["0114R001", "0114R002", "1780R001"],
+    ...         "year": 2024,
+    ...         "municipality_code": ["0114", "0114", "1780"],
+    ...         "type": [1, 4, 3],
+    ...     }
+    ... )
     >>> municipality_summary(a, 2024)["share_type_1_2"].tolist()
     [0.5, 0.0]
     """
@@ -216,7 +263,8 @@ def municipality_summary(areas: pd.DataFrame, year: int) -> pd.DataFrame:
     if type_col is not None:  # no types: no shares (not a map of empty shares)
         typed = d[d[type_col] > 0]
         out["share_type_1_2"] = typed.groupby("municipality_code")[type_col].apply(
-            lambda t: float((t <= 2).mean()))
+            lambda t: float((t <= 2).mean())
+        )
     for status in ("index", "eta"):
         if f"{status}_lo90" in d:
             width = d[f"{status}_hi90"] - d[f"{status}_lo90"]
@@ -239,29 +287,35 @@ def municipality_map(areas: pd.DataFrame, year: int, lang: str = "en"):
     from sesindex.reporting.vocabulary import number, text
 
     summary = municipality_summary(areas, year).set_index("municipality_code")
-    columns = [(c, text(key, lang, year=year)) for c, key in (
-        ("share_type_1_2", "map_share_type_1_2"),
-        ("median_interval_width", "map_interval_width"))
-        if c in summary and summary[c].notna().any()]
+    columns = [
+        (c, text(key, lang, year=year))
+        for c, key in (
+            ("share_type_1_2", "map_share_type_1_2"),
+            ("median_interval_width", "map_interval_width"),
+        )
+        if c in summary and summary[c].notna().any()
+    ]
     if not columns:
         return None
     shapes = municipality_boundaries()
     codes = [code for code, polygons in shapes.items() for _ in polygons]
     rings = [polygon[0] for polygons in shapes.values() for polygon in polygons]
     aspect = 1 / np.cos(np.radians(62))  # degrees of longitude are shorter in Sweden
-    fig, axes = plt.subplots(1, len(columns), figsize=(5.5 * len(columns), 7),
-                             constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(columns), figsize=(5.5 * len(columns), 7), constrained_layout=True, squeeze=False
+    )
     for ax, (col, title) in zip(axes[0], columns, strict=True):
         cmap = plt.get_cmap("Reds" if col.startswith("share") else "Purples").with_extremes(
-            bad="0.92")
+            bad="0.92"
+        )
         values = np.ma.masked_invalid(summary[col].reindex(codes).to_numpy(float))
-        polys = PolyCollection(rings, array=values, cmap=cmap, edgecolors="white",
-                               linewidths=0.2)
+        polys = PolyCollection(rings, array=values, cmap=cmap, edgecolors="white", linewidths=0.2)
         ax.add_collection(polys)
         ax.autoscale_view()
         ax.set_aspect(aspect)
-        fig.colorbar(polys, ax=ax, shrink=0.6, format=FuncFormatter(
-            lambda v, _: number(v, lang, 1)))  # a decimal comma in Swedish
+        fig.colorbar(
+            polys, ax=ax, shrink=0.6, format=FuncFormatter(lambda v, _: number(v, lang, 1))
+        )  # a decimal comma in Swedish
         ax.set_title(title)
         ax.set_axis_off()
     return fig
@@ -287,7 +341,8 @@ def regso_from_deso(deso_file: str | Path, key_file: str | Path):
     mapping = dict(zip(key[key_code], key["regso_code"], strict=True))
     missing = sorted(set(deso[code]) - set(mapping))
     if missing:
-        raise ValueError(f"{len(missing)} DeSO codes of {deso_file} are not in the key: "
-                         f"{missing[:10]}")
+        raise ValueError(
+            f"{len(missing)} DeSO codes of {deso_file} are not in the key: {missing[:10]}"
+        )
     deso["area_code"] = deso[code].map(mapping)
     return deso[["area_code", "geometry"]].dissolve(by="area_code").reset_index()

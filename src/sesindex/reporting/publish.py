@@ -9,8 +9,16 @@ its posterior mean index, most probable type and median rank stand in their plac
 Examples
 --------
 >>> import pandas as pd
->>> df = pd.DataFrame({"area_code": ["0114R001"], "year": [2022], "index": [7.5],
-...                    "type": [4], "p_type_4": [1.0], "fit_ok": [True]})
+>>> df = pd.DataFrame(
+...     {
+...         "area_code": ["0114R001"],
+...         "year": [2022],
+...         "index": [7.5],
+...         "type": [4],
+...         "p_type_4": [1.0],
+...         "fit_ok": [True],
+...     }
+... )
 >>> publish_table(df, "sv").columns.tolist()[:6]
 ['Områdeskod', 'Kommunkod', 'Kommun', 'År', 'Socioekonomiskt index', 'Områdestyp']
 >>> publish_table(df, "en")["Area type (label)"].item()
@@ -40,8 +48,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "year": ("År", "Year"),
     "V1": ("V1 Låg ekonomisk standard (%)", "V1 Low economic standard (%)"),
     "V2": ("V2 Förgymnasial utbildning 20-64 år (%)", "V2 Compulsory education only, 20-64 (%)"),
-    "V3": ("V3 Ekonomiskt bistånd och/eller långtidsarbetslöshet 20-64 år (%)",
-           "V3 Long-term income support and/or unemployment, 20-64 (%)"),
+    "V3": (
+        "V3 Ekonomiskt bistånd och/eller långtidsarbetslöshet 20-64 år (%)",
+        "V3 Long-term income support and/or unemployment, 20-64 (%)",
+    ),
     "index": ("Socioekonomiskt index", "Socioeconomic index"),
     "index_mean": ("Socioekonomiskt index (skattat)", "Socioeconomic index (estimated)"),
     "type": ("Områdestyp", "Area type"),
@@ -55,18 +65,24 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "ses_hi90": ("Status, 90 % intervall övre", "Status, 90% interval upper"),
     "rank_lo90": ("Rang, 90 % intervall nedre", "Rank, 90% interval lower"),
     "rank_hi90": ("Rang, 90 % intervall övre", "Rank, 90% interval upper"),
-    "rank_lo90_joint": ("Rang, simultant 90 % intervall nedre",
-                        "Rank, simultaneous 90% set lower"),
-    "rank_hi90_joint": ("Rang, simultant 90 % intervall övre",
-                        "Rank, simultaneous 90% set upper"),
-    "p_rank_worst5pct": ("Sannolikhet bland de 5 % med högst index",
-                         "Probability of being among the 5% with the highest index"),
-    "p_rank_worst10pct": ("Sannolikhet bland de 10 % med högst index",
-                          "Probability of being among the 10% with the highest index"),
-    "p_rank_worst_type1": ("Sannolikhet bland lika många som i områdestyp 1",
-                           "Probability of being among as many areas as in type 1"),
-    **{f"p_type_{k}": (f"Sannolikhet områdestyp {k}", f"Probability of type {k}")
-       for k in range(1, 6)},
+    "rank_lo90_joint": ("Rang, simultant 90 % intervall nedre", "Rank, simultaneous 90% set lower"),
+    "rank_hi90_joint": ("Rang, simultant 90 % intervall övre", "Rank, simultaneous 90% set upper"),
+    "p_rank_worst5pct": (
+        "Sannolikhet bland de 5 % med högst index",
+        "Probability of being among the 5% with the highest index",
+    ),
+    "p_rank_worst10pct": (
+        "Sannolikhet bland de 10 % med högst index",
+        "Probability of being among the 10% with the highest index",
+    ),
+    "p_rank_worst_type1": (
+        "Sannolikhet bland lika många som i områdestyp 1",
+        "Probability of being among as many areas as in type 1",
+    ),
+    **{
+        f"p_type_{k}": (f"Sannolikhet områdestyp {k}", f"Probability of type {k}")
+        for k in range(1, 6)
+    },
     "published_index": ("Publicerat index (SCB)", "Published index (SCB)"),
     "published_type": ("Publicerad områdestyp (SCB)", "Published area type (SCB)"),
     "fit_ok": ("Modellanpassning godkänd", "Model fit passed"),
@@ -107,16 +123,20 @@ def rounded(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> r = rounded(pd.DataFrame({"index_mean": [7.4567], "rank_lo90": [3.0],
-    ...                           "p_type_1": [0.1234]}))
+    >>> r = rounded(
+    ...     pd.DataFrame({"index_mean": [7.4567], "rank_lo90": [3.0], "p_type_1": [0.1234]})
+    ... )
     >>> r["index_mean"].item(), r["rank_lo90"].item(), r["p_type_1"].item()
     (7.5, 3, 0.12)
     """
     out = df.copy()
     for col in out.columns:
         places = decimals(col)
-        if places is None or not pd.api.types.is_numeric_dtype(out[col]) or \
-                pd.api.types.is_bool_dtype(out[col]):
+        if (
+            places is None
+            or not pd.api.types.is_numeric_dtype(out[col])
+            or pd.api.types.is_bool_dtype(out[col])
+        ):
             continue
         out[col] = out[col].round(places)
         if places == 0 and out[col].notna().all():
@@ -141,16 +161,25 @@ def with_municipalities(areas: pd.DataFrame) -> pd.DataFrame:
 
     out = areas.copy()
     prefix = out["area_code"].astype(str).str.extract(r"^(\d{4})", expand=False)
-    given = (out["municipality_code"] if "municipality_code" in out
-             else pd.Series(pd.NA, index=out.index, dtype=object))
-    code = given.astype(object).where(given.notna(), prefix).map(
-        lambda c: c if pd.isna(c) or isinstance(c, str) else f"{int(c):04d}")
+    given = (
+        out["municipality_code"]
+        if "municipality_code" in out
+        else pd.Series(pd.NA, index=out.index, dtype=object)
+    )
+    code = (
+        given.astype(object)
+        .where(given.notna(), prefix)
+        .map(lambda c: c if pd.isna(c) or isinstance(c, str) else f"{int(c):04d}")
+    )
     if "municipality_code" not in out:
         out.insert(out.columns.get_loc("area_code") + 1, "municipality_code", code)
     else:
         out["municipality_code"] = code
-    out.insert(out.columns.get_loc("municipality_code") + 1, "municipality_name",
-               code.map(municipality_names()))
+    out.insert(
+        out.columns.get_loc("municipality_code") + 1,
+        "municipality_name",
+        code.map(municipality_names()),
+    )
     return out
 
 
@@ -163,9 +192,15 @@ def publication_frame(areas: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> a = pd.DataFrame({"area_code": ["1780R002", "1780R001", "1780R001"],
-    ...                   "year": [2024, 2024, 2023], "type_mode": [0, 4, 3],
-    ...                   "rank_median": [2.0, 1.0, 1.0], "index_mean": [5.04, 7.26, 6.0]})
+    >>> a = pd.DataFrame(
+    ...     {
+    ...         "area_code": ["1780R002", "1780R001", "1780R001"],
+    ...         "year": [2024, 2024, 2023],
+    ...         "type_mode": [0, 4, 3],
+    ...         "rank_median": [2.0, 1.0, 1.0],
+    ...         "index_mean": [5.04, 7.26, 6.0],
+    ...     }
+    ... )
     >>> publication_frame(a).values.tolist()  # doctest: +NORMALIZE_WHITESPACE
     [['1780R001', '1780', 'Karlstad', 2023, 6.0, 3, 1],
      ['1780R001', '1780', 'Karlstad', 2024, 7.3, 4, 1],
@@ -184,15 +219,19 @@ def _is_boolean(values: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(values):
         return True
     known = values.dropna()
-    return values.dtype == object and len(known) > 0 and known.map(
-        lambda v: isinstance(v, bool) or type(v).__name__ == "bool_").all()
+    return (
+        values.dtype == object
+        and len(known) > 0
+        and known.map(lambda v: isinstance(v, bool) or type(v).__name__ == "bool_").all()
+    )
 
 
 def _as_text(values: pd.Series, places: int, lang: str) -> pd.Series:
     """Numbers as text at ``places`` decimals, a decimal comma in Swedish; empty for none."""
     point = "," if lang == "sv" else "."
-    return values.map(lambda v: "" if pd.isna(v) else
-                      f"{float(v) + 0.0:.{places}f}".replace(".", point))
+    return values.map(
+        lambda v: "" if pd.isna(v) else f"{float(v) + 0.0:.{places}f}".replace(".", point)
+    )
 
 
 def _headed(table: pd.DataFrame, lang: str, text: bool) -> pd.DataFrame:
@@ -232,9 +271,15 @@ def _years_with(table: pd.DataFrame, columns) -> list[int]:
     return sorted(int(y) for y in table.loc[table[cols].notna().any(axis=1), "year"].unique())
 
 
-def write_publication(df: pd.DataFrame, out_dir: str | Path, *, source: str,
-                      stem: str = "publication", intervals: str = "",
-                      types_note: str = "") -> list[Path]:
+def write_publication(
+    df: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    source: str,
+    stem: str = "publication",
+    intervals: str = "",
+    types_note: str = "",
+) -> list[Path]:
     """CSV per language and one Excel workbook (sheets Svenska, English, Om data) of
     an area table: every area and year (:func:`publish_table`).
 
@@ -249,15 +294,22 @@ def write_publication(df: pd.DataFrame, out_dir: str | Path, *, source: str,
     out.mkdir(parents=True, exist_ok=True)
     table = publication_frame(df)
     paths = [out / f"{stem}_sv.csv", out / f"{stem}_en.csv", out / f"{stem}.xlsx"]
-    _headed(table, "sv", text=True).to_csv(paths[0], index=False, sep=";",
-                                           encoding="utf-8-sig")
+    _headed(table, "sv", text=True).to_csv(paths[0], index=False, sep=";", encoding="utf-8-sig")
     _headed(table, "en", text=True).to_csv(paths[1], index=False)
     sheets = []
     for name, lang in (("Svenska", "sv"), ("English", "en")):
         sheet = _headed(table, lang, text=False)
         source_of = {COLUMNS[c][_position(lang)]: c for c in table.columns}
-        sheets.append((name, sheet, [_number_format(decimals(source_of[h]))
-                                     if h in source_of else None for h in sheet.columns]))
+        sheets.append(
+            (
+                name,
+                sheet,
+                [
+                    _number_format(decimals(source_of[h])) if h in source_of else None
+                    for h in sheet.columns
+                ],
+            )
+        )
     about = _about(table, source, intervals, types_note)
     write_workbook(paths[2], [*sheets, ("Om data", about, [None])])
     return paths
@@ -285,8 +337,9 @@ def write_workbook(path: str | Path, sheets) -> Path:
     for name, frame, formats in sheets:
         ws = book.create_sheet(name)
         ws.freeze_panes = "A2"
-        columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist()
-                   for c in frame.columns]
+        columns = [
+            frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns
+        ]
         for i, (heading, values) in enumerate(zip(frame.columns, columns, strict=True), start=1):
             width = max(len(str(v)) for v in [heading, *values[:200]] if v is not None)
             ws.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 60)
@@ -319,18 +372,23 @@ def _about(table: pd.DataFrame, source: str, intervals: str, note: str) -> pd.Da
     from sesindex.reporting.vocabulary import types_note
 
     years = _years_with(table, ["year"])
-    uncertain = _years_with(table, [c for c in table if c.endswith(("_lo90", "_hi90"))
-                                   or c.startswith("p_")])
+    uncertain = _years_with(
+        table, [c for c in table if c.endswith(("_lo90", "_hi90")) or c.startswith("p_")]
+    )
     lines = [
         f"Källa / Source: {source}",
         f"År / Years: {', '.join(map(str, years))}",
-        (f"Intervall / Intervals ({', '.join(map(str, uncertain))}): "
-         f"{intervals or '90 %'}" if uncertain else
-         "Inga osäkerhetsintervall / No uncertainty intervals"),
+        (
+            f"Intervall / Intervals ({', '.join(map(str, uncertain))}): {intervals or '90 %'}"
+            if uncertain
+            else "Inga osäkerhetsintervall / No uncertainty intervals"
+        ),
         *([f"Områdestyper: {types_note(note, 'sv')} / Area types: {note}"] if note else []),
-        ("Index och andelar med en decimal, status och sannolikheter med två, år, typer "
-         "och rang som heltal / Index and shares to one decimal, status and probabilities "
-         "to two, years, types and ranks as whole numbers"),
+        (
+            "Index och andelar med en decimal, status och sannolikheter med två, år, typer "
+            "och rang som heltal / Index and shares to one decimal, status and probabilities "
+            "to two, years, types and ranks as whole numbers"
+        ),
         "Ja/Nej = Yes/No; tom cell = värde saknas / empty cell = no value",
         "Högre index = lägre socioekonomisk status / Higher index = lower socioeconomic status",
         *[f"{TYPE_LABELS['sv'][k]} / {TYPE_LABELS['en'][k]}" for k in range(1, 6)],
@@ -367,7 +425,11 @@ def publish_run(tree, out_dir: str | Path, *, stem: str = "publication") -> list
     if areas is None:
         raise ValueError("the run has no areas table to publish")
     manifest = tree.attrs.get("manifest", {})
-    return write_publication(areas, out_dir, stem=stem,
-                             source=manifest.get("source") or manifest.get("data", ""),
-                             intervals=manifest.get("intervals", ""),
-                             types_note=manifest.get("types_note", ""))
+    return write_publication(
+        areas,
+        out_dir,
+        stem=stem,
+        source=manifest.get("source") or manifest.get("data", ""),
+        intervals=manifest.get("intervals", ""),
+        types_note=manifest.get("types_note", ""),
+    )

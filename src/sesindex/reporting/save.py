@@ -32,9 +32,17 @@ import xarray as xr
 from sesindex.runs import check_out, run_directory
 
 
-def save(result, out: str | Path, *, overwrite: bool = False, loaded=None,
-         publish: bool = False, report: bool = True, inputs: dict | None = None,
-         replaces: str | None = None) -> Path:
+def save(
+    result,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    loaded=None,
+    publish: bool = False,
+    report: bool = True,
+    inputs: dict | None = None,
+    replaces: str | None = None,
+) -> Path:
     """Write ``result`` as the run directory ``out``; returns ``out``.
 
     Parameters
@@ -65,10 +73,11 @@ def save(result, out: str | Path, *, overwrite: bool = False, loaded=None,
     -------
     pathlib.Path
     """
-    if isinstance(result, xr.DataTree) and result.attrs.get("command") not in ("index",
-                                                                                "demo"):
-        raise TypeError("save writes an index run's tree; save a fit or an evaluation "
-                        "itself (its FitResult / EvaluationResult), not its tree")
+    if isinstance(result, xr.DataTree) and result.attrs.get("command") not in ("index", "demo"):
+        raise TypeError(
+            "save writes an index run's tree; save a fit or an evaluation "
+            "itself (its FitResult / EvaluationResult), not its tree"
+        )
     check_out(out, overwrite, replaces)
     with run_directory(out) as tmp:
         if isinstance(result, xr.DataTree):

@@ -4,8 +4,9 @@ Examples
 --------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.index import IndexSpec, compute_index
->>> res = compute_index(generate(n_areas=30, years=(2022,), seed=2).dataset,
-...                     IndexSpec(types_over="given_areas"))
+>>> res = compute_index(
+...     generate(n_areas=30, years=(2022,), seed=2).dataset, IndexSpec(types_over="given_areas")
+... )
 >>> list(area_table(res).columns[:6])
 ['area_code', 'area_name', 'municipality_code', 'boundary_version', 'year', 'V1']
 """
@@ -47,8 +48,9 @@ def area_table(result: xr.Dataset) -> pd.DataFrame:
     """Flatten an index result into the published area x year table."""
     rates = result["rate"].to_series().unstack("indicator")
     rates.columns = [str(c) for c in rates.columns]
-    cols = [c for c in ("index", "type", "rank", "published_index", "published_type")
-            if c in result]
+    cols = [
+        c for c in ("index", "type", "rank", "published_index", "published_type") if c in result
+    ]
     df = rates.join(result[cols].to_dataframe())
     df = df.reset_index().rename(columns={"area": "area_code"})
     meta = [c for c in ("area_name", "municipality_code", "boundary_version") if c in df]
@@ -63,8 +65,19 @@ def area_table(result: xr.Dataset) -> pd.DataFrame:
     if "published_type" in df:
         df["published_type_label_en"] = type_label(df["published_type"], "en")
         df["published_type_label_sv"] = type_label(df["published_type"], "sv")
-    ordered = ["area_code", *meta, "year", *inds, "index", "type", "rank", "type_label_en",
-               "type_label_sv", "mu", "sigma"]
+    ordered = [
+        "area_code",
+        *meta,
+        "year",
+        *inds,
+        "index",
+        "type",
+        "rank",
+        "type_label_en",
+        "type_label_sv",
+        "mu",
+        "sigma",
+    ]
     rest = [c for c in df.columns if c not in ordered]
     df = df[[c for c in ordered if c in df] + rest]
     return df.sort_values(["year", "area_code"], ignore_index=True)
@@ -76,11 +89,16 @@ def summary_table(result: xr.Dataset) -> pd.DataFrame:
     rows = []
     for year in result["year"].values:
         t = types[year]
-        rows.append({"year": int(year), "areas": int(result["index"].sel(year=year).count()),
-                     "mu": float(result["mu"].sel(year=year)),
-                     "sigma": float(result["sigma"].sel(year=year)),
-                     **{f"type_{k}": int((t == k).sum()) for k in range(1, 6)},
-                     "untyped": int((t == 0).sum())})
+        rows.append(
+            {
+                "year": int(year),
+                "areas": int(result["index"].sel(year=year).count()),
+                "mu": float(result["mu"].sel(year=year)),
+                "sigma": float(result["sigma"].sel(year=year)),
+                **{f"type_{k}": int((t == k).sum()) for k in range(1, 6)},
+                "untyped": int((t == 0).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 

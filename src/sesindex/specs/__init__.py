@@ -45,5 +45,7 @@ def resolve_spec(name_or_path: str | Path) -> Path:
     packaged = _folder() / f"{path.stem if path.suffix == '.toml' else path.name}.toml"
     if packaged.is_file() and path.parent in (Path("."), Path("models")):
         return packaged
-    raise FileNotFoundError(f"spec {str(name_or_path)!r} is neither a file nor a packaged "
-                            f"spec ({', '.join(packaged_specs())})")
+    raise FileNotFoundError(
+        f"spec {str(name_or_path)!r} is neither a file nor a packaged "
+        f"spec ({', '.join(packaged_specs())})"
+    )

@@ -24,8 +24,7 @@ Examples
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.index import IndexSpec
 >>> ds = generate(n_areas=60, years=(2022, 2023), seed=1).dataset
->>> areas, changes = bootstrap_uncertainty(ds, IndexSpec(types_over="given_areas"),
-...                                         replicates=50)
+>>> areas, changes = bootstrap_uncertainty(ds, IndexSpec(types_over="given_areas"), replicates=50)
 >>> sorted(areas["year"].unique().tolist()), "p_type_1" in areas, len(changes)
 ([2022, 2023], True, 60)
 """
@@ -39,14 +38,34 @@ from sesindex.data.boundary_change import boundary_breaks, mark_boundary_changes
 from sesindex.index.spec import IndexSpec
 from sesindex.uncertainty.draws import BOOTSTRAP_VERDICT
 
-KEEP = ["area_code", "index_mean", "index_se", "index_lo50", "index_hi50", "index_lo90",
-        "index_hi90", "index_lo95", "index_hi95", "rank_median", "rank_lo90", "rank_hi90",
-        *[f"p_type_{k}" for k in range(1, 6)], "type_modal", "p_type_differs"]
+KEEP = [
+    "area_code",
+    "index_mean",
+    "index_se",
+    "index_lo50",
+    "index_hi50",
+    "index_lo90",
+    "index_hi90",
+    "index_lo95",
+    "index_hi95",
+    "rank_median",
+    "rank_lo90",
+    "rank_hi90",
+    *[f"p_type_{k}" for k in range(1, 6)],
+    "type_modal",
+    "p_type_differs",
+]
 
 
-def bootstrap_uncertainty(ds: xr.Dataset, spec: IndexSpec, *, years=None,
-                          replicates: int = 1000, seed: int = 20240101,
-                          delta: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def bootstrap_uncertainty(
+    ds: xr.Dataset,
+    spec: IndexSpec,
+    *,
+    years=None,
+    replicates: int = 1000,
+    seed: int = 20240101,
+    delta: float = 1.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per area-year uncertainty columns, and the change table of the last two years."""
     from sesindex.uncertainty.bootstrap import area_summary, bootstrap_year
 
@@ -59,14 +78,21 @@ def bootstrap_uncertainty(ds: xr.Dataset, spec: IndexSpec, *, years=None,
     areas = pd.concat(rows, ignore_index=True)
     changes = pd.DataFrame()
     if len(years) >= 2:
-        changes = bootstrap_changes(ds, spec, (years[-2], years[-1]), replicates=replicates,
-                                    seed=seed, delta=delta)
+        changes = bootstrap_changes(
+            ds, spec, (years[-2], years[-1]), replicates=replicates, seed=seed, delta=delta
+        )
     return areas, changes
 
 
-def bootstrap_changes(ds: xr.Dataset, spec: IndexSpec, years: tuple[int, int], *,
-                      replicates: int = 1000, seed: int = 20240101,
-                      delta: float = 1.0) -> pd.DataFrame:
+def bootstrap_changes(
+    ds: xr.Dataset,
+    spec: IndexSpec,
+    years: tuple[int, int],
+    *,
+    replicates: int = 1000,
+    seed: int = 20240101,
+    delta: float = 1.0,
+) -> pd.DataFrame:
     """The change table of two years (:func:`.change.change_table`) as ``changes.csv``
     holds it: years and names, ``type_from``/``type_to``, the bootstrap's verdict
     (:data:`.draws.BOOTSTRAP_VERDICT`) and the boundary changes marked.
@@ -75,18 +101,19 @@ def bootstrap_changes(ds: xr.Dataset, spec: IndexSpec, years: tuple[int, int], *
     --------
     >>> from sesindex.data.synthetic import generate
     >>> ds = generate(n_areas=60, years=(2022, 2023), seed=1).dataset
-    >>> ch = bootstrap_changes(ds, IndexSpec(types_over="given_areas"), (2022, 2023),
-    ...                        replicates=50)
+    >>> ch = bootstrap_changes(ds, IndexSpec(types_over="given_areas"), (2022, 2023), replicates=50)
     >>> set(ch["verdict"]) <= {"", "survives noise", "unclear", "within noise"}
     True
     """
     from sesindex.uncertainty.change import change_table
 
     y1, y2 = years
-    changes = change_table(ds, spec, (y1, y2), replicates=replicates, seed=seed,
-                           delta=delta, alpha=0.05, power=0.8)
-    changes = changes.rename(columns={f"type_{y1}": "type_from", f"type_{y2}": "type_to",
-                                      "change": "dI_mean"})
+    changes = change_table(
+        ds, spec, (y1, y2), replicates=replicates, seed=seed, delta=delta, alpha=0.05, power=0.8
+    )
+    changes = changes.rename(
+        columns={f"type_{y1}": "type_from", f"type_{y2}": "type_to", "change": "dI_mean"}
+    )
     changes.insert(1, "year_from", y1)
     changes.insert(2, "year_to", y2)
     names = ds["area_name"].to_series()

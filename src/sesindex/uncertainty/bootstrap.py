@@ -117,8 +117,13 @@ def year_inputs(ds: xr.Dataset, spec: IndexSpec, year: int) -> YearInputs:
     return YearInputs(ds["area"].values, ind, rates, denom, pop)
 
 
-def draw_rates(rate: np.ndarray, denominator: np.ndarray, replicates: int,
-               rng: np.random.Generator, method: str = "parametric") -> np.ndarray:
+def draw_rates(
+    rate: np.ndarray,
+    denominator: np.ndarray,
+    replicates: int,
+    rng: np.random.Generator,
+    method: str = "parametric",
+) -> np.ndarray:
     """Replicate rates in percent, ``(replicates, *rate.shape)``, from observed rates.
 
     ``rate`` is in percent (a count indicator's 100 count / denominator, or a published
@@ -127,7 +132,7 @@ def draw_rates(rate: np.ndarray, denominator: np.ndarray, replicates: int,
     Examples
     --------
     >>> r = draw_rates(np.array([20.0]), np.array([100.0]), 4000, np.random.default_rng(1))
-    >>> round(float(r.mean()), 1), round(float(r.std()), 1)   # 20 and sqrt(.2 * .8 / 100)
+    >>> round(float(r.mean()), 1), round(float(r.std()), 1)  # 20 and sqrt(.2 * .8 / 100)
     (20.0, 4.0)
     """
     size = (replicates, *rate.shape)
@@ -141,22 +146,34 @@ def draw_rates(rate: np.ndarray, denominator: np.ndarray, replicates: int,
     raise ValueError(f"rate scheme {method!r} unknown; choose 'parametric' or 'beta'")
 
 
-def _rate_replicates(inputs: YearInputs, spec: IndexSpec, replicates: int,
-                     rng: np.random.Generator, method: str, fixed: Sequence[str],
-                     chunk: int) -> list[BatchIndex]:
+def _rate_replicates(
+    inputs: YearInputs,
+    spec: IndexSpec,
+    replicates: int,
+    rng: np.random.Generator,
+    method: str,
+    fixed: Sequence[str],
+    chunk: int,
+) -> list[BatchIndex]:
     noisy = [k for k, i in enumerate(inputs.indicators) if i not in fixed]
     parts = []
     for start in range(0, replicates, chunk):
         r = min(chunk, replicates - start)
         rates = np.broadcast_to(inputs.rates, (r, *inputs.rates.shape)).copy()
-        rates[..., noisy] = draw_rates(inputs.rates[:, noisy], inputs.denominator[:, noisy],
-                                       r, rng, method)
+        rates[..., noisy] = draw_rates(
+            inputs.rates[:, noisy], inputs.denominator[:, noisy], r, rng, method
+        )
         parts.append(batch_index(rates, spec, inputs.indicators, population=inputs.population))
     return parts
 
 
-def _area_replicates(observed: BatchIndex, inputs: YearInputs, spec: IndexSpec,
-                     replicates: int, rng: np.random.Generator) -> list[BatchIndex]:
+def _area_replicates(
+    observed: BatchIndex,
+    inputs: YearInputs,
+    spec: IndexSpec,
+    replicates: int,
+    rng: np.random.Generator,
+) -> list[BatchIndex]:
     from sesindex.index.area_type import area_types
     from sesindex.index.arrays import moments
 
@@ -174,9 +191,17 @@ def _area_replicates(observed: BatchIndex, inputs: YearInputs, spec: IndexSpec,
     return [BatchIndex(index, mu, sigma, types, rank)]
 
 
-def bootstrap_year(ds: xr.Dataset, spec: IndexSpec, year: int, *, replicates: int = 1000,
-                   seed: int = 20240101, method: str = "parametric",
-                   fixed_indicators: Sequence[str] = (), chunk: int = 250) -> BootstrapResult:
+def bootstrap_year(
+    ds: xr.Dataset,
+    spec: IndexSpec,
+    year: int,
+    *,
+    replicates: int = 1000,
+    seed: int = 20240101,
+    method: str = "parametric",
+    fixed_indicators: Sequence[str] = (),
+    chunk: int = 250,
+) -> BootstrapResult:
     """Bootstrap replicates of one year's index, mu, sigma, types and ranks.
 
     Seeded from ``(seed, year, method)``; replicates are drawn in chunks of ``chunk`` to
@@ -199,8 +224,9 @@ def bootstrap_year(ds: xr.Dataset, spec: IndexSpec, year: int, *, replicates: in
     if bad:
         raise ValueError(f"only continuous indicators can be held fixed; {bad} are not")
     if method != "areas":
-        require_denominators(ds, [i for i in inputs.indicators if i not in fixed],
-                             f"The {method} bootstrap")
+        require_denominators(
+            ds, [i for i in inputs.indicators if i not in fixed], f"The {method} bootstrap"
+        )
     if spec.moments == "population" and inputs.population is None:
         raise ValueError("population-weighted moments need the first indicator's denominator")
     observed = batch_index(inputs.rates, spec, inputs.indicators, population=inputs.population)
@@ -209,15 +235,17 @@ def bootstrap_year(ds: xr.Dataset, spec: IndexSpec, year: int, *, replicates: in
         parts = _area_replicates(observed, inputs, spec, replicates, rng)
     else:
         parts = _rate_replicates(inputs, spec, replicates, rng, method, fixed, chunk)
-    cat = {f: np.concatenate([getattr(p, f) for p in parts]) for f in
-           ("index", "mu", "sigma", "type", "rank")}
-    pop = inputs.population if inputs.population is not None else np.full(len(inputs.areas),
-                                                                           np.nan)
+    cat = {
+        f: np.concatenate([getattr(p, f) for p in parts])
+        for f in ("index", "mu", "sigma", "type", "rank")
+    }
+    pop = inputs.population if inputs.population is not None else np.full(len(inputs.areas), np.nan)
     return BootstrapResult(method, int(year), inputs.areas, pop, observed, **cat)
 
 
-def area_summary(b: BootstrapResult, levels: Sequence[float] = LEVELS,
-                 published: np.ndarray | None = None) -> pd.DataFrame:
+def area_summary(
+    b: BootstrapResult, levels: Sequence[float] = LEVELS, published: np.ndarray | None = None
+) -> pd.DataFrame:
     """Per area: observed and bootstrap index, intervals, rank interval, type probabilities.
 
     Columns ``index_lo90``/``index_hi90`` (and the other ``levels``) are percentile
@@ -235,13 +263,23 @@ def area_summary(b: BootstrapResult, levels: Sequence[float] = LEVELS,
     """
     obs = b.observed
     fixed_index = b.method == "areas"  # index held at its observed value
-    out = pd.DataFrame({"area_code": b.areas, "population": b.population,
-                        "index_obs": obs.index,
-                        "index_mean": obs.index if fixed_index else b.index.mean(axis=0),
-                        "index_se": 0.0 if fixed_index else b.index.std(axis=0, ddof=1)})
+    out = pd.DataFrame(
+        {
+            "area_code": b.areas,
+            "population": b.population,
+            "index_obs": obs.index,
+            "index_mean": obs.index if fixed_index else b.index.mean(axis=0),
+            "index_se": 0.0 if fixed_index else b.index.std(axis=0, ddof=1),
+        }
+    )
     qs = sorted({q for lv in levels for q in ((1 - lv) / 2, (1 + lv) / 2)})
-    iq = dict(zip(qs, [obs.index] * len(qs) if fixed_index
-                  else np.quantile(b.index, qs, axis=0), strict=True))
+    iq = dict(
+        zip(
+            qs,
+            [obs.index] * len(qs) if fixed_index else np.quantile(b.index, qs, axis=0),
+            strict=True,
+        )
+    )
     rq = dict(zip(qs, np.quantile(b.rank, qs, axis=0), strict=True))
     for lv in levels:
         tag = f"{round(100 * lv)}"
@@ -260,8 +298,9 @@ def area_summary(b: BootstrapResult, levels: Sequence[float] = LEVELS,
     out["type_modal"] = probs.argmax(axis=1) + 1
     out["p_type_differs"] = (b.type != obs.type[None, :]).mean(axis=0)
     cuts = np.array(cut_points(float(obs.mu), float(obs.sigma)))
-    out["distance_to_cut_sd"] = np.min(np.abs(obs.index[:, None] - cuts[None, :]),
-                                       axis=1) / float(obs.sigma)
+    out["distance_to_cut_sd"] = np.min(np.abs(obs.index[:, None] - cuts[None, :]), axis=1) / float(
+        obs.sigma
+    )
     if published is not None:
         out["type_published"] = published
         out["p_differs_published"] = (b.type != published[None, :]).mean(axis=0)
@@ -274,25 +313,33 @@ def year_summary(b: BootstrapResult, table: pd.DataFrame) -> dict:
     Examples
     --------
     >>> from sesindex.data.synthetic import generate
-    >>> b = bootstrap_year(generate(n_areas=40, years=(2022,), seed=1).dataset, IndexSpec(),
-    ...                    2022, replicates=30)
+    >>> b = bootstrap_year(
+    ...     generate(n_areas=40, years=(2022,), seed=1).dataset, IndexSpec(), 2022, replicates=30
+    ... )
     >>> row = year_summary(b, area_summary(b))
     >>> row["replicates"], row["areas"], row["mu_se"] > 0
     (30, 40, True)
     """
-    row = {"method": b.method, "year": b.year, "replicates": b.replicates,
-           "areas": len(b.areas), "mu_obs": float(b.observed.mu),
-           "mu_se": float(b.mu.std(ddof=1)), "sigma_obs": float(b.observed.sigma),
-           "sigma_se": float(b.sigma.std(ddof=1)),
-           "index_se_median": float(table["index_se"].median()),
-           "width_90_median": float((table["index_hi90"] - table["index_lo90"]).median()),
-           "rank_width_90_median": float((table["rank_hi90"] - table["rank_lo90"]).median()),
-           "expected_type_flips": float(table["p_type_differs"].sum()),
-           "share_p_differs_gt_0.2": float((table["p_type_differs"] > 0.2).mean()),
-           "share_p_differs_gt_0.5": float((table["p_type_differs"] > 0.5).mean()),
-           "share_modal_is_observed": float((table["type_modal"] == table["type_obs"]).mean())}
+    row = {
+        "method": b.method,
+        "year": b.year,
+        "replicates": b.replicates,
+        "areas": len(b.areas),
+        "mu_obs": float(b.observed.mu),
+        "mu_se": float(b.mu.std(ddof=1)),
+        "sigma_obs": float(b.observed.sigma),
+        "sigma_se": float(b.sigma.std(ddof=1)),
+        "index_se_median": float(table["index_se"].median()),
+        "width_90_median": float((table["index_hi90"] - table["index_lo90"]).median()),
+        "rank_width_90_median": float((table["rank_hi90"] - table["rank_lo90"]).median()),
+        "expected_type_flips": float(table["p_type_differs"].sum()),
+        "share_p_differs_gt_0.2": float((table["p_type_differs"] > 0.2).mean()),
+        "share_p_differs_gt_0.5": float((table["p_type_differs"] > 0.5).mean()),
+        "share_modal_is_observed": float((table["type_modal"] == table["type_obs"]).mean()),
+    }
     if "p_differs_published" in table:
         row["share_observed_is_published"] = float(
-            (table["type_obs"] == table["type_published"]).mean())
+            (table["type_obs"] == table["type_published"]).mean()
+        )
         row["mean_p_differs_published"] = float(table["p_differs_published"].mean())
     return row

@@ -50,8 +50,7 @@ from sesindex.uncertainty.bootstrap import bootstrap_year, year_inputs
 COMPONENTS = ("own movement", "cut points (mu, sigma)", "both", "no change")
 
 
-def decompose(type_y1: np.ndarray, type_y2: np.ndarray, type_y2_y1_cuts: np.ndarray
-              ) -> list[str]:
+def decompose(type_y1: np.ndarray, type_y2: np.ndarray, type_y2_y1_cuts: np.ndarray) -> list[str]:
     """Which movement explains each type change (year-2 index under year-1 cut points).
 
     ``own movement``: the new index alone, against the old cut points, gives the new
@@ -86,11 +85,12 @@ def linear_coefficients(spec: IndexSpec, rates: np.ndarray) -> np.ndarray:
     >>> linear_coefficients(IndexSpec(), np.ones((4, 3))).tolist()
     [0.3333333333333333, 0.3333333333333333, 0.3333333333333333]
     """
-    if spec.aggregation != "arithmetic" or spec.normalisation not in ("none", "zscore",
-                                                                       "minmax"):
-        raise ValueError("analytic SEs and MDC need a linear index: arithmetic aggregation "
-                         f"of none/zscore/minmax values, not {spec.normalisation}/"
-                         f"{spec.aggregation}")
+    if spec.aggregation != "arithmetic" or spec.normalisation not in ("none", "zscore", "minmax"):
+        raise ValueError(
+            "analytic SEs and MDC need a linear index: arithmetic aggregation "
+            f"of none/zscore/minmax values, not {spec.normalisation}/"
+            f"{spec.aggregation}"
+        )
     j = rates.shape[-1]
     w = np.ones(j) if spec.weights is None else np.asarray(spec.weights, float)
     w = w / w.sum()
@@ -124,17 +124,27 @@ def mdc(se: np.ndarray, alpha: float = 0.05, power: float = 0.8) -> np.ndarray:
     return (norm.ppf(1 - alpha / 2) + norm.ppf(power)) * se
 
 
-def change_table(ds, spec: IndexSpec, years: tuple[int, int], *, replicates: int, seed: int,
-                 delta: float, alpha: float, power: float, method: str = "parametric"
-                 ) -> pd.DataFrame:
+def change_table(
+    ds,
+    spec: IndexSpec,
+    years: tuple[int, int],
+    *,
+    replicates: int,
+    seed: int,
+    delta: float,
+    alpha: float,
+    power: float,
+    method: str = "parametric",
+) -> pd.DataFrame:
     """Per area: change, its SEs, test, bootstrap probabilities, MDC, decomposition.
 
     Examples
     --------
     >>> from sesindex.data.synthetic import generate
     >>> ds = generate(n_areas=40, years=(2022, 2023), seed=1).dataset
-    >>> t = change_table(ds, IndexSpec(), (2022, 2023), replicates=50, seed=1, delta=1.0,
-    ...                  alpha=0.05, power=0.8)
+    >>> t = change_table(
+    ...     ds, IndexSpec(), (2022, 2023), replicates=50, seed=1, delta=1.0, alpha=0.05, power=0.8
+    ... )
     >>> len(t), bool((t["mdc"] > 0).all()), bool(t["p_type_change"].between(0, 1).all())
     (40, True, True)
     """
@@ -147,8 +157,9 @@ def change_table(ds, spec: IndexSpec, years: tuple[int, int], *, replicates: int
     var2 = rate_variance(i2.rates, i2.denominator)
     se = np.sqrt(var1 @ c1**2 + var2 @ c2**2)
     # under no change: the year-1 rates with both years' denominators
-    se0 = np.sqrt((rate_variance(i1.rates, i1.denominator)
-                   + rate_variance(i1.rates, i2.denominator)) @ c2**2)
+    se0 = np.sqrt(
+        (rate_variance(i1.rates, i1.denominator) + rate_variance(i1.rates, i2.denominator)) @ c2**2
+    )
     o1, o2 = b1.observed, b2.observed
     d_obs = o2.index - o1.index
     d_rep = b2.index - b1.index
@@ -160,20 +171,30 @@ def change_table(ds, spec: IndexSpec, years: tuple[int, int], *, replicates: int
     crit = norm.ppf(1 - alpha / 2)
     cross = area_types(o2.index, o1.mu, o1.sigma)
     back = area_types(o1.index, o2.mu, o2.sigma)
-    out = pd.DataFrame({
-        "area_code": b1.areas, "population": b1.population, f"index_{y1}": o1.index,
-        f"index_{y2}": o2.index, "change": d_obs, "se_change": se,
-        "se_change_bootstrap": d_rep.std(axis=0, ddof=1), "z": z,
-        "significant": np.abs(z) > crit,
-        "p_abs_change_gt_delta": (np.abs(d_rep) > delta).mean(axis=0),
-        f"type_{y1}": o1.type, f"type_{y2}": o2.type, "type_changed": o1.type != o2.type,
-        "p_type_change": (t_rep1 != t_rep2).mean(axis=0),
-        "p_survives_noise": np.where(step != 0, (moved == step[None, :]).mean(axis=0),
-                                     np.nan),
-        "p_own_change": (held != t_rep1).mean(axis=0),
-        "p_cut_change": (t_rep2 != held).mean(axis=0),
-        "type_y2_index_y1_cuts": cross, "type_y1_index_y2_cuts": back,
-        "mdc": mdc(se0, alpha, power)})
+    out = pd.DataFrame(
+        {
+            "area_code": b1.areas,
+            "population": b1.population,
+            f"index_{y1}": o1.index,
+            f"index_{y2}": o2.index,
+            "change": d_obs,
+            "se_change": se,
+            "se_change_bootstrap": d_rep.std(axis=0, ddof=1),
+            "z": z,
+            "significant": np.abs(z) > crit,
+            "p_abs_change_gt_delta": (np.abs(d_rep) > delta).mean(axis=0),
+            f"type_{y1}": o1.type,
+            f"type_{y2}": o2.type,
+            "type_changed": o1.type != o2.type,
+            "p_type_change": (t_rep1 != t_rep2).mean(axis=0),
+            "p_survives_noise": np.where(step != 0, (moved == step[None, :]).mean(axis=0), np.nan),
+            "p_own_change": (held != t_rep1).mean(axis=0),
+            "p_cut_change": (t_rep2 != held).mean(axis=0),
+            "type_y2_index_y1_cuts": cross,
+            "type_y1_index_y2_cuts": back,
+            "mdc": mdc(se0, alpha, power),
+        }
+    )
     out["significant_change"] = out["type_changed"] & out["significant"]
     out["component"] = decompose(o1.type, o2.type, cross)
     out.attrs.update(mu=(float(o1.mu), float(o2.mu)), sigma=(float(o1.sigma), float(o2.sigma)))

@@ -9,9 +9,11 @@ Examples
 --------
 >>> import numpy as np, xarray as xr
 >>> rng = np.random.default_rng(0)
->>> ix = xr.DataArray(rng.normal([[5.0], [9.0], [30.0]], 0.5, size=(400, 3, 1)),
-...                   dims=("draw", "area", "year"),
-...                   coords={"area": ["a", "b", "c"], "year": [2022]})
+>>> ix = xr.DataArray(
+...     rng.normal([[5.0], [9.0], [30.0]], 0.5, size=(400, 3, 1)),
+...     dims=("draw", "area", "year"),
+...     coords={"area": ["a", "b", "c"], "year": [2022]},
+... )
 >>> s = summarise_index_draws(ix)
 >>> [round(float(v), 2) for v in s["p_type_1"].sel(year=2022).values]
 [0.0, 0.0, 0.0]
@@ -61,37 +63,51 @@ class VerdictRule:
         """The verdict on each probability; "" where the type did not change (NaN)."""
         p = np.asarray(p, float)
         above, between, below = self.labels
-        return np.where(np.isnan(p), "", np.where(p >= self.high, above,
-                                                   np.where(p < self.low, below, between)))
+        return np.where(
+            np.isnan(p), "", np.where(p >= self.high, above, np.where(p < self.low, below, between))
+        )
 
     @property
     def text(self) -> str:
         """The rule in words, with its thresholds (and what it is not, for the bootstrap)."""
         above, between, below = self.labels
-        return (f"{above}: {self.measures} >= {self.high}; {below}: < {self.low}; "
-                f"otherwise {between}{self.note}")
+        return (
+            f"{above}: {self.measures} >= {self.high}; {below}: < {self.low}; "
+            f"otherwise {between}{self.note}"
+        )
 
 
 #: What each verdict's probability measures, in Swedish and English (by its column).
 MEASURES = {
-    "p_type_change_as_observed": ("P(typen flyttade verkligen som observerat)",
-                                  "P(the type truly moved as observed)"),
-    "p_survives_noise": ("andel bootstrapreplikat där det observerade typbytet består",
-                         "share of bootstrap replicates in which the observed type change "
-                         "persists"),
+    "p_type_change_as_observed": (
+        "P(typen flyttade verkligen som observerat)",
+        "P(the type truly moved as observed)",
+    ),
+    "p_survives_noise": (
+        "andel bootstrapreplikat där det observerade typbytet består",
+        "share of bootstrap replicates in which the observed type change persists",
+    ),
 }
 #: A fit's verdict: the posterior probability that the type truly moved as observed,
 #: calibrated on synthetic truth (benchmarks/verdict_precision.py; docs/validation.md).
 POSTERIOR_VERDICT = VerdictRule(
-    "p_type_change_as_observed", 0.9, 0.5, ("probably real", "uncertain", "probably noise"),
-    MEASURES["p_type_change_as_observed"][1])
+    "p_type_change_as_observed",
+    0.9,
+    0.5,
+    ("probably real", "uncertain", "probably noise"),
+    MEASURES["p_type_change_as_observed"][1],
+)
 #: The bootstrap's verdict: replicates are drawn around the *observed* index, so their
 #: share says whether an observed change stands out from binomial noise, not how likely
 #: the true type changed (true changes are rare; docs/validation.md measures it).
 BOOTSTRAP_VERDICT = VerdictRule(
-    "p_survives_noise", 0.9, 0.5, ("survives noise", "unclear", "within noise"),
+    "p_survives_noise",
+    0.9,
+    0.5,
+    ("survives noise", "unclear", "within noise"),
     MEASURES["p_survives_noise"][1],
-    note="; this is not P(the type truly changed), which needs the model: sesindex fit")
+    note="; this is not P(the type truly changed), which needs the model: sesindex fit",
+)
 
 
 def verdict_rule(changes) -> VerdictRule:
@@ -137,11 +153,18 @@ def joint_rank_set(rank: np.ndarray, level: float = 0.9) -> tuple[np.ndarray, np
     Examples
     --------
     >>> import numpy as np
-    >>> r = np.argsort(np.argsort(np.random.default_rng(0).normal(
-    ...     np.arange(50.0) / 5, 1, (2000, 50)), axis=1), axis=1) + 1
+    >>> r = (
+    ...     np.argsort(
+    ...         np.argsort(
+    ...             np.random.default_rng(0).normal(np.arange(50.0) / 5, 1, (2000, 50)), axis=1
+    ...         ),
+    ...         axis=1,
+    ...     )
+    ...     + 1
+    ... )
     >>> lo, hi = joint_rank_set(r, 0.9)
     >>> inside = ((r >= lo) & (r <= hi)).all(axis=1).mean()
-    >>> marginal = np.quantile(r, .95, 0) - np.quantile(r, .05, 0)
+    >>> marginal = np.quantile(r, 0.95, 0) - np.quantile(r, 0.05, 0)
     >>> bool(inside >= 0.9), bool((hi - lo).mean() > marginal.mean())
     (True, True)
     """
@@ -179,8 +202,7 @@ def rank_cutoffs(rank: np.ndarray, n_type1: float | None = None) -> dict[str, np
     [0.5, 0.5, 0.0, 0.0]
     """
     n = rank.shape[1]
-    out = {f"p_rank_worst{p}pct": (rank <= int(np.ceil(p / 100 * n))).mean(axis=0)
-           for p in (5, 10)}
+    out = {f"p_rank_worst{p}pct": (rank <= int(np.ceil(p / 100 * n))).mean(axis=0) for p in (5, 10)}
     if n_type1 is not None:
         out["p_rank_worst_type1"] = (rank <= int(round(n_type1))).mean(axis=0)
     return out
@@ -195,8 +217,9 @@ def _per_year(typing, values, index: xr.DataArray) -> xr.DataArray:
     return xr.DataArray(values, dims="year", coords={"year": index["year"]})
 
 
-def types_per_draw(index: xr.DataArray, ddof: int = 1, dim: str = "area", typing=None
-                   ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
+def types_per_draw(
+    index: xr.DataArray, ddof: int = 1, dim: str = "area", typing=None
+) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
     """National mu, sigma and the area type in every draw (mu, sigma vary by draw).
 
     ``typing`` (:class:`sesindex.index.cutpoints.Typing`) applies the typing rule: years
@@ -212,8 +235,9 @@ def types_per_draw(index: xr.DataArray, ddof: int = 1, dim: str = "area", typing
     return mu, sigma, types
 
 
-def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | None = None,
-                          ddof: int = 1, typing=None) -> xr.Dataset:
+def summarise_index_draws(
+    index: xr.DataArray, observed_type: xr.DataArray | None = None, ddof: int = 1, typing=None
+) -> xr.Dataset:
     """Per area and year: index mean/intervals, rank intervals, P(type = k), P(type differs).
 
     ``observed_type`` (area, year), when given, adds ``p_type_differs``: the probability
@@ -225,21 +249,28 @@ def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | Non
     """
     mu, sigma, types = types_per_draw(index, ddof, typing=typing)
     out = summarise(index, "index")
-    rank = xr.apply_ufunc(rank_array, index, input_core_dims=[["area"]],
-                          output_core_dims=[["area"]]).transpose(*index.dims)
+    rank = xr.apply_ufunc(
+        rank_array, index, input_core_dims=[["area"]], output_core_dims=[["area"]]
+    ).transpose(*index.dims)
     rq = rank.quantile([0.05, 0.5, 0.95], dim="draw", skipna=False)
     out["rank_median"] = rq.sel(quantile=0.5, drop=True)
     out["rank_lo90"] = rq.sel(quantile=0.05, drop=True)
     out["rank_hi90"] = rq.sel(quantile=0.95, drop=True)
-    joint = [joint_rank_set(rank.sel(year=y).transpose("draw", "area").values)
-             for y in index["year"].values]
+    joint = [
+        joint_rank_set(rank.sel(year=y).transpose("draw", "area").values)
+        for y in index["year"].values
+    ]
     for k, name in enumerate(("rank_lo90_joint", "rank_hi90_joint")):
-        out[name] = xr.DataArray(np.stack([j[k] for j in joint], axis=-1),
-                                 dims=("area", "year"), coords=out["rank_lo90"].coords)
+        out[name] = xr.DataArray(
+            np.stack([j[k] for j in joint], axis=-1),
+            dims=("area", "year"),
+            coords=out["rank_lo90"].coords,
+        )
     n_type1 = (types == 1).sum("area").mean("draw")
     for y in index["year"].values:
-        cut = rank_cutoffs(rank.sel(year=y).transpose("draw", "area").values,
-                           float(n_type1.sel(year=y)))
+        cut = rank_cutoffs(
+            rank.sel(year=y).transpose("draw", "area").values, float(n_type1.sel(year=y))
+        )
         for name, values in cut.items():
             if name not in out:
                 out[name] = xr.full_like(out["rank_lo90"], np.nan, dtype=float)
@@ -264,8 +295,14 @@ def summarise_index_draws(index: xr.DataArray, observed_type: xr.DataArray | Non
     return out
 
 
-def change_draws(index: xr.DataArray, year_from: int, year_to: int, ddof: int = 1,
-                 delta: float = 1.0, typing=None) -> xr.Dataset:
+def change_draws(
+    index: xr.DataArray,
+    year_from: int,
+    year_to: int,
+    ddof: int = 1,
+    delta: float = 1.0,
+    typing=None,
+) -> xr.Dataset:
     """Per area, what changed between two years and why, over draws.
 
     * ``dI_*``: the index change; ``p_abs_change_gt_delta``: P(|dI| > delta points);
@@ -290,10 +327,17 @@ def change_draws(index: xr.DataArray, year_from: int, year_to: int, ddof: int = 
     out["p_type_improves"] = (t1 > t0).mean("draw")
     out["p_type_worsens"] = (t1 < t0).mean("draw")
     if typing is not None:
-        both = bool(typing.typed[typing.years.index(int(year_from))]
-                    and typing.typed[typing.years.index(int(year_to))])
-        for name in ("p_type_change", "p_own_change", "p_cut_change", "p_type_improves",
-                     "p_type_worsens"):
+        both = bool(
+            typing.typed[typing.years.index(int(year_from))]
+            and typing.typed[typing.years.index(int(year_to))]
+        )
+        for name in (
+            "p_type_change",
+            "p_own_change",
+            "p_cut_change",
+            "p_type_improves",
+            "p_type_worsens",
+        ):
             out[name] = out[name].where(both)
     out.attrs.update(year_from=year_from, year_to=year_to, delta=delta)
     return out

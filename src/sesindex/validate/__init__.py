@@ -16,8 +16,7 @@ to its output folder; :func:`run_all` runs every spec of a folder.
 Examples
 --------
 >>> import tempfile
->>> m = run_study({"study": "stability", "n_areas": 60, "years": [2022, 2023]},
-...               tempfile.mkdtemp())
+>>> m = run_study({"study": "stability", "n_areas": 60, "years": [2022, 2023]}, tempfile.mkdtemp())
 >>> m["study"], m["results"]["churn"]["official_type_changes"], "year_pairs.csv" in m["files"]
 ('stability', 253, True)
 """
@@ -64,8 +63,11 @@ def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
     --------
     >>> import tempfile
     >>> from sesindex.data.synthetic import generate
-    >>> m = run_study({"study": "agreement", "years": [2022]}, tempfile.mkdtemp(),
-    ...               data=generate(n_areas=50, years=(2022,), seed=4))
+    >>> m = run_study(
+    ...     {"study": "agreement", "years": [2022]},
+    ...     tempfile.mkdtemp(),
+    ...     data=generate(n_areas=50, years=(2022,), seed=4),
+    ... )
     >>> m["areas"], m["results"]["by_method"]["synthetic_truth"]["spearman"] > 0.9
     (50, True)
     """
@@ -78,8 +80,10 @@ def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
     extra = {}
     if engine is not None and engine.distributed:
         if "engine" not in inspect.signature(module.run).parameters:
-            raise ValueError(f"the {spec.study} study runs in process only (its replicates "
-                             "are vectorised); drop --workers/--scheduler")
+            raise ValueError(
+                f"the {spec.study} study runs in process only (its replicates "
+                "are vectorised); drop --workers/--scheduler"
+            )
         extra["engine"] = engine
     results = module.run(spec, study, out, **extra)
     spec_hash = None
@@ -88,13 +92,24 @@ def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
         spec_hash = "sha256:" + hashlib.sha256(Path(spec.path).read_bytes()).hexdigest()
         inputs[str(spec.path)] = spec_hash
     return write_manifest(
-        out, command=f"validate {spec.path or spec.study}", spec=spec.raw, inputs=inputs,
-        seed=spec.seed, timings={"data": t_data, "total": time.perf_counter() - t0},
-        study=spec.study, title=spec.title, spec_file=spec.path, data=study.label,
-        years=list(spec.years), areas=int(study.dataset.sizes["area"]),
-        reference_method=spec.index.to_dict(), variants=[v.name for v in spec.variants],
-        results=results, output_dir=str(Path(out_dir)),
-        replicates_ran=(engine.describe() if engine is not None else "in process"))
+        out,
+        command=f"validate {spec.path or spec.study}",
+        spec=spec.raw,
+        inputs=inputs,
+        seed=spec.seed,
+        timings={"data": t_data, "total": time.perf_counter() - t0},
+        study=spec.study,
+        title=spec.title,
+        spec_file=spec.path,
+        data=study.label,
+        years=list(spec.years),
+        areas=int(study.dataset.sizes["area"]),
+        reference_method=spec.index.to_dict(),
+        variants=[v.name for v in spec.variants],
+        results=results,
+        output_dir=str(Path(out_dir)),
+        replicates_ran=(engine.describe() if engine is not None else "in process"),
+    )
 
 
 def run_all(validation_dir="validation", out_root="results/validation") -> dict[str, dict]:

@@ -13,7 +13,8 @@ calibration (SBC) of that model is its own study (:mod:`sesindex.validate.sbc`,
 Examples
 --------
 >>> import numpy as np
->>> p = np.array([[0.8, 0.2, 0, 0, 0], [0, 0.5, 0.5, 0, 0]]); truth = np.array([1, 3])
+>>> p = np.array([[0.8, 0.2, 0, 0, 0], [0, 0.5, 0.5, 0, 0]])
+... truth = np.array([1, 3])
 >>> round(brier(p, truth), 3), round(brier(one_hot(np.array([1, 2])), truth), 3)
 (0.29, 1.0)
 >>> coverage(np.array([0.0, 0.0]), np.array([1.0, 1.0]), np.array([0.5, 2.0]))
@@ -88,10 +89,17 @@ def reliability(probs: np.ndarray, truth: np.ndarray, bins: int = 10) -> pd.Data
     y = one_hot(truth).ravel()
     edges = np.linspace(0, 1, bins + 1)
     which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
-    rows = [{"bin_low": edges[b], "bin_high": edges[b + 1], "pairs": int((which == b).sum()),
-             "mean_predicted": float(p[which == b].mean()),
-             "observed_frequency": float(y[which == b].mean())}
-            for b in range(bins) if (which == b).any()]
+    rows = [
+        {
+            "bin_low": edges[b],
+            "bin_high": edges[b + 1],
+            "pairs": int((which == b).sum()),
+            "mean_predicted": float(p[which == b].mean()),
+            "observed_frequency": float(y[which == b].mean()),
+        }
+        for b in range(bins)
+        if (which == b).any()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -100,23 +108,45 @@ def _interval_rows(method, year, lo_hi: dict, truth_index, true_rank, rank_lo_hi
     n = len(truth_index)
     quint = pd.qcut(pop, 5, labels=False, duplicates="drop") if np.isfinite(pop).all() else None
     for level, (lo, hi) in lo_hi.items():
-        rows.append({"method": method, "year": year, "target": "index", "level": level,
-                     "coverage": coverage(lo, hi, truth_index), "areas": n,
-                     "tolerance_3se": binomial_tolerance(level, n)})
+        rows.append(
+            {
+                "method": method,
+                "year": year,
+                "target": "index",
+                "level": level,
+                "coverage": coverage(lo, hi, truth_index),
+                "areas": n,
+                "tolerance_3se": binomial_tolerance(level, n),
+            }
+        )
         if level in rank_lo_hi:
             rlo, rhi = rank_lo_hi[level]
-            rows.append({"method": method, "year": year, "target": "rank", "level": level,
-                         "coverage": coverage(rlo, rhi, true_rank), "areas": n,
-                         "tolerance_3se": binomial_tolerance(level, n)})
+            rows.append(
+                {
+                    "method": method,
+                    "year": year,
+                    "target": "rank",
+                    "level": level,
+                    "coverage": coverage(rlo, rhi, true_rank),
+                    "areas": n,
+                    "tolerance_3se": binomial_tolerance(level, n),
+                }
+            )
         if quint is not None:
             for q in range(int(np.nanmax(quint)) + 1):
                 s = quint == q
-                by_pop.append({"method": method, "year": year, "level": level,
-                               "population_quintile": q + 1,
-                               "population_min": float(pop[s].min()),
-                               "population_max": float(pop[s].max()),
-                               "coverage": coverage(lo[s], hi[s], truth_index[s]),
-                               "areas": int(s.sum())})
+                by_pop.append(
+                    {
+                        "method": method,
+                        "year": year,
+                        "level": level,
+                        "population_quintile": q + 1,
+                        "population_min": float(pop[s].min()),
+                        "population_max": float(pop[s].max()),
+                        "coverage": coverage(lo[s], hi[s], truth_index[s]),
+                        "areas": int(s.sum()),
+                    }
+                )
     return rows, by_pop
 
 
@@ -125,22 +155,33 @@ def _figures(out, cov: pd.DataFrame, by_pop: pd.DataFrame, rel: dict, title: str
     for ax, target in zip(axes, ("index", "rank"), strict=True):
         g = cov[cov["target"] == target]
         for method, h in g.groupby("method", sort=False):
-            ax.errorbar(h["level"], h["coverage"], yerr=h["tolerance_3se"], marker="o",
-                        capsize=3, label=method)
+            ax.errorbar(
+                h["level"],
+                h["coverage"],
+                yerr=h["tolerance_3se"],
+                marker="o",
+                capsize=3,
+                label=method,
+            )
         ax.plot([0.4, 1], [0.4, 1], "k--", lw=0.8, label="nominal")
         ax.set_xlabel("Nominal level of the interval")
         ax.set_ylabel(f"Share of areas whose true {target} is covered")
         ax.set_title(f"{target} intervals")
         ax.legend(fontsize=8)
-    fig.suptitle(f"{title}: coverage of the true {'/'.join(['index', 'rank'])} "
-                 "(bars: ±3 binomial SE)")
+    fig.suptitle(
+        f"{title}: coverage of the true {'/'.join(['index', 'rank'])} (bars: ±3 binomial SE)"
+    )
     out.save(fig, "coverage", "coverage of the true index and rank against the nominal level")
 
     if len(by_pop):
         fig, ax = out.figure()
         for (method, level), h in by_pop.groupby(["method", "level"], sort=False):
-            ax.plot(h["population_quintile"], h["coverage"], marker="o",
-                    label=f"{method} {round(100 * level)}%")
+            ax.plot(
+                h["population_quintile"],
+                h["coverage"],
+                marker="o",
+                label=f"{method} {round(100 * level)}%",
+            )
             ax.axhline(level, color="0.7", lw=0.6, ls=":")
         ax.set_xlabel("Population quintile of the area (1 = smallest)")
         ax.set_ylabel("Coverage of the true index")
@@ -168,47 +209,72 @@ def plot_reliability(out, curves: dict, title: str, description: str) -> None:
 
 def _score_types(rows: dict, method: str, year, probs: np.ndarray, truth: np.ndarray) -> None:
     """One method's type probabilities of one year scored against the true types."""
-    rows["scores"].append({"method": method, "year": year,
-                           "accuracy": float(np.mean(probs.argmax(axis=1) + 1 == truth)),
-                           "brier": brier(probs, truth), "areas": len(truth)})
+    rows["scores"].append(
+        {
+            "method": method,
+            "year": year,
+            "accuracy": float(np.mean(probs.argmax(axis=1) + 1 == truth)),
+            "brier": brier(probs, truth),
+            "areas": len(truth),
+        }
+    )
     rows["reliability"][method] = reliability(probs, truth)
 
 
-def _bootstrap_scores(rows: dict, spec, data, year, replicates: int, levels,
-                      true_index: np.ndarray, true_type: np.ndarray) -> None:
+def _bootstrap_scores(
+    rows: dict,
+    spec,
+    data,
+    year,
+    replicates: int,
+    levels,
+    true_index: np.ndarray,
+    true_type: np.ndarray,
+) -> None:
     """Each bootstrap method's index and rank intervals and type probabilities of one
     year against the truth, then the plug-in observed type's.
     """
     true_rank = competition_ranks(true_index)
     for method in spec.option("methods", ["parametric"]):
-        b = bootstrap_year(data.dataset, spec.index, year, replicates=replicates,
-                           seed=spec.seed, method=method)
+        b = bootstrap_year(
+            data.dataset, spec.index, year, replicates=replicates, seed=spec.seed, method=method
+        )
         s = area_summary(b, levels)
         tag = lambda lv: round(100 * lv)  # noqa: E731
-        lo_hi = {lv: (s[f"index_lo{tag(lv)}"].values, s[f"index_hi{tag(lv)}"].values)
-                 for lv in levels}
-        r_lo_hi = {lv: (s[f"rank_lo{tag(lv)}"].values, s[f"rank_hi{tag(lv)}"].values)
-                   for lv in levels}
-        r, p = _interval_rows(f"bootstrap_{method}", year, lo_hi, true_index, true_rank,
-                              r_lo_hi, b.population)
+        lo_hi = {
+            lv: (s[f"index_lo{tag(lv)}"].values, s[f"index_hi{tag(lv)}"].values) for lv in levels
+        }
+        r_lo_hi = {
+            lv: (s[f"rank_lo{tag(lv)}"].values, s[f"rank_hi{tag(lv)}"].values) for lv in levels
+        }
+        r, p = _interval_rows(
+            f"bootstrap_{method}", year, lo_hi, true_index, true_rank, r_lo_hi, b.population
+        )
         rows["coverage"] += r
         rows["population"] += p
         _score_types(rows, f"bootstrap_{method}", year, b.type_probabilities(), true_type)
     _score_types(rows, "plug_in_observed_type", year, one_hot(b.observed.type), true_type)
 
 
-def _posterior_scores(rows: dict, draws: np.ndarray, year, levels, true_index: np.ndarray,
-                      true_type: np.ndarray) -> None:
+def _posterior_scores(
+    rows: dict, draws: np.ndarray, year, levels, true_index: np.ndarray, true_type: np.ndarray
+) -> None:
     """The posterior's index and rank intervals and type probabilities of one year
     (``draws``: draw x area) against the truth.
     """
-    def bounds(x):
-        return {lv: tuple(np.quantile(x, [(1 - lv) / 2, (1 + lv) / 2], axis=0))
-                for lv in levels}
 
-    r, _ = _interval_rows("bayes_posterior", year, bounds(draws), true_index,
-                          competition_ranks(true_index), bounds(competition_ranks(draws)),
-                          np.full(len(true_index), np.nan))
+    def bounds(x):
+        return {lv: tuple(np.quantile(x, [(1 - lv) / 2, (1 + lv) / 2], axis=0)) for lv in levels}
+
+    r, _ = _interval_rows(
+        "bayes_posterior",
+        year,
+        bounds(draws),
+        true_index,
+        competition_ranks(true_index),
+        bounds(competition_ranks(draws)),
+        np.full(len(true_index), np.nan),
+    )
     rows["coverage"] += r
     mu, sd = moments(draws)
     t = area_types(draws, mu[:, None], sd[:, None])
@@ -225,8 +291,14 @@ def run(spec, data, out) -> dict:
     >>> from sesindex.validate.inputs import load_study_data
     >>> from sesindex.validate.outputs import StudyOutput
     >>> from sesindex.validate.spec import StudySpec
-    >>> spec = StudySpec.from_dict({"study": "calibration", "n_areas": 60, "years": [2022],
-    ...                             "calibration": {"replicates": 40}})
+    >>> spec = StudySpec.from_dict(
+    ...     {
+    ...         "study": "calibration",
+    ...         "n_areas": 60,
+    ...         "years": [2022],
+    ...         "calibration": {"replicates": 40},
+    ...     }
+    ... )
     >>> key = run(spec, load_study_data(spec), StudyOutput(tempfile.mkdtemp()))
     >>> sorted(key["type_scores"])
     ['bootstrap_parametric|2022', 'plug_in_observed_type|2022']
@@ -239,26 +311,42 @@ def run(spec, data, out) -> dict:
     rows: dict = {"coverage": [], "population": [], "scores": [], "reliability": {}}
     key: dict = {"replicates": int(spec.option("replicates", 1000))}
     for yi, year in enumerate(data.years):
-        _bootstrap_scores(rows, spec, data, year, key["replicates"], levels,
-                          true_index[:, yi], true_type[:, yi])
+        _bootstrap_scores(
+            rows, spec, data, year, key["replicates"], levels, true_index[:, yi], true_type[:, yi]
+        )
     draws = study_posterior(spec, data, key)
     if draws is not None:
         for yi, year in enumerate(data.years):
-            _posterior_scores(rows, draws[:, :, yi], year, levels, true_index[:, yi],
-                              true_type[:, yi])
+            _posterior_scores(
+                rows, draws[:, :, yi], year, levels, true_index[:, yi], true_type[:, yi]
+            )
     cov, by_pop, scores = (pd.DataFrame(rows[k]) for k in ("coverage", "population", "scores"))
     rel = rows["reliability"]
-    out.table("coverage", cov, "coverage of the true index and rank by the intervals, with a "
-              "3-binomial-SE tolerance around the nominal level")
+    out.table(
+        "coverage",
+        cov,
+        "coverage of the true index and rank by the intervals, with a "
+        "3-binomial-SE tolerance around the nominal level",
+    )
     if len(by_pop):
         out.table("coverage_by_population", by_pop, "index coverage by population quintile")
-    out.table("type_scores", scores, "accuracy and multi-class Brier score against the true "
-              "type: bootstrap probabilities vs the plug-in observed type")
-    out.table("type_reliability", pd.concat([r.assign(method=m) for m, r in rel.items()]),
-              "binned predicted P(type = k) against the frequency of true type k")
+    out.table(
+        "type_scores",
+        scores,
+        "accuracy and multi-class Brier score against the true "
+        "type: bootstrap probabilities vs the plug-in observed type",
+    )
+    out.table(
+        "type_reliability",
+        pd.concat([r.assign(method=m) for m, r in rel.items()]),
+        "binned predicted P(type = k) against the frequency of true type k",
+    )
     _figures(out, cov, by_pop, rel, spec.title)
-    key["coverage"] = {f"{r.method}|{r.target}|{r.level}|{r.year}": r.coverage
-                       for r in cov.itertuples()}
-    key["type_scores"] = {f"{r.method}|{r.year}": {"accuracy": r.accuracy, "brier": r.brier}
-                          for r in scores.itertuples()}
+    key["coverage"] = {
+        f"{r.method}|{r.target}|{r.level}|{r.year}": r.coverage for r in cov.itertuples()
+    }
+    key["type_scores"] = {
+        f"{r.method}|{r.year}": {"accuracy": r.accuracy, "brier": r.brier}
+        for r in scores.itertuples()
+    }
     return key

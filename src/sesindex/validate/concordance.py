@@ -8,7 +8,8 @@ weighted Cohen's kappa and Bland-Altman limits on standardised scores.
 Examples
 --------
 >>> import numpy as np
->>> a = np.array([1.0, 2.0, 3.0, 4.0, 5.0]); ta = np.array([5, 4, 3, 2, 1])
+>>> a = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+... ta = np.array([5, 4, 3, 2, 1])
 >>> c = compare(a, a, ta, ta)
 >>> c["spearman"], c["kendall"], c["share_same_type"], c["kappa_linear"], c["mean_abs_rank_shift"]
 (1.0, 1.0, 1.0, 1.0, 0.0)
@@ -38,8 +39,9 @@ def deciles(index: np.ndarray) -> np.ndarray:
     return np.where(rank > 0, np.ceil(10 * rank / n), 0).astype(int)
 
 
-def transition_matrix(from_type: np.ndarray, to_type: np.ndarray,
-                      types: tuple[int, ...] = TYPES) -> pd.DataFrame:
+def transition_matrix(
+    from_type: np.ndarray, to_type: np.ndarray, types: tuple[int, ...] = TYPES
+) -> pd.DataFrame:
     """Counts of areas moving from each type (rows) to each type (columns).
 
     Rows sum to the number of areas of each ``from`` type.
@@ -49,8 +51,7 @@ def transition_matrix(from_type: np.ndarray, to_type: np.ndarray,
     >>> transition_matrix(np.array([1, 1, 2]), np.array([1, 2, 2]), (1, 2)).values.tolist()
     [[1, 1], [0, 1]]
     """
-    m = pd.crosstab(pd.Categorical(from_type, types), pd.Categorical(to_type, types),
-                    dropna=False)
+    m = pd.crosstab(pd.Categorical(from_type, types), pd.Categorical(to_type, types), dropna=False)
     m.index.name, m.columns.name = "from_type", "to_type"
     return m.reindex(index=list(types), columns=list(types), fill_value=0)
 
@@ -84,8 +85,12 @@ def bland_altman(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     d = za - zb
     bias, sd = float(np.nanmean(d)), float(np.nanstd(d, ddof=1))
     bias, sd = round(bias, 12) + 0.0, round(sd, 12) + 0.0
-    return {"bias": bias, "sd_difference": sd, "loa_low": bias - 1.96 * sd,
-            "loa_high": bias + 1.96 * sd}
+    return {
+        "bias": bias,
+        "sd_difference": sd,
+        "loa_low": bias - 1.96 * sd,
+        "loa_high": bias + 1.96 * sd,
+    }
 
 
 def standardised(x: np.ndarray) -> np.ndarray:
@@ -99,8 +104,12 @@ def standardised(x: np.ndarray) -> np.ndarray:
     return (x - np.nanmean(x)) / np.nanstd(x, ddof=1)
 
 
-def compare(index_a: np.ndarray, index_b: np.ndarray, type_a: np.ndarray | None = None,
-            type_b: np.ndarray | None = None) -> dict[str, float]:
+def compare(
+    index_a: np.ndarray,
+    index_b: np.ndarray,
+    type_a: np.ndarray | None = None,
+    type_b: np.ndarray | None = None,
+) -> dict[str, float]:
     """Agreement of two indices (and typings) of the same areas, one number per measure.
 
     ``mean_abs_rank_shift`` is in ranks (1 = highest index); ``moves_to_neighbours_only``
@@ -108,28 +117,38 @@ def compare(index_a: np.ndarray, index_b: np.ndarray, type_a: np.ndarray | None 
 
     Examples
     --------
-    >>> c = compare(np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 2.0]),
-    ...             np.array([5, 4, 3]), np.array([5, 3, 4]))
+    >>> c = compare(
+    ...     np.array([1.0, 2.0, 3.0]),
+    ...     np.array([1.0, 3.0, 2.0]),
+    ...     np.array([5, 4, 3]),
+    ...     np.array([5, 3, 4]),
+    ... )
     >>> c["spearman"], c["type_changes"], c["moves_to_neighbours_only"]
     (0.5, 2, True)
     """
     ok = np.isfinite(index_a) & np.isfinite(index_b)
     a, b = index_a[ok], index_b[ok]
     ra, rb = competition_ranks(a), competition_ranks(b)
-    out = {"areas": int(ok.sum()),
-           "spearman": float(spearmanr(a, b).statistic),
-           "kendall": float(kendalltau(a, b).statistic),
-           "mean_abs_rank_shift": float(np.mean(np.abs(ra - rb))),
-           "share_same_decile": float(np.mean(deciles(a) == deciles(b)))}
+    out = {
+        "areas": int(ok.sum()),
+        "spearman": float(spearmanr(a, b).statistic),
+        "kendall": float(kendalltau(a, b).statistic),
+        "mean_abs_rank_shift": float(np.mean(np.abs(ra - rb))),
+        "share_same_decile": float(np.mean(deciles(a) == deciles(b))),
+    }
     if type_a is not None and type_b is not None:
         ta, tb = type_a[ok], type_b[ok]
         typed = (ta > 0) & (tb > 0)
         ta, tb = ta[typed], tb[typed]
         changed = ta != tb
-        out.update({"share_same_type": float(np.mean(~changed)),
-                    "type_changes": int(changed.sum()),
-                    "moves_to_neighbours_only": bool(np.all(np.abs(ta - tb)[changed] <= 1)),
-                    "largest_type_move": int(np.max(np.abs(ta - tb), initial=0)),
-                    "kappa_linear": weighted_kappa(ta, tb, "linear"),
-                    "kappa_quadratic": weighted_kappa(ta, tb, "quadratic")})
+        out.update(
+            {
+                "share_same_type": float(np.mean(~changed)),
+                "type_changes": int(changed.sum()),
+                "moves_to_neighbours_only": bool(np.all(np.abs(ta - tb)[changed] <= 1)),
+                "largest_type_move": int(np.max(np.abs(ta - tb), initial=0)),
+                "kappa_linear": weighted_kappa(ta, tb, "linear"),
+                "kappa_quadratic": weighted_kappa(ta, tb, "quadratic"),
+            }
+        )
     return {k: (round(v, 12) + 0.0 if isinstance(v, float) else v) for k, v in out.items()}

@@ -7,8 +7,9 @@ The real bundle (``data = "sweden-regso-2022"``) carries SCB's published area ty
 Examples
 --------
 >>> from sesindex.validate.spec import StudySpec
->>> d = load_study_data(StudySpec.from_dict({"study": "stability", "n_areas": 40,
-...                                          "years": [2022, 2023]}))
+>>> d = load_study_data(
+...     StudySpec.from_dict({"study": "stability", "n_areas": 40, "years": [2022, 2023]})
+... )
 >>> d.dataset.sizes["area"], list(d.years), d.truth["year"].unique().tolist()
 (40, [2022, 2023], [2022, 2023])
 """
@@ -56,8 +57,7 @@ class StudyData:
         if self.truth is None:
             raise ValueError("this study's data has no truth (only synthetic data has)")
         wide = self.truth.pivot(index="area_code", columns="year", values=column)
-        return wide.reindex(index=self.dataset["area"].values,
-                            columns=list(self.years)).to_numpy()
+        return wide.reindex(index=self.dataset["area"].values, columns=list(self.years)).to_numpy()
 
     def published_type(self) -> np.ndarray | None:
         """SCB's published area type ``(area, year)`` when the data carries it.
@@ -65,15 +65,18 @@ class StudyData:
         Examples
         --------
         >>> from sesindex.validate.spec import StudySpec
-        >>> d = real_data(StudySpec.from_dict({"study": "agreement",
-        ...                                    "data": "sweden-regso-2022"}))
+        >>> d = real_data(StudySpec.from_dict({"study": "agreement", "data": "sweden-regso-2022"}))
         >>> d.published_type().shape, sorted(set(d.published_type().ravel().astype(int).tolist()))
         ((3363, 1), [1, 2, 3, 4, 5])
         """
         if "published_type" not in self.dataset["indicator"].values:
             return None
-        return self.dataset["value"].sel(indicator="published_type").transpose(
-            "area", "year").to_numpy()
+        return (
+            self.dataset["value"]
+            .sel(indicator="published_type")
+            .transpose("area", "year")
+            .to_numpy()
+        )
 
 
 def _file_hash(name: str) -> str:
@@ -87,8 +90,7 @@ def _synthetic(n_areas: int | None, seed: int, config_items: tuple) -> tuple:
 
     options: dict[str, Any] = dict(config_items)
     years = tuple(options.pop("years", range(2011, 2025)))
-    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
-                              for k, v in options.items()}
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
     config = SyntheticConfig(**fields)
     data = generate(n_areas=n_areas, years=years, seed=seed, config=config)
     return data.dataset, data.truth
@@ -113,9 +115,13 @@ def synthetic_data(spec: StudySpec, **overrides) -> StudyData:
         raise ValueError(f"years {missing} are outside the synthetic panel's years")
     ds = ds.sel(year=list(spec.years))
     truth = truth[truth["year"].isin(spec.years)].reset_index(drop=True)
-    label = (f"synthetic ({ds.sizes['area']} areas, seed {spec.seed}"
-             + (f", config {options}" if options else "") + ")")
+    label = (
+        f"synthetic ({ds.sizes['area']} areas, seed {spec.seed}"
+        + (f", config {options}" if options else "")
+        + ")"
+    )
     from sesindex.data.real_bundle import AREAS_FILE
+
     return StudyData(ds, truth, label, {AREAS_FILE: _file_hash(AREAS_FILE)})
 
 
@@ -143,9 +149,12 @@ def real_data(spec: StudySpec) -> StudyData:
     missing = sorted(set(spec.years) - set(int(y) for y in ds["year"].values))
     if missing:
         raise ValueError(f"the real bundle has only year 2022; asked for {missing}")
-    return StudyData(ds.sel(year=list(spec.years)), None,
-                     f"SCB RegSO bundle 2022 ({ATTRIBUTION})",
-                     {f: _file_hash(f) for f in (AREAS_FILE, PANEL_FILE)})
+    return StudyData(
+        ds.sel(year=list(spec.years)),
+        None,
+        f"SCB RegSO bundle 2022 ({ATTRIBUTION})",
+        {f: _file_hash(f) for f in (AREAS_FILE, PANEL_FILE)},
+    )
 
 
 def load_study_data(spec: StudySpec) -> StudyData:
@@ -154,8 +163,9 @@ def load_study_data(spec: StudySpec) -> StudyData:
     Examples
     --------
     >>> from sesindex.validate.spec import StudySpec
-    >>> load_study_data(StudySpec.from_dict({"study": "agreement",
-    ...                                      "data": "sweden-regso-2022"})).years
+    >>> load_study_data(
+    ...     StudySpec.from_dict({"study": "agreement", "data": "sweden-regso-2022"})
+    ... ).years
     (2022,)
     """
     return synthetic_data(spec) if spec.data == "synthetic" else real_data(spec)

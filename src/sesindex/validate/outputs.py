@@ -10,7 +10,8 @@ Examples
 >>> out.table("numbers", pd.DataFrame({"a": [1, 2]})).name
 'numbers.csv'
 >>> fig, ax = out.figure()
->>> _ = ax.plot([0, 1], [0, 1]); out.save(fig, "line").suffix
+>>> _ = ax.plot([0, 1], [0, 1])
+... out.save(fig, "line").suffix
 '.png'
 >>> sorted(out.files)
 ['line.png', 'numbers.csv']
@@ -38,8 +39,9 @@ class StudyOutput:
         self.note = note
         self.files: dict[str, str] = {}
 
-    def table(self, name: str, frame: pd.DataFrame, description: str = "",
-              index: bool = False) -> Path:
+    def table(
+        self, name: str, frame: pd.DataFrame, description: str = "", index: bool = False
+    ) -> Path:
         r"""Write ``frame`` as ``<name>.csv`` (UTF-8, comma separated).
 
         Examples
@@ -84,8 +86,10 @@ class StudyOutput:
             title = ax.get_title()
             if len(title) > width_chars:
                 ax.set_title("\n".join(textwrap.wrap(title, width_chars)))
-            for get, set_, n in ((ax.get_xlabel, ax.set_xlabel, width_chars + 10),
-                                 (ax.get_ylabel, ax.set_ylabel, height_chars)):
+            for get, set_, n in (
+                (ax.get_xlabel, ax.set_xlabel, width_chars + 10),
+                (ax.get_ylabel, ax.set_ylabel, height_chars),
+            ):
                 text = get()
                 if len(text) > n:
                     set_("\n".join(textwrap.wrap(text, n)))
@@ -136,16 +140,30 @@ def plain(value):
     return value
 
 
-def write_manifest(out: StudyOutput, *, command: str, spec: dict, inputs: dict[str, str],
-                   seed: int, timings: dict[str, float], **extra) -> dict:
+def write_manifest(
+    out: StudyOutput,
+    *,
+    command: str,
+    spec: dict,
+    inputs: dict[str, str],
+    seed: int,
+    timings: dict[str, float],
+    **extra,
+) -> dict:
     """The project's ``manifest.json`` (:func:`sesindex.manifest.write_manifest`) for a study,
     with the files written and the versions of the plotting and parallel packages.
 
     Examples
     --------
     >>> import tempfile
-    >>> m = write_manifest(StudyOutput(tempfile.mkdtemp()), command="validate x", spec={},
-    ...                    inputs={}, seed=1, timings={"total": np.float64(0.5)})
+    >>> m = write_manifest(
+    ...     StudyOutput(tempfile.mkdtemp()),
+    ...     command="validate x",
+    ...     spec={},
+    ...     inputs={},
+    ...     seed=1,
+    ...     timings={"total": np.float64(0.5)},
+    ... )
     >>> m["seed"], m["timings_seconds"], "joblib" in m["more_packages"]
     (1, {'total': 0.5}, True)
     """
@@ -158,6 +176,12 @@ def write_manifest(out: StudyOutput, *, command: str, spec: dict, inputs: dict[s
         except PackageNotFoundError:
             more[name] = "not installed"
     files = {**out.files, "manifest.json": "this run's spec, inputs, versions, key numbers"}
-    return project_manifest(out.dir, command=command, spec=plain(spec), inputs=inputs,
-                            seed=seed, timings=plain(timings),
-                            **plain({**extra, "files": files, "more_packages": more}))
+    return project_manifest(
+        out.dir,
+        command=command,
+        spec=plain(spec),
+        inputs=inputs,
+        seed=seed,
+        timings=plain(timings),
+        **plain({**extra, "files": files, "more_packages": more}),
+    )

@@ -35,8 +35,9 @@ def study_posterior(spec, data, key: dict) -> np.ndarray | None:
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> spec = SimpleNamespace(option=lambda name, default=None: "off" if name == "bayes"
-    ...                        else default)
+    >>> spec = SimpleNamespace(
+    ...     option=lambda name, default=None: "off" if name == "bayes" else default
+    ... )
     >>> key = {}
     >>> study_posterior(spec, None, key), key
     (None, {'bayes_skipped': "bayes = 'off' in the spec"})
@@ -44,8 +45,7 @@ def study_posterior(spec, data, key: dict) -> np.ndarray | None:
     if spec.option("bayes", "off") == "off":
         key["bayes_skipped"] = "bayes = 'off' in the spec"
         return None
-    post = posterior_index(data.dataset, seed=spec.seed,
-                           options=spec.option("bayes_options", {}))
+    post = posterior_index(data.dataset, seed=spec.seed, options=spec.option("bayes_options", {}))
     if post.index is None:
         key["bayes_skipped"] = post.reason
     else:
@@ -53,8 +53,7 @@ def study_posterior(spec, data, key: dict) -> np.ndarray | None:
     return post.index
 
 
-def posterior_index(ds: xr.Dataset, *, seed: int, options: dict | None = None
-                    ) -> StudyPosterior:
+def posterior_index(ds: xr.Dataset, *, seed: int, options: dict | None = None) -> StudyPosterior:
     """Posterior draws of the index aligned with ``ds``, or the reason there are none.
 
     Studies of the same data, seed and options share one fit (the last one is kept).
@@ -62,8 +61,9 @@ def posterior_index(ds: xr.Dataset, *, seed: int, options: dict | None = None
     Examples
     --------
     >>> from sesindex.data.synthetic import generate
-    >>> post = posterior_index(generate(n_areas=20, years=(2022,)).dataset, seed=1,
-    ...                        options={"draws": 10})  # doctest: +SKIP
+    >>> post = posterior_index(
+    ...     generate(n_areas=20, years=(2022,)).dataset, seed=1, options={"draws": 10}
+    ... )  # doctest: +SKIP
     >>> (post.index is None) == (post.reason != "")  # doctest: +SKIP
     True
     """
@@ -93,8 +93,11 @@ def dataset_digest(ds: xr.Dataset) -> str:
     for name in sorted(map(str, ds.variables)):
         values = np.asarray(ds[name].values)
         digest.update(f"{name}{values.dtype}{values.shape}".encode())
-        digest.update(values.astype(str).tobytes() if values.dtype == object
-                      else np.ascontiguousarray(values).tobytes())
+        digest.update(
+            values.astype(str).tobytes()
+            if values.dtype == object
+            else np.ascontiguousarray(values).tobytes()
+        )
     return digest.hexdigest()
 
 
@@ -106,14 +109,20 @@ def _fit_index(ds: xr.Dataset, seed: int, options: dict | None) -> StudyPosterio
     except Exception as err:  # a failing model must not take the study down with it
         return StudyPosterior(None, f"sesindex.bayes.fit failed: {type(err).__name__}: {err}")
     if "index" not in fitted.posterior:
-        return StudyPosterior(None, "the fitted model has no posterior 'index' (the "
-                                    "official three indicators are needed)")
+        return StudyPosterior(
+            None,
+            "the fitted model has no posterior 'index' (the official three indicators are needed)",
+        )
     index = fitted.posterior["index"].stack(sample=("chain", "draw"))
     index = index.sel(area=ds["area"].values, year=ds["year"].values)
     draws = index.transpose("sample", "area", "year").to_numpy()
     draws.flags.writeable = False  # shared between the studies that ask for it
     gate = fitted.gate
-    checked = {"fit_ok": bool(gate["passed"]), "checks": gate["checks"],
-               "worst": gate["worst"], "divergences": gate["divergences"],
-               "timings_seconds": fitted.timings}
+    checked = {
+        "fit_ok": bool(gate["passed"]),
+        "checks": gate["checks"],
+        "worst": gate["worst"],
+        "divergences": gate["divergences"],
+        "timings_seconds": fitted.timings,
+    }
     return StudyPosterior(draws, "", checked)

@@ -40,8 +40,7 @@ def choose_bins(replicates: int, draws: int, min_expected: float = 5.0) -> int:
     >>> choose_bins(200, 99), choose_bins(60, 99), choose_bins(10, 99)
     (25, 10, 2)
     """
-    ok = [b for b in range(2, draws + 2) if (draws + 1) % b == 0
-          and replicates / b >= min_expected]
+    ok = [b for b in range(2, draws + 2) if (draws + 1) % b == 0 and replicates / b >= min_expected]
     return max(ok) if ok else 2
 
 
@@ -96,12 +95,21 @@ def uniformity(ranks: pd.DataFrame, draws: int, bins: int) -> pd.DataFrame:
         else:
             chi2, p = np.nan, np.nan
         u = r[np.isfinite(r)] / draws
-        rows.append({"quantity": name, "replicates_used": used, "bins": bins,
-                     "chi2": float(chi2), "df": bins - 1, "p_value": float(p),
-                     "rank_mean": float(u.mean()) if used else np.nan,
-                     "rank_sd": float(u.std(ddof=1)) if used > 1 else np.nan,
-                     "min_bin": int(counts.min()), "max_bin": int(counts.max()),
-                     "counts": " ".join(str(int(c)) for c in counts)})
+        rows.append(
+            {
+                "quantity": name,
+                "replicates_used": used,
+                "bins": bins,
+                "chi2": float(chi2),
+                "df": bins - 1,
+                "p_value": float(p),
+                "rank_mean": float(u.mean()) if used else np.nan,
+                "rank_sd": float(u.std(ddof=1)) if used > 1 else np.nan,
+                "min_bin": int(counts.min()),
+                "max_bin": int(counts.max()),
+                "counts": " ".join(str(int(c)) for c in counts),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -130,16 +138,23 @@ def overall(table: pd.DataFrame, alpha: float = 0.01) -> dict:
         if p[j] > alpha / (k - i):
             break
         rejected.append(str(t["quantity"].iloc[j]))
-    return {"quantities": k, "alpha": alpha, "min_p": float(p.min()),
-            "min_p_quantity": str(t["quantity"].iloc[int(order[0])]),
-            "bonferroni_p": float(min(1.0, k * p.min())), "holm_rejected": rejected,
-            "below_alpha": int((p < alpha).sum()), "expected_below_alpha": alpha * k,
-            "ks_p": float(stats.kstest(p, "uniform").pvalue),
-            "rejects_uniformity": bool(min(1.0, k * p.min()) < alpha)}
+    return {
+        "quantities": k,
+        "alpha": alpha,
+        "min_p": float(p.min()),
+        "min_p_quantity": str(t["quantity"].iloc[int(order[0])]),
+        "bonferroni_p": float(min(1.0, k * p.min())),
+        "holm_rejected": rejected,
+        "below_alpha": int((p < alpha).sum()),
+        "expected_below_alpha": alpha * k,
+        "ks_p": float(stats.kstest(p, "uniform").pvalue),
+        "rejects_uniformity": bool(min(1.0, k * p.min()) < alpha),
+    }
 
 
-def detectable_miscalibration(replicates: int, bins: int, quantities: int,
-                              alpha: float = 0.01, power: float = 0.8) -> dict:
+def detectable_miscalibration(
+    replicates: int, bins: int, quantities: int, alpha: float = 0.01, power: float = 0.8
+) -> dict:
     """The miscalibrations a chi-square rank test detects with probability ``power``.
 
     At family level ``alpha`` over ``quantities`` (Bonferroni: each test at alpha / K)
@@ -176,10 +191,15 @@ def detectable_miscalibration(replicates: int, bins: int, quantities: int,
     def width(c):
         return test_power(stats.norm.cdf(edges * c)) - power
 
-    return {"replicates": replicates, "bins": bins, "quantities": quantities,
-            "alpha": alpha, "power": power,
-            "shift_sd": round(brentq(shift, 1e-6, 5.0), 3) if shift(5.0) > 0 else None,
-            "width_ratio_narrow": round(brentq(width, 1.0 - 1e-6, 0.05), 3)
-            if width(0.05) > 0 else None,
-            "width_ratio_wide": round(brentq(width, 1.0 + 1e-6, 20.0), 3)
-            if width(20.0) > 0 else None}
+    return {
+        "replicates": replicates,
+        "bins": bins,
+        "quantities": quantities,
+        "alpha": alpha,
+        "power": power,
+        "shift_sd": round(brentq(shift, 1e-6, 5.0), 3) if shift(5.0) > 0 else None,
+        "width_ratio_narrow": round(brentq(width, 1.0 - 1e-6, 0.05), 3)
+        if width(0.05) > 0
+        else None,
+        "width_ratio_wide": round(brentq(width, 1.0 + 1e-6, 20.0), 3) if width(20.0) > 0 else None,
+    }

@@ -46,8 +46,9 @@ class Engine:
 
     def __post_init__(self):
         if self.workers is not None and self.scheduler is not None:
-            raise ValueError("give --workers (a local cluster) or --scheduler (an existing "
-                             "one), not both")
+            raise ValueError(
+                "give --workers (a local cluster) or --scheduler (an existing one), not both"
+            )
         if self.workers is not None and self.workers < 1:
             raise ValueError(f"--workers must be at least 1 (got {self.workers})")
 
@@ -76,8 +77,9 @@ class ReplicateError:
         return self.message
 
 
-def _in_process(fn: Callable[[Any], Result], jobs: list, retries: int
-                ) -> Iterator[tuple[int, Result | ReplicateError]]:
+def _in_process(
+    fn: Callable[[Any], Result], jobs: list, retries: int
+) -> Iterator[tuple[int, Result | ReplicateError]]:
     for i, job in enumerate(jobs):
         for attempt in range(retries + 1):
             try:
@@ -116,8 +118,11 @@ def compile_directory() -> str:
     if "pytensor" in sys.modules:
         return str(sys.modules["pytensor"].config.compiledir)
     flags = [f for f in os.environ.get("PYTENSOR_FLAGS", "").split(",") if f]
-    chosen = [f.split("=", 1)[1] for f in flags
-              if f.split("=", 1)[0].strip() in ("compiledir", "base_compiledir")]
+    chosen = [
+        f.split("=", 1)[1]
+        for f in flags
+        if f.split("=", 1)[0].strip() in ("compiledir", "base_compiledir")
+    ]
     if chosen:
         return chosen[-1]
     path = os.path.join(tempfile.gettempdir(), "sesindex-pytensor", socket.gethostname())
@@ -145,20 +150,28 @@ def _client(engine: Engine):
 
     if engine.scheduler:
         return Client(engine.scheduler), None
-    cluster = LocalCluster(n_workers=engine.workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, host="127.0.0.1")
+    cluster = LocalCluster(
+        n_workers=engine.workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        host="127.0.0.1",
+    )
     return Client(cluster), cluster
 
 
-def _on_dask(fn: Callable[[Any], Result], jobs: list, engine: Engine
-             ) -> Iterator[tuple[int, Result | ReplicateError]]:
+def _on_dask(
+    fn: Callable[[Any], Result], jobs: list, engine: Engine
+) -> Iterator[tuple[int, Result | ReplicateError]]:
     from distributed import as_completed
 
     client, cluster = _client(engine)
     try:
         client.register_plugin(_compile_directory_plugin())
-        futures = {client.submit(fn, job, pure=False, retries=engine.retries): i
-                   for i, job in enumerate(jobs)}
+        futures = {
+            client.submit(fn, job, pure=False, retries=engine.retries): i
+            for i, job in enumerate(jobs)
+        }
         for future in as_completed(futures):
             i = futures[future]
             try:
@@ -171,8 +184,9 @@ def _on_dask(fn: Callable[[Any], Result], jobs: list, engine: Engine
             cluster.close()
 
 
-def map_replicates(fn: Callable[[Any], Result], jobs: Iterable, engine: Engine | None = None
-                   ) -> Iterator[tuple[int, Result | ReplicateError]]:
+def map_replicates(
+    fn: Callable[[Any], Result], jobs: Iterable, engine: Engine | None = None
+) -> Iterator[tuple[int, Result | ReplicateError]]:
     """``(position, fn(job))`` for every job, as each finishes (see the module).
 
     Examples

@@ -46,8 +46,9 @@ from sesindex.validate.sbc_replicates import DEFAULTS, SBCResult, run_sbc
 __all__ = ["DEFAULTS", "SBCResult", "run", "run_sbc", "summarise"]
 
 
-def summarise(res: SBCResult, bins: int | None = None, alpha: float = 0.01,
-              shift_sd: float = 0.0) -> tuple[pd.DataFrame, dict]:
+def summarise(
+    res: SBCResult, bins: int | None = None, alpha: float = 0.01, shift_sd: float = 0.0
+) -> tuple[pd.DataFrame, dict]:
     """Uniformity table and family summary of ``res`` (``shift_sd``: negative control)."""
     ok = int((res.replicates["status"] == "ok").sum())
     bins = bins or choose_bins(ok, res.n_draws)
@@ -70,9 +71,20 @@ def run(spec, data, out, engine=None) -> dict:
     >>> from sesindex.validate.inputs import load_study_data
     >>> from sesindex.validate.outputs import StudyOutput
     >>> from sesindex.validate.spec import StudySpec
-    >>> spec = StudySpec.from_dict({"study": "sbc", "n_areas": 12, "years": [2022],
-    ...     "sbc": {"tune": 100, "draws": 50, "posterior_draws": 19, "municipalities": 3,
-    ...             "designs": [{"name": "one", "years": [2022], "replicates": 10}]}})
+    >>> spec = StudySpec.from_dict(
+    ...     {
+    ...         "study": "sbc",
+    ...         "n_areas": 12,
+    ...         "years": [2022],
+    ...         "sbc": {
+    ...             "tune": 100,
+    ...             "draws": 50,
+    ...             "posterior_draws": 19,
+    ...             "municipalities": 3,
+    ...             "designs": [{"name": "one", "years": [2022], "replicates": 10}],
+    ...         },
+    ...     }
+    ... )
     >>> key = run(spec, load_study_data(spec), StudyOutput(tempfile.mkdtemp()))
     ... # doctest: +SKIP
     >>> key["designs"]["one"]["replicates_ok"]  # doctest: +SKIP
@@ -85,8 +97,9 @@ def run(spec, data, out, engine=None) -> dict:
     indicators = list(spec.option("indicators", ["V1", "V2", "V3"]))
     alpha = float(spec.option("alpha", 0.01))
     shift = float(spec.option("control_shift_sd", DEFAULTS["control_shift_sd"]))
-    designs = spec.option("designs") or [{"name": "single_year", "years": [spec.years[0]],
-                                          "replicates": 100}]
+    designs = spec.option("designs") or [
+        {"name": "single_year", "years": [spec.years[0]], "replicates": 100}
+    ]
     sampler = {k: spec.option(k) for k in DEFAULTS if spec.option(k) is not None}
     key: dict = {"designs": {}}
     tables, logs = [], []
@@ -94,12 +107,19 @@ def run(spec, data, out, engine=None) -> dict:
         name, years = d["name"], [int(y) for y in d["years"]]
         inputs = model_inputs(data.dataset, indicators, years=years)
         template = assign_municipalities(
-            inputs, int(d.get("municipalities", spec.option("municipalities", 8))), spec.seed)
+            inputs, int(d.get("municipalities", spec.option("municipalities", 8))), spec.seed
+        )
         model = load_model_spec(d["model"]) if d.get("model") else None
-        res = run_sbc(template, replicates=int(d["replicates"]), seed=spec.seed + 1000 * i,
-                      name=name, options={**sampler, **d.get("options", {})}, model=model,
-                      progress=print if spec.option("progress", False) else None,
-                      engine=engine)
+        res = run_sbc(
+            template,
+            replicates=int(d["replicates"]),
+            seed=spec.seed + 1000 * i,
+            name=name,
+            options={**sampler, **d.get("options", {})},
+            model=model,
+            progress=print if spec.option("progress", False) else None,
+            engine=engine,
+        )
         ok = int((res.replicates["status"] == "ok").sum())
         bins = int(d.get("bins") or choose_bins(ok, res.n_draws))
         table, summary = summarise(res, bins, alpha)
@@ -109,27 +129,43 @@ def run(spec, data, out, engine=None) -> dict:
         _write_design(out, res, name, bins, shift, spec.title)
         logs.append(res.replicates)
         key["designs"][name] = {
-            **_design_key(res, ok, power), "bins": bins,
+            **_design_key(res, ok, power),
+            "bins": bins,
             "p_values": dict(zip(table["quantity"], table["p_value"], strict=True)),
-            "uniformity": summary, "negative_control": control_summary}
+            "uniformity": summary,
+            "negative_control": control_summary,
+        }
     both = pd.concat(tables, ignore_index=True)
-    out.table("uniformity", both, "per design and quantity: chi-square test of uniform "
-              f"ranks, rank mean/sd; kind = sbc, or shift_{shift:g}sd: the negative control "
-              f"(posterior draws shifted by +{shift:g} posterior sd)")
-    out.table("replicates", pd.concat(logs, ignore_index=True),
-              "per replicate: seeds, status and error, divergences, smallest bulk ESS, "
-              "largest R-hat, mean leapfrog steps, seconds")
+    out.table(
+        "uniformity",
+        both,
+        "per design and quantity: chi-square test of uniform "
+        f"ranks, rank mean/sd; kind = sbc, or shift_{shift:g}sd: the negative control "
+        f"(posterior draws shifted by +{shift:g} posterior sd)",
+    )
+    out.table(
+        "replicates",
+        pd.concat(logs, ignore_index=True),
+        "per replicate: seeds, status and error, divergences, smallest bulk ESS, "
+        "largest R-hat, mean leapfrog steps, seconds",
+    )
     plot_pvalues(out, both, alpha, spec.title)
-    out.table("power", pd.DataFrame([{"design": n, **v["detectable_at_80pct_power"]}
-                                     for n, v in key["designs"].items()]),
-              "per design: the smallest posterior shift (in posterior sds) and the width "
-              "ratios (posterior too narrow / too wide) its uniformity test detects with "
-              "80 % power at the family level (Bonferroni over its quantities)")
+    out.table(
+        "power",
+        pd.DataFrame(
+            [{"design": n, **v["detectable_at_80pct_power"]} for n, v in key["designs"].items()]
+        ),
+        "per design: the smallest posterior shift (in posterior sds) and the width "
+        "ratios (posterior too narrow / too wide) its uniformity test detects with "
+        "80 % power at the family level (Bonferroni over its quantities)",
+    )
     key["alpha"] = alpha
-    key["rejects_uniformity"] = {n: v["uniformity"].get("rejects_uniformity")
-                                 for n, v in key["designs"].items()}
-    key["negative_control_rejects"] = {n: v["negative_control"].get("rejects_uniformity")
-                                       for n, v in key["designs"].items()}
+    key["rejects_uniformity"] = {
+        n: v["uniformity"].get("rejects_uniformity") for n, v in key["designs"].items()
+    }
+    key["negative_control_rejects"] = {
+        n: v["negative_control"].get("rejects_uniformity") for n, v in key["designs"].items()
+    }
     return key
 
 
@@ -137,16 +173,35 @@ def _write_design(out, res, name: str, bins: int, shift: float, title: str) -> N
     """One design's ranks and truths (replicate x quantity) and its rank histograms, of
     the SBC and of the negative control.
     """
-    out.table(f"ranks_{name}", res.ranks(), f"SBC ranks (replicate x quantity) of design "
-              f"{name}; L = {res.n_draws} kept draws, rank = draws below the truth; "
-              "NaN: the replicate failed (replicates table)", index=True)
-    truth = pd.DataFrame(res.truth, columns=res.quantities,
-                         index=pd.Index(res.replicates["replicate"], name="replicate"))
-    out.table(f"truth_{name}", truth, f"true values (replicate x quantity) drawn from the "
-              f"prior in design {name}, beside the ranks", index=True)
+    out.table(
+        f"ranks_{name}",
+        res.ranks(),
+        f"SBC ranks (replicate x quantity) of design "
+        f"{name}; L = {res.n_draws} kept draws, rank = draws below the truth; "
+        "NaN: the replicate failed (replicates table)",
+        index=True,
+    )
+    truth = pd.DataFrame(
+        res.truth,
+        columns=res.quantities,
+        index=pd.Index(res.replicates["replicate"], name="replicate"),
+    )
+    out.table(
+        f"truth_{name}",
+        truth,
+        f"true values (replicate x quantity) drawn from the "
+        f"prior in design {name}, beside the ranks",
+        index=True,
+    )
     plot_ranks(out, res, bins, f"{title} — {name}", f"rank_histograms_{name}")
-    plot_ranks(out, res, bins, f"{name}, negative control (draws + {shift:g} sd)",
-               f"rank_histograms_{name}_control", shift_sd=shift)
+    plot_ranks(
+        out,
+        res,
+        bins,
+        f"{name}, negative control (draws + {shift:g} sd)",
+        f"rank_histograms_{name}_control",
+        shift_sd=shift,
+    )
 
 
 def _design_key(res, ok: int, power: dict) -> dict:
@@ -155,14 +210,18 @@ def _design_key(res, ok: int, power: dict) -> dict:
     """
     rep = res.replicates
     dropped = int((rep["status"] == "not_converged").sum())
-    return {**res.info, "replicates": int(len(rep)), "replicates_ok": ok,
-            "replicates_failed": int((rep["status"] == "error").sum()),
-            "replicates_not_converged": dropped,
-            "share_not_converged": round(dropped / max(len(rep), 1), 4),
-            "detectable_at_80pct_power": power,
-            "errors": rep.loc[rep["status"] != "ok", "error"].tolist()[:10],
-            "replicates_with_divergences": int((rep["divergences"] > 0).sum()),
-            "divergences_total": float(rep["divergences"].sum()),
-            "replicates_ess_below_L": int(rep["ess_below_L"].sum()),
-            "min_ess_bulk_median": float(rep["min_ess_bulk"].median()),
-            "max_rhat_max": float(rep["max_rhat"].max())}
+    return {
+        **res.info,
+        "replicates": int(len(rep)),
+        "replicates_ok": ok,
+        "replicates_failed": int((rep["status"] == "error").sum()),
+        "replicates_not_converged": dropped,
+        "share_not_converged": round(dropped / max(len(rep), 1), 4),
+        "detectable_at_80pct_power": power,
+        "errors": rep.loc[rep["status"] != "ok", "error"].tolist()[:10],
+        "replicates_with_divergences": int((rep["divergences"] > 0).sum()),
+        "divergences_total": float(rep["divergences"].sum()),
+        "replicates_ess_below_L": int(rep["ess_below_L"].sum()),
+        "min_ess_bulk_median": float(rep["min_ess_bulk"].median()),
+        "max_rhat_max": float(rep["max_rhat"].max()),
+    }

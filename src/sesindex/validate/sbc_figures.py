@@ -10,8 +10,9 @@ import pandas as pd
 from sesindex.validate.ranks import bin_counts, binomial_band, uniformity
 
 
-def plot_ranks(out, res, bins: int, title: str, name: str,
-               shift_sd: float = 0.0, level: float = 0.99) -> None:
+def plot_ranks(
+    out, res, bins: int, title: str, name: str, shift_sd: float = 0.0, level: float = 0.99
+) -> None:
     """Rank histograms of ``res`` (:class:`sesindex.validate.sbc_replicates.SBCResult`), one panel
     per quantity, with the ``level`` binomial band.
     """
@@ -35,8 +36,16 @@ def plot_ranks(out, res, bins: int, title: str, name: str,
         ax.set_xlim(0, res.n_draws + 1)
         p = table.loc[table["quantity"] == q, "p_value"].iloc[0]
         ax.set_title(q, fontsize=8)
-        ax.text(0.98, 0.97, f"p = {p:.2g}", transform=ax.transAxes, ha="right", va="top",
-                fontsize=7, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7})
+        ax.text(
+            0.98,
+            0.97,
+            f"p = {p:.2g}",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=7,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7},
+        )
         ax.set_ylim(0, 1.15 * max(hi, counts.max()))
         ax.tick_params(labelsize=7)
         if i % ncols == 0:
@@ -45,11 +54,17 @@ def plot_ranks(out, res, bins: int, title: str, name: str,
             ax.set_xlabel(f"Rank among L = {res.n_draws} draws", fontsize=8)
     for ax in axes[k:]:
         ax.set_visible(False)
-    fig.suptitle(f"{title}: rank histograms, {used} replicates, {bins} bins "
-                 f"(grey: {round(100 * level)}% band of a bin's count if uniform)")
-    out.save(fig, name, f"SBC rank histograms ({res.design}"
-             + (f", negative control: draws shifted by +{shift_sd:g} sd" if shift_sd else "")
-             + f") with the {round(100 * level)}% binomial band")
+    fig.suptitle(
+        f"{title}: rank histograms, {used} replicates, {bins} bins "
+        f"(grey: {round(100 * level)}% band of a bin's count if uniform)"
+    )
+    out.save(
+        fig,
+        name,
+        f"SBC rank histograms ({res.design}"
+        + (f", negative control: draws shifted by +{shift_sd:g} sd" if shift_sd else "")
+        + f") with the {round(100 * level)}% binomial band",
+    )
 
 
 def plot_pvalues(out, tables: pd.DataFrame, alpha: float, title: str) -> None:
@@ -61,11 +76,19 @@ def plot_pvalues(out, tables: pd.DataFrame, alpha: float, title: str) -> None:
         names = list(dict.fromkeys(g["quantity"]))
         x = {q: i for i, q in enumerate(names)}
         for kind, h in g.groupby("kind", sort=False):
-            ax.plot([x[q] for q in h["quantity"]], h["p_value"].clip(lower=1e-30),
-                    "o" if kind == "sbc" else "x",
-                    label="SBC" if kind == "sbc" else f"negative control ({kind})")
-        ax.axhline(alpha / len(names), color="firebrick", lw=0.8, ls="--",
-                   label=f"Bonferroni threshold {alpha:g}/{len(names)}")
+            ax.plot(
+                [x[q] for q in h["quantity"]],
+                h["p_value"].clip(lower=1e-30),
+                "o" if kind == "sbc" else "x",
+                label="SBC" if kind == "sbc" else f"negative control ({kind})",
+            )
+        ax.axhline(
+            alpha / len(names),
+            color="firebrick",
+            lw=0.8,
+            ls="--",
+            label=f"Bonferroni threshold {alpha:g}/{len(names)}",
+        )
         ax.set_yscale("log")
         ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
         ax.set_ylabel("Chi-square p-value")

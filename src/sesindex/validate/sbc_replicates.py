@@ -27,9 +27,16 @@ from sesindex.bayes.spec import ModelSpec
 from sesindex.validate.ranks import rank_of
 
 #: Default sampler and SBC settings (the [sbc] table of a study spec overrides them).
-DEFAULTS = {"chains": 2, "tune": 300, "draws": 200, "posterior_draws": 99,
-            "target_accept": 0.8, "eta_areas": 4, "control_shift_sd": 1.0,
-            "likelihood": "gaussian_logit"}
+DEFAULTS = {
+    "chains": 2,
+    "tune": 300,
+    "draws": 200,
+    "posterior_draws": 99,
+    "target_accept": 0.8,
+    "eta_areas": 4,
+    "control_shift_sd": 1.0,
+    "likelihood": "gaussian_logit",
+}
 
 
 @dataclass
@@ -61,9 +68,13 @@ class SBCResult:
         return out
 
 
-def quantity_names(inputs: ModelInputs, panel: bool, eta_cells: list[tuple[int, int]],
-                   model=None, index_cells: list[tuple[int, int]] | None = None
-                   ) -> list[str]:
+def quantity_names(
+    inputs: ModelInputs,
+    panel: bool,
+    eta_cells: list[tuple[int, int]],
+    model=None,
+    index_cells: list[tuple[int, int]] | None = None,
+) -> list[str]:
     """Names of the ranked scalars, in order: the sampled hyperparameters, eta of some
     area-years and, when the template holds the official three indicators, derived
     quantities: the index of some area-years and the national mu and sigma per year.
@@ -105,24 +116,30 @@ def _truth_vector(truth: dict, names: list[str], eta_cells, index_cells) -> np.n
     parts.append([truth["eta"][a, t] for a, t in eta_cells])
     if index_cells:
         ix = truth["index"]
-        parts += [[ix[a, t] for a, t in index_cells], ix.mean(axis=0),
-                  ix.std(axis=0, ddof=1)]
+        parts += [[ix[a, t] for a, t in index_cells], ix.mean(axis=0), ix.std(axis=0, ddof=1)]
     return np.concatenate([np.asarray(p, float).ravel() for p in parts])
 
 
 def _thin(n_chains: int, n_draws: int, keep: int) -> int:
     """Largest stride that still keeps ``keep`` draws over the chains."""
     if keep > n_chains * n_draws:
-        raise ValueError(f"posterior_draws = {keep} exceeds chains x draws "
-                         f"= {n_chains * n_draws}")
+        raise ValueError(f"posterior_draws = {keep} exceeds chains x draws = {n_chains * n_draws}")
     thin = max(1, n_chains * n_draws // keep)
     while n_chains * len(range(0, n_draws, thin)) < keep:
         thin -= 1
     return thin
 
 
-def _kept_draws(post, inputs: ModelInputs, names: list[str], eta_cells, index_cells,
-                thin: int, keep: int, rng: np.random.Generator) -> np.ndarray:
+def _kept_draws(
+    post,
+    inputs: ModelInputs,
+    names: list[str],
+    eta_cells,
+    index_cells,
+    thin: int,
+    keep: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """(K, L) draws of the ranked scalars: every ``thin``-th draw of each chain."""
     from sesindex.bayes.posterior.states import draw_chain
 
@@ -136,8 +153,11 @@ def _kept_draws(post, inputs: ModelInputs, names: list[str], eta_cells, index_ce
         parts.append(np.stack([eta[:, a, t] for a, t in eta_cells], axis=1))
         if index_cells:
             ix = rates.mean(axis=-1, dtype=np.float64)
-            parts += [np.stack([ix[:, a, t] for a, t in index_cells], axis=1),
-                      ix.mean(axis=1), ix.std(axis=1, ddof=1)]
+            parts += [
+                np.stack([ix[:, a, t] for a, t in index_cells], axis=1),
+                ix.mean(axis=1),
+                ix.std(axis=1, ddof=1),
+            ]
         cols.append(np.concatenate(parts, axis=1))
     return np.concatenate(cols, axis=0)[:keep].T
 
@@ -156,12 +176,14 @@ def _diagnostics(idata, gate) -> dict:
     post = post[[v for v in SAMPLED if v in post]]
     verdict = fit_gate(post, divergences_of(trace), gate)
     steps = stats.get("n_steps")
-    return {"divergences": verdict["divergences"],
-            "min_ess_bulk": verdict["worst"]["ess_bulk"]["value"],
-            "min_ess_tail": verdict["worst"]["ess_tail"]["value"],
-            "max_rhat": verdict["worst"]["rhat"]["value"],
-            "converged": bool(verdict["passed"]),
-            "mean_leapfrog_steps": float(steps.mean()) if steps is not None else np.nan}
+    return {
+        "divergences": verdict["divergences"],
+        "min_ess_bulk": verdict["worst"]["ess_bulk"]["value"],
+        "min_ess_tail": verdict["worst"]["ess_tail"]["value"],
+        "max_rhat": verdict["worst"]["rhat"]["value"],
+        "converged": bool(verdict["passed"]),
+        "mean_leapfrog_steps": float(steps.mean()) if steps is not None else np.nan,
+    }
 
 
 def _model(model, opt: dict, panel: bool):
@@ -173,10 +195,15 @@ def _model(model, opt: dict, panel: bool):
     from sesindex.bayes.spec import ModelSpec, SamplerSpec, replicate_sampler
 
     if model is None:
-        model = ModelSpec(likelihood=str(opt.get("likelihood", "gaussian_logit")),
-                          sampler=SamplerSpec(tune=300, draws=200))
-    over = {k: type(getattr(model.sampler, k))(opt[k]) for k in
-            ("tune", "draws", "chains", "target_accept") if k in opt}
+        model = ModelSpec(
+            likelihood=str(opt.get("likelihood", "gaussian_logit")),
+            sampler=SamplerSpec(tune=300, draws=200),
+        )
+    over = {
+        k: type(getattr(model.sampler, k))(opt[k])
+        for k in ("tune", "draws", "chains", "target_accept")
+        if k in opt
+    }
     model = replace(model, sampler=replicate_sampler(model.sampler, over))
     if "likelihood" in opt:
         model = replace(model, likelihood=str(opt["likelihood"]))
@@ -221,18 +248,24 @@ def _replicate(job: tuple[_Design, int]) -> dict:
     row = _row(d.seed, r)
     truth, kept, timings = None, None, {"compile": 0.0}
     try:
-        compiled = compiled_model(d.template, model.form, compile=sampler.compile,
-                                  timings=timings)
-        sim, true = simulate_prior(d.template, np.random.default_rng([d.seed, r]),
-                                   model.form, panel=d.panel, prior=d.prior)
+        compiled = compiled_model(d.template, model.form, compile=sampler.compile, timings=timings)
+        sim, true = simulate_prior(
+            d.template, np.random.default_rng([d.seed, r]), model.form, panel=d.panel, prior=d.prior
+        )
         truth = _truth_vector(true, list(d.hyper), d.eta_cells, d.index_cells)
         data = model_data(sim, model.form)
-        trace = as_trace(nutpie_sample(compiled.with_data(**data), sampler,
-                                       seed=d.seed + r))
+        trace = as_trace(nutpie_sample(compiled.with_data(**data), sampler, seed=d.seed + r))
         row.update(_diagnostics(trace, model.gate))
-        kept = _kept_draws(group(trace, "posterior"), sim, list(d.hyper), d.eta_cells,
-                           d.index_cells, d.thin, d.keep,
-                           np.random.default_rng([d.seed, r, 1]))
+        kept = _kept_draws(
+            group(trace, "posterior"),
+            sim,
+            list(d.hyper),
+            d.eta_cells,
+            d.index_cells,
+            d.thin,
+            d.keep,
+            np.random.default_rng([d.seed, r, 1]),
+        )
         if not np.isfinite(kept).all():
             raise FloatingPointError("non-finite posterior draws")
         if not row.pop("converged"):
@@ -248,15 +281,32 @@ def _replicate(job: tuple[_Design, int]) -> dict:
 
 def _row(seed: int, r: int, status: str = "ok", error: str = "") -> dict:
     """Replicate r's line of the replicate table, before its fit."""
-    return {"replicate": r, "sim_seed": f"[{seed}, {r}]", "sampler_seed": seed + r,
-            "status": status, "error": error, "divergences": np.nan,
-            "min_ess_bulk": np.nan, "min_ess_tail": np.nan, "max_rhat": np.nan,
-            "mean_leapfrog_steps": np.nan}
+    return {
+        "replicate": r,
+        "sim_seed": f"[{seed}, {r}]",
+        "sampler_seed": seed + r,
+        "status": status,
+        "error": error,
+        "divergences": np.nan,
+        "min_ess_bulk": np.nan,
+        "min_ess_tail": np.nan,
+        "max_rhat": np.nan,
+        "mean_leapfrog_steps": np.nan,
+    }
 
 
-def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "sbc",
-            options: dict | None = None, prior: dict | None = None, model=None,
-            progress=None, engine=None) -> SBCResult:
+def run_sbc(
+    template: ModelInputs,
+    *,
+    replicates: int,
+    seed: int,
+    name: str = "sbc",
+    options: dict | None = None,
+    prior: dict | None = None,
+    model=None,
+    progress=None,
+    engine=None,
+) -> SBCResult:
     """SBC of one design (``template``: areas, municipalities, years, ``v``).
 
     ``model`` (a :class:`~sesindex.bayes.spec.ModelSpec`) gives the model's form and the
@@ -276,8 +326,12 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     Examples
     --------
     >>> from sesindex.bayes.simulate import template_inputs
-    >>> res = run_sbc(template_inputs(20, 4, (2022,), seed=1), replicates=2, seed=3,
-    ...               options={"tune": 100, "draws": 50, "posterior_draws": 19})
+    >>> res = run_sbc(
+    ...     template_inputs(20, 4, (2022,), seed=1),
+    ...     replicates=2,
+    ...     seed=3,
+    ...     options={"tune": 100, "draws": 50, "posterior_draws": 19},
+    ... )
     ... # doctest: +SKIP
     >>> res.ranks().shape, res.replicates["status"].tolist()  # doctest: +SKIP
     ((2, 20), ['ok', 'ok'])
@@ -294,22 +348,33 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     eta_areas = np.unique(np.linspace(0, n_area - 1, n_eta).round().astype(int))
     eta_cells = tuple((int(a), t) for a in eta_areas for t in range(n_year))
     official = tuple(template.indicators[:3]) == ("V1", "V2", "V3")
-    names = quantity_names(template, panel, list(eta_cells), model,
-                           list(eta_cells) if official else None)
-    design = _Design(template, model, seed, prior,
-                     tuple(_hyper_names(panel, model.municipality, model.steps == "jumps")),
-                     eta_cells, eta_cells if official else None, keep,
-                     _thin(sampler.chains, sampler.draws, keep))
+    names = quantity_names(
+        template, panel, list(eta_cells), model, list(eta_cells) if official else None
+    )
+    design = _Design(
+        template,
+        model,
+        seed,
+        prior,
+        tuple(_hyper_names(panel, model.municipality, model.steps == "jumps")),
+        eta_cells,
+        eta_cells if official else None,
+        keep,
+        _thin(sampler.chains, sampler.draws, keep),
+    )
 
     truths = np.full((replicates, len(names)), np.nan)
     kept = np.full((replicates, len(names), keep), np.nan)
     rows: list = [None] * replicates
     compile_seconds = []
-    for r, got in map_replicates(_replicate, [(design, r) for r in range(replicates)],
-                                 engine):
+    for r, got in map_replicates(_replicate, [(design, r) for r in range(replicates)], engine):
         if isinstance(got, ReplicateError):  # the worker itself failed: recorded
-            got = {"row": {**_row(seed, r, "error", str(got)[:300]), "seconds": np.nan},
-                   "truth": None, "kept": None, "compile": 0.0}
+            got = {
+                "row": {**_row(seed, r, "error", str(got)[:300]), "seconds": np.nan},
+                "truth": None,
+                "kept": None,
+                "compile": 0.0,
+            }
         rows[r] = got["row"]
         compile_seconds.append(got["compile"])
         if got["truth"] is not None:
@@ -318,8 +383,10 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
             kept[r] = got["kept"]
         if progress is not None:
             row = got["row"]
-            progress(f"{name} replicate {r + 1}/{replicates}: {row['status']} "
-                     f"({row['seconds']:.1f} s, {row['divergences']} divergences)")
+            progress(
+                f"{name} replicate {r + 1}/{replicates}: {row['status']} "
+                f"({row['seconds']:.1f} s, {row['divergences']} divergences)"
+            )
     table = pd.DataFrame(rows)
     table.insert(1, "design", name)
     table["ess_below_L"] = table["min_ess_bulk"] < keep
@@ -327,24 +394,37 @@ def run_sbc(template: ModelInputs, *, replicates: int, seed: int, name: str = "s
     return SBCResult(name, names, truths, kept, table, design.thin, info)
 
 
-def _design_info(design: _Design, eta_areas, compile_seconds: list,
-                 table: pd.DataFrame) -> dict:
+def _design_info(design: _Design, eta_areas, compile_seconds: list, table: pd.DataFrame) -> dict:
     """What the SBC result records of its design: the template's size, the model's form,
     the sampler, the gate, the ranked areas and the seconds spent.
     """
     template, model = design.template, design.model
     sampler, gate = model.sampler, model.gate
-    return {"areas": template.z.shape[0], "municipalities": len(template.municipalities),
-            "years": [int(y) for y in template.years], "panel": template.z.shape[1] > 1,
-            "model": model.name, "steps": model.steps, "dispersion": model.dispersion,
-            "municipality": model.municipality, "likelihood": model.likelihood,
-            "chains": sampler.chains, "tune": sampler.tune, "draws_per_chain": sampler.draws,
-            "low_rank": sampler.low_rank, "target_accept": sampler.target_accept,
-            "posterior_draws_L": design.keep, "thin": design.thin,
-            "gate": {"rhat_max": gate.rhat_max, "ess_bulk_min": gate.ess_bulk_min,
-                     "ess_tail_min": gate.ess_tail_min,
-                     "divergences_max": gate.divergences_max},
-            "eta_areas": [str(template.areas[a]) for a in eta_areas],
-            "compiled_once_with_data": True,
-            "compile_seconds": round(float(sum(compile_seconds)), 2),
-            "replicate_seconds": round(float(table["seconds"].sum()), 2)}
+    return {
+        "areas": template.z.shape[0],
+        "municipalities": len(template.municipalities),
+        "years": [int(y) for y in template.years],
+        "panel": template.z.shape[1] > 1,
+        "model": model.name,
+        "steps": model.steps,
+        "dispersion": model.dispersion,
+        "municipality": model.municipality,
+        "likelihood": model.likelihood,
+        "chains": sampler.chains,
+        "tune": sampler.tune,
+        "draws_per_chain": sampler.draws,
+        "low_rank": sampler.low_rank,
+        "target_accept": sampler.target_accept,
+        "posterior_draws_L": design.keep,
+        "thin": design.thin,
+        "gate": {
+            "rhat_max": gate.rhat_max,
+            "ess_bulk_min": gate.ess_bulk_min,
+            "ess_tail_min": gate.ess_tail_min,
+            "divergences_max": gate.divergences_max,
+        },
+        "eta_areas": [str(template.areas[a]) for a in eta_areas],
+        "compiled_once_with_data": True,
+        "compile_seconds": round(float(sum(compile_seconds)), 2),
+        "replicate_seconds": round(float(table["seconds"].sum()), 2),
+    }

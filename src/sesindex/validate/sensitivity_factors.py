@@ -39,9 +39,11 @@ class Factors:
     vary_weights: bool = True
 
     def __post_init__(self):
-        for name, given, allowed in (("normalisations", self.normalisations, NORMALISATIONS),
-                                     ("aggregations", self.aggregations, AGGREGATIONS),
-                                     ("cut_rules", self.cut_rules, CUT_RULES)):
+        for name, given, allowed in (
+            ("normalisations", self.normalisations, NORMALISATIONS),
+            ("aggregations", self.aggregations, AGGREGATIONS),
+            ("cut_rules", self.cut_rules, CUT_RULES),
+        ):
             bad = set(given) - set(allowed)
             if bad or not given:
                 raise ValueError(f"{name} {sorted(bad) or '[]'} invalid; choose from {allowed}")
@@ -55,9 +57,15 @@ class Factors:
         >>> [name for name, _ in Factors(aggregations=("pca",)).discrete]
         ['normalisation', 'cut_rule']
         """
-        return [(n, c) for n, c in (("normalisation", self.normalisations),
-                                    ("aggregation", self.aggregations),
-                                    ("cut_rule", self.cut_rules)) if len(c) > 1]
+        return [
+            (n, c)
+            for n, c in (
+                ("normalisation", self.normalisations),
+                ("aggregation", self.aggregations),
+                ("cut_rule", self.cut_rules),
+            )
+            if len(c) > 1
+        ]
 
     @property
     def dimension(self) -> int:
@@ -83,8 +91,12 @@ class Factors:
         if self.vary_weights:
             names += [f"weight_{k + 1}" for k in range(self.n_weights)]
             groups += ["weights"] * self.n_weights
-        return {"num_vars": len(names), "names": names, "groups": groups,
-                "bounds": [[0.0, 1.0]] * len(names)}
+        return {
+            "num_vars": len(names),
+            "names": names,
+            "groups": groups,
+            "bounds": [[0.0, 1.0]] * len(names),
+        }
 
     def decode(self, u: np.ndarray) -> dict[str, np.ndarray]:
         """Choices (indices into each choice list) and weights from uniforms ``(S, D)``.
@@ -98,17 +110,20 @@ class Factors:
         """
         out: dict[str, np.ndarray] = {}
         col = 0
-        for name, choices in (("normalisation", self.normalisations),
-                              ("aggregation", self.aggregations),
-                              ("cut_rule", self.cut_rules)):
+        for name, choices in (
+            ("normalisation", self.normalisations),
+            ("aggregation", self.aggregations),
+            ("cut_rule", self.cut_rules),
+        ):
             if len(choices) > 1:
                 out[name] = np.minimum((u[:, col] * len(choices)).astype(int), len(choices) - 1)
                 col += 1
             else:
                 out[name] = np.zeros(len(u), int)
         if self.vary_weights:
-            g = gamma.ppf(np.clip(u[:, col:col + self.n_weights], 1e-12, 1 - 1e-12),
-                          self.concentration)
+            g = gamma.ppf(
+                np.clip(u[:, col : col + self.n_weights], 1e-12, 1 - 1e-12), self.concentration
+            )
             out["weights"] = g / g.sum(axis=1, keepdims=True)
         else:
             out["weights"] = np.full((len(u), self.n_weights), 1.0 / self.n_weights)

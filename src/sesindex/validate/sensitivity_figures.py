@@ -8,8 +8,15 @@ import numpy as np
 import pandas as pd
 
 
-def sensitivity_figures(out, sobol: pd.DataFrame, samples: pd.DataFrame, areas: pd.DataFrame,
-             title: str, ref: str, year: int) -> None:
+def sensitivity_figures(
+    out,
+    sobol: pd.DataFrame,
+    samples: pd.DataFrame,
+    areas: pd.DataFrame,
+    title: str,
+    ref: str,
+    year: int,
+) -> None:
     """Save the study's three figures into ``out`` (a study output) from its tables."""
     outs = list(dict.fromkeys(sobol["output"]))
     if outs:
@@ -26,8 +33,11 @@ def sensitivity_figures(out, sobol: pd.DataFrame, samples: pd.DataFrame, areas: 
             ax.set_title(name.replace("_", " "), fontsize=10)
         axes[0].legend(fontsize=8)
         fig.suptitle(f"{title}: which method choice drives each output ({year}, vs {ref})")
-        out.save(fig, "sobol_indices", "first-order and total Sobol indices with 95% "
-                 "bootstrap confidence intervals")
+        out.save(
+            fig,
+            "sobol_indices",
+            "first-order and total Sobol indices with 95% bootstrap confidence intervals",
+        )
     fig, axes = out.figure(1, 3, size=(13, 4.2))
     axes[0].set_ylabel(f"Share of areas whose type differs from {ref}")
     for ax, factor in zip(axes, ("normalisation", "aggregation", "cut_rule"), strict=True):
@@ -35,14 +45,25 @@ def sensitivity_figures(out, sobol: pd.DataFrame, samples: pd.DataFrame, areas: 
         ax.boxplot(groups, tick_labels=[str(k) for k, _ in samples.groupby(factor)])
         ax.tick_params(axis="x", rotation=15)
         ax.set_xlabel(factor.replace("_", " "))
-    fig.suptitle(f"{title}: type changes against {ref} by method choice "
-                 f"({len(samples)} Monte Carlo samples, {year})")
-    out.save(fig, "type_change_by_choice", "distribution of the share of areas changing type "
-             "for each level of each choice")
+    fig.suptitle(
+        f"{title}: type changes against {ref} by method choice "
+        f"({len(samples)} Monte Carlo samples, {year})"
+    )
+    out.save(
+        fig,
+        "type_change_by_choice",
+        "distribution of the share of areas changing type for each level of each choice",
+    )
     t = areas.sort_values("rank_reference")
     fig, ax = out.figure(size=(8, 5))
-    ax.vlines(t["rank_reference"], t["rank_p05"], t["rank_p95"], color="0.6", lw=0.3,
-              label="5-95% of ranks over method choices")
+    ax.vlines(
+        t["rank_reference"],
+        t["rank_p05"],
+        t["rank_p95"],
+        color="0.6",
+        lw=0.3,
+        label="5-95% of ranks over method choices",
+    )
     ax.plot(t["rank_reference"], t["rank_median"], ".", ms=1, color="k", label="median rank")
     ax.set_xlabel(f"Rank under the {ref} method (1 = highest index, lowest status)")
     ax.set_ylabel("Rank over sampled method choices")

@@ -55,8 +55,7 @@ TARGET_QUANTITIES = ("index", "change", "mu")
 TARGET_JUMPED = 0.80
 
 
-def coverage_rows(quantity: str, draws: np.ndarray, truth: np.ndarray,
-                  levels=LEVELS) -> list[dict]:
+def coverage_rows(quantity: str, draws: np.ndarray, truth: np.ndarray, levels=LEVELS) -> list[dict]:
     """Per level, how many true values lie in the central interval of ``draws``.
 
     ``draws`` (draw, ...) and ``truth`` (...) of the same trailing shape; NaN truths
@@ -69,8 +68,14 @@ def coverage_rows(quantity: str, draws: np.ndarray, truth: np.ndarray,
     rows = []
     for level in levels:
         lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2], axis=0)
-        rows.append({"quantity": quantity, "level": level,
-                     "covered": int(((lo <= t) & (t <= hi)).sum()), "cells": int(t.size)})
+        rows.append(
+            {
+                "quantity": quantity,
+                "level": level,
+                "covered": int(((lo <= t) & (t <= hi)).sum()),
+                "cells": int(t.size),
+            }
+        )
     return rows
 
 
@@ -93,8 +98,14 @@ def type_probabilities(index: np.ndarray) -> np.ndarray:
     return np.stack([(types == k).mean(axis=0) for k in range(1, 6)], axis=-1)
 
 
-def flag_rows(changes: np.ndarray, truth: np.ndarray, pair: str, delta: float,
-              p_material: float, p_sign: float) -> list[dict]:
+def flag_rows(
+    changes: np.ndarray,
+    truth: np.ndarray,
+    pair: str,
+    delta: float,
+    p_material: float,
+    p_sign: float,
+) -> list[dict]:
     """False positives and power of the two change flags over ``changes`` (draw, pair).
 
     "material": P(|dI| > delta) >= p_material; a false positive when the true |dI| <=
@@ -107,16 +118,30 @@ def flag_rows(changes: np.ndarray, truth: np.ndarray, pair: str, delta: float,
     direction = np.where(p_up >= p_sign, 1, np.where(p_up <= 1 - p_sign, -1, 0))
     real = np.abs(truth) > delta
     wrong = (direction != 0) & (direction != np.sign(truth))
-    return [{"pair": pair, "flag": "material", "threshold": f"P(|dI|>{delta:g})>={p_material:g}",
-             "pairs": int(truth.size), "flagged": int(material.sum()),
-             "false_positives": int((material & ~real).sum()), "negatives": int((~real).sum()),
-             "true_positives": int((material & real).sum()), "positives": int(real.sum())},
-            {"pair": pair, "flag": "direction",
-             "threshold": f"P(dI>0)>={p_sign:g} or <={1 - p_sign:.2g}",
-             "pairs": int(truth.size), "flagged": int((direction != 0).sum()),
-             "false_positives": int(wrong.sum()), "negatives": int(truth.size),
-             "true_positives": int(((direction != 0) & ~wrong & real).sum()),
-             "positives": int(real.sum())}]
+    return [
+        {
+            "pair": pair,
+            "flag": "material",
+            "threshold": f"P(|dI|>{delta:g})>={p_material:g}",
+            "pairs": int(truth.size),
+            "flagged": int(material.sum()),
+            "false_positives": int((material & ~real).sum()),
+            "negatives": int((~real).sum()),
+            "true_positives": int((material & real).sum()),
+            "positives": int(real.sum()),
+        },
+        {
+            "pair": pair,
+            "flag": "direction",
+            "threshold": f"P(dI>0)>={p_sign:g} or <={1 - p_sign:.2g}",
+            "pairs": int(truth.size),
+            "flagged": int((direction != 0).sum()),
+            "false_positives": int(wrong.sum()),
+            "negatives": int(truth.size),
+            "true_positives": int(((direction != 0) & ~wrong & real).sum()),
+            "positives": int(real.sum()),
+        },
+    ]
 
 
 def score_replicate(index: np.ndarray, truth: pd.DataFrame, areas, years, opt: dict) -> dict:
@@ -135,29 +160,51 @@ def score_replicate(index: np.ndarray, truth: pd.DataFrame, areas, years, opt: d
     rows += coverage_rows("change_first_last", first_last, true_fl, levels)
     for event in ("jump", "second_factor"):
         hit = grid(event)[:, 1:].astype(bool)
-        rows += coverage_rows(f"change_{'jumped' if event == 'jump' else event}", dix,
-                              np.where(hit, dtrue, np.nan), levels)
+        rows += coverage_rows(
+            f"change_{'jumped' if event == 'jump' else event}",
+            dix,
+            np.where(hit, dtrue, np.nan),
+            levels,
+        )
     rows += coverage_rows("mu", index.mean(axis=1), true.mean(axis=0), levels)
-    rows += coverage_rows("sigma", index.std(axis=1, ddof=1), true.std(axis=0, ddof=1),
-                          levels)
-    flags = flag_rows(dix.reshape(len(dix), -1), dtrue.ravel(), "consecutive",
-                      opt["delta"], opt["p_material"], opt["p_sign"])
-    flags += flag_rows(first_last, true_fl, "first_last", opt["delta"], opt["p_material"],
-                       opt["p_sign"])
+    rows += coverage_rows("sigma", index.std(axis=1, ddof=1), true.std(axis=0, ddof=1), levels)
+    flags = flag_rows(
+        dix.reshape(len(dix), -1),
+        dtrue.ravel(),
+        "consecutive",
+        opt["delta"],
+        opt["p_material"],
+        opt["p_sign"],
+    )
+    flags += flag_rows(
+        first_last, true_fl, "first_last", opt["delta"], opt["p_material"], opt["p_sign"]
+    )
     probs = type_probabilities(index).reshape(-1, 5)
     true_type = grid("type_true").astype(int).ravel()
-    return {"coverage": rows, "flags": flags, "probs": probs, "true_type": true_type,
-            "brier": brier(probs, true_type),
-            "jumped": _jumped_rows(dix, dtrue, grid("jump")[:, 1:].astype(bool), areas,
-                                   years)}
+    return {
+        "coverage": rows,
+        "flags": flags,
+        "probs": probs,
+        "true_type": true_type,
+        "brier": brier(probs, true_type),
+        "jumped": _jumped_rows(dix, dtrue, grid("jump")[:, 1:].astype(bool), areas, years),
+    }
 
 
 def _jumped_rows(dix, dtrue, hit, areas, years) -> list[dict]:
     a, t = np.nonzero(hit)
     lo, hi = np.quantile(dix[:, a, t], [0.05, 0.95], axis=0)
-    return [{"area_code": areas[i], "year": int(years[k + 1]), "true_change": dtrue[i, k],
-             "posterior_mean": float(dix[:, i, k].mean()), "lo90": lo[n], "hi90": hi[n]}
-            for n, (i, k) in enumerate(zip(a, t, strict=True))]
+    return [
+        {
+            "area_code": areas[i],
+            "year": int(years[k + 1]),
+            "true_change": dtrue[i, k],
+            "posterior_mean": float(dix[:, i, k].mean()),
+            "lo90": lo[n],
+            "hi90": hi[n],
+        }
+        for n, (i, k) in enumerate(zip(a, t, strict=True))
+    ]
 
 
 def _fit_one(scenario: str, seed: int, n_areas, years, model_spec, opt) -> dict:
@@ -165,22 +212,30 @@ def _fit_one(scenario: str, seed: int, n_areas, years, model_spec, opt) -> dict:
     from sesindex.bayes import fit
     from sesindex.data.synthetic import generate, scenario_config
 
-    row = {"scenario": scenario, "seed": seed, "areas": n_areas or 3363, "status": "ok",
-           "error": ""}
+    row = {
+        "scenario": scenario,
+        "seed": seed,
+        "areas": n_areas or 3363,
+        "status": "ok",
+        "error": "",
+    }
     t0 = time.perf_counter()
     try:
-        data = generate(n_areas=n_areas, years=years, seed=seed,
-                        config=scenario_config(scenario))
+        data = generate(n_areas=n_areas, years=years, seed=seed, config=scenario_config(scenario))
         res = fit(data.dataset, model_spec)
         index = res.posterior["index"].transpose("chain", "draw", "area", "year").values
         index = index.reshape(-1, *index.shape[2:])
         scores = score_replicate(index, data.truth, res.inputs.areas, res.inputs.years, opt)
         gate = res.gate
-        row.update(gate_passed=bool(gate["passed"]), max_rhat=gate["worst"]["rhat"]["value"],
-                   min_ess_bulk=gate["worst"]["ess_bulk"]["value"],
-                   min_ess_tail=gate["worst"]["ess_tail"]["value"],
-                   divergences=gate["divergences"], brier=scores["brier"],
-                   **{f"seconds_{k}": v for k, v in res.timings.items()})
+        row.update(
+            gate_passed=bool(gate["passed"]),
+            max_rhat=gate["worst"]["rhat"]["value"],
+            min_ess_bulk=gate["worst"]["ess_bulk"]["value"],
+            min_ess_tail=gate["worst"]["ess_tail"]["value"],
+            divergences=gate["divergences"],
+            brier=scores["brier"],
+            **{f"seconds_{k}": v for k, v in res.timings.items()},
+        )
         post = group(res.idata, "posterior")
         for name in ("tau", "jump_sd", "jump_share"):
             if post is not None and name in post:
@@ -192,20 +247,29 @@ def _fit_one(scenario: str, seed: int, n_areas, years, model_spec, opt) -> dict:
     return {"row": row, "scores": scores}
 
 
-def _figures(out, cov: pd.DataFrame, rel: pd.DataFrame, jumped: pd.DataFrame,
-             title: str) -> None:
+def _figures(out, cov: pd.DataFrame, rel: pd.DataFrame, jumped: pd.DataFrame, title: str) -> None:
     g = cov[cov["level"] == 0.9]
     quantities = list(dict.fromkeys(g["quantity"]))
     fig, ax = out.figure(size=(10.0, 4.8))
     ax.axhspan(*TARGET_BAND, color="0.88", zorder=0, label="target 0.87-0.93")
-    ax.axhline(TARGET_JUMPED, color="firebrick", lw=0.8, ls=":",
-               label=f"target for change_jumped >= {TARGET_JUMPED}")
+    ax.axhline(
+        TARGET_JUMPED,
+        color="firebrick",
+        lw=0.8,
+        ls=":",
+        label=f"target for change_jumped >= {TARGET_JUMPED}",
+    )
     scenarios = list(dict.fromkeys(g["scenario"]))
     for s, (scenario, h) in enumerate(g.groupby("scenario", sort=False)):
         x = [quantities.index(q) + (s - len(scenarios) / 2) * 0.1 for q in h["quantity"]]
-        ax.errorbar(x, h["coverage"], yerr=[h["coverage"] - h["coverage_min_seed"],
-                                            h["coverage_max_seed"] - h["coverage"]],
-                    fmt="o", capsize=2, label=scenario)
+        ax.errorbar(
+            x,
+            h["coverage"],
+            yerr=[h["coverage"] - h["coverage_min_seed"], h["coverage_max_seed"] - h["coverage"]],
+            fmt="o",
+            capsize=2,
+            label=scenario,
+        )
     ax.set_xticks(range(len(quantities)), quantities, rotation=20)
     ax.set_ylabel("90 % interval coverage (bars: range over seeds)")
     ax.set_ylim(max(0.0, g["coverage_min_seed"].min() - 0.05), 1.01)
@@ -213,17 +277,27 @@ def _figures(out, cov: pd.DataFrame, rel: pd.DataFrame, jumped: pd.DataFrame,
     ax.legend(fontsize=7, ncols=3)
     out.save(fig, "coverage", "90 % coverage by scenario and quantity, target band shaded")
 
-    plot_reliability(out, dict(tuple(rel.groupby("scenario", sort=False))), title,
-                     "reliability diagram of P(type = k) by scenario")
+    plot_reliability(
+        out,
+        dict(tuple(rel.groupby("scenario", sort=False))),
+        title,
+        "reliability diagram of P(type = k) by scenario",
+    )
 
     if len(jumped):
         fig, ax = out.figure(size=(6.5, 5.2))
         order = np.argsort(jumped["true_change"].to_numpy())
         j = jumped.iloc[order]
         pos = np.arange(len(j))
-        ax.errorbar(pos, j["posterior_mean"], yerr=[j["posterior_mean"] - j["lo90"],
-                                                  j["hi90"] - j["posterior_mean"]],
-                    fmt="o", ms=3, capsize=1, label="posterior mean, 90 % interval")
+        ax.errorbar(
+            pos,
+            j["posterior_mean"],
+            yerr=[j["posterior_mean"] - j["lo90"], j["hi90"] - j["posterior_mean"]],
+            fmt="o",
+            ms=3,
+            capsize=1,
+            label="posterior mean, 90 % interval",
+        )
         ax.plot(pos, j["true_change"], "x", color="firebrick", label="true change")
         ax.set_xlabel("Jumped area-years (sorted by true change)")
         ax.set_ylabel("Change of the index (points)")
@@ -237,11 +311,16 @@ def _aggregate(rows: list[dict]) -> pd.DataFrame:
     per_seed["coverage"] = per_seed["covered"] / per_seed["cells"]
     keys = ["scenario", "areas", "quantity", "level"]
     agg = per_seed.groupby(keys, sort=False).agg(
-        covered=("covered", "sum"), cells=("cells", "sum"), seeds=("seed", "nunique"),
-        coverage_min_seed=("coverage", "min"), coverage_max_seed=("coverage", "max"))
+        covered=("covered", "sum"),
+        cells=("cells", "sum"),
+        seeds=("seed", "nunique"),
+        coverage_min_seed=("coverage", "min"),
+        coverage_max_seed=("coverage", "max"),
+    )
     agg["coverage"] = agg["covered"] / agg["cells"]
-    return agg.reset_index()[keys + ["coverage", "covered", "cells", "seeds",
-                                     "coverage_min_seed", "coverage_max_seed"]]
+    return agg.reset_index()[
+        keys + ["coverage", "covered", "cells", "seeds", "coverage_min_seed", "coverage_max_seed"]
+    ]
 
 
 def _fit_job(job: tuple, *, years, model_spec, opt) -> dict:
@@ -280,20 +359,30 @@ def _study_design(spec) -> tuple[list, object, dict]:
     from sesindex.bayes.spec import replicate_sampler
     from sesindex.data.synthetic import SCENARIOS
 
-    opt = {"levels": LEVELS, "delta": 1.0, "p_material": 0.9, "p_sign": 0.95,
-           **{k: spec.option(k) for k in ("levels", "delta", "p_material", "p_sign")
-              if spec.option(k) is not None}}
+    opt = {
+        "levels": LEVELS,
+        "delta": 1.0,
+        "p_material": 0.9,
+        "p_sign": 0.95,
+        **{
+            k: spec.option(k)
+            for k in ("levels", "delta", "p_material", "p_sign")
+            if spec.option(k) is not None
+        },
+    }
     model_spec = load_model_spec(spec.option("model", "models/latent_factor.toml"))
-    model_spec = replace(model_spec, sampler=replicate_sampler(
-        model_spec.sampler, spec.option("sampler")))
+    model_spec = replace(
+        model_spec, sampler=replicate_sampler(model_spec.sampler, spec.option("sampler"))
+    )
     model_spec = replace(model_spec, years=None, delta=float(opt["delta"]))
     scenarios = list(spec.option("scenarios", list(SCENARIOS)))
     unknown = sorted(set(scenarios) - set(SCENARIOS))
     if unknown:
         raise ValueError(f"[stress] scenarios {unknown} unknown: choose from {list(SCENARIOS)}")
     n_areas = int(spec.option("n_areas", 300))
-    jobs: list[tuple[str, int, int | None]] = [(s, spec.seed + k, n_areas) for s in scenarios
-            for k in range(int(spec.option("seeds", 3)))]
+    jobs: list[tuple[str, int, int | None]] = [
+        (s, spec.seed + k, n_areas) for s in scenarios for k in range(int(spec.option("seeds", 3)))
+    ]
     jobs += [("baseline", int(seed), None) for seed in spec.option("national_seeds", [])]
     return jobs, model_spec, opt
 
@@ -307,34 +396,57 @@ def _write_tables(out, jobs: list, done: dict, title: str) -> tuple:
     for label, scores in by_scenario.items():
         probs = np.concatenate([s["probs"] for s in scores])
         truth = np.concatenate([s["true_type"] for s in scores])
-        rel.append(reliability(probs, truth).assign(scenario=label,
-                                                     brier=brier(probs, truth)))
+        rel.append(reliability(probs, truth).assign(scenario=label, brier=brier(probs, truth)))
     replicates = pd.DataFrame(reps)
-    out.table("replicates", replicates, "one row per fit: scenario, data seed, areas, "
-              "status and error, fit gate, worst diagnostics, posterior means of the "
-              "random walk's and jumps' hyperparameters, seconds per stage")
+    out.table(
+        "replicates",
+        replicates,
+        "one row per fit: scenario, data seed, areas, "
+        "status and error, fit gate, worst diagnostics, posterior means of the "
+        "random walk's and jumps' hyperparameters, seconds per stage",
+    )
     if not cov_rows:
         raise RuntimeError(f"every stress fit failed: {replicates['error'].tolist()[:3]}")
     cov = _aggregate(cov_rows)
-    out.table("coverage", cov, "coverage of the truth by the central intervals, per "
-              "scenario, quantity and level, pooled over data seeds (with the range over "
-              "seeds)")
+    out.table(
+        "coverage",
+        cov,
+        "coverage of the truth by the central intervals, per "
+        "scenario, quantity and level, pooled over data seeds (with the range over "
+        "seeds)",
+    )
     out.table("coverage_by_seed", pd.DataFrame(cov_rows), "coverage counts per fit")
-    flags = pd.DataFrame(flag_rows_).groupby(["scenario", "pair", "flag", "threshold"],
-                                             sort=False).sum(numeric_only=True).reset_index()
+    flags = (
+        pd.DataFrame(flag_rows_)
+        .groupby(["scenario", "pair", "flag", "threshold"], sort=False)
+        .sum(numeric_only=True)
+        .reset_index()
+    )
     flags = flags.drop(columns=["seed", "areas"])
     flags["false_positive_rate"] = flags["false_positives"] / flags["negatives"].clip(lower=1)
     flags["power"] = flags["true_positives"] / flags["positives"].where(flags["positives"] > 0)
-    out.table("flags", flags, "change flags: false-positive rate (material: flagged though "
-              "the true |dI| <= delta; direction: flagged with the wrong sign) and power "
-              "(flagged among true |dI| > delta), pooled over seeds")
+    out.table(
+        "flags",
+        flags,
+        "change flags: false-positive rate (material: flagged though "
+        "the true |dI| <= delta; direction: flagged with the wrong sign) and power "
+        "(flagged among true |dI| > delta), pooled over seeds",
+    )
     rel = pd.concat(rel, ignore_index=True)
-    out.table("type_reliability", rel, "binned predicted P(type = k) against the frequency "
-              "of true type k, and the Brier score, per scenario")
+    out.table(
+        "type_reliability",
+        rel,
+        "binned predicted P(type = k) against the frequency "
+        "of true type k, and the Brier score, per scenario",
+    )
     jumped = pd.DataFrame(jumped)
     if len(jumped):
-        out.table("jumped_changes", jumped, "every planted jump: true change and the "
-                  "posterior mean and 90 % interval of the change into its year")
+        out.table(
+            "jumped_changes",
+            jumped,
+            "every planted jump: true change and the "
+            "posterior mean and 90 % interval of the change into its year",
+        )
     _figures(out, cov, rel, jumped, title)
     return cov, flags, rel, replicates
 
@@ -355,13 +467,24 @@ def run(spec, data, out, engine=None) -> dict:
     for i, got in map_replicates(fn, jobs, engine):
         if isinstance(got, ReplicateError):  # the worker itself failed, after its retries
             scenario, seed, n = jobs[i]
-            got = {"row": {"scenario": scenario, "seed": seed, "areas": n or 3363,
-                           "status": "error", "error": str(got)[:300]}, "scores": None}
+            got = {
+                "row": {
+                    "scenario": scenario,
+                    "seed": seed,
+                    "areas": n or 3363,
+                    "status": "error",
+                    "error": str(got)[:300],
+                },
+                "scores": None,
+            }
         done[i] = got
         if spec.option("progress", False):
-            print(f"stress {got['row']['scenario']} seed {got['row']['seed']}: "
-                  f"{got['row']['status']} ({got['row'].get('seconds', '?')} s; "
-                  f"{len(done)} of {len(jobs)} fits)", flush=True)
+            print(
+                f"stress {got['row']['scenario']} seed {got['row']['seed']}: "
+                f"{got['row']['status']} ({got['row'].get('seconds', '?')} s; "
+                f"{len(done)} of {len(jobs)} fits)",
+                flush=True,
+            )
         # written after every fit, in job order: an interrupted study keeps what it measured
         reps, cov_rows, *_ = _collect(jobs, done)
         out.table("replicates", pd.DataFrame(reps), "fits so far (the study is running)")
@@ -372,21 +495,32 @@ def run(spec, data, out, engine=None) -> dict:
 
 def _key(cov, flags, rel, replicates, model_spec) -> dict:
     at90 = cov[cov["level"] == 0.9]
-    key = {"model": model_spec.name, "steps": model_spec.steps,
-           "coverage90": {f"{r.scenario}|{r.quantity}": round(r.coverage, 4)
-                          for r in at90.itertuples()},
-           "brier": {s: round(float(b), 4) for s, b in
-                     rel.groupby("scenario", sort=False)["brier"].first().items()},
-           "fits": int(len(replicates)),
-           "fits_failed": int((replicates["status"] != "ok").sum()),
-           "fits_gate_failed": int(replicates.get("gate_passed", pd.Series()).eq(False).sum()),
-           "flags": {f"{r.scenario}|{r.pair}|{r.flag}": {
-               "false_positive_rate": round(r.false_positive_rate, 4),
-               "power": None if pd.isna(r.power) else round(r.power, 4)}
-               for r in flags.itertuples()}}
-    misses = [f"{r.scenario}|{r.quantity}: {r.coverage:.3f}" for r in at90.itertuples()
-              if (r.quantity in TARGET_QUANTITIES
-                  and not TARGET_BAND[0] <= r.coverage <= TARGET_BAND[1])
-              or (r.quantity == "change_jumped" and r.coverage < TARGET_JUMPED)]
+    key = {
+        "model": model_spec.name,
+        "steps": model_spec.steps,
+        "coverage90": {
+            f"{r.scenario}|{r.quantity}": round(r.coverage, 4) for r in at90.itertuples()
+        },
+        "brier": {
+            s: round(float(b), 4)
+            for s, b in rel.groupby("scenario", sort=False)["brier"].first().items()
+        },
+        "fits": int(len(replicates)),
+        "fits_failed": int((replicates["status"] != "ok").sum()),
+        "fits_gate_failed": int(replicates.get("gate_passed", pd.Series()).eq(False).sum()),
+        "flags": {
+            f"{r.scenario}|{r.pair}|{r.flag}": {
+                "false_positive_rate": round(r.false_positive_rate, 4),
+                "power": None if pd.isna(r.power) else round(r.power, 4),
+            }
+            for r in flags.itertuples()
+        },
+    }
+    misses = [
+        f"{r.scenario}|{r.quantity}: {r.coverage:.3f}"
+        for r in at90.itertuples()
+        if (r.quantity in TARGET_QUANTITIES and not TARGET_BAND[0] <= r.coverage <= TARGET_BAND[1])
+        or (r.quantity == "change_jumped" and r.coverage < TARGET_JUMPED)
+    ]
     key["targets_missed"] = misses
     return key

@@ -15,11 +15,23 @@ probability beside the observed share of true events, with its exact (Clopper-Pe
 Examples
 --------
 >>> import pandas as pd
->>> changes = pd.DataFrame({"area_code": ["a", "b", "c"], "year_from": 2023,
-...                         "year_to": 2024, "type_from": [3, 3, 4], "type_to": [4, 3, 3],
-...                         "verdict": ["probably real", "", "uncertain"]})
->>> truth = pd.DataFrame({"area_code": list("abcabc"), "year": [2023] * 3 + [2024] * 3,
-...                       "type_true": [3, 3, 4, 4, 3, 4]})
+>>> changes = pd.DataFrame(
+...     {
+...         "area_code": ["a", "b", "c"],
+...         "year_from": 2023,
+...         "year_to": 2024,
+...         "type_from": [3, 3, 4],
+...         "type_to": [4, 3, 3],
+...         "verdict": ["probably real", "", "uncertain"],
+...     }
+... )
+>>> truth = pd.DataFrame(
+...     {
+...         "area_code": list("abcabc"),
+...         "year": [2023] * 3 + [2024] * 3,
+...         "type_true": [3, 3, 4, 4, 3, 4],
+...     }
+... )
 >>> s = score_changes(changes, truth)
 >>> s["true_as_observed"].tolist(), s["true_type_changed"].tolist()
 ([True, False, False], [True, False, False])
@@ -56,10 +68,16 @@ def score_changes(changes: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> ch = pd.DataFrame({"area_code": ["a"], "year_from": 2022, "year_to": 2023,
-    ...                    "type_from": [2], "type_to": [3]})
-    >>> tr = pd.DataFrame({"area_code": ["a", "a"], "year": [2022, 2023],
-    ...                    "type_true": [3, 2]})
+    >>> ch = pd.DataFrame(
+    ...     {
+    ...         "area_code": ["a"],
+    ...         "year_from": 2022,
+    ...         "year_to": 2023,
+    ...         "type_from": [2],
+    ...         "type_to": [3],
+    ...     }
+    ... )
+    >>> tr = pd.DataFrame({"area_code": ["a", "a"], "year": [2022, 2023], "type_true": [3, 2]})
     >>> score_changes(ch, tr)[["true_type_changed", "true_as_observed"]].values.tolist()
     [[True, False]]
     """
@@ -70,23 +88,26 @@ def score_changes(changes: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
         keep &= ~changes["boundary_changed"].astype(bool)
     out = changes[keep].copy()
     out["area_code"] = out["area_code"].astype(str)
-    types = truth.assign(area_code=truth["area_code"].astype(str)).set_index(
-        ["area_code", "year"])["type_true"]
+    types = truth.assign(area_code=truth["area_code"].astype(str)).set_index(["area_code", "year"])[
+        "type_true"
+    ]
     missing = []
     for side, year in (("true_from", "year_from"), ("true_to", "year_to")):
-        found = types.reindex(pd.MultiIndex.from_arrays([out["area_code"],
-                                                         out[year].astype(int)]))
+        found = types.reindex(pd.MultiIndex.from_arrays([out["area_code"], out[year].astype(int)]))
         missing += out.loc[found.isna().to_numpy(), ["area_code", year]].values.tolist()
         out[side] = found.to_numpy()
     if missing:
-        raise ValueError(f"the truth has no true type for {len(missing)} area-years of the "
-                         f"changes, e.g. {missing[:5]}")
+        raise ValueError(
+            f"the truth has no true type for {len(missing)} area-years of the "
+            f"changes, e.g. {missing[:5]}"
+        )
     out[["true_from", "true_to"]] = out[["true_from", "true_to"]].astype(int)
     step = np.sign(out["type_to"] - out["type_from"])
     out["observed_change"] = (out["type_from"] > 0) & (out["type_to"] > 0) & (step != 0)
     out["true_type_changed"] = out["true_from"] != out["true_to"]
     out["true_as_observed"] = out["observed_change"] & (
-        np.sign(out["true_to"] - out["true_from"]) == step)
+        np.sign(out["true_to"] - out["true_from"]) == step
+    )
     return out
 
 
@@ -97,9 +118,16 @@ def verdict_precision(scored: pd.DataFrame, by=PAIR) -> pd.DataFrame:
 
     Examples
     --------
-    >>> s = pd.DataFrame({"year_from": 2023, "year_to": 2024, "observed_change": True,
-    ...                   "verdict": ["x", "x", "x", "y"], "true_type_changed": True,
-    ...                   "true_as_observed": [True, True, False, False]})
+    >>> s = pd.DataFrame(
+    ...     {
+    ...         "year_from": 2023,
+    ...         "year_to": 2024,
+    ...         "observed_change": True,
+    ...         "verdict": ["x", "x", "x", "y"],
+    ...         "true_type_changed": True,
+    ...         "true_as_observed": [True, True, False, False],
+    ...     }
+    ... )
     >>> p = verdict_precision(s)
     >>> p[["verdict", "observed_changes", "true_as_observed", "precision"]].values.tolist()
     [['x', 3, 2, 0.6666666666666666], ['y', 1, 0, 0.0]]
@@ -109,10 +137,17 @@ def verdict_precision(scored: pd.DataFrame, by=PAIR) -> pd.DataFrame:
     for key, g in moved.groupby([*by, "verdict"], sort=True):
         n, k = len(g), int(g["true_as_observed"].sum())
         lo, hi = exact_interval(k, n)
-        rows.append({**dict(zip([*by, "verdict"], key, strict=True)), "observed_changes": n,
-                     "true_type_changed": int(g["true_type_changed"].sum()),
-                     "true_as_observed": k, "precision": k / n, "precision_lo95": lo,
-                     "precision_hi95": hi})
+        rows.append(
+            {
+                **dict(zip([*by, "verdict"], key, strict=True)),
+                "observed_changes": n,
+                "true_type_changed": int(g["true_type_changed"].sum()),
+                "true_as_observed": k,
+                "precision": k / n,
+                "precision_lo95": lo,
+                "precision_hi95": hi,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -142,10 +177,18 @@ def calibration(p, event, edges=BINS) -> tuple[pd.DataFrame, float]:
         inside = which == b
         n, k = int(inside.sum()), int(y[inside].sum())
         lo, hi = exact_interval(k, n) if n else (np.nan, np.nan)
-        rows.append({"bin_low": edges[b], "bin_high": edges[b + 1], "n": n,
-                     "predicted": float(p[inside].mean()) if n else np.nan,
-                     "observed": k / n if n else np.nan, "events": k,
-                     "observed_lo95": lo, "observed_hi95": hi})
+        rows.append(
+            {
+                "bin_low": edges[b],
+                "bin_high": edges[b + 1],
+                "n": n,
+                "predicted": float(p[inside].mean()) if n else np.nan,
+                "observed": k / n if n else np.nan,
+                "events": k,
+                "observed_lo95": lo,
+                "observed_hi95": hi,
+            }
+        )
     table = pd.DataFrame(rows)
     table.attrs["left_out"] = int((~ok).sum())
     return table, float(np.mean((p - y) ** 2)) if len(p) else float("nan")
@@ -158,8 +201,15 @@ def precision_at(scored: pd.DataFrame, column: str, thresholds, by=PAIR) -> pd.D
 
     Examples
     --------
-    >>> s = pd.DataFrame({"year_from": 2023, "year_to": 2024, "observed_change": True,
-    ...                   "p": [0.95, 0.92, 0.99], "true_as_observed": [True, False, True]})
+    >>> s = pd.DataFrame(
+    ...     {
+    ...         "year_from": 2023,
+    ...         "year_to": 2024,
+    ...         "observed_change": True,
+    ...         "p": [0.95, 0.92, 0.99],
+    ...         "true_as_observed": [True, False, True],
+    ...     }
+    ... )
     >>> precision_at(s, "p", [0.9, 0.95])[["threshold", "flagged", "precision"]].values.tolist()[:2]
     [[0.9, 3.0, 0.6666666666666666], [0.95, 2.0, 1.0]]
     """
@@ -171,7 +221,15 @@ def precision_at(scored: pd.DataFrame, column: str, thresholds, by=PAIR) -> pd.D
             flag = g[column] >= t
             n, k = int(flag.sum()), int(g.loc[flag, "true_as_observed"].sum())
             lo, hi = exact_interval(k, n) if n else (np.nan, np.nan)
-            rows.append({"pairs": name, "threshold": t, "flagged": n, "true_as_observed": k,
-                         "precision": k / n if n else np.nan, "precision_lo95": lo,
-                         "precision_hi95": hi})
+            rows.append(
+                {
+                    "pairs": name,
+                    "threshold": t,
+                    "flagged": n,
+                    "true_as_observed": k,
+                    "precision": k / n if n else np.nan,
+                    "precision_lo95": lo,
+                    "precision_hi95": hi,
+                }
+            )
     return pd.DataFrame(rows)

@@ -41,9 +41,11 @@ def diagnostics(draws: np.ndarray, *, block: int = 256) -> dict[str, np.ndarray]
     flat = x.reshape(x.shape[0], x.shape[1], -1)
     starts = range(0, flat.shape[2], block)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        parts = list(pool.map(lambda i: _block(flat[:, :, i:i + block]), starts))
-    out = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0)
-           for k in ("rhat", "ess_bulk", "ess_tail")}
+        parts = list(pool.map(lambda i: _block(flat[:, :, i : i + block]), starts))
+    out = {
+        k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0)
+        for k in ("rhat", "ess_bulk", "ess_tail")
+    }
     return {k: v.reshape(shape) for k, v in out.items()}
 
 
@@ -58,7 +60,7 @@ def split_chains(x: np.ndarray) -> np.ndarray:
     is dropped): (chain, draw, k) -> (2 chain, draw // 2, k).
     """
     half = x.shape[1] // 2
-    return np.concatenate([x[:, :half], x[:, x.shape[1] - half:]], axis=0)
+    return np.concatenate([x[:, :half], x[:, x.shape[1] - half :]], axis=0)
 
 
 def z_scale(x: np.ndarray) -> np.ndarray:
@@ -116,14 +118,15 @@ def ess(x: np.ndarray) -> np.ndarray:
         rho = 1.0 - (mean_var - acov.mean(axis=0)) / var_plus  # (lag, k)
     rho[0] = 1.0
     n_pairs = (n_draw - 1) // 2  # pairs (2p, 2p + 1) the sequential rule can reach
-    pair_sum = rho[0:2 * n_pairs:2] + rho[1:2 * n_pairs:2]  # (pair, k)
+    pair_sum = rho[0 : 2 * n_pairs : 2] + rho[1 : 2 * n_pairs : 2]  # (pair, k)
     # the sequence continues into pair p while every earlier pair sum is positive; it
     # stops at the first pair whose sum is not positive (or at the last reachable pair)
     positive = np.cumprod(pair_sum > 0, axis=0).astype(bool)
     last = np.minimum(positive.sum(axis=0), n_pairs - 1)  # the last pair looked at
     cols = np.arange(k)
-    summed = np.where(np.arange(n_pairs)[:, None] < last,
-                      np.minimum.accumulate(pair_sum, axis=0), 0.0).sum(axis=0)
+    summed = np.where(
+        np.arange(n_pairs)[:, None] < last, np.minimum.accumulate(pair_sum, axis=0), 0.0
+    ).sum(axis=0)
     even = rho[2 * last, cols]
     extra = np.where((pair_sum[last, cols] >= 0) | (even > 0) | (last == 0), even, 0.0)
     size = n_chain * n_draw

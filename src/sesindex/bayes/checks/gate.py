@@ -30,8 +30,10 @@ def _worst(stat: xr.Dataset, largest: bool) -> dict:
         val = float(vals.ravel()[flat])
         if best_val is None or (val > best_val if largest else val < best_val):
             idx = np.unravel_index(flat, vals.shape) if vals.ndim else ()
-            where = {d: str(da[d].values[i]) if d in da.coords else int(i)
-                     for d, i in zip(da.dims, idx, strict=True)}
+            where = {
+                d: str(da[d].values[i]) if d in da.coords else int(i)
+                for d, i in zip(da.dims, idx, strict=True)
+            }
             best_name, best_val, best_at = name, val, where
     return {"quantity": f"{best_name}{best_at or ''}", "value": best_val}
 
@@ -46,8 +48,9 @@ class GateSpec:
     divergences_max: int = 0
 
 
-def fit_gate(posterior: xr.Dataset | list[xr.Dataset], divergences: int,
-             gate: GateSpec | None = None) -> dict:
+def fit_gate(
+    posterior: xr.Dataset | list[xr.Dataset], divergences: int, gate: GateSpec | None = None
+) -> dict:
     """Diagnostics of every variable in ``posterior`` (dims chain, draw, ...) vs the gate.
 
     ``posterior`` may be a list of datasets whose draws differ (the sampled parameters
@@ -68,20 +71,35 @@ def fit_gate(posterior: xr.Dataset | list[xr.Dataset], divergences: int,
         return xr.Dataset(tables[key])
 
     rhat, bulk, tail = table("rhat"), table("ess_bulk"), table("ess_tail")
-    worst = {"rhat": _worst(rhat, True), "ess_bulk": _worst(bulk, False),
-             "ess_tail": _worst(tail, False)}
+    worst = {
+        "rhat": _worst(rhat, True),
+        "ess_bulk": _worst(bulk, False),
+        "ess_tail": _worst(tail, False),
+    }
     checks = {
         "rhat": worst["rhat"]["value"] <= gate.rhat_max,
         "ess_bulk": worst["ess_bulk"]["value"] >= gate.ess_bulk_min,
         "ess_tail": worst["ess_tail"]["value"] >= gate.ess_tail_min,
         "divergences": divergences <= gate.divergences_max,
     }
-    per_var = {name: {"rhat_max": float(np.nanmax(rhat[name].values)),
-                      "ess_bulk_min": float(np.nanmin(bulk[name].values)),
-                      "ess_tail_min": float(np.nanmin(tail[name].values))}
-               for name in tables["rhat"]}
-    return {"passed": all(checks.values()), "checks": checks, "divergences": int(divergences),
-            "thresholds": {"rhat_max": gate.rhat_max, "ess_bulk_min": gate.ess_bulk_min,
-                           "ess_tail_min": gate.ess_tail_min,
-                           "divergences_max": gate.divergences_max},
-            "worst": worst, "per_variable": per_var}
+    per_var = {
+        name: {
+            "rhat_max": float(np.nanmax(rhat[name].values)),
+            "ess_bulk_min": float(np.nanmin(bulk[name].values)),
+            "ess_tail_min": float(np.nanmin(tail[name].values)),
+        }
+        for name in tables["rhat"]
+    }
+    return {
+        "passed": all(checks.values()),
+        "checks": checks,
+        "divergences": int(divergences),
+        "thresholds": {
+            "rhat_max": gate.rhat_max,
+            "ess_bulk_min": gate.ess_bulk_min,
+            "ess_tail_min": gate.ess_tail_min,
+            "divergences_max": gate.divergences_max,
+        },
+        "worst": worst,
+        "per_variable": per_var,
+    }

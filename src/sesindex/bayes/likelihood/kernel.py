@@ -30,8 +30,14 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> z, v = rng.normal(size=(5, 3, 3)), np.full((5, 3, 3), 0.1)
 >>> muni = np.array([0, 0, 1, 1, 1])
->>> theta = dict(alpha=np.zeros(3), lam=np.ones(3), dispersion=np.full(3, 0.05),
-...              rho=0.3, tau=0.2, kappa=np.full(3, 0.3))
+>>> theta = dict(
+...     alpha=np.zeros(3),
+...     lam=np.ones(3),
+...     dispersion=np.full(3, 0.05),
+...     rho=0.3,
+...     tau=0.2,
+...     kappa=np.full(3, 0.3),
+... )
 >>> logp, grads = loglik_and_grad(z, v, muni, **theta, panel=True, municipality=True)
 >>> grads["lam"].shape, bool(np.isfinite(logp))
 ((3,), True)
@@ -42,13 +48,47 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-GRADIENTS = ("alpha", "lam", "dispersion", "rho", "var0", "offset", "tau", "kappa",
-             "jump_sd", "jump_share", "z")
+GRADIENTS = (
+    "alpha",
+    "lam",
+    "dispersion",
+    "rho",
+    "var0",
+    "offset",
+    "tau",
+    "kappa",
+    "jump_sd",
+    "jump_share",
+    "z",
+)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _jump_mixture(i, tau, jump_sd, share, f, piv, x, ws, s_inv, mu, var_x, lag_x, cov_xg,
-                  var_g, g_tau, resp, sig, col, lk, beta, mk, w, cw):
+def _jump_mixture(
+    i,
+    tau,
+    jump_sd,
+    share,
+    f,
+    piv,
+    x,
+    ws,
+    s_inv,
+    mu,
+    var_x,
+    lag_x,
+    cov_xg,
+    var_g,
+    g_tau,
+    resp,
+    sig,
+    col,
+    lk,
+    beta,
+    mk,
+    w,
+    cw,
+):
     """Area i's mixture over "no jump" and "one jump at step k" (see the module).
 
     On entry ``mu`` (this area's row: eta_t - m, then gamma_j) and ``var_x``, ``lag_x``,
@@ -120,13 +160,17 @@ def _jump_mixture(i, tau, jump_sd, share, f, piv, x, ws, s_inv, mu, var_x, lag_x
         for k in range(1, n_year):
             if k != t:
                 cov_tk = w[k, t] - w[k, t - 1]
-                e_other += resp[i, k] * ((m_t + beta[k] * mk[k] * cov_tk) ** 2
-                                         + var_t + beta[k] * cov_tk ** 2)
+                e_other += resp[i, k] * (
+                    (m_t + beta[k] * mk[k] * cov_tk) ** 2 + var_t + beta[k] * cov_tk**2
+                )
         vt = s2 + j2
         grow = 1.0 + beta[t] * var_t  # E_t[step_t] = m_t grow, Var_t = var_t grow
         e_self = (m_t * grow) ** 2 + var_t * grow
-        g_tau[i, t] = ((1.0 - resp[i, t]) * -1.0 / tau[i, t] + e_other / (s2 * tau[i, t])
-                       + resp[i, t] * tau[i, t] * (-1.0 / vt + e_self / (vt * vt)))
+        g_tau[i, t] = (
+            (1.0 - resp[i, t]) * -1.0 / tau[i, t]
+            + e_other / (s2 * tau[i, t])
+            + resp[i, t] * tau[i, t] * (-1.0 / vt + e_self / (vt * vt))
+        )
         g_jump += resp[i, t] * jump_sd * (-1.0 / vt + e_self / (vt * vt))
     # the mixture's moments: mean shift dbar, covariance Sigma + sum_k coef_k w_k w_k'
     # - dbar dbar', with coef_k = r_k (beta + beta^2 m^2)
@@ -167,8 +211,26 @@ def _jump_mixture(i, tau, jump_sd, share, f, piv, x, ws, s_inv, mu, var_x, lag_x
 
 
 @numba.njit(cache=True, error_model="numpy")  # inf/nan, not exceptions: a divergence
-def marginal_pass(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset, tau, kappa,
-            jump_sd, jump_share, panel, use_muni, jumps):
+def marginal_pass(
+    z,
+    v,
+    scale,
+    muni,
+    n_muni,
+    alpha,
+    lam,
+    disp,
+    rho,
+    var0,
+    offset,
+    tau,
+    kappa,
+    jump_sd,
+    jump_share,
+    panel,
+    use_muni,
+    jumps,
+):
     """-0.5 * (-2 log p) as in the graph form, and its gradient (see the module).
 
     Cell (i, t, j) has variance ``v + disp[j] * scale[i, t, j]`` around the model's mean
@@ -364,9 +426,31 @@ def marginal_pass(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset
         for j in range(n_g):
             var_g[i, j] = s_inv[j, j]
         if jumps:
-            out = _jump_mixture(i, tau, jump_sd, jump_share, f, piv, x, ws, s_inv, mu0[i],
-                                var_x, lag_x, cov_xg, var_g, g_tau, resp, sig, column,
-                                lk, beta, mk, w_steps, cw_steps)
+            out = _jump_mixture(
+                i,
+                tau,
+                jump_sd,
+                jump_share,
+                f,
+                piv,
+                x,
+                ws,
+                s_inv,
+                mu0[i],
+                var_x,
+                lag_x,
+                cov_xg,
+                var_g,
+                g_tau,
+                resp,
+                sig,
+                column,
+                lk,
+                beta,
+                mk,
+                w_steps,
+                cw_steps,
+            )
             mix_ll += out[0]
             g_jump += out[1]
             g_share += out[2]
@@ -429,22 +513,51 @@ def marginal_pass(z, v, scale, muni, n_muni, alpha, lam, disp, rho, var0, offset
                 g_alpha[t, j] += e_res / dd
                 g_lam[j] += (e_res * (e_eta + offset[i, t]) - c_lin_eta) / dd
                 g_offset[i, t] += lam[j] * e_res / dd
-                g_disp[j] += (-0.5 / dd + 0.5 * (e_res * e_res + v_lin) / (dd * dd)
-                              ) * scale[i, t, j]
+                g_disp[j] += (-0.5 / dd + 0.5 * (e_res * e_res + v_lin) / (dd * dd)) * scale[
+                    i, t, j
+                ]
                 g_z[i, t, j] = -e_res / dd
         if panel:
             for j in range(n_ind):
                 eg = mu0[i, n_year + j] - em * mu1[i, n_year + j]
                 vg = var_g[i, j] + vmk * mu1[i, n_year + j] ** 2
                 g_kappa[j] += -1.0 / kappa[j] + (eg * eg + vg) / kappa[j] ** 3
-    return (-0.5 * neg2 + mix_ll, g_alpha, g_lam, g_disp, g_rho, g_var0, g_offset, g_tau,
-            g_kappa, g_jump, g_share, g_z, resp)
+    return (
+        -0.5 * neg2 + mix_ll,
+        g_alpha,
+        g_lam,
+        g_disp,
+        g_rho,
+        g_var0,
+        g_offset,
+        g_tau,
+        g_kappa,
+        g_jump,
+        g_share,
+        g_z,
+        resp,
+    )
 
 
-def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
-                    panel: bool, municipality: bool, var0: float | None = None,
-                    offset=None, scale=None, jump_sd: float | None = None,
-                    jump_share: float = 0.0) -> tuple[float, dict]:
+def loglik_and_grad(
+    z,
+    v,
+    muni,
+    alpha,
+    lam,
+    dispersion,
+    rho,
+    tau,
+    kappa,
+    *,
+    panel: bool,
+    municipality: bool,
+    var0: float | None = None,
+    offset=None,
+    scale=None,
+    jump_sd: float | None = None,
+    jump_share: float = 0.0,
+) -> tuple[float, dict]:
     """Log p(z | theta) (without 2 pi) and its gradient, from numpy (see the module).
 
     Without municipality effects pass ``rho = 0`` (any ``muni``); in a single year pass
@@ -461,8 +574,9 @@ def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
     """
     jumps = jump_sd is not None
     if jumps and (municipality or not panel):
-        raise ValueError("the jump mixture needs a panel and sampled (not integrated) "
-                         "municipality effects")
+        raise ValueError(
+            "the jump mixture needs a panel and sampled (not integrated) municipality effects"
+        )
     z = np.ascontiguousarray(z, float)
     n_area, n_year, n_ind = z.shape
     muni = np.asarray(muni, np.int64)
@@ -473,13 +587,26 @@ def loglik_and_grad(z, v, muni, alpha, lam, dispersion, rho, tau, kappa, *,
     scale = np.ones(np.shape(z)) if scale is None else scale
     alpha = np.ascontiguousarray(np.broadcast_to(np.asarray(alpha, float), (n_year, n_ind)))
     tau = np.ascontiguousarray(np.broadcast_to(np.asarray(tau, float), (n_area, n_year)))
-    out = marginal_pass(z, np.ascontiguousarray(v, float),
-                  np.ascontiguousarray(scale, float), muni, int(muni.max()) + 1,
-                  alpha, np.asarray(lam, float),
-                  np.asarray(dispersion, float), float(rho),
-                  float(1 - rho if var0 is None else var0), offset, tau,
-                  np.asarray(kappa, float), float(jump_sd or 0.0), float(jump_share),
-                  panel, municipality, jumps)
+    out = marginal_pass(
+        z,
+        np.ascontiguousarray(v, float),
+        np.ascontiguousarray(scale, float),
+        muni,
+        int(muni.max()) + 1,
+        alpha,
+        np.asarray(lam, float),
+        np.asarray(dispersion, float),
+        float(rho),
+        float(1 - rho if var0 is None else var0),
+        offset,
+        tau,
+        np.asarray(kappa, float),
+        float(jump_sd or 0.0),
+        float(jump_share),
+        panel,
+        municipality,
+        jumps,
+    )
     grads = {name: np.asarray(g) for name, g in zip(GRADIENTS, out[1:-1], strict=True)}
     grads["responsibility"] = out[-1]
     return float(out[0]), grads

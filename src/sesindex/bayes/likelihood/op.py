@@ -14,9 +14,20 @@ Examples
 >>> op = MarginalLoglik(panel=True, municipality=True)
 >>> rng = np.random.default_rng(0)
 >>> z, v = rng.normal(size=(5, 3, 3)), np.full((5, 3, 3), 0.1)
->>> out = op(z, v, np.ones((5, 3, 3)), np.array([0, 0, 1, 1, 1]), np.zeros((3, 3)),
-...          np.ones(3), np.full(3, 0.05), 0.3, 0.7, np.zeros((5, 3)), np.full((5, 3), 0.2),
-...          np.full(3, 0.3))
+>>> out = op(
+...     z,
+...     v,
+...     np.ones((5, 3, 3)),
+...     np.array([0, 0, 1, 1, 1]),
+...     np.zeros((3, 3)),
+...     np.ones(3),
+...     np.full(3, 0.05),
+...     0.3,
+...     0.7,
+...     np.zeros((5, 3)),
+...     np.full((5, 3), 0.2),
+...     np.full(3, 0.3),
+... )
 >>> bool(np.isfinite(out[0].eval()))
 True
 """
@@ -49,37 +60,98 @@ class MarginalLoglik(Op):
 
     def __init__(self, panel: bool, municipality: bool, jumps: bool = False):
         if jumps and (municipality or not panel):
-            raise ValueError("the jump mixture needs a panel and sampled (not integrated) "
-                             "municipality effects")
+            raise ValueError(
+                "the jump mixture needs a panel and sampled (not integrated) municipality effects"
+            )
         self.panel = bool(panel)
         self.municipality = bool(municipality)
         self.jumps = bool(jumps)
 
-    def make_node(self, z, v, scale, muni, alpha, lam, dispersion, rho, var0, offset, tau,
-                  kappa, jump_sd=0.0, jump_share=0.0):
+    def make_node(
+        self,
+        z,
+        v,
+        scale,
+        muni,
+        alpha,
+        lam,
+        dispersion,
+        rho,
+        var0,
+        offset,
+        tau,
+        kappa,
+        jump_sd=0.0,
+        jump_share=0.0,
+    ):
         """The Op applied to the model's tensors: the log-likelihood and its gradients."""
         inputs = [pt.as_tensor(a, dtype="float64") for a in (z, v, scale)]
         inputs.append(pt.as_tensor(muni, dtype="int64"))
-        inputs += [pt.as_tensor(a, dtype="float64") for a in
-                   (alpha, lam, dispersion, rho, var0, offset, tau, kappa, jump_sd,
-                    jump_share)]
+        inputs += [
+            pt.as_tensor(a, dtype="float64")
+            for a in (alpha, lam, dispersion, rho, var0, offset, tau, kappa, jump_sd, jump_share)
+        ]
         if inputs[4].ndim != 2 or inputs[9].ndim != 2 or inputs[10].ndim != 2:
-            raise ValueError("MarginalLoglik takes alpha (year, indicator), offset and tau "
-                             f"(area, year); got {inputs[4].ndim}, {inputs[9].ndim} and "
-                             f"{inputs[10].ndim} dimensions")
-        outputs = [pt.dscalar(), pt.dmatrix(), pt.dvector(), pt.dvector(), pt.dscalar(),
-                   pt.dscalar(), pt.dmatrix(), pt.dmatrix(), pt.dvector(), pt.dscalar(),
-                   pt.dscalar(), pt.dtensor3()]
+            raise ValueError(
+                "MarginalLoglik takes alpha (year, indicator), offset and tau "
+                f"(area, year); got {inputs[4].ndim}, {inputs[9].ndim} and "
+                f"{inputs[10].ndim} dimensions"
+            )
+        outputs = [
+            pt.dscalar(),
+            pt.dmatrix(),
+            pt.dvector(),
+            pt.dvector(),
+            pt.dscalar(),
+            pt.dscalar(),
+            pt.dmatrix(),
+            pt.dmatrix(),
+            pt.dvector(),
+            pt.dscalar(),
+            pt.dscalar(),
+            pt.dtensor3(),
+        ]
         return Apply(self, inputs, outputs)
 
     def perform(self, node, inputs, output_storage):
         """One pass of the compiled kernel over the areas: value and gradients."""
-        (z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau, kappa, jump_sd,
-         jump_share) = inputs
+        (
+            z,
+            v,
+            scale,
+            muni,
+            alpha,
+            lam,
+            disp,
+            rho,
+            var0,
+            offset,
+            tau,
+            kappa,
+            jump_sd,
+            jump_share,
+        ) = inputs
         n_muni = int(muni.max()) + 1 if muni.size else 1
-        out = marginal_pass(z, v, scale, muni, n_muni, alpha, lam, disp, float(rho), float(var0),
-                      offset, tau, kappa, float(jump_sd), float(jump_share), self.panel,
-                      self.municipality, self.jumps)
+        out = marginal_pass(
+            z,
+            v,
+            scale,
+            muni,
+            n_muni,
+            alpha,
+            lam,
+            disp,
+            float(rho),
+            float(var0),
+            offset,
+            tau,
+            kappa,
+            float(jump_sd),
+            float(jump_share),
+            self.panel,
+            self.municipality,
+            self.jumps,
+        )
         for storage, value in zip(output_storage, out[:-1], strict=True):
             storage[0] = np.asarray(value, dtype=np.float64)
 
@@ -104,15 +176,44 @@ try:  # nutpie compiles the model with numba: give the Op a numba implementation
         panel, municipality, jumps = op.panel, op.municipality, op.jumps
 
         @numba_njit
-        def marginal_loglik(z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau,
-                            kappa, jump_sd, jump_share):
+        def marginal_loglik(
+            z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau, kappa, jump_sd, jump_share
+        ):
             n_muni = muni.max() + 1 if muni.size > 0 else 1
-            out = marginal_pass(z, v, scale, muni, n_muni, alpha, lam, disp, rho.item(),
-                          var0.item(), offset, tau, kappa, jump_sd.item(),
-                          jump_share.item(), panel, municipality, jumps)
-            return (np.asarray(out[0]), out[1], out[2], out[3], np.asarray(out[4]),
-                    np.asarray(out[5]), out[6], out[7], out[8], np.asarray(out[9]),
-                    np.asarray(out[10]), out[11])
+            out = marginal_pass(
+                z,
+                v,
+                scale,
+                muni,
+                n_muni,
+                alpha,
+                lam,
+                disp,
+                rho.item(),
+                var0.item(),
+                offset,
+                tau,
+                kappa,
+                jump_sd.item(),
+                jump_share.item(),
+                panel,
+                municipality,
+                jumps,
+            )
+            return (
+                np.asarray(out[0]),
+                out[1],
+                out[2],
+                out[3],
+                np.asarray(out[4]),
+                np.asarray(out[5]),
+                out[6],
+                out[7],
+                out[8],
+                np.asarray(out[9]),
+                np.asarray(out[10]),
+                out[11],
+            )
 
         return marginal_loglik
 except ImportError:  # pragma: no cover - an older pytensor: perform() is used

@@ -12,8 +12,9 @@ tested against; :mod:`sesindex.bayes.posterior.states` uses the numpy form for i
 Examples
 --------
 >>> import numpy as np
->>> t = area_terms(np.array([[[1.0]]]), np.array([[[0.5]]]), np.array([1.0]), 0.0,
-...                None, 0.5, False, 1, xp=np)
+>>> t = area_terms(
+...     np.array([[[1.0]]]), np.array([[[0.5]]]), np.array([1.0]), 0.0, None, 0.5, False, 1, xp=np
+... )
 >>> round(float(t["c"][0]), 6)
 1.0
 """
@@ -25,8 +26,7 @@ import pytensor
 import pytensor.tensor as pt
 
 
-def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt,
-               var0=None) -> dict:
+def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt, var0=None) -> dict:
     """Per-area pieces of the marginal likelihood, eta and gamma integrated out.
 
     For one area, theta = (eta_0 - m, ..., eta_(T-1) - m, gamma_1, ..., gamma_J) has prior
@@ -48,8 +48,17 @@ def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt,
     Examples
     --------
     >>> import numpy as np
-    >>> t = area_terms(np.array([[[1.0]]]), np.array([[[0.5]]]), np.array([1.0]), 0.0,
-    ...                None, 0.5, False, 1, xp=np)
+    >>> t = area_terms(
+    ...     np.array([[[1.0]]]),
+    ...     np.array([[[0.5]]]),
+    ...     np.array([1.0]),
+    ...     0.0,
+    ...     None,
+    ...     0.5,
+    ...     False,
+    ...     1,
+    ...     xp=np,
+    ... )
     >>> round(float(t["c"][0]), 6)  # one N(0, 0.5 + 0.5) observation: log 1 + 1^2 / 1
     1.0
     """
@@ -79,8 +88,9 @@ def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt,
     scaled = y / xp.sqrt(piv)[:, :, None]  # G = sum_t y y' / piv
     gram = (scaled[:, :, :, None] * scaled[:, :, None, :]).sum(axis=0)
     logdet_a = xp.log(piv).sum(axis=0)
-    logdet_prior = -xp.log(q0) + ((xp.log(tau2 * xp.ones_like(w))[:, 1:]).sum(axis=1)
-                                  + xp.log(kappa2).sum() if gamma else 0.0)
+    logdet_prior = -xp.log(q0) + (
+        (xp.log(tau2 * xp.ones_like(w))[:, 1:]).sum(axis=1) + xp.log(kappa2).sum() if gamma else 0.0
+    )
     c_rr = (r**2 / d).sum(axis=(1, 2))
     c_r1 = (lam * r / d).sum(axis=(1, 2))
     c_11 = prec.sum(axis=(1, 2))
@@ -117,8 +127,9 @@ def sweep(diag, rhs, off, xp=pt):
     Examples
     --------
     >>> import numpy as np
-    >>> piv, y = sweep(np.array([[2.0], [2.0]]), np.array([[[1.0]], [[1.0]]]),
-    ...                np.array([[0.0], [-1.0]]), xp=np)
+    >>> piv, y = sweep(
+    ...     np.array([[2.0], [2.0]]), np.array([[[1.0]], [[1.0]]]), np.array([[0.0], [-1.0]]), xp=np
+    ... )
     >>> piv[:, 0].tolist(), y[:, 0, 0].tolist()  # [[2, -1], [-1, 2]]: pivots 2, 3/2
     ([2.0, 1.5], [1.0, 1.5])
     """
@@ -134,11 +145,14 @@ def sweep(diag, rhs, off, xp=pt):
         f = off_t / piv_prev
         return d_t - off_t * f, r_t - f[:, None] * y_prev
 
-    piv, y = pytensor.scan(step, sequences=[diag[1:], rhs[1:], off[1:]],
-                           outputs_info=[diag[0], rhs[0]],
-                           strict=True, return_updates=False)
-    return (pt.concatenate([diag[:1], piv], axis=0),
-            pt.concatenate([rhs[:1], y], axis=0))
+    piv, y = pytensor.scan(
+        step,
+        sequences=[diag[1:], rhs[1:], off[1:]],
+        outputs_info=[diag[0], rhs[0]],
+        strict=True,
+        return_updates=False,
+    )
+    return (pt.concatenate([diag[:1], piv], axis=0), pt.concatenate([rhs[:1], y], axis=0))
 
 
 def cholesky_small(s, n: int, xp=pt):
@@ -157,10 +171,10 @@ def cholesky_small(s, n: int, xp=pt):
         diag = s[:, j, j] - sum((low[j][k] ** 2 for k in range(j)), zero)
         low[j][j] = xp.sqrt(diag)
         for i in range(j + 1, n):
-            low[i][j] = (s[:, i, j] - sum((low[i][k] * low[j][k] for k in range(j)), zero)
-                         ) / low[j][j]
-    rows = [xp.stack([low[i][j] if j <= i else zero for j in range(n)], axis=-1)
-            for i in range(n)]
+            low[i][j] = (s[:, i, j] - sum((low[i][k] * low[j][k] for k in range(j)), zero)) / low[
+                j
+            ][j]
+    rows = [xp.stack([low[i][j] if j <= i else zero for j in range(n)], axis=-1) for i in range(n)]
     return xp.stack(rows, axis=1)
 
 
@@ -205,9 +219,7 @@ def marginal_neg2loglik(r, d, lam, tau, kappa, rho, muni, *, n_ind: int, var0=No
     0..K-1) is None without municipality effects.
     """
     panel = kappa is not None
-    terms = area_terms(r, d, lam, tau**2, kappa**2 if panel else None, rho, panel, n_ind,
-                       var0=var0)
+    terms = area_terms(r, d, lam, tau**2, kappa**2 if panel else None, rho, panel, n_ind, var0=var0)
     if muni is None:
         return pt.sum(terms["c"])
-    return municipality_neg2loglik(terms["c"], terms["a"], terms["b"], rho, muni,
-                                   pt.max(muni) + 1)
+    return municipality_neg2loglik(terms["c"], terms["a"], terms["b"], rho, muni, pt.max(muni) + 1)

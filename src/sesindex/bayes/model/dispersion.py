@@ -84,9 +84,14 @@ def variance_prior(lower):
         logp = pm.logp(pm.Normal.dist(0.0, sd), value) - norm
         return pt.switch(value < lower, -np.inf, logp)
 
-    return pm.CustomDist("dispersion", lower, logp=logp, dims="indicator",
-                         support_point=lambda rv, size, lower: lower + 1.0,
-                         transform=Interval(bounds_fn=lambda rng, size, lower: (lower, None)))
+    return pm.CustomDist(
+        "dispersion",
+        lower,
+        logp=logp,
+        dims="indicator",
+        support_point=lambda rv, size, lower: lower + 1.0,
+        transform=Interval(bounds_fn=lambda rng, size, lower: (lower, None)),
+    )
 
 
 def polar_loadings():
@@ -109,7 +114,12 @@ def polar_loadings():
     theta = pm.Uniform("loading_angle", 0.0, np.pi / 2, dims="indicator")
     lam = pm.Deterministic("lam", s * pt.cos(theta), dims="indicator")
     sigma = pm.Deterministic("sigma", s * pt.sin(theta), dims="indicator")
-    pm.Potential("loading_prior", pt.sum(
-        pm.logp(pm.HalfNormal.dist(PRIOR["lam_sd"]), lam)
-        + pm.logp(pm.HalfNormal.dist(PRIOR["sigma_sd"]), sigma) + pt.log(s)))
+    pm.Potential(
+        "loading_prior",
+        pt.sum(
+            pm.logp(pm.HalfNormal.dist(PRIOR["lam_sd"]), lam)
+            + pm.logp(pm.HalfNormal.dist(PRIOR["sigma_sd"]), sigma)
+            + pt.log(s)
+        ),
+    )
     return lam, pm.Deterministic("dispersion", sigma**2, dims="indicator")

@@ -58,8 +58,11 @@ class ModelForm:
         if self.graph and self.steps == "jumps":
             from sesindex.spec_errors import SpecError
 
-            raise SpecError.one("sampler.kernel", "the jump mixture exists only in the "
-                                "compiled kernel (kernel = true)", False)
+            raise SpecError.one(
+                "sampler.kernel",
+                "the jump mixture exists only in the compiled kernel (kernel = true)",
+                False,
+            )
 
     def key(self, inputs) -> tuple:
         """What a compiled model of this form depends on for ``inputs``: the indicators,
@@ -72,15 +75,23 @@ class ModelForm:
         --------
         >>> from types import SimpleNamespace
         >>> import numpy as np
-        >>> inputs = SimpleNamespace(indicators=["V1"], z=np.zeros((5, 2, 1)), design=None,
-        ...                          breaks=None)
+        >>> inputs = SimpleNamespace(
+        ...     indicators=["V1"], z=np.zeros((5, 2, 1)), design=None, breaks=None
+        ... )
         >>> ModelForm().key(inputs)
         (('V1',), 2, 'gaussian_logit', 'sd', 'normal', False, False)
         """
         n_year = inputs.z.shape[1]
         steps = self.steps if n_year > 1 else "normal"
-        key = (tuple(inputs.indicators), n_year, self.likelihood, self.dispersion, steps,
-               self.municipality, self.graph)
+        key = (
+            tuple(inputs.indicators),
+            n_year,
+            self.likelihood,
+            self.dispersion,
+            steps,
+            self.municipality,
+            self.graph,
+        )
         if self.likelihood != "gaussian_logit":
             key += (inputs.z.shape,)
         if inputs.design is not None:  # programme effects: one per relative year

@@ -52,8 +52,7 @@ Examples
 --------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.bayes.model.inputs import model_inputs
->>> m = model_inputs(generate(n_areas=30, years=(2022, 2023), seed=1).dataset,
-...                  ["V1", "V2", "V3"])
+>>> m = model_inputs(generate(n_areas=30, years=(2022, 2023), seed=1).dataset, ["V1", "V2", "V3"])
 >>> model = build_model(m, ModelForm(municipality=True))
 >>> sorted(v.name for v in model.free_RVs)
 ['alpha', 'kappa', 'lam', 'rho', 'sigma', 'tau']
@@ -149,8 +148,7 @@ def build_model(inputs: ModelInputs, form: ModelForm = ModelForm()) -> pm.Model:
     """
     n_year, n_ind = inputs.z.shape[1:]
     jumps = n_year > 1 and form.steps == "jumps"
-    coords = {"indicator": list(inputs.indicators),
-              "year": [int(y) for y in inputs.years]}
+    coords = {"indicator": list(inputs.indicators), "year": [int(y) for y in inputs.years]}
     data = model_data(inputs, form)
     with pm.Model(coords=coords) as model:
         z = pm.Data("z", inputs.z)
@@ -158,8 +156,11 @@ def build_model(inputs: ModelInputs, form: ModelForm = ModelForm()) -> pm.Model:
         # each indicator's level in each year: national trends live here, unshrunk
         alpha = pm.Normal("alpha", 0.0, PRIOR["alpha_sd"], dims=("year", "indicator"))
         polar = form.dispersion == "sd" and n_year == 1
-        lam, extra = (polar_loadings() if polar
-                      else (pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator"), None))
+        lam, extra = (
+            polar_loadings()
+            if polar
+            else (pm.HalfNormal("lam", PRIOR["lam_sd"], dims="indicator"), None)
+        )
         if form.likelihood == "binomial":  # the kernel sees the true logits, no sampling noise
             z, v = _binomial_logits(inputs, z, v, data), pt.zeros_like(z)
         if not polar:
@@ -169,17 +170,37 @@ def build_model(inputs: ModelInputs, form: ModelForm = ModelForm()) -> pm.Model:
         walk, kappa = _walk_and_kappa(form.steps, z, n_year, n_ind, data)
         var0, offset = 1.0 - rho, _status_shifts(inputs, data, z)
         if form.graph:
-            neg2 = marginal_neg2loglik(z - alpha - lam * offset[:, :, None], v + extra, lam,
-                                       walk["tau"], kappa if n_year > 1 else None, rho,
-                                       muni, n_ind=n_ind, var0=var0)
+            neg2 = marginal_neg2loglik(
+                z - alpha - lam * offset[:, :, None],
+                v + extra,
+                lam,
+                walk["tau"],
+                kappa if n_year > 1 else None,
+                rho,
+                muni,
+                n_ind=n_ind,
+                var0=var0,
+            )
             pm.Potential("likelihood", -0.5 * neg2)
         else:
-            op = MarginalLoglik(panel=n_year > 1, municipality=muni is not None,
-                                jumps=jumps)
+            op = MarginalLoglik(panel=n_year > 1, municipality=muni is not None, jumps=jumps)
             areas_muni = muni if muni is not None else pt.zeros(z.shape[0], dtype="int64")
-            loglik = op(z, v, pt.ones_like(z), areas_muni, alpha, lam, extra, rho, var0,
-                        offset, walk["tau"], kappa, walk.get("jump_sd", 0.0),
-                        walk.get("jump_share", 0.0))[0]
+            loglik = op(
+                z,
+                v,
+                pt.ones_like(z),
+                areas_muni,
+                alpha,
+                lam,
+                extra,
+                rho,
+                var0,
+                offset,
+                walk["tau"],
+                kappa,
+                walk.get("jump_sd", 0.0),
+                walk.get("jump_share", 0.0),
+            )[0]
             pm.Potential("likelihood", loglik)
     return model
 
@@ -191,8 +212,7 @@ def _walk_and_kappa(steps: str, z, n_year: int, n_ind: int, data: dict):
     """
     if n_year == 1:
         return {"tau": pt.ones((z.shape[0], 1))}, pt.ones(n_ind)
-    breaks = (pm.Data("boundary_break", data["boundary_break"])
-              if "boundary_break" in data else None)
+    breaks = pm.Data("boundary_break", data["boundary_break"]) if "boundary_break" in data else None
     walk = walk_steps(steps, z.shape[0], n_year, breaks)
     return walk, pm.HalfNormal("kappa", PRIOR["kappa_sd"], dims="indicator")
 

@@ -87,22 +87,29 @@ def _continuous(values: np.ndarray, name: str, transform: str) -> tuple[np.ndarr
     return (x - centre) / sd, (centre, sd, direction, transform)
 
 
-def model_inputs(ds: xr.Dataset, indicators: Sequence[str],
-                 continuous: dict[str, str] | None = None,
-                 years: Sequence[int] | None = None) -> ModelInputs:
+def model_inputs(
+    ds: xr.Dataset,
+    indicators: Sequence[str],
+    continuous: dict[str, str] | None = None,
+    years: Sequence[int] | None = None,
+) -> ModelInputs:
     """Build :class:`ModelInputs`; count/percent indicators must have denominators."""
     continuous = continuous or {}
     if years is not None:
         missing = sorted(set(years) - set(ds["year"].values.tolist()))
         if missing:
-            raise ValueError(f"years {missing} are not in the data "
-                             f"({ds['year'].values.tolist()}): choose the years to fit "
-                             "(sesindex fit --years)")
+            raise ValueError(
+                f"years {missing} are not in the data "
+                f"({ds['year'].values.tolist()}): choose the years to fit "
+                "(sesindex fit --years)"
+            )
         ds = ds.sel(year=list(years))
     absent = [i for i in indicators if i not in ds["indicator"].values]
     if absent:
-        raise ValueError(f"the model needs indicators {absent}, which the data lacks "
-                         f"(it has {ds['indicator'].values.tolist()})")
+        raise ValueError(
+            f"the model needs indicators {absent}, which the data lacks "
+            f"(it has {ds['indicator'].values.tolist()})"
+        )
     rated = [i for i in indicators if i not in continuous]
     require_denominators(ds, rated, "The Bayesian model")
     sel = ds.sel(indicator=list(indicators))
@@ -127,12 +134,24 @@ def model_inputs(ds: xr.Dataset, indicators: Sequence[str],
     bad = ~np.isfinite(z)
     if bad.any():
         i, t, k = np.nonzero(bad)
-        cells = ", ".join(f"{sel['area'].values[a]} {sel['year'].values[b]} {indicators[c]}"
-                          for a, b, c in list(zip(i, t, k, strict=True))[:10])
+        cells = ", ".join(
+            f"{sel['area'].values[a]} {sel['year'].values[b]} {indicators[c]}"
+            for a, b, c in list(zip(i, t, k, strict=True))[:10]
+        )
         raise ValueError(f"{bad.sum()} cells have no usable value for the model: {cells}")
-    munis, muni_index = np.unique(sel["municipality_code"].values.astype(str),
-                                  return_inverse=True)
+    munis, muni_index = np.unique(sel["municipality_code"].values.astype(str), return_inverse=True)
     breaks = boundary_breaks(sel).transpose("area", "year").values
-    return ModelInputs(z, v, count, den, muni_index, sel["area"].values,
-                       sel["year"].values, tuple(indicators), kinds, munis, scale,
-                       breaks=breaks.astype(float) if breaks.any() else None)
+    return ModelInputs(
+        z,
+        v,
+        count,
+        den,
+        muni_index,
+        sel["area"].values,
+        sel["year"].values,
+        tuple(indicators),
+        kinds,
+        munis,
+        scale,
+        breaks=breaks.astype(float) if breaks.any() else None,
+    )

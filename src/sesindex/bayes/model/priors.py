@@ -10,8 +10,17 @@ Examples
 
 #: Prior scales, shared with the prior simulator (:mod:`sesindex.bayes.simulate`).
 #: ``dispersion_sd``: s_j ~ N(0, 0.5^2) truncated below at -min_i,t v_itj.
-PRIOR = {"alpha_sd": 3.0, "lam_sd": 1.0, "dispersion_sd": 0.5, "sigma_sd": 0.5,
-         "rho_ab": (2.0, 2.0),
-         "tau_sd": 0.2, "kappa_sd": 0.3,
-         "jump_sd": 0.5, "jump_sd_log_sd": 0.5, "jump_share_ab": (1.0, 9.0),
-         "tau_min": 0.002, "break_sd": 1.0}
+PRIOR = {
+    "alpha_sd": 3.0,
+    "lam_sd": 1.0,
+    "dispersion_sd": 0.5,
+    "sigma_sd": 0.5,
+    "rho_ab": (2.0, 2.0),
+    "tau_sd": 0.2,
+    "kappa_sd": 0.3,
+    "jump_sd": 0.5,
+    "jump_sd_log_sd": 0.5,
+    "jump_share_ab": (1.0, 9.0),
+    "tau_min": 0.002,
+    "break_sd": 1.0,
+}

@@ -44,8 +44,12 @@ def event_times(years: Sequence[int], starts: Mapping[str, int]) -> list[int]:
     return sorted(times - {REFERENCE})
 
 
-def programme_design(areas: Sequence[str], years: Sequence[int], starts: Mapping[str, int],
-                     times: Sequence[int] | None = None) -> tuple[np.ndarray, list[int]]:
+def programme_design(
+    areas: Sequence[str],
+    years: Sequence[int],
+    starts: Mapping[str, int],
+    times: Sequence[int] | None = None,
+) -> tuple[np.ndarray, list[int]]:
     """0/1 indicators (area, year, event time) of each treated area-year's event time.
 
     ``starts`` maps treated area codes to their programme's first year; untreated areas
@@ -64,17 +68,18 @@ def programme_design(areas: Sequence[str], years: Sequence[int], starts: Mapping
     return design, times
 
 
-def programmes_design(areas: Sequence[str], years: Sequence[int],
-                      programmes: Mapping[str, Mapping[str, int]]
-                      ) -> tuple[np.ndarray, list[tuple[str, int]]]:
+def programmes_design(
+    areas: Sequence[str], years: Sequence[int], programmes: Mapping[str, Mapping[str, int]]
+) -> tuple[np.ndarray, list[tuple[str, int]]]:
     """The design of several programmes, each with its own shifts: one block of
     :func:`programme_design` columns per programme (in the order given), labelled
     (programme, event time).
 
     Examples
     --------
-    >>> d, cols = programmes_design(["a", "b", "c"], [2019, 2020, 2021],
-    ...                             {"p": {"a": 2020}, "q": {"b": 2020}})
+    >>> d, cols = programmes_design(
+    ...     ["a", "b", "c"], [2019, 2020, 2021], {"p": {"a": 2020}, "q": {"b": 2020}}
+    ... )
     >>> cols
     [('p', 0), ('p', 1), ('q', 0), ('q', 1)]
     >>> d[1].tolist()  # area b: its 2020 and 2021 shifts are q's, not p's
@@ -102,7 +107,11 @@ def with_programme(inputs, programme: Mapping):
     """
     if all(isinstance(v, Mapping) for v in programme.values()):
         design, cols = programmes_design(list(inputs.areas), list(inputs.years), programme)
-        return replace(inputs, design=design, event_times=tuple(e for _, e in cols),
-                       event_programmes=tuple(p for p, _ in cols))
+        return replace(
+            inputs,
+            design=design,
+            event_times=tuple(e for _, e in cols),
+            event_programmes=tuple(p for p, _ in cols),
+        )
     design, times = programme_design(list(inputs.areas), list(inputs.years), programme)
     return replace(inputs, design=design, event_times=tuple(times))

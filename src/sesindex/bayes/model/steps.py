@@ -69,7 +69,6 @@ def walk_steps(steps: str, n_area, n_year: int, breaks=None) -> dict:
     tau = pm.HalfNormal("tau", PRIOR["tau_sd"])
     out = {"tau": step_grid(tau, breaks) * pt.ones((n_area, n_year))}
     if steps == "jumps":
-        out["jump_sd"] = pm.LogNormal("jump_sd", np.log(PRIOR["jump_sd"]),
-                                      PRIOR["jump_sd_log_sd"])
+        out["jump_sd"] = pm.LogNormal("jump_sd", np.log(PRIOR["jump_sd"]), PRIOR["jump_sd_log_sd"])
         out["jump_share"] = pm.Beta("jump_share", *PRIOR["jump_share_ab"])
     return out

@@ -11,14 +11,15 @@ and standard deviation taken over the RegSO areas.
 
 Examples
 --------
->>> g = area_groups(["0114C1010", "0114C1030", "0114C1040"],
-...                 {"0114C1010": "0114R001", "0114C1030": "0114R001",
-...                  "0114C1040": "0114R002"})
+>>> g = area_groups(
+...     ["0114C1010", "0114C1030", "0114C1040"],
+...     {"0114C1010": "0114R001", "0114C1030": "0114R001", "0114C1040": "0114R002"},
+... )
 >>> g.codes.tolist(), g.members.toarray().tolist()
 (['0114R001', '0114R002'], [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
->>> rates = np.array([[[10.0]], [[30.0]], [[5.0]]])      # (area, year, indicator)
+>>> rates = np.array([[[10.0]], [[30.0]], [[5.0]]])  # (area, year, indicator)
 >>> weights = np.array([[[100.0]], [[300.0]], [[50.0]]])
->>> group_rates(rates, weights, g)[:, 0, 0].tolist()    # (10*100 + 30*300) / 400
+>>> group_rates(rates, weights, g)[:, 0, 0].tolist()  # (10*100 + 30*300) / 400
 [25.0, 5.0]
 """
 
@@ -58,8 +59,7 @@ class GroupTables:
     changes: pd.DataFrame
 
 
-def area_groups(areas, key: Mapping[str, str] | pd.Series,
-                level: str = "RegSO2020") -> AreaGroups:
+def area_groups(areas, key: Mapping[str, str] | pd.Series, level: str = "RegSO2020") -> AreaGroups:
     """The grouping of ``areas`` by ``key`` (area code -> group code).
 
     Every area must have a group: otherwise :class:`DataValidationError` names them.
@@ -69,11 +69,13 @@ def area_groups(areas, key: Mapping[str, str] | pd.Series,
     group = key.reindex(areas)
     lonely = areas[group.isna().to_numpy()]
     if len(lonely):
-        raise DataValidationError([Problem(
-            "no_group", f"areas with no {level} area in the key", tuple(lonely))])
+        raise DataValidationError(
+            [Problem("no_group", f"areas with no {level} area in the key", tuple(lonely))]
+        )
     codes, position = np.unique(group.to_numpy(dtype=str), return_inverse=True)
-    members = sparse.csr_matrix((np.ones(len(areas)), (position, np.arange(len(areas)))),
-                                shape=(len(codes), len(areas)))
+    members = sparse.csr_matrix(
+        (np.ones(len(areas)), (position, np.arange(len(areas)))), shape=(len(codes), len(areas))
+    )
     return AreaGroups(codes, members, level)
 
 
@@ -125,10 +127,16 @@ def rate_weights(inputs, official: list[int]) -> np.ndarray:
     denominator = inputs.denominator[..., official]
     bad = ~np.isfinite(denominator) | (denominator <= 0)
     if bad.any():
-        raise DataValidationError([Problem(
-            "missing_denominator", "aggregating a fit needs every area's denominator in "
-            "every year and indicator; areas without", tuple(np.asarray(inputs.areas)[
-                bad.any(axis=(1, 2))]))])
+        raise DataValidationError(
+            [
+                Problem(
+                    "missing_denominator",
+                    "aggregating a fit needs every area's denominator in "
+                    "every year and indicator; areas without",
+                    tuple(np.asarray(inputs.areas)[bad.any(axis=(1, 2))]),
+                )
+            ]
+        )
     return denominator
 
 
@@ -141,13 +149,16 @@ def prepare_groups(inputs, groups) -> AreaGroups:
 
     official = official_positions(inputs.indicators)
     if len(official) != 3:
-        raise ValueError("aggregating a fit to larger areas needs the official three "
-                         "indicators (the index of the larger areas)")
+        raise ValueError(
+            "aggregating a fit to larger areas needs the official three "
+            "indicators (the index of the larger areas)"
+        )
     if not isinstance(groups, AreaGroups):
         groups = area_groups(inputs.areas, groups)
     if list(groups.members.shape) != [len(groups.codes), len(inputs.areas)]:
-        raise ValueError(f"the groups are of {groups.members.shape[1]} areas, the fit has "
-                         f"{len(inputs.areas)}")
+        raise ValueError(
+            f"the groups are of {groups.members.shape[1]} areas, the fit has {len(inputs.areas)}"
+        )
     rate_weights(inputs, official)
     return groups
 
@@ -158,14 +169,17 @@ def group_data(ds: xr.Dataset, groups: AreaGroups) -> xr.Dataset:
     from sesindex.data.model import from_tidy, to_tidy
 
     tidy = to_tidy(ds)
-    key = pd.DataFrame({"deso_code": ds["area"].values.astype(str),
-                        "regso_code": groups.of_area})
-    return from_tidy(deso_to_regso_tidy(tidy[["area_code", "year", "indicator", "count",
-                                              "denominator"]], key, groups.level))
+    key = pd.DataFrame({"deso_code": ds["area"].values.astype(str), "regso_code": groups.of_area})
+    return from_tidy(
+        deso_to_regso_tidy(
+            tidy[["area_code", "year", "indicator", "count", "denominator"]], key, groups.level
+        )
+    )
 
 
-def group_tables(posterior: xr.Dataset, ds: xr.Dataset, groups: AreaGroups, spec,
-                 fit_ok: bool, cutpoints=None) -> GroupTables:
+def group_tables(
+    posterior: xr.Dataset, ds: xr.Dataset, groups: AreaGroups, spec, fit_ok: bool, cutpoints=None
+) -> GroupTables:
     """The tables of the groups from the posterior's ``group_index`` draws, typed by the
     same rule as a fit of the groups' own data (national moments over the groups when
     they are a whole division, else ``cutpoints``, else no types).

@@ -35,8 +35,9 @@ from sesindex.bayes.model.inputs import ModelInputs
 from sesindex.bayes.model.steps import step_grid
 
 
-def ffbs(b: np.ndarray, w: np.ndarray, var0: float, tau,
-         rng: np.random.Generator | None) -> np.ndarray:
+def ffbs(
+    b: np.ndarray, w: np.ndarray, var0: float, tau, rng: np.random.Generator | None
+) -> np.ndarray:
     """Draw eta - m_k (area, year) given pseudo-observations b/w with precisions w.
 
     ``var0`` is the prior variance of the first year's value (1 - rho), ``tau`` the
@@ -70,12 +71,14 @@ def _params(post, c: int, d: int, inputs: ModelInputs) -> dict:
     """
     get = {k: post[k].values[c, d] for k in ("alpha", "lam", "dispersion")}
     rho = float(post["rho"].values[c, d]) if "rho" in post else 0.0
-    get["tau"] = (step_grid(float(post["tau"].values[c, d]), inputs.breaks, xp=np)
-                  if "tau" in post else 0.0)
+    get["tau"] = (
+        step_grid(float(post["tau"].values[c, d]), inputs.breaks, xp=np) if "tau" in post else 0.0
+    )
     get["kappa"] = post["kappa"].values[c, d] if "kappa" in post else None
     get["var0"], get["rho"] = 1.0 - rho, rho
-    get["offset"] = (inputs.design @ post["programme_effect"].values[c, d]
-                     if "programme_effect" in post else 0.0)
+    get["offset"] = (
+        inputs.design @ post["programme_effect"].values[c, d] if "programme_effect" in post else 0.0
+    )
     if "jump_sd" in post:
         get["jump_sd"] = float(post["jump_sd"].values[c, d])
         get["jump_share"] = float(post["jump_share"].values[c, d])
@@ -91,11 +94,23 @@ def jump_probabilities(inputs: ModelInputs, p: dict, z=None, v=None) -> np.ndarr
     z = inputs.z if z is None else z
     v = inputs.v if v is None else v
     n_area = z.shape[0]
-    _, grads = loglik_and_grad(z, v, np.zeros(n_area, np.int64), p["alpha"], p["lam"],
-                               p["dispersion"], 0.0, p["tau"], p["kappa"], panel=True,
-                               municipality=False, var0=p["var0"],
-                               offset=area_year(p["offset"], n_area, z.shape[1]),
-                               jump_sd=p["jump_sd"], jump_share=p["jump_share"])
+    _, grads = loglik_and_grad(
+        z,
+        v,
+        np.zeros(n_area, np.int64),
+        p["alpha"],
+        p["lam"],
+        p["dispersion"],
+        0.0,
+        p["tau"],
+        p["kappa"],
+        panel=True,
+        municipality=False,
+        var0=p["var0"],
+        offset=area_year(p["offset"], n_area, z.shape[1]),
+        jump_sd=p["jump_sd"],
+        jump_share=p["jump_share"],
+    )
     return grads["responsibility"]
 
 
@@ -114,8 +129,9 @@ def draw_jumps(inputs: ModelInputs, p: dict, rng: np.random.Generator, **data) -
     return {**p, "tau": np.sqrt(tau2), "jump_year": pick}
 
 
-def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator | None, *, z=None,
-                v=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def draw_states(
+    inputs: ModelInputs, p: dict, rng: np.random.Generator | None, *, z=None, v=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """m_k, gamma (area, indicator) and eta (area, year) given one hyperparameter draw.
 
     The likelihood's per-area pieces (:func:`sesindex.bayes.likelihood.reference.area_terms`) give
@@ -127,6 +143,7 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator | None, *
     With ``rng`` None every stage takes its conditional mean instead of a draw, which,
     the model being linear and Gaussian given ``p``, gives the exact posterior means.
     """
+
     def noise(shape):
         return rng.standard_normal(shape) if rng is not None else np.zeros(shape)
 
@@ -139,8 +156,9 @@ def draw_states(inputs: ModelInputs, p: dict, rng: np.random.Generator | None, *
     r = z - p["alpha"] - p["lam"] * offset[:, :, None]
     panel = p["kappa"] is not None
     kappa2 = p["kappa"] ** 2 if panel else None
-    terms = area_terms(r, dd, p["lam"], p["tau"] ** 2, kappa2, p["rho"], panel, n_ind,
-                       xp=np, var0=var0)
+    terms = area_terms(
+        r, dd, p["lam"], p["tau"] ** 2, kappa2, p["rho"], panel, n_ind, xp=np, var0=var0
+    )
     n_muni = len(inputs.municipalities)
     big_a = segment_sum(terms["a"], inputs.municipality, n_muni, np)
     big_b = segment_sum(terms["b"], inputs.municipality, n_muni, np)
@@ -175,8 +193,14 @@ def area_year(shift, n_area: int, n_year: int) -> np.ndarray:
     return np.broadcast_to(shift, (n_area, n_year))
 
 
-def chain_draws(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
-                rate_indicators: list[int], counterfactual: bool = False):
+def chain_draws(
+    post,
+    inputs: ModelInputs,
+    chain: int,
+    rng: np.random.Generator,
+    rate_indicators: list[int],
+    counterfactual: bool = False,
+):
     """One chain's draws, one at a time: ``(d, eta, rates, rates_cf)`` with eta (area,
     year) and the true rates in percent (area, year, rate-indicator), float64.
 
@@ -208,8 +232,11 @@ def chain_draws(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
         lin = p["alpha"][..., j] + p["lam"][j] * eta[:, :, None] + gamma[:, None, j]
         sampling, residual = split_dispersion(p["dispersion"][j], v[:, :, j])
         gain = residual / (residual + sampling)  # 0: no cell residual; 1: no sampling noise
-        theta = (lin + gain * (z[:, :, j] - lin)
-                 + np.sqrt(gain * sampling) * rng.standard_normal(lin.shape))
+        theta = (
+            lin
+            + gain * (z[:, :, j] - lin)
+            + np.sqrt(gain * sampling) * rng.standard_normal(lin.shape)
+        )
         rates_cf = None
         if counterfactual:
             shift = inputs.design @ post["programme_effect"].values[chain, d]
@@ -217,9 +244,14 @@ def chain_draws(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
         yield d, eta, 100 * expit(theta), rates_cf
 
 
-def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
-               rate_indicators: list[int], counterfactual: bool = False
-               ) -> tuple[np.ndarray, ...]:
+def draw_chain(
+    post,
+    inputs: ModelInputs,
+    chain: int,
+    rng: np.random.Generator,
+    rate_indicators: list[int],
+    counterfactual: bool = False,
+) -> tuple[np.ndarray, ...]:
     """Eta (draw, area, year) and true rates in percent (draw, area, year,
     rate-indicator; float32), and with ``counterfactual`` the rates without the
     programme: :func:`chain_draws` gathered into arrays.
@@ -229,16 +261,18 @@ def draw_chain(post, inputs: ModelInputs, chain: int, rng: np.random.Generator,
     eta = np.empty((n_draw, n_area, n_year))
     rates = np.empty((n_draw, n_area, n_year, len(rate_indicators)), dtype=np.float32)
     rates_cf = np.empty_like(rates) if counterfactual else None
-    for d, eta_d, rates_d, cf_d in chain_draws(post, inputs, chain, rng, rate_indicators,
-                                               counterfactual):
+    for d, eta_d, rates_d, cf_d in chain_draws(
+        post, inputs, chain, rng, rate_indicators, counterfactual
+    ):
         eta[d], rates[d] = eta_d, rates_d
         if counterfactual:
             rates_cf[d] = cf_d
     return (eta, rates, rates_cf) if counterfactual else (eta, rates)
 
 
-def standardise(eta: np.ndarray, ref: int, inplace: bool = False
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def standardise(
+    eta: np.ndarray, ref: int, inplace: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Eta standardised per draw to mean 0, sd 1 over areas in year index ``ref``.
 
     Returns the standardised draws and the per-draw location and scale used; with

@@ -32,8 +32,9 @@ from sesindex.uncertainty.draws import (
 )
 
 
-def observed_types(ds: xr.Dataset, indicators, years, spec: ModelSpec,
-                   cutpoints) -> xr.DataArray | None:
+def observed_types(
+    ds: xr.Dataset, indicators, years, spec: ModelSpec, cutpoints
+) -> xr.DataArray | None:
     """Plug-in official types of the observed data (when the official three are among
     ``indicators``), by the same typing rule as the posterior's.
     """
@@ -41,8 +42,9 @@ def observed_types(ds: xr.Dataset, indicators, years, spec: ModelSpec,
         return None
     from sesindex.index import IndexSpec, compute_index
 
-    res = compute_index(ds.sel(year=list(years)),
-                        IndexSpec(types_over=spec.types_over), cutpoints=cutpoints)
+    res = compute_index(
+        ds.sel(year=list(years)), IndexSpec(types_over=spec.types_over), cutpoints=cutpoints
+    )
     return res["type"]
 
 
@@ -59,8 +61,13 @@ def typing_of(ds: xr.Dataset, years, spec: ModelSpec, cutpoints=None):
     present = (sel["count"].notnull() | sel["value"].notnull()).any("indicator")
     short, note = untyped_years(sel, present.where(present))
     years = [int(y) for y in years]
-    return typing_rule(years, [y for y in years if y not in short], cutpoints,
-                       given_areas=spec.types_over == "given_areas", reason=note)
+    return typing_rule(
+        years,
+        [y for y in years if y not in short],
+        cutpoints,
+        given_areas=spec.types_over == "given_areas",
+        reason=note,
+    )
 
 
 def _stack(da: xr.DataArray) -> xr.DataArray:
@@ -84,8 +91,12 @@ def change_pairs(years, spec: ModelSpec) -> list[tuple[int, int, str]]:
     """
     years = [int(y) for y in years]
     if spec.change_pairs is not None:
-        pairs = [(a, b, "requested") for a, b in  # each pair once, in the spec's order
-                 dict.fromkeys((int(a), int(b)) for a, b in spec.change_pairs)]
+        pairs = [
+            (a, b, "requested")
+            for a, b in dict.fromkeys(  # each pair once, in the spec's order
+                (int(a), int(b)) for a, b in spec.change_pairs
+            )
+        ]
     else:
         pairs = [(a, b, "consecutive") for a, b in pairwise(years)]
         if len(years) > 2:
@@ -93,16 +104,27 @@ def change_pairs(years, spec: ModelSpec) -> list[tuple[int, int, str]]:
     for a, b in spec.compare:
         bad = sorted({int(a), int(b)} - set(years))
         if bad or a == b:
-            raise ValueError(f"--compare {a},{b}: " + (f"years {bad} are not fitted "
-                             f"({years[0]}-{years[-1]})" if bad else "two different years"))
+            raise ValueError(
+                f"--compare {a},{b}: "
+                + (
+                    f"years {bad} are not fitted ({years[0]}-{years[-1]})"
+                    if bad
+                    else "two different years"
+                )
+            )
         if (int(a), int(b)) not in [(p, q) for p, q, _ in pairs]:
             pairs.append((int(a), int(b), "requested"))
     return pairs
 
 
-def tables(posterior: xr.Dataset, spec: ModelSpec, observed_type: xr.DataArray | None,
-           fit_ok: bool, typing=None, breaks: xr.DataArray | None = None
-           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tables(
+    posterior: xr.Dataset,
+    spec: ModelSpec,
+    observed_type: xr.DataArray | None,
+    fit_ok: bool,
+    typing=None,
+    breaks: xr.DataArray | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``areas`` (per area and year) and ``changes`` (per area and pair of years) from
     the draws of ``posterior`` (eta and, with the official three, the index; without
     eta, as for areas aggregated from a fit, no ses columns).
@@ -116,23 +138,43 @@ def tables(posterior: xr.Dataset, spec: ModelSpec, observed_type: xr.DataArray |
     per_year = []
     for year in years:
         one = posterior.sel(year=[year])
-        ses = (summarise(-_stack(one["eta"]), "ses") if "eta" in one else xr.Dataset())
+        ses = summarise(-_stack(one["eta"]), "ses") if "eta" in one else xr.Dataset()
         summary = summarise_index_draws(
-            _stack(one[status]), None if observed_type is None
-            else observed_type.sel(year=[year]), typing=typing)
+            _stack(one[status]),
+            None if observed_type is None else observed_type.sel(year=[year]),
+            typing=typing,
+        )
         if status == "eta":  # types and ranks from the latent status itself
-            summary = summary.rename({k: k.replace("index_", "eta_")
-                                      for k in summary.data_vars if k.startswith("index_")})
-        per_year.append(xr.merge([ses, summary.drop_vars(
-            [v for v in summary.data_vars if v.startswith(("mu_", "sigma_"))])]))
+            summary = summary.rename(
+                {
+                    k: k.replace("index_", "eta_")
+                    for k in summary.data_vars
+                    if k.startswith("index_")
+                }
+            )
+        per_year.append(
+            xr.merge(
+                [
+                    ses,
+                    summary.drop_vars(
+                        [v for v in summary.data_vars if v.startswith(("mu_", "sigma_"))]
+                    ),
+                ]
+            )
+        )
     both = xr.concat(per_year, "year")
-    areas = (both.reset_coords(drop=True).to_dataframe(dim_order=["area", "year"])
-             .reset_index().rename(columns={"area": "area_code"}))
+    areas = (
+        both.reset_coords(drop=True)
+        .to_dataframe(dim_order=["area", "year"])
+        .reset_index()
+        .rename(columns={"area": "area_code"})
+    )
     areas["fit_ok"] = fit_ok
     frames = []
     for y0, y1, kind in change_pairs(years, spec):
-        ch = change_draws(_stack(posterior[status].sel(year=[y0, y1])), y0, y1,
-                          delta=spec.delta, typing=typing)
+        ch = change_draws(
+            _stack(posterior[status].sel(year=[y0, y1])), y0, y1, delta=spec.delta, typing=typing
+        )
         frame = ch.to_dataframe().reset_index().rename(columns={"area": "area_code"})
         frame.insert(1, "year_from", y0)
         frame.insert(2, "year_to", y1)
@@ -144,15 +186,16 @@ def tables(posterior: xr.Dataset, spec: ModelSpec, observed_type: xr.DataArray |
             # P(the type truly moved as observed): higher type number = better
             moved = (t0 > 0) & (t1 > 0)
             frame["p_type_change_as_observed"] = np.where(
-                moved & (t1 > t0), frame["p_type_improves"],
-                np.where(moved & (t1 < t0), frame["p_type_worsens"], np.nan))
+                moved & (t1 > t0),
+                frame["p_type_improves"],
+                np.where(moved & (t1 < t0), frame["p_type_worsens"], np.nan),
+            )
             frame["verdict"] = POSTERIOR_VERDICT(frame[POSTERIOR_VERDICT.column])
         frames.append(frame)
     changes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(changes):
         if breaks is None:  # one series per area
-            breaks = xr.zeros_like(posterior[status].isel(chain=0, draw=0, drop=True),
-                                   dtype=bool)
+            breaks = xr.zeros_like(posterior[status].isel(chain=0, draw=0, drop=True), dtype=bool)
         changes = mark_boundary_changes(changes, breaks)
         changes["fit_ok"] = fit_ok
     return areas, changes

@@ -65,8 +65,10 @@ class DiskCachedModel(PyFuncModel):
         unknown = sorted(set(updates) - set(self._shared_data))
         if unknown:
             raise ValueError(f"the model has no data named {unknown}")
-        cast = {name: np.array(value, dtype=self._shared_data[name].dtype, order="C")
-                for name, value in updates.items()}
+        cast = {
+            name: np.array(value, dtype=self._shared_data[name].dtype, order="C")
+            for name, value in updates.items()
+        }
         return replace(self, _shared_data={**self._shared_data, **cast})
 
     @property
@@ -102,8 +104,9 @@ def _releasing_linker():
         def jit_compile(self, fn_and_cache):
             fn, cache_key = fn_and_cache
             py = fn.py_func
-            twin = types.FunctionType(py.__code__, py.__globals__, py.__name__,
-                                      py.__defaults__, py.__closure__)
+            twin = types.FunctionType(
+                py.__code__, py.__globals__, py.__name__, py.__defaults__, py.__closure__
+            )
             cached = cache_key is not None and py in CACHED_SRC_FUNCTIONS
             if cached:
                 CACHED_SRC_FUNCTIONS[twin] = CACHED_SRC_FUNCTIONS[py] + "_nogil"
@@ -131,43 +134,67 @@ def disk_cached_model(model) -> DiskCachedModel:
     from pymc.initial_point import make_initial_point_fn
     from pytensor.compile.mode import Mode, get_mode
 
-    jittered = make_initial_point_fn(model=model, default_strategy="support_point",
-                                     jitter_rvs=set(model.free_RVs), return_transformed=True)
+    jittered = make_initial_point_fn(
+        model=model,
+        default_strategy="support_point",
+        jitter_rvs=set(model.free_RVs),
+        return_transformed=True,
+    )
     mode = Mode(linker=_releasing_linker(), optimizer=get_mode("NUMBA").provided_optimizer)
-    made = bridge._make_functions(model, mode=mode, compute_grad=True, join_expanded=True,
-                                  pymc_initial_point_fn=bridge._wrap_with_lock(jittered))
+    made = bridge._make_functions(
+        model,
+        mode=mode,
+        compute_grad=True,
+        join_expanded=True,
+        pymc_initial_point_fn=bridge._wrap_with_lock(jittered),
+    )
     n_dim, _, logp_pt, expand_pt, initial_point, shape_info = made[:6]
     names, slices, shapes = shape_info
     reparameterized = made[6:]  # nutpie >= 0.16.11 also returns the reparameterised names
     logp_fn, expand_fn = logp_pt.vm.jit_fn, expand_pt.vm.jit_fn
     logp_names = [v.name for v in logp_pt.get_shared()]
     expand_names = [v.name for v in expand_pt.get_shared()]
-    shared = {v.name: np.array(v.get_value(), order="C", copy=True)
-              for v in (*logp_pt.get_shared(), *expand_pt.get_shared())}
+    shared = {
+        v.name: np.array(v.get_value(), order="C", copy=True)
+        for v in (*logp_pt.get_shared(), *expand_pt.get_shared())
+    }
 
     def make_logp():
         def logp(x, **data):
             value, grad = logp_fn(x, *[data[name] for name in logp_names])
             return float(value), grad
+
         return logp
 
     def make_expand(seed1, seed2, chain):
         def expand(x, **data):
             (flat,) = expand_fn(x, *[data[name] for name in expand_names])
-            return {name: flat[s].reshape(shape)
-                    for name, s, shape in zip(names, slices, shapes, strict=True)}
+            return {
+                name: flat[s].reshape(shape)
+                for name, s, shape in zip(names, slices, shapes, strict=True)
+            }
+
         return expand
 
     x = np.zeros(n_dim)  # compile or load now (numba jits on first call): the compile
     logp_fn(x, *[shared[name] for name in logp_names])  # time is the fit's compile time
     expand_fn(x, *[shared[name] for name in expand_names])
     dims, coords = bridge._prepare_dims_and_coords(model, shape_info, *reparameterized)
-    pyfunc = from_pyfunc(ndim=n_dim, make_logp_fn=make_logp, make_expand_fn=make_expand,
-                         make_initial_point_fn=initial_point,
-                         expanded_dtypes=[np.dtype("float64")] * len(names),
-                         expanded_shapes=shapes, expanded_names=names, shared_data=shared,
-                         dims=dims, coords=coords)
+    pyfunc = from_pyfunc(
+        ndim=n_dim,
+        make_logp_fn=make_logp,
+        make_expand_fn=make_expand,
+        make_initial_point_fn=initial_point,
+        expanded_dtypes=[np.dtype("float64")] * len(names),
+        expanded_shapes=shapes,
+        expanded_names=names,
+        shared_data=shared,
+        dims=dims,
+        coords=coords,
+    )
     stats = logp_fn.stats
-    return DiskCachedModel(**{f: getattr(pyfunc, f) for f in pyfunc.__dataclass_fields__},
-                           cached_on_disk=stats.cache_path is not None,
-                           loaded_from_disk=sum(stats.cache_hits.values()) > 0)
+    return DiskCachedModel(
+        **{f: getattr(pyfunc, f) for f in pyfunc.__dataclass_fields__},
+        cached_on_disk=stats.cache_path is not None,
+        loaded_from_disk=sum(stats.cache_hits.values()) > 0,
+    )

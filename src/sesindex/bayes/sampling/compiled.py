@@ -11,8 +11,7 @@ Examples
 --------
 >>> from sesindex.data.synthetic import generate
 >>> from sesindex.bayes.model.inputs import model_inputs
->>> inputs = model_inputs(generate(n_areas=30, years=(2023,), seed=1).dataset,
-...                       ["V1", "V2", "V3"])
+>>> inputs = model_inputs(generate(n_areas=30, years=(2023,), seed=1).dataset, ["V1", "V2", "V3"])
 >>> compiled = compiled_model(inputs, ModelForm(municipality=True))
 >>> compiled_model(inputs, ModelForm(municipality=True)) is not None  # reused: no compile
 True
@@ -33,9 +32,14 @@ COMPILE_MODES = ("disk", "process")
 _COMPILED: dict[tuple, object] = {}
 
 
-def compiled_model(inputs: ModelInputs, form: ModelForm = ModelForm(), *,
-                   compile: str = "disk", timings: dict | None = None,
-                   origin: dict | None = None):
+def compiled_model(
+    inputs: ModelInputs,
+    form: ModelForm = ModelForm(),
+    *,
+    compile: str = "disk",
+    timings: dict | None = None,
+    origin: dict | None = None,
+):
     """A nutpie compiled model of ``form`` holding ``inputs``' data.
 
     The first call per form (:meth:`ModelForm.key`) compiles (``timings["compile"]``
@@ -57,8 +61,11 @@ def compiled_model(inputs: ModelInputs, form: ModelForm = ModelForm(), *,
     reused = key in _COMPILED
     if not reused:
         model = build_model(inputs, form)
-        _COMPILED[key] = (disk_cached_model(model) if compile == "disk"  # data stay
-                          else nutpie.compile_pymc_model(model))           # swappable
+        _COMPILED[key] = (
+            disk_cached_model(model)
+            if compile == "disk"  # data stay
+            else nutpie.compile_pymc_model(model)
+        )  # swappable
     if timings is not None:
         timings["compile"] = time.perf_counter() - t
     if origin is not None:
@@ -81,7 +88,11 @@ def compile_origin(compiled, reused: bool) -> str:
     "loaded from PyTensor's disk cache"
     """
     loaded = getattr(compiled, "loaded_from_disk", None)
-    how = ("loaded from PyTensor's disk cache" if loaded
-           else "compiled in this process" if loaded is not None
-           else "compiled by nutpie in this process")
+    how = (
+        "loaded from PyTensor's disk cache"
+        if loaded
+        else "compiled in this process"
+        if loaded is not None
+        else "compiled by nutpie in this process"
+    )
     return how + (", reused" if reused else "")

@@ -57,16 +57,16 @@ class Sampler:
     sample: Callable[..., xr.DataTree]
 
 
-def _nutpie(inputs: ModelInputs, form: ModelForm, sampler, timings: dict,
-            progress: bool) -> xr.DataTree:
+def _nutpie(
+    inputs: ModelInputs, form: ModelForm, sampler, timings: dict, progress: bool
+) -> xr.DataTree:
     """NUTS by nutpie on the form's compiled model (compiled once per form and process,
     or loaded from the disk cache: :mod:`sesindex.bayes.sampling.compiled`).
     """
     from sesindex.bayes.sampling.compiled import compiled_model
 
     origin: dict = {}
-    compiled = compiled_model(inputs, form, compile=sampler.compile, timings=timings,
-                              origin=origin)
+    compiled = compiled_model(inputs, form, compile=sampler.compile, timings=timings, origin=origin)
     t = time.perf_counter()
     idata = nutpie_sample(compiled, sampler, seed=sampler.seed, progress=progress)
     timings["sample"] = time.perf_counter() - t
@@ -75,8 +75,9 @@ def _nutpie(inputs: ModelInputs, form: ModelForm, sampler, timings: dict,
     return trace
 
 
-def _pymc(inputs: ModelInputs, form: ModelForm, sampler, timings: dict,
-          progress: bool) -> xr.DataTree:
+def _pymc(
+    inputs: ModelInputs, form: ModelForm, sampler, timings: dict, progress: bool
+) -> xr.DataTree:
     """PyMC's own NUTS on the form's model (a reference for nutpie)."""
     import pymc as pm
 
@@ -85,16 +86,23 @@ def _pymc(inputs: ModelInputs, form: ModelForm, sampler, timings: dict,
     model = build_model(inputs, form)
     t = time.perf_counter()
     with model:
-        idata = pm.sample(draws=sampler.draws, tune=sampler.tune, chains=sampler.chains,
-                          cores=min(sampler.chains, 2), random_seed=sampler.seed,
-                          target_accept=sampler.target_accept, progressbar=progress,
-                          compute_convergence_checks=False)
+        idata = pm.sample(
+            draws=sampler.draws,
+            tune=sampler.tune,
+            chains=sampler.chains,
+            cores=min(sampler.chains, 2),
+            random_seed=sampler.seed,
+            target_accept=sampler.target_accept,
+            progressbar=progress,
+            compute_convergence_checks=False,
+        )
     timings["sample"] = time.perf_counter() - t
     return as_trace(idata)
 
 
-def _advi(inputs: ModelInputs, form: ModelForm, sampler, timings: dict,
-          progress: bool) -> xr.DataTree:
+def _advi(
+    inputs: ModelInputs, form: ModelForm, sampler, timings: dict, progress: bool
+) -> xr.DataTree:
     """Mean-field ADVI, its draws arranged as chains, for fast exploration."""
     import pymc as pm
 
@@ -102,24 +110,29 @@ def _advi(inputs: ModelInputs, form: ModelForm, sampler, timings: dict,
 
     t = time.perf_counter()
     with build_model(inputs, form):
-        approx = pm.fit(n=sampler.advi_iterations, method="advi", random_seed=sampler.seed,
-                        progressbar=progress)
-        trace = as_trace(approx.sample(sampler.draws * sampler.chains,
-                                       random_seed=sampler.seed))
+        approx = pm.fit(
+            n=sampler.advi_iterations, method="advi", random_seed=sampler.seed, progressbar=progress
+        )
+        trace = as_trace(approx.sample(sampler.draws * sampler.chains, random_seed=sampler.seed))
     post = group(trace, "posterior")
     draws = sampler.draws
-    post = post.isel(chain=0).drop_vars("chain").assign_coords(
-        draw=np.arange(post.sizes["draw"])).coarsen(draw=draws).construct(
-        draw=("chain", "draw")).assign_coords(chain=np.arange(sampler.chains),
-                                              draw=np.arange(draws))
+    post = (
+        post.isel(chain=0)
+        .drop_vars("chain")
+        .assign_coords(draw=np.arange(post.sizes["draw"]))
+        .coarsen(draw=draws)
+        .construct(draw=("chain", "draw"))
+        .assign_coords(chain=np.arange(sampler.chains), draw=np.arange(draws))
+    )
     timings["sample"] = time.perf_counter() - t
     return with_group(trace, "posterior", post)
 
 
 #: The samplers by ``sampler.backend``.
 SAMPLERS: dict[str, Sampler] = {
-    "nutpie": Sampler("nutpie", exact=True,
-                      own_settings=(*NUTPIE_KEYWORDS, "init", "compile"), sample=_nutpie),
+    "nutpie": Sampler(
+        "nutpie", exact=True, own_settings=(*NUTPIE_KEYWORDS, "init", "compile"), sample=_nutpie
+    ),
     "pymc": Sampler("pymc", exact=True, own_settings=(), sample=_pymc),
     "advi": Sampler("advi", exact=False, own_settings=("advi_iterations",), sample=_advi),
 }
@@ -137,10 +150,14 @@ def nutpie_sample(compiled, sampler, *, seed: int, progress: bool = False):
     >>> from sesindex.bayes.model.inputs import model_inputs
     >>> from sesindex.bayes.spec import SamplerSpec
     >>> from sesindex.data.synthetic import generate
-    >>> inputs = model_inputs(generate(n_areas=40, years=(2023,), seed=1).dataset,
-    ...                       ["V1", "V2", "V3"])
-    >>> idata = nutpie_sample(compiled_model(inputs, ModelForm(municipality=True)),
-    ...                       SamplerSpec(tune=100, draws=50, init="mode"), seed=1)
+    >>> inputs = model_inputs(
+    ...     generate(n_areas=40, years=(2023,), seed=1).dataset, ["V1", "V2", "V3"]
+    ... )
+    >>> idata = nutpie_sample(
+    ...     compiled_model(inputs, ModelForm(municipality=True)),
+    ...     SamplerSpec(tune=100, draws=50, init="mode"),
+    ...     seed=1,
+    ... )
     >>> idata.posterior.sizes["draw"]
     50
     """
@@ -150,10 +167,17 @@ def nutpie_sample(compiled, sampler, *, seed: int, progress: bool = False):
         from sesindex.bayes.sampling.start import start_near_mode
 
         compiled = start_near_mode(compiled)
-    return nutpie.sample(compiled, draws=sampler.draws, tune=sampler.tune,
-                         chains=sampler.chains, cores=min(sampler.chains, 2), seed=seed,
-                         progress_bar=progress, save_warmup=False,
-                         **nutpie_options(sampler))
+    return nutpie.sample(
+        compiled,
+        draws=sampler.draws,
+        tune=sampler.tune,
+        chains=sampler.chains,
+        cores=min(sampler.chains, 2),
+        seed=seed,
+        progress_bar=progress,
+        save_warmup=False,
+        **nutpie_options(sampler),
+    )
 
 
 def nutpie_options(sampler) -> dict:
@@ -174,12 +198,12 @@ def nutpie_options(sampler) -> dict:
 
     import nutpie
 
-    options = ({"target_accept": sampler.target_accept}
-               if sampler.target_accept != 0.8 else {})
+    options = {"target_accept": sampler.target_accept} if sampler.target_accept != 0.8 else {}
     if sampler.low_rank:  # else nutpie's default, the diagonal mass matrix
         newer = "adaptation" in inspect.signature(nutpie.sample).parameters
-        options.update({"adaptation": "low_rank"} if newer
-                       else {"low_rank_modified_mass_matrix": True})
+        options.update(
+            {"adaptation": "low_rank"} if newer else {"low_rank_modified_mass_matrix": True}
+        )
     for key in NUTPIE_KEYWORDS:  # nutpie's default unless set
         if getattr(sampler, key) is not None:
             options[key] = getattr(sampler, key)

@@ -66,8 +66,13 @@ def compiled_logp(compiled):
     def logp(x):
         x = np.ascontiguousarray(x, dtype=np.float64)
         grad, value = np.empty(n), np.empty(1)
-        code = fn(n, x.ctypes.data_as(_DOUBLE_P), grad.ctypes.data_as(_DOUBLE_P),
-                  value.ctypes.data_as(_DOUBLE_P), user_data.ctypes.data)
+        code = fn(
+            n,
+            x.ctypes.data_as(_DOUBLE_P),
+            grad.ctypes.data_as(_DOUBLE_P),
+            value.ctypes.data_as(_DOUBLE_P),
+            user_data.ctypes.data,
+        )
         if code != 0:
             return -np.inf, np.full(n, np.nan)
         return float(value[0]), grad
@@ -82,14 +87,16 @@ def climb(logp, x0: np.ndarray, max_iter: int = 1000):
     Returns ``(mode, cov)``; ``cov`` is None when the Hessian there is not negative
     definite (a ridge or a boundary: no Laplace approximation).
     """
+
     def neg(x):
         value, grad = logp(x)
         if not np.isfinite(value):
             return np.inf, np.zeros_like(x)
         return -value, -grad
 
-    res = optimize.minimize(neg, np.asarray(x0, dtype=float), jac=True, method="L-BFGS-B",
-                            options={"maxiter": max_iter})
+    res = optimize.minimize(
+        neg, np.asarray(x0, dtype=float), jac=True, method="L-BFGS-B", options={"maxiter": max_iter}
+    )
     mode = res.x
     n = mode.size
     h = 1e-5 * np.maximum(1.0, np.abs(mode))
@@ -123,15 +130,22 @@ def start_near_mode(compiled):
         x0 = np.asarray(jittered(seed), dtype=np.float64)
         mode, cov = climb(logp, x0)
         if not np.isfinite(logp(mode)[0]):
-            warnings.warn(f"init='mode': the climb from seed {seed} ended at a non-finite "
-                          "log density; this chain starts at nutpie's jittered support "
-                          "point", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"init='mode': the climb from seed {seed} ended at a non-finite "
+                "log density; this chain starts at nutpie's jittered support "
+                "point",
+                RuntimeWarning,
+                stacklevel=2,
+            )
             return x0
         if cov is None:
-            warnings.warn("init='mode': no Laplace approximation at the climbed point "
-                          f"(seed {seed}: the Hessian there is not negative definite); "
-                          "this chain starts at the climbed point", RuntimeWarning,
-                          stacklevel=2)
+            warnings.warn(
+                "init='mode': no Laplace approximation at the climbed point "
+                f"(seed {seed}: the Hessian there is not negative definite); "
+                "this chain starts at the climbed point",
+                RuntimeWarning,
+                stacklevel=2,
+            )
             return np.ascontiguousarray(mode)
         rng = np.random.default_rng(seed)
         start = rng.multivariate_normal(mode, INFLATION**2 * cov)
