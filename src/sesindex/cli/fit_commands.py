@@ -35,7 +35,7 @@ def fit(spec: str = typer.Option("latent_factor", help="Model spec: a packaged n
         maxdepth: int = typer.Option(None, help="The deepest NUTS tree (nutpie only): at "
                                      "most 2^maxdepth - 1 leapfrog steps a draw (nutpie's "
                                      "default 10); 8 shortens the longest warm-ups of "
-                                     "national panels (benchmarks/RESULTS.md)."),
+                                     "national panels (docs/decisions.md)."),
         compile: str = typer.Option(None, help="How nutpie's model is compiled: disk "
                                     "(default; cached on disk, so a later run of the same "
                                     "model form starts sampling in about a second) or "
