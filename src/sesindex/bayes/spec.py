@@ -29,7 +29,8 @@ class SamplerSpec:
     low_rank: bool = False
     target_accept: float = 0.8
     thin_derived: int = 1  # derive eta, the index, ranks and types in every k-th draw
-    advi_iterations: int = 100_000  # 30,000 left the national hyperparameters unconverged
+    advi_iterations: int = 100_000  # fewer leave the national hyperparameters unconverged
+    # (docs/decisions.md)
     kernel: bool = True  # the compiled likelihood kernel; False: the pytensor graph of the
     # same density (the reference; how PyMC would compile the model by itself)
     init: str = "jitter"  # where chains start: jitter (nutpie's: the support point, U(-1, 1)
@@ -105,9 +106,8 @@ def replicate_sampler(sampler: SamplerSpec, overrides: dict | None = None) -> Sa
     table) on ``sampler``, with nutpie's C callbacks (``compile = "process"``) unless
     the study sets ``compile``. A study compiles each model form once per process and
     samples it for every replicate, where the disk-cached form's Python call per
-    gradient makes a step 1.03 x as long nationally, 1.22 x at 300 areas x 14 years and
-    4 x for a 600-area single year, with two chains (benchmarks/RESULTS.md, "Compile
-    once per machine"); and the committed studies ran on nutpie's callbacks.
+    gradient makes every step slower, most for small models (docs/decisions.md); and
+    the committed studies ran on nutpie's callbacks.
 
     Examples
     --------

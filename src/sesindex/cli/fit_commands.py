@@ -65,7 +65,7 @@ def fit(
         help="The deepest NUTS tree (nutpie only): at "
         "most 2^maxdepth - 1 leapfrog steps a draw (nutpie's "
         "default 10); 8 shortens the longest warm-ups of "
-        "national panels (benchmarks/RESULTS.md).",
+        "national panels (docs/decisions.md).",
     ),
     compile: str = typer.Option(
         None,

@@ -501,11 +501,9 @@ def refit_length(sampler, areas: int) -> dict:
     The refit holds only the treated and comparison areas (38 in the README's
     walk-through, against the run's 600): the model's scales (tau, kappa) rest on these
     few areas and the tails of their posteriors mix slowly, so the run's length, which
-    passes the fit gate over hundreds of areas, misses it here (500 tuning + 1,500 kept
-    draws a chain: a tail ESS of 337 and 354 for kappa at two seeds, 242 for tau on
-    another machine; the gate asks 400). A longer warm-up helps more than longer
-    chains: 1,500 + 3,000 gave 702 where 500 + 4,500 gave 447, at the same cost. The
-    gate stays as it is (``benchmarks/walkthrough_gates.py``).
+    passes the fit gate over hundreds of areas, misses its tail ESS here. A longer
+    warm-up helps more than longer chains at the same cost, and the gate stays as it is
+    (measurements: docs/decisions.md).
 
     Examples
     --------

@@ -36,12 +36,11 @@ flag is at most 5 % per evaluation. Since the null sd is estimated from the n ar
 the centre from a quartile, z_i is not standard normal: the bar is Student's t quantile
 with n - 1 degrees of freedom at 1 - 0.05 / (n S), widened by sqrt(1 + 1.857 / n) (the
 upper quartile's variance, p(1 - p) / phi(z_p)^2 / n = 1.857 / n times the areas').
-On simulated clean pools of Gaussian walks (12-40 areas, 4-6 years, the start in the
-last-but-one year; 1000 pools each; benchmarks/contamination_false_alarms.py) 2.5-6.1 %
-raised a flag, above 5 % at 6 years with 24-40 areas. Heavy-tailed
+On simulated clean pools of Gaussian walks that rate stays near 5 %, a little above at
+6 years with many areas (docs/decisions.md). Heavy-tailed
 steps (the jump model's) raise it: a flag is a warning to look, not a verdict. A start in
 the second fitted year leaves no pre-period window, so no clean spread: its departures
-are not tested (``departure_z`` NaN; the pool's own post spread instead raised 7.6-8 %
+are not tested (``departure_z`` NaN; the pool's own post spread instead raised too many
 false alarms on the same simulated pools).
 
 Examples

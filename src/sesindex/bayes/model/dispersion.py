@@ -105,10 +105,8 @@ def polar_loadings():
     mostly through lambda_j^2 + sigma_j^2, the indicator's variance across areas. Where
     an indicator loads weakly the posterior is a curved ridge along that circle, which
     NUTS crosses with divergences. In polar form the ridge is a line (s_j well
-    determined, theta_j free). Measured on SBC prior draws
-    (``benchmarks/experiments/sbc_polar_loadings/``): 24 of 40 fits failed the gate in the
-    (lambda, sigma) form at target_accept 0.8, 8 of 40 at 0.95, 0 of 40 in polar form at
-    0.95. Returns ``(lam, dispersion)`` as deterministics of the posterior.
+    determined, theta_j free), and SBC fits stop diverging (measurements:
+    docs/decisions.md). Returns ``(lam, dispersion)`` as deterministics of the posterior.
     """
     s = pm.HalfFlat("loading_scale", dims="indicator")
     theta = pm.Uniform("loading_angle", 0.0, np.pi / 2, dims="indicator")

@@ -10,15 +10,12 @@ standardised transformed continuous value (``v = 0``), ``lambda_j > 0``, and ``s
 residual's variance when positive; when negative (down to ``-min v_j``, so every cell
 keeps a positive variance) the counts vary less than binomially. Why a variance that
 may be negative (``dispersion = "variance"`` in the spec) and not an sd ``sigma_j >= 0``
-(``"sd"``, the default): on the synthetic national 14-year panel the
-extra-binomial variance of V3 is ~1e-4, far below what V3's binomial noise lets the data
-resolve, so ``sigma_j``'s posterior piled up at its boundary 0 (log sigma: sd 1.4, skew
--1.95), NUTS needed 89 leapfrog steps per draw and its bulk ESS stayed 12-67; ``s_j``'s
-posterior is an ordinary bell around ~0 (benchmarks/RESULTS.md, "The national 14-year
-panel passes the gate"). But in a 2-year national panel, where sigma_j ~ 0.01 is
-resolved, the ``"variance"`` form let a nutpie chain stall (hours instead of ~30 s), so
+(``"sd"``, the default): over 14 national years V3's extra-binomial variance is too
+small for the data to resolve, so ``sigma_j``'s posterior piles up at its boundary 0 and
+NUTS mixes badly, while ``s_j``'s posterior is an ordinary bell around ~0; in short
+panels, where ``sigma_j`` is resolved, the ``"variance"`` form can stall a chain, so
 ``"sd"`` stays the default and ``models/latent_factor.toml`` (14 years) asks for
-``"variance"``.
+``"variance"`` (measurements: docs/decisions.md).
 Latent disadvantage (higher = lower status):
 
     eta_i,first = m_k(i) + u_i,   m_k ~ N(0, rho),   u_i ~ N(0, 1 - rho)

@@ -3,7 +3,7 @@
 ``nutpie.compile_pymc_model`` turns the model's log density into PyTensor functions
 compiled by numba, which PyTensor caches on disk, and then has numba compile two C
 callbacks around them; those close over the model's data, so numba cannot cache them,
-and every process pays 8-25 s for them again (benchmarks/RESULTS.md, "Compile once").
+and every process compiles them again (docs/decisions.md).
 :func:`disk_cached_model` builds the same PyTensor functions (nutpie's own graph
 builder, so the log density is the same compiled code) and hands them to nutpie as
 Python callables (``nutpie.from_pyfunc``): nothing is compiled that PyTensor does not
@@ -19,9 +19,8 @@ Two things make that fast:
   cache ``erfcx``; :func:`sesindex.bayes.model.graph.build_model` avoids it).
 
 The price is a Python call per gradient, and with two chains the wait for the other's
-GIL now and then: with two chains a step costs 1.03 x nutpie's own nationally, 1.22 x
-at 300 areas x 14 years and 4 x for a 600-area single year (benchmarks/RESULTS.md,
-"Compile once per machine"). The sampler setting ``compile = "process"`` keeps
+GIL now and then: negligible at national size, several times nutpie's own step for small
+models (measurements: docs/decisions.md). The sampler setting ``compile = "process"`` keeps
 nutpie's C callbacks (compiled in every process; replicate studies use them, reusing
 one compiled form for all their replicates).
 

@@ -2,11 +2,10 @@
 
 nutpie starts each chain at the model's support point with U(-1, 1) jitter on the
 unconstrained scale. With thousands of areas the marginal posterior of the model's few
-dozen parameters is narrow, and that start lies hundreds of posterior sd away (150 areas
-x 2 years: up to 1,564 sd; ``benchmarks/experiments/warmup_diagnosis``): the warm-up first
-travels, and a chain that adapts its step size and mass matrix on the way can spend a
-hundred draws near the 1,023-step limit. The wall time of a fit follows that chain
-(benchmarks/RESULTS.md, "The rest of the gap").
+dozen parameters is narrow, and that start lies hundreds of posterior sd away: the
+warm-up first travels, and a chain that adapts its step size and mass matrix on the way
+can spend a hundred draws near the 1,023-step limit. The wall time of a fit follows that
+chain (measurements, and why this start stays opt-in: docs/decisions.md).
 
 ``init = "mode"`` (a sampler setting) starts each chain instead from its own jittered
 support point, climbs to the mode of the log density on the unconstrained scale
