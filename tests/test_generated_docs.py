@@ -1,5 +1,6 @@
 """The generated validation tables are up to date: docs/validation_tables.md equals what
-docs/generate_tables.py makes from the committed manifests now."""
+docs/generate_tables.py makes from the committed manifests now.
+"""
 
 from __future__ import annotations
 
