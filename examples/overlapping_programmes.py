@@ -1,7 +1,7 @@
 """Overlapping programmes: a placebo group evaluated against a pool holding another
 programme's improving areas, and the three ways out (docs/evaluate.md).
 
-The 50-area x 4-year panel of tests/test_evaluate.py: programme A improves 8 worse-off
+The 50-area x 4-year panel of tests/evaluation/test_evaluate.py: programme A improves 8 worse-off
 areas by 2 index points from 2021; B is 8 other worse-off areas, untouched (a placebo).
 B is evaluated (1) matched (k = 3) with A's areas in the pool, (2) matched with A's
 areas excluded, (3) against all other areas, refitted without those that look treated,

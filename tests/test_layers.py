@@ -124,3 +124,9 @@ def test_the_bayesian_stages_only_look_down():
 def test_bayes_keeps_at_most_eight_modules_at_its_top():
     loose = sorted(p.name for p in (SRC / "bayes").glob("*.py"))
     assert len(loose) <= 8, loose
+
+
+def test_the_tests_mirror_the_stages():
+    tests = Path(__file__).resolve().parent
+    folders = {p.parent.name for p in tests.glob("*/test_*.py")}
+    assert folders <= STAGES, folders - STAGES

@@ -17,7 +17,7 @@ SMALL = {
     "agreement": {"bayes": "off"},
     "calibration": {"replicates": 60, "bayes": "off"},
     "change": {"replicates": 60},
-}  # the Bayesian path is tested in tests/test_bayes.py
+}  # the Bayesian path is tested in tests/bayes/test_bayes.py
 
 
 def _small_spec(name: str) -> dict:

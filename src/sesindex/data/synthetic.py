@@ -9,7 +9,7 @@ denominators (all residents for V1, residents aged 20-64 for V2 and V3). The par
 are calibrated so the official index reproduces SCB's published facts: national mean
 about 9.1 and standard deviation about 5.5 percentage points, area-type shares about
 4.8 / 8.6 / 25.4 / 52.6 / 8.6 %, and 7-8 % of areas changing type between consecutive
-years (``tests/test_synthetic_calibration.py`` asserts these).
+years (``tests/data/test_synthetic_calibration.py`` asserts these).
 
 Truth (``SyntheticData.truth``): per area and year the latent disadvantage ``eta_true``
 (higher = lower status), ``ses_true = -eta_true``, true rates of V1-V3 (percent), the

@@ -5,7 +5,7 @@ The same estimators as ArviZ (``az.rhat(method="rank")``, ``az.ess(method="bulk"
 over quantities in Python, which takes about a minute for the 13,000 per-area quantities
 of a national 2-year panel and several minutes for 14 years; here every step (split
 chains, rank normalisation, FFT autocovariance, Geyer's initial positive and monotone
-sequences) runs on the whole ``(chain, draw, quantity)`` array. ``tests/test_diagnostics.py``
+sequences) runs on the whole ``(chain, draw, quantity)`` array. ``tests/bayes/test_diagnostics.py``
 checks equality with ArviZ.
 
 Examples

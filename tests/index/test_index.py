@@ -13,7 +13,7 @@ from sesindex.index.area_type import national_moments
 from sesindex.index.composite import normalise
 from sesindex.index.ranks import rank_array
 
-MODELS = __import__("pathlib").Path(__file__).parents[1] / "models"
+MODELS = __import__("pathlib").Path(__file__).parents[2] / "models"
 
 
 def rates(values, indicators=("V1", "V2", "V3")):

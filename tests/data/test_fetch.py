@@ -25,7 +25,7 @@ from sesindex.data.fetch import (
 from sesindex.data.scb import fetch_population, fetch_selection
 
 RECORDED = (
-    Path(__file__).parents[1] / "src/sesindex/data/resources/TAB6586_region1780_jsonstat2.json"
+    Path(__file__).parents[2] / "src/sesindex/data/resources/TAB6586_region1780_jsonstat2.json"
 )
 
 
@@ -82,7 +82,7 @@ def test_cli_fetches_a_population_table_and_checks_it_reads_as_denominators(tmp_
     import sesindex.data.fetch as fetch
     from sesindex.cli import app
 
-    population = Path(__file__).parent / "fixtures/pxweb/population_regso_zeros.json"
+    population = Path(__file__).parents[1] / "fixtures/pxweb/population_regso_zeros.json"
     monkeypatch.setattr(fetch, "_default_opener", lambda u, t: population.read_bytes())
     res = CliRunner().invoke(
         app, ["fetch", "--table", "TABPOP", "--population", "--cache", str(tmp_path)]
@@ -100,7 +100,7 @@ def test_cli_fetches_a_population_table_and_checks_it_reads_as_denominators(tmp_
 
 # ------------------------------------------------- SCB's limits: rate, size, retries
 
-TAB6574 = Path(__file__).parent / "fixtures/pxweb/tab6574_handmade.json"
+TAB6574 = Path(__file__).parents[1] / "fixtures/pxweb/tab6574_handmade.json"
 
 
 class FakeClock:

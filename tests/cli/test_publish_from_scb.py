@@ -17,7 +17,7 @@ from sesindex.data.fetch import INDEX_TABLE, POPULATION_TABLE, RateLimiter, Tran
 from sesindex.data.jsonstat import load_json, parse_cube
 from sesindex.data.pxweb import packaged_example
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pxweb"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "pxweb"
 KARLSTAD = ["1780R001", "1780R002", "1780R003"]
 YEARS = ["2023", "2024"]
 

@@ -27,7 +27,7 @@ from sesindex.data.pxweb import (
 from sesindex.data.schema import DataValidationError, check_tidy
 from sesindex.index.run import compute_index
 
-FIX = Path(__file__).parent / "fixtures" / "pxweb"
+FIX = Path(__file__).parents[1] / "fixtures" / "pxweb"
 REAL = FIX / "TAB6586_region1780_jsonstat2.json"
 HANDMADE_EN = FIX / "tab6586_handmade_en.json"
 POPULATION = FIX / "population_handmade.json"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from sesindex.data.population import assemble, read_population
 from sesindex.data.schema import DataValidationError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pxweb"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "pxweb"
 ZEROS = FIXTURES / "population_regso_zeros.json"
 
 

@@ -50,7 +50,7 @@ def test_report_of_a_latent_status_run_without_an_index(tmp_path):
     assert "0114R011" in page  # the municipality view lists the areas by eta
 
 
-SHARED_GEO = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_GEO = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def test_report_names_municipalities_and_maps_them(tmp_path):
