@@ -12,7 +12,7 @@ Examples
 --------
 >>> import numpy as np
 >>> x = np.array([3.0, 1.0, 2.0, 5.0])
-... t = np.array([2, 4, 3, 1])
+>>> t = np.array([2, 4, 3, 1])
 >>> row = agreement_row("same", x, x, t, t)
 >>> row["kappa_quadratic"], row["spearman"], row["ba_bias"], row["ba_loa_high"]
 (1.0, 1.0, 0.0, 0.0)
@@ -43,7 +43,7 @@ def agreement_row(
     Examples
     --------
     >>> x = np.array([3.0, 1.0, 2.0, 5.0])
-    ... t = np.array([2, 4, 3, 1])
+    >>> t = np.array([2, 4, 3, 1])
     >>> r = agreement_row("reversed", x, -x, t, 6 - t)
     >>> r["spearman"], r["kappa_linear"] < 0
     (-1.0, True)

@@ -14,7 +14,7 @@ Examples
 --------
 >>> import numpy as np
 >>> p = np.array([[0.8, 0.2, 0, 0, 0], [0, 0.5, 0.5, 0, 0]])
-... truth = np.array([1, 3])
+>>> truth = np.array([1, 3])
 >>> round(brier(p, truth), 3), round(brier(one_hot(np.array([1, 2])), truth), 3)
 (0.29, 1.0)
 >>> coverage(np.array([0.0, 0.0]), np.array([1.0, 1.0]), np.array([0.5, 2.0]))

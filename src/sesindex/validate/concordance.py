@@ -9,7 +9,7 @@ Examples
 --------
 >>> import numpy as np
 >>> a = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
-... ta = np.array([5, 4, 3, 2, 1])
+>>> ta = np.array([5, 4, 3, 2, 1])
 >>> c = compare(a, a, ta, ta)
 >>> c["spearman"], c["kendall"], c["share_same_type"], c["kappa_linear"], c["mean_abs_rank_shift"]
 (1.0, 1.0, 1.0, 1.0, 0.0)

@@ -11,7 +11,7 @@ Examples
 'numbers.csv'
 >>> fig, ax = out.figure()
 >>> _ = ax.plot([0, 1], [0, 1])
-... out.save(fig, "line").suffix
+>>> out.save(fig, "line").suffix
 '.png'
 >>> sorted(out.files)
 ['line.png', 'numbers.csv']
