@@ -415,8 +415,6 @@ def study_schema(study: str) -> type[StudyTable]:
     >>> sorted(study_schema("change").model_fields)[:4]
     ['change', 'data', 'description', 'index']
     """
-    return create_model(
-        f"{study.capitalize()}Spec",
-        __base__=StudyTable,
-        **{study: (STUDY_OPTIONS[study], STUDY_OPTIONS[study]())},
-    )
+    # the study's table as a field (type, default) under the study's name
+    fields: dict[str, Any] = {study: (STUDY_OPTIONS[study], STUDY_OPTIONS[study]())}
+    return create_model(f"{study.capitalize()}Spec", __base__=StudyTable, **fields)

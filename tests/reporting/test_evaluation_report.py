@@ -229,6 +229,20 @@ def test_evaluate_writes_both_reports_and_overwrite_replaces_both(tmp_path, monk
     assert "Programme evaluation" in (out / "report_en.html").read_text(encoding="utf-8")
 
 
+def test_a_report_without_its_tree_effects_or_destination_is_refused(tmp_path):
+    from sesindex.reporting.evaluation import build_evaluation_report
+    from sesindex.runs import run_tree
+
+    with pytest.raises(ValueError, match="needs the run's directory or its tree"):
+        build_evaluation_report(None)
+    no_effects = run_tree({}, manifest={"treated": {}})
+    with pytest.raises(ValueError, match="needs out"):
+        build_evaluation_report(None, no_effects)
+    with pytest.raises(ValueError, match="no effects table: it is not an evaluation run"):
+        build_evaluation_report(None, no_effects, tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
 def _tick_labels(fig) -> list[str]:
     fig.canvas.draw()
     return [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]

@@ -19,7 +19,9 @@ Examples
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,10 +32,14 @@ from sesindex.bayes.model.inputs import ModelInputs, model_inputs
 from sesindex.bayes.posterior.states import chain_draws, standardise
 from sesindex.bayes.posterior.tables import observed_types, tables, typing_of
 from sesindex.bayes.sampling.samplers import SAMPLERS
-from sesindex.bayes.sampling.trace import as_trace, group, with_group
+from sesindex.bayes.sampling.trace import as_trace, group, posterior_of, with_group
 from sesindex.bayes.smoothing import smooth_sampling_variances
 from sesindex.bayes.spec import ModelSpec, override_sampler
 from sesindex.indicators import official_positions
+
+if TYPE_CHECKING:
+    from sesindex.bayes.posterior.aggregate import GroupTables
+    from sesindex.index.cutpoints import Typing
 
 SAMPLED = (
     "alpha",
@@ -65,9 +71,9 @@ class FitResult:
     changes: pd.DataFrame
     gate: dict
     timings: dict = field(default_factory=dict)
-    typing: object = None  # sesindex.index.cutpoints.Typing: which years have types
+    typing: Typing | None = None  # which years have types
     data: xr.Dataset | None = None  # the data fitted (all areas and years of the input)
-    grouped: object = None  # sesindex.bayes.posterior.aggregate.GroupTables: the fit aggregated to
+    grouped: GroupTables | None = None  # the fit aggregated to
     # larger areas per draw (DeSO -> RegSO), when ``fit(..., groups=...)``
 
     def to_tree(self, loaded=None):
@@ -92,7 +98,7 @@ def _label_years(trace: xr.DataTree, inputs: ModelInputs) -> xr.DataTree:
     """The fitted years as the posterior's ``year`` labels (a compiled model reused for
     other years of the same count keeps the labels it was compiled with).
     """
-    post = group(trace, "posterior")
+    post = posterior_of(trace)
     if "year" in post.dims:
         post = post.assign_coords(year=np.asarray(inputs.years))
     if "programme_effect" in post:
@@ -122,7 +128,7 @@ def fit(
     seed: int | None = None,
     progress: bool = False,
     cutpoints=None,
-    programme: dict | None = None,
+    programme: Mapping | None = None,
     groups=None,
 ) -> FitResult:
     """Fit ``spec`` to the dataset.
@@ -155,7 +161,7 @@ def fit(
 
         groups = prepare_groups(inputs, groups)
     idata = _sample(inputs, spec, timings, progress)
-    sampled_draws = group(idata, "posterior")
+    sampled_draws = posterior_of(idata)
     t = time.perf_counter()
     every = max(spec.sampler.thin_derived, 1)
     posterior = derive(sampled_draws.isel(draw=slice(None, None, every)), inputs, spec, groups)
@@ -200,7 +206,7 @@ def fit(
 
 
 def _fit_inputs(
-    ds: xr.Dataset, spec: ModelSpec, programme: dict | None, timings: dict
+    ds: xr.Dataset, spec: ModelSpec, programme: Mapping | None, timings: dict
 ) -> ModelInputs:
     """The model's inputs from ``ds``: the spec's indicators and years, the programme's
     event-time design (if any) and, as the spec says, smoothed sampling variances.

@@ -78,7 +78,7 @@ def _write_posterior(trace: xr.DataTree, path: Path, derived) -> None:
     (:func:`bitround`) appended to the posterior group on its own, so only one rounded
     copy exists at a time (a national panel's eta or index: 0.56 GB in float32).
     """
-    from sesindex.bayes.sampling.trace import group, groups
+    from sesindex.bayes.sampling.trace import group, groups, posterior_of
 
     others = [g for g in groups(trace) if g != "posterior"]
     if others:
@@ -86,7 +86,7 @@ def _write_posterior(trace: xr.DataTree, path: Path, derived) -> None:
             path, engine="h5netcdf"
         )
     compress = {"zlib": True, "complevel": 4, "shuffle": True}
-    post = group(trace, "posterior")
+    post = posterior_of(trace)
     post.to_netcdf(
         path,
         mode="a" if others else "w",
@@ -112,7 +112,7 @@ def summary_table(result) -> pd.DataFrame:
     rows = []
     for y, year in enumerate(post["year"].values):
         a = result.areas[result.areas["year"] == year]
-        row = {"year": int(year), "areas": len(a)}
+        row: dict[str, float] = {"year": int(year), "areas": len(a)}
         national = typing is None or bool(typing.national[y])
         if "index" in post:
             ix = post["index"].sel(year=year)
@@ -198,7 +198,7 @@ def _posterior_parts(result) -> tuple[xr.Dataset, xr.Dataset]:
     """The sampled draws kept (at the derived draws) and the derived draws kept (eta,
     the index, a grouped fit's group_index): what ``posterior.nc``'s posterior holds.
     """
-    from sesindex.bayes.sampling.trace import group
+    from sesindex.bayes.sampling.trace import posterior_of
 
     derived = result.posterior[
         [v for v in ("eta", "index", "group_index") if v in result.posterior]
@@ -206,7 +206,7 @@ def _posterior_parts(result) -> tuple[xr.Dataset, xr.Dataset]:
     # the exact binomial model's sampled logits (one per count cell and draw: 320 MB for
     # a national year) are not kept, the true rates they give enter the index draws; the
     # beta-binomial model's sampled eta is kept standardised, as "eta"
-    post = group(result.idata, "posterior")
+    post = posterior_of(result.idata)
     sampled = post.drop_vars([v for v in ("xi", "eta_latent", *derived) if v in post])
     sampled = sampled.sel(draw=derived["draw"].values)
     sampled.attrs.update(result.posterior.attrs)

@@ -92,20 +92,20 @@ def _objective(x, inputs: ModelInputs, municipality: bool, panel: bool):
     # weak priors keep the scales off their boundaries (the model's own prior sds)
     value -= 0.5 * np.sum((p["sigma"] / PRIOR["sigma_sd"]) ** 2)
     value -= 0.5 * np.sum((p["lam"] / PRIOR["lam_sd"]) ** 2)
-    grad = [
+    grad_parts = [
         g["alpha"].ravel(),
         (g["lam"] - p["lam"] / PRIOR["lam_sd"] ** 2) * p["lam"],
         (g["dispersion"] * 2 * p["sigma"] - p["sigma"] / PRIOR["sigma_sd"] ** 2) * p["sigma"],
     ]
     g_rho = (g["rho"] - g["var0"]) if municipality else 0.0
-    grad.append([g_rho * rho * (1 - rho)])
+    grad_parts.append([g_rho * rho * (1 - rho)])
     if panel:
         value -= 0.5 * (p["tau"] / PRIOR["tau_sd"]) ** 2
         value -= 0.5 * np.sum((p["kappa"] / PRIOR["kappa_sd"]) ** 2)
         g_tau = (g["tau"] * p["tau"] / steps)[:, 1:].sum() - p["tau"] / PRIOR["tau_sd"] ** 2
-        grad.append([g_tau * p["tau"]])
-        grad.append((g["kappa"] - p["kappa"] / PRIOR["kappa_sd"] ** 2) * p["kappa"])
-    grad = np.concatenate([np.ravel(a) for a in grad])
+        grad_parts.append([g_tau * p["tau"]])
+        grad_parts.append((g["kappa"] - p["kappa"] / PRIOR["kappa_sd"] ** 2) * p["kappa"])
+    grad = np.concatenate([np.ravel(a) for a in grad_parts])
     if not np.isfinite(value):
         return 1e300, np.zeros_like(x)
     return -value, -grad
@@ -120,15 +120,15 @@ def point_estimate(inputs: ModelInputs, municipality: bool = True) -> dict:
     """
     n_area, n_year, n_ind = inputs.z.shape
     panel = n_year > 1
-    x0 = [
+    x0_parts = [
         inputs.z.mean(axis=0).ravel(),
         np.log(np.maximum(inputs.z.std(axis=(0, 1)), 0.05)),
         np.full(n_ind, np.log(0.1)),
         [0.0],
     ]
     if panel:
-        x0 += [[np.log(0.05)], np.full(n_ind, np.log(0.2))]
-    x0 = np.concatenate([np.ravel(a) for a in x0])
+        x0_parts += [[np.log(0.05)], np.full(n_ind, np.log(0.2))]
+    x0 = np.concatenate([np.ravel(a) for a in x0_parts])
     res = minimize(
         _objective,
         x0,

@@ -58,7 +58,7 @@ def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
     from sesindex.index.cutpoints import year_spans
 
     short: list[int] = []
-    counts: dict[tuple[str, str], list[int]] = {}
+    counts: dict[tuple[int, int | str, str, str], list[int]] = {}
     known = index.notnull()
     for year in index["year"].values:
         present = known.sel(year=year)
@@ -76,13 +76,13 @@ def untyped_years(ds: xr.Dataset, index: xr.DataArray) -> tuple[list[int], str]:
             counts.setdefault(held, []).append(int(year))
     if not short:
         return [], ""
-    counts = [
+    notes = [
         types_note(
             "types_held", n=n, size=size, version=version, years=year_spans(years), lacking=lacking
         )
         for (n, size, version, lacking), years in counts.items()
     ]
-    return short, types_note("types_short", held=" / ".join(counts))
+    return short, types_note("types_short", held=" / ".join(notes))
 
 
 def _lacking(

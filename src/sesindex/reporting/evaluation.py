@@ -298,6 +298,8 @@ def _page(tree, lang: str, others: dict) -> str:
     from sesindex.runs import table_frame
 
     effects = table_frame(tree, "effects")
+    if effects is None:
+        raise ValueError("the run has no effects table: it is not an evaluation run")
     manifest = tree.attrs["manifest"]
     info = manifest.get("evaluation", {})
     comparison = info.get("comparison_areas")
@@ -406,8 +408,16 @@ def build_evaluation_report(
     from sesindex.runs import TABLE_GROUPS, read_run
 
     run = Path(run_dir) if run_dir is not None else None  # None: a tree in memory
-    tree = read_run(run, groups=TABLE_GROUPS) if tree is None else tree
-    path = Path(out) if out else run / REPORT_FILES[lang]
+    if tree is None:
+        if run is None:
+            raise ValueError("an evaluation report needs the run's directory or its tree")
+        tree = read_run(run, groups=TABLE_GROUPS)
+    if out:
+        path = Path(out)
+    elif run is None:
+        raise ValueError("an evaluation report of a tree in memory needs out (where to write)")
+    else:
+        path = run / REPORT_FILES[lang]
     path.write_text(_page(tree, lang, others or {}), encoding="utf-8")
     return path
 

@@ -67,7 +67,8 @@ class MarginalLoglik(Op):
         self.municipality = bool(municipality)
         self.jumps = bool(jumps)
 
-    def make_node(
+    # pytensor's Op.make_node takes *inputs; this Op names its inputs (and defaults two)
+    def make_node(  # type: ignore[override]
         self,
         z,
         v,

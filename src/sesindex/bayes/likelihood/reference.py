@@ -21,6 +21,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
@@ -96,7 +98,7 @@ def area_terms(r, d, lam, tau2, kappa2, rho, panel: bool, n_ind: int, xp=pt, var
     c_11 = prec.sum(axis=(1, 2))
     k0, k1 = (n_ind, n_ind + 1) if gamma else (0, 1)
     q00, q01, q11 = gram[:, k0, k0], gram[:, k0, k1], gram[:, k1, k1]
-    out = {}
+    out: dict[str, Any] = {}
     if gamma:
         inv_d = (1 / d).sum(axis=1)  # (area, indicator)
         s_mat = (1 / kappa2 + inv_d)[:, :, None] * np.eye(n_ind) - gram[:, :n_ind, :n_ind]
@@ -165,7 +167,7 @@ def cholesky_small(s, n: int, xp=pt):
     >>> cholesky_small(s, 2, xp=np)[0].tolist()
     [[2.0, 0.0], [1.0, 2.0]]
     """
-    low = [[None] * n for _ in range(n)]
+    low: list[list[Any]] = [[None] * n for _ in range(n)]  # filled below the diagonal
     zero = s[:, 0, 0] * 0.0
     for j in range(n):
         diag = s[:, j, j] - sum((low[j][k] ** 2 for k in range(j)), zero)
@@ -180,7 +182,7 @@ def cholesky_small(s, n: int, xp=pt):
 
 def solve_lower(chol, h, n: int, xp=pt):
     """Forward substitution ``L v = h`` for stacks (area, n, n) and (area, n), unrolled."""
-    v = []
+    v: list[Any] = []
     for i in range(n):
         acc = h[:, i] - sum((chol[:, i, k] * v[k] for k in range(i)), h[:, i] * 0.0)
         v.append(acc / chol[:, i, i])

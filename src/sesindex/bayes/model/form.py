@@ -20,6 +20,7 @@ sesindex.spec_errors.SpecError: model: Value error, steps = 'jumps' ... municipa
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class ModelForm:
         """
         n_year = inputs.z.shape[1]
         steps = self.steps if n_year > 1 else "normal"
-        key = (
+        key: tuple[Any, ...] = (
             tuple(inputs.indicators),
             n_year,
             self.likelihood,

@@ -57,6 +57,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
@@ -182,7 +184,7 @@ def build_model(inputs: ModelInputs, form: ModelForm = ModelForm()) -> pm.Model:
         else:
             op = MarginalLoglik(panel=n_year > 1, municipality=muni is not None, jumps=jumps)
             areas_muni = muni if muni is not None else pt.zeros(z.shape[0], dtype="int64")
-            loglik = op(
+            outputs = op(
                 z,
                 v,
                 pt.ones_like(z),
@@ -197,8 +199,9 @@ def build_model(inputs: ModelInputs, form: ModelForm = ModelForm()) -> pm.Model:
                 kappa,
                 walk.get("jump_sd", 0.0),
                 walk.get("jump_share", 0.0),
-            )[0]
-            pm.Potential("likelihood", loglik)
+            )
+            # the Op has several outputs (value, gradients), so pytensor returns a list
+            pm.Potential("likelihood", cast(list, outputs)[0])
     return model
 
 

@@ -133,10 +133,10 @@ def model_inputs(
             v[..., k] += (ROUNDING_SD_PROPORTION / (p * (1 - p))) ** 2
     bad = ~np.isfinite(z)
     if bad.any():
-        i, t, k = np.nonzero(bad)
+        area_i, year_i, ind_i = np.nonzero(bad)
         cells = ", ".join(
-            f"{sel['area'].values[a]} {sel['year'].values[b]} {indicators[c]}"
-            for a, b, c in list(zip(i, t, k, strict=True))[:10]
+            f"{sel['area'].values[a]} {sel['year'].values[b]} {indicators[int(c)]}"
+            for a, b, c in list(zip(area_i, year_i, ind_i, strict=True))[:10]
         )
         raise ValueError(f"{bad.sum()} cells have no usable value for the model: {cells}")
     munis, muni_index = np.unique(sel["municipality_code"].values.astype(str), return_inverse=True)

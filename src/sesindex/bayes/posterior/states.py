@@ -265,9 +265,9 @@ def draw_chain(
         post, inputs, chain, rng, rate_indicators, counterfactual
     ):
         eta[d], rates[d] = eta_d, rates_d
-        if counterfactual:
+        if rates_cf is not None:  # counterfactual
             rates_cf[d] = cf_d
-    return (eta, rates, rates_cf) if counterfactual else (eta, rates)
+    return (eta, rates) if rates_cf is None else (eta, rates, rates_cf)
 
 
 def standardise(

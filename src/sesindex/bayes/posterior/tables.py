@@ -147,9 +147,9 @@ def tables(
         if status == "eta":  # types and ranks from the latent status itself
             summary = summary.rename(
                 {
-                    k: k.replace("index_", "eta_")
+                    k: str(k).replace("index_", "eta_")
                     for k in summary.data_vars
-                    if k.startswith("index_")
+                    if str(k).startswith("index_")
                 }
             )
         per_year.append(
@@ -157,7 +157,7 @@ def tables(
                 [
                     ses,
                     summary.drop_vars(
-                        [v for v in summary.data_vars if v.startswith(("mu_", "sigma_"))]
+                        [v for v in summary.data_vars if str(v).startswith(("mu_", "sigma_"))]
                     ),
                 ]
             )

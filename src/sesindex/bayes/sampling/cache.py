@@ -39,8 +39,10 @@ Examples
 from __future__ import annotations
 
 import types
+import typing
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 import numpy as np
 from nutpie.compiled_pyfunc import PyFuncModel, from_pyfunc
@@ -68,7 +70,7 @@ class DiskCachedModel(PyFuncModel):
             name: np.array(value, dtype=self._shared_data[name].dtype, order="C")
             for name, value in updates.items()
         }
-        return replace(self, _shared_data={**self._shared_data, **cast})
+        return self._replace(_shared_data={**self._shared_data, **cast})
 
     @property
     def shared_data(self) -> dict:
@@ -88,7 +90,13 @@ class DiskCachedModel(PyFuncModel):
 
     def with_initial_points(self, initial_point):
         """The model with each chain started at ``initial_point(seed)``."""
-        return replace(self, _make_initial_points=initial_point)
+        return self._replace(_make_initial_points=initial_point)
+
+    def _replace(self, **changes: Any) -> DiskCachedModel:
+        """``dataclasses.replace`` of this model, nutpie's private fields included (nutpie
+        ships no types, so to mypy the fields it declares are unknown).
+        """
+        return replace(typing.cast(Any, self), **changes)
 
 
 def _releasing_linker():

@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from sesindex.bayes.model.form import ModelForm
 from sesindex.bayes.model.graph import build_model, model_data
@@ -29,7 +30,7 @@ from sesindex.bayes.model.inputs import ModelInputs
 COMPILE_MODES = ("disk", "process")
 
 #: Compiled models of this process, by form (:meth:`ModelForm.key`) and compile mode.
-_COMPILED: dict[tuple, object] = {}
+_COMPILED: dict[tuple, Any] = {}  # nutpie's compiled models (nutpie ships no types)
 
 
 def compiled_model(

@@ -26,7 +26,7 @@ import xarray as xr
 
 from sesindex.bayes.model.form import ModelForm
 from sesindex.bayes.model.inputs import ModelInputs
-from sesindex.bayes.sampling.trace import as_trace, group, with_group
+from sesindex.bayes.sampling.trace import as_trace, posterior_of, with_group
 
 #: ``nutpie.sample`` keywords a spec may set, passed on as given (None: nutpie's default)
 NUTPIE_KEYWORDS = ("maxdepth",)
@@ -114,7 +114,7 @@ def _advi(
             n=sampler.advi_iterations, method="advi", random_seed=sampler.seed, progressbar=progress
         )
         trace = as_trace(approx.sample(sampler.draws * sampler.chains, random_seed=sampler.seed))
-    post = group(trace, "posterior")
+    post = posterior_of(trace)
     draws = sampler.draws
     post = (
         post.isel(chain=0)

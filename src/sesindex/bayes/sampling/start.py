@@ -51,18 +51,18 @@ def compiled_logp(compiled):
     if hasattr(compiled, "logp_function"):  # sesindex.bayes.sampling.cache
         inner = compiled.logp_function()
 
-        def logp(x):
+        def cached_logp(x):
             value, grad = inner(np.ascontiguousarray(x, dtype=np.float64))
             if not np.isfinite(value):
                 return -np.inf, np.full(compiled.n_dim, np.nan)
             return value, np.asarray(grad, dtype=np.float64)
 
-        return logp
+        return cached_logp
     fn = compiled.compiled_logp_func.ctypes
     user_data = compiled.user_data  # kept alive with the closure
     n = compiled.n_dim
 
-    def logp(x):
+    def c_logp(x):
         x = np.ascontiguousarray(x, dtype=np.float64)
         grad, value = np.empty(n), np.empty(1)
         code = fn(
@@ -76,7 +76,7 @@ def compiled_logp(compiled):
             return -np.inf, np.full(n, np.nan)
         return float(value[0]), grad
 
-    return logp
+    return c_logp
 
 
 def climb(logp, x0: np.ndarray, max_iter: int = 1000):
