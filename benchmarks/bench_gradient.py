@@ -3,7 +3,7 @@
 Builds the model for the calibrated synthetic data (``--areas`` areas, the last
 ``--years`` years up to 2024) with its likelihood as the compiled kernel
 (:mod:`sesindex.bayes.likelihood.kernel`, the default) and as the pytensor graph
-(``build_model(..., graph=True)``), compiles ``logp_dlogp_function`` with numba (the
+(``build_model(inputs, ModelForm(graph=True))``), compiles ``logp_dlogp_function`` with numba (the
 kernel; the graph) and JAX (the graph only, on a frozen model, one XLA thread; needs
 ``pip install jax``, skipped otherwise) and times ``--calls`` evaluations at the model's
 initial point. Prints compile seconds, milliseconds per call, the ratios to the kernel,

@@ -102,7 +102,7 @@ def main() -> None:
         default=[],
         metavar="KEY=VALUE",
         help="override one [sampler] setting of the spec (checked against "
-        "its schema), e.g. early_window_switch_freq=50; repeatable",
+        "its schema), e.g. maxdepth=8; repeatable",
     )
     a = ap.parse_args()
 

@@ -4,9 +4,9 @@ Run: python benchmarks/bench_pymc_rate.py [--areas 3363 --year 2024
                                            --likelihood binomial --draws 25 --seed 1]
 
 Samples one chain of the model (``sesindex.bayes.model.graph.build_model`` with the compiled
-likelihood kernel, as ``fit(backend="pymc")`` does) with ``pm.sample``'s defaults and a
-per-draw callback, and stops after ``--draws`` tuning draws: prints the elapsed seconds
-every 5 draws and the rate, and appends one JSON line to
+likelihood kernel, as ``fit(..., sampler={"backend": "pymc"})`` does) with ``pm.sample``'s
+defaults and a per-draw callback, and stops after ``--draws`` tuning draws: prints the
+elapsed seconds every 5 draws and the rate, and appends one JSON line to
 ``benchmarks/results/pymc_rate.jsonl``. Used where a side-by-side ESS/s comparison
 cannot finish (the national exact binomial model): it bounds ``pm.sample``'s time, not
 its ESS.

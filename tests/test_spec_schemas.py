@@ -20,11 +20,11 @@ from sesindex.validate.spec import StudySpec
         (lambda: ModelSpec.from_dict({"sampler": {"draws": -5}}), "sampler.draws"),
         (
             lambda: ModelSpec.from_dict({"sampler": {"backend": "pymc", "init": "mode"}}),
-            "sampler.init: a nutpie setting",
+            "sampler.init: a setting of nutpie only",
         ),
         (
             lambda: ModelSpec.from_dict({"sampler": {"advi_iterations": 10}}),
-            "sampler.advi_iterations: a advi setting",
+            "sampler.advi_iterations: a setting of advi only",
         ),
         (
             lambda: ModelSpec.from_dict({"model": {"steps": "jumps", "municipality": True}}),
@@ -33,7 +33,7 @@ from sesindex.validate.spec import StudySpec
         (lambda: ModelSpec.from_dict({"sampler": {"maxdepth": 0}}), "sampler.maxdepth"),
         (
             lambda: ModelSpec.from_dict({"sampler": {"backend": "advi", "maxdepth": 8}}),
-            "sampler.maxdepth: a nutpie setting",
+            "sampler.maxdepth: a setting of nutpie only",
         ),
         (lambda: ModelSpec.from_dict({"model": {"steps": "t"}}), "model.steps"),
         (lambda: ModelSpec.from_dict({"gate": {"rhat": 1.01}}), "gate.rhat"),
@@ -136,12 +136,12 @@ def test_sampler_overrides_are_checked_like_the_spec():
 
     with pytest.raises(ValueError, match="sampler.draws"):
         fit(None, ModelSpec(), sampler={"draws": -5})  # refused before the data are read
-    with pytest.raises(ValueError, match="sampler.init: a nutpie setting"):
+    with pytest.raises(ValueError, match="sampler.init: a setting of nutpie only"):
         fit(None, ModelSpec(), sampler={"backend": "pymc", "init": "mode"})
     got = CliRunner().invoke(app, ["fit", "--init", "middle", "--out", "unused"])
     assert got.exit_code == 2
     assert "sampler.init" in " ".join(got.output.split())
-    with pytest.raises(ValueError, match="sampler.compile: a nutpie setting"):
+    with pytest.raises(ValueError, match="sampler.compile: a setting of nutpie only"):
         fit(None, ModelSpec(), sampler={"backend": "pymc", "compile": "process"})
     got = CliRunner().invoke(app, ["fit", "--compile", "cached", "--out", "unused"])
     assert got.exit_code == 2
@@ -177,5 +177,5 @@ def test_another_backend_drops_the_specs_nutpie_tuning_but_keeps_the_rest():
         )
     kept = override_sampler(tuned, {"draws": 7})  # still nutpie: its tuning stays
     assert (kept.maxdepth, kept.init, kept.compile) == (8, "mode", "process")
-    with pytest.raises(ValueError, match="sampler.init: a nutpie setting"):
+    with pytest.raises(ValueError, match="sampler.init: a setting of nutpie only"):
         override_sampler(tuned, {"backend": "pymc", "init": "mode"})  # named: refused

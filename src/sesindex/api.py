@@ -136,6 +136,7 @@ def fit(
     seed: int | None = None,
     draws: int | None = None,
     tune: int | None = None,
+    sampler: Mapping | None = None,
     cutpoints=None,
     programme: Mapping | None = None,
     groups=AUTO,
@@ -152,6 +153,9 @@ def fit(
         ``latent_factor_single_year``, ...), a TOML file, or a ``ModelSpec``.
     seed, draws, tune : int, optional
         The sampler's seed, kept draws and tuning draws per chain (default: the spec's).
+    sampler : mapping, optional
+        Any other ``[sampler]`` setting of the spec (``{"backend": "advi"}``), checked
+        like a spec's.
     cutpoints : str or dict, optional
         National ``mu,sigma`` per year for data holding only some areas.
     programme : mapping, optional
@@ -193,9 +197,8 @@ def fit(
         from sesindex.index.cutpoints import parse_cutpoints
 
         cutpoints = parse_cutpoints(cutpoints)
-    sampler = {
-        k: v for k, v in {"seed": seed, "draws": draws, "tune": tune}.items() if v is not None
-    }
+    named = {"seed": seed, "draws": draws, "tune": tune}
+    sampler = {**(sampler or {}), **{k: v for k, v in named.items() if v is not None}}
     return fit_model(
         ds,
         spec,

@@ -120,10 +120,11 @@ def unknown_key(key: str, allowed, reason: str = "unknown key") -> SpecProblem:
 def _problem(section: str, schema: type[BaseModel], error: Mapping[str, Any]) -> SpecProblem:
     """One pydantic error as a spec problem."""
     key = ".".join(str(p) for p in (section, *error["loc"]) if p != "")
+    message = error["msg"].removeprefix("Value error, ")  # a validator's own words
     if error["type"] == "missing" or not error["loc"]:  # the input: the whole table
-        return SpecProblem(key, error["msg"])
+        return SpecProblem(key, message)
     if error["type"] != "extra_forbidden":
-        return SpecProblem(key, error["msg"], error["input"])
+        return SpecProblem(key, message, error["input"])
     return unknown_key(key, _schema_at(schema, error["loc"][:-1]).model_fields)
 
 
@@ -374,8 +375,6 @@ STUDY_OPTIONS: dict[str, type[BaseModel]] = {
 }
 #: The studies a spec may name.
 STUDIES = tuple(STUDY_OPTIONS)
-#: The data a study may run on.
-STUDY_DATA = ("synthetic", "sweden-regso-2022")
 
 
 class VariantTable(IndexTable, TypesTable):
@@ -392,11 +391,18 @@ class StudyTable(_Table):
     years: list[int] | None = None
     seed: int = 20240101
     n_areas: PositiveInt | None = None
-    n_jobs: PositiveInt = 1
+    n_jobs: int = Field(1, ge=-1)  # joblib's: -1 = every core
     index: dict | None = None  # with types: checked as an index spec's [index], [types]
     types: dict | None = None
     variants: list[VariantTable] = []
     synthetic: dict = {}
+
+    @field_validator("n_jobs")
+    @classmethod
+    def _some_workers(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("0 workers: give a number of workers, or -1 for every core")
+        return value
 
     @field_validator("n_areas", "synthetic")
     @classmethod

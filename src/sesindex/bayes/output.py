@@ -204,10 +204,9 @@ def _posterior_parts(result) -> tuple[xr.Dataset, xr.Dataset]:
         [v for v in ("eta", "index", "group_index") if v in result.posterior]
     ]
     # the exact binomial model's sampled logits (one per count cell and draw: 320 MB for
-    # a national year) are not kept, the true rates they give enter the index draws; the
-    # beta-binomial model's sampled eta is kept standardised, as "eta"
+    # a national year) are not kept, the true rates they give enter the index draws
     post = posterior_of(result.idata)
-    sampled = post.drop_vars([v for v in ("xi", "eta_latent", *derived) if v in post])
+    sampled = post.drop_vars([v for v in ("xi", *derived) if v in post])
     sampled = sampled.sel(draw=derived["draw"].values)
     sampled.attrs.update(result.posterior.attrs)
     return sampled, derived

@@ -53,7 +53,7 @@ def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
     >>> check_sampler(SamplerSpec(backend="pymc", init="mode"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    sesindex.spec_errors.SpecError: sampler.init: a nutpie setting, but ... (got 'mode')
+    sesindex.spec_errors.SpecError: sampler.init: a setting of nutpie only, but ... (got 'mode')
     """
     from sesindex.bayes.sampling.samplers import SAMPLERS
     from sesindex.schemas import SamplerTable, check
@@ -66,7 +66,7 @@ def check_sampler(sampler: SamplerSpec) -> SamplerSpec:
             if changed and sampler.backend != other.name:
                 raise SpecError.one(
                     f"sampler.{key}",
-                    f"a {other.name} setting, but sampler.backend is {sampler.backend!r}",
+                    f"a setting of {other.name} only, but sampler.backend is {sampler.backend!r}",
                     getattr(sampler, key),
                 )
     return sampler
@@ -88,7 +88,7 @@ def override_sampler(sampler: SamplerSpec, overrides: dict) -> SamplerSpec:
     >>> override_sampler(SamplerSpec(), {"backend": "pymc", "maxdepth": 8})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    sesindex.spec_errors.SpecError: sampler.maxdepth: a nutpie setting, but ... (got 8)
+    sesindex.spec_errors.SpecError: sampler.maxdepth: a setting of nutpie only, but ... (got 8)
     """
     from dataclasses import replace
 
@@ -175,6 +175,7 @@ class ModelSpec:
             **m, sampler=SamplerSpec(**d.get("sampler", {})), gate=GateSpec(**d.get("gate", {}))
         )
         check_sampler(spec.sampler)
+        _ = spec.form  # the model and sampler together make a form the model has
         return spec
 
     @property
@@ -231,10 +232,21 @@ def _without_retired(table: dict) -> dict:
     --------
     >>> _without_retired({"temporal": "random_walk", "steps": "jumps"})
     {'steps': 'jumps'}
-    >>> _without_retired({"adjacency": "pairs.csv"})
-    {'adjacency': 'pairs.csv'}
+    >>> _without_retired({"adjacency": "pairs.csv"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sesindex.spec_errors.SpecError: adjacency: retired ... (got 'pairs.csv')
     """
-    return {k: v for k, v in table.items() if not (k in RETIRED and v in RETIRED[k])}
+    from sesindex.spec_errors import SpecError
+
+    for key, value in table.items():
+        if key in RETIRED and value not in RETIRED[key]:
+            raise SpecError.one(
+                key,
+                "retired (CHANGELOG.md says why): this run used a form the model no longer has",
+                value,
+            )
+    return {k: v for k, v in table.items() if k not in RETIRED}
 
 
 def load_model_spec(path: str | Path) -> ModelSpec:

@@ -234,8 +234,8 @@ def marginal_pass(
     """-0.5 * (-2 log p) as in the graph form, and its gradient (see the module).
 
     Cell (i, t, j) has variance ``v + disp[j] * scale[i, t, j]`` around the model's mean
-    (``scale`` is 1 for an additive dispersion, ``v (n - 1)`` for the beta-binomial
-    form). ``alpha`` (year, indicator) holds each indicator's level in each year.
+    (the model passes ``scale`` = 1: an additive dispersion). ``alpha`` (year, indicator)
+    holds each indicator's level in each year.
     ``rho`` is the variance of the municipality effects, ``var0`` that of the
     areas' first-year deviation from them, ``offset`` (area, year) a known shift of each
     area's eta (programme effects; zeros

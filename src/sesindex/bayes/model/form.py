@@ -14,7 +14,7 @@ Examples
 >>> ModelForm(steps="jumps", municipality=True)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-sesindex.spec_errors.SpecError: model: Value error, steps = 'jumps' ... municipality = false
+sesindex.spec_errors.SpecError: model: steps = 'jumps' ... municipality = false
 """
 
 from __future__ import annotations
