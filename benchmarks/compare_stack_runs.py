@@ -18,7 +18,13 @@ import pandas as pd
 def main(run_a: str, run_b: str) -> None:
     da, db = (pd.read_csv(f"{r}/data.csv", dtype={"area_code": str}) for r in (run_a, run_b))
     m = da.merge(db, on=["area_code", "year", "indicator"], suffixes=("_a", "_b"))
-    differ = (m["count_a"] != m["count_b"]) | (m["denominator_a"] != m["denominator_b"])
+    def unequal(col: str) -> pd.Series:  # two missing values (a percent's count) agree
+        if f"{col}_a" not in m:
+            return pd.Series(False, index=m.index)
+        a, b = m[f"{col}_a"], m[f"{col}_b"]
+        return (a != b) & ~(a.isna() & b.isna())
+
+    differ = unequal("count") | unequal("denominator") | unequal("value")
     bad = sorted(set(m.loc[differ, "area_code"]))
     print(f"data: {int(differ.sum())} of {len(m)} cells differ, in {len(bad)} areas {bad}")
     a, b = (
