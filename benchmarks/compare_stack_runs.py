@@ -18,6 +18,7 @@ import pandas as pd
 def main(run_a: str, run_b: str) -> None:
     da, db = (pd.read_csv(f"{r}/data.csv", dtype={"area_code": str}) for r in (run_a, run_b))
     m = da.merge(db, on=["area_code", "year", "indicator"], suffixes=("_a", "_b"))
+
     def unequal(col: str) -> pd.Series:  # two missing values (a percent's count) agree
         if f"{col}_a" not in m:
             return pd.Series(False, index=m.index)
