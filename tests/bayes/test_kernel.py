@@ -285,7 +285,7 @@ def test_jump_mixture_gradient_matches_finite_differences():
         assert got == pytest.approx(fd, rel=1e-6, abs=1e-7), (name, idx)
 
 
-def test_jump_mixture_refuses_integrated_municipality_effects():
+def test_jump_mixture_refuses_municipality_effects():
     z, v, muni, theta = _jump_problem()
-    with pytest.raises(ValueError, match="sampled"):
+    with pytest.raises(ValueError, match="without municipality effects"):
         loglik_and_grad(z, v, muni, **theta, panel=True, municipality=True)

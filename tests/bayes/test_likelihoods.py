@@ -46,12 +46,11 @@ def test_kernel_gradient_in_the_observations_matches_finite_differences():
         assert grad["z"][cell] == pytest.approx(fd, rel=1e-6, abs=1e-7), cell
 
 
-def test_dispersion_scale_multiplies_the_dispersion_cell_by_cell():
-    # kernel(v, dispersion, scale) must equal the dense Gaussian with cell variances
-    # v + dispersion_j * scale_itj, and its dispersion gradient must match differences
+def test_the_dispersion_adds_to_every_cells_sampling_variance():
+    # kernel(v, dispersion) must equal the dense Gaussian with cell variances
+    # v_itj + dispersion_j, and its dispersion gradient must match differences
     rng = np.random.default_rng(22)
     z, v = rng.normal(size=(4, 2, 3)), rng.uniform(0.02, 0.2, size=(4, 2, 3))
-    scale = rng.uniform(0.5, 30.0, size=z.shape)
     muni = np.array([0, 0, 1, 1])
     theta = {
         "alpha": np.zeros(3),
@@ -64,11 +63,11 @@ def test_dispersion_scale_multiplies_the_dispersion_cell_by_cell():
 
     def value(disp):
         return loglik_and_grad(
-            z, v, muni, **{**theta, "dispersion": disp}, panel=True, municipality=True, scale=scale
+            z, v, muni, **{**theta, "dispersion": disp}, panel=True, municipality=True
         )
 
     got, grad = value(theta["dispersion"])
-    d = v + theta["dispersion"] * scale
+    d = v + theta["dispersion"]
     want = -0.5 * dense_neg2loglik(
         z, d, theta["lam"], theta["tau"], theta["kappa"], theta["rho"], muni
     )

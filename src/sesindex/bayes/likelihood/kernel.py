@@ -214,7 +214,6 @@ def _jump_mixture(
 def marginal_pass(
     z,
     v,
-    scale,
     muni,
     n_muni,
     alpha,
@@ -233,9 +232,8 @@ def marginal_pass(
 ):
     """-0.5 * (-2 log p) as in the graph form, and its gradient (see the module).
 
-    Cell (i, t, j) has variance ``v + disp[j] * scale[i, t, j]`` around the model's mean
-    (the model passes ``scale`` = 1: an additive dispersion). ``alpha`` (year, indicator)
-    holds each indicator's level in each year.
+    Cell (i, t, j) has variance ``v + disp[j]`` around the model's mean. ``alpha``
+    (year, indicator) holds each indicator's level in each year.
     ``rho`` is the variance of the municipality effects, ``var0`` that of the
     areas' first-year deviation from them, ``offset`` (area, year) a known shift of each
     area's eta (programme effects; zeros
@@ -298,7 +296,7 @@ def marginal_pass(
         for t in range(n_year):
             g0, w = 0.0, 0.0
             for j in range(n_ind):
-                dd = v[i, t, j] + disp[j] * scale[i, t, j]
+                dd = v[i, t, j] + disp[j]
                 d[t, j] = dd
                 r = z[i, t, j] - alpha[t, j] - lam[j] * offset[i, t]
                 log_d += np.log(dd)
@@ -495,7 +493,7 @@ def marginal_pass(
                 e_step2 = (ex - ex_prev) ** 2 + vx + vx_prev - 2.0 * lag
                 g_tau[i, t] = -1.0 / tau[i, t] + e_step2 / tau[i, t] ** 3
             for j in range(n_ind):
-                dd = v[i, t, j] + disp[j] * scale[i, t, j]
+                dd = v[i, t, j] + disp[j]
                 r = z[i, t, j] - alpha[t, j] - lam[j] * offset[i, t]
                 e_lin = lam[j] * e_eta
                 v_lin = lam[j] ** 2 * v_eta
@@ -513,9 +511,7 @@ def marginal_pass(
                 g_alpha[t, j] += e_res / dd
                 g_lam[j] += (e_res * (e_eta + offset[i, t]) - c_lin_eta) / dd
                 g_offset[i, t] += lam[j] * e_res / dd
-                g_disp[j] += (-0.5 / dd + 0.5 * (e_res * e_res + v_lin) / (dd * dd)) * scale[
-                    i, t, j
-                ]
+                g_disp[j] += -0.5 / dd + 0.5 * (e_res * e_res + v_lin) / (dd * dd)
                 g_z[i, t, j] = -e_res / dd
         if panel:
             for j in range(n_ind):
@@ -554,7 +550,6 @@ def loglik_and_grad(
     municipality: bool,
     var0: float | None = None,
     offset=None,
-    scale=None,
     jump_sd: float | None = None,
     jump_share: float = 0.0,
 ) -> tuple[float, dict]:
@@ -567,16 +562,14 @@ def loglik_and_grad(
     ``alpha`` and ``tau`` have their full shapes, (year, indicator) and (area, year).
     ``var0`` defaults to ``1 - rho`` and
     ``offset`` to zeros (no known shifts); ``grads["rho"]`` is then the derivative
-    through the municipality effects alone (the total is ``rho - var0``). ``scale``
-    (default ones) multiplies the dispersion per cell. ``jump_sd`` (with ``jump_share``)
-    adds the one-jump mixture (panels without integrated municipality effects); the
+    through the municipality effects alone (the total is ``rho - var0``). ``jump_sd``
+    (with ``jump_share``) adds the one-jump mixture (panels without municipality
+    effects); the
     posterior jump probabilities per area and step are ``grads["responsibility"]``.
     """
     jumps = jump_sd is not None
     if jumps and (municipality or not panel):
-        raise ValueError(
-            "the jump mixture needs a panel and sampled (not integrated) municipality effects"
-        )
+        raise ValueError("the jump mixture needs a panel without municipality effects")
     z = np.ascontiguousarray(z, float)
     n_area, n_year, n_ind = z.shape
     muni = np.asarray(muni, np.int64)
@@ -584,13 +577,11 @@ def loglik_and_grad(
     if offset.ndim == 1:  # one shift per area, the same in every year
         offset = offset[:, None]
     offset = np.ascontiguousarray(np.broadcast_to(offset, (n_area, n_year)))
-    scale = np.ones(np.shape(z)) if scale is None else scale
     alpha = np.ascontiguousarray(np.broadcast_to(np.asarray(alpha, float), (n_year, n_ind)))
     tau = np.ascontiguousarray(np.broadcast_to(np.asarray(tau, float), (n_area, n_year)))
     out = marginal_pass(
         z,
         np.ascontiguousarray(v, float),
-        np.ascontiguousarray(scale, float),
         muni,
         int(muni.max()) + 1,
         alpha,

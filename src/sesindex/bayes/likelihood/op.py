@@ -17,7 +17,6 @@ Examples
 >>> out = op(
 ...     z,
 ...     v,
-...     np.ones((5, 3, 3)),
 ...     np.array([0, 0, 1, 1, 1]),
 ...     np.zeros((3, 3)),
 ...     np.ones(3),
@@ -45,7 +44,7 @@ __all__ = ["MarginalLoglik"]
 
 
 class MarginalLoglik(Op):
-    """pytensor Op: (z, v, scale, municipality, alpha, lam, dispersion, rho, var0, offset,
+    """pytensor Op: (z, v, municipality, alpha, lam, dispersion, rho, var0, offset,
     tau, kappa, jump_sd, jump_share) -> (log-likelihood, its gradient in alpha, ...,
     jump_share, and in z).
 
@@ -60,9 +59,7 @@ class MarginalLoglik(Op):
 
     def __init__(self, panel: bool, municipality: bool, jumps: bool = False):
         if jumps and (municipality or not panel):
-            raise ValueError(
-                "the jump mixture needs a panel and sampled (not integrated) municipality effects"
-            )
+            raise ValueError("the jump mixture needs a panel without municipality effects")
         self.panel = bool(panel)
         self.municipality = bool(municipality)
         self.jumps = bool(jumps)
@@ -72,7 +69,6 @@ class MarginalLoglik(Op):
         self,
         z,
         v,
-        scale,
         muni,
         alpha,
         lam,
@@ -86,17 +82,17 @@ class MarginalLoglik(Op):
         jump_share=0.0,
     ):
         """The Op applied to the model's tensors: the log-likelihood and its gradients."""
-        inputs = [pt.as_tensor(a, dtype="float64") for a in (z, v, scale)]
+        inputs = [pt.as_tensor(a, dtype="float64") for a in (z, v)]
         inputs.append(pt.as_tensor(muni, dtype="int64"))
         inputs += [
             pt.as_tensor(a, dtype="float64")
             for a in (alpha, lam, dispersion, rho, var0, offset, tau, kappa, jump_sd, jump_share)
         ]
-        if inputs[4].ndim != 2 or inputs[9].ndim != 2 or inputs[10].ndim != 2:
+        if inputs[3].ndim != 2 or inputs[8].ndim != 2 or inputs[9].ndim != 2:
             raise ValueError(
                 "MarginalLoglik takes alpha (year, indicator), offset and tau "
-                f"(area, year); got {inputs[4].ndim}, {inputs[9].ndim} and "
-                f"{inputs[10].ndim} dimensions"
+                f"(area, year); got {inputs[3].ndim}, {inputs[8].ndim} and "
+                f"{inputs[9].ndim} dimensions"
             )
         outputs = [
             pt.dscalar(),
@@ -119,7 +115,6 @@ class MarginalLoglik(Op):
         (
             z,
             v,
-            scale,
             muni,
             alpha,
             lam,
@@ -136,7 +131,6 @@ class MarginalLoglik(Op):
         out = marginal_pass(
             z,
             v,
-            scale,
             muni,
             n_muni,
             alpha,
@@ -163,7 +157,7 @@ class MarginalLoglik(Op):
         from pytensor.gradient import grad_undefined
 
         g = output_grads[0]
-        data = [grad_undefined(self, k, inputs[k], "data") for k in range(1, 4)]
+        data = [grad_undefined(self, k, inputs[k], "data") for k in range(1, 3)]
         return [g * outputs[-1]] + data + [g * o for o in outputs[1:-1]]
 
     pullback = L_op  # PyTensor 3's name for the vector-Jacobian product
@@ -178,13 +172,12 @@ try:  # nutpie compiles the model with numba: give the Op a numba implementation
 
         @numba_njit
         def marginal_loglik(
-            z, v, scale, muni, alpha, lam, disp, rho, var0, offset, tau, kappa, jump_sd, jump_share
+            z, v, muni, alpha, lam, disp, rho, var0, offset, tau, kappa, jump_sd, jump_share
         ):
             n_muni = muni.max() + 1 if muni.size > 0 else 1
             out = marginal_pass(
                 z,
                 v,
-                scale,
                 muni,
                 n_muni,
                 alpha,

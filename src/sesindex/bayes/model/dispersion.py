@@ -29,11 +29,11 @@ def dispersion_floor(v: np.ndarray) -> np.ndarray:
     return np.asarray(v).min(axis=(0, 1))
 
 
-def split_dispersion(dispersion, v, scale=1.0):
+def split_dispersion(dispersion, v):
     """(sampling variance, cell residual variance) of each cell for a dispersion draw.
 
-    The observed logit varies by ``v + s`` around the model's mean (``s = dispersion *
-    scale``); a positive ``s`` is the variance of the true logit around it (the cell
+    The observed logit varies by ``v + s`` around the model's mean (``s`` the
+    dispersion); a positive ``s`` is the variance of the true logit around it (the cell
     residual), a negative ``s`` shrinks the sampling variance (under-dispersion) and
     leaves no residual.
 
@@ -43,8 +43,7 @@ def split_dispersion(dispersion, v, scale=1.0):
     >>> [a.tolist() for a in split_dispersion(np.array([0.1, -0.05]), np.array([0.2, 0.2]))]
     [[0.2, 0.15000000000000002], [0.1, 0.0]]
     """
-    extra = dispersion * scale
-    return v + np.minimum(extra, 0.0), np.maximum(extra, 0.0) + 0.0 * v
+    return v + np.minimum(dispersion, 0.0), np.maximum(dispersion, 0.0) + 0.0 * v
 
 
 def dispersion_prior(dispersion: str, data: dict):

@@ -187,7 +187,6 @@ def build_model(inputs: ModelInputs, form: ModelForm = ModelForm()) -> pm.Model:
             outputs = op(
                 z,
                 v,
-                pt.ones_like(z),
                 areas_muni,
                 alpha,
                 lam,
