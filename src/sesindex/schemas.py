@@ -356,6 +356,17 @@ class EvaluateOptions(_Table):
     effects: list[float] = [-0.5, -1.0, -2.0]
     k: PositiveInt = 3
     causalpy: bool = True
+    # targeting on decline: data seeds, the share of areas in steady decline and by how
+    # many index points a year
+    decline_seeds: NonNegativeInt = 0
+    decline_share: float = level(0.1)
+    decline_index: PositiveFloat = 0.4
+    # overlapping programmes: data seeds, the other programme's worse-off areas and its
+    # effect (index points), and the sizes of the placebo groups evaluated beside it
+    overlap_seeds: NonNegativeInt = 0
+    overlap_areas: PositiveInt = 30
+    overlap_effect: float = -2.0
+    overlap_sizes: list[PositiveInt] = [10, 30]
     sampler: SamplerTable = SamplerTable()  # overrides of the model spec's [sampler]
     progress: bool = False
 

@@ -108,20 +108,23 @@ def test_placebo_false_positives_are_counted_with_exact_intervals():
             "naive_estimate": 0.0,
             "naive_lo95": -1.0,
             "naive_hi95": 1.0,
+            "fit_ok": True,
+            "comparison_areas": 30,
+            "looks_treated": 0,
         }
     )
     tables = summary_tables(rows)
     assert tables["planted"].empty  # a placebo-only study has no planted table
-    pooled = tables["false_positives_pooled"].set_index(["method", "selection"])
-    allof = pooled.loc[("sesindex", "all")]
+    pooled = tables["false_positives_pooled"].set_index(["method", "kind", "selection"])
+    allof = pooled.loc[("sesindex", "placebo", "all")]
     assert (allof["groups"], allof["false_positives"], allof["data_seeds"]) == (12, 1, 2)
     # Clopper-Pearson: P(X >= 1 | p = lo) = 0.025 and P(X <= 1 | p = hi) = 0.025
     from scipy import stats
 
     assert abs(stats.binom.sf(0, 12, allof["fp_lo95"]) - 0.025) < 1e-6
     assert abs(stats.binom.cdf(1, 12, allof["fp_hi95"]) - 0.025) < 1e-6
-    assert pooled.loc[("sesindex", "worst_quarter"), "false_positives"] == 0
-    assert pooled.loc[("naive_did", "all"), "false_positives"] == 0
+    assert pooled.loc[("sesindex", "placebo", "worst_quarter"), "false_positives"] == 0
+    assert pooled.loc[("naive_did", "placebo", "all"), "false_positives"] == 0
 
 
 def test_planted_coverage_is_pooled_over_cells_with_exact_intervals(tmp_path):
@@ -147,6 +150,9 @@ def test_planted_coverage_is_pooled_over_cells_with_exact_intervals(tmp_path):
             "naive_estimate": -2.0,
             "naive_lo95": -2.5,
             "naive_hi95": -1.5,
+            "fit_ok": True,
+            "comparison_areas": 30,
+            "looks_treated": 0,
         }
     )
     tables = summary_tables(rows)
@@ -180,3 +186,104 @@ def test_an_evaluate_study_with_no_data_seeds_is_refused_before_fitting(tmp_path
     )
     with pytest.raises(ValueError, match="no data seeds"):
         run(spec, None, StudyOutput(tmp_path))
+
+
+@pytest.mark.slow
+def test_decline_and_overlap_scenarios_score_groups_of_no_effect(tmp_path):
+    from sesindex.validate import run_study
+
+    spec = {
+        "study": "evaluate",
+        "years": [2019, 2020, 2021, 2022, 2023],
+        "n_areas": 40,
+        "evaluate": {
+            "n_areas": 120,
+            "start": 2022,
+            "placebo_seeds": 0,
+            "planted_seeds": 0,
+            "decline_seeds": 1,
+            "overlap_seeds": 1,
+            "sizes": [8],
+            "overlap_areas": 10,
+            "overlap_sizes": [8],
+            "k": 2,
+            "causalpy": False,
+            "sampler": {"tune": 150, "draws": 150},
+        },
+    }
+    m = run_study(spec, tmp_path)
+    assert m["results"]["failed"] == 0
+    est = pd.read_csv(tmp_path / "estimates.csv")
+    assert sorted(zip(est["kind"], est["selection"], strict=True)) == [
+        ("decline", "worst_pre_change"),
+        ("overlap", "excluded"),
+        ("overlap", "unknown"),
+    ]
+    assert (est["true_att"] == 0).all()
+    decline = est[est["kind"] == "decline"].iloc[0]
+    # 12 of 120 areas decline by 0.4 points a year: they lead the pre-period worsening
+    assert decline["treated_declining"] >= 4
+    overlap = est[est["kind"] == "overlap"].set_index("selection")
+    assert overlap.loc["excluded", "other_in_pool"] == 0  # excluded: never a comparison
+    assert overlap.loc["unknown", "other_flagged"] <= overlap.loc["unknown", "other_in_pool"]
+    pooled = pd.read_csv(tmp_path / "false_positives_pooled.csv")
+    assert {"decline", "overlap"} <= set(pooled["kind"])
+    assert "sesindex_without_flagged" in set(pooled["method"])
+    gate = pd.read_csv(tmp_path / "gate.csv").set_index(["kind", "selection"])
+    assert gate.loc[("all", "all"), "refits"] == 3
+    warning = pd.read_csv(tmp_path / "warning.csv")
+    assert "never treated" in set(warning["comparisons"])
+
+
+def test_gate_and_warning_tables_count_per_scenario_with_exact_intervals():
+    from scipy import stats
+
+    from sesindex.validate.evaluate import summary_tables
+
+    rows = pd.DataFrame(
+        {
+            "kind": ["placebo", "placebo", "overlap", "overlap"],
+            "selection": ["random", "random", "unknown", "excluded"],
+            "size": 10,
+            "effect": 0.0,
+            "seed": [1, 2, 3, 3],
+            "true_att": 0.0,
+            "estimate": 0.0,
+            "lo90": -0.5,
+            "hi90": 0.5,
+            "lo95": [-1.0, -1.0, 0.2, -1.0],
+            "hi95": 1.0,
+            "fit_ok": [True, False, True, True],
+            "comparison_areas": 30,
+            "looks_treated": [1, 0, 5, 1],
+            "other_in_pool": [np.nan, np.nan, 6, 0],
+            "other_flagged": [np.nan, np.nan, 4, 0],
+            "lo95_without_flagged": [np.nan, np.nan, -0.8, np.nan],
+            "hi95_without_flagged": [np.nan, np.nan, 0.9, np.nan],
+            "estimate_without_flagged": [np.nan, np.nan, 0.05, np.nan],
+            "naive_estimate": 0.0,
+            "naive_lo95": -1.0,
+            "naive_hi95": 1.0,
+        }
+    )
+    tables = summary_tables(rows)
+    gate = tables["gate"].set_index(["kind", "selection"])
+    assert gate.loc[("placebo", "random"), "passed"] == 1
+    assert gate.loc[("all", "all"), ["refits", "passed"]].tolist() == [4, 3]
+    # Clopper-Pearson: P(X >= 3 | p = lo) = 0.025
+    assert abs(stats.binom.sf(2, 4, gate.loc[("all", "all"), "pass_lo95"]) - 0.025) < 1e-6
+    warning = tables["warning"].set_index(["kind", "selection", "comparisons"])
+    assert warning.loc[("overlap", "unknown", "other programme"), "flagged"] == 4
+    assert warning.loc[("overlap", "unknown", "never treated"), ["areas", "flagged"]].tolist() == [
+        24,
+        1,
+    ]
+    assert warning.loc[("placebo", "random", "never treated"), ["areas", "flagged"]].tolist() == [
+        60,
+        1,
+    ]
+    pooled = tables["false_positives_pooled"].set_index(["method", "kind", "selection"])
+    # the headline of the contaminated group is flagged; without the flagged areas it is not
+    assert pooled.loc[("sesindex", "overlap", "unknown"), "false_positives"] == 1
+    assert pooled.loc[("sesindex_without_flagged", "overlap", "unknown"), "false_positives"] == 0
+    assert ("sesindex_without_flagged", "placebo", "random") not in pooled.index

@@ -67,6 +67,29 @@ class LoadedData:
     truth: pd.DataFrame | None = None
     tidy: pd.DataFrame | None = None
 
+    def to_tree(self) -> xr.DataTree:
+        """The dataset as ``/data`` of a tree (:mod:`sesindex.runs`), with where it came
+        from in the root's attrs (``data``, ``notes``, ``inputs``: file -> sha256) and,
+        for synthetic data, the truth per area and year as ``/truth``.
+
+        Examples
+        --------
+        >>> loaded = load_data("synthetic", n_areas=20, years=(2023, 2024))
+        >>> tree = loaded.to_tree()
+        >>> sorted(tree.children), tree["data"].sizes["area"], tree.attrs["data"]
+        (['data', 'truth'], 20, 'synthetic')
+        """
+        from sesindex.runs import with_manifest
+
+        nodes = {"/data": self.dataset}
+        if self.truth is not None:
+            truth = self.truth.rename(columns={"area_code": "area"})
+            nodes["/truth"] = truth.set_index(["area", "year"]).to_xarray()
+        tree = xr.DataTree.from_dict(nodes)
+        return with_manifest(
+            tree, {"command": "load", "data": self.name, "notes": self.notes, "inputs": self.files}
+        )
+
 
 def sha256(path: str | Path) -> str:
     """Hex SHA-256 of a file."""

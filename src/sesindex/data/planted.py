@@ -1,8 +1,8 @@
 """Events planted in a synthetic panel (:mod:`sesindex.data.synthetic`): areas whose
-status jumps, a programme that shifts its areas' status, the 2024 boundary break, and the
-heavy-tailed noise of the stress scenarios. Each works on the generator's arrays: latent
-status ``eta`` (area, year), levels ``alpha``, loadings ``lam`` and cell noise ``eps``
-(area, year, indicator).
+status jumps, areas in steady decline, a programme that shifts its areas' status, the 2024
+boundary break, and the heavy-tailed noise of the stress scenarios. Each works on the
+generator's arrays: latent status ``eta`` (area, year), levels ``alpha``, loadings ``lam``
+and cell noise ``eps`` (area, year, indicator).
 
 Examples
 --------
@@ -63,6 +63,21 @@ def plant_jumps(rng, eta, alpha, lam, eps, cfg):
         sign = 1.0 if index[i, y] < 2 * cfg.jump_index else rng.choice([-1.0, 1.0])
         eta[i, y:] += shift_for(alpha, lam, eta, eps, i, y, sign * cfg.jump_index)
     return eta, year
+
+
+def plant_decline(rng, eta, alpha, lam, eps, cfg):
+    """Worsen the status of a random ``cfg.decline_share`` of the areas every year, each
+    by what moves its index by ``cfg.decline_index`` points in the first year: a steady
+    decline that goes on through every year of the panel. Returns the new ``eta`` and
+    which areas decline.
+    """
+    n, t = eta.shape
+    declining = np.zeros(n, bool)
+    declining[rng.choice(n, size=int(round(cfg.decline_share * n)), replace=False)] = True
+    eta = eta.copy()
+    for i in np.flatnonzero(declining).tolist():
+        eta[i] += np.arange(t) * shift_for(alpha, lam, eta, eps, i, 0, cfg.decline_index)
+    return eta, declining
 
 
 def shift_for(alpha, lam, eta, eps, i: int, y: int, change: float) -> float:

@@ -49,6 +49,7 @@ from sesindex.data.planted import (
     break_boundaries,
     event_years,
     index_of,
+    plant_decline,
     plant_jumps,
     plant_programme,
     student_t,
@@ -91,6 +92,8 @@ class SyntheticConfig:
     second_factor_logit: float = 0.5  # its step in V1's logit, in a random year
     gamma_df: float | None = None  # Student-t degrees of freedom of the persistent
     # area x indicator residual (None: normal)
+    decline_share: float = 0.0  # share of areas whose status worsens every year
+    decline_index: float = 0.4  # by what moves each one's index this many points a year
     # a programme planted for evaluation studies: these areas' status shifts from the
     # start year on, by what moves each one's index by programme_index points that year
     programme_areas: tuple[str, ...] = ()
@@ -206,6 +209,9 @@ def generate(
     factor_year = np.full(n, -1)
     if t > 1 and cfg.jump_share > 0:
         eta, jump_year = plant_jumps(rng, eta, alpha, lam, eps, cfg)
+    declining = np.zeros(n, bool)
+    if t > 1 and cfg.decline_share > 0:
+        eta, declining = plant_decline(rng, eta, alpha, lam, eps, cfg)
     without_programme = None
     if cfg.programme_areas:
         without_programme = eta
@@ -230,6 +236,8 @@ def generate(
             without_programme = without_programme + (eta - unbroken)
     tidy = _tidy_counts(areas, years, count, denom, version, boundary_break)
     truth = _truth_table(areas, years, eta, p, pop, jump_year, factor_year, broken)
+    if declining.any():  # the areas in steady decline, every year
+        truth["declining"] = np.repeat(declining, t)
     if without_programme is not None:  # the planted programme's truth
         started = np.isin(codes, cfg.programme_areas)[:, None] & (
             np.asarray(years)[None, :] >= cfg.programme_start

@@ -13,6 +13,18 @@ data seed:
   of the true average effect on the treated (the mean of true index minus the true index
   without the programme over the treated post-start years) at 90 and 95 %, and power
   (the 95 % interval excludes 0).
+* **targeting on decline** (``decline_seeds``): a share of the areas worsen steadily
+  through every year; the placebo group of each size is the areas whose observed index
+  worsened most before the start, as a programme aimed at declining areas would pick.
+* **overlapping programmes** (``overlap_seeds``): another programme improves worse-off
+  areas from the start; placebo groups from the remaining worse-off areas are evaluated
+  with that programme unknown (its areas may become comparisons: the looks-treated
+  warning should flag them, and the estimate refitted without the flagged areas is
+  scored beside the headline) and known and excluded (``exclude=``).
+
+Every refit runs at the settings ``sesindex evaluate`` uses (the packaged model spec's
+sampler and :func:`sesindex.evaluation.refit_length`) unless the study's ``sampler``
+table overrides them; the ``gate`` table says how many passed the fit gate.
 
 Beside it on the same data, the two comparisons a reviewer asks for: a **naive
 difference-in-differences** of the observed index, treated against every other area
@@ -44,18 +56,6 @@ import pandas as pd
 from scipy import stats
 
 from sesindex.validate.replicates import ReplicateError, map_replicates
-
-#: Defaults of the ``[evaluate]`` table.
-DEFAULTS = {
-    "n_areas": 400,
-    "start": 2021,
-    "seeds": 6,
-    "sizes": [10, 30, 100],
-    "effects": [-0.5, -1.0, -2.0],
-    "k": 3,
-    "causalpy": True,
-    "sampler": {"draws": 1000},
-}
 
 
 def naive_did(index: np.ndarray, treated: np.ndarray, post: np.ndarray) -> dict:
@@ -131,7 +131,7 @@ def _groups(rng, observed: np.ndarray, years, start: int, size: int) -> dict:
     }
 
 
-def _score(kind, selection, size, effect, seed, truth_att, ev, naive, cpy) -> dict:
+def _score(kind, selection, size, effect, seed, truth_att, ev, naive, cpy, **extra) -> dict:
     head = ev.effect("att_index")
     row = {
         "kind": kind,
@@ -147,12 +147,14 @@ def _score(kind, selection, size, effect, seed, truth_att, ev, naive, cpy) -> di
         "hi95": head["hi95"],
         "fit_ok": ev.info["fit_ok"],
         "comparison_areas": ev.info["comparison_areas"],
+        "looks_treated": len(ev.info["looks_treated"]),
         "pre_placebo_max_abs": float(
             ev.event_study.loc[ev.event_study["period"] == "pre", "mean"].abs().max()
         ),
         "naive_estimate": naive["mean"],
         "naive_lo95": naive["lo95"],
         "naive_hi95": naive["hi95"],
+        **extra,
     }
     if cpy is not None:
         row.update(
@@ -161,8 +163,53 @@ def _score(kind, selection, size, effect, seed, truth_att, ev, naive, cpy) -> di
     return row
 
 
-def _replicate(kind, seed, size, effect, years, opt, model_spec, rng) -> list[dict]:
-    """One data seed: the placebo groups of every size, or one planted effect."""
+def _placebo_score(kind, selection, seed, ev, observed, treated, years, opt, **extra) -> dict:
+    """The row of one group with no effect (true ATT 0), evaluated as ``ev``."""
+    post = np.asarray(years) >= int(opt["start"])
+    cpy = (
+        causalpy_did(observed, treated, years, int(opt["start"]), seed) if opt["causalpy"] else None
+    )
+    return _score(
+        kind,
+        selection,
+        int(treated.sum()),
+        0.0,
+        seed,
+        0.0,
+        ev,
+        naive_did(observed, treated, post),
+        cpy,
+        **extra,
+    )
+
+
+def _placebo(seed, years, opt, model_spec, rng) -> list[dict]:
+    """Placebo groups of every size, worst quarter and random, on one fitted panel."""
+    from sesindex.bayes import fit
+    from sesindex.data.synthetic import generate
+    from sesindex.evaluation import evaluate
+
+    start = int(opt["start"])
+    base = generate(n_areas=int(opt["n_areas"]), years=years, seed=seed)
+    observed = _observed_index(base.dataset)
+    res = fit(base.dataset, model_spec)
+    areas = res.inputs.areas
+    rows = []
+    for g in opt["sizes"]:
+        for selection, pos in _groups(rng, observed, years, start, g).items():
+            starts = {str(areas[i]): start for i in pos}
+            ev = evaluate(
+                res, starts, k=int(opt["k"]), allow_failed_fit=True, sampler=opt["sampler"]
+            )
+            treated = np.isin(areas, list(starts))
+            rows.append(
+                _placebo_score("placebo", selection, seed, ev, observed, treated, years, opt)
+            )
+    return rows
+
+
+def _planted(seed, size, effect, years, opt, model_spec, rng) -> list[dict]:
+    """One planted improvement of ``effect`` index points on ``size`` worse-off areas."""
     from sesindex.bayes import fit
     from sesindex.data.synthetic import SyntheticConfig, generate
     from sesindex.evaluation import evaluate
@@ -170,35 +217,6 @@ def _replicate(kind, seed, size, effect, years, opt, model_spec, rng) -> list[di
     start, n = int(opt["start"]), int(opt["n_areas"])
     base = generate(n_areas=n, years=years, seed=seed)
     observed = _observed_index(base.dataset)
-    post = np.asarray(years) >= start
-    rows = []
-    if kind == "placebo":
-        res = fit(base.dataset, model_spec)
-        areas = res.inputs.areas
-        for g in opt["sizes"]:
-            for selection, pos in _groups(rng, observed, years, start, g).items():
-                starts = {str(areas[i]): start for i in pos}
-                ev = evaluate(
-                    res, starts, k=int(opt["k"]), allow_failed_fit=True, sampler=opt["sampler"]
-                )
-                treated = np.isin(areas, list(starts))
-                cpy = (
-                    causalpy_did(observed, treated, years, start, seed) if opt["causalpy"] else None
-                )
-                rows.append(
-                    _score(
-                        "placebo",
-                        selection,
-                        g,
-                        0.0,
-                        seed,
-                        0.0,
-                        ev,
-                        naive_did(observed, treated, post),
-                        cpy,
-                    )
-                )
-        return rows
     pos = _groups(rng, observed, years, start, size)["worst_quarter"]
     codes = tuple(str(base.dataset["area"].values[i]) for i in pos)
     data = generate(
@@ -221,6 +239,7 @@ def _replicate(kind, seed, size, effect, years, opt, model_spec, rng) -> list[di
     )
     obs = _observed_index(data.dataset)
     treated = np.isin(res.inputs.areas, codes)
+    post = np.asarray(years) >= start
     cpy = causalpy_did(obs, treated, years, start, seed) if opt["causalpy"] else None
     return [
         _score(
@@ -237,20 +256,171 @@ def _replicate(kind, seed, size, effect, years, opt, model_spec, rng) -> list[di
     ]
 
 
-def summary_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """False positives, coverage and power of the model, the naive DiD and CausalPy."""
-    out = {}
+def _decline(seed, years, opt, model_spec, rng) -> list[dict]:
+    """Targeting on decline: a share of the areas worsen steadily through every year; a
+    placebo group of each size is the areas whose observed index worsened most from the
+    first year to the year before the start (no effect).
+    """
+    from sesindex.bayes import fit
+    from sesindex.data.synthetic import SyntheticConfig, generate
+    from sesindex.evaluation import evaluate
+
+    start = int(opt["start"])
+    cfg = SyntheticConfig(decline_share=opt["decline_share"], decline_index=opt["decline_index"])
+    data = generate(n_areas=int(opt["n_areas"]), years=years, seed=seed, config=cfg)
+    observed = _observed_index(data.dataset)
+    worsening = observed[:, list(years).index(start - 1)] - observed[:, 0]
+    declining = data.truth.groupby("area_code", sort=False)["declining"].first()
+    res = fit(data.dataset, model_spec)
+    areas = res.inputs.areas
+    rows = []
+    for g in opt["sizes"]:
+        pos = np.sort(np.argsort(-worsening, kind="stable")[:g])
+        starts = {str(areas[i]): start for i in pos}
+        ev = evaluate(res, starts, k=int(opt["k"]), allow_failed_fit=True, sampler=opt["sampler"])
+        treated = np.isin(areas, list(starts))
+        controls = ev.controls["control"].unique()
+        rows.append(
+            _placebo_score(
+                "decline",
+                "worst_pre_change",
+                seed,
+                ev,
+                observed,
+                treated,
+                years,
+                opt,
+                treated_declining=int(declining.reindex(list(starts)).sum()),
+                comparisons_declining=int(declining.reindex(controls).sum()),
+            )
+        )
+    return rows
+
+
+def _overlap(seed, years, opt, model_spec, rng) -> list[dict]:
+    """Overlapping programmes: another programme improves ``overlap_areas`` worse-off areas
+    by ``overlap_effect`` index points from the start; placebo groups of each of
+    ``overlap_sizes`` drawn from the other worse-off areas are evaluated twice, with the
+    other programme's areas unknown (they may become comparisons: the looks-treated
+    warning should catch them, and the estimate is refitted without the flagged areas)
+    and known and excluded.
+    """
+    from sesindex.bayes import fit
+    from sesindex.data.synthetic import SyntheticConfig, generate
+    from sesindex.evaluation import evaluate
+
+    start, n = int(opt["start"]), int(opt["n_areas"])
+    base = generate(n_areas=n, years=years, seed=seed)
+    observed = _observed_index(base.dataset)
+    codes = base.dataset["area"].values.astype(str)
+    worst = _groups(rng, observed, years, start, int(opt["overlap_areas"]))["worst_quarter"]
+    other = tuple(codes[worst])
+    cfg = SyntheticConfig(
+        programme_areas=other, programme_start=start, programme_index=opt["overlap_effect"]
+    )
+    data = generate(n_areas=n, years=years, seed=seed, config=cfg)
+    observed = _observed_index(data.dataset)
+    before = observed[:, list(years).index(start - 1)]
+    pool = np.setdiff1d(np.flatnonzero(before >= np.quantile(before, 0.75)), worst)
+    res = fit(data.dataset, model_spec)
+    areas = res.inputs.areas
+    rows = []
+    for g in opt["overlap_sizes"]:
+        if len(pool) < g:
+            raise ValueError(
+                f"the worst quarter holds {len(pool)} areas beside the other programme's, "
+                f"fewer than a group of {g}: generate more areas or shrink overlap_sizes"
+            )
+        pos = np.sort(rng.choice(pool, g, replace=False))
+        starts = {str(areas[i]): start for i in pos}
+        treated = np.isin(areas, list(starts))
+        for selection, exclude in (("unknown", None), ("excluded", list(other))):
+            ev = evaluate(
+                res,
+                starts,
+                k=int(opt["k"]),
+                exclude=exclude,
+                allow_failed_fit=True,
+                sampler=opt["sampler"],
+                refit_without_flagged=exclude is None,
+            )
+            flagged = set(ev.info["looks_treated"])
+            pooled = set(ev.controls["control"])
+            head = ev.effect("att_index")
+            rows.append(
+                _placebo_score(
+                    "overlap",
+                    selection,
+                    seed,
+                    ev,
+                    observed,
+                    treated,
+                    years,
+                    opt,
+                    other_in_pool=len(pooled & set(other)),
+                    other_flagged=len(flagged & set(other)),
+                    clean_flagged=len(flagged - set(other)),
+                    lo95_without_flagged=head.get("lo95_without_flagged", np.nan),
+                    hi95_without_flagged=head.get("hi95_without_flagged", np.nan),
+                    estimate_without_flagged=head.get("mean_without_flagged", np.nan),
+                )
+            )
+    return rows
+
+
+#: What one data seed of each kind evaluates.
+KINDS = {"placebo": _placebo, "decline": _decline, "overlap": _overlap}
+
+
+def _methods(rows: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """(method, lower, upper, estimate columns) of the methods ``rows`` hold: sesindex,
+    the naive DiD, CausalPy's DiD, and sesindex refitted without the comparison areas
+    that look treated (overlap groups whose other programme was unknown).
+    """
     methods = [
         ("sesindex", "lo95", "hi95", "estimate"),
         ("naive_did", "naive_lo95", "naive_hi95", "naive_estimate"),
     ]
     if "causalpy_estimate" in rows:
         methods.append(("causalpy_did", "causalpy_lo95", "causalpy_hi95", "causalpy_estimate"))
+    if "clean_lo95" in rows:
+        methods.append(("sesindex_without_flagged", "clean_lo95", "clean_hi95", "clean_estimate"))
+    return methods
+
+
+def _with_clean_intervals(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the interval sesindex reports once the comparison areas that look
+    treated are left out (``clean_*``): the refit without them where one was made, else
+    (nothing flagged) the headline itself; only where the other programme was unknown.
+    """
+    if "lo95_without_flagged" not in rows:
+        return rows
+    rows = rows.copy()
+    asked = (rows["kind"] == "overlap") & (rows["selection"] == "unknown")
+    for col in ("lo95", "hi95", "estimate"):
+        cleaned = rows[f"{col}_without_flagged"].fillna(rows[col])
+        rows[f"clean_{col}"] = cleaned.where(asked)
+    return rows
+
+
+def summary_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """False positives, coverage and power of the model, the naive DiD and CausalPy; the
+    fit gate's pass rate and the looks-treated warning, per scenario.
+
+    Groups with no effect are those of kinds ``placebo`` (worst quarter, random),
+    ``decline`` (targeting on decline) and ``overlap`` (beside another programme): a
+    95 % interval that excludes 0 is a false positive. ``planted`` cells carry a known
+    effect: coverage and power.
+    """
+    rows = _with_clean_intervals(rows)
+    methods = _methods(rows)
+    out = {}
     fp, cov = [], []
     for method, lo, hi, est in methods:
-        excludes = _excludes_zero(rows, lo, hi)
-        covers95 = (rows[lo] <= rows["true_att"]) & (rows["true_att"] <= rows[hi])
-        for (kind, sel, size, effect), g in rows.assign(excl=excludes, c95=covers95).groupby(
+        have = rows[rows[lo].notna()]
+        excludes = _excludes_zero(have, lo, hi)
+        covers95 = (have[lo] <= have["true_att"]) & (have["true_att"] <= have[hi])
+        for (kind, sel, size, effect), g in have.assign(excl=excludes, c95=covers95).groupby(
             ["kind", "selection", "size", "effect"], sort=False
         ):
             base = {
@@ -263,7 +433,7 @@ def summary_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 "mean_estimate": float(g[est].mean()),
                 "mean_bias": float((g[est] - g["true_att"]).mean()),
             }
-            if kind == "placebo":
+            if kind != "planted":
                 fp.append({**base, **false_positive_share(int(g["excl"].sum()), len(g))})
             else:
                 row = {
@@ -280,7 +450,91 @@ def summary_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out["false_positives_pooled"] = _pooled(rows, methods)
     out["planted"] = pd.DataFrame(cov)
     out["coverage_pooled"] = _coverage_pooled(rows, methods)
+    out["gate"] = gate_table(rows)
+    out["warning"] = warning_table(rows)
     return out
+
+
+def gate_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """How many evaluation refits passed the fit gate, per scenario (kind and selection)
+    and over all, with exact binomial 95 % intervals.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     {"kind": "placebo", "selection": ["random"] * 3, "fit_ok": [True, True, False]}
+    ... )
+    >>> gate_table(rows)[["kind", "refits", "passed"]].values.tolist()
+    [['placebo', 3, 2], ['all', 3, 2]]
+    """
+    out = []
+    groups = [*rows.groupby(["kind", "selection"], sort=False), (("all", "all"), rows)]
+    for (kind, sel), g in groups:
+        passed = int(g["fit_ok"].sum())
+        lo, hi = exact_interval(passed, len(g))
+        out.append(
+            {
+                "kind": kind,
+                "selection": sel,
+                "refits": len(g),
+                "passed": passed,
+                "pass_rate": passed / len(g),
+                "pass_lo95": lo,
+                "pass_hi95": hi,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def warning_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The looks-treated warning per scenario: among comparison areas that had another
+    programme (``other_in_pool``), the share flagged (its sensitivity); among the
+    others, the share flagged (false alarms), with exact binomial 95 % intervals
+    (comparisons of one group share its refit: approximate).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     {
+    ...         "kind": "placebo",
+    ...         "selection": "random",
+    ...         "comparison_areas": [30, 30],
+    ...         "looks_treated": [1, 0],
+    ...     }
+    ... )
+    >>> warning_table(rows)[["areas", "flagged"]].values.tolist()
+    [[60, 1]]
+    """
+    rows = rows.copy()
+    other = rows["other_in_pool"] if "other_in_pool" in rows else pd.Series(0, rows.index)
+    hit = rows["other_flagged"] if "other_flagged" in rows else pd.Series(0, rows.index)
+    rows["_other"], rows["_hit"] = other.fillna(0), hit.fillna(0)
+    out = []
+    for (kind, sel), g in rows.groupby(["kind", "selection"], sort=False):
+        parts = [
+            ("other programme", g["_other"].sum(), g["_hit"].sum()),
+            (
+                "never treated",
+                (g["comparison_areas"] - g["_other"]).sum(),
+                (g["looks_treated"] - g["_hit"]).sum(),
+            ),
+        ]
+        for comparisons, n, k in parts:
+            if n > 0:
+                lo, hi = exact_interval(int(k), int(n))
+                out.append(
+                    {
+                        "kind": kind,
+                        "selection": sel,
+                        "comparisons": comparisons,
+                        "areas": int(n),
+                        "flagged": int(k),
+                        "flag_rate": k / n,
+                        "flag_lo95": lo,
+                        "flag_hi95": hi,
+                    }
+                )
+    return pd.DataFrame(out)
 
 
 def _coverage_pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
@@ -349,23 +603,27 @@ def exact_interval(k: int, n: int) -> tuple[float, float]:
 
 
 def _pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
-    """Placebo groups of every size together, per method and selection (and both
-    selections). Groups of one data seed share its fit and overlap in their controls, so
-    the binomial interval, which takes them as independent, is an approximation.
+    """Groups with no effect of every size together, per method, scenario (kind) and
+    selection (and all selections of the kind). Groups of one data seed share its fit and
+    overlap in their controls, so the binomial interval, which takes them as
+    independent, is an approximation.
     """
-    placebo = rows[rows["kind"] == "placebo"]
+    null = rows[rows["kind"] != "planted"]
     out = []
     for method, lo, hi, _ in methods:
-        excludes = _excludes_zero(placebo, lo, hi)
-        for sel in [*placebo["selection"].unique(), "all"]:
-            pick = excludes if sel == "all" else excludes[placebo["selection"] == sel]
-            if len(pick):
+        have = null[null[lo].notna()]
+        excludes = _excludes_zero(have, lo, hi)
+        for kind in have["kind"].unique():
+            own = have["kind"] == kind
+            for sel in [*have.loc[own, "selection"].unique(), "all"]:
+                pick = excludes[own] if sel == "all" else excludes[own & (have["selection"] == sel)]
                 out.append(
                     {
                         "method": method,
+                        "kind": kind,
                         "selection": sel,
                         "groups": len(pick),
-                        "data_seeds": int(placebo.loc[pick.index, "seed"].nunique()),
+                        "data_seeds": int(have.loc[pick.index, "seed"].nunique()),
                         **false_positive_share(int(pick.sum()), len(pick)),
                     }
                 )
@@ -391,16 +649,19 @@ def _figures(out, tables: dict, title: str) -> None:
     axes[0].set_xlabel("Planted improvement (index points)")
     axes[0].set_ylabel("Power (95 % interval excludes 0)")
     axes[0].set_title("Power")
-    axes[0].legend(fontsize=6)
-    fp = tables["false_positives"]
+    if len(planted):
+        axes[0].legend(fontsize=6)
+    fp = tables["false_positives_pooled"]
     if fp.empty:  # a planted-only study (``placebo_seeds = 0``)
         axes[1].text(
             0.5, 0.5, "no placebo groups in this study", ha="center", transform=axes[1].transAxes
         )
         fp = pd.DataFrame(
-            columns=["method", "selection", "size", "false_positive_rate", "fp_lo95", "fp_hi95"]
+            columns=["method", "kind", "selection", "groups", "false_positive_rate"]
+            + ["fp_lo95", "fp_hi95"]
         )
-    labels = [f"{r.method}\n{r.selection} {r.size}" for r in fp.itertuples()]
+    fp = fp[fp["selection"] != "all"]
+    labels = [f"{r.method}\n{r.kind} {r.selection} ({r.groups})" for r in fp.itertuples()]
     rate = fp["false_positive_rate"]
     axes[1].barh(
         range(len(fp)),
@@ -413,8 +674,8 @@ def _figures(out, tables: dict, title: str) -> None:
     )
     axes[1].axvline(0.05, color="firebrick", ls="--", lw=0.8, label="5 %")
     axes[1].set_yticks(range(len(fp)), labels, fontsize=6)
-    axes[1].set_xlabel("False-positive rate (placebo groups)")
-    axes[1].set_title("Placebo groups")
+    axes[1].set_xlabel("False-positive rate (groups of no effect, every size)")
+    axes[1].set_title("Groups of no effect")
     axes[1].legend(fontsize=7)
     fig.suptitle(title)
     out.save(
@@ -427,11 +688,15 @@ def _figures(out, tables: dict, title: str) -> None:
 
 #: the summary tables a study writes (when it has their kind of group) and what they hold
 TABLE_NOTES = {
-    "false_positives": "placebo groups: share whose 95 % interval excludes 0, and the mean "
-    "estimate (true effect 0)",
-    "false_positives_pooled": "placebo groups of every size together: share whose 95 % "
-    "interval excludes 0, with its exact binomial 95 % interval "
+    "false_positives": "groups of no effect (placebo, decline, overlap) per size: share whose "
+    "95 % interval excludes 0, and the mean estimate (true effect 0)",
+    "false_positives_pooled": "groups of no effect of every size together, per scenario: share "
+    "whose 95 % interval excludes 0, with its exact binomial 95 % interval "
     "(groups of one seed share a fit: approximate)",
+    "gate": "evaluation refits that passed the packaged fit gate, per scenario, with an "
+    "exact binomial 95 % interval",
+    "warning": "the looks-treated warning: comparison areas flagged, among those that had "
+    "another programme and among the never treated, with exact binomial 95 % intervals",
     "planted": "planted effects: power, coverage of the true ATT, mean bias",
     "coverage_pooled": "planted effects of every size and effect together: intervals "
     "covering the true ATT, with an exact binomial 95 % interval (cells "
@@ -448,8 +713,11 @@ def _evaluate_job(job: tuple, *, years, opt, model_spec) -> tuple[list[dict], di
     entry: dict[str, Any] = {"status": "ok", "error": ""}
     rows: list[dict] = []
     try:
-        rows = _replicate(
-            kind, seed, size, effect, years, opt, model_spec, np.random.default_rng([seed, 11])
+        rng = np.random.default_rng([seed, 11])
+        rows = (
+            _planted(seed, size, effect, years, opt, model_spec, rng)
+            if kind == "planted"
+            else KINDS[kind](seed, years, opt, model_spec, rng)
         )
     except Exception as err:  # noqa: BLE001 - recorded in replicates.csv
         entry.update(status="error", error=f"{type(err).__name__}: {err}"[:300])
@@ -458,18 +726,23 @@ def _evaluate_job(job: tuple, *, years, opt, model_spec) -> tuple[list[dict], di
 
 
 def run(spec, data, out, engine=None) -> dict:
-    """The evaluation study of ``spec`` (``[evaluate]``: ``model``, ``n_areas``,
-    ``start``, ``seeds`` (data seeds of both kinds, unless ``placebo_seeds`` or
-    ``planted_seeds`` give each its own count), ``sizes``, ``effects``, ``k``,
-    ``causalpy``, ``sampler``);
+    """The evaluation study of ``spec`` (``[evaluate]``, :class:`sesindex.schemas.EvaluateOptions`:
+    ``model``, ``n_areas``, ``start``, ``seeds`` (data seeds of placebo groups and planted
+    effects, unless ``placebo_seeds`` or ``planted_seeds`` give each its own count),
+    ``sizes``, ``effects``, ``k``, ``causalpy``, the scenarios ``decline_*`` and
+    ``overlap_*``, and ``sampler``: overrides of the model spec's sampler, which the
+    refits then use instead of what ``sesindex evaluate`` runs);
     ``engine`` (:class:`sesindex.validate.replicates.Engine`): where the replicates run.
     """
     from dataclasses import replace
 
     from sesindex.bayes import load_model_spec
     from sesindex.bayes.spec import replicate_sampler
+    from sesindex.schemas import EvaluateOptions
 
-    opt = {**DEFAULTS, **spec.options}
+    options = EvaluateOptions(**spec.options)
+    opt = options.model_dump()
+    opt["sampler"] = options.sampler.model_dump(exclude_unset=True)  # overrides only
     model_spec = load_model_spec(opt.get("model", "models/latent_factor.toml"))
     model_spec = replace(
         model_spec, years=None, sampler=replicate_sampler(model_spec.sampler, opt["sampler"])
@@ -480,6 +753,11 @@ def run(spec, data, out, engine=None) -> dict:
         for k in ("placebo_seeds", "planted_seeds")
     )
     jobs = [("placebo", spec.seed + s, None, 0.0) for s in range(n_placebo)]
+    jobs += [
+        (kind, spec.seed + offset + s, None, 0.0)
+        for kind, offset in (("decline", 200), ("overlap", 300))
+        for s in range(int(opt[f"{kind}_seeds"]))
+    ]
     jobs += [
         ("planted", spec.seed + 100 + s, size, effect)
         for s in range(n_planted)
@@ -527,7 +805,7 @@ def run(spec, data, out, engine=None) -> dict:
     return {
         "replicates": len(log),
         "false_positive_rate_pooled": {
-            f"{r.method}|{r.selection}": [
+            f"{r.method}|{r.kind}|{r.selection}": [
                 round(r.false_positive_rate, 3),
                 round(r.fp_lo95, 3),
                 round(r.fp_hi95, 3),
@@ -536,7 +814,7 @@ def run(spec, data, out, engine=None) -> dict:
         },
         "failed": int(sum(e["status"] != "ok" for e in log)),
         "false_positive_rate": {
-            f"{r.method}|{r.selection}|{r.size}": round(r.false_positive_rate, 3)
+            f"{r.method}|{r.kind}|{r.selection}|{r.size}": round(r.false_positive_rate, 3)
             for r in fp.itertuples()
         },
         "planted": {
@@ -550,5 +828,8 @@ def run(spec, data, out, engine=None) -> dict:
         "coverage_pooled": {
             f"{r.method}|{r.level}": [r.covered, r.cells]
             for r in tables["coverage_pooled"].itertuples()
+        },
+        "gate_passed": {
+            f"{r.kind}|{r.selection}": [r.passed, r.refits] for r in tables["gate"].itertuples()
         },
     }
