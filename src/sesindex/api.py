@@ -74,8 +74,9 @@ def official_index(data, spec: str = "official", *, cutpoints=None):
 
     Returns
     -------
-    xarray.Dataset
-        ``rate``, ``index``, ``rank``, ``mu``, ``sigma``, ``type`` per area and year.
+    xarray.DataTree
+        Its root holds ``rate``, ``index``, ``rank``, ``mu``, ``sigma``, ``type`` per area
+        and year (``.to_dataset()`` gives them as one ``xarray.Dataset``).
 
     Examples
     --------
@@ -89,7 +90,10 @@ def official_index(data, spec: str = "official", *, cutpoints=None):
 
     if isinstance(cutpoints, str):
         cutpoints = parse_cutpoints(cutpoints)
-    return compute_index(_dataset(data), load_spec(resolve_spec(spec)), cutpoints=cutpoints)
+    import xarray as xr
+
+    out = compute_index(_dataset(data), load_spec(resolve_spec(spec)), cutpoints=cutpoints)
+    return xr.DataTree(out, name="index")
 
 
 def bootstrap(
@@ -110,9 +114,10 @@ def bootstrap(
 
     Returns
     -------
-    tuple of pandas.DataFrame
-        Per area and year: index intervals, rank intervals, P(type = k); and per area
-        the change between the last two years.
+    sesindex.uncertainty.BootstrapResult
+        ``areas``: per area and year, index intervals, rank intervals, P(type = k);
+        ``changes``: per area, the change between the last two years. It unpacks as
+        ``areas, changes``, and ``.to_tree()`` gives both as one labelled tree.
 
     Examples
     --------
@@ -122,11 +127,13 @@ def bootstrap(
     """
     from sesindex.index import load_spec
     from sesindex.specs import resolve_spec
-    from sesindex.uncertainty import bootstrap_uncertainty
+    from sesindex.uncertainty import BootstrapResult, bootstrap_uncertainty
 
-    return bootstrap_uncertainty(
-        _dataset(data), load_spec(resolve_spec(spec)), years=years, replicates=replicates, seed=seed
+    ds = _dataset(data)
+    areas, changes = bootstrap_uncertainty(
+        ds, load_spec(resolve_spec(spec)), years=years, replicates=replicates, seed=seed
     )
+    return BootstrapResult(areas, changes, ds)
 
 
 def fit(
@@ -382,30 +389,39 @@ def save(
     return write(result, out, overwrite=overwrite, loaded=loaded, publish=publish, report=report)
 
 
-def run_study(spec, out, *, data=None):
+def run_study(spec, out, *, data=None, workers: int | None = None, scheduler: str | None = None):
     """Run a validation study (SBC, stress, calibration, ...) from its spec.
 
     Parameters
     ----------
-    spec : path or dict
-        A study spec (``validation/*.toml``) or its contents.
+    spec : path, dict or sesindex.validate.StudySpec
+        A study spec (``validation/*.toml``), its contents, or the loaded spec.
     out : path
-        The directory its study directory is written into.
+        The directory the study writes its tables, figures and manifest into
+        (``sesindex validate`` uses ``results/validation/<study>``).
     data : optional
         Data to run it on instead of the spec's.
+    workers, scheduler : optional
+        Run the replicates of a study that has them (stress, evaluate, sbc,
+        sensitivity) on a local Dask cluster of ``workers`` processes, or on the
+        cluster at ``scheduler`` (``tcp://HOST:PORT``).
 
     Returns
     -------
-    dict
-        The study's key results (also in its ``manifest.json``).
+    sesindex.validate.outputs.StudyResult
+        The study's manifest (a dict: key results, files written; also in its
+        ``manifest.json``); ``.to_tree()`` gives its tables as one tree.
 
     Examples
     --------
-    >>> run_study("validation/stability.toml", "results/validation")  # doctest: +SKIP
+    >>> run_study("validation/stability.toml", "results/validation/stability")  # doctest: +SKIP
     """
     from sesindex.validate import run_study as run
+    from sesindex.validate.replicates import Engine
 
-    return run(spec, out, data=data)
+    cluster = workers is not None or scheduler is not None
+    engine = Engine(workers=workers, scheduler=scheduler) if cluster else None
+    return run(spec, out, data=data, engine=engine)
 
 
 def report(result, path=None, *, boundaries=None, lang="sv"):

@@ -36,7 +36,8 @@ def validate(
     ),
 ):
     """Run a validation study (tables, figures, manifest in results/validation/<study>/)."""
-    from sesindex.validate import StudySpec, run_study
+    from sesindex.api import run_study
+    from sesindex.validate import StudySpec
     from sesindex.validate.replicates import Engine
 
     if check:
@@ -50,15 +51,17 @@ def validate(
     # every spec checked before any study runs
     studies = {p.stem: user_spec(StudySpec.load, p, packaged=False) for p in paths}
     try:
-        engine = None if all_ else Engine(workers=workers, scheduler=scheduler)
+        if not all_:  # the cluster options checked before any study runs
+            Engine(workers=workers, scheduler=scheduler)
     except ValueError as exc:
         fail(str(exc))
     results = {}
+    cluster = {} if all_ else {"workers": workers, "scheduler": scheduler}
     try:
         with steps() as step:
             for name, study in studies.items():
                 with step(f"validate {study.path}"):
-                    results[name] = run_study(study, out / name, engine=engine)
+                    results[name] = run_study(study, out / name, **cluster)
     except ValueError as exc:
         fail(str(exc))
     import json

@@ -31,6 +31,8 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import xarray as xr
 
@@ -55,6 +57,41 @@ KEEP = [
     "type_modal",
     "p_type_differs",
 ]
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """The bootstrap's two tables (it unpacks as ``areas, changes``) and its data.
+
+    Examples
+    --------
+    >>> from sesindex.data.synthetic import generate
+    >>> ds = generate(n_areas=40, years=(2023, 2024), seed=1).dataset
+    >>> spec = IndexSpec(types_over="given_areas")
+    >>> result = BootstrapResult(*bootstrap_uncertainty(ds, spec, replicates=20), ds)
+    >>> sorted(result.to_tree().children)
+    ['areas', 'changes', 'data']
+    """
+
+    areas: pd.DataFrame
+    changes: pd.DataFrame
+    data: xr.Dataset | None = None
+
+    def __iter__(self):
+        """``areas, changes = result``: the two tables."""
+        return iter((self.areas, self.changes))
+
+    def to_tree(self) -> xr.DataTree:
+        """Both tables, labelled by area and year(s), and the data, as one tree
+        (:func:`sesindex.runs.run_tree`).
+        """
+        from sesindex.runs import run_tree
+
+        return run_tree(
+            {"areas": self.areas, "changes": self.changes},
+            data=self.data,
+            manifest={"command": "bootstrap"},
+        )
 
 
 def bootstrap_uncertainty(

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from sesindex.schemas import STUDIES
 from sesindex.validate.inputs import StudyData, load_study_data
-from sesindex.validate.outputs import StudyOutput, write_manifest
+from sesindex.validate.outputs import StudyOutput, StudyResult, write_manifest
 from sesindex.validate.spec import StudySpec
 
 __all__ = ["STUDIES", "StudySpec", "run_all", "run_study"]
@@ -51,8 +51,9 @@ def _as_study_data(data, spec: StudySpec) -> StudyData:
     return StudyData(ds, truth, "dataset supplied by the caller")
 
 
-def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
-    """Run one validation study; returns its manifest (key numbers and files written).
+def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> StudyResult:
+    """Run one validation study; returns its manifest (key numbers and files written),
+    whose ``.to_tree()`` gives the study's tables as one tree.
 
     ``data`` replaces the spec's data (a :class:`StudyData`, a synthetic
     ``generate(...)`` result or an ``xarray.Dataset``); it is cut to the spec's years.
@@ -91,7 +92,7 @@ def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
     if spec.path:
         spec_hash = "sha256:" + hashlib.sha256(Path(spec.path).read_bytes()).hexdigest()
         inputs[str(spec.path)] = spec_hash
-    return write_manifest(
+    manifest = write_manifest(
         out,
         command=f"validate {spec.path or spec.study}",
         spec=spec.raw,
@@ -110,6 +111,7 @@ def run_study(spec_path_or_dict, out_dir, *, data=None, engine=None) -> dict:
         output_dir=str(Path(out_dir)),
         replicates_ran=(engine.describe() if engine is not None else "in process"),
     )
+    return StudyResult(manifest, out.dir)
 
 
 def run_all(validation_dir="validation", out_root="results/validation") -> dict[str, dict]:

@@ -30,6 +30,41 @@ SOURCE_NOTE = "sesindex validation"
 _EXTRA_PACKAGES = ("joblib", "matplotlib")
 
 
+class StudyResult(dict):
+    """A study's manifest (a dict: its key numbers and the files written) that also gives
+    its tables as one tree.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = StudyOutput(tempfile.mkdtemp())
+    >>> _ = out.table("coverage", pd.DataFrame({"level": [0.9], "coverage": [0.91]}))
+    >>> result = StudyResult({"study": "x", "files": dict(out.files)}, out.dir)
+    >>> tree = result.to_tree()
+    >>> float(tree["coverage"]["coverage"][0]), tree.attrs["study"]
+    (0.91, 'x')
+    """
+
+    def __init__(self, manifest: dict, path: str | Path):
+        super().__init__(manifest)
+        self.path = Path(path)
+
+    def to_tree(self):
+        """Each CSV table the study wrote as a node (dimension ``row``, its rows in file
+        order), the manifest in the root's attrs (:func:`sesindex.runs.with_manifest`).
+        """
+        import xarray as xr
+
+        from sesindex.runs import with_manifest
+
+        nodes = {
+            f"/{Path(name).stem}": pd.read_csv(self.path / name).rename_axis("row").to_xarray()
+            for name in self.get("files", {})
+            if name.endswith(".csv")
+        }
+        return with_manifest(xr.DataTree.from_dict(nodes), dict(self))
+
+
 class StudyOutput:
     """Collects a study's files in ``out_dir`` and remembers what was written."""
 
