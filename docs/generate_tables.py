@@ -114,25 +114,63 @@ def stress(results: dict) -> list[str]:
 
 
 def evaluate(results: dict) -> list[str]:
-    pooled = split_keys(results["false_positive_rate_pooled"])
-    methods = unique(k[0] for k, _ in pooled)
-    groups = unique(k[1] for k, _ in pooled)
-    rates = {tuple(k): v for k, v in pooled}
-    out = [
-        f"Replicates (data seeds): {results['replicates']}; failed: {results['failed']}.",
-        "False-positive rate on placebo groups, pooled over data seeds and group sizes, with its "
-        "exact 95 % interval:",
-        table(
-            ["method"] + groups, [[m] + [interval(rates[m, g]) for g in groups] for m in methods]
-        ),
+    out = [f"Replicates (data seeds): {results['replicates']}; failed: {results['failed']}."]
+    gate = split_keys(results.get("gate_passed", {}))
+    if gate:
+        out += [
+            "Evaluation refits that passed the packaged fit gate, per scenario:",
+            table(
+                ["scenario", "selection", "passed", "of"],
+                [k + [passed, total] for k, (passed, total) in gate],
+            ),
+        ]
+    # keys: method|scenario|selection (method|selection: placebo groups only)
+    pooled = [
+        (k if len(k) == 3 else [k[0], "placebo", k[1]], v)
+        for k, v in split_keys(results["false_positive_rate_pooled"])
     ]
+    if pooled:
+        methods = unique(k[0] for k, _ in pooled)
+        groups = unique((k[1], k[2]) for k, _ in pooled)
+        rates = {(k[0], k[1], k[2]): v for k, v in pooled}
+        out += [
+            "False-positive rate on groups of no effect, pooled over data seeds and group "
+            "sizes, with its exact 95 % interval (rows: scenario and selection):",
+            table(
+                ["scenario", "selection"] + methods,
+                [
+                    [kind, sel]
+                    + [
+                        interval(rates[m, kind, sel]) if (m, kind, sel) in rates else "–"
+                        for m in methods
+                    ]
+                    for kind, sel in groups
+                ],
+            ),
+        ]
+    warning = split_keys(results.get("looks_treated", {}))
+    if warning:
+        out += [
+            "The looks-treated warning: comparison areas flagged, among those another "
+            "programme treated and among the never treated:",
+            table(
+                ["scenario", "selection", "comparisons", "flagged", "of"],
+                [k + [flagged, total] for k, (flagged, total) in warning],
+            ),
+        ]
     coverage = split_keys(results.get("coverage_pooled", {}))
     if coverage:
         out += [
-            "Planted effects covered by the interval, pooled:",
+            "Planted effects covered by the interval, pooled (exact 95 % interval of the "
+            "coverage where the study recorded it):",
             table(
-                ["method", "level (%)", "covered", "of"],
-                [k + [covered, total] for k, (covered, total) in coverage],
+                ["method", "level (%)", "covered", "of", "coverage (exact 95 % interval)"],
+                [
+                    k
+                    + v[:2]
+                    + [interval([v[0] / v[1], *v[2:]]) if len(v) == 4 else fmt(v[0] / v[1])]
+                    for k, v in coverage
+                ],
             ),
         ]
     planted = split_keys(results.get("planted", {}))

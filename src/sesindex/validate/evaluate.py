@@ -826,10 +826,19 @@ def run(spec, data, out, engine=None) -> dict:
             for r in tables["planted"].itertuples()
         },
         "coverage_pooled": {
-            f"{r.method}|{r.level}": [r.covered, r.cells]
+            f"{r.method}|{r.level}": [
+                r.covered,
+                r.cells,
+                round(r.coverage_lo95, 3),
+                round(r.coverage_hi95, 3),
+            ]
             for r in tables["coverage_pooled"].itertuples()
         },
         "gate_passed": {
             f"{r.kind}|{r.selection}": [r.passed, r.refits] for r in tables["gate"].itertuples()
+        },
+        "looks_treated": {
+            f"{r.kind}|{r.selection}|{r.comparisons}": [r.flagged, r.areas]
+            for r in tables["warning"].itertuples()
         },
     }
