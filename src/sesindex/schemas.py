@@ -316,12 +316,12 @@ class SBCOptions(_Table):
     designs: list[SBCDesign] = []
     indicators: list[str] = ["V1", "V2", "V3"]
     progress: bool = False
-    chains: PositiveInt | None = None
-    tune: NonNegativeInt | None = None
-    draws: PositiveInt | None = None
-    target_accept: float | None = None
-    eta_areas: PositiveInt | None = None
-    likelihood: Literal["gaussian_logit", "binomial"] | None = None
+    chains: PositiveInt = 2
+    tune: NonNegativeInt = 300
+    draws: PositiveInt = 200
+    target_accept: float = level(0.8)
+    eta_areas: PositiveInt = 4
+    likelihood: Literal["gaussian_logit", "binomial"] = "gaussian_logit"
 
 
 class StressOptions(_Table):

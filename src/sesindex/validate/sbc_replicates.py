@@ -24,19 +24,23 @@ import pandas as pd
 from sesindex.bayes.model.inputs import ModelInputs
 from sesindex.bayes.sampling.trace import as_trace, group
 from sesindex.bayes.spec import ModelSpec
+from sesindex.schemas import SBCOptions
 from sesindex.validate.ranks import rank_of
 
-#: Default sampler and SBC settings (the [sbc] table of a study spec overrides them).
-DEFAULTS = {
-    "chains": 2,
-    "tune": 300,
-    "draws": 200,
-    "posterior_draws": 99,
-    "target_accept": 0.8,
-    "eta_areas": 4,
-    "control_shift_sd": 1.0,
-    "likelihood": "gaussian_logit",
-}
+#: Default sampler and SBC settings: the ``[sbc]`` table's
+#: (:class:`sesindex.schemas.SBCOptions`), which a study spec overrides.
+DEFAULTS = SBCOptions().model_dump(
+    include={
+        "chains",
+        "tune",
+        "draws",
+        "posterior_draws",
+        "target_accept",
+        "eta_areas",
+        "control_shift_sd",
+        "likelihood",
+    }
+)
 
 
 @dataclass
