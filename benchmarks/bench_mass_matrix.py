@@ -8,8 +8,8 @@ For each mass matrix, fits the calibrated synthetic year with ``sesindex.bayes.f
 (the exact model of ``--likelihood``) and prints the fit gate's per-variable minimum bulk
 and tail ESS and maximum R-hat, the leapfrog steps per draw and the stage timings; one
 JSON line per invocation goes to ``benchmarks/results/mass_matrix.jsonl`` with the
-command and the machine load. It is the probe behind the RESULTS.md sentences on why the
-beta-binomial spec turns the low-rank matrix on and the binomial spec does not.
+command and the machine load. It is the probe behind the sentences of
+benchmarks/results/likelihoods.md on why the binomial spec keeps the diagonal mass matrix.
 """
 
 from __future__ import annotations

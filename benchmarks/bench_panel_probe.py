@@ -11,11 +11,13 @@ Run: ``python benchmarks/bench_panel_probe.py --areas 3363 --years 14 --draws 10
 ``--mass diag,lowrank`` samples once per mass matrix (nutpie's diagonal and its low-rank
 modified one) on one compilation, and prints, per unconstrained parameter, its sd,
 skewness and the parameters it correlates with beyond 0.5: the geometry probe of
-RESULTS.md is ``--areas 600 --years 14 --draws 150 --data-seed 20240101 --mass diag,lowrank``
-(add ``--dispersion variance`` for the boundary-free dispersion; the RESULTS rows on it came
-from an ad-hoc script with the same model before this option existed).
-``--likelihood binomial`` probes the exact binomial model in a panel: RESULTS.md's
-``--areas 300 --years 4 --draws 200 --data-seed 5`` for both likelihoods.
+benchmarks/results/national_panel.md is
+``--areas 600 --years 14 --draws 150 --data-seed 20240101 --mass diag,lowrank``
+(add ``--dispersion variance`` for the boundary-free dispersion; the figures on it there
+came from an ad-hoc script with the same model before this option existed).
+``--likelihood binomial`` probes the exact binomial model in a panel, as in
+benchmarks/results/likelihoods.md: ``--areas 300 --years 4 --draws 200 --data-seed 5``
+for both likelihoods.
 """
 
 from __future__ import annotations

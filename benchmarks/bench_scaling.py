@@ -13,7 +13,7 @@ Usage::
 
     python benchmarks/bench_scaling.py            # run the missing points
     python benchmarks/bench_scaling.py --plot     # benchmarks/results/scaling.png
-    python benchmarks/bench_scaling.py --table    # the markdown table of RESULTS.md
+    python benchmarks/bench_scaling.py --table    # the markdown table of results/scaling.md
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def run_missing() -> None:
 
 
 def table() -> str:
-    """The points as a markdown table (what RESULTS.md shows)."""
+    """The points as a markdown table (what benchmarks/results/scaling.md shows)."""
     lines = [
         "| areas | years | sampling | whole fit + writing | leapfrog steps per draw | "
         "peak after sampling | gate |",

@@ -5,7 +5,7 @@ Usage: python benchmarks/compare_stack_runs.py RUN_A RUN_B
 Prints which input cells differ (the data each run fitted, ``data.csv``) and, over the
 areas whose data are identical, how far the two posteriors' summaries lie apart in
 posterior sds (index mean and 90 % interval ends), the modal type's agreement and the
-largest difference in P(type 1). Used for benchmarks/RESULTS-stack.md.
+largest difference in P(type 1). Used for benchmarks/results/stack.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The committed studies before and after ``maxdepth = 8`` became the 14-year spec's default.
 
 Reads each study's tables as committed at ``BEFORE`` (git) and as they stand in the
-working tree, and prints the figures the README and benchmarks/RESULTS.md quote: SBC
+working tree, and prints the figures the README and benchmarks/results/warmup.md quote: SBC
 uniformity and dropped replicates per design, the evaluation study's coverage, detection
 and bias, the placebo study's false positives, the stress study's 90 % coverage, Brier
 scores, change flags and fit gates, and each study's wall time.

@@ -1,7 +1,7 @@
 """Where a slow chain spends its warm-up (issue 18, item 2).
 
 At 1,000 RegSO areas x 6 years the slower chain's warm-up took 11,337 to 66,749 leapfrog
-steps over three sampler seeds (benchmarks/RESULTS.md, "The rest of the gap"). This
+steps over three sampler seeds (benchmarks/results/warmup.md). This
 samples the packaged 14-year spec's model there with ``save_warmup=True`` and writes, per
 chain and per 25 warm-up draws: the mean leapfrog steps, the mean step size and, for every
 sampled parameter, the window's median in units of that parameter's posterior sd from

@@ -240,7 +240,7 @@ def _gate(idata, sampled_draws: xr.Dataset, posterior: xr.Dataset, spec: ModelSp
         gate["passed"] = False
         gate["note"] = (
             f"{spec.sampler.backend} is an approximation for exploration "
-            "(its disagreement from NUTS: benchmarks/RESULTS-samplers.md); "
+            "(its disagreement from NUTS: benchmarks/results/samplers.md); "
             "refit with backend = 'nutpie' to publish"
         )
     return gate
