@@ -25,13 +25,13 @@ def validate(
         "packaged index and model spec, against its schema, "
         "without running.",
     ),
-    workers: int = typer.Option(
+    workers: int | None = typer.Option(
         None,
         help="Run the study's replicates (stress, "
         "evaluate, sbc, sensitivity) on a local Dask "
         "cluster of N worker processes.",
     ),
-    scheduler: str = typer.Option(
+    scheduler: str | None = typer.Option(
         None, help="Run them on an existing Dask cluster: its scheduler address, tcp://HOST:PORT."
     ),
 ):
@@ -56,12 +56,15 @@ def validate(
     except ValueError as exc:
         fail(str(exc))
     results = {}
-    cluster = {} if all_ else {"workers": workers, "scheduler": scheduler}
+    if all_:  # every study in process
+        workers = scheduler = None
     try:
         with steps() as step:
             for name, study in studies.items():
                 with step(f"validate {study.path}"):
-                    results[name] = run_study(study, out / name, **cluster)
+                    results[name] = run_study(
+                        study, out / name, workers=workers, scheduler=scheduler
+                    )
     except ValueError as exc:
         fail(str(exc))
     import json
