@@ -287,3 +287,39 @@ def test_gate_and_warning_tables_count_per_scenario_with_exact_intervals():
     assert pooled.loc[("sesindex", "overlap", "unknown"), "false_positives"] == 1
     assert pooled.loc[("sesindex_without_flagged", "overlap", "unknown"), "false_positives"] == 0
     assert ("sesindex_without_flagged", "placebo", "random") not in pooled.index
+
+
+def test_the_refit_without_flagged_areas_is_not_scored_on_planted_cells():
+    from sesindex.validate.evaluate import summary_tables
+
+    # an overlap group (its estimate refitted without the flagged areas) beside a planted
+    # cell, which has no such refit: coverage is scored for the methods that made one
+    rows = pd.DataFrame(
+        {
+            "kind": ["overlap", "planted"],
+            "selection": ["unknown", "worst_quarter"],
+            "size": 10,
+            "effect": [0.0, -1.0],
+            "seed": 1,
+            "true_att": [0.0, -1.0],
+            "estimate": [0.0, -1.0],
+            "lo90": [-0.5, -1.5],
+            "hi90": [0.5, -0.5],
+            "lo95": [-1.0, -1.6],
+            "hi95": [1.0, -0.4],
+            "fit_ok": True,
+            "comparison_areas": 30,
+            "looks_treated": [2, 0],
+            "other_in_pool": [3, np.nan],
+            "other_flagged": [2, np.nan],
+            "lo95_without_flagged": [-0.8, np.nan],
+            "hi95_without_flagged": [0.9, np.nan],
+            "estimate_without_flagged": [0.05, np.nan],
+            "naive_estimate": 0.0,
+            "naive_lo95": -1.0,
+            "naive_hi95": 1.0,
+        }
+    )
+    coverage = summary_tables(rows)["coverage_pooled"]
+    assert "sesindex_without_flagged" not in set(coverage["method"])
+    assert coverage.loc[coverage["method"] == "sesindex", "covered"].tolist() == [1, 1]

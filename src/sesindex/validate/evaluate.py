@@ -546,6 +546,8 @@ def _coverage_pooled(rows: pd.DataFrame, methods) -> pd.DataFrame:
     planted = rows[rows["kind"] == "planted"]
     out = []
     for method, lo, hi, _ in methods if len(planted) else ():
+        if planted[lo].isna().all():  # a method with no interval for planted cells
+            continue
         levels = [("95", lo, hi)] + ([("90", "lo90", "hi90")] if method == "sesindex" else [])
         for level, a, b in levels:
             covered = int(
