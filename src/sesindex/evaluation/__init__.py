@@ -79,6 +79,10 @@ MIN_CONTROLS = 5
 #: (:func:`refit_length`).
 FEW_AREAS = 100
 FEW_AREAS_LENGTH = {"tune": 3, "draws": 2}
+#: An evaluation refit at its packaged length whose gate misses on chain length alone
+#: (R-hat or ESS, no divergence) is sampled once more, LONGER times as long
+#: (:func:`too_short`).
+LONGER = 2
 
 
 @dataclass
@@ -381,6 +385,7 @@ def evaluate(
         "without_flagged": again,
         "counterfactual": note("ev_counterfactual"),
         "fit_ok": bool(result.gate["passed"]),
+        "refit": {"tune": result.spec.sampler.tune, "draws": result.spec.sampler.draws},
         "run": run.source,
         "seconds": round(time.perf_counter() - t0, 1),
         "pre_period": {
@@ -517,15 +522,42 @@ def refit_length(sampler, areas: int) -> dict:
     return {key: getattr(sampler, key) * k for key, k in factor.items()}
 
 
+def too_short(gate: dict) -> bool:
+    """Whether a fit missed its gate on chain length alone: R-hat or ESS, and no
+    divergence (which longer chains do not mend).
+
+    Examples
+    --------
+    >>> checks = {"rhat": True, "ess_bulk": True, "ess_tail": False, "divergences": True}
+    >>> too_short({"passed": False, "checks": checks})
+    True
+    >>> too_short({"passed": False, "checks": {**checks, "divergences": False}})
+    False
+    """
+    return not gate["passed"] and bool(gate["checks"]["divergences"])
+
+
 def _refit(run, keep: list, years: list, programmes: dict, sampler: dict | None, progress: bool):
     """The run's model refitted on the treated and comparison areas ``keep`` with each
     programme's own shifts (its sampler settings, :func:`refit_length` long unless
-    ``sampler`` overrides them).
+    ``sampler`` overrides them). A refit of that length which is :func:`too_short` is
+    sampled once more, :data:`LONGER` times as long; a length given in ``sampler`` is
+    sampled as given.
     """
     from sesindex.bayes import fit
 
-    spec = run.spec
-    sampler = {**refit_length(spec.sampler, len(keep)), **(sampler or {})}
-    spec = replace(spec, sampler=replace(spec.sampler, **sampler))
-    spec = replace(spec, years=tuple(years), compare=())
-    return fit(run.data.sel(area=keep), spec, programme=programmes, progress=progress)
+    spec = replace(run.spec, years=tuple(years), compare=())
+    data = run.data.sel(area=keep)
+    length = refit_length(spec.sampler, len(keep))
+    settings = {**length, **(sampler or {})}
+    result = fit(data, _with(spec, settings), programme=programmes, progress=progress)
+    length_given = bool((sampler or {}).keys() & length.keys())
+    if not length_given and too_short(result.gate):
+        longer = {**settings, **{k: v * LONGER for k, v in length.items()}}
+        result = fit(data, _with(spec, longer), programme=programmes, progress=progress)
+    return result
+
+
+def _with(spec, sampler: dict):
+    """``spec`` with its sampler settings replaced by ``sampler``'s."""
+    return replace(spec, sampler=replace(spec.sampler, **sampler))

@@ -146,6 +146,7 @@ def _score(kind, selection, size, effect, seed, truth_att, ev, naive, cpy, **ext
         "lo95": head["lo95"],
         "hi95": head["hi95"],
         "fit_ok": ev.info["fit_ok"],
+        "refit_draws": ev.fit.spec.sampler.draws,
         "comparison_areas": ev.info["comparison_areas"],
         "looks_treated": len(ev.info["looks_treated"]),
         "pre_placebo_max_abs": float(
