@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 import xarray as xr
 
 import sesindex
@@ -46,3 +47,39 @@ def test_a_study_result_is_its_manifest_and_gives_its_tables_as_a_tree(tmp_path)
     first = pd.read_csv(tmp_path / f"{csvs[0]}.csv")
     assert tree[csvs[0]].sizes["row"] == len(first)
     assert tree.attrs["study"] == "agreement"
+
+
+def test_an_index_run_saved_reported_and_explored_through_the_front_door(tmp_path):
+    from sesindex.index import IndexSpec
+    from sesindex.runs import EarlierRunError
+
+    loaded = sesindex.load("synthetic", n_areas=30, years=(2023, 2024), seed=3)
+    labels = []
+
+    class Step:  # records each stage it is asked to wrap
+        def __init__(self, label):
+            labels.append(label)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    tree = sesindex.index_run(loaded, IndexSpec(), command="demo", step=Step)
+    assert tree.attrs["manifest"]["command"] == "demo" and labels == ["index (official)"]
+    out = sesindex.save(tree, tmp_path / "run", report=False, replaces="demo")
+    again = sesindex.index_run(loaded, "official", command="demo")
+    assert sesindex.save(again, out, report=False, replaces="demo") == out  # a demo replaces
+    with pytest.raises(EarlierRunError):
+        sesindex.save(again, out, report=False)  # anything else is refused
+
+    both = sesindex.report(out, lang=("sv", "en"))
+    assert [p.name for p in both] == ["report.html", "report_en.html"]
+    assert "lang='en'" in both[1].read_text(encoding="utf-8")
+    assert sesindex.report(out, tmp_path / "only.html", lang="en") == tmp_path / "only.html"
+    page = sesindex.explorer(out)
+    first = str(loaded.dataset["area"].values[0])
+    assert page == out / "explorer.html" and first in page.read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="'de'"):
+        sesindex.report(out, lang=("sv", "de"))

@@ -13,7 +13,9 @@ data model (:mod:`sesindex.data.model`). The front door, for notebooks and scrip
 * :func:`index_run` — what ``sesindex demo`` / ``index`` compute, as one tree;
 * :func:`save` — any result as its run directory, whole or not at all (what the
   commands write);
-* :func:`report` — a self-contained HTML report of a run or a result;
+* :func:`report` — self-contained HTML reports of a run or a result, in Swedish and
+  English;
+* :func:`explorer` — a page to search and sort every area of a run;
 * :func:`read_run` — a run directory back as one ``xarray.DataTree``;
 * :func:`run_study` — a validation study from its spec (``sesindex validate``).
 
@@ -33,6 +35,7 @@ Examples
 from sesindex.api import (
     bootstrap,
     evaluate,
+    explorer,
     fit,
     index_run,
     load,
@@ -47,6 +50,7 @@ __version__ = "0.1.0"
 __all__ = [
     "bootstrap",
     "evaluate",
+    "explorer",
     "fit",
     "index_run",
     "load",

@@ -296,11 +296,13 @@ def evaluate(
 
 def index_run(
     data,
-    spec: str = "official",
+    spec="official",
     *,
     cutpoints=None,
     uncertainty_years: int = 0,
     seed: int | None = None,
+    command: str = "index",
+    step=None,
 ):
     """The deterministic index as one run tree: what ``sesindex index`` (and, with
     ``uncertainty_years=2``, ``sesindex demo``) compute.
@@ -309,14 +311,18 @@ def index_run(
     ----------
     data : LoadedData or str
         The data (:func:`load`, or a source for it).
-    spec : str or path
-        A packaged index spec by name or a file.
+    spec : str, path or sesindex.index.IndexSpec
+        A packaged index spec by name, a file, or a loaded spec.
     cutpoints : str or dict, optional
         National ``mu,sigma`` per year for data holding only some areas.
     uncertainty_years : int
         Bootstrap the last this many years (intervals, type probabilities, changes).
     seed : int, optional
         The bootstrap's seed.
+    command : str
+        The command the run is recorded as in its manifest (``"index"`` or ``"demo"``).
+    step : callable, optional
+        ``step(label)`` gives a context manager around each stage (progress display).
 
     Returns
     -------
@@ -330,7 +336,7 @@ def index_run(
     >>> int(tree["areas"]["type"].sel(area="1780R001", year=2022)) in range(1, 6)
     True
     """
-    from sesindex.index import load_spec
+    from sesindex.index import IndexSpec, load_spec
     from sesindex.index.cutpoints import parse_cutpoints
     from sesindex.reporting.index_run import index_run as run
     from sesindex.specs import resolve_spec
@@ -338,17 +344,30 @@ def index_run(
     loaded = load(data) if isinstance(data, str) else data
     if isinstance(cutpoints, str):
         cutpoints = parse_cutpoints(cutpoints)
+    if not isinstance(spec, IndexSpec):
+        spec = load_spec(resolve_spec(spec))
+    stages = {"step": step} if step is not None else {}
     return run(
         loaded,
-        load_spec(resolve_spec(spec)),
+        spec,
         cutpoints=cutpoints,
         uncertainty_years=uncertainty_years,
         seed=seed,
+        command=command,
+        **stages,
     )
 
 
 def save(
-    result, out, *, overwrite: bool = False, loaded=None, publish: bool = False, report: bool = True
+    result,
+    out,
+    *,
+    overwrite: bool = False,
+    loaded=None,
+    publish: bool = False,
+    report: bool = True,
+    replaces: str | None = None,
+    attach: Mapping | None = None,
 ):
     """Write a result as its run directory, whole or not at all (what the commands write).
 
@@ -372,6 +391,12 @@ def save(
     report : bool
         Also the reports, ``report.html`` in Swedish and ``report_en.html`` in English
         (an evaluation always writes its pair).
+    replaces : str, optional
+        The command whose earlier run in ``out`` is replaced without ``overwrite``
+        (``"demo"``: a demo replaces the demo before it); any other run is refused.
+    attach : mapping of str to path, optional
+        Files copied into the run under these names (e.g. the data file it was fitted
+        on), listed in its manifest with the outputs.
 
     Returns
     -------
@@ -386,7 +411,16 @@ def save(
     """
     from sesindex.reporting.save import save as write
 
-    return write(result, out, overwrite=overwrite, loaded=loaded, publish=publish, report=report)
+    return write(
+        result,
+        out,
+        overwrite=overwrite,
+        loaded=loaded,
+        publish=publish,
+        report=report,
+        replaces=replaces,
+        attach=attach,
+    )
 
 
 def run_study(spec, out, *, data=None, workers: int | None = None, scheduler: str | None = None):
@@ -424,8 +458,8 @@ def run_study(spec, out, *, data=None, workers: int | None = None, scheduler: st
     return run(spec, out, data=data, engine=engine)
 
 
-def report(result, path=None, *, boundaries=None, lang="sv"):
-    """Write a self-contained HTML report of a run (demo, index, fit or evaluation).
+def report(result, path=None, *, boundaries=None, deso_key=None, lang="sv"):
+    """Write self-contained HTML reports of a run (demo, index, fit or evaluation).
 
     Parameters
     ----------
@@ -433,30 +467,76 @@ def report(result, path=None, *, boundaries=None, lang="sv"):
         A run directory, a run's tree (:func:`read_run`, ``.to_tree()``), or a result
         of :func:`fit` or :func:`evaluate` (reported from its tree).
     path : path, optional
-        Where to write (default ``run_dir/report.html``, ``report_en.html`` in English;
-        required for a result or tree in memory).
-    boundaries : path, optional
-        A GeoPackage/GeoJSON of the areas for maps.
-    lang : {"sv", "en"}
-        The report's language (Swedish by default).
+        Where to write: the first language's file (the others beside it, e.g.
+        ``x_en.html``) or a directory. Default: the run directory (``report.html``,
+        ``report_en.html``); required for a result or tree in memory.
+    boundaries : path or GeoDataFrame, optional
+        The areas' boundaries (GeoPackage, GeoJSON, shapefile) for a map of their types
+        (needs the ``maps`` extra); its codes must match the run's areas.
+    deso_key : path, optional
+        With DeSO boundaries: SCB's DeSO -> RegSO key, to dissolve them into RegSO areas.
+    lang : str or sequence of str
+        ``"sv"`` (the default), ``"en"``, or several, e.g. ``("sv", "en")``.
 
     Returns
     -------
-    pathlib.Path
-        The report's path.
+    pathlib.Path or list of pathlib.Path
+        The report's path; one path per language when ``lang`` is a sequence.
 
     Examples
     --------
     >>> report("results/demo")  # doctest: +SKIP
     PosixPath('results/demo/report.html')
+    >>> report("results/demo", lang=("sv", "en"))  # doctest: +SKIP
+    [PosixPath('results/demo/report.html'), PosixPath('results/demo/report_en.html')]
     >>> report(fit(load("synthetic", n_areas=40, years=(2023, 2024))), "fit.html")  # doctest: +SKIP
     PosixPath('fit.html')
     """
-    from sesindex.reporting.html import build_report
+    from sesindex.reporting.html import build_reports
+    from sesindex.reporting.vocabulary import LANGUAGES
+
+    langs = (lang,) if isinstance(lang, str) else tuple(lang)
+    unknown = [code for code in langs if code not in LANGUAGES]
+    if unknown or not langs:
+        raise ValueError(
+            f"lang must be one of {', '.join(LANGUAGES)} (or several), not "
+            f"{', '.join(map(repr, unknown)) or 'none'}"
+        )
+    if boundaries is not None and deso_key is not None:
+        from sesindex.reporting.maps import regso_from_deso
+
+        boundaries = regso_from_deso(boundaries, deso_key)
+    if hasattr(result, "to_tree"):
+        result = result.to_tree()
+    paths = build_reports(result, path, boundaries, langs=langs)
+    return paths[0] if isinstance(lang, str) else paths
+
+
+def explorer(result, path=None):
+    """Write ``explorer.html`` of a run: every area in a table to search and sort.
+
+    Parameters
+    ----------
+    result : path, xarray.DataTree or FitResult
+        A run directory (demo, index or fit), a run's tree, or a fit.
+    path : path, optional
+        The file to write (default: ``explorer.html`` in the run directory; required for
+        a result or tree in memory).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> explorer("results/demo")  # doctest: +SKIP
+    PosixPath('results/demo/explorer.html')
+    """
+    from sesindex.reporting.explorer import write_explorer
 
     if hasattr(result, "to_tree"):
         result = result.to_tree()
-    return build_report(result, path, boundaries, lang=lang)
+    return write_explorer(result, path)
 
 
 def read_run(run_dir, *, groups=None):

@@ -224,20 +224,6 @@ def refuse_out(exc) -> None:
     fail(f"{exc} (--overwrite)" if exc.replaceable else str(exc), 2)
 
 
-@contextmanager
-def written_whole(out: Path):
-    """:func:`sesindex.runs.run_directory`, exiting 2 with its message if ``out`` came to
-    hold files no run wrote while the run was computed (nothing of them is replaced).
-    """
-    from sesindex.runs import EarlierRunError, run_directory
-
-    try:
-        with run_directory(out) as tmp:
-            yield tmp
-    except EarlierRunError as exc:
-        refuse_out(exc)
-
-
 def spec_file(name_or_path: str) -> Path:
     """The spec file a ``--spec`` names (a path or a packaged spec), or exit 2."""
     from sesindex.specs import resolve_spec
@@ -273,13 +259,13 @@ def unreadable_spec(path: Path, exc: OSError | UnicodeDecodeError) -> str:
 
 
 def load_user_data(source: str, **options):
-    """:func:`sesindex.data.io.load_data`, or exit 2 with its reason (a file that does
-    not exist or does not read, problems of its rows).
+    """:func:`sesindex.load`, or exit 2 with its reason (a file that does not exist or
+    does not read, problems of its rows).
     """
-    from sesindex.data.io import load_data
+    from sesindex.api import load
 
     try:
-        return load_data(source, **options)
+        return load(source, **options)
     except (OSError, ValueError) as exc:  # ValueError: DataValidationError too
         fail(str(exc))
 

@@ -30,11 +30,11 @@ def check_data(source: str):
     """Load and validate ``source`` as ``data check`` does: its notes and a one-line
     summary printed, or every problem listed and exit status 1. Returns the loaded data.
     """
-    from sesindex.data.io import load_data
+    from sesindex.api import load
     from sesindex.data.schema import DataValidationError
 
     try:
-        loaded = load_data(source)
+        loaded = load(source)
     except DataValidationError as exc:
         err.print(f"[bold red]{len(exc.problems)} problem(s)[/] in {source}:")
         for p in exc.problems:

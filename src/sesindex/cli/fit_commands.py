@@ -21,9 +21,9 @@ from sesindex.cli.app import (
     print_typing,
     print_verdicts,
     refuse_earlier_run,
+    refuse_out,
     steps,
     user_spec,
-    written_whole,
 )
 
 
@@ -125,20 +125,26 @@ def fit(
             )
     for note in loaded.notes:
         err.print(f"[dim]note:[/] {escape(note)}", highlight=False)
-    fit_loaded(loaded, model_spec, cuts, out, report=report, regso=regso)
+    fit_loaded(loaded, model_spec, cuts, out, report=report, regso=regso, overwrite=overwrite)
 
 
 def fit_loaded(
-    loaded, model_spec, cuts, out: Path, *, report: bool = True, regso: bool = True, extra=None
+    loaded,
+    model_spec,
+    cuts,
+    out: Path,
+    *,
+    report: bool = True,
+    regso: bool = True,
+    overwrite: bool = False,
+    attach=None,
 ) -> None:
     """``fit``'s work once the data are loaded: fit, write the run to ``out`` (tables,
-    publication, ``report``; ``extra(tmp)`` writes more files into it and returns their
-    paths), say how areas are typed, the verdicts, the gate and the timings; exit 3 when
-    the fit gate fails.
+    publication, ``report``, the ``attach`` files: :func:`sesindex.save`), say how areas
+    are typed, the verdicts, the gate and the timings; exit 3 when the fit gate fails.
     """
     from sesindex.api import AUTO, fit
     from sesindex.index.cutpoints import Typing
-    from sesindex.reporting.save import write_fit_run
 
     with steps() as step:
         try:
@@ -152,18 +158,35 @@ def fit_loaded(
                 )
         except ValueError as exc:
             fail(str(exc))
-        with step(f"write {out}"), written_whole(out) as tmp:
-            files = write_fit_run(result, tmp, loaded=loaded, report=report)
-            files += extra(tmp) if extra else []
+        with step(f"write {out}"):
+            files = _saved(
+                result, out, overwrite=overwrite, loaded=loaded, report=report, attach=attach
+            )
     if isinstance(result.typing, Typing):  # how the fit typed its years
         print_typing(result.typing.note, result.typing.warnings)
     if len(result.changes):
         print_verdicts(result.changes, "the posterior")
     _print_gate(result.gate)
     console.print(f"timings (s): {result.timings}", highlight=False)
-    console.print(f"wrote {', '.join(p.name for p in files)} to {out}", highlight=False)
+    console.print(f"wrote {', '.join(files)} to {out}", highlight=False)
     if not result.gate["passed"]:
         raise typer.Exit(3)
+
+
+def _saved(result, out: Path, **options) -> list[str]:
+    """:func:`sesindex.save`, exiting 2 naming the files if ``out`` came to hold files no
+    run wrote while the result was computed; the names of the files written.
+    """
+    import json
+
+    from sesindex.api import save
+    from sesindex.runs import EarlierRunError
+
+    try:
+        save(result, out, **options)
+    except EarlierRunError as exc:
+        refuse_out(exc)
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
 
 
 def model_spec_from_options(
@@ -295,7 +318,6 @@ def evaluate(
     """
     from sesindex.api import evaluate as run_evaluation
     from sesindex.evaluation import EvaluationInputError
-    from sesindex.reporting.save import write_evaluation_run
 
     refuse_earlier_run(out, overwrite)
     choice = controls if controls in ("matched", "all") else Path(controls)
@@ -319,8 +341,8 @@ def evaluate(
                 )
         except (EvaluationInputError, ValueError) as exc:
             fail(str(exc))
-        with step(f"write {out}"), written_whole(out) as tmp:
-            files = write_evaluation_run(result, tmp)
+        with step(f"write {out}"):
+            files = _saved(result, out, overwrite=overwrite)
     table = Table(
         title=f"Programme effect on {len(result.starts)} treated areas "
         f"({result.info['comparison_areas']} comparison areas)"
@@ -353,9 +375,7 @@ def evaluate(
             f"them: {escape(result.info['without_flagged'])}",
             highlight=False,
         )
-    console.print(
-        f"wrote {', '.join(p.name for p in files)} and manifest.json to {out}", highlight=False
-    )
+    console.print(f"wrote {', '.join(files)} to {out}", highlight=False)
     if not result.fit.gate["passed"]:
         err.print(
             "[bold red]EVALUATION FIT FAILED ITS GATE[/] — the manifest says so: "

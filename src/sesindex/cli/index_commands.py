@@ -38,18 +38,18 @@ def _run_index(
     publish: bool = False,
     overwrite: bool = False,
 ) -> Path:
-    """Load, then :func:`~sesindex.reporting.index_run.index_run` and
-    :func:`~sesindex.reporting.index_run.write_index_run` (written whole or not at all).
+    """Load, then :func:`sesindex.index_run` and :func:`sesindex.save` (written whole or
+    not at all).
     """
+    from sesindex.api import index_run, save
     from sesindex.index import IndexSpec, load_spec
     from sesindex.manifest import Timer
-    from sesindex.reporting.index_run import index_run
-    from sesindex.reporting.save import save
     from sesindex.runs import EarlierRunError, table_frame
 
     spec = user_spec(load_spec, spec_path) if spec_path else IndexSpec()
     cuts = parse_cutpoints(cutpoints)
-    refuse_earlier_run(out, overwrite, replaces=command if command == "demo" else None)
+    replaces = command if command == "demo" else None
+    refuse_earlier_run(out, overwrite, replaces=replaces)
     timer = Timer()
     with steps() as step:
         with step(f"load {data}"), timer("load"):
@@ -79,7 +79,7 @@ def _run_index(
                     loaded=loaded if write_inputs else None,
                     publish=publish,
                     report=publish,
-                    replaces=command if command == "demo" else None,
+                    replaces=replaces,
                 )
             except EarlierRunError as exc:
                 refuse_out(exc)
@@ -188,27 +188,27 @@ def report(
     """Write the self-contained HTML reports (figures embedded; Swedish and English) and
     the explorer (explorer.html: search, sort, map) of a run directory.
     """
-    from sesindex.reporting.explorer import write_explorer
-    from sesindex.reporting.html import build_reports
+    from sesindex.api import explorer
+    from sesindex.api import report as write_reports
     from sesindex.reporting.vocabulary import LANGUAGES
 
-    if lang is not None and lang not in LANGUAGES:
-        fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     paths = []
     try:
         with steps() as step, step(f"report {run}"):
-            if boundaries is not None and deso_key is not None:
-                from sesindex.reporting.maps import regso_from_deso
-
-                boundaries = regso_from_deso(boundaries, deso_key)
-            paths = build_reports(run, out, boundaries, langs=(lang,) if lang else LANGUAGES)
+            paths = write_reports(
+                run,
+                out,
+                boundaries=boundaries,
+                deso_key=deso_key,
+                lang=(lang,) if lang else LANGUAGES,
+            )
             if not (run / "effects.csv").exists():  # an evaluation has no areas to explore
                 where = (
                     out
                     if out is not None and out.is_dir()
                     else (paths[0].parent if out is not None else run)
                 )
-                paths.append(write_explorer(run, where / "explorer.html"))
+                paths.append(explorer(run, where / "explorer.html"))
     except (FileNotFoundError, ImportError, ValueError) as exc:
         fail(str(exc))
     console.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import typer
@@ -110,17 +109,20 @@ def publish(
         )
     loaded = check_data(str(fit_ready))
 
-    def keep_inputs(tmp: Path) -> list[Path]:  # the fit-ready data beside the run
-        return [
-            Path(shutil.copy2(fit_ready, tmp / "scb_fit_ready.csv")),
-            Path(
-                shutil.copy2(
-                    fit_ready.with_suffix(".manifest.json"), tmp / "scb_fit_ready.manifest.json"
-                )
-            ),
-        ]
-
-    fit_loaded(loaded, model_spec, cuts, out, report=report, regso=False, extra=keep_inputs)
+    attach = {  # the fit-ready data beside the run
+        "scb_fit_ready.csv": fit_ready,
+        "scb_fit_ready.manifest.json": fit_ready.with_suffix(".manifest.json"),
+    }
+    fit_loaded(
+        loaded,
+        model_spec,
+        cuts,
+        out,
+        report=report,
+        regso=False,
+        overwrite=overwrite,
+        attach=attach,
+    )
 
 
 def _fetch(years, region: str, cache: Path, national: bool):

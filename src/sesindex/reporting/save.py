@@ -25,6 +25,8 @@ overwrite it
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import xarray as xr
@@ -42,6 +44,7 @@ def save(
     report: bool = True,
     inputs: dict | None = None,
     replaces: str | None = None,
+    attach: Mapping[str, str | Path] | None = None,
 ) -> Path:
     """Write ``result`` as the run directory ``out``; returns ``out``.
 
@@ -68,6 +71,9 @@ def save(
         An evaluation: its input files and their hashes, for the manifest.
     replaces : str, optional
         A command whose earlier runs ``out`` may hold and be replaced (the demo).
+    attach : mapping of str to path, optional
+        Files copied into the run under these names (e.g. the data it was fitted on),
+        listed in its manifest with the outputs.
 
     Returns
     -------
@@ -88,6 +94,10 @@ def save(
             write_evaluation_run(result, tmp, inputs=inputs)
         else:
             write_fit_run(result, tmp, loaded=loaded, report=report)
+        if attach:
+            from sesindex.manifest import add_outputs
+
+            add_outputs(tmp, [shutil.copy2(src, tmp / name) for name, src in attach.items()])
     return Path(out)
 
 
