@@ -89,7 +89,8 @@ def test_the_report_command_writes_one_language_when_asked(run, tmp_path):
     assert (tmp_path / "report_en.html").exists() and (tmp_path / "explorer.html").exists()
     assert not (tmp_path / "report.html").exists()
     res = CliRunner().invoke(app, ["report", "--run", str(run), "--lang", "de"])
-    assert res.exit_code == 2 and "lang must be one of sv, en" in res.output and "'de'" in res.output
+    assert res.exit_code == 2
+    assert "lang must be one of sv, en" in res.output and "'de'" in res.output
 
 
 def test_the_municipality_map_is_drawn_without_geopandas(run):
