@@ -35,6 +35,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import provenance  # benchmarks/provenance.py
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
@@ -113,9 +115,7 @@ def main() -> None:
         )
         runs = [dict(run(a.areas, a.years, a.compile, env), state="cold")]
         runs += [dict(run(a.areas, a.years, a.compile, env), state="warm") for _ in range(a.warm)]
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+    commit = provenance.commit()
     print(
         json.dumps(
             {

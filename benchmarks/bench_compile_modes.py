@@ -36,6 +36,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import provenance  # benchmarks/provenance.py
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "compile_modes.jsonl"
 sys.path.insert(0, str(HERE))
@@ -99,9 +101,7 @@ def main() -> None:
     if a.child == "measure":
         print(json.dumps(measure(a.cases[0], a.chains)))
         return
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
-    ).stdout.strip()
+    commit = provenance.commit()
     for case in a.cases:
         with tempfile.TemporaryDirectory() as cache:
             env = dict(

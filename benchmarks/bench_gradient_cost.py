@@ -30,10 +30,11 @@ import argparse
 import json
 import os
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+import provenance  # benchmarks/provenance.py
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "gradient_cost.jsonl"
@@ -175,9 +176,7 @@ def main() -> None:
             f"{r['ms_per_gradient']:8.3f} ms per gradient, {r['us_per_area_year']:.4f} us "
             f"per area-year, {r['ratio_to_first']:.2f}x the first"
         )
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True, capture_output=True
-    ).stdout.strip()
+    commit = provenance.commit()
     with OUT.open("a") as fh:
         fh.write(
             json.dumps(

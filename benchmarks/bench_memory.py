@@ -21,12 +21,12 @@ import dataclasses
 import hashlib
 import json
 import os
-import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+import provenance  # benchmarks/provenance.py
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,9 +156,7 @@ def main() -> None:
     peaks["write"] = sampler.peak(t_fit, t_write)
     after = sum(res.timings.get(s, 0) for s in ("derive", "diagnostics", "tables"))
     before = sum(res.timings.get(s, 0) for s in ("compile", "sample"))
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+    commit = provenance.commit()
     print(
         json.dumps(
             {

@@ -21,9 +21,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import subprocess
 import time
 from pathlib import Path
+
+import provenance  # benchmarks/provenance.py
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,9 +72,7 @@ def main() -> None:
     panel = _fit(data, on(panel_spec, years))
     singles = {year: _fit(data.sel(year=[year]), on(year_spec, [year])) for year in years}
     total = sum(s["seconds"] for s in singles.values())
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+    commit = provenance.commit()
     print(
         json.dumps(
             {

@@ -28,10 +28,11 @@ import argparse
 import json
 import os
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+import provenance  # benchmarks/provenance.py
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "warmup.jsonl"
@@ -147,9 +148,7 @@ def main() -> None:
         key, _, value = item.partition("=")
         options[key] = float(value) if "." in value else int(value)
     spec = load_model_spec(HERE.parent / "models" / "latent_factor.toml")
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True, capture_output=True
-    ).stdout.strip()
+    commit = provenance.commit()
     for division, seed in [(d, s) for d in a.divisions for s in a.seeds]:
         row = steps_of(division, a.years, a.draws, spec, a.areas, options, seed, a.init)
         row.update(
