@@ -323,3 +323,36 @@ def test_the_refit_without_flagged_areas_is_not_scored_on_planted_cells():
     coverage = summary_tables(rows)["coverage_pooled"]
     assert "sesindex_without_flagged" not in set(coverage["method"])
     assert coverage.loc[coverage["method"] == "sesindex", "covered"].tolist() == [1, 1]
+
+
+def test_standardised_errors_tell_intervals_too_narrow_from_right():
+    from scipy import stats
+
+    from sesindex.validate.evaluate import standardised_errors
+
+    # 400 groups whose intervals say sd 1: errors of sd 1 (right) and of sd 1.5 (too narrow)
+    rng = np.random.default_rng(5)
+    half = stats.norm.ppf(0.975)
+
+    def rows(sd):
+        err = rng.normal(0.0, sd, 400)
+        return pd.DataFrame(
+            {
+                "kind": "placebo",
+                "selection": "random",
+                "size": 10,
+                "true_att": 0.0,
+                "estimate": err,
+                "lo95": err - half,
+                "hi95": err + half,
+            }
+        )
+
+    method = [("sesindex", "lo95", "hi95", "estimate")]
+    right, narrow = (
+        standardised_errors(rows(sd), method).set_index("kind").loc["all"] for sd in (1.0, 1.5)
+    )
+    # the mean square of 400 chi-square(1) draws has sd sqrt(2 / 400) = 0.071
+    assert abs(right["mean_square"] - 1.0) < 4 * np.sqrt(2 / 400)
+    assert abs(narrow["mean_square"] - 2.25) < 4 * 2.25 * np.sqrt(2 / 400)
+    assert right["p_too_narrow"] > 1e-3 and narrow["p_too_narrow"] < 1e-6
