@@ -70,7 +70,7 @@ def _jump_mixture(
     jump_sd,
     share,
     f,
-    piv,
+    sd,
     x,
     ws,
     s_inv,
@@ -82,12 +82,12 @@ def _jump_mixture(
     g_tau,
     resp,
     sig,
-    col,
     lk,
     beta,
     mk,
     w,
-    cw,
+    cs,
+    dbar,
 ):
     """Area i's mixture over "no jump" and "one jump at step k" (see the module).
 
@@ -96,27 +96,28 @@ def _jump_mixture(
     hold the mixture's (so the Fisher gradient of the caller uses them unchanged), and
     ``g_tau[i]`` and ``resp[i]`` (P(no jump), P(jump at step k)) are filled in. Returns
     the log of the mixture's likelihood relative to the no-jump likelihood and this
-    area's gradients in the jump sd and the jump share.
+    area's gradients in the jump sd and the jump share. ``f`` and ``sd`` are the random
+    walk's factorisation (``f[t]``: the multiplier of row t - 1 in row t) and the
+    diagonal of its inverse; ``w``, ``cs`` and ``dbar`` are scratch.
     """
-    n_year, n_g = piv.shape[0], s_inv.shape[0]
-    # the full posterior covariance without a jump: the tridiagonal block's inverse
-    # (column by column from its factorisation) plus the gamma border's W S^-1 W'
+    n_year, n_g = sd.shape[0], s_inv.shape[0]
+    n = n_year + n_g
+    # the full posterior covariance without a jump. The tridiagonal block's inverse
+    # needs only its diagonal: above it, entry (s, c) is -f[s + 1] times entry (s + 1, c).
+    # Then the gamma border's W S^-1 W' (W = x[:, :n_g], W S^-1 = ws).
     for c in range(n_year):
-        prev = 0.0
-        for t in range(n_year):
-            prev = (1.0 if t == c else 0.0) - (f[t] * prev if t > 0 else 0.0)
-            col[t] = prev
-        nxt = col[n_year - 1] / piv[n_year - 1]
-        sig[n_year - 1, c] = nxt
-        for t in range(n_year - 2, -1, -1):
-            nxt = col[t] / piv[t] - f[t + 1] * nxt
-            sig[t, c] = nxt
+        prev = sd[c]
+        sig[c, c] = prev
+        for s in range(c - 1, -1, -1):
+            prev = -f[s + 1] * prev
+            sig[s, c] = prev
     for s in range(n_year):
-        for t in range(n_year):
-            acc = 0.0
+        for t in range(s, n_year):
+            acc = sig[s, t]
             for j in range(n_g):
                 acc += ws[s, j] * x[t, j]
-            sig[s, t] += acc
+            sig[s, t] = acc
+            sig[t, s] = acc
         for j in range(n_g):
             sig[s, n_year + j] = -ws[s, j]
             sig[n_year + j, s] = -ws[s, j]
@@ -124,11 +125,13 @@ def _jump_mixture(
         for k in range(n_g):
             sig[n_year + j, n_year + k] = s_inv[j, k]
     # each one-jump component is a rank-one change of the step's prior precision;
-    # w[k] = Sigma u_k (u_k: step k = x_k - x_(k-1)) is each latent's covariance with it
-    n = n_year + n_g
+    # w[k] = Sigma u_k (u_k: step k = x_k - x_(k-1)) is each latent's covariance with it,
+    # and cs[k, t] = Cov(step k, step t)
     for k in range(1, n_year):
         for p in range(n):
-            w[k, p] = sig[p, k] - sig[p, k - 1]
+            w[k, p] = sig[k, p] - sig[k - 1, p]
+        for t in range(1, n_year):
+            cs[k, t] = w[k, t] - w[k, t - 1]
     j2 = jump_sd * jump_sd
     log_base = np.log(1.0 - share)
     log_each = np.log(share / (n_year - 1))
@@ -136,77 +139,88 @@ def _jump_mixture(
     for k in range(1, n_year):
         s2 = tau[i, k] ** 2
         c = 1.0 / s2 - 1.0 / (s2 + j2)
-        var_k = w[k, k] - w[k, k - 1]
-        g = 1.0 - c * var_k
+        g = 1.0 - c * cs[k, k]
         beta[k] = c / g
         mk[k] = mu[k] - mu[k - 1]
-        lk[k] = log_each - 0.5 * (np.log((s2 + j2) / s2) + np.log(g) - beta[k] * mk[k] ** 2)
+        lk[k] = log_each - 0.5 * (np.log((s2 + j2) / s2 * g) - beta[k] * mk[k] ** 2)
         top = max(top, lk[k])
-    total = np.exp(log_base - top)
+    e0 = np.exp(log_base - top)
+    total = e0
     for k in range(1, n_year):
-        total += np.exp(lk[k] - top)
+        resp[i, k] = np.exp(lk[k] - top)
+        total += resp[i, k]
     log_mix = top + np.log(total)
-    r0 = np.exp(log_base - log_mix)
+    r0 = e0 / total
     resp[i, 0] = r0
     for k in range(1, n_year):
-        resp[i, k] = np.exp(lk[k] - log_mix)
-    # Fisher's identity over the mixture: the steps' prior (tau, jump sd) and the share
+        resp[i, k] /= total
+    # component k moves the posterior by a rank-one step: mean mu + beta_k m_k w_k,
+    # covariance Sigma + beta_k w_k w_k'. Over the mixture: mean mu + dbar, with
+    # dbar = sum_k a_k w_k, covariance Sigma + sum_k b_k w_k w_k' - dbar dbar', where
+    # a_k = r_k beta_k m_k and b_k = r_k (beta_k + beta_k^2 m_k^2). From here on lk
+    # holds a_k, beta holds b_k and mk holds beta_k.
+    for k in range(1, n_year):
+        beta_k, m_k = beta[k], mk[k]
+        lk[k] = resp[i, k] * beta_k * m_k
+        beta[k] = resp[i, k] * (beta_k + (beta_k * m_k) ** 2)
+        mk[k] = beta_k
+    # Fisher's identity over the mixture: the steps' prior (tau, jump sd) and the share.
+    # E[step_t^2] outside the jump-at-t component is
+    # (1 - r_t)(m_t^2 + var_t) + sum_(k != t) [2 m_t a_k cs_kt + b_k cs_kt^2].
     g_jump, g_share = 0.0, -r0 / (1.0 - share) + (1.0 - r0) / share
     for t in range(1, n_year):
-        m_t = mk[t]
-        var_t = w[t, t] - w[t, t - 1]
-        s2 = tau[i, t] ** 2
-        e_other = r0 * (m_t * m_t + var_t)  # E[step_t^2] outside the jump-at-t component
+        m_t = mu[t] - mu[t - 1]
+        var_t = cs[t, t]
+        lin, quad = 0.0, 0.0
         for k in range(1, n_year):
-            if k != t:
-                cov_tk = w[k, t] - w[k, t - 1]
-                e_other += resp[i, k] * (
-                    (m_t + beta[k] * mk[k] * cov_tk) ** 2 + var_t + beta[k] * cov_tk**2
-                )
+            c_kt = cs[k, t]
+            lin += lk[k] * c_kt
+            quad += beta[k] * c_kt * c_kt
+        r_t = resp[i, t]
+        lin -= lk[t] * var_t
+        quad -= beta[t] * var_t * var_t
+        e_other = (1.0 - r_t) * (m_t * m_t + var_t) + 2.0 * m_t * lin + quad
+        s2 = tau[i, t] ** 2
         vt = s2 + j2
-        grow = 1.0 + beta[t] * var_t  # E_t[step_t] = m_t grow, Var_t = var_t grow
+        grow = 1.0 + mk[t] * var_t  # E_t[step_t] = m_t grow, Var_t = var_t grow
         e_self = (m_t * grow) ** 2 + var_t * grow
         g_tau[i, t] = (
-            (1.0 - resp[i, t]) * -1.0 / tau[i, t]
+            (1.0 - r_t) * -1.0 / tau[i, t]
             + e_other / (s2 * tau[i, t])
-            + resp[i, t] * tau[i, t] * (-1.0 / vt + e_self / (vt * vt))
+            + r_t * tau[i, t] * (-1.0 / vt + e_self / (vt * vt))
         )
-        g_jump += resp[i, t] * jump_sd * (-1.0 / vt + e_self / (vt * vt))
-    # the mixture's moments: mean shift dbar, covariance Sigma + sum_k coef_k w_k w_k'
-    # - dbar dbar', with coef_k = r_k (beta + beta^2 m^2)
-    for k in range(1, n_year):
-        bm = resp[i, k] * beta[k] * mk[k]
-        cf = resp[i, k] * (beta[k] + (beta[k] * mk[k]) ** 2)
-        for p in range(n):
-            cw[k, p] = cf * w[k, p]
-        mk[k] = bm  # (mk is not needed any more: keep r_k beta_k m_k)
+        g_jump += r_t * jump_sd * (-1.0 / vt + e_self / (vt * vt))
+    # the mixture's moments, component by component (rows of w are contiguous; each
+    # inner loop is a plain multiply-add over years)
     for p in range(n):
         acc = 0.0
         for k in range(1, n_year):
-            acc += mk[k] * w[k, p]
-        col[p] = acc  # dbar
+            acc += lk[k] * w[k, p]
+        dbar[p] = acc
     for t in range(n_year):
-        vx = sig[t, t] - col[t] ** 2
-        for k in range(1, n_year):
-            vx += cw[k, t] * w[k, t]
-        var_x[i, t] = vx
-        if t > 0:
-            lx = sig[t, t - 1] - col[t] * col[t - 1]
-            for k in range(1, n_year):
-                lx += cw[k, t] * w[k, t - 1]
-            lag_x[i, t] = lx
-        for j in range(n_g):
-            cx = sig[t, n_year + j] - col[t] * col[n_year + j]
-            for k in range(1, n_year):
-                cx += cw[k, t] * w[k, n_year + j]
-            cov_xg[i, t, j] = cx
+        var_x[i, t] = sig[t, t] - dbar[t] * dbar[t]
+    for t in range(1, n_year):
+        lag_x[i, t] = sig[t, t - 1] - dbar[t] * dbar[t - 1]
     for j in range(n_g):
-        vg = sig[n_year + j, n_year + j] - col[n_year + j] ** 2
-        for k in range(1, n_year):
-            vg += cw[k, n_year + j] * w[k, n_year + j]
-        var_g[i, j] = vg
+        for t in range(n_year):
+            cs[j, t] = sig[t, n_year + j] - dbar[t] * dbar[n_year + j]
+        var_g[i, j] = sig[n_year + j, n_year + j] - dbar[n_year + j] ** 2
+    for k in range(1, n_year):
+        b_k = beta[k]
+        for t in range(n_year):
+            var_x[i, t] += b_k * w[k, t] * w[k, t]
+        for t in range(1, n_year):
+            lag_x[i, t] += b_k * w[k, t] * w[k, t - 1]
+        for j in range(n_g):
+            bg = b_k * w[k, n_year + j]
+            for t in range(n_year):
+                cs[j, t] += bg * w[k, t]
+            var_g[i, j] += bg * w[k, n_year + j]
+    for j in range(n_g):  # (cs, no longer needed as step covariances, held Cov(x_t, g_j))
+        for t in range(n_year):
+            cov_xg[i, t, j] = cs[j, t]
     for p in range(n):
-        mu[p] += col[p]
+        mu[p] += dbar[p]
     return log_mix, g_jump, g_share
 
 
@@ -283,7 +297,7 @@ def marginal_pass(
     column = np.empty(n_year + n_g)
     lk, beta, mk = np.zeros(n_year), np.zeros(n_year), np.zeros(n_year)
     w_steps = np.zeros((n_year, n_year + n_g))
-    cw_steps = np.zeros((n_year, n_year + n_g))
+    cs_steps = np.zeros((n_year, n_year))
     for i in range(n_area):
         log_d, c_rr, c_r1, c_11 = 0.0, 0.0, 0.0, 0.0
         logdet_prior = logdet_base
@@ -430,7 +444,7 @@ def marginal_pass(
                 jump_sd,
                 jump_share,
                 f,
-                piv,
+                sd,
                 x,
                 ws,
                 s_inv,
@@ -442,12 +456,12 @@ def marginal_pass(
                 g_tau,
                 resp,
                 sig,
-                column,
                 lk,
                 beta,
                 mk,
                 w_steps,
-                cw_steps,
+                cs_steps,
+                column,
             )
             mix_ll += out[0]
             g_jump += out[1]
