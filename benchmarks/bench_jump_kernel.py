@@ -13,7 +13,9 @@ from other processes affects both alike. Also checks that they agree: the log de
 and every gradient's largest difference relative to its largest magnitude.
 
 Prints milliseconds per call and the ratio current / base, with and without the jump
-mixture; appends one JSON line to ``benchmarks/results/jump_kernel.jsonl``.
+mixture, and for the jump probabilities alone as ``derive`` asks for them in every draw
+(without the gradient where the current kernel can skip it); appends one JSON line to
+``benchmarks/results/jump_kernel.jsonl``.
 
 Run: ``python benchmarks/bench_jump_kernel.py --base 572983d``
 """
@@ -77,6 +79,19 @@ def arguments(n_years: int) -> tuple[tuple, dict]:
     return (z, v, muni), theta
 
 
+def derive_options(kernel) -> dict:
+    """What :func:`sesindex.bayes.posterior.states.jump_probabilities` passes the kernel
+    beyond the jump mixture: no gradient, where the kernel can skip it.
+    """
+    import inspect
+
+    return (
+        {"gradient": False}
+        if "gradient" in inspect.signature(kernel.loglik_and_grad).parameters
+        else {}
+    )
+
+
 def largest_difference(a: dict, b: dict) -> float:
     """The largest gradient difference, relative to the gradient's largest magnitude."""
     return max(float(np.max(np.abs(a[k] - b[k])) / max(np.max(np.abs(b[k])), 1e-300)) for k in b)
@@ -93,21 +108,32 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = kernel_at(args.base, Path(tmp))
         data, theta = arguments(args.years)
-        cases = {"jumps": dict(jump_sd=0.6, jump_share=0.05), "no jumps": {}}
+        jumps = dict(jump_sd=0.6, jump_share=0.05)
+        # label: (the current kernel's options, the base kernel's); the last is what
+        # derive asks for in every draw (the responsibilities), with the gradient or not
+        cases = {
+            "jumps": (jumps, jumps),
+            "no jumps": ({}, {}),
+            "jump probabilities (derive)": ({**jumps, **derive_options(current)}, jumps),
+        }
         rows = []
-        for label, extra in cases.items():
+        for label, (mine, theirs) in cases.items():
+            options = {"current": mine, "base": theirs}
+            modules = {"current": current, "base": base}
 
-            def call(module, extra=extra):
-                return module.loglik_and_grad(
-                    *data, **theta, panel=True, municipality=False, **extra
+            def call(name, options=options, modules=modules):
+                return modules[name].loglik_and_grad(
+                    *data, **theta, panel=True, municipality=False, **options[name]
                 )
 
-            (lp_new, g_new), (lp_old, g_old) = call(current), call(base)  # compiles
+            (lp_new, g_new), (lp_old, g_old) = call("current"), call("base")  # compiles
+            if mine != theirs:  # only the responsibilities are comparable
+                g_new, g_old = ({"responsibility": g["responsibility"]} for g in (g_new, g_old))
             best = {"current": np.inf, "base": np.inf}
             for _ in range(args.calls):
-                for name, module in (("current", current), ("base", base)):
+                for name in ("current", "base"):
                     t = time.perf_counter()
-                    call(module)
+                    call(name)
                     best[name] = min(best[name], time.perf_counter() - t)
             rows.append(
                 {

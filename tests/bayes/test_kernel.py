@@ -255,6 +255,19 @@ def test_jump_mixture_is_the_sum_over_its_components():
     )
 
 
+def test_without_the_gradient_the_density_and_jump_probabilities_are_the_same():
+    # derive asks only for the responsibilities: the pass skips the gradient's work
+    z, v, muni, theta = _jump_problem(3)
+    full, grads = loglik_and_grad(z, v, muni, **theta, panel=True, municipality=False)
+    value, only = loglik_and_grad(
+        z, v, muni, **theta, panel=True, municipality=False, gradient=False
+    )
+    assert value == full
+    np.testing.assert_array_equal(only["responsibility"], grads["responsibility"])
+    assert all(not np.any(only[k]) for k in only if k != "responsibility")
+    assert np.any(grads["tau"]) and np.any(grads["z"])
+
+
 def test_jump_mixture_gradient_matches_finite_differences():
     z, v, muni, theta = _jump_problem(2)
     _, grads = loglik_and_grad(z, v, muni, **theta, panel=True, municipality=False)

@@ -88,6 +88,7 @@ def _jump_mixture(
     w,
     cs,
     dbar,
+    moments,
 ):
     """Area i's mixture over "no jump" and "one jump at step k" (see the module).
 
@@ -98,7 +99,9 @@ def _jump_mixture(
     the log of the mixture's likelihood relative to the no-jump likelihood and this
     area's gradients in the jump sd and the jump share. ``f`` and ``sd`` are the random
     walk's factorisation (``f[t]``: the multiplier of row t - 1 in row t) and the
-    diagonal of its inverse; ``w``, ``cs`` and ``dbar`` are scratch.
+    diagonal of its inverse; ``w``, ``cs`` and ``dbar`` are scratch. Without ``moments``
+    only the likelihood and ``resp`` are computed (the moments and gradients are left
+    as they were, and the gradients returned are 0).
     """
     n_year, n_g = sd.shape[0], s_inv.shape[0]
     n = n_year + n_g
@@ -154,6 +157,8 @@ def _jump_mixture(
     resp[i, 0] = r0
     for k in range(1, n_year):
         resp[i, k] /= total
+    if not moments:
+        return log_mix, 0.0, 0.0
     # component k moves the posterior by a rank-one step: mean mu + beta_k m_k w_k,
     # covariance Sigma + beta_k w_k w_k'. Over the mixture: mean mu + dbar, with
     # dbar = sum_k a_k w_k, covariance Sigma + sum_k b_k w_k w_k' - dbar dbar', where
@@ -243,8 +248,12 @@ def marginal_pass(
     panel,
     use_muni,
     jumps,
+    gradient=True,
 ):
     """-0.5 * (-2 log p) as in the graph form, and its gradient (see the module).
+
+    Without ``gradient`` only the log-likelihood and the jump responsibilities are
+    computed; the gradient outputs are returned as zeros.
 
     Cell (i, t, j) has variance ``v + disp[j]`` around the model's mean. ``alpha``
     (year, indicator) holds each indicator's level in each year.
@@ -462,6 +471,7 @@ def marginal_pass(
                 w_steps,
                 cs_steps,
                 column,
+                gradient,
             )
             mix_ll += out[0]
             g_jump += out[1]
@@ -478,7 +488,7 @@ def marginal_pass(
     g_kappa = np.zeros(n_ind)
     g_rho, g_var0 = 0.0, 0.0
     g_offset = np.zeros((n_area, n_year))
-    g_z = np.empty((n_area, n_year, n_ind))
+    g_z = np.zeros((n_area, n_year, n_ind))
     mm, vm = np.zeros(n_muni), np.zeros(n_muni)
     if use_muni:
         for k in range(n_muni):
@@ -488,7 +498,7 @@ def marginal_pass(
             vm[k] = rho / one
             g_rho += -0.5 / rho + 0.5 * (mm[k] ** 2 + vm[k]) / rho**2
     # Fisher's identity, area by area
-    for i in range(n_area):
+    for i in range(n_area if gradient else 0):
         k = muni[i]
         em, vmk = mm[k], vm[k]
         for t in range(n_year):
@@ -566,6 +576,7 @@ def loglik_and_grad(
     offset=None,
     jump_sd: float | None = None,
     jump_share: float = 0.0,
+    gradient: bool = True,
 ) -> tuple[float, dict]:
     """Log p(z | theta) (without 2 pi) and its gradient, from numpy (see the module).
 
@@ -580,6 +591,8 @@ def loglik_and_grad(
     (with ``jump_share``) adds the one-jump mixture (panels without municipality
     effects); the
     posterior jump probabilities per area and step are ``grads["responsibility"]``.
+    Without ``gradient`` only the log-likelihood and the responsibilities are computed
+    (every other entry of ``grads`` is 0), at a fraction of the cost.
     """
     jumps = jump_sd is not None
     if jumps and (municipality or not panel):
@@ -611,6 +624,7 @@ def loglik_and_grad(
         panel,
         municipality,
         jumps,
+        gradient,
     )
     grads = {name: np.asarray(g) for name, g in zip(GRADIENTS, out[1:-1], strict=True)}
     grads["responsibility"] = out[-1]

@@ -110,6 +110,7 @@ def jump_probabilities(inputs: ModelInputs, p: dict, z=None, v=None) -> np.ndarr
         offset=area_year(p["offset"], n_area, z.shape[1]),
         jump_sd=p["jump_sd"],
         jump_share=p["jump_share"],
+        gradient=False,
     )
     return grads["responsibility"]
 
