@@ -306,7 +306,7 @@ def marginal_pass(
     column = np.empty(n_year + n_g)
     lk, beta, mk = np.zeros(n_year), np.zeros(n_year), np.zeros(n_year)
     w_steps = np.zeros((n_year, n_year + n_g))
-    cs_steps = np.zeros((n_year, n_year))
+    cs_steps = np.zeros((max(n_year, n_g), n_year))  # also Cov(x_t, g_j) by row j
     for i in range(n_area):
         log_d, c_rr, c_r1, c_11 = 0.0, 0.0, 0.0, 0.0
         logdet_prior = logdet_base
