@@ -256,17 +256,21 @@ def test_jump_mixture_is_the_sum_over_its_components(n_year):
     )
 
 
-def test_without_the_gradient_the_density_and_jump_probabilities_are_the_same():
-    # derive asks only for the responsibilities: the pass skips the gradient's work
+@pytest.mark.parametrize("municipality", [False, True])
+def test_without_the_gradient_the_density_and_jump_probabilities_are_the_same(municipality):
+    # derive asks only for the responsibilities: the pass skips the gradient's work (the
+    # mixture reads each step's variance from the area's moments, not the full covariance)
     z, v, muni, theta = _jump_problem(3)
-    full, grads = loglik_and_grad(z, v, muni, **theta, panel=True, municipality=False)
-    value, only = loglik_and_grad(
-        z, v, muni, **theta, panel=True, municipality=False, gradient=False
-    )
-    assert value == full
-    np.testing.assert_array_equal(only["responsibility"], grads["responsibility"])
+    if municipality:  # no jump mixture with municipality effects
+        muni = np.array([0, 0, 1, 1, 1, 2])
+        theta = {**theta, "rho": 0.3, "jump_sd": None, "jump_share": 0.0}
+    kw = dict(panel=True, municipality=municipality)
+    full, grads = loglik_and_grad(z, v, muni, **theta, **kw)
+    value, only = loglik_and_grad(z, v, muni, **theta, **kw, gradient=False)
+    assert value == pytest.approx(full, rel=1e-13)
+    np.testing.assert_allclose(only["responsibility"], grads["responsibility"], rtol=1e-11)
     assert all(not np.any(only[k]) for k in only if k != "responsibility")
-    assert np.any(grads["tau"]) and np.any(grads["z"])
+    assert np.any(grads["z"]) and np.any(grads["rho"] if municipality else grads["tau"])
 
 
 @pytest.mark.parametrize("n_year", [2, 5])

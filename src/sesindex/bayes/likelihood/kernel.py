@@ -105,36 +105,40 @@ def _jump_mixture(
     """
     n_year, n_g = sd.shape[0], s_inv.shape[0]
     n = n_year + n_g
-    # the full posterior covariance without a jump. The tridiagonal block's inverse
-    # needs only its diagonal: above it, entry (s, c) is -f[s + 1] times entry (s + 1, c).
-    # Then the gamma border's W S^-1 W' (W = x[:, :n_g], W S^-1 = ws).
-    for c in range(n_year):
-        prev = sd[c]
-        sig[c, c] = prev
-        for s in range(c - 1, -1, -1):
-            prev = -f[s + 1] * prev
-            sig[s, c] = prev
-    for s in range(n_year):
-        for t in range(s, n_year):
-            acc = sig[s, t]
+    if not moments:  # the likelihood needs only each step's posterior variance
+        for k in range(1, n_year):
+            cs[k, k] = var_x[i, k] + var_x[i, k - 1] - 2.0 * lag_x[i, k]
+    else:
+        # the full posterior covariance without a jump. The tridiagonal block's inverse
+        # needs only its diagonal: above it, entry (s, c) is -f[s + 1] times entry (s + 1, c).
+        # Then the gamma border's W S^-1 W' (W = x[:, :n_g], W S^-1 = ws).
+        for c in range(n_year):
+            prev = sd[c]
+            sig[c, c] = prev
+            for s in range(c - 1, -1, -1):
+                prev = -f[s + 1] * prev
+                sig[s, c] = prev
+        for s in range(n_year):
+            for t in range(s, n_year):
+                acc = sig[s, t]
+                for j in range(n_g):
+                    acc += ws[s, j] * x[t, j]
+                sig[s, t] = acc
+                sig[t, s] = acc
             for j in range(n_g):
-                acc += ws[s, j] * x[t, j]
-            sig[s, t] = acc
-            sig[t, s] = acc
+                sig[s, n_year + j] = -ws[s, j]
+                sig[n_year + j, s] = -ws[s, j]
         for j in range(n_g):
-            sig[s, n_year + j] = -ws[s, j]
-            sig[n_year + j, s] = -ws[s, j]
-    for j in range(n_g):
-        for k in range(n_g):
-            sig[n_year + j, n_year + k] = s_inv[j, k]
-    # each one-jump component is a rank-one change of the step's prior precision;
-    # w[k] = Sigma u_k (u_k: step k = x_k - x_(k-1)) is each latent's covariance with it,
-    # and cs[k, t] = Cov(step k, step t)
-    for k in range(1, n_year):
-        for p in range(n):
-            w[k, p] = sig[k, p] - sig[k - 1, p]
-        for t in range(1, n_year):
-            cs[k, t] = w[k, t] - w[k, t - 1]
+            for k in range(n_g):
+                sig[n_year + j, n_year + k] = s_inv[j, k]
+        # each one-jump component is a rank-one change of the step's prior precision;
+        # w[k] = Sigma u_k (u_k: step k = x_k - x_(k-1)) is each latent's covariance with it,
+        # and cs[k, t] = Cov(step k, step t)
+        for k in range(1, n_year):
+            for p in range(n):
+                w[k, p] = sig[k, p] - sig[k - 1, p]
+            for t in range(1, n_year):
+                cs[k, t] = w[k, t] - w[k, t - 1]
     j2 = jump_sd * jump_sd
     log_base = np.log(1.0 - share)
     log_each = np.log(share / (n_year - 1))
@@ -496,7 +500,8 @@ def marginal_pass(
             neg2 += np.log(one) - rho * big_b[k] ** 2 / one
             mm[k] = rho * big_b[k] / one
             vm[k] = rho / one
-            g_rho += -0.5 / rho + 0.5 * (mm[k] ** 2 + vm[k]) / rho**2
+            if gradient:
+                g_rho += -0.5 / rho + 0.5 * (mm[k] ** 2 + vm[k]) / rho**2
     # Fisher's identity, area by area
     for i in range(n_area if gradient else 0):
         k = muni[i]
