@@ -5,7 +5,8 @@ One fit of the packaged 14-year spec (``models/latent_factor.toml``) on the synt
 national panel, then one fit of the single-year spec
 (``models/latent_factor_single_year.toml``) per year of it, one after the other in the
 same process (these machines are noisy: the ratio is what is compared). Each fit's wall
-time, its stages' timings and its gate are recorded; the last line is the ratio of the
+time, its stages' timings, its gate and, per chain, its leapfrog steps per kept draw,
+share of draws at the depth cap and step size are recorded; the last line is the ratio of the
 panel's wall time to the sum of the single years'. The compile cache is warmed by a
 small fit of each spec first, so neither side pays a first compile.
 
@@ -43,7 +44,24 @@ def _fit(data, spec):
         "min_ess_tail": round(gate["worst"]["ess_tail"]["value"], 1),
         "max_rhat": round(gate["worst"]["rhat"]["value"], 4),
         "divergences": gate["divergences"],
+        **_steps(result.idata),
     }
+
+
+def _steps(idata) -> dict:
+    """Per chain, the kept draws' mean leapfrog steps, the share that reached the tree
+    depth cap and the adapted step size: what the sampling time is made of.
+    """
+    stats = getattr(idata, "sample_stats", None)
+    if stats is None or "n_steps" not in stats:
+        return {}
+    out = {"steps_per_draw": [round(float(v), 1) for v in stats["n_steps"].mean("draw").values]}
+    if "maxdepth_reached" in stats:
+        share = stats["maxdepth_reached"].mean("draw").values
+        out["share_at_max_depth"] = [round(float(v), 3) for v in share]
+    if "step_size" in stats:
+        out["step_size"] = [round(float(v), 4) for v in stats["step_size"].mean("draw").values]
+    return out
 
 
 def main() -> None:
