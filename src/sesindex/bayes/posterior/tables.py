@@ -15,6 +15,8 @@ Examples
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import numpy as np
@@ -135,8 +137,8 @@ def tables(
     """
     status = "index" if "index" in posterior else "eta"
     years = [int(y) for y in posterior["year"].values]
-    per_year = []
-    for year in years:
+
+    def one_year(year: int) -> xr.Dataset:
         one = posterior.sel(year=[year])
         ses = summarise(-_stack(one["eta"]), "ses") if "eta" in one else xr.Dataset()
         summary = summarise_index_draws(
@@ -152,26 +154,17 @@ def tables(
                     if str(k).startswith("index_")
                 }
             )
-        per_year.append(
-            xr.merge(
-                [
-                    ses,
-                    summary.drop_vars(
-                        [v for v in summary.data_vars if str(v).startswith(("mu_", "sigma_"))]
-                    ),
-                ]
-            )
+        return xr.merge(
+            [
+                ses,
+                summary.drop_vars(
+                    [v for v in summary.data_vars if str(v).startswith(("mu_", "sigma_"))]
+                ),
+            ]
         )
-    both = xr.concat(per_year, "year")
-    areas = (
-        both.reset_coords(drop=True)
-        .to_dataframe(dim_order=["area", "year"])
-        .reset_index()
-        .rename(columns={"area": "area_code"})
-    )
-    areas["fit_ok"] = fit_ok
-    frames = []
-    for y0, y1, kind in change_pairs(years, spec):
+
+    def one_pair(pair: tuple[int, int, str]) -> pd.DataFrame:
+        y0, y1, kind = pair
         ch = change_draws(
             _stack(posterior[status].sel(year=[y0, y1])), y0, y1, delta=spec.delta, typing=typing
         )
@@ -191,7 +184,21 @@ def tables(
                 np.where(moved & (t1 < t0), frame["p_type_worsens"], np.nan),
             )
             frame["verdict"] = POSTERIOR_VERDICT(frame[POSTERIOR_VERDICT.column])
-        frames.append(frame)
+        return frame
+
+    # years and pairs are summarised on a thread per core (the sorts and reductions
+    # release the GIL); map keeps their order, so the tables do not depend on it
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        per_year = list(pool.map(one_year, years))
+        frames = list(pool.map(one_pair, change_pairs(years, spec)))
+    both = xr.concat(per_year, "year")
+    areas = (
+        both.reset_coords(drop=True)
+        .to_dataframe(dim_order=["area", "year"])
+        .reset_index()
+        .rename(columns={"area": "area_code"})
+    )
+    areas["fit_ok"] = fit_ok
     changes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(changes):
         if breaks is None:  # one series per area
