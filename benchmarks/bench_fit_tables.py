@@ -16,10 +16,8 @@ Run: ``python benchmarks/bench_fit_tables.py --base 19ff892 --areas 800``
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,23 +30,6 @@ import xarray as xr
 
 OUT = Path(__file__).resolve().parent / "results" / "fit_tables.jsonl"
 MODULE = "src/sesindex/bayes/posterior/tables.py"
-
-
-def tables_at(commit: str, where: Path):
-    """The tables module as it was at ``commit``."""
-    source = subprocess.run(
-        ["git", "show", f"{commit}:{MODULE}"],
-        cwd=provenance.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    path = where / "tables_base.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("tables_base", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def made_up_posterior(n_area: int, n_year: int = 14) -> xr.Dataset:
@@ -80,7 +61,7 @@ def main() -> None:
     posterior = made_up_posterior(args.areas)
     best, out = {"current": np.inf, "base": np.inf}, {}
     with tempfile.TemporaryDirectory() as tmp:
-        base = tables_at(args.base, Path(tmp))
+        base = provenance.module_at(args.base, MODULE, Path(tmp), "tables_base")
         for _ in range(args.repeats):
             for name, module in (("current", current), ("base", base)):
                 t = time.perf_counter()

@@ -23,10 +23,8 @@ Run: ``python benchmarks/bench_jump_kernel.py --base 572983d``
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,23 +36,6 @@ import provenance  # benchmarks/provenance.py
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "jump_kernel.jsonl"
 KERNEL = "src/sesindex/bayes/likelihood/kernel.py"
-
-
-def kernel_at(commit: str, where: Path):
-    """The kernel module as it was at ``commit``."""
-    source = subprocess.run(
-        ["git", "show", f"{commit}:{KERNEL}"],
-        cwd=provenance.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    path = where / "kernel_base.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("kernel_base", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def arguments(n_years: int) -> tuple[tuple, dict]:
@@ -106,7 +87,7 @@ def main() -> None:
     from sesindex.bayes.likelihood import kernel as current
 
     with tempfile.TemporaryDirectory() as tmp:
-        base = kernel_at(args.base, Path(tmp))
+        base = provenance.module_at(args.base, KERNEL, Path(tmp), "kernel_base")
         data, theta = arguments(args.years)
         jumps = dict(jump_sd=0.6, jump_share=0.05)
         # label: (the current kernel's options, the base kernel's); the last is what
